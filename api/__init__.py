@@ -1,0 +1,1 @@
+"""The FastAPI service: thin, handed ready objects by ``flows``."""

@@ -1,0 +1,1 @@
+"""Graph-context retrieval and the graph-augmented diagnosis model."""

@@ -1,0 +1,1 @@
+"""Named-entity recognition and relation extraction: datasets, fine-tuning, evaluation, inference."""

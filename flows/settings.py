@@ -1,0 +1,87 @@
+"""medkg's settings: ``MEDKG_*`` environment variables, optionally a YAML file.
+
+Hosts and secrets come only from the environment; a YAML file (``MEDKG_CONFIG`` or ``--config``)
+may set the rest. An unknown key or a wrong type fails loudly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.errors import ConfigError
+from kg.store import GraphStore
+
+_SECRET_KEYS = {"neo4j_uri", "neo4j_user", "neo4j_password"}
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "medkg"
+
+
+def _default_shared() -> Path:
+    # The project's data sits beside the checkout in this workplace: <repo>/../shared/data.
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    """Every setting of medkg, with its environment variable ``MEDKG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDKG_", extra="forbid")
+
+    home: Path = _default_home()
+    data_dir: Path = _default_shared()
+    store_path: Path | None = None
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str | None = None
+    batch_size: int = 5000
+
+    @property
+    def graph_path(self) -> Path:
+        return self.store_path or self.home / "graph"
+
+    def open_store(self) -> GraphStore:
+        """The configured store: Neo4j when ``MEDKG_NEO4J_URI`` is set, else the embedded one."""
+        if self.neo4j_uri:
+            from kg.neo4j_store import Neo4jStore
+
+            password = self.neo4j_password.get_secret_value() if self.neo4j_password else None
+            auth = (self.neo4j_user, password) if password else None
+            return Neo4jStore(
+                self.neo4j_uri, auth, database=self.neo4j_database, batch_size=self.batch_size
+            )
+        from kg.embedded_store import EmbeddedStore
+
+        return EmbeddedStore(self.graph_path, batch_size=self.batch_size)
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    """Settings from the environment, overlaid on a YAML file when one is given."""
+    values: dict[str, Any] = {}
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: no such configuration file")
+        try:
+            values = yaml.safe_load(config.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{config}: not valid YAML: {exc}") from exc
+        if not isinstance(values, dict):
+            raise ConfigError(f"{config}: the top level must be a mapping of settings")
+        secrets = _SECRET_KEYS & set(values)
+        if secrets:
+            raise ConfigError(
+                f"{config}: {', '.join(sorted(secrets))} may only come from the environment "
+                "(MEDKG_NEO4J_URI, MEDKG_NEO4J_USER, MEDKG_NEO4J_PASSWORD)"
+            )
+    try:
+        env = Settings()
+        merged = {**values, **env.model_dump(exclude_unset=True)}
+        return Settings.model_validate(merged) if values else env
+    except ValidationError as exc:
+        raise ConfigError(f"bad setting: {exc}") from exc

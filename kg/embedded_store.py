@@ -1,0 +1,275 @@
+"""``EmbeddedStore``: the default graph store, LadybugDB (the maintained Kùzu fork) on disk.
+
+No server: the database is a folder. The schema is the one Neo4j gets, written as Kùzu's typed node
+and relationship tables; Neo4j's extra type labels (``:Disease``...) are the ``category`` property
+here, which both stores carry, so portable queries filter on ``category``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import ladybug
+
+from kg.errors import StoreError
+from kg.schema import (
+    HAS_EVIDENCE,
+    HAS_PHENOTYPE,
+    MENTIONS,
+    NODE_LABELS,
+    PREDICATES,
+    SUBCLASS_OF,
+    predicate,
+)
+from kg.store import (
+    DEFAULT_BATCH_SIZE,
+    GraphStore,
+    MentionCount,
+    article_key,
+    batched,
+    check_read_only,
+    evidence_row,
+)
+from kg.types import Document, Entity, PhenotypeAnnotation, Triple
+
+log = logging.getLogger(__name__)
+
+_LITERATURE_PROPS = (
+    "predicate STRING, evidence_count INT64, pmids STRING[], max_score DOUBLE, model STRING"
+)
+_SCHEMA = (
+    "CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, "
+    "category STRING, xrefs STRING[])",
+    "CREATE NODE TABLE IF NOT EXISTS Article(pmid STRING PRIMARY KEY, title STRING, "
+    "journal STRING, year INT64, doi STRING, content_hash STRING)",
+    "CREATE NODE TABLE IF NOT EXISTS Evidence(evidence_id STRING PRIMARY KEY, subject STRING, "
+    "predicate STRING, object STRING, pmid STRING, start_char INT64, end_char INT64, "
+    "sentence STRING, model STRING, score DOUBLE)",
+    f"CREATE REL TABLE IF NOT EXISTS {MENTIONS}(FROM Article TO Entity, count INT64)",
+    f"CREATE REL TABLE IF NOT EXISTS {SUBCLASS_OF}(FROM Entity TO Entity)",
+    f"CREATE REL TABLE IF NOT EXISTS {HAS_PHENOTYPE}(FROM Entity TO Entity, frequency DOUBLE, "
+    "source STRING)",
+    f"CREATE REL TABLE IF NOT EXISTS {HAS_EVIDENCE}(FROM Article TO Evidence)",
+    *(
+        f"CREATE REL TABLE IF NOT EXISTS {p.rel_type}(FROM Entity TO Entity, {_LITERATURE_PROPS})"
+        for p in PREDICATES.values()
+    ),
+)
+
+_ENTITIES = """
+UNWIND $rows AS row
+MERGE (e:Entity {curie: row.curie})
+SET e.name = row.name, e.category = row.category, e.xrefs = row.xrefs
+"""
+_PARENTS = f"""
+UNWIND $rows AS row
+MERGE (p:Entity {{curie: row.parent}})
+WITH p, row
+MATCH (e:Entity {{curie: row.child}})
+MERGE (e)-[:{SUBCLASS_OF}]->(p)
+"""
+_ARTICLES = """
+UNWIND $rows AS row
+MERGE (a:Article {pmid: row.pmid})
+SET a.title = row.title, a.journal = row.journal, a.year = CAST(row.year AS INT64), a.doi = row.doi,
+    a.content_hash = row.content_hash
+"""
+_MENTIONS = f"""
+UNWIND $rows AS row
+MERGE (a:Article {{pmid: row.pmid}})
+MERGE (e:Entity {{curie: row.curie}})
+WITH a, e, row
+MERGE (a)-[m:{MENTIONS}]->(e)
+SET m.count = row.count
+"""
+_EVIDENCE = f"""
+UNWIND $rows AS row
+MERGE (s:Entity {{curie: row.subject}})
+MERGE (o:Entity {{curie: row.object}})
+MERGE (a:Article {{pmid: row.pmid}})
+MERGE (v:Evidence {{evidence_id: row.evidence_id}})
+ON CREATE SET v.subject = row.subject, v.predicate = row.predicate, v.object = row.object,
+    v.pmid = row.pmid, v.start_char = row.start_char, v.end_char = row.end_char,
+    v.sentence = row.sentence, v.model = row.model, v.score = row.score
+WITH s, o, a, v, row
+MERGE (a)-[:{HAS_EVIDENCE}]->(v)
+MERGE (s)-[r:%s]->(o)
+ON CREATE SET r.predicate = row.predicate
+"""
+_AGGREGATE = f"""
+UNWIND $pairs AS pair
+MATCH (a:Article)-[:{HAS_EVIDENCE}]->(v:Evidence)
+WHERE a.pmid IN pair.pmids AND v.subject = pair.subject AND v.object = pair.object
+  AND v.predicate = pair.predicate
+WITH pair, count(v) AS n, collect(DISTINCT v.pmid) AS pmids, max(v.score) AS best,
+     min(v.model) AS model
+MATCH (s:Entity {{curie: pair.subject}})-[r:%s]->(o:Entity {{curie: pair.object}})
+SET r.evidence_count = n, r.pmids = pmids, r.max_score = best, r.model = model
+"""
+_PAIR_PMIDS = """
+UNWIND $pairs AS pair
+MATCH (s:Entity {curie: pair.subject})-[r:%s]->(o:Entity {curie: pair.object})
+RETURN pair.subject AS subject, pair.object AS object, r.pmids AS pmids
+"""
+_PHENOTYPES = f"""
+UNWIND $rows AS row
+MERGE (d:Entity {{curie: row.disease}})
+MERGE (p:Entity {{curie: row.phenotype}})
+WITH d, p, row
+MERGE (d)-[h:{HAS_PHENOTYPE}]->(p)
+SET h.frequency = CAST(row.frequency AS DOUBLE), h.source = row.source
+"""
+
+
+class EmbeddedStore(GraphStore):
+    """A LadybugDB database in a folder on disk; created with its schema on first use.
+
+    >>> store = EmbeddedStore("~/.cache/medkg/graph")  # doctest: +SKIP
+    >>> store.counts()["nodes"]  # doctest: +SKIP
+    {'Entity': 0, 'Article': 0, 'Evidence': 0}
+    """
+
+    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.path = Path(path).expanduser()
+        self.batch_size = batch_size
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = ladybug.Database(str(self.path))
+            self._conn = ladybug.Connection(self._db)
+        except RuntimeError as exc:
+            raise StoreError(
+                f"cannot open the embedded graph at {self.path}: {exc}. Another medkg process may "
+                "hold it; stop that process or choose another MEDKG_STORE_PATH."
+            ) from exc
+        for statement in _SCHEMA:
+            self._conn.execute(statement)
+
+    def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        try:
+            result = self._conn.execute(cypher, params or {})
+        except RuntimeError as exc:
+            raise StoreError(f"embedded store: {exc}") from exc
+        assert not isinstance(result, list)  # one statement gives one result
+        names = result.get_column_names()
+        rows = []
+        while result.has_next():
+            rows.append(dict(zip(names, result.get_next(), strict=True)))
+        return rows
+
+    def _write_batches(self, cypher: str, rows: Iterable[dict[str, Any]]) -> int:
+        n = 0
+        for batch in batched(rows, self.batch_size):
+            self._rows(cypher, {"rows": batch})
+            n += len(batch)
+        return n
+
+    def load_entities(self, entities: Iterable[Entity]) -> int:
+        rows, parents = [], []
+        for e in entities:
+            rows.append(
+                {"curie": e.curie, "name": e.name, "category": e.category, "xrefs": list(e.xrefs)}
+            )
+            parents.extend({"child": e.curie, "parent": p} for p in e.parents)
+        n = self._write_batches(_ENTITIES, rows)
+        self._write_batches(_PARENTS, parents)
+        return n
+
+    def load_articles(self, docs: Iterable[Document]) -> int:
+        rows = (
+            {
+                "pmid": article_key(d),
+                "title": d.title,
+                "journal": d.journal,
+                "year": d.year,
+                "doi": d.doi,
+                "content_hash": d.content_hash,
+            }
+            for d in docs
+        )
+        return self._write_batches(_ARTICLES, rows)
+
+    def load_mentions(self, rows: Iterable[MentionCount]) -> int:
+        dicts = ({"pmid": r.pmid, "curie": r.curie, "count": r.count} for r in rows)
+        return self._write_batches(_MENTIONS, dicts)
+
+    def load_triples(self, triples: Iterable[Triple]) -> int:
+        by_type: dict[str, list[Triple]] = defaultdict(list)
+        for t in triples:
+            by_type[predicate(t.predicate).rel_type].append(t)
+        n = 0
+        for rel_type, group in by_type.items():
+            for batch in batched(group, self.batch_size):
+                self._rows(_EVIDENCE % rel_type, {"rows": [evidence_row(t) for t in batch]})
+                self._aggregate(rel_type, batch)
+                n += len(batch)
+        return n
+
+    def _aggregate(self, rel_type: str, batch: list[Triple]) -> None:
+        # Kùzu has no secondary index on Evidence.subject, so the recount walks from the articles
+        # that can hold evidence for each pair: the ones already on the edge and the new ones.
+        new_pmids: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        for t in batch:
+            new_pmids[(t.subject, t.predicate, t.object)].add(t.provenance.pmid)
+        pairs = [{"subject": s, "predicate": p, "object": o} for s, p, o in new_pmids]
+        old = {
+            (r["subject"], r["object"]): r["pmids"] or []
+            for r in self._rows(_PAIR_PMIDS % rel_type, {"pairs": pairs})
+        }
+        for pair in pairs:
+            key = (pair["subject"], pair["predicate"], pair["object"])
+            pair["pmids"] = sorted(new_pmids[key] | set(old.get((key[0], key[2]), [])))
+        self._rows(_AGGREGATE % rel_type, {"pairs": pairs})
+
+    def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
+        dicts = (
+            {"disease": r.disease, "phenotype": r.phenotype, "frequency": r.frequency, "source": r.source}
+            for r in rows
+        )
+        return self._write_batches(_PHENOTYPES, dicts)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {
+            label: self._rows(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
+            for label in NODE_LABELS
+        }
+        edges = self._rows("MATCH ()-[r]->() RETURN label(r) AS type, count(*) AS n")
+        cats = self._rows(
+            "MATCH (e:Entity) WHERE e.category IS NOT NULL RETURN e.category AS c, count(*) AS n"
+        )
+        return {
+            "nodes": {k: v for k, v in nodes.items() if v},
+            "edges": {r["type"]: r["n"] for r in edges},
+            "categories": {r["c"]: r["n"] for r in cats},
+        }
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        check_read_only(cypher)
+        self._conn.execute("BEGIN TRANSACTION READ ONLY")
+        try:
+            rows = self._rows(cypher, params)
+        except StoreError:
+            self._end_transaction("ROLLBACK")
+            raise
+        self._end_transaction("COMMIT")
+        return rows
+
+    def _end_transaction(self, statement: str) -> None:
+        # A failed statement may already have ended the transaction; that is not an error here.
+        try:
+            self._conn.execute(statement)
+        except RuntimeError as exc:
+            if "No active transaction" not in str(exc):
+                raise StoreError(f"embedded store: {exc}") from exc
+
+    def clear(self) -> None:
+        for label in NODE_LABELS:
+            self._conn.execute(f"MATCH (n:{label}) DETACH DELETE n")
+
+    def close(self) -> None:
+        self._conn.close()
+        self._db.close()
+

@@ -1,0 +1,197 @@
+"""The graph store interface and the rows every store loads.
+
+Two implementations share one schema (see kg.schema): ``Neo4jStore`` for production and
+``EmbeddedStore`` (LadybugDB, on disk, no server) as the default. Every load is idempotent:
+nodes and edges are merged on their keys, counts are set rather than incremented, and literature
+edges carry aggregates recomputed from their ``Evidence`` nodes.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TypeVar
+
+from kg.errors import StoreError
+from kg.schema import entity_type, predicate
+from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
+
+T = TypeVar("T")
+
+DEFAULT_BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class MentionCount:
+    """How often an article mentions an entity."""
+
+    pmid: str
+    curie: str
+    count: int
+
+
+@dataclass
+class LoadSummary:
+    """What one ``load_documents`` call handed to the store."""
+
+    articles: int = 0
+    entities: int = 0
+    mentions: int = 0
+    triples: int = 0
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of at most ``size`` items, in order."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def article_key(doc: Document) -> str:
+    return doc.pmid or doc.doc_id
+
+
+def document_rows(
+    doc: Document,
+) -> tuple[list[Entity], list[MentionCount], list[Triple]]:
+    """The entities, mention counts and triples one document contributes to the graph.
+
+    A mention contributes the CURIEs a normalizer gave it (its best grounding, or each part of a
+    composite mention), or else its gold ids; a mention with neither is not an entity of the graph.
+    Relations become triples with the document as provenance; a relation a model found in a
+    sentence keeps that sentence's span and text.
+    """
+    pmid = article_key(doc)
+    entities: dict[str, Entity] = {}
+    counts: Counter[str] = Counter()
+    for m in doc.mentions:
+        category = entity_type(m.label).category
+        if m.groundings:
+            chosen = m.groundings if m.composite else m.groundings[:1]
+            pairs = [(g.curie, g.name or m.text) for g in chosen]
+        else:
+            pairs = [(c, m.text) for c in (m.ids if m.composite else m.ids[:1])]
+        for curie, name in pairs:
+            entities.setdefault(curie, Entity(curie=curie, name=name, category=category))
+            counts[curie] += 1
+    triples = []
+    for r in doc.relations:
+        start, end = r.span if r.span else (0, 0)
+        sentence = doc.text[start:end] if r.span else ""
+        prov = Provenance(pmid=pmid, start=start, end=end, sentence=sentence, score=r.score)
+        triples.append(Triple(r.subject, predicate(r.predicate).curie, r.object, prov))
+    mention_rows = [MentionCount(pmid, c, n) for c, n in counts.items()]
+    return list(entities.values()), mention_rows, triples
+
+
+_WRITE_CLAUSE = re.compile(
+    r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|COPY|ALTER|LOAD|INSTALL|ATTACH|IMPORT|EXPORT"
+    r"|FOREACH|BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b",
+    re.IGNORECASE,
+)
+_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
+
+
+def check_read_only(cypher: str) -> None:
+    """Refuse a statement with a write clause before it reaches a database.
+
+    This is the first of two guards: stores also run queries in read-only transactions, so a write
+    hidden where this check cannot see it (inside a procedure) still fails in the database.
+    """
+    bare = _STRING_OR_COMMENT.sub(" ", cypher)
+    found = _WRITE_CLAUSE.search(bare)
+    if found:
+        raise StoreError(
+            f"refused: {found.group(1).upper()} would write; queries here are read-only"
+        )
+
+
+class GraphStore(abc.ABC):
+    """One graph, whatever holds it. Use as a context manager, or call ``close``."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    @abc.abstractmethod
+    def load_entities(self, entities: Iterable[Entity]) -> int:
+        """Merge entities (with xrefs and ``SUBCLASS_OF`` edges to their parents); count them."""
+
+    @abc.abstractmethod
+    def load_articles(self, docs: Iterable[Document]) -> int:
+        """Merge one ``Article`` node per document, keyed by PMID (or doc id)."""
+
+    @abc.abstractmethod
+    def load_mentions(self, rows: Iterable[MentionCount]) -> int:
+        """Set ``(:Article)-[:MENTIONS {count}]->(:Entity)`` edges."""
+
+    @abc.abstractmethod
+    def load_triples(self, triples: Iterable[Triple]) -> int:
+        """Store each triple's evidence once and refresh its aggregated literature edge."""
+
+    @abc.abstractmethod
+    def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
+        """Set ``(:Entity)-[:HAS_PHENOTYPE {frequency, source}]->(:Entity)`` edges."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{"nodes": {label: n}, "edges": {type: n}, "categories": {category: n}}``.
+
+        Nodes are counted by their primary label (Entity, Article, Evidence), entities also by
+        Biolink category, so that both stores report the same keys for the same graph.
+        """
+
+    @abc.abstractmethod
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read-only Cypher query; rows as dicts. Write clauses are refused."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete every node and edge (the schema stays)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection or the database files."""
+
+    def load_documents(self, docs: Sequence[Document]) -> LoadSummary:
+        """Load documents with their mentions and relations: articles, entities, counts, triples."""
+        summary = LoadSummary()
+        entities: dict[str, Entity] = {}
+        mentions: list[MentionCount] = []
+        triples: list[Triple] = []
+        for doc in docs:
+            ents, ments, trips = document_rows(doc)
+            for e in ents:
+                entities.setdefault(e.curie, e)
+            mentions.extend(ments)
+            triples.extend(trips)
+        summary.articles = self.load_articles(docs)
+        summary.entities = self.load_entities(entities.values())
+        summary.mentions = self.load_mentions(mentions)
+        summary.triples = self.load_triples(triples)
+        return summary
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def evidence_row(t: Triple) -> dict[str, Any]:
+    """The properties of one ``Evidence`` node."""
+    p = t.provenance
+    return {
+        "evidence_id": t.evidence_id,
+        "subject": t.subject,
+        "predicate": t.predicate,
+        "object": t.object,
+        "pmid": p.pmid,
+        "start_char": p.start,
+        "end_char": p.end,
+        "sentence": p.sentence,
+        "model": p.model,
+        "score": float(p.score),
+    }

@@ -1,0 +1,150 @@
+"""The typed contracts passed between medkg's stages.
+
+All offsets are character offsets into ``Document.text``, end exclusive. For abstracts the text is
+``title + " " + abstract`` (the PubTator convention), so offsets from PubTator files apply as they are.
+The hot-path types are frozen, slotted dataclasses: cheap to create by the million, hashable, and
+impossible to change by accident after a stage hands them on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding:
+    """One ontology concept a mention may denote."""
+
+    curie: str
+    name: str = ""
+    score: float = 1.0
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of the document text with an entity type.
+
+    ``ids`` are gold concept ids as CURIEs (from annotated corpora); ``composite`` says whether all of
+    them are meant together ("breast and ovarian cancer") rather than as alternatives ("a|b").
+    ``groundings`` are what a normalizer proposed, best first.
+    """
+
+    start: int
+    end: int
+    text: str
+    label: str
+    score: float = 1.0
+    ids: tuple[str, ...] = ()
+    composite: bool = False
+    subtype: str = ""
+    groundings: tuple[Grounding, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"bad mention span [{self.start}, {self.end}) for {self.text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation between two concepts of one document.
+
+    ``subject`` and ``object`` are CURIEs. ``predicate`` is the corpus' own relation type (``CID``,
+    ``Association``...); kg.schema maps it to Biolink. ``span`` is the sentence (or window) that
+    supports it when the relation came from a model; gold document-level relations have none.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    score: float = 1.0
+    novel: bool | None = None
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A titled part of a document (title, abstract, a body section) and where it starts."""
+
+    kind: str
+    offset: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article, with whatever annotations its source carries."""
+
+    doc_id: str
+    text: str
+    passages: tuple[Passage, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    pmid: str = ""
+    title: str = ""
+    journal: str = ""
+    year: int | None = None
+    doi: str = ""
+    mesh_terms: tuple[str, ...] = ()
+    source: str = ""
+    deleted: bool = False
+
+    @property
+    def content_hash(self) -> str:
+        """A stable hash of the text, so re-ingestion can tell an updated citation from a repeat."""
+        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a triple was read: the article, the sentence span in its text, the model and score."""
+
+    pmid: str
+    start: int
+    end: int
+    sentence: str = ""
+    model: str = ""
+    score: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Triple:
+    """A subject-predicate-object statement with the evidence for it. ``predicate`` is Biolink."""
+
+    subject: str
+    predicate: str
+    object: str
+    provenance: Provenance = field(default_factory=lambda: Provenance(pmid="", start=0, end=0))
+
+    @property
+    def evidence_id(self) -> str:
+        """Identifies one piece of evidence, so loading it twice stores it once."""
+        p = self.provenance
+        key = f"{p.pmid}|{self.subject}|{self.predicate}|{self.object}|{p.start}|{p.end}|{p.model}"
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A concept node: ontology term or normalized literature entity.
+
+    ``category`` is a Biolink category (``biolink:Disease``); ``parents`` are CURIEs of its
+    ``is_a`` parents in its ontology; ``xrefs`` are equivalent CURIEs in other vocabularies.
+    """
+
+    curie: str
+    name: str
+    category: str
+    xrefs: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PhenotypeAnnotation:
+    """A disease -> phenotype association from an annotation source such as HPO's phenotype.hpoa."""
+
+    disease: str
+    phenotype: str
+    frequency: float | None = None
+    source: str = ""

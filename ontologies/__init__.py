@@ -1,0 +1,1 @@
+"""Ontology and vocabulary loaders, the term index and the normalizer."""

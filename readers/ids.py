@@ -1,0 +1,51 @@
+"""Corpus identifiers to CURIEs: ``D008750`` -> ``MESH:D008750``, ``3175`` (a gene) -> ``NCBIGene:3175``."""
+
+from __future__ import annotations
+
+import re
+
+from kg.schema import entity_type
+
+_MESH = re.compile(r"^[CD]\d{6,9}$")
+_PREFIXES = {"mesh": "MESH", "omim": "OMIM", "ncbigene": "NCBIGene", "ncbitaxon": "NCBITaxon"}
+
+
+def to_curie(raw: str, label: str) -> str | None:
+    """The CURIE of one raw corpus id for a mention of type ``label``; ``None`` for ``-1``.
+
+    >>> to_curie("D008750", "Chemical"), to_curie("9606", "OrganismTaxon"), to_curie("-1", "Disease")
+    ('MESH:D008750', 'NCBITaxon:9606', None)
+    """
+    raw = raw.strip()
+    if not raw or raw == "-1":
+        return None
+    kind = entity_type(label).label
+    if ":" in raw and kind != "Variant":
+        prefix, local = raw.split(":", 1)
+        return f"{_PREFIXES.get(prefix.lower(), prefix)}:{local}"
+    if _MESH.match(raw):
+        return f"MESH:{raw}"
+    if kind == "Gene" and raw.isdigit():
+        return f"NCBIGene:{raw}"
+    if kind == "Species" and raw.isdigit():
+        return f"NCBITaxon:{raw}"
+    if kind == "CellLine" and raw.startswith("CVCL_"):
+        return f"cellosaurus:{raw}"
+    if kind == "Variant":
+        return f"dbSNP:{raw}" if re.match(r"^rs\d+$", raw) else f"tmVar:{raw}"
+    return f"medkg:{raw}"
+
+
+def split_ids(raw: str, label: str, subtype: str = "") -> tuple[tuple[str, ...], bool]:
+    """CURIEs of a mention's id field and whether they are a composite (all meant together).
+
+    ``+`` and ``,`` join the concepts of a composite mention; ``|`` separates alternatives, except
+    in a ``CompositeMention`` (NCBI-disease, BC5CDR) where it joins concepts too. Variant ids keep
+    their ``|`` (``c|INS|5382|C`` is one tmVar id).
+    """
+    kind = entity_type(label).label
+    composite = "+" in raw or "," in raw or subtype == "CompositeMention"
+    separators = r"[+,]" if kind == "Variant" else r"[+,|;]"
+    parts = [p for p in re.split(separators, raw) if p.strip()]
+    curies = tuple(c for c in (to_curie(p, label) for p in parts) if c)
+    return curies, composite and len(curies) > 1

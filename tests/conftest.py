@@ -1,0 +1,127 @@
+"""Shared fixtures: the shared data folder, a real Neo4j 5 server, and fresh stores.
+
+The Neo4j server is Neo4j Community 5.26 from Maven Central, run in-process by the small launcher
+in tools/neo4j-test-server on a free loopback port (no Docker). It starts once per test session.
+Set MEDKG_TEST_NEO4J_URI to use a server of your own instead. A Neo4j test is never skipped: if
+the server cannot start, the tests that need it fail with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MEDKG_DATA_DIR", ROOT.parent / "shared" / "data"))
+SERVER_DIR = ROOT / "tools" / "neo4j-test-server"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared corpora and ontologies; fails (never skips) when they are missing."""
+    if not (SHARED / "corpora").is_dir():
+        pytest.fail(f"shared data not found at {SHARED}; put shared/ beside the checkout or set MEDKG_DATA_DIR")
+    return SHARED
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _build_launcher() -> str:
+    """Compile the launcher and resolve Neo4j's jars (cached in ~/.m2); return the classpath."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        pytest.fail("Maven (mvn) is needed to fetch Neo4j for the tests: apt-get install maven")
+    cp_file = SERVER_DIR / "target" / "classpath.txt"
+    cmd = [mvn, "-q", "-B", "compile", "dependency:build-classpath", f"-Dmdep.outputFile={cp_file}"]
+    done = subprocess.run(cmd, cwd=SERVER_DIR, capture_output=True, text=True, timeout=1200)
+    if done.returncode != 0:
+        pytest.fail(f"building the Neo4j test server failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return f"{SERVER_DIR / 'target' / 'classes'}{os.pathsep}{cp_file.read_text().strip()}"
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running Neo4j; its Bolt URI."""
+    external = os.environ.get("MEDKG_TEST_NEO4J_URI")
+    if external:
+        yield external
+        return
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("Java 17 is needed to run the Neo4j test server: apt-get install openjdk-17-jre-headless")
+    classpath = _build_launcher()
+    home = tmp_path_factory.mktemp("neo4j")
+    port = _free_port()
+    log_path = home / "server.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [java, "-Xms256m", "-Xmx1g", "-XX:+UseParallelGC", "-cp", classpath, "medkg.Neo4jTestServer", str(home / "db"), str(port), "128"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    deadline = time.monotonic() + 180
+    ready = ""
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("READY"):
+            ready = line.split()[1]
+            break
+        if not line and proc.poll() is not None:
+            break
+    if not ready:
+        proc.kill()
+        pytest.fail(f"Neo4j test server did not start:\n{log_path.read_text()[-4000:]}")
+    try:
+        yield ready
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture()
+def neo4j_store(neo4j_uri: str) -> Iterator[object]:
+    """A Neo4jStore on the session's server, emptied before the test."""
+    from kg.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(neo4j_uri, batch_size=50)
+    store.clear()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture()
+def embedded_store(tmp_path: Path) -> Iterator[object]:
+    """A fresh EmbeddedStore in a temporary folder."""
+    from kg.embedded_store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph", batch_size=50)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request: pytest.FixtureRequest) -> object:
+    """Each store in turn, so one test checks both share the schema and behaviour."""
+    return request.getfixturevalue(f"{request.param}_store")

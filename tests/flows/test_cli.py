@@ -1,0 +1,69 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+runner = CliRunner()
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", {"documents": 500, "mentions_by_type": {"Chemical": 5203, "Disease": 4182}, "relations_by_type": {"CID": 1038}}),
+        ("corpora/bc5cdr/CDR_TrainingSet.BioC.xml", {"documents": 500, "mentions_by_type": {"Chemical": 5203, "Disease": 4182}, "relations_by_type": {"CID": 1038}}),
+        ("corpora/ncbi-disease/NCBItrainset_corpus.txt", {"documents": 593, "unique_pmids": 592, "mentions": 5145}),
+        ("corpora/biored/Train.PubTator", {"documents": 400, "mentions": 13351, "relations": 4178}),
+        ("pubmed/medline16n0902.xml.gz", {"documents": 604, "with_abstract": 526, "deletions": 1}),
+    ],
+)
+def test_cli_corpus_stats_reports_the_published_counts(shared_data: Path, path: str, expected: dict) -> None:
+    result = runner.invoke(app, ["corpus", "stats", str(shared_data / path)])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert {k: stats[k] for k in expected} == expected
+    assert stats["skipped"] == 0
+
+
+def test_cli_corpus_stats_counts_skipped_records_and_strict_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pubtator"
+    bad.write_text((DATA / "sample.pubtator").read_text().replace("\t18\t34\tcardiac asystole", "\t18\t34\tcardiac arrest"))
+    result = runner.invoke(app, ["corpus", "stats", str(bad)])
+    assert result.exit_code == 0
+    stats = json.loads(result.stdout)
+    assert (stats["documents"], stats["skipped"]) == (1, 1)
+    strict = runner.invoke(app, ["corpus", "stats", str(bad), "--strict"])
+    assert strict.exit_code == 2
+    assert "does not match" in strict.output
+
+
+def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDKG_HOME", str(tmp_path))
+    monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
+    for _ in range(2):
+        assert runner.invoke(app, ["load", str(DATA / "sample.pubtator")]).exit_code == 0
+    result = runner.invoke(
+        app,
+        ["query", "MATCH (c:Entity)-[r:CAUSES]->(d:Entity) RETURN d.curie AS disease, r.evidence_count AS n", "-o", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"disease": "MESH:D006323", "n": 1}]
+    refused = runner.invoke(app, ["query", "MATCH (n) DETACH DELETE n"])
+    assert refused.exit_code == 2 and "read-only" in refused.output
+
+
+def test_cli_config_file_may_not_hold_secrets(tmp_path: Path) -> None:
+    cfg = tmp_path / "medkg.yaml"
+    cfg.write_text("neo4j_password: hunter2\n")
+    result = runner.invoke(app, ["query", "RETURN 1", "--config", str(cfg)])
+    assert result.exit_code == 2 and "only come from the environment" in result.output
+
+
+def test_cli_help_shows_examples() -> None:
+    for cmd in (["corpus", "stats"], ["load"], ["run"], ["query"]):
+        result = runner.invoke(app, [*cmd, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output

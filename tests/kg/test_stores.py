@@ -1,0 +1,145 @@
+"""Both graph stores, against a real LadybugDB and a real Neo4j server."""
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import StoreError
+from kg.store import GraphStore
+from kg.types import Document, Entity, Mention, PhenotypeAnnotation, Provenance, Relation, Triple
+from readers import read_documents
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _docs() -> list[Document]:
+    return list(read_documents(DATA / "sample.pubtator"))
+
+
+def test_store_load_documents_builds_the_graph(store: GraphStore) -> None:
+    store.load_documents(_docs())
+    counts = store.counts()
+    assert counts["nodes"]["Article"] == 2
+    # 354896: lidocaine, asystole, breast + ovarian cancer (composite); the -1 mention is no entity.
+    # 10491763: six entities.
+    assert counts["nodes"]["Entity"] == 4 + 6
+    assert counts["edges"]["MENTIONS"] == 4 + 6
+    assert counts["edges"]["CAUSES"] == 1
+    assert counts["edges"]["ASSOCIATED_WITH"] == 1
+    assert counts["edges"]["POSITIVELY_CORRELATED_WITH"] == 1
+    assert counts["categories"]["biolink:Disease"] == 4
+    rows = store.query(
+        "MATCH (a:Article {pmid: $pmid})-[m:MENTIONS]->(e:Entity {curie: $curie}) RETURN m.count AS n",
+        {"pmid": "354896", "curie": "MESH:D008012"},
+    )
+    assert rows == [{"n": 2}]
+
+
+def test_store_loading_twice_changes_no_count(store: GraphStore) -> None:
+    store.load_documents(_docs())
+    first = store.counts()
+    edge = "MATCH (:Entity)-[r:CAUSES]->(:Entity) RETURN r.evidence_count AS n, r.pmids AS pmids"
+    before = store.query(edge)
+    store.load_documents(_docs())
+    assert store.counts() == first
+    assert store.query(edge) == before == [{"n": 1, "pmids": ["354896"]}]
+
+
+def test_store_aggregates_evidence_across_articles(store: GraphStore) -> None:
+    def triple(pmid: str, start: int, score: float) -> Triple:
+        return Triple("MESH:D1", "biolink:causes", "MESH:D2", Provenance(pmid, start, start + 10, "s", "m1", score))
+
+    store.load_entities([Entity("MESH:D1", "drug", "biolink:ChemicalEntity"), Entity("MESH:D2", "harm", "biolink:Disease")])
+    store.load_triples([triple("1", 0, 0.5), triple("1", 20, 0.9)])
+    store.load_triples([triple("2", 0, 0.7), triple("1", 0, 0.5)])  # the last one is a repeat
+    (row,) = store.query(
+        "MATCH (s:Entity)-[r:CAUSES]->(o:Entity) RETURN r.evidence_count AS n, r.pmids AS pmids, r.max_score AS best"
+    )
+    assert row["n"] == 3 and sorted(row["pmids"]) == ["1", "2"] and row["best"] == pytest.approx(0.9)
+    assert store.counts()["nodes"]["Evidence"] == 3
+    sentences = store.query(
+        "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.subject = $s "
+        "RETURN a.pmid AS pmid, v.start_char AS start ORDER BY pmid, start",
+        {"s": "MESH:D1"},
+    )
+    assert sentences == [{"pmid": "1", "start": 0}, {"pmid": "1", "start": 20}, {"pmid": "2", "start": 0}]
+
+
+def test_store_entities_with_parents_xrefs_and_phenotypes(store: GraphStore) -> None:
+    store.load_entities(
+        [
+            Entity("MONDO:0005148", "type 2 diabetes mellitus", "biolink:Disease", ("MESH:D003924", "DOID:9352"), ("MONDO:0005015",)),
+            Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
+        ]
+    )
+    store.load_entities([Entity("MONDO:0005148", "type 2 diabetes mellitus", "biolink:Disease", ("MESH:D003924", "DOID:9352"), ("MONDO:0005015",))])
+    store.load_phenotypes([PhenotypeAnnotation("MONDO:0005148", "HP:0003074", 0.8, "HPO")] * 2)
+    counts = store.counts()
+    assert counts["nodes"]["Entity"] == 3
+    assert counts["edges"] == {"SUBCLASS_OF": 1, "HAS_PHENOTYPE": 1}
+    (row,) = store.query(
+        "MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.xrefs AS xrefs, p.name AS parent"
+    )
+    assert row == {"xrefs": ["MESH:D003924", "DOID:9352"], "parent": "diabetes mellitus"}
+    (freq,) = store.query("MATCH (:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN h.frequency AS f, p.curie AS hp")
+    assert freq == {"f": pytest.approx(0.8), "hp": "HP:0003074"}
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "MATCH (n) DETACH DELETE n",
+        "CREATE (:Entity {curie: 'X:1'})",
+        "MATCH (e:Entity) SET e.name = 'x'",
+        "merge (e:Entity {curie: 'X:2'})",
+    ],
+)
+def test_store_query_refuses_writes_and_leaves_the_graph_unchanged(store: GraphStore, cypher: str) -> None:
+    store.load_documents(_docs())
+    before = store.counts()
+    with pytest.raises(StoreError, match="read-only"):
+        store.query(cypher)
+    assert store.counts() == before
+
+
+def test_store_query_allows_write_words_inside_strings(store: GraphStore) -> None:
+    store.load_documents(_docs())
+    rows = store.query("MATCH (e:Entity) WHERE e.name <> 'CREATE or DELETE' RETURN count(e) AS n")
+    assert rows == [{"n": 10}]
+
+
+def test_store_query_errors_are_store_errors(store: GraphStore) -> None:
+    with pytest.raises(StoreError):
+        store.query("MATCH (n RETURN n")
+
+
+def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store: GraphStore, shared_data: Path) -> None:
+    path = shared_data / "corpora/biored/Dev.PubTator"
+    docs = list(read_documents(path))[:30]
+    for s in (embedded_store, neo4j_store):
+        s.load_documents(docs)
+    assert embedded_store.counts() == neo4j_store.counts()
+    q = (
+        "MATCH (s:Entity)-[r:ASSOCIATED_WITH]->(o:Entity) "
+        "RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n ORDER BY subject, object"
+    )
+    assert embedded_store.query(q) == neo4j_store.query(q)
+
+
+def test_documents_with_only_text_load_as_articles(store: GraphStore) -> None:
+    doc = Document("500", "Just a title.", pmid="500", title="Just a title.", year=2020)
+    store.load_documents([doc])
+    assert store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.year AS year") == [{"pmid": "500", "year": 2020}]
+
+
+def test_mention_rejects_an_empty_span() -> None:
+    with pytest.raises(ValueError, match="bad mention span"):
+        Mention(5, 5, "", "Disease")
+
+
+def test_relation_types_map_to_biolink() -> None:
+    from kg.schema import entity_type, predicate
+
+    assert predicate("Positive_Correlation").curie == "biolink:positively_correlated_with"
+    assert entity_type("SpecificDisease").label == "Disease"
+    assert Relation("a", "CID", "b").novel is None

@@ -1,0 +1,100 @@
+import gzip
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from readers import ReadReport, read_documents
+from readers.pubtator import read_pubtator
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_pubtator_reads_text_mentions_ids_and_relations() -> None:
+    docs = list(read_pubtator(DATA / "sample.pubtator"))
+    assert [d.pmid for d in docs] == ["354896", "10491763"]
+    cdr = docs[0]
+    assert cdr.text.startswith("Lidocaine-induced cardiac asystole. Intravenous")
+    for m in cdr.mentions:
+        assert cdr.text[m.start : m.end] == m.text
+    assert cdr.mentions[0].ids == ("MESH:D008012",)
+    assert cdr.mentions[3].ids == ()  # -1: not normalizable
+    composite = cdr.mentions[4]
+    assert composite.composite and composite.ids == ("MESH:D001943", "MESH:D010051")
+    assert cdr.relations[0].subject == "MESH:D008012"
+    assert cdr.relations[0].predicate == "CID"
+    assert cdr.relations[0].object == "MESH:D006323"
+
+
+def test_pubtator_maps_biored_ids_and_novelty() -> None:
+    doc = list(read_pubtator(DATA / "sample.pubtator"))[1]
+    ids = {m.label: m.ids[0] for m in doc.mentions}
+    assert ids == {
+        "GeneOrGeneProduct": "NCBIGene:3175",
+        "DiseaseOrPhenotypicFeature": "MESH:D003924",
+        "SequenceVariant": "dbSNP:rs74805019",
+        "OrganismTaxon": "NCBITaxon:9606",
+        "CellLine": "cellosaurus:CVCL_0030",
+        "ChemicalEntity": "MESH:D007328",
+    }
+    rels = {(r.subject, r.predicate, r.object, r.novel) for r in doc.relations}
+    assert rels == {
+        ("NCBIGene:3175", "Association", "MESH:D003924", False),
+        ("dbSNP:rs74805019", "Positive_Correlation", "MESH:D003924", True),
+    }
+
+
+def test_pubtator_gzip_is_transparent(tmp_path: Path) -> None:
+    gz = tmp_path / "sample.pubtator.gz"
+    gz.write_bytes(gzip.compress((DATA / "sample.pubtator").read_bytes()))
+    assert [d.text for d in read_documents(gz)] == [d.text for d in read_documents(DATA / "sample.pubtator")]
+
+
+def _broken(tmp_path: Path, old: str, new: str) -> Path:
+    text = (DATA / "sample.pubtator").read_text().replace(old, new, 1)
+    path = tmp_path / "broken.pubtator"
+    path.write_text(text)
+    return path
+
+
+def test_pubtator_mention_text_mismatch_names_file_and_line(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "354896\t18\t34\tcardiac asystole", "354896\t18\t34\tcardiac arrest")
+    with pytest.raises(InputError) as err:
+        list(read_pubtator(path))
+    assert str(path) in str(err.value) and ":4:" in str(err.value)
+    assert "does not match" in str(err.value)
+
+
+def test_pubtator_offsets_outside_text_raise(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "354896\t90\t99\tlidocaine", "354896\t9000\t9009\tlidocaine")
+    with pytest.raises(InputError, match="outside the text"):
+        list(read_pubtator(path))
+
+
+def test_pubtator_skip_mode_reports_bad_document_and_goes_on(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "354896\t18\t34\tcardiac asystole", "354896\t18\t34\tcardiac arrest")
+    report = ReadReport()
+    docs = list(read_pubtator(path, on_error="skip", report=report))
+    assert [d.pmid for d in docs] == ["10491763"]
+    assert len(report.skipped) == 1
+    assert report.skipped[0].record == "4"
+
+
+def test_pubtator_bad_encoding_is_an_input_error(tmp_path: Path) -> None:
+    raw = (DATA / "sample.pubtator").read_bytes().replace(b"Hepatocyte nuclear factor-6 and", b"Hepatocyte \xff factor-6 and", 1)
+    path = tmp_path / "latin.pubtator"
+    path.write_bytes(raw)
+    report = ReadReport()
+    docs = list(read_pubtator(path, on_error="skip", report=report))
+    assert [d.pmid for d in docs] == ["354896"]
+    assert "not UTF-8" in report.skipped[0].reason
+    with pytest.raises(InputError, match="not UTF-8"):
+        list(read_pubtator(path))
+
+
+def test_pubtator_truncated_gzip_raises(tmp_path: Path) -> None:
+    data = gzip.compress((DATA / "sample.pubtator").read_bytes() * 50)
+    path = tmp_path / "cut.pubtator.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated"):
+        list(read_documents(path, "pubtator"))
