@@ -31,6 +31,12 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Look at annotated corpora and literature files.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
+from flows.models_cli import evaluate_app, extract_cmd, train_app  # noqa: E402
+
+app.add_typer(train_app, name="train")
+app.add_typer(evaluate_app, name="evaluate")
+app.command("extract")(extract_cmd)
+
 console = Console(stderr=True)
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")

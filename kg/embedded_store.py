@@ -86,34 +86,32 @@ WITH a, e, row
 MERGE (a)-[m:{MENTIONS}]->(e)
 SET m.count = row.count
 """
+_EXISTING_EVIDENCE = "UNWIND $ids AS id MATCH (v:Evidence {evidence_id: id}) RETURN v.evidence_id AS id"
+# Kùzu merges identical MERGE patterns of one UNWIND into one row, so the endpoints are made to
+# exist first (_ENSURE_*) and evidence rows only MATCH them.
+_ENSURE_ENTITIES = "UNWIND $curies AS curie MERGE (:Entity {curie: curie})"
+_ENSURE_ARTICLES = "UNWIND $pmids AS pmid MERGE (:Article {pmid: pmid})"
 _EVIDENCE = f"""
 UNWIND $rows AS row
-MERGE (s:Entity {{curie: row.subject}})
-MERGE (o:Entity {{curie: row.object}})
-MERGE (a:Article {{pmid: row.pmid}})
-MERGE (v:Evidence {{evidence_id: row.evidence_id}})
-ON CREATE SET v.subject = row.subject, v.predicate = row.predicate, v.object = row.object,
-    v.pmid = row.pmid, v.start_char = row.start_char, v.end_char = row.end_char,
-    v.sentence = row.sentence, v.model = row.model, v.score = row.score
-WITH s, o, a, v, row
-MERGE (a)-[:{HAS_EVIDENCE}]->(v)
+MATCH (a:Article {{pmid: row.pmid}})
+CREATE (v:Evidence {{evidence_id: row.evidence_id, subject: row.subject, predicate: row.predicate,
+    object: row.object, pmid: row.pmid, start_char: row.start_char, end_char: row.end_char,
+    sentence: row.sentence, model: row.model, score: row.score}})
+CREATE (a)-[:{HAS_EVIDENCE}]->(v)
+"""
+# Aggregates grow by what this call added (deltas computed from the new evidence only), inside the
+# same transaction as the evidence, so a repeat adds nothing and a crash leaves nothing half-done.
+_AGGREGATE = """
+UNWIND $pairs AS pair
+MATCH (s:Entity {curie: pair.subject})
+MATCH (o:Entity {curie: pair.object})
 MERGE (s)-[r:%s]->(o)
-ON CREATE SET r.predicate = row.predicate
-"""
-_AGGREGATE = f"""
-UNWIND $pairs AS pair
-MATCH (a:Article)-[:{HAS_EVIDENCE}]->(v:Evidence)
-WHERE a.pmid IN pair.pmids AND v.subject = pair.subject AND v.object = pair.object
-  AND v.predicate = pair.predicate
-WITH pair, count(v) AS n, collect(DISTINCT v.pmid) AS pmids, max(v.score) AS best,
-     min(v.model) AS model
-MATCH (s:Entity {{curie: pair.subject}})-[r:%s]->(o:Entity {{curie: pair.object}})
-SET r.evidence_count = n, r.pmids = pmids, r.max_score = best, r.model = model
-"""
-_PAIR_PMIDS = """
-UNWIND $pairs AS pair
-MATCH (s:Entity {curie: pair.subject})-[r:%s]->(o:Entity {curie: pair.object})
-RETURN pair.subject AS subject, pair.object AS object, r.pmids AS pmids
+ON CREATE SET r.predicate = pair.predicate, r.evidence_count = 0, r.pmids = CAST([] AS STRING[]),
+    r.max_score = pair.max_score
+SET r.evidence_count = r.evidence_count + pair.n,
+    r.pmids = list_distinct(list_concat(r.pmids, pair.pmids)),
+    r.max_score = CASE WHEN pair.max_score > r.max_score THEN pair.max_score ELSE r.max_score END,
+    r.model = pair.model
 """
 _PHENOTYPES = f"""
 UNWIND $rows AS row
@@ -123,6 +121,23 @@ WITH d, p, row
 MERGE (d)-[h:{HAS_PHENOTYPE}]->(p)
 SET h.frequency = CAST(row.frequency AS DOUBLE), h.source = row.source
 """
+
+
+def _pair_deltas(triples: list[Triple]) -> list[dict[str, Any]]:
+    """Per (subject, predicate, object): how much new evidence, from which PMIDs, the best score."""
+    pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for t in triples:
+        key = (t.subject, t.predicate, t.object)
+        p = pairs.setdefault(
+            key,
+            {"subject": t.subject, "predicate": t.predicate, "object": t.object, "n": 0, "pmids": [],
+             "max_score": float(t.provenance.score), "model": t.provenance.model},
+        )
+        p["n"] += 1
+        p["max_score"] = max(p["max_score"], float(t.provenance.score))
+        if t.provenance.pmid not in p["pmids"]:
+            p["pmids"].append(t.provenance.pmid)
+    return list(pairs.values())
 
 
 class EmbeddedStore(GraphStore):
@@ -197,32 +212,31 @@ class EmbeddedStore(GraphStore):
         return self._write_batches(_MENTIONS, dicts)
 
     def load_triples(self, triples: Iterable[Triple]) -> int:
-        by_type: dict[str, list[Triple]] = defaultdict(list)
-        for t in triples:
-            by_type[predicate(t.predicate).rel_type].append(t)
         n = 0
-        for rel_type, group in by_type.items():
-            for batch in batched(group, self.batch_size):
-                self._rows(_EVIDENCE % rel_type, {"rows": [evidence_row(t) for t in batch]})
-                self._aggregate(rel_type, batch)
-                n += len(batch)
+        for batch in batched(triples, self.batch_size):
+            unique = {t.evidence_id: t for t in batch}
+            known = {r["id"] for r in self._rows(_EXISTING_EVIDENCE, {"ids": list(unique)})}
+            new = [t for key, t in unique.items() if key not in known]
+            n += len(batch)
+            if not new:
+                continue
+            by_type: dict[str, list[Triple]] = defaultdict(list)
+            for t in new:
+                by_type[predicate(t.predicate).rel_type].append(t)
+            curies = sorted({c for t in new for c in (t.subject, t.object)})
+            pmids = sorted({t.provenance.pmid for t in new})
+            self._conn.execute("BEGIN TRANSACTION")
+            try:
+                self._rows(_ENSURE_ENTITIES, {"curies": curies})
+                self._rows(_ENSURE_ARTICLES, {"pmids": pmids})
+                self._rows(_EVIDENCE, {"rows": [evidence_row(t) for t in new]})
+                for rel_type, group in by_type.items():
+                    self._rows(_AGGREGATE % rel_type, {"pairs": _pair_deltas(group)})
+            except BaseException:
+                self._end_transaction("ROLLBACK")
+                raise
+            self._end_transaction("COMMIT")
         return n
-
-    def _aggregate(self, rel_type: str, batch: list[Triple]) -> None:
-        # Kùzu has no secondary index on Evidence.subject, so the recount walks from the articles
-        # that can hold evidence for each pair: the ones already on the edge and the new ones.
-        new_pmids: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-        for t in batch:
-            new_pmids[(t.subject, t.predicate, t.object)].add(t.provenance.pmid)
-        pairs = [{"subject": s, "predicate": p, "object": o} for s, p, o in new_pmids]
-        old = {
-            (r["subject"], r["object"]): r["pmids"] or []
-            for r in self._rows(_PAIR_PMIDS % rel_type, {"pairs": pairs})
-        }
-        for pair in pairs:
-            key = (pair["subject"], pair["predicate"], pair["object"])
-            pair["pmids"] = sorted(new_pmids[key] | set(old.get((key[0], key[2]), [])))
-        self._rows(_AGGREGATE % rel_type, {"pairs": pairs})
 
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
         dicts = (

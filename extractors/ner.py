@@ -1,0 +1,450 @@
+"""Named-entity recognition: a fine-tuned token classifier with BIO tags over words.
+
+Documents are split into sentences and words (extractors.text); each word gets a BIO label from the
+gold mentions; the transformer sees the sub-word tokens and is trained on the first sub-token of
+each word. A sentence longer than the model's limit becomes overlapping windows of words, and each
+word takes its prediction from the window where it sits farthest from an edge. Predicted word
+spans map straight back to character offsets of the document.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+from tqdm.auto import tqdm
+from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
+
+from extractors.models import (
+    OFFLINE_ENCODER,
+    cpu_bf16_supported,
+    pick_device,
+    read_card,
+    resolve_encoder,
+    versions,
+    write_card,
+)
+from extractors.text import split_sentences, split_words
+from kg.errors import ConfigError
+from kg.types import Document, Mention
+
+log = logging.getLogger(__name__)
+
+
+class NerConfig(BaseModel):
+    """How to fine-tune a NER model. Every field is a ``medkg train ner`` flag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    types: list[str] | None = None
+    epochs: int = 20
+    max_minutes: float = 45.0
+    learning_rate: float = 1e-4
+    batch_size: int = 32
+    max_length: int = 256
+    stride: int = 32
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    patience: int = 4
+    seed: int = 13
+    lora: bool = False
+    lora_r: int = 16
+    bf16: bool | None = None  # None: on where the hardware supports it
+    device: str = "auto"
+
+
+@dataclass
+class Window:
+    """A run of words from one sentence that fits the model, with the word labels when known."""
+
+    doc: int
+    sentence: int
+    words: list[tuple[int, int]]
+    first_word: int  # index of words[0] within its sentence
+    input_ids: list[int] = field(default_factory=list)
+    word_ids: list[int | None] = field(default_factory=list)
+    labels: list[int] | None = None
+
+
+def label_list(types: Sequence[str]) -> list[str]:
+    return ["O"] + [f"{p}-{t}" for t in types for p in ("B", "I")]
+
+
+def word_labels(words: list[tuple[int, int]], mentions: Iterable[Mention], label_ids: dict[str, int]) -> list[int]:
+    """BIO label ids for words; a mention covers the words that overlap it."""
+    labels = [label_ids["O"]] * len(words)
+    for m in mentions:
+        if f"B-{m.label}" not in label_ids:
+            continue
+        inside = [i for i, (a, b) in enumerate(words) if a < m.end and b > m.start]
+        if not inside or any(labels[i] != label_ids["O"] for i in inside):
+            continue  # nested or overlapping with an earlier mention: keep the first
+        labels[inside[0]] = label_ids[f"B-{m.label}"]
+        for i in inside[1:]:
+            labels[i] = label_ids[f"I-{m.label}"]
+    return labels
+
+
+class NerModel:
+    """A trained token classifier with its tokenizer and label map; loads offline with one call.
+
+    >>> model = NerModel.load("runs/ner-bc5cdr")  # doctest: +SKIP
+    >>> [m.text for m in model.predict([doc])[0].mentions]  # doctest: +SKIP
+    ['Naloxone', 'clonidine', 'hypertensive']
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer: PreTrainedTokenizerBase,
+        labels: list[str],
+        *,
+        max_length: int = 256,
+        stride: int = 32,
+        card: dict[str, Any] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.labels = labels
+        self.label_ids = {label: i for i, label in enumerate(labels)}
+        self.types = sorted({label[2:] for label in labels if label != "O"})
+        self.max_length = max_length
+        self.stride = stride
+        self.card = card or {}
+        self.device = device
+        self.bf16 = device == "cpu" and cpu_bf16_supported()
+        self.model.to(device)
+
+    @classmethod
+    def load(cls, folder: str | Path, *, device: str = "auto", quantize: str | None = None) -> NerModel:
+        """Load a model folder written by ``save`` (offline). ``quantize``: None, "int8" or "bf16"."""
+        folder = Path(folder)
+        card = read_card(folder)
+        if card.get("task") != "ner":
+            raise ConfigError(f"{folder}: a {card.get('task')!r} model, not a NER model")
+        device = pick_device(device)
+        model = AutoModelForTokenClassification.from_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
+        model.eval()
+        if quantize == "int8":
+            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        elif quantize == "bf16":
+            model = model.to(torch.bfloat16)
+        elif quantize is not None:
+            raise ConfigError(f"quantize must be int8 or bf16, not {quantize!r}")
+        return cls(
+            model,
+            tokenizer,
+            labels,
+            max_length=int(card.get("config", {}).get("max_length", 256)),
+            stride=int(card.get("config", {}).get("stride", 32)),
+            card=card,
+            device=device,
+        )
+
+    def save(self, folder: str | Path, card: dict[str, Any]) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        model = self.model
+        if hasattr(model, "merge_and_unload"):  # a LoRA model is saved as a plain one
+            model = model.merge_and_unload()
+        model.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+        write_card(folder, {"task": "ner", "labels": self.labels, **card})
+
+    # -- windows -------------------------------------------------------------------------------
+
+    def windows(self, docs: Sequence[Document], *, with_labels: bool) -> list[Window]:
+        """All model inputs for ``docs``: sentence windows of words, tokenized."""
+        out: list[Window] = []
+        for d, doc in enumerate(docs):
+            for s, (a, b) in enumerate(split_sentences(doc.text)):
+                words = split_words(doc.text, a, b)
+                if not words:
+                    continue
+                labels = word_labels(words, doc.mentions, self.label_ids) if with_labels else None
+                out.extend(self._fit(d, s, doc.text, words, labels))
+        return out
+
+    def _encode(self, text: str, words: list[tuple[int, int]]) -> tuple[list[int], list[int | None]]:
+        enc = self.tokenizer([text[a:b] for a, b in words], is_split_into_words=True, add_special_tokens=True)
+        return list(enc["input_ids"]), list(enc.word_ids())
+
+    def _fit(
+        self, d: int, s: int, text: str, words: list[tuple[int, int]], labels: list[int] | None
+    ) -> Iterator[Window]:
+        ids, word_ids = self._encode(text, words)
+        if len(ids) <= self.max_length:
+            yield Window(d, s, words, 0, ids, word_ids, labels)
+            return
+        # Too long: windows of words whose sub-words fit, overlapping by `stride` words.
+        per_word = [0] * len(words)
+        for w in word_ids:
+            if w is not None:
+                per_word[w] += 1
+        budget = self.max_length - 2
+        start = 0
+        while start < len(words):
+            end, used = start, 0
+            while end < len(words) and used + per_word[end] <= budget:
+                used += per_word[end]
+                end += 1
+            end = max(end, start + 1)
+            sub = words[start:end]
+            ids, wids = self._encode(text, sub)
+            ids, wids = ids[: self.max_length], wids[: self.max_length]
+            yield Window(d, s, sub, start, ids, wids, labels[start:end] if labels is not None else None)
+            if end >= len(words):
+                break
+            start = max(end - self.stride, start + 1)
+
+    def _batch(self, windows: Sequence[Window]) -> dict[str, torch.Tensor]:
+        width = max(len(w.input_ids) for w in windows)
+        pad = self.tokenizer.pad_token_id or 0
+        ids = torch.full((len(windows), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(windows), width), dtype=torch.long)
+        labels = torch.full((len(windows), width), -100, dtype=torch.long)
+        for i, w in enumerate(windows):
+            n = len(w.input_ids)
+            ids[i, :n] = torch.tensor(w.input_ids)
+            mask[i, :n] = 1
+            if w.labels is not None:
+                seen: set[int] = set()
+                for j, wid in enumerate(w.word_ids):
+                    if wid is not None and wid not in seen:  # label on the first sub-token
+                        labels[i, j] = w.labels[wid]
+                        seen.add(wid)
+        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def _autocast(self) -> Any:
+        if self.device.startswith("cuda"):
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+
+    @torch.inference_mode()
+    def predict(self, docs: Sequence[Document], *, batch_size: int = 64, progress: bool = False) -> list[Document]:
+        """The documents with their mentions replaced by the model's predictions."""
+        self.model.eval()
+        windows = self.windows(docs, with_labels=False)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        # (doc, sentence) -> word index -> (distance from window edge, label id, probability)
+        best: dict[tuple[int, int], dict[int, tuple[int, int, float]]] = defaultdict(dict)
+        words_of: dict[tuple[int, int], dict[int, tuple[int, int]]] = defaultdict(dict)
+        steps = range(0, len(order), batch_size)
+        for k in tqdm(steps, desc="ner", unit="batch", disable=not progress):
+            chunk = [windows[i] for i in order[k : k + batch_size]]
+            batch = self._batch(chunk)
+            with self._autocast():
+                logits = self.model(
+                    input_ids=batch["input_ids"].to(self.device),
+                    attention_mask=batch["attention_mask"].to(self.device),
+                ).logits
+            probs = logits.float().softmax(-1).cpu().numpy()
+            for i, w in enumerate(chunk):
+                key = (w.doc, w.sentence)
+                seen: set[int] = set()
+                for j, wid in enumerate(w.word_ids):
+                    if wid is None or wid in seen:
+                        continue
+                    seen.add(wid)
+                    index = w.first_word + wid
+                    edge = min(wid, len(w.words) - 1 - wid)
+                    label = int(probs[i, j].argmax())
+                    current = best[key].get(index)
+                    if current is None or edge > current[0]:
+                        best[key][index] = (edge, label, float(probs[i, j, label]))
+                    words_of[key][index] = w.words[wid]
+        mentions: dict[int, list[Mention]] = defaultdict(list)
+        for (d, s), preds in best.items():
+            words = words_of[(d, s)]
+            tagged = [(words[i], self.labels[preds[i][1]], preds[i][2]) for i in sorted(preds)]
+            mentions[d].extend(self._decode(docs[d].text, tagged))
+        return [replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end)))) for d, doc in enumerate(docs)]
+
+    @staticmethod
+    def _decode(text: str, tagged: list[tuple[tuple[int, int], str, float]]) -> list[Mention]:
+        """BIO word tags to mentions; a stray I- starts a mention (the lenient reading)."""
+        out: list[Mention] = []
+        current: list[Any] | None = None  # [start, end, type, [probs]]
+
+        def close() -> None:
+            if current is not None:
+                a, b, t, ps = current
+                out.append(Mention(a, b, text[a:b], t, score=float(np.mean(ps))))
+
+        for (a, b), tag, p in tagged:
+            if tag == "O":
+                close()
+                current = None
+                continue
+            prefix, kind = tag.split("-", 1)
+            if prefix == "I" and current is not None and current[2] == kind:
+                current[1] = b
+                current[3].append(p)
+            else:
+                close()
+                current = [a, b, kind, [p]]
+        close()
+        return out
+
+
+# -- evaluation --------------------------------------------------------------------------------
+
+
+def strict_scores(gold: Sequence[Document], pred: Sequence[Document], types: Sequence[str] | None = None) -> dict[str, Any]:
+    """Mention-level strict precision, recall and F1 (exact span and type), per type and micro."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    for g, p in zip(gold, pred, strict=True):
+        keep = (lambda m: True) if types is None else (lambda m: m.label in types)
+        gs = {(m.start, m.end, m.label) for m in g.mentions if keep(m)}
+        ps = {(m.start, m.end, m.label) for m in p.mentions if keep(m)}
+        for _, _, t in gs & ps:
+            counts[t][0] += 1
+        for _, _, t in ps - gs:
+            counts[t][1] += 1
+        for _, _, t in gs - ps:
+            counts[t][2] += 1
+
+    def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(100 * f, 2), "tp": tp, "fp": fp, "fn": fn}
+
+    per_type = {t: prf(*c) for t, c in sorted(counts.items())}
+    total = [sum(c[i] for c in counts.values()) for i in range(3)]
+    return {"micro": prf(*total), "per_type": per_type}
+
+
+# -- training ----------------------------------------------------------------------------------
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _length_batches(windows: list[Window], batch_size: int, rng: random.Random) -> list[list[Window]]:
+    """Batches of windows of similar length (less padding), in random order."""
+    order = sorted(windows, key=lambda w: len(w.input_ids) + rng.random())
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def train_ner(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    out: str | Path,
+    config: NerConfig,
+    *,
+    data_files: Sequence[Path] = (),
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Fine-tune a token classifier; keep the checkpoint with the best dev strict F1 in ``out``.
+
+    Stops at ``epochs``, at ``max_minutes`` of wall time, or after ``patience`` epochs without a
+    better dev F1. Returns the artifact card (config, metrics, data hash, versions).
+    """
+    from extractors.models import data_hash
+
+    _seed(config.seed)
+    types = config.types or sorted({m.label for d in train_docs for m in d.mentions})
+    if not types:
+        raise ConfigError("the training data has no mentions")
+    labels = label_list(types)
+    base = resolve_encoder(config.base_model)
+    device = pick_device(config.device)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForTokenClassification.from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)}
+    )
+    if config.lora:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        model = get_peft_model(
+            model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=config.lora_r, lora_alpha=2 * config.lora_r, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"])
+        )
+    ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device)
+    if config.bf16 is not None:
+        ner.bf16 = config.bf16 and device == "cpu"
+    train_windows = ner.windows(train_docs, with_labels=True)
+    rng = random.Random(config.seed)
+    steps_per_epoch = math.ceil(len(train_windows) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    warmup = max(1, int(config.warmup_ratio * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    )
+    deadline = time.monotonic() + 60 * config.max_minutes
+    started = time.monotonic()
+    best_f1, best_epoch, history = -1.0, 0, []
+    out = Path(out)
+    stopped = "epochs"
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        bar = tqdm(_length_batches(train_windows, config.batch_size, rng), desc=f"epoch {epoch}", unit="batch", disable=not progress)
+        losses = []
+        for batch_windows in bar:
+            batch = {k: v.to(device) for k, v in ner._batch(batch_windows).items()}
+            with ner._autocast():
+                loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            if time.monotonic() > deadline:
+                break
+        scores = strict_scores(dev_docs, ner.predict(dev_docs), types)
+        f1 = scores["micro"]["f1"]
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": f1, "minutes": round((time.monotonic() - started) / 60, 2)})
+        log.info("epoch %d: loss %.4f dev strict F1 %.2f", epoch, np.mean(losses), f1)
+        if progress:
+            tqdm.write(f"epoch {epoch}: loss {np.mean(losses):.4f}  dev strict F1 {f1:.2f}  (best {max(best_f1, f1):.2f})")
+        if f1 > best_f1:
+            best_f1, best_epoch = f1, epoch
+            card = {
+                "base_model": config.base_model,
+                "config": config.model_dump(),
+                "types": types,
+                "data_hash": data_hash(list(data_files)) if data_files else None,
+                "data_files": [str(p) for p in data_files],
+                "metrics": {"dev": scores, "best_epoch": epoch},
+                "versions": versions(),
+            }
+            ner.save(out, card)
+        if time.monotonic() > deadline:
+            stopped = "max_minutes"
+            break
+        if epoch - best_epoch >= config.patience:
+            stopped = "patience"
+            break
+    card = read_card(out)
+    card["history"] = history
+    card["stopped_by"] = stopped
+    card["train_minutes"] = round((time.monotonic() - started) / 60, 2)
+    write_card(out, card)
+    return card

@@ -1,0 +1,39 @@
+"""Write documents with their (predicted) mentions as PubTator or JSONL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg.types import Document
+
+
+def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
+    """PubTator with title and abstract lines and one line per mention (ids joined by |)."""
+    with Path(path).open("w", encoding="utf-8") as f:
+        for d in docs:
+            key = d.pmid or d.doc_id
+            title = d.title or d.text.split(" ", 1)[0]
+            abstract = d.text[len(title) + 1 :] if d.text.startswith(title) else d.text
+            f.write(f"{key}|t|{title}\n{key}|a|{abstract}\n")
+            for m in d.mentions:
+                ids = "|".join(g.curie for g in m.groundings) or "|".join(m.ids) or "-1"
+                f.write(f"{key}\t{m.start}\t{m.end}\t{m.text}\t{m.label}\t{ids}\n")
+            f.write("\n")
+
+
+def write_jsonl(docs: Sequence[Document], path: str | Path) -> None:
+    """One JSON object per document: pmid, text and mentions with offsets, scores and groundings."""
+    with Path(path).open("w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps({
+                "pmid": d.pmid or d.doc_id,
+                "text": d.text,
+                "mentions": [
+                    {"start": m.start, "end": m.end, "text": m.text, "label": m.label, "score": round(m.score, 4),
+                     "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings]}
+                    for m in d.mentions
+                ],
+                "relations": [{"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score} for r in d.relations],
+            }) + "\n")

@@ -1,0 +1,106 @@
+"""NER with a tiny BERT built from a config (fast, offline), and one smoke test of the real encoder."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
+
+from extractors.ner import NerConfig, NerModel, label_list, strict_scores, train_ner, word_labels
+from extractors.text import split_sentences, split_words
+from kg.types import Document, Mention
+from readers import read_documents
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _tiny_tokenizer(tmp_path: Path) -> BertTokenizerFast:
+    words = "lidocaine induced cardiac asystole intravenous administration of a single mg bolus in man resulted profound depression the activity and breast ovarian cancers were not seen".split()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"abcdefghijklmnopqrstuvwxyz0123456789.,-()", *words, *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]]
+    path = tmp_path / "vocab.txt"
+    path.write_text("\n".join(dict.fromkeys(vocab)))
+    return BertTokenizerFast(vocab_file=str(path), do_lower_case=True)
+
+
+def _tiny_model(tmp_path: Path, labels: list[str], max_length: int = 64, stride: int = 4) -> NerModel:
+    torch.manual_seed(0)
+    tok = _tiny_tokenizer(tmp_path)
+    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
+    return NerModel(BertForTokenClassification(config), tok, labels, max_length=max_length, stride=stride)
+
+
+def _doc() -> Document:
+    return next(iter(read_documents(DATA / "sample.pubtator")))
+
+
+def test_word_labels_follow_mentions() -> None:
+    doc = _doc()
+    labels = label_list(["Chemical", "Disease"])
+    ids = {label: i for i, label in enumerate(labels)}
+    (a, b), *_ = split_sentences(doc.text)
+    words = split_words(doc.text, a, b)
+    tags = [labels[i] for i in word_labels(words, doc.mentions, ids)]
+    texts = [doc.text[x:y] for x, y in words]
+    assert list(zip(texts, tags))[:5] == [("Lidocaine", "B-Chemical"), ("-", "O"), ("induced", "O"), ("cardiac", "B-Disease"), ("asystole", "I-Disease")]
+
+
+def test_windows_cover_long_sentences_with_overlap(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=12, stride=3)
+    doc = _doc()
+    windows = model.windows([doc], with_labels=True)
+    assert all(len(w.input_ids) <= 12 for w in windows)
+    by_sentence: dict[int, set[int]] = {}
+    for w in windows:
+        by_sentence.setdefault(w.sentence, set()).update(range(w.first_word, w.first_word + len(w.words)))
+    sentences = split_sentences(doc.text)
+    for s, (a, b) in enumerate(sentences):
+        assert by_sentence[s] == set(range(len(split_words(doc.text, a, b))))
+    assert len(windows) > len(sentences)  # the long sentence was cut into overlapping windows
+
+
+def test_predictions_map_back_to_exact_offsets(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=12, stride=3)
+    doc = _doc()
+    (pred,) = model.predict([doc])
+    assert pred.mentions, "an untrained model still tags something with random weights"
+    for m in pred.mentions:
+        assert doc.text[m.start : m.end] == m.text
+        assert m.label in ("Chemical", "Disease")
+
+
+def test_decode_reads_bio_leniently() -> None:
+    text = "aa bb cc dd"
+    tagged = [((0, 2), "B-X", 0.9), ((3, 5), "I-X", 0.8), ((6, 8), "I-Y", 0.7), ((9, 11), "O", 0.9)]
+    mentions = NerModel._decode(text, tagged)
+    assert [(m.text, m.label) for m in mentions] == [("aa bb", "X"), ("cc", "Y")]
+
+
+def test_save_and_load_give_identical_predictions(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    doc = _doc()
+    before = model.predict([doc])[0].mentions
+    model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
+    again = NerModel.load(tmp_path / "model").predict([doc])[0].mentions
+    assert before == again
+
+
+def test_strict_scores_count_exact_span_and_type() -> None:
+    gold = Document("1", "aa bb cc", mentions=(Mention(0, 2, "aa", "X"), Mention(3, 5, "bb", "Y")))
+    pred = Document("1", "aa bb cc", mentions=(Mention(0, 2, "aa", "X"), Mention(3, 8, "bb cc", "Y")))
+    s = strict_scores([gold], [pred])
+    assert s["micro"]["tp"] == 1 and s["micro"]["fp"] == 1 and s["micro"]["fn"] == 1
+    assert s["per_type"]["X"]["f1"] == 100.0 and s["per_type"]["Y"]["f1"] == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_fine_tuning_the_offline_encoder_learns(shared_data: Path, tmp_path: Path) -> None:
+    docs = list(read_documents(shared_data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"))
+    train, dev = docs[:12], docs[12:16]
+    card = train_ner(train, dev, tmp_path / "ner", NerConfig(epochs=2, max_minutes=4, batch_size=16, patience=5), progress=False)
+    assert (tmp_path / "ner" / "model.safetensors").is_file()
+    assert card["types"] == ["Chemical", "Disease"] and len(card["history"]) == 2
+    assert card["history"][1]["loss"] < card["history"][0]["loss"]
+    model = NerModel.load(tmp_path / "ner")
+    assert model.card["metrics"]["dev"]["micro"]["f1"] == max(h["dev_f1"] for h in card["history"])
