@@ -49,7 +49,7 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _fail(exc: MedkgError) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+    console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     raise typer.Exit(code=2)
 
 

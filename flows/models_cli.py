@@ -28,7 +28,7 @@ def _read(path: Path, limit: int | None = None) -> list[Document]:
 
 
 def _fail(exc: MedkgError) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+    console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     raise typer.Exit(code=2)
 
 

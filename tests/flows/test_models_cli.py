@@ -1,0 +1,47 @@
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.extractors.test_ner import _tiny_model
+from extractors.ner import label_list
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+runner = CliRunner()
+
+
+def _saved_model(tmp_path: Path) -> Path:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    folder = tmp_path / "ner"
+    model.save(folder, {"config": {"max_length": 64, "stride": 4}})
+    return folder
+
+
+def test_cli_evaluate_ner_prints_scores_and_writes_pubtator(tmp_path: Path) -> None:
+    folder = _saved_model(tmp_path)
+    pred = tmp_path / "pred.pubtator"
+    result = runner.invoke(app, ["evaluate", "ner", "--model", str(folder), "--data", str(DATA / "sample.pubtator"), "--pred-out", str(pred)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout[result.stdout.index("{"):])
+    assert set(scores) == {"micro", "per_type", "speed"}
+    assert scores["speed"]["documents"] == 2
+    text = pred.read_text()
+    assert text.startswith("354896|t|Lidocaine-induced cardiac asystole.\n354896|a|Intravenous")
+
+
+def test_cli_extract_writes_jsonl_with_offsets(tmp_path: Path) -> None:
+    folder = _saved_model(tmp_path)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["pmid"] for r in rows] == ["100001", "100002"]
+    for r in rows:
+        for m in r["mentions"]:
+            assert r["text"][m["start"] : m["end"]] == m["text"]
+
+
+def test_cli_evaluate_ner_refuses_a_folder_that_is_no_model(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "ner", "--model", str(tmp_path), "--data", str(DATA / "sample.pubtator")])
+    assert result.exit_code == 2 and "not a medkg model folder" in result.output
