@@ -13,6 +13,7 @@ import logging
 import math
 import random
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -141,12 +142,14 @@ class NerModel:
         labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
         model.eval()
         if quantize == "int8":
-            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():  # torch marks torch.ao deprecated in favour of torchao
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
         elif quantize == "bf16":
             model = model.to(torch.bfloat16)
         elif quantize is not None:
             raise ConfigError(f"quantize must be int8 or bf16, not {quantize!r}")
-        return cls(
+        ner = cls(
             model,
             tokenizer,
             labels,
@@ -155,6 +158,9 @@ class NerModel:
             card=card,
             device=device,
         )
+        if quantize == "int8":
+            ner.bf16 = False  # int8 kernels take fp32 activations
+        return ner
 
     def save(self, folder: str | Path, card: dict[str, Any]) -> None:
         folder = Path(folder)

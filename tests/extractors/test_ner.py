@@ -85,6 +85,14 @@ def test_save_and_load_give_identical_predictions(tmp_path: Path) -> None:
     assert before == again
 
 
+def test_int8_quantized_model_keeps_offsets(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
+    doc = _doc()
+    (pred,) = NerModel.load(tmp_path / "model", quantize="int8").predict([doc])
+    assert all(doc.text[m.start : m.end] == m.text for m in pred.mentions)
+
+
 def test_strict_scores_count_exact_span_and_type() -> None:
     gold = Document("1", "aa bb cc", mentions=(Mention(0, 2, "aa", "X"), Mention(3, 5, "bb", "Y")))
     pred = Document("1", "aa bb cc", mentions=(Mention(0, 2, "aa", "X"), Mention(3, 8, "bb cc", "Y")))
