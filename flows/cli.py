@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flows.settings import Settings, load_settings
+from flows.console import console, fail
 from kg.errors import MedkgError
 from kg.store import GraphStore, LoadSummary, batched
 from kg.types import Document
@@ -37,7 +38,6 @@ app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.command("extract")(extract_cmd)
 
-console = Console(stderr=True)
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")
 ]
@@ -47,10 +47,6 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help=f"auto, {', '.joi
 def _settings(config: Path | None) -> Settings:
     return load_settings(config)
 
-
-def _fail(exc: MedkgError) -> None:
-    console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-    raise typer.Exit(code=2)
 
 
 @corpus_app.command("stats")
@@ -66,7 +62,7 @@ def corpus_stats_cmd(
     try:
         stats = corpus_stats(path, fmt, on_error="raise" if strict else "skip")
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(json.dumps(stats, indent=2))
 
 
@@ -127,7 +123,7 @@ def load_cmd(
                 _load_file(store, path, fmt, report, 200, progress)
             counts = store.counts()
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     _print_counts(counts, report)
 
 
@@ -187,7 +183,7 @@ def run_cmd(
                 "ORDER BY evidence DESC, chemical LIMIT 10"
             )
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     _print_counts(counts, report)
     table = Table(title="best-supported chemical -> disease relations")
     for col in ("chemical", "disease", "evidence", "PMIDs"):
@@ -213,7 +209,7 @@ def query_cmd(
     params: dict[str, Any] = {}
     for item in param or []:
         if "=" not in item:
-            _fail(MedkgError(f"--param {item!r}: write it as name=value"))
+            fail(MedkgError(f"--param {item!r}: write it as name=value"))
         k, v = item.split("=", 1)
         try:
             params[k] = json.loads(v)
@@ -223,7 +219,7 @@ def query_cmd(
         with _settings(config).open_store() as store:
             rows = store.query(cypher, params)
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     if output == "json":
         typer.echo(json.dumps(rows, indent=2, default=str))
     elif output == "csv":

@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from flows.console import console, fail
 from kg.errors import MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
 
-console = Console(stderr=True)
 train_app = typer.Typer(help="Fine-tune models.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Score models on annotated data.", no_args_is_help=True)
 
@@ -26,10 +25,6 @@ def _read(path: Path, limit: int | None = None) -> list[Document]:
         console.print(f"[yellow]{path}: {len(report.skipped)} malformed records skipped[/]")
     return docs[:limit] if limit else docs
 
-
-def _fail(exc: MedkgError) -> None:
-    console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-    raise typer.Exit(code=2)
 
 
 @train_app.command("ner")
@@ -65,7 +60,7 @@ def train_ner_cmd(
         )
         card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev])
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     dev_scores = card["metrics"]["dev"]
     console.print(f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
                   f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}")
@@ -93,7 +88,7 @@ def evaluate_ner_cmd(
         pred = ner.predict(gold, progress=True)
         seconds = time.perf_counter() - t0
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     scores = strict_scores(gold, pred, ner.types)
     scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1), "device": ner.device, "quantize": quantize}
     if pred_out:
@@ -127,7 +122,7 @@ def extract_cmd(
                 results.extend(ner.predict(chunk))
                 status.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
     except MedkgError as exc:
-        _fail(exc)
+        fail(exc)
     (write_pubtator if out.suffix == ".pubtator" else write_jsonl)(results, out)
     n = sum(len(d.mentions) for d in results)
     console.print(f"{len(results)} documents, {n} mentions -> {out} ({len(report.skipped)} records skipped)")

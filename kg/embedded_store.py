@@ -29,10 +29,12 @@ from kg.store import (
     DEFAULT_BATCH_SIZE,
     GraphStore,
     MentionCount,
-    article_key,
+    article_row,
     batched,
     check_read_only,
     evidence_row,
+    mention_row,
+    phenotype_row,
 )
 from kg.types import Document, Entity, PhenotypeAnnotation, Triple
 
@@ -148,6 +150,8 @@ class EmbeddedStore(GraphStore):
     {'Entity': 0, 'Article': 0, 'Evidence': 0}
     """
 
+    edge_type_function = "label"
+
     def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.path = Path(path).expanduser()
         self.batch_size = batch_size
@@ -194,22 +198,10 @@ class EmbeddedStore(GraphStore):
         return n
 
     def load_articles(self, docs: Iterable[Document]) -> int:
-        rows = (
-            {
-                "pmid": article_key(d),
-                "title": d.title,
-                "journal": d.journal,
-                "year": d.year,
-                "doi": d.doi,
-                "content_hash": d.content_hash,
-            }
-            for d in docs
-        )
-        return self._write_batches(_ARTICLES, rows)
+        return self._write_batches(_ARTICLES, map(article_row, docs))
 
     def load_mentions(self, rows: Iterable[MentionCount]) -> int:
-        dicts = ({"pmid": r.pmid, "curie": r.curie, "count": r.count} for r in rows)
-        return self._write_batches(_MENTIONS, dicts)
+        return self._write_batches(_MENTIONS, map(mention_row, rows))
 
     def load_triples(self, triples: Iterable[Triple]) -> int:
         n = 0
@@ -239,26 +231,7 @@ class EmbeddedStore(GraphStore):
         return n
 
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
-        dicts = (
-            {"disease": r.disease, "phenotype": r.phenotype, "frequency": r.frequency, "source": r.source}
-            for r in rows
-        )
-        return self._write_batches(_PHENOTYPES, dicts)
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        nodes = {
-            label: self._rows(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
-            for label in NODE_LABELS
-        }
-        edges = self._rows("MATCH ()-[r]->() RETURN label(r) AS type, count(*) AS n")
-        cats = self._rows(
-            "MATCH (e:Entity) WHERE e.category IS NOT NULL RETURN e.category AS c, count(*) AS n"
-        )
-        return {
-            "nodes": {k: v for k, v in nodes.items() if v},
-            "edges": {r["type"]: r["n"] for r in edges},
-            "categories": {r["c"]: r["n"] for r in cats},
-        }
+        return self._write_batches(_PHENOTYPES, map(phenotype_row, rows))
 
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from kg.errors import StoreError
-from kg.schema import entity_type, predicate
+from kg.schema import NODE_LABELS, entity_type, predicate
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 
 T = TypeVar("T")
@@ -135,13 +135,23 @@ class GraphStore(abc.ABC):
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
         """Set ``(:Entity)-[:HAS_PHENOTYPE {frequency, source}]->(:Entity)`` edges."""
 
-    @abc.abstractmethod
+    # The Cypher function naming a relationship's type: type(r) in Neo4j, label(r) in Kùzu.
+    edge_type_function = "type"
+
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {label: n}, "edges": {type: n}, "categories": {category: n}}``.
 
         Nodes are counted by their primary label (Entity, Article, Evidence), entities also by
         Biolink category, so that both stores report the same keys for the same graph.
         """
+        nodes = {label: self.query(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"] for label in NODE_LABELS}
+        edges = self.query(f"MATCH ()-[r]->() RETURN {self.edge_type_function}(r) AS type, count(*) AS n")
+        cats = self.query("MATCH (e:Entity) WHERE e.category IS NOT NULL RETURN e.category AS c, count(*) AS n")
+        return {
+            "nodes": {k: v for k, v in nodes.items() if v},
+            "edges": {r["type"]: r["n"] for r in edges},
+            "categories": {r["c"]: r["n"] for r in cats},
+        }
 
     @abc.abstractmethod
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -178,6 +188,19 @@ class GraphStore(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def article_row(d: Document) -> dict[str, Any]:
+    """The properties of one ``Article`` node."""
+    return {"pmid": article_key(d), "title": d.title, "journal": d.journal, "year": d.year, "doi": d.doi, "content_hash": d.content_hash}
+
+
+def mention_row(r: MentionCount) -> dict[str, Any]:
+    return {"pmid": r.pmid, "curie": r.curie, "count": r.count}
+
+
+def phenotype_row(r: PhenotypeAnnotation) -> dict[str, Any]:
+    return {"disease": r.disease, "phenotype": r.phenotype, "frequency": r.frequency, "source": r.source}
 
 
 def evidence_row(t: Triple) -> dict[str, Any]:

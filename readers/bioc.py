@@ -17,7 +17,7 @@ from typing import Any
 from kg.errors import InputError
 from kg.types import Document, Mention, Passage, Relation
 from readers.base import OnError, ReadReport, read_bytes
-from readers.ids import split_ids, to_curie
+from readers.ids import remember_ids, split_ids, to_curie
 
 _ID_KEYS = ("identifier", "MESH", "Identifier", "NCBI Gene", "ID")
 
@@ -139,10 +139,7 @@ def _document(source: str, index: int, raw: dict[str, Any]) -> Document:
             raw_ids = next((infons[k] for k in _ID_KEYS if k in infons), "")
             subtype = "CompositeMention" if infons.get("CompositeRole") == "CompositeMention" else ""
             ids, composite = split_ids(raw_ids, label, subtype)
-            for part in raw_ids.split(","):
-                curie = to_curie(part, label)
-                if curie:
-                    raw_to_curie.setdefault(part.strip(), curie)
+            remember_ids(raw_ids, label, raw_to_curie)
             mentions.append(
                 Mention(start, end, text[start:end], label, ids=ids, composite=composite, subtype=subtype)
             )

@@ -49,3 +49,12 @@ def split_ids(raw: str, label: str, subtype: str = "") -> tuple[tuple[str, ...],
     parts = [p for p in re.split(separators, raw) if p.strip()]
     curies = tuple(c for c in (to_curie(p, label) for p in parts) if c)
     return curies, composite and len(curies) > 1
+
+
+def remember_ids(raw: str, label: str, seen: dict[str, str]) -> None:
+    """Note the CURIE of each raw id of a mention, so that relation lines (which use raw ids) can
+    be mapped with the mention's type."""
+    for part in raw.split(","):
+        curie = to_curie(part, label)
+        if curie:
+            seen.setdefault(part.strip(), curie)

@@ -13,7 +13,7 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.types import Document, Mention, Passage, Relation
 from readers.base import OnError, ReadReport, read_lines
-from readers.ids import split_ids, to_curie
+from readers.ids import remember_ids, split_ids, to_curie
 
 _CORPUS_TYPES = {
     "SpecificDisease",
@@ -109,10 +109,7 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
             ids, composite = split_ids(raw, label, subtype)
         except InputError as exc:
             raise InputError(exc.reason, source=source, record=n) from None
-        for part in raw.split(","):
-            curie = to_curie(part, label)
-            if curie:
-                raw_to_curie.setdefault(part.strip(), curie)
+        remember_ids(raw, label, raw_to_curie)
         mentions.append(
             Mention(start, end, text[start:end], label, ids=ids, composite=composite, subtype=subtype)
         )
