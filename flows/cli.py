@@ -38,6 +38,11 @@ app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.command("extract")(extract_cmd)
 
+from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd  # noqa: E402
+
+app.command("normalize")(normalize_cmd)
+evaluate_app.command("normalize")(evaluate_normalize_cmd)
+
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")
 ]

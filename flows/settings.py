@@ -41,6 +41,24 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = None
     neo4j_database: str | None = None
     batch_size: int = 5000
+    # Annotated training corpora whose gold names join the term index as synonyms.
+    dictionary_corpora: list[Path] | None = None
+
+    def normalizer_corpora(self) -> list[Path]:
+        """The training splits used as extra dictionaries (never a split that is evaluated)."""
+        if self.dictionary_corpora is not None:
+            return self.dictionary_corpora
+        defaults = [
+            self.data_dir / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt",
+            self.data_dir / "corpora/ncbi-disease/NCBItrainset_corpus.txt",
+        ]
+        return [p for p in defaults if p.is_file()]
+
+    def term_index(self):  # type: ignore[no-untyped-def]
+        """The cached term index over the shared vocabularies (built on first use)."""
+        from ontologies.sources import load_or_build
+
+        return load_or_build(self.data_dir, self.home / "index", self.normalizer_corpora())
 
     @property
     def graph_path(self) -> Path:

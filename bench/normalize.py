@@ -1,0 +1,72 @@
+"""Benchmark the normalizer on gold mentions: accuracy@1/@5, ceiling, mentions/s, index memory and
+load time. Prints JSON.
+
+    python bench/normalize.py --data-dir ../shared/data \
+        --eval corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt:Disease \
+        --eval corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt:Chemical \
+        --eval corpora/ncbi-disease/NCBIdevelopset_corpus.txt:Disease
+
+Each --eval is FILE[:TYPE], relative to --data-dir unless absolute (a withheld test split works).
+The index uses the training splits (BC5CDR train, NCBI-disease train) as extra dictionaries, as
+--dictionary says; never pass the evaluated split there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ontologies.index import TermIndex  # noqa: E402
+from ontologies.normalizer import Normalizer, evaluate  # noqa: E402
+from ontologies.sources import build_index  # noqa: E402
+from readers import read_documents  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--eval", action="append", required=True)
+    ap.add_argument("--dictionary", action="append", default=None, help="training corpora to use as dictionaries")
+    ap.add_argument("--threshold", type=float, default=0.55)
+    args = ap.parse_args()
+    dictionaries = [args.data_dir / d for d in (args.dictionary if args.dictionary is not None else [
+        "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", "corpora/ncbi-disease/NCBItrainset_corpus.txt"])]
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    index = build_index(args.data_dir, dictionaries)
+    build_s = time.perf_counter() - t0
+    path = Path(tempfile.mkdtemp()) / "index.pkl"
+    index.save(path)
+    t0 = time.perf_counter()
+    index = TermIndex.load(path)
+    load_s = time.perf_counter() - t0
+    result: dict[str, object] = {
+        "concepts": len(index),
+        "index_build_s": round(build_s, 1),
+        "index_load_s": round(load_s, 2),
+        "index_file_mb": round(path.stat().st_size / 2**20, 1),
+        "peak_rss_mb_after_build": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024 + rss0 / 1024),
+        "dictionaries": [str(d) for d in dictionaries],
+        "sources": [{"kind": s.kind, "version": s.version, "terms": s.terms} for s in index.sources],
+        "results": [],
+    }
+    normalizer = Normalizer(index, threshold=args.threshold)
+    for item in args.eval:
+        file, _, kind = item.partition(":")
+        p = Path(file) if Path(file).is_absolute() else args.data_dir / file
+        docs = list(read_documents(p))
+        r = evaluate(normalizer, docs, label_filter=kind or None)
+        r["data"], r["type"] = str(p), kind or "all"
+        result["results"].append(r)  # type: ignore[union-attr]
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

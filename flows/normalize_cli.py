@@ -1,0 +1,89 @@
+"""``medkg normalize`` and ``medkg evaluate normalize``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows.console import console, fail
+from flows.settings import load_settings
+from kg.errors import MedkgError
+from readers import ReadReport, read_documents
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")]
+
+
+def _normalizer(config: Path | None, threshold: float, top_k: int):  # type: ignore[no-untyped-def]
+    from ontologies.normalizer import Normalizer
+
+    settings = load_settings(config)
+    t0 = time.perf_counter()
+    with console.status("loading the term index (the first time it is built: about 20 s)"):
+        index = settings.term_index()
+    console.print(f"term index: {len(index):,} concepts in {time.perf_counter() - t0:.1f}s")
+    return Normalizer(index, threshold=threshold, top_k=top_k)
+
+
+def normalize_cmd(
+    text: Annotated[str, typer.Argument(help="The mention text.")],
+    type_: Annotated[str, typer.Option("--type", "-t", help="Disease, Chemical, Phenotype (or a corpus label).")] = "Disease",
+    top_k: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
+    threshold: Annotated[float, typer.Option(help="TF-IDF cosine below which a candidate is dropped (NIL).")] = 0.55,
+    context: Annotated[str | None, typer.Option(help="Document text, for abbreviations it defines.")] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
+    config: ConfigOpt = None,
+) -> None:
+    """Ground a mention to ontology concepts: CURIEs, names and scores, best first.
+
+    Example: [bold]medkg normalize "breast and ovarian cancers" --type Disease[/]
+    """
+    from ontologies.abbreviations import find_abbreviations
+
+    try:
+        normalizer = _normalizer(config, threshold, top_k)
+        groundings = normalizer.normalize(text, type_, find_abbreviations(context) if context else None)
+    except MedkgError as exc:
+        fail(exc)
+    if output == "json":
+        typer.echo(json.dumps([{"curie": g.curie, "name": g.name, "score": g.score} for g in groundings], indent=2))
+        return
+    if not groundings:
+        console.print("NIL: no concept above the threshold")
+        return
+    table = Table()
+    for col in ("curie", "name", "score", "xrefs"):
+        table.add_column(col)
+    for g in groundings:
+        i = normalizer.index.by_curie[g.curie]
+        table.add_row(g.curie, g.name, f"{g.score:.3f}", ", ".join(normalizer.index.xrefs[i][:4]))
+    console.print(table)
+
+
+def evaluate_normalize_cmd(
+    data: Annotated[Path, typer.Option(help="Annotated corpus (PubTator or BioC) with gold ids.")],
+    type_: Annotated[str | None, typer.Option("--type", "-t", help="Only mentions of this type (Disease, Chemical...).")] = None,
+    threshold: Annotated[float, typer.Option(help="TF-IDF cosine threshold.")] = 0.55,
+    config: ConfigOpt = None,
+) -> None:
+    """Accuracy@1 and @5 of the normalizer on gold mentions, the ceiling, and mentions/s, as JSON.
+
+    Example: [bold]medkg evaluate normalize --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --type Disease[/]
+    """
+    from ontologies.normalizer import evaluate
+
+    try:
+        normalizer = _normalizer(config, threshold, 5)
+        report = ReadReport()
+        docs = list(read_documents(data, on_error="skip", report=report))
+        result = evaluate(normalizer, docs, label_filter=type_)
+    except MedkgError as exc:
+        fail(exc)
+    result["data"] = str(data)
+    result["type"] = type_ or "all"
+    result["skipped_records"] = len(report.skipped)
+    typer.echo(json.dumps(result, indent=2))

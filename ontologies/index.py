@@ -1,0 +1,219 @@
+"""The term index: every concept of the chosen vocabularies, merged across ontologies, with exact
+and character 3-gram TF-IDF lookups per entity type. Built once, cached on disk, reloaded fast.
+
+Canonical namespaces (the CURIE a merged concept is known by):
+- Disease: MESH first (BC5CDR, NCBI-disease, PubTator and CTD all speak MeSH), then MONDO, DOID, OMIM;
+  MONDO/DOID/OMIM ids of the same disease become its xrefs.
+- Chemical: MESH, then CHEBI. Phenotype: HP.
+Two MeSH ids are never merged into one concept, even when a mapping file links both to one MONDO id.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from kg.errors import OntologyError
+from ontologies.terms import Mapping, SourceInfo, Term
+from ontologies.text import normalize, sorted_key
+
+log = logging.getLogger(__name__)
+
+CANONICAL: dict[str, tuple[str, ...]] = {
+    "Disease": ("MESH", "MONDO", "DOID", "OMIM", "ORPHA"),
+    "Chemical": ("MESH", "CHEBI"),
+    "Phenotype": ("HP",),
+}
+INDEX_FORMAT = 2
+
+
+@dataclass
+class Concept:
+    curie: str
+    name: str
+    category: str
+    xrefs: set[str] = field(default_factory=set)
+    parents: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    term_names: set[str] = field(default_factory=set)  # preferred names of the merged terms
+    corpus_names: set[str] = field(default_factory=set)  # names annotators gave it in a corpus
+
+
+def _rank(curie: str, category: str) -> tuple[int, str]:
+    prefixes = CANONICAL.get(category, ())
+    prefix = curie.split(":", 1)[0]
+    return (prefixes.index(prefix) if prefix in prefixes else len(prefixes), curie)
+
+
+def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> list[Concept]:
+    """One concept per group of equivalent terms; names, xrefs and parents pooled."""
+    terms = [t for t in terms if not t.obsolete]
+    parent: dict[str, str] = {}
+    category: dict[str, str] = {}
+    for t in terms:
+        parent.setdefault(t.curie, t.curie)
+        category.setdefault(t.curie, t.category)
+    # Which ids hold the first canonical prefix of their category (MESH for diseases): a group
+    # may hold only one of them.
+    anchor: dict[str, str | None] = {}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def primary(curie: str) -> bool:
+        cat = category.get(curie, "")
+        prefixes = CANONICAL.get(cat, ())
+        return bool(prefixes) and curie.split(":", 1)[0] == prefixes[0]
+
+    for c in parent:
+        anchor[c] = c if primary(c) else None
+
+    def union(a: str, b: str) -> None:
+        for x in (a, b):
+            if x not in parent:
+                parent[x] = x
+                anchor[x] = None
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return
+        if anchor[ra] and anchor[rb]:
+            return  # two MeSH descriptors stay two concepts
+        keep, drop = (ra, rb) if anchor[ra] or not anchor[rb] else (rb, ra)
+        parent[drop] = keep
+        anchor[keep] = anchor[keep] or anchor[drop]
+
+    for m in mappings:
+        union(m.subject, m.object)
+    for t in terms:
+        for x in t.xrefs:
+            if x.split(":", 1)[0] in ("MESH", "MONDO", "DOID", "OMIM", "ORPHA") and t.category == "Disease":
+                union(t.curie, x)
+
+    groups: dict[str, list[Term]] = defaultdict(list)
+    members: dict[str, set[str]] = defaultdict(set)
+    for c in parent:
+        members[find(c)].add(c)
+    for t in terms:
+        groups[find(t.curie)].append(t)
+    concepts = []
+    for root, group in groups.items():
+        cat = group[0].category
+        best = min(group, key=lambda t: _rank(t.curie, cat))
+        c = Concept(best.curie, best.name, cat)
+        for t in group:
+            (c.corpus_names if t.source.startswith("corpus:") else c.term_names).add(t.name)
+            c.names.add(t.name)
+            c.names.update(t.synonyms)
+            c.parents.update(t.parents)
+            c.xrefs.update(t.xrefs)
+        c.xrefs.update(members[root])
+        c.xrefs.discard(c.curie)
+        c.names.discard("")
+        concepts.append(c)
+    return concepts
+
+
+class TermIndex:
+    """Concepts with their names, searchable by exact normalized form and by 3-gram TF-IDF."""
+
+    def __init__(self, concepts: list[Concept], sources: list[SourceInfo]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.sources = sources
+        self.curies = [c.curie for c in concepts]
+        self.names = [c.name for c in concepts]
+        self.categories = [c.category for c in concepts]
+        self.xrefs = [sorted(c.xrefs) for c in concepts]
+        self.parents = [sorted(c.parents) for c in concepts]
+        self.by_curie: dict[str, int] = {}
+        for i, c in enumerate(concepts):
+            self.by_curie[c.curie] = i
+        for i, c in enumerate(concepts):
+            for x in c.xrefs:
+                self.by_curie.setdefault(x, i)
+        self.exact: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.unordered: dict[tuple[str, str], list[int]] = defaultdict(list)
+        rows: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        # When one name belongs to several concepts, the concept it names best comes first: a
+        # concept annotators gave that name in a training corpus, then the concept whose own
+        # preferred name it is, then a merged term's preferred name, then a synonym; MeSH
+        # descriptors before supplementary concepts.
+        priority: dict[tuple[str, str, int], tuple[int, int]] = {}
+        for i, c in enumerate(concepts):
+            own = normalize(c.name)
+            corpus = {normalize(n) for n in c.corpus_names}
+            preferred = {normalize(n) for n in c.term_names}
+            supplementary = int(c.curie.startswith("MESH:C"))
+            seen = set()
+            for name in c.names:
+                form = normalize(name)
+                if not form or form in seen:
+                    continue
+                seen.add(form)
+                rank = 0 if form in corpus else 1 if form == own else 2 if form in preferred else 3
+                for table, key in ((self.exact, form), (self.unordered, sorted_key(name))):
+                    self._add(table, (c.category, key), i)
+                    priority[(c.category, key, i)] = (rank, supplementary)
+                rows[c.category].append((form, i))
+        for table in (self.exact, self.unordered):
+            for (cat, key), bucket in table.items():
+                bucket.sort(key=lambda i, cat=cat, key=key: priority.get((cat, key, i), (9, 9)))
+        self.vectorizers: dict[str, Any] = {}
+        self.matrices: dict[str, sparse.csr_matrix] = {}
+        self.row_concepts: dict[str, np.ndarray] = {}
+        for cat, items in rows.items():
+            vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, sublinear_tf=True, dtype=np.float32)
+            self.matrices[cat] = vec.fit_transform([f for f, _ in items]).tocsr()
+            self.vectorizers[cat] = vec
+            self.row_concepts[cat] = np.array([i for _, i in items], dtype=np.int32)
+        self.exact = dict(self.exact)
+        self.unordered = dict(self.unordered)
+
+    @staticmethod
+    def _add(table: dict[tuple[str, str], list[int]], key: tuple[str, str], i: int) -> None:
+        bucket = table[key]
+        if i not in bucket:
+            bucket.append(i)
+
+    def __len__(self) -> int:
+        return len(self.curies)
+
+    def canonical(self, curie: str) -> str | None:
+        """The canonical CURIE of any id the index knows (a MONDO id gives its MeSH concept)."""
+        i = self.by_curie.get(curie)
+        return self.curies[i] if i is not None else None
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump({"format": INDEX_FORMAT, "index": self}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TermIndex:
+        path = Path(path)
+        t0 = time.perf_counter()
+        try:
+            with path.open("rb") as f:
+                data = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            raise OntologyError(f"{path}: cannot read the term index ({exc}); delete it to rebuild") from exc
+        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+            raise OntologyError(f"{path}: an index of another medkg version; delete it to rebuild")
+        log.info("term index loaded from %s in %.1fs", path, time.perf_counter() - t0)
+        index: TermIndex = data["index"]
+        return index

@@ -1,0 +1,306 @@
+"""Vocabulary loaders: OBO (pronto), OWL/RDF (rdflib), CTD MEDIC, MeSH, DOID, SSSOM, HPO annotations.
+
+Each reads plain or gzipped files (the shared samples or the full official releases: MeSH XML is
+read by ``load_mesh_xml``), records its source and release in ``SourceInfo``, and raises an
+``OntologyError`` naming the file when the file is not what it should be.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+from kg.errors import OntologyError
+from kg.types import PhenotypeAnnotation
+from ontologies.terms import Mapping, SourceInfo, Term
+
+log = logging.getLogger(__name__)
+
+_PREFIX_FIX = {"mesh": "MESH", "doid": "DOID", "omim": "OMIM", "mim": "OMIM", "orphanet": "ORPHA", "umls": "UMLS", "mondo": "MONDO", "hp": "HP", "chebi": "CHEBI", "do": "DOID"}
+
+
+def fix_curie(curie: str) -> str:
+    """One spelling per prefix: ``mesh:D001`` -> ``MESH:D001``, ``MIM:PS267700`` -> ``OMIM:PS267700``."""
+    curie = curie.strip().strip('"')
+    if curie.startswith("DO:DOID:"):
+        curie = curie[3:]
+    if ":" not in curie:
+        return curie
+    prefix, local = curie.split(":", 1)
+    return f"{_PREFIX_FIX.get(prefix.lower(), prefix)}:{local}"
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if not path.is_file():
+        raise OntologyError(f"{path}: no such file")
+    raw = path.open("rb")
+    magic = raw.read(2)
+    raw.seek(0)
+    stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+
+
+def _version_from_name(path: Path) -> str:
+    m = re.search(r"(\d{4}-\d{2}-\d{2}|\d{4})", path.name)
+    return m.group(1) if m else "unknown"
+
+
+def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ()) -> tuple[list[Term], SourceInfo]:
+    """Terms of an OBO file (pronto): names, synonyms (EXACT/RELATED... all kept), xrefs, is_a
+    parents, obsolete and replaced_by. ``prefixes`` keeps only terms with those id prefixes."""
+    import pronto
+
+    path = Path(path)
+    if not path.is_file():
+        raise OntologyError(f"{path}: no such file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            onto = pronto.Ontology(str(path))
+    except Exception as exc:  # pronto raises many kinds on a bad file
+        raise OntologyError(f"{path}: not a readable OBO file: {exc}") from exc
+    terms = []
+    for t in onto.terms():
+        if prefixes and not t.id.startswith(prefixes):
+            continue
+        parents = tuple(p.id for p in t.superclasses(distance=1, with_self=False))
+        replaced = next(iter(t.replaced_by), None) if t.obsolete else None
+        terms.append(
+            Term(
+                curie=fix_curie(t.id),
+                name=t.name or "",
+                category=category,
+                synonyms=tuple(s.description for s in t.synonyms if s.description),
+                xrefs=tuple(fix_curie(x.id) for x in t.xrefs),
+                parents=tuple(fix_curie(p) for p in parents),
+                source=path.name,
+                obsolete=bool(t.obsolete),
+                replaced_by=fix_curie(replaced.id) if replaced is not None else "",
+            )
+        )
+    version = onto.metadata.data_version or _version_from_name(path)
+    return terms, SourceInfo(str(path), "obo", version, len(terms))
+
+
+def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
+    """Classes of an OWL/RDF-XML file (rdflib): labels, oboInOwl synonyms, subClassOf parents."""
+    from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
+
+    path = Path(path)
+    oio = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+    graph = Graph()
+    try:
+        with _open_text(path) as f:
+            graph.parse(data=f.read(), format="xml")
+    except OntologyError:
+        raise
+    except Exception as exc:
+        raise OntologyError(f"{path}: not readable OWL/RDF-XML: {exc}") from exc
+
+    def curie(uri: URIRef) -> str:
+        local = str(uri).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        return fix_curie(local.replace("_", ":", 1)) if "_" in local else local
+
+    terms = []
+    for cls in graph.subjects(RDF.type, OWL.Class):
+        if not isinstance(cls, URIRef):
+            continue
+        label = graph.value(cls, RDFS.label)
+        if label is None:
+            continue
+        syns = tuple(str(o) for p in (oio.hasExactSynonym, oio.hasRelatedSynonym, oio.hasBroadSynonym, oio.hasNarrowSynonym) for o in graph.objects(cls, p))
+        parents = tuple(curie(o) for o in graph.objects(cls, RDFS.subClassOf) if isinstance(o, URIRef))
+        xrefs = tuple(fix_curie(str(o)) for o in graph.objects(cls, oio.hasDbXref))
+        terms.append(Term(curie(cls), str(label), category, syns, xrefs, parents, path.name))
+    return terms, SourceInfo(str(path), "owl", _version_from_name(path), len(terms))
+
+
+def _tsv_rows(path: Path) -> Iterator[list[str]]:
+    with _open_text(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            yield [c.strip().strip('"') for c in line.rstrip("\n").split("\t")]
+
+
+def load_ctd_diseases(path: str | Path) -> tuple[list[Term], SourceInfo]:
+    """CTD MEDIC: DiseaseName, DiseaseID, AltDiseaseIDs, Definition, ParentIDs, TreeNumbers,
+    ParentTreeNumbers, Synonyms, SlimMappings."""
+    path = Path(path)
+    terms = []
+    for n, row in enumerate(_tsv_rows(path), start=1):
+        if len(row) < 8:
+            raise OntologyError(f"{path}:{n}: expected 9 CTD columns, found {len(row)}")
+        name, curie, alt, _, parents, _, _, syns = row[:8]
+        terms.append(
+            Term(
+                curie=fix_curie(curie),
+                name=name,
+                category="Disease",
+                synonyms=tuple(s for s in syns.split("|") if s),
+                xrefs=tuple(fix_curie(a) for a in alt.split("|") if a),
+                parents=tuple(fix_curie(p) for p in parents.split("|") if p),
+                source="CTD MEDIC",
+            )
+        )
+    return terms, SourceInfo(str(path), "ctd", _version_from_name(path), len(terms))
+
+
+def load_mesh_descriptors(path: str | Path, category: str = "Chemical") -> tuple[list[Term], SourceInfo]:
+    """The shared MeSH descriptor list (``id,scheme,subject`` with id as a MeSH URI): ids and names."""
+    path = Path(path)
+    terms = []
+    with _open_text(path) as f:
+        for row in csv.DictReader(f):
+            uri, name = row.get("id") or "", row.get("subject") or ""
+            if not uri or not name:
+                continue
+            terms.append(Term(f"MESH:{uri.rsplit('/', 1)[-1]}", name, category, source="MeSH"))
+    return terms, SourceInfo(str(path), "mesh-csv", _version_from_name(path), len(terms))
+
+
+def load_mesh_xml(path: str | Path, tree_categories: dict[str, str]) -> tuple[list[Term], SourceInfo]:
+    """The official MeSH descriptor XML (desc20XX.xml[.gz]): names, entry terms, tree parents.
+    ``tree_categories`` maps tree letters to our types, e.g. ``{"C": "Disease", "D": "Chemical"}``."""
+    path = Path(path)
+    terms = []
+    with _open_text(path) as f:
+        for _, el in ET.iterparse(f.buffer if hasattr(f, "buffer") else f):
+            if el.tag != "DescriptorRecord":
+                continue
+            ui = el.findtext("DescriptorUI") or ""
+            name = el.findtext("DescriptorName/String") or ""
+            trees = [t.text or "" for t in el.findall("TreeNumberList/TreeNumber")]
+            cats = {tree_categories[t[0]] for t in trees if t and t[0] in tree_categories}
+            if cats:
+                syns = tuple(s.text or "" for s in el.findall("ConceptList/Concept/TermList/Term/String") if s.text and s.text != name)
+                terms.append(Term(f"MESH:{ui}", name, sorted(cats)[0], syns, source="MeSH"))
+            el.clear()
+    return terms, SourceInfo(str(path), "mesh-xml", _version_from_name(path), len(terms))
+
+
+def load_mesh_tree(path: str | Path) -> tuple[list[Term], SourceInfo]:
+    """The shared MeSH disease (C) and psychiatric (F) descriptors with their parents."""
+    path = Path(path)
+    by_id: dict[str, tuple[str, set[str]]] = {}
+    rows = _tsv_rows(path)
+    next(rows, None)  # header
+    for row in rows:
+        if len(row) < 3:
+            continue
+        ui, name, parent = row[:3]
+        entry = by_id.setdefault(ui, (name, set()))
+        if parent:
+            entry[1].add(f"MESH:{parent}")
+    terms = [Term(f"MESH:{ui}", name, "Disease", parents=tuple(sorted(p)), source="MeSH tree") for ui, (name, p) in by_id.items()]
+    return terms, SourceInfo(str(path), "mesh-tree", _version_from_name(path), len(terms))
+
+
+def load_mesh_scr(path: str | Path) -> tuple[list[Term], SourceInfo]:
+    """MeSH supplementary disease concepts, each with the descriptor it maps to (as its parent)."""
+    path = Path(path)
+    rows = _tsv_rows(path)
+    next(rows, None)
+    terms = [Term(f"MESH:{r[0]}", r[1], "Disease", parents=(f"MESH:{r[2]}",) if len(r) > 2 and r[2] else (), source="MeSH SCR") for r in rows if len(r) >= 2]
+    return terms, SourceInfo(str(path), "mesh-scr", _version_from_name(path), len(terms))
+
+
+def load_doid_tsv(path: str | Path) -> tuple[list[Term], SourceInfo]:
+    """A DOID report: ``id, label, subClassOf`` (parent by label) or ``id, label, xrefs``."""
+    path = Path(path)
+    rows = list(_tsv_rows(path))
+    if not rows:
+        raise OntologyError(f"{path}: empty")
+    header, body = rows[0], rows[1:]
+    terms: dict[str, Term] = {}
+    if len(header) > 2 and header[2] == "subClassOf":
+        by_label = {r[1]: r[0] for r in body if len(r) > 1}
+        for r in body:
+            parent = by_label.get(r[2]) if len(r) > 2 else None
+            t = terms.get(r[0])
+            parents = (t.parents if t else ()) + ((fix_curie(parent),) if parent else ())
+            terms[r[0]] = Term(fix_curie(r[0]), r[1], "Disease", parents=parents, source="DOID")
+    else:
+        for r in body:
+            t = terms.get(r[0])
+            xrefs = (t.xrefs if t else ()) + tuple(fix_curie(x) for x in r[2].split("|") if x) if len(r) > 2 else ()
+            terms[r[0]] = Term(fix_curie(r[0]), r[1], "Disease", xrefs=xrefs, source="DOID")
+    out = list(terms.values())
+    return out, SourceInfo(str(path), "doid-tsv", _version_from_name(path), len(out))
+
+
+def load_sssom(path: str | Path) -> tuple[list[Mapping], SourceInfo]:
+    """Exact mappings of an SSSOM TSV file (``subject_id``, ``predicate_id``, ``object_id``)."""
+    path = Path(path)
+    mappings = []
+    version = "unknown"
+    with _open_text(path) as f:
+        header: list[str] | None = None
+        for line in f:
+            if line.startswith("#"):
+                m = re.search(r"mapping_set_version:\s*(\S+)", line)
+                version = m.group(1) if m else version
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cols
+                missing = {"subject_id", "object_id"} - set(header)
+                if missing:
+                    raise OntologyError(f"{path}: not SSSOM, missing columns {sorted(missing)}")
+                continue
+            row = dict(zip(header, cols, strict=False))
+            pred = row.get("predicate_id", "skos:exactMatch")
+            if pred in ("skos:exactMatch", "owl:equivalentClass", "oboInOwl:hasDbXref"):
+                mappings.append(Mapping(fix_curie(row["subject_id"]), fix_curie(row["object_id"]), pred, path.name))
+    return mappings, SourceInfo(str(path), "sssom", version, len(mappings))
+
+
+def _frequency(raw: str) -> float | None:
+    """HPO frequency as a number: ``3/7``, ``40%``, or an HPO frequency term."""
+    raw = raw.strip()
+    terms = {"HP:0040280": 1.0, "HP:0040281": 0.9, "HP:0040282": 0.55, "HP:0040283": 0.17, "HP:0040284": 0.025, "HP:0040285": 0.0}
+    if not raw:
+        return None
+    if raw in terms:
+        return terms[raw]
+    if raw.endswith("%"):
+        return float(raw[:-1]) / 100
+    if "/" in raw:
+        num, den = raw.split("/", 1)
+        return float(Fraction(int(num), int(den))) if int(den) else None
+    return None
+
+
+def load_hpo_annotations(path: str | Path) -> tuple[list[PhenotypeAnnotation], dict[str, str], SourceInfo]:
+    """``phenotype.hpoa``: disease -> phenotype rows (aspect P, not negated) with frequency, and the
+    disease names."""
+    path = Path(path)
+    rows: list[PhenotypeAnnotation] = []
+    names: dict[str, str] = {}
+    version = "unknown"
+    with _open_text(path) as f:
+        header: list[str] | None = None
+        for line in f:
+            if line.startswith("#"):
+                m = re.search(r"#(?:date|version):\s*(\S+)", line)
+                version = m.group(1) if m else version
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cols
+                continue
+            r = dict(zip(header, cols, strict=False))
+            if r.get("aspect") != "P" or r.get("qualifier") == "NOT":
+                continue
+            disease = fix_curie(r["database_id"])
+            names.setdefault(disease, r.get("disease_name", ""))
+            rows.append(PhenotypeAnnotation(disease, r["hpo_id"], _frequency(r.get("frequency", "")), "HPO"))
+    return rows, names, SourceInfo(str(path), "hpoa", version, len(rows))

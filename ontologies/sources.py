@@ -1,0 +1,121 @@
+"""The vocabularies medkg indexes by default, read from the shared data folder (or the same files
+from the official releases), and the on-disk cache of the built index."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg.errors import OntologyError
+from kg.schema import entity_type
+from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
+from ontologies.loaders import (
+    load_ctd_diseases,
+    load_doid_tsv,
+    load_mesh_descriptors,
+    load_mesh_scr,
+    load_mesh_tree,
+    load_obo,
+    load_sssom,
+)
+from ontologies.terms import Mapping, SourceInfo, Term
+
+log = logging.getLogger(__name__)
+
+
+def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], SourceInfo | None]:
+    """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
+    DNorm learn from their training sets). Only pass training splits here, never the split you
+    evaluate on."""
+    from readers import read_documents
+
+    terms = []
+    for path in paths:
+        for doc in read_documents(path, on_error="skip"):
+            for m in doc.mentions:
+                if len(m.ids) == 1:
+                    kind = entity_type(m.label).label
+                    terms.append(Term(m.ids[0], m.text, kind, source=f"corpus:{path.name}"))
+    if not paths:
+        return [], None
+    return terms, SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms))
+
+
+def default_files(data_dir: Path) -> dict[str, Path]:
+    o = data_dir / "ontologies"
+    return {
+        "ctd": o / "ctd/CTD_diseases.tsv.gz",
+        "mesh": o / "mesh/mesh_descriptors.csv.gz",
+        "mesh_tree": o / "mesh/mesh_descriptors_c_f_tree.tsv",
+        "mesh_scr": o / "mesh/mesh_scr.tsv",
+        "hpo": o / "hpo/hp.obo.gz",
+        "chebi": o / "chebi/chebi_import.obo",
+        "doid": o / "doid/HumanDO.tsv",
+        "doid_mesh": o / "doid/MESHinDO.tsv",
+        "doid_omim": o / "doid/OMIMinDO.tsv",
+        "mondo_mesh": o / "mondo/mondo_exactmatch_mesh.sssom.tsv.gz",
+        "mondo_doid": o / "mondo/mondo_exactmatch_doid.sssom.tsv.gz",
+        "mondo_omim": o / "mondo/mondo_exactmatch_omim.sssom.tsv.gz",
+    }
+
+
+def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
+    """Load every default vocabulary and merge them into one index."""
+    files = default_files(data_dir)
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise OntologyError(f"vocabulary files missing: {', '.join(missing)}; set MEDKG_DATA_DIR")
+    terms: list[Term] = []
+    sources: list[SourceInfo] = []
+    mappings: list[Mapping] = []
+
+    def add(loaded: tuple[list[Term], SourceInfo]) -> None:
+        terms.extend(loaded[0])
+        sources.append(loaded[1])
+
+    add(load_ctd_diseases(files["ctd"]))
+    add(load_mesh_tree(files["mesh_tree"]))
+    add(load_mesh_scr(files["mesh_scr"]))
+    disease_mesh = {t.curie for t in terms}
+    chem, info = load_mesh_descriptors(files["mesh"], "Chemical")
+    terms.extend(t for t in chem if t.curie not in disease_mesh)
+    sources.append(info)
+    add(load_obo(files["hpo"], "Phenotype", prefixes=("HP:",)))
+    add(load_obo(files["chebi"], "Chemical", prefixes=("CHEBI:",)))
+    doid, info = load_doid_tsv(files["doid"])
+    terms.extend(doid)
+    sources.append(info)
+    for key in ("doid_mesh", "doid_omim"):
+        xref_terms, info = load_doid_tsv(files[key])
+        mappings.extend(Mapping(t.curie, x, source=key) for t in xref_terms for x in t.xrefs)
+        sources.append(info)
+    for key in ("mondo_mesh", "mondo_doid", "mondo_omim"):
+        loaded, info = load_sssom(files[key])
+        mappings.extend(loaded)
+        sources.append(info)
+    corpus, info = corpus_terms(list(corpora))
+    terms.extend(corpus)
+    if info:
+        sources.append(info)
+    return TermIndex(merge_concepts(terms, mappings), sources)
+
+
+def cache_key(data_dir: Path, corpora: Sequence[Path] = ()) -> str:
+    h = hashlib.sha256(str(INDEX_FORMAT).encode())
+    for p in [*default_files(data_dir).values(), *corpora]:
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:16]
+
+
+def load_or_build(data_dir: Path, cache_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
+    """The cached index for these files, built and saved first when there is none."""
+    path = cache_dir / f"term-index-{cache_key(data_dir, corpora)}.pkl"
+    if path.is_file():
+        return TermIndex.load(path)
+    log.info("building the term index (once; cached in %s)", path)
+    index = build_index(data_dir, corpora)
+    index.save(path)
+    return index

@@ -1,0 +1,131 @@
+from pathlib import Path
+
+import pytest
+
+from kg.errors import OntologyError
+from ontologies.abbreviations import find_abbreviations
+from ontologies.index import TermIndex, merge_concepts
+from ontologies.loaders import load_ctd_diseases, load_doid_tsv, load_hpo_annotations, load_obo, load_sssom
+from ontologies.normalizer import Normalizer, evaluate
+from ontologies.text import normalize
+from kg.types import Document, Mention
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def index() -> TermIndex:
+    hpo, _ = load_obo(DATA / "mini.obo", "Phenotype")
+    ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
+    doid, _ = load_doid_tsv(DATA / "mini_doid.tsv")
+    mappings, _ = load_sssom(DATA / "mini.sssom.tsv")
+    return TermIndex(merge_concepts(hpo + ctd + doid, mappings), [])
+
+
+def test_obo_loader_reads_synonyms_xrefs_parents_and_obsolete() -> None:
+    terms, info = load_obo(DATA / "mini.obo", "Phenotype")
+    by_id = {t.curie: t for t in terms}
+    seizure = by_id["HP:0001250"]
+    assert seizure.synonyms == ("Seizures", "Epileptic seizure") or set(seizure.synonyms) == {"Seizures", "Epileptic seizure"}
+    assert seizure.parents == ("HP:0000001",) and seizure.xrefs == ("UMLS:C0036572",)
+    assert by_id["HP:0000999"].obsolete and by_id["HP:0000999"].replaced_by == "HP:0001250"
+    assert info.version == "mini/2025-01-01"
+
+
+def test_merge_makes_mesh_mondo_doid_one_concept(index: TermIndex) -> None:
+    assert index.canonical("MONDO:0005015") == "MESH:D003920"
+    assert index.canonical("DOID:9351") == "MESH:D003920"
+    i = index.by_curie["MESH:D003920"]
+    assert {"MONDO:0005015", "DOID:9351"} <= set(index.xrefs[i])
+    # A MONDO id mapped to two MeSH descriptors does not fuse them.
+    assert index.canonical("MESH:D999999") == "MESH:D999999"
+    assert index.canonical("MESH:D010051") == "MESH:D010051"
+    # A DOID term without a MeSH mapping keeps its own id.
+    assert index.canonical("DOID:0000001") == "DOID:0000001"
+
+
+def test_normalize_exact_forms(index: TermIndex) -> None:
+    n = Normalizer(index)
+    assert n.normalize("febrile seizures", "Disease")[0].curie == "MESH:D003294"  # inverted MeSH name, plural
+    assert n.normalize("Low blood pressure", "DiseaseOrPhenotypicFeature")[0].curie == "MESH:D007022"
+    assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"  # type-aware
+    assert normalize("β-cell") == "beta cell"
+
+
+def test_normalize_resolves_abbreviations_from_the_document(index: TermIndex) -> None:
+    abbreviations = find_abbreviations("Patients with low blood pressure (LBP) were studied. LBP recurred.")
+    assert abbreviations == {"LBP": "low blood pressure"}
+    n = Normalizer(index)
+    assert n.normalize("LBP", "Disease") == []
+    assert n.normalize("LBP", "Disease", abbreviations)[0].curie == "MESH:D007022"
+
+
+def test_normalize_splits_composite_mentions(index: TermIndex) -> None:
+    (groundings, composite), = Normalizer(index).normalize_many([("breast and ovarian cancers", "Disease")])
+    assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
+
+
+def test_normalize_is_nil_below_the_threshold(index: TermIndex) -> None:
+    n = Normalizer(index, threshold=0.5)
+    assert n.normalize("completely unrelated words", "Disease") == []
+    fuzzy = n.normalize("diabetes melitus", "Disease")  # a typo: found by 3-gram TF-IDF
+    assert fuzzy and fuzzy[0].curie == "MESH:D003920" and 0.5 <= fuzzy[0].score < 1.0
+
+
+def test_index_cache_round_trip(index: TermIndex, tmp_path: Path) -> None:
+    index.save(tmp_path / "index.pkl")
+    again = TermIndex.load(tmp_path / "index.pkl")
+    assert again.curies == index.curies
+    assert Normalizer(again).normalize("Breast Cancer", "Disease")[0].curie == "MESH:D001943"
+    (tmp_path / "bad.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(OntologyError, match="delete it to rebuild"):
+        TermIndex.load(tmp_path / "bad.pkl")
+
+
+def test_evaluate_counts_alternatives_and_composites(index: TermIndex) -> None:
+    text = "Breast cancer and breast and ovarian cancers and hypotension."
+    doc = Document("1", text, mentions=(
+        Mention(0, 13, "Breast cancer", "Disease", ids=("MESH:D001943",)),
+        Mention(18, 44, "breast and ovarian cancers", "Disease", ids=("MESH:D001943", "MESH:D010051"), composite=True),
+        Mention(49, 60, "hypotension", "Disease", ids=("MESH:D000001", "MESH:D007022")),
+    ))
+    result = evaluate(Normalizer(index), [doc])
+    assert result["accuracy_at_1"] == 100.0 and result["mentions_with_ids"] == 3
+
+
+def test_hpo_annotations_frequencies(tmp_path: Path) -> None:
+    path = tmp_path / "phenotype.hpoa"
+    path.write_text(
+        "#date: 2025-01-16\n"
+        "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\tonset\tfrequency\tsex\tmodifier\taspect\tbiocuration\n"
+        "OMIM:1\tD one\t\tHP:0001250\tPMID:1\tPCS\t\t3/4\t\t\tP\tx\n"
+        "OMIM:1\tD one\tNOT\tHP:0002027\tPMID:1\tPCS\t\t\t\t\tP\tx\n"
+        "OMIM:1\tD one\t\tHP:0002027\tPMID:1\tPCS\t\tHP:0040281\t\t\tP\tx\n"
+        "OMIM:1\tD one\t\tHP:0000006\tPMID:1\tPCS\t\t\t\t\tI\tx\n"
+    )
+    rows, names, info = load_hpo_annotations(path)
+    assert [(r.phenotype, r.frequency) for r in rows] == [("HP:0001250", 0.75), ("HP:0002027", 0.9)]
+    assert names == {"OMIM:1": "D one"} and info.version == "2025-01-16"
+
+
+def test_missing_vocabulary_file_is_an_ontology_error(tmp_path: Path) -> None:
+    with pytest.raises(OntologyError, match="no such file"):
+        load_ctd_diseases(tmp_path / "nope.tsv")
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_shared_vocabularies_index_and_reload(shared_data: Path, tmp_path: Path) -> None:
+    import time
+
+    from ontologies.sources import load_or_build
+
+    index = load_or_build(shared_data, tmp_path)
+    assert len(index) > 50_000 and {"Disease", "Chemical", "Phenotype"} <= set(index.matrices)
+    t0 = time.perf_counter()
+    again = load_or_build(shared_data, tmp_path)
+    assert time.perf_counter() - t0 < 5
+    n = Normalizer(again)
+    assert n.normalize("Parkinson's disease", "Disease")[0].curie == "MESH:D010300"
+    assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"
+    assert again.canonical("MONDO:0005180") == "MESH:D010300"
