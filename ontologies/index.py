@@ -33,7 +33,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 @dataclass
@@ -175,7 +175,7 @@ class TermIndex:
         self.row_concepts: dict[str, np.ndarray] = {}
         for cat, items in rows.items():
             vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, sublinear_tf=True, dtype=np.float32)
-            self.matrices[cat] = vec.fit_transform([f for f, _ in items]).tocsr()
+            self.matrices[cat] = vec.fit_transform([f for f, _ in items]).T.tocsr()  # 3-grams x names
             self.vectorizers[cat] = vec
             self.row_concepts[cat] = np.array([i for _, i in items], dtype=np.int32)
         self.exact = dict(self.exact)

@@ -75,7 +75,7 @@ class Normalizer:
         if vec is None or not texts:
             return [[] for _ in texts]
         queries = vec.transform([normalize(t) for t in texts])
-        sims = (queries @ self.index.matrices[category].T).tocsr()
+        sims = (queries @ self.index.matrices[category]).tocsr()
         rows = self.index.row_concepts[category]
         out = []
         for r in range(sims.shape[0]):
@@ -95,16 +95,17 @@ class Normalizer:
         return out
 
     def normalize_many(
-        self, items: Sequence[tuple[str, str]], abbreviations: dict[str, str] | None = None
+        self, items: Sequence[tuple[str, str]], abbreviations: dict[str, str] | Sequence[dict[str, str]] | None = None
     ) -> list[tuple[list[Grounding], bool]]:
         """For each ``(text, label)``: the groundings, best first, and whether they are the parts
-        of a composite mention. An empty list means NIL."""
-        abbreviations = abbreviations or {}
+        of a composite mention. An empty list means NIL. ``abbreviations`` is one short -> long
+        form table for all items, or one table per item."""
+        tables = abbreviations if isinstance(abbreviations, Sequence) else [abbreviations or {}] * len(items)
         results: list[tuple[list[Grounding], bool] | None] = [None] * len(items)
         misses: dict[str, list[tuple[int, str]]] = {}
-        for n, (text, label) in enumerate(items):
+        for n, ((text, label), table) in enumerate(zip(items, tables, strict=True)):
             category = self._category(label)
-            long_form = abbreviations.get(text.strip())
+            long_form = table.get(text.strip())
             found = (self._exact(long_form, category) if long_form else []) or self._exact(text, category)
             if found:
                 results[n] = (found, False)
@@ -124,15 +125,22 @@ class Normalizer:
         return self.normalize_many([(text, label)], abbreviations)[0][0]
 
     def normalize_documents(self, docs: Sequence[Document]) -> list[Document]:
-        """The documents with every mention's ``groundings`` filled in (``composite`` set for split ones)."""
+        """The documents with every mention's ``groundings`` filled in (``composite`` set for split
+        ones); all mentions go through one batched lookup."""
+        items: list[tuple[str, str]] = []
+        tables: list[dict[str, str]] = []
+        for doc in docs:
+            abbreviations = find_abbreviations(doc.text) if doc.mentions else {}
+            items.extend((m.text, m.label) for m in doc.mentions)
+            tables.extend([abbreviations] * len(doc.mentions))
+        results = iter(self.normalize_many(items, tables))
         out = []
         for doc in docs:
-            abbreviations = find_abbreviations(doc.text)
-            results = self.normalize_many([(m.text, m.label) for m in doc.mentions], abbreviations)
-            mentions = tuple(
-                replace(m, groundings=tuple(g), composite=composite or m.composite) for m, (g, composite) in zip(doc.mentions, results, strict=True)
-            )
-            out.append(replace(doc, mentions=mentions))
+            mentions = []
+            for m in doc.mentions:
+                groundings, composite = next(results)
+                mentions.append(replace(m, groundings=tuple(groundings), composite=composite or m.composite))
+            out.append(replace(doc, mentions=tuple(mentions)))
         return out
 
 
