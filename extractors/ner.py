@@ -64,6 +64,7 @@ class NerConfig(BaseModel):
     lora_r: int = 16
     bf16: bool | None = None  # None: on where the hardware supports it
     device: str = "auto"
+    context: str = "sentence"  # "document": windows over the whole text, so words see their neighbours
 
 
 @dataclass
@@ -116,6 +117,7 @@ class NerModel:
         stride: int = 32,
         card: dict[str, Any] | None = None,
         device: str = "cpu",
+        context: str = "sentence",
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -124,6 +126,7 @@ class NerModel:
         self.types = sorted({label[2:] for label in labels if label != "O"})
         self.max_length = max_length
         self.stride = stride
+        self.context = context
         self.card = card or {}
         self.device = device
         self.bf16 = device == "cpu" and cpu_bf16_supported()
@@ -157,6 +160,7 @@ class NerModel:
             stride=int(card.get("config", {}).get("stride", 32)),
             card=card,
             device=device,
+            context=str(card.get("config", {}).get("context", "sentence")),
         )
         if quantize == "int8":
             ner.bf16 = False  # int8 kernels take fp32 activations
@@ -178,7 +182,8 @@ class NerModel:
         """All model inputs for ``docs``: sentence windows of words, tokenized."""
         out: list[Window] = []
         for d, doc in enumerate(docs):
-            for s, (a, b) in enumerate(split_sentences(doc.text)):
+            spans = split_sentences(doc.text) if self.context == "sentence" else [(0, len(doc.text))]
+            for s, (a, b) in enumerate(spans):
                 words = split_words(doc.text, a, b)
                 if not words:
                     continue
@@ -347,6 +352,18 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def make_optimizer(
+    model: nn.Module, lr: float, weight_decay: float, total_steps: int, warmup_ratio: float
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW with linear warm-up then linear decay to zero."""
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
+    warmup = max(1, int(warmup_ratio * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    )
+    return optimizer, scheduler
+
+
 def _length_batches(windows: list[Window], batch_size: int, rng: random.Random) -> list[list[Window]]:
     """Batches of windows of similar length (less padding), in random order."""
     order = sorted(windows, key=lambda w: len(w.input_ids) + rng.random())
@@ -388,20 +405,14 @@ def train_ner(
         model = get_peft_model(
             model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=config.lora_r, lora_alpha=2 * config.lora_r, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"])
         )
-    ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device)
+    ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device, context=config.context)
     if config.bf16 is not None:
         ner.bf16 = config.bf16 and device == "cpu"
     train_windows = ner.windows(train_docs, with_labels=True)
     rng = random.Random(config.seed)
     steps_per_epoch = math.ceil(len(train_windows) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    warmup = max(1, int(config.warmup_ratio * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
-    )
+    optimizer, scheduler = make_optimizer(model, config.learning_rate, config.weight_decay, total_steps, config.warmup_ratio)
     deadline = time.monotonic() + 60 * config.max_minutes
     started = time.monotonic()
     best_f1, best_epoch, history = -1.0, 0, []

@@ -1,0 +1,299 @@
+"""Relation extraction: a fine-tuned classifier over candidate entity pairs with entity markers.
+
+Candidates are pairs of concepts of one document whose mentions meet in one sentence or within
+``window`` sentences of each other (BC5CDR: chemical -> disease; BioRED: any two types seen in
+its relations). Each mention pair becomes one instance: the span of text from the first to the
+last sentence involved, with the two mentions wrapped in ``[E1] ... [/E1]`` and ``[E2] ... [/E2]``.
+A document-level pair takes the highest probability of its instances. Evaluation is the field's:
+document-level pair precision, recall and F1 against the gold relations.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict
+from tqdm.auto import tqdm
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from extractors.models import OFFLINE_ENCODER, cpu_bf16_supported, data_hash, pick_device, read_card, resolve_encoder, versions, write_card
+from extractors.ner import make_optimizer
+from extractors.text import split_sentences
+from kg.errors import ConfigError
+from kg.schema import entity_type
+from kg.types import Document, Mention, Relation
+
+log = logging.getLogger(__name__)
+
+MARKERS = ["[E1]", "[/E1]", "[E2]", "[/E2]"]
+NONE = "None"
+
+
+class RelationConfig(BaseModel):
+    """How to fine-tune a relation classifier; every field is a ``medkg train re`` flag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 6
+    max_minutes: float = 30.0
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    max_length: int = 192
+    window: int = 2  # sentences apart at most
+    negative_ratio: float = 3.0  # at most this many negatives per positive, sampled per epoch
+    seed: int = 13
+    device: str = "auto"
+    bf16: bool | None = None
+    patience: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    doc: int
+    subject: str
+    object: str
+    text: str
+    label: int = 0
+
+
+def _concepts(m: Mention) -> tuple[str, ...]:
+    if m.groundings:
+        return tuple(g.curie for g in (m.groundings if m.composite else m.groundings[:1]))
+    return m.ids
+
+
+def _type(m: Mention) -> str:
+    return entity_type(m.label).label
+
+
+class RelationModel:
+    """A trained pair classifier; ``predict`` adds document-level relations to documents."""
+
+    def __init__(self, model: Any, tokenizer: Any, labels: list[str], type_pairs: list[tuple[str, str]], *,
+                 window: int = 2, max_length: int = 192, device: str = "cpu", card: dict[str, Any] | None = None) -> None:
+        self.model = model.to(device)
+        self.tokenizer = tokenizer
+        self.labels = labels
+        self.type_pairs = [tuple(p) for p in type_pairs]
+        self.window = window
+        self.max_length = max_length
+        self.device = device
+        self.card = card or {}
+        self.bf16 = device == "cpu" and cpu_bf16_supported()
+
+    @classmethod
+    def load(cls, folder: str | Path, *, device: str = "auto") -> RelationModel:
+        folder = Path(folder)
+        card = read_card(folder)
+        if card.get("task") != "re":
+            raise ConfigError(f"{folder}: a {card.get('task')!r} model, not a relation model")
+        device = pick_device(device)
+        model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        cfg = card.get("config", {})
+        return cls(model, tokenizer, card["labels"], card["type_pairs"], window=cfg.get("window", 2),
+                   max_length=cfg.get("max_length", 192), device=device, card=card)
+
+    def save(self, folder: Path, card: dict[str, Any]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+        write_card(folder, {"task": "re", "labels": self.labels, "type_pairs": [list(p) for p in self.type_pairs], **card})
+
+    # -- candidates ----------------------------------------------------------------------------
+
+    def instances(self, docs: Sequence[Document], gold: bool) -> list[Instance]:
+        """Marked text for every candidate mention pair of every document."""
+        label_ids = {label: i for i, label in enumerate(self.labels)}
+        out: list[Instance] = []
+        for d, doc in enumerate(docs):
+            sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+            starts = [a for a, _ in sentences]
+            relation_of: dict[tuple[str, str], str] = {}
+            if gold:
+                for r in doc.relations:
+                    relation_of[(r.subject, r.object)] = r.predicate
+                    if self._symmetric:
+                        relation_of.setdefault((r.object, r.subject), r.predicate)
+            mentions = [(m, bisect_right(starts, m.start) - 1) for m in doc.mentions if _concepts(m)]
+            for i, (m1, s1) in enumerate(mentions):
+                for m2, s2 in mentions[i + 1:] if self._symmetric else mentions:
+                    if m1 is m2 or abs(s1 - s2) > self.window or (_type(m1), _type(m2)) not in self.type_pairs:
+                        continue
+                    for c1 in _concepts(m1):
+                        for c2 in _concepts(m2):
+                            if c1 == c2:
+                                continue
+                            text = self._mark(doc.text, sentences, m1, s1, m2, s2)
+                            label = label_ids.get(relation_of.get((c1, c2), NONE), 0)
+                            out.append(Instance(d, c1, c2, text, label))
+        return out
+
+    @property
+    def _symmetric(self) -> bool:
+        return any(a == b for a, b in self.type_pairs) or any((b, a) in self.type_pairs for a, b in self.type_pairs)
+
+    @staticmethod
+    def _mark(text: str, sentences: list[tuple[int, int]], m1: Mention, s1: int, m2: Mention, s2: int) -> str:
+        a, b = sentences[min(s1, s2)][0], sentences[max(s1, s2)][1]
+        spans = sorted([(m1.start, m1.end, "[E1]", "[/E1]"), (m2.start, m2.end, "[E2]", "[/E2]")])
+        if spans[0][1] > spans[1][0]:  # overlapping mentions: mark only the first
+            spans = spans[:1]
+        parts, cursor = [], a
+        for start, end, open_, close in spans:
+            parts += [text[cursor:start], f" {open_} ", text[start:end], f" {close} "]
+            cursor = end
+        parts.append(text[cursor:b])
+        return "".join(parts)
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def _autocast(self) -> Any:
+        if self.device.startswith("cuda"):
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+
+    def _encode(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        return self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+
+    @torch.inference_mode()
+    def scores(self, instances: Sequence[Instance], batch_size: int = 64) -> np.ndarray:
+        self.model.eval()
+        order = sorted(range(len(instances)), key=lambda i: len(instances[i].text))
+        probs = np.zeros((len(instances), len(self.labels)), dtype=np.float32)
+        for k in range(0, len(order), batch_size):
+            idx = order[k:k + batch_size]
+            batch = {n: v.to(self.device) for n, v in self._encode([instances[i].text for i in idx]).items()}
+            with self._autocast():
+                logits = self.model(**batch).logits
+            probs[idx] = logits.float().softmax(-1).cpu().numpy()
+        return probs
+
+    def predict(self, docs: Sequence[Document], threshold: float = 0.5) -> list[Document]:
+        """The documents with their relations replaced by the model's document-level predictions."""
+        instances = self.instances(docs, gold=False)
+        probs = self.scores(instances) if instances else np.zeros((0, len(self.labels)))
+        best: dict[tuple[int, str, str], tuple[float, int]] = {}
+        for inst, p in zip(instances, probs, strict=True):
+            label = int(p[1:].argmax()) + 1 if len(self.labels) > 1 else 0
+            key = (inst.doc, inst.subject, inst.object)
+            if self._symmetric:
+                key = (inst.doc, *sorted((inst.subject, inst.object)))  # type: ignore[assignment]
+            if p[label] > best.get(key, (0.0, 0))[0]:
+                best[key] = (float(p[label]), label)
+        rels: dict[int, list[Relation]] = defaultdict(list)
+        for (d, s, o), (score, label) in best.items():
+            if score >= threshold:
+                rels[d].append(Relation(s, self.labels[label], o, score=round(score, 4)))
+        return [replace(doc, relations=tuple(rels[d])) for d, doc in enumerate(docs)]
+
+
+def pair_scores(gold: Sequence[Document], pred: Sequence[Document], symmetric: bool = False) -> dict[str, Any]:
+    """Document-level relation P/R/F1: a predicted (doc, subject, predicate, object) is right when
+    the gold has it (subject and object unordered for symmetric relation sets)."""
+    def keys(docs: Sequence[Document]) -> set[tuple[str, str, str, str]]:
+        out = set()
+        for d in docs:
+            for r in d.relations:
+                s, o = sorted((r.subject, r.object)) if symmetric else (r.subject, r.object)
+                out.add((d.doc_id, s, r.predicate, o))
+        return out
+
+    g, p = keys(gold), keys(pred)
+    tp = len(g & p)
+    precision = tp / len(p) if p else 0.0
+    recall = tp / len(g) if g else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(100 * precision, 2), "recall": round(100 * recall, 2), "f1": round(100 * f1, 2), "tp": tp, "fp": len(p) - tp, "fn": len(g) - tp}
+
+
+def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: RelationConfig,
+                    *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+    """Fine-tune the pair classifier; keep the checkpoint with the best dev pair F1."""
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    type_of: dict[str, str] = {}
+    for d in train_docs:
+        for m in d.mentions:
+            for c in _concepts(m):
+                type_of.setdefault(c, _type(m))
+    predicates = sorted({r.predicate for d in train_docs for r in d.relations})
+    type_pairs = sorted({(type_of[r.subject], type_of[r.object]) for d in train_docs for r in d.relations if r.subject in type_of and r.object in type_of})
+    if not predicates or not type_pairs:
+        raise ConfigError("the training data has no relations between annotated entities")
+    labels = [NONE, *predicates]
+    base = resolve_encoder(config.base_model)
+    device = pick_device(config.device)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer.add_special_tokens({"additional_special_tokens": MARKERS})
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
+    model.resize_token_embeddings(len(tokenizer))
+    rm = RelationModel(model, tokenizer, labels, type_pairs, window=config.window, max_length=config.max_length, device=device)
+    if config.bf16 is not None:
+        rm.bf16 = config.bf16 and device == "cpu"
+    all_train = rm.instances(train_docs, gold=True)
+    positives = [i for i in all_train if i.label]
+    negatives = [i for i in all_train if not i.label]
+    per_epoch = len(positives) + min(len(negatives), int(config.negative_ratio * len(positives)))
+    total_steps = math.ceil(per_epoch / config.batch_size) * config.epochs
+    optimizer, scheduler = make_optimizer(model, config.learning_rate, 0.01, total_steps, 0.06)
+    rng = random.Random(config.seed)
+    deadline = time.monotonic() + 60 * config.max_minutes
+    started = time.monotonic()
+    out = Path(out)
+    best_f1, best_epoch, history, stopped = -1.0, 0, [], "epochs"
+    symmetric = rm._symmetric
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        sample = positives + rng.sample(negatives, min(len(negatives), int(config.negative_ratio * len(positives))))
+        sample.sort(key=lambda i: len(i.text) + rng.random() * 40)
+        batches = [sample[k:k + config.batch_size] for k in range(0, len(sample), config.batch_size)]
+        rng.shuffle(batches)
+        losses = []
+        bar = tqdm(batches, desc=f"re epoch {epoch}", unit="batch", disable=not progress)
+        for chunk in bar:
+            enc = {n: v.to(device) for n, v in rm._encode([i.text for i in chunk]).items()}
+            labels_t = torch.tensor([i.label for i in chunk], device=device)
+            with rm._autocast():
+                loss = model(**enc, labels=labels_t).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            if time.monotonic() > deadline:
+                break
+        scores = pair_scores(dev_docs, rm.predict(dev_docs), symmetric)
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "minutes": round((time.monotonic() - started) / 60, 2)})
+        if progress:
+            tqdm.write(f"re epoch {epoch}: loss {np.mean(losses):.4f}  dev pair F1 {scores['f1']:.2f}")
+        if scores["f1"] > best_f1:
+            best_f1, best_epoch = scores["f1"], epoch
+            rm.save(out, {"base_model": config.base_model, "config": config.model_dump(), "metrics": {"dev": scores, "best_epoch": epoch},
+                          "data_hash": data_hash(list(data_files)) if data_files else None, "versions": versions(),
+                          "instances": {"train_positive": len(positives), "train_negative": len(negatives)}})
+        if time.monotonic() > deadline:
+            stopped = "max_minutes"
+            break
+        if epoch - best_epoch >= config.patience:
+            stopped = "patience"
+            break
+    card = read_card(out)
+    card.update(history=history, stopped_by=stopped, train_minutes=round((time.monotonic() - started) / 60, 2))
+    write_card(out, card)
+    return card
