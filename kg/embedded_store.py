@@ -179,6 +179,9 @@ class EmbeddedStore(GraphStore):
             rows.append(dict(zip(names, result.get_next(), strict=True)))
         return rows
 
+    def _execute(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._rows(cypher, params)
+
     def _write_batches(self, cypher: str, rows: Iterable[dict[str, Any]]) -> int:
         n = 0
         for batch in batched(rows, self.batch_size):

@@ -141,6 +141,16 @@ class Neo4jStore(GraphStore):
         except Neo4jError as exc:
             raise StoreError(f"Neo4j refused a write: {exc}") from exc
 
+    def _execute(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(cypher, params)]
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except Neo4jError as exc:
+            raise StoreError(f"Neo4j refused a write: {exc}") from exc
+
     def _write_batches(self, cypher: str, rows: Iterable[dict[str, Any]]) -> int:
         n = 0
         for batch in batched(rows, self.batch_size):

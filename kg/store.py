@@ -165,6 +165,49 @@ class GraphStore(abc.ABC):
     def close(self) -> None:
         """Release the connection or the database files."""
 
+    @abc.abstractmethod
+    def _execute(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one writing statement in its own transaction; its rows as dicts."""
+
+    def article_hashes(self, pmids: Sequence[str]) -> dict[str, str]:
+        """The content hash stored for each of these articles that the graph has."""
+        rows = self.query(
+            "MATCH (a:Article) WHERE a.pmid IN $pmids RETURN a.pmid AS pmid, a.content_hash AS hash", {"pmids": list(pmids)}
+        )
+        return {r["pmid"]: r["hash"] or "" for r in rows}
+
+    def delete_articles(self, pmids: Sequence[str]) -> int:
+        """Remove articles with their evidence and mention edges; recount the literature edges they
+        supported (dropping those left without evidence) and remove entities left with no edge.
+        Used for PubMed ``DeleteCitation`` records and before loading an updated citation."""
+        pmids = list(pmids)
+        if not pmids:
+            return 0
+        pairs = self._execute(
+            "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE a.pmid IN $pmids "
+            "RETURN DISTINCT v.subject AS subject, v.predicate AS predicate, v.object AS object",
+            {"pmids": pmids},
+        )
+        mentioned = self._execute(
+            "MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE a.pmid IN $pmids RETURN DISTINCT e.curie AS curie",
+            {"pmids": pmids},
+        )
+        found = self._execute("MATCH (a:Article) WHERE a.pmid IN $pmids RETURN count(a) AS n", {"pmids": pmids})[0]["n"]
+        self._execute("MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE a.pmid IN $pmids DETACH DELETE v", {"pmids": pmids})
+        self._execute("MATCH (a:Article) WHERE a.pmid IN $pmids DETACH DELETE a", {"pmids": pmids})
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for pair in pairs:
+            by_type.setdefault(predicate(pair["predicate"]).rel_type, []).append(pair)
+        for rel_type, group in by_type.items():
+            self._execute(_RECOUNT % rel_type, {"pairs": group})
+            self._execute(f"MATCH (:Entity)-[r:{rel_type}]->(:Entity) WHERE r.evidence_count = 0 DELETE r", {})
+        curies = sorted({c for p in pairs for c in (p["subject"], p["object"])} | {r["curie"] for r in mentioned})
+        if curies:
+            self._execute(
+                "MATCH (e:Entity) WHERE e.curie IN $curies AND NOT EXISTS { MATCH (e)-[]-() } DELETE e", {"curies": curies}
+            )
+        return int(found)
+
     def load_documents(self, docs: Sequence[Document]) -> LoadSummary:
         """Load documents with their mentions and relations: articles, entities, counts, triples."""
         summary = LoadSummary()
@@ -188,6 +231,17 @@ class GraphStore(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# Recount an aggregated literature edge from the evidence that is left.
+_RECOUNT = """
+UNWIND $pairs AS pair
+MATCH (s:Entity {curie: pair.subject})-[r:%s]->(o:Entity {curie: pair.object})
+OPTIONAL MATCH (v:Evidence {subject: pair.subject, object: pair.object})
+WHERE v.predicate = pair.predicate
+WITH r, count(v) AS n, collect(DISTINCT v.pmid) AS pmids, max(v.score) AS best
+SET r.evidence_count = n, r.pmids = pmids, r.max_score = best
+"""
 
 
 def article_row(d: Document) -> dict[str, Any]:

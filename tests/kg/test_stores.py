@@ -143,3 +143,19 @@ def test_relation_types_map_to_biolink() -> None:
     assert predicate("Positive_Correlation").curie == "biolink:positively_correlated_with"
     assert entity_type("SpecificDisease").label == "Disease"
     assert Relation("a", "CID", "b").novel is None
+
+
+def test_store_delete_articles_recounts_and_leaves_no_orphan(store: GraphStore) -> None:
+    docs = _docs()
+    twin = Document("999", docs[0].text, mentions=docs[0].mentions, relations=docs[0].relations, pmid="999")
+    store.load_documents([*docs, twin])
+    edge = "MATCH (:Entity)-[r:CAUSES]->(:Entity) RETURN r.evidence_count AS n, r.pmids AS pmids"
+    assert store.query(edge)[0]["n"] == 2
+    assert store.article_hashes(["354896", "nope"]) == {"354896": docs[0].content_hash}
+    assert store.delete_articles(["354896"]) == 1
+    assert store.query(edge) == [{"n": 1, "pmids": ["999"]}]
+    store.delete_articles(["999", "10491763"])
+    counts = store.counts()
+    assert counts["nodes"] == {} and counts["edges"] == {}
+    store.load_documents(docs)  # and back
+    assert store.counts()["nodes"]["Article"] == 2
