@@ -66,6 +66,7 @@ class Instance:
     object: str
     text: str
     label: int = 0
+    span: tuple[int, int] = (0, 0)  # the sentences the instance covers, in the document text
 
 
 def _concepts(m: Mention) -> tuple[str, ...]:
@@ -138,7 +139,8 @@ class RelationModel:
                                 continue
                             text = self._mark(doc.text, sentences, m1, s1, m2, s2)
                             label = label_ids.get(relation_of.get((c1, c2), NONE), 0)
-                            out.append(Instance(d, c1, c2, text, label))
+                            span = (sentences[min(s1, s2)][0], sentences[max(s1, s2)][1])
+                            out.append(Instance(d, c1, c2, text, label, span))
         return out
 
     @property
@@ -185,18 +187,18 @@ class RelationModel:
         """The documents with their relations replaced by the model's document-level predictions."""
         instances = self.instances(docs, gold=False)
         probs = self.scores(instances) if instances else np.zeros((0, len(self.labels)))
-        best: dict[tuple[int, str, str], tuple[float, int]] = {}
+        best: dict[tuple[int, str, str], tuple[float, int, Instance]] = {}
         for inst, p in zip(instances, probs, strict=True):
             label = int(p[1:].argmax()) + 1 if len(self.labels) > 1 else 0
             key = (inst.doc, inst.subject, inst.object)
             if self._symmetric:
                 key = (inst.doc, *sorted((inst.subject, inst.object)))  # type: ignore[assignment]
-            if p[label] > best.get(key, (0.0, 0))[0]:
-                best[key] = (float(p[label]), label)
+            if key not in best or p[label] > best[key][0]:
+                best[key] = (float(p[label]), label, inst)
         rels: dict[int, list[Relation]] = defaultdict(list)
-        for (d, s, o), (score, label) in best.items():
-            if score >= threshold:
-                rels[d].append(Relation(s, self.labels[label], o, score=round(score, 4)))
+        for (d, s, o), (score, label, inst) in best.items():
+            if score >= threshold:  # the relation keeps the sentences of its best instance
+                rels[d].append(Relation(s, self.labels[label], o, score=round(score, 4), span=inst.span))
         return [replace(doc, relations=tuple(rels[d])) for d, doc in enumerate(docs)]
 
 

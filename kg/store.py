@@ -56,7 +56,7 @@ def article_key(doc: Document) -> str:
 
 
 def document_rows(
-    doc: Document,
+    doc: Document, model: str = ""
 ) -> tuple[list[Entity], list[MentionCount], list[Triple]]:
     """The entities, mention counts and triples one document contributes to the graph.
 
@@ -82,7 +82,7 @@ def document_rows(
     for r in doc.relations:
         start, end = r.span if r.span else (0, 0)
         sentence = doc.text[start:end] if r.span else ""
-        prov = Provenance(pmid=pmid, start=start, end=end, sentence=sentence, score=r.score)
+        prov = Provenance(pmid=pmid, start=start, end=end, sentence=sentence, model=model, score=r.score)
         triples.append(Triple(r.subject, predicate(r.predicate).curie, r.object, prov))
     mention_rows = [MentionCount(pmid, c, n) for c, n in counts.items()]
     return list(entities.values()), mention_rows, triples
@@ -208,14 +208,15 @@ class GraphStore(abc.ABC):
             )
         return int(found)
 
-    def load_documents(self, docs: Sequence[Document]) -> LoadSummary:
-        """Load documents with their mentions and relations: articles, entities, counts, triples."""
+    def load_documents(self, docs: Sequence[Document], model: str = "") -> LoadSummary:
+        """Load documents with their mentions and relations: articles, entities, counts, triples.
+        ``model`` names what found the relations (kept on each piece of evidence)."""
         summary = LoadSummary()
         entities: dict[str, Entity] = {}
         mentions: list[MentionCount] = []
         triples: list[Triple] = []
         for doc in docs:
-            ents, ments, trips = document_rows(doc)
+            ents, ments, trips = document_rows(doc, model)
             for e in ents:
                 entities.setdefault(e.curie, e)
             mentions.extend(ments)

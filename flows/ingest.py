@@ -1,0 +1,167 @@
+"""The ingestion flow: literature files -> NER -> normalization -> relations -> the graph store.
+
+Work goes to Prefect tasks in batches of documents (never one task per document). The store
+remembers each article's content hash: an unchanged citation is skipped, an updated one replaces
+its old evidence, a ``DeleteCitation`` removes its article. Every batch is loaded in one go after
+its extraction, so a run killed part-way and started again ends with the same graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.settings import Settings, load_settings
+from kg.schema import entity_type
+from kg.store import GraphStore, article_key, batched
+from kg.types import Document
+from readers import ReadReport, read_documents
+
+
+@dataclass
+class IngestSummary:
+    """What one run did; published as a Prefect artifact and returned."""
+
+    documents_read: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    mentions_by_type: Counter[str] = field(default_factory=Counter)
+    normalized: int = 0
+    relations_by_predicate: Counter[str] = field(default_factory=Counter)
+    triples_loaded: int = 0
+    seconds_by_stage: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        mentions = sum(self.mentions_by_type.values())
+        return {
+            "documents_read": self.documents_read,
+            "unchanged": self.unchanged,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "skipped": len(self.skipped),
+            "skipped_records": self.skipped[:20],
+            "mentions_by_type": dict(self.mentions_by_type),
+            "normalized_share": round(self.normalized / mentions, 4) if mentions else 0.0,
+            "relations_by_predicate": dict(self.relations_by_predicate),
+            "triples_loaded": self.triples_loaded,
+            "seconds_by_stage": {k: round(v, 2) for k, v in self.seconds_by_stage.items()},
+        }
+
+
+@lru_cache(maxsize=4)
+def _ner(path: str) -> Any:
+    from extractors.ner import NerModel
+
+    return NerModel.load(path)
+
+
+@lru_cache(maxsize=4)
+def _re(path: str) -> Any:
+    from extractors.relations import RelationModel
+
+    return RelationModel.load(path)
+
+
+@lru_cache(maxsize=2)
+def _normalizer(settings_json: str) -> Any:
+    from ontologies.normalizer import Normalizer
+
+    return Normalizer(Settings.model_validate_json(settings_json).term_index())
+
+
+@task(retries=2, retry_delay_seconds=5, name="extract-batch")
+def extract_batch(docs: list[Document], ner_model: str, re_model: str | None, settings_json: str) -> tuple[list[Document], dict[str, float]]:
+    """NER, normalization and relation extraction over one batch; times per stage."""
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    docs = _ner(ner_model).predict(docs)
+    times["ner"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    docs = _normalizer(settings_json).normalize_documents(docs)
+    times["normalize"] = time.perf_counter() - t0
+    if re_model:
+        t0 = time.perf_counter()
+        docs = _re(re_model).predict(docs)
+        times["relations"] = time.perf_counter() - t0
+    return docs, times
+
+
+def _model_version(ner_model: str, re_model: str | None) -> str:
+    return f"ner:{Path(ner_model).name}" + (f"+re:{Path(re_model).name}" if re_model else "")
+
+
+@task(retries=3, retry_delay_seconds=5, name="load-batch")
+def load_batch(store: GraphStore, docs: list[Document], model: str) -> int:
+    """Replace the batch's articles in the store with their new evidence (all or nothing per
+    article set: old evidence is removed first, then everything is merged)."""
+    store.delete_articles([article_key(d) for d in docs])
+    return store.load_documents(docs, model=model).triples
+
+
+@flow(name="medkg-ingest", log_prints=True)
+def ingest(
+    paths: list[str],
+    ner_model: str,
+    re_model: str | None = None,
+    batch_size: int = 64,
+    strict: bool = False,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Ingest literature files into the configured store; returns (and publishes) the summary."""
+    logger = get_run_logger()
+    settings = settings or load_settings()
+    settings_json = settings.model_dump_json()
+    summary = IngestSummary()
+    model = _model_version(ner_model, re_model)
+    with settings.open_store() as store:
+        for path in paths:
+            report = ReadReport()
+            docs = read_documents(path, on_error="raise" if strict else "skip", report=report)
+            for batch in batched(docs, batch_size):
+                t0 = time.perf_counter()
+                gone = [article_key(d) for d in batch if d.deleted]
+                live = [d for d in batch if not d.deleted and d.text]
+                known = store.article_hashes([article_key(d) for d in live])
+                fresh = [d for d in live if known.get(article_key(d)) != d.content_hash]
+                summary.documents_read += len(live)
+                summary.unchanged += len(live) - len(fresh)
+                summary.updated += sum(1 for d in fresh if article_key(d) in known)
+                summary.deleted += store.delete_articles(gone)
+                summary.seconds_by_stage["read"] += time.perf_counter() - t0
+                if not fresh:
+                    continue
+                extracted, times = extract_batch(fresh, ner_model, re_model, settings_json)
+                for stage, seconds in times.items():
+                    summary.seconds_by_stage[stage] += seconds
+                t0 = time.perf_counter()
+                summary.triples_loaded += load_batch(store, extracted, model)
+                summary.seconds_by_stage["load"] += time.perf_counter() - t0
+                for d in extracted:
+                    for m in d.mentions:
+                        summary.mentions_by_type[entity_type(m.label).label] += 1
+                        summary.normalized += bool(m.groundings)
+                    summary.relations_by_predicate.update(r.predicate for r in d.relations)
+                logger.info("%s: %d documents so far", Path(path).name, summary.documents_read)
+            summary.skipped.extend({"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped)
+    result = summary.as_dict()
+    create_markdown_artifact(key="medkg-ingest-summary", markdown=_markdown(result), description="medkg ingestion summary")
+    return result
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    lines = ["# medkg ingestion", "", "| measure | value |", "|---|---|"]
+    for k, v in result.items():
+        if k != "skipped_records":
+            lines.append(f"| {k} | {v} |")
+    if result["skipped_records"]:
+        lines += ["", "## skipped records", ""] + [f"- {s['source']}:{s['record']}: {s['reason']}" for s in result["skipped_records"]]
+    return "\n".join(lines)
