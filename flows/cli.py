@@ -147,57 +147,127 @@ def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None
             console.print(f"  {s.source}:{s.record}: {s.reason}")
 
 
+EXAMPLE_QUERIES = {
+    "diseases mentioned in the most articles": (
+        "MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:Disease' "
+        "RETURN e.name AS disease, e.curie AS curie, count(a) AS articles ORDER BY articles DESC, disease LIMIT 5"
+    ),
+    "chemicals mentioned in the most articles": (
+        "MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:ChemicalEntity' "
+        "RETURN e.name AS chemical, e.curie AS curie, count(a) AS articles ORDER BY articles DESC, chemical LIMIT 5"
+    ),
+    "the sentences behind the strongest chemical -> disease evidence": (
+        "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.predicate = 'biolink:causes' "
+        "RETURN a.pmid AS pmid, v.score AS score, v.sentence AS sentence ORDER BY score DESC, pmid LIMIT 3"
+    ),
+}
+
+
+def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minutes: float) -> tuple[Path, Path]:
+    """The cached BC5CDR models, fine-tuned first when missing."""
+    from extractors.ner import NerConfig, train_ner
+    from extractors.relations import RelationConfig, train_relations
+
+    models = settings.home / "models"
+    ner_dir, re_dir = models / "ner-bc5cdr", models / "re-bc5cdr"
+    train = data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"
+    dev = data / "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt"
+    if not (ner_dir / "medkg.json").is_file() or not (re_dir / "medkg.json").is_file():
+        train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
+    if not (ner_dir / "medkg.json").is_file():
+        console.print(f"[bold]No NER model cached[/]: fine-tuning on BC5CDR train; this takes at most {ner_minutes:g} minutes (once).")
+        train_ner(train_docs, dev_docs, ner_dir, NerConfig(max_minutes=ner_minutes), data_files=[train, dev])
+    if not (re_dir / "medkg.json").is_file():
+        console.print(f"[bold]No relation model cached[/]: fine-tuning on BC5CDR CID; this takes at most {re_minutes:g} minutes (once).")
+        train_relations(train_docs, dev_docs, re_dir, RelationConfig(max_minutes=re_minutes), data_files=[train, dev])
+    return ner_dir, re_dir
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=title)
+    for col in rows[0] if rows else ["(no rows)"]:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(", ".join(map(str, v[:4])) + (" ..." if len(v) > 4 else "") if isinstance(v, list) else str(v) for v in row.values()))
+    return table
+
+
 @app.command("run")
 def run_cmd(
     config: ConfigOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="The shared data folder (default: ../shared/data).")] = None,
+    ner_minutes: Annotated[float, typer.Option(help="Training budget for the NER model when none is cached.")] = 25.0,
+    re_minutes: Annotated[float, typer.Option(help="Training budget for the relation model when none is cached.")] = 20.0,
 ) -> None:
-    """The main job: literature and annotated corpora into the graph, then a summary.
+    """The main job: fine-tune the models if none are cached, build or load the ontology index,
+    ingest the shared PubMed samples through the Prefect flow, and print a summary.
 
-    Today it loads the shared MEDLINE sample and PubMed samples (articles; deletions applied) and
-    the BC5CDR gold annotations (chemicals, diseases, CID relations with PMIDs) into the store
-    (embedded by default; Neo4j when MEDKG_NEO4J_URI is set). Running it twice changes no count.
+    The store is the embedded one unless MEDKG_NEO4J_URI is set. A second run reuses models,
+    index and store, skips unchanged citations and changes no count.
 
     Example: [bold]medkg run[/]
     """
+    from flows.ingest import ingest
+
     t0 = time.perf_counter()
     try:
         settings = _settings(config)
         data = data_dir or settings.data_dir
         if not data.is_dir():
             raise MedkgError(f"{data}: no shared data folder; pass --data-dir or set MEDKG_DATA_DIR")
+        settings = settings.model_copy(update={"data_dir": data})
+        ner_dir, re_dir = _ensure_models(settings, data, ner_minutes, re_minutes)
+        with console.status("loading the ontology index (built once, about 20 s)"):
+            settings.term_index()
         sources = [
             data / "pubmed" / "medline16n0902.xml.gz",
             data / "pubmed" / "test_current_medline.xml.gz",
+            data / "pubmed" / "pubmed-29768149.xml",
             *sorted((data / "pubmed" / "efetch").glob("*.xml")),
-            data / "corpora" / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
-            data / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt",
         ]
-        report = ReadReport()
-        deletions = 0
+        console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
+        result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings)
         with settings.open_store() as store:
-            console.print(f"store: [bold]{type(store).__name__}[/] ({settings.neo4j_uri or settings.graph_path})")
-            with _progress() as progress:
-                for path in sources:
-                    _, d = _load_file(store, path, "auto", report, 200, progress)
-                    deletions += d
             counts = store.counts()
             top = store.query(
                 "MATCH (c:Entity)-[r:CAUSES]->(d:Entity) "
                 "RETURN c.name AS chemical, d.name AS disease, r.evidence_count AS evidence, r.pmids AS pmids "
-                "ORDER BY evidence DESC, chemical LIMIT 10"
+                "ORDER BY evidence DESC, chemical, disease LIMIT 10"
             )
+            examples = {title: store.query(q) for title, q in EXAMPLE_QUERIES.items()}
     except MedkgError as exc:
         fail(exc)
-    _print_counts(counts, report)
-    table = Table(title="best-supported chemical -> disease relations")
-    for col in ("chemical", "disease", "evidence", "PMIDs"):
-        table.add_column(col)
-    for row in top:
-        pmids = row["pmids"] or []
-        table.add_row(row["chemical"], row["disease"], str(row["evidence"]), ", ".join(pmids[:4]) + (" ..." if len(pmids) > 4 else ""))
-    console.print(table)
-    console.print(f"deletions seen: {deletions}; done in {time.perf_counter() - t0:.1f}s")
+    _print_counts(counts, ReadReport())
+    console.print(_table("the ten best-supported chemical -> disease relations", top))
+    for title, rows in examples.items():
+        console.print(_table(title, rows))
+    console.print(
+        f"read {result['documents_read']} articles ({result['unchanged']} unchanged, {result['updated']} updated, "
+        f"{result['deleted']} deleted, {result['skipped']} skipped); {result['triples_loaded']} triples loaded; "
+        f"done in {time.perf_counter() - t0:.1f}s"
+    )
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Literature files (PubMed XML, JATS, JSONL, PubTator, BioC).")],
+    ner_model: Annotated[Path, typer.Option(help="NER model folder.")],
+    re_model: Annotated[Path | None, typer.Option(help="Relation model folder (none: no relations).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Documents per Prefect task.")] = 64,
+    strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the ingestion flow: read, find entities, normalize, extract relations, load the graph.
+
+    Example: [bold]medkg ingest ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr[/]
+    """
+    from flows.ingest import ingest
+
+    try:
+        result = ingest([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config))
+    except MedkgError as exc:
+        fail(exc)
+    typer.echo(json.dumps(result, indent=2))
 
 
 @app.command("query")
