@@ -38,7 +38,6 @@ _SCHEMA = (
     "CREATE CONSTRAINT article_pmid IF NOT EXISTS FOR (a:Article) REQUIRE a.pmid IS UNIQUE",
     "CREATE CONSTRAINT evidence_id IF NOT EXISTS FOR (v:Evidence) REQUIRE v.evidence_id IS UNIQUE",
     "CREATE INDEX evidence_pair IF NOT EXISTS FOR (v:Evidence) ON (v.subject, v.object)",
-    "CREATE INDEX evidence_pmid IF NOT EXISTS FOR (v:Evidence) ON (v.pmid)",
     "CREATE INDEX entity_category IF NOT EXISTS FOR (e:Entity) ON (e.category)",
 )
 _LABEL_OF_CATEGORY = {t.category: t.label for t in ENTITY_TYPES.values()}

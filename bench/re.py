@@ -1,0 +1,59 @@
+"""Benchmark relation extraction with gold entities: train (or reuse) a model, score document-level
+pair F1 on any split, measure speed. Prints JSON.
+
+    python bench/re.py --train TRAIN --dev DEV --eval EVAL [--max-minutes 30]
+    python bench/re.py --model ~/.cache/medkg/models/re-bc5cdr --eval DEV
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from extractors.relations import RelationConfig, RelationModel, pair_scores, train_relations  # noqa: E402
+from readers import read_documents  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--train", type=Path)
+    ap.add_argument("--dev", type=Path)
+    ap.add_argument("--eval", type=Path, required=True)
+    ap.add_argument("--model", type=Path)
+    ap.add_argument("--base-model", default="all-minilm-l6-v2")
+    ap.add_argument("--max-minutes", type=float, default=30.0)
+    ap.add_argument("--threshold", type=float, default=0.5)
+    args = ap.parse_args()
+    result: dict[str, object] = {"eval": str(args.eval), "device": "cuda" if torch.cuda.is_available() else "cpu"}
+    folder = args.model
+    if folder is None:
+        if not (args.train and args.dev):
+            ap.error("--train and --dev are needed unless --model is given")
+        folder = Path(tempfile.mkdtemp(prefix="medkg-re-"))
+        t0 = time.perf_counter()
+        card = train_relations(list(read_documents(args.train)), list(read_documents(args.dev)), folder,
+                               RelationConfig(base_model=args.base_model, max_minutes=args.max_minutes), data_files=[args.train, args.dev])
+        result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
+        result["history"] = card["history"]
+    rm = RelationModel.load(folder)
+    gold = [d for d in read_documents(args.eval) if not d.deleted]
+    t0 = time.perf_counter()
+    pred = rm.predict(gold, threshold=args.threshold)
+    dt = time.perf_counter() - t0
+    result["scores"] = pair_scores(gold, pred, rm._symmetric)
+    result["abstracts_per_s"] = round(len(gold) / dt, 1)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
