@@ -165,3 +165,20 @@ def _markdown(result: dict[str, Any]) -> str:
     if result["skipped_records"]:
         lines += ["", "## skipped records", ""] + [f"- {s['source']}:{s['record']}: {s['reason']}" for s in result["skipped_records"]]
     return "\n".join(lines)
+
+
+@flow(name="medkg-ingest-folder", log_prints=True)
+def ingest_folder(
+    folder: str,
+    ner_model: str,
+    re_model: str | None = None,
+    pattern: str = "*.xml*",
+    batch_size: int = 64,
+) -> dict[str, Any]:
+    """Ingest every file of a watched folder (PubMed update files, say). Citations already in the
+    store with the same content are skipped, so a scheduled run only does the new work."""
+    files = sorted(str(p) for p in Path(folder).expanduser().glob(pattern) if p.is_file())
+    get_run_logger().info("%d files match %s in %s", len(files), pattern, folder)
+    if not files:
+        return IngestSummary().as_dict()
+    return ingest(files, ner_model, re_model, batch_size)

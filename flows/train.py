@@ -1,0 +1,36 @@
+"""The training flow: fine-tune the NER and relation models as Prefect tasks (for the scheduled
+training deployment); the CLI's ``medkg train`` commands call the same library functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+
+from readers import read_documents
+
+
+@task(name="train-ner")
+def train_ner_task(train: str, dev: str, out: str, max_minutes: float, base_model: str) -> dict[str, Any]:
+    from extractors.ner import NerConfig, train_ner
+
+    return train_ner(list(read_documents(train)), list(read_documents(dev)), out,
+                     NerConfig(max_minutes=max_minutes, base_model=base_model), data_files=[Path(train), Path(dev)], progress=False)
+
+
+@task(name="train-re")
+def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model: str) -> dict[str, Any]:
+    from extractors.relations import RelationConfig, train_relations
+
+    return train_relations(list(read_documents(train)), list(read_documents(dev)), out,
+                           RelationConfig(max_minutes=max_minutes, base_model=base_model), data_files=[Path(train), Path(dev)], progress=False)
+
+
+@flow(name="medkg-train")
+def train_models(train: str, dev: str, out_dir: str, ner_minutes: float = 45, re_minutes: float = 30,
+                 base_model: str = "all-minilm-l6-v2") -> dict[str, Any]:
+    """Fine-tune both models on one corpus; returns their dev metrics."""
+    ner = train_ner_task(train, dev, str(Path(out_dir) / "ner"), ner_minutes, base_model)
+    rel = train_re_task(train, dev, str(Path(out_dir) / "re"), re_minutes, base_model)
+    return {"ner": ner["metrics"], "re": rel["metrics"]}
