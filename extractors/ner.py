@@ -169,7 +169,7 @@ class NerModel:
     def save(self, folder: str | Path, card: dict[str, Any]) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        model = self.model
+        model: Any = self.model
         if hasattr(model, "merge_and_unload"):  # a LoRA model is saved as a plain one
             model = model.merge_and_unload()
         model.save_pretrained(folder, safe_serialization=True)
@@ -443,7 +443,7 @@ def train_ner(
             tqdm.write(f"epoch {epoch}: loss {np.mean(losses):.4f}  dev strict F1 {f1:.2f}  (best {max(best_f1, f1):.2f})")
         if f1 > best_f1:
             best_f1, best_epoch = f1, epoch
-            card = {
+            best_card: dict[str, Any] = {
                 "base_model": config.base_model,
                 "config": config.model_dump(),
                 "types": types,
@@ -452,14 +452,14 @@ def train_ner(
                 "metrics": {"dev": scores, "best_epoch": epoch},
                 "versions": versions(),
             }
-            ner.save(out, card)
+            ner.save(out, best_card)
         if time.monotonic() > deadline:
             stopped = "max_minutes"
             break
         if epoch - best_epoch >= config.patience:
             stopped = "patience"
             break
-    card = read_card(out)
+    card: dict[str, Any] = read_card(out)
     card["history"] = history
     card["stopped_by"] = stopped
     card["train_minutes"] = round((time.monotonic() - started) / 60, 2)

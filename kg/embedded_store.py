@@ -190,7 +190,8 @@ class EmbeddedStore(GraphStore):
         return n
 
     def load_entities(self, entities: Iterable[Entity]) -> int:
-        rows, parents = [], []
+        rows: list[dict[str, Any]] = []
+        parents: list[dict[str, str]] = []
         for e in entities:
             rows.append(
                 {"curie": e.curie, "name": e.name, "category": e.category, "xrefs": list(e.xrefs)}

@@ -111,17 +111,17 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
     for root, group in groups.items():
         cat = group[0].category
         best = min(group, key=lambda t: _rank(t.curie, cat))
-        c = Concept(best.curie, best.name, cat)
+        concept = Concept(best.curie, best.name, cat)
         for t in group:
-            (c.corpus_names if t.source.startswith("corpus:") else c.term_names).add(t.name)
-            c.names.add(t.name)
-            c.names.update(t.synonyms)
-            c.parents.update(t.parents)
-            c.xrefs.update(t.xrefs)
-        c.xrefs.update(members[root])
-        c.xrefs.discard(c.curie)
-        c.names.discard("")
-        concepts.append(c)
+            (concept.corpus_names if t.source.startswith("corpus:") else concept.term_names).add(t.name)
+            concept.names.add(t.name)
+            concept.names.update(t.synonyms)
+            concept.parents.update(t.parents)
+            concept.xrefs.update(t.xrefs)
+        concept.xrefs.update(members[root])
+        concept.xrefs.discard(concept.curie)
+        concept.names.discard("")
+        concepts.append(concept)
     return concepts
 
 
@@ -169,7 +169,8 @@ class TermIndex:
                 rows[c.category].append((form, i))
         for table in (self.exact, self.unordered):
             for (cat, key), bucket in table.items():
-                bucket.sort(key=lambda i, cat=cat, key=key: priority.get((cat, key, i), (9, 9)))
+                order = {i: priority.get((cat, key, i), (9, 9)) for i in bucket}
+                bucket.sort(key=order.__getitem__)
         self.vectorizers: dict[str, Any] = {}
         self.matrices: dict[str, sparse.csr_matrix] = {}
         self.row_concepts: dict[str, np.ndarray] = {}

@@ -95,10 +95,10 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
         loaded, info = load_sssom(files[key])
         mappings.extend(loaded)
         sources.append(info)
-    corpus, info = corpus_terms(list(corpora))
+    corpus, corpus_info = corpus_terms(list(corpora))
     terms.extend(corpus)
-    if info:
-        sources.append(info)
+    if corpus_info:
+        sources.append(corpus_info)
     return TermIndex(merge_concepts(terms, mappings), sources)
 
 

@@ -54,7 +54,7 @@ def open_binary(path: str | Path) -> Iterator[IO[bytes]]:
         raw.seek(0)
         if magic == b"\x1f\x8b":
             with gzip.GzipFile(fileobj=raw) as gz:
-                yield gz
+                yield gz  # type: ignore[misc]  # a GzipFile is a binary stream
         else:
             yield raw
 

@@ -64,7 +64,9 @@ def _article(source: str, root: ET.Element) -> Document:
     body_el = root.find("body")
     if body_el is not None:
         _walk(body_el, blocks)
-    parts, passages, offset = [], [], 0
+    parts: list[str] = []
+    passages: list[Passage] = []
+    offset = 0
     for kind, text in blocks:
         if not text:
             continue
