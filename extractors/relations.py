@@ -53,6 +53,7 @@ class RelationConfig(BaseModel):
     max_length: int = 192
     window: int = 2  # sentences apart at most
     negative_ratio: float = 3.0  # at most this many negatives per positive, sampled per epoch
+    per_pair: int = 2  # instances per concept pair: its closest mention pairs
     seed: int = 13
     device: str = "auto"
     bf16: bool | None = None
@@ -83,12 +84,14 @@ class RelationModel:
     """A trained pair classifier; ``predict`` adds document-level relations to documents."""
 
     def __init__(self, model: Any, tokenizer: Any, labels: list[str], type_pairs: list[tuple[str, str]], *,
-                 window: int = 2, max_length: int = 192, device: str = "cpu", card: dict[str, Any] | None = None) -> None:
+                 window: int = 2, max_length: int = 192, device: str = "cpu", card: dict[str, Any] | None = None,
+                 per_pair: int = 2) -> None:
         self.model = model.to(device)
         self.tokenizer = tokenizer
         self.labels = labels
         self.type_pairs = [tuple(p) for p in type_pairs]
         self.window = window
+        self.per_pair = per_pair
         self.max_length = max_length
         self.device = device
         self.card = card or {}
@@ -105,7 +108,7 @@ class RelationModel:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         cfg = card.get("config", {})
         return cls(model, tokenizer, card["labels"], card["type_pairs"], window=cfg.get("window", 2),
-                   max_length=cfg.get("max_length", 192), device=device, card=card)
+                   max_length=cfg.get("max_length", 192), device=device, card=card, per_pair=cfg.get("per_pair", 2))
 
     def save(self, folder: Path, card: dict[str, Any]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -129,18 +132,23 @@ class RelationModel:
                     if self._symmetric:
                         relation_of.setdefault((r.object, r.subject), r.predicate)
             mentions = [(m, bisect_right(starts, m.start) - 1) for m in doc.mentions if _concepts(m)]
+            # For each concept pair, its closest mention pairs (fewest sentences, then characters apart).
+            closest: dict[tuple[str, str], list[tuple[int, int, Mention, int, Mention, int]]] = defaultdict(list)
             for i, (m1, s1) in enumerate(mentions):
                 for m2, s2 in mentions[i + 1:] if self._symmetric else mentions:
                     if m1 is m2 or abs(s1 - s2) > self.window or (_type(m1), _type(m2)) not in self.type_pairs:
                         continue
                     for c1 in _concepts(m1):
                         for c2 in _concepts(m2):
-                            if c1 == c2:
-                                continue
-                            text = self._mark(doc.text, sentences, m1, s1, m2, s2)
-                            label = label_ids.get(relation_of.get((c1, c2), NONE), 0)
-                            span = (sentences[min(s1, s2)][0], sentences[max(s1, s2)][1])
-                            out.append(Instance(d, c1, c2, text, label, span))
+                            if c1 != c2:
+                                closest[(c1, c2)].append((abs(s1 - s2), abs(m1.start - m2.start), m1, s1, m2, s2))
+            for (c1, c2), options in closest.items():
+                options.sort(key=lambda o: (o[0], o[1]))
+                label = label_ids.get(relation_of.get((c1, c2), NONE), 0)
+                for _, _, m1, s1, m2, s2 in options[: self.per_pair]:
+                    text = self._mark(doc.text, sentences, m1, s1, m2, s2)
+                    span = (sentences[min(s1, s2)][0], sentences[max(s1, s2)][1])
+                    out.append(Instance(d, c1, c2, text, label, span))
         return out
 
     @property
@@ -243,7 +251,8 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
     tokenizer.add_special_tokens({"additional_special_tokens": MARKERS})
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
     model.resize_token_embeddings(len(tokenizer))
-    rm = RelationModel(model, tokenizer, labels, type_pairs, window=config.window, max_length=config.max_length, device=device)
+    rm = RelationModel(model, tokenizer, labels, type_pairs, window=config.window, max_length=config.max_length, device=device,
+                       per_pair=config.per_pair)
     if config.bf16 is not None:
         rm.bf16 = config.bf16 and device == "cpu"
     all_train = rm.instances(train_docs, gold=True)
