@@ -270,6 +270,50 @@ def ingest_cmd(
     typer.echo(json.dumps(result, indent=2))
 
 
+@app.command("export")
+def export_cmd(
+    out: Annotated[Path, typer.Argument(help="Output file (a folder for csv).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, graphml or csv")] = "ttl",
+    config: ConfigOpt = None,
+) -> None:
+    """Export the graph: RDF with Biolink predicates and resolvable IRIs (ttl, nt), GraphML, or CSV.
+
+    Example: [bold]medkg export graph.ttl --format ttl[/]
+    """
+    from kg.export import export_csv, export_graphml, export_rdf
+
+    writers = {
+        "ttl": lambda s: export_rdf(s, out, "turtle"),
+        "nt": lambda s: export_rdf(s, out, "nt"),
+        "graphml": lambda s: export_graphml(s, out),
+        "csv": lambda s: export_csv(s, out),
+    }
+    if fmt not in writers:
+        fail(MedkgError(f"--format {fmt!r}: choose one of {', '.join(writers)}"))
+    try:
+        with _settings(config).open_store() as store, console.status(f"exporting {fmt}"):
+            n = writers[fmt](store)
+    except MedkgError as exc:
+        fail(exc)
+    console.print(f"{n:,} {'triples' if fmt in ('ttl', 'nt') else 'edges'} -> {out}")
+
+
+@app.command("stats")
+def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="How many central entities.")] = 10) -> None:
+    """Graph analytics with networkx: degree distribution, components, most central entities (JSON).
+
+    Example: [bold]medkg stats --top 20[/]
+    """
+    from kg.export import graph_stats
+
+    try:
+        with _settings(config).open_store() as store:
+            result = graph_stats(store, top)
+    except MedkgError as exc:
+        fail(exc)
+    typer.echo(json.dumps(result, indent=2))
+
+
 @app.command("query")
 def query_cmd(
     cypher: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
