@@ -255,16 +255,20 @@ def ingest_cmd(
     re_model: Annotated[Path | None, typer.Option(help="Relation model folder (none: no relations).")] = None,
     batch_size: Annotated[int, typer.Option(help="Documents per Prefect task.")] = 64,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
+    task_runner: Annotated[str, typer.Option(help="thread, or dask for several processes or machines.")] = "thread",
+    dask_address: Annotated[str | None, typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local cluster.")] = None,
+    workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
     config: ConfigOpt = None,
 ) -> None:
     """Run the ingestion flow: read, find entities, normalize, extract relations, load the graph.
 
     Example: [bold]medkg ingest ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr[/]
     """
-    from flows.ingest import ingest
+    from flows.ingest import with_task_runner
 
     try:
-        result = ingest([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config))
+        flow_ = with_task_runner(task_runner, dask_address, workers)
+        result = flow_([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config))
     except MedkgError as exc:
         fail(exc)
     typer.echo(json.dumps(result, indent=2))

@@ -115,8 +115,14 @@ def ingest(
     batch_size: int = 64,
     strict: bool = False,
     settings: Settings | None = None,
+    in_flight: int = 2,
 ) -> dict[str, Any]:
-    """Ingest literature files into the configured store; returns (and publishes) the summary."""
+    """Ingest literature files into the configured store; returns (and publishes) the summary.
+
+    Extraction tasks of up to ``in_flight`` batches run at once on the flow's task runner (threads
+    by default, Dask workers with ``with_options(task_runner=DaskTaskRunner(...))``); loading stays
+    in order, in this process, one batch at a time.
+    """
     logger = get_run_logger()
     settings = settings or load_settings()
     settings_json = settings.model_dump_json()
@@ -126,6 +132,7 @@ def ingest(
         for path in paths:
             report = ReadReport()
             docs = read_documents(path, on_error="raise" if strict else "skip", report=report)
+            pending: list[Any] = []
             for batch in batched(docs, batch_size):
                 t0 = time.perf_counter()
                 gone = [article_key(d) for d in batch if d.deleted]
@@ -135,26 +142,53 @@ def ingest(
                 summary.documents_read += len(live)
                 summary.unchanged += len(live) - len(fresh)
                 summary.updated += sum(1 for d in fresh if article_key(d) in known)
-                summary.deleted += store.delete_articles(gone)
+                if gone:  # earlier batches still in flight must land before their deletion
+                    while pending:
+                        _load(store, pending.pop(0), model, summary)
+                    summary.deleted += store.delete_articles(gone)
                 summary.seconds_by_stage["read"] += time.perf_counter() - t0
-                if not fresh:
-                    continue
-                extracted, times = extract_batch(fresh, ner_model, re_model, settings_json)
-                for stage, seconds in times.items():
-                    summary.seconds_by_stage[stage] += seconds
-                t0 = time.perf_counter()
-                summary.triples_loaded += load_batch(store, extracted, model)
-                summary.seconds_by_stage["load"] += time.perf_counter() - t0
-                for d in extracted:
-                    for m in d.mentions:
-                        summary.mentions_by_type[entity_type(m.label).label] += 1
-                        summary.normalized += bool(m.groundings)
-                    summary.relations_by_predicate.update(r.predicate for r in d.relations)
+                if fresh:
+                    pending.append(extract_batch.submit(fresh, ner_model, re_model, settings_json))
+                while len(pending) > max(0, in_flight - 1):
+                    _load(store, pending.pop(0), model, summary)
                 logger.info("%s: %d documents so far", Path(path).name, summary.documents_read)
+            while pending:
+                _load(store, pending.pop(0), model, summary)
             summary.skipped.extend({"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped)
     result = summary.as_dict()
     create_markdown_artifact(key="medkg-ingest-summary", markdown=_markdown(result), description="medkg ingestion summary")
     return result
+
+
+def _load(store: GraphStore, future: Any, model: str, summary: IngestSummary) -> None:
+    extracted, times = future.result()
+    for stage, seconds in times.items():
+        summary.seconds_by_stage[stage] += seconds
+    t0 = time.perf_counter()
+    summary.triples_loaded += load_batch(store, extracted, model)
+    summary.seconds_by_stage["load"] += time.perf_counter() - t0
+    for d in extracted:
+        for m in d.mentions:
+            summary.mentions_by_type[entity_type(m.label).label] += 1
+            summary.normalized += bool(m.groundings)
+        summary.relations_by_predicate.update(r.predicate for r in d.relations)
+
+
+def with_task_runner(name: str = "thread", dask_address: str | None = None, workers: int = 2) -> Any:
+    """The ingestion flow on the chosen task runner: ``thread`` (default) or ``dask`` (a running
+    scheduler at ``dask_address``, or a local cluster of ``workers`` processes)."""
+    if name == "thread":
+        return ingest
+    if name != "dask":
+        from kg.errors import ConfigError
+
+        raise ConfigError(f"--task-runner {name!r}: choose thread or dask")
+    from prefect_dask import DaskTaskRunner
+
+    runner = DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
+        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+    )
+    return ingest.with_options(task_runner=runner)
 
 
 def _markdown(result: dict[str, Any]) -> str:

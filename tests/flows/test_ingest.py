@@ -77,3 +77,63 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
     from readers import read_documents
 
     assert text == next(iter(read_documents(update))).content_hash
+
+
+def _medline(path: Path, n: int) -> Path:
+    arts = "".join(_citation(str(1000 + i), f"Lidocaine dose {i} caused cardiac asystole and hypotension in patient {i}.") for i in range(n))
+    return _file(path, arts)
+
+
+def test_dask_runner_gives_the_same_graph(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+    from flows.ingest import ingest, with_task_runner
+
+    ner, re_ = models
+    source = _medline(tmp_path / "many.xml", 12)
+    plain = settings.model_copy(update={"store_path": tmp_path / "plain"})
+    dask = settings.model_copy(update={"store_path": tmp_path / "dask"})
+    ingest([str(source)], ner, re_, batch_size=3, settings=plain)
+    result = with_task_runner("dask", workers=2)([str(source)], ner, re_, batch_size=3, settings=dask)
+    assert result["documents_read"] == 12
+    with plain.open_store() as a, dask.open_store() as b:
+        assert a.counts() == b.counts()
+        q = "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n ORDER BY pmid, curie"
+        assert a.query(q) == b.query(q)
+
+
+def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from flows.ingest import ingest
+
+    ner, re_ = models
+    source = _medline(tmp_path / "many.xml", 40)
+    clean = settings.model_copy(update={"store_path": tmp_path / "clean"})
+    ingest([str(source)], ner, re_, batch_size=4, settings=clean)
+    killed_store = tmp_path / "killed"
+    env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(killed_store),
+           "MEDKG_DICTIONARY_CORPORA": "[]", "PREFECT_LOGGING_LEVEL": "INFO"}
+    env.pop("MEDKG_NEO4J_URI", None)
+    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    seen, deadline = 0, time.monotonic() + 240
+    for line in proc.stdout:  # kill it once a few batches have been loaded, in the middle of the run
+        if "documents so far" in line:
+            seen += 1
+        if seen >= 3 or time.monotonic() > deadline:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert seen >= 3, "the run did not get far enough to be killed part-way"
+    resumed = settings.model_copy(update={"store_path": killed_store})
+    with resumed.open_store() as store:
+        partial = store.counts()["nodes"].get("Article", 0)
+    assert 0 < partial < 40
+    result = ingest([str(source)], ner, re_, batch_size=4, settings=resumed)
+    assert result["unchanged"] == partial
+    with clean.open_store() as a, resumed.open_store() as b:
+        assert a.counts() == b.counts()
