@@ -318,6 +318,42 @@ def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="H
     typer.echo(json.dumps(result, indent=2))
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    ner_model: Annotated[Path | None, typer.Option(help="NER model folder (default: the cached BC5CDR model).")] = None,
+    re_model: Annotated[Path | None, typer.Option(help="Relation model folder (default: the cached BC5CDR model).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the HTTP API (FastAPI + uvicorn); OpenAPI docs at /docs. MEDKG_API_KEY enables /v1/query.
+
+    Example: [bold]MEDKG_API_KEY=secret medkg serve --port 8000[/]
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from extractors.ner import NerModel
+    from extractors.relations import RelationModel
+    from ontologies.normalizer import Normalizer
+
+    try:
+        settings = _settings(config)
+        models = settings.home / "models"
+        ner_dir, re_dir = ner_model or models / "ner-bc5cdr", re_model or models / "re-bc5cdr"
+        with console.status("loading models, the term index and the store"):
+            ner = NerModel.load(ner_dir)
+            relations = RelationModel.load(re_dir) if (re_dir / "medkg.json").is_file() else None
+            normalizer = Normalizer(settings.term_index())
+            store = settings.open_store()
+    except MedkgError as exc:
+        fail(exc)
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    if not key:
+        console.print("[yellow]MEDKG_API_KEY is not set: POST /v1/query is disabled[/]")
+    uvicorn.run(create_app(store, ner=ner, normalizer=normalizer, relations=relations, api_key=key), host=host, port=port)
+
+
 @app.command("query")
 def query_cmd(
     cypher: Annotated[str, typer.Argument(help="A read-only Cypher query.")],

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kg.errors import ConfigError
 from kg.store import GraphStore
 
-_SECRET_KEYS = {"neo4j_uri", "neo4j_user", "neo4j_password"}
+_SECRET_KEYS = {"neo4j_uri", "neo4j_user", "neo4j_password", "api_key"}
 
 
 def _default_home() -> Path:
@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = None
     neo4j_database: str | None = None
     batch_size: int = 5000
+    api_key: SecretStr | None = None  # MEDKG_API_KEY: required by POST /v1/query
     # Annotated training corpora whose gold names join the term index as synonyms.
     dictionary_corpora: list[Path] | None = None
 

@@ -1,0 +1,185 @@
+"""The medkg HTTP API (FastAPI). Thin: it is handed ready components and builds nothing itself.
+
+Endpoints: ``GET /health``, ``GET /ready``, ``POST /v1/extract``, ``POST /v1/query`` (API key),
+``GET /v1/entities/{curie}``; OpenAPI docs at ``/docs``. Every error is a JSON body
+``{"error": ..., "detail": ...}`` with a 4xx/5xx status, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kg.errors import InputError, MedkgError, StoreError
+from kg.schema import PREDICATES
+from kg.store import GraphStore
+from kg.types import Document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ApiLimits:
+    max_body_bytes: int = 1_000_000
+    max_text_chars: int = 100_000
+    max_rows: int = 1_000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.error, self.detail = status, error, detail
+
+
+class ExtractRequest(BaseModel):
+    text: str = Field(description="The text to analyse (an abstract, a case report...).")
+
+
+class QueryRequest(BaseModel):
+    cypher: str = Field(description="A read-only Cypher query.")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def create_app(
+    store: GraphStore,
+    *,
+    ner: Any = None,
+    normalizer: Any = None,
+    relations: Any = None,
+    api_key: str | None = None,
+    limits: ApiLimits | None = None,
+) -> FastAPI:
+    """The application over these components (any may be None; /ready says which are missing)."""
+    limits = limits or ApiLimits()
+    lock = threading.Lock()  # the embedded store and the models are used by one request at a time
+    app = FastAPI(title="medkg", version="0.1.0", description="Biomedical knowledge graph: extraction, Cypher queries, entities.")
+
+    @app.middleware("http")
+    async def body_limit(request: Request, call_next: Any) -> Any:
+        size = request.headers.get("content-length")
+        if size and size.isdigit() and int(size) > limits.max_body_bytes:
+            return JSONResponse({"error": "payload_too_large", "detail": f"request body over {limits.max_body_bytes} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return JSONResponse({"error": "bad_request", "detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": "http_error", "detail": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse({"error": "internal_error", "detail": "the server failed; see its log"}, status_code=500)
+
+    def require_key(x_api_key: str | None = Header(default=None)) -> None:
+        if not api_key:
+            raise ApiError(403, "disabled", "the query endpoint needs MEDKG_API_KEY to be set on the server")
+        if not x_api_key:
+            raise ApiError(401, "unauthorized", "send the API key in the X-API-Key header")
+        if not hmac.compare_digest(x_api_key, api_key):
+            raise ApiError(403, "forbidden", "wrong API key")
+
+    def text_of(body: ExtractRequest) -> str:
+        text = body.text.strip()
+        if not text:
+            raise ApiError(400, "empty_text", "text is empty")
+        if len(body.text) > limits.max_text_chars:
+            raise ApiError(413, "text_too_long", f"text over {limits.max_text_chars} characters")
+        return body.text
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready")
+    def ready() -> JSONResponse:
+        checks = {"ner": ner is not None, "normalizer": normalizer is not None, "relations": relations is not None}
+        try:
+            with lock:
+                store.query("MATCH (e:Entity) RETURN count(e) AS n")
+            checks["store"] = True
+        except MedkgError:
+            checks["store"] = False
+        ok = checks["store"] and checks["ner"] and checks["normalizer"]
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    @app.post("/v1/extract")
+    def extract(body: ExtractRequest) -> dict[str, Any]:
+        text = text_of(body)
+        if ner is None or normalizer is None:
+            raise ApiError(503, "not_ready", "the NER model or the normalizer is not loaded")
+        with lock:
+            docs = [Document("request", text)]
+            docs = normalizer.normalize_documents(ner.predict(docs))
+            if relations is not None:
+                docs = relations.predict(docs)
+        doc = docs[0]
+        return {
+            "mentions": [
+                {"start": m.start, "end": m.end, "text": m.text, "label": m.label, "score": round(m.score, 4),
+                 "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings]}
+                for m in doc.mentions
+            ],
+            "relations": [
+                {"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score,
+                 "sentence": text[r.span[0]:r.span[1]] if r.span else None}
+                for r in doc.relations
+            ],
+        }
+
+    @app.post("/v1/query", dependencies=[Depends(require_key)])
+    def query(body: QueryRequest) -> dict[str, Any]:
+        if not body.cypher.strip():
+            raise ApiError(400, "empty_query", "cypher is empty")
+        try:
+            with lock:
+                rows = store.query(body.cypher, body.params)
+        except StoreError as exc:
+            status = 403 if "read-only" in str(exc) else 400
+            raise ApiError(status, "refused" if status == 403 else "query_failed", str(exc)) from None
+        truncated = len(rows) > limits.max_rows
+        return {"rows": rows[: limits.max_rows], "row_count": min(len(rows), limits.max_rows), "truncated": truncated}
+
+    @app.get("/v1/entities/{curie:path}")
+    def entity(curie: str) -> dict[str, Any]:
+        if ":" not in curie:
+            raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")
+        with lock:
+            found = store.query(
+                "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
+                "e.category AS category, e.xrefs AS xrefs", {"c": curie})
+            if not found:
+                raise ApiError(404, "not_found", f"no entity {curie}")
+            key = found[0]["curie"]
+            neighbours = []
+            for p in PREDICATES.values():
+                for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"), ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
+                    for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, r.pmids AS pmids", {"c": key}):
+                        neighbours.append({"predicate": p.curie, "direction": direction, **row})
+            parents = store.query("MATCH (e:Entity {curie: $c})-[:SUBCLASS_OF]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
+            articles = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity {curie: $c}) RETURN count(a) AS n", {"c": key})[0]["n"]
+        neighbours.sort(key=lambda r: -(r["evidence"] or 0))
+        return {**found[0], "parents": parents, "articles": articles, "neighbours": neighbours}
+
+    @app.exception_handler(InputError)
+    async def input_error(_: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"error": "bad_input", "detail": str(exc)}, status_code=400)
+
+    return app
