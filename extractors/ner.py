@@ -37,6 +37,7 @@ from extractors.models import (
     write_card,
 )
 from extractors.text import split_sentences, split_words
+from extractors.training import make_optimizer, run_epoch
 from kg.errors import ConfigError
 from kg.types import Document, Mention
 
@@ -352,18 +353,6 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def make_optimizer(
-    model: nn.Module, lr: float, weight_decay: float, total_steps: int, warmup_ratio: float
-) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """AdamW with linear warm-up then linear decay to zero."""
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
-    warmup = max(1, int(warmup_ratio * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
-    )
-    return optimizer, scheduler
-
-
 def _length_batches(windows: list[Window], batch_size: int, rng: random.Random) -> list[list[Window]]:
     """Batches of windows of similar length (less padding), in random order."""
     order = sorted(windows, key=lambda w: len(w.input_ids) + rng.random())
@@ -419,22 +408,13 @@ def train_ner(
     out = Path(out)
     stopped = "epochs"
     for epoch in range(1, config.epochs + 1):
-        model.train()
-        bar = tqdm(_length_batches(train_windows, config.batch_size, rng), desc=f"epoch {epoch}", unit="batch", disable=not progress)
-        losses = []
-        for batch_windows in bar:
-            batch = {k: v.to(device) for k, v in ner._batch(batch_windows).items()}
+        def loss_of(windows: list[Window]) -> torch.Tensor:
+            batch = {k: v.to(device) for k, v in ner._batch(windows).items()}
             with ner._autocast():
-                loss = model(**batch).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-            if time.monotonic() > deadline:
-                break
+                return model(**batch).loss
+
+        losses = run_epoch(model, _length_batches(train_windows, config.batch_size, rng), loss_of, optimizer, scheduler,
+                           desc=f"epoch {epoch}", deadline=deadline, progress=progress)
         scores = strict_scores(dev_docs, ner.predict(dev_docs), types)
         f1 = scores["micro"]["f1"]
         history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": f1, "minutes": round((time.monotonic() - started) / 60, 2)})

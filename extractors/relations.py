@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from extractors.models import OFFLINE_ENCODER, cpu_bf16_supported, data_hash, pick_device, read_card, resolve_encoder, versions, write_card
-from extractors.ner import make_optimizer
+from extractors.training import make_optimizer, run_epoch
 from extractors.text import split_sentences
 from kg.errors import ConfigError
 from kg.schema import entity_type
@@ -268,27 +268,17 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
     best_f1, best_epoch, history, stopped = -1.0, 0, [], "epochs"
     symmetric = rm._symmetric
     for epoch in range(1, config.epochs + 1):
-        model.train()
         sample = positives + rng.sample(negatives, min(len(negatives), int(config.negative_ratio * len(positives))))
         sample.sort(key=lambda i: len(i.text) + rng.random() * 40)
         batches = [sample[k:k + config.batch_size] for k in range(0, len(sample), config.batch_size)]
         rng.shuffle(batches)
-        losses = []
-        bar = tqdm(batches, desc=f"re epoch {epoch}", unit="batch", disable=not progress)
-        for chunk in bar:
+
+        def loss_of(chunk: list[Instance]) -> torch.Tensor:
             enc = {n: v.to(device) for n, v in rm._encode([i.text for i in chunk]).items()}
-            labels_t = torch.tensor([i.label for i in chunk], device=device)
             with rm._autocast():
-                loss = model(**enc, labels=labels_t).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-            if time.monotonic() > deadline:
-                break
+                return model(**enc, labels=torch.tensor([i.label for i in chunk], device=device)).loss
+
+        losses = run_epoch(model, batches, loss_of, optimizer, scheduler, desc=f"re epoch {epoch}", deadline=deadline, progress=progress)
         scores = pair_scores(dev_docs, rm.predict(dev_docs), symmetric)
         history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "minutes": round((time.monotonic() - started) / 60, 2)})
         if progress:

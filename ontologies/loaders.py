@@ -237,29 +237,36 @@ def load_doid_tsv(path: str | Path) -> tuple[list[Term], SourceInfo]:
     return out, SourceInfo(str(path), "doid-tsv", _version_from_name(path), len(out))
 
 
-def load_sssom(path: str | Path) -> tuple[list[Mapping], SourceInfo]:
-    """Exact mappings of an SSSOM TSV file (``subject_id``, ``predicate_id``, ``object_id``)."""
-    path = Path(path)
-    mappings = []
+def _commented_tsv(path: Path, version_pattern: str) -> tuple[list[dict[str, str]], str]:
+    """Rows (as dicts by header) of a TSV whose ``#`` comment lines may state its version."""
+    rows: list[dict[str, str]] = []
     version = "unknown"
     with _open_text(path) as f:
         header: list[str] | None = None
         for line in f:
             if line.startswith("#"):
-                m = re.search(r"mapping_set_version:\s*(\S+)", line)
+                m = re.search(version_pattern, line)
                 version = m.group(1) if m else version
                 continue
             cols = line.rstrip("\n").split("\t")
             if header is None:
                 header = cols
-                missing = {"subject_id", "object_id"} - set(header)
-                if missing:
-                    raise OntologyError(f"{path}: not SSSOM, missing columns {sorted(missing)}")
-                continue
-            row = dict(zip(header, cols, strict=False))
-            pred = row.get("predicate_id", "skos:exactMatch")
-            if pred in ("skos:exactMatch", "owl:equivalentClass", "oboInOwl:hasDbXref"):
-                mappings.append(Mapping(fix_curie(row["subject_id"]), fix_curie(row["object_id"]), pred, path.name))
+            else:
+                rows.append(dict(zip(header, cols, strict=False)))
+    return rows, version
+
+
+def load_sssom(path: str | Path) -> tuple[list[Mapping], SourceInfo]:
+    """Exact mappings of an SSSOM TSV file (``subject_id``, ``predicate_id``, ``object_id``)."""
+    path = Path(path)
+    rows, version = _commented_tsv(path, r"mapping_set_version:\s*(\S+)")
+    if rows and not {"subject_id", "object_id"} <= set(rows[0]):
+        raise OntologyError(f"{path}: not SSSOM, missing subject_id/object_id columns")
+    mappings = [
+        Mapping(fix_curie(r["subject_id"]), fix_curie(r["object_id"]), r.get("predicate_id", "skos:exactMatch"), path.name)
+        for r in rows
+        if r.get("predicate_id", "skos:exactMatch") in ("skos:exactMatch", "owl:equivalentClass", "oboInOwl:hasDbXref")
+    ]
     return mappings, SourceInfo(str(path), "sssom", version, len(mappings))
 
 
@@ -285,22 +292,11 @@ def load_hpo_annotations(path: str | Path) -> tuple[list[PhenotypeAnnotation], d
     path = Path(path)
     rows: list[PhenotypeAnnotation] = []
     names: dict[str, str] = {}
-    version = "unknown"
-    with _open_text(path) as f:
-        header: list[str] | None = None
-        for line in f:
-            if line.startswith("#"):
-                m = re.search(r"#(?:date|version):\s*(\S+)", line)
-                version = m.group(1) if m else version
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if header is None:
-                header = cols
-                continue
-            r = dict(zip(header, cols, strict=False))
-            if r.get("aspect") != "P" or r.get("qualifier") == "NOT":
-                continue
-            disease = fix_curie(r["database_id"])
-            names.setdefault(disease, r.get("disease_name", ""))
-            rows.append(PhenotypeAnnotation(disease, r["hpo_id"], _frequency(r.get("frequency", "")), "HPO"))
+    table, version = _commented_tsv(path, r"#(?:date|version):\s*(\S+)")
+    for r in table:
+        if r.get("aspect") != "P" or r.get("qualifier") == "NOT":
+            continue
+        disease = fix_curie(r["database_id"])
+        names.setdefault(disease, r.get("disease_name", ""))
+        rows.append(PhenotypeAnnotation(disease, r["hpo_id"], _frequency(r.get("frequency", "")), "HPO"))
     return rows, names, SourceInfo(str(path), "hpoa", version, len(rows))
