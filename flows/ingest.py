@@ -68,7 +68,7 @@ def _ner(path: str) -> Any:
 def _re(path: str) -> Any:
     from extractors.relations import RelationModel
 
-    return RelationModel.load(path)
+    return RelationModel.load(path, per_pair=1)  # the closest mention pair only: 2x faster, -0.7 F1
 
 
 @lru_cache(maxsize=2)
@@ -115,13 +115,14 @@ def ingest(
     batch_size: int = 64,
     strict: bool = False,
     settings: Settings | None = None,
-    in_flight: int = 2,
+    in_flight: int = 1,
 ) -> dict[str, Any]:
     """Ingest literature files into the configured store; returns (and publishes) the summary.
 
     Extraction tasks of up to ``in_flight`` batches run at once on the flow's task runner (threads
     by default, Dask workers with ``with_options(task_runner=DaskTaskRunner(...))``); loading stays
-    in order, in this process, one batch at a time.
+    in order, in this process, one batch at a time. On one machine keep ``in_flight`` at 1: torch
+    already uses every core, and two extractions at once only compete for them.
     """
     logger = get_run_logger()
     settings = settings or load_settings()
