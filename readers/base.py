@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from kg.errors import InputError
 from kg.types import Document
@@ -77,6 +77,22 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str | InputError]]:
                     )
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise InputError(f"truncated or corrupt gzip data after line {n}: {exc}", source=source) from exc
+
+
+def iter_xml(path: str | Path, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
+    """``ElementTree.iterparse`` events streamed from a (possibly gzipped) file, one element at a
+    time; broken XML or gzip data becomes an ``InputError`` naming the file and line."""
+    import xml.etree.ElementTree as ET
+
+    source = str(path)
+    try:
+        with open_binary(path) as stream:
+            yield from ET.iterparse(stream, events=events)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InputError(f"broken XML at column {col} ({exc}); is the file truncated?", source=source, record=line) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"truncated or corrupt gzip data: {exc}", source=source) from exc
 
 
 def read_bytes(path: str | Path) -> IO[bytes]:

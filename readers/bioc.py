@@ -16,7 +16,7 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.types import Document, Mention, Passage, Relation
-from readers.base import OnError, ReadReport, read_bytes
+from readers.base import OnError, ReadReport, iter_xml, open_binary, read_bytes
 from readers.ids import remember_ids, split_ids, to_curie
 
 _ID_KEYS = ("identifier", "MESH", "Identifier", "NCBI Gene", "ID")
@@ -28,20 +28,22 @@ def read_bioc(
     """Documents of a BioC XML or BioC JSON file, with gold mentions and relations."""
     report = report if report is not None else ReadReport()
     source = str(path)
-    stream = read_bytes(path)
-    head = stream.read(64).lstrip()
-    stream.seek(0)
-    raw_docs = _json_documents(source, stream) if head[:1] in (b"{", b"[") else _xml_documents(source, stream)
-    for index, raw in raw_docs:
-        try:
-            yield _document(source, index, raw)
-        except InputError as exc:
-            report.handle(exc, on_error)
-        except (KeyError, ValueError, TypeError) as exc:
-            report.handle(
-                InputError(f"malformed BioC document: {exc!r}", source=source, record=f"document {index}"),
-                on_error,
-            )
+    with open_binary(path) as f:
+        head = f.read(64).lstrip()
+    raw_docs = _json_documents(source, read_bytes(path)) if head[:1] in (b"{", b"[") else _xml_documents(path)
+    try:
+        for index, raw in raw_docs:
+            try:
+                yield _document(source, index, raw)
+            except InputError as exc:
+                report.handle(exc, on_error)
+            except (KeyError, ValueError, TypeError) as exc:
+                report.handle(
+                    InputError(f"malformed BioC document: {exc!r}", source=source, record=f"document {index}"),
+                    on_error,
+                )
+    except InputError as exc:  # broken XML or JSON: the documents before it were read
+        report.handle(exc, on_error)
 
 
 def _json_documents(source: str, stream: Any) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -60,43 +62,39 @@ def _infons(el: ET.Element) -> dict[str, str]:
     return {i.get("key", ""): i.text or "" for i in el.findall("infon")}
 
 
-def _xml_documents(source: str, stream: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+def _xml_documents(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     index = 0
-    try:
-        for _, el in ET.iterparse(stream, events=("end",)):
-            if el.tag != "document":
-                continue
-            index += 1
-            passages = []
-            for p in el.findall("passage"):
-                passages.append(
-                    {
-                        "infons": _infons(p),
-                        "offset": int(p.findtext("offset") or 0),
-                        "text": p.findtext("text") or "",
-                        "annotations": [
-                            {
-                                "id": a.get("id"),
-                                "infons": _infons(a),
-                                "text": a.findtext("text") or "",
-                                "locations": [
-                                    {"offset": int(loc.get("offset", -1)), "length": int(loc.get("length", 0))}
-                                    for loc in a.findall("location")
-                                ],
-                            }
-                            for a in p.findall("annotation")
-                        ],
-                    }
-                )
-            yield index, {
-                "id": el.findtext("id") or "",
-                "passages": passages,
-                "relations": [{"infons": _infons(r)} for r in el.findall("relation")],
-            }
-            el.clear()
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(f"broken XML at column {col} ({exc}); is the file truncated?", source=source, record=line) from None
+    for _, el in iter_xml(path):
+        if el.tag != "document":
+            continue
+        index += 1
+        passages = []
+        for p in el.findall("passage"):
+            passages.append(
+                {
+                    "infons": _infons(p),
+                    "offset": int(p.findtext("offset") or 0),
+                    "text": p.findtext("text") or "",
+                    "annotations": [
+                        {
+                            "id": a.get("id"),
+                            "infons": _infons(a),
+                            "text": a.findtext("text") or "",
+                            "locations": [
+                                {"offset": int(loc.get("offset", -1)), "length": int(loc.get("length", 0))}
+                                for loc in a.findall("location")
+                            ],
+                        }
+                        for a in p.findall("annotation")
+                    ],
+                }
+            )
+        yield index, {
+            "id": el.findtext("id") or "",
+            "passages": passages,
+            "relations": [{"infons": _infons(r)} for r in el.findall("relation")],
+        }
+        el.clear()
 
 
 def _document(source: str, index: int, raw: dict[str, Any]) -> Document:

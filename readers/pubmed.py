@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.types import Document, Passage
-from readers.base import OnError, ReadReport, read_bytes
+from readers.base import OnError, ReadReport, iter_xml
 
 _SPACES = re.compile(r"\s+")
 
@@ -26,11 +26,10 @@ def read_pubmed(
     """Citations of a PubMed/MEDLINE XML file, deletions included (``deleted=True``)."""
     report = report if report is not None else ReadReport()
     source = str(path)
-    stream = read_bytes(path)
     depth_in_article = 0
     index = 0
     try:
-        for event, el in ET.iterparse(stream, events=("start", "end")):
+        for event, el in iter_xml(path, ("start", "end")):
             tag = el.tag
             if event == "start":
                 if tag in ("PubmedArticle", "PubmedBookArticle"):
@@ -49,12 +48,8 @@ def read_pubmed(
                 for pmid in el.findall("PMID"):
                     yield Document(doc_id=pmid.text or "", pmid=pmid.text or "", text="", deleted=True, source=source)
                 el.clear()
-    except ET.ParseError as exc:
-        line, col = exc.position
-        report.handle(
-            InputError(f"broken XML at column {col} ({exc}); is the file truncated?", source=source, record=line),
-            on_error,
-        )
+    except InputError as exc:  # broken XML or gzip: what came before it was read
+        report.handle(exc, on_error)
 
 
 def _guarded(

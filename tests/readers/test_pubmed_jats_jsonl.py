@@ -83,3 +83,26 @@ def test_detect_format(name: str, fmt: str) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         list(read_documents(tmp_path / "nope.txt", "pubtator"))
+
+
+def test_truncated_gzip_pubmed_keeps_what_came_before(tmp_path: Path) -> None:
+    import gzip
+
+    body = (DATA / "medline_sample.xml").read_bytes()
+    data = gzip.compress(body)
+    path = tmp_path / "cut.xml.gz"
+    path.write_bytes(data[: len(data) - 40])
+    report = ReadReport()
+    docs = list(read_documents(path, "pubmed", on_error="skip", report=report))
+    assert len(report.skipped) == 1 and report.skipped[0].source == str(path)
+    assert all(d.pmid for d in docs)
+
+
+def test_broken_bioc_xml_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "cut.bioc.xml"
+    path.write_text("<collection><document><id>1</id><passage><offset>0</offset><text>Aspirin.</text></passage></document><document><id>2")
+    report = ReadReport()
+    docs = list(read_documents(path, "bioc", on_error="skip", report=report))
+    assert [d.doc_id for d in docs] == ["1"] and "broken XML" in report.skipped[0].reason
+    with pytest.raises(InputError, match="broken XML"):
+        list(read_documents(path, "bioc"))
