@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from extractors.ner import NerConfig, NerModel, strict_scores, train_ner  # noqa: E402
+from extractors.ner import NerConfig, NerModel, canonical_labels, strict_scores, train_ner  # noqa: E402
 from extractors.text import split_sentences  # noqa: E402
 from readers import read_documents  # noqa: E402
 
@@ -52,6 +52,8 @@ def main() -> None:
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]
     gold = [d for d in read_documents(args.eval) if not d.deleted]
+    if NerModel.load(folder).card.get("config", {}).get("canonical_types"):
+        gold = canonical_labels(gold)
     sentences = sum(len(split_sentences(d.text)) for d in gold)
     for variant in (None, "int8"):
         model = NerModel.load(folder, quantize=variant)

@@ -66,6 +66,7 @@ class NerConfig(BaseModel):
     bf16: bool | None = None  # None: on where the hardware supports it
     device: str = "auto"
     context: str = "sentence"  # "document": windows over the whole text, so words see their neighbours
+    canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
 
 
 @dataclass
@@ -79,6 +80,14 @@ class Window:
     input_ids: list[int] = field(default_factory=list)
     word_ids: list[int | None] = field(default_factory=list)
     labels: list[int] | None = None
+
+
+def canonical_labels(docs: Sequence[Document]) -> list[Document]:
+    """The documents with mention labels mapped to medkg's entity types (``SpecificDisease``,
+    ``DiseaseClass``... -> ``Disease``), as the field scores NCBI-disease."""
+    from kg.schema import entity_type
+
+    return [replace(d, mentions=tuple(replace(m, label=entity_type(m.label).label) for m in d.mentions)) for d in docs]
 
 
 def label_list(types: Sequence[str]) -> list[str]:
@@ -378,6 +387,8 @@ def train_ner(
     from extractors.models import data_hash
 
     _seed(config.seed)
+    if config.canonical_types:
+        train_docs, dev_docs = canonical_labels(train_docs), canonical_labels(dev_docs)
     types = config.types or sorted({m.label for d in train_docs for m in d.mentions})
     if not types:
         raise ConfigError("the training data has no mentions")

@@ -41,6 +41,7 @@ def train_ner_cmd(
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     context: Annotated[str, typer.Option(help="sentence: one window per sentence; document: windows over the whole text.")] = "sentence",
+    canonical_types: Annotated[bool, typer.Option(help="Learn medkg's types (NCBI-disease's four classes become Disease).")] = False,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents (for a quick try).")] = None,
 ) -> None:
     """Fine-tune a NER model; the best dev checkpoint is kept in OUT with its medkg.json card.
@@ -53,7 +54,7 @@ def train_ner_cmd(
         config = NerConfig(
             base_model=base_model, epochs=epochs, max_minutes=max_minutes, lora=lora,
             types=types.split(",") if types else None, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
-            context=context,
+            context=context, canonical_types=canonical_types,
         )
         train_docs, dev_docs = _read(train, limit), _read(dev)
         console.print(
@@ -80,12 +81,14 @@ def evaluate_ner_cmd(
 
     Example: [bold]medkg evaluate ner --model runs/ner-bc5cdr --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
     """
-    from extractors.ner import NerModel, strict_scores
+    from extractors.ner import NerModel, canonical_labels, strict_scores
     from extractors.pubtator_writer import write_pubtator
 
     try:
         ner = NerModel.load(model, quantize=quantize)
         gold = _read(data)
+        if ner.card.get("config", {}).get("canonical_types"):
+            gold = canonical_labels(gold)
         t0 = time.perf_counter()
         pred = ner.predict(gold, progress=True)
         seconds = time.perf_counter() - t0

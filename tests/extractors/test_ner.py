@@ -112,3 +112,12 @@ def test_fine_tuning_the_offline_encoder_learns(shared_data: Path, tmp_path: Pat
     assert card["history"][1]["loss"] < card["history"][0]["loss"]
     model = NerModel.load(tmp_path / "ner")
     assert model.card["metrics"]["dev"]["micro"]["f1"] == max(h["dev_f1"] for h in card["history"])
+
+
+def test_canonical_labels_merge_ncbi_classes() -> None:
+    from extractors.ner import canonical_labels
+
+    doc = Document("1", "colon cancer and tumours", mentions=(Mention(0, 12, "colon cancer", "SpecificDisease"), Mention(17, 24, "tumours", "DiseaseClass")))
+    (out,) = canonical_labels([doc])
+    assert [m.label for m in out.mentions] == ["Disease", "Disease"]
+    assert [m.text for m in out.mentions] == ["colon cancer", "tumours"]
