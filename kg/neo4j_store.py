@@ -131,14 +131,7 @@ class Neo4jStore(GraphStore):
                 session.run(statement).consume()
 
     def _write(self, cypher: str, **params: Any) -> None:
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            tx.run(cypher, **params).consume()
-
-        try:
-            with self._driver.session(database=self.database) as session:
-                session.execute_write(work)
-        except Neo4jError as exc:
-            raise StoreError(f"Neo4j refused a write: {exc}") from exc
+        self._execute(cypher, params)
 
     def _execute(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
