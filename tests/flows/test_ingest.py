@@ -137,3 +137,20 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     assert result["unchanged"] == partial
     with clean.open_store() as a, resumed.open_store() as b:
         assert a.counts() == b.counts()
+
+
+@pytest.mark.neo4j
+def test_ingest_into_neo4j_gives_the_embedded_graph(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path, neo4j_store) -> None:  # type: ignore[no-untyped-def]
+    from flows.ingest import ingest
+
+    ner, re_ = models
+    source = _medline(tmp_path / "some.xml", 8)
+    embedded = settings.model_copy(update={"store_path": tmp_path / "embedded"})
+    neo4j = settings.model_copy(update={"neo4j_uri": neo4j_store.uri})
+    ingest([str(source)], ner, re_, batch_size=3, settings=embedded)
+    result = ingest([str(source)], ner, re_, batch_size=3, settings=neo4j)
+    assert result["documents_read"] == 8
+    again = ingest([str(source)], ner, re_, batch_size=3, settings=neo4j)
+    assert again["unchanged"] == 8
+    with embedded.open_store() as a:
+        assert a.counts() == neo4j_store.counts()
