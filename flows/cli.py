@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +16,7 @@ from rich.table import Table
 from flows.settings import Settings, load_settings
 from flows.console import console, fail
 from kg.errors import MedkgError
-from kg.store import GraphStore, LoadSummary, batched
-from kg.types import Document
+from kg.store import GraphStore, batched
 from readers import FORMATS, ReadReport, read_documents
 from readers.stats import corpus_stats
 
@@ -83,31 +81,15 @@ def _progress() -> Progress:
     )
 
 
-def _load_file(
-    store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress
-) -> tuple[LoadSummary, int]:
-    """Load one file's documents (with their gold annotations) in batches; deletions are counted."""
-    total = LoadSummary()
-    deletions = 0
+def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress) -> None:
+    """Load one file's documents (with their gold annotations) in batches; deletion records are
+    not documents to load and are passed over."""
     task = progress.add_task(path.name, total=None)
-
-    def live(docs: Iterator[Document]) -> Iterator[Document]:
-        nonlocal deletions
-        for d in docs:
-            if d.deleted:
-                deletions += 1
-                continue
-            yield d
-
-    for chunk in batched(live(read_documents(path, fmt, on_error="skip", report=report)), batch):
-        s = store.load_documents(chunk)
-        total.articles += s.articles
-        total.entities += s.entities
-        total.mentions += s.mentions
-        total.triples += s.triples
+    docs = (d for d in read_documents(path, fmt, on_error="skip", report=report) if not d.deleted)
+    for chunk in batched(docs, batch):
+        store.load_documents(chunk)
         progress.advance(task, len(chunk))
     progress.update(task, total=progress.tasks[task].completed)
-    return total, deletions
 
 
 @app.command("load")

@@ -37,9 +37,9 @@ class Normalizer:
         self.threshold = threshold
         self.top_k = top_k
 
-    def _category(self, label: str) -> str:
-        kind = entity_type(label).label
-        return kind if kind in self.index.vectorizers else kind
+    @staticmethod
+    def _category(label: str) -> str:
+        return entity_type(label).label
 
     def _grounding(self, i: int, score: float) -> Grounding:
         return Grounding(self.index.curies[i], self.index.names[i], round(float(score), 4), "medkg")
