@@ -1,7 +1,7 @@
 """The medkg HTTP API (FastAPI). Thin: it is handed ready components and builds nothing itself.
 
-Endpoints: ``GET /health``, ``GET /ready``, ``POST /v1/extract``, ``POST /v1/query`` (API key),
-``GET /v1/entities/{curie}``; OpenAPI docs at ``/docs``. Every error is a JSON body
+Endpoints: ``GET /health``, ``GET /ready``, ``POST /v1/predict``, ``POST /v1/extract``,
+``POST /v1/query`` (API key), ``GET /v1/entities/{curie}``; OpenAPI docs at ``/docs``. Every error is a JSON body
 ``{"error": ..., "detail": ...}`` with a 4xx/5xx status, never a stack trace.
 """
 
@@ -44,6 +44,11 @@ class ExtractRequest(BaseModel):
     text: str = Field(description="The text to analyse (an abstract, a case report...).")
 
 
+class PredictRequest(BaseModel):
+    text: str = Field(description="The case: symptoms, signs, findings, exposures, in words.")
+    top_k: int = Field(default=5, ge=1, le=50, description="How many ranked diagnoses to return.")
+
+
 class QueryRequest(BaseModel):
     cypher: str = Field(description="A read-only Cypher query.")
     params: dict[str, Any] = Field(default_factory=dict)
@@ -55,13 +60,14 @@ def create_app(
     ner: Any = None,
     normalizer: Any = None,
     relations: Any = None,
+    diagnoser: Any = None,
     api_key: str | None = None,
     limits: ApiLimits | None = None,
 ) -> FastAPI:
     """The application over these components (any may be None; /ready says which are missing)."""
     limits = limits or ApiLimits()
     lock = threading.Lock()  # the embedded store and the models are used by one request at a time
-    app = FastAPI(title="medkg", version="0.1.0", description="Biomedical knowledge graph: extraction, Cypher queries, entities.")
+    app = FastAPI(title="medkg", version="0.1.0", description="Biomedical knowledge graph: graph-augmented diagnosis, extraction, Cypher queries, entities.")
 
     @app.middleware("http")
     async def body_limit(request: Request, call_next: Any) -> Any:
@@ -96,7 +102,7 @@ def create_app(
         if not hmac.compare_digest(x_api_key, api_key):
             raise ApiError(403, "forbidden", "wrong API key")
 
-    def text_of(body: ExtractRequest) -> str:
+    def text_of(body: ExtractRequest | PredictRequest) -> str:
         text = body.text.strip()
         if not text:
             raise ApiError(400, "empty_text", "text is empty")
@@ -110,15 +116,27 @@ def create_app(
 
     @app.get("/ready")
     def ready() -> JSONResponse:
-        checks = {"ner": ner is not None, "normalizer": normalizer is not None, "relations": relations is not None}
+        checks = {"ner": ner is not None, "normalizer": normalizer is not None, "relations": relations is not None,
+                  "diagnosis": diagnoser is not None}
         try:
             with lock:
                 store.query("MATCH (e:Entity) RETURN count(e) AS n")
             checks["store"] = True
         except MedkgError:
             checks["store"] = False
-        ok = checks["store"] and checks["ner"] and checks["normalizer"]
+        ok = checks["store"] and checks["ner"] and checks["normalizer"] and checks["diagnosis"]
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    @app.post("/v1/predict")
+    def predict(body: PredictRequest) -> dict[str, Any]:
+        """Ranked diagnoses for a case, each with the graph facts (CURIEs, PMIDs) behind it, and the
+        entities found in the text."""
+        text = text_of(body)
+        if diagnoser is None:
+            raise ApiError(503, "not_ready", "no diagnosis model is loaded; train one with `medkg train diagnosis`")
+        with lock:
+            result = diagnoser.diagnose(text, body.top_k)
+        return dict(result.to_json())
 
     @app.post("/v1/extract")
     def extract(body: ExtractRequest) -> dict[str, Any]:

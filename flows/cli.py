@@ -41,6 +41,13 @@ from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd  # noqa: E
 app.command("normalize")(normalize_cmd)
 evaluate_app.command("normalize")(evaluate_normalize_cmd)
 
+from flows.diagnosis_cli import diagnose_cmd, evaluate_diagnosis_cmd, load_hpo_cmd, train_diagnosis_cmd  # noqa: E402
+
+app.command("load-hpo")(load_hpo_cmd)
+train_app.command("diagnosis")(train_diagnosis_cmd)
+evaluate_app.command("diagnosis")(evaluate_diagnosis_cmd)
+app.command("diagnose")(diagnose_cmd)
+
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")
 ]
@@ -306,6 +313,8 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     ner_model: Annotated[Path | None, typer.Option(help="NER model folder (default: the cached BC5CDR model).")] = None,
     re_model: Annotated[Path | None, typer.Option(help="Relation model folder (default: the cached BC5CDR model).")] = None,
+    diagnosis_model: Annotated[Path | None, typer.Option(help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
+    rerank: Annotated[int | None, typer.Option(help="Candidates the diagnosis model re-ranks per request (fewer: faster).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the HTTP API (FastAPI + uvicorn); OpenAPI docs at /docs. MEDKG_API_KEY enables /v1/query.
@@ -316,6 +325,7 @@ def serve_cmd(
 
     from api.app import create_app
     from extractors.ner import NerModel
+    from flows.diagnosis import build_context, build_diagnoser, diagnosis_folder
     from extractors.relations import RelationModel
     from ontologies.normalizer import Normalizer
 
@@ -328,12 +338,21 @@ def serve_cmd(
             relations = RelationModel.load(re_dir) if (re_dir / "medkg.json").is_file() else None
             normalizer = Normalizer(settings.term_index())
             store = settings.open_store()
+        diagnoser = None
+        folder = diagnosis_model or diagnosis_folder(settings)
+        if (folder / "graph-ranker" / "medkg.json").is_file():
+            diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder)
+            if rerank is not None:
+                diagnoser.rerank = rerank
+        else:
+            console.print(f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` has run[/]")
     except MedkgError as exc:
         fail(exc)
     key = settings.api_key.get_secret_value() if settings.api_key else None
     if not key:
         console.print("[yellow]MEDKG_API_KEY is not set: POST /v1/query is disabled[/]")
-    uvicorn.run(create_app(store, ner=ner, normalizer=normalizer, relations=relations, api_key=key), host=host, port=port)
+    app_ = create_app(store, ner=ner, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key)
+    uvicorn.run(app_, host=host, port=port)
 
 
 @app.command("query")

@@ -54,7 +54,7 @@ _SCHEMA = (
     f"CREATE REL TABLE IF NOT EXISTS {MENTIONS}(FROM Article TO Entity, count INT64)",
     f"CREATE REL TABLE IF NOT EXISTS {SUBCLASS_OF}(FROM Entity TO Entity)",
     f"CREATE REL TABLE IF NOT EXISTS {HAS_PHENOTYPE}(FROM Entity TO Entity, frequency DOUBLE, "
-    "source STRING)",
+    "source STRING, pmids STRING[])",
     f"CREATE REL TABLE IF NOT EXISTS {HAS_EVIDENCE}(FROM Article TO Evidence)",
     *(
         f"CREATE REL TABLE IF NOT EXISTS {p.rel_type}(FROM Entity TO Entity, {_LITERATURE_PROPS})"
@@ -121,7 +121,7 @@ MERGE (d:Entity {{curie: row.disease}})
 MERGE (p:Entity {{curie: row.phenotype}})
 WITH d, p, row
 MERGE (d)-[h:{HAS_PHENOTYPE}]->(p)
-SET h.frequency = CAST(row.frequency AS DOUBLE), h.source = row.source
+SET h.frequency = CAST(row.frequency AS DOUBLE), h.source = row.source, h.pmids = row.pmids
 """
 
 
@@ -166,6 +166,13 @@ class EmbeddedStore(GraphStore):
             ) from exc
         for statement in _SCHEMA:
             self._conn.execute(statement)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a graph written by an older medkg to this schema (columns added since)."""
+        columns = {r["name"] for r in self._rows(f"CALL table_info('{HAS_PHENOTYPE}') RETURN *")}
+        if "pmids" not in columns:
+            self._conn.execute(f"ALTER TABLE {HAS_PHENOTYPE} ADD pmids STRING[] DEFAULT []")
 
     def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:

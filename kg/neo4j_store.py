@@ -90,7 +90,7 @@ UNWIND $rows AS row
 MERGE (d:Entity {curie: row.disease})
 MERGE (p:Entity {curie: row.phenotype})
 MERGE (d)-[h:%s]->(p)
-SET h.frequency = row.frequency, h.source = row.source
+SET h.frequency = row.frequency, h.source = row.source, h.pmids = row.pmids
 """ % HAS_PHENOTYPE
 
 

@@ -255,7 +255,7 @@ def mention_row(r: MentionCount) -> dict[str, Any]:
 
 
 def phenotype_row(r: PhenotypeAnnotation) -> dict[str, Any]:
-    return {"disease": r.disease, "phenotype": r.phenotype, "frequency": r.frequency, "source": r.source}
+    return {"disease": r.disease, "phenotype": r.phenotype, "frequency": r.frequency, "source": r.source, "pmids": list(r.pmids)}
 
 
 def evidence_row(t: Triple) -> dict[str, Any]:

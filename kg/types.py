@@ -148,3 +148,4 @@ class PhenotypeAnnotation:
     phenotype: str
     frequency: float | None = None
     source: str = ""
+    pmids: tuple[str, ...] = ()  # the publications the annotation cites

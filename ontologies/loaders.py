@@ -287,16 +287,26 @@ def _frequency(raw: str) -> float | None:
 
 
 def load_hpo_annotations(path: str | Path) -> tuple[list[PhenotypeAnnotation], dict[str, str], SourceInfo]:
-    """``phenotype.hpoa``: disease -> phenotype rows (aspect P, not negated) with frequency, and the
-    disease names."""
+    """``phenotype.hpoa``: one disease -> phenotype annotation per pair (aspect P, not negated),
+    with its frequency (the highest stated) and the PMIDs its rows cite; and the disease names."""
     path = Path(path)
-    rows: list[PhenotypeAnnotation] = []
     names: dict[str, str] = {}
+    pairs: dict[tuple[str, str], tuple[float | None, list[str]]] = {}
     table, version = _commented_tsv(path, r"#(?:date|version):\s*(\S+)")
+    if table and not {"database_id", "hpo_id", "aspect"} <= set(table[0]):
+        raise OntologyError(f"{path}: not an HPO annotation file (no database_id/hpo_id/aspect columns)")
     for r in table:
         if r.get("aspect") != "P" or r.get("qualifier") == "NOT":
             continue
         disease = fix_curie(r["database_id"])
         names.setdefault(disease, r.get("disease_name", ""))
-        rows.append(PhenotypeAnnotation(disease, r["hpo_id"], _frequency(r.get("frequency", "")), "HPO"))
+        freq, pmids = pairs.get((disease, r["hpo_id"]), (None, []))
+        new = _frequency(r.get("frequency", ""))
+        if new is not None and (freq is None or new > freq):
+            freq = new
+        for ref in r.get("reference", "").split(";"):
+            if ref.startswith("PMID:") and ref[5:] not in pmids:
+                pmids.append(ref[5:])
+        pairs[(disease, r["hpo_id"])] = (freq, pmids)
+    rows = [PhenotypeAnnotation(d, p, f, "HPO", tuple(refs)) for (d, p), (f, refs) in pairs.items()]
     return rows, names, SourceInfo(str(path), "hpoa", version, len(rows))

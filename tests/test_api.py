@@ -7,12 +7,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import ApiLimits, create_app
+from diagnosis.diagnoser import Diagnoser
+from diagnosis.model import GraphRanker
 from extractors.ner import label_list
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_ctd_diseases
 from ontologies.normalizer import Normalizer
 from readers import read_documents
-from tests.extractors.test_ner import _tiny_model
+from tests.diagnosis.helpers import builder
+from tests.extractors.test_ner import _tiny_model, _tiny_tokenizer
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -23,8 +26,18 @@ def client(embedded_store, tmp_path: Path) -> TestClient:  # type: ignore[no-unt
     ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
     normalizer = Normalizer(TermIndex(merge_concepts(ctd), []))
     ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
-    app = create_app(embedded_store, ner=ner, normalizer=normalizer, api_key="s3cret", limits=ApiLimits(max_body_bytes=20_000, max_text_chars=5_000, max_rows=3))
+    app = create_app(embedded_store, ner=ner, normalizer=normalizer, diagnoser=_diagnoser(tmp_path), api_key="s3cret",
+                     limits=ApiLimits(max_body_bytes=20_000, max_text_chars=5_000, max_rows=3))
     return TestClient(app)
+
+
+def _diagnoser(tmp_path: Path) -> Diagnoser:
+    """The small HPO graph of tests/data with an (untrained) tiny cross-encoder: real code paths."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tok = _tiny_tokenizer(tmp_path)
+    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, num_labels=1)
+    return Diagnoser(builder(), GraphRanker(BertForSequenceClassification(config), tok, max_length=96, fusion_weight=1.0), candidates=5, rerank=3)
 
 
 KEY = {"X-API-Key": "s3cret"}
@@ -35,6 +48,36 @@ def test_health_ready_and_docs(client: TestClient) -> None:
     ready = client.get("/ready")
     assert ready.status_code == 200 and ready.json()["checks"]["store"]
     assert client.get("/openapi.json").json()["info"]["title"] == "medkg"
+
+
+def test_predict_ranks_diagnoses_with_evidence_and_entities(client: TestClient) -> None:
+    text = "A 15-year-old with long slender fingers, a dislocated lens and aortic dilatation."
+    body = client.post("/v1/predict", json={"text": text, "top_k": 2}).json()
+    assert [e["curie"] for e in body["entities"]] == ["HP:0001166", "HP:0001083", "HP:0002616"]
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in body["entities"])
+    assert len(body["diagnoses"]) == 2 and body["diagnoses"][0]["score"] >= body["diagnoses"][1]["score"]
+    marfan = next(d for d in body["diagnoses"] if d["curie"] == "OMIM:154700")
+    assert marfan["name"] == "Marfan syndrome" and marfan["phenotype_similarity"] > 0
+    assert {"fact", "curies", "pmids", "source", "matches_case"} <= set(marfan["evidence"][0])
+    assert "1852208" in {p for e in marfan["evidence"] for p in e["pmids"]}
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "error"),
+    [({"text": ""}, 400, "empty_text"), ({"text": "x" * 6000}, 413, "text_too_long"), ({"text": "fever", "top_k": 0}, 422, "bad_request"),
+     ({"text": "fever", "top_k": "many"}, 422, "bad_request"), ({"case": "fever"}, 422, "bad_request")],
+)
+def test_predict_bad_inputs(client: TestClient, payload: dict, status: int, error: str) -> None:
+    r = client.post("/v1/predict", json=payload)
+    assert r.status_code == status and r.json()["error"] == error and r.json()["detail"]
+
+
+def test_predict_without_a_diagnosis_model_is_not_ready(embedded_store) -> None:  # type: ignore[no-untyped-def]
+    bare = TestClient(create_app(embedded_store))
+    r = bare.post("/v1/predict", json={"text": "seizures"})
+    assert r.status_code == 503 and "medkg train diagnosis" in r.json()["detail"]
+    ready = bare.get("/ready")
+    assert ready.status_code == 503 and ready.json()["checks"]["diagnosis"] is False
 
 
 def test_extract_returns_mentions_with_offsets(client: TestClient) -> None:

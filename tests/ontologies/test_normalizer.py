@@ -99,12 +99,14 @@ def test_hpo_annotations_frequencies(tmp_path: Path) -> None:
         "#date: 2025-01-16\n"
         "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\tonset\tfrequency\tsex\tmodifier\taspect\tbiocuration\n"
         "OMIM:1\tD one\t\tHP:0001250\tPMID:1\tPCS\t\t3/4\t\t\tP\tx\n"
+        "OMIM:1\tD one\t\tHP:0001250\tPMID:7;OMIM:1\tPCS\t\t1/4\t\t\tP\tx\n"
         "OMIM:1\tD one\tNOT\tHP:0002027\tPMID:1\tPCS\t\t\t\t\tP\tx\n"
         "OMIM:1\tD one\t\tHP:0002027\tPMID:1\tPCS\t\tHP:0040281\t\t\tP\tx\n"
         "OMIM:1\tD one\t\tHP:0000006\tPMID:1\tPCS\t\t\t\t\tI\tx\n"
     )
     rows, names, info = load_hpo_annotations(path)
-    assert [(r.phenotype, r.frequency) for r in rows] == [("HP:0001250", 0.75), ("HP:0002027", 0.9)]
+    # one row per pair: the highest frequency stated, every PMID cited
+    assert [(r.phenotype, r.frequency, r.pmids) for r in rows] == [("HP:0001250", 0.75, ("1", "7")), ("HP:0002027", 0.9, ("1",))]
     assert names == {"OMIM:1": "D one"} and info.version == "2025-01-16"
 
 

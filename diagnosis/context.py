@@ -1,0 +1,146 @@
+"""From a case text to graph context: the entities in the text, the candidate diseases the graph
+links them to, and each candidate's supporting facts as short sentences with their sources.
+
+Phenotypes are found by a gazetteer of HPO labels and synonyms (spaCy's ``PhraseMatcher``,
+longest match wins); with a NER model and a normalizer, the other entities of the text
+(chemicals, diseases) are found too and bring in the diseases the literature links them to.
+Candidates are ranked first by Phenomizer similarity; the model re-ranks the best of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from diagnosis.graph import UNINFORMATIVE, DiseaseGraph, frequency_word
+from kg.types import Document
+from ontologies.terms import Term
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An entity found in the case text."""
+
+    start: int
+    end: int
+    text: str
+    curie: str
+    name: str
+    category: str  # Phenotype, Disease, Chemical...
+    source: str  # "hpo-dictionary" or the NER model
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One piece of graph evidence for a candidate, as a sentence with what it rests on."""
+
+    text: str
+    curies: tuple[str, ...]
+    pmids: tuple[str, ...]
+    source: str  # "HPO" or the predicate of a literature relation
+    matched: bool = False  # does it match something found in the case?
+
+
+@dataclass
+class Candidate:
+    curie: str
+    name: str
+    similarity: float  # Phenomizer score
+    facts: list[Fact] = field(default_factory=list)
+    score: float = 0.0  # the ranking model's score
+
+    def passage(self, max_facts: int = 12) -> str:
+        """The candidate as the model reads it: its name, then its facts, case-matching first."""
+        return f"{self.name}. " + " ".join(f.text for f in self.facts[:max_facts])
+
+
+class PhenotypeTagger:
+    """Finds HPO phenotypes in text by their labels and synonyms (case-insensitive, longest match)."""
+
+    def __init__(self, terms: Iterable[Term], min_chars: int = 4) -> None:
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
+        self.nlp = spacy.blank("en")
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.names: dict[str, str] = {}
+        phrases: dict[str, set[str]] = {}
+        for t in terms:
+            if t.obsolete or not t.curie.startswith("HP:") or t.curie in UNINFORMATIVE:
+                continue
+            self.names[t.curie] = t.name
+            phrases[t.curie] = {s for s in (t.name, *t.synonyms) if len(s) >= min_chars}
+        for curie, names in phrases.items():
+            self.matcher.add(curie, list(self.nlp.tokenizer.pipe(sorted(names))))
+
+    def tag(self, text: str) -> list[Finding]:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
+        doc = self.nlp.make_doc(text)
+        spans = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        return [
+            Finding(span.start_char, span.end_char, span.text, span.label_, self.names[span.label_], "Phenotype", "hpo-dictionary")
+            for span in filter_spans(spans)
+        ]
+
+
+class ContextBuilder:
+    """Case text -> findings -> candidate diseases with their facts."""
+
+    def __init__(self, graph: DiseaseGraph, tagger: PhenotypeTagger, *, ner: Any = None, normalizer: Any = None) -> None:
+        self.graph, self.tagger, self.ner, self.normalizer = graph, tagger, ner, normalizer
+        # literature concept -> diseases whose facts mention it
+        self._by_concept: dict[str, set[str]] = {}
+        for disease, facts in graph.literature.items():
+            for f in facts:
+                self._by_concept.setdefault(f.other, set()).add(disease)
+
+    def findings(self, text: str) -> list[Finding]:
+        found = self.tagger.tag(text)
+        if self.ner is not None and self.normalizer is not None:
+            doc = self.normalizer.normalize_documents(self.ner.predict([Document("case", text)]))[0]
+            taken = [(f.start, f.end) for f in found]
+            for m in doc.mentions:
+                if m.groundings and not any(s < m.end and m.start < e for s, e in taken):
+                    g = m.groundings[0]
+                    found.append(Finding(m.start, m.end, m.text, g.curie, g.name, m.label, "ner"))
+            found.sort(key=lambda f: f.start)
+        return found
+
+    def candidates(self, findings: Sequence[Finding], top_k: int = 20) -> list[Candidate]:
+        """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes, plus any
+        disease a literature relation links to a non-phenotype entity of the case."""
+        phenotypes = list(dict.fromkeys(f.curie for f in findings if f.category == "Phenotype"))
+        others = {f.curie for f in findings if f.category != "Phenotype"}
+        sims = self.graph.similarity(phenotypes) if phenotypes else np.zeros(len(self.graph.diseases), dtype=np.float32)
+        order = np.argsort(-sims, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
+        picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
+        linked = sorted(d for c in others for d in self._by_concept.get(c, ()))
+        picked += [d for d in linked if d not in picked]
+        return [self.candidate(d, phenotypes, others, float(sims[self.graph.disease_index[d]])) for d in picked]
+
+    def candidate(self, disease: str, phenotypes: Sequence[str], others: set[str] = frozenset(), similarity: float = 0.0) -> Candidate:  # type: ignore[assignment]
+        """A disease with its facts: annotations matching the case first, then its most frequent
+        other phenotypes, then literature relations (those on the case's entities first)."""
+        g = self.graph
+        facts: list[Fact] = []
+        matched = set()
+        for q, ann, _ in sorted(g.matches(disease, phenotypes), key=lambda m: -m[2]):
+            if ann.phenotype in matched:
+                continue
+            matched.add(ann.phenotype)
+            how = "" if ann.phenotype == q else f" (case: {g.names.get(q, q)})"
+            facts.append(Fact(f"Has {g.names.get(ann.phenotype, ann.phenotype)}{how}, {frequency_word(ann.frequency)}.", (disease, ann.phenotype), ann.pmids, "HPO", True))
+        rest = sorted((a for a in g.annotations.get(disease, []) if a.phenotype not in matched), key=lambda a: -(a.frequency if a.frequency is not None else 0.5))
+        for ann in rest[:6]:
+            facts.append(Fact(f"Often {g.names.get(ann.phenotype, ann.phenotype)}, {frequency_word(ann.frequency)}.", (disease, ann.phenotype), ann.pmids, "HPO"))
+        literature = sorted(g.literature.get(disease, []), key=lambda f: (f.other not in others, -f.evidence))
+        for lit in literature[:4]:
+            verb = lit.predicate.split(":", 1)[-1].replace("_", " ")
+            text = f"{g.names.get(disease, disease)} {verb} {lit.other_name}." if lit.outgoing else f"{lit.other_name} {verb} it ({lit.evidence} articles)."
+            facts.append(Fact(text, (lit.other, disease), lit.pmids, lit.predicate, lit.other in others))
+        return Candidate(disease, g.names.get(disease, disease), similarity, facts)

@@ -1,0 +1,141 @@
+"""Case text in, ranked diagnoses with their graph evidence out; and the ranks that evaluation
+scores for the three systems (phenotype overlap, text only, graph-augmented)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from diagnosis.context import Candidate, ContextBuilder, Finding
+from diagnosis.model import GraphRanker, TextClassifier
+
+
+@dataclass
+class Diagnosis:
+    findings: list[Finding]
+    diagnoses: list[Candidate]
+
+    def to_json(self, max_facts: int = 12) -> dict[str, Any]:
+        """The shape of ``medkg diagnose --json`` and ``POST /v1/predict``."""
+        return {
+            "entities": [{"start": f.start, "end": f.end, "text": f.text, "curie": f.curie, "name": f.name, "category": f.category,
+                          "source": f.source} for f in self.findings],
+            "diagnoses": [
+                {"curie": c.curie, "name": c.name, "score": round(c.score, 4), "phenotype_similarity": round(c.similarity, 4),
+                 "evidence": [{"fact": f.text, "curies": list(f.curies), "pmids": list(f.pmids), "source": f.source, "matches_case": f.matched}
+                              for f in c.facts[:max_facts]]}
+                for c in self.diagnoses
+            ],
+        }
+
+
+class Diagnoser:
+    """Phenomizer retrieval of ``candidates`` diseases from the graph, then the graph-augmented
+    model re-ranks the first ``rerank`` of them (without a model: Phenomizer order)."""
+
+    def __init__(self, builder: ContextBuilder, ranker: GraphRanker | None = None, *, candidates: int = 20, rerank: int = 10, max_facts: int = 12) -> None:
+        self.builder, self.ranker = builder, ranker
+        self.candidates, self.rerank, self.max_facts = candidates, rerank, max_facts
+
+    def score(self, text: str, findings: Sequence[Finding]) -> tuple[list[Candidate], np.ndarray]:
+        """The retrieved candidates (Phenomizer order) and the model's logits for the first
+        ``rerank`` of them (empty without a model)."""
+        found = self.builder.candidates(findings, self.candidates)
+        if self.ranker is None or not found:
+            return found, np.zeros(0, dtype=np.float32)
+        head = found[: self.rerank]
+        return found, self.ranker.logits(text, [c.passage(self.max_facts) for c in head])
+
+    def order(self, found: list[Candidate], logits: np.ndarray, weight: float | None = None) -> list[Candidate]:
+        """The candidates with the re-ranked head first; ``weight`` overrides the fusion weight."""
+        for c in found:
+            c.score = c.similarity
+        if not len(logits):
+            return found
+        w = self.ranker.fusion_weight if weight is None and self.ranker is not None else (weight or 0.0)
+        head, tail = found[: len(logits)], found[len(logits):]
+        for c, logit in zip(head, logits, strict=True):
+            c.score = float(logit + w * c.similarity)
+        return sorted(head, key=lambda c: -c.score) + tail
+
+    def rank(self, text: str, findings: Sequence[Finding]) -> list[Candidate]:
+        return self.order(*self.score(text, findings))
+
+    def diagnose(self, text: str, top_k: int = 5) -> Diagnosis:
+        findings = self.builder.findings(text)
+        return Diagnosis(findings, self.rank(text, findings)[:top_k])
+
+
+def similarity_rank(similarity: np.ndarray, index: int) -> int:
+    """1-based position of ``index`` when sorting by similarity, ties in disease order (as shown)."""
+    s = similarity[index]
+    return int((similarity > s).sum() + (similarity[:index] == s).sum()) + 1
+
+
+@dataclass
+class ScoredCase:
+    """One evaluated case: where Phenomizer and the text model put the truth, and what the
+    graph-augmented re-ranking needs to place it for any fusion weight."""
+
+    phenotype: int
+    text: int | None  # None: the text-only model cannot name this disease
+    similarity: np.ndarray  # of the re-ranked head
+    logits: np.ndarray
+    gold: int | None  # position of the truth in the head
+
+    def graph(self, weight: float) -> int:
+        if self.gold is None or not len(self.logits):
+            return self.phenotype if self.gold is None else self.gold + 1
+        scores = self.logits + weight * self.similarity
+        return int((scores > scores[self.gold]).sum() + (scores[: self.gold] == scores[self.gold]).sum()) + 1
+
+
+def score_case(diagnoser: Diagnoser, text: str, label: str, text_logits: np.ndarray | None, text_labels: Sequence[str]) -> ScoredCase:
+    """Score one case with all three systems (a disease outside the graph, or sharing no
+    phenotype with the case, counts as not found: ranked after every disease)."""
+    builder = diagnoser.builder
+    findings = builder.findings(text)
+    phenotypes = [f.curie for f in findings if f.category == "Phenotype"]
+    gold = builder.graph.disease_index.get(label)
+    sims = builder.graph.similarity(phenotypes)
+    phen = similarity_rank(sims, gold) if gold is not None and sims[gold] > 0 else len(builder.graph.diseases) + 1
+    found, logits = diagnoser.score(text, findings)
+    head = found[: len(logits)] if len(logits) else found
+    position = next((i for i, c in enumerate(head) if c.curie == label), None)
+    text_rank = None
+    if text_logits is not None and label in text_labels:
+        j = list(text_labels).index(label)
+        text_rank = int((text_logits > text_logits[j]).sum()) + 1
+    return ScoredCase(phen, text_rank, np.array([c.similarity for c in head[: len(logits)]], dtype=np.float32), logits, position)
+
+
+def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
+    """accuracy@1, @5 and MRR in percent (None counts as a miss)."""
+    if not ranks:
+        return {"n": 0, "acc@1": 0.0, "acc@5": 0.0, "mrr": 0.0}
+    r = np.array([x if x is not None else np.inf for x in ranks], dtype=float)
+    return {"n": len(r), "acc@1": round(100 * float((r == 1).mean()), 2), "acc@5": round(100 * float((r <= 5).mean()), 2), "mrr": round(100 * float((1 / r).mean()), 2)}
+
+
+def score_cases(diagnoser: Diagnoser, cases: Sequence[tuple[str, str]], text_model: TextClassifier | None = None) -> list[ScoredCase]:
+    logits = text_model.logits([t for t, _ in cases]) if text_model is not None and cases else None
+    labels = text_model.labels if text_model is not None else []
+    return [score_case(diagnoser, t, label, logits[i] if logits is not None else None, labels) for i, (t, label) in enumerate(cases)]
+
+
+def summarize(scored: Sequence[ScoredCase], weight: float, text_model: bool) -> dict[str, dict[str, float]]:
+    """Metrics of each system; ``graph_model_alone`` is the cross-encoder without the fusion."""
+    out = {"phenotype_overlap": metrics([s.phenotype for s in scored]), "graph_augmented": metrics([s.graph(weight) for s in scored]),
+           "graph_model_alone": metrics([s.graph(0.0) for s in scored])}
+    if text_model:
+        out["text_only"] = metrics([s.text for s in scored])
+    return out
+
+
+def evaluate(diagnoser: Diagnoser, cases: Sequence[tuple[str, str]], text_model: TextClassifier | None = None) -> dict[str, dict[str, float]]:
+    """accuracy@1/@5 and MRR of the three systems on (text, disease CURIE) cases."""
+    weight = diagnoser.ranker.fusion_weight if diagnoser.ranker is not None else 0.0
+    return summarize(score_cases(diagnoser, cases, text_model), weight, text_model is not None)

@@ -1,0 +1,214 @@
+"""The part of the knowledge graph that diagnosis reads, held in memory for fast ranking.
+
+``DiseaseGraph.from_store`` reads it back from any ``GraphStore`` (Neo4j or embedded) with a few
+Cypher queries: HPO disease -> phenotype annotations (frequency, PMIDs), the phenotype ``is_a``
+hierarchy, and the literature relations (with PMIDs) that touch those diseases or the concepts
+they are equivalent to. From these it derives each phenotype's ancestors and information content
+(IC = -log of the share of diseases annotated with the term or a descendant).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy import sparse
+
+from kg.schema import HAS_PHENOTYPE, PREDICATES, SUBCLASS_OF
+from kg.store import GraphStore
+from kg.types import Entity, PhenotypeAnnotation
+
+# HPO's roots and top-level branches say nothing about a patient: never a match, never a render.
+UNINFORMATIVE = frozenset({"HP:0000001", "HP:0000118", "HP:0000005", "HP:0012823", "HP:0040279", "HP:0031797"})
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    phenotype: str
+    frequency: float | None
+    pmids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiteratureFact:
+    """A literature relation on a disease: ``other`` ``predicate`` the disease (or the reverse)."""
+
+    predicate: str
+    other: str
+    other_name: str
+    outgoing: bool  # disease -> other
+    evidence: int
+    pmids: tuple[str, ...]
+
+
+class DiseaseGraph:
+    """Diseases, their phenotype annotations and literature facts, and the phenotype hierarchy."""
+
+    def __init__(
+        self,
+        entities: Iterable[Entity],
+        annotations: Iterable[PhenotypeAnnotation],
+        literature: dict[str, list[LiteratureFact]] | None = None,
+    ) -> None:
+        self.names: dict[str, str] = {}
+        self.parents: dict[str, tuple[str, ...]] = {}
+        self.xrefs: dict[str, tuple[str, ...]] = {}
+        for e in entities:
+            self.names[e.curie] = e.name
+            if e.parents:
+                self.parents[e.curie] = e.parents
+            if e.xrefs:
+                self.xrefs[e.curie] = e.xrefs
+        self.annotations: dict[str, list[Annotation]] = defaultdict(list)
+        for a in annotations:
+            self.annotations[a.disease].append(Annotation(a.phenotype, a.frequency, a.pmids))
+        self.literature = literature or {}
+        self.diseases: list[str] = sorted(self.annotations)
+        self.disease_index = {d: i for i, d in enumerate(self.diseases)}
+        self._ancestors = self._closure()
+        self.phenotypes: list[str] = sorted(self._ancestors)
+        self.phenotype_index = {p: i for i, p in enumerate(self.phenotypes)}
+        self.matrix, self.ic = self._annotation_matrix()
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> DiseaseGraph:
+        """Read the diagnosis view of the graph from a store (after ``medkg load-hpo``)."""
+        rows = store.query(
+            f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
+            "RETURN d.curie AS disease, d.name AS name, d.xrefs AS xrefs, p.curie AS phenotype, "
+            "h.frequency AS frequency, h.pmids AS pmids"
+        )
+        terms = store.query(
+            f"MATCH (p:Entity)-[:{SUBCLASS_OF}]->(q:Entity) WHERE p.category = 'biolink:PhenotypicFeature' "
+            "RETURN p.curie AS curie, p.name AS name, q.curie AS parent"
+        )
+        names = store.query(
+            "MATCH (p:Entity) WHERE p.category = 'biolink:PhenotypicFeature' RETURN p.curie AS curie, p.name AS name"
+        )
+        parents: dict[str, list[str]] = defaultdict(list)
+        for t in terms:
+            parents[t["curie"]].append(t["parent"])
+        entities = [Entity(n["curie"], n["name"] or n["curie"], "biolink:PhenotypicFeature", parents=tuple(parents.get(n["curie"], ()))) for n in names]
+        diseases = {r["disease"]: Entity(r["disease"], r["name"] or r["disease"], "biolink:Disease", xrefs=tuple(r["xrefs"] or ())) for r in rows}
+        annotations = [PhenotypeAnnotation(r["disease"], r["phenotype"], r["frequency"], "HPO", tuple(r["pmids"] or ())) for r in rows]
+        literature = literature_facts(store, {c for d in diseases.values() for c in (d.curie, *d.xrefs)})
+        by_disease = {d.curie: [f for c in (d.curie, *d.xrefs) for f in literature.get(c, [])] for d in diseases.values()}
+        return cls([*entities, *diseases.values()], annotations, {k: v for k, v in by_disease.items() if v})
+
+    def _closure(self) -> dict[str, frozenset[str]]:
+        """Every annotated phenotype's ancestors (itself excluded), through networkx's DAG order."""
+        dag = nx.DiGraph((p, c) for c, ps in self.parents.items() if c.startswith("HP:") for p in ps)
+        for anns in self.annotations.values():
+            dag.add_nodes_from(a.phenotype for a in anns)
+        ancestors: dict[str, frozenset[str]] = {}
+        for node in nx.topological_sort(dag):
+            found: set[str] = set()
+            for parent in dag.predecessors(node):
+                found.add(parent)
+                found |= ancestors[parent]
+            ancestors[node] = frozenset(found)
+        return ancestors
+
+    def ancestors(self, phenotype: str) -> frozenset[str]:
+        return self._ancestors.get(phenotype, frozenset())
+
+    def _annotation_matrix(self) -> tuple[sparse.csc_matrix, np.ndarray]:
+        """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant;
+        and the IC of every phenotype."""
+        rows, cols = [], []
+        for d, anns in self.annotations.items():
+            closure = {a.phenotype for a in anns}
+            for a in anns:
+                closure |= self.ancestors(a.phenotype)
+            i = self.disease_index[d]
+            rows.extend([i] * len(closure))
+            cols.extend(self.phenotype_index[p] for p in closure)
+        m = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.diseases), len(self.phenotypes)))
+        counts = np.asarray(m.sum(axis=0)).ravel()
+        n = max(1, len(self.diseases))
+        ic = np.where(counts > 0, -np.log(np.maximum(counts, 1) / n), 0.0).astype(np.float32)
+        for p in UNINFORMATIVE:
+            if p in self.phenotype_index:
+                ic[self.phenotype_index[p]] = 0.0
+        return m, ic
+
+    def information_content(self, phenotype: str) -> float:
+        i = self.phenotype_index.get(phenotype)
+        return float(self.ic[i]) if i is not None else 0.0
+
+    def similarity(self, phenotypes: Sequence[str]) -> np.ndarray:
+        """Phenomizer's query -> disease similarity for every disease: the mean, over the case's
+        phenotypes, of the IC of the most informative common ancestor with any of the disease's
+        phenotypes (Köhler et al. 2009)."""
+        total = np.zeros(len(self.diseases), dtype=np.float32)
+        used = 0
+        for q in phenotypes:
+            terms = [self.phenotype_index[t] for t in (q, *self.ancestors(q)) if t in self.phenotype_index]
+            if not terms:
+                continue
+            weighted = self.matrix[:, terms].multiply(self.ic[terms][None, :])
+            total += np.asarray(weighted.max(axis=1).todense()).ravel()
+            used += 1
+        return total / max(1, used)
+
+    def matches(self, disease: str, phenotypes: Sequence[str]) -> list[tuple[str, Annotation, float]]:
+        """For each case phenotype, the disease annotation it matches best (the same term, a
+        descendant or an ancestor sharing the most informative ancestor) with that IC."""
+        anns = self.annotations.get(disease, [])
+        found = []
+        for q in phenotypes:
+            q_up = {q} | self.ancestors(q)
+            best: tuple[float, Annotation | None] = (0.0, None)
+            for a in anns:
+                common = q_up & ({a.phenotype} | self.ancestors(a.phenotype))
+                ic = max((self.information_content(c) for c in common), default=0.0)
+                if ic > best[0]:
+                    best = (ic, a)
+            if best[1] is not None:
+                found.append((q, best[1], best[0]))
+        return found
+
+
+def literature_facts(store: GraphStore, curies: set[str]) -> dict[str, list[LiteratureFact]]:
+    """The aggregated literature relations touching these concepts, keyed by the concept.
+
+    One scan per relationship type, filtered here: a long ``IN $list`` is far slower in the
+    embedded store than reading the literature edges, which number thousands, not millions."""
+    facts: dict[str, list[LiteratureFact]] = defaultdict(list)
+    for p in PREDICATES.values():
+        rows = store.query(
+            f"MATCH (s:Entity)-[r:{p.rel_type}]->(o:Entity) RETURN s.curie AS subject, s.name AS subject_name, "
+            "o.curie AS object, o.name AS object_name, r.evidence_count AS evidence, r.pmids AS pmids")
+        for r in rows:
+            evidence, pmids = int(r["evidence"] or 0), tuple(r["pmids"] or ())
+            if r["subject"] in curies:
+                facts[r["subject"]].append(LiteratureFact(p.curie, r["object"], r["object_name"] or r["object"], True, evidence, pmids))
+            if r["object"] in curies:
+                facts[r["object"]].append(LiteratureFact(p.curie, r["subject"], r["subject_name"] or r["subject"], False, evidence, pmids))
+    for found in facts.values():
+        found.sort(key=lambda f: -f.evidence)
+    return facts
+
+
+def frequency_word(frequency: float | None) -> str:
+    """HPO's frequency classes in words."""
+    if frequency is None:
+        return "frequency unknown"
+    if frequency >= 0.99:
+        return "always"
+    if frequency >= 0.8:
+        return "very frequent"
+    if frequency >= 0.3:
+        return "frequent"
+    if frequency >= 0.05:
+        return "occasional"
+    return "very rare"
+
+
+def information(ic: float) -> float:
+    """IC in bits, rounded for display."""
+    return round(ic / math.log(2), 2)

@@ -1,0 +1,190 @@
+"""Fine-tuning the graph-augmented ranker and the text-only baseline on the same cases.
+
+The ranker's training pairs come from the graph exactly as at prediction time: the case text goes
+through the phenotype tagger, Phenomizer retrieves the candidates, and each candidate carries its
+verbalized facts. Per case and epoch: the true disease (label 1) and ``negatives`` others (label 0),
+half the hardest ones (top of the retrieval) and half drawn from the rest of the candidates.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict
+from tqdm.auto import tqdm
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from diagnosis.cases import Case
+from diagnosis.context import Candidate, ContextBuilder
+from diagnosis.diagnoser import Diagnoser, ScoredCase, metrics, score_cases
+from diagnosis.model import GraphRanker, TextClassifier
+from extractors.models import OFFLINE_ENCODER, pick_device, resolve_encoder, versions
+from extractors.training import make_optimizer, run_epoch
+from kg.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+FUSION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0)
+
+
+class DiagnosisConfig(BaseModel):
+    """How the diagnosis models are fine-tuned; every field is a ``medkg train diagnosis`` flag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 2
+    max_minutes: float = 25.0
+    learning_rate: float = 4e-5
+    batch_size: int = 16
+    max_length: int = 192
+    candidates: int = 20  # retrieved per case: the hard negatives, and the re-ranking pool
+    rerank: int = 10  # how many the model re-ranks at prediction time
+    negatives: int = 4
+    max_facts: int = 12
+    text_epochs: int = 12
+    text_learning_rate: float = 2e-4
+    text_max_minutes: float = 12.0
+    text_max_length: int = 128
+    seed: int = 13
+    device: str = "auto"
+
+
+@dataclass
+class Example:
+    text: str
+    gold: Candidate
+    others: list[Candidate]
+
+
+def examples(cases: Sequence[Case], builder: ContextBuilder, k: int, progress: bool = True) -> list[Example]:
+    """Each case with its true disease and the other retrieved candidates, facts verbalized."""
+    out = []
+    for case in tqdm(cases, desc="graph context", unit="case", disable=not progress):
+        findings = builder.findings(case.text)
+        cands = builder.candidates(findings, k)
+        gold = next((c for c in cands if c.curie == case.label), None)
+        if gold is None:
+            if case.label not in builder.graph.disease_index:
+                continue
+            phenotypes = [f.curie for f in findings if f.category == "Phenotype"]
+            sims = builder.graph.similarity(phenotypes)
+            gold = builder.candidate(case.label, phenotypes, similarity=float(sims[builder.graph.disease_index[case.label]]))
+        out.append(Example(case.text, gold, [c for c in cands if c.curie != case.label]))
+    return out
+
+
+def _pairs(exs: Sequence[Example], negatives: int, max_facts: int, rng: random.Random) -> list[tuple[str, str, float]]:
+    pairs = []
+    for ex in exs:
+        pairs.append((ex.text, ex.gold.passage(max_facts), 1.0))
+        hard = ex.others[: negatives // 2]
+        rest = ex.others[negatives // 2:]
+        for c in hard + rng.sample(rest, min(len(rest), negatives - len(hard))):
+            pairs.append((ex.text, c.passage(max_facts), 0.0))
+    rng.shuffle(pairs)
+    return pairs
+
+
+def choose_fusion(scored: Sequence[ScoredCase]) -> float:
+    """The weight of Phenomizer similarity beside the model's logit that ranks dev cases best."""
+    def quality(w: float) -> tuple[float, float]:
+        m = metrics([s.graph(w) for s in scored])
+        return m["acc@1"], m["mrr"]
+
+    return max(FUSION_GRID, key=quality)
+
+
+def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: ContextBuilder, out: Path, config: DiagnosisConfig,
+                       *, progress: bool = True, card: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fine-tune the cross-encoder; keep the epoch with the best dev accuracy@1 (fusion chosen on dev)."""
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    device = pick_device(config.device)
+    base = resolve_encoder(config.base_model)
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, ignore_mismatched_sizes=True)
+    ranker = GraphRanker(model, AutoTokenizer.from_pretrained(base), max_length=config.max_length, device=device)
+    exs = examples(train, builder, config.candidates, progress)
+    if not exs:
+        raise ConfigError("no training case has a disease in the graph; load HPO first (medkg load-hpo)")
+    dev_cases = [(c.text, c.label) for c in dev]
+    diagnoser = Diagnoser(builder, ranker, candidates=config.candidates, rerank=config.rerank, max_facts=config.max_facts)
+    per_epoch = len(exs) * (1 + config.negatives)
+    optimizer, scheduler = make_optimizer(model, config.learning_rate, 0.01, math.ceil(per_epoch / config.batch_size) * config.epochs, 0.06)
+    deadline = time.monotonic() + 60 * config.max_minutes
+    started = time.monotonic()
+    best, history = -1.0, []
+    for epoch in range(1, config.epochs + 1):
+        pairs = _pairs(exs, config.negatives, config.max_facts, rng)
+        batches = [pairs[k:k + config.batch_size] for k in range(0, len(pairs), config.batch_size)]
+
+        def loss_of(batch: list[tuple[str, str, float]]) -> torch.Tensor:
+            return ranker.loss([p[0] for p in batch], [p[1] for p in batch], [p[2] for p in batch])
+
+        losses = run_epoch(model, batches, loss_of, optimizer, scheduler, desc=f"graph ranker epoch {epoch}", deadline=deadline, progress=progress)
+        scored = score_cases(diagnoser, dev_cases)
+        weight = ranker.fusion_weight = choose_fusion(scored)
+        dev_metrics = metrics([s.graph(weight) for s in scored])
+        alone = metrics([s.graph(0.0) for s in scored])
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev": dev_metrics, "dev_model_alone": alone,
+                        "fusion_weight": weight, "minutes": round((time.monotonic() - started) / 60, 2)})
+        if progress:
+            tqdm.write(f"graph ranker epoch {epoch}: loss {np.mean(losses):.4f}  dev acc@1 {dev_metrics['acc@1']:.2f} "
+                       f"(model alone {alone['acc@1']:.2f}, fusion weight {weight:g})")
+        if dev_metrics["acc@1"] > best:
+            best = dev_metrics["acc@1"]
+            ranker.save(out, {"base_model": config.base_model, "config": config.model_dump(), "fusion_weight": weight,
+                              "metrics": {"dev": dev_metrics, "dev_model_alone": alone, "best_epoch": epoch},
+                              "training": {"cases": len(exs), "pairs_per_epoch": per_epoch}, "versions": versions(), **(card or {})})
+        if time.monotonic() > deadline:
+            break
+    result = {"history": history, "best_dev_acc@1": best, "minutes": round((time.monotonic() - started) / 60, 2)}
+    return result
+
+
+def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path, config: DiagnosisConfig,
+                          *, progress: bool = True, card: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fine-tune the same encoder on the case text alone: one class per training disease."""
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    labels = sorted({c.label for c in train})
+    label_ids = {label: i for i, label in enumerate(labels)}
+    base = resolve_encoder(config.base_model)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label_ids, ignore_mismatched_sizes=True)
+    clf = TextClassifier(model, AutoTokenizer.from_pretrained(base), max_length=config.text_max_length, device=pick_device(config.device))
+    optimizer, scheduler = make_optimizer(model, config.text_learning_rate, 0.01, math.ceil(len(train) / config.batch_size) * config.text_epochs, 0.06)
+    deadline = time.monotonic() + 60 * config.text_max_minutes
+    started = time.monotonic()
+    dev_known = [c for c in dev if c.label in label_ids]
+    best, history = -1.0, []
+    for epoch in range(1, config.text_epochs + 1):
+        order = list(train)
+        rng.shuffle(order)
+        batches = [order[k:k + config.batch_size] for k in range(0, len(order), config.batch_size)]
+
+        def loss_of(batch: list[Case]) -> torch.Tensor:
+            return clf.loss([c.text for c in batch], [label_ids[c.label] for c in batch])
+
+        losses = run_epoch(model, batches, loss_of, optimizer, scheduler, desc=f"text-only epoch {epoch}", deadline=deadline, progress=progress)
+        logits = clf.logits([c.text for c in dev_known]) if dev_known else np.zeros((0, len(labels)))
+        acc = round(100 * float(np.mean([logits[i].argmax() == label_ids[c.label] for i, c in enumerate(dev_known)])), 2) if dev_known else 0.0
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_acc@1": acc, "minutes": round((time.monotonic() - started) / 60, 2)})
+        if progress:
+            tqdm.write(f"text-only epoch {epoch}: loss {np.mean(losses):.4f}  dev acc@1 {acc:.2f}")
+        if acc > best:
+            best = acc
+            clf.save(out, {"base_model": config.base_model, "config": config.model_dump(), "metrics": {"dev_acc@1": acc, "best_epoch": epoch},
+                           "training": {"cases": len(train), "classes": len(labels)}, "versions": versions(), **(card or {})})
+        if time.monotonic() > deadline:
+            break
+    return {"history": history, "best_dev_acc@1": best, "minutes": round((time.monotonic() - started) / 60, 2)}

@@ -1,0 +1,99 @@
+"""Wiring for diagnosis: HPO into the graph store, and the diagnoser built from the store, the HPO
+terms and the trained models (used by the CLI and by ``medkg serve``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from flows.console import console
+from flows.settings import Settings
+from kg.errors import ConfigError
+from kg.schema import HAS_PHENOTYPE
+from kg.store import GraphStore, batched
+
+
+@dataclass
+class HpoFiles:
+    obo: Path
+    annotations: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> HpoFiles:
+        folder = settings.data_dir / "ontologies" / "hpo"
+        return cls(folder / "hp.obo.gz", folder / "phenotype.hpoa.gz")
+
+
+def phenotype_edges(store: GraphStore) -> int:
+    return int(store.query(f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity) RETURN count(h) AS n")[0]["n"])
+
+
+def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None = None) -> dict[str, Any]:
+    """Load HPO phenotypes, annotated diseases and their annotations (idempotent: MERGE). With
+    settings, each disease keeps the literature concept it is equivalent to as an xref."""
+    from ontologies.hpo import load_hpo
+
+    canonical = None
+    if settings is not None:
+        with console.status("loading the term index (maps OMIM/ORPHA diseases to literature concepts)"):
+            canonical = settings.term_index().canonical
+    with console.status(f"reading {files.obo.name} and {files.annotations.name}"):
+        records = load_hpo(files.obo, files.annotations, canonical)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        for name, items, load in (("entities", records.entities, store.load_entities), ("annotations", records.annotations, store.load_phenotypes)):
+            task = bar.add_task(f"HPO {name}", total=len(items))
+            for chunk in batched(items, 10_000):
+                load(chunk)
+                bar.advance(task, len(chunk))
+    return {"entities": len(records.entities), "annotations": len(records.annotations),
+            "versions": {s.kind: s.version for s in records.sources}}
+
+
+def ensure_hpo(store: GraphStore, settings: Settings) -> None:
+    """Load HPO into the store when it has no disease -> phenotype annotations yet."""
+    if phenotype_edges(store) == 0:
+        console.print("[bold]The graph has no HPO annotations yet[/]: loading them (once, about 2 minutes).")
+        load_hpo_into(store, HpoFiles.of(settings), settings)
+
+
+def hpo_terms(settings: Settings) -> list[Any]:
+    from ontologies.loaders import load_obo
+
+    files = HpoFiles.of(settings)
+    terms, _ = load_obo(files.obo, "Phenotype", prefixes=("HP:",))
+    return [t for t in terms if not t.obsolete]
+
+
+def diagnosis_folder(settings: Settings) -> Path:
+    return settings.home / "models" / "diagnosis"
+
+
+def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None) -> Any:
+    """The disease graph read from the store, with the HPO phenotype dictionary."""
+    from diagnosis.context import ContextBuilder, PhenotypeTagger
+    from diagnosis.graph import DiseaseGraph
+
+    with console.status("reading the disease graph from the store"):
+        graph = DiseaseGraph.from_store(store)
+    if not graph.diseases:
+        raise ConfigError("the graph has no disease -> phenotype annotations; run `medkg load-hpo` first")
+    with console.status("building the phenotype dictionary from hp.obo"):
+        tagger = PhenotypeTagger(hpo_terms(settings))
+    return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer)
+
+
+def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto") -> Any:
+    """The diagnoser with the graph ranker of ``model_dir/graph-ranker``."""
+    from diagnosis.diagnoser import Diagnoser
+    from diagnosis.model import GraphRanker
+    from extractors.models import read_card
+
+    folder = model_dir / "graph-ranker"
+    if not (folder / "medkg.json").is_file():
+        raise ConfigError(f"{folder}: no diagnosis model; train one with `medkg train diagnosis`")
+    config = read_card(folder).get("config", {})
+    return Diagnoser(builder, GraphRanker.load(folder, device), candidates=int(config.get("candidates", 20)),
+                     rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)))

@@ -1,0 +1,210 @@
+"""``medkg load-hpo``, ``medkg train diagnosis``, ``medkg evaluate diagnosis``, ``medkg diagnose``."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flows.console import console, fail
+from flows.diagnosis import HpoFiles, build_context, build_diagnoser, diagnosis_folder, ensure_hpo, hpo_terms, load_hpo_into
+from flows.settings import load_settings
+from kg.errors import ConfigError, MedkgError
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")]
+
+
+def load_hpo_cmd(
+    hp_obo: Annotated[Path | None, typer.Option(help="hp.obo (default: the shared data's).")] = None,
+    annotations: Annotated[Path | None, typer.Option(help="phenotype.hpoa (default: the shared data's).")] = None,
+    xrefs: Annotated[bool, typer.Option(help="Link each disease to its literature concept through the term index (MONDO/DOID/MeSH mappings).")] = True,
+    config: ConfigOpt = None,
+) -> None:
+    """Load the Human Phenotype Ontology into the graph: phenotypes with their is_a parents, the
+    diseases HPO annotates, and disease -> phenotype edges with frequency and PMIDs. Loading twice
+    changes nothing.
+
+    Example: [bold]medkg load-hpo[/]
+    """
+    try:
+        settings = load_settings(config)
+        files = HpoFiles.of(settings)
+        files = HpoFiles(hp_obo or files.obo, annotations or files.annotations)
+        with settings.open_store() as store:
+            result = load_hpo_into(store, files, settings if xrefs else None)
+    except MedkgError as exc:
+        fail(exc)
+    typer.echo(json.dumps(result, indent=2))
+
+
+def _splits(settings: Any, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int) -> Any:
+    from diagnosis.cases import CaseSplits, PatientSimulator, read_cases_csv
+
+    if cases_csv is not None:
+        cases = read_cases_csv(cases_csv, mapping)
+        random.Random(seed).shuffle(cases)
+        n = len(cases)
+        if n < 10:
+            raise ConfigError(f"{cases_csv}: {n} cases; at least 10 are needed to train and evaluate")
+        splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n): int(0.9 * n)], cases[int(0.9 * n):], [], [])
+    else:
+        with console.status("simulating patients from the HPO annotations in the graph"):
+            splits = PatientSimulator(builder.graph, hpo_terms(settings), sim).splits()
+    splits.save(out / "cases")
+    return splits
+
+
+def train_diagnosis_cmd(
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
+    diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = 1000,
+    unseen_fraction: Annotated[float, typer.Option(help="Share of them held out of training entirely.")] = 0.15,
+    cases_per_disease: Annotated[int, typer.Option(help="Simulated cases per seen disease (1 dev, 1 test, the rest train).")] = 8,
+    imprecision: Annotated[float, typer.Option(help="Chance that a phenotype is replaced by a parent term.")] = 0.3,
+    noise: Annotated[float, typer.Option(help="Mean number of unrelated phenotypes added per case.")] = 1.0,
+    cases_csv: Annotated[Path | None, typer.Option(help="Your own cases: a CSV with text,label columns (instead of simulation).")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="CSV label,curie mapping your labels to disease CURIEs.")] = None,
+    base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
+    epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = 2,
+    max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = 25.0,
+    text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = 12,
+    text_max_minutes: Annotated[float, typer.Option(help="Time budget of the text-only baseline.")] = 12.0,
+    skip_text_only: Annotated[bool, typer.Option(help="Do not train the text-only baseline.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed (simulation and training).")] = 13,
+    config: ConfigOpt = None,
+) -> None:
+    """Simulate patients (or read your CSV), fine-tune the graph-augmented ranker and the
+    text-only baseline on the same cases, and evaluate all three systems on held-out cases of
+    seen and of unseen diseases. Loads HPO into the graph first when it is missing.
+
+    Example: [bold]medkg train diagnosis --diseases 1000 --max-minutes 25[/]
+    """
+    from diagnosis.cases import SimulationConfig
+    from diagnosis.model import TextClassifier
+    from diagnosis.training import DiagnosisConfig, train_graph_ranker, train_text_classifier
+
+    try:
+        settings = load_settings(config)
+        out = out or diagnosis_folder(settings)
+        sim = SimulationConfig(diseases=diseases, unseen_fraction=unseen_fraction, cases_per_disease=cases_per_disease,
+                               imprecision=imprecision, noise=noise, seed=seed)
+        cfg = DiagnosisConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, text_epochs=text_epochs,
+                              text_max_minutes=text_max_minutes, seed=seed)
+        with settings.open_store() as store:
+            ensure_hpo(store, settings)
+            builder = build_context(store, settings)
+        splits = _splits(settings, builder, out, sim, cases_csv, mapping, seed)
+        console.print(f"cases: {len(splits.train)} train, {len(splits.dev)} dev, {len(splits.test_seen)} test (seen diseases), "
+                      f"{len(splits.test_unseen)} test (unseen diseases: {len(splits.unseen_diseases)})")
+        card = {"simulation": sim.model_dump() if cases_csv is None else {"cases_csv": str(cases_csv)}}
+        text_model = None
+        if not skip_text_only:
+            train_text_classifier(splits.train, splits.dev, out / "text-only", cfg, card=card)
+            text_model = TextClassifier.load(out / "text-only")
+        train_graph_ranker(splits.train, splits.dev, builder, out / "graph-ranker", cfg, card=card)
+        report = _evaluate_splits(build_diagnoser(builder, out), splits, text_model)
+    except MedkgError as exc:
+        fail(exc)
+    (out / "evaluation.json").write_text(json.dumps(report, indent=2))
+    _print_report(report)
+    console.print(f"models in {out}; evaluation in {out / 'evaluation.json'}")
+
+
+def _evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, Any]:
+    from diagnosis.diagnoser import evaluate
+
+    report: dict[str, Any] = {"fusion_weight": diagnoser.ranker.fusion_weight if diagnoser.ranker else None}
+    for name in ("test_seen", "test_unseen"):
+        cases = [(c.text, c.label) for c in getattr(splits, name)]
+        if cases:
+            with console.status(f"evaluating {len(cases)} {name} cases"):
+                report[name] = evaluate(diagnoser, cases, text_model)
+    return report
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    for split in ("test_seen", "test_unseen"):
+        if split not in report:
+            continue
+        table = Table(title=f"{split.replace('_', ' ')} ({next(iter(report[split].values()))['n']} cases)")
+        for col in ("system", "acc@1", "acc@5", "MRR"):
+            table.add_column(col, justify="left" if col == "system" else "right")
+        for system, m in report[split].items():
+            table.add_row(system.replace("_", " "), f"{m['acc@1']:.2f}", f"{m['acc@5']:.2f}", f"{m['mrr']:.2f}")
+        console.print(table)
+
+
+def evaluate_diagnosis_cmd(
+    model: ModelOpt = None,
+    cases_csv: Annotated[Path | None, typer.Option(help="Evaluate on your CSV (text,label) instead of the saved test cases.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="CSV label,curie for your labels.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Evaluate on the first N cases of each split.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """accuracy@1, @5 and MRR of phenotype overlap, text only and graph-augmented, on the held-out
+    cases of seen and unseen diseases saved by `medkg train diagnosis` (or on your CSV). JSON on stdout.
+
+    Example: [bold]medkg evaluate diagnosis[/]
+    """
+    from diagnosis.cases import CaseSplits, read_cases_csv
+    from diagnosis.model import TextClassifier
+
+    try:
+        settings = load_settings(config)
+        folder = model or diagnosis_folder(settings)
+        if cases_csv is not None:
+            splits = CaseSplits([], [], read_cases_csv(cases_csv, mapping), [], [])
+        elif (folder / "cases" / "test_seen.jsonl").is_file():
+            splits = CaseSplits.load(folder / "cases")
+        else:
+            raise ConfigError(f"{folder / 'cases'}: no saved cases; pass --cases-csv or train with `medkg train diagnosis`")
+        if limit:
+            splits.test_seen, splits.test_unseen = splits.test_seen[:limit], splits.test_unseen[:limit]
+        text_model = TextClassifier.load(folder / "text-only") if (folder / "text-only" / "medkg.json").is_file() else None
+        with settings.open_store() as store:
+            builder = build_context(store, settings)
+        report = _evaluate_splits(build_diagnoser(builder, folder), splits, text_model)
+    except MedkgError as exc:
+        fail(exc)
+    _print_report(report)
+    typer.echo(json.dumps(report, indent=2))
+
+
+def diagnose_cmd(
+    text: Annotated[str, typer.Argument(help="The case, in words.")],
+    top_k: Annotated[int, typer.Option(help="How many diagnoses.")] = 5,
+    model: ModelOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Ranked diagnoses for a case text, each with the graph facts (HPO annotations, literature
+    relations, PMIDs) that support it.
+
+    Example: [bold]medkg diagnose "A 4-year-old boy with seizures, microcephaly and global developmental delay."[/]
+    """
+    from diagnosis.context import Candidate
+
+    try:
+        settings = load_settings(config)
+        with settings.open_store() as store:
+            builder = build_context(store, settings)
+        diagnoser = build_diagnoser(builder, model or diagnosis_folder(settings))
+        result = diagnoser.diagnose(text, top_k)
+    except MedkgError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    console.print("found: " + (", ".join(f"{f.text} [dim]({f.curie} {f.name})[/]" for f in result.findings) or "no phenotype"))
+    if not result.diagnoses:
+        console.print("[yellow]no candidate disease: the text names no phenotype the graph knows[/]")
+    c: Candidate
+    for i, c in enumerate(result.diagnoses, 1):
+        console.print(f"[bold]{i}. {c.name}[/] ({c.curie})  score {c.score:.3f}  phenotype similarity {c.similarity:.2f}")
+        for f in c.facts[:8]:
+            pmids = f"  PMID {', '.join(f.pmids[:3])}" if f.pmids else ""
+            console.print(f"   {'✓' if f.matched else '·'} {f.text} [dim][{f.source}]{pmids}[/]")

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from diagnosis.graph import DiseaseGraph
+from kg.types import Provenance, Triple
+from tests.diagnosis.helpers import graph, records
+
+
+def test_hpo_records_keep_frequencies_pmids_and_drop_negations() -> None:
+    r = records()
+    marfan = {a.phenotype: a for a in r.annotations if a.disease == "OMIM:154700"}
+    assert marfan["HP:0001634"].frequency == pytest.approx(0.6) and marfan["HP:0001166"].pmids == ("1852208",)
+    assert "HP:0000252" not in marfan  # a NOT row is not an annotation
+    assert "HP:0009999" not in {e.curie for e in r.entities}  # obsolete terms stay out
+    assert len({e.curie for e in r.entities if e.category == "biolink:Disease"}) == 8
+
+
+def test_information_content_falls_towards_the_root() -> None:
+    g = graph()
+    assert g.ancestors("HP:0002069") >= {"HP:0001250", "HP:0000707", "HP:0000118"}
+    # Seizure: 3 of 8 diseases (Rett through its child term); the nervous system: 5 of 8; the root: 0
+    assert g.information_content("HP:0001250") == pytest.approx(-np.log(3 / 8), rel=1e-5)
+    assert g.information_content("HP:0001166") > g.information_content("HP:0001250") > g.information_content("HP:0000707") > 0
+    assert g.information_content("HP:0000118") == 0.0
+
+
+def test_similarity_puts_the_matching_disease_first_even_with_imprecise_terms() -> None:
+    g = graph()
+    sims = g.similarity(["HP:0001166", "HP:0001083", "HP:0002616"])
+    assert g.diseases[int(np.argmax(sims))] == "OMIM:154700"
+    # "Abnormality of skull size" (a parent) + developmental regression: Rett beats the others
+    sims = g.similarity(["HP:0000240", "HP:0002376"])
+    assert g.diseases[int(np.argmax(sims))] == "ORPHA:778"
+    assert not g.similarity([]).any()
+
+
+def test_matches_explain_which_annotation_each_case_phenotype_hit() -> None:
+    g = graph()
+    hits = {q: (a.phenotype, round(ic, 4)) for q, a, ic in g.matches("ORPHA:778", ["HP:0001250", "HP:0001166"])}
+    assert hits["HP:0001250"][0] == "HP:0002069"  # the case's seizure meets Rett's tonic-clonic seizure at Seizure
+    assert hits["HP:0001250"][1] == pytest.approx(g.information_content("HP:0001250"), rel=1e-4)
+    assert "HP:0001166" not in hits  # Rett shares nothing but the uninformative root with arachnodactyly
+
+
+def test_disease_graph_reads_back_from_a_store_with_literature_facts(store) -> None:  # type: ignore[no-untyped-def]
+    r = records({"OMIM:154700": "MESH:D008382"})
+    store.load_entities(r.entities)
+    store.load_phenotypes(r.annotations)
+    store.load_triples([Triple("MESH:D002211", "biolink:causes", "MESH:D008382", Provenance("123", 0, 10, "x", "test", 0.9))])
+    g = DiseaseGraph.from_store(store)
+    mem = DiseaseGraph(r.entities, r.annotations)
+    assert g.diseases == mem.diseases and g.phenotypes == mem.phenotypes
+    assert np.allclose(g.ic, mem.ic)
+    assert {(a.phenotype, a.frequency, a.pmids) for a in g.annotations["OMIM:154700"]} == {(a.phenotype, a.frequency, a.pmids) for a in mem.annotations["OMIM:154700"]}
+    (fact,) = g.literature["OMIM:154700"]
+    assert (fact.other, fact.outgoing, fact.pmids) == ("MESH:D002211", False, ("123",))
