@@ -74,7 +74,7 @@ class PhenotypeTagger:
             self.names[t.curie] = t.name
             phrases[t.curie] = {s for s in (t.name, *t.synonyms) if len(s) >= min_chars}
         for curie, names in phrases.items():
-            self.matcher.add(curie, list(self.nlp.tokenizer.pipe(sorted(names))))
+            self.matcher.add(curie, [self.nlp.make_doc(n) for n in sorted(names)])
 
     def tag(self, text: str) -> list[Finding]:
         from spacy.tokens import Span

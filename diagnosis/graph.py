@@ -119,7 +119,8 @@ class DiseaseGraph:
     def _annotation_matrix(self) -> tuple[sparse.csc_matrix, np.ndarray]:
         """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant;
         and the IC of every phenotype."""
-        rows, cols = [], []
+        rows: list[int] = []
+        cols: list[int] = []
         for d, anns in self.annotations.items():
             closure = {a.phenotype for a in anns}
             for a in anns:

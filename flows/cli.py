@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.settings import Settings, load_settings
 from flows.console import console, fail
+from flows.settings import Settings, load_settings
 from kg.errors import MedkgError
 from kg.store import GraphStore, batched
 from readers import FORMATS, ReadReport, read_documents
@@ -325,8 +325,8 @@ def serve_cmd(
 
     from api.app import create_app
     from extractors.ner import NerModel
-    from flows.diagnosis import build_context, build_diagnoser, diagnosis_folder
     from extractors.relations import RelationModel
+    from flows.diagnosis import build_context, build_diagnoser, diagnosis_folder
     from ontologies.normalizer import Normalizer
 
     try:

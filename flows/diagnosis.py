@@ -3,6 +3,8 @@ terms and the trained models (used by the CLI and by ``medkg serve``)."""
 
 from __future__ import annotations
 
+import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,58 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto") -> A
     config = read_card(folder).get("config", {})
     return Diagnoser(builder, GraphRanker.load(folder, device), candidates=int(config.get("candidates", 20)),
                      rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)))
+
+
+def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int) -> Any:
+    """The cases, split and saved under ``out/cases``."""
+    from diagnosis.cases import CaseSplits, PatientSimulator, read_cases_csv
+
+    if cases_csv is not None:
+        cases = read_cases_csv(cases_csv, mapping)
+        random.Random(seed).shuffle(cases)
+        n = len(cases)
+        if n < 10:
+            raise ConfigError(f"{cases_csv}: {n} cases; at least 10 are needed to train and evaluate")
+        splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n): int(0.9 * n)], cases[int(0.9 * n):], [], [])
+    else:
+        with console.status("simulating patients from the HPO annotations in the graph"):
+            splits = PatientSimulator(builder.graph, hpo_terms(settings), sim).splits()
+    splits.save(out / "cases")
+    return splits
+
+
+def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, Any]:
+    from diagnosis.diagnoser import evaluate
+
+    report: dict[str, Any] = {"fusion_weight": diagnoser.ranker.fusion_weight if diagnoser.ranker else None}
+    for name in ("test_seen", "test_unseen"):
+        cases = [(c.text, c.label) for c in getattr(splits, name)]
+        if cases:
+            with console.status(f"evaluating {len(cases)} {name} cases"):
+                report[name] = evaluate(diagnoser, cases, text_model)
+    return report
+
+
+def train_diagnosis(settings: Settings, out: Path, sim: Any, cfg: Any, *, cases_csv: Path | None = None, mapping: Path | None = None,
+                    text_only: bool = True, progress: bool = True) -> dict[str, Any]:
+    """Cases (simulated from the graph's HPO annotations, or a CSV), both models fine-tuned on
+    them, all three systems evaluated on the held-out cases; the report is also written to
+    ``out/evaluation.json``."""
+    from diagnosis.model import TextClassifier
+    from diagnosis.training import train_graph_ranker, train_text_classifier
+
+    with settings.open_store() as store:
+        ensure_hpo(store, settings)
+        builder = build_context(store, settings)
+    splits = case_splits(settings, builder, out, sim, cases_csv, mapping, cfg.seed)
+    console.print(f"cases: {len(splits.train)} train, {len(splits.dev)} dev, {len(splits.test_seen)} test (seen diseases), "
+                  f"{len(splits.test_unseen)} test (unseen diseases: {len(splits.unseen_diseases)})")
+    card = {"simulation": sim.model_dump() if cases_csv is None else {"cases_csv": str(cases_csv)}}
+    text_model = None
+    if text_only:
+        train_text_classifier(splits.train, splits.dev, out / "text-only", cfg, card=card, progress=progress)
+        text_model = TextClassifier.load(out / "text-only")
+    train_graph_ranker(splits.train, splits.dev, builder, out / "graph-ranker", cfg, card=card, progress=progress)
+    report = evaluate_splits(build_diagnoser(builder, out), splits, text_model)
+    (out / "evaluation.json").write_text(json.dumps(report, indent=2))
+    return report

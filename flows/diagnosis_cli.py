@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,15 @@ import typer
 from rich.table import Table
 
 from flows.console import console, fail
-from flows.diagnosis import HpoFiles, build_context, build_diagnoser, diagnosis_folder, ensure_hpo, hpo_terms, load_hpo_into
+from flows.diagnosis import (
+    HpoFiles,
+    build_context,
+    build_diagnoser,
+    diagnosis_folder,
+    evaluate_splits,
+    load_hpo_into,
+    train_diagnosis,
+)
 from flows.settings import load_settings
 from kg.errors import ConfigError, MedkgError
 
@@ -42,23 +49,6 @@ def load_hpo_cmd(
     typer.echo(json.dumps(result, indent=2))
 
 
-def _splits(settings: Any, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int) -> Any:
-    from diagnosis.cases import CaseSplits, PatientSimulator, read_cases_csv
-
-    if cases_csv is not None:
-        cases = read_cases_csv(cases_csv, mapping)
-        random.Random(seed).shuffle(cases)
-        n = len(cases)
-        if n < 10:
-            raise ConfigError(f"{cases_csv}: {n} cases; at least 10 are needed to train and evaluate")
-        splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n): int(0.9 * n)], cases[int(0.9 * n):], [], [])
-    else:
-        with console.status("simulating patients from the HPO annotations in the graph"):
-            splits = PatientSimulator(builder.graph, hpo_terms(settings), sim).splits()
-    splits.save(out / "cases")
-    return splits
-
-
 def train_diagnosis_cmd(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
     diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = 1000,
@@ -84,8 +74,7 @@ def train_diagnosis_cmd(
     Example: [bold]medkg train diagnosis --diseases 1000 --max-minutes 25[/]
     """
     from diagnosis.cases import SimulationConfig
-    from diagnosis.model import TextClassifier
-    from diagnosis.training import DiagnosisConfig, train_graph_ranker, train_text_classifier
+    from diagnosis.training import DiagnosisConfig
 
     try:
         settings = load_settings(config)
@@ -94,39 +83,14 @@ def train_diagnosis_cmd(
                                imprecision=imprecision, noise=noise, seed=seed)
         cfg = DiagnosisConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, text_epochs=text_epochs,
                               text_max_minutes=text_max_minutes, seed=seed)
-        with settings.open_store() as store:
-            ensure_hpo(store, settings)
-            builder = build_context(store, settings)
-        splits = _splits(settings, builder, out, sim, cases_csv, mapping, seed)
-        console.print(f"cases: {len(splits.train)} train, {len(splits.dev)} dev, {len(splits.test_seen)} test (seen diseases), "
-                      f"{len(splits.test_unseen)} test (unseen diseases: {len(splits.unseen_diseases)})")
-        card = {"simulation": sim.model_dump() if cases_csv is None else {"cases_csv": str(cases_csv)}}
-        text_model = None
-        if not skip_text_only:
-            train_text_classifier(splits.train, splits.dev, out / "text-only", cfg, card=card)
-            text_model = TextClassifier.load(out / "text-only")
-        train_graph_ranker(splits.train, splits.dev, builder, out / "graph-ranker", cfg, card=card)
-        report = _evaluate_splits(build_diagnoser(builder, out), splits, text_model)
+        report = train_diagnosis(settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only)
     except MedkgError as exc:
         fail(exc)
-    (out / "evaluation.json").write_text(json.dumps(report, indent=2))
-    _print_report(report)
+    print_report(report)
     console.print(f"models in {out}; evaluation in {out / 'evaluation.json'}")
 
 
-def _evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, Any]:
-    from diagnosis.diagnoser import evaluate
-
-    report: dict[str, Any] = {"fusion_weight": diagnoser.ranker.fusion_weight if diagnoser.ranker else None}
-    for name in ("test_seen", "test_unseen"):
-        cases = [(c.text, c.label) for c in getattr(splits, name)]
-        if cases:
-            with console.status(f"evaluating {len(cases)} {name} cases"):
-                report[name] = evaluate(diagnoser, cases, text_model)
-    return report
-
-
-def _print_report(report: dict[str, Any]) -> None:
+def print_report(report: dict[str, Any]) -> None:
     for split in ("test_seen", "test_unseen"):
         if split not in report:
             continue
@@ -167,10 +131,10 @@ def evaluate_diagnosis_cmd(
         text_model = TextClassifier.load(folder / "text-only") if (folder / "text-only" / "medkg.json").is_file() else None
         with settings.open_store() as store:
             builder = build_context(store, settings)
-        report = _evaluate_splits(build_diagnoser(builder, folder), splits, text_model)
+        report = evaluate_splits(build_diagnoser(builder, folder), splits, text_model)
     except MedkgError as exc:
         fail(exc)
-    _print_report(report)
+    print_report(report)
     typer.echo(json.dumps(report, indent=2))
 
 

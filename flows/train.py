@@ -34,3 +34,23 @@ def train_models(train: str, dev: str, out_dir: str, ner_minutes: float = 45, re
     ner = train_ner_task(train, dev, str(Path(out_dir) / "ner"), ner_minutes, base_model)
     rel = train_re_task(train, dev, str(Path(out_dir) / "re"), re_minutes, base_model)
     return {"ner": ner["metrics"], "re": rel["metrics"]}
+
+
+@task(name="train-diagnosis")
+def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: float, base_model: str) -> dict[str, Any]:
+    from diagnosis.cases import SimulationConfig
+    from diagnosis.training import DiagnosisConfig
+    from flows.diagnosis import diagnosis_folder, train_diagnosis
+    from flows.settings import load_settings
+
+    settings = load_settings()
+    return train_diagnosis(settings, diagnosis_folder(settings), SimulationConfig(diseases=diseases),
+                           DiagnosisConfig(max_minutes=max_minutes, text_max_minutes=text_max_minutes, base_model=base_model), progress=False)
+
+
+@flow(name="medkg-train-diagnosis")
+def train_diagnosis_flow(diseases: int = 1000, max_minutes: float = 25, text_max_minutes: float = 12,
+                         base_model: str = "all-minilm-l6-v2") -> dict[str, Any]:
+    """Simulate patients from the graph's HPO annotations, fine-tune the diagnosis models, and
+    return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`)."""
+    return train_diagnosis_task(diseases, max_minutes, text_max_minutes, base_model)
