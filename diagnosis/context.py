@@ -111,9 +111,10 @@ class ContextBuilder:
             found.sort(key=lambda f: f.start)
         return found
 
-    def candidates(self, findings: Sequence[Finding], top_k: int = 20) -> list[Candidate]:
+    def candidates(self, findings: Sequence[Finding], top_k: int = 20, with_facts: int | None = None) -> list[Candidate]:
         """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes, plus any
-        disease a literature relation links to a non-phenotype entity of the case."""
+        disease a literature relation links to a non-phenotype entity of the case. Only the first
+        ``with_facts`` (default: all) get their facts verbalized."""
         phenotypes = list(dict.fromkeys(f.curie for f in findings if f.category == "Phenotype"))
         others = {f.curie for f in findings if f.category != "Phenotype"}
         sims = self.graph.similarity(phenotypes) if phenotypes else np.zeros(len(self.graph.diseases), dtype=np.float32)
@@ -121,7 +122,12 @@ class ContextBuilder:
         picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
         linked = sorted(d for c in others for d in self._by_concept.get(c, ()))
         picked += [d for d in linked if d not in picked]
-        return [self.candidate(d, phenotypes, others, float(sims[self.graph.disease_index[d]])) for d in picked]
+        n = len(picked) if with_facts is None else with_facts
+        return [
+            self.candidate(d, phenotypes, others, float(sims[self.graph.disease_index[d]])) if i < n
+            else Candidate(d, self.graph.names.get(d, d), float(sims[self.graph.disease_index[d]]))
+            for i, d in enumerate(picked)
+        ]
 
     def candidate(self, disease: str, phenotypes: Sequence[str], others: set[str] = frozenset(), similarity: float = 0.0) -> Candidate:  # type: ignore[assignment]
         """A disease with its facts: annotations matching the case first, then its most frequent

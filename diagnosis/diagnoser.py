@@ -40,10 +40,11 @@ class Diagnoser:
         self.builder, self.ranker = builder, ranker
         self.candidates, self.rerank, self.max_facts = candidates, rerank, max_facts
 
-    def score(self, text: str, findings: Sequence[Finding]) -> tuple[list[Candidate], np.ndarray]:
+    def score(self, text: str, findings: Sequence[Finding], with_facts: int = 0) -> tuple[list[Candidate], np.ndarray]:
         """The retrieved candidates (Phenomizer order) and the model's logits for the first
-        ``rerank`` of them (empty without a model)."""
-        found = self.builder.candidates(findings, self.candidates)
+        ``rerank`` of them (empty without a model). Facts are verbalized for those and for the
+        first ``with_facts``."""
+        found = self.builder.candidates(findings, self.candidates, with_facts=max(self.rerank, with_facts))
         if self.ranker is None or not found:
             return found, np.zeros(0, dtype=np.float32)
         head = found[: self.rerank]
@@ -61,12 +62,12 @@ class Diagnoser:
             c.score = float(logit + w * c.similarity)
         return sorted(head, key=lambda c: -c.score) + tail
 
-    def rank(self, text: str, findings: Sequence[Finding]) -> list[Candidate]:
-        return self.order(*self.score(text, findings))
+    def rank(self, text: str, findings: Sequence[Finding], with_facts: int = 0) -> list[Candidate]:
+        return self.order(*self.score(text, findings, with_facts))
 
     def diagnose(self, text: str, top_k: int = 5) -> Diagnosis:
         findings = self.builder.findings(text)
-        return Diagnosis(findings, self.rank(text, findings)[:top_k])
+        return Diagnosis(findings, self.rank(text, findings, with_facts=top_k)[:top_k])
 
 
 def similarity_rank(similarity: np.ndarray, index: int) -> int:

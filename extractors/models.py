@@ -98,3 +98,23 @@ def cpu_bf16_supported() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def quantize(model: Any, kind: str | None) -> Any:
+    """The model for faster CPU inference: ``int8`` (dynamic quantization of the linear layers;
+    feed it fp32 activations, no bf16 autocast), ``bf16`` weights, or None for as it is."""
+    import warnings
+
+    import torch
+    from torch import nn
+
+    model.eval()
+    if kind == "int8":
+        with warnings.catch_warnings():  # torch marks torch.ao deprecated in favour of torchao
+            warnings.simplefilter("ignore")
+            return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+    if kind == "bf16":
+        return model.to(torch.bfloat16)
+    if kind is not None:
+        raise ConfigError(f"quantize must be int8 or bf16, not {kind!r}")
+    return model

@@ -13,7 +13,6 @@ import logging
 import math
 import random
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,9 @@ from extractors.models import (
     resolve_encoder,
     versions,
     write_card,
+)
+from extractors.models import (
+    quantize as quantize_model,
 )
 from extractors.text import split_sentences, split_words
 from extractors.training import make_optimizer, run_epoch
@@ -153,15 +155,7 @@ class NerModel:
         model = AutoModelForTokenClassification.from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
         labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
-        model.eval()
-        if quantize == "int8":
-            with warnings.catch_warnings():  # torch marks torch.ao deprecated in favour of torchao
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-        elif quantize == "bf16":
-            model = model.to(torch.bfloat16)
-        elif quantize is not None:
-            raise ConfigError(f"quantize must be int8 or bf16, not {quantize!r}")
+        model = quantize_model(model, quantize)
         ner = cls(
             model,
             tokenizer,

@@ -30,18 +30,18 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Look at annotated corpora and literature files.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-from flows.models_cli import evaluate_app, extract_cmd, train_app  # noqa: E402
+from flows.models_cli import evaluate_app, extract_cmd, train_app
 
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.command("extract")(extract_cmd)
 
-from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd  # noqa: E402
+from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd
 
 app.command("normalize")(normalize_cmd)
 evaluate_app.command("normalize")(evaluate_normalize_cmd)
 
-from flows.diagnosis_cli import diagnose_cmd, evaluate_diagnosis_cmd, load_hpo_cmd, train_diagnosis_cmd  # noqa: E402
+from flows.diagnosis_cli import diagnose_cmd, evaluate_diagnosis_cmd, load_hpo_cmd, train_diagnosis_cmd
 
 app.command("load-hpo")(load_hpo_cmd)
 train_app.command("diagnosis")(train_diagnosis_cmd)
@@ -149,6 +149,10 @@ EXAMPLE_QUERIES = {
         "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.predicate = 'biolink:causes' "
         "RETURN a.pmid AS pmid, v.score AS score, v.sentence AS sentence ORDER BY score DESC, pmid LIMIT 3"
     ),
+    "the phenotypes HPO annotates to the most diseases": (
+        "MATCH (d:Entity)-[:HAS_PHENOTYPE]->(p:Entity) "
+        "RETURN p.name AS phenotype, p.curie AS curie, count(d) AS diseases ORDER BY diseases DESC, phenotype LIMIT 5"
+    ),
 }
 
 
@@ -189,13 +193,15 @@ def run_cmd(
     re_minutes: Annotated[float, typer.Option(help="Training budget for the relation model when none is cached.")] = 20.0,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
-    ingest the shared PubMed samples through the Prefect flow, and print a summary.
+    ingest the shared PubMed samples through the Prefect flow, load HPO's disease -> phenotype
+    annotations (once), and print a summary.
 
     The store is the embedded one unless MEDKG_NEO4J_URI is set. A second run reuses models,
     index and store, skips unchanged citations and changes no count.
 
     Example: [bold]medkg run[/]
     """
+    from flows.diagnosis import ensure_hpo
     from flows.ingest import ingest
 
     t0 = time.perf_counter()
@@ -217,6 +223,7 @@ def run_cmd(
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
         result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings)
         with settings.open_store() as store:
+            ensure_hpo(store, settings)
             counts = store.counts()
             top = store.query(
                 "MATCH (c:Entity)-[r:CAUSES]->(d:Entity) "
@@ -235,6 +242,7 @@ def run_cmd(
         f"{result['deleted']} deleted, {result['skipped']} skipped); {result['triples_loaded']} triples loaded; "
         f"done in {time.perf_counter() - t0:.1f}s"
     )
+    console.print('next: [bold]medkg train diagnosis[/], then [bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]')
 
 
 @app.command("ingest")
@@ -315,6 +323,7 @@ def serve_cmd(
     re_model: Annotated[Path | None, typer.Option(help="Relation model folder (default: the cached BC5CDR model).")] = None,
     diagnosis_model: Annotated[Path | None, typer.Option(help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
     rerank: Annotated[int | None, typer.Option(help="Candidates the diagnosis model re-ranks per request (fewer: faster).")] = None,
+    quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for the models (faster on CPU).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the HTTP API (FastAPI + uvicorn); OpenAPI docs at /docs. MEDKG_API_KEY enables /v1/query.
@@ -334,14 +343,14 @@ def serve_cmd(
         models = settings.home / "models"
         ner_dir, re_dir = ner_model or models / "ner-bc5cdr", re_model or models / "re-bc5cdr"
         with console.status("loading models, the term index and the store"):
-            ner = NerModel.load(ner_dir)
+            ner = NerModel.load(ner_dir, quantize=quantize)
             relations = RelationModel.load(re_dir) if (re_dir / "medkg.json").is_file() else None
             normalizer = Normalizer(settings.term_index())
             store = settings.open_store()
         diagnoser = None
         folder = diagnosis_model or diagnosis_folder(settings)
         if (folder / "graph-ranker" / "medkg.json").is_file():
-            diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder)
+            diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=quantize)
             if rerank is not None:
                 diagnoser.rerank = rerank
         else:

@@ -87,7 +87,7 @@ def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, nor
     return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer)
 
 
-def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto") -> Any:
+def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quantize: str | None = None) -> Any:
     """The diagnoser with the graph ranker of ``model_dir/graph-ranker``."""
     from diagnosis.diagnoser import Diagnoser
     from diagnosis.model import GraphRanker
@@ -97,7 +97,7 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto") -> A
     if not (folder / "medkg.json").is_file():
         raise ConfigError(f"{folder}: no diagnosis model; train one with `medkg train diagnosis`")
     config = read_card(folder).get("config", {})
-    return Diagnoser(builder, GraphRanker.load(folder, device), candidates=int(config.get("candidates", 20)),
+    return Diagnoser(builder, GraphRanker.load(folder, device, quantize), candidates=int(config.get("candidates", 20)),
                      rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)))
 
 

@@ -29,7 +29,7 @@ def _fill(store: GraphStore) -> None:
     ])
     store.load_phenotypes([
         PhenotypeAnnotation("OMIM:100001", "HP:0001250", 0.5, "HPO"),
-        PhenotypeAnnotation("OMIM:100002", "HP:0001250", 0.9, "HPO"),
+        PhenotypeAnnotation("OMIM:100002", "HP:0001250", 0.9, "HPO", ("9307274",)),
     ])
 
 
