@@ -106,11 +106,13 @@ class PatientSimulator:
         rng.shuffle(chosen)
         chosen = chosen[: c.max_phenotypes]
         shown = [self._imprecise(p, rng) for p in chosen]
-        closure = {a.phenotype for a in self.graph.annotations[disease]}
+        # Noise must be unrelated: not an annotation, nor an ancestor or descendant of one.
+        annotated = {a.phenotype for a in self.graph.annotations[disease]}
+        related = annotated.union(*(self.graph.ancestors(a) for a in annotated))
         noise: list[str] = []
         for _ in range(self._poisson(c.noise, rng)):
             p = rng.choice(self._pool)
-            if p not in closure and p not in noise:
+            if p not in related and not self.graph.ancestors(p) & annotated and p not in noise:
                 noise.append(p)
         findings = shown + noise
         rng.shuffle(findings)

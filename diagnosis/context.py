@@ -9,7 +9,7 @@ Candidates are ranked first by Phenomizer similarity; the model re-ranks the bes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +129,7 @@ class ContextBuilder:
             for i, d in enumerate(picked)
         ]
 
-    def candidate(self, disease: str, phenotypes: Sequence[str], others: set[str] = frozenset(), similarity: float = 0.0) -> Candidate:  # type: ignore[assignment]
+    def candidate(self, disease: str, phenotypes: Sequence[str], others: Collection[str] = (), similarity: float = 0.0) -> Candidate:
         """A disease with its facts: annotations matching the case first, then its most frequent
         other phenotypes, then literature relations (those on the case's entities first)."""
         g = self.graph

@@ -32,6 +32,8 @@ def test_imprecision_uses_parents_and_noise_stays_outside_the_disease() -> None:
     for p in case.phenotypes:  # each shown term is an annotation or one of its parents
         assert p in annotated or any(p in g.parents.get(a, ()) for a in annotated)
     assert case.noise and not set(case.noise) & annotated
+    for p in case.noise:  # nor an ancestor or a descendant of an annotation
+        assert not g.ancestors(p) & annotated and not any(p in g.ancestors(a) for a in annotated)
     assert case.text.startswith("A ") and case.text.endswith(".")
 
 
