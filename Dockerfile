@@ -1,4 +1,4 @@
-# medkg image for the Prefect worker (and, later, the API). CPU by default; use a CUDA base image
+# medkg image for the Prefect worker and the API. CPU by default; use a CUDA base image
 # and the CUDA torch wheel for GPU workers.
 FROM python:3.11-slim
 ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1

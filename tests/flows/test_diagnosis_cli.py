@@ -6,13 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from flows.cli import app
 from tests.diagnosis.helpers import MINI_HPOA, MINI_OBO, tiny_encoder
 
-ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
@@ -63,13 +61,3 @@ def test_diagnose_without_a_model_says_how_to_get_one(env: Path) -> None:
     assert runner.invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0
     result = runner.invoke(app, ["diagnose", "seizures", "--model", str(env / "nothing")])
     assert result.exit_code == 2 and "medkg train diagnosis" in result.output
-
-
-def test_every_prefect_deployment_points_at_a_flow() -> None:
-    from importlib import import_module
-
-    from prefect import Flow
-
-    for deployment in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]:
-        module, name = deployment["entrypoint"].split(":")
-        assert isinstance(getattr(import_module(module.removesuffix(".py").replace("/", ".")), name), Flow), deployment["name"]

@@ -1,0 +1,62 @@
+"""Diagnosis benchmark: the three systems on the held-out simulated cases saved by
+``medkg train diagnosis``, plus single-request latency; optionally re-trains the text-only
+baseline with a bigger budget first (to check that its gap is not a matter of training time).
+
+    python bench/diagnosis.py                                   # evaluate the cached models
+    python bench/diagnosis.py --text-epochs 12 --text-minutes 40 --text-out /tmp/text-long
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from diagnosis.cases import CaseSplits
+from diagnosis.diagnoser import evaluate
+from diagnosis.model import TextClassifier
+from diagnosis.training import DiagnosisConfig, train_text_classifier
+from flows.diagnosis import build_context, build_diagnoser, diagnosis_folder
+from flows.settings import load_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="diagnosis folder (default: ~/.cache/medkg/models/diagnosis)")
+    parser.add_argument("--text-out", type=Path, help="re-train the text-only baseline into this folder first")
+    parser.add_argument("--text-epochs", type=int, default=12)
+    parser.add_argument("--text-minutes", type=float, default=40.0)
+    parser.add_argument("--quantize", choices=["int8", "bf16"])
+    parser.add_argument("--latency-cases", type=int, default=100)
+    args = parser.parse_args()
+    settings = load_settings()
+    folder = args.model or diagnosis_folder(settings)
+    splits = CaseSplits.load(folder / "cases")
+    text_folder = folder / "text-only"
+    out: dict = {"model": str(folder)}
+    if args.text_out:
+        cfg = DiagnosisConfig(text_epochs=args.text_epochs, text_max_minutes=args.text_minutes)
+        out["text_only_training"] = train_text_classifier(splits.train, splits.dev, args.text_out, cfg)
+        text_folder = args.text_out
+    text = TextClassifier.load(text_folder)
+    with settings.open_store() as store:
+        builder = build_context(store, settings)
+    diagnoser = build_diagnoser(builder, folder, quantize=args.quantize)
+    for name in ("test_seen", "test_unseen"):
+        out[name] = evaluate(diagnoser, [(c.text, c.label) for c in getattr(splits, name)], text)
+    times = []
+    for case in splits.test_seen[: args.latency_cases]:
+        t0 = time.perf_counter()
+        diagnoser.diagnose(case.text, 5)
+        times.append(time.perf_counter() - t0)
+    ms = np.array(times) * 1000
+    out["latency_ms"] = {"p50": round(float(np.percentile(ms, 50)), 1), "p95": round(float(np.percentile(ms, 95)), 1),
+                         "rerank": diagnoser.rerank, "quantize": args.quantize}
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""What users deploy: Prefect deployments and the docker-compose stack."""
+
+from importlib import import_module
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_prefect_deployment_points_at_a_flow() -> None:
+    from prefect import Flow
+
+    deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    assert {d["name"] for d in deployments} == {"pubmed-updates", "train-bc5cdr", "train-diagnosis"}
+    for d in deployments:
+        module, name = d["entrypoint"].split(":")
+        assert isinstance(getattr(import_module(module.removesuffix(".py").replace("/", ".")), name), Flow), d["name"]
+
+
+def test_compose_services_wait_for_healthy_dependencies_and_take_secrets_from_env() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert set(services) == {"neo4j", "prefect-server", "worker", "api"}
+    for name, service in services.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            assert condition == {"condition": "service_healthy"} and "healthcheck" in services[dependency], name
+        for key, value in service.get("environment", {}).items():
+            if "PASSWORD" in key or "API_KEY" in key or key == "NEO4J_AUTH":
+                assert "${" in str(value), f"{name}.{key} must come from the environment"
+    assert services["api"]["command"][0] == "serve" and "healthcheck" in services["api"]
