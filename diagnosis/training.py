@@ -55,6 +55,7 @@ class DiagnosisConfig(BaseModel):
     text_learning_rate: float = 2e-4
     text_max_minutes: float = 12.0
     text_max_length: int = 128
+    text_init: str = "prototypes"  # or "random": how the text-only classifier's output layer starts
     seed: int = 13
     device: str = "auto"
 
@@ -151,6 +152,34 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
     return result
 
 
+@torch.no_grad()
+def imprint_prototypes(clf: TextClassifier, cases: Sequence[Case], label_ids: dict[str, int], batch_size: int = 64) -> None:
+    """Start the output layer as a nearest-class-mean classifier ("weight imprinting", Qi et al.
+    2018): each class's row is its training cases' centred mean feature, scaled so that logits
+    span about 10. With a few cases per class and hundreds of classes, a randomly initialized
+    layer needs many epochs before the encoder learns anything useful; this gives the baseline
+    its best start."""
+    head = next(m for m in reversed(list(clf.model.modules())) if isinstance(m, torch.nn.Linear) and m.out_features == len(label_ids))
+    features: list[torch.Tensor] = []
+    hook = head.register_forward_hook(lambda _m, inputs, _o: features.append(inputs[0].float()))
+    clf.model.eval()
+    try:
+        for k in range(0, len(cases), batch_size):
+            with clf.autocast():
+                clf.model(**clf.encode([c.text for c in cases[k:k + batch_size]]))
+    finally:
+        hook.remove()
+    x = torch.cat(features)
+    centre = x.mean(0)
+    x = x - centre
+    labels = torch.tensor([label_ids[c.label] for c in cases], device=x.device)
+    means = torch.zeros(len(label_ids), x.shape[1], device=x.device).index_add_(0, labels, x)
+    means = torch.nn.functional.normalize(means, dim=1) * (10.0 / x.norm(dim=1).mean().clamp_min(1e-6))
+    head.weight.copy_(means.to(head.weight.dtype))
+    if head.bias is not None:
+        head.bias.copy_((-(means @ centre)).to(head.bias.dtype))
+
+
 def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path, config: DiagnosisConfig,
                           *, progress: bool = True, card: dict[str, Any] | None = None) -> dict[str, Any]:
     """Fine-tune the same encoder on the case text alone: one class per training disease."""
@@ -162,6 +191,8 @@ def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path,
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label_ids, ignore_mismatched_sizes=True)
     clf = TextClassifier(model, AutoTokenizer.from_pretrained(base), max_length=config.text_max_length, device=pick_device(config.device))
+    if config.text_init == "prototypes":
+        imprint_prototypes(clf, train, label_ids)
     optimizer, scheduler = make_optimizer(model, config.text_learning_rate, 0.01, math.ceil(len(train) / config.batch_size) * config.text_epochs, 0.06)
     deadline = time.monotonic() + 60 * config.text_max_minutes
     started = time.monotonic()

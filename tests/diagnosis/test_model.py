@@ -73,3 +73,24 @@ def test_fusion_choice_never_ranks_dev_worse_than_the_model_alone() -> None:
 def test_metrics_and_similarity_rank() -> None:
     assert metrics([1, 2, None, 10]) == {"n": 4, "acc@1": 25.0, "acc@5": 50.0, "mrr": 40.0}
     assert similarity_rank(np.array([0.5, 0.9, 0.5, 0.1]), 2) == 3  # ties: in disease order, as listed
+
+
+@pytest.mark.slow
+def test_imprinted_text_classifier_starts_as_nearest_class_mean() -> None:
+    """Before any gradient step, imprinting (on the real offline encoder) already classifies
+    unseen paraphrases by their class's mean."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from diagnosis.cases import Case
+    from diagnosis.training import imprint_prototypes
+    from extractors.models import OFFLINE_ENCODER, resolve_encoder
+
+    base = resolve_encoder(OFFLINE_ENCODER)
+    train = [Case(str(i), text, label) for i, (text, label) in enumerate(
+        [("recurrent seizures and epilepsy", "A"), ("convulsions with loss of consciousness", "A"),
+         ("hearing loss and deafness", "B"), ("cannot hear, profound deafness", "B")])]
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2)
+    clf = TextClassifier(model, AutoTokenizer.from_pretrained(base), max_length=32)
+    imprint_prototypes(clf, train, {"A": 0, "B": 1})
+    logits = clf.logits(["epileptic fits", "the child is deaf", *[c.text for c in train]])
+    assert list(logits.argmax(1)) == [0, 1, 0, 0, 1, 1]
