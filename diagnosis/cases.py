@@ -40,7 +40,7 @@ class SimulationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    diseases: int = 1000  # how many diseases to draw (of those with enough annotations)
+    diseases: int = 700  # how many diseases to draw (of those with enough annotations)
     unseen_fraction: float = 0.15  # of them, held out of training entirely
     cases_per_disease: int = 8
     min_annotations: int = 5

@@ -42,18 +42,18 @@ class DiagnosisConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_model: str = OFFLINE_ENCODER
-    epochs: int = 2
-    max_minutes: float = 25.0
+    epochs: int = 1
+    max_minutes: float = 22.0
     learning_rate: float = 4e-5
     batch_size: int = 16
     max_length: int = 192
     candidates: int = 20  # retrieved per case: the hard negatives, and the re-ranking pool
     rerank: int = 10  # how many the model re-ranks at prediction time
-    negatives: int = 4
+    negatives: int = 3
     max_facts: int = 12
-    text_epochs: int = 12
+    text_epochs: int = 4
     text_learning_rate: float = 2e-4
-    text_max_minutes: float = 12.0
+    text_max_minutes: float = 18.0
     text_max_length: int = 128
     text_init: str = "prototypes"  # or "random": how the text-only classifier's output layer starts
     seed: int = 13

@@ -51,7 +51,7 @@ def load_hpo_cmd(
 
 def train_diagnosis_cmd(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
-    diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = 1000,
+    diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = 700,
     unseen_fraction: Annotated[float, typer.Option(help="Share of them held out of training entirely.")] = 0.15,
     cases_per_disease: Annotated[int, typer.Option(help="Simulated cases per seen disease (1 dev, 1 test, the rest train).")] = 8,
     imprecision: Annotated[float, typer.Option(help="Chance that a phenotype is replaced by a parent term.")] = 0.3,
@@ -59,10 +59,11 @@ def train_diagnosis_cmd(
     cases_csv: Annotated[Path | None, typer.Option(help="Your own cases: a CSV with text,label columns (instead of simulation).")] = None,
     mapping: Annotated[Path | None, typer.Option(help="CSV label,curie mapping your labels to disease CURIEs.")] = None,
     base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
-    epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = 2,
-    max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = 25.0,
-    text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = 12,
-    text_max_minutes: Annotated[float, typer.Option(help="Time budget of the text-only baseline.")] = 12.0,
+    epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = 1,
+    max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = 22.0,
+    negatives: Annotated[int, typer.Option(help="Negative candidates per case and epoch (half the hardest).")] = 3,
+    text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = 4,
+    text_max_minutes: Annotated[float, typer.Option(help="Time budget of the text-only baseline.")] = 18.0,
     skip_text_only: Annotated[bool, typer.Option(help="Do not train the text-only baseline.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed (simulation and training).")] = 13,
     config: ConfigOpt = None,
@@ -71,7 +72,7 @@ def train_diagnosis_cmd(
     text-only baseline on the same cases, and evaluate all three systems on held-out cases of
     seen and of unseen diseases. Loads HPO into the graph first when it is missing.
 
-    Example: [bold]medkg train diagnosis --diseases 1000 --max-minutes 25[/]
+    Example: [bold]medkg train diagnosis --diseases 700 --max-minutes 22[/]
     """
     from diagnosis.cases import SimulationConfig
     from diagnosis.training import DiagnosisConfig
@@ -81,7 +82,7 @@ def train_diagnosis_cmd(
         out = out or diagnosis_folder(settings)
         sim = SimulationConfig(diseases=diseases, unseen_fraction=unseen_fraction, cases_per_disease=cases_per_disease,
                                imprecision=imprecision, noise=noise, seed=seed)
-        cfg = DiagnosisConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, text_epochs=text_epochs,
+        cfg = DiagnosisConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, negatives=negatives, text_epochs=text_epochs,
                               text_max_minutes=text_max_minutes, seed=seed)
         report = train_diagnosis(settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only)
     except MedkgError as exc:

@@ -49,7 +49,7 @@ def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: fl
 
 
 @flow(name="medkg-train-diagnosis")
-def train_diagnosis_flow(diseases: int = 1000, max_minutes: float = 25, text_max_minutes: float = 12,
+def train_diagnosis_flow(diseases: int = 700, max_minutes: float = 22, text_max_minutes: float = 18,
                          base_model: str = "all-minilm-l6-v2") -> dict[str, Any]:
     """Simulate patients from the graph's HPO annotations, fine-tune the diagnosis models, and
     return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`)."""
