@@ -13,14 +13,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import InputError, MedkgError, StoreError
-from kg.schema import PREDICATES
+from kg.schema import HAS_PHENOTYPE, PREDICATES
 from kg.store import GraphStore
 from kg.types import Document
 
@@ -176,7 +176,7 @@ def create_app(
         return {"rows": rows[: limits.max_rows], "row_count": min(len(rows), limits.max_rows), "truncated": truncated}
 
     @app.get("/v1/entities/{curie:path}")
-    def entity(curie: str) -> dict[str, Any]:
+    def entity(curie: str, limit: int = Query(100, ge=1, le=10_000, description="Neighbours to return, best supported first.")) -> dict[str, Any]:
         if ":" not in curie:
             raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")
         with lock:
@@ -191,10 +191,13 @@ def create_app(
                 for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"), ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
                     for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, r.pmids AS pmids", {"c": key}):
                         neighbours.append({"predicate": p.curie, "direction": direction, **row})
+            for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"), ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})")):
+                for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids", {"c": key}):
+                    neighbours.append({"predicate": "biolink:has_phenotype", "direction": direction, "evidence": len(row["pmids"] or []), **row})
             parents = store.query("MATCH (e:Entity {curie: $c})-[:SUBCLASS_OF]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
             articles = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity {curie: $c}) RETURN count(a) AS n", {"c": key})[0]["n"]
-        neighbours.sort(key=lambda r: -(r["evidence"] or 0))
-        return {**found[0], "parents": parents, "articles": articles, "neighbours": neighbours}
+        neighbours.sort(key=lambda r: (-(r["evidence"] or 0), r["curie"]))
+        return {**found[0], "parents": parents, "articles": articles, "neighbour_count": len(neighbours), "neighbours": neighbours[:limit]}
 
     @app.exception_handler(InputError)
     async def input_error(_: Request, exc: InputError) -> JSONResponse:

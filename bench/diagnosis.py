@@ -4,6 +4,7 @@ baseline with a bigger budget first (to check that its gap is not a matter of tr
 
     python bench/diagnosis.py                                   # evaluate the cached models
     python bench/diagnosis.py --text-epochs 12 --text-minutes 40 --text-out /tmp/text-long
+    python bench/diagnosis.py --rerank 5 --quantize int8                 # the serving trade-off
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def main() -> None:
     parser.add_argument("--text-epochs", type=int, default=12)
     parser.add_argument("--text-minutes", type=float, default=40.0)
     parser.add_argument("--quantize", choices=["int8", "bf16"])
+    parser.add_argument("--rerank", type=int, help="re-rank this many candidates instead of the trained setting")
     parser.add_argument("--latency-cases", type=int, default=100)
+    parser.add_argument("--skip-accuracy", action="store_true", help="only measure latency")
     args = parser.parse_args()
     settings = load_settings()
     folder = args.model or diagnosis_folder(settings)
@@ -45,7 +48,9 @@ def main() -> None:
     with settings.open_store() as store:
         builder = build_context(store, settings)
     diagnoser = build_diagnoser(builder, folder, quantize=args.quantize)
-    for name in ("test_seen", "test_unseen"):
+    if args.rerank:
+        diagnoser.rerank = args.rerank
+    for name in ("test_seen", "test_unseen") if not args.skip_accuracy else ():
         out[name] = evaluate(diagnoser, [(c.text, c.label) for c in getattr(splits, name)], text)
     times = []
     for case in splits.test_seen[: args.latency_cases]:

@@ -14,7 +14,7 @@ from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_ctd_diseases
 from ontologies.normalizer import Normalizer
 from readers import read_documents
-from tests.diagnosis.helpers import builder
+from tests.diagnosis.helpers import builder, records
 from tests.extractors.test_ner import _tiny_model, _tiny_tokenizer
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -23,6 +23,9 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture()
 def client(embedded_store, tmp_path: Path) -> TestClient:  # type: ignore[no-untyped-def]
     embedded_store.load_documents(list(read_documents(DATA / "sample.pubtator")))
+    hpo = records()
+    embedded_store.load_entities(hpo.entities)
+    embedded_store.load_phenotypes(hpo.annotations)
     ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
     normalizer = Normalizer(TermIndex(merge_concepts(ctd), []))
     ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
@@ -125,3 +128,14 @@ def test_entity_with_neighbours_and_unknown(client: TestClient) -> None:
     r = client.get("/v1/entities/MESH:D000000")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     assert client.get("/v1/entities/nocolon").status_code == 400
+
+
+def test_entity_lists_hpo_phenotypes_with_frequency_and_pmids(client: TestClient) -> None:
+    body = client.get("/v1/entities/OMIM:154700", params={"limit": 2}).json()
+    assert body["name"] == "Marfan syndrome" and body["neighbour_count"] == 6 and len(body["neighbours"]) == 2
+    top = body["neighbours"][0]
+    assert top["predicate"] == "biolink:has_phenotype" and top["direction"] == "out" and top["pmids"] and top["frequency"] is not None
+    seizure = client.get("/v1/entities/HP:0001250").json()
+    assert {n["curie"] for n in seizure["neighbours"] if n["direction"] == "in"} == {"OMIM:162200", "OMIM:251200"}
+    assert seizure["parents"] == [{"curie": "HP:0000707", "name": "Abnormality of the nervous system"}]
+    assert client.get("/v1/entities/OMIM:154700", params={"limit": 0}).status_code == 422
