@@ -2,9 +2,9 @@
 ``medkg train diagnosis``, plus single-request latency; optionally re-trains the text-only
 baseline with a bigger budget first (to check that its gap is not a matter of training time).
 
-    python bench/diagnosis.py                                   # evaluate the cached models
-    python bench/diagnosis.py --text-epochs 12 --text-minutes 40 --text-out /tmp/text-long
-    python bench/diagnosis.py --rerank 5 --quantize int8                 # the serving trade-off
+    python bench/diagnosis_eval.py                                   # evaluate the cached models
+    python bench/diagnosis_eval.py --text-epochs 12 --text-minutes 40 --text-out /tmp/text-long
+    python bench/diagnosis_eval.py --rerank 5 --quantize int8                 # the serving trade-off
 """
 
 from __future__ import annotations

@@ -57,8 +57,14 @@ class Candidate:
         return f"{self.name}. " + " ".join(f.text for f in self.facts[:max_facts])
 
 
+PHENOTYPIC_ABNORMALITY = "HP:0000118"
+
+
 class PhenotypeTagger:
-    """Finds HPO phenotypes in text by their labels and synonyms (case-insensitive, longest match)."""
+    """Finds HPO phenotypes in text by their labels and synonyms (case-insensitive, longest match).
+
+    Only terms under "Phenotypic abnormality" count: HPO's other branches (modifiers such as
+    "Left", frequencies such as "Frequent", "Family history") are words of every case report."""
 
     def __init__(self, terms: Iterable[Term], min_chars: int = 4) -> None:
         import spacy
@@ -68,8 +74,18 @@ class PhenotypeTagger:
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.names: dict[str, str] = {}
         phrases: dict[str, set[str]] = {}
+        terms = list(terms)
+        parents = {t.curie: t.parents for t in terms}
+        below: dict[str, bool] = {PHENOTYPIC_ABNORMALITY: True}
+
+        def is_phenotype(curie: str) -> bool:
+            if curie not in below:
+                below[curie] = False  # a guard against cycles while this term is being decided
+                below[curie] = any(is_phenotype(p) for p in parents.get(curie, ()))
+            return below[curie]
+
         for t in terms:
-            if t.obsolete or not t.curie.startswith("HP:") or t.curie in UNINFORMATIVE:
+            if t.obsolete or t.curie in UNINFORMATIVE or not is_phenotype(t.curie):
                 continue
             self.names[t.curie] = t.name
             phrases[t.curie] = {s for s in (t.name, *t.synonyms) if len(s) >= min_chars}

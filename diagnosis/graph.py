@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import networkx as nx
 import numpy as np
@@ -146,31 +147,49 @@ class DiseaseGraph:
         phenotypes, of the IC of the most informative common ancestor with any of the disease's
         phenotypes (Köhler et al. 2009)."""
         total = np.zeros(len(self.diseases), dtype=np.float32)
+        best = np.zeros(len(self.diseases), dtype=np.float32)
         used = 0
+        m = self.matrix
         for q in phenotypes:
-            terms = [self.phenotype_index[t] for t in (q, *self.ancestors(q)) if t in self.phenotype_index]
+            terms = self._up(q)
             if not terms:
                 continue
-            weighted = self.matrix[:, terms].multiply(self.ic[terms][None, :])
-            total += np.asarray(weighted.max(axis=1).todense()).ravel()
+            best[:] = 0.0
+            for t, ic in reversed(terms):  # least informative first, so the most informative wins
+                best[m.indices[m.indptr[t]:m.indptr[t + 1]]] = ic
+            total += best
             used += 1
         return total / max(1, used)
+
+    @lru_cache(maxsize=100_000)  # per graph and phenotype; a graph lives as long as its service
+    def _up(self, phenotype: str) -> tuple[tuple[int, float], ...]:
+        """The phenotype and its ancestors as (column, IC), most informative first, IC > 0 only."""
+        cols = [self.phenotype_index[t] for t in (phenotype, *self.ancestors(phenotype)) if t in self.phenotype_index]
+        return tuple(sorted(((c, float(self.ic[c])) for c in cols if self.ic[c] > 0), key=lambda x: -x[1]))
+
+    @lru_cache(maxsize=20_000)
+    def _annotation_of(self, disease: str) -> dict[str, Annotation]:
+        """Every term in the disease's annotation closure -> the annotation that reaches it (the
+        term itself when annotated, else the most frequent annotation below it)."""
+        reach: dict[str, Annotation] = {}
+        anns = sorted(self.annotations.get(disease, []), key=lambda a: -(a.frequency if a.frequency is not None else 0.5))
+        for a in anns:
+            for t in (a.phenotype, *self.ancestors(a.phenotype)):
+                if t not in reach or t == a.phenotype:
+                    reach[t] = a
+        return reach
 
     def matches(self, disease: str, phenotypes: Sequence[str]) -> list[tuple[str, Annotation, float]]:
         """For each case phenotype, the disease annotation it matches best (the same term, a
         descendant or an ancestor sharing the most informative ancestor) with that IC."""
-        anns = self.annotations.get(disease, [])
+        reach = self._annotation_of(disease)
         found = []
         for q in phenotypes:
-            q_up = {q} | self.ancestors(q)
-            best: tuple[float, Annotation | None] = (0.0, None)
-            for a in anns:
-                common = q_up & ({a.phenotype} | self.ancestors(a.phenotype))
-                ic = max((self.information_content(c) for c in common), default=0.0)
-                if ic > best[0]:
-                    best = (ic, a)
-            if best[1] is not None:
-                found.append((q, best[1], best[0]))
+            for col, ic in self._up(q):
+                a = reach.get(self.phenotypes[col])
+                if a is not None:
+                    found.append((q, a, ic))
+                    break
         return found
 
 

@@ -146,10 +146,10 @@ def train_diagnosis(settings: Settings, out: Path, sim: Any, cfg: Any, *, cases_
     console.print(f"cases: {len(splits.train)} train, {len(splits.dev)} dev, {len(splits.test_seen)} test (seen diseases), "
                   f"{len(splits.test_unseen)} test (unseen diseases: {len(splits.unseen_diseases)})")
     card = {"simulation": sim.model_dump() if cases_csv is None else {"cases_csv": str(cases_csv)}}
-    text_model = None
     if text_only:
         train_text_classifier(splits.train, splits.dev, out / "text-only", cfg, card=card, progress=progress)
-        text_model = TextClassifier.load(out / "text-only")
+    # Without training it, a text-only model already in the folder is still evaluated beside.
+    text_model = TextClassifier.load(out / "text-only") if (out / "text-only" / "medkg.json").is_file() else None
     train_graph_ranker(splits.train, splits.dev, builder, out / "graph-ranker", cfg, card=card, progress=progress)
     report = evaluate_splits(build_diagnoser(builder, out), splits, text_model)
     (out / "evaluation.json").write_text(json.dumps(report, indent=2))

@@ -17,6 +17,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.settings import Settings, load_settings
 from kg.schema import entity_type
@@ -107,7 +108,10 @@ def load_batch(store: GraphStore, docs: list[Document], model: str) -> int:
     return store.load_documents(docs, model=model).triples
 
 
-@flow(name="medkg-ingest", log_prints=True)
+# One extraction thread: torch's OpenMP pool belongs to the thread that runs it, so tasks hopping
+# between pool threads would start a new team of spinning OpenMP threads each time, and on a
+# 2-core machine those teams fight over the cores.
+@flow(name="medkg-ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def ingest(
     paths: list[str],
     ner_model: str,

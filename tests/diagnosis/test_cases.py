@@ -51,6 +51,16 @@ def test_splits_are_seeded_and_hold_unseen_diseases_out_of_training(tmp_path: Pa
     assert CaseSplits.load(tmp_path).train == a.train
 
 
+def test_the_tagger_ignores_hpo_terms_that_are_not_phenotypic_abnormalities() -> None:
+    from diagnosis.context import PhenotypeTagger
+    from ontologies.terms import Term
+
+    terms = [*records().terms, Term("HP:0012823", "Clinical modifier", "Phenotype", parents=("HP:0000001",)),
+             Term("HP:0012835", "Left", "Phenotype", parents=("HP:0012823",))]
+    found = PhenotypeTagger(terms).tag("Seizures of the left arm.")
+    assert [f.curie for f in found] == ["HP:0001250"]
+
+
 def test_the_tagger_finds_rendered_phenotypes_with_offsets() -> None:
     b = builder()
     text = "A 3-year-old boy with grand mal seizures, a small head and LOW MUSCLE TONE; no cafe-au-lait spot."
