@@ -85,7 +85,7 @@ class PatientSimulator:
     def __init__(self, graph: DiseaseGraph, terms: Iterable[Term], config: SimulationConfig | None = None) -> None:
         self.graph = graph
         self.config = config or SimulationConfig()
-        self.surface = {t.curie: [t.name, *t.synonyms] for t in terms if t.name}
+        self.surface = {t.curie: [t.name, *sorted(t.synonyms)] for t in terms if t.name}
         # Noise is drawn like a real comorbid finding: phenotypes in proportion to how many
         # diseases carry them, so common findings are common noise.
         self._pool = [a.phenotype for anns in graph.annotations.values() for a in anns if a.phenotype in self.surface]

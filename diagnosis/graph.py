@@ -61,11 +61,11 @@ class DiseaseGraph:
         for e in entities:
             self.names[e.curie] = e.name
             if e.parents:
-                self.parents[e.curie] = e.parents
+                self.parents[e.curie] = tuple(sorted(e.parents))
             if e.xrefs:
                 self.xrefs[e.curie] = e.xrefs
         self.annotations: dict[str, list[Annotation]] = defaultdict(list)
-        for a in annotations:
+        for a in sorted(annotations, key=lambda a: (a.disease, a.phenotype)):  # one order, whatever the store's
             self.annotations[a.disease].append(Annotation(a.phenotype, a.frequency, a.pmids))
         self.literature = literature or {}
         self.diseases: list[str] = sorted(self.annotations)

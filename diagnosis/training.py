@@ -51,6 +51,7 @@ class DiagnosisConfig(BaseModel):
     rerank: int = 10  # how many the model re-ranks at prediction time
     negatives: int = 3
     max_facts: int = 12
+    layers: int | None = None  # keep only the base model's first N transformer layers (faster ranker)
     text_epochs: int = 4
     text_learning_rate: float = 2e-4
     text_max_minutes: float = 18.0
@@ -105,6 +106,17 @@ def choose_fusion(scored: Sequence[ScoredCase]) -> float:
     return max(FUSION_GRID, key=quality)
 
 
+def keep_layers(model: Any, n: int) -> None:
+    """Drop all but the first ``n`` transformer layers (BERT-style encoders): a shallower ranker
+    costs proportionally less per pair, and fine-tuning adapts what is left."""
+    encoder = getattr(model.base_model, "encoder", None)
+    layers = getattr(encoder, "layer", None)
+    if layers is None or not 0 < n <= len(layers):
+        raise ConfigError(f"--layers {n}: the base model has {len(layers) if layers is not None else 'no'} BERT-style layers")
+    encoder.layer = layers[:n]
+    model.config.num_hidden_layers = n
+
+
 def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: ContextBuilder, out: Path, config: DiagnosisConfig,
                        *, progress: bool = True, card: dict[str, Any] | None = None) -> dict[str, Any]:
     """Fine-tune the cross-encoder; keep the epoch with the best dev accuracy@1 (fusion chosen on dev)."""
@@ -113,6 +125,8 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
     device = pick_device(config.device)
     base = resolve_encoder(config.base_model)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, ignore_mismatched_sizes=True)
+    if config.layers:
+        keep_layers(model, config.layers)
     ranker = GraphRanker(model, AutoTokenizer.from_pretrained(base), max_length=config.max_length, device=device)
     exs = examples(train, builder, config.candidates, progress)
     if not exs:

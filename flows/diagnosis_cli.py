@@ -64,6 +64,7 @@ def train_diagnosis_cmd(
     negatives: Annotated[int, typer.Option(help="Negative candidates per case and epoch (half the hardest).")] = 3,
     max_length: Annotated[int, typer.Option(help="Tokens of a (case, candidate facts) pair; fewer: faster, less context.")] = 192,
     max_facts: Annotated[int, typer.Option(help="Facts per candidate the ranker reads.")] = 12,
+    layers: Annotated[int | None, typer.Option(help="Keep only the base model's first N layers in the ranker (faster serving).")] = None,
     text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = 4,
     text_max_minutes: Annotated[float, typer.Option(help="Time budget of the text-only baseline.")] = 18.0,
     skip_text_only: Annotated[bool, typer.Option(help="Do not train the text-only baseline (one already in --out is still evaluated).")] = False,
@@ -85,7 +86,7 @@ def train_diagnosis_cmd(
         sim = SimulationConfig(diseases=diseases, unseen_fraction=unseen_fraction, cases_per_disease=cases_per_disease,
                                imprecision=imprecision, noise=noise, seed=seed)
         cfg = DiagnosisConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, negatives=negatives, max_length=max_length,
-                              max_facts=max_facts, text_epochs=text_epochs,
+                              max_facts=max_facts, layers=layers, text_epochs=text_epochs,
                               text_max_minutes=text_max_minutes, seed=seed)
         report = train_diagnosis(settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only)
     except MedkgError as exc:

@@ -71,15 +71,16 @@ def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ())
     for t in onto.terms():
         if prefixes and not t.id.startswith(prefixes):
             continue
-        parents = tuple(p.id for p in t.superclasses(distance=1, with_self=False))
+        # pronto hands out sets: sorted, so that a term is the same in every process
+        parents = tuple(sorted(p.id for p in t.superclasses(distance=1, with_self=False)))
         replaced = next(iter(t.replaced_by), None) if t.obsolete else None
         terms.append(
             Term(
                 curie=fix_curie(t.id),
                 name=t.name or "",
                 category=category,
-                synonyms=tuple(s.description for s in t.synonyms if s.description),
-                xrefs=tuple(fix_curie(x.id) for x in t.xrefs),
+                synonyms=tuple(sorted(s.description for s in t.synonyms if s.description)),
+                xrefs=tuple(sorted(fix_curie(x.id) for x in t.xrefs)),
                 parents=tuple(fix_curie(p) for p in parents),
                 source=path.name,
                 obsolete=bool(t.obsolete),
@@ -117,7 +118,7 @@ def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
         if label is None:
             continue
         syns = tuple(str(o) for p in (oio.hasExactSynonym, oio.hasRelatedSynonym, oio.hasBroadSynonym, oio.hasNarrowSynonym) for o in graph.objects(cls, p))
-        parents = tuple(curie(o) for o in graph.objects(cls, RDFS.subClassOf) if isinstance(o, URIRef))
+        parents = tuple(sorted(curie(o) for o in graph.objects(cls, RDFS.subClassOf) if isinstance(o, URIRef)))
         xrefs = tuple(fix_curie(str(o)) for o in graph.objects(cls, oio.hasDbXref))
         terms.append(Term(curie(cls), str(label), category, syns, xrefs, parents, path.name))
     return terms, SourceInfo(str(path), "owl", _version_from_name(path), len(terms))

@@ -92,3 +92,17 @@ def test_read_cases_csv_maps_labels_and_names_bad_lines(tmp_path: Path) -> None:
     cases.write_text("text,label\n,OMIM:1\n")
     with pytest.raises(InputError, match="cases.csv:2: empty text"):
         read_cases_csv(cases)
+
+
+def test_the_same_seed_gives_the_same_cases_in_every_process() -> None:
+    """String hashing differs between Python processes; the simulation must not depend on it."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("from tests.diagnosis.test_cases import _simulator; import hashlib, json;"
+            "s = _simulator(diseases=8, unseen_fraction=0.25, cases_per_disease=5, min_annotations=3).splits();"
+            "print(hashlib.sha256(json.dumps([c.text for c in s.train + s.test_unseen]).encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], cwd=root, env={"PYTHONHASHSEED": seed, "PATH": ""},
+                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3")}
+    assert len(digests) == 1
