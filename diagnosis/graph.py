@@ -13,7 +13,6 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import networkx as nx
 import numpy as np
@@ -74,6 +73,9 @@ class DiseaseGraph:
         self.phenotypes: list[str] = sorted(self._ancestors)
         self.phenotype_index = {p: i for i, p in enumerate(self.phenotypes)}
         self.matrix, self.ic = self._annotation_matrix()
+        # Filled on first use; bounded by the number of phenotypes and diseases of the graph.
+        self._up_cache: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._reach_cache: dict[str, dict[str, Annotation]] = {}
 
     @classmethod
     def from_store(cls, store: GraphStore) -> DiseaseGraph:
@@ -161,22 +163,27 @@ class DiseaseGraph:
             used += 1
         return total / max(1, used)
 
-    @lru_cache(maxsize=100_000)  # per graph and phenotype; a graph lives as long as its service
     def _up(self, phenotype: str) -> tuple[tuple[int, float], ...]:
         """The phenotype and its ancestors as (column, IC), most informative first, IC > 0 only."""
-        cols = [self.phenotype_index[t] for t in (phenotype, *self.ancestors(phenotype)) if t in self.phenotype_index]
-        return tuple(sorted(((c, float(self.ic[c])) for c in cols if self.ic[c] > 0), key=lambda x: -x[1]))
+        found = self._up_cache.get(phenotype)
+        if found is None:
+            cols = [self.phenotype_index[t] for t in (phenotype, *self.ancestors(phenotype)) if t in self.phenotype_index]
+            found = tuple(sorted(((c, float(self.ic[c])) for c in cols if self.ic[c] > 0), key=lambda x: -x[1]))
+            self._up_cache[phenotype] = found
+        return found
 
-    @lru_cache(maxsize=20_000)
     def _annotation_of(self, disease: str) -> dict[str, Annotation]:
         """Every term in the disease's annotation closure -> the annotation that reaches it (the
         term itself when annotated, else the most frequent annotation below it)."""
+        if disease in self._reach_cache:
+            return self._reach_cache[disease]
         reach: dict[str, Annotation] = {}
         anns = sorted(self.annotations.get(disease, []), key=lambda a: -(a.frequency if a.frequency is not None else 0.5))
         for a in anns:
             for t in (a.phenotype, *self.ancestors(a.phenotype)):
                 if t not in reach or t == a.phenotype:
                     reach[t] = a
+        self._reach_cache[disease] = reach
         return reach
 
     def matches(self, disease: str, phenotypes: Sequence[str]) -> list[tuple[str, Annotation, float]]:

@@ -111,7 +111,7 @@ def keep_layers(model: Any, n: int) -> None:
     costs proportionally less per pair, and fine-tuning adapts what is left."""
     encoder = getattr(model.base_model, "encoder", None)
     layers = getattr(encoder, "layer", None)
-    if layers is None or not 0 < n <= len(layers):
+    if encoder is None or layers is None or not 0 < n <= len(layers):
         raise ConfigError(f"--layers {n}: the base model has {len(layers) if layers is not None else 'no'} BERT-style layers")
     encoder.layer = layers[:n]
     model.config.num_hidden_layers = n
