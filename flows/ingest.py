@@ -109,8 +109,8 @@ def load_batch(store: GraphStore, docs: list[Document], model: str) -> int:
 
 
 # One extraction thread: torch's OpenMP pool belongs to the thread that runs it, so tasks hopping
-# between pool threads would start a new team of spinning OpenMP threads each time, and on a
-# 2-core machine those teams fight over the cores.
+# between pool threads may each start a team of spinning OpenMP threads that then compete for the
+# cores (a suspect for NER running slower in the flow than in bench/ner.py; not yet measured).
 @flow(name="medkg-ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def ingest(
     paths: list[str],
