@@ -74,8 +74,8 @@ class PhenotypeTagger:
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.names: dict[str, str] = {}
         phrases: dict[str, set[str]] = {}
-        terms = list(terms)
-        parents = {t.curie: t.parents for t in terms}
+        self.terms = list(terms)  # kept: the patient simulator renders from the same labels and synonyms
+        parents = {t.curie: t.parents for t in self.terms}
         below: dict[str, bool] = {PHENOTYPIC_ABNORMALITY: True}
 
         def is_phenotype(curie: str) -> bool:
@@ -84,7 +84,7 @@ class PhenotypeTagger:
                 below[curie] = any(is_phenotype(p) for p in parents.get(curie, ()))
             return below[curie]
 
-        for t in terms:
+        for t in self.terms:
             if t.obsolete or t.curie in UNINFORMATIVE or not is_phenotype(t.curie):
                 continue
             self.names[t.curie] = t.name

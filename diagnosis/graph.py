@@ -9,7 +9,6 @@ they are equivalent to. From these it derives each phenotype's ancestors and inf
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -234,8 +233,3 @@ def frequency_word(frequency: float | None) -> str:
     if frequency >= 0.05:
         return "occasional"
     return "very rare"
-
-
-def information(ic: float) -> float:
-    """IC in bits, rounded for display."""
-    return round(ic / math.log(2), 2)

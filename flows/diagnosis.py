@@ -114,7 +114,7 @@ def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv
         splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n): int(0.9 * n)], cases[int(0.9 * n):], [], [])
     else:
         with console.status("simulating patients from the HPO annotations in the graph"):
-            splits = PatientSimulator(builder.graph, hpo_terms(settings), sim).splits()
+            splits = PatientSimulator(builder.graph, builder.tagger.terms, sim).splits()
     splits.save(out / "cases")
     return splits
 
