@@ -2,14 +2,18 @@
 
 Starts ``medkg serve`` on a free port (or uses ``--url`` of a running server), waits for /ready,
 then for each endpoint runs ``--clients`` threads that post a 100-word case back to back for
-``--seconds``, and prints JSON: requests/s and p50/p95/p99 latency in ms.
+``--seconds``, and prints JSON: requests/s and p50/p95/p99 latency in ms. With ``--cases`` the
+clients post the texts of a cases file in turn instead (the simulated test cases of
+``medkg train diagnosis``, say), so that latency reflects many different cases.
 
     python bench/api_load.py --clients 4 --seconds 30
+    python bench/api_load.py --cases ~/.cache/medkg/models/diagnosis/cases/test_seen.jsonl --endpoints /v1/predict
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -53,15 +57,17 @@ def _wait_ready(url: str, timeout: float) -> dict:
     raise SystemExit(f"{url} not ready after {timeout:.0f}s")
 
 
-def load(url: str, path: str, body: dict, clients: int, seconds: float) -> dict:
+def load(url: str, path: str, bodies: list[dict], clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop = time.monotonic() + seconds
+    turn = itertools.count()
 
     def client() -> None:
         with httpx.Client(timeout=60) as http:
             while time.monotonic() < stop:
+                body = bodies[next(turn) % len(bodies)]
                 t0 = time.perf_counter()
                 r = http.post(f"{url}{path}", json=body)
                 dt = time.perf_counter() - t0
@@ -71,7 +77,7 @@ def load(url: str, path: str, body: dict, clients: int, seconds: float) -> dict:
                     else:
                         errors[0] += 1
 
-    httpx.post(f"{url}{path}", json=body, timeout=60).raise_for_status()  # warm-up, and fail early
+    httpx.post(f"{url}{path}", json=bodies[0], timeout=60).raise_for_status()  # warm-up, and fail early
     started = time.monotonic()
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
@@ -81,7 +87,7 @@ def load(url: str, path: str, body: dict, clients: int, seconds: float) -> dict:
     elapsed = time.monotonic() - started
     ms = np.array(latencies) * 1000
     return {
-        "endpoint": path, "clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors[0],
+        "endpoint": path, "texts": len(bodies), "clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors[0],
         "requests_per_s": round(len(latencies) / elapsed, 2),
         "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
         "p99_ms": round(float(np.percentile(ms, 99)), 1),
@@ -95,6 +101,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--endpoints", default="/v1/predict,/v1/extract")
     parser.add_argument("--serve-args", default="", help="extra `medkg serve` flags, e.g. '--rerank 5'")
+    parser.add_argument("--cases", type=Path, help="a JSONL of cases with a 'text' field to post in turn instead of the 100-word case")
     args = parser.parse_args()
     server = None
     url = args.url
@@ -106,9 +113,11 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         ready = _wait_ready(url, 300)
-        bodies = {"/v1/predict": {"text": CASE, "top_k": 5}, "/v1/extract": {"text": CASE}}
+        texts = [json.loads(line)["text"] for line in args.cases.read_text().splitlines() if line.strip()] if args.cases else [CASE]
+        bodies = {"/v1/predict": [{"text": t, "top_k": 5} for t in texts], "/v1/extract": [{"text": t} for t in texts]}
         results = [load(url, path, bodies[path], args.clients, args.seconds) for path in args.endpoints.split(",")]
-        print(json.dumps({"words": len(CASE.split()), "ready": ready["checks"], "results": results}, indent=2))
+        words = round(sum(len(t.split()) for t in texts) / len(texts), 1)
+        print(json.dumps({"mean_words": words, "serve_args": args.serve_args, "ready": ready["checks"], "results": results}, indent=2))
     finally:
         if server is not None:
             server.terminate()

@@ -5,6 +5,7 @@ baseline with a bigger budget first (to check that its gap is not a matter of tr
     python bench/diagnosis_eval.py                                   # evaluate the cached models
     python bench/diagnosis_eval.py --text-epochs 12 --text-minutes 40 --text-out /tmp/text-long
     python bench/diagnosis_eval.py --rerank 5 --quantize int8                 # the serving trade-off
+    python bench/diagnosis_eval.py --no-prune                  # re-rank every candidate (ignore the margin)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> None:
     parser.add_argument("--text-minutes", type=float, default=40.0)
     parser.add_argument("--quantize", choices=["int8", "bf16"])
     parser.add_argument("--rerank", type=int, help="re-rank this many candidates instead of the trained setting")
+    parser.add_argument("--no-prune", action="store_true", help="ignore the model card's pruning margin")
     parser.add_argument("--latency-cases", type=int, default=100)
     parser.add_argument("--skip-accuracy", action="store_true", help="only measure latency")
     args = parser.parse_args()
@@ -45,11 +47,13 @@ def main() -> None:
         out["text_only_training"] = train_text_classifier(splits.train, splits.dev, args.text_out, cfg)
         text_folder = args.text_out
     text = TextClassifier.load(text_folder)
-    with settings.open_store() as store:
+    with settings.open_store(read_only=True) as store:
         builder = build_context(store, settings)
     diagnoser = build_diagnoser(builder, folder, quantize=args.quantize)
     if args.rerank:
         diagnoser.rerank = args.rerank
+    if args.no_prune:
+        diagnoser.margin = None
     for name in ("test_seen", "test_unseen") if not args.skip_accuracy else ():
         out[name] = evaluate(diagnoser, [(c.text, c.label) for c in getattr(splits, name)], text)
     times = []
@@ -59,7 +63,7 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     ms = np.array(times) * 1000
     out["latency_ms"] = {"p50": round(float(np.percentile(ms, 50)), 1), "p95": round(float(np.percentile(ms, 95)), 1),
-                         "rerank": diagnoser.rerank, "quantize": args.quantize}
+                         "rerank": diagnoser.rerank, "margin": diagnoser.margin, "quantize": args.quantize}
     print(json.dumps(out, indent=2))
 
 

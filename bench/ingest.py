@@ -16,8 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from prefect import flow  # noqa: E402
+
 from flows.ingest import ingest  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
+
+
+@flow(name="medkg-bench-warm-up")
+def _warm_up() -> None:
+    """Nothing: running it starts Prefect's temporary API server before the clock does."""
 
 
 def main() -> None:
@@ -25,11 +32,14 @@ def main() -> None:
     ap.add_argument("files", nargs="+")
     ap.add_argument("--ner-model", required=True)
     ap.add_argument("--re-model")
-    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--in-flight", type=int, default=1)
+    ap.add_argument("--cold", action="store_true", help="count the start of Prefect's temporary API server (~10 s) in the time")
     args = ap.parse_args()
     settings = load_settings()
     settings.term_index()  # built or loaded before the clock starts, as a warm service would be
+    if not args.cold:
+        _warm_up()  # a deployment's runs talk to a running Prefect server; without one, the first flow starts it
     settings = settings.model_copy(update={"store_path": Path(tempfile.mkdtemp(prefix="medkg-ingest-")) / "graph"})
     t0 = time.perf_counter()
     result = ingest(args.files, args.ner_model, args.re_model, args.batch_size, settings=settings, in_flight=args.in_flight)
@@ -38,6 +48,8 @@ def main() -> None:
     print(json.dumps({
         "files": args.files,
         "documents": result["documents_read"],
+        "batch_size": args.batch_size,
+        "prefect_server_started_before_the_clock": not args.cold,
         "seconds": round(seconds, 1),
         "abstracts_per_s": round(result["documents_read"] / seconds, 1),
         "stage_seconds_total": round(sum(stages.values()), 1),

@@ -1,8 +1,12 @@
 """Benchmark relation extraction with gold entities: train (or reuse) a model, score document-level
 pair F1 on any split, measure speed. Prints JSON.
 
-    python bench/re.py --train TRAIN --dev DEV --eval EVAL [--max-minutes 30]
+    python bench/re.py --train TRAIN --dev DEV --eval EVAL [--architecture doc|pair] [--max-minutes 30]
     python bench/re.py --model ~/.cache/medkg/models/re-bc5cdr --eval DEV
+    python bench/re.py --model ~/.cache/medkg/models/re-bc5cdr --eval DEV --ner-model ~/.cache/medkg/models/ner-bc5cdr
+
+With --ner-model it also scores end to end: entities predicted by the NER model and grounded by
+the normalizer (the cached term index) instead of the gold ones.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from extractors.relations import RelationConfig, RelationModel, pair_scores, train_relations  # noqa: E402
+from extractors.doc_relations import load_relation_model, train_relation_model  # noqa: E402
+from extractors.relations import pair_scores  # noqa: E402
 from readers import read_documents  # noqa: E402
 
 
@@ -31,7 +36,9 @@ def main() -> None:
     ap.add_argument("--model", type=Path)
     ap.add_argument("--base-model", default="all-minilm-l6-v2")
     ap.add_argument("--max-minutes", type=float, default=30.0)
-    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--architecture", choices=["doc", "pair"], default="doc")
+    ap.add_argument("--ner-model", type=Path, help="also score end to end from predicted, normalized entities")
+    ap.add_argument("--threshold", type=float, help="default: the model's own (0.5 for a pair classifier)")
     args = ap.parse_args()
     result: dict[str, object] = {"eval": str(args.eval), "device": "cuda" if torch.cuda.is_available() else "cpu"}
     folder = args.model
@@ -40,17 +47,29 @@ def main() -> None:
             ap.error("--train and --dev are needed unless --model is given")
         folder = Path(tempfile.mkdtemp(prefix="medkg-re-"))
         t0 = time.perf_counter()
-        card = train_relations(list(read_documents(args.train)), list(read_documents(args.dev)), folder,
-                               RelationConfig(base_model=args.base_model, max_minutes=args.max_minutes), data_files=[args.train, args.dev])
+        card = train_relation_model(args.architecture, list(read_documents(args.train)), list(read_documents(args.dev)), folder,
+                                    base_model=args.base_model, max_minutes=args.max_minutes, data_files=[args.train, args.dev])
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]
-    rm = RelationModel.load(folder)
+    rm = load_relation_model(folder)
     gold = [d for d in read_documents(args.eval) if not d.deleted]
     t0 = time.perf_counter()
-    pred = rm.predict(gold, threshold=args.threshold)
+    pred = rm.predict(gold) if args.threshold is None else rm.predict(gold, threshold=args.threshold)
     dt = time.perf_counter() - t0
     result["scores"] = pair_scores(gold, pred, rm._symmetric)
     result["abstracts_per_s"] = round(len(gold) / dt, 1)
+    if args.ner_model:
+        from dataclasses import replace
+
+        from extractors.ner import NerModel
+        from flows.settings import load_settings
+        from ontologies.normalizer import Normalizer
+
+        bare = [replace(d, mentions=(), relations=()) for d in gold]
+        t0 = time.perf_counter()
+        found = Normalizer(load_settings().term_index()).normalize_documents(NerModel.load(args.ner_model).predict(bare))
+        pipeline = rm.predict(found) if args.threshold is None else rm.predict(found, threshold=args.threshold)
+        result["end_to_end"] = {**pair_scores(gold, pipeline, rm._symmetric), "abstracts_per_s": round(len(gold) / (time.perf_counter() - t0), 1)}
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result, indent=2))
 

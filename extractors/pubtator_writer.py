@@ -10,7 +10,8 @@ from kg.types import Document
 
 
 def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
-    """PubTator with title and abstract lines and one line per mention (ids joined by |)."""
+    """PubTator with title and abstract lines, one line per mention (ids joined by |), then one
+    per relation (``PMID<TAB>predicate<TAB>subject<TAB>object``, as BC5CDR's CID lines)."""
     with Path(path).open("w", encoding="utf-8") as f:
         for d in docs:
             key = d.pmid or d.doc_id
@@ -20,6 +21,8 @@ def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
             for m in d.mentions:
                 ids = "|".join(g.curie for g in m.groundings) or "|".join(m.ids) or "-1"
                 f.write(f"{key}\t{m.start}\t{m.end}\t{m.text}\t{m.label}\t{ids}\n")
+            for r in d.relations:
+                f.write(f"{key}\t{r.predicate}\t{r.subject}\t{r.object}\n")
             f.write("\n")
 
 

@@ -158,8 +158,8 @@ EXAMPLE_QUERIES = {
 
 def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minutes: float) -> tuple[Path, Path]:
     """The cached BC5CDR models, fine-tuned first when missing."""
+    from extractors.doc_relations import train_relation_model
     from extractors.ner import NerConfig, train_ner
-    from extractors.relations import RelationConfig, train_relations
 
     models = settings.home / "models"
     ner_dir, re_dir = models / "ner-bc5cdr", models / "re-bc5cdr"
@@ -172,7 +172,7 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
         train_ner(train_docs, dev_docs, ner_dir, NerConfig(max_minutes=ner_minutes), data_files=[train, dev])
     if not (re_dir / "medkg.json").is_file():
         console.print(f"[bold]No relation model cached[/]: fine-tuning on BC5CDR CID; this takes at most {re_minutes:g} minutes (once).")
-        train_relations(train_docs, dev_docs, re_dir, RelationConfig(max_minutes=re_minutes), data_files=[train, dev])
+        train_relation_model("doc", train_docs, dev_docs, re_dir, max_minutes=re_minutes, data_files=[train, dev])
     return ner_dir, re_dir
 
 
@@ -250,7 +250,7 @@ def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Literature files (PubMed XML, JATS, JSONL, PubTator, BioC).")],
     ner_model: Annotated[Path, typer.Option(help="NER model folder.")],
     re_model: Annotated[Path | None, typer.Option(help="Relation model folder (none: no relations).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Documents per Prefect task.")] = 64,
+    batch_size: Annotated[int, typer.Option(help="Documents per Prefect task (larger: less padding, faster; a killed run redoes at most one).")] = 256,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     task_runner: Annotated[str, typer.Option(help="thread, or dask for several processes or machines.")] = "thread",
     dask_address: Annotated[str | None, typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local cluster.")] = None,
@@ -292,7 +292,7 @@ def export_cmd(
     if fmt not in writers:
         fail(MedkgError(f"--format {fmt!r}: choose one of {', '.join(writers)}"))
     try:
-        with _settings(config).open_store() as store, console.status(f"exporting {fmt}"):
+        with _settings(config).open_store(read_only=True) as store, console.status(f"exporting {fmt}"):
             n = writers[fmt](store)
     except MedkgError as exc:
         fail(exc)
@@ -308,7 +308,7 @@ def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="H
     from kg.export import graph_stats
 
     try:
-        with _settings(config).open_store() as store:
+        with _settings(config).open_store(read_only=True) as store:
             result = graph_stats(store, top)
     except MedkgError as exc:
         fail(exc)
@@ -319,49 +319,41 @@ def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="H
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes, each with its own models on cores/workers threads (more requests/s under load).")] = 1,
     ner_model: Annotated[Path | None, typer.Option(help="NER model folder (default: the cached BC5CDR model).")] = None,
     re_model: Annotated[Path | None, typer.Option(help="Relation model folder (default: the cached BC5CDR model).")] = None,
     diagnosis_model: Annotated[Path | None, typer.Option(help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
     rerank: Annotated[int | None, typer.Option(help="Candidates the diagnosis model re-ranks per request (fewer: faster).")] = None,
+    prune: Annotated[bool, typer.Option(help="Skip re-ranking candidates too far behind to reach first place (the margin in the model card).")] = True,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for the models (faster on CPU).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the HTTP API (FastAPI + uvicorn); OpenAPI docs at /docs. MEDKG_API_KEY enables /v1/query.
+    The embedded store is opened read-only: stop ingestion into it while serving.
 
-    Example: [bold]MEDKG_API_KEY=secret medkg serve --port 8000[/]
+    Example: [bold]MEDKG_API_KEY=secret medkg serve --port 8000 --workers 2[/]
     """
+    import os
+
     import uvicorn
 
-    from api.app import create_app
-    from extractors.ner import NerModel
-    from extractors.relations import RelationModel
-    from flows.diagnosis import build_context, build_diagnoser, diagnosis_folder
-    from ontologies.normalizer import Normalizer
+    from flows.serving import OPTIONS_ENV, ServeOptions, build_app, check
 
+    cores = os.cpu_count() or 1
+    options = ServeOptions(ner_model=ner_model, re_model=re_model, diagnosis_model=diagnosis_model, rerank=rerank, prune=prune,
+                           quantize=quantize, config=config, threads=max(1, cores // workers) if workers > 1 else None)
     try:
-        settings = _settings(config)
-        models = settings.home / "models"
-        ner_dir, re_dir = ner_model or models / "ner-bc5cdr", re_model or models / "re-bc5cdr"
-        with console.status("loading models, the term index and the store"):
-            ner = NerModel.load(ner_dir, quantize=quantize)
-            relations = RelationModel.load(re_dir) if (re_dir / "medkg.json").is_file() else None
-            normalizer = Normalizer(settings.term_index())
-            store = settings.open_store()
-        diagnoser = None
-        folder = diagnosis_model or diagnosis_folder(settings)
-        if (folder / "graph-ranker" / "medkg.json").is_file():
-            diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=quantize)
-            if rerank is not None:
-                diagnoser.rerank = rerank
-        else:
-            console.print(f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` has run[/]")
+        settings = check(options)
+        if not settings.api_key:
+            console.print("[yellow]MEDKG_API_KEY is not set: POST /v1/query is disabled[/]")
+        if workers == 1:
+            uvicorn.run(build_app(options), host=host, port=port)
+            return
     except MedkgError as exc:
         fail(exc)
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    if not key:
-        console.print("[yellow]MEDKG_API_KEY is not set: POST /v1/query is disabled[/]")
-    app_ = create_app(store, ner=ner, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key)
-    uvicorn.run(app_, host=host, port=port)
+    os.environ[OPTIONS_ENV] = options.model_dump_json()
+    console.print(f"{workers} worker processes, {options.threads} torch thread(s) each")
+    uvicorn.run("flows.serving:app_from_env", factory=True, workers=workers, host=host, port=port)
 
 
 @app.command("query")
@@ -385,7 +377,7 @@ def query_cmd(
         except json.JSONDecodeError:
             params[k] = v
     try:
-        with _settings(config).open_store() as store:
+        with _settings(config).open_store(read_only=True) as store:
             rows = store.query(cypher, params)
     except MedkgError as exc:
         fail(exc)

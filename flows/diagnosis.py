@@ -96,9 +96,28 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quan
     folder = model_dir / "graph-ranker"
     if not (folder / "medkg.json").is_file():
         raise ConfigError(f"{folder}: no diagnosis model; train one with `medkg train diagnosis`")
-    config = read_card(folder).get("config", {})
+    card = read_card(folder)
+    config, margin = card.get("config", {}), card.get("margin")
     return Diagnoser(builder, GraphRanker.load(folder, device, quantize), candidates=int(config.get("candidates", 20)),
-                     rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)))
+                     rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)),
+                     margin=float(margin) if margin is not None else None)
+
+
+def calibrate_margin(diagnoser: Any, model_dir: Path, dev: Any) -> float | None:
+    """Choose the pruning margin on the ``dev`` cases and store it in the ranker's card (models
+    trained before medkg chose one at training time have none)."""
+    from diagnosis.diagnoser import score_cases
+    from diagnosis.training import choose_margin
+    from extractors.models import read_card, write_card
+
+    if not dev:
+        raise ConfigError(f"{model_dir / 'cases'}: no dev cases to calibrate on")
+    with console.status(f"choosing the pruning margin on {len(dev)} dev cases"):
+        scored = score_cases(diagnoser, [(c.text, c.label) for c in dev])
+    diagnoser.margin = margin = choose_margin(scored, diagnoser.ranker.fusion_weight)
+    folder = model_dir / "graph-ranker"
+    write_card(folder, {**read_card(folder), "margin": margin})
+    return margin
 
 
 def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int) -> Any:
@@ -120,14 +139,19 @@ def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv
 
 
 def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, Any]:
-    from diagnosis.diagnoser import evaluate
+    """The three systems on the held-out splits, and how many candidates per case the served
+    graph-augmented system runs the model on (``reranked_per_case``: the margin's saving)."""
+    from diagnosis.diagnoser import reranked, score_cases, summarize
 
-    report: dict[str, Any] = {"fusion_weight": diagnoser.ranker.fusion_weight if diagnoser.ranker else None}
+    weight = diagnoser.ranker.fusion_weight if diagnoser.ranker else 0.0
+    report: dict[str, Any] = {"fusion_weight": weight if diagnoser.ranker else None, "margin": diagnoser.margin, "reranked_per_case": {}}
     for name in ("test_seen", "test_unseen"):
         cases = [(c.text, c.label) for c in getattr(splits, name)]
         if cases:
             with console.status(f"evaluating {len(cases)} {name} cases"):
-                report[name] = evaluate(diagnoser, cases, text_model)
+                scored = score_cases(diagnoser, cases, text_model)
+            report[name] = summarize(scored, weight, text_model is not None, diagnoser.margin)
+            report["reranked_per_case"][name] = round(sum(reranked(s.similarity, weight, diagnoser.margin) for s in scored) / len(scored), 2)
     return report
 
 

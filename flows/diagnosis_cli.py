@@ -14,6 +14,7 @@ from flows.diagnosis import (
     HpoFiles,
     build_context,
     build_diagnoser,
+    calibrate_margin,
     diagnosis_folder,
     evaluate_splits,
     load_hpo_into,
@@ -112,12 +113,17 @@ def evaluate_diagnosis_cmd(
     cases_csv: Annotated[Path | None, typer.Option(help="Evaluate on your CSV (text,label) instead of the saved test cases.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="CSV label,curie for your labels.")] = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate on the first N cases of each split.")] = None,
+    calibrate: Annotated[bool, typer.Option(help="First choose the pruning margin on the saved dev cases and store it in the model card.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """accuracy@1, @5 and MRR of phenotype overlap, text only and graph-augmented, on the held-out
     cases of seen and unseen diseases saved by `medkg train diagnosis` (or on your CSV). JSON on stdout.
 
-    Example: [bold]medkg evaluate diagnosis[/]
+    The graph-augmented system is scored as served: candidates too far behind on phenotype
+    similarity to reach first place are not re-ranked (the margin in the model card, chosen on dev
+    cases; `--calibrate` chooses it for a model trained without one).
+
+    Example: [bold]medkg evaluate diagnosis --calibrate[/]
     """
     from diagnosis.cases import CaseSplits, read_cases_csv
     from diagnosis.model import TextClassifier
@@ -134,9 +140,13 @@ def evaluate_diagnosis_cmd(
         if limit:
             splits.test_seen, splits.test_unseen = splits.test_seen[:limit], splits.test_unseen[:limit]
         text_model = TextClassifier.load(folder / "text-only") if (folder / "text-only" / "medkg.json").is_file() else None
-        with settings.open_store() as store:
+        with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
-        report = evaluate_splits(build_diagnoser(builder, folder), splits, text_model)
+        diagnoser = build_diagnoser(builder, folder)
+        if calibrate:
+            dev = CaseSplits.load(folder / "cases").dev if (folder / "cases" / "dev.jsonl").is_file() else []
+            console.print(f"pruning margin: {calibrate_margin(diagnoser, folder, dev)}")
+        report = evaluate_splits(diagnoser, splits, text_model)
     except MedkgError as exc:
         fail(exc)
     print_report(report)
@@ -159,7 +169,7 @@ def diagnose_cmd(
 
     try:
         settings = load_settings(config)
-        with settings.open_store() as store:
+        with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
         diagnoser = build_diagnoser(builder, model or diagnosis_folder(settings))
         result = diagnoser.diagnose(text, top_k)

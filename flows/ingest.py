@@ -67,9 +67,10 @@ def _ner(path: str) -> Any:
 
 @lru_cache(maxsize=4)
 def _re(path: str) -> Any:
-    from extractors.relations import RelationModel
+    from extractors.doc_relations import load_relation_model
 
-    return RelationModel.load(path, per_pair=1)  # the closest mention pair only: 2x faster, -0.7 F1
+    # A pair classifier reads only each concept pair's closest mention pair: 2x faster, -0.7 F1.
+    return load_relation_model(path, per_pair=1)
 
 
 @lru_cache(maxsize=2)
@@ -116,7 +117,7 @@ def ingest(
     paths: list[str],
     ner_model: str,
     re_model: str | None = None,
-    batch_size: int = 64,
+    batch_size: int = 256,
     strict: bool = False,
     settings: Settings | None = None,
     in_flight: int = 1,
@@ -212,7 +213,7 @@ def ingest_folder(
     ner_model: str,
     re_model: str | None = None,
     pattern: str = "*.xml*",
-    batch_size: int = 64,
+    batch_size: int = 256,
 ) -> dict[str, Any]:
     """Ingest every file of a watched folder (PubMed update files, say). Citations already in the
     store with the same content are skipped, so a scheduled run only does the new work."""

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from flows.console import console, fail
-from kg.errors import MedkgError
+from kg.errors import ConfigError, MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
 
@@ -105,32 +105,52 @@ def extract_cmd(
     input: Annotated[Path, typer.Argument(help="Documents in any reader format.")],
     out: Annotated[Path, typer.Option(help="Output file: .jsonl, or .pubtator for PubTator.")],
     ner_model: Annotated[Path, typer.Option("--ner-model", help="NER model folder.")],
-    quantize: Annotated[str | None, typer.Option(help="int8 or bf16.")] = None,
+    re_model: Annotated[Path | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities.")] = None,
+    normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
+    quantize: Annotated[str | None, typer.Option(help="int8 or bf16 (NER).")] = None,
     batch_docs: Annotated[int, typer.Option(help="Documents per inference batch.")] = 64,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,
 ) -> None:
-    """Find mentions in documents and write them as JSONL (or PubTator).
+    """Find mentions in documents, ground them to ontology ids, optionally extract relations, and
+    write everything as JSONL (or PubTator: mention lines, then relation lines).
 
-    Example: [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model runs/ner-bc5cdr --out mentions.jsonl[/]
+    Example: [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/]
     """
+    from extractors.doc_relations import load_relation_model
     from extractors.ner import NerModel
     from extractors.pubtator_writer import write_jsonl, write_pubtator
+    from flows.settings import load_settings
     from kg.store import batched
+    from ontologies.normalizer import Normalizer
 
     try:
+        if re_model is not None and not normalize:
+            raise ConfigError("--re-model needs normalized entities: drop --no-normalize")
         ner = NerModel.load(ner_model, quantize=quantize)
+        normalizer = None
+        if normalize:
+            with console.status("loading the term index"):
+                normalizer = Normalizer(load_settings(config).term_index())
+        relations = load_relation_model(re_model) if re_model is not None else None
         report = ReadReport()
         docs = (d for d in read_documents(input, on_error="skip", report=report) if not d.deleted and d.text)
         results: list[Document] = []
         t0 = time.perf_counter()
         with console.status("extracting") as status:
             for chunk in batched(docs, batch_docs):
-                results.extend(ner.predict(chunk))
+                found = ner.predict(chunk)
+                if normalizer is not None:
+                    found = normalizer.normalize_documents(found)
+                if relations is not None:
+                    found = relations.predict(found)
+                results.extend(found)
                 status.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
     except MedkgError as exc:
         fail(exc)
     (write_pubtator if out.suffix == ".pubtator" else write_jsonl)(results, out)
     n = sum(len(d.mentions) for d in results)
-    console.print(f"{len(results)} documents, {n} mentions -> {out} ({len(report.skipped)} records skipped)")
+    r = sum(len(d.relations) for d in results)
+    console.print(f"{len(results)} documents, {n} mentions, {r} relations -> {out} ({len(report.skipped)} records skipped)")
 
 
 @train_app.command("re")
@@ -138,24 +158,28 @@ def train_re_cmd(
     train: Annotated[Path, typer.Option(help="Training corpus with relations (BC5CDR, BioRED; PubTator or BioC).")],
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
+    architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
     base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
-    epochs: Annotated[int, typer.Option(help="At most this many epochs.")] = 6,
+    epochs: Annotated[int | None, typer.Option(help="At most this many epochs (default: 12 doc, 6 pair).")] = None,
     max_minutes: Annotated[float, typer.Option(help="Stop training after this much wall time.")] = 30.0,
-    window: Annotated[int, typer.Option(help="Pair mentions at most this many sentences apart.")] = 2,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
+    window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 5e-5,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents.")] = None,
 ) -> None:
-    """Fine-tune a relation classifier on gold entities; keeps the best dev pair-F1 checkpoint.
+    """Fine-tune a relation model on gold entities; keeps the best dev pair-F1 checkpoint.
 
     Example: [bold]medkg train re --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/re-cdr[/]
     """
-    from extractors.relations import RelationConfig, train_relations
+    from extractors.doc_relations import ARCHITECTURES, train_relation_model
 
     try:
-        config = RelationConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, window=window, learning_rate=learning_rate)
+        if architecture not in ARCHITECTURES:
+            raise ConfigError(f"--architecture {architecture}: choose one of {', '.join(ARCHITECTURES)}")
         train_docs, dev_docs = _read(train, limit), _read(dev)
-        console.print(f"training on {len(train_docs)} documents, {len(dev_docs)} for dev; at most {epochs} epochs or {max_minutes:g} minutes")
-        card = train_relations(train_docs, dev_docs, out, config, data_files=[train, dev])
+        console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
+                      f"at most {epochs or (12 if architecture == 'doc' else 6)} epochs or {max_minutes:g} minutes")
+        card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
+                                    learning_rate=learning_rate, window=window, data_files=[train, dev])
     except MedkgError as exc:
         fail(exc)
     console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")
@@ -166,19 +190,20 @@ def train_re_cmd(
 def evaluate_re_cmd(
     model: Annotated[Path, typer.Option(help="A model folder from `medkg train re`.")],
     data: Annotated[Path, typer.Option(help="Annotated corpus with gold entities and relations.")],
-    threshold: Annotated[float, typer.Option(help="Probability above which a pair is a relation.")] = 0.5,
+    threshold: Annotated[float | None, typer.Option(help="Probability above which a pair is a relation (default: the model's own, 0.5 for a pair classifier).")] = None,
 ) -> None:
     """Document-level relation precision, recall and F1 with gold entities, plus speed, as JSON.
 
     Example: [bold]medkg evaluate re --model runs/re-cdr --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
     """
-    from extractors.relations import RelationModel, pair_scores
+    from extractors.doc_relations import load_relation_model
+    from extractors.relations import pair_scores
 
     try:
-        rm = RelationModel.load(model)
+        rm = load_relation_model(model)
         gold = _read(data)
         t0 = time.perf_counter()
-        pred = rm.predict(gold, threshold=threshold)
+        pred = rm.predict(gold) if threshold is None else rm.predict(gold, threshold=threshold)
         seconds = time.perf_counter() - t0
     except MedkgError as exc:
         fail(exc)

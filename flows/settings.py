@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     def graph_path(self) -> Path:
         return self.store_path or self.home / "graph"
 
-    def open_store(self) -> GraphStore:
-        """The configured store: Neo4j when ``MEDKG_NEO4J_URI`` is set, else the embedded one."""
+    def open_store(self, *, read_only: bool = False) -> GraphStore:
+        """The configured store: Neo4j when ``MEDKG_NEO4J_URI`` is set, else the embedded one
+        (``read_only``: shared with other reading processes; Neo4j serves many clients anyway)."""
         if self.neo4j_uri:
             from kg.neo4j_store import Neo4jStore
 
@@ -77,7 +78,7 @@ class Settings(BaseSettings):
             )
         from kg.embedded_store import EmbeddedStore
 
-        return EmbeddedStore(self.graph_path, batch_size=self.batch_size)
+        return EmbeddedStore(self.graph_path, batch_size=self.batch_size, read_only=read_only)
 
 
 def load_settings(config: Path | None = None) -> Settings:

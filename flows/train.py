@@ -20,19 +20,19 @@ def train_ner_task(train: str, dev: str, out: str, max_minutes: float, base_mode
 
 
 @task(name="train-re")
-def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model: str) -> dict[str, Any]:
-    from extractors.relations import RelationConfig, train_relations
+def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, architecture: str = "doc") -> dict[str, Any]:
+    from extractors.doc_relations import train_relation_model
 
-    return train_relations(list(read_documents(train)), list(read_documents(dev)), out,
-                           RelationConfig(max_minutes=max_minutes, base_model=base_model), data_files=[Path(train), Path(dev)], progress=False)
+    return train_relation_model(architecture, list(read_documents(train)), list(read_documents(dev)), out, base_model=base_model,
+                                max_minutes=max_minutes, data_files=[Path(train), Path(dev)], progress=False)
 
 
 @flow(name="medkg-train")
 def train_models(train: str, dev: str, out_dir: str, ner_minutes: float = 45, re_minutes: float = 30,
-                 base_model: str = "all-minilm-l6-v2") -> dict[str, Any]:
+                 base_model: str = "all-minilm-l6-v2", re_architecture: str = "doc") -> dict[str, Any]:
     """Fine-tune both models on one corpus; returns their dev metrics."""
     ner = train_ner_task(train, dev, str(Path(out_dir) / "ner"), ner_minutes, base_model)
-    rel = train_re_task(train, dev, str(Path(out_dir) / "re"), re_minutes, base_model)
+    rel = train_re_task(train, dev, str(Path(out_dir) / "re"), re_minutes, base_model, re_architecture)
     return {"ner": ner["metrics"], "re": rel["metrics"]}
 
 

@@ -152,18 +152,24 @@ class EmbeddedStore(GraphStore):
 
     edge_type_function = "label"
 
-    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, read_only: bool = False) -> None:
+        """``read_only``: several processes may then open the same graph at once (the API's
+        workers, ``medkg query``), none while another process writes to it."""
         self.path = Path(path).expanduser()
         self.batch_size = batch_size
+        if read_only and not self.path.exists():
+            raise StoreError(f"no embedded graph at {self.path} yet: build it with `medkg run` (or `medkg ingest`) first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = ladybug.Database(str(self.path))
+            self._db = ladybug.Database(str(self.path), read_only=read_only)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
             raise StoreError(
                 f"cannot open the embedded graph at {self.path}: {exc}. Another medkg process may "
                 "hold it; stop that process or choose another MEDKG_STORE_PATH."
             ) from exc
+        if read_only:
+            return
         for statement in _SCHEMA:
             self._conn.execute(statement)
         self._migrate()

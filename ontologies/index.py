@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import pickle
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from kg.errors import OntologyError
-from ontologies.terms import Mapping, SourceInfo, Term
+from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 from ontologies.text import normalize, sorted_key
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Concept:
     parents: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     term_names: set[str] = field(default_factory=set)  # preferred names of the merged terms
-    corpus_names: set[str] = field(default_factory=set)  # names annotators gave it in a corpus
+    corpus_names: Counter[str] = field(default_factory=Counter)  # names annotators gave it in a corpus, with how often
 
 
 def _rank(curie: str, category: str) -> tuple[int, str]:
@@ -113,7 +113,10 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
         best = min(group, key=lambda t: _rank(t.curie, cat))
         concept = Concept(best.curie, best.name, cat)
         for t in group:
-            (concept.corpus_names if t.source.startswith("corpus:") else concept.term_names).add(t.name)
+            if t.source.startswith("corpus:"):
+                concept.corpus_names[t.name] += 1
+            else:
+                concept.term_names.add(t.name)
             concept.names.add(t.name)
             concept.names.update(t.synonyms)
             concept.parents.update(t.parents)
@@ -128,7 +131,7 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
 class TermIndex:
     """Concepts with their names, searchable by exact normalized form and by 3-gram TF-IDF."""
 
-    def __init__(self, concepts: list[Concept], sources: list[SourceInfo]) -> None:
+    def __init__(self, concepts: list[Concept], sources: list[SourceInfo], composites: Iterable[CompositeName] = ()) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
@@ -147,13 +150,16 @@ class TermIndex:
         self.unordered: dict[tuple[str, str], list[int]] = defaultdict(list)
         rows: dict[str, list[tuple[str, int]]] = defaultdict(list)
         # When one name belongs to several concepts, the concept it names best comes first: a
-        # concept annotators gave that name in a training corpus, then the concept whose own
-        # preferred name it is, then a merged term's preferred name, then a synonym; MeSH
-        # descriptors before supplementary concepts.
-        priority: dict[tuple[str, str, int], tuple[int, int]] = {}
+        # concept annotators gave that name in a training corpus (the one they gave it most
+        # often first), then the concept whose own preferred name it is, then a merged term's
+        # preferred name, then a synonym; MeSH descriptors before supplementary concepts.
+        priority: dict[tuple[str, str, int], tuple[int, int, int, int]] = {}
+        corpus_count: Counter[tuple[str, str]] = Counter()  # (category, form) -> single-concept annotations
         for i, c in enumerate(concepts):
             own = normalize(c.name)
-            corpus = {normalize(n) for n in c.corpus_names}
+            corpus: Counter[str] = Counter()
+            for n, k in c.corpus_names.items():
+                corpus[normalize(n)] += k
             preferred = {normalize(n) for n in c.term_names}
             supplementary = int(c.curie.startswith("MESH:C"))
             seen = set()
@@ -162,15 +168,28 @@ class TermIndex:
                 if not form or form in seen:
                     continue
                 seen.add(form)
-                rank = 0 if form in corpus else 1 if form == own else 2 if form in preferred else 3
+                corpus_count[(c.category, form)] += corpus[form]
+                rank = (0 if form in corpus else 1, -corpus[form], 0 if form == own else 1 if form in preferred else 2, supplementary)
                 for table, key in ((self.exact, form), (self.unordered, sorted_key(name))):
                     self._add(table, (c.category, key), i)
-                    priority[(c.category, key, i)] = (rank, supplementary)
+                    priority[(c.category, key, i)] = min(rank, priority.get((c.category, key, i), rank))
                 rows[c.category].append((form, i))
         for table in (self.exact, self.unordered):
             for (cat, key), bucket in table.items():
-                order = {i: priority.get((cat, key, i), (9, 9)) for i in bucket}
+                order = {i: priority.get((cat, key, i), (9, 0, 9, 9)) for i in bucket}
                 bucket.sort(key=order.__getitem__)
+        # Names annotators gave several concepts at once ("hemorrhagic cystitis" -> Hemorrhage +
+        # Cystitis in BC5CDR), when they did so more often than they gave the name one concept.
+        votes: dict[tuple[str, str], Counter[tuple[int, ...]]] = defaultdict(Counter)
+        for comp in composites:
+            found = [self.by_curie.get(c) for c in comp.ids]
+            if all(i is not None for i in found) and len(set(found)) > 1:
+                votes[(comp.category, normalize(comp.name))][tuple(dict.fromkeys(i for i in found if i is not None))] += 1
+        self.composites: dict[tuple[str, str], list[int]] = {}
+        for named, counts in votes.items():
+            parts, votes_for = counts.most_common(1)[0]
+            if votes_for > corpus_count[named]:
+                self.composites[named] = list(parts)
         self.vectorizers: dict[str, Any] = {}
         self.matrices: dict[str, sparse.csr_matrix] = {}
         self.row_concepts: dict[str, np.ndarray] = {}

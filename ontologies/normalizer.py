@@ -1,6 +1,7 @@
 """The normalizer: mention text + entity type -> ranked ontology groundings, or none (NIL).
 
-In order: abbreviations defined in the same document are expanded; an exact match on the
+In order: abbreviations defined in the same document are expanded; a name that annotators of a
+training corpus gave several concepts at once gives all of them; an exact match on the
 normalized form (case, punctuation, Greek letters, plurals, inverted "X, Y" names) or on the
 unordered words wins; a composite mention ("breast and ovarian cancers") is split into its parts;
 otherwise character 3-gram TF-IDF nearest neighbours are ranked by cosine, and below ``threshold``
@@ -106,6 +107,10 @@ class Normalizer:
         for n, ((text, label), table) in enumerate(zip(items, tables, strict=True)):
             category = self._category(label)
             long_form = table.get(text.strip())
+            named = self.index.composites.get((category, normalize(long_form or text)))
+            if named:
+                results[n] = ([self._grounding(i, 1.0) for i in named], True)
+                continue
             found = (self._exact(long_form, category) if long_form else []) or self._exact(text, category)
             if found:
                 results[n] = (found, False)

@@ -20,27 +20,33 @@ from ontologies.loaders import (
     load_obo,
     load_sssom,
 )
-from ontologies.terms import Mapping, SourceInfo, Term
+from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 
 log = logging.getLogger(__name__)
 
 
-def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], SourceInfo | None]:
+def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], list[CompositeName], SourceInfo | None]:
     """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
-    DNorm learn from their training sets). Only pass training splits here, never the split you
-    evaluate on."""
+    DNorm learn from their training sets), one term per mention so that the index can count them;
+    composite mentions as names of all their concepts; of ``a|b`` alternatives, the first. Only
+    pass training splits here, never the split you evaluate on."""
     from readers import read_documents
 
     terms = []
+    composites = []
     for path in paths:
         for doc in read_documents(path, on_error="skip"):
             for m in doc.mentions:
-                if len(m.ids) == 1:
-                    kind = entity_type(m.label).label
+                if not m.ids:
+                    continue
+                kind = entity_type(m.label).label
+                if m.composite and len(m.ids) > 1:
+                    composites.append(CompositeName(m.text, kind, tuple(m.ids)))
+                else:
                     terms.append(Term(m.ids[0], m.text, kind, source=f"corpus:{path.name}"))
     if not paths:
-        return [], None
-    return terms, SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms))
+        return [], [], None
+    return terms, composites, SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites))
 
 
 def default_files(data_dir: Path) -> dict[str, Path]:
@@ -95,11 +101,11 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
         loaded, info = load_sssom(files[key])
         mappings.extend(loaded)
         sources.append(info)
-    corpus, corpus_info = corpus_terms(list(corpora))
+    corpus, composites, corpus_info = corpus_terms(list(corpora))
     terms.extend(corpus)
     if corpus_info:
         sources.append(corpus_info)
-    return TermIndex(merge_concepts(terms, mappings), sources)
+    return TermIndex(merge_concepts(terms, mappings), sources, composites)
 
 
 def cache_key(data_dir: Path, corpora: Sequence[Path] = ()) -> str:

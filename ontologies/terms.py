@@ -25,6 +25,16 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeName:
+    """A name annotators gave several concepts at once (BC5CDR's "hemorrhagic cystitis" ->
+    Hemorrhage + Cystitis): normalized to all of them."""
+
+    name: str
+    category: str
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Mapping:
     """An equivalence from a mapping file (SSSOM, DOID xrefs): ``subject`` = ``object``."""
 

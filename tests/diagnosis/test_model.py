@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from diagnosis.cases import PatientSimulator, SimulationConfig
-from diagnosis.diagnoser import Diagnoser, ScoredCase, evaluate, metrics, similarity_rank
+from diagnosis.diagnoser import Diagnoser, ScoredCase, evaluate, metrics, reranked, similarity_rank
 from diagnosis.model import GraphRanker, TextClassifier
-from diagnosis.training import DiagnosisConfig, choose_fusion, train_graph_ranker, train_text_classifier
+from diagnosis.training import DiagnosisConfig, choose_fusion, choose_margin, train_graph_ranker, train_text_classifier
 from extractors.models import read_card
 from kg.errors import ConfigError
 from tests.diagnosis.helpers import builder, records, tiny_encoder
@@ -68,6 +68,39 @@ def test_fusion_choice_never_ranks_dev_worse_than_the_model_alone() -> None:
     w = choose_fusion(cases)
     assert metrics([c.graph(w) for c in cases])["acc@1"] >= metrics([c.graph(0.0) for c in cases])["acc@1"]
     assert w > 0 and [c.graph(w) for c in cases] == [1, 1]
+
+
+def test_margin_skips_candidates_that_cannot_reach_first_place() -> None:
+    sims = np.array([2.0, 1.8, 1.0, 0.2], dtype=np.float32)
+    assert reranked(sims, 8.0, None) == 4
+    assert reranked(sims, 8.0, 2.0) == 2  # 8 × 0.2 = 1.6 is within the margin, 8 × 1.0 is not
+    assert reranked(sims, 8.0, 0.5) == 0  # only the best is left: nothing to re-rank
+    # The truth at position 1 is re-ranked; at position 2 it keeps its Phenomizer place.
+    assert ScoredCase(2, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 1).graph(8.0, 2.0) == 1
+    assert ScoredCase(3, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 2).graph(8.0, 2.0) == 3
+    assert ScoredCase(3, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 2).graph(8.0) == 1  # without the margin it would win
+    # The margin chosen on those two cases gives up no accuracy@1.
+    cases = [ScoredCase(2, None, sims, np.array([0.0, 2.0, 0.0, 0.0]), 1), ScoredCase(1, None, sims, np.array([5.0, 0.0, 0.0, 0.0]), 0)]
+    m = choose_margin(cases, 8.0)
+    assert m is not None and [c.graph(8.0, m) for c in cases] == [c.graph(8.0) for c in cases] == [1, 1]
+
+
+def test_served_diagnoser_runs_the_model_on_the_pruned_head_only(trained) -> None:  # type: ignore[no-untyped-def]
+    _, diagnoser, (splits, _) = trained
+    text = splits.test_seen[0].text
+    findings = diagnoser.builder.findings(text)
+    found, full = diagnoser.score(text, findings)
+    weight = diagnoser.ranker.fusion_weight
+    sims = np.array([c.similarity for c in found[: len(full)]])
+    diagnoser.margin = 0.0
+    try:
+        _, pruned = diagnoser.score(text, findings)
+        assert len(pruned) == reranked(sims, weight, 0.0)
+        assert np.allclose(pruned, full[: len(pruned)], atol=1e-5)
+        _, everything = diagnoser.score(text, findings, prune=False)
+        assert len(everything) == len(full)
+    finally:
+        diagnoser.margin = None
 
 
 def test_metrics_and_similarity_rank() -> None:

@@ -8,7 +8,7 @@ import pytest
 from extractors.ner import label_list
 from flows.settings import Settings
 from tests.extractors.test_ner import _tiny_model
-from tests.extractors.test_relations import _model as _tiny_relations
+from tests.extractors.test_doc_relations import _model as _tiny_relations
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -27,8 +27,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     tmp = tmp_path_factory.mktemp("models")
     ner = _tiny_model(tmp, label_list(["Chemical", "Disease"]))
     ner.save(tmp / "ner", {"config": {"max_length": 64, "stride": 4}})
-    rm = _tiny_relations(tmp, ["None", "CID"], [("Chemical", "Disease")])
-    rm.save(tmp / "re", {"config": {"window": 1, "max_length": 64}})
+    rm = _tiny_relations(tmp)  # the document-level model, medkg's default
+    rm.threshold = 0.3  # an untrained model's probabilities hover around 0.5: some pairs become relations
+    rm.save(tmp / "re", {"config": {"max_length": 128}})
     return str(tmp / "ner"), str(tmp / "re")
 
 
@@ -60,6 +61,7 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
     first = _file(tmp_path / "a.xml", _citation("1", "Lidocaine caused cardiac asystole in a man."), _citation("2", "Breast and ovarian cancers were not seen."))
     result = ingest([str(first), str(DATA / "medline_sample.xml")], ner, re_, batch_size=2, settings=settings)
     assert result["documents_read"] == 4 and result["unchanged"] == 0 and result["deleted"] == 0
+    assert result["triples_loaded"] > 0  # relations with their sentences reached the store
     assert set(result["seconds_by_stage"]) >= {"read", "ner", "normalize", "relations", "load"}
     with settings.open_store() as store:
         counts = store.counts()

@@ -33,7 +33,7 @@ def test_cli_evaluate_ner_prints_scores_and_writes_pubtator(tmp_path: Path) -> N
 def test_cli_extract_writes_jsonl_with_offsets(tmp_path: Path) -> None:
     folder = _saved_model(tmp_path)
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out)])
+    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out), "--no-normalize"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["pmid"] for r in rows] == ["100001", "100002"]
@@ -45,3 +45,25 @@ def test_cli_extract_writes_jsonl_with_offsets(tmp_path: Path) -> None:
 def test_cli_evaluate_ner_refuses_a_folder_that_is_no_model(tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", "ner", "--model", str(tmp_path), "--data", str(DATA / "sample.pubtator")])
     assert result.exit_code == 2 and "not a medkg model folder" in result.output
+
+
+def test_cli_extract_refuses_relations_without_normalization(tmp_path: Path) -> None:
+    folder = _saved_model(tmp_path)
+    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(tmp_path / "o.jsonl"),
+                                 "--re-model", str(folder), "--no-normalize"])
+    assert result.exit_code == 2 and "needs normalized entities" in result.output
+
+
+def test_pubtator_writer_adds_relation_lines(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from extractors.pubtator_writer import write_pubtator
+    from kg.types import Relation
+    from readers import read_documents
+
+    doc = replace(next(iter(read_documents(DATA / "sample.pubtator"))), relations=(Relation("MESH:D008012", "CID", "MESH:D006323"),))
+    write_pubtator([doc], tmp_path / "o.pubtator")
+    lines = (tmp_path / "o.pubtator").read_text().splitlines()
+    assert "354896\tCID\tMESH:D008012\tMESH:D006323" in lines
+    again = next(iter(read_documents(tmp_path / "o.pubtator")))
+    assert [(m.start, m.end, m.text) for m in again.mentions] == [(m.start, m.end, m.text) for m in doc.mentions]

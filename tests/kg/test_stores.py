@@ -159,3 +159,26 @@ def test_store_delete_articles_recounts_and_leaves_no_orphan(store: GraphStore) 
     assert counts["nodes"] == {} and counts["edges"] == {}
     store.load_documents(docs)  # and back
     assert store.counts()["nodes"]["Article"] == 2
+
+
+def test_embedded_store_opens_read_only_in_several_processes_at_once(tmp_path: Path) -> None:
+    """What `medkg serve --workers N` and `medkg query` rely on: readers share the graph, and a
+    read-only store refuses writes."""
+    import subprocess
+    import sys
+
+    from kg.embedded_store import EmbeddedStore
+
+    path = tmp_path / "graph"
+    with pytest.raises(StoreError, match="no embedded graph"):
+        EmbeddedStore(path, read_only=True)
+    with EmbeddedStore(path) as writer:
+        writer.load_documents(_docs())
+        expected = writer.counts()
+    with EmbeddedStore(path, read_only=True) as a, EmbeddedStore(path, read_only=True) as b:
+        assert a.counts() == b.counts() == expected
+        other = subprocess.run([sys.executable, "-c", f"from kg.embedded_store import EmbeddedStore; print(EmbeddedStore({str(path)!r}, read_only=True).counts())"],
+                               capture_output=True, text=True, timeout=120, check=False)
+        assert other.returncode == 0, other.stderr
+        with pytest.raises(StoreError):
+            a.load_documents(_docs())

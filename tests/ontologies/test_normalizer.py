@@ -65,6 +65,25 @@ def test_normalize_splits_composite_mentions(index: TermIndex) -> None:
     assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
 
 
+def test_training_corpus_names_rank_by_annotation_count_and_composites_name_all_parts() -> None:
+    from ontologies.terms import CompositeName, Term
+
+    ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
+    corpus = [Term("MESH:D003920", "sugar disease", "Disease", source="corpus:a"),
+              *[Term("MESH:D007022", "sugar disease", "Disease", source="corpus:a")] * 2,
+              Term("MESH:D003920", "hypotension", "Disease", source="corpus:a"), Term("MESH:D007022", "Hypotension", "Disease", source="corpus:b")]
+    composites = [CompositeName("breast-ovary tumour", "Disease", ("MESH:D001943", "MESH:D010051"))] * 2
+    composites.append(CompositeName("low blood pressure", "Disease", ("MESH:D007022", "MESH:D003920")))
+    n = Normalizer(TermIndex(merge_concepts(ctd + corpus), [], composites))
+    assert n.normalize("sugar disease", "Disease")[0].curie == "MESH:D007022"  # annotated twice against once
+    # One annotation each: the concept whose own name it is comes first.
+    assert n.normalize("hypotension", "Disease")[0].curie == "MESH:D007022"
+    (groundings, composite), = n.normalize_many([("Breast-ovary tumours", "Disease")])
+    assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
+    # Annotated as a composite more often than as one concept (never, here): all its parts.
+    assert [g.curie for g in n.normalize("low blood pressure", "Disease")] == ["MESH:D007022", "MESH:D003920"]
+
+
 def test_normalize_is_nil_below_the_threshold(index: TermIndex) -> None:
     n = Normalizer(index, threshold=0.5)
     assert n.normalize("completely unrelated words", "Disease") == []

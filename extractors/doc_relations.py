@@ -1,0 +1,440 @@
+"""Document-level relation extraction in one encoder pass per document (after ATLOP, Zhou et al.
+2021, without its localized context pooling).
+
+Every mention is wrapped in markers (``[Chemical] ... [/E]``, one start marker per entity type);
+the encoder reads the whole marked document, in chunks of whole sentences of at most
+``max_length`` tokens when it is longer; an entity is the log-sum-exp of its mentions'
+start-marker states; each candidate concept pair (the type pairs of the training relations, any
+distance apart) is classified from ``[e_s, e_o, e_s * e_o, |e_s - e_o|]`` by a small MLP into
+None or a predicate. The probability above which a pair is a relation is chosen on the dev set.
+
+Against the pair classifier of ``relations.py``, which encodes every mention pair separately, it
+reads each document once (several times faster) and sees pairs at any distance (no window cap
+on recall). ``load_relation_model`` opens either kind of folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+from tqdm.auto import tqdm
+from transformers import AutoModel, AutoTokenizer
+
+from extractors.models import (
+    OFFLINE_ENCODER,
+    cpu_bf16_supported,
+    data_hash,
+    pick_device,
+    read_card,
+    resolve_encoder,
+    versions,
+    write_card,
+)
+from extractors.relations import NONE, RelationModel, _concepts, _type, pair_scores
+from extractors.text import split_sentences
+from kg.errors import ConfigError
+from kg.types import Document, Relation
+
+log = logging.getLogger(__name__)
+
+END = "[/E]"
+GENERIC = "[E]"
+THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))  # 0.10 ... 0.90
+
+
+class DocRelationConfig(BaseModel):
+    """How to fine-tune the document-level model; ``medkg train re --architecture doc`` flags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 12
+    max_minutes: float = 30.0
+    learning_rate: float = 5e-5
+    head_learning_rate: float = 1e-3
+    batch_size: int = 4  # documents per step
+    max_length: int = 512
+    seed: int = 13
+    device: str = "auto"
+    patience: int = 3
+
+
+@dataclass
+class Encoded:
+    """One document ready for the encoder: its chunks' token ids and, per concept, where its
+    mentions' start markers are (chunk, token)."""
+
+    chunks: list[list[int]]
+    markers: dict[str, list[tuple[int, int]]]
+    types: dict[str, str]
+
+
+class PairHead(nn.Module):
+    def __init__(self, hidden: int, labels: int) -> None:
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(4 * hidden, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, labels))
+
+    def forward(self, subj: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
+        return self.mlp(torch.cat([subj, obj, subj * obj, (subj - obj).abs()], dim=-1))
+
+
+class DocRelationModel:
+    """A trained document-level relation model; ``predict`` adds document-level relations."""
+
+    kind = "re-doc"
+
+    def __init__(self, encoder: Any, head: PairHead, tokenizer: Any, labels: list[str], type_pairs: Sequence[Sequence[str]], *,
+                 max_length: int = 512, threshold: float = 0.5, device: str = "cpu", card: dict[str, Any] | None = None) -> None:
+        self.encoder = encoder.to(device)
+        self.head = head.to(device)
+        self.tokenizer = tokenizer
+        self.labels = labels
+        self.type_pairs = [(str(a), str(b)) for a, b in type_pairs]
+        self.max_length = max_length
+        self.threshold = threshold
+        self.device = device
+        self.card = card or {}
+        self.bf16 = device == "cpu" and cpu_bf16_supported()
+        self._marker_ids = dict(tokenizer.get_added_vocab())  # the markers (and the tokenizer's own specials)
+
+    @property
+    def _symmetric(self) -> bool:
+        return any(a == b for a, b in self.type_pairs) or any((b, a) in self.type_pairs for a, b in self.type_pairs)
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def _start_marker(self, label: str) -> str:
+        marker = f"[{label}]"
+        return marker if marker in self._marker_ids else GENERIC
+
+    def encode(self, doc: Document) -> Encoded:
+        """The marked document in chunks of whole sentences that fit ``max_length`` tokens."""
+        mentions = [m for m in doc.mentions if _concepts(m)]
+        types: dict[str, str] = {}
+        for m in mentions:
+            for c in _concepts(m):
+                types.setdefault(c, _type(m))
+        pieces: list[tuple[list[int], list[tuple[int, list[str]]]]] = []  # per sentence: ids, (token index, concepts)
+        for a, b in split_sentences(doc.text) or [(0, len(doc.text))]:
+            inside = sorted((m for m in mentions if a <= m.start < b), key=lambda m: (m.start, -m.end))
+            events = sorted([(m.start, 1, i) for i, m in enumerate(inside)] + [(min(m.end, b), 0, i) for i, m in enumerate(inside)])
+            parts, cursor, starts = [], a, {}
+            length = 0
+            for pos, is_start, i in events:
+                parts.append(doc.text[cursor:pos])
+                length += len(parts[-1])
+                if is_start:
+                    starts[i] = length + 1  # the marker's first character, after the space
+                    parts.append(f" {self._start_marker(_type(inside[i]))} ")
+                else:
+                    parts.append(f" {END} ")
+                length += len(parts[-1])
+                cursor = pos
+            parts.append(doc.text[cursor:b])
+            enc = self.tokenizer("".join(parts), add_special_tokens=False, return_offsets_mapping=True)
+            at = {s: k for k, (s, _) in enumerate(enc["offset_mapping"])}
+            found = [(at[starts[i]], list(_concepts(m))) for i, m in enumerate(inside) if starts.get(i) in at]
+            pieces.append((list(enc["input_ids"]), found))
+        chunks: list[list[int]] = []
+        markers: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        room = self.max_length - 2
+        current: list[int] = []
+        pending: list[tuple[int, list[str]]] = []
+
+        def flush() -> None:
+            if not current:
+                return
+            for k, concepts in pending:
+                if k < room:
+                    for c in concepts:
+                        markers[c].append((len(chunks), k + 1))  # +1: the [CLS] in front
+            chunks.append([self.tokenizer.cls_token_id, *current[:room], self.tokenizer.sep_token_id])
+            current.clear()
+            pending.clear()
+
+        for ids, found in pieces:
+            if current and len(current) + len(ids) > room:
+                flush()
+            offset = len(current)
+            current.extend(ids)
+            pending.extend((offset + k, concepts) for k, concepts in found)
+        flush()
+        return Encoded(chunks, dict(markers), types)
+
+    def candidates(self, enc: Encoded) -> list[tuple[str, str]]:
+        """Concept pairs of the document whose types a training relation joined."""
+        allowed = set(self.type_pairs)
+        concepts = sorted(enc.markers)
+        out = []
+        for i, c1 in enumerate(concepts):
+            for c2 in concepts[i + 1:] if self._symmetric else concepts:
+                if c1 != c2 and ((enc.types[c1], enc.types[c2]) in allowed or (self._symmetric and (enc.types[c2], enc.types[c1]) in allowed)):
+                    out.append((c1, c2))
+        return out
+
+    # -- model ---------------------------------------------------------------------------------
+
+    def _autocast(self) -> Any:
+        if self.device.startswith("cuda"):
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+
+    def _states(self, chunks: Sequence[Sequence[int]]) -> torch.Tensor:
+        """The encoder's last hidden states of token-id chunks, padded to the longest: [B, T, H]."""
+        width = max(len(c) for c in chunks)
+        ids = torch.full((len(chunks), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(chunks), width), dtype=torch.long)
+        for r, c in enumerate(chunks):
+            ids[r, :len(c)] = torch.tensor(c)
+            mask[r, :len(c)] = 1
+        with self._autocast():
+            return self.encoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state.float()
+
+    def _pair_logits(self, enc: Encoded, pairs: Sequence[tuple[str, str]], state: Any) -> torch.Tensor:
+        """Label logits of ``pairs``; ``state(chunk, token)`` gives a marker's hidden state."""
+        if not pairs:
+            return torch.zeros((0, len(self.labels)), device=self.device)
+        used = {c for pair in pairs for c in pair}
+        entity = {c: torch.logsumexp(torch.stack([state(ch, tok) for ch, tok in enc.markers[c]]), dim=0) for c in used}
+        with self._autocast():
+            return self.head(torch.stack([entity[s] for s, _ in pairs]), torch.stack([entity[o] for _, o in pairs])).float()
+
+    def logits(self, encoded: Sequence[Encoded], pairs: Sequence[Sequence[tuple[str, str]]]) -> list[torch.Tensor]:
+        """Per document, the label logits of its ``pairs``, all chunks in one encoder batch (training)."""
+        states = self._states([c for e in encoded for c in e.chunks])
+        out, base = [], 0
+        for e, doc_pairs in zip(encoded, pairs, strict=True):
+            out.append(self._pair_logits(e, doc_pairs, lambda ch, tok, b=base: states[b + ch, tok]))
+            base += len(e.chunks)
+        return out
+
+    @torch.inference_mode()
+    def probabilities(self, docs: Sequence[Document], batch_size: int = 16) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
+        """Each document's candidate pairs and their label probabilities. Only chunks holding a
+        mention of a candidate pair are encoded (a document with no candidate pair costs
+        nothing), in batches of chunks of similar length."""
+        self.encoder.eval()
+        self.head.eval()
+        encoded = [self.encode(d) for d in docs]
+        pairs = [self.candidates(e) for e in encoded]
+        needed = sorted({(i, ch) for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True)) for pair in ps for c in pair for ch, _ in e.markers[c]},
+                        key=lambda t: (len(encoded[t[0]].chunks[t[1]]), t))
+        states: dict[tuple[int, int], torch.Tensor] = {}
+        for k in range(0, len(needed), batch_size):
+            part = needed[k:k + batch_size]
+            hidden = self._states([encoded[i].chunks[ch] for i, ch in part])
+            for row, key in enumerate(part):
+                states[key] = hidden[row]
+        probs = [self._pair_logits(e, ps, lambda ch, tok, i=i: states[(i, ch)][tok]).softmax(-1).cpu().numpy()
+                 for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True))]
+        return list(zip(pairs, probs, strict=True))
+
+    def predict(self, docs: Sequence[Document], threshold: float | None = None) -> list[Document]:
+        """The documents with their relations replaced by the model's predictions (a pair is a
+        relation when its best predicate's probability reaches ``threshold``, by default the one
+        chosen on dev)."""
+        cut = self.threshold if threshold is None else threshold
+        return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, self._relations(docs, cut), strict=True)]
+
+    def _relations(self, docs: Sequence[Document], threshold: float) -> list[list[Relation]]:
+        out = []
+        for doc, (pairs, p) in zip(docs, self.probabilities(docs), strict=True):
+            rels = []
+            for (s, o), row in zip(pairs, p, strict=True):
+                label = int(row[1:].argmax()) + 1
+                if row[label] >= threshold:
+                    rels.append(Relation(s, self.labels[label], o, score=round(float(row[label]), 4), span=evidence_span(doc, s, o)))
+            out.append(rels)
+        return out
+
+    # -- artifact ------------------------------------------------------------------------------
+
+    def save(self, folder: Path, card: dict[str, Any]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.encoder.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+        torch.save(self.head.state_dict(), folder / "pair_head.pt")
+        write_card(folder, {"task": self.kind, "labels": self.labels, "type_pairs": [list(p) for p in self.type_pairs],
+                            "threshold": self.threshold, **card})
+
+    @classmethod
+    def load(cls, folder: str | Path, *, device: str = "auto") -> DocRelationModel:
+        folder = Path(folder)
+        card = read_card(folder)
+        if card.get("task") != cls.kind:
+            raise ConfigError(f"{folder}: a {card.get('task')!r} model, not a document-level relation model")
+        device = pick_device(device)
+        encoder = AutoModel.from_pretrained(folder)
+        head = PairHead(encoder.config.hidden_size, len(card["labels"]))
+        head.load_state_dict(torch.load(folder / "pair_head.pt", map_location="cpu", weights_only=True))
+        return cls(encoder.eval(), head.eval(), AutoTokenizer.from_pretrained(folder), card["labels"], card["type_pairs"],
+                   max_length=int(card.get("config", {}).get("max_length", 512)), threshold=float(card.get("threshold", 0.5)),
+                   device=device, card=card)
+
+
+def evidence_span(doc: Document, subject: str, obj: str) -> tuple[int, int] | None:
+    """The provenance of a document-level relation: the sentences from one mention of each
+    concept to the other, for the mention pair fewest sentences (then characters) apart."""
+    sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+    starts = [a for a, _ in sentences]
+
+    def spots(c: str) -> list[tuple[int, int]]:
+        return [(bisect_right(starts, m.start) - 1, m.start) for m in doc.mentions if c in _concepts(m)]
+
+    options = [(abs(s1 - s2), abs(c1 - c2), min(s1, s2), max(s1, s2)) for s1, c1 in spots(subject) for s2, c2 in spots(obj)]
+    if not options:
+        return None
+    _, _, first, last = min(options)
+    return sentences[max(first, 0)][0], sentences[max(last, 0)][1]
+
+
+def load_relation_model(folder: str | Path, *, device: str = "auto", per_pair: int | None = None) -> RelationModel | DocRelationModel:
+    """Either kind of relation model folder (``per_pair`` only applies to the pair classifier)."""
+    task = read_card(Path(folder)).get("task")
+    if task == DocRelationModel.kind:
+        return DocRelationModel.load(folder, device=device)
+    return RelationModel.load(folder, device=device, per_pair=per_pair)
+
+
+ARCHITECTURES = ("doc", "pair")
+
+
+def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, *,
+                         base_model: str = OFFLINE_ENCODER, max_minutes: float = 30.0, epochs: int | None = None,
+                         learning_rate: float = 5e-5, window: int = 2, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+    """Fine-tune a relation model of either architecture ("doc": this module's; "pair": the
+    pair classifier of ``relations.py``, with its sentence ``window``); returns its card."""
+    if architecture == "doc":
+        config = DocRelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate)
+        if epochs:
+            config.epochs = epochs
+        return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress)
+    if architecture == "pair":
+        from extractors.relations import RelationConfig, train_relations
+
+        pair = RelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate, window=window)
+        if epochs:
+            pair.epochs = epochs
+        return train_relations(train_docs, dev_docs, out, pair, data_files=data_files, progress=progress)
+    raise ConfigError(f"relation architecture {architecture!r}: choose one of {', '.join(ARCHITECTURES)}")
+
+
+def choose_threshold(model: DocRelationModel, docs: Sequence[Document]) -> tuple[float, dict[str, Any]]:
+    """The threshold with the best pair F1 on ``docs`` (dev), and its scores."""
+    scored = model.probabilities(docs)
+    best: tuple[float, dict[str, Any]] = (0.5, {"f1": -1.0})
+    for t in THRESHOLDS:
+        pred = []
+        for doc, (pairs, p) in zip(docs, scored, strict=True):
+            rels = [Relation(s, model.labels[int(r[1:].argmax()) + 1], o) for (s, o), r in zip(pairs, p, strict=True) if r[1:].max() >= t]
+            pred.append(replace(doc, relations=tuple(rels)))
+        scores = pair_scores(docs, pred, model._symmetric)
+        if scores["f1"] > best[1]["f1"]:
+            best = (t, scores)
+    return best
+
+
+def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: DocRelationConfig,
+                        *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+    """Fine-tune encoder and pair head on gold entities; keep the best dev pair-F1 epoch."""
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    type_of: dict[str, str] = {}
+    for d in train_docs:
+        for m in d.mentions:
+            for c in _concepts(m):
+                type_of.setdefault(c, _type(m))
+    predicates = sorted({r.predicate for d in train_docs for r in d.relations})
+    type_pairs = sorted({(type_of[r.subject], type_of[r.object]) for d in train_docs for r in d.relations if r.subject in type_of and r.object in type_of})
+    if not predicates or not type_pairs:
+        raise ConfigError("the training data has no relations between annotated entities")
+    labels = [NONE, *predicates]
+    entity_types = sorted({_type(m) for d in train_docs for m in d.mentions})
+    base = resolve_encoder(config.base_model)
+    device = pick_device(config.device)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
+    encoder = AutoModel.from_pretrained(base)
+    encoder.resize_token_embeddings(len(tokenizer))
+    max_length = min(config.max_length, int(getattr(encoder.config, "max_position_embeddings", config.max_length)))
+    model = DocRelationModel(encoder, PairHead(encoder.config.hidden_size, len(labels)), tokenizer, labels, type_pairs,
+                             max_length=max_length, device=device)
+    examples = []
+    for d in train_docs:
+        enc = model.encode(d)
+        pairs = model.candidates(enc)
+        if not pairs:
+            continue
+        relation_of = {(r.subject, r.object): labels.index(r.predicate) for r in d.relations if r.predicate in labels}
+        if model._symmetric:
+            relation_of.update({(o, s): k for (s, o), k in list(relation_of.items())})
+        examples.append((enc, pairs, [relation_of.get(p, 0) for p in pairs]))
+    steps = math.ceil(len(examples) / config.batch_size) * config.epochs
+    optimizer = torch.optim.AdamW([{"params": list(encoder.parameters()), "lr": config.learning_rate},
+                                   {"params": list(model.head.parameters()), "lr": config.head_learning_rate}], weight_decay=0.01)
+    warmup = max(1, int(0.06 * steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    rng = random.Random(config.seed)
+    deadline = time.monotonic() + 60 * config.max_minutes
+    started = time.monotonic()
+    out = Path(out)
+    positives = sum(1 for _, _, y in examples for k in y if k)
+    best_f1, best_epoch, history, stopped = -1.0, 0, [], "epochs"
+    params = [*encoder.parameters(), *model.head.parameters()]
+    for epoch in range(1, config.epochs + 1):
+        encoder.train()
+        model.head.train()
+        rng.shuffle(examples)
+        batches = [examples[k:k + config.batch_size] for k in range(0, len(examples), config.batch_size)]
+        losses: list[float] = []
+        bar = tqdm(batches, desc=f"re (document) epoch {epoch}", unit="batch", disable=not progress)
+        for batch in bar:
+            logits = torch.cat(model.logits([e for e, _, _ in batch], [p for _, p, _ in batch]))
+            target = torch.tensor([k for _, _, y in batch for k in y], device=device)
+            loss = nn.functional.cross_entropy(logits, target)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            if time.monotonic() > deadline:
+                break
+        threshold, scores = choose_threshold(model, dev_docs)
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "threshold": threshold,
+                        "minutes": round((time.monotonic() - started) / 60, 2)})
+        if progress:
+            tqdm.write(f"re (document) epoch {epoch}: loss {np.mean(losses):.4f}  dev pair F1 {scores['f1']:.2f} at threshold {threshold}")
+        if scores["f1"] > best_f1:
+            best_f1, best_epoch = scores["f1"], epoch
+            model.threshold = threshold
+            model.save(out, {"architecture": "doc", "base_model": config.base_model, "config": {**config.model_dump(), "max_length": max_length},
+                             "metrics": {"dev": scores, "best_epoch": epoch}, "versions": versions(),
+                             "data_hash": data_hash(list(data_files)) if data_files else None,
+                             "pairs": {"train_documents": len(examples), "train_positive": positives,
+                                       "train_pairs": sum(len(p) for _, p, _ in examples)}})
+        if time.monotonic() > deadline:
+            stopped = "max_minutes"
+            break
+        if epoch - best_epoch >= config.patience:
+            stopped = "patience"
+            break
+    card = read_card(out)
+    card.update(history=history, stopped_by=stopped, train_minutes=round((time.monotonic() - started) / 60, 2))
+    write_card(out, card)
+    return card

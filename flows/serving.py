@@ -1,0 +1,94 @@
+"""``medkg serve``: the API's models, term index and store built from the settings, in the one
+server process or in each of several uvicorn worker processes.
+
+With ``workers`` > 1 every worker loads its own copy of everything (about 1.5 GB each) and runs
+its models on ``cores / workers`` threads: requests then run side by side instead of queueing for
+one process's lock, which on a CPU gives more requests per second than one process using every
+core for each small request (see BENCHMARKS.md). The embedded store is opened read-only, which
+lets the workers (and ``medkg query``) share it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from flows.console import console
+from flows.settings import Settings, load_settings
+from kg.errors import ConfigError
+
+OPTIONS_ENV = "MEDKG_SERVE_OPTIONS"
+
+
+class ServeOptions(BaseModel):
+    """The ``medkg serve`` flags that decide what each server process loads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ner_model: Path | None = None
+    re_model: Path | None = None
+    diagnosis_model: Path | None = None
+    rerank: int | None = None
+    prune: bool = True
+    quantize: str | None = None
+    config: Path | None = None
+    threads: int | None = None  # torch threads per process; None: torch's default (every core)
+
+    def folders(self, settings: Settings) -> tuple[Path, Path, Path]:
+        from flows.diagnosis import diagnosis_folder
+
+        models = settings.home / "models"
+        return (self.ner_model or models / "ner-bc5cdr", self.re_model or models / "re-bc5cdr",
+                self.diagnosis_model or diagnosis_folder(settings))
+
+
+def check(options: ServeOptions) -> Settings:
+    """Fail early, in the parent process, on what would make every worker fail: a missing NER
+    model or an unreadable store."""
+    settings = load_settings(options.config)
+    ner_dir, _, _ = options.folders(settings)
+    if not (ner_dir / "medkg.json").is_file():
+        raise ConfigError(f"{ner_dir}: no NER model; train one with `medkg train ner` (or run `medkg run` once)")
+    settings.open_store(read_only=True).close()
+    return settings
+
+
+def build_app(options: ServeOptions) -> Any:
+    """The FastAPI app with every component loaded (raises ``MedkgError`` with a clear message)."""
+    import torch
+
+    from api.app import create_app
+    from extractors.doc_relations import load_relation_model
+    from extractors.ner import NerModel
+    from flows.diagnosis import build_context, build_diagnoser
+    from ontologies.normalizer import Normalizer
+
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    settings = load_settings(options.config)
+    ner_dir, re_dir, folder = options.folders(settings)
+    with console.status(f"process {os.getpid()}: loading models, the term index and the store"):
+        ner = NerModel.load(ner_dir, quantize=options.quantize)
+        relations = load_relation_model(re_dir) if (re_dir / "medkg.json").is_file() else None
+        normalizer = Normalizer(settings.term_index())
+        store = settings.open_store(read_only=True)
+        diagnoser = None
+        if (folder / "graph-ranker" / "medkg.json").is_file():
+            diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=options.quantize)
+            if options.rerank is not None:
+                diagnoser.rerank = options.rerank
+            if not options.prune:
+                diagnoser.margin = None
+        else:
+            console.print(f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` has run[/]")
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    return create_app(store, ner=ner, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key)
+
+
+def app_from_env() -> Any:
+    """uvicorn's app factory in each worker process: the options ``medkg serve`` left in the
+    environment."""
+    return build_app(ServeOptions.model_validate_json(os.environ[OPTIONS_ENV]))

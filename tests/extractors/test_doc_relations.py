@@ -1,0 +1,84 @@
+"""The document-level relation model with a tiny BERT built from a config."""
+
+from pathlib import Path
+
+import torch
+from transformers import BertConfig, BertModel
+
+from extractors.doc_relations import (
+    END,
+    GENERIC,
+    DocRelationConfig,
+    DocRelationModel,
+    PairHead,
+    load_relation_model,
+    train_doc_relations,
+)
+from extractors.relations import RelationModel
+from kg.types import Document
+from readers import read_documents
+from tests.extractors.test_ner import _tiny_tokenizer
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _docs() -> list[Document]:
+    return list(read_documents(DATA / "sample.pubtator"))
+
+
+def _model(tmp_path: Path, max_length: int = 128) -> DocRelationModel:
+    torch.manual_seed(0)
+    tok = _tiny_tokenizer(tmp_path)
+    tok.add_special_tokens({"additional_special_tokens": [GENERIC, END, "[Chemical]", "[Disease]"]})
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
+    return DocRelationModel(BertModel(config), PairHead(32, 2), tok, ["None", "CID"], [("Chemical", "Disease")], max_length=max_length)
+
+
+def test_every_mention_is_marked_once_and_chunks_fit(tmp_path: Path) -> None:
+    doc = _docs()[0]
+    for max_length in (128, 40):  # the whole abstract in few chunks, or sentence by sentence
+        model = _model(tmp_path, max_length)
+        enc = model.encode(doc)
+        assert all(len(c) <= max_length for c in enc.chunks)
+        marker_ids = {model._marker_ids["[Chemical]"], model._marker_ids["[Disease]"]}
+        spots = [(ch, tok) for s in enc.markers.values() for ch, tok in s]
+        assert all(enc.chunks[ch][tok] in marker_ids for ch, tok in spots)
+        if max_length == 128:  # nothing truncated: one start marker per (mention, concept)
+            assert len(spots) == sum(len(m.ids) for m in doc.mentions if m.ids)
+    pairs = _model(tmp_path).candidates(_model(tmp_path).encode(doc))
+    assert ("MESH:D008012", "MESH:D006323") in pairs and all(s == "MESH:D008012" for s, _ in pairs)  # chemical -> disease only
+
+
+def test_predict_has_sentence_provenance_and_round_trips(tmp_path: Path) -> None:
+    model = _model(tmp_path)
+    (pred,) = model.predict(_docs()[:1], threshold=0.0)
+    assert pred.relations and all(r.predicate == "CID" and r.span for r in pred.relations)
+    lido = next(r for r in pred.relations if r.object == "MESH:D006323")
+    assert "Lidocaine" in pred.text[lido.span[0]:lido.span[1]] or "lidocaine" in pred.text[lido.span[0]:lido.span[1]]
+    model.save(tmp_path / "re-doc", {"config": {"max_length": 128}})
+    again = load_relation_model(tmp_path / "re-doc")
+    assert isinstance(again, DocRelationModel)
+    assert [(r.subject, r.object, r.score) for r in again.predict(_docs()[:1], threshold=0.0)[0].relations] == \
+        [(r.subject, r.object, r.score) for r in pred.relations]
+
+
+def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> None:
+    """A few epochs on the sample itself, from a tiny BERT folder: the loss falls and the card
+    records the threshold chosen on dev."""
+    tok = _tiny_tokenizer(tmp_path)
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
+    BertModel(config).save_pretrained(tmp_path / "base")
+    tok.save_pretrained(tmp_path / "base")
+    docs = _docs()
+    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=str(tmp_path / "base"), epochs=6, batch_size=2,
+                                                                                 max_length=128, learning_rate=1e-3, device="cpu", patience=6), progress=False)
+    losses = [h["loss"] for h in card["history"]]
+    assert losses[-1] < losses[0] and card["task"] == "re-doc" and 0 < card["threshold"] < 1
+    assert isinstance(load_relation_model(tmp_path / "out"), DocRelationModel)
+
+
+def test_pair_classifier_folders_still_load(tmp_path: Path) -> None:
+    from tests.extractors.test_relations import _model as pair_model
+
+    pair_model(tmp_path, ["None", "CID"], [("Chemical", "Disease")]).save(tmp_path / "re", {"config": {"window": 1, "max_length": 64}})
+    assert isinstance(load_relation_model(tmp_path / "re"), RelationModel)
