@@ -43,8 +43,16 @@ from extractors.models import (
     versions,
     write_card,
 )
-from extractors.relations import NONE, RelationModel, _concepts, _type, pair_scores
+from extractors.relations import (
+    RelationModel,
+    _concepts,
+    _type,
+    pair_scores,
+    relation_schema,
+    seed_everything,
+)
 from extractors.text import split_sentences
+from extractors.training import finish_card, run_epoch, stop_reason
 from kg.errors import ConfigError
 from kg.types import Document, Relation
 
@@ -350,19 +358,8 @@ def choose_threshold(model: DocRelationModel, docs: Sequence[Document]) -> tuple
 def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: DocRelationConfig,
                         *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
     """Fine-tune encoder and pair head on gold entities; keep the best dev pair-F1 epoch."""
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
-    type_of: dict[str, str] = {}
-    for d in train_docs:
-        for m in d.mentions:
-            for c in _concepts(m):
-                type_of.setdefault(c, _type(m))
-    predicates = sorted({r.predicate for d in train_docs for r in d.relations})
-    type_pairs = sorted({(type_of[r.subject], type_of[r.object]) for d in train_docs for r in d.relations if r.subject in type_of and r.object in type_of})
-    if not predicates or not type_pairs:
-        raise ConfigError("the training data has no relations between annotated entities")
-    labels = [NONE, *predicates]
+    seed_everything(config.seed)
+    labels, type_pairs = relation_schema(train_docs)
     entity_types = sorted({_type(m) for d in train_docs for m in d.mentions})
     base = resolve_encoder(config.base_model)
     device = pick_device(config.device)
@@ -394,27 +391,16 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
     out = Path(out)
     positives = sum(1 for _, _, y in examples for k in y if k)
     best_f1, best_epoch, history, stopped = -1.0, 0, [], "epochs"
-    params = [*encoder.parameters(), *model.head.parameters()]
+    both = nn.ModuleDict({"encoder": encoder, "head": model.head})  # trained, and clipped, together
+
+    def loss_of(batch: list[tuple[Encoded, list[tuple[str, str]], list[int]]]) -> torch.Tensor:
+        logits = torch.cat(model.logits([e for e, _, _ in batch], [p for _, p, _ in batch]))
+        return nn.functional.cross_entropy(logits, torch.tensor([k for _, _, y in batch for k in y], device=device))
+
     for epoch in range(1, config.epochs + 1):
-        encoder.train()
-        model.head.train()
         rng.shuffle(examples)
         batches = [examples[k:k + config.batch_size] for k in range(0, len(examples), config.batch_size)]
-        losses: list[float] = []
-        bar = tqdm(batches, desc=f"re (document) epoch {epoch}", unit="batch", disable=not progress)
-        for batch in bar:
-            logits = torch.cat(model.logits([e for e, _, _ in batch], [p for _, p, _ in batch]))
-            target = torch.tensor([k for _, _, y in batch for k in y], device=device)
-            loss = nn.functional.cross_entropy(logits, target)
-            loss.backward()
-            nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-            if time.monotonic() > deadline:
-                break
+        losses = run_epoch(both, batches, loss_of, optimizer, scheduler, desc=f"re (document) epoch {epoch}", deadline=deadline, progress=progress)
         threshold, scores = choose_threshold(model, dev_docs)
         history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "threshold": threshold,
                         "minutes": round((time.monotonic() - started) / 60, 2)})
@@ -428,13 +414,8 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
                              "data_hash": data_hash(list(data_files)) if data_files else None,
                              "pairs": {"train_documents": len(examples), "train_positive": positives,
                                        "train_pairs": sum(len(p) for _, p, _ in examples)}})
-        if time.monotonic() > deadline:
-            stopped = "max_minutes"
+        reason = stop_reason(epoch, best_epoch, config.patience, deadline)
+        if reason:
+            stopped = reason
             break
-        if epoch - best_epoch >= config.patience:
-            stopped = "patience"
-            break
-    card = read_card(out)
-    card.update(history=history, stopped_by=stopped, train_minutes=round((time.monotonic() - started) / 60, 2))
-    write_card(out, card)
-    return card
+    return finish_card(out, history, stopped, started)

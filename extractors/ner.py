@@ -39,7 +39,7 @@ from extractors.models import (
     quantize as quantize_model,
 )
 from extractors.text import split_sentences, split_words
-from extractors.training import make_optimizer, run_epoch
+from extractors.training import finish_card, make_optimizer, run_epoch, stop_reason
 from kg.errors import ConfigError
 from kg.types import Document, Mention
 
@@ -438,15 +438,8 @@ def train_ner(
                 "versions": versions(),
             }
             ner.save(out, best_card)
-        if time.monotonic() > deadline:
-            stopped = "max_minutes"
+        reason = stop_reason(epoch, best_epoch, config.patience, deadline)
+        if reason:
+            stopped = reason
             break
-        if epoch - best_epoch >= config.patience:
-            stopped = "patience"
-            break
-    card: dict[str, Any] = read_card(out)
-    card["history"] = history
-    card["stopped_by"] = stopped
-    card["train_minutes"] = round((time.monotonic() - started) / 60, 2)
-    write_card(out, card)
-    return card
+    return finish_card(out, history, stopped, started)

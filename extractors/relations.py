@@ -27,9 +27,18 @@ from pydantic import BaseModel, ConfigDict
 from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from extractors.models import OFFLINE_ENCODER, cpu_bf16_supported, data_hash, pick_device, read_card, resolve_encoder, versions, write_card
-from extractors.training import make_optimizer, run_epoch
+from extractors.models import (
+    OFFLINE_ENCODER,
+    cpu_bf16_supported,
+    data_hash,
+    pick_device,
+    read_card,
+    resolve_encoder,
+    versions,
+    write_card,
+)
 from extractors.text import split_sentences
+from extractors.training import finish_card, make_optimizer, run_epoch, stop_reason
 from kg.errors import ConfigError
 from kg.schema import entity_type
 from kg.types import Document, Mention, Relation
@@ -232,12 +241,15 @@ def pair_scores(gold: Sequence[Document], pred: Sequence[Document], symmetric: b
     return {"precision": round(100 * precision, 2), "recall": round(100 * recall, 2), "f1": round(100 * f1, 2), "tp": tp, "fp": len(p) - tp, "fn": len(g) - tp}
 
 
-def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: RelationConfig,
-                    *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
-    """Fine-tune the pair classifier; keep the checkpoint with the best dev pair F1."""
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def relation_schema(train_docs: Sequence[Document]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The labels (None first, then the predicates) and the (subject type, object type) pairs of
+    the training relations: what a relation model predicts, and between which entities."""
     type_of: dict[str, str] = {}
     for d in train_docs:
         for m in d.mentions:
@@ -247,7 +259,14 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
     type_pairs = sorted({(type_of[r.subject], type_of[r.object]) for d in train_docs for r in d.relations if r.subject in type_of and r.object in type_of})
     if not predicates or not type_pairs:
         raise ConfigError("the training data has no relations between annotated entities")
-    labels = [NONE, *predicates]
+    return [NONE, *predicates], type_pairs
+
+
+def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: RelationConfig,
+                    *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+    """Fine-tune the pair classifier; keep the checkpoint with the best dev pair F1."""
+    seed_everything(config.seed)
+    labels, type_pairs = relation_schema(train_docs)
     base = resolve_encoder(config.base_model)
     device = pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -291,13 +310,8 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
             rm.save(out, {"base_model": config.base_model, "config": config.model_dump(), "metrics": {"dev": scores, "best_epoch": epoch},
                           "data_hash": data_hash(list(data_files)) if data_files else None, "versions": versions(),
                           "instances": {"train_positive": len(positives), "train_negative": len(negatives)}})
-        if time.monotonic() > deadline:
-            stopped = "max_minutes"
+        reason = stop_reason(epoch, best_epoch, config.patience, deadline)
+        if reason:
+            stopped = reason
             break
-        if epoch - best_epoch >= config.patience:
-            stopped = "patience"
-            break
-    card = read_card(out)
-    card.update(history=history, stopped_by=stopped, train_minutes=round((time.monotonic() - started) / 60, 2))
-    write_card(out, card)
-    return card
+    return finish_card(out, history, stopped, started)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from extractors.models import read_card, write_card
 
 
 def make_optimizer(
@@ -52,3 +55,22 @@ def run_epoch(
         if time.monotonic() > deadline:
             break
     return losses
+
+
+def stop_reason(epoch: int, best_epoch: int, patience: int, deadline: float) -> str | None:
+    """Why training ends after ``epoch``: its time budget is spent ("max_minutes"), or dev has not
+    improved for ``patience`` epochs ("patience"); None: go on."""
+    if time.monotonic() > deadline:
+        return "max_minutes"
+    if epoch - best_epoch >= patience:
+        return "patience"
+    return None
+
+
+def finish_card(out: Path, history: list[dict[str, Any]], stopped: str, started: float) -> dict[str, Any]:
+    """The best checkpoint's card, completed with the whole run: per-epoch history, why it
+    stopped, and its minutes."""
+    card = read_card(out)
+    card.update(history=history, stopped_by=stopped, train_minutes=round((time.monotonic() - started) / 60, 2))
+    write_card(out, card)
+    return card

@@ -33,7 +33,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 
 
 @dataclass
@@ -163,7 +163,7 @@ class TermIndex:
             preferred = {normalize(n) for n in c.term_names}
             supplementary = int(c.curie.startswith("MESH:C"))
             seen = set()
-            for name in c.names:
+            for name in sorted(c.names):  # a fixed order: the TF-IDF rows, and ties, do not depend on the hash seed
                 form = normalize(name)
                 if not form or form in seen:
                     continue

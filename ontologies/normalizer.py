@@ -25,6 +25,15 @@ from ontologies.text import normalize, sorted_key
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.I)
 
 
+def _top(vals: np.ndarray, cols: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best scores, best first, ties by name row (deterministic; a
+    partial sort, not a full one, over the thousands of names sharing a 3-gram)."""
+    if len(vals) > k:
+        keep = np.argpartition(-vals, k - 1)[:k]
+        return keep[np.lexsort((cols[keep], -vals[keep]))]
+    return np.lexsort((cols, -vals))
+
+
 class Normalizer:
     """Type-aware normalization over one ``TermIndex`` (injected: nothing is downloaded).
 
@@ -84,7 +93,7 @@ class Normalizer:
             cols, vals = sims.indices[start:end], sims.data[start:end]
             ranked: list[Grounding] = []
             seen: set[int] = set()
-            for j in np.argsort(-vals)[: 4 * self.top_k]:
+            for j in _top(vals, cols, 4 * self.top_k):
                 concept = int(rows[cols[j]])
                 if concept in seen or vals[j] < self.threshold:
                     continue
