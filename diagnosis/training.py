@@ -28,7 +28,7 @@ from diagnosis.context import Candidate, ContextBuilder
 from diagnosis.diagnoser import Diagnoser, ScoredCase, metrics, score_cases
 from diagnosis.model import GraphRanker, TextClassifier
 from extractors.models import OFFLINE_ENCODER, pick_device, resolve_encoder, versions
-from extractors.training import make_optimizer, run_epoch
+from extractors.training import finish_card, make_optimizer, run_epoch
 from kg.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
     optimizer, scheduler = make_optimizer(model, config.learning_rate, 0.01, math.ceil(per_epoch / config.batch_size) * config.epochs, 0.06)
     deadline = time.monotonic() + 60 * config.max_minutes
     started = time.monotonic()
-    best, history = -1.0, []
+    best, history, stopped = -1.0, [], "epochs"
     for epoch in range(1, config.epochs + 1):
         pairs = _pairs(exs, config.negatives, config.max_facts, rng)
         batches = [pairs[k:k + config.batch_size] for k in range(0, len(pairs), config.batch_size)]
@@ -170,9 +170,10 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
                               "metrics": {"dev": dev_metrics, "dev_model_alone": alone, "best_epoch": epoch},
                               "training": {"cases": len(exs), "pairs_per_epoch": per_epoch}, "versions": versions(), **(card or {})})
         if time.monotonic() > deadline:
+            stopped = "max_minutes"
             break
-    result = {"history": history, "best_dev_acc@1": best, "minutes": round((time.monotonic() - started) / 60, 2)}
-    return result
+    finish_card(out, history, stopped, started)  # the card also tells how the run went, epoch by epoch
+    return {"history": history, "best_dev_acc@1": best, "minutes": round((time.monotonic() - started) / 60, 2)}
 
 
 @torch.no_grad()
@@ -220,7 +221,7 @@ def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path,
     deadline = time.monotonic() + 60 * config.text_max_minutes
     started = time.monotonic()
     dev_known = [c for c in dev if c.label in label_ids]
-    best, history = -1.0, []
+    best, history, stopped = -1.0, [], "epochs"
     for epoch in range(1, config.text_epochs + 1):
         order = list(train)
         rng.shuffle(order)
@@ -240,5 +241,7 @@ def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path,
             clf.save(out, {"base_model": config.base_model, "config": config.model_dump(), "metrics": {"dev_acc@1": acc, "best_epoch": epoch},
                            "training": {"cases": len(train), "classes": len(labels)}, "versions": versions(), **(card or {})})
         if time.monotonic() > deadline:
+            stopped = "max_minutes"
             break
+    finish_card(out, history, stopped, started)
     return {"history": history, "best_dev_acc@1": best, "minutes": round((time.monotonic() - started) / 60, 2)}

@@ -32,6 +32,7 @@ def test_ranker_artifact_reloads_with_its_card_and_same_scores(trained) -> None:
     card = read_card(tmp / "ranker")
     assert card["kind"] == "diagnosis-graph-ranker" and card["fusion_weight"] == diagnoser.ranker.fusion_weight
     assert len(result["history"]) == 2 and card["metrics"]["dev"]["n"] == len(splits.dev)
+    assert card["history"] == result["history"] and card["stopped_by"] == "epochs"
     passages = ["Marfan syndrome. Has Arachnodactyly, very frequent.", "Usher syndrome, type I. Has Deafness, always."]
     again = GraphRanker.load(tmp / "ranker", "cpu")
     assert np.allclose(again.logits("long slender fingers", passages), diagnoser.ranker.logits("long slender fingers", passages), atol=1e-5)
