@@ -257,15 +257,21 @@ class DocRelationModel:
         cut = self.threshold if threshold is None else threshold
         return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, self._relations(docs, cut), strict=True)]
 
+    def decide(self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float) -> list[tuple[str, str, str, float]]:
+        """(subject, predicate, object, probability) of the pairs whose best predicate reaches ``threshold``."""
+        out = []
+        for (s, o), row in zip(pairs, probs, strict=True):
+            label = int(row[1:].argmax()) + 1
+            if row[label] >= threshold:
+                out.append((s, self.labels[label], o, float(row[label])))
+        return out
+
     def _relations(self, docs: Sequence[Document], threshold: float) -> list[list[Relation]]:
         out = []
         for doc, (pairs, p) in zip(docs, self.probabilities(docs), strict=True):
-            rels = []
-            for (s, o), row in zip(pairs, p, strict=True):
-                label = int(row[1:].argmax()) + 1
-                if row[label] >= threshold:
-                    rels.append(Relation(s, self.labels[label], o, score=round(float(row[label]), 4), span=evidence_span(doc, s, o)))
-            out.append(rels)
+            sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+            out.append([Relation(s, predicate, o, score=round(score, 4), span=evidence_span(doc, sentences, s, o))
+                        for s, predicate, o, score in self.decide(pairs, p, threshold)])
         return out
 
     # -- artifact ------------------------------------------------------------------------------
@@ -293,10 +299,10 @@ class DocRelationModel:
                    device=device, card=card)
 
 
-def evidence_span(doc: Document, subject: str, obj: str) -> tuple[int, int] | None:
-    """The provenance of a document-level relation: the sentences from one mention of each
-    concept to the other, for the mention pair fewest sentences (then characters) apart."""
-    sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+def evidence_span(doc: Document, sentences: Sequence[tuple[int, int]], subject: str, obj: str) -> tuple[int, int] | None:
+    """The provenance of a document-level relation: the ``sentences`` (the document's, split once)
+    from one mention of each concept to the other, for the mention pair fewest sentences (then
+    characters) apart."""
     starts = [a for a, _ in sentences]
 
     def spots(c: str) -> list[tuple[int, int]]:
@@ -347,8 +353,7 @@ def choose_threshold(model: DocRelationModel, docs: Sequence[Document]) -> tuple
     for t in THRESHOLDS:
         pred = []
         for doc, (pairs, p) in zip(docs, scored, strict=True):
-            rels = [Relation(s, model.labels[int(r[1:].argmax()) + 1], o) for (s, o), r in zip(pairs, p, strict=True) if r[1:].max() >= t]
-            pred.append(replace(doc, relations=tuple(rels)))
+            pred.append(replace(doc, relations=tuple(Relation(s, predicate, o) for s, predicate, o, _ in model.decide(pairs, p, t))))
         scores = pair_scores(docs, pred, model._symmetric)
         if scores["f1"] > best[1]["f1"]:
             best = (t, scores)

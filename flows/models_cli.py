@@ -160,7 +160,7 @@ def train_re_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
     architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
     base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
-    epochs: Annotated[int | None, typer.Option(help="At most this many epochs (default: 12 doc, 6 pair).")] = None,
+    epochs: Annotated[int | None, typer.Option(help="At most this many epochs (default: the architecture's, 12 doc, 6 pair).")] = None,
     max_minutes: Annotated[float, typer.Option(help="Stop training after this much wall time.")] = 30.0,
     window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 5e-5,
@@ -170,14 +170,15 @@ def train_re_cmd(
 
     Example: [bold]medkg train re --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/re-cdr[/]
     """
-    from extractors.doc_relations import ARCHITECTURES, train_relation_model
+    from extractors.doc_relations import ARCHITECTURES, DocRelationConfig, train_relation_model
+    from extractors.relations import RelationConfig
 
     try:
         if architecture not in ARCHITECTURES:
             raise ConfigError(f"--architecture {architecture}: choose one of {', '.join(ARCHITECTURES)}")
         train_docs, dev_docs = _read(train, limit), _read(dev)
         console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
-                      f"at most {epochs or (12 if architecture == 'doc' else 6)} epochs or {max_minutes:g} minutes")
+                      f"at most {epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs or {max_minutes:g} minutes")
         card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
                                     learning_rate=learning_rate, window=window, data_files=[train, dev])
     except MedkgError as exc:

@@ -54,8 +54,9 @@ class Normalizer:
     def _grounding(self, i: int, score: float) -> Grounding:
         return Grounding(self.index.curies[i], self.index.names[i], round(float(score), 4), "medkg")
 
-    def _exact(self, text: str, category: str) -> list[Grounding]:
-        hits = self.index.exact.get((category, normalize(text)))
+    def _exact(self, text: str, category: str, form: str | None = None) -> list[Grounding]:
+        """``form``: ``normalize(text)`` when the caller has it already."""
+        hits = self.index.exact.get((category, form if form is not None else normalize(text)))
         if hits:
             return [self._grounding(i, 1.0) for i in hits[: self.top_k]]
         hits = self.index.unordered.get((category, sorted_key(text)))
@@ -116,11 +117,13 @@ class Normalizer:
         for n, ((text, label), table) in enumerate(zip(items, tables, strict=True)):
             category = self._category(label)
             long_form = table.get(text.strip())
-            named = self.index.composites.get((category, normalize(long_form or text)))
+            first = long_form or text
+            form = normalize(first)
+            named = self.index.composites.get((category, form))
             if named:
                 results[n] = ([self._grounding(i, 1.0) for i in named], True)
                 continue
-            found = (self._exact(long_form, category) if long_form else []) or self._exact(text, category)
+            found = self._exact(first, category, form) or (self._exact(text, category) if long_form else [])
             if found:
                 results[n] = (found, False)
                 continue
