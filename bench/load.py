@@ -4,7 +4,8 @@ into the embedded store. Prints JSON.
     python bench/load.py --neo4j-uri bolt://127.0.0.1:7687 --entities 50000 --relations 200000
 
 Without --neo4j-uri it starts the same Neo4j 5.26 test server the tests use (tools/neo4j-test-server).
-The row-at-a-time variant (one auto-commit statement per row, as naive client code does) runs on a
+With the test server it also measures the offline route, neo4j-admin's bulk importer on CSV files
+written by kg.neo4j_import (medkg export --format neo4j-import). The row-at-a-time variant (one auto-commit statement per row, as naive client code does) runs on a
 sample of --row-sample rows and is extrapolated; the ratio compares rows/s.
 """
 
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kg.embedded_store import EmbeddedStore  # noqa: E402
+from kg.neo4j_import import run_admin_import, write_import_files  # noqa: E402
 from kg.neo4j_store import Neo4jStore  # noqa: E402
 from kg.schema import ENTITY_TYPES, PREDICATES  # noqa: E402
 from kg.store import GraphStore  # noqa: E402
@@ -69,13 +71,17 @@ def row_at_a_time(store: Neo4jStore, triples: list[Triple]) -> dict[str, float]:
     return {"relations_rows_per_s": round(len(triples) / dt), "sample_rows": len(triples), "sample_seconds": round(dt, 2)}
 
 
-def start_test_server(home: Path, heap: str) -> tuple[subprocess.Popen[str], str]:
+def classpath() -> str:
+    """The Neo4j test server's classpath (built with Maven; it also holds neo4j-admin's AdminTool)."""
     server = ROOT / "tools" / "neo4j-test-server"
     cp_file = server / "target" / "classpath.txt"
     subprocess.run(["mvn", "-q", "-B", "compile", "dependency:build-classpath", f"-Dmdep.outputFile={cp_file}"], cwd=server, check=True)
-    cp = f"{server / 'target' / 'classes'}{os.pathsep}{cp_file.read_text().strip()}"
+    return f"{server / 'target' / 'classes'}{os.pathsep}{cp_file.read_text().strip()}"
+
+
+def start_test_server(home: Path, heap: str, port: int = 17699, db: str = "db") -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        ["java", f"-Xmx{heap}", "-cp", cp, "medkg.Neo4jTestServer", str(home / "db"), "17699", "1024"],
+        ["java", f"-Xmx{heap}", "-XX:+UseParallelGC", "-cp", classpath(), "medkg.Neo4jTestServer", str(home / db), str(port), "1024"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     assert proc.stdout is not None
@@ -83,6 +89,37 @@ def start_test_server(home: Path, heap: str) -> tuple[subprocess.Popen[str], str
     if not line.startswith("READY"):
         raise SystemExit("Neo4j test server did not start")
     return proc, line.split()[1]
+
+
+def bulk_import(entities: list[Entity], triples: list[Triple], tmp: Path, heap: str) -> dict[str, object]:
+    """The same graph loaded offline: import CSVs written, neo4j-admin's importer run on a new
+    database, the server started on it, medkg's constraints and indexes created on connect."""
+    t0 = time.perf_counter()
+    files = write_import_files(tmp / "import", entities=entities, triples=triples)
+    t1 = time.perf_counter()
+    home = tmp / "bulk"
+    (home / "conf").mkdir(parents=True)
+    admin = ["java", f"-Xmx{heap}", "-XX:+UseParallelGC", "-cp", classpath(), "org.neo4j.cli.AdminTool"]
+    run_admin_import(files, admin, env={"NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")})
+    t2 = time.perf_counter()
+    proc, uri = start_test_server(tmp, heap, port=17698, db="bulk")
+    try:
+        t3 = time.perf_counter()
+        store = Neo4jStore(uri)
+        t4 = time.perf_counter()
+        counts = store.counts()
+        store.close()
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=120)
+    loading = (t1 - t0) + (t2 - t1) + (t4 - t3)
+    return {
+        "write_csv_s": round(t1 - t0, 2), "admin_import_s": round(t2 - t1, 2), "server_start_s": round(t3 - t2, 2),
+        "constraints_s": round(t4 - t3, 2), "evidence_loaded": counts["nodes"].get("Evidence", 0),
+        "relations_rows_per_s": round(len(triples) / loading),
+        "relations_rows_per_s_with_server_start": round(len(triples) / (loading + t3 - t2)),
+    }
 
 
 def main() -> None:
@@ -94,6 +131,7 @@ def main() -> None:
     ap.add_argument("--row-sample", type=int, default=2_000)
     ap.add_argument("--heap", default="2g")
     ap.add_argument("--skip-embedded", action="store_true")
+    ap.add_argument("--skip-bulk", action="store_true", help="skip the neo4j-admin bulk import (needs the test server's jars)")
     args = ap.parse_args()
 
     entities, triples = synthetic(args.entities, args.relations)
@@ -117,6 +155,10 @@ def main() -> None:
         batched_rate = result["neo4j_batched"]["relations_rows_per_s"]  # type: ignore[index]
         row_rate = result["neo4j_row_at_a_time"]["relations_rows_per_s"]  # type: ignore[index]
         result["batched_vs_row_ratio"] = round(batched_rate / row_rate, 1)
+        if not args.skip_bulk:
+            result["neo4j_bulk_import"] = bulk_import(entities, triples, tmp, args.heap)
+            bulk_rate = result["neo4j_bulk_import"]["relations_rows_per_s"]  # type: ignore[index]
+            result["bulk_vs_row_ratio"] = round(bulk_rate / row_rate, 1)
         if not args.skip_embedded:
             emb = EmbeddedStore(tmp / "embedded", batch_size=args.batch_size)
             result["embedded_batched"] = timed(emb, entities, triples)

@@ -38,9 +38,10 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=45.0)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--no-abbreviations", action="store_true", help="score the raw predictions, without abbreviation harmonization")
     args = ap.parse_args()
 
-    result: dict[str, object] = {"eval": str(args.eval), "device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(), "cpus": os.cpu_count()}
+    result: dict[str, object] = {"eval": str(args.eval), "abbreviations": not args.no_abbreviations, "device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(), "cpus": os.cpu_count()}
     folder = args.model
     if folder is None:
         if not (args.train and args.dev):
@@ -59,7 +60,7 @@ def main() -> None:
         model = NerModel.load(folder, quantize=variant)
         model.predict(gold[:8])  # warm up
         t0 = time.perf_counter()
-        pred = model.predict(gold)
+        pred = model.predict(gold, abbreviations=not args.no_abbreviations)
         dt = time.perf_counter() - t0
         name = variant or ("bf16-autocast" if model.bf16 else "fp32")
         result[name] = {

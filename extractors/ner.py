@@ -26,6 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
+from extractors.abbreviations import harmonize_abbreviations
 from extractors.models import (
     OFFLINE_ENCODER,
     cpu_bf16_supported,
@@ -253,8 +254,11 @@ class NerModel:
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
 
     @torch.inference_mode()
-    def predict(self, docs: Sequence[Document], *, batch_size: int = 64, progress: bool = False) -> list[Document]:
-        """The documents with their mentions replaced by the model's predictions."""
+    def predict(self, docs: Sequence[Document], *, batch_size: int = 64, progress: bool = False,
+                abbreviations: bool = True) -> list[Document]:
+        """The documents with their mentions replaced by the model's predictions, made consistent
+        with the abbreviations each document defines unless ``abbreviations`` is False
+        (``extractors.abbreviations.harmonize_abbreviations``)."""
         self.model.eval()
         windows = self.windows(docs, with_labels=False)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
@@ -290,7 +294,8 @@ class NerModel:
             words = words_of[(d, s)]
             tagged = [(words[i], self.labels[preds[i][1]], preds[i][2]) for i in sorted(preds)]
             mentions[d].extend(self._decode(docs[d].text, tagged))
-        return [replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end)))) for d, doc in enumerate(docs)]
+        out = [replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end)))) for d, doc in enumerate(docs)]
+        return [harmonize_abbreviations(d) for d in out] if abbreviations else out
 
     @staticmethod
     def _decode(text: str, tagged: list[tuple[tuple[int, int], str, float]]) -> list[Mention]:

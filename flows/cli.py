@@ -273,21 +273,36 @@ def ingest_cmd(
 
 @app.command("export")
 def export_cmd(
-    out: Annotated[Path, typer.Argument(help="Output file (a folder for csv).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, graphml or csv")] = "ttl",
+    out: Annotated[Path, typer.Argument(help="Output file (a folder for csv and neo4j-import).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, graphml, csv or neo4j-import")] = "ttl",
+    import_dir: Annotated[str | None, typer.Option(help="neo4j-import: the folder neo4j-admin will read the files from "
+                                                   "(e.g. where they are mounted in a container); default: OUT.")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Export the graph: RDF with Biolink predicates and resolvable IRIs (ttl, nt), GraphML, or CSV.
+    """Export the graph: RDF with Biolink predicates and resolvable IRIs (ttl, nt), GraphML, CSV, or
+    the CSV files of neo4j-admin's bulk import (neo4j-import: the fastest first load of a large
+    graph into Neo4j, with the schema medkg's Neo4j store writes).
 
-    Example: [bold]medkg export graph.ttl --format ttl[/]
+    Examples:
+      [bold]medkg export graph.ttl --format ttl[/]
+      [bold]medkg export ./neo4j-import --format neo4j-import --import-dir /import[/], then with the
+      database stopped: [bold]neo4j-admin database import full --overwrite-destination @/import/import.args neo4j[/]
     """
     from kg.export import export_csv, export_graphml, export_rdf
+    from kg.neo4j_import import store_contents, write_import_files
+
+    def neo4j_import(store: GraphStore) -> int:
+        files = write_import_files(out, **store_contents(store))
+        if import_dir:
+            (out / "import.args").write_text("\n".join(files.arguments(import_dir)) + "\n", encoding="utf-8")
+        return sum(n for name, n in files.counts.items() if name not in ("entities", "articles", "evidence"))
 
     writers = {
         "ttl": lambda s: export_rdf(s, out, "turtle"),
         "nt": lambda s: export_rdf(s, out, "nt"),
         "graphml": lambda s: export_graphml(s, out),
         "csv": lambda s: export_csv(s, out),
+        "neo4j-import": neo4j_import,
     }
     if fmt not in writers:
         fail(MedkgError(f"--format {fmt!r}: choose one of {', '.join(writers)}"))
@@ -297,6 +312,10 @@ def export_cmd(
     except MedkgError as exc:
         fail(exc)
     console.print(f"{n:,} {'triples' if fmt in ('ttl', 'nt') else 'edges'} -> {out}")
+    if fmt == "neo4j-import":
+        args = f"{(import_dir or str(out.resolve())).rstrip('/')}/import.args"
+        console.print(f"With Neo4j stopped: neo4j-admin database import full --overwrite-destination @{args} neo4j\n"
+                      "then start Neo4j: medkg creates its constraints on first connect.")
 
 
 @app.command("stats")

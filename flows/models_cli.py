@@ -76,6 +76,7 @@ def evaluate_ner_cmd(
     data: Annotated[Path, typer.Option(help="Annotated corpus to score against (PubTator or BioC).")],
     pred_out: Annotated[Path | None, typer.Option(help="Also write the predictions here in PubTator format.")] = None,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for faster CPU inference.")] = None,
+    abbreviations: Annotated[bool, typer.Option(help="Make predictions agree with the abbreviations each document defines.")] = True,
 ) -> None:
     """Strict mention-level precision, recall and F1 per type and micro, plus speed, as JSON.
 
@@ -90,7 +91,7 @@ def evaluate_ner_cmd(
         if ner.card.get("config", {}).get("canonical_types"):
             gold = canonical_labels(gold)
         t0 = time.perf_counter()
-        pred = ner.predict(gold, progress=True)
+        pred = ner.predict(gold, progress=True, abbreviations=abbreviations)
         seconds = time.perf_counter() - t0
     except MedkgError as exc:
         fail(exc)

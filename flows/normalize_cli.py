@@ -42,7 +42,7 @@ def normalize_cmd(
 
     Example: [bold]medkg normalize "breast and ovarian cancers" --type Disease[/]
     """
-    from ontologies.abbreviations import find_abbreviations
+    from extractors.abbreviations import find_abbreviations
 
     try:
         normalizer = _normalizer(config, threshold, top_k)

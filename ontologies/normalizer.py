@@ -18,7 +18,7 @@ import numpy as np
 
 from kg.schema import entity_type
 from kg.types import Document, Grounding
-from ontologies.abbreviations import find_abbreviations
+from extractors.abbreviations import find_abbreviations
 from ontologies.index import TermIndex
 from ontologies.text import normalize, sorted_key
 

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,22 +52,22 @@ def _build_launcher() -> str:
 
 
 @pytest.fixture(scope="session")
-def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A running Neo4j; its Bolt URI."""
-    external = os.environ.get("MEDKG_TEST_NEO4J_URI")
-    if external:
-        yield external
-        return
-    java = shutil.which("java")
-    if java is None:
+def neo4j_classpath() -> str:
+    """The classpath of the launcher and Neo4j's jars (also holds neo4j-admin's AdminTool)."""
+    if shutil.which("java") is None:
         pytest.fail("Java 17 is needed to run the Neo4j test server: apt-get install openjdk-17-jre-headless")
-    classpath = _build_launcher()
-    home = tmp_path_factory.mktemp("neo4j")
+    return _build_launcher()
+
+
+@contextmanager
+def running_neo4j(classpath: str, home: Path, heap: str = "1g") -> Iterator[str]:
+    """A Neo4j test server on the database folder ``home`` (its Bolt URI) until the block ends."""
     port = _free_port()
     log_path = home / "server.log"
+    home.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [java, "-Xms256m", "-Xmx1g", "-XX:+UseParallelGC", "-cp", classpath, "medkg.Neo4jTestServer", str(home / "db"), str(port), "128"],
+        ["java", "-Xms256m", f"-Xmx{heap}", "-XX:+UseParallelGC", "-cp", classpath, "medkg.Neo4jTestServer", str(home), str(port), "128"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log,
@@ -94,6 +95,18 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running Neo4j; its Bolt URI."""
+    external = os.environ.get("MEDKG_TEST_NEO4J_URI")
+    if external:
+        yield external
+        return
+    classpath = request.getfixturevalue("neo4j_classpath")
+    with running_neo4j(classpath, tmp_path_factory.mktemp("neo4j") / "db") as uri:
+        yield uri
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import OntologyError
-from ontologies.abbreviations import find_abbreviations
+from extractors.abbreviations import find_abbreviations
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_ctd_diseases, load_doid_tsv, load_hpo_annotations, load_obo, load_sssom
 from ontologies.normalizer import Normalizer, evaluate
