@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--base-model", default="all-minilm-l6-v2")
     ap.add_argument("--max-minutes", type=float, default=30.0)
     ap.add_argument("--architecture", choices=["doc", "pair"], default="doc")
+    ap.add_argument("--context-pooling", action="store_true", help="doc: ATLOP's localized context pooling")
     ap.add_argument("--ner-model", type=Path, help="also score end to end from predicted, normalized entities")
     ap.add_argument("--threshold", type=float, help="default: the model's own (0.5 for a pair classifier)")
     args = ap.parse_args()
@@ -48,7 +49,8 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="medkg-re-"))
         t0 = time.perf_counter()
         card = train_relation_model(args.architecture, list(read_documents(args.train)), list(read_documents(args.dev)), folder,
-                                    base_model=args.base_model, max_minutes=args.max_minutes, data_files=[args.train, args.dev])
+                                    base_model=args.base_model, max_minutes=args.max_minutes, context_pooling=args.context_pooling,
+                                    data_files=[args.train, args.dev])
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]
     rm = load_relation_model(folder)

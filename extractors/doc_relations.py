@@ -1,12 +1,15 @@
 """Document-level relation extraction in one encoder pass per document (after ATLOP, Zhou et al.
-2021, without its localized context pooling).
+2021).
 
 Every mention is wrapped in markers (``[Chemical] ... [/E]``, one start marker per entity type);
 the encoder reads the whole marked document, in chunks of whole sentences of at most
 ``max_length`` tokens when it is longer; an entity is the log-sum-exp of its mentions'
 start-marker states; each candidate concept pair (the type pairs of the training relations, any
 distance apart) is classified from ``[e_s, e_o, e_s * e_o, |e_s - e_o|]`` by a small MLP into
-None or a predicate. The probability above which a pair is a relation is chosen on the dev set.
+None or a predicate. With ``context_pooling`` (ATLOP's localized context pooling) each entity
+state is first joined with the pair's own context: the hidden states weighted by the product of
+both entities' last-layer attention (their markers' rows, averaged over heads), where they share
+a chunk. The probability above which a pair is a relation is chosen on the dev set.
 
 Against the pair classifier of ``relations.py``, which encodes every mention pair separately, it
 reads each document once (several times faster) and sees pairs at any distance (no window cap
@@ -78,6 +81,7 @@ class DocRelationConfig(BaseModel):
     seed: int = 13
     device: str = "auto"
     patience: int = 3
+    context_pooling: bool = False
 
 
 @dataclass
@@ -91,11 +95,19 @@ class Encoded:
 
 
 class PairHead(nn.Module):
-    def __init__(self, hidden: int, labels: int) -> None:
+    """Pair logits from the two entity states; with ``context``, each state is first joined with
+    the pair's context vector (ATLOP: ``z = tanh(W [e; c])``)."""
+
+    def __init__(self, hidden: int, labels: int, context: bool = False) -> None:
         super().__init__()
         self.mlp = nn.Sequential(nn.Linear(4 * hidden, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, labels))
+        self.subject_context = nn.Linear(2 * hidden, hidden) if context else None
+        self.object_context = nn.Linear(2 * hidden, hidden) if context else None
 
-    def forward(self, subj: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
+    def forward(self, subj: torch.Tensor, obj: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        if self.subject_context is not None and self.object_context is not None and context is not None:
+            subj = torch.tanh(self.subject_context(torch.cat([subj, context], dim=-1)))
+            obj = torch.tanh(self.object_context(torch.cat([obj, context], dim=-1)))
         return self.mlp(torch.cat([subj, obj, subj * obj, (subj - obj).abs()], dim=-1))
 
 
@@ -116,6 +128,7 @@ class DocRelationModel:
         self.device = device
         self.card = card or {}
         self.bf16 = device == "cpu" and cpu_bf16_supported()
+        self.context_pooling = head.subject_context is not None
         self._marker_ids = dict(tokenizer.get_added_vocab())  # the markers (and the tokenizer's own specials)
 
     @property
@@ -200,8 +213,9 @@ class DocRelationModel:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
 
-    def _states(self, chunks: Sequence[Sequence[int]]) -> torch.Tensor:
-        """The encoder's last hidden states of token-id chunks, padded to the longest: [B, T, H]."""
+    def _states(self, chunks: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The encoder's last hidden states of token-id chunks, padded to the longest ([B, T, H]),
+        and with context pooling its last layer's attention averaged over heads ([B, T, T])."""
         width = max(len(c) for c in chunks)
         ids = torch.full((len(chunks), width), self.tokenizer.pad_token_id, dtype=torch.long)
         mask = torch.zeros((len(chunks), width), dtype=torch.long)
@@ -209,23 +223,52 @@ class DocRelationModel:
             ids[r, :len(c)] = torch.tensor(c)
             mask[r, :len(c)] = 1
         with self._autocast():
-            return self.encoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state.float()
+            out = self.encoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), output_attentions=self.context_pooling)
+        attention = out.attentions[-1].float().mean(1) if self.context_pooling else None
+        return out.last_hidden_state.float(), attention
 
-    def _pair_logits(self, enc: Encoded, pairs: Sequence[tuple[str, str]], state: Any) -> torch.Tensor:
-        """Label logits of ``pairs``; ``state(chunk, token)`` gives a marker's hidden state."""
+    def _pair_logits(self, enc: Encoded, pairs: Sequence[tuple[str, str]], hidden: Any, attention: Any) -> torch.Tensor:
+        """Label logits of ``pairs``; ``hidden(chunk)`` gives a chunk's hidden states [T, H],
+        ``attention(chunk, token)`` a marker's head-averaged last-layer attention row [T]
+        (context pooling)."""
         if not pairs:
             return torch.zeros((0, len(self.labels)), device=self.device)
         used = {c for pair in pairs for c in pair}
-        entity = {c: torch.logsumexp(torch.stack([state(ch, tok) for ch, tok in enc.markers[c]]), dim=0) for c in used}
+        entity = {c: torch.logsumexp(torch.stack([hidden(ch)[tok] for ch, tok in enc.markers[c]]), dim=0) for c in used}
+        subj, obj = torch.stack([entity[s] for s, _ in pairs]), torch.stack([entity[o] for _, o in pairs])
+        context = self._contexts(enc, pairs, used, hidden, attention) if self.context_pooling else None
         with self._autocast():
-            return self.head(torch.stack([entity[s] for s, _ in pairs]), torch.stack([entity[o] for _, o in pairs])).float()
+            return self.head(subj, obj, context).float()
+
+    def _contexts(self, enc: Encoded, pairs: Sequence[tuple[str, str]], used: set[str], hidden: Any, attention: Any) -> torch.Tensor:
+        """Per pair, the hidden states weighted by both entities' attention (normalized product),
+        averaged over the chunks that hold both; zeros where none does."""
+        rows: dict[str, dict[int, torch.Tensor]] = {}
+        for c in used:
+            by_chunk: dict[int, list[torch.Tensor]] = defaultdict(list)
+            for ch, tok in enc.markers[c]:
+                by_chunk[ch].append(attention(ch, tok))
+            rows[c] = {ch: torch.stack(r).mean(0) for ch, r in by_chunk.items()}
+        out = []
+        for s, o in pairs:
+            shared = sorted(rows[s].keys() & rows[o].keys())
+            if not shared:
+                out.append(torch.zeros(self.encoder.config.hidden_size, device=self.device))
+                continue
+            vectors = []
+            for ch in shared:
+                q = rows[s][ch] * rows[o][ch]
+                vectors.append((q / (q.sum() + 1e-10)) @ hidden(ch))
+            out.append(torch.stack(vectors).mean(0))
+        return torch.stack(out)
 
     def logits(self, encoded: Sequence[Encoded], pairs: Sequence[Sequence[tuple[str, str]]]) -> list[torch.Tensor]:
         """Per document, the label logits of its ``pairs``, all chunks in one encoder batch (training)."""
-        states = self._states([c for e in encoded for c in e.chunks])
+        states, attention = self._states([c for e in encoded for c in e.chunks])
         out, base = [], 0
         for e, doc_pairs in zip(encoded, pairs, strict=True):
-            out.append(self._pair_logits(e, doc_pairs, lambda ch, tok, b=base: states[b + ch, tok]))
+            out.append(self._pair_logits(e, doc_pairs, lambda ch, b=base: states[b + ch],
+                                         None if attention is None else lambda ch, tok, b=base: attention[b + ch, tok]))
             base += len(e.chunks)
         return out
 
@@ -241,12 +284,16 @@ class DocRelationModel:
         needed = sorted({(i, ch) for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True)) for pair in ps for c in pair for ch, _ in e.markers[c]},
                         key=lambda t: (len(encoded[t[0]].chunks[t[1]]), t))
         states: dict[tuple[int, int], torch.Tensor] = {}
+        rows: dict[tuple[int, int, int], torch.Tensor] = {}  # (doc, chunk, marker token) -> its attention row
         for k in range(0, len(needed), batch_size):
             part = needed[k:k + batch_size]
-            hidden = self._states([encoded[i].chunks[ch] for i, ch in part])
-            for row, key in enumerate(part):
-                states[key] = hidden[row]
-        probs = [self._pair_logits(e, ps, lambda ch, tok, i=i: states[(i, ch)][tok]).softmax(-1).cpu().numpy()
+            hidden, attention = self._states([encoded[i].chunks[ch] for i, ch in part])
+            for row, (i, ch) in enumerate(part):
+                states[(i, ch)] = hidden[row]
+                if attention is not None:  # keep the markers' rows only, not the [T, T] matrix
+                    toks = sorted({tok for spots in encoded[i].markers.values() for c, tok in spots if c == ch})
+                    rows.update(zip(((i, ch, tok) for tok in toks), attention[row, toks].clone(), strict=True))
+        probs = [self._pair_logits(e, ps, lambda ch, i=i: states[(i, ch)], lambda ch, tok, i=i: rows[(i, ch, tok)]).softmax(-1).cpu().numpy()
                  for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True))]
         return list(zip(pairs, probs, strict=True))
 
@@ -291,8 +338,9 @@ class DocRelationModel:
         if card.get("task") != cls.kind:
             raise ConfigError(f"{folder}: a {card.get('task')!r} model, not a document-level relation model")
         device = pick_device(device)
-        encoder = AutoModel.from_pretrained(folder)
-        head = PairHead(encoder.config.hidden_size, len(card["labels"]))
+        context = bool(card.get("config", {}).get("context_pooling", False))
+        encoder = AutoModel.from_pretrained(folder, **({"attn_implementation": "eager"} if context else {}))
+        head = PairHead(encoder.config.hidden_size, len(card["labels"]), context=context)
         head.load_state_dict(torch.load(folder / "pair_head.pt", map_location="cpu", weights_only=True))
         return cls(encoder.eval(), head.eval(), AutoTokenizer.from_pretrained(folder), card["labels"], card["type_pairs"],
                    max_length=int(card.get("config", {}).get("max_length", 512)), threshold=float(card.get("threshold", 0.5)),
@@ -328,11 +376,13 @@ ARCHITECTURES = ("doc", "pair")
 
 def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, *,
                          base_model: str = OFFLINE_ENCODER, max_minutes: float = 30.0, epochs: int | None = None,
-                         learning_rate: float = 5e-5, window: int = 2, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
-    """Fine-tune a relation model of either architecture ("doc": this module's; "pair": the
-    pair classifier of ``relations.py``, with its sentence ``window``); returns its card."""
+                         learning_rate: float = 5e-5, window: int = 2, context_pooling: bool = False, data_files: Sequence[Path] = (),
+                         progress: bool = True) -> dict[str, Any]:
+    """Fine-tune a relation model of either architecture ("doc": this module's, optionally with
+    ``context_pooling``; "pair": the pair classifier of ``relations.py``, with its sentence
+    ``window``); returns its card."""
     if architecture == "doc":
-        config = DocRelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate)
+        config = DocRelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate, context_pooling=context_pooling)
         if epochs:
             config.epochs = epochs
         return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress)
@@ -370,10 +420,12 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
     device = pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
-    encoder = AutoModel.from_pretrained(base)
+    # Context pooling reads attention weights, which only the eager attention returns.
+    encoder = AutoModel.from_pretrained(base, **({"attn_implementation": "eager"} if config.context_pooling else {}))
     encoder.resize_token_embeddings(len(tokenizer))
     max_length = min(config.max_length, int(getattr(encoder.config, "max_position_embeddings", config.max_length)))
-    model = DocRelationModel(encoder, PairHead(encoder.config.hidden_size, len(labels)), tokenizer, labels, type_pairs,
+    head = PairHead(encoder.config.hidden_size, len(labels), context=config.context_pooling)
+    model = DocRelationModel(encoder, head, tokenizer, labels, type_pairs,
                              max_length=max_length, device=device)
     examples = []
     for d in train_docs:

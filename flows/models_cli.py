@@ -164,6 +164,7 @@ def train_re_cmd(
     epochs: Annotated[int | None, typer.Option(help="At most this many epochs (default: the architecture's, 12 doc, 6 pair).")] = None,
     max_minutes: Annotated[float, typer.Option(help="Stop training after this much wall time.")] = 30.0,
     window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
+    context_pooling: Annotated[bool, typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to).")] = False,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 5e-5,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents.")] = None,
 ) -> None:
@@ -181,7 +182,7 @@ def train_re_cmd(
         console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
                       f"at most {epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs or {max_minutes:g} minutes")
         card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
-                                    learning_rate=learning_rate, window=window, data_files=[train, dev])
+                                    learning_rate=learning_rate, window=window, context_pooling=context_pooling, data_files=[train, dev])
     except MedkgError as exc:
         fail(exc)
     console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")

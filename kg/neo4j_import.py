@@ -132,15 +132,25 @@ def write_import_files(
 ) -> ImportFiles:
     """Write the graph these items make as import CSVs in ``folder``, with the semantics of
     loading them into ``Neo4jStore`` one call after another (``articles`` are
-    ``kg.store.article_row`` dicts): a repeated entity or article keeps its last properties, a
-    repeated piece of evidence counts once, every entity or article an edge names exists (bare if
-    nothing else is known of it), literature edges carry their evidence count, distinct PMIDs
-    (first seen first), best score and last model. Node ids in the files are integers (the
-    importer maps them much faster than strings); CURIEs, PMIDs and evidence ids are properties."""
+    ``kg.store.article_row`` dicts):
+
+    - a repeated entity or article keeps its last properties; an entity's ``SUBCLASS_OF`` edges
+      are those of all its repeats;
+    - a repeated piece of evidence counts once;
+    - every entity or article an edge names exists (bare if nothing else is known of it);
+    - literature edges carry their evidence count, distinct PMIDs (first seen first), best score
+      and last model.
+
+    Node ids in the files are integers (the importer maps them much faster than strings); CURIEs,
+    PMIDs and evidence ids are properties."""
     folder = Path(folder)
     w = _Writer(folder)
     try:
-        known = {e.curie: e for e in entities}
+        known: dict[str, Entity] = {}
+        parents: set[tuple[str, str]] = set()  # (child, parent): merged over repeats, as MERGE does
+        for e in entities:
+            known[e.curie] = e
+            parents.update((e.curie, p) for p in e.parents)
         docs = {a["pmid"]: a for a in articles}
         eid = {curie: i for i, curie in enumerate(known)}  # entity -> its id in the files
         aid = {pmid: i for i, pmid in enumerate(docs)}  # article -> its id
@@ -167,7 +177,7 @@ def write_import_files(
                 agg[4] = p.model
         for (s, rel_type, o), (pred, n, pmids, best, model) in edges.items():
             w.row("literature", [s, o, rel_type, pred, n, _array(pmids), best, model])
-        for child, parent in sorted({(e.curie, p) for e in known.values() for p in e.parents}):
+        for child, parent in sorted(parents):
             w.row("subclass_of", [eid[child], eid.setdefault(parent, len(eid))])
         counted = {(m.pmid, m.curie): m.count for m in mentions}
         for (pmid, curie), count in counted.items():
@@ -177,13 +187,13 @@ def write_import_files(
             w.row("has_phenotype", [eid.setdefault(disease, len(eid)), eid.setdefault(phenotype, len(eid)), a.frequency, a.source,
                                     _array(a.pmids)])
         for curie, i in eid.items():
-            e = known.get(curie)
-            if e is None:
+            entity = known.get(curie)
+            if entity is None:
                 w.row("entities", [i, curie, None, None, None, "Entity"])
             else:
-                label = _LABEL_OF_CATEGORY.get(e.category, "Concept")
-                w.row("entities", [i, curie, e.name, e.category, _array(e.xrefs), f"Entity{ARRAY_DELIMITER}{label}"],
-                      e.name)
+                label = _LABEL_OF_CATEGORY.get(entity.category, "Concept")
+                w.row("entities", [i, curie, entity.name, entity.category, _array(entity.xrefs), f"Entity{ARRAY_DELIMITER}{label}"],
+                      entity.name)
         for pmid, i in aid.items():
             d = docs.get(pmid)
             if d is None:
