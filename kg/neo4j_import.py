@@ -98,8 +98,11 @@ class _Writer:
     module would write None as a quoted empty string instead of no value."""
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.files = {name: (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in _HEADERS}
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.files = {name: (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in _HEADERS}
+        except OSError as exc:
+            raise StoreError(f"cannot write the import files to {folder}: {exc}") from exc
         self.writers = {name: csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n") for name, f in self.files.items()}
         self.counts = dict.fromkeys(_HEADERS, 0)
         self.multiline = False

@@ -137,3 +137,11 @@ def test_export_command_writes_import_files_for_a_container(tmp_path: Path, monk
     assert len(_lines(out / "evidence.csv")) == 1 + 2 + 1  # header, two rows, one sentence on two lines
     ((start, end, *rest),) = [line.split(",") for line in _lines(out / "has_phenotype.csv")[1:]]
     assert start.isdigit() and end.isdigit() and rest == ["0.8", '"HPO"', '"123"']
+
+
+def test_import_files_need_a_writable_folder(tmp_path: Path) -> None:
+    from kg.errors import StoreError
+
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(StoreError, match="cannot write the import files"):
+        write_import_files(tmp_path / "taken", triples=[_triple("1", 0, 0.5)])
