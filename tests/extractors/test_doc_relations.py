@@ -63,15 +63,20 @@ def test_predict_has_sentence_provenance_and_round_trips(tmp_path: Path) -> None
         [(r.subject, r.object, r.score) for r in pred.relations]
 
 
-def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> None:
-    """A few epochs on the sample itself, from a tiny BERT folder: the loss falls and the card
-    records the threshold chosen on dev."""
+def _base_folder(tmp_path: Path) -> str:
+    """A tiny BERT saved as a base-model folder, as a user's local encoder would be."""
     tok = _tiny_tokenizer(tmp_path)
     config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
     BertModel(config).save_pretrained(tmp_path / "base")
     tok.save_pretrained(tmp_path / "base")
+    return str(tmp_path / "base")
+
+
+def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> None:
+    """A few epochs on the sample itself, from a tiny BERT folder: the loss falls and the card
+    records the threshold chosen on dev."""
     docs = _docs()
-    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=str(tmp_path / "base"), epochs=6, batch_size=2,
+    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=_base_folder(tmp_path), epochs=6, batch_size=2,
                                                                                  max_length=128, learning_rate=1e-3, device="cpu", patience=6), progress=False)
     losses = [h["loss"] for h in card["history"]]
     assert losses[-1] < losses[0] and card["task"] == "re-doc" and 0 < card["threshold"] < 1
@@ -88,12 +93,8 @@ def test_pair_classifier_folders_still_load(tmp_path: Path) -> None:
 def test_context_pooling_trains_saves_and_reloads_identically(tmp_path: Path) -> None:
     """ATLOP's localized context pooling: attention-weighted pair context joins each entity state;
     the folder remembers it, and reloading gives the same probabilities."""
-    tok = _tiny_tokenizer(tmp_path)
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
-    BertModel(config).save_pretrained(tmp_path / "base")
-    tok.save_pretrained(tmp_path / "base")
     docs = _docs()
-    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=str(tmp_path / "base"), epochs=4, batch_size=2,
+    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=_base_folder(tmp_path), epochs=4, batch_size=2,
                                                                                  max_length=40, learning_rate=1e-3, device="cpu", patience=4,
                                                                                  context_pooling=True), progress=False)
     losses = [h["loss"] for h in card["history"]]
