@@ -292,9 +292,7 @@ def export_cmd(
     from kg.neo4j_import import store_contents, write_import_files
 
     def neo4j_import(store: GraphStore) -> int:
-        files = write_import_files(out, **store_contents(store))
-        if import_dir:
-            (out / "import.args").write_text("\n".join(files.arguments(import_dir)) + "\n", encoding="utf-8")
+        files = write_import_files(out, **store_contents(store), import_dir=import_dir)
         return sum(n for name, n in files.counts.items() if name not in ("entities", "articles", "evidence"))
 
     writers = {

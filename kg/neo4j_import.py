@@ -132,6 +132,7 @@ def write_import_files(
     mentions: Iterable[MentionCount] = (),
     triples: Iterable[Triple] = (),
     phenotypes: Iterable[PhenotypeAnnotation] = (),
+    import_dir: str | None = None,
 ) -> ImportFiles:
     """Write the graph these items make as import CSVs in ``folder``, with the semantics of
     loading them into ``Neo4jStore`` one call after another (``articles`` are
@@ -145,7 +146,8 @@ def write_import_files(
       and last model.
 
     Node ids in the files are integers (the importer maps them much faster than strings); CURIEs,
-    PMIDs and evidence ids are properties."""
+    PMIDs and evidence ids are properties. ``import.args`` names the files under ``import_dir``
+    (default: ``folder``), where neo4j-admin will read them."""
     folder = Path(folder)
     w = _Writer(folder)
     try:
@@ -207,7 +209,7 @@ def write_import_files(
     finally:
         w.close()
     files = ImportFiles(folder, dict(w.counts), w.multiline)
-    (folder / "import.args").write_text("\n".join(files.arguments()) + "\n", encoding="utf-8")
+    (folder / "import.args").write_text("\n".join(files.arguments(import_dir)) + "\n", encoding="utf-8")
     return files
 
 
