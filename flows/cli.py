@@ -212,8 +212,8 @@ def run_cmd(
             raise MedkgError(f"{data}: no shared data folder; pass --data-dir or set MEDKG_DATA_DIR")
         settings = settings.model_copy(update={"data_dir": data})
         ner_dir, re_dir = _ensure_models(settings, data, ner_minutes, re_minutes)
-        with console.status("loading the ontology index (built once, about 20 s)"):
-            settings.term_index()
+        console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
+        settings.term_index(progress=True)
         sources = [
             data / "pubmed" / "medline16n0902.xml.gz",
             data / "pubmed" / "test_current_medline.xml.gz",

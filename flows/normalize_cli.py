@@ -13,27 +13,34 @@ from rich.table import Table
 from flows.console import console, fail
 from flows.settings import load_settings
 from kg.errors import MedkgError
+from ontologies.normalizer import DENSE_WEIGHT
 from readers import ReadReport, read_documents
 
+DENSE_HELP = (
+    "Share of the name-embedding cosine in the score of mentions no name matches exactly (the rest: "
+    "3-gram TF-IDF); 0 for TF-IDF only. MEDKG_NORMALIZER_ENCODER='' builds an index without embeddings."
+)
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")]
 
 
-def _normalizer(config: Path | None, threshold: float, top_k: int):  # type: ignore[no-untyped-def]
+def _normalizer(config: Path | None, threshold: float, top_k: int, dense_weight: float):  # type: ignore[no-untyped-def]
     from ontologies.normalizer import Normalizer
 
     settings = load_settings(config)
     t0 = time.perf_counter()
-    with console.status("loading the term index (the first time it is built: about 20 s)"):
-        index = settings.term_index()
-    console.print(f"term index: {len(index):,} concepts in {time.perf_counter() - t0:.1f}s")
-    return Normalizer(index, threshold=threshold, top_k=top_k)
+    console.print("loading the term index (the first time it is built and its names embedded: a few minutes)")
+    index = settings.term_index(progress=True)
+    dense = f", {index.dense_encoder} embeddings of {', '.join(sorted(index.dense))} names" if index.dense else ""
+    console.print(f"term index: {len(index):,} concepts{dense} in {time.perf_counter() - t0:.1f}s")
+    return Normalizer(index, threshold=threshold, top_k=top_k, dense_weight=dense_weight)
 
 
 def normalize_cmd(
     text: Annotated[str, typer.Argument(help="The mention text.")],
     type_: Annotated[str, typer.Option("--type", "-t", help="Disease, Chemical, Phenotype (or a corpus label).")] = "Disease",
     top_k: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
-    threshold: Annotated[float, typer.Option(help="TF-IDF cosine below which a candidate is dropped (NIL).")] = 0.55,
+    threshold: Annotated[float, typer.Option(help="Score below which a candidate is dropped (NIL).")] = 0.55,
+    dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
     context: Annotated[str | None, typer.Option(help="Document text, for abbreviations it defines.")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
     config: ConfigOpt = None,
@@ -45,7 +52,7 @@ def normalize_cmd(
     from extractors.abbreviations import find_abbreviations
 
     try:
-        normalizer = _normalizer(config, threshold, top_k)
+        normalizer = _normalizer(config, threshold, top_k, dense_weight)
         groundings = normalizer.normalize(text, type_, find_abbreviations(context) if context else None)
     except MedkgError as exc:
         fail(exc)
@@ -67,7 +74,8 @@ def normalize_cmd(
 def evaluate_normalize_cmd(
     data: Annotated[Path, typer.Option(help="Annotated corpus (PubTator or BioC) with gold ids.")],
     type_: Annotated[str | None, typer.Option("--type", "-t", help="Only mentions of this type (Disease, Chemical...).")] = None,
-    threshold: Annotated[float, typer.Option(help="TF-IDF cosine threshold.")] = 0.55,
+    threshold: Annotated[float, typer.Option(help="Score below which a candidate is dropped (NIL).")] = 0.55,
+    dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
     config: ConfigOpt = None,
 ) -> None:
     """Accuracy@1 and @5 of the normalizer on gold mentions, the ceiling, and mentions/s, as JSON.
@@ -77,7 +85,7 @@ def evaluate_normalize_cmd(
     from ontologies.normalizer import evaluate
 
     try:
-        normalizer = _normalizer(config, threshold, 5)
+        normalizer = _normalizer(config, threshold, 5, dense_weight)
         report = ReadReport()
         docs = list(read_documents(data, on_error="skip", report=report))
         result = evaluate(normalizer, docs, label_filter=type_)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None  # MEDKG_API_KEY: required by POST /v1/query
     # Annotated training corpora whose gold names join the term index as synonyms.
     dictionary_corpora: list[Path] | None = None
+    # The encoder that embeds disease names for the normalizer's dense fallback (an id or folder
+    # NameEncoder accepts); empty: TF-IDF only (MEDKG_NORMALIZER_ENCODER="").
+    normalizer_encoder: str = "all-minilm-l6-v2"
 
     def normalizer_corpora(self) -> list[Path]:
         """The training splits used as extra dictionaries (never a split that is evaluated)."""
@@ -55,11 +58,13 @@ class Settings(BaseSettings):
         ]
         return [p for p in defaults if p.is_file()]
 
-    def term_index(self):  # type: ignore[no-untyped-def]
+    def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""
         from ontologies.sources import load_or_build
 
-        return load_or_build(self.data_dir, self.home / "index", self.normalizer_corpora())
+        return load_or_build(
+            self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress
+        )
 
     @property
     def graph_path(self) -> Path:

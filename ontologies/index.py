@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -26,6 +26,9 @@ from kg.errors import OntologyError
 from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 from ontologies.text import normalize, sorted_key
 
+if TYPE_CHECKING:
+    from ontologies.dense import NameEncoder
+
 log = logging.getLogger(__name__)
 
 CANONICAL: dict[str, tuple[str, ...]] = {
@@ -33,7 +36,10 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
+# Score penalties of the fuzzy ranking, chosen on BC5CDR/NCBI-disease dev (BENCHMARKS.md).
+OUTSIDE_PENALTY = 0.06
+SUPPLEMENTARY_PENALTY = 0.03
 
 
 @dataclass
@@ -52,6 +58,15 @@ def _rank(curie: str, category: str) -> tuple[int, str]:
     prefixes = CANONICAL.get(category, ())
     prefix = curie.split(":", 1)[0]
     return (prefixes.index(prefix) if prefix in prefixes else len(prefixes), curie)
+
+
+def _prior(curie: str, category: str) -> float:
+    canonical = CANONICAL.get(category, ("",))[0] + ":"
+    if not curie.startswith(canonical):
+        return OUTSIDE_PENALTY
+    if category == "Disease" and curie.startswith("MESH:C"):
+        return SUPPLEMENTARY_PENALTY
+    return 0.0
 
 
 def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> list[Concept]:
@@ -193,13 +208,34 @@ class TermIndex:
         self.vectorizers: dict[str, Any] = {}
         self.matrices: dict[str, sparse.csr_matrix] = {}
         self.row_concepts: dict[str, np.ndarray] = {}
+        self.row_forms: dict[str, list[str]] = {}  # the matching form of each row, for re-rankers
         for cat, items in rows.items():
             vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, sublinear_tf=True, dtype=np.float32)
             self.matrices[cat] = vec.fit_transform([f for f, _ in items]).T.tocsr()  # 3-grams x names
             self.vectorizers[cat] = vec
             self.row_concepts[cat] = np.array([i for _, i in items], dtype=np.int32)
+            self.row_forms[cat] = [f for f, _ in items]
+        # What the fuzzy ranking subtracts from a row's score: nothing for a concept in its type's
+        # canonical namespace, OUTSIDE_PENALTY for one only other ontologies have (a DOID-only
+        # "prostate adenocarcinoma" loses to MeSH "Prostatic Neoplasms" unless clearly closer),
+        # SUPPLEMENTARY_PENALTY for a MeSH supplementary disease record (mostly rare syndromes
+        # whose names collide with common words: "Oculootoradial syndrome" for "OAB").
+        self.row_prior: dict[str, np.ndarray] = {}
+        for cat, concepts_of_rows in self.row_concepts.items():
+            self.row_prior[cat] = np.array([_prior(self.curies[i], cat) for i in concepts_of_rows], dtype=np.float32)
         self.exact = dict(self.exact)
         self.unordered = dict(self.unordered)
+        # Dense embeddings of every row (float16), filled by ``embed``; empty: TF-IDF only.
+        self.dense: dict[str, np.ndarray] = {}
+        self.dense_encoder: str | None = None
+
+    def embed(self, encoder: NameEncoder, categories: Iterable[str], *, progress: bool = False) -> None:
+        """Embed every name of ``categories`` with ``encoder`` for the normalizer's dense fallback
+        (float16: the 56,000 disease names of the shared vocabularies take 43 MB)."""
+        for cat in categories:
+            if cat in self.row_forms:
+                self.dense[cat] = encoder.encode(self.row_forms[cat], progress=progress, desc=f"{cat} names").astype(np.float16)
+        self.dense_encoder = encoder.name
 
     @staticmethod
     def _add(table: dict[tuple[str, str], list[int]], key: tuple[str, str], i: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kg.errors import OntologyError
 from kg.schema import entity_type
+from ontologies.dense import DENSE_CATEGORIES
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
     load_ctd_diseases,
@@ -108,20 +109,36 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
     return TermIndex(merge_concepts(terms, mappings), sources, composites)
 
 
-def cache_key(data_dir: Path, corpora: Sequence[Path] = ()) -> str:
-    h = hashlib.sha256(str(INDEX_FORMAT).encode())
+def cache_key(
+    data_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None, categories: Sequence[str] = ()
+) -> str:
+    h = hashlib.sha256(f"{INDEX_FORMAT}:{encoder}:{','.join(categories) if encoder else ''}".encode())
     for p in [*default_files(data_dir).values(), *corpora]:
         st = p.stat()
         h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
     return h.hexdigest()[:16]
 
 
-def load_or_build(data_dir: Path, cache_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
-    """The cached index for these files, built and saved first when there is none."""
-    path = cache_dir / f"term-index-{cache_key(data_dir, corpora)}.pkl"
+def load_or_build(
+    data_dir: Path,
+    cache_dir: Path,
+    corpora: Sequence[Path] = (),
+    encoder: str | None = None,
+    categories: Sequence[str] = DENSE_CATEGORIES,
+    *,
+    progress: bool = False,
+) -> TermIndex:
+    """The cached index for these files, built and saved first when there is none; ``encoder``
+    (a name ``NameEncoder`` accepts) also embeds the names of ``categories`` for the dense
+    fallback (the disease names of the shared vocabularies: about a minute on two CPU cores, once)."""
+    path = cache_dir / f"term-index-{cache_key(data_dir, corpora, encoder, categories)}.pkl"
     if path.is_file():
         return TermIndex.load(path)
     log.info("building the term index (once; cached in %s)", path)
     index = build_index(data_dir, corpora)
+    if encoder:
+        from ontologies.dense import NameEncoder
+
+        index.embed(NameEncoder(encoder), categories, progress=progress)
     index.save(path)
     return index

@@ -36,7 +36,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def settings(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("home")
-    return Settings(home=home, data_dir=shared_data, neo4j_uri=None, dictionary_corpora=[])
+    # TF-IDF-only normalization: embedding the 56,000 disease names would add a minute here; the
+    # dense fallback has its own tests in tests/ontologies.
+    return Settings(home=home, data_dir=shared_data, neo4j_uri=None, dictionary_corpora=[], normalizer_encoder="")
 
 
 def _citation(pmid: str, abstract: str) -> str:
@@ -117,7 +119,7 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     ingest([str(source)], ner, re_, batch_size=4, settings=clean)
     killed_store = tmp_path / "killed"
     env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(killed_store),
-           "MEDKG_DICTIONARY_CORPORA": "[]", "PREFECT_LOGGING_LEVEL": "INFO"}
+           "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "PREFECT_LOGGING_LEVEL": "INFO"}
     env.pop("MEDKG_NEO4J_URI", None)
     cmd = [sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import OntologyError
+from kg.errors import ConfigError, OntologyError
 from extractors.abbreviations import find_abbreviations
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_ctd_diseases, load_doid_tsv, load_hpo_annotations, load_obo, load_sssom
@@ -110,6 +110,72 @@ def test_evaluate_counts_alternatives_and_composites(index: TermIndex) -> None:
     ))
     result = evaluate(Normalizer(index), [doc])
     assert result["accuracy_at_1"] == 100.0 and result["mentions_with_ids"] == 3
+
+
+def _doc(doc_id: str, text: str, *mentions: str) -> Document:
+    found = []
+    for m in mentions:
+        start = text.index(m)
+        found.append(Mention(start, start + len(m), m, "Disease"))
+    return Document(doc_id, text, mentions=tuple(found))
+
+
+def test_document_context_favours_concepts_matched_in_the_same_document(index: TermIndex) -> None:
+    n = Normalizer(index)
+    # Alone, "ovary" is closest (3-grams) to "Ovary thing"; where "ovarian cancer" is named, to it.
+    alone, named = n.normalize_documents([
+        _doc("1", "The ovary was removed.", "ovary"),
+        _doc("2", "Ovarian cancer spread beyond the ovary.", "Ovarian cancer", "ovary"),
+    ])
+    assert alone.mentions[0].groundings[0].curie == "MESH:D999999"
+    assert [m.groundings[0].curie for m in named.mentions] == ["MESH:D010051", "MESH:D010051"]
+    assert Normalizer(index, context_bonus=0.0).normalize_documents([named])[0].mentions[1].groundings[0].curie == "MESH:D999999"
+
+
+def test_short_forms_defined_in_another_document_of_the_batch(index: TermIndex) -> None:
+    defines = _doc("1", "Patients with low blood pressure (LBP) were seen.", "LBP")
+    uses = _doc("2", "LBP recurred after treatment.", "LBP")
+    shared = Normalizer(index).normalize_documents([defines, uses])
+    assert [d.mentions[0].groundings[0].curie for d in shared] == ["MESH:D007022", "MESH:D007022"]
+    alone = Normalizer(index, shared_abbreviations=False).normalize_documents([defines, uses])
+    assert alone[1].mentions[0].groundings == ()
+
+
+@pytest.fixture(scope="module")
+def embedded() -> TermIndex:
+    """The mini vocabularies with their disease names embedded by the real offline encoder."""
+    from ontologies.dense import NameEncoder
+
+    hpo, _ = load_obo(DATA / "mini.obo", "Phenotype")
+    ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
+    index = TermIndex(merge_concepts(hpo + ctd), [])
+    index.embed(NameEncoder(), ["Disease"])
+    return index
+
+
+def test_dense_fallback_finds_paraphrases_that_share_no_3_grams(embedded: TermIndex, tmp_path: Path) -> None:
+    assert embedded.dense_encoder == "all-minilm-l6-v2" and set(embedded.dense) == {"Disease"}
+    assert embedded.dense["Disease"].shape == (len(embedded.row_forms["Disease"]), 384)
+    assert Normalizer(embedded, dense_weight=0.0).normalize("mammary carcinoma", "Disease") == []
+    n = Normalizer(embedded)
+    assert n.normalize("mammary carcinoma", "Disease")[0].curie == "MESH:D001943"
+    assert n.normalize("ovary tumour", "Disease")[0].curie == "MESH:D010051"
+    assert n.normalize("completely unrelated words", "Disease") == []  # still NIL below the threshold
+    assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"  # types without embeddings: TF-IDF
+    embedded.save(tmp_path / "index.pkl")
+    again = Normalizer(TermIndex.load(tmp_path / "index.pkl"), encoder=n.encoder)
+    assert again.normalize("mammary carcinoma", "Disease") == n.normalize("mammary carcinoma", "Disease")
+
+
+def test_dense_fallback_refuses_another_encoder_and_a_bad_weight(embedded: TermIndex) -> None:
+    from ontologies.dense import NameEncoder
+
+    other = NameEncoder()
+    other.name = "some/other-encoder"
+    with pytest.raises(OntologyError, match="embedded with 'all-minilm-l6-v2'"):
+        Normalizer(embedded, encoder=other).normalize("mammary carcinoma", "Disease")
+    with pytest.raises(ConfigError, match="dense_weight"):
+        Normalizer(embedded, dense_weight=1.5)
 
 
 def test_hpo_annotations_frequencies(tmp_path: Path) -> None:
