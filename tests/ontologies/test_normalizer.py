@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,19 @@ def test_short_forms_defined_in_another_document_of_the_batch(index: TermIndex) 
     assert [d.mentions[0].groundings[0].curie for d in shared] == ["MESH:D007022", "MESH:D007022"]
     alone = Normalizer(index, shared_abbreviations=False).normalize_documents([defines, uses])
     assert alone[1].mentions[0].groundings == ()
+
+
+def test_drop_below_removes_predicted_mentions_grounded_too_weakly(index: TermIndex) -> None:
+    text = "Hypotension, diabetes melitus, some odd finding and aspirin."
+    doc = _doc("1", text, "Hypotension", "diabetes melitus", "some odd finding")
+    doc = replace(doc, mentions=(*doc.mentions, Mention(52, 59, "aspirin", "Chemical")))
+    kept, = Normalizer(index).normalize_documents([doc], drop_below={"Disease": 0.7})
+    # exact (1.0) and a typo found by 3-grams (above 0.7) stay; the NIL disease goes; chemicals are
+    # not filtered even when NIL (the mini index has none)
+    assert [m.text for m in kept.mentions] == ["Hypotension", "diabetes melitus", "aspirin"]
+    assert kept.mentions[2].groundings == ()
+    everything, = Normalizer(index).normalize_documents([doc])
+    assert len(everything.mentions) == 4
 
 
 @pytest.fixture(scope="module")
