@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from extractors.ner import NerConfig, NerModel, canonical_labels, strict_scores, train_ner  # noqa: E402
 from extractors.text import split_sentences  # noqa: E402
-from ontologies.normalizer import DROP_BELOW, Normalizer  # noqa: E402
+from ontologies.normalizer import Normalizer  # noqa: E402
 from readers import read_documents  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def main() -> None:
         t0 = time.perf_counter()
         pred = model.predict(gold, abbreviations=not args.no_abbreviations)
         if normalizer is not None:
-            pred = normalizer.normalize_documents(pred, drop_below=DROP_BELOW)
+            pred = normalizer.normalize_predicted(pred)
         dt = time.perf_counter() - t0
         name = variant or ("bf16-autocast" if model.bf16 else "fp32")
         result[name] = {

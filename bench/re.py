@@ -65,13 +65,13 @@ def main() -> None:
 
         from extractors.ner import NerModel
         from flows.settings import load_settings
-        from ontologies.normalizer import DROP_BELOW, Normalizer
+        from ontologies.normalizer import Normalizer
 
         bare = [replace(d, mentions=(), relations=()) for d in gold]
         # The term index (built and cached on first use) and the models load before the clock.
         normalizer, ner = Normalizer(load_settings().term_index(progress=True)), NerModel.load(args.ner_model)
         t0 = time.perf_counter()
-        found = normalizer.normalize_documents(ner.predict(bare), drop_below=DROP_BELOW)  # as the ingest flow does
+        found = normalizer.normalize_predicted(ner.predict(bare))  # as the ingest flow does
         pipeline = rm.predict(found) if args.threshold is None else rm.predict(found, threshold=args.threshold)
         result["end_to_end"] = {**pair_scores(gold, pipeline, rm._symmetric), "abstracts_per_s": round(len(gold) / (time.perf_counter() - t0), 1)}
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -23,7 +23,6 @@ from flows.settings import Settings, load_settings
 from kg.schema import entity_type
 from kg.store import GraphStore, article_key, batched
 from kg.types import Document
-from ontologies.normalizer import DROP_BELOW
 from readers import ReadReport, read_documents
 
 
@@ -89,7 +88,7 @@ def extract_batch(docs: list[Document], ner_model: str, re_model: str | None, se
     docs = _ner(ner_model).predict(docs)
     times["ner"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    docs = _normalizer(settings_json).normalize_documents(docs, drop_below=DROP_BELOW)
+    docs = _normalizer(settings_json).normalize_predicted(docs)
     times["normalize"] = time.perf_counter() - t0
     if re_model:
         t0 = time.perf_counter()

@@ -77,7 +77,7 @@ def evaluate_ner_cmd(
     pred_out: Annotated[Path | None, typer.Option(help="Also write the predictions here in PubTator format.")] = None,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for faster CPU inference.")] = None,
     abbreviations: Annotated[bool, typer.Option(help="Make predictions agree with the abbreviations each document defines.")] = True,
-    drop_ungrounded: Annotated[bool, typer.Option(help="Score NER as the pipeline uses it: diseases the normalizer grounds below 0.7 dropped (loads the term index; its time counts).")] = False,
+    drop_ungrounded: Annotated[bool, typer.Option(help="Score NER as the pipeline uses it: predicted diseases checked against the vocabularies (one word longer where that makes a name; grounded below 0.7: dropped). Loads the term index; its time counts.")] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index is).")] = None,
 ) -> None:
     """Strict mention-level precision, recall and F1 per type and micro, plus speed, as JSON.
@@ -101,9 +101,7 @@ def evaluate_ner_cmd(
         t0 = time.perf_counter()
         pred = ner.predict(gold, progress=True, abbreviations=abbreviations)
         if normalizer is not None:
-            from ontologies.normalizer import DROP_BELOW
-
-            pred = normalizer.normalize_documents(pred, drop_below=DROP_BELOW)
+            pred = normalizer.normalize_predicted(pred)
         seconds = time.perf_counter() - t0
     except MedkgError as exc:
         fail(exc)
@@ -120,7 +118,7 @@ def extract_cmd(
     ner_model: Annotated[Path, typer.Option("--ner-model", help="NER model folder.")],
     re_model: Annotated[Path | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities.")] = None,
     normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
-    keep_ungrounded: Annotated[bool, typer.Option(help="Keep the diseases the normalizer grounds below 0.7 (dropped by default: mostly not diseases).")] = False,
+    keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted diseases as tagged (by default one word is added where that makes a vocabulary name, and those grounded below 0.7 are dropped: mostly not diseases).")] = False,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 (NER).")] = None,
     batch_docs: Annotated[int, typer.Option(help="Documents per inference batch.")] = 64,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,
@@ -135,7 +133,7 @@ def extract_cmd(
     from extractors.pubtator_writer import write_jsonl, write_pubtator
     from flows.settings import load_settings
     from kg.store import batched
-    from ontologies.normalizer import DROP_BELOW, Normalizer
+    from ontologies.normalizer import Normalizer
 
     try:
         if re_model is not None and not normalize:
@@ -154,7 +152,7 @@ def extract_cmd(
             for chunk in batched(docs, batch_docs):
                 found = ner.predict(chunk)
                 if normalizer is not None:
-                    found = normalizer.normalize_documents(found, drop_below=None if keep_ungrounded else DROP_BELOW)
+                    found = normalizer.normalize_documents(found) if keep_ungrounded else normalizer.normalize_predicted(found)
                 if relations is not None:
                     found = relations.predict(found)
                 results.extend(found)

@@ -23,7 +23,7 @@ import numpy as np
 
 from kg.errors import ConfigError, OntologyError
 from kg.schema import entity_type
-from kg.types import Document, Grounding
+from kg.types import Document, Grounding, Mention
 from extractors.abbreviations import find_abbreviations
 from ontologies.dense import NameEncoder
 from ontologies.index import TermIndex
@@ -32,11 +32,15 @@ from ontologies.text import normalize, sorted_key
 # Chosen on BC5CDR and NCBI-disease dev (BENCHMARKS.md).
 DENSE_WEIGHT = 0.85  # the embedding cosine's share of the fallback score
 CONTEXT_BONUS = 0.05  # added to concepts other mentions of the same document matched exactly
-# For predicted mentions: a disease the normalizer grounds below 0.7 is dropped (NCBI-disease dev
-# NER 84.06 -> 85.40, BC5CDR dev diseases 79.99 -> 81.87, end-to-end CID 39.74 -> 40.81).
-# Chemicals are kept: a tenth of BC5CDR's gold chemicals have no id in the shared vocabularies.
+# For predicted mentions (``normalize_predicted``): a disease the normalizer grounds below 0.7 is
+# dropped (with the one-word extension: NCBI-disease dev NER 84.06 -> 85.40, BC5CDR dev diseases
+# 79.99 -> 82.23, end-to-end CID 39.74 -> 40.79). Chemicals are kept: a tenth of BC5CDR's gold
+# chemicals have no id in the shared vocabularies.
 DROP_BELOW: dict[str, float] = {"Disease": 0.7}
 _TFIDF_FLOOR = 0.1
+_EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
+_WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
+_WORD_AFTER = re.compile(r" +([A-Za-z][\w'-]*)")
 _CHUNK = 256  # mentions scored against all names at once (256 x 56,000 disease names: 57 MB)
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.I)
 
@@ -262,11 +266,9 @@ class Normalizer:
         """Groundings of one mention, best first; [] when NIL."""
         return self.normalize_many([(text, label)], abbreviations)[0][0]
 
-    def normalize_documents(self, docs: Sequence[Document], *, drop_below: Mapping[str, float] | None = None) -> list[Document]:
+    def normalize_documents(self, docs: Sequence[Document]) -> list[Document]:
         """The documents with every mention's ``groundings`` filled in (``composite`` set for split
-        ones); all mentions go through one batched lookup. ``drop_below`` (type -> score, e.g.
-        ``DROP_BELOW``) removes the mentions of a type whose best grounding scores lower (or that
-        are NIL): for predicted mentions, where an ungroundable disease is most often not one."""
+        ones); all mentions go through one batched lookup."""
         items: list[tuple[str, str]] = []
         tables: list[dict[str, str]] = []
         documents: list[int] = []
@@ -289,12 +291,58 @@ class Normalizer:
             mentions = []
             for m in doc.mentions:
                 groundings, composite = next(results)
-                floor = drop_below.get(self._category(m.label)) if drop_below else None
-                if floor is not None and (not groundings or groundings[0].score < floor):
-                    continue
                 mentions.append(replace(m, groundings=tuple(groundings), composite=composite or m.composite))
             out.append(replace(doc, mentions=tuple(mentions)))
         return out
+
+
+    def normalize_predicted(self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW) -> list[Document]:
+        """``normalize_documents`` for predicted mentions, as the pipeline uses it. For the types
+        in ``floors``: a mention that matches no name exactly but does with the word just before
+        or after it takes that span (the tagger stopped one word short: "hepatitis" of "chronic
+        hepatitis"); then a mention grounded below its type's floor, or NIL, is dropped: such
+        "diseases" are mostly not diseases (BENCHMARKS.md)."""
+        normalized = self.normalize_documents(docs)
+        items: list[tuple[str, str]] = []
+        where: list[tuple[int, int, int, int]] = []
+        for d, doc in enumerate(normalized):
+            for k, m in enumerate(doc.mentions):
+                if self._category(m.label) in floors and not (m.groundings and m.groundings[0].score >= _EXACT):
+                    for start, end in _one_word_longer(doc.text, m.start, m.end):
+                        items.append((doc.text[start:end], m.label))
+                        where.append((d, k, start, end))
+        longer: dict[tuple[int, int], tuple[int, int, list[Grounding], bool]] = {}
+        for (d, k, start, end), (groundings, composite) in zip(where, self.normalize_many(items), strict=True):
+            if (d, k) not in longer and groundings and groundings[0].score >= _EXACT:
+                longer[(d, k)] = (start, end, groundings, composite)
+        out = []
+        for d, doc in enumerate(normalized):
+            mentions: list[Mention] = []
+            for k, m in enumerate(doc.mentions):
+                found = longer.get((d, k))
+                others = [o for o in doc.mentions if o is not m] + mentions
+                if found and not any(o.start < found[1] and found[0] < o.end for o in others):
+                    start, end, groundings, composite = found
+                    m = replace(m, start=start, end=end, text=doc.text[start:end], groundings=tuple(groundings), composite=composite)
+                floor = floors.get(self._category(m.label))
+                if floor is not None and not (m.groundings and m.groundings[0].score >= floor):
+                    continue
+                mentions.append(m)
+            out.append(replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))))
+        return out
+
+
+def _one_word_longer(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span with the word right before it, then with the word right after it (only spaces
+    between), where there is one."""
+    spans = []
+    before = _WORD_BEFORE.search(text, max(0, start - 64), start)
+    if before:
+        spans.append((before.start(1), end))
+    after = _WORD_AFTER.match(text, end)
+    if after:
+        spans.append((start, after.end(1)))
+    return spans
 
 
 def evaluate(normalizer: Normalizer, docs: Sequence[Document], *, label_filter: str | None = None) -> dict[str, object]:

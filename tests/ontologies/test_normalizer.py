@@ -142,17 +142,31 @@ def test_short_forms_defined_in_another_document_of_the_batch(index: TermIndex) 
     assert alone[1].mentions[0].groundings == ()
 
 
-def test_drop_below_removes_predicted_mentions_grounded_too_weakly(index: TermIndex) -> None:
+def test_predicted_mentions_grounded_too_weakly_are_dropped(index: TermIndex) -> None:
     text = "Hypotension, diabetes melitus, some odd finding and aspirin."
     doc = _doc("1", text, "Hypotension", "diabetes melitus", "some odd finding")
     doc = replace(doc, mentions=(*doc.mentions, Mention(52, 59, "aspirin", "Chemical")))
-    kept, = Normalizer(index).normalize_documents([doc], drop_below={"Disease": 0.7})
-    # exact (1.0) and a typo found by 3-grams (above 0.7) stay; the NIL disease goes; chemicals are
-    # not filtered even when NIL (the mini index has none)
+    kept, = Normalizer(index).normalize_predicted([doc])
+    # exact (1.0) and a typo found by 3-grams (above 0.7) stay; the NIL disease goes; chemicals
+    # are not filtered even when NIL (the mini index has none)
     assert [m.text for m in kept.mentions] == ["Hypotension", "diabetes melitus", "aspirin"]
     assert kept.mentions[2].groundings == ()
-    everything, = Normalizer(index).normalize_documents([doc])
-    assert len(everything.mentions) == 4
+    assert len(Normalizer(index).normalize_documents([doc])[0].mentions) == 4
+    assert len(Normalizer(index).normalize_predicted([doc], floors={})[0].mentions) == 4
+
+
+def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index: TermIndex) -> None:
+    text = "Febrile seizures were seen."
+    n = Normalizer(index)
+    assert n.normalize("seizures", "Disease")[0].score < 0.95  # alone: only a 3-gram match
+    kept, = n.normalize_predicted([_doc("1", text, "seizures")])
+    assert [(m.start, m.end, m.text) for m in kept.mentions] == [(0, 16, "Febrile seizures")]
+    assert kept.mentions[0].groundings[0].curie == "MESH:D003294"
+    # a longer span that would overlap another mention is not taken
+    both, = n.normalize_predicted([_doc("2", text, "Febrile", "seizures")])
+    assert all(m.end - m.start < 16 for m in both.mentions)
+    # gold-style normalization leaves spans alone
+    assert n.normalize_documents([_doc("3", text, "seizures")])[0].mentions[0].text == "seizures"
 
 
 @pytest.fixture(scope="module")
