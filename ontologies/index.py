@@ -61,6 +61,7 @@ def _rank(curie: str, category: str) -> tuple[int, str]:
 
 
 def _prior(curie: str, category: str) -> float:
+    """What the fallback ranking subtracts from the score of a name of this concept."""
     canonical = CANONICAL.get(category, ("",))[0] + ":"
     if not curie.startswith(canonical):
         return OUTSIDE_PENALTY
@@ -208,7 +209,7 @@ class TermIndex:
         self.vectorizers: dict[str, Any] = {}
         self.matrices: dict[str, sparse.csr_matrix] = {}
         self.row_concepts: dict[str, np.ndarray] = {}
-        self.row_forms: dict[str, list[str]] = {}  # the matching form of each row, for re-rankers
+        self.row_forms: dict[str, list[str]] = {}  # the matching form of each row (what ``embed`` embeds)
         for cat, items in rows.items():
             vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, sublinear_tf=True, dtype=np.float32)
             self.matrices[cat] = vec.fit_transform([f for f, _ in items]).T.tocsr()  # 3-grams x names

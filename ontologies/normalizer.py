@@ -34,7 +34,7 @@ DENSE_WEIGHT = 0.85  # the embedding cosine's share of the fallback score
 CONTEXT_BONUS = 0.05  # added to concepts other mentions of the same document matched exactly
 # For predicted mentions (``normalize_predicted``): a disease the normalizer grounds below 0.7 is
 # dropped (with the one-word extension: NCBI-disease dev NER 84.06 -> 85.40, BC5CDR dev diseases
-# 79.99 -> 82.23, end-to-end CID 39.74 -> 40.79). Chemicals are kept: a tenth of BC5CDR's gold
+# 79.99 -> 82.24, end-to-end CID 39.74 -> 40.79). Chemicals are kept: a tenth of BC5CDR's gold
 # chemicals have no id in the shared vocabularies.
 DROP_BELOW: dict[str, float] = {"Disease": 0.7}
 _TFIDF_FLOOR = 0.1
@@ -207,8 +207,6 @@ class Normalizer:
 
     def _encode(self, forms: Sequence[str]) -> np.ndarray:
         if self.encoder is None:
-            from ontologies.dense import NameEncoder
-
             self.encoder = NameEncoder(self.index.dense_encoder or "")
         if self.encoder.name != self.index.dense_encoder:
             raise OntologyError(
@@ -219,6 +217,20 @@ class Normalizer:
         found = self.encoder.encode(unique)
         where = {f: k for k, f in enumerate(unique)}
         return found[[where[f] for f in forms]]
+
+    def _named(self, text: str, long_form: str | None, category: str) -> tuple[list[Grounding], bool] | None:
+        """Everything but the fallback: a training-corpus composite name, an exact or word-order
+        match (of the long form first), a split composite mention; None when none applies."""
+        first = long_form or text
+        form = normalize(first)
+        named = self.index.composites.get((category, form))
+        if named:
+            return [self._grounding(i, 1.0) for i in named], True
+        found = self._exact(first, category, form) or (self._exact(text, category) if long_form else [])
+        if found:
+            return found, False
+        parts = self._composite(first, category)
+        return (parts, True) if parts else None
 
     def normalize_many(
         self,
@@ -236,21 +248,9 @@ class Normalizer:
         for n, ((text, label), table) in enumerate(zip(items, tables, strict=True)):
             category = self._category(label)
             long_form = table.get(text.strip())
-            first = long_form or text
-            form = normalize(first)
-            named = self.index.composites.get((category, form))
-            if named:
-                results[n] = ([self._grounding(i, 1.0) for i in named], True)
-                continue
-            found = self._exact(first, category, form) or (self._exact(text, category) if long_form else [])
-            if found:
-                results[n] = (found, False)
-                continue
-            parts = self._composite(long_form or text, category)
-            if parts:
-                results[n] = (parts, True)
-                continue
-            misses.setdefault(category, []).append((n, long_form or text))
+            results[n] = self._named(text, long_form, category)
+            if results[n] is None:
+                misses.setdefault(category, []).append((n, long_form or text))
         found_in: dict[int, set[int]] = {}
         if documents is not None:
             for n, r in enumerate(results):
@@ -295,11 +295,10 @@ class Normalizer:
             out.append(replace(doc, mentions=tuple(mentions)))
         return out
 
-
     def normalize_predicted(self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW) -> list[Document]:
         """``normalize_documents`` for predicted mentions, as the pipeline uses it. For the types
         in ``floors``: a mention that matches no name exactly but does with the word just before
-        or after it takes that span (the tagger stopped one word short: "hepatitis" of "chronic
+        or after it (an exact, word-order or composite match; no fallback) takes that span (the tagger stopped one word short: "hepatitis" of "chronic
         hepatitis"); then a mention grounded below its type's floor, or NIL, is dropped: such
         "diseases" are mostly not diseases (BENCHMARKS.md)."""
         normalized = self.normalize_documents(docs)
@@ -312,9 +311,10 @@ class Normalizer:
                         items.append((doc.text[start:end], m.label))
                         where.append((d, k, start, end))
         longer: dict[tuple[int, int], tuple[int, int, list[Grounding], bool]] = {}
-        for (d, k, start, end), (groundings, composite) in zip(where, self.normalize_many(items), strict=True):
-            if (d, k) not in longer and groundings and groundings[0].score >= _EXACT:
-                longer[(d, k)] = (start, end, groundings, composite)
+        for (d, k, start, end), (text, label) in zip(where, items, strict=True):
+            named = None if (d, k) in longer else self._named(text, None, self._category(label))
+            if named is not None:
+                longer[(d, k)] = (start, end, *named)
         out = []
         for d, doc in enumerate(normalized):
             mentions: list[Mention] = []
