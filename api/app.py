@@ -145,7 +145,7 @@ def create_app(
             raise ApiError(503, "not_ready", "the NER model or the normalizer is not loaded")
         with lock:
             docs = [Document("request", text)]
-            docs = normalizer.normalize_documents(ner.predict(docs))
+            docs = normalizer.normalize_predicted(ner.predict(docs))  # as the ingest pipeline does
             if relations is not None:
                 docs = relations.predict(docs)
         doc = docs[0]
