@@ -298,36 +298,29 @@ class Normalizer:
     def normalize_predicted(self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW) -> list[Document]:
         """``normalize_documents`` for predicted mentions, as the pipeline uses it. For the types
         in ``floors``: a mention that matches no name exactly but does with the word just before
-        or after it (an exact, word-order or composite match; no fallback) takes that span (the tagger stopped one word short: "hepatitis" of "chronic
-        hepatitis"); then a mention grounded below its type's floor, or NIL, is dropped: such
-        "diseases" are mostly not diseases (BENCHMARKS.md)."""
-        normalized = self.normalize_documents(docs)
-        items: list[tuple[str, str]] = []
-        where: list[tuple[int, int, int, int]] = []
-        for d, doc in enumerate(normalized):
-            for k, m in enumerate(doc.mentions):
-                if self._category(m.label) in floors and not (m.groundings and m.groundings[0].score >= _EXACT):
-                    for start, end in _one_word_longer(doc.text, m.start, m.end):
-                        items.append((doc.text[start:end], m.label))
-                        where.append((d, k, start, end))
-        longer: dict[tuple[int, int], tuple[int, int, list[Grounding], bool]] = {}
-        for (d, k, start, end), (text, label) in zip(where, items, strict=True):
-            named = None if (d, k) in longer else self._named(text, None, self._category(label))
-            if named is not None:
-                longer[(d, k)] = (start, end, *named)
+        or after it (an exact, word-order or composite match; not the fallback) takes that span,
+        unless it would overlap another mention (the tagger stopped one word short: "hepatitis" of
+        "chronic hepatitis"); then a mention grounded below its type's floor, or NIL, is dropped:
+        such "diseases" are mostly not diseases (BENCHMARKS.md)."""
         out = []
-        for d, doc in enumerate(normalized):
+        for doc in self.normalize_documents(docs):
             mentions: list[Mention] = []
-            for k, m in enumerate(doc.mentions):
-                found = longer.get((d, k))
-                others = [o for o in doc.mentions if o is not m] + mentions
-                if found and not any(o.start < found[1] and found[0] < o.end for o in others):
-                    start, end, groundings, composite = found
-                    m = replace(m, start=start, end=end, text=doc.text[start:end], groundings=tuple(groundings), composite=composite)
-                floor = floors.get(self._category(m.label))
-                if floor is not None and not (m.groundings and m.groundings[0].score >= floor):
+            for m in doc.mentions:
+                category = self._category(m.label)
+                if category not in floors:
+                    mentions.append(m)
                     continue
-                mentions.append(m)
+                if not (m.groundings and m.groundings[0].score >= _EXACT):
+                    for start, end in _one_word_longer(doc.text, m.start, m.end):
+                        named = self._named(doc.text[start:end], None, category)
+                        if named is None:
+                            continue
+                        others = [o for o in doc.mentions if o is not m] + mentions
+                        if not any(o.start < end and start < o.end for o in others):
+                            m = replace(m, start=start, end=end, text=doc.text[start:end], groundings=tuple(named[0]), composite=named[1])
+                        break
+                if m.groundings and m.groundings[0].score >= floors[category]:
+                    mentions.append(m)
             out.append(replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))))
         return out
 
