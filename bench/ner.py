@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--no-abbreviations", action="store_true", help="score the raw predictions, without abbreviation harmonization")
     ap.add_argument("--drop-ungrounded", action="store_true",
-                    help="as the pipeline does: drop diseases the normalizer grounds below 0.7 (the cached term index; its time counts)")
+                    help="as the pipeline does: predicted diseases checked against the vocabularies (Normalizer.normalize_predicted; its time counts)")
     args = ap.parse_args()
 
     result: dict[str, object] = {"eval": str(args.eval), "abbreviations": not args.no_abbreviations,
@@ -64,8 +64,7 @@ def main() -> None:
     if args.drop_ungrounded:
         from flows.settings import load_settings
 
-        normalizer = Normalizer(load_settings().term_index(progress=True))
-        normalizer.normalize_documents(gold[:8])  # warm up (loads the encoder)
+        normalizer = Normalizer(load_settings().term_index(progress=True)).load_encoder()
     for variant in (None, "int8"):
         model = NerModel.load(folder, quantize=variant)
         model.predict(gold[:8])  # warm up

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ontologies.dense import DEFAULT_ENCODER, DENSE_CATEGORIES, NameEncoder  # noqa: E402
+from ontologies.dense import DEFAULT_ENCODER, DENSE_CATEGORIES  # noqa: E402
 from ontologies.index import TermIndex  # noqa: E402
 from ontologies.normalizer import CONTEXT_BONUS, DENSE_WEIGHT, Normalizer, evaluate  # noqa: E402
 from ontologies.sources import cache_key, load_or_build  # noqa: E402
@@ -78,8 +78,7 @@ def main() -> None:
         index, threshold=args.threshold, dense_weight=args.dense_weight, context_bonus=args.context_bonus,
         shared_abbreviations=not args.no_shared_abbreviations,
     )
-    if index.dense_encoder:
-        normalizer.encoder = NameEncoder(index.dense_encoder)
+    normalizer.load_encoder()
     # Warm up as a running service is (the encoder, float32 copies of the embeddings, the concept
     # -> rows table) before the clock starts: one exact mention and one for the fallback.
     text = "Hypotension and renal impairment."

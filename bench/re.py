@@ -69,7 +69,7 @@ def main() -> None:
 
         bare = [replace(d, mentions=(), relations=()) for d in gold]
         # The term index (built and cached on first use) and the models load before the clock.
-        normalizer, ner = Normalizer(load_settings().term_index(progress=True)), NerModel.load(args.ner_model)
+        normalizer, ner = Normalizer(load_settings().term_index(progress=True)).load_encoder(), NerModel.load(args.ner_model)
         t0 = time.perf_counter()
         found = normalizer.normalize_predicted(ner.predict(bare))  # as the ingest flow does
         pipeline = rm.predict(found) if args.threshold is None else rm.predict(found, threshold=args.threshold)

@@ -97,7 +97,7 @@ def evaluate_ner_cmd(
             from flows.settings import load_settings
             from ontologies.normalizer import Normalizer
 
-            normalizer = Normalizer(load_settings(config).term_index(progress=True))
+            normalizer = Normalizer(load_settings(config).term_index(progress=True)).load_encoder()
         t0 = time.perf_counter()
         pred = ner.predict(gold, progress=True, abbreviations=abbreviations)
         if normalizer is not None:

@@ -205,6 +205,13 @@ class Normalizer:
             rows = self._dense_tensors[category] = torch.from_numpy(self.index.dense[category].astype(np.float32))
         return rows
 
+    def load_encoder(self) -> Normalizer:
+        """Load the index's name encoder now (by default it loads on the first mention that needs
+        the dense fallback): for services and benchmarks that should not pay it later."""
+        if self.encoder is None and self.index.dense_encoder:
+            self.encoder = NameEncoder(self.index.dense_encoder)
+        return self
+
     def _encode(self, forms: Sequence[str]) -> np.ndarray:
         if self.encoder is None:
             self.encoder = NameEncoder(self.index.dense_encoder or "")

@@ -190,6 +190,8 @@ def test_dense_fallback_finds_paraphrases_that_share_no_3_grams(embedded: TermIn
     assert n.normalize("ovary tumour", "Disease")[0].curie == "MESH:D010051"
     assert n.normalize("completely unrelated words", "Disease") == []  # still NIL below the threshold
     assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"  # types without embeddings: TF-IDF
+    assert Normalizer(embedded).load_encoder().encoder is not None
+    assert Normalizer(TermIndex(merge_concepts(load_ctd_diseases(DATA / "mini_ctd.tsv")[0]), [])).load_encoder().encoder is None
     embedded.save(tmp_path / "index.pkl")
     again = Normalizer(TermIndex.load(tmp_path / "index.pkl"), encoder=n.encoder)
     assert again.normalize("mammary carcinoma", "Disease") == n.normalize("mammary carcinoma", "Disease")
