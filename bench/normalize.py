@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ontologies.dense import DEFAULT_ENCODER, DENSE_CATEGORIES  # noqa: E402
 from ontologies.index import TermIndex  # noqa: E402
 from ontologies.normalizer import CONTEXT_BONUS, DENSE_WEIGHT, Normalizer, evaluate  # noqa: E402
-from ontologies.sources import cache_key, load_or_build  # noqa: E402
+from ontologies.sources import index_path, load_or_build  # noqa: E402
 from kg.types import Document, Mention  # noqa: E402
 from readers import read_documents  # noqa: E402
 
@@ -51,7 +51,7 @@ def main() -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cache = args.cache or Path(tempfile.mkdtemp())
     categories = [c for c in args.dense_categories.split(",") if c]
-    path = cache / f"term-index-{cache_key(args.data_dir, dictionaries, args.encoder or None, categories)}.pkl"
+    path = index_path(args.data_dir, cache, dictionaries, args.encoder or None, categories)
     built = not path.is_file()
     t0 = time.perf_counter()
     load_or_build(args.data_dir, cache, dictionaries, args.encoder or None, categories, progress=True)

@@ -119,6 +119,14 @@ def cache_key(
     return h.hexdigest()[:16]
 
 
+def index_path(
+    data_dir: Path, cache_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None,
+    categories: Sequence[str] = DENSE_CATEGORIES,
+) -> Path:
+    """Where ``load_or_build`` keeps the index for these files and this encoder."""
+    return cache_dir / f"term-index-{cache_key(data_dir, corpora, encoder, categories)}.pkl"
+
+
 def load_or_build(
     data_dir: Path,
     cache_dir: Path,
@@ -131,7 +139,7 @@ def load_or_build(
     """The cached index for these files, built and saved first when there is none; ``encoder``
     (a name ``NameEncoder`` accepts) also embeds the names of ``categories`` for the dense
     fallback (the disease names of the shared vocabularies: about a minute on two CPU cores, once)."""
-    path = cache_dir / f"term-index-{cache_key(data_dir, corpora, encoder, categories)}.pkl"
+    path = index_path(data_dir, cache_dir, corpora, encoder, categories)
     if path.is_file():
         return TermIndex.load(path)
     log.info("building the term index (once; cached in %s)", path)
