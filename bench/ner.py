@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from extractors.ner import NerConfig, NerModel, canonical_labels, strict_scores, train_ner  # noqa: E402
 from extractors.text import split_sentences  # noqa: E402
-from ontologies.normalizer import Normalizer  # noqa: E402
+from ontologies.normalizer import RETYPE, Normalizer  # noqa: E402
 from readers import read_documents  # noqa: E402
 
 
@@ -40,11 +40,16 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--no-abbreviations", action="store_true", help="score the raw predictions, without abbreviation harmonization")
+    ap.add_argument("--no-tidy", action="store_true", help="score the raw predicted spans, without extractors.spans.tidy_spans")
+    ap.add_argument("--no-gazetteer", action="store_true", help="without the model's gazetteer (extractors.gazetteer)")
+    ap.add_argument("--no-retype", action="store_true", help="with --drop-ungrounded: keep predicted chemicals that name only a disease as chemicals")
+    ap.add_argument("--no-int8", action="store_true", help="score the default model only, not also its int8-quantized copy")
     ap.add_argument("--drop-ungrounded", action="store_true",
                     help="as the pipeline does: predicted diseases checked against the vocabularies (Normalizer.normalize_predicted; its time counts)")
     args = ap.parse_args()
 
-    result: dict[str, object] = {"eval": str(args.eval), "abbreviations": not args.no_abbreviations,
+    result: dict[str, object] = {"eval": str(args.eval), "abbreviations": not args.no_abbreviations, "tidy": not args.no_tidy,
+                                 "gazetteer": not args.no_gazetteer, "retype": not args.no_retype,
                                  "drop_ungrounded": args.drop_ungrounded, "device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(), "cpus": os.cpu_count()}
     folder = args.model
     if folder is None:
@@ -65,13 +70,13 @@ def main() -> None:
         from flows.settings import load_settings
 
         normalizer = Normalizer(load_settings().term_index(progress=True)).load_encoder()
-    for variant in (None, "int8"):
+    for variant in (None,) if args.no_int8 else (None, "int8"):
         model = NerModel.load(folder, quantize=variant)
         model.predict(gold[:8])  # warm up
         t0 = time.perf_counter()
-        pred = model.predict(gold, abbreviations=not args.no_abbreviations)
+        pred = model.predict(gold, abbreviations=not args.no_abbreviations, tidy=not args.no_tidy, gazetteer=not args.no_gazetteer)
         if normalizer is not None:
-            pred = normalizer.normalize_predicted(pred)
+            pred = normalizer.normalize_predicted(pred, retype={} if args.no_retype else RETYPE)
         dt = time.perf_counter() - t0
         name = variant or ("bf16-autocast" if model.bf16 else "fp32")
         result[name] = {

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 from extractors.abbreviations import harmonize_abbreviations
+from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
     OFFLINE_ENCODER,
     cpu_bf16_supported,
@@ -39,6 +40,7 @@ from extractors.models import (
 from extractors.models import (
     quantize as quantize_model,
 )
+from extractors.spans import tidy_spans
 from extractors.text import split_sentences, split_words
 from extractors.training import finish_card, make_optimizer, run_epoch, stop_reason
 from kg.errors import ConfigError
@@ -143,6 +145,7 @@ class NerModel:
         self.card = card or {}
         self.device = device
         self.bf16 = device == "cpu" and cpu_bf16_supported()
+        self.gazetteer: Gazetteer | None = None  # the training split's mention strings
         self.model.to(device)
 
     @classmethod
@@ -169,6 +172,7 @@ class NerModel:
         )
         if quantize == "int8":
             ner.bf16 = False  # int8 kernels take fp32 activations
+        ner.gazetteer = Gazetteer.load(folder)
         return ner
 
     def save(self, folder: str | Path, card: dict[str, Any]) -> None:
@@ -179,6 +183,8 @@ class NerModel:
             model = model.merge_and_unload()
         model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
+        if self.gazetteer is not None:
+            self.gazetteer.save(folder)
         write_card(folder, {"task": "ner", "labels": self.labels, **card})
 
     # -- windows -------------------------------------------------------------------------------
@@ -255,10 +261,13 @@ class NerModel:
 
     @torch.inference_mode()
     def predict(self, docs: Sequence[Document], *, batch_size: int = 64, progress: bool = False,
-                abbreviations: bool = True) -> list[Document]:
-        """The documents with their mentions replaced by the model's predictions, made consistent
-        with the abbreviations each document defines unless ``abbreviations`` is False
-        (``extractors.abbreviations.harmonize_abbreviations``)."""
+                abbreviations: bool = True, tidy: bool = True, gazetteer: bool = True) -> list[Document]:
+        """The documents with their mentions replaced by the model's predictions, their spans
+        tidied unless ``tidy`` is False (``extractors.spans.tidy_spans``: whole letter-and-digit
+        runs, no dangling punctuation or function words), the training split's mention strings
+        the model missed added unless ``gazetteer`` is False (``extractors.gazetteer``; models
+        that have one), then made consistent with the abbreviations each document defines unless
+        ``abbreviations`` is False (``extractors.abbreviations.harmonize_abbreviations``)."""
         self.model.eval()
         windows = self.windows(docs, with_labels=False)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
@@ -295,6 +304,10 @@ class NerModel:
             tagged = [(words[i], self.labels[preds[i][1]], preds[i][2]) for i in sorted(preds)]
             mentions[d].extend(self._decode(docs[d].text, tagged))
         out = [replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end)))) for d, doc in enumerate(docs)]
+        if tidy:
+            out = [tidy_spans(d) for d in out]
+        if gazetteer and self.gazetteer is not None:
+            out = [self.gazetteer.tag(d) for d in out]
         return [harmonize_abbreviations(d) for d in out] if abbreviations else out
 
     @staticmethod
@@ -405,6 +418,7 @@ def train_ner(
             model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=config.lora_r, lora_alpha=2 * config.lora_r, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"])
         )
     ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device, context=config.context)
+    ner.gazetteer = Gazetteer.from_documents(train_docs)
     if config.bf16 is not None:
         ner.bf16 = config.bf16 and device == "cpu"
     train_windows = ner.windows(train_docs, with_labels=True)
@@ -439,6 +453,7 @@ def train_ner(
                 "types": types,
                 "data_hash": data_hash(list(data_files)) if data_files else None,
                 "data_files": [str(p) for p in data_files],
+                "gazetteer": {"entries": len(ner.gazetteer.entries), "min_share": MIN_SHARE},
                 "metrics": {"dev": scores, "best_epoch": epoch},
                 "versions": versions(),
             }

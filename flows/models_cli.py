@@ -70,6 +70,38 @@ def train_ner_cmd(
     typer.echo(json.dumps({"micro": dev_scores["micro"], "per_type": {k: v["f1"] for k, v in dev_scores["per_type"].items()}}, indent=2))
 
 
+@train_app.command("gazetteer")
+def train_gazetteer_cmd(
+    model: Annotated[Path, typer.Option(help="A model folder from `medkg train ner`.")],
+    train: Annotated[Path, typer.Option(help="The corpus the model was trained on (PubTator or BioC).")],
+) -> None:
+    """Rebuild a NER model's gazetteer (the training split's mention strings, tagged where the
+    model misses them) without retraining; `medkg train ner` writes one itself.
+
+    Example: [bold]medkg train gazetteer --model runs/ner-bc5cdr --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt[/]
+    """
+    from extractors.gazetteer import MIN_SHARE, Gazetteer
+    from extractors.models import data_hash, read_card, write_card
+    from extractors.ner import canonical_labels
+
+    try:
+        card = read_card(model)
+        if card.get("task") != "ner":
+            raise ConfigError(f"{model}: a {card.get('task')!r} model, not a NER model")
+        docs = _read(train)
+        if card.get("config", {}).get("canonical_types"):
+            docs = canonical_labels(docs)
+        known = set(card.get("types") or [])
+        gazetteer = Gazetteer.from_documents(docs)
+        if known and not set(gazetteer.entries.values()) <= known:
+            raise ConfigError(f"{train}: its entity types {sorted(set(gazetteer.entries.values()))} are not the model's {sorted(known)}; pass the corpus the model was trained on")
+        gazetteer.save(model)
+        write_card(model, {**card, "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE, "data_hash": data_hash([train])}})
+    except MedkgError as exc:
+        fail(exc)
+    console.print(f"{len(gazetteer.entries)} strings saved to {model}")
+
+
 @evaluate_app.command("ner")
 def evaluate_ner_cmd(
     model: Annotated[Path, typer.Option(help="A model folder from `medkg train ner`.")],
@@ -77,7 +109,9 @@ def evaluate_ner_cmd(
     pred_out: Annotated[Path | None, typer.Option(help="Also write the predictions here in PubTator format.")] = None,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for faster CPU inference.")] = None,
     abbreviations: Annotated[bool, typer.Option(help="Make predictions agree with the abbreviations each document defines.")] = True,
-    drop_ungrounded: Annotated[bool, typer.Option(help="Score NER as the pipeline uses it: predicted diseases checked against the vocabularies (one word longer where that makes a name; grounded below 0.7: dropped). Loads the term index; its time counts.")] = False,
+    tidy: Annotated[bool, typer.Option(help="Tidy predicted spans: whole letter-and-digit runs, no dangling punctuation or function words.")] = True,
+    gazetteer: Annotated[bool, typer.Option(help="Tag the training split's mention strings the model missed (the model folder's gazetteer.json, where it has one).")] = True,
+    drop_ungrounded: Annotated[bool, typer.Option(help="Score NER as the pipeline uses it: predicted mentions checked against the vocabularies (a chemical that names only a disease becomes one; a disease one word longer where that makes a name, dropped when grounded below 0.7). Loads the term index; its time counts.")] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index is).")] = None,
 ) -> None:
     """Strict mention-level precision, recall and F1 per type and micro, plus speed, as JSON.
@@ -99,7 +133,7 @@ def evaluate_ner_cmd(
 
             normalizer = Normalizer(load_settings(config).term_index(progress=True)).load_encoder()
         t0 = time.perf_counter()
-        pred = ner.predict(gold, progress=True, abbreviations=abbreviations)
+        pred = ner.predict(gold, progress=True, abbreviations=abbreviations, tidy=tidy, gazetteer=gazetteer)
         if normalizer is not None:
             pred = normalizer.normalize_predicted(pred)
         seconds = time.perf_counter() - t0
@@ -118,7 +152,7 @@ def extract_cmd(
     ner_model: Annotated[Path, typer.Option("--ner-model", help="NER model folder.")],
     re_model: Annotated[Path | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities.")] = None,
     normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
-    keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted diseases as tagged (by default one word is added where that makes a vocabulary name, and those grounded below 0.7 are dropped: mostly not diseases).")] = False,
+    keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted mentions as tagged (by default a chemical that names only a disease becomes one, a disease takes one more word where that makes a vocabulary name, and diseases grounded below 0.7 are dropped: mostly not diseases).")] = False,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 (NER).")] = None,
     batch_docs: Annotated[int, typer.Option(help="Documents per inference batch.")] = 64,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,

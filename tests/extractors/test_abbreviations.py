@@ -40,3 +40,12 @@ def test_documents_without_definitions_are_unchanged() -> None:
     doc = _doc("Cocaine caused seizures.", ("Cocaine", "Chemical", 1.0))
     assert harmonize_abbreviations(doc) == doc
     assert find_abbreviations(doc.text) == {}
+
+
+def test_a_tagged_mention_before_a_bracketed_short_form_defines_it() -> None:
+    # One letter is below Schwartz & Hearst's minimum; "P-treated" counts; "(X)" after a mention
+    # with another initial defines nothing.
+    text = "Glycosuria was induced with phlorizin (P). P-treated rats and P rats; saline (X) and X."
+    doc = _doc(text, ("phlorizin", "Chemical", 0.9), ("saline", "Chemical", 0.8))
+    got = [(m.text, m.start) for m in harmonize_abbreviations(doc).mentions]
+    assert got == [("phlorizin", 28), ("P", 39), ("P", 43), ("P", 62), ("saline", 70)]

@@ -112,6 +112,9 @@ def test_fine_tuning_the_offline_encoder_learns(shared_data: Path, tmp_path: Pat
     assert card["history"][1]["loss"] < card["history"][0]["loss"]
     model = NerModel.load(tmp_path / "ner")
     assert model.card["metrics"]["dev"]["micro"]["f1"] == max(h["dev_f1"] for h in card["history"])
+    # the training split's mention strings travel with the model
+    assert model.gazetteer is not None and model.gazetteer.entries.get("Naloxone") == "Chemical"
+    assert model.card["gazetteer"]["entries"] == len(model.gazetteer.entries)
 
 
 def test_canonical_labels_merge_ncbi_classes() -> None:

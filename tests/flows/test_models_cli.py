@@ -3,9 +3,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from extractors.ner import label_list
 from flows.cli import app
 from tests.extractors.test_ner import _tiny_model
-from extractors.ner import label_list
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 runner = CliRunner()
@@ -67,3 +67,19 @@ def test_pubtator_writer_adds_relation_lines(tmp_path: Path) -> None:
     assert "354896\tCID\tMESH:D008012\tMESH:D006323" in lines
     again = next(iter(read_documents(tmp_path / "o.pubtator")))
     assert [(m.start, m.end, m.text) for m in again.mentions] == [(m.start, m.end, m.text) for m in doc.mentions]
+
+
+def test_cli_train_gazetteer_adds_the_training_strings_to_a_model(tmp_path: Path) -> None:
+    from extractors.ner import NerModel
+
+    folder = _saved_model(tmp_path)
+    result = runner.invoke(app, ["train", "gazetteer", "--model", str(folder), "--train", str(DATA / "sample.pubtator")])
+    assert result.exit_code == 0, result.output
+    model = NerModel.load(folder)
+    assert model.gazetteer is not None and model.gazetteer.entries["Lidocaine"] == "Chemical"
+    assert model.card["gazetteer"]["entries"] == len(model.gazetteer.entries)
+    # a corpus with types the model does not have is refused
+    disease_only = _tiny_model(tmp_path, label_list(["Disease"]))
+    disease_only.save(tmp_path / "d", {"types": ["Disease"], "config": {"max_length": 64, "stride": 4}})
+    result = runner.invoke(app, ["train", "gazetteer", "--model", str(tmp_path / "d"), "--train", str(DATA / "sample.pubtator")])
+    assert result.exit_code == 2 and "not the model's" in result.output

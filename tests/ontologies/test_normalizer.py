@@ -3,13 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import ConfigError, OntologyError
 from extractors.abbreviations import find_abbreviations
+from kg.errors import ConfigError, OntologyError
+from kg.types import Document, Mention
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_ctd_diseases, load_doid_tsv, load_hpo_annotations, load_obo, load_sssom
 from ontologies.normalizer import Normalizer, evaluate
 from ontologies.text import normalize
-from kg.types import Document, Mention
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -167,6 +167,17 @@ def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index:
     assert all(m.end - m.start < 16 for m in both.mentions)
     # gold-style normalization leaves spans alone
     assert n.normalize_documents([_doc("3", text, "seizures")])[0].mentions[0].text == "seizures"
+
+
+def test_predicted_chemicals_that_name_only_a_disease_become_diseases(index: TermIndex) -> None:
+    text = "Hypotension and HYPOTENSION after aspirin."
+    doc = Document("1", text, mentions=tuple(Mention(a, b, text[a:b], "Chemical") for a, b in ((0, 11), (16, 27), (34, 41))))
+    n = Normalizer(index)
+    (out,) = n.normalize_predicted([doc])
+    assert [(m.text, m.label) for m in out.mentions] == [("Hypotension", "Disease"), ("HYPOTENSION", "Chemical"), ("aspirin", "Chemical")]
+    assert out.mentions[0].groundings[0].curie == "MESH:D007022"
+    # all capitals may be a short form meaning a chemical in its abstract; retype={} turns it off
+    assert [m.label for m in n.normalize_predicted([doc], retype={})[0].mentions] == ["Chemical"] * 3
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,37 @@
+"""Predicted spans tidied to annotators' boundaries."""
+
+from extractors.spans import tidy_spans
+from kg.types import Document, Mention
+
+
+def _tidy(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
+    mentions = []
+    for form, label in spans:
+        start = text.index(form)
+        mentions.append(Mention(start, start + len(form), form, label))
+    out = tidy_spans(Document("1", text, mentions=tuple(mentions)))
+    assert all(text[m.start : m.end] == m.text for m in out.mentions)
+    return [(m.text, m.label) for m in out.mentions]
+
+
+def test_spans_widen_to_whole_letter_and_digit_runs() -> None:
+    assert _tidy("PGI2 and NH4Ac rose.", ("2", "Chemical"), ("NH4", "Chemical")) == [("PGI2", "Chemical"), ("NH4Ac", "Chemical")]
+
+
+def test_dangling_punctuation_and_letterless_spans_go() -> None:
+    text = "(-)-baclofen, piperacillin- and 10 - (x) were given."
+    got = _tidy(text, (")-baclofen,", "Chemical"), ("piperacillin-", "Chemical"), ("10", "Chemical"), ("-", "Chemical"))
+    assert got == [("baclofen", "Chemical"), ("piperacillin", "Chemical")]
+
+
+def test_function_words_and_doses_at_the_ends_go_but_names_with_numbers_stay() -> None:
+    text = "nausea and vomiting; hyperplasia of the bladder; diclofenac 75 mg; CB 3717; diabetes type 2."
+    got = _tidy(text, ("nausea and", "Disease"), ("hyperplasia of the", "Disease"), ("diclofenac 75", "Chemical"),
+                ("CB 3717", "Chemical"), ("diabetes type 2", "Disease"))
+    assert got == [("nausea", "Disease"), ("hyperplasia", "Disease"), ("diclofenac", "Chemical"), ("CB 3717", "Chemical"),
+                   ("diabetes type 2", "Disease")]
+
+
+def test_spans_that_come_to_overlap_merge_into_one() -> None:
+    text = "Coenzyme Q10 helps."
+    assert _tidy(text, ("Coenzyme Q", "Chemical"), ("10", "Chemical")) == [("Coenzyme Q10", "Chemical")]
