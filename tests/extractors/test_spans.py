@@ -35,3 +35,10 @@ def test_function_words_and_doses_at_the_ends_go_but_names_with_numbers_stay() -
 def test_spans_that_come_to_overlap_merge_into_one() -> None:
     text = "Coenzyme Q10 helps."
     assert _tidy(text, ("Coenzyme Q", "Chemical"), ("10", "Chemical")) == [("Coenzyme Q10", "Chemical")]
+
+
+def test_chemicals_that_name_an_enzyme_go() -> None:
+    text = "N-acetyl-beta-D-glucosaminidase, cyclooxygenase inhibitors, Schiff base and lipase rose in disease."
+    got = _tidy(text, ("N-acetyl-beta-D-glucosaminidase", "Chemical"), ("cyclooxygenase inhibitors", "Chemical"),
+                ("Schiff base", "Chemical"), ("lipase", "Disease"), ("disease", "Disease"))
+    assert got == [("cyclooxygenase inhibitors", "Chemical"), ("Schiff base", "Chemical"), ("lipase", "Disease"), ("disease", "Disease")]
