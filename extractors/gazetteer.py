@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -44,22 +44,24 @@ class Gazetteer:
     entries: dict[str, str]
 
     @classmethod
-    def from_documents(cls, docs: Sequence[Document], *, min_share: float = MIN_SHARE) -> Gazetteer:
-        """The strings tagged in ``docs`` at least ``min_share`` of the times they occur there,
-        each with the type it was tagged with most often."""
+    def from_documents(cls, docs: Sequence[Document], *, min_share: float = MIN_SHARE,
+                       types: Collection[str] | None = None) -> Gazetteer:
+        """The strings tagged in ``docs`` (with a type in ``types``, when given) at least
+        ``min_share`` of the times they occur there, each with the type it was tagged with most
+        often."""
         tagged: Counter[str] = Counter()
-        types: dict[str, Counter[str]] = {}
+        types_of: dict[str, Counter[str]] = {}
         for doc in docs:
             for m in doc.mentions:
-                if len(m.text) >= MIN_LENGTH:
+                if len(m.text) >= MIN_LENGTH and (types is None or m.label in types):
                     tagged[m.text] += 1
-                    types.setdefault(m.text, Counter())[m.label] += 1
+                    types_of.setdefault(m.text, Counter())[m.label] += 1
         seen: Counter[str] = Counter()
         for doc in docs:
             for form in tagged:
                 if form in doc.text:
                     seen[form] += len(_occurrences(doc.text, form))
-        return cls({form: types[form].most_common(1)[0][0] for form, n in sorted(tagged.items())
+        return cls({form: types_of[form].most_common(1)[0][0] for form, n in sorted(tagged.items())
                     if n >= min_share * max(seen[form], 1)})
 
     def tag(self, doc: Document) -> Document:

@@ -418,7 +418,7 @@ def train_ner(
             model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=config.lora_r, lora_alpha=2 * config.lora_r, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"])
         )
     ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device, context=config.context)
-    ner.gazetteer = Gazetteer.from_documents(train_docs)
+    ner.gazetteer = Gazetteer.from_documents(train_docs, types=types)
     if config.bf16 is not None:
         ner.bf16 = config.bf16 and device == "cpu"
     train_windows = ner.windows(train_docs, with_labels=True)

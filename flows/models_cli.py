@@ -91,10 +91,10 @@ def train_gazetteer_cmd(
         docs = _read(train)
         if card.get("config", {}).get("canonical_types"):
             docs = canonical_labels(docs)
-        known = set(card.get("types") or [])
-        gazetteer = Gazetteer.from_documents(docs)
-        if known and not set(gazetteer.entries.values()) <= known:
-            raise ConfigError(f"{train}: its entity types {sorted(set(gazetteer.entries.values()))} are not the model's {sorted(known)}; pass the corpus the model was trained on")
+        known = card.get("types") or sorted({label[2:] for label in card.get("labels", []) if label != "O"}) or None
+        gazetteer = Gazetteer.from_documents(docs, types=known)
+        if not gazetteer.entries:
+            raise ConfigError(f"{train}: no mention of the model's types {known}; pass the corpus the model was trained on")
         gazetteer.save(model)
         write_card(model, {**card, "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE, "data_hash": data_hash([train])}})
     except MedkgError as exc:

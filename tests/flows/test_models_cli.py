@@ -78,8 +78,13 @@ def test_cli_train_gazetteer_adds_the_training_strings_to_a_model(tmp_path: Path
     model = NerModel.load(folder)
     assert model.gazetteer is not None and model.gazetteer.entries["Lidocaine"] == "Chemical"
     assert model.card["gazetteer"]["entries"] == len(model.gazetteer.entries)
-    # a corpus with types the model does not have is refused
+    # only the model's types are kept; a corpus with none of them is refused
     disease_only = _tiny_model(tmp_path, label_list(["Disease"]))
-    disease_only.save(tmp_path / "d", {"types": ["Disease"], "config": {"max_length": 64, "stride": 4}})
+    disease_only.save(tmp_path / "d", {"config": {"max_length": 64, "stride": 4}})
     result = runner.invoke(app, ["train", "gazetteer", "--model", str(tmp_path / "d"), "--train", str(DATA / "sample.pubtator")])
-    assert result.exit_code == 2 and "not the model's" in result.output
+    assert result.exit_code == 0, result.output
+    assert set(NerModel.load(tmp_path / "d").gazetteer.entries.values()) == {"Disease"}  # type: ignore[union-attr]
+    genes = _tiny_model(tmp_path, label_list(["Gene"]))
+    genes.save(tmp_path / "g", {"config": {"max_length": 64, "stride": 4}})
+    result = runner.invoke(app, ["train", "gazetteer", "--model", str(tmp_path / "g"), "--train", str(DATA / "sample.pubtator")])
+    assert result.exit_code == 2 and "no mention of the model's types" in result.output
