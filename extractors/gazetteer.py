@@ -79,6 +79,7 @@ class Gazetteer:
         return replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))) if added else doc
 
     def save(self, folder: str | Path) -> None:
+        """Write ``gazetteer.json`` into a model folder (string -> type, readable JSON)."""
         (Path(folder) / GAZETTEER_FILE).write_text(json.dumps(self.entries, indent=0, ensure_ascii=False))
 
     @classmethod
