@@ -172,7 +172,8 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
         train_ner(train_docs, dev_docs, ner_dir, NerConfig(max_minutes=ner_minutes), data_files=[train, dev])
     if not (re_dir / "medkg.json").is_file():
         console.print(f"[bold]No relation model cached[/]: fine-tuning on BC5CDR CID; this takes at most {re_minutes:g} minutes (once).")
-        train_relation_model("doc", train_docs, dev_docs, re_dir, max_minutes=re_minutes, data_files=[train, dev])
+        # From the NER model's encoder, already tuned to this split's entities (BENCHMARKS.md).
+        train_relation_model("doc", train_docs, dev_docs, re_dir, base_model=str(ner_dir), max_minutes=re_minutes, data_files=[train, dev])
     return ner_dir, re_dir
 
 

@@ -205,7 +205,7 @@ def train_re_cmd(
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
     architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
-    base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
+    base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = "all-minilm-l6-v2",
     epochs: Annotated[int | None, typer.Option(help="At most this many epochs (default: the architecture's, 12 doc, 6 pair).")] = None,
     max_minutes: Annotated[float, typer.Option(help="Stop training after this much wall time.")] = 30.0,
     window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
@@ -215,7 +215,8 @@ def train_re_cmd(
 ) -> None:
     """Fine-tune a relation model on gold entities; keeps the best dev pair-F1 checkpoint.
 
-    Example: [bold]medkg train re --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/re-cdr[/]
+    Example: [bold]medkg train re --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/re-cdr --base-model runs/ner-bc5cdr[/]
+    (the encoder of a NER model trained with `medkg train ner` on the same split)
     """
     from extractors.doc_relations import ARCHITECTURES, DocRelationConfig, train_relation_model
     from extractors.relations import RelationConfig

@@ -107,3 +107,24 @@ def test_context_pooling_trains_saves_and_reloads_identically(tmp_path: Path) ->
     again = load_relation_model(tmp_path / "out").probabilities(docs)
     for (pairs_a, p_a), (pairs_b, p_b) in zip(first, again, strict=True):
         assert pairs_a == pairs_b and np.allclose(p_a, p_b, atol=1e-5)
+
+
+def test_training_starts_from_a_ner_model_folder(tmp_path: Path) -> None:
+    """`medkg run` trains the relation model from the NER model's fine-tuned encoder: a NER
+    folder is a valid base model, and its encoder weights are the starting point."""
+    from extractors.ner import NerModel, label_list
+    from tests.extractors.test_ner import _tiny_model
+
+    ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=128)
+    ner.save(tmp_path / "ner", {"config": {"max_length": 128, "stride": 4}})
+    docs = _docs()
+    train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=str(tmp_path / "ner"), epochs=1, batch_size=2, max_length=128,
+                                                                        learning_rate=1e-12, head_learning_rate=1e-3, device="cpu"), progress=False)
+    relations = load_relation_model(tmp_path / "out")
+    assert isinstance(relations, DocRelationModel)
+    tagger = NerModel.load(tmp_path / "ner").model.base_model
+    before = tagger.embeddings.word_embeddings.weight
+    after = relations.encoder.embeddings.word_embeddings.weight
+    assert len(after) > len(before)  # the entity markers were added
+    assert torch.allclose(before, after[: len(before)], atol=1e-6)
+    assert relations.card["config"]["base_model"] == str(tmp_path / "ner")
