@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import replace
 from statistics import mean
 
+from extractors.text import word_occurrences
 from kg.types import Document, Mention
 
 _PAREN = re.compile(r"\(([^()]{1,12})\)")
@@ -62,11 +63,6 @@ def find_abbreviations(text: str) -> dict[str, str]:
     return found
 
 
-def _occurrences(text: str, form: str, *, hyphen_after: bool = False) -> list[tuple[int, int]]:
-    after = r"(?!\w)" if hyphen_after else r"(?![\w-])"
-    return [(m.start(), m.end()) for m in re.finditer(r"(?<![\w-])" + re.escape(form) + after, text)]
-
-
 def _bracketed_short_forms(text: str, mentions: list[Mention]) -> list[tuple[str, Mention]]:
     """``(short form, mention)`` for each mention followed by a bracketed short form that starts
     with the mention's first letter; one letter is enough ("testosterone (T)"), which
@@ -113,7 +109,7 @@ def harmonize_abbreviations(doc: Document) -> Document:
             label = Counter(m.label for m in longs).most_common(1)[0][0]
             score = mean(m.score for m in longs)
             mentions = [replace(m, label=label) if m.text == short and m.label != label else m for m in mentions]
-            for a, b in _occurrences(doc.text, short):
+            for a, b in word_occurrences(doc.text, short):
                 if free(a, b):
                     mentions.append(Mention(a, b, doc.text[a:b], label, score=score))
         elif any(m.text == short for m in mentions):
@@ -121,7 +117,7 @@ def harmonize_abbreviations(doc: Document) -> Document:
             if at >= 0 and free(at, at + len(long_form)):
                 mentions = [m for m in mentions if m.text != short]
     for short, m in _bracketed_short_forms(doc.text, list(mentions)):
-        for a, b in _occurrences(doc.text, short, hyphen_after=True):
+        for a, b in word_occurrences(doc.text, short, hyphen_after=True):
             if free(a, b):
                 mentions.append(Mention(a, b, doc.text[a:b], m.label, score=m.score))
     return replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end))))

@@ -10,23 +10,18 @@ the model folder (``gazetteer.json``) by ``train_ner``. Measured on the dev sets
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from extractors.text import word_occurrences
 from kg.errors import ConfigError
 from kg.types import Document, Mention
 
 GAZETTEER_FILE = "gazetteer.json"
 MIN_SHARE = 0.5  # tagged at least this share of its occurrences in the training texts
 MIN_LENGTH = 3  # shorter strings ("Ca", "T") depend on their abstract
-
-
-def _occurrences(text: str, form: str) -> list[tuple[int, int]]:
-    """Where ``form`` occurs as whole words (not inside "cocaine-induced")."""
-    return [(m.start(), m.end()) for m in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text)]
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class Gazetteer:
         for doc in docs:
             for form in tagged:
                 if form in doc.text:
-                    seen[form] += len(_occurrences(doc.text, form))
+                    seen[form] += len(word_occurrences(doc.text, form))
         return cls({form: types_of[form].most_common(1)[0][0] for form, n in sorted(tagged.items())
                     if n >= min_share * max(seen[form], 1)})
 
@@ -72,7 +67,7 @@ class Gazetteer:
         for form, label in self.entries.items():
             if form not in text:
                 continue
-            for a, b in _occurrences(text, form):
+            for a, b in word_occurrences(text, form):
                 if all(b <= m.start or a >= m.end for m in mentions):
                     mentions.append(Mention(a, b, form, label))
                     added = True

@@ -71,3 +71,15 @@ def split_words(text: str, start: int, end: int) -> list[tuple[int, int]]:
         for m in _EXTRA_SPLIT.finditer(tok.text):
             spans.append((a + m.start(), a + m.end()))
     return spans
+
+
+def word_occurrences(text: str, form: str, *, hyphen_after: bool = False) -> list[tuple[int, int]]:
+    """Spans where ``form`` occurs as whole words: not inside a longer word or a hyphenated one
+    ("MI" not in "MIA" or "anti-MI"); ``hyphen_after`` also accepts "MI-induced".
+
+    >>> word_occurrences("MI, MIA and MI-induced", "MI"), word_occurrences("MI-induced", "MI", hyphen_after=True)
+    ([(0, 2)], [(0, 2)])
+    """
+    after = r"(?!\w)" if hyphen_after else r"(?![\w-])"
+    return [(m.start(), m.end()) for m in re.finditer(r"(?<![\w-])" + re.escape(form) + after, text)]
+
