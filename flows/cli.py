@@ -417,5 +417,21 @@ def query_cmd(
         console.print(f"{len(rows)} rows")
 
 
+def _one_line_summaries(typer_app: typer.Typer) -> None:
+    """Command lists show each command's first docstring paragraph; rich markup keeps its line
+    breaks, which made ragged two-line entries: give them the paragraph as one line instead."""
+    import inspect
+
+    for info in typer_app.registered_commands:
+        doc = inspect.getdoc(info.callback) if info.callback else None
+        if info.short_help is None and info.help is None and doc:
+            info.short_help = " ".join(doc.split("\n\n")[0].split())
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
+_one_line_summaries(app)
+
 if __name__ == "__main__":
     app()

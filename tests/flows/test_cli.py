@@ -67,3 +67,15 @@ def test_cli_help_shows_examples() -> None:
     for cmd in (["corpus", "stats"], ["load"], ["run"], ["query"]):
         result = runner.invoke(app, [*cmd, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_command_lists_give_each_command_one_summary_line() -> None:
+    """A summary written over two docstring lines is one paragraph in ``medkg --help``, not two
+    ragged lines (rich markup keeps a docstring's line breaks)."""
+    infos = [*app.registered_commands, *(c for g in app.registered_groups for c in g.typer_instance.registered_commands)]
+    assert len(infos) > 15
+    for info in infos:
+        assert info.help or (info.short_help and "\n" not in info.short_help), info.name
+    run = next(i for i in app.registered_commands if i.name == "run")
+    assert "build or load the ontology index, ingest the shared PubMed samples" in run.short_help
+    assert "build or load the ontology index, ingest" in " ".join(runner.invoke(app, ["--help"]).output.replace("│", " ").split())
