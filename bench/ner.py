@@ -4,8 +4,9 @@ and measure inference speed. Prints JSON.
     python bench/ner.py --train TRAIN --dev DEV --eval EVAL [--base-model ID_OR_PATH] [--max-minutes 45]
     python bench/ner.py --model ~/.cache/medkg/models/ner-bc5cdr --eval DEV   # score a trained model
 
---eval may be a withheld test split kept elsewhere. Speed is measured for plain fp32, bf16 autocast
-(where the CPU has bf16) and int8 dynamic quantization.
+--eval may be a withheld test split kept elsewhere. Speed is measured for the default weights (bf16
+where the CPU has native bf16; --weights fp32 for fp32 weights under bf16 autocast) and for int8
+dynamic quantization.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def main() -> None:
     ap.add_argument("--no-tidy", action="store_true", help="score the raw predicted spans, without extractors.spans.tidy_spans")
     ap.add_argument("--no-gazetteer", action="store_true", help="without the model's gazetteer (extractors.gazetteer)")
     ap.add_argument("--no-retype", action="store_true", help="with --drop-ungrounded: keep predicted chemicals that name only a disease as chemicals")
+    ap.add_argument("--weights", choices=["int8", "bf16", "fp32"], help="the default model's weights (default: bf16 where the CPU has native bf16)")
     ap.add_argument("--no-int8", action="store_true", help="score the default model only, not also its int8-quantized copy")
     ap.add_argument("--drop-ungrounded", action="store_true",
                     help="as the pipeline does: predicted diseases checked against the vocabularies (Normalizer.normalize_predicted; its time counts)")
@@ -70,7 +72,7 @@ def main() -> None:
         from flows.settings import load_settings
 
         normalizer = Normalizer(load_settings().term_index(progress=True)).load_encoder()
-    for variant in (None,) if args.no_int8 else (None, "int8"):
+    for variant in (args.weights,) if args.no_int8 else (args.weights, "int8"):
         model = NerModel.load(folder, quantize=variant)
         model.predict(gold[:8])  # warm up
         t0 = time.perf_counter()
@@ -78,7 +80,7 @@ def main() -> None:
         if normalizer is not None:
             pred = normalizer.normalize_predicted(pred, retype={} if args.no_retype else RETYPE)
         dt = time.perf_counter() - t0
-        name = variant or ("bf16-autocast" if model.bf16 else "fp32")
+        name = f"{model.weights}-weights" + ("-bf16-autocast" if model.bf16 else "")
         result[name] = {
             "scores": strict_scores(gold, pred, model.types),
             "abstracts_per_s": round(len(gold) / dt, 1),

@@ -100,9 +100,12 @@ def cpu_bf16_supported() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+QUANTIZE_KINDS = ("int8", "bf16", "fp32")
+
+
 def quantize(model: Any, kind: str | None) -> Any:
     """The model for faster CPU inference: ``int8`` (dynamic quantization of the linear layers;
-    feed it fp32 activations, no bf16 autocast), ``bf16`` weights, or None for as it is."""
+    feed it fp32 activations, no bf16 autocast), ``bf16`` weights, or ``fp32``/None for as it is."""
     import warnings
 
     import torch
@@ -115,6 +118,6 @@ def quantize(model: Any, kind: str | None) -> Any:
             return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
     if kind == "bf16":
         return model.to(torch.bfloat16)
-    if kind is not None:
-        raise ConfigError(f"quantize must be int8 or bf16, not {kind!r}")
+    if kind not in (None, "fp32"):
+        raise ConfigError(f"quantize must be one of {', '.join(QUANTIZE_KINDS)}, not {kind!r}")
     return model

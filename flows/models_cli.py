@@ -107,7 +107,7 @@ def evaluate_ner_cmd(
     model: Annotated[Path, typer.Option(help="A model folder from `medkg train ner`.")],
     data: Annotated[Path, typer.Option(help="Annotated corpus to score against (PubTator or BioC).")],
     pred_out: Annotated[Path | None, typer.Option(help="Also write the predictions here in PubTator format.")] = None,
-    quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for faster CPU inference.")] = None,
+    quantize: Annotated[str | None, typer.Option(help="int8, bf16 or fp32 weights (default: bf16 where the CPU computes in bf16 natively, as trained otherwise).")] = None,
     abbreviations: Annotated[bool, typer.Option(help="Make predictions agree with the abbreviations each document defines.")] = True,
     tidy: Annotated[bool, typer.Option(help="Tidy predicted spans: whole letter-and-digit runs, no dangling punctuation or function words.")] = True,
     gazetteer: Annotated[bool, typer.Option(help="Tag the training split's mention strings the model missed (the model folder's gazetteer.json, where it has one).")] = True,
@@ -140,7 +140,7 @@ def evaluate_ner_cmd(
     except MedkgError as exc:
         fail(exc)
     scores = strict_scores(gold, pred, ner.types)
-    scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1), "device": ner.device, "quantize": quantize}
+    scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1), "device": ner.device, "weights": ner.weights, "bf16_autocast": ner.bf16}
     if pred_out:
         write_pubtator(pred, pred_out)
     typer.echo(json.dumps(scores, indent=2))
@@ -153,7 +153,7 @@ def extract_cmd(
     re_model: Annotated[Path | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities.")] = None,
     normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
     keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted mentions as tagged (by default a chemical that names only a disease becomes one, a disease takes one more word where that makes a vocabulary name, and diseases grounded below 0.7 are dropped: mostly not diseases).")] = False,
-    quantize: Annotated[str | None, typer.Option(help="int8 or bf16 (NER).")] = None,
+    quantize: Annotated[str | None, typer.Option(help="int8, bf16 or fp32 NER weights (default: bf16 where the CPU computes in bf16 natively).")] = None,
     batch_docs: Annotated[int, typer.Option(help="Documents per inference batch.")] = 64,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,
 ) -> None:

@@ -8,6 +8,7 @@ from transformers import BertConfig, BertForTokenClassification, BertTokenizerFa
 
 from extractors.ner import NerConfig, NerModel, label_list, strict_scores, train_ner, word_labels
 from extractors.text import split_sentences, split_words
+from kg.errors import ConfigError
 from kg.types import Document, Mention
 from readers import read_documents
 
@@ -81,8 +82,25 @@ def test_save_and_load_give_identical_predictions(tmp_path: Path) -> None:
     doc = _doc()
     before = model.predict([doc])[0].mentions
     model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
-    again = NerModel.load(tmp_path / "model").predict([doc])[0].mentions
+    again = NerModel.load(tmp_path / "model", quantize="fp32").predict([doc])[0].mentions
     assert before == again
+
+
+def test_loading_for_inference_picks_bf16_weights_where_the_cpu_has_bf16(tmp_path: Path) -> None:
+    from extractors.models import cpu_bf16_supported
+
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
+    loaded = NerModel.load(tmp_path / "model", device="cpu")
+    native = cpu_bf16_supported()
+    assert loaded.weights == ("bf16" if native else "fp32")
+    assert not loaded.bf16  # no autocast: bf16 weights need none, and without native bf16 it is off
+    assert next(loaded.model.parameters()).dtype == (torch.bfloat16 if native else torch.float32)
+    doc = _doc()
+    (pred,) = loaded.predict([doc])
+    assert all(doc.text[m.start : m.end] == m.text for m in pred.mentions)
+    with pytest.raises(ConfigError, match="int8, bf16, fp32"):
+        NerModel.load(tmp_path / "model", quantize="fp8")
 
 
 def test_int8_quantized_model_keeps_offsets(tmp_path: Path) -> None:
