@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from extractors.doc_relations import load_relation_model, train_relation_model  # noqa: E402
+from extractors.doc_relations import DocRelationModel, load_relation_model, train_relation_model  # noqa: E402
 from extractors.relations import pair_scores  # noqa: E402
 from readers import read_documents  # noqa: E402
 
@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--context-pooling", action="store_true", help="doc: ATLOP's localized context pooling")
     ap.add_argument("--ner-model", type=Path, help="also score end to end from predicted, normalized entities")
     ap.add_argument("--threshold", type=float, help="default: the model's own (0.5 for a pair classifier)")
+    ap.add_argument("--no-known-pairs", action="store_true", help="doc: ignore the model's known pairs (the training split's relations)")
     args = ap.parse_args()
     result: dict[str, object] = {"eval": str(args.eval), "device": "cuda" if torch.cuda.is_available() else "cpu"}
     folder = args.model
@@ -56,7 +57,17 @@ def main() -> None:
     rm = load_relation_model(folder)
     gold = [d for d in read_documents(args.eval) if not d.deleted]
     t0 = time.perf_counter()
-    pred = rm.predict(gold) if args.threshold is None else rm.predict(gold, threshold=args.threshold)
+    if isinstance(rm, DocRelationModel):
+        result["threshold"] = args.threshold if args.threshold is not None else rm.threshold_alone if args.no_known_pairs else rm.threshold
+        result["known_pairs"] = 0 if args.no_known_pairs else len(rm.known_pairs)
+        result["known_threshold"] = None if args.no_known_pairs else rm.known_threshold
+
+    def predict(docs: list) -> list:
+        if isinstance(rm, DocRelationModel):
+            return rm.predict(docs, args.threshold, known_pairs=not args.no_known_pairs)
+        return rm.predict(docs, 0.5 if args.threshold is None else args.threshold)
+
+    pred = predict(gold)
     dt = time.perf_counter() - t0
     result["scores"] = pair_scores(gold, pred, rm._symmetric)
     result["abstracts_per_s"] = round(len(gold) / dt, 1)
@@ -72,7 +83,7 @@ def main() -> None:
         normalizer, ner = Normalizer(load_settings().term_index(progress=True)).load_encoder(), NerModel.load(args.ner_model)
         t0 = time.perf_counter()
         found = normalizer.normalize_predicted(ner.predict(bare))  # as the ingest flow does
-        pipeline = rm.predict(found) if args.threshold is None else rm.predict(found, threshold=args.threshold)
+        pipeline = predict(found)
         result["end_to_end"] = {**pair_scores(gold, pipeline, rm._symmetric), "abstracts_per_s": round(len(gold) / (time.perf_counter() - t0), 1)}
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result, indent=2))

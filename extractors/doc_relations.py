@@ -11,6 +11,13 @@ state is first joined with the pair's own context: the hidden states weighted by
 both entities' last-layer attention (their markers' rows, averaged over heads), where they share
 a chunk. The probability above which a pair is a relation is chosen on the dev set.
 
+Known pairs: the (subject, predicate, object) triples annotated in the training split are kept
+with the model (``known_pairs.json``), and such a pair needs only a second, lower threshold, also
+chosen on dev: a prior from a knowledge base of known relations, as the BioCreative V CID systems
+used CTD's curated chemical-disease pairs. On BC5CDR dev, 210 of the 1,012 gold pairs are
+annotated in the training split; the prior adds about a point of pair F1 in two-fold
+cross-validation of both thresholds (BENCHMARKS.md, ``bench/re_variants.py``).
+
 Against the pair classifier of ``relations.py``, which encodes every mention pair separately, it
 reads each document once (several times faster) and sees pairs at any distance (no window cap
 on recall). ``load_relation_model`` opens either kind of folder.
@@ -18,13 +25,14 @@ on recall). ``load_relation_model`` opens either kind of folder.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
 import time
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +70,7 @@ from kg.types import Document, Relation
 log = logging.getLogger(__name__)
 
 END = "[/E]"
+KNOWN_PAIRS = "known_pairs.json"
 GENERIC = "[E]"
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))  # 0.10 ... 0.90
 
@@ -82,6 +91,7 @@ class DocRelationConfig(BaseModel):
     device: str = "auto"
     patience: int = 3
     context_pooling: bool = False
+    known_pairs: bool = True  # the training split's relations as a prior (a second threshold)
 
 
 @dataclass
@@ -117,7 +127,9 @@ class DocRelationModel:
     kind = "re-doc"
 
     def __init__(self, encoder: Any, head: PairHead, tokenizer: Any, labels: list[str], type_pairs: Sequence[Sequence[str]], *,
-                 max_length: int = 512, threshold: float = 0.5, device: str = "cpu", card: dict[str, Any] | None = None) -> None:
+                 max_length: int = 512, threshold: float = 0.5, device: str = "cpu", card: dict[str, Any] | None = None,
+                 known_pairs: Iterable[Sequence[str]] = (), known_threshold: float | None = None,
+                 threshold_alone: float | None = None) -> None:
         self.encoder = encoder.to(device)
         self.head = head.to(device)
         self.tokenizer = tokenizer
@@ -125,6 +137,9 @@ class DocRelationModel:
         self.type_pairs = [(str(a), str(b)) for a, b in type_pairs]
         self.max_length = max_length
         self.threshold = threshold
+        self.known_pairs = {(str(s), str(p), str(o)) for s, p, o in known_pairs}  # (subject, predicate, object)
+        self.known_threshold = known_threshold  # for known pairs, when lower than ``threshold``
+        self.threshold_alone = threshold if threshold_alone is None else threshold_alone  # the best without known pairs
         self.device = device
         self.card = card or {}
         self.bf16 = device == "cpu" and cpu_bf16_supported()
@@ -297,29 +312,44 @@ class DocRelationModel:
                  for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True))]
         return list(zip(pairs, probs, strict=True))
 
-    def predict(self, docs: Sequence[Document], threshold: float | None = None) -> list[Document]:
+    def predict(self, docs: Sequence[Document], threshold: float | None = None, *, known_pairs: bool = True) -> list[Document]:
         """The documents with their relations replaced by the model's predictions (a pair is a
         relation when its best predicate's probability reaches ``threshold``, by default the one
-        chosen on dev)."""
-        cut = self.threshold if threshold is None else threshold
-        return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, self._relations(docs, cut), strict=True)]
+        chosen on dev; a pair annotated in the training split, the model's known threshold,
+        unless ``known_pairs`` is False: then the default is the threshold best without them)."""
+        known = self.known_threshold if known_pairs else None
+        cut = threshold if threshold is not None else self.threshold if known is not None else self.threshold_alone
+        return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, self._relations(docs, cut, known), strict=True)]
 
-    def decide(self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float) -> list[tuple[str, str, str, float]]:
-        """(subject, predicate, object, probability) of the pairs whose best predicate reaches ``threshold``."""
+    def decide(self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float,
+               known_threshold: float | None = None) -> list[tuple[str, str, str, float]]:
+        """(subject, predicate, object, probability) of the pairs whose best predicate reaches
+        ``threshold``, or ``known_threshold`` for a triple in ``known_pairs`` when it is lower."""
         out = []
         for (s, o), row in zip(pairs, probs, strict=True):
             label = int(row[1:].argmax()) + 1
-            if row[label] >= threshold:
+            cut = threshold
+            if known_threshold is not None and (s, self.labels[label], o) in self.known_pairs:
+                cut = min(threshold, known_threshold)
+            if row[label] >= cut:
                 out.append((s, self.labels[label], o, float(row[label])))
         return out
 
-    def _relations(self, docs: Sequence[Document], threshold: float) -> list[list[Relation]]:
+    def _relations(self, docs: Sequence[Document], threshold: float, known_threshold: float | None) -> list[list[Relation]]:
         out = []
         for doc, (pairs, p) in zip(docs, self.probabilities(docs), strict=True):
             sentences = split_sentences(doc.text) or [(0, len(doc.text))]
             out.append([Relation(s, predicate, o, score=round(score, 4), span=evidence_span(doc, sentences, s, o))
-                        for s, predicate, o, score in self.decide(pairs, p, threshold)])
+                        for s, predicate, o, score in self.decide(pairs, p, threshold, known_threshold)])
         return out
+
+    def set_known_pairs(self, docs: Iterable[Document]) -> None:
+        """The annotated relations of ``docs`` (the training split) become the known pairs (both
+        orders for a symmetric relation set)."""
+        known = {(r.subject, r.predicate, r.object) for d in docs for r in d.relations if r.predicate in self.labels[1:]}
+        if self._symmetric:
+            known |= {(o, p, s) for s, p, o in known}
+        self.known_pairs = known
 
     # -- artifact ------------------------------------------------------------------------------
 
@@ -328,8 +358,17 @@ class DocRelationModel:
         self.encoder.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
         torch.save(self.head.state_dict(), folder / "pair_head.pt")
+        self.save_known_pairs(folder)
         write_card(folder, {"task": self.kind, "labels": self.labels, "type_pairs": [list(p) for p in self.type_pairs],
-                            "threshold": self.threshold, **card})
+                            "threshold": self.threshold, "known_threshold": self.known_threshold,
+                            "threshold_alone": self.threshold_alone, **card})
+
+    def save_known_pairs(self, folder: Path) -> None:
+        path = folder / KNOWN_PAIRS
+        if self.known_pairs:
+            path.write_text(json.dumps(sorted(self.known_pairs), indent=0) + "\n", encoding="utf-8")
+        elif path.exists():
+            path.unlink()
 
     @classmethod
     def load(cls, folder: str | Path, *, device: str = "auto") -> DocRelationModel:
@@ -342,9 +381,20 @@ class DocRelationModel:
         encoder = AutoModel.from_pretrained(folder, **({"attn_implementation": "eager"} if context else {}))
         head = PairHead(encoder.config.hidden_size, len(card["labels"]), context=context)
         head.load_state_dict(torch.load(folder / "pair_head.pt", map_location="cpu", weights_only=True))
+        known: list[list[str]] = []
+        if (folder / KNOWN_PAIRS).is_file():
+            try:
+                known = json.loads((folder / KNOWN_PAIRS).read_text(encoding="utf-8"))
+                if not isinstance(known, list) or not all(isinstance(t, list) and len(t) == 3 for t in known):
+                    raise ValueError("not a list of [subject, predicate, object]")
+            except ValueError as exc:
+                raise ConfigError(f"{folder / KNOWN_PAIRS}: {exc}; rebuild it with `medkg train known-pairs`") from exc
+        known_threshold, alone = card.get("known_threshold"), card.get("threshold_alone")
         return cls(encoder.eval(), head.eval(), AutoTokenizer.from_pretrained(folder), card["labels"], card["type_pairs"],
                    max_length=int(card.get("config", {}).get("max_length", 512)), threshold=float(card.get("threshold", 0.5)),
-                   device=device, card=card)
+                   device=device, card=card, known_pairs=known,
+                   known_threshold=float(known_threshold) if known_threshold is not None and known else None,
+                   threshold_alone=float(alone) if alone is not None else None)
 
 
 def evidence_span(doc: Document, sentences: Sequence[tuple[int, int]], subject: str, obj: str) -> tuple[int, int] | None:
@@ -376,13 +426,14 @@ ARCHITECTURES = ("doc", "pair")
 
 def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, *,
                          base_model: str = OFFLINE_ENCODER, max_minutes: float = 30.0, epochs: int | None = None,
-                         learning_rate: float = 5e-5, window: int = 2, context_pooling: bool = False, data_files: Sequence[Path] = (),
-                         progress: bool = True) -> dict[str, Any]:
+                         learning_rate: float = 5e-5, window: int = 2, context_pooling: bool = False, known_pairs: bool = True,
+                         data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
     """Fine-tune a relation model of either architecture ("doc": this module's, optionally with
-    ``context_pooling``; "pair": the pair classifier of ``relations.py``, with its sentence
-    ``window``); returns its card."""
+    ``context_pooling``, with the training split's ``known_pairs`` as a prior unless False;
+    "pair": the pair classifier of ``relations.py``, with its sentence ``window``); returns its card."""
     if architecture == "doc":
-        config = DocRelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate, context_pooling=context_pooling)
+        config = DocRelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate,
+                                   context_pooling=context_pooling, known_pairs=known_pairs)
         if epochs:
             config.epochs = epochs
         return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress)
@@ -396,18 +447,53 @@ def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_
     raise ConfigError(f"relation architecture {architecture!r}: choose one of {', '.join(ARCHITECTURES)}")
 
 
-def choose_threshold(model: DocRelationModel, docs: Sequence[Document]) -> tuple[float, dict[str, Any]]:
-    """The threshold with the best pair F1 on ``docs`` (dev), and its scores."""
+@dataclass
+class Thresholds:
+    """What ``choose_threshold`` found on dev: the threshold and, for a model with known pairs,
+    theirs (``known``; None without), their scores; and the best threshold without known pairs."""
+
+    threshold: float
+    known: float | None
+    scores: dict[str, Any]
+    alone: float
+    alone_scores: dict[str, Any]
+
+
+def choose_threshold(model: DocRelationModel, docs: Sequence[Document]) -> Thresholds:
+    """The thresholds with the best pair F1 on ``docs`` (dev): one for every pair, and for a model
+    with known pairs a second one for them (at most the first), searched together."""
     scored = model.probabilities(docs)
-    best: tuple[float, dict[str, Any]] = (0.5, {"f1": -1.0})
-    for t in THRESHOLDS:
+    options = [(t, None) for t in THRESHOLDS] + ([(t, u) for t in THRESHOLDS for u in THRESHOLDS if u < t] if model.known_pairs else [])
+    best: tuple[float, float | None, dict[str, Any]] = (0.5, None, {"f1": -1.0})
+    alone: tuple[float, float | None, dict[str, Any]] = best
+    for t, u in options:  # single thresholds first: on a tie, no second threshold
         pred = []
         for doc, (pairs, p) in zip(docs, scored, strict=True):
-            pred.append(replace(doc, relations=tuple(Relation(s, predicate, o) for s, predicate, o, _ in model.decide(pairs, p, t))))
+            pred.append(replace(doc, relations=tuple(Relation(s, predicate, o) for s, predicate, o, _ in model.decide(pairs, p, t, u))))
         scores = pair_scores(docs, pred, model._symmetric)
-        if scores["f1"] > best[1]["f1"]:
-            best = (t, scores)
-    return best
+        if scores["f1"] > best[2]["f1"]:
+            best = (t, u, scores)
+        if u is None and scores["f1"] > alone[2]["f1"]:
+            alone = (t, u, scores)
+    return Thresholds(best[0], best[1], best[2], alone[0], alone[2])
+
+
+def add_known_pairs(folder: str | Path, train_docs: Sequence[Document], dev_docs: Sequence[Document]) -> dict[str, Any]:
+    """Give a trained document-level model the known pairs of ``train_docs`` (its training split)
+    and choose both thresholds again on ``dev_docs``; returns the dev scores before and after."""
+    folder = Path(folder)
+    model = DocRelationModel.load(folder, device="cpu")
+    model.set_known_pairs(train_docs)
+    if not model.known_pairs:
+        raise ConfigError(f"no relation of the model's predicates {model.labels[1:]} in the training documents; pass its training split")
+    found = choose_threshold(model, dev_docs)
+    card = read_card(folder)
+    card.update({"threshold": found.threshold, "known_threshold": found.known, "threshold_alone": found.alone})
+    card.setdefault("metrics", {})["dev_with_known_pairs"] = found.scores
+    model.save_known_pairs(folder)
+    write_card(folder, card)
+    return {"known_pairs": len(model.known_pairs), "before": {"threshold": found.alone, **found.alone_scores},
+            "after": {"threshold": found.threshold, "known_threshold": found.known, **found.scores}}
 
 
 def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: DocRelationConfig,
@@ -427,6 +513,8 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
     head = PairHead(encoder.config.hidden_size, len(labels), context=config.context_pooling)
     model = DocRelationModel(encoder, head, tokenizer, labels, type_pairs,
                              max_length=max_length, device=device)
+    if config.known_pairs:
+        model.set_known_pairs(train_docs)
     examples = []
     for d in train_docs:
         enc = model.encode(d)
@@ -458,14 +546,17 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
         rng.shuffle(examples)
         batches = [examples[k:k + config.batch_size] for k in range(0, len(examples), config.batch_size)]
         losses = run_epoch(both, batches, loss_of, optimizer, scheduler, desc=f"re (document) epoch {epoch}", deadline=deadline, progress=progress)
-        threshold, scores = choose_threshold(model, dev_docs)
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "threshold": threshold,
+        found = choose_threshold(model, dev_docs)
+        scores = found.scores
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "threshold": found.threshold,
+                        "known_threshold": found.known, "dev_f1_alone": found.alone_scores["f1"],
                         "minutes": round((time.monotonic() - started) / 60, 2)})
         if progress:
-            tqdm.write(f"re (document) epoch {epoch}: loss {np.mean(losses):.4f}  dev pair F1 {scores['f1']:.2f} at threshold {threshold}")
+            known_note = f" (known pairs {found.known}; without them {found.alone_scores['f1']:.2f})" if found.known is not None else ""
+            tqdm.write(f"re (document) epoch {epoch}: loss {np.mean(losses):.4f}  dev pair F1 {scores['f1']:.2f} at threshold {found.threshold}{known_note}")
         if scores["f1"] > best_f1:
             best_f1, best_epoch = scores["f1"], epoch
-            model.threshold = threshold
+            model.threshold, model.known_threshold, model.threshold_alone = found.threshold, found.known, found.alone
             model.save(out, {"architecture": "doc", "base_model": config.base_model, "config": {**config.model_dump(), "max_length": max_length},
                              "metrics": {"dev": scores, "best_epoch": epoch}, "versions": versions(),
                              "data_hash": data_hash(list(data_files)) if data_files else None,

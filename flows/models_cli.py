@@ -211,6 +211,7 @@ def train_re_cmd(
     window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
     context_pooling: Annotated[bool, typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to).")] = False,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 5e-5,
+    known_pairs: Annotated[bool, typer.Option(help="doc: keep the training split's relations as a prior (a pair annotated there needs a lower probability, chosen on dev).")] = True,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents.")] = None,
 ) -> None:
     """Fine-tune a relation model on gold entities; keeps the best dev pair-F1 checkpoint.
@@ -228,11 +229,37 @@ def train_re_cmd(
         console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
                       f"at most {epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs or {max_minutes:g} minutes")
         card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
-                                    learning_rate=learning_rate, window=window, context_pooling=context_pooling, data_files=[train, dev])
+                                    learning_rate=learning_rate, window=window, context_pooling=context_pooling, known_pairs=known_pairs,
+                                    data_files=[train, dev])
     except MedkgError as exc:
         fail(exc)
     console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")
     typer.echo(json.dumps(card["metrics"]["dev"], indent=2))
+
+
+@train_app.command("known-pairs")
+def train_known_pairs_cmd(
+    model: Annotated[Path, typer.Option(help="A document-level model folder from `medkg train re`.")],
+    train: Annotated[Path, typer.Option(help="The corpus the model was trained on: its annotated relations are the known pairs.")],
+    dev: Annotated[Path, typer.Option(help="Development corpus: both thresholds are chosen on it.")],
+) -> None:
+    """Give a relation model the training split's annotated pairs as a prior (such a pair needs a
+    lower probability, chosen on dev with the other threshold) without retraining; `medkg train
+    re` does this itself.
+
+    Example: [bold]medkg train known-pairs --model runs/re-cdr --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
+    """
+    from extractors.doc_relations import DocRelationModel, add_known_pairs
+    from extractors.models import read_card
+
+    try:
+        if read_card(model).get("task") != DocRelationModel.kind:
+            raise ConfigError(f"{model}: known pairs need a document-level relation model (`medkg train re --architecture doc`)")
+        result = add_known_pairs(model, _read(train), _read(dev))
+    except MedkgError as exc:
+        fail(exc)
+    console.print(f"{result['known_pairs']} known pairs saved to {model}; dev pair F1 {result['before']['f1']:.2f} -> {result['after']['f1']:.2f}")
+    typer.echo(json.dumps(result, indent=2))
 
 
 @evaluate_app.command("re")
@@ -240,19 +267,20 @@ def evaluate_re_cmd(
     model: Annotated[Path, typer.Option(help="A model folder from `medkg train re`.")],
     data: Annotated[Path, typer.Option(help="Annotated corpus with gold entities and relations.")],
     threshold: Annotated[float | None, typer.Option(help="Probability above which a pair is a relation (default: the model's own, 0.5 for a pair classifier).")] = None,
+    known_pairs: Annotated[bool, typer.Option(help="document-level models: pairs annotated in the training split need only the model's known-pairs threshold.")] = True,
 ) -> None:
     """Document-level relation precision, recall and F1 with gold entities, plus speed, as JSON.
 
     Example: [bold]medkg evaluate re --model runs/re-cdr --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
     """
-    from extractors.doc_relations import load_relation_model
+    from extractors.doc_relations import DocRelationModel, load_relation_model
     from extractors.relations import pair_scores
 
     try:
         rm = load_relation_model(model)
         gold = _read(data)
         t0 = time.perf_counter()
-        pred = rm.predict(gold) if threshold is None else rm.predict(gold, threshold=threshold)
+        pred = rm.predict(gold, threshold, known_pairs=known_pairs) if isinstance(rm, DocRelationModel) else rm.predict(gold, 0.5 if threshold is None else threshold)
         seconds = time.perf_counter() - t0
     except MedkgError as exc:
         fail(exc)

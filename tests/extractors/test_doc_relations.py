@@ -128,3 +128,45 @@ def test_training_starts_from_a_ner_model_folder(tmp_path: Path) -> None:
     assert len(after) > len(before)  # the entity markers were added
     assert torch.allclose(before, after[: len(before)], atol=1e-6)
     assert relations.card["config"]["base_model"] == str(tmp_path / "ner")
+
+
+def test_known_pairs_need_only_their_own_threshold_and_round_trip(tmp_path: Path) -> None:
+    """A pair annotated in the training split is a relation at the known-pairs threshold; others
+    need the model's; save and load keep both, and ``known_pairs=False`` ignores them."""
+    model = _model(tmp_path)
+    docs = _docs()[:1]
+    ((pairs, probs),) = model.probabilities(docs)
+    assert len(pairs) >= 2
+    p = probs[:, 1]
+    known_pair, other = pairs[int(p.argmin())], pairs[int(p.argmax())]
+    model.known_pairs = {(known_pair[0], "CID", known_pair[1])}
+    low, high = float(p.min()) - 1e-3, float(p.max()) + 1e-3
+    decided = {(s, o) for s, _, o, _ in model.decide(pairs, probs, threshold=high, known_threshold=low)}
+    assert decided == {known_pair} and other not in decided
+    assert model.decide(pairs, probs, threshold=high) == []  # no known threshold: the prior is off
+    model.threshold, model.known_threshold, model.threshold_alone = high, low, 0.0
+    model.save(tmp_path / "re-known", {"config": {"max_length": 128}})
+    again = load_relation_model(tmp_path / "re-known")
+    assert isinstance(again, DocRelationModel)
+    assert again.known_pairs == model.known_pairs and again.known_threshold == low and again.threshold_alone == 0.0
+    assert {(r.subject, r.object) for r in again.predict(docs)[0].relations} == {known_pair}
+    assert len(again.predict(docs, known_pairs=False)[0].relations) == len(pairs)  # threshold_alone 0.0: every pair
+
+
+def test_known_pairs_come_from_the_training_relations_and_are_chosen_on_dev(tmp_path: Path) -> None:
+    from extractors.doc_relations import add_known_pairs, choose_threshold
+
+    docs = _docs()
+    model = _model(tmp_path)
+    model.set_known_pairs(docs)
+    expected = {(r.subject, r.predicate, r.object) for d in docs for r in d.relations if r.predicate == "CID"}
+    assert expected and model.known_pairs == expected  # the model's predicates only (the sample has BioRED's too)
+    found = choose_threshold(model, docs)
+    assert found.known is None or found.known < found.threshold
+    assert found.scores["f1"] >= found.alone_scores["f1"]  # the search includes every single threshold
+    model.known_pairs = set()
+    model.save(tmp_path / "re", {"config": {"max_length": 128}})
+    result = add_known_pairs(tmp_path / "re", docs, docs)
+    assert result["known_pairs"] == len(expected)
+    assert result["after"]["f1"] >= result["before"]["f1"]
+    assert load_relation_model(tmp_path / "re").known_pairs  # type: ignore[union-attr]

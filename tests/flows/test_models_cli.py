@@ -88,3 +88,22 @@ def test_cli_train_gazetteer_adds_the_training_strings_to_a_model(tmp_path: Path
     genes.save(tmp_path / "g", {"config": {"max_length": 64, "stride": 4}})
     result = runner.invoke(app, ["train", "gazetteer", "--model", str(tmp_path / "g"), "--train", str(DATA / "sample.pubtator")])
     assert result.exit_code == 2 and "no mention of the model's types" in result.output
+
+
+def test_cli_train_known_pairs_gives_a_relation_model_its_prior(tmp_path: Path) -> None:
+    from extractors.doc_relations import DocRelationModel, load_relation_model
+    from tests.extractors.test_doc_relations import _model as doc_model
+
+    doc_model(tmp_path).save(tmp_path / "re", {"config": {"max_length": 128}})
+    sample = str(DATA / "sample.pubtator")
+    result = runner.invoke(app, ["train", "known-pairs", "--model", str(tmp_path / "re"), "--train", sample, "--dev", sample])
+    assert result.exit_code == 0, result.output
+    assert "known pairs saved" in result.output
+    model = load_relation_model(tmp_path / "re")
+    assert isinstance(model, DocRelationModel) and model.known_pairs
+    result = runner.invoke(app, ["evaluate", "re", "--model", str(tmp_path / "re"), "--data", sample, "--no-known-pairs"])
+    assert result.exit_code == 0, result.output
+    # a NER folder is refused with a clear message
+    folder = _saved_model(tmp_path)
+    result = runner.invoke(app, ["train", "known-pairs", "--model", str(folder), "--train", sample, "--dev", sample])
+    assert result.exit_code == 2 and "document-level relation model" in result.output
