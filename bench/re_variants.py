@@ -35,13 +35,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from extractors.doc_relations import THRESHOLDS as GRID  # noqa: E402
 from extractors.doc_relations import DocRelationModel, load_relation_model  # noqa: E402
 from extractors.relations import pair_scores  # noqa: E402
 from extractors.text import split_sentences  # noqa: E402
 from kg.types import Document, Relation  # noqa: E402
 from readers import read_documents  # noqa: E402
 
-GRID = tuple(round(0.05 * k, 2) for k in range(2, 19))
 Scored = list[tuple[list[tuple[str, str]], np.ndarray]]
 
 
@@ -106,9 +106,9 @@ def variants(docs: Sequence[Document], scored: Scored, model: DocRelationModel, 
     def run(keep: Keep, filt: Callable[[str, str], bool] | None = None) -> list[Document]:
         return _predict(docs, scored, model, keep, filt)
 
-    own = pair_scores(docs, run(lambda d, k, p: p >= model.threshold), model._symmetric)
-    out: dict[str, object] = {
-        "own_threshold": {"threshold": model.threshold, **{k: own[k] for k in ("precision", "recall", "f1")}},
+    own = pair_scores(docs, run(lambda d, k, p: p >= model.threshold_alone), model._symmetric)
+    out: dict[str, object] = {  # the model's own threshold: the one chosen on dev without known pairs
+        "own_threshold": {"threshold": model.threshold_alone, **{k: own[k] for k in ("precision", "recall", "f1")}},
         "threshold": _best(docs, model, {f"{t}": run(lambda d, k, p, t=t: p >= t) for t in GRID}),
         "distance": _best(docs, model, {f"same sentence {a}, else {b}": run(lambda d, k, p, a=a, b=b: p >= (a if dist[d][k] == 0 else b))
                                         for a, b in itertools.product(GRID, GRID)}),
