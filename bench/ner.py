@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 from extractors.ner import NerConfig, NerModel, canonical_labels, strict_scores, train_ner  # noqa: E402
 from extractors.text import split_sentences  # noqa: E402
-from ontologies.normalizer import RETYPE, Normalizer  # noqa: E402
+from ontologies.normalizer import RETYPE  # noqa: E402
 from readers import read_documents  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def main() -> None:
     if args.drop_ungrounded:
         from flows.settings import load_settings
 
-        normalizer = Normalizer(load_settings().term_index(progress=True)).load_encoder()
+        normalizer = load_settings().normalizer(progress=True).load_encoder()
     for variant in (args.weights,) if args.no_int8 else (args.weights, "int8"):
         model = NerModel.load(folder, quantize=variant)
         model.predict(gold[:8])  # warm up

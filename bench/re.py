@@ -76,11 +76,10 @@ def main() -> None:
 
         from extractors.ner import NerModel
         from flows.settings import load_settings
-        from ontologies.normalizer import Normalizer
 
         bare = [replace(d, mentions=(), relations=()) for d in gold]
         # The term index (built and cached on first use) and the models load before the clock.
-        normalizer, ner = Normalizer(load_settings().term_index(progress=True)).load_encoder(), NerModel.load(args.ner_model)
+        normalizer, ner = load_settings().normalizer(progress=True).load_encoder(), NerModel.load(args.ner_model)
         t0 = time.perf_counter()
         found = normalizer.normalize_predicted(ner.predict(bare))  # as the ingest flow does
         pipeline = predict(found)

@@ -75,9 +75,7 @@ def _re(path: str) -> Any:
 
 @lru_cache(maxsize=2)
 def _normalizer(settings_json: str) -> Any:
-    from ontologies.normalizer import Normalizer
-
-    return Normalizer(Settings.model_validate_json(settings_json).term_index())
+    return Settings.model_validate_json(settings_json).normalizer()
 
 
 @task(retries=2, retry_delay_seconds=5, name="extract-batch")

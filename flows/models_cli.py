@@ -129,9 +129,8 @@ def evaluate_ner_cmd(
         normalizer = None
         if drop_ungrounded:
             from flows.settings import load_settings
-            from ontologies.normalizer import Normalizer
 
-            normalizer = Normalizer(load_settings(config).term_index(progress=True)).load_encoder()
+            normalizer = load_settings(config).normalizer(progress=True).load_encoder()
         t0 = time.perf_counter()
         pred = ner.predict(gold, progress=True, abbreviations=abbreviations, tidy=tidy, gazetteer=gazetteer)
         if normalizer is not None:
@@ -167,7 +166,6 @@ def extract_cmd(
     from extractors.pubtator_writer import write_jsonl, write_pubtator
     from flows.settings import load_settings
     from kg.store import batched
-    from ontologies.normalizer import Normalizer
 
     try:
         if re_model is not None and not normalize:
@@ -176,7 +174,7 @@ def extract_cmd(
         normalizer = None
         if normalize:
             with console.status("loading the term index"):
-                normalizer = Normalizer(load_settings(config).term_index())
+                normalizer = load_settings(config).normalizer()
         relations = load_relation_model(re_model) if re_model is not None else None
         report = ReadReport()
         docs = (d for d in read_documents(input, on_error="skip", report=report) if not d.deleted and d.text)

@@ -20,10 +20,14 @@ DENSE_HELP = (
     "Share of the name-embedding cosine in the score of mentions no name matches exactly (the rest: "
     "3-gram TF-IDF); 0 for TF-IDF only. MEDKG_NORMALIZER_ENCODER='' builds an index without embeddings."
 )
+QUERY_HELP = (
+    "What embeds mentions: static (the query encoder distilled from the name encoder when the index was built; "
+    "twice the mentions/s) or full (the name encoder itself). Default: MEDKG_NORMALIZER_QUERY_ENCODER, else static."
+)
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")]
 
 
-def _normalizer(config: Path | None, threshold: float, top_k: int, dense_weight: float):  # type: ignore[no-untyped-def]
+def _normalizer(config: Path | None, threshold: float, top_k: int, dense_weight: float, query_encoder: str | None):  # type: ignore[no-untyped-def]
     from ontologies.normalizer import Normalizer
 
     settings = load_settings(config)
@@ -32,7 +36,8 @@ def _normalizer(config: Path | None, threshold: float, top_k: int, dense_weight:
     index = settings.term_index(progress=True)
     dense = f", {index.dense_encoder} embeddings of {', '.join(sorted(index.dense))} names" if index.dense else ""
     console.print(f"term index: {len(index):,} concepts{dense} in {time.perf_counter() - t0:.1f}s")
-    return Normalizer(index, threshold=threshold, top_k=top_k, dense_weight=dense_weight)
+    return Normalizer(index, threshold=threshold, top_k=top_k, dense_weight=dense_weight,
+                      query_encoder=query_encoder or settings.normalizer_query_encoder)
 
 
 def normalize_cmd(
@@ -41,6 +46,7 @@ def normalize_cmd(
     top_k: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
     threshold: Annotated[float, typer.Option(help="Score below which a candidate is dropped (NIL).")] = 0.55,
     dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
+    query_encoder: Annotated[str | None, typer.Option(help=QUERY_HELP)] = None,
     context: Annotated[str | None, typer.Option(help="Document text, for abbreviations it defines.")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
     config: ConfigOpt = None,
@@ -52,7 +58,7 @@ def normalize_cmd(
     from extractors.abbreviations import find_abbreviations
 
     try:
-        normalizer = _normalizer(config, threshold, top_k, dense_weight)
+        normalizer = _normalizer(config, threshold, top_k, dense_weight, query_encoder)
         groundings = normalizer.normalize(text, type_, find_abbreviations(context) if context else None)
     except MedkgError as exc:
         fail(exc)
@@ -76,6 +82,7 @@ def evaluate_normalize_cmd(
     type_: Annotated[str | None, typer.Option("--type", "-t", help="Only mentions of this type (Disease, Chemical...).")] = None,
     threshold: Annotated[float, typer.Option(help="Score below which a candidate is dropped (NIL).")] = 0.55,
     dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
+    query_encoder: Annotated[str | None, typer.Option(help=QUERY_HELP)] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Accuracy@1 and @5 of the normalizer on gold mentions, the ceiling, and mentions/s, as JSON.
@@ -85,7 +92,7 @@ def evaluate_normalize_cmd(
     from ontologies.normalizer import evaluate
 
     try:
-        normalizer = _normalizer(config, threshold, 5, dense_weight)
+        normalizer = _normalizer(config, threshold, 5, dense_weight, query_encoder)
         report = ReadReport()
         docs = list(read_documents(data, on_error="skip", report=report))
         result = evaluate(normalizer, docs, label_filter=type_)

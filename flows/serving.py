@@ -64,7 +64,6 @@ def build_app(options: ServeOptions) -> Any:
     from extractors.doc_relations import load_relation_model
     from extractors.ner import NerModel
     from flows.diagnosis import build_context, build_diagnoser
-    from ontologies.normalizer import Normalizer
 
     if options.threads:
         torch.set_num_threads(options.threads)
@@ -73,7 +72,7 @@ def build_app(options: ServeOptions) -> Any:
     with console.status(f"process {os.getpid()}: loading models, the term index and the store"):
         ner = NerModel.load(ner_dir, quantize=options.quantize)
         relations = load_relation_model(re_dir) if (re_dir / "medkg.json").is_file() else None
-        normalizer = Normalizer(settings.term_index()).load_encoder()  # not on the first request that needs it
+        normalizer = settings.normalizer().load_encoder()  # not on the first request that needs it
         store = settings.open_store(read_only=True)
         diagnoser = None
         if (folder / "graph-ranker" / "medkg.json").is_file():

@@ -7,7 +7,7 @@ may set the rest. An unknown key or a wrong type fails loudly.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import SecretStr, ValidationError
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # The encoder that embeds disease names for the normalizer's dense fallback (an id or folder
     # NameEncoder accepts); empty: TF-IDF only (MEDKG_NORMALIZER_ENCODER="").
     normalizer_encoder: str = "all-minilm-l6-v2"
+    # What embeds mentions: "static", the query encoder distilled from it when the index is built
+    # (twice the mentions/s), or "full", the encoder itself (MEDKG_NORMALIZER_QUERY_ENCODER).
+    normalizer_query_encoder: Literal["static", "full"] = "static"
 
     def normalizer_corpora(self) -> list[Path]:
         """The training splits used as extra dictionaries (never a split that is evaluated)."""
@@ -65,6 +68,12 @@ class Settings(BaseSettings):
         return load_or_build(
             self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress
         )
+
+    def normalizer(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
+        """A ``Normalizer`` over ``term_index`` with these settings' query encoder."""
+        from ontologies.normalizer import Normalizer
+
+        return Normalizer(self.term_index(progress=progress), query_encoder=self.normalizer_query_encoder)
 
     @property
     def graph_path(self) -> Path:

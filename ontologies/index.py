@@ -27,7 +27,7 @@ from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 from ontologies.text import normalize, sorted_key
 
 if TYPE_CHECKING:
-    from ontologies.dense import NameEncoder
+    from ontologies.dense import NameEncoder, StaticQueryEncoder
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,10 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
+# Fewer embedded names than this teach a static query encoder too little to generalize; such
+# small vocabularies keep the full encoder for mentions (cheap for them anyway).
+MIN_DISTILL_NAMES = 5000
 # Score penalties of the fuzzy ranking, chosen on BC5CDR/NCBI-disease dev (BENCHMARKS.md).
 OUTSIDE_PENALTY = 0.06
 SUPPLEMENTARY_PENALTY = 0.03
@@ -229,14 +232,27 @@ class TermIndex:
         # Dense embeddings of every row (float16), filled by ``embed``; empty: TF-IDF only.
         self.dense: dict[str, np.ndarray] = {}
         self.dense_encoder: str | None = None
+        # The static query encoder distilled from ``dense_encoder`` (``embed``), for mentions.
+        self.query_encoder: StaticQueryEncoder | None = None
 
-    def embed(self, encoder: NameEncoder, categories: Iterable[str], *, progress: bool = False) -> None:
+    def embed(self, encoder: NameEncoder, categories: Iterable[str], *, distill: bool = True, progress: bool = False) -> None:
         """Embed every name of ``categories`` with ``encoder`` for the normalizer's dense fallback
-        (float16: the 56,000 disease names of the shared vocabularies take 43 MB)."""
+        (float16: the 56,000 disease names of the shared vocabularies take 43 MB); with
+        ``distill`` and at least ``MIN_DISTILL_NAMES`` names, also fit the static query encoder that
+        embeds mentions into the same space (``ontologies.dense.distill_query_encoder``: about two
+        minutes more for the shared vocabularies, 23 MB more)."""
+        from ontologies.dense import distill_query_encoder
+
         for cat in categories:
             if cat in self.row_forms:
                 self.dense[cat] = encoder.encode(self.row_forms[cat], progress=progress, desc=f"{cat} names").astype(np.float16)
         self.dense_encoder = encoder.name
+        self.query_encoder = None
+        cats = sorted(self.dense)
+        names = [f for c in cats for f in self.row_forms[c]]
+        if distill and len(names) >= MIN_DISTILL_NAMES:
+            vectors = np.vstack([self.dense[c] for c in cats])
+            self.query_encoder = distill_query_encoder(encoder, names, vectors, progress=progress)
 
     @staticmethod
     def _add(table: dict[tuple[str, str], list[int]], key: tuple[str, str], i: int) -> None:

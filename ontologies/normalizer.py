@@ -5,7 +5,8 @@ training corpus gave several concepts at once gives all of them; an exact match 
 normalized form (case, punctuation, Greek letters, plurals, inverted "X, Y" names) or on the
 unordered words wins; a composite mention ("breast and ovarian cancers") is split into its parts;
 otherwise every name of the type is ranked by the cosine of its embedding with the mention's
-(when the index has embeddings, ``ontologies.dense``) blended with the character 3-gram TF-IDF
+(when the index has embeddings, ``ontologies.dense``; the mention embedded by the index's
+distilled static query encoder unless ``query_encoder="full"``) blended with the character 3-gram TF-IDF
 cosine, less a small prior against concepts outside the type's canonical namespace, plus a
 bonus for concepts other mentions of the same document matched exactly; below ``threshold`` the
 mention is NIL.
@@ -25,7 +26,7 @@ from extractors.abbreviations import find_abbreviations
 from kg.errors import ConfigError, OntologyError
 from kg.schema import entity_type
 from kg.types import Document, Grounding, Mention
-from ontologies.dense import NameEncoder
+from ontologies.dense import NameEncoder, StaticQueryEncoder
 from ontologies.index import TermIndex
 from ontologies.text import normalize, sorted_key
 
@@ -41,6 +42,7 @@ DROP_BELOW: dict[str, float] = {"Disease": 0.7}
 # becomes a disease: BC5CDR dev NER +0.2 F1. Short forms (4 characters or fewer, or all capitals)
 # are left alone: "CS" or "CP" mean a chemical in their abstract and a disease in the vocabularies.
 RETYPE: dict[str, str] = {"Chemical": "Disease"}
+QUERY_ENCODERS = ("static", "full")
 _TFIDF_FLOOR = 0.1
 _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
 _WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
@@ -67,16 +69,23 @@ class Normalizer:
         encoder: NameEncoder | None = None,
         context_bonus: float = CONTEXT_BONUS,
         shared_abbreviations: bool = True,
+        query_encoder: str = "static",
     ) -> None:
         """``dense_weight``: the share of the embedding cosine in the fallback's score when the
-        index has name embeddings (0: TF-IDF only). ``encoder``: the one the index was embedded
-        with; loaded from the index's record on the first fallback when not given.
+        index has name embeddings (0: TF-IDF only). ``query_encoder``: what embeds mentions,
+        "static" (the index's distilled ``StaticQueryEncoder``, where it has one: about twice the
+        mentions/s on NCBI-disease dev, accuracy within a few mentions; BENCHMARKS.md) or "full"
+        (the encoder the names were embedded with). ``encoder``: that full encoder, when already
+        loaded; otherwise loaded from the index's record on the first mention that needs it.
         ``context_bonus``: added in the fallback to a concept that another mention of the same
         document matched exactly ("renal impairment" where "renal insufficiency" was named).
         ``shared_abbreviations``: in ``normalize_documents``, a short form a document does not
         define takes the long form the other documents of the batch define for it."""
         if not 0.0 <= dense_weight <= 1.0:
             raise ConfigError(f"dense_weight must be within [0, 1], not {dense_weight}")
+        if query_encoder not in QUERY_ENCODERS:
+            raise ConfigError(f"query_encoder must be one of {', '.join(QUERY_ENCODERS)}, not {query_encoder!r}")
+        self.query_encoder = query_encoder
         self.index = index
         self.threshold = threshold
         self.top_k = top_k
@@ -210,22 +219,31 @@ class Normalizer:
         return rows
 
     def load_encoder(self) -> Normalizer:
-        """Load the index's name encoder now (by default it loads on the first mention that needs
+        """Load what embeds mentions now (by default it loads on the first mention that needs
         the dense fallback): for services and benchmarks that should not pay it later."""
-        if self.encoder is None and self.index.dense_encoder:
-            self.encoder = NameEncoder(self.index.dense_encoder)
+        if self.index.dense_encoder:
+            found = self._mention_encoder()
+            if isinstance(found, StaticQueryEncoder):
+                found.load()
         return self
 
+    def _mention_encoder(self) -> NameEncoder | StaticQueryEncoder:
+        if self.encoder is not None:
+            return self.encoder
+        if self.query_encoder == "static" and self.index.query_encoder is not None:
+            return self.index.query_encoder
+        self.encoder = NameEncoder(self.index.dense_encoder or "")
+        return self.encoder
+
     def _encode(self, forms: Sequence[str]) -> np.ndarray:
-        if self.encoder is None:
-            self.encoder = NameEncoder(self.index.dense_encoder or "")
-        if self.encoder.name != self.index.dense_encoder:
+        encoder = self._mention_encoder()
+        if encoder.name != self.index.dense_encoder:
             raise OntologyError(
-                f"the index was embedded with {self.index.dense_encoder!r}, not {self.encoder.name!r}; "
+                f"the index was embedded with {self.index.dense_encoder!r}, not {encoder.name!r}; "
                 "pass the same encoder or rebuild the index"
             )
         unique = list(dict.fromkeys(forms))
-        found = self.encoder.encode(unique)
+        found = encoder.encode(unique)
         where = {f: k for k, f in enumerate(unique)}
         return found[[where[f] for f in forms]]
 

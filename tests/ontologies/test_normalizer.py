@@ -1,6 +1,7 @@
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from extractors.abbreviations import find_abbreviations
@@ -201,11 +202,42 @@ def test_dense_fallback_finds_paraphrases_that_share_no_3_grams(embedded: TermIn
     assert n.normalize("ovary tumour", "Disease")[0].curie == "MESH:D010051"
     assert n.normalize("completely unrelated words", "Disease") == []  # still NIL below the threshold
     assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"  # types without embeddings: TF-IDF
-    assert Normalizer(embedded).load_encoder().encoder is not None
+    assert Normalizer(embedded, query_encoder="full").load_encoder().encoder is not None
     assert Normalizer(TermIndex(merge_concepts(load_ctd_diseases(DATA / "mini_ctd.tsv")[0]), [])).load_encoder().encoder is None
     embedded.save(tmp_path / "index.pkl")
-    again = Normalizer(TermIndex.load(tmp_path / "index.pkl"), encoder=n.encoder)
+    again = Normalizer(TermIndex.load(tmp_path / "index.pkl"))
     assert again.normalize("mammary carcinoma", "Disease") == n.normalize("mammary carcinoma", "Disease")
+
+
+def test_static_query_encoder_is_distilled_into_the_name_space(embedded: TermIndex, tmp_path: Path) -> None:
+    """The distilled static encoder puts names where the full encoder does; the normalizer uses it
+    for mentions when the index has one (the full encoder is then never loaded), and it survives
+    a save and load. The mini vocabulary is below MIN_DISTILL_NAMES, so the index has none of its
+    own: it is distilled here with small settings (mechanics, not accuracy: BENCHMARKS.md)."""
+    from ontologies.dense import NameEncoder, StaticQueryEncoder, distill_query_encoder
+
+    assert embedded.query_encoder is None  # too few names to distill from
+    names = embedded.row_forms["Disease"]
+    vectors = embedded.dense["Disease"]
+    static = distill_query_encoder(NameEncoder(), names, vectors, variants=50, epochs=40)
+    assert isinstance(static, StaticQueryEncoder) and static.name == embedded.dense_encoder
+    cosines = (static.encode(names) * vectors.astype(np.float32)).sum(axis=1)
+    assert cosines.min() > 0.9, cosines
+    index = TermIndex.load(_saved(embedded, tmp_path / "a.pkl"))
+    index.query_encoder = static
+    fast = Normalizer(index)
+    assert fast.load_encoder().encoder is None  # the full encoder is not even loaded
+    assert fast.normalize("breast neoplasm", "Disease")[0].curie == "MESH:D001943"
+    loaded = TermIndex.load(_saved(index, tmp_path / "b.pkl")).query_encoder
+    assert loaded is not None and np.allclose(loaded.encode(["ovary tumour"]), static.encode(["ovary tumour"]))
+    assert Normalizer(index, query_encoder="full").load_encoder().encoder is not None
+    with pytest.raises(ConfigError, match="query_encoder"):
+        Normalizer(index, query_encoder="tiny")
+
+
+def _saved(index: TermIndex, path: Path) -> Path:
+    index.save(path)
+    return path
 
 
 def test_dense_fallback_refuses_another_encoder_and_a_bad_weight(embedded: TermIndex) -> None:
