@@ -75,8 +75,9 @@ class Normalizer:
         index has name embeddings (0: TF-IDF only). ``query_encoder``: what embeds mentions,
         "static" (the index's distilled ``StaticQueryEncoder``, where it has one: about twice the
         mentions/s on NCBI-disease dev, accuracy within a few mentions; BENCHMARKS.md) or "full"
-        (the encoder the names were embedded with). ``encoder``: that full encoder, when already
-        loaded; otherwise loaded from the index's record on the first mention that needs it.
+        (the encoder the names were embedded with; also what an index without a static encoder
+        uses). ``encoder``: that full encoder, when already loaded; otherwise it is loaded from
+        the index's record on the first mention that needs it.
         ``context_bonus``: added in the fallback to a concept that another mention of the same
         document matched exactly ("renal impairment" where "renal insufficiency" was named).
         ``shared_abbreviations``: in ``normalize_documents``, a short form a document does not
@@ -228,11 +229,10 @@ class Normalizer:
         return self
 
     def _mention_encoder(self) -> NameEncoder | StaticQueryEncoder:
-        if self.encoder is not None:
-            return self.encoder
         if self.query_encoder == "static" and self.index.query_encoder is not None:
             return self.index.query_encoder
-        self.encoder = NameEncoder(self.index.dense_encoder or "")
+        if self.encoder is None:
+            self.encoder = NameEncoder(self.index.dense_encoder or "")
         return self.encoder
 
     def _encode(self, forms: Sequence[str]) -> np.ndarray:
