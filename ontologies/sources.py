@@ -123,8 +123,9 @@ def index_path(
     data_dir: Path, cache_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None,
     categories: Sequence[str] = DENSE_CATEGORIES,
 ) -> Path:
-    """Where ``load_or_build`` keeps the index for these files and this encoder."""
-    return cache_dir / f"term-index-{cache_key(data_dir, corpora, encoder, categories)}.pkl"
+    """Where ``load_or_build`` keeps the index for these files and this encoder (the index format
+    in the name, so that indexes of older formats can be recognized and removed)."""
+    return cache_dir / f"term-index-v{INDEX_FORMAT}-{cache_key(data_dir, corpora, encoder, categories)}.pkl"
 
 
 def load_or_build(
@@ -149,4 +150,8 @@ def load_or_build(
 
         index.embed(NameEncoder(encoder), categories, progress=progress)
     index.save(path)
+    for stale in cache_dir.glob("term-index-*.pkl"):  # older formats cannot be loaded any more
+        if not stale.name.startswith(f"term-index-v{INDEX_FORMAT}-"):
+            log.info("removing %s (an index of an older format)", stale)
+            stale.unlink(missing_ok=True)
     return index

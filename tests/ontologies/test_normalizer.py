@@ -280,8 +280,11 @@ def test_shared_vocabularies_index_and_reload(shared_data: Path, tmp_path: Path)
 
     from ontologies.sources import load_or_build
 
+    stale = tmp_path / "term-index-0123456789abcdef.pkl"  # an index of an older format
+    stale.write_bytes(b"old")
     index = load_or_build(shared_data, tmp_path)
     assert len(index) > 50_000 and {"Disease", "Chemical", "Phenotype"} <= set(index.matrices)
+    assert not stale.exists() and len(list(tmp_path.glob("term-index-*.pkl"))) == 1
     t0 = time.perf_counter()
     again = load_or_build(shared_data, tmp_path)
     assert time.perf_counter() - t0 < 5
