@@ -192,13 +192,15 @@ def run_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="The shared data folder (default: ../shared/data).")] = None,
     ner_minutes: Annotated[float, typer.Option(help="Training budget for the NER model when none is cached.")] = 25.0,
     re_minutes: Annotated[float, typer.Option(help="Training budget for the relation model when none is cached.")] = 20.0,
+    reextract: Annotated[bool, typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade).")] = False,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
     ingest the shared PubMed samples through the Prefect flow, load HPO's disease -> phenotype
     annotations (once), and print a summary.
 
     The store is the embedded one unless MEDKG_NEO4J_URI is set. A second run reuses models,
-    index and store, skips unchanged citations and changes no count.
+    index and store, skips unchanged citations and changes no count (--reextract: extracts them
+    again, replacing their evidence, after the models changed).
 
     Example: [bold]medkg run[/]
     """
@@ -222,7 +224,7 @@ def run_cmd(
             *sorted((data / "pubmed" / "efetch").glob("*.xml")),
         ]
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
-        result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings)
+        result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings, reextract=reextract)
         with settings.open_store() as store:
             ensure_hpo(store, settings)
             counts = store.counts()
@@ -256,6 +258,7 @@ def ingest_cmd(
     task_runner: Annotated[str, typer.Option(help="thread, or dask for several processes or machines.")] = "thread",
     dask_address: Annotated[str | None, typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local cluster.")] = None,
     workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
+    reextract: Annotated[bool, typer.Option(help="Extract articles already stored with the same text again, replacing their evidence (after a model upgrade).")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Run the ingestion flow: read, find entities, normalize, extract relations, load the graph.
@@ -266,7 +269,8 @@ def ingest_cmd(
 
     try:
         flow_ = with_task_runner(task_runner, dask_address, workers)
-        result = flow_([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config))
+        result = flow_([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config),
+                       reextract=reextract)
     except MedkgError as exc:
         fail(exc)
     typer.echo(json.dumps(result, indent=2))

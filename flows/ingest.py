@@ -119,8 +119,12 @@ def ingest(
     strict: bool = False,
     settings: Settings | None = None,
     in_flight: int = 1,
+    reextract: bool = False,
 ) -> dict[str, Any]:
     """Ingest literature files into the configured store; returns (and publishes) the summary.
+
+    An article already stored with the same text is skipped, unless ``reextract``: then it is
+    extracted again and its old evidence replaced (after a model upgrade).
 
     Extraction tasks of up to ``in_flight`` batches run at once on the flow's task runner (threads
     by default, Dask workers with ``with_options(task_runner=DaskTaskRunner(...))``); loading stays
@@ -142,7 +146,7 @@ def ingest(
                 gone = [article_key(d) for d in batch if d.deleted]
                 live = [d for d in batch if not d.deleted and d.text]
                 known = store.article_hashes([article_key(d) for d in live])
-                fresh = [d for d in live if known.get(article_key(d)) != d.content_hash]
+                fresh = live if reextract else [d for d in live if known.get(article_key(d)) != d.content_hash]
                 summary.documents_read += len(live)
                 summary.unchanged += len(live) - len(fresh)
                 summary.updated += sum(1 for d in fresh if article_key(d) in known)

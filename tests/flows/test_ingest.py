@@ -75,6 +75,11 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
     assert again["unchanged"] == 4 and again["triples_loaded"] == 0
     with settings.open_store() as store:
         assert store.counts() == counts
+    # after a model upgrade: everything extracted again, old evidence replaced, the same graph here
+    redone = ingest([str(first), str(DATA / "medline_sample.xml")], ner, re_, batch_size=2, settings=settings, reextract=True)
+    assert (redone["unchanged"], redone["updated"]) == (0, 4) and redone["triples_loaded"] == result["triples_loaded"]
+    with settings.open_store() as store:
+        assert store.counts() == counts
     update = _file(tmp_path / "b.xml", _citation("1", "Lidocaine did not cause anything."), deleted=("2",))
     third = ingest([str(update)], ner, re_, settings=settings)
     assert (third["updated"], third["deleted"]) == (1, 1)
