@@ -28,7 +28,7 @@ import sys
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +131,7 @@ def main() -> None:
 
     index = load_settings().term_index(progress=True)
 
-    @lru_cache(maxsize=None)
+    @cache
     def ancestors(curie: str) -> frozenset[str]:
         i = index.by_curie.get(curie)
         seen: set[str] = set()

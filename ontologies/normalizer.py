@@ -48,7 +48,7 @@ _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
 _WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
 _WORD_AFTER = re.compile(r" +([A-Za-z][\w'-]*)")
 _CHUNK = 256  # mentions scored against all names at once (256 x 56,000 disease names: 57 MB)
-_COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.I)
+_COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.IGNORECASE)
 
 
 class Normalizer:

@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _tiny_tokenizer(tmp_path: Path) -> BertTokenizerFast:
-    words = "lidocaine induced cardiac asystole intravenous administration of a single mg bolus in man resulted profound depression the activity and breast ovarian cancers were not seen".split()
+    words = ["lidocaine", "induced", "cardiac", "asystole", "intravenous", "administration", "of", "a", "single", "mg", "bolus", "in", "man", "resulted", "profound", "depression", "the", "activity", "and", "breast", "ovarian", "cancers", "were", "not", "seen"]
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"abcdefghijklmnopqrstuvwxyz0123456789.,-()", *words, *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]]
     path = tmp_path / "vocab.txt"
     path.write_text("\n".join(dict.fromkeys(vocab)))

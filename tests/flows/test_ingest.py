@@ -8,8 +8,8 @@ import pytest
 from extractors.gazetteer import Gazetteer
 from extractors.ner import label_list
 from flows.settings import Settings
-from tests.extractors.test_ner import _tiny_model
 from tests.extractors.test_doc_relations import _model as _tiny_relations
+from tests.extractors.test_ner import _tiny_model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
