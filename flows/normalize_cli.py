@@ -22,7 +22,7 @@ DENSE_HELP = (
 )
 QUERY_HELP = (
     "What embeds mentions: static (the query encoder distilled from the name encoder when the index was built; "
-    "twice the mentions/s) or full (the name encoder itself). Default: MEDKG_NORMALIZER_QUERY_ENCODER, else static."
+    "1.5-2x the mentions/s) or full (the name encoder itself). Default: MEDKG_NORMALIZER_QUERY_ENCODER, else static."
 )
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")]
 

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # NameEncoder accepts); empty: TF-IDF only (MEDKG_NORMALIZER_ENCODER="").
     normalizer_encoder: str = "all-minilm-l6-v2"
     # What embeds mentions: "static", the query encoder distilled from it when the index is built
-    # (twice the mentions/s), or "full", the encoder itself (MEDKG_NORMALIZER_QUERY_ENCODER).
+    # (1.5-2x the mentions/s), or "full", the encoder itself (MEDKG_NORMALIZER_QUERY_ENCODER).
     normalizer_query_encoder: Literal["static", "full"] = "static"
 
     def normalizer_corpora(self) -> list[Path]:
