@@ -191,7 +191,7 @@ def run_cmd(
     config: ConfigOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="The shared data folder (default: ../shared/data).")] = None,
     ner_minutes: Annotated[float, typer.Option(help="Training budget for the NER model when none is cached.")] = 25.0,
-    re_minutes: Annotated[float, typer.Option(help="Training budget for the relation model when none is cached.")] = 20.0,
+    re_minutes: Annotated[float, typer.Option(help="Training budget for the relation model when none is cached.")] = 30.0,
     reextract: Annotated[bool, typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade).")] = False,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
