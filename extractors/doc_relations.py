@@ -487,8 +487,7 @@ def add_known_pairs(folder: str | Path, train_docs: Sequence[Document], dev_docs
     if not model.known_pairs:
         raise ConfigError(f"no relation of the model's predicates {model.labels[1:]} in the training documents; pass its training split")
     found = choose_threshold(model, dev_docs)
-    card = read_card(folder)
-    card.update({"threshold": found.threshold, "known_threshold": found.known, "threshold_alone": found.alone})
+    card = {**model.card, "threshold": found.threshold, "known_threshold": found.known, "threshold_alone": found.alone}
     card.setdefault("metrics", {})["dev_with_known_pairs"] = found.scores
     model.save_known_pairs(folder)
     write_card(folder, card)

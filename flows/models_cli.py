@@ -247,12 +247,9 @@ def train_known_pairs_cmd(
 
     Example: [bold]medkg train known-pairs --model runs/re-cdr --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
     """
-    from extractors.doc_relations import DocRelationModel, add_known_pairs
-    from extractors.models import read_card
+    from extractors.doc_relations import add_known_pairs
 
-    try:
-        if read_card(model).get("task") != DocRelationModel.kind:
-            raise ConfigError(f"{model}: known pairs need a document-level relation model (`medkg train re --architecture doc`)")
+    try:  # a folder of another kind is refused by DocRelationModel.load
         result = add_known_pairs(model, _read(train), _read(dev))
     except MedkgError as exc:
         fail(exc)
