@@ -250,7 +250,9 @@ def train_known_pairs_cmd(
     from extractors.doc_relations import add_known_pairs
 
     try:  # a folder of another kind is refused by DocRelationModel.load
-        result = add_known_pairs(model, _read(train), _read(dev))
+        train_docs, dev_docs = _read(train), _read(dev)
+        with console.status(f"choosing both thresholds on {len(dev_docs)} dev documents"):
+            result = add_known_pairs(model, train_docs, dev_docs)
     except MedkgError as exc:
         fail(exc)
     console.print(f"{result['known_pairs']} known pairs saved to {model}; dev pair F1 {result['before']['f1']:.2f} -> {result['after']['f1']:.2f}")
