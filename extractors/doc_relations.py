@@ -29,7 +29,6 @@ import json
 import logging
 import math
 import random
-import time
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -39,11 +38,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
-from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 
+from extractors.configs import DocRelationConfig
 from extractors.models import (
     OFFLINE_ENCODER,
     cpu_bf16_supported,
@@ -60,10 +58,9 @@ from extractors.relations import (
     _type,
     pair_scores,
     relation_schema,
-    seed_everything,
 )
 from extractors.text import split_sentences
-from extractors.training import finish_card, run_epoch, stop_reason
+from extractors.training import Loop, Schedule, fit, make_optimizer, seed_everything
 from kg.errors import ConfigError
 from kg.types import Document, Relation
 
@@ -73,25 +70,6 @@ END = "[/E]"
 KNOWN_PAIRS = "known_pairs.json"
 GENERIC = "[E]"
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))  # 0.10 ... 0.90
-
-
-class DocRelationConfig(BaseModel):
-    """How to fine-tune the document-level model; ``medkg train re --architecture doc`` flags."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_model: str = OFFLINE_ENCODER
-    epochs: int = 12
-    max_minutes: float = 30.0
-    learning_rate: float = 5e-5
-    head_learning_rate: float = 1e-3
-    batch_size: int = 4  # documents per step
-    max_length: int = 512
-    seed: int = 13
-    device: str = "auto"
-    patience: int = 3
-    context_pooling: bool = False
-    known_pairs: bool = True  # the training split's relations as a prior (a second threshold)
 
 
 @dataclass
@@ -427,7 +405,7 @@ ARCHITECTURES = ("doc", "pair")
 def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, *,
                          base_model: str = OFFLINE_ENCODER, max_minutes: float = 30.0, epochs: int | None = None,
                          learning_rate: float = 5e-5, window: int = 2, context_pooling: bool = False, known_pairs: bool = True,
-                         data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+                         data_files: Sequence[Path] = (), progress: bool = True, resume: bool = False) -> dict[str, Any]:
     """Fine-tune a relation model of either architecture ("doc": this module's, optionally with
     ``context_pooling``, with the training split's ``known_pairs`` as a prior unless False;
     "pair": the pair classifier of ``relations.py``, with its sentence ``window``); returns its card."""
@@ -436,9 +414,12 @@ def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_
                                    context_pooling=context_pooling, known_pairs=known_pairs)
         if epochs:
             config.epochs = epochs
-        return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress)
+        return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress, resume=resume)
     if architecture == "pair":
         from extractors.relations import RelationConfig, train_relations
+
+        if resume:
+            raise ConfigError("--resume is for the document-level model; the pair classifier trains from the start")
 
         pair = RelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate, window=window)
         if epochs:
@@ -496,7 +477,7 @@ def add_known_pairs(folder: str | Path, train_docs: Sequence[Document], dev_docs
 
 
 def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: DocRelationConfig,
-                        *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+                        *, data_files: Sequence[Path] = (), progress: bool = True, resume: bool = False) -> dict[str, Any]:
     """Fine-tune encoder and pair head on gold entities; keep the best dev pair-F1 epoch."""
     seed_everything(config.seed)
     labels, type_pairs = relation_schema(train_docs)
@@ -525,44 +506,36 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
             relation_of.update({(o, s): k for (s, o), k in list(relation_of.items())})
         examples.append((enc, pairs, [relation_of.get(p, 0) for p in pairs]))
     steps = math.ceil(len(examples) / config.batch_size) * config.epochs
-    optimizer = torch.optim.AdamW([{"params": list(encoder.parameters()), "lr": config.learning_rate},
-                                   {"params": list(model.head.parameters()), "lr": config.head_learning_rate}], weight_decay=0.01)
-    warmup = max(1, int(0.06 * steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    both = nn.ModuleDict({"encoder": encoder, "head": model.head})  # trained, and clipped, together
+    optimizer, scheduler = make_optimizer(both, config.learning_rate, 0.01, steps, 0.06, groups=[
+        {"params": list(encoder.parameters()), "lr": config.learning_rate},
+        {"params": list(model.head.parameters()), "lr": config.head_learning_rate}])
     rng = random.Random(config.seed)
-    deadline = time.monotonic() + 60 * config.max_minutes
-    started = time.monotonic()
     out = Path(out)
     positives = sum(1 for _, _, y in examples for k in y if k)
-    best_f1, best_epoch, history, stopped = -1.0, 0, [], "epochs"
-    both = nn.ModuleDict({"encoder": encoder, "head": model.head})  # trained, and clipped, together
+    found_of: dict[int, Thresholds] = {}
+
+    def batches(epoch: int) -> list[list[tuple[Encoded, list[tuple[str, str]], list[int]]]]:
+        rng.shuffle(examples)
+        return [examples[k:k + config.batch_size] for k in range(0, len(examples), config.batch_size)]
 
     def loss_of(batch: list[tuple[Encoded, list[tuple[str, str]], list[int]]]) -> torch.Tensor:
         logits = torch.cat(model.logits([e for e, _, _ in batch], [p for _, p, _ in batch]))
         return nn.functional.cross_entropy(logits, torch.tensor([k for _, _, y in batch for k in y], device=device))
 
-    for epoch in range(1, config.epochs + 1):
-        rng.shuffle(examples)
-        batches = [examples[k:k + config.batch_size] for k in range(0, len(examples), config.batch_size)]
-        losses = run_epoch(both, batches, loss_of, optimizer, scheduler, desc=f"re (document) epoch {epoch}", deadline=deadline, progress=progress)
-        found = choose_threshold(model, dev_docs)
-        scores = found.scores
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "threshold": found.threshold,
-                        "known_threshold": found.known, "dev_f1_alone": found.alone_scores["f1"],
-                        "minutes": round((time.monotonic() - started) / 60, 2)})
-        if progress:
-            known_note = f" (known pairs {found.known}; without them {found.alone_scores['f1']:.2f})" if found.known is not None else ""
-            tqdm.write(f"re (document) epoch {epoch}: loss {np.mean(losses):.4f}  dev pair F1 {scores['f1']:.2f} at threshold {found.threshold}{known_note}")
-        if scores["f1"] > best_f1:
-            best_f1, best_epoch = scores["f1"], epoch
-            model.threshold, model.known_threshold, model.threshold_alone = found.threshold, found.known, found.alone
-            model.save(out, {"architecture": "doc", "base_model": config.base_model, "config": {**config.model_dump(), "max_length": max_length},
-                             "metrics": {"dev": scores, "best_epoch": epoch}, "versions": versions(),
-                             "data_hash": data_hash(list(data_files)) if data_files else None,
-                             "pairs": {"train_documents": len(examples), "train_positive": positives,
-                                       "train_pairs": sum(len(p) for _, p, _ in examples)}})
-        reason = stop_reason(epoch, best_epoch, config.patience, deadline)
-        if reason:
-            stopped = reason
-            break
-    return finish_card(out, history, stopped, started)
+    def evaluate(epoch: int) -> tuple[float, dict[str, Any]]:
+        found = found_of[epoch] = choose_threshold(model, dev_docs)
+        return found.scores["f1"], {"threshold": found.threshold, "known_threshold": found.known, "dev_f1_alone": found.alone_scores["f1"]}
+
+    def save_best(epoch: int, f1: float, info: dict[str, Any]) -> None:
+        found = found_of[epoch]
+        model.threshold, model.known_threshold, model.threshold_alone = found.threshold, found.known, found.alone
+        model.save(out, {"architecture": "doc", "base_model": config.base_model, "config": {**config.model_dump(), "max_length": max_length},
+                         "metrics": {"dev": found.scores, "best_epoch": epoch}, "versions": versions(),
+                         "data_hash": data_hash(list(data_files)) if data_files else None,
+                         "pairs": {"train_documents": len(examples), "train_positive": positives,
+                                   "train_pairs": sum(len(p) for _, p, _ in examples)}})
+
+    loop = Loop(both, optimizer, scheduler, batches, loss_of, evaluate, save_best, config=config.model_dump())
+    return fit(loop, out, Schedule(config.epochs, config.patience, config.max_minutes, resume=resume, name="re",
+                                     score_from=config.score_from), progress=progress)

@@ -18,6 +18,7 @@ from kg.errors import ConfigError
 OFFLINE_ENCODER = "all-minilm-l6-v2"
 _OFFLINE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 ARTIFACT_FILE = "medkg.json"
+CHECKPOINT = "checkpoint/last.pt"  # inside a model folder while its training can still be resumed
 
 
 def sha256_file(path: Path) -> str:

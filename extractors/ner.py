@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,15 +20,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
 from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 from extractors.abbreviations import harmonize_abbreviations
+from extractors.configs import NerConfig
 from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
-    OFFLINE_ENCODER,
     cpu_bf16_supported,
     pick_device,
     read_card,
@@ -42,36 +40,11 @@ from extractors.models import (
 )
 from extractors.spans import tidy_spans
 from extractors.text import split_sentences, split_words
-from extractors.training import finish_card, make_optimizer, run_epoch, stop_reason
+from extractors.training import Loop, Schedule, fit, make_optimizer, seed_everything
 from kg.errors import ConfigError
 from kg.types import Document, Mention
 
 log = logging.getLogger(__name__)
-
-
-class NerConfig(BaseModel):
-    """How to fine-tune a NER model. Every field is a ``medkg train ner`` flag."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_model: str = OFFLINE_ENCODER
-    types: list[str] | None = None
-    epochs: int = 20
-    max_minutes: float = 45.0
-    learning_rate: float = 1e-4
-    batch_size: int = 32
-    max_length: int = 256
-    stride: int = 32
-    warmup_ratio: float = 0.06
-    weight_decay: float = 0.01
-    patience: int = 4
-    seed: int = 13
-    lora: bool = False
-    lora_r: int = 16
-    bf16: bool | None = None  # None: on where the hardware supports it
-    device: str = "auto"
-    context: str = "sentence"  # "document": windows over the whole text, so words see their neighbours
-    canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
 
 
 @dataclass
@@ -376,12 +349,6 @@ def strict_scores(gold: Sequence[Document], pred: Sequence[Document], types: Seq
 # -- training ----------------------------------------------------------------------------------
 
 
-def _seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def _length_batches(windows: list[Window], batch_size: int, rng: random.Random) -> list[list[Window]]:
     """Batches of windows of similar length (less padding), in random order."""
     order = sorted(windows, key=lambda w: len(w.input_ids) + rng.random())
@@ -398,15 +365,18 @@ def train_ner(
     *,
     data_files: Sequence[Path] = (),
     progress: bool = True,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Fine-tune a token classifier; keep the checkpoint with the best dev strict F1 in ``out``.
 
-    Stops at ``epochs``, at ``max_minutes`` of wall time, or after ``patience`` epochs without a
-    better dev F1. Returns the artifact card (config, metrics, data hash, versions).
+    Trains ``epochs`` epochs (the learning-rate schedule spans them), or fewer when dev has not
+    improved for ``patience`` epochs; ``max_minutes`` is a safety cap that leaves a checkpoint
+    to ``resume`` from (``extractors.training.fit``). Returns the artifact card (config,
+    metrics, data hash, versions, per-epoch history).
     """
     from extractors.models import data_hash
 
-    _seed(config.seed)
+    seed_everything(config.seed)
     if config.canonical_types:
         train_docs, dev_docs = canonical_labels(train_docs), canonical_labels(dev_docs)
     types = config.types or sorted({m.label for d in train_docs for m in d.mentions})
@@ -432,42 +402,33 @@ def train_ner(
     train_windows = ner.windows(train_docs, with_labels=True)
     rng = random.Random(config.seed)
     steps_per_epoch = math.ceil(len(train_windows) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    optimizer, scheduler = make_optimizer(model, config.learning_rate, config.weight_decay, total_steps, config.warmup_ratio)
-    deadline = time.monotonic() + 60 * config.max_minutes
-    started = time.monotonic()
-    best_f1, best_epoch, history = -1.0, 0, []
+    optimizer, scheduler = make_optimizer(model, config.learning_rate, config.weight_decay, steps_per_epoch * config.epochs, config.warmup_ratio)
     out = Path(out)
-    stopped = "epochs"
-    for epoch in range(1, config.epochs + 1):
-        def loss_of(windows: list[Window]) -> torch.Tensor:
-            batch = {k: v.to(device) for k, v in ner._batch(windows).items()}
-            with ner._autocast():
-                return model(**batch).loss
+    last_scores: dict[str, Any] = {}
 
-        losses = run_epoch(model, _length_batches(train_windows, config.batch_size, rng), loss_of, optimizer, scheduler,
-                           desc=f"epoch {epoch}", deadline=deadline, progress=progress)
-        scores = strict_scores(dev_docs, ner.predict(dev_docs), types)
-        f1 = scores["micro"]["f1"]
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": f1, "minutes": round((time.monotonic() - started) / 60, 2)})
-        log.info("epoch %d: loss %.4f dev strict F1 %.2f", epoch, np.mean(losses), f1)
-        if progress:
-            tqdm.write(f"epoch {epoch}: loss {np.mean(losses):.4f}  dev strict F1 {f1:.2f}  (best {max(best_f1, f1):.2f})")
-        if f1 > best_f1:
-            best_f1, best_epoch = f1, epoch
-            best_card: dict[str, Any] = {
-                "base_model": config.base_model,
-                "config": config.model_dump(),
-                "types": types,
-                "data_hash": data_hash(list(data_files)) if data_files else None,
-                "data_files": [str(p) for p in data_files],
-                "gazetteer": {"entries": len(ner.gazetteer.entries), "min_share": MIN_SHARE},
-                "metrics": {"dev": scores, "best_epoch": epoch},
-                "versions": versions(),
-            }
-            ner.save(out, best_card)
-        reason = stop_reason(epoch, best_epoch, config.patience, deadline)
-        if reason:
-            stopped = reason
-            break
-    return finish_card(out, history, stopped, started)
+    def loss_of(windows: list[Window]) -> torch.Tensor:
+        batch = {k: v.to(device) for k, v in ner._batch(windows).items()}
+        with ner._autocast():
+            return model(**batch).loss
+
+    def evaluate(epoch: int) -> tuple[float, dict[str, Any]]:
+        last_scores.clear()
+        last_scores.update(strict_scores(dev_docs, ner.predict(dev_docs), types))
+        return last_scores["micro"]["f1"], {}
+
+    def save_best(epoch: int, f1: float, info: dict[str, Any]) -> None:
+        ner.save(out, {
+            "base_model": config.base_model,
+            "config": config.model_dump(),
+            "types": types,
+            "data_hash": data_hash(list(data_files)) if data_files else None,
+            "data_files": [str(p) for p in data_files],
+            "gazetteer": {"entries": len(ner.gazetteer.entries), "min_share": MIN_SHARE},
+            "metrics": {"dev": dict(last_scores), "best_epoch": epoch},
+            "versions": versions(),
+        })
+
+    loop = Loop(model, optimizer, scheduler, lambda epoch: _length_batches(train_windows, config.batch_size, rng), loss_of, evaluate, save_best,
+                config=config.model_dump())
+    return fit(loop, out, Schedule(config.epochs, config.patience, config.max_minutes, resume=resume, name="ner",
+                                     score_from=config.score_from), progress=progress)

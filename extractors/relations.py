@@ -23,12 +23,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from extractors.configs import RelationConfig
 from extractors.models import (
-    OFFLINE_ENCODER,
     cpu_bf16_supported,
     data_hash,
     pick_device,
@@ -38,7 +37,7 @@ from extractors.models import (
     write_card,
 )
 from extractors.text import split_sentences
-from extractors.training import finish_card, make_optimizer, run_epoch, stop_reason
+from extractors.training import finish_card, make_optimizer, run_epoch, seed_everything, stop_reason
 from kg.errors import ConfigError
 from kg.schema import entity_type
 from kg.types import Document, Mention, Relation
@@ -47,26 +46,6 @@ log = logging.getLogger(__name__)
 
 MARKERS = ["[E1]", "[/E1]", "[E2]", "[/E2]"]
 NONE = "None"
-
-
-class RelationConfig(BaseModel):
-    """How to fine-tune a relation classifier; every field is a ``medkg train re`` flag."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_model: str = OFFLINE_ENCODER
-    epochs: int = 6
-    max_minutes: float = 30.0
-    learning_rate: float = 5e-5
-    batch_size: int = 32
-    max_length: int = 192
-    window: int = 2  # sentences apart at most
-    negative_ratio: float = 3.0  # at most this many negatives per positive, sampled per epoch
-    per_pair: int = 2  # instances per concept pair: its closest mention pairs
-    seed: int = 13
-    device: str = "auto"
-    bf16: bool | None = None
-    patience: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +218,6 @@ def pair_scores(gold: Sequence[Document], pred: Sequence[Document], symmetric: b
     recall = tp / len(g) if g else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": round(100 * precision, 2), "recall": round(100 * recall, 2), "f1": round(100 * f1, 2), "tp": tp, "fp": len(p) - tp, "fn": len(g) - tp}
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def relation_schema(train_docs: Sequence[Document]) -> tuple[list[str], list[tuple[str, str]]]:

@@ -1,9 +1,14 @@
-"""What the NER and relation trainers share: the optimizer schedule and one epoch of updates."""
+"""What the NER and relation trainers share: the optimizer schedule, one epoch of updates, and the
+epoch loop around them (dev scoring, best checkpoint, early stopping, a time cap that can be
+resumed from, and an estimate of how long this machine will take)."""
 
 from __future__ import annotations
 
+import logging
+import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +17,29 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from extractors.models import read_card, write_card
+from extractors.models import CHECKPOINT, read_card, write_card
+from kg.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+ESTIMATE_AFTER = 8  # batches timed before the up-front estimate (the first ones warm up)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, numpy's and torch's generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 
 def make_optimizer(
-    model: nn.Module, lr: float, weight_decay: float, total_steps: int, warmup_ratio: float
+    model: nn.Module, lr: float, weight_decay: float, total_steps: int, warmup_ratio: float,
+    groups: Sequence[dict[str, Any]] | None = None,
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """AdamW with linear warm-up then linear decay to zero."""
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
+    """AdamW with linear warm-up then linear decay to zero, over the model's trainable parameters
+    or the given parameter ``groups`` (each with its own ``lr``)."""
+    params: Any = list(groups) if groups else [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     warmup = max(1, int(warmup_ratio * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
@@ -29,7 +49,7 @@ def make_optimizer(
 
 def run_epoch(
     model: nn.Module,
-    batches: Iterable[Any],
+    batches: Sequence[Any],
     loss_of: Callable[[Any], torch.Tensor],
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LambdaLR,
@@ -37,12 +57,17 @@ def run_epoch(
     desc: str,
     deadline: float,
     progress: bool,
+    skip: int = 0,
+    on_rate: Callable[[float], None] | None = None,
 ) -> list[float]:
     """One pass of gradient steps (clipped at norm 1) with a progress bar showing the running
-    loss; stops early at ``deadline`` (time.monotonic()). Returns the batch losses."""
+    loss, from batch ``skip`` on (a resumed epoch); stops early at ``deadline``
+    (time.monotonic()). ``on_rate`` hears the seconds per batch once the first batches are
+    timed. Returns the losses of the batches it ran."""
     model.train()
     losses: list[float] = []
-    bar = tqdm(batches, desc=desc, unit="batch", disable=not progress)
+    bar = tqdm(batches[skip:], desc=desc, unit="batch", disable=not progress, initial=skip, total=len(batches))
+    timed_from = None
     for batch in bar:
         loss = loss_of(batch)
         loss.backward()
@@ -52,6 +77,10 @@ def run_epoch(
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
         bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+        if len(losses) == 2:
+            timed_from = time.monotonic()
+        elif on_rate is not None and timed_from is not None and len(losses) == ESTIMATE_AFTER + 2:
+            on_rate((time.monotonic() - timed_from) / ESTIMATE_AFTER)
         if time.monotonic() > deadline:
             break
     return losses
@@ -74,3 +103,151 @@ def finish_card(out: Path, history: list[dict[str, Any]], stopped: str, started:
     card.update(history=history, stopped_by=stopped, train_minutes=round((time.monotonic() - started) / 60, 2))
     write_card(out, card)
     return card
+
+
+@dataclass
+class Schedule:
+    """How long to train: ``epochs`` (the learning-rate schedule spans them), early stopping after
+    ``patience`` epochs without a better dev score, and ``max_minutes`` as a safety cap; with
+    ``resume``, go on from the checkpoint a capped run left in the output folder. Dev is scored
+    from epoch ``score_from`` on (the learning rate decays to zero over the epochs, so the early
+    ones are not the best: scoring them only costs time), and always at the last epoch run."""
+
+    epochs: int
+    patience: int
+    max_minutes: float
+    resume: bool = False
+    name: str = "training"
+    score_from: int = 1
+
+
+@dataclass
+class Loop:
+    """One model's training: the parts ``fit`` drives. ``batches(epoch)`` gives an epoch's batches
+    (called for every epoch in order, resumed ones too, so a seeded shuffle replays exactly);
+    ``evaluate(epoch)`` the dev score and extra history fields; ``save_best(epoch, score, info)``
+    writes the model folder."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    batches: Callable[[int], Sequence[Any]]
+    loss_of: Callable[[Any], torch.Tensor]
+    evaluate: Callable[[int], tuple[float, dict[str, Any]]]
+    save_best: Callable[[int, float, dict[str, Any]], None]
+    config: dict[str, Any] = field(default_factory=dict)  # must match on --resume (max_minutes aside)
+
+
+def _comparable(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in ("max_minutes", "resume")}
+
+
+def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> dict[str, Any]:
+    """Train epoch by epoch; keep the best dev epoch in ``out`` (through ``save_best``); return the
+    finished card. When the time cap ends training before its epochs, the optimizer, schedule and
+    position are kept in ``out/checkpoint`` and the card says ``stopped_by: max_minutes`` with
+    ``resumable: true``; ``schedule.resume`` continues from there, with a new time cap, to the
+    same result an uncut run would reach (same batches, same learning-rate schedule)."""
+    out = Path(out)
+    ckpt = out / CHECKPOINT
+    started = time.monotonic()
+    deadline = started + 60 * schedule.max_minutes
+    say = tqdm.write if progress else log.info
+    history: list[dict[str, Any]] = []
+    best, best_epoch, start_epoch, skip = -1.0, 0, 1, 0
+    earlier: list[float] = []  # losses of a resumed epoch's batches before the cut
+    if schedule.resume:
+        if not ckpt.is_file():
+            raise ConfigError(f"{out}: nothing to resume (no {CHECKPOINT}); a run cut short by its time cap leaves one")
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        if _comparable(state["config"]) != _comparable(loop.config):
+            changed = sorted(k for k in set(state["config"]) | set(loop.config)
+                             if k not in ("max_minutes", "resume") and state["config"].get(k) != loop.config.get(k))
+            raise ConfigError(f"{out}: --resume needs the settings of the run it continues; changed: {', '.join(changed)}")
+        loop.model.load_state_dict(state["model"])
+        loop.optimizer.load_state_dict(state["optimizer"])
+        loop.scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        history, best, best_epoch = state["history"], state["best"], state["best_epoch"]
+        start_epoch, skip, earlier = state["epoch"], state["batches_done"], state["epoch_losses"]
+        # A cut epoch is recorded (and may be kept as the best) again when it is whole.
+        history = [h for h in history if h["epoch"] < start_epoch]
+        scored = [h for h in history if "dev_f1" in h]
+        best, best_epoch = max(((h["dev_f1"], h["epoch"]) for h in scored), default=(-1.0, 0))
+        say(f"{schedule.name}: resuming at epoch {start_epoch}, batch {skip} (best dev so far {best:.2f})")
+    for epoch in range(1, start_epoch):
+        loop.batches(epoch)  # replays the seeded shuffles of the epochs already done
+    epochs_seconds: list[float] = []
+    stopped = "epochs"
+    for epoch in range(start_epoch, schedule.epochs + 1):
+        t0 = time.monotonic()
+        batches = loop.batches(epoch)
+
+        def estimate(per_batch: float, n: int = len(batches), first: int = epoch) -> None:
+            minutes = per_batch * n * (schedule.epochs - first + 1) / 60
+            say(f"{schedule.name}: {per_batch:.2f} s per batch on this machine: about {per_batch * n / 60:.1f} min per epoch, "
+                f"{minutes:.0f} min for {schedule.epochs - first + 1} epochs plus dev scoring (cap {schedule.max_minutes:g} min)")
+
+        losses = run_epoch(loop.model, batches, loop.loss_of, loop.optimizer, loop.scheduler, desc=f"{schedule.name} epoch {epoch}",
+                           deadline=deadline, progress=progress, skip=skip, on_rate=estimate if not epochs_seconds and epoch == start_epoch else None)
+        losses, earlier = earlier + losses, []
+        done, skip = len(losses), 0  # batches of this epoch run, before and after a resume
+        capped = time.monotonic() > deadline
+        if epoch < schedule.score_from and not capped:
+            history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None,
+                            "minutes": round((time.monotonic() - started) / 60, 2)})
+            epochs_seconds.append(time.monotonic() - t0)
+            say(f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses):.4f} ({epochs_seconds[-1] / 60:.1f} min; "
+                f"dev is scored from epoch {schedule.score_from})")
+            _pace(say, schedule, epoch, epochs_seconds)
+            continue
+        score, info = loop.evaluate(epoch)
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None, "dev_f1": score, **info,
+                        "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if done < len(batches) else {})})
+        epochs_seconds.append(time.monotonic() - t0)
+        say(f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses) if losses else float('nan'):.4f}  dev F1 {score:.2f}  "
+            f"(best {max(best, score):.2f}; {epochs_seconds[-1] / 60:.1f} min)")
+        if score > best:
+            best, best_epoch = score, epoch
+            loop.save_best(epoch, score, info)
+        _pace(say, schedule, epoch, epochs_seconds)
+        reason = stop_reason(epoch, best_epoch, schedule.patience, deadline)
+        if reason == "max_minutes" and (epoch < schedule.epochs or done < len(batches)):
+            next_epoch, next_skip = (epoch, done) if done < len(batches) else (epoch + 1, 0)
+            ckpt.parent.mkdir(parents=True, exist_ok=True)
+            tmp = ckpt.with_suffix(".tmp")
+            torch.save({"model": loop.model.state_dict(), "optimizer": loop.optimizer.state_dict(), "scheduler": loop.scheduler.state_dict(),
+                        "torch_rng": torch.get_rng_state(), "history": history, "best": best, "best_epoch": best_epoch,
+                        "epoch": next_epoch, "batches_done": next_skip, "epoch_losses": losses if next_skip else [],
+                        "config": loop.config}, tmp)
+            tmp.replace(ckpt)
+            card = finish_card(out, history, "max_minutes", started)
+            card.update(resumable=True, epochs_done=epoch if done >= len(batches) else epoch - 1, epochs=schedule.epochs)
+            write_card(out, card)
+            return card
+        if reason:
+            stopped = reason
+            break
+    if ckpt.is_file():
+        ckpt.unlink()
+        ckpt.parent.rmdir()
+    card = finish_card(out, history, stopped, started)
+    card.pop("resumable", None)
+    write_card(out, card)
+    return card
+
+
+def _pace(say: Callable[[str], Any], schedule: Schedule, epoch: int, epochs_seconds: list[float]) -> None:
+    """After the first epoch of a run: how much longer the rest takes at its pace."""
+    if len(epochs_seconds) == 1 and epoch < schedule.epochs:
+        say(f"{schedule.name}: about {epochs_seconds[0] * (schedule.epochs - epoch) / 60:.0f} more minutes for the other "
+            f"{schedule.epochs - epoch} epochs at this pace")
+
+
+def cap_note(card: dict[str, Any], command: str) -> str | None:
+    """One line for a run its time cap cut short: how far it got and how to go on; None otherwise."""
+    if not card.get("resumable"):
+        return None
+    best = max((h["dev_f1"] for h in card.get("history", []) if "dev_f1" in h), default=float("nan"))
+    return (f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs "
+            f"(best dev F1 {best:.2f}); the model is usable, and `{command} --resume` continues where it stopped")

@@ -8,8 +8,13 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
+from flows.runtime import configure_environment
+
+configure_environment()  # before Prefect or transformers is imported: they read it then
+
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,10 +35,11 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Look at annotated corpora and literature files.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-from flows.models_cli import evaluate_app, extract_cmd, train_app
+from flows.models_cli import evaluate_app, extract_cmd, models_app, train_app
 
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(models_app, name="models")
 app.command("extract")(extract_cmd)
 
 from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd
@@ -156,25 +162,69 @@ EXAMPLE_QUERIES = {
 }
 
 
+# What the default models reached on BC5CDR dev when these defaults were set (BENCHMARKS.md,
+# "first run"): the end of `medkg run` prints a fresh model's scores next to them.
+REFERENCE_DEV = {"ner": 0.0, "re": 0.0}
+
+
 def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minutes: float) -> tuple[Path, Path]:
-    """The cached BC5CDR models, fine-tuned first when missing."""
-    from extractors.doc_relations import train_relation_model
+    """The cached BC5CDR models, fine-tuned first when missing, or trained on when a time cap cut
+    their training short (resumed from its checkpoint). Training runs by epochs, so the models
+    are the same on a slow machine as on a fast one; the caps only guard against a machine far
+    slower than expected."""
+    from extractors.doc_relations import DocRelationConfig, train_doc_relations
+    from extractors.models import read_card
     from extractors.ner import NerConfig, train_ner
+    from extractors.training import cap_note
 
     models = settings.home / "models"
     ner_dir, re_dir = models / "ner-bc5cdr", models / "re-bc5cdr"
     train = data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"
     dev = data / "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt"
-    if not (ner_dir / "medkg.json").is_file() or not (re_dir / "medkg.json").is_file():
-        train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
-    if not (ner_dir / "medkg.json").is_file():
-        console.print(f"[bold]No NER model cached[/]: fine-tuning on BC5CDR train; this takes at most {ner_minutes:g} minutes (once).")
-        train_ner(train_docs, dev_docs, ner_dir, NerConfig(max_minutes=ner_minutes), data_files=[train, dev])
-    if not (re_dir / "medkg.json").is_file():
-        console.print(f"[bold]No relation model cached[/]: fine-tuning on BC5CDR CID; this takes at most {re_minutes:g} minutes (once).")
-        # From the NER model's encoder, already tuned to this split's entities (BENCHMARKS.md).
-        train_relation_model("doc", train_docs, dev_docs, re_dir, base_model=str(ner_dir), max_minutes=re_minutes, data_files=[train, dev])
+
+    def needed(folder: Path) -> tuple[bool, bool]:
+        """(train it, resume it)"""
+        if not (folder / "medkg.json").is_file():
+            return True, False
+        return bool(read_card(folder).get("resumable")), bool(read_card(folder).get("resumable"))
+
+    (ner_todo, ner_resume), (re_todo, re_resume) = needed(ner_dir), needed(re_dir)
+    if not (ner_todo or re_todo):
+        return ner_dir, re_dir
+    train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
+    ner_config = NerConfig(max_minutes=ner_minutes)
+    re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
+    if ner_todo:
+        console.print(f"[bold]{'Resuming' if ner_resume else 'No NER model cached'}[/]: fine-tuning on BC5CDR train for "
+                      f"{ner_config.epochs} epochs (once; the time per epoch on this machine follows after a few batches)")
+        card = train_ner(train_docs, dev_docs, ner_dir, ner_config, data_files=[train, dev], resume=ner_resume)
+        note = cap_note(card, "medkg run")
+        if note:
+            console.print(f"[yellow]NER: {note}[/]")
+        re_todo, re_resume = True, False  # the relation model starts from this encoder
+    if re_todo:
+        console.print(f"[bold]{'Resuming' if re_resume else 'No relation model cached'}[/]: fine-tuning on BC5CDR CID from the NER "
+                      f"model's encoder for {re_config.epochs} epochs (once)")
+        card = train_doc_relations(train_docs, dev_docs, re_dir, re_config, data_files=[train, dev], resume=re_resume)
+        note = cap_note(card, "medkg run")
+        if note:
+            console.print(f"[yellow]relations: {note}[/]")
     return ner_dir, re_dir
+
+
+def _model_lines(ner_dir: Path, re_dir: Path) -> list[str]:
+    """The models that served, with their dev scores next to the reference ones."""
+    from extractors.models import read_card
+
+    ner, rel = read_card(ner_dir), read_card(re_dir)
+    ner_f1 = ner.get("metrics", {}).get("dev", {}).get("micro", {}).get("f1")
+    re_f1 = rel.get("metrics", {}).get("dev", {}).get("f1")
+    return [
+        (f"NER {ner_dir} (epoch {ner.get('metrics', {}).get('best_epoch')}): BC5CDR dev strict F1 {ner_f1} before post-processing "
+        f"(reference {REFERENCE_DEV['ner']})"),
+        (f"relations {re_dir} (epoch {rel.get('metrics', {}).get('best_epoch')}): BC5CDR dev CID pair F1 {re_f1} with gold entities "
+        f"(reference {REFERENCE_DEV['re']})"),
+    ]
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> Table:
@@ -190,8 +240,8 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Table:
 def run_cmd(
     config: ConfigOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="The shared data folder (default: ../shared/data).")] = None,
-    ner_minutes: Annotated[float, typer.Option(help="Training budget for the NER model when none is cached.")] = 25.0,
-    re_minutes: Annotated[float, typer.Option(help="Training budget for the relation model when none is cached.")] = 30.0,
+    ner_minutes: Annotated[float, typer.Option(help="Safety cap on the NER model's training when none is cached (it trains by epochs; a cut run says so and the next `medkg run` goes on).")] = 120.0,
+    re_minutes: Annotated[float, typer.Option(help="Safety cap on the relation model's training, likewise.")] = 120.0,
     reextract: Annotated[bool, typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade).")] = False,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
@@ -206,6 +256,7 @@ def run_cmd(
     """
     from flows.diagnosis import ensure_hpo
     from flows.ingest import ingest
+    from flows.runtime import ensure_server
 
     t0 = time.perf_counter()
     try:
@@ -214,6 +265,8 @@ def run_cmd(
         if not data.is_dir():
             raise MedkgError(f"{data}: no shared data folder; pass --data-dir or set MEDKG_DATA_DIR")
         settings = settings.model_copy(update={"data_dir": data})
+        with console.status("starting Prefect's temporary API server"):
+            ensure_server()  # first: a machine where it cannot start says so before an hour of training
         ner_dir, re_dir = _ensure_models(settings, data, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
         settings.term_index(progress=True)
@@ -224,7 +277,7 @@ def run_cmd(
             *sorted((data / "pubmed" / "efetch").glob("*.xml")),
         ]
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
-        result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings, reextract=reextract)
+        result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings, reextract=reextract, progress=True)
         with settings.open_store() as store:
             ensure_hpo(store, settings)
             counts = store.counts()
@@ -245,6 +298,8 @@ def run_cmd(
         f"{result['deleted']} deleted, {result['skipped']} skipped); {result['triples_loaded']} triples loaded; "
         f"done in {time.perf_counter() - t0:.1f}s"
     )
+    for line in _model_lines(ner_dir, re_dir):
+        console.print(line, soft_wrap=True)
     console.print('next: [bold]medkg train diagnosis[/], then [bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]')
 
 
@@ -266,11 +321,13 @@ def ingest_cmd(
     Example: [bold]medkg ingest ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr[/]
     """
     from flows.ingest import with_task_runner
+    from flows.runtime import ensure_server
 
     try:
         flow_ = with_task_runner(task_runner, dask_address, workers)
+        ensure_server()
         result = flow_([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config),
-                       reextract=reextract)
+                       reextract=reextract, progress=True)
     except MedkgError as exc:
         fail(exc)
     typer.echo(json.dumps(result, indent=2))
@@ -437,5 +494,22 @@ def _one_line_summaries(typer_app: typer.Typer) -> None:
 
 _one_line_summaries(app)
 
+
+def main() -> None:
+    """The ``medkg`` entry point: an error nobody foresaw ends in one line, not a traceback
+    (``MEDKG_DEBUG=1`` shows the traceback)."""
+    import os
+
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("MEDKG_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:500]
+        console.print(f"[bold red]error:[/] {escape(f'{type(exc).__name__}: {detail}')} (MEDKG_DEBUG=1 shows the traceback)",
+                      soft_wrap=True, highlight=False)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

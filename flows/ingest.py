@@ -18,6 +18,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
+from tqdm.auto import tqdm
 
 from flows.settings import Settings, load_settings
 from kg.schema import entity_type
@@ -120,11 +121,13 @@ def ingest(
     settings: Settings | None = None,
     in_flight: int = 1,
     reextract: bool = False,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Ingest literature files into the configured store; returns (and publishes) the summary.
 
     An article already stored with the same text is skipped, unless ``reextract``: then it is
-    extracted again and its old evidence replaced (after a model upgrade).
+    extracted again and its old evidence replaced (after a model upgrade). ``progress``: a bar
+per file on stderr (the CLI's; Prefect's own logs stay at their level).
 
     Extraction tasks of up to ``in_flight`` batches run at once on the flow's task runner (threads
     by default, Dask workers with ``with_options(task_runner=DaskTaskRunner(...))``); loading stays
@@ -139,7 +142,8 @@ def ingest(
     with settings.open_store() as store:
         for path in paths:
             report = ReadReport()
-            docs = read_documents(path, on_error="raise" if strict else "skip", report=report)
+            docs = tqdm(read_documents(path, on_error="raise" if strict else "skip", report=report), desc=Path(path).name,
+                        unit=" articles", disable=not progress, leave=True)
             pending: list[Any] = []
             for batch in batched(docs, batch_size):
                 t0 = time.perf_counter()

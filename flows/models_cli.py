@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from extractors.configs import DocRelationConfig, NerConfig
 from flows.console import console, fail
 from kg.errors import ConfigError, MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
 
 train_app = typer.Typer(help="Fine-tune models.", no_args_is_help=True)
+_NER = NerConfig()
+_DOC_RE = DocRelationConfig()
 evaluate_app = typer.Typer(help="Score models on annotated data.", no_args_is_help=True)
 
 
@@ -26,6 +29,13 @@ def _read(path: Path, limit: int | None = None) -> list[Document]:
     return docs[:limit] if limit else docs
 
 
+def _cap_note(card: dict[str, Any], command: str) -> None:
+    from extractors.training import cap_note
+
+    note = cap_note(card, f"{command} ... (the same flags)")
+    if note:
+        console.print(f"[yellow]{note}[/]", soft_wrap=True)
+
 
 @train_app.command("ner")
 def train_ner_cmd(
@@ -33,13 +43,14 @@ def train_ner_cmd(
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
     base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
-    epochs: Annotated[int, typer.Option(help="At most this many epochs.")] = 20,
-    max_minutes: Annotated[float, typer.Option(help="Stop training after this much wall time.")] = 45.0,
+    epochs: Annotated[int, typer.Option(help="Epochs (the learning-rate schedule spans them; fewer when dev stops improving).")] = _NER.epochs,
+    max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a run it cuts short keeps its best model and can go on with --resume.")] = _NER.max_minutes,
+    resume: Annotated[bool, typer.Option(help="Go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
     lora: Annotated[bool, typer.Option(help="Train LoRA adapters (peft) instead of all weights.")] = False,
     types: Annotated[str | None, typer.Option(help="Comma-separated entity types to learn (default: all in the data).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = 32,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = _NER.batch_size,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = _NER.learning_rate,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = _NER.seed,
     context: Annotated[str, typer.Option(help="sentence: one window per sentence; document: windows over the whole text.")] = "sentence",
     canonical_types: Annotated[bool, typer.Option(help="Learn medkg's types (NCBI-disease's four classes become Disease).")] = False,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents (for a quick try).")] = None,
@@ -57,16 +68,15 @@ def train_ner_cmd(
             context=context, canonical_types=canonical_types,
         )
         train_docs, dev_docs = _read(train, limit), _read(dev)
-        console.print(
-            f"training on {len(train_docs)} documents, {len(dev_docs)} for dev; at most {epochs} epochs "
-            f"or {max_minutes:g} minutes (an epoch of BC5CDR takes about 3 minutes on 2 CPU cores)"
-        )
-        card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev])
+        console.print(f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {epochs} epochs, "
+                      f"capped at {max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)")
+        card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
     except MedkgError as exc:
         fail(exc)
     dev_scores = card["metrics"]["dev"]
     console.print(f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
                   f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}")
+    _cap_note(card, "medkg train ner")
     typer.echo(json.dumps({"micro": dev_scores["micro"], "per_type": {k: v["f1"] for k, v in dev_scores["per_type"].items()}}, indent=2))
 
 
@@ -204,11 +214,12 @@ def train_re_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
     architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
     base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = "all-minilm-l6-v2",
-    epochs: Annotated[int | None, typer.Option(help="At most this many epochs (default: the architecture's, 12 doc, 6 pair).")] = None,
-    max_minutes: Annotated[float, typer.Option(help="Stop training after this much wall time.")] = 30.0,
+    epochs: Annotated[int | None, typer.Option(help=f"Epochs (default: the architecture's, {_DOC_RE.epochs} doc, 6 pair; fewer when dev stops improving).")] = None,
+    max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a doc run it cuts short keeps its best model and can go on with --resume.")] = _DOC_RE.max_minutes,
+    resume: Annotated[bool, typer.Option(help="doc: go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
     window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
     context_pooling: Annotated[bool, typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to).")] = False,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 5e-5,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = _DOC_RE.learning_rate,
     known_pairs: Annotated[bool, typer.Option(help="doc: keep the training split's relations as a prior (a pair annotated there needs a lower probability, chosen on dev).")] = True,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents.")] = None,
 ) -> None:
@@ -228,10 +239,11 @@ def train_re_cmd(
                       f"at most {epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs or {max_minutes:g} minutes")
         card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
                                     learning_rate=learning_rate, window=window, context_pooling=context_pooling, known_pairs=known_pairs,
-                                    data_files=[train, dev])
+                                    data_files=[train, dev], resume=resume)
     except MedkgError as exc:
         fail(exc)
     console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")
+    _cap_note(card, "medkg train re")
     typer.echo(json.dumps(card["metrics"]["dev"], indent=2))
 
 
@@ -284,3 +296,72 @@ def evaluate_re_cmd(
     scores = pair_scores(gold, pred, rm._symmetric)
     scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1)}
     typer.echo(json.dumps(scores, indent=2))
+
+
+models_app = typer.Typer(help="Package trained models, install them elsewhere, list what is installed.", no_args_is_help=True)
+
+
+def _models_dir(config: Path | None) -> Path:
+    from flows.settings import load_settings
+
+    return load_settings(config).home / "models"
+
+
+@models_app.command("list")
+def models_list_cmd(config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None) -> None:
+    """The installed models (MEDKG_HOME/models) with their task and best dev score, as JSON.
+
+    Example: [bold]medkg models list[/]
+    """
+    from extractors.packaging import list_models
+
+    try:
+        rows = list_models(_models_dir(config))
+    except MedkgError as exc:
+        fail(exc)
+    typer.echo(json.dumps(rows, indent=2))
+
+
+@models_app.command("package")
+def models_package_cmd(
+    names: Annotated[list[str] | None, typer.Argument(help="Installed model names or model folders (default: the two `medkg run` uses).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the archive.")] = Path("dist"),
+    name: Annotated[str | None, typer.Option(help="Archive name (default: the model names joined by '+').")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
+) -> None:
+    """Pack trained models into one archive with checksums and their cards, to install elsewhere.
+
+    Train once where it is fast (a GPU, a CPU with native bf16), package, install everywhere:
+    [bold]medkg models package --out dist --name bc5cdr[/], copy dist/bc5cdr.medkg.tar.gz, then on
+    the other machine [bold]medkg models install bc5cdr.medkg.tar.gz[/] and [bold]medkg run[/].
+    """
+    from extractors.packaging import package_models
+
+    try:
+        home = _models_dir(config)
+        folders = [Path(n).expanduser() if Path(n).expanduser().is_dir() else home / n for n in (names or ["ner-bc5cdr", "re-bc5cdr"])]
+        archive = package_models(folders, out, name=name)
+    except MedkgError as exc:
+        fail(exc)
+    console.print(f"{len(folders)} models -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}")
+
+
+@models_app.command("install")
+def models_install_cmd(
+    archive: Annotated[Path, typer.Argument(help="An archive from `medkg models package`.")],
+    force: Annotated[bool, typer.Option(help="Replace installed models of the same names.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
+) -> None:
+    """Install packaged models where every command finds them (MEDKG_HOME/models); every file's
+    checksum is checked first. `medkg run` then uses them instead of training.
+
+    Example: [bold]medkg models install dist/bc5cdr.medkg.tar.gz[/]
+    """
+    from extractors.packaging import install_models
+
+    try:
+        folders = install_models(archive, _models_dir(config), force=force)
+    except MedkgError as exc:
+        fail(exc)
+    for folder in folders:
+        console.print(f"installed {folder}")

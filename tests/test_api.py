@@ -15,7 +15,8 @@ from ontologies.loaders import load_ctd_diseases
 from ontologies.normalizer import Normalizer
 from readers import read_documents
 from tests.diagnosis.helpers import builder, records
-from tests.extractors.test_ner import _tiny_model, _tiny_tokenizer
+from tests.extractors.helpers import tiny_ner as _tiny_model
+from tests.extractors.helpers import tiny_tokenizer as _tiny_tokenizer
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -10,7 +10,7 @@ from transformers import BertConfig, BertModel
 from diagnosis.context import ContextBuilder, PhenotypeTagger
 from diagnosis.graph import DiseaseGraph
 from ontologies.hpo import HpoRecords, load_hpo
-from tests.extractors.test_ner import _tiny_tokenizer
+from tests.extractors.helpers import tiny_tokenizer as _tiny_tokenizer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MINI_OBO, MINI_HPOA = DATA / "mini_hp.obo", DATA / "mini.hpoa"

@@ -8,7 +8,13 @@ import pytest
 from diagnosis.cases import PatientSimulator, SimulationConfig
 from diagnosis.diagnoser import Diagnoser, ScoredCase, evaluate, metrics, reranked, similarity_rank
 from diagnosis.model import GraphRanker, TextClassifier
-from diagnosis.training import DiagnosisConfig, choose_fusion, choose_margin, train_graph_ranker, train_text_classifier
+from diagnosis.training import (
+    DiagnosisConfig,
+    choose_fusion,
+    choose_margin,
+    train_graph_ranker,
+    train_text_classifier,
+)
 from extractors.models import read_card
 from kg.errors import ConfigError
 from tests.diagnosis.helpers import builder, records, tiny_encoder

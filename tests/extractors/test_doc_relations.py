@@ -4,35 +4,24 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import BertConfig, BertModel
 
 from extractors.doc_relations import (
-    END,
-    GENERIC,
     DocRelationConfig,
     DocRelationModel,
-    PairHead,
     load_relation_model,
     train_doc_relations,
 )
 from extractors.relations import RelationModel
 from kg.types import Document
 from readers import read_documents
-from tests.extractors.test_ner import _tiny_tokenizer
+from tests.extractors.helpers import base_folder as _base_folder
+from tests.extractors.helpers import tiny_doc_relations as _model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _docs() -> list[Document]:
     return list(read_documents(DATA / "sample.pubtator"))
-
-
-def _model(tmp_path: Path, max_length: int = 128) -> DocRelationModel:
-    torch.manual_seed(0)
-    tok = _tiny_tokenizer(tmp_path)
-    tok.add_special_tokens({"additional_special_tokens": [GENERIC, END, "[Chemical]", "[Disease]"]})
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
-    return DocRelationModel(BertModel(config), PairHead(32, 2), tok, ["None", "CID"], [("Chemical", "Disease")], max_length=max_length)
 
 
 def test_every_mention_is_marked_once_and_chunks_fit(tmp_path: Path) -> None:
@@ -63,15 +52,6 @@ def test_predict_has_sentence_provenance_and_round_trips(tmp_path: Path) -> None
         [(r.subject, r.object, r.score) for r in pred.relations]
 
 
-def _base_folder(tmp_path: Path) -> str:
-    """A tiny BERT saved as a base-model folder, as a user's local encoder would be."""
-    tok = _tiny_tokenizer(tmp_path)
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
-    BertModel(config).save_pretrained(tmp_path / "base")
-    tok.save_pretrained(tmp_path / "base")
-    return str(tmp_path / "base")
-
-
 def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> None:
     """A few epochs on the sample itself, from a tiny BERT folder: the loss falls and the card
     records the threshold chosen on dev."""
@@ -84,7 +64,7 @@ def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> N
 
 
 def test_pair_classifier_folders_still_load(tmp_path: Path) -> None:
-    from tests.extractors.test_relations import _model as pair_model
+    from tests.extractors.helpers import tiny_pair_relations as pair_model
 
     pair_model(tmp_path, ["None", "CID"], [("Chemical", "Disease")]).save(tmp_path / "re", {"config": {"window": 1, "max_length": 64}})
     assert isinstance(load_relation_model(tmp_path / "re"), RelationModel)
@@ -113,7 +93,7 @@ def test_training_starts_from_a_ner_model_folder(tmp_path: Path) -> None:
     """`medkg run` trains the relation model from the NER model's fine-tuned encoder: a NER
     folder is a valid base model, and its encoder weights are the starting point."""
     from extractors.ner import NerModel, label_list
-    from tests.extractors.test_ner import _tiny_model
+    from tests.extractors.helpers import tiny_ner as _tiny_model
 
     ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=128)
     ner.save(tmp_path / "ner", {"config": {"max_length": 128, "stride": 4}})

@@ -4,31 +4,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
 
 from extractors.ner import NerConfig, NerModel, label_list, strict_scores, train_ner, word_labels
 from extractors.text import split_sentences, split_words
 from kg.errors import ConfigError
 from kg.types import Document, Mention
 from readers import read_documents
+from tests.extractors.helpers import tiny_ner as _tiny_model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def _tiny_tokenizer(tmp_path: Path) -> BertTokenizerFast:
-    words = ["lidocaine", "induced", "cardiac", "asystole", "intravenous", "administration", "of", "a", "single", "mg", "bolus", "in", "man", "resulted", "profound", "depression", "the", "activity", "and", "breast", "ovarian", "cancers", "were", "not", "seen"]
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"abcdefghijklmnopqrstuvwxyz0123456789.,-()", *words, *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]]
-    path = tmp_path / "vocab.txt"
-    path.write_text("\n".join(dict.fromkeys(vocab)))
-    return BertTokenizerFast(vocab_file=str(path), do_lower_case=True)
-
-
-def _tiny_model(tmp_path: Path, labels: list[str], max_length: int = 64, stride: int = 4) -> NerModel:
-    torch.manual_seed(0)
-    tok = _tiny_tokenizer(tmp_path)
-    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
-    return NerModel(BertForTokenClassification(config), tok, labels, max_length=max_length, stride=stride)
 
 
 def _doc() -> Document:

@@ -2,24 +2,12 @@
 
 from pathlib import Path
 
-import torch
-from transformers import BertConfig, BertForSequenceClassification
-
-from extractors.relations import MARKERS, RelationModel, pair_scores
+from extractors.relations import RelationModel, pair_scores
 from kg.types import Document, Relation
 from readers import read_documents
-from tests.extractors.test_ner import _tiny_tokenizer
+from tests.extractors.helpers import tiny_pair_relations as _model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def _model(tmp_path: Path, labels: list[str], type_pairs: list[tuple[str, str]]) -> RelationModel:
-    torch.manual_seed(0)
-    tok = _tiny_tokenizer(tmp_path)
-    tok.add_special_tokens({"additional_special_tokens": MARKERS})
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
-    return RelationModel(BertForSequenceClassification(config), tok, labels, type_pairs, window=1, max_length=64)
 
 
 def _doc() -> Document:

@@ -1,5 +1,6 @@
 """The ingestion flow end to end under a real (temporary) Prefect, with small real models."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import pytest
 from extractors.gazetteer import Gazetteer
 from extractors.ner import label_list
 from flows.settings import Settings
-from tests.extractors.test_doc_relations import _model as _tiny_relations
-from tests.extractors.test_ner import _tiny_model
+from tests.extractors.helpers import tiny_doc_relations as _tiny_relations
+from tests.extractors.helpers import tiny_ner as _tiny_model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 def prefect() -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=180):  # a loaded 2-core machine can take over 30 s
         yield
 
 
@@ -167,3 +168,35 @@ def test_ingest_into_neo4j_gives_the_embedded_graph(prefect: None, models: tuple
     assert again["unchanged"] == 8
     with embedded.open_store() as a:
         assert a.counts() == neo4j_store.counts()
+
+
+def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect: None, models: tuple[str, str], settings: Settings,
+                                                                         tmp_path: Path) -> None:
+    """Train once, package, install everywhere: `medkg models package` on one HOME, `medkg models
+    install` on a fresh one, and ingestion there gives the graph the original models give."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.ingest import ingest
+
+    ner, re_ = models
+    runner = CliRunner()
+    packed = runner.invoke(app, ["models", "package", ner, re_, "--out", str(tmp_path / "dist"), "--name", "tiny"])
+    assert packed.exit_code == 0, packed.output
+    archive = tmp_path / "dist" / "tiny.medkg.tar.gz"
+    fresh = tmp_path / "fresh-home"
+    installed = runner.invoke(app, ["models", "install", str(archive)], env={"MEDKG_HOME": str(fresh)})
+    assert installed.exit_code == 0, installed.output
+    listed = runner.invoke(app, ["models", "list"], env={"MEDKG_HOME": str(fresh)})
+    assert [m["name"] for m in json.loads(listed.stdout)] == ["ner", "re"]
+    again = runner.invoke(app, ["models", "install", str(archive)], env={"MEDKG_HOME": str(fresh)})
+    assert again.exit_code == 2 and "--force" in again.output
+
+    source = _medline(tmp_path / "some.xml", 6)
+    original = settings.model_copy(update={"store_path": tmp_path / "original"})
+    moved = settings.model_copy(update={"store_path": tmp_path / "moved"})  # the term index is shared: models are what moved
+    ingest([str(source)], ner, re_, batch_size=3, settings=original)
+    result = ingest([str(source)], str(fresh / "models" / "ner"), str(fresh / "models" / "re"), batch_size=3, settings=moved)
+    assert result["documents_read"] == 6 and result["triples_loaded"] > 0
+    with original.open_store() as a, moved.open_store() as b:
+        assert a.counts() == b.counts()

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from extractors.ner import label_list
 from flows.cli import app
-from tests.extractors.test_ner import _tiny_model
+from tests.extractors.helpers import tiny_ner as _tiny_model
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 runner = CliRunner()
@@ -92,7 +92,7 @@ def test_cli_train_gazetteer_adds_the_training_strings_to_a_model(tmp_path: Path
 
 def test_cli_train_known_pairs_gives_a_relation_model_its_prior(tmp_path: Path) -> None:
     from extractors.doc_relations import DocRelationModel, load_relation_model
-    from tests.extractors.test_doc_relations import _model as doc_model
+    from tests.extractors.helpers import tiny_doc_relations as doc_model
 
     doc_model(tmp_path).save(tmp_path / "re", {"config": {"max_length": 128}})
     sample = str(DATA / "sample.pubtator")

@@ -13,7 +13,7 @@ from readers import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-_BLOCK = re.compile(r"<!-- params: (\{.*?\}) -->\s*```cypher\n(.*?)```", re.S)
+_BLOCK = re.compile(r"<!-- params: (\{.*?\}) -->\s*```cypher\n(.*?)```", re.DOTALL)
 QUERIES = [(json.loads(p), q.strip()) for p, q in _BLOCK.findall((ROOT / "docs" / "queries.md").read_text())]
 
 

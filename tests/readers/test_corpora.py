@@ -50,7 +50,7 @@ def test_bioc_gives_the_same_annotations_as_pubtator(shared_data: Path, pubtator
     for doc_id, x in a.items():
         y = b[doc_id]
         assert x.text == y.text, doc_id
-        key = lambda m: (m.start, m.end, m.label, m.ids)  # noqa: E731
+        key = lambda m: (m.start, m.end, m.label, m.ids)
         assert sorted(map(key, x.mentions)) == sorted(map(key, y.mentions)), doc_id
         assert sorted(x.relations, key=repr) == sorted(y.relations, key=repr), doc_id
 

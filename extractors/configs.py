@@ -1,0 +1,75 @@
+"""The training settings of medkg's models, one pydantic model each: the single source of their
+defaults, read by the trainers, the ``medkg train`` flags and ``medkg run`` alike. Light to import
+(no torch), so the CLI can show the defaults in ``--help``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from extractors.models import OFFLINE_ENCODER
+
+
+class NerConfig(BaseModel):
+    """How to fine-tune a NER model. Every field is a ``medkg train ner`` flag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    types: list[str] | None = None
+    epochs: int = 20
+    max_minutes: float = 45.0
+    learning_rate: float = 1e-4
+    batch_size: int = 32
+    max_length: int = 256
+    stride: int = 32
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    patience: int = 4
+    score_from: int = 1  # dev is scored from this epoch on (and at the last)
+    seed: int = 13
+    lora: bool = False
+    lora_r: int = 16
+    bf16: bool | None = None  # None: on where the hardware supports it
+    device: str = "auto"
+    context: str = "sentence"  # "document": windows over the whole text, so words see their neighbours
+    canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
+
+
+class DocRelationConfig(BaseModel):
+    """How to fine-tune the document-level model; ``medkg train re --architecture doc`` flags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 12
+    max_minutes: float = 30.0
+    learning_rate: float = 5e-5
+    head_learning_rate: float = 1e-3
+    batch_size: int = 4  # documents per step
+    max_length: int = 512
+    seed: int = 13
+    device: str = "auto"
+    patience: int = 3
+    score_from: int = 1  # dev is scored from this epoch on (and at the last)
+    context_pooling: bool = False
+    known_pairs: bool = True  # the training split's relations as a prior (a second threshold)
+
+
+class RelationConfig(BaseModel):
+    """How to fine-tune a relation classifier; every field is a ``medkg train re`` flag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 6
+    max_minutes: float = 30.0
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    max_length: int = 192
+    window: int = 2  # sentences apart at most
+    negative_ratio: float = 3.0  # at most this many negatives per positive, sampled per epoch
+    per_pair: int = 2  # instances per concept pair: its closest mention pairs
+    seed: int = 13
+    device: str = "auto"
+    bf16: bool | None = None
+    patience: int = 2

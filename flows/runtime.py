@@ -1,0 +1,89 @@
+"""The process medkg's commands run in: quiet libraries, and Prefect's temporary API server
+started robustly.
+
+When no ``PREFECT_API_URL`` is set, Prefect starts a temporary API server in a subprocess on the
+first flow run and gives it 20 seconds, which a loaded or slow 2-core machine does not always
+meet (a first ``medkg run`` died there after an hour of training). medkg starts that server
+itself before any flow runs, with a longer wait (``MEDKG_PREFECT_START_SECONDS``, default 180) and
+one more try, and turns a failure into one clear line. Prefect's telemetry is off
+(``PREFECT_SERVER_ANALYTICS_ENABLED=false``), its logs say only warnings and errors
+(``PREFECT_LOGGING_LEVEL=WARNING``: medkg shows its own progress), and transformers says only errors
+(``TRANSFORMERS_VERBOSITY=error``: no weight-loading report when a classifier head is new) unless
+the user set them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from kg.errors import MedkgError
+
+DEFAULT_START_SECONDS = 180.0
+START_ATTEMPTS = 2
+
+# Set before Prefect and transformers are imported (they read them then); Prefect's server
+# process inherits them.
+_QUIET_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",  # no flow-run chatter; medkg shows its own progress
+    "TRANSFORMERS_VERBOSITY": "error",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(int(DEFAULT_START_SECONDS)),
+}
+
+
+class PrefectServerError(MedkgError):
+    """Prefect's temporary API server did not start."""
+
+
+def configure_environment() -> None:
+    """The library settings of medkg's commands; a value the user set wins."""
+    for key, value in _QUIET_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def start_seconds() -> float:
+    raw = os.environ.get("MEDKG_PREFECT_START_SECONDS")
+    if raw is None:
+        return DEFAULT_START_SECONDS
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise MedkgError(f"MEDKG_PREFECT_START_SECONDS={raw!r}: give a number of seconds") from exc
+    if value <= 0:
+        raise MedkgError(f"MEDKG_PREFECT_START_SECONDS={raw!r}: give a positive number of seconds")
+    return value
+
+
+def ensure_server(timeout: float | None = None, attempts: int = START_ATTEMPTS) -> str | None:
+    """Start Prefect's temporary API server now, unless a server is configured
+    (``PREFECT_API_URL``); returns its API URL, or None when the user's server is used.
+
+    Each attempt waits up to ``timeout`` seconds (``start_seconds()`` by default); a server that
+    did not answer is stopped before the next attempt, so no process is left behind. Raises
+    ``PrefectServerError`` with what to do when every attempt failed.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    timeout = start_seconds() if timeout is None else timeout
+    last, waited = "", timeout
+    for attempt in range(1, attempts + 1):
+        server = SubprocessASGIServer()
+        if server.running and server.server_process is not None and server.server_process.poll() is None:
+            return server.api_url
+        waited = timeout * 2 ** (attempt - 1)  # a loaded machine: wait longer the second time
+        try:
+            server.start(timeout=waited)  # type: ignore[arg-type]  # Prefect types it int; a float works
+            return server.api_url
+        except Exception as exc:  # noqa: BLE001 - Prefect raises RuntimeError or httpx errors here
+            last = str(exc).split(" stdout:")[0].strip() or type(exc).__name__
+            server.stop()  # the process that did not answer in time, so none is left behind
+    raise PrefectServerError(
+        f"Prefect's temporary API server did not start ({attempts} tries, the last one waited {waited:g} s): {last} "
+        "Nothing was lost: trained models and the term index are kept. Run the command again, give the server more "
+        "time (MEDKG_PREFECT_START_SECONDS=600), or start one with `prefect server start` and set "
+        "PREFECT_API_URL=http://127.0.0.1:4200/api"
+    )

@@ -1,0 +1,66 @@
+"""Prefect's temporary server as medkg starts it: a start that fails ends in one clear line, with
+no traceback and no server process left behind."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != os.getpid():
+            try:
+                if marker.encode() in (proc / "environ").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.slow
+def test_a_server_that_does_not_start_in_time_fails_in_one_line(tmp_path: Path) -> None:
+    marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"MEDKG_PREFECT_START_SECONDS": "0.05", "PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"),
+                marker.split("=")[0]: marker.split("=")[1]})
+    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(DATA / "pubmed_sample.xml"), "--ner-model", str(tmp_path / "none")]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: Prefect's temporary API server did not start (2 tries"), done.stderr
+    assert "MEDKG_PREFECT_START_SECONDS" in lines[0] and "Traceback" not in done.stderr + done.stdout
+    assert _processes_with(marker) == []  # the server that did not answer was stopped
+
+
+def test_start_seconds_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.runtime import start_seconds
+    from kg.errors import MedkgError
+
+    monkeypatch.setenv("MEDKG_PREFECT_START_SECONDS", "soon")
+    with pytest.raises(MedkgError, match="give a number of seconds"):
+        start_seconds()
+    monkeypatch.setenv("MEDKG_PREFECT_START_SECONDS", "0")
+    with pytest.raises(MedkgError, match="positive"):
+        start_seconds()
+    monkeypatch.setenv("MEDKG_PREFECT_START_SECONDS", "240")
+    assert start_seconds() == 240
+
+
+def test_cli_errors_nobody_foresaw_end_in_one_line(tmp_path: Path) -> None:
+    """The entry point's last line of defence: an unexpected exception is one line (with its type),
+    not a traceback; MEDKG_DEBUG=1 shows it."""
+    code = "import sys; from flows import cli; sys.argv = ['medkg', 'stats']; cli.app = lambda: (_ for _ in ()).throw(KeyError('[boom]')); cli.main()"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == ["error: KeyError: '[boom]' (MEDKG_DEBUG=1 shows the traceback)"]
+    debug = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+                           env={**os.environ, "MEDKG_DEBUG": "1"})
+    assert "Traceback" in debug.stderr
