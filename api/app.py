@@ -23,6 +23,7 @@ from kg.errors import InputError, MedkgError, StoreError
 from kg.schema import HAS_PHENOTYPE, PREDICATES
 from kg.store import GraphStore
 from kg.types import Document
+from ontologies.treatment import separate_treatments
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def create_app(
             docs = [Document("request", text)]
             docs = normalizer.normalize_predicted(ner.predict(docs))  # as the ingest pipeline does
             if relations is not None:
-                docs = relations.predict(docs)
+                docs = separate_treatments(relations.predict(docs), normalizer.index.treatment_knowledge())
         doc = docs[0]
         return {
             "mentions": [

@@ -10,8 +10,10 @@ from kg.types import Document
 
 
 def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
-    """PubTator with title and abstract lines, one line per mention (ids joined by |), then one
-    per relation (``PMID<TAB>predicate<TAB>subject<TAB>object``, as BC5CDR's CID lines)."""
+    """PubTator with title and abstract lines, one line per mention with the concept it denotes
+    (``Mention.concepts``: the chosen id, or a composite's parts joined by ``|`` as PubTator means
+    it; other candidates go to JSONL only), then one per relation
+    (``PMID<TAB>predicate<TAB>subject<TAB>object``, as BC5CDR's CID lines)."""
     with Path(path).open("w", encoding="utf-8") as f:
         for d in docs:
             key = d.pmid or d.doc_id
@@ -19,7 +21,7 @@ def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
             abstract = d.text[len(title) + 1 :] if d.text.startswith(title) else d.text
             f.write(f"{key}|t|{title}\n{key}|a|{abstract}\n")
             for m in d.mentions:
-                ids = "|".join(g.curie for g in m.groundings) or "|".join(m.ids) or "-1"
+                ids = "|".join(m.concepts()) or "-1"
                 f.write(f"{key}\t{m.start}\t{m.end}\t{m.text}\t{m.label}\t{ids}\n")
             for r in d.relations:
                 f.write(f"{key}\t{r.predicate}\t{r.subject}\t{r.object}\n")

@@ -24,6 +24,7 @@ from flows.settings import Settings, load_settings
 from kg.schema import entity_type
 from kg.store import GraphStore, article_key, batched
 from kg.types import Document
+from ontologies.treatment import separate_treatments
 from readers import ReadReport, read_documents
 
 
@@ -91,7 +92,7 @@ def extract_batch(docs: list[Document], ner_model: str, re_model: str | None, se
     times["normalize"] = time.perf_counter() - t0
     if re_model:
         t0 = time.perf_counter()
-        docs = _re(re_model).predict(docs)
+        docs = separate_treatments(_re(re_model).predict(docs), _normalizer(settings_json).index.treatment_knowledge())
         times["relations"] = time.perf_counter() - t0
     return docs, times
 

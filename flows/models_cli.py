@@ -176,6 +176,7 @@ def extract_cmd(
     from extractors.pubtator_writer import write_jsonl, write_pubtator
     from flows.settings import load_settings
     from kg.store import batched
+    from ontologies.treatment import separate_treatments
 
     try:
         if re_model is not None and not normalize:
@@ -197,6 +198,8 @@ def extract_cmd(
                     found = normalizer.normalize_documents(found) if keep_ungrounded else normalizer.normalize_predicted(found)
                 if relations is not None:
                     found = relations.predict(found)
+                    if normalizer is not None:  # as the ingest flow does: treatments are not causes
+                        found = separate_treatments(found, normalizer.index.treatment_knowledge())
                 results.extend(found)
                 status.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
     except MedkgError as exc:
@@ -236,7 +239,7 @@ def train_re_cmd(
             raise ConfigError(f"--architecture {architecture}: choose one of {', '.join(ARCHITECTURES)}")
         train_docs, dev_docs = _read(train, limit), _read(dev)
         console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
-                      f"at most {epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs or {max_minutes:g} minutes")
+                      f"{epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs, capped at {max_minutes:g} minutes")
         card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
                                     learning_rate=learning_rate, window=window, context_pooling=context_pooling, known_pairs=known_pairs,
                                     data_files=[train, dev], resume=resume)

@@ -70,11 +70,8 @@ def document_rows(
     counts: Counter[str] = Counter()
     for m in doc.mentions:
         category = entity_type(m.label).category
-        if m.groundings:
-            chosen = m.groundings if m.composite else m.groundings[:1]
-            pairs = [(g.curie, g.name or m.text) for g in chosen]
-        else:
-            pairs = [(c, m.text) for c in (m.ids if m.composite else m.ids[:1])]
+        names = {g.curie: g.name for g in m.groundings}
+        pairs = [(c, names.get(c) or m.text) for c in m.concepts()]
         for curie, name in pairs:
             entities.setdefault(curie, Entity(curie=curie, name=name, category=category))
             counts[curie] += 1

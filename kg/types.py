@@ -45,6 +45,14 @@ class Mention:
         if not 0 <= self.start < self.end:
             raise ValueError(f"bad mention span [{self.start}, {self.end}) for {self.text!r}")
 
+    def concepts(self) -> tuple[str, ...]:
+        """The concept(s) the mention denotes: its best grounding, or every part of a composite
+        mention; without groundings, its gold id(s) by the same rule. Other candidates are only
+        candidates (in ``groundings`` with their scores), never concepts of the mention."""
+        if self.groundings:
+            return tuple(g.curie for g in (self.groundings if self.composite else self.groundings[:1]))
+        return self.ids if self.composite else self.ids[:1]
+
 
 @dataclass(frozen=True, slots=True)
 class Relation:

@@ -28,6 +28,7 @@ from ontologies.text import normalize, sorted_key
 
 if TYPE_CHECKING:
     from ontologies.dense import NameEncoder, StaticQueryEncoder
+    from ontologies.treatment import TreatmentKnowledge
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -150,7 +151,10 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
 class TermIndex:
     """Concepts with their names, searchable by exact normalized form and by 3-gram TF-IDF."""
 
-    def __init__(self, concepts: list[Concept], sources: list[SourceInfo], composites: Iterable[CompositeName] = ()) -> None:
+    def __init__(self, concepts: list[Concept], sources: list[SourceInfo], composites: Iterable[CompositeName] = (), *,
+                 trees: dict[str, list[str]] | None = None, actions: dict[str, list[str]] | None = None) -> None:
+        """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
+        CURIE (what ``ontologies.treatment`` reads); kept for the index's concepts only."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
@@ -229,6 +233,9 @@ class TermIndex:
             self.row_prior[cat] = np.array([_prior(self.curies[i], cat) for i in concepts_of_rows], dtype=np.float32)
         self.exact = dict(self.exact)
         self.unordered = dict(self.unordered)
+        known = set(self.by_curie)
+        self.trees: dict[str, tuple[str, ...]] = {c: tuple(t) for c, t in (trees or {}).items() if c in known}
+        self.actions: dict[str, tuple[str, ...]] = {c: tuple(a) for c, a in (actions or {}).items() if c in known}
         # Dense embeddings of every row (float16), filled by ``embed``; empty: TF-IDF only.
         self.dense: dict[str, np.ndarray] = {}
         self.dense_encoder: str | None = None
@@ -259,6 +266,12 @@ class TermIndex:
         bucket = table[key]
         if i not in bucket:
             bucket.append(i)
+
+    def treatment_knowledge(self) -> TreatmentKnowledge:
+        """The pharmacological actions and disease tree numbers ``separate_treatments`` reads."""
+        from ontologies.treatment import TreatmentKnowledge
+
+        return TreatmentKnowledge(self.actions, self.trees)
 
     def __len__(self) -> int:
         return len(self.curies)

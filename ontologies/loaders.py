@@ -7,14 +7,13 @@ read by ``load_mesh_xml``), records its source and release in ``SourceInfo``, an
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import logging
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -155,17 +154,81 @@ def load_ctd_diseases(path: str | Path) -> tuple[list[Term], SourceInfo]:
     return terms, SourceInfo(str(path), "ctd", _version_from_name(path), len(terms))
 
 
-def load_mesh_descriptors(path: str | Path, category: str = "Chemical") -> tuple[list[Term], SourceInfo]:
-    """The shared MeSH descriptor list (``id,scheme,subject`` with id as a MeSH URI): ids and names."""
-    path = Path(path)
-    terms = []
-    with _open_text(path) as f:
-        for row in csv.DictReader(f):
-            uri, name = row.get("id") or "", row.get("subject") or ""
-            if not uri or not name:
-                continue
-            terms.append(Term(f"MESH:{uri.rsplit('/', 1)[-1]}", name, category, source="MeSH"))
-    return terms, SourceInfo(str(path), "mesh-csv", _version_from_name(path), len(terms))
+# What a MeSH descriptor is, by its tree numbers: diseases (C, and F03 mental disorders) and
+# chemicals (D) are entity types of the graph; the other branches are indexed as guard types, so
+# that a string naming an organism, a procedure or a body part is known not to be a chemical or a
+# disease. A D descriptor whose D trees are all proteins (D12.776), enzymes (D08.811), antigens
+# (D23.050), coagulation factors (D23.119) or signalling proteins (D23.529) is a guard type too:
+# BC5CDR annotates 2 of its 10,463 gold chemical mentions with a protein or enzyme.
+GUARD_CATEGORIES = ("Organism", "Procedure", "Anatomy", "Protein", "Other")
+_BRANCH_CATEGORY = {"A": "Anatomy", "B": "Organism", "E": "Procedure"}
+_PROTEIN_TREES = ("D12.776", "D08.811", "D23.050", "D23.119", "D23.529")
+
+
+def mesh_category(trees: Iterable[str]) -> str:
+    """medkg's type of a MeSH descriptor with these tree numbers (``GUARD_CATEGORIES`` for the
+    branches that are no entity type of ours)."""
+    trees = list(trees)
+    if any(t.startswith(("C", "F03")) for t in trees):
+        return "Disease"
+    chemical = [t for t in trees if t.startswith("D")]
+    if chemical:
+        return "Protein" if all(t.startswith(_PROTEIN_TREES) for t in chemical) else "Chemical"
+    for t in trees:
+        if t[:1] in _BRANCH_CATEGORY:
+            return _BRANCH_CATEGORY[t[:1]]
+    return "Other"
+
+
+def load_mesh_trees(path: str | Path) -> dict[str, list[str]]:
+    """Every descriptor's tree numbers (``DescriptorUI, DescriptorName, TreeNumber``), by CURIE."""
+    trees: dict[str, list[str]] = {}
+    rows = _tsv_rows(Path(path))
+    next(rows, None)
+    for row in rows:
+        if len(row) >= 3 and row[0] and row[2]:
+            trees.setdefault(f"MESH:{row[0]}", []).append(row[2])
+    return trees
+
+
+def load_mesh_pharm_actions(path: str | Path) -> dict[str, list[str]]:
+    """Each descriptor's pharmacological actions (``DescriptorUI, DescriptorName, PharmActionUI,
+    PharmActionName``), by CURIE."""
+    actions: dict[str, list[str]] = {}
+    rows = _tsv_rows(Path(path))
+    next(rows, None)
+    for row in rows:
+        if len(row) >= 4 and row[0] and row[3]:
+            actions.setdefault(f"MESH:{row[0]}", []).append(row[3])
+    return actions
+
+
+def load_mesh_entry_terms(trees_path: str | Path, terms_path: str | Path) -> tuple[list[Term], SourceInfo]:
+    """Every MeSH descriptor with its entry terms as synonyms (permuted forms left out: the index
+    matches word orders itself) and its type from its tree numbers (``mesh_category``)."""
+    trees = load_mesh_trees(trees_path)
+    names: dict[str, str] = {}
+    synonyms: dict[str, list[str]] = {}
+    rows = _tsv_rows(Path(terms_path))
+    header = next(rows, None) or []
+    col = {name: i for i, name in enumerate(header)}
+    need = ("DescriptorUI", "TermName", "IsPermutedTermYN", "RecordPreferredTermYN")
+    if any(n not in col for n in need):
+        raise OntologyError(f"{terms_path}: expected the columns {', '.join(need)}")
+    for row in rows:
+        if len(row) < len(header):
+            continue
+        curie, term = f"MESH:{row[col['DescriptorUI']]}", row[col["TermName"]]
+        if not term or row[col["IsPermutedTermYN"]] == "Y":
+            continue
+        if row[col["RecordPreferredTermYN"]] == "Y":
+            names[curie] = term
+        else:
+            synonyms.setdefault(curie, []).append(term)
+    terms = [Term(curie, names.get(curie) or (synonyms.get(curie) or [""])[0], mesh_category(tree_numbers),
+                  tuple(dict.fromkeys(synonyms.get(curie, ()))), source="MeSH")
+             for curie, tree_numbers in trees.items() if names.get(curie) or synonyms.get(curie)]
+    return terms, SourceInfo(str(terms_path), "mesh-terms", _version_from_name(Path(terms_path)), len(terms))
 
 
 def load_mesh_xml(path: str | Path, tree_categories: dict[str, str]) -> tuple[list[Term], SourceInfo]:

@@ -28,6 +28,7 @@ from kg.schema import entity_type
 from kg.types import Document, Grounding, Mention
 from ontologies.dense import NameEncoder, StaticQueryEncoder
 from ontologies.index import TermIndex
+from ontologies.loaders import GUARD_CATEGORIES
 from ontologies.text import normalize, sorted_key
 
 # Chosen on BC5CDR and NCBI-disease dev (BENCHMARKS.md).
@@ -43,6 +44,12 @@ DROP_BELOW: dict[str, float] = {"Disease": 0.7}
 # are left alone: "CS" or "CP" mean a chemical in their abstract and a disease in the vocabularies.
 RETYPE: dict[str, str] = {"Chemical": "Disease"}
 QUERY_ENCODERS = ("static", "full")
+# A predicted chemical or disease whose text names, exactly, only something of these types (an
+# organism, a procedure, a body part, a protein: MeSH's other branches) is no entity of the graph.
+GUARDED = ("Chemical", "Disease")
+# A chemical of one or two characters ("Co", "Cl", "Li") is grounded only through a long form its
+# document defines: on its own it is far more often a word, a unit or a gene than an element.
+SHORTEST_CHEMICAL = 3
 _TFIDF_FLOOR = 0.1
 _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
 _WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
@@ -277,6 +284,9 @@ class Normalizer:
         for n, ((text, label), table) in enumerate(zip(items, tables, strict=True)):
             category = self._category(label)
             long_form = table.get(text.strip())
+            if category == "Chemical" and long_form is None and len(text.strip()) < SHORTEST_CHEMICAL:
+                results[n] = ([], False)
+                continue
             results[n] = self._named(text, long_form, category)
             if results[n] is None:
                 misses.setdefault(category, []).append((n, long_form or text))
@@ -341,6 +351,8 @@ class Normalizer:
                 if category in retype:
                     m = self._retyped(m, retype[category])
                     category = self._category(m.label)
+                if category in GUARDED and self._names_something_else(m, category):
+                    continue
                 if category not in floors:
                     mentions.append(m)
                     continue
@@ -357,6 +369,14 @@ class Normalizer:
                     mentions.append(m)
             out.append(replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))))
         return out
+
+    def _names_something_else(self, m: Mention, category: str) -> bool:
+        """The mention matches no name of its type exactly but names a guard type's concept."""
+        if m.groundings and m.groundings[0].score >= _EXACT:
+            return False
+        form = normalize(m.text)
+        key = sorted_key(m.text)
+        return any((guard, form) in self.index.exact or (guard, key) in self.index.unordered for guard in GUARD_CATEGORIES)
 
     def _retyped(self, m: Mention, other: str) -> Mention:
         if (m.groundings and m.groundings[0].score >= _EXACT) or len(m.text) <= 4 or m.text.isupper():

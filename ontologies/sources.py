@@ -15,9 +15,11 @@ from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
     load_ctd_diseases,
     load_doid_tsv,
-    load_mesh_descriptors,
+    load_mesh_entry_terms,
+    load_mesh_pharm_actions,
     load_mesh_scr,
     load_mesh_tree,
+    load_mesh_trees,
     load_obo,
     load_sssom,
 )
@@ -54,7 +56,9 @@ def default_files(data_dir: Path) -> dict[str, Path]:
     o = data_dir / "ontologies"
     return {
         "ctd": o / "ctd/CTD_diseases.tsv.gz",
-        "mesh": o / "mesh/mesh_descriptors.csv.gz",
+        "mesh_trees": o / "mesh/mesh_trees.tsv.gz",
+        "mesh_terms": o / "mesh/mesh_terms.tsv.gz",
+        "mesh_pharm_actions": o / "mesh/mesh_pharm_actions.tsv.gz",
         "mesh_tree": o / "mesh/mesh_descriptors_c_f_tree.tsv",
         "mesh_scr": o / "mesh/mesh_scr.tsv",
         "hpo": o / "hpo/hp.obo.gz",
@@ -86,8 +90,11 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
     add(load_mesh_tree(files["mesh_tree"]))
     add(load_mesh_scr(files["mesh_scr"]))
     disease_mesh = {t.curie for t in terms}
-    chem, info = load_mesh_descriptors(files["mesh"], "Chemical")
-    terms.extend(t for t in chem if t.curie not in disease_mesh)
+    # Every MeSH descriptor with its entry terms, typed by its tree numbers: chemicals (D), new
+    # names of the diseases above, and the guard types (organisms, procedures...) that tell a
+    # predicted chemical or disease it names something else.
+    mesh, info = load_mesh_entry_terms(files["mesh_trees"], files["mesh_terms"])
+    terms.extend(t for t in mesh if t.category == "Disease" or t.curie not in disease_mesh)
     sources.append(info)
     add(load_obo(files["hpo"], "Phenotype", prefixes=("HP:",)))
     add(load_obo(files["chebi"], "Chemical", prefixes=("CHEBI:",)))
@@ -106,7 +113,8 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
     terms.extend(corpus)
     if corpus_info:
         sources.append(corpus_info)
-    return TermIndex(merge_concepts(terms, mappings), sources, composites)
+    return TermIndex(merge_concepts(terms, mappings), sources, composites, trees=load_mesh_trees(files["mesh_trees"]),
+                     actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]))
 
 
 def cache_key(

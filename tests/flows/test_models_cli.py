@@ -107,3 +107,22 @@ def test_cli_train_known_pairs_gives_a_relation_model_its_prior(tmp_path: Path) 
     folder = _saved_model(tmp_path)
     result = runner.invoke(app, ["train", "known-pairs", "--model", str(folder), "--train", sample, "--dev", sample])
     assert result.exit_code == 2 and "document-level relation model" in result.output
+
+
+def test_pubtator_writer_gives_one_concept_per_mention(tmp_path: Path) -> None:
+    """Candidates are not concepts: an uncertain mention's runners-up stay out of PubTator (where
+    `|` means a composite); a composite mention keeps all its parts."""
+    from dataclasses import replace
+
+    from extractors.pubtator_writer import write_pubtator
+    from kg.types import Grounding
+    from readers import read_documents
+
+    doc = next(iter(read_documents(DATA / "sample.pubtator")))
+    first, second, *rest = doc.mentions
+    uncertain = replace(first, groundings=(Grounding("MESH:D008012", "Lidocaine", 0.7), Grounding("MESH:D000001", "Other", 0.6)))
+    composite = replace(second, composite=True, groundings=(Grounding("MESH:D001943", score=1.0), Grounding("MESH:D010051", score=1.0)))
+    write_pubtator([replace(doc, mentions=(uncertain, composite, *rest))], tmp_path / "o.pubtator")
+    lines = [line.split("\t") for line in (tmp_path / "o.pubtator").read_text().splitlines() if line.count("\t") == 5]
+    assert lines[0][5] == "MESH:D008012"
+    assert lines[1][5] == "MESH:D001943|MESH:D010051"

@@ -1,0 +1,127 @@
+"""Out-of-domain check: the BC5CDR-trained pipeline on BioRED text, scored against BioRED's own
+chemical and disease annotations. Prints JSON.
+
+    python bench/ood.py --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr \
+        --eval ../shared/data/corpora/biored/Dev.PubTator
+
+BioRED (general biomedical abstracts, annotated for six entity types and eight relation types)
+is the closest thing here to "literature nobody tuned to". The pipeline runs as the ingest flow
+runs it (NER, normalization with its type checks, document-level relations, treatments moved out
+of ``causes``) on the bare text; then:
+
+- mentions: strict span and type F1 of Chemical / Disease against BioRED's ChemicalEntity /
+  DiseaseOrPhenotypicFeature (BioRED also annotates phenotypes, BC5CDR does not: recall is low by
+  design), and concept-level precision/recall per document (MeSH ids);
+- pairs: of the chemical -> disease pairs the pipeline stores as ``causes``, the share BioRED
+  relates at all (any type), the share it marks Positive_Correlation (the closest to CID), and the
+  share it marks Negative_Correlation (mostly treatment: these are the wrong-way edges); the same
+  for the pairs moved to ``treats``. ``--no-treatment-filter`` shows the pipeline without the move.
+
+--eval may be any BioRED-format file, a withheld test split included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from extractors.doc_relations import load_relation_model  # noqa: E402
+from extractors.ner import NerModel  # noqa: E402
+from kg.schema import predicate  # noqa: E402
+from kg.types import Document  # noqa: E402
+from ontologies.treatment import CAUSES, TREATS, separate_treatments  # noqa: E402
+from readers import read_documents  # noqa: E402
+
+TYPES = {"ChemicalEntity": "Chemical", "DiseaseOrPhenotypicFeature": "Disease"}
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def mention_scores(gold: list[Document], pred: list[Document]) -> dict[str, object]:
+    spans: dict[str, Counter[str]] = {t: Counter() for t in TYPES.values()}
+    concepts: dict[str, Counter[str]] = {t: Counter() for t in TYPES.values()}
+    for g, p in zip(gold, pred, strict=True):
+        for kind in TYPES.values():
+            gs = {(m.start, m.end) for m in g.mentions if TYPES.get(m.label) == kind}
+            ps = {(m.start, m.end) for m in p.mentions if m.label == kind}
+            spans[kind].update(tp=len(gs & ps), fp=len(ps - gs), fn=len(gs - ps))
+            gc = {c for m in g.mentions if TYPES.get(m.label) == kind for c in m.ids}
+            pc = {c for m in p.mentions if m.label == kind for c in m.concepts()}
+            concepts[kind].update(tp=len(gc & pc), fp=len(pc - gc), fn=len(gc - pc))
+    return {"strict_spans": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in spans.items()},
+            "concepts_per_document": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in concepts.items()}}
+
+
+def gold_pairs(doc: Document) -> dict[tuple[str, str], str]:
+    """BioRED's chemical-disease relations of a document as (chemical, disease) -> type."""
+    kinds = {c: TYPES.get(m.label) for m in doc.mentions for c in m.ids}
+    out = {}
+    for r in doc.relations:
+        a, b = kinds.get(r.subject), kinds.get(r.object)
+        if {a, b} == {"Chemical", "Disease"}:
+            out[(r.subject, r.object) if a == "Chemical" else (r.object, r.subject)] = r.predicate
+    return out
+
+
+def pair_scores(gold: list[Document], pred: list[Document], wanted: str) -> dict[str, object]:
+    by_type: Counter[str] = Counter()
+    n = 0
+    for g, p in zip(gold, pred, strict=True):
+        annotated = gold_pairs(g)
+        for r in p.relations:
+            if predicate(r.predicate).curie != wanted:
+                continue
+            n += 1
+            by_type[annotated.get((r.subject, r.object), "not related")] += 1
+
+    def share(k: str) -> float:
+        return round(100 * by_type[k] / n, 2) if n else 0.0
+
+    related = n - by_type["not related"]
+    return {"pairs": n, "related_in_biored": round(100 * related / n, 2) if n else 0.0, "positive_correlation": share("Positive_Correlation"),
+            "negative_correlation": share("Negative_Correlation"), "association": share("Association"), "by_type": dict(by_type)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ner-model", type=Path, required=True)
+    ap.add_argument("--re-model", type=Path, required=True)
+    ap.add_argument("--eval", type=Path, required=True)
+    ap.add_argument("--no-treatment-filter", action="store_true")
+    args = ap.parse_args()
+    from flows.settings import load_settings
+
+    gold = [d for d in read_documents(args.eval) if not d.deleted]
+    normalizer = load_settings().normalizer(progress=True).load_encoder()
+    ner, rel = NerModel.load(args.ner_model), load_relation_model(args.re_model)
+    t0 = time.perf_counter()
+    bare = [replace(d, mentions=(), relations=()) for d in gold]
+    pred = rel.predict(normalizer.normalize_predicted(ner.predict(bare)))
+    if not args.no_treatment_filter:
+        pred = separate_treatments(pred, normalizer.index.treatment_knowledge())
+    seconds = time.perf_counter() - t0
+    gold_cd = sum(len(gold_pairs(d)) for d in gold)
+    print(json.dumps({
+        "eval": str(args.eval), "documents": len(gold), "treatment_filter": not args.no_treatment_filter,
+        "mentions": mention_scores(gold, pred),
+        "causes": pair_scores(gold, pred, CAUSES),
+        "treats": pair_scores(gold, pred, TREATS),
+        "biored_chemical_disease_pairs": gold_cd,
+        "abstracts_per_s": round(len(gold) / seconds, 1),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

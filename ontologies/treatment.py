@@ -1,0 +1,151 @@
+"""Cause is not treatment: chemical -> disease pairs a cause model (BC5CDR's CID) linked, moved to
+``treats`` when the chemical's pharmacology or the evidence sentence says treatment.
+
+A CID model learned "this chemical and this disease are related in a way annotators called
+induced"; on general literature most chemical-disease co-mentions are treatments (quinine and
+malaria, levetiracetam and epilepsy), and the model cannot tell them apart. Two signals can:
+
+- **Pharmacology.** A MeSH pharmacological action that treats a disease class (``TREATS_BY_ACTION``:
+  Antimalarials -> Malaria, Anticonvulsants -> Epilepsy and Seizures...) joined with the disease's
+  MeSH tree numbers. Hand-written from the MeSH action names and the disease classes they are
+  named for; an action whose class a drug also famously causes (antiarrhythmics and arrhythmia,
+  antineoplastics and secondary cancers) is left out, since BC5CDR's own CID pairs show those
+  (``bench/treatment.py`` reports how many annotated CID pairs each rule would have moved).
+- **Wording.** The sentence that carries the pair says the chemical treats, prevents or controls
+  the disease ("X in the treatment of Y", "Y was treated with X", "X prevented Y").
+
+A moved relation keeps its evidence under ``biolink:treats`` (the graph's ``TREATS`` edges), so
+researchers can query it and nothing the model found is lost; ``CAUSES`` keeps only the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from kg.schema import predicate
+from kg.types import Document, Relation
+
+# MeSH pharmacological action -> MeSH tree prefixes of the diseases it treats.
+TREATS_BY_ACTION: dict[str, tuple[str, ...]] = {
+    "Antimalarials": ("C01.610.752.530", "C01.920.852.750"),
+    "Anticonvulsants": ("C10.228.140.490", "C10.597.742", "C23.888.592.742"),
+    "Antihypertensive Agents": ("C14.907.489",),
+    "Hypoglycemic Agents": ("C18.452.394.750", "C19.246"),
+    "Antipsychotic Agents": ("F03.700",),
+    "Anti-Anxiety Agents": ("F03.080",),
+    "Antidepressive Agents": ("F03.600.300",),
+    "Antidepressive Agents, Tricyclic": ("F03.600.300",),
+    "Antidepressive Agents, Second-Generation": ("F03.600.300",),
+    "Antimanic Agents": ("F03.600.150",),
+    "Anti-Ulcer Agents": ("C06.405.469.275.800", "C06.405.748.586"),
+    "Cardiotonic Agents": ("C14.280.434",),
+    "Anti-Asthmatic Agents": ("C08.127.108", "C08.381.495.108", "C08.674.095"),
+    "Bronchodilator Agents": ("C08.127.108", "C08.381.495.108", "C08.674.095", "C08.381.495.389"),
+    "Anticoagulants": ("C14.907.355.830", "C14.907.355.350", "C14.280.067.198", "C23.550.073.198"),
+    "Fibrinolytic Agents": ("C14.907.355.830", "C14.907.355.350"),
+    "Anti-HIV Agents": ("C01.221.250.875", "C01.925.813.400", "C01.778.640.400", "C20.673.480"),
+    "Anti-Retroviral Agents": ("C01.221.250.875", "C01.925.813.400", "C01.778.640.400", "C20.673.480"),
+    "Antiviral Agents": ("C01.925",),
+    "Anti-Bacterial Agents": ("C01.150.252",),
+    "Antitubercular Agents": ("C01.150.252.410.040.552.846",),
+    "Antibiotics, Antitubercular": ("C01.150.252.410.040.552.846",),
+    "Leprostatic Agents": ("C01.150.252.410.040.552.475.371",),
+    "Antifungal Agents": ("C01.150.703",),
+    "Antiprotozoal Agents": ("C01.610.752",),
+    "Trypanocidal Agents": ("C01.610.752.300.900",),
+    "Antitrichomonal Agents": ("C01.610.752.890",),
+    "Anthelmintics": ("C01.610.335",),
+    "Antinematodal Agents": ("C01.610.335.508",),
+    "Antiparasitic Agents": ("C01.610",),
+    "Hypolipidemic Agents": ("C18.452.584.500.500",),
+    "Anticholesteremic Agents": ("C18.452.584.500.500.396",),
+    "Antiemetics": ("C23.888.821.937", "C23.888.821.712"),
+    "Antiparkinson Agents": ("C10.228.140.079.862.500", "C10.228.662.600.400", "C10.574.928.750"),
+    "Antirheumatic Agents": ("C05.550.114.154", "C05.799.114", "C05.550.114"),
+    "Gout Suppressants": ("C05.550.114.423", "C05.799.414"),
+    "Uricosuric Agents": ("C05.550.114.423", "C05.799.414", "C23.550.449"),
+    "Antitussive Agents": ("C08.618.248", "C23.888.852.293"),
+    "Antithyroid Agents": ("C19.874.397",),
+    "Anti-Obesity Agents": ("C18.654.726.750.500", "C23.888.144.699.500"),
+    "Appetite Depressants": ("C18.654.726.750.500", "C23.888.144.699.500"),
+    "Antipruritics": ("C17.800.685", "C23.888.885.625"),
+    "Antidiarrheals": ("C23.888.821.214",),
+    "Cathartics": ("C23.888.821.150",),
+    "Bone Density Conservation Agents": ("C05.116.198.579", "C18.452.104.579"),
+    "Antipyretics": ("C23.888.119.344",),
+    "Vasoconstrictor Agents": ("C14.907.514",),
+    "Antisickling Agents": ("C15.378.050.141.150.150", "C15.378.420.155"),
+    "Iron Chelating Agents": ("C18.452.565.500",),
+    "Hematinics": ("C15.378.050",),
+    "Tocolytic Agents": ("C12.050.703.420.491",),
+    "Anti-Allergic Agents": ("C20.543",),
+    "Analgesics": ("C23.888.592.612",),
+}
+
+# The evidence sentence says the chemical treats, prevents or controls something: "in the
+# treatment of", "was treated with", "therapy for", "prevented", "effective against"...
+_TREAT_CUE = re.compile(
+    r"\b(?:treatment|therapy|management|prophylaxis|prevention|control)\s+(?:of|for|in|against)\b"
+    r"|\b(?:treated|managed|controlled)\s+(?:with|by|using)\b"
+    r"|\b(?:prevent(?:s|ed|ing)?|protect(?:s|ed|ing)?\s+against|alleviat(?:e|es|ed|ing)|ameliorat(?:e|es|ed|ing)"
+    r"|reliev(?:e|es|ed|ing)|attenuat(?:e|es|ed|ing)|revers(?:e|es|ed|ing)|improv(?:e|es|ed|ing)|cur(?:e|es|ed))\b"
+    r"|\b(?:effective|efficacy|efficacious|beneficial)\s+(?:in|for|against|of)\b"
+    r"|\banti(?:malarial|convulsant|epileptic|hypertensive|diabetic|asthmatic|psychotic|depressant|emetic|viral|biotic|retroviral)s?\b",
+    re.IGNORECASE,
+)
+# ...unless it also says the chemical caused something: "X-induced", "caused by", "associated with".
+_CAUSE_CUE = re.compile(
+    r"induc(?:e|es|ed|ing|tion)\b|\bcaus(?:e|es|ed|ing)\b|\bprovok|\bprecipitat|\btoxicity\b|\bside[- ]effects?\b"
+    r"|\badverse\b|\bafter (?:administration|ingestion|exposure)|\bdeveloped\b|\boccurr",
+    re.IGNORECASE,
+)
+
+CAUSES = predicate("CID").curie
+TREATS = predicate("treats").curie
+
+
+@dataclass(frozen=True)
+class TreatmentKnowledge:
+    """What the separation needs of the vocabularies: each MeSH chemical's pharmacological
+    actions and each MeSH disease's tree numbers (CURIE -> names / tree numbers)."""
+
+    actions: Mapping[str, Sequence[str]]
+    trees: Mapping[str, Sequence[str]]
+
+    def action_that_treats(self, chemical: str, disease: str) -> str | None:
+        """The pharmacological action of ``chemical`` whose disease class holds ``disease``."""
+        disease_trees = self.trees.get(disease, ())
+        if not disease_trees:
+            return None
+        for action in self.actions.get(chemical, ()):
+            for prefix in TREATS_BY_ACTION.get(action, ()):
+                if any(t == prefix or t.startswith(prefix + ".") for t in disease_trees):
+                    return action
+        return None
+
+
+def says_treatment(sentence: str) -> bool:
+    """The sentence words the pair as a treatment and not also as a cause."""
+    return bool(_TREAT_CUE.search(sentence)) and not _CAUSE_CUE.search(sentence)
+
+
+def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge) -> list[Document]:
+    """The documents with every ``causes`` relation that is a treatment by pharmacology or by the
+    wording of its sentence turned into ``treats`` (same pair, score and evidence span)."""
+    out = []
+    for doc in docs:
+        relations = []
+        for r in doc.relations:
+            if predicate(r.predicate).curie == CAUSES and _is_treatment(doc, r, knowledge):
+                r = replace(r, predicate="treats")
+            relations.append(r)
+        out.append(replace(doc, relations=tuple(relations)))
+    return out
+
+
+def _is_treatment(doc: Document, r: Relation, knowledge: TreatmentKnowledge) -> bool:
+    if knowledge.action_that_treats(r.subject, r.object):
+        return True
+    return r.span is not None and says_treatment(doc.text[r.span[0]:r.span[1]])

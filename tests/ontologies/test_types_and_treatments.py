@@ -1,0 +1,80 @@
+"""Types that hold (MeSH tree numbers type every descriptor; organisms and procedures are never
+chemicals or diseases) and cause that is not treatment."""
+
+from pathlib import Path
+
+import pytest
+
+from kg.types import Document, Mention, Relation
+from ontologies.index import TermIndex, merge_concepts
+from ontologies.loaders import load_mesh_entry_terms, load_mesh_pharm_actions, load_mesh_trees, mesh_category
+from ontologies.normalizer import Normalizer
+from ontologies.treatment import TREATS_BY_ACTION, says_treatment, separate_treatments
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def index() -> TermIndex:
+    terms, _ = load_mesh_entry_terms(DATA / "mini_mesh_trees.tsv", DATA / "mini_mesh_terms.tsv")
+    return TermIndex(merge_concepts(terms), [], trees=load_mesh_trees(DATA / "mini_mesh_trees.tsv"),
+                     actions=load_mesh_pharm_actions(DATA / "mini_mesh_pharm_actions.tsv"))
+
+
+def test_tree_numbers_type_every_descriptor() -> None:
+    assert mesh_category(["D03.605.497.703"]) == "Chemical"
+    assert mesh_category(["C01.610.752.530"]) == "Disease"
+    assert mesh_category(["F03.600.300"]) == "Disease" and mesh_category(["F01.145.126"]) == "Other"
+    assert mesh_category(["B03.440.400"]) == "Organism" and mesh_category(["E04.100"]) == "Procedure"
+    assert mesh_category(["A01.456"]) == "Anatomy"
+    assert mesh_category(["D12.776.124.125.950"]) == "Protein"  # a protein, not a chemical
+    assert mesh_category(["D12.776.1", "D06.472.1"]) == "Chemical"  # a protein that is also a hormone
+
+
+def test_entry_terms_are_synonyms_and_permuted_forms_are_left_out(index: TermIndex) -> None:
+    n = Normalizer(index)
+    assert n.normalize("quinine sulfate", "Chemical")[0].curie == "MESH:D011804"
+    assert n.normalize("remittent fever", "Disease")[0].curie == "MESH:D008288"
+    i = index.by_curie["MESH:D010804"]
+    assert index.categories[i] == "Procedure" and ("Procedure", "bloodletting therapeutic") not in index.exact
+
+
+def _predicted(text: str, *spans: tuple[int, int, str]) -> Document:
+    return Document("1", text, mentions=tuple(Mention(a, b, text[a:b], label) for a, b, label in spans))
+
+
+def test_predicted_organisms_procedures_and_proteins_are_no_chemicals_or_diseases(index: TermIndex) -> None:
+    text = "Campylobacter and phlebotomy and von Willebrand factor and quinine in malaria."
+    doc = _predicted(text, (0, 13, "Chemical"), (18, 28, "Disease"), (33, 54, "Chemical"), (59, 66, "Chemical"), (70, 77, "Disease"))
+    (out,) = Normalizer(index).normalize_predicted([doc])
+    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [("quinine", "MESH:D011804"), ("malaria", "MESH:D008288")]
+
+
+def test_one_or_two_letter_chemicals_need_a_definition_in_their_document(index: TermIndex) -> None:
+    n = Normalizer(index)
+    assert n.normalize("Co", "Chemical") == []  # not the element without context
+    assert n.normalize("Lead", "Chemical")[0].curie == "MESH:D007854"  # a real name stays
+    text = "Exposure to cobalt (Co) was measured. Co levels rose."
+    doc = _predicted(text, (12, 18, "Chemical"), (20, 22, "Chemical"), (38, 40, "Chemical"))
+    (out,) = n.normalize_predicted([doc])
+    assert [m.groundings[0].curie for m in out.mentions] == ["MESH:D003035"] * 3
+
+
+def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex) -> None:
+    knowledge = index.treatment_knowledge()
+    assert knowledge.action_that_treats("MESH:D011804", "MESH:D008288") == "Antimalarials"
+    assert knowledge.action_that_treats("MESH:D011804", "MESH:D006973") is None
+    assert says_treatment("Lead was effective in the treatment of myocardial infarction.")
+    assert not says_treatment("Hypertension developed after treatment with lead.")  # a cause, worded with 'treatment'
+    assert not says_treatment("Lead caused myocardial infarction.")
+    text = "Quinine in malaria. Lead was used in the treatment of myocardial infarction. Lead induced hypertension."
+    relations = (Relation("MESH:D011804", "CID", "MESH:D008288", span=(0, 19)),
+                 Relation("MESH:D007854", "CID", "MESH:D009203", span=(20, 76)),
+                 Relation("MESH:D007854", "CID", "MESH:D006973", span=(77, 102)))
+    (out,) = separate_treatments([Document("1", text, relations=relations)], knowledge)
+    assert [r.predicate for r in out.relations] == ["treats", "treats", "CID"]
+    assert [(r.subject, r.object, r.span) for r in out.relations] == [(r.subject, r.object, r.span) for r in relations]
+
+
+def test_every_action_rule_names_a_disease_class() -> None:
+    assert all(prefixes and all(p[0] in "CF" for p in prefixes) for prefixes in TREATS_BY_ACTION.values())
