@@ -516,8 +516,12 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
     found_of: dict[int, Thresholds] = {}
 
     def batches(epoch: int) -> list[list[tuple[Encoded, list[tuple[str, str]], list[int]]]]:
-        rng.shuffle(examples)
-        return [examples[k:k + config.batch_size] for k in range(0, len(examples), config.batch_size)]
+        # Documents of similar length together (less padding: 1.5x the tokens/s on a 2-core CPU,
+        # BENCHMARKS.md), the batches in random order.
+        order = sorted(examples, key=lambda e: sum(map(len, e[0].chunks)) * (1 + 0.2 * rng.random()))
+        chunks = [order[k:k + config.batch_size] for k in range(0, len(order), config.batch_size)]
+        rng.shuffle(chunks)
+        return chunks
 
     def loss_of(batch: list[tuple[Encoded, list[tuple[str, str]], list[int]]]) -> torch.Tensor:
         logits = torch.cat(model.logits([e for e, _, _ in batch], [p for _, p, _ in batch]))

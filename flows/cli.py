@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -182,33 +183,30 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
     train = data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"
     dev = data / "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt"
 
-    def needed(folder: Path) -> tuple[bool, bool]:
-        """(train it, resume it)"""
+    def state(folder: Path) -> str:
         if not (folder / "medkg.json").is_file():
-            return True, False
-        return bool(read_card(folder).get("resumable")), bool(read_card(folder).get("resumable"))
+            return "missing"
+        return "resumable" if read_card(folder).get("resumable") else "done"
 
-    (ner_todo, ner_resume), (re_todo, re_resume) = needed(ner_dir), needed(re_dir)
-    if not (ner_todo or re_todo):
+    def train_one(name: str, what: str, epochs: int, resume: bool, run: Callable[[bool], dict[str, Any]]) -> None:
+        console.print(f"[bold]{'Resuming' if resume else f'No {name} model cached'}[/]: fine-tuning {what} for {epochs} epochs "
+                      "(once; the time per epoch on this machine follows after a few batches)")
+        note = cap_note(run(resume), "medkg run")
+        if note:
+            console.print(f"[yellow]{name}: {note}[/]")
+
+    ner_state, re_state = state(ner_dir), state(re_dir)
+    if ner_state == re_state == "done":
         return ner_dir, re_dir
     train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
     ner_config = NerConfig(max_minutes=ner_minutes)
     re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
-    if ner_todo:
-        console.print(f"[bold]{'Resuming' if ner_resume else 'No NER model cached'}[/]: fine-tuning on BC5CDR train for "
-                      f"{ner_config.epochs} epochs (once; the time per epoch on this machine follows after a few batches)")
-        card = train_ner(train_docs, dev_docs, ner_dir, ner_config, data_files=[train, dev], resume=ner_resume)
-        note = cap_note(card, "medkg run")
-        if note:
-            console.print(f"[yellow]NER: {note}[/]")
-        re_todo, re_resume = True, False  # the relation model starts from this encoder
-    if re_todo:
-        console.print(f"[bold]{'Resuming' if re_resume else 'No relation model cached'}[/]: fine-tuning on BC5CDR CID from the NER "
-                      f"model's encoder for {re_config.epochs} epochs (once)")
-        card = train_doc_relations(train_docs, dev_docs, re_dir, re_config, data_files=[train, dev], resume=re_resume)
-        note = cap_note(card, "medkg run")
-        if note:
-            console.print(f"[yellow]relations: {note}[/]")
+    if ner_state != "done":
+        train_one("NER", "on BC5CDR train", ner_config.epochs, ner_state == "resumable",
+                  lambda resume: train_ner(train_docs, dev_docs, ner_dir, ner_config, data_files=[train, dev], resume=resume))
+    # The relation model starts from the NER model's encoder: a new NER model means a new one.
+    train_one("relation", "on BC5CDR CID from the NER model's encoder", re_config.epochs, ner_state == "done" and re_state == "resumable",
+              lambda resume: train_doc_relations(train_docs, dev_docs, re_dir, re_config, data_files=[train, dev], resume=resume))
     return ner_dir, re_dir
 
 
@@ -232,7 +230,8 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Table:
     for col in rows[0] if rows else ["(no rows)"]:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*(", ".join(map(str, v[:4])) + (" ..." if len(v) > 4 else "") if isinstance(v, list) else str(v) for v in row.values()))
+        table.add_row(*(escape(", ".join(map(str, v[:4])) + (" ..." if len(v) > 4 else "") if isinstance(v, list) else str(v))
+                        for v in row.values()))
     return table
 
 
@@ -444,7 +443,7 @@ def query_cmd(
 ) -> None:
     """Run a read-only Cypher query on the graph store.
 
-    Example: [bold]medkg query "MATCH (c:Entity)-[r:CAUSES]->(d:Entity {name: $d}) RETURN c.name, r.evidence_count" -p d=Hypotension[/]
+    Example: [bold]medkg query "MATCH (c:Entity)-\\[r:CAUSES]->(d:Entity {name: $d}) RETURN c.name, r.evidence_count" -p d=Hypotension[/]
     """
     params: dict[str, Any] = {}
     for item in param or []:
@@ -473,7 +472,7 @@ def query_cmd(
         for col in rows[0] if rows else []:
             table.add_column(col)
         for row in rows:
-            table.add_row(*(str(v) for v in row.values()))
+            table.add_row(*(escape(str(v)) for v in row.values()))  # benzo[a]pyrene is no markup
         Console().print(table)
         console.print(f"{len(rows)} rows")
 

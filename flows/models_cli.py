@@ -334,9 +334,10 @@ def models_package_cmd(
 ) -> None:
     """Pack trained models into one archive with checksums and their cards, to install elsewhere.
 
-    Train once where it is fast (a GPU, a CPU with native bf16), package, install everywhere:
-    [bold]medkg models package --out dist --name bc5cdr[/], copy dist/bc5cdr.medkg.tar.gz, then on
-    the other machine [bold]medkg models install bc5cdr.medkg.tar.gz[/] and [bold]medkg run[/].
+    Train once where it is fast (a GPU, a CPU with native bf16), package, install everywhere.
+
+    Example: [bold]medkg models package --out dist --name bc5cdr[/], copy dist/bc5cdr.medkg.tar.gz,
+    then on the other machine [bold]medkg models install bc5cdr.medkg.tar.gz[/] and [bold]medkg run[/].
     """
     from extractors.packaging import package_models
 

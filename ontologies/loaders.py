@@ -180,27 +180,26 @@ def mesh_category(trees: Iterable[str]) -> str:
     return "Other"
 
 
+def _by_descriptor(path: Path, column: int) -> dict[str, list[str]]:
+    """One column of a MeSH table whose first column is the DescriptorUI, listed by CURIE."""
+    values: dict[str, list[str]] = {}
+    rows = _tsv_rows(path)
+    next(rows, None)  # header
+    for row in rows:
+        if len(row) > column and row[0] and row[column]:
+            values.setdefault(f"MESH:{row[0]}", []).append(row[column])
+    return values
+
+
 def load_mesh_trees(path: str | Path) -> dict[str, list[str]]:
     """Every descriptor's tree numbers (``DescriptorUI, DescriptorName, TreeNumber``), by CURIE."""
-    trees: dict[str, list[str]] = {}
-    rows = _tsv_rows(Path(path))
-    next(rows, None)
-    for row in rows:
-        if len(row) >= 3 and row[0] and row[2]:
-            trees.setdefault(f"MESH:{row[0]}", []).append(row[2])
-    return trees
+    return _by_descriptor(Path(path), 2)
 
 
 def load_mesh_pharm_actions(path: str | Path) -> dict[str, list[str]]:
     """Each descriptor's pharmacological actions (``DescriptorUI, DescriptorName, PharmActionUI,
     PharmActionName``), by CURIE."""
-    actions: dict[str, list[str]] = {}
-    rows = _tsv_rows(Path(path))
-    next(rows, None)
-    for row in rows:
-        if len(row) >= 4 and row[0] and row[3]:
-            actions.setdefault(f"MESH:{row[0]}", []).append(row[3])
-    return actions
+    return _by_descriptor(Path(path), 3)
 
 
 def load_mesh_entry_terms(trees_path: str | Path, terms_path: str | Path) -> tuple[list[Term], SourceInfo]:
@@ -246,7 +245,7 @@ def load_mesh_xml(path: str | Path, tree_categories: dict[str, str]) -> tuple[li
             cats = {tree_categories[t[0]] for t in trees if t and t[0] in tree_categories}
             if cats:
                 syns = tuple(s.text or "" for s in el.findall("ConceptList/Concept/TermList/Term/String") if s.text and s.text != name)
-                terms.append(Term(f"MESH:{ui}", name, sorted(cats)[0], syns, source="MeSH"))
+                terms.append(Term(f"MESH:{ui}", name, min(cats), syns, source="MeSH"))
             el.clear()
     return terms, SourceInfo(str(path), "mesh-xml", _version_from_name(path), len(terms))
 

@@ -54,6 +54,8 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert json.loads(result.stdout) == [{"disease": "MESH:D006323", "n": 1}]
     refused = runner.invoke(app, ["query", "MATCH (n) DETACH DELETE n"])
     assert refused.exit_code == 2 and "read-only" in refused.output
+    bracketed = runner.invoke(app, ["query", "RETURN 'benzo[a]pyrene' AS name"])  # a table cell is no markup
+    assert bracketed.exit_code == 0 and "benzo[a]pyrene" in bracketed.output
 
 
 def test_cli_config_file_may_not_hold_secrets(tmp_path: Path) -> None:
@@ -64,9 +66,11 @@ def test_cli_config_file_may_not_hold_secrets(tmp_path: Path) -> None:
 
 
 def test_cli_help_shows_examples() -> None:
-    for cmd in (["corpus", "stats"], ["load"], ["run"], ["query"]):
+    for cmd in (["corpus", "stats"], ["load"], ["run"], ["query"], ["models", "package"], ["models", "install"]):
         result = runner.invoke(app, [*cmd, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+    query_help = " ".join(runner.invoke(app, ["query", "--help"], terminal_width=400).output.split())
+    assert "(c:Entity)-[r:CAUSES]->(d:Entity" in query_help  # the example runs as printed
 
 
 def test_command_lists_give_each_command_one_summary_line() -> None:

@@ -1,0 +1,60 @@
+"""Score a PubTator file of predictions against a gold one, as BioCreative V CDR scored it: concept
+level per document (the set of (document, type, id) of each file, ids split on `|`, `-1` left out)
+and relation pairs (document, chemical, disease) of the CID lines. Prints JSON.
+
+    bin/medkg extract ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --ner-model NER --re-model RE --out dev.pubtator
+    python bench/pubtator_score.py --gold ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --pred dev.pubtator
+
+Written from the file format alone (no medkg code), so it scores what `medkg extract` wrote and
+nothing else: a mention line that lists several candidates counts each of them, as the official
+scorer would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+
+def read(path: Path) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    concepts: set[tuple[str, str, str]] = set()
+    relations: set[tuple[str, str, str]] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 6 and fields[1].isdigit():
+            doc, kind = fields[0], fields[4]
+            for raw in fields[5].split("|"):
+                local = raw.split(":")[-1].strip()
+                if local and local != "-1":
+                    concepts.add((doc, kind, local))
+        elif len(fields) == 4 and fields[1] == "CID":
+            relations.add((fields[0], fields[2].split(":")[-1], fields[3].split(":")[-1]))
+    return concepts, relations
+
+
+def prf(gold: set, pred: set) -> dict[str, float | int]:
+    tp = len(gold & pred)
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(gold) if gold else 0.0
+    return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
+            "tp": tp, "pred": len(pred), "gold": len(gold)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gold", type=Path, required=True)
+    ap.add_argument("--pred", type=Path, required=True)
+    args = ap.parse_args()
+    (gold_c, gold_r), (pred_c, pred_r) = read(args.gold), read(args.pred)
+    by_type: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for c in gold_c:
+        by_type[c[1]][0].add(c)
+    for c in pred_c:
+        by_type[c[1]][1].add(c)
+    print(json.dumps({"concepts": {k: prf(g, p) for k, (g, p) in sorted(by_type.items())}, "cid": prf(gold_r, pred_r)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
