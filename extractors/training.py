@@ -144,10 +144,11 @@ def _comparable(config: dict[str, Any]) -> dict[str, Any]:
 
 def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> dict[str, Any]:
     """Train epoch by epoch; keep the best dev epoch in ``out`` (through ``save_best``); return the
-    finished card. When the time cap ends training before its epochs, the optimizer, schedule and
-    position are kept in ``out/checkpoint`` and the card says ``stopped_by: max_minutes`` with
-    ``resumable: true``; ``schedule.resume`` continues from there, with a new time cap, to the
-    same result an uncut run would reach (same batches, same learning-rate schedule)."""
+    finished card. After every epoch but the last, the weights, optimizer, schedule and position
+    are kept in ``out/checkpoint`` (removed when training ends), so a run killed part-way or cut by
+    the time cap (its card then says ``stopped_by: max_minutes`` with ``resumable: true``) can go
+    on: ``schedule.resume`` continues from there, with a new time cap, to the same result an uncut
+    run would reach (same batches, same learning-rate schedule)."""
     out = Path(out)
     ckpt = out / CHECKPOINT
     started = time.monotonic()
@@ -193,13 +194,14 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
         losses, earlier = earlier + losses, []
         done, skip = len(losses), 0  # batches of this epoch run, before and after a resume
         capped = time.monotonic() > deadline
-        if epoch < schedule.score_from and not capped:
+        if epoch < min(schedule.score_from, schedule.epochs) and not capped:
             history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None,
                             "minutes": round((time.monotonic() - started) / 60, 2)})
             epochs_seconds.append(time.monotonic() - t0)
             say(f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses):.4f} ({epochs_seconds[-1] / 60:.1f} min; "
                 f"dev is scored from epoch {schedule.score_from})")
             _pace(say, schedule, epoch, epochs_seconds)
+            _save_checkpoint(ckpt, loop, history, best, best_epoch, (epoch + 1, 0), [])
             continue
         score, info = loop.evaluate(epoch)
         history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None, "dev_f1": score, **info,
@@ -212,17 +214,13 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
             loop.save_best(epoch, score, info)
         _pace(say, schedule, epoch, epochs_seconds)
         reason = stop_reason(epoch, best_epoch, schedule.patience, deadline)
-        if reason == "max_minutes" and (epoch < schedule.epochs or done < len(batches)):
-            next_epoch, next_skip = (epoch, done) if done < len(batches) else (epoch + 1, 0)
-            ckpt.parent.mkdir(parents=True, exist_ok=True)
-            tmp = ckpt.with_suffix(".tmp")
-            torch.save({"model": loop.model.state_dict(), "optimizer": loop.optimizer.state_dict(), "scheduler": loop.scheduler.state_dict(),
-                        "torch_rng": torch.get_rng_state(), "history": history, "best": best, "best_epoch": best_epoch,
-                        "epoch": next_epoch, "batches_done": next_skip, "epoch_losses": losses if next_skip else [],
-                        "config": loop.config}, tmp)
-            tmp.replace(ckpt)
+        cut = done < len(batches)
+        if epoch < schedule.epochs or cut:
+            # Kept after every epoch, so that a run killed later (or cut by the cap) can resume.
+            _save_checkpoint(ckpt, loop, history, best, best_epoch, (epoch, done) if cut else (epoch + 1, 0), losses if cut else [])
+        if reason == "max_minutes" and (epoch < schedule.epochs or cut):
             card = finish_card(out, history, "max_minutes", started)
-            card.update(resumable=True, epochs_done=epoch if done >= len(batches) else epoch - 1, epochs=schedule.epochs)
+            card.update(resumable=True, epochs_done=epoch - 1 if cut else epoch, epochs=schedule.epochs)
             write_card(out, card)
             return card
         if reason:
@@ -235,6 +233,18 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
     card.pop("resumable", None)
     write_card(out, card)
     return card
+
+
+def _save_checkpoint(ckpt: Path, loop: Loop, history: list[dict[str, Any]], best: float, best_epoch: int,
+                     position: tuple[int, int], epoch_losses: list[float]) -> None:
+    """Everything ``fit`` needs to go on from ``position`` (epoch, batches done in it), written
+    atomically (a kill while writing leaves the previous checkpoint)."""
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    tmp = ckpt.with_suffix(".tmp")
+    torch.save({"model": loop.model.state_dict(), "optimizer": loop.optimizer.state_dict(), "scheduler": loop.scheduler.state_dict(),
+                "torch_rng": torch.get_rng_state(), "history": history, "best": best, "best_epoch": best_epoch,
+                "epoch": position[0], "batches_done": position[1], "epoch_losses": epoch_losses, "config": loop.config}, tmp)
+    tmp.replace(ckpt)
 
 
 def _pace(say: Callable[[str], Any], schedule: Schedule, epoch: int, epochs_seconds: list[float]) -> None:

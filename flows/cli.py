@@ -174,7 +174,7 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
     are the same on a slow machine as on a fast one; the caps only guard against a machine far
     slower than expected."""
     from extractors.doc_relations import DocRelationConfig, train_doc_relations
-    from extractors.models import read_card
+    from extractors.models import CHECKPOINT, read_card
     from extractors.ner import NerConfig, train_ner
     from extractors.training import cap_note
 
@@ -184,9 +184,13 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
     dev = data / "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt"
 
     def state(folder: Path) -> str:
-        if not (folder / "medkg.json").is_file():
-            return "missing"
-        return "resumable" if read_card(folder).get("resumable") else "done"
+        """done; resumable (a run cut short or killed left its checkpoint); or missing (none, or
+        one whose training ended without a checkpoint to go on from)."""
+        if (folder / CHECKPOINT).is_file():
+            return "resumable"
+        if (folder / "medkg.json").is_file() and "stopped_by" in read_card(folder):
+            return "done"
+        return "missing"
 
     def train_one(name: str, what: str, epochs: int, resume: bool, run: Callable[[bool], dict[str, Any]]) -> None:
         console.print(f"[bold]{'Resuming' if resume else f'No {name} model cached'}[/]: fine-tuning {what} for {epochs} epochs "
@@ -498,7 +502,11 @@ def main() -> None:
     """The ``medkg`` entry point: an error nobody foresaw ends in one line, not a traceback
     (``MEDKG_DEBUG=1`` shows the traceback)."""
     import os
+    import signal
 
+    # SIGTERM ends the process through SystemExit, so exit handlers run: Prefect's stops the
+    # temporary API server it started instead of leaving it running as an orphan.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         app()
     except Exception as exc:

@@ -128,7 +128,9 @@ def ingest(
 
     An article already stored with the same text is skipped, unless ``reextract``: then it is
     extracted again and its old evidence replaced (after a model upgrade). ``progress``: a bar
-per file on stderr (the CLI's; Prefect's own logs stay at their level).
+    per file on stderr (the CLI's; Prefect's own logs stay at their level). A ``causes`` pair
+    that is a treatment by pharmacology or wording is stored as ``treats``
+    (``ontologies.treatment``).
 
     Extraction tasks of up to ``in_flight`` batches run at once on the flow's task runner (threads
     by default, Dask workers with ``with_options(task_runner=DaskTaskRunner(...))``); loading stays

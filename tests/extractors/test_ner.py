@@ -108,7 +108,7 @@ def test_strict_scores_count_exact_span_and_type() -> None:
 def test_fine_tuning_the_offline_encoder_learns(shared_data: Path, tmp_path: Path) -> None:
     docs = list(read_documents(shared_data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"))
     train, dev = docs[:12], docs[12:16]
-    card = train_ner(train, dev, tmp_path / "ner", NerConfig(epochs=2, max_minutes=4, batch_size=16, patience=5), progress=False)
+    card = train_ner(train, dev, tmp_path / "ner", NerConfig(epochs=2, max_minutes=4, batch_size=16, patience=5, score_from=1), progress=False)
     assert (tmp_path / "ner" / "model.safetensors").is_file()
     assert card["types"] == ["Chemical", "Disease"] and len(card["history"]) == 2
     assert card["history"][1]["loss"] < card["history"][0]["loss"]

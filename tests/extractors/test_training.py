@@ -15,7 +15,7 @@ from tests.extractors.helpers import base_folder, sample_docs
 
 def _config(base: str, **extra: object) -> NerConfig:
     return NerConfig(base_model=base, epochs=3, batch_size=2, learning_rate=1e-3, patience=5, device="cpu", bf16=False,
-                     max_length=64, **extra)  # type: ignore[arg-type]
+                     max_length=64, score_from=1, **extra)  # type: ignore[arg-type]
 
 
 def test_a_capped_run_resumes_to_the_uncut_result(tmp_path: Path) -> None:
@@ -61,3 +61,34 @@ def test_dev_is_scored_from_the_chosen_epoch_and_at_the_end(tmp_path: Path) -> N
                                max_length=128, learning_rate=1e-3, device="cpu", score_from=3), progress=False)
     assert ["dev_f1" in h for h in card["history"]] == [False, False, True]
     assert card["metrics"]["best_epoch"] == 3
+    # a schedule shorter than score_from still scores (and keeps) its last epoch
+    short = train_doc_relations(docs, docs, tmp_path / "short", DocRelationConfig(base_model=base_folder(tmp_path), epochs=2, batch_size=2,
+                                max_length=128, learning_rate=1e-3, device="cpu", score_from=5), progress=False)
+    assert ["dev_f1" in h for h in short["history"]] == [False, True] and short["metrics"]["best_epoch"] == 2
+
+
+def test_a_killed_run_resumes_from_its_last_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every epoch but the last leaves a checkpoint: a run killed in its second epoch's scoring
+    goes on from the end of its first, to the uncut run's weights."""
+    import extractors.ner as ner_module
+
+    docs = sample_docs()
+    base = base_folder(tmp_path)
+    whole = train_ner(docs, docs, tmp_path / "whole", _config(base, max_minutes=60), progress=False)
+    real, calls = ner_module.strict_scores, []
+
+    def dies_second_time(*args: object, **kwargs: object) -> dict:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ner_module, "strict_scores", dies_second_time)
+    with pytest.raises(KeyboardInterrupt):
+        train_ner(docs, docs, tmp_path / "killed", _config(base, max_minutes=60), progress=False)
+    monkeypatch.setattr(ner_module, "strict_scores", real)
+    assert (tmp_path / "killed" / CHECKPOINT).is_file() and "stopped_by" not in read_card(tmp_path / "killed")
+    done = train_ner(docs, docs, tmp_path / "killed", _config(base, max_minutes=60), progress=False, resume=True)
+    assert [h["epoch"] for h in done["history"]] == [1, 2, 3] and done["stopped_by"] == "epochs"
+    a, b = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "killed" / "model.safetensors")
+    assert all((a[k] - b[k]).abs().max() < 1e-4 for k in a) and whole["metrics"]["best_epoch"] == done["metrics"]["best_epoch"]

@@ -64,3 +64,26 @@ def test_cli_errors_nobody_foresaw_end_in_one_line(tmp_path: Path) -> None:
     debug = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
                            env={**os.environ, "MEDKG_DEBUG": "1"})
     assert "Traceback" in debug.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_temporary_server_with_the_command(tmp_path: Path) -> None:
+    """A command stopped with SIGTERM (a scheduler, Ctrl-C in a container) takes Prefect's
+    temporary server with it: no orphan process keeps running."""
+    import signal
+    import time
+
+    marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"), marker.split("=")[0]: marker.split("=")[1]})
+    code = ("import time; from flows import cli, runtime; import sys; sys.argv = ['medkg', 'stats'];"
+            "cli.app = lambda: (runtime.ensure_server(), print('up', flush=True), time.sleep(600)); cli.main()")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+    assert len(_processes_with(marker)) == 2  # the command and its server
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 15
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_with(marker) == []
