@@ -396,7 +396,7 @@ def train_ner(
             model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=config.lora_r, lora_alpha=2 * config.lora_r, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"])
         )
     ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device, context=config.context)
-    ner.gazetteer = Gazetteer.from_documents(train_docs, types=types)
+    ner.gazetteer = gazetteer = Gazetteer.from_documents(train_docs, types=types)
     if config.bf16 is not None:
         ner.bf16 = config.bf16 and device == "cpu"
     train_windows = ner.windows(train_docs, with_labels=True)
@@ -423,7 +423,7 @@ def train_ner(
             "types": types,
             "data_hash": data_hash(list(data_files)) if data_files else None,
             "data_files": [str(p) for p in data_files],
-            "gazetteer": {"entries": len(ner.gazetteer.entries), "min_share": MIN_SHARE},
+            "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE},
             "metrics": {"dev": dict(last_scores), "best_epoch": epoch},
             "versions": versions(),
         })
