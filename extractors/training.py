@@ -164,7 +164,8 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
         if _comparable(state["config"]) != _comparable(loop.config):
             changed = sorted(k for k in set(state["config"]) | set(loop.config)
                              if k not in ("max_minutes", "resume") and state["config"].get(k) != loop.config.get(k))
-            raise ConfigError(f"{out}: --resume needs the settings of the run it continues; changed: {', '.join(changed)}")
+            raise ConfigError(f"{out}: --resume needs the settings of the run it continues; changed: {', '.join(changed)} "
+                              f"(or delete {out} to train from the start)")
         loop.model.load_state_dict(state["model"])
         loop.optimizer.load_state_dict(state["optimizer"])
         loop.scheduler.load_state_dict(state["scheduler"])
