@@ -138,8 +138,12 @@ class Loop:
     config: dict[str, Any] = field(default_factory=dict)  # must match on --resume (max_minutes aside)
 
 
-def _comparable(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in config.items() if k not in ("max_minutes", "resume")}
+_RESUMABLE_CHANGES = ("max_minutes", "resume")  # settings a resumed run may change
+
+
+def _best(history: list[dict[str, Any]]) -> tuple[float, int]:
+    """The best dev score of a history and its (first) epoch; (-1, 0) before any scoring."""
+    return max(((h["dev_f1"], h["epoch"]) for h in history if "dev_f1" in h), key=lambda t: (t[0], -t[1]), default=(-1.0, 0))
 
 
 def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> dict[str, Any]:
@@ -155,28 +159,26 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
     deadline = started + 60 * schedule.max_minutes
     say = tqdm.write if progress else log.info
     history: list[dict[str, Any]] = []
-    best, best_epoch, start_epoch, skip = -1.0, 0, 1, 0
+    start_epoch, skip = 1, 0
     earlier: list[float] = []  # losses of a resumed epoch's batches before the cut
     if schedule.resume:
         if not ckpt.is_file():
             raise ConfigError(f"{out}: nothing to resume (no {CHECKPOINT}); a run cut short by its time cap leaves one")
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        if _comparable(state["config"]) != _comparable(loop.config):
-            changed = sorted(k for k in set(state["config"]) | set(loop.config)
-                             if k not in ("max_minutes", "resume") and state["config"].get(k) != loop.config.get(k))
+        changed = sorted(k for k in set(state["config"]) | set(loop.config)
+                         if k not in _RESUMABLE_CHANGES and state["config"].get(k) != loop.config.get(k))
+        if changed:
             raise ConfigError(f"{out}: --resume needs the settings of the run it continues; changed: {', '.join(changed)} "
                               f"(or delete {out} to train from the start)")
         loop.model.load_state_dict(state["model"])
         loop.optimizer.load_state_dict(state["optimizer"])
         loop.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])
-        history, best, best_epoch = state["history"], state["best"], state["best_epoch"]
         start_epoch, skip, earlier = state["epoch"], state["batches_done"], state["epoch_losses"]
         # A cut epoch is recorded (and may be kept as the best) again when it is whole.
-        history = [h for h in history if h["epoch"] < start_epoch]
-        scored = [h for h in history if "dev_f1" in h]
-        best, best_epoch = max(((h["dev_f1"], h["epoch"]) for h in scored), default=(-1.0, 0))
-        say(f"{schedule.name}: resuming at epoch {start_epoch}, batch {skip} (best dev so far {best:.2f})")
+        history = [h for h in state["history"] if h["epoch"] < start_epoch]
+        say(f"{schedule.name}: resuming at epoch {start_epoch}, batch {skip} (best dev so far {_best(history)[0]:.2f})")
+    best, best_epoch = _best(history)
     for epoch in range(1, start_epoch):
         loop.batches(epoch)  # replays the seeded shuffles of the epochs already done
     epochs_seconds: list[float] = []
@@ -194,31 +196,27 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
                            deadline=deadline, progress=progress, skip=skip, on_rate=estimate if not epochs_seconds and epoch == start_epoch else None)
         losses, earlier = earlier + losses, []
         done, skip = len(losses), 0  # batches of this epoch run, before and after a resume
-        capped = time.monotonic() > deadline
-        if epoch < min(schedule.score_from, schedule.epochs) and not capped:
-            history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None,
-                            "minutes": round((time.monotonic() - started) / 60, 2)})
-            epochs_seconds.append(time.monotonic() - t0)
-            say(f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses):.4f} ({epochs_seconds[-1] / 60:.1f} min; "
-                f"dev is scored from epoch {schedule.score_from})")
-            _pace(say, schedule, epoch, epochs_seconds)
-            _save_checkpoint(ckpt, loop, history, best, best_epoch, (epoch + 1, 0), [])
-            continue
-        score, info = loop.evaluate(epoch)
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None, "dev_f1": score, **info,
-                        "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if done < len(batches) else {})})
-        epochs_seconds.append(time.monotonic() - t0)
-        say(f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses) if losses else float('nan'):.4f}  dev F1 {score:.2f}  "
-            f"(best {max(best, score):.2f}; {epochs_seconds[-1] / 60:.1f} min)")
-        if score > best:
-            best, best_epoch = score, epoch
-            loop.save_best(epoch, score, info)
-        _pace(say, schedule, epoch, epochs_seconds)
-        reason = stop_reason(epoch, best_epoch, schedule.patience, deadline)
         cut = done < len(batches)
+        scored = epoch >= min(schedule.score_from, schedule.epochs) or time.monotonic() > deadline
+        entry: dict[str, Any] = {"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None}
+        if scored:
+            score, info = loop.evaluate(epoch)
+            entry.update(dev_f1=score, **info)
+        history.append({**entry, "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if cut else {})})
+        epochs_seconds.append(time.monotonic() - t0)
+        loss_text = f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses) if losses else float('nan'):.4f}"
+        if not scored:
+            say(f"{loss_text} ({epochs_seconds[-1] / 60:.1f} min; dev is scored from epoch {schedule.score_from})")
+        else:
+            say(f"{loss_text}  dev F1 {score:.2f}  (best {max(best, score):.2f}; {epochs_seconds[-1] / 60:.1f} min)")
+            if score > best:
+                best, best_epoch = score, epoch
+                loop.save_best(epoch, score, info)
+        _pace(say, schedule, epoch, epochs_seconds)
+        reason = stop_reason(epoch, best_epoch, schedule.patience, deadline) if scored else None
         if epoch < schedule.epochs or cut:
             # Kept after every epoch, so that a run killed later (or cut by the cap) can resume.
-            _save_checkpoint(ckpt, loop, history, best, best_epoch, (epoch, done) if cut else (epoch + 1, 0), losses if cut else [])
+            _save_checkpoint(ckpt, loop, history, (epoch, done) if cut else (epoch + 1, 0), losses if cut else [])
         if reason == "max_minutes" and (epoch < schedule.epochs or cut):
             card = finish_card(out, history, "max_minutes", started)
             card.update(resumable=True, epochs_done=epoch - 1 if cut else epoch, epochs=schedule.epochs)
@@ -236,15 +234,14 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
     return card
 
 
-def _save_checkpoint(ckpt: Path, loop: Loop, history: list[dict[str, Any]], best: float, best_epoch: int,
-                     position: tuple[int, int], epoch_losses: list[float]) -> None:
+def _save_checkpoint(ckpt: Path, loop: Loop, history: list[dict[str, Any]], position: tuple[int, int],
+                     epoch_losses: list[float]) -> None:
     """Everything ``fit`` needs to go on from ``position`` (epoch, batches done in it), written
     atomically (a kill while writing leaves the previous checkpoint)."""
     ckpt.parent.mkdir(parents=True, exist_ok=True)
     tmp = ckpt.with_suffix(".tmp")
     torch.save({"model": loop.model.state_dict(), "optimizer": loop.optimizer.state_dict(), "scheduler": loop.scheduler.state_dict(),
-                "torch_rng": torch.get_rng_state(), "history": history, "best": best, "best_epoch": best_epoch,
-                "epoch": position[0], "batches_done": position[1], "epoch_losses": epoch_losses, "config": loop.config}, tmp)
+                "torch_rng": torch.get_rng_state(), "history": history, "epoch": position[0], "batches_done": position[1], "epoch_losses": epoch_losses, "config": loop.config}, tmp)
     tmp.replace(ckpt)
 
 
@@ -259,6 +256,5 @@ def cap_note(card: dict[str, Any], command: str) -> str | None:
     """One line for a run its time cap cut short: how far it got and how to go on; None otherwise."""
     if not card.get("resumable"):
         return None
-    best = max((h["dev_f1"] for h in card.get("history", []) if "dev_f1" in h), default=float("nan"))
     return (f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs "
-            f"(best dev F1 {best:.2f}); the model is usable, and `{command} --resume` continues where it stopped")
+            f"(best dev F1 {_best(card.get('history', []))[0]:.2f}); the model is usable, and `{command} --resume` continues where it stopped")

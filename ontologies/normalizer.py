@@ -351,7 +351,7 @@ class Normalizer:
                 if category in retype:
                     m = self._retyped(m, retype[category])
                     category = self._category(m.label)
-                if category in GUARDED and self._names_something_else(m, category):
+                if category in GUARDED and self._names_something_else(m):
                     continue
                 if category not in floors:
                     mentions.append(m)
@@ -370,13 +370,11 @@ class Normalizer:
             out.append(replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))))
         return out
 
-    def _names_something_else(self, m: Mention, category: str) -> bool:
+    def _names_something_else(self, m: Mention) -> bool:
         """The mention matches no name of its type exactly but names a guard type's concept."""
         if m.groundings and m.groundings[0].score >= _EXACT:
             return False
-        form = normalize(m.text)
-        key = sorted_key(m.text)
-        return any((guard, form) in self.index.exact or (guard, key) in self.index.unordered for guard in GUARD_CATEGORIES)
+        return any(self._exact(m.text, guard) for guard in GUARD_CATEGORIES)
 
     def _retyped(self, m: Mention, other: str) -> Mention:
         if (m.groundings and m.groundings[0].score >= _EXACT) or len(m.text) <= 4 or m.text.isupper():
