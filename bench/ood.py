@@ -32,12 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.doc_relations import load_relation_model  # noqa: E402
-from extractors.ner import NerModel  # noqa: E402
-from kg.schema import predicate  # noqa: E402
-from kg.types import Document  # noqa: E402
-from ontologies.treatment import CAUSES, TREATS, separate_treatments  # noqa: E402
-from readers import read_documents  # noqa: E402
+from extractors.doc_relations import load_relation_model
+from extractors.ner import NerModel
+from kg.schema import predicate
+from kg.types import Document
+from ontologies.treatment import CAUSES, TREATS, separate_treatments
+from readers import read_documents
 
 TYPES = {"ChemicalEntity": "Chemical", "DiseaseOrPhenotypicFeature": "Disease"}
 
