@@ -3,9 +3,11 @@ cards, and installed from it where every command finds them.
 
 Train once where it is fast (a GPU, a CPU with native bf16), package, install everywhere: an
 archive is a gzipped tar of the model folders (``NAME/...``) plus ``MANIFEST.json`` (format,
-creation time, and per model its card summary and every file's sha256). Installing checks every
-checksum before anything is moved into place, refuses paths that leave the archive, and replaces
-an installed model only when asked to.
+creation time, and per model its card summary and every file's sha256). Other files can travel
+with the models (``extras``: the term index ``medkg run`` would otherwise build for ten minutes),
+under ``extras/`` in the archive, checksummed the same way. Installing checks every checksum
+before anything is moved into place, refuses paths that leave the archive, and replaces an
+installed model only when asked to.
 
 >>> archive = package_models([Path("~/.cache/medkg/models/ner-bc5cdr")], Path("dist"))  # doctest: +SKIP
 >>> install_models(archive, Path("~/.cache/medkg/models"))  # doctest: +SKIP
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tarfile
 import tempfile
 import time
@@ -40,10 +43,16 @@ def _summary(card: dict[str, Any]) -> dict[str, Any]:
                                      "stopped_by", "train_minutes") if k in card}
 
 
-def package_models(folders: Sequence[Path], out: Path, *, name: str | None = None) -> Path:
+EXTRAS = "extras"
+
+
+def package_models(folders: Sequence[Path], out: Path, *, name: str | None = None,
+                   extras: Sequence[tuple[str, Path]] = ()) -> Path:
     """Write one archive holding ``folders`` (each a model folder with a ``medkg.json`` card) into
     the folder ``out``; returns its path. A model whose training was cut short and can still be
-    resumed is packaged as it is, and its manifest says so."""
+    resumed is packaged as it is, and its manifest says so. ``extras`` are (relative destination,
+    file) pairs that travel along and are installed under the destination folder
+    ``install_models`` is given (e.g. ``("index/term-index-v9-....pkl", path)``)."""
     if not folders:
         raise ConfigError("no model folders to package")
     models: dict[str, Any] = {}
@@ -54,10 +63,16 @@ def package_models(folders: Sequence[Path], out: Path, *, name: str | None = Non
             raise ConfigError(f"two models named {folder.name!r}: package them separately")
         models[folder.name] = {"card": _summary(card), "resumable": bool(card.get("resumable")),
                                "files": {str(p.relative_to(folder)): sha256_file(p) for p in _model_files(folder)}}
+    extra_files: dict[str, str] = {}
+    for rel, path in extras:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise ConfigError(f"{rel}: an extra file's destination must be a relative path inside the install folder")
+        extra_files[rel] = sha256_file(Path(path))
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     archive = out / f"{name or '+'.join(sorted(models))}{SUFFIX}"
-    manifest = json.dumps({"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "models": models}, indent=2)
+    manifest = json.dumps({"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "models": models,
+                           EXTRAS: extra_files}, indent=2)
     tmp = archive.with_name(archive.name + ".part")
     with tarfile.open(tmp, "w:gz") as tar:
         info = tarfile.TarInfo(MANIFEST)
@@ -68,6 +83,8 @@ def package_models(folders: Sequence[Path], out: Path, *, name: str | None = Non
             folder = Path(folder).expanduser()
             for p in _model_files(folder):
                 tar.add(p, arcname=f"{folder.name}/{p.relative_to(folder)}", recursive=False)
+        for rel, path in extras:
+            tar.add(Path(path), arcname=f"{EXTRAS}/{rel}", recursive=False)
     tmp.replace(archive)
     return archive
 
@@ -85,10 +102,12 @@ def read_manifest(archive: Path) -> dict[str, Any]:
     return manifest
 
 
-def install_models(archive: Path, models_dir: Path, *, force: bool = False) -> list[Path]:
+def install_models(archive: Path, models_dir: Path, *, force: bool = False, extras_dir: Path | None = None) -> list[Path]:
     """Install every model of ``archive`` into ``models_dir`` (one folder per model, named as it
-    was packaged); returns their folders. Nothing is moved into place unless every file's
-    checksum matches; an installed model of the same name is replaced only with ``force``."""
+    was packaged), and its extra files under ``extras_dir`` (default: the folder above
+    ``models_dir``, i.e. MEDKG_HOME); returns what was put in place, models first. Nothing is
+    moved into place unless every file's checksum matches; an installed model of the same name
+    is replaced only with ``force``; an extra file already there with the same checksum is kept."""
     archive = Path(archive).expanduser()
     if not archive.is_file():
         raise InputError(f"{archive}: no such file")
@@ -114,6 +133,10 @@ def install_models(archive: Path, models_dir: Path, *, force: bool = False) -> l
             for rel, digest in listed.items():
                 if sha256_file(folder / rel) != digest:
                     raise InputError(f"{archive}: {name}/{rel} does not match its checksum; the archive is damaged")
+        extras = manifest.get(EXTRAS) or {}
+        for rel, digest in extras.items():
+            if not (tmp / EXTRAS / rel).is_file() or sha256_file(tmp / EXTRAS / rel) != digest:
+                raise InputError(f"{archive}: {EXTRAS}/{rel} is missing or does not match its checksum; the archive is damaged")
         installed = []
         for name in manifest["models"]:
             dest = models_dir / name
@@ -121,6 +144,15 @@ def install_models(archive: Path, models_dir: Path, *, force: bool = False) -> l
                 old = tmp / f".replaced-{name}"
                 dest.rename(old)
             (tmp / name).rename(dest)
+            installed.append(dest)
+        target = Path(extras_dir).expanduser() if extras_dir is not None else models_dir.parent
+        for rel, digest in extras.items():
+            dest = target / rel
+            if not (dest.is_file() and sha256_file(dest) == digest):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                part = dest.with_name(dest.name + ".part")
+                shutil.move(tmp / EXTRAS / rel, part)  # copied when on another file system
+                part.replace(dest)  # so that a killed install never leaves half a file under the real name
             installed.append(dest)
     return installed
 

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
             self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress
         )
 
+    def term_index_path(self) -> Path:
+        """Where ``term_index`` keeps (or finds) the index for these settings' vocabulary files:
+        named by their contents, so that an index installed from a package is found here."""
+        from ontologies.sources import index_path
+
+        return index_path(self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None)
+
     def normalizer(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """A ``Normalizer`` over ``term_index`` with these settings' query encoder."""
         from ontologies.normalizer import Normalizer

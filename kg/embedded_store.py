@@ -80,11 +80,12 @@ MERGE (a:Article {pmid: row.pmid})
 SET a.title = row.title, a.journal = row.journal, a.year = CAST(row.year AS INT64), a.doi = row.doi,
     a.content_hash = row.content_hash
 """
+# Rows only MATCH their endpoints, made to exist first (_ENSURE_*): a MERGE of both endpoints per
+# row is about six times slower here (HPO's 253,328 annotations: 210 s against 35 s).
 _MENTIONS = f"""
 UNWIND $rows AS row
-MERGE (a:Article {{pmid: row.pmid}})
-MERGE (e:Entity {{curie: row.curie}})
-WITH a, e, row
+MATCH (a:Article {{pmid: row.pmid}})
+MATCH (e:Entity {{curie: row.curie}})
 MERGE (a)-[m:{MENTIONS}]->(e)
 SET m.count = row.count
 """
@@ -117,9 +118,8 @@ SET r.evidence_count = r.evidence_count + pair.n,
 """
 _PHENOTYPES = f"""
 UNWIND $rows AS row
-MERGE (d:Entity {{curie: row.disease}})
-MERGE (p:Entity {{curie: row.phenotype}})
-WITH d, p, row
+MATCH (d:Entity {{curie: row.disease}})
+MATCH (p:Entity {{curie: row.phenotype}})
 MERGE (d)-[h:{HAS_PHENOTYPE}]->(p)
 SET h.frequency = CAST(row.frequency AS DOUBLE), h.source = row.source, h.pmids = row.pmids
 """
@@ -218,7 +218,13 @@ class EmbeddedStore(GraphStore):
         return self._write_batches(_ARTICLES, map(article_row, docs))
 
     def load_mentions(self, rows: Iterable[MentionCount]) -> int:
-        return self._write_batches(_MENTIONS, map(mention_row, rows))
+        n = 0
+        for batch in batched(map(mention_row, rows), self.batch_size):
+            self._rows(_ENSURE_ARTICLES, {"pmids": sorted({r["pmid"] for r in batch})})
+            self._rows(_ENSURE_ENTITIES, {"curies": sorted({r["curie"] for r in batch})})
+            self._rows(_MENTIONS, {"rows": batch})
+            n += len(batch)
+        return n
 
     def load_triples(self, triples: Iterable[Triple]) -> int:
         n = 0
@@ -248,7 +254,13 @@ class EmbeddedStore(GraphStore):
         return n
 
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
-        return self._write_batches(_PHENOTYPES, map(phenotype_row, rows))
+        n = 0
+        for batch in batched(map(phenotype_row, rows), self.batch_size):
+            curies = {r["disease"] for r in batch} | {r["phenotype"] for r in batch}
+            self._rows(_ENSURE_ENTITIES, {"curies": sorted(curies)})
+            self._rows(_PHENOTYPES, {"rows": batch})
+            n += len(batch)
+        return n
 
     def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)

@@ -37,7 +37,8 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 8  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types
+INDEX_FORMAT = 9  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+# cache file is named by the contents of its vocabulary files, so that an index travels between machines
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000

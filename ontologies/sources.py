@@ -120,10 +120,14 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
 def cache_key(
     data_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None, categories: Sequence[str] = ()
 ) -> str:
+    """What the index is built from: the vocabulary files' and corpora's names and contents (not
+    their paths or times, so that an index built on one machine is found on another with the same
+    files: ``medkg models package`` carries it), the encoder and the embedded categories."""
     h = hashlib.sha256(f"{INDEX_FORMAT}:{encoder}:{','.join(categories) if encoder else ''}".encode())
     for p in [*default_files(data_dir).values(), *corpora]:
-        st = p.stat()
-        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+        h.update(f"{p.name}:{p.stat().st_size}:".encode())
+        with p.open("rb") as f:
+            h.update(hashlib.file_digest(f, "sha256").digest())  # about 10 MB in all: milliseconds
     return h.hexdigest()[:16]
 
 

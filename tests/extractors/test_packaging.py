@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.models import CHECKPOINT, read_card
+from extractors.models import CHECKPOINT, read_card, sha256_file
 from extractors.ner import NerModel, label_list
 from extractors.packaging import install_models, list_models, package_models, read_manifest
 from kg.errors import ConfigError, InputError
@@ -66,3 +66,19 @@ def test_install_refuses_replacing_without_force_and_damaged_archives(tmp_path: 
     assert not (tmp_path / "other" / "re-x").exists() and not (tmp_path / "other" / "ner-x").exists()
     with pytest.raises(InputError, match="not a medkg model archive"):
         install_models(Path(__file__), tmp_path / "other")
+
+
+def test_extra_files_travel_checked_and_are_kept_when_already_there(tmp_path: Path) -> None:
+    extra = tmp_path / "term-index.pkl"
+    extra.write_bytes(b"an index")
+    folders = _models(tmp_path)
+    archive = package_models(folders, tmp_path / "dist", extras=[("index/term-index.pkl", extra)])
+    assert read_manifest(archive)["extras"] == {"index/term-index.pkl": sha256_file(extra)}
+    home = tmp_path / "home"
+    installed = install_models(archive, home / "models")
+    assert installed[-1] == home / "index" / "term-index.pkl" and installed[-1].read_bytes() == b"an index"
+    assert not list((home / "index").glob("*.part"))
+    install_models(archive, home / "models", force=True, extras_dir=tmp_path / "elsewhere")
+    assert (tmp_path / "elsewhere" / "index" / "term-index.pkl").read_bytes() == b"an index"
+    with pytest.raises(ConfigError, match="relative path inside"):
+        package_models(folders, tmp_path / "dist", extras=[("../outside.pkl", extra)])

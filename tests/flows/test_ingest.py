@@ -172,8 +172,10 @@ def test_ingest_into_neo4j_gives_the_embedded_graph(prefect: None, models: tuple
 
 def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect: None, models: tuple[str, str], settings: Settings,
                                                                          tmp_path: Path) -> None:
-    """Train once, package, install everywhere: `medkg models package` on one HOME, `medkg models
-    install` on a fresh one, and ingestion there gives the graph the original models give."""
+    """Train once, package, install everywhere: `medkg models package` on one HOME carries the
+    models and the term index built there, `medkg models install` on a fresh HOME puts both where
+    every command finds them, and ingestion there gives the graph the original models give
+    without building an index."""
     from typer.testing import CliRunner
 
     from flows.cli import app
@@ -181,22 +183,36 @@ def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect
 
     ner, re_ = models
     runner = CliRunner()
-    packed = runner.invoke(app, ["models", "package", ner, re_, "--out", str(tmp_path / "dist"), "--name", "tiny"])
+    settings.term_index()  # built here once
+    env = {"MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_DICTIONARY_CORPORA": "[]",
+           "MEDKG_NORMALIZER_ENCODER": ""}
+    packed = runner.invoke(app, ["models", "package", ner, re_, "--out", str(tmp_path / "dist"), "--name", "tiny"], env=env)
     assert packed.exit_code == 0, packed.output
+    assert "2 models and the term index" in packed.output
     archive = tmp_path / "dist" / "tiny.medkg.tar.gz"
     fresh = tmp_path / "fresh-home"
-    installed = runner.invoke(app, ["models", "install", str(archive)], env={"MEDKG_HOME": str(fresh)})
+    fresh_env = {**env, "MEDKG_HOME": str(fresh)}
+    installed = runner.invoke(app, ["models", "install", str(archive)], env=fresh_env)
     assert installed.exit_code == 0, installed.output
-    listed = runner.invoke(app, ["models", "list"], env={"MEDKG_HOME": str(fresh)})
+    assert "matches the vocabulary files" in installed.output
+    index_name = settings.term_index_path().name
+    assert [p.name for p in (fresh / "index").iterdir()] == [index_name]
+    listed = runner.invoke(app, ["models", "list"], env=fresh_env)
     assert [m["name"] for m in json.loads(listed.stdout)] == ["ner", "re"]
-    again = runner.invoke(app, ["models", "install", str(archive)], env={"MEDKG_HOME": str(fresh)})
+    again = runner.invoke(app, ["models", "install", str(archive)], env=fresh_env)
     assert again.exit_code == 2 and "--force" in again.output
+    elsewhere = runner.invoke(app, ["models", "install", str(archive)], env={**fresh_env, "MEDKG_HOME": str(tmp_path / "other-home"),
+                                                                              "MEDKG_DICTIONARY_CORPORA": '["/dev/null"]'})
+    assert elsewhere.exit_code == 0 and "builds its own" in elsewhere.output  # other vocabulary: said, not used
 
     source = _medline(tmp_path / "some.xml", 6)
     original = settings.model_copy(update={"store_path": tmp_path / "original"})
-    moved = settings.model_copy(update={"store_path": tmp_path / "moved"})  # the term index is shared: models are what moved
+    moved = settings.model_copy(update={"home": fresh, "store_path": tmp_path / "moved"})
+    before = (fresh / "index" / index_name).stat().st_mtime_ns
     ingest([str(source)], ner, re_, batch_size=3, settings=original)
     result = ingest([str(source)], str(fresh / "models" / "ner"), str(fresh / "models" / "re"), batch_size=3, settings=moved)
     assert result["documents_read"] == 6 and result["triples_loaded"] > 0
+    assert [p.name for p in (fresh / "index").iterdir()] == [index_name]  # the installed index served: none was built
+    assert (fresh / "index" / index_name).stat().st_mtime_ns == before
     with original.open_store() as a, moved.open_store() as b:
         assert a.counts() == b.counts()
