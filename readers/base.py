@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,10 +44,23 @@ class ReadReport:
         self.skipped.append(SkippedRecord(error.source, record, error.reason))
 
 
+def ascii_int(text: object) -> int | None:
+    """The integer ``text`` spells in ASCII digits (surrounding spaces allowed), else None: the
+    one rule for every number a reader parses (``"²".isdigit()`` is true, ``int("²")`` fails)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 @contextmanager
 def open_binary(path: str | Path) -> Iterator[IO[bytes]]:
     """Open a file for reading bytes, decompressing ``.gz`` (by magic number, not by name)."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"a folder, not a file; pass its files (e.g. {p}/*.xml.gz)", source=str(p))
     if not p.is_file():
         raise InputError("no such file", source=str(p))
     with p.open("rb") as raw:
@@ -79,20 +93,84 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str | InputError]]:
         raise InputError(f"truncated or corrupt gzip data after line {n}: {exc}", source=source) from exc
 
 
-def iter_xml(path: str | Path, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
-    """``ElementTree.iterparse`` events streamed from a (possibly gzipped) file, one element at a
-    time; broken XML or gzip data becomes an ``InputError`` naming the file and line."""
+_CHUNK = 1 << 20
+_ENCODING = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
+
+
+def xml_records(path: str | Path, tags: tuple[str, ...]) -> Iterator[tuple[int, Any]]:
+    """(line number, element) for each element of a (possibly gzipped) XML file whose tag is one
+    of ``tags``, outermost first, each parsed on its own: a record that is broken (bad bytes for
+    its encoding, broken markup, no end tag) comes as an ``InputError`` in place of the element,
+    and the records after it are still read. The file is streamed, one record in memory at a
+    time; truncated or corrupt gzip data ends the file with an ``InputError``."""
     import xml.etree.ElementTree as ET
 
     source = str(path)
-    try:
-        with open_binary(path) as stream:
-            yield from ET.iterparse(stream, events=events)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(f"broken XML at column {col} ({exc}); is the file truncated?", source=source, record=line) from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(f"truncated or corrupt gzip data: {exc}", source=source) from exc
+    names = b"|".join(re.escape(t.encode()) for t in tags)
+    start_re = re.compile(rb"<(" + names + rb")(?=[\s/>])")
+    buf, line, eof, encoding = b"", 1, False, "utf-8"
+    with open_binary(path) as stream:
+
+        def more() -> bool:
+            nonlocal buf, eof
+            try:
+                chunk = stream.read(_CHUNK)
+            except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+                raise InputError(f"truncated or corrupt gzip data after line {line}: {exc}", source=source) from exc
+            eof = not chunk
+            buf += chunk
+            return not eof
+
+        more()
+        declared = _ENCODING.search(buf[:512])
+        if declared:
+            encoding = declared.group(1).decode("ascii").lower()
+        pos = 0
+        while True:
+            found = start_re.search(buf, pos)
+            if found is None:
+                if eof:
+                    return
+                keep = max(pos, len(buf) - 64)  # a start tag may straddle the chunk boundary
+                line += buf.count(b"\n", 0, keep)
+                buf, pos = buf[keep:], 0
+                more()
+                continue
+            tag = found.group(1)
+            begin = found.start()
+            close, nxt = b"</" + tag + b">", re.compile(rb"<" + re.escape(tag) + rb"(?=[\s/>])")
+            head_end = buf.find(b">", found.end())
+            while head_end < 0 and more():
+                head_end = buf.find(b">", found.end())
+            record_line = line + buf.count(b"\n", 0, begin)
+            if head_end >= 0 and buf[head_end - 1 : head_end] == b"/":  # <Tag ... />
+                end = head_end + 1
+            else:
+                end_at = buf.find(close, found.end())
+                while end_at < 0 and nxt.search(buf, found.end()) is None and more():  # never reads past the next record
+                    end_at = buf.find(close, found.end())
+                again = nxt.search(buf, found.end(), end_at if end_at >= 0 else len(buf))
+                if again is not None or end_at < 0:  # no end tag before the next record (or the file)
+                    yield record_line, InputError(f"<{tag.decode()}> without its end tag; is the file truncated?",
+                                                  source=source, record=record_line)
+                    if again is None:
+                        return
+                    line = record_line + buf.count(b"\n", begin, again.start())
+                    buf, pos = buf[again.start():], 0
+                    continue
+                end = end_at + len(close)
+            raw = buf[begin:end]
+            try:
+                yield record_line, ET.fromstring(raw.decode(encoding))
+            except UnicodeDecodeError as exc:
+                yield record_line, InputError(f"not {encoding} ({exc.reason} at byte {exc.start} of the record); the record is skipped",
+                                              source=source, record=record_line)
+            except ET.ParseError as exc:
+                yield record_line, InputError(f"broken XML ({exc})", source=source, record=record_line + exc.position[0] - 1)
+            except LookupError:
+                raise InputError(f"unknown encoding {encoding!r} in the XML declaration", source=source) from None
+            line = record_line + raw.count(b"\n")
+            buf, pos = buf[end:], 0
 
 
 def read_bytes(path: str | Path) -> IO[bytes]:

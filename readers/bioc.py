@@ -16,7 +16,7 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.types import Document, Mention, Passage, Relation
-from readers.base import OnError, ReadReport, iter_xml, open_binary, read_bytes
+from readers.base import OnError, ReadReport, ascii_int, open_binary, read_bytes, xml_records
 from readers.ids import remember_ids, split_ids, to_curie
 
 _ID_KEYS = ("identifier", "MESH", "Identifier", "NCBI Gene", "ID")
@@ -25,7 +25,8 @@ _ID_KEYS = ("identifier", "MESH", "Identifier", "NCBI Gene", "ID")
 def read_bioc(
     path: str | Path, *, on_error: OnError = "raise", report: ReadReport | None = None
 ) -> Iterator[Document]:
-    """Documents of a BioC XML or BioC JSON file, with gold mentions and relations."""
+    """Documents of a BioC XML or BioC JSON file, with gold mentions and relations. Each document
+    is read on its own: a broken one is skipped with its number, the ones after it are read."""
     report = report if report is not None else ReadReport()
     source = str(path)
     with open_binary(path) as f:
@@ -34,27 +35,52 @@ def read_bioc(
     try:
         for index, raw in raw_docs:
             try:
+                if isinstance(raw, InputError):
+                    raise raw
+                if not isinstance(raw, dict):
+                    raise InputError(f"a BioC document must be an object, not {type(raw).__name__}", source=source,
+                                     record=f"document {index}")
                 yield _document(source, index, raw)
             except InputError as exc:
                 report.handle(exc, on_error)
-            except (KeyError, ValueError, TypeError) as exc:
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 report.handle(
                     InputError(f"malformed BioC document: {exc!r}", source=source, record=f"document {index}"),
                     on_error,
                 )
-    except InputError as exc:  # broken XML or JSON: the documents before it were read
+    except InputError as exc:  # broken JSON, corrupt gzip: the documents before it were read
         report.handle(exc, on_error)
 
 
-def _json_documents(source: str, stream: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+def _json_documents(source: str, stream: Any) -> Iterator[tuple[int, Any]]:
+    """The documents of a BioC JSON collection; also of a list of collections, a list of
+    documents, PubTator3's API answer (``{"PubTator3": [documents]}``) and a single document."""
     try:
         collection = json.load(stream)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON ({exc.msg})", source=source, record=exc.lineno) from None
-    if isinstance(collection, list):  # some exports are a list of collections
-        docs = [d for c in collection for d in c.get("documents", [])]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8", source=source) from None
+
+    def is_document(item: Any) -> bool:
+        return isinstance(item, dict) and "passages" in item
+
+    if isinstance(collection, dict) and isinstance(collection.get("documents"), list):
+        docs = collection["documents"]
+    elif isinstance(collection, dict) and isinstance(collection.get("PubTator3"), list):
+        docs = collection["PubTator3"]
+    elif is_document(collection):
+        docs = [collection]
+    elif isinstance(collection, list) and collection and all(isinstance(c, dict) and "documents" in c for c in collection):
+        docs = [d for c in collection for d in c["documents"]]  # some exports are a list of collections
+    elif isinstance(collection, list) and any(is_document(d) for d in collection):
+        docs = collection
+    elif collection == [] or (isinstance(collection, dict) and collection.get("documents") == []):
+        docs = []
     else:
-        docs = collection.get("documents", [])
+        keys = ", ".join(map(repr, list(collection)[:5])) if isinstance(collection, dict) else type(collection).__name__
+        raise InputError(f"no BioC documents here (expected a collection with \"documents\", or PubTator3's "
+                         f"\"PubTator3\" list; found {keys})", source=source)
     yield from enumerate(docs, start=1)
 
 
@@ -62,43 +88,58 @@ def _infons(el: ET.Element) -> dict[str, str]:
     return {i.get("key", ""): i.text or "" for i in el.findall("infon")}
 
 
-def _xml_documents(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    index = 0
-    for _, el in iter_xml(path):
-        if el.tag != "document":
+def _xml_documents(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
+    source = str(path)
+    for index, (line, el) in enumerate(xml_records(path, ("document",)), start=1):
+        if isinstance(el, InputError):
+            yield index, el
             continue
-        index += 1
-        passages = []
-        for p in el.findall("passage"):
-            passages.append(
-                {
-                    "infons": _infons(p),
-                    "offset": int(p.findtext("offset") or 0),
-                    "text": p.findtext("text") or "",
-                    "annotations": [
-                        {
-                            "id": a.get("id"),
-                            "infons": _infons(a),
-                            "text": a.findtext("text") or "",
-                            "locations": [
-                                {"offset": int(loc.get("offset", -1)), "length": int(loc.get("length", 0))}
-                                for loc in a.findall("location")
-                            ],
-                        }
-                        for a in p.findall("annotation")
-                    ],
-                }
-            )
-        yield index, {
-            "id": el.findtext("id") or "",
-            "passages": passages,
-            "relations": [{"infons": _infons(r)} for r in el.findall("relation")],
-        }
-        el.clear()
+        try:
+            yield index, _xml_document(el)
+        except ValueError as exc:
+            yield index, InputError(f"malformed BioC document: {exc}", source=source, record=f"document {index} (line {line})")
+
+
+def _xml_document(el: ET.Element) -> dict[str, Any]:
+    """A BioC XML document as the plain dict of its JSON form; offsets must be ASCII integers."""
+
+    def number(text: str | None, what: str) -> int:
+        value = ascii_int(text)
+        if value is None:
+            raise ValueError(f"{what} {text!r} is not a number")
+        return value
+
+    passages = []
+    for p in el.findall("passage"):
+        passages.append(
+            {
+                "infons": _infons(p),
+                "offset": number(p.findtext("offset") or "0", "passage offset"),
+                "text": p.findtext("text") or "",
+                "annotations": [
+                    {
+                        "id": a.get("id"),
+                        "infons": _infons(a),
+                        "text": a.findtext("text") or "",
+                        "locations": [
+                            {"offset": number(loc.get("offset"), f"annotation {a.get('id')} offset"),
+                             "length": number(loc.get("length"), f"annotation {a.get('id')} length")}
+                            for loc in a.findall("location")
+                        ],
+                    }
+                    for a in p.findall("annotation")
+                ],
+            }
+        )
+    return {
+        "id": el.findtext("id") or "",
+        "passages": passages,
+        "relations": [{"infons": _infons(r)} for r in el.findall("relation")],
+    }
 
 
 def _document(source: str, index: int, raw: dict[str, Any]) -> Document:
-    doc_id = str(raw.get("id", ""))
+    doc_id = str(raw.get("id") or raw.get("pmid") or "")
     where = f"document {doc_id or index}"
     parts: list[str] = []
     length = 0
@@ -146,7 +187,7 @@ def _document(source: str, index: int, raw: dict[str, Any]) -> Document:
     title = next((p.text for p in passages if p.kind in ("title", "front")), "")
     return Document(
         doc_id=doc_id,
-        pmid=doc_id if doc_id.isdigit() else "",
+        pmid=doc_id if ascii_int(doc_id) is not None else "",
         text=text,
         title=title,
         passages=tuple(passages),

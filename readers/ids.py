@@ -25,9 +25,9 @@ def to_curie(raw: str, label: str) -> str | None:
         return f"{_PREFIXES.get(prefix.lower(), prefix)}:{local}"
     if _MESH.match(raw):
         return f"MESH:{raw}"
-    if kind == "Gene" and raw.isdigit():
+    if kind == "Gene" and raw.isascii() and raw.isdigit():
         return f"NCBIGene:{raw}"
-    if kind == "Species" and raw.isdigit():
+    if kind == "Species" and raw.isascii() and raw.isdigit():
         return f"NCBITaxon:{raw}"
     if kind == "CellLine" and raw.startswith("CVCL_"):
         return f"cellosaurus:{raw}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.types import Document, Passage
-from readers.base import OnError, ReadReport, read_bytes
+from readers.base import OnError, ReadReport, ascii_int, read_bytes
 
 _SKIP = {"fig", "table-wrap", "disp-formula", "table-wrap-foot", "supplementary-material", "ref-list"}
 _SPACES = re.compile(r"\s+")
@@ -84,7 +84,7 @@ def _article(source: str, root: ET.Element) -> Document:
         title=title,
         passages=tuple(passages),
         journal=journal.strip(),
-        year=int(year_text) if year_text.strip().isdigit() else None,
+        year=ascii_int(year_text),
         doi=ids.get("doi", ""),
         source=source,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.types import Document, Passage
-from readers.base import OnError, ReadReport, read_lines
+from readers.base import OnError, ReadReport, ascii_int, read_lines
 
 
 def read_jsonl(
@@ -45,6 +45,8 @@ def _document(source: str, n: int, line: str) -> Document:
     if not (title or abstract):
         raise InputError(f"PMID {pmid} has neither title nor abstract", source=source, record=n)
     year = obj.get("year")
+    if year not in (None, "") and ascii_int(year) is None:
+        raise InputError(f'"year" must be a number, not {year!r}', source=source, record=n)
     return Document(
         doc_id=pmid,
         pmid=pmid,
@@ -52,7 +54,7 @@ def _document(source: str, n: int, line: str) -> Document:
         title=title,
         passages=(Passage("title", 0, title), Passage("abstract", len(title) + 1, abstract)),
         journal=str(obj.get("journal") or ""),
-        year=int(year) if isinstance(year, int | str) and str(year).isdigit() else None,
+        year=ascii_int(year),
         doi=str(obj.get("doi") or ""),
         source=source,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.types import Document, Passage
-from readers.base import OnError, ReadReport, iter_xml
+from readers.base import OnError, ReadReport, ascii_int, xml_records
 
 _SPACES = re.compile(r"\s+")
 
@@ -23,41 +23,29 @@ def _text(el: ET.Element | None) -> str:
 def read_pubmed(
     path: str | Path, *, on_error: OnError = "raise", report: ReadReport | None = None
 ) -> Iterator[Document]:
-    """Citations of a PubMed/MEDLINE XML file, deletions included (``deleted=True``)."""
+    """Citations of a PubMed/MEDLINE XML file, deletions included (``deleted=True``), in file
+    order. Each citation is parsed on its own: a broken one (bad bytes, broken markup) is
+    skipped with its line number and the citations after it are still read."""
     report = report if report is not None else ReadReport()
     source = str(path)
-    depth_in_article = 0
     index = 0
     try:
-        for event, el in iter_xml(path, ("start", "end")):
-            tag = el.tag
-            if event == "start":
-                if tag in ("PubmedArticle", "PubmedBookArticle"):
-                    depth_in_article += 1
-                continue
-            if tag in ("PubmedArticle", "PubmedBookArticle"):
-                depth_in_article -= 1
+        for line, el in xml_records(path, ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")):
+            if isinstance(el, InputError):
                 index += 1
-                yield from _guarded(source, index, el, on_error, report)
-                el.clear()
-            elif tag == "MedlineCitation" and depth_in_article == 0:
-                index += 1
-                yield from _guarded(source, index, el, on_error, report)
-                el.clear()
-            elif tag == "DeleteCitation":
+                report.handle(el, on_error)
+            elif el.tag == "DeleteCitation":
                 for pmid in el.findall("PMID"):
                     yield Document(doc_id=pmid.text or "", pmid=pmid.text or "", text="", deleted=True, source=source)
-                el.clear()
-    except InputError as exc:  # broken XML or gzip: what came before it was read
-        report.handle(exc, on_error)
-
-
-def _guarded(
-    source: str, index: int, el: ET.Element, on_error: OnError, report: ReadReport
-) -> Iterator[Document]:
-    try:
-        yield _citation(source, index, el)
-    except InputError as exc:
+            else:
+                index += 1
+                try:
+                    doc = _citation(source, index, el)
+                except InputError as exc:
+                    report.handle(exc, on_error)
+                    continue
+                yield doc
+    except InputError as exc:  # corrupt gzip data: what came before it was read
         report.handle(exc, on_error)
 
 
@@ -113,9 +101,9 @@ def _citation(source: str, index: int, el: ET.Element) -> Document:
 
 def _year(article: ET.Element) -> int | None:
     for path in ("Journal/JournalIssue/PubDate/Year", "ArticleDate/Year", "PubDate/Year"):
-        y = article.findtext(path)
-        if y and y.strip().isdigit():
-            return int(y)
+        y = ascii_int(article.findtext(path))
+        if y is not None:
+            return y
     medline_date = article.findtext("Journal/JournalIssue/PubDate/MedlineDate") or ""
     m = re.search(r"\d{4}", medline_date)
     return int(m.group()) if m else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.types import Document, Mention, Passage, Relation
-from readers.base import OnError, ReadReport, read_lines
+from readers.base import OnError, ReadReport, ascii_int, read_lines
 from readers.ids import remember_ids, split_ids, to_curie
 
 _CORPUS_TYPES = {
@@ -76,7 +76,7 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
             abstract = line.split("|a|", 1)[1]
         else:
             fields = line.split("\t")
-            if len(fields) >= 4 and fields[1].isdigit() and fields[2].isdigit():
+            if len(fields) >= 4 and ascii_int(fields[1]) is not None and ascii_int(fields[2]) is not None:
                 mention_lines.append((n, fields))
             elif len(fields) in (4, 5):
                 relation_lines.append((n, fields))
@@ -91,7 +91,7 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
     for n, fields in mention_lines:
         if fields[0] != pmid:
             raise InputError(f"mention of PMID {fields[0]} inside document {pmid}", source=source, record=n)
-        start, end = int(fields[1]), int(fields[2])
+        start, end = int(fields[1]), int(fields[2])  # ASCII digits: checked above
         surface, label = fields[3], fields[4] if len(fields) > 4 else ""
         if not 0 <= start < end <= len(text):
             raise InputError(f"offsets {start}-{end} outside the text of {pmid} ({len(text)} chars)", source=source, record=n)
@@ -116,7 +116,7 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
     relations = [_relation(source, n, fields, raw_to_curie) for n, fields in relation_lines]
     return Document(
         doc_id=pmid,
-        pmid=pmid if pmid.isdigit() else "",
+        pmid=pmid if ascii_int(pmid) is not None else "",
         text=text,
         title=title,
         passages=(Passage("title", 0, title), Passage("abstract", len(title) + 1, abstract)),

@@ -34,7 +34,7 @@ def test_pubmed_article_set_keeps_doi_from_pubmed_data() -> None:
 def test_truncated_pubmed_xml_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "cut.xml"
     path.write_text((DATA / "medline_sample.xml").read_text()[:900])
-    with pytest.raises(InputError, match="broken XML") as err:
+    with pytest.raises(InputError, match="without its end tag; is the file truncated") as err:
         list(read_documents(path, "pubmed"))
     assert str(path) in str(err.value)
     report = ReadReport()
@@ -83,6 +83,8 @@ def test_detect_format(name: str, fmt: str) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         list(read_documents(tmp_path / "nope.txt", "pubtator"))
+    with pytest.raises(InputError, match="a folder, not a file; pass its files"):
+        list(read_documents(tmp_path))
 
 
 def test_truncated_gzip_pubmed_keeps_what_came_before(tmp_path: Path) -> None:
@@ -103,6 +105,6 @@ def test_broken_bioc_xml_is_reported(tmp_path: Path) -> None:
     path.write_text("<collection><document><id>1</id><passage><offset>0</offset><text>Aspirin.</text></passage></document><document><id>2")
     report = ReadReport()
     docs = list(read_documents(path, "bioc", on_error="skip", report=report))
-    assert [d.doc_id for d in docs] == ["1"] and "broken XML" in report.skipped[0].reason
-    with pytest.raises(InputError, match="broken XML"):
+    assert [d.doc_id for d in docs] == ["1"] and "without its end tag" in report.skipped[0].reason
+    with pytest.raises(InputError, match="without its end tag"):
         list(read_documents(path, "bioc"))
