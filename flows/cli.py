@@ -22,7 +22,7 @@ from rich.table import Table
 from flows.console import console, fail
 from flows.settings import Settings, load_settings
 from kg.errors import MedkgError
-from kg.store import GraphStore, batched
+from kg.store import GraphStore, batched, in_file_order
 from readers import FORMATS, ReadReport, read_documents
 from readers.stats import corpus_stats
 
@@ -95,37 +95,47 @@ def _progress() -> Progress:
     )
 
 
-def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress) -> None:
-    """Load one file's documents (with their gold annotations) in batches; deletion records are
-    not documents to load and are passed over."""
+def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress, *,
+               strict: bool = False) -> int:
+    """Load one file's documents (with their gold annotations) in batches, its records applied in
+    order (a ``DeleteCitation`` removes the article, also one the same file added before it);
+    returns how many articles were deleted."""
     task = progress.add_task(path.name, total=None)
-    docs = (d for d in read_documents(path, fmt, on_error="skip", report=report) if not d.deleted)
-    for chunk in batched(docs, batch):
-        store.load_documents(chunk)
+    deleted = 0
+    for chunk in batched(read_documents(path, fmt, on_error="raise" if strict else "skip", report=report), batch):
+        live, gone = in_file_order(chunk)
+        deleted += store.delete_articles(gone) if gone else 0
+        store.load_documents(live)
         progress.advance(task, len(chunk))
     progress.update(task, total=progress.tasks[task].completed)
+    return deleted
 
 
 @app.command("load")
 def load_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files to load (any reader format).")],
     fmt: FormatOpt = "auto",
+    strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Load documents and their gold annotations (mentions, relations) into the graph store.
+    """Load documents and their gold annotations (mentions, relations) into the graph store;
+    PubMed ``DeleteCitation`` records remove their articles.
 
     Example: [bold]medkg load ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt[/]
     """
     try:
         settings = _settings(config)
         report = ReadReport()
+        deleted = 0
         with settings.open_store() as store, _progress() as progress:
             for path in paths:
-                _load_file(store, path, fmt, report, 200, progress)
+                deleted += _load_file(store, path, fmt, report, 200, progress, strict=strict)
             counts = store.counts()
     except MedkgError as exc:
         fail(exc)
     _print_counts(counts, report)
+    if deleted:
+        console.print(f"{deleted} articles deleted (DeleteCitation records)")
 
 
 def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None:
@@ -312,7 +322,7 @@ def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Literature files (PubMed XML, JATS, JSONL, PubTator, BioC).")],
     ner_model: Annotated[Path, typer.Option(help="NER model folder.")],
     re_model: Annotated[Path | None, typer.Option(help="Relation model folder (none: no relations).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Documents per Prefect task (larger: less padding, faster; a killed run redoes at most one).")] = 256,
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task (larger: less padding, faster; a killed run redoes at most one).")] = 256,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     task_runner: Annotated[str, typer.Option(help="thread, or dask for several processes or machines.")] = "thread",
     dask_address: Annotated[str | None, typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local cluster.")] = None,

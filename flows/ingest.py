@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from flows.settings import Settings, load_settings
 from kg.schema import entity_type
-from kg.store import GraphStore, article_key, batched
+from kg.store import GraphStore, article_key, batched, in_file_order
 from kg.types import Document
 from ontologies.treatment import separate_treatments
 from readers import ReadReport, read_documents
@@ -150,8 +150,8 @@ def ingest(
             pending: list[Any] = []
             for batch in batched(docs, batch_size):
                 t0 = time.perf_counter()
-                gone = [article_key(d) for d in batch if d.deleted]
-                live = [d for d in batch if not d.deleted and d.text]
+                live, gone = in_file_order(batch)  # a citation and then its deletion: deleted
+                live = [d for d in live if d.text]
                 known = store.article_hashes([article_key(d) for d in live])
                 fresh = live if reextract else [d for d in live if known.get(article_key(d)) != d.content_hash]
                 summary.documents_read += len(live)

@@ -166,7 +166,8 @@ def extract_cmd(
     normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
     keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted mentions as tagged (by default a chemical that names only a disease becomes one, a disease takes one more word where that makes a vocabulary name, and diseases grounded below 0.7 are dropped: mostly not diseases).")] = False,
     quantize: Annotated[str | None, typer.Option(help="int8, bf16 or fp32 NER weights (default: bf16 where the CPU computes in bf16 natively).")] = None,
-    batch_docs: Annotated[int, typer.Option(help="Documents per inference batch.")] = 64,
+    batch_docs: Annotated[int, typer.Option(min=1, help="Documents per inference batch.")] = 64,
+    strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,
 ) -> None:
     """Find mentions in documents, ground them to ontology ids, optionally extract relations, and
@@ -191,7 +192,7 @@ def extract_cmd(
                 normalizer = load_settings(config).normalizer()
         relations = load_relation_model(re_model) if re_model is not None else None
         report = ReadReport()
-        docs = (d for d in read_documents(input, on_error="skip", report=report) if not d.deleted and d.text)
+        docs = (d for d in read_documents(input, on_error="raise" if strict else "skip", report=report) if not d.deleted and d.text)
         results: list[Document] = []
         t0 = time.perf_counter()
         with console.status("extracting") as status:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kg.errors import ConfigError
@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str | None = None
-    batch_size: int = 5000
+    batch_size: int = Field(5000, ge=1)  # rows per write transaction (MEDKG_BATCH_SIZE)
     api_key: SecretStr | None = None  # MEDKG_API_KEY: required by POST /v1/query
     # Annotated training corpora whose gold names join the term index as synonyms.
     dictionary_corpora: list[Path] | None = None
@@ -125,4 +125,8 @@ def load_settings(config: Path | None = None) -> Settings:
         merged = {**values, **env.model_dump(exclude_unset=True)}
         return Settings.model_validate(merged) if values else env
     except ValidationError as exc:
-        raise ConfigError(f"bad setting: {exc}") from exc
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))} (MEDKG_{str(e['loc'][0]).upper() if e['loc'] else '?'}): {e['msg']}, got {e.get('input')!r}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"bad setting: {problems}") from exc

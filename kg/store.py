@@ -55,6 +55,24 @@ def article_key(doc: Document) -> str:
     return doc.pmid or doc.doc_id
 
 
+def in_file_order(docs: Iterable[Document]) -> tuple[list[Document], list[str]]:
+    """What a run of records leaves when applied in order: the articles to store (the last
+    version of each) and the keys to delete (deleted and not added again after the deletion).
+    A citation followed by its ``DeleteCitation`` is deleted; one deleted and then added back
+    is stored."""
+    live: dict[str, Document] = {}
+    gone: dict[str, None] = {}
+    for doc in docs:
+        key = article_key(doc)
+        if doc.deleted:
+            live.pop(key, None)
+            gone[key] = None
+        else:
+            live[key] = doc
+            gone.pop(key, None)
+    return list(live.values()), list(gone)
+
+
 def document_rows(
     doc: Document, model: str = ""
 ) -> tuple[list[Entity], list[MentionCount], list[Triple]]:

@@ -58,6 +58,33 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert bracketed.exit_code == 0 and "benzo[a]pyrene" in bracketed.output
 
 
+def test_cli_load_applies_deletions_in_file_order_and_validates_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDKG_HOME", str(tmp_path))
+    monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
+
+    def citation(pmid: str) -> str:
+        return (f"<PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article><ArticleTitle>Title {pmid}.</ArticleTitle>"
+                "</Article></MedlineCitation></PubmedArticle>")
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(f"<PubmedArticleSet>{citation('1')}{citation('2')}<DeleteCitation><PMID>2</PMID></DeleteCitation>"
+                    f"{citation('3')}</PubmedArticleSet>")
+    assert runner.invoke(app, ["load", str(feed)]).exit_code == 0
+    pmids = runner.invoke(app, ["query", "MATCH (a:Article) RETURN a.pmid AS pmid ORDER BY pmid", "-o", "json"])
+    assert [r["pmid"] for r in json.loads(pmids.stdout)] == ["1", "3"]
+    later = tmp_path / "later.xml"
+    later.write_text("<PubmedArticleSet><DeleteCitation><PMID>1</PMID></DeleteCitation></PubmedArticleSet>")
+    deleted = runner.invoke(app, ["load", str(later)])
+    assert deleted.exit_code == 0 and "1 articles deleted" in deleted.output
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(feed.read_bytes().replace(b"Title 2", b"Title \xe9"))
+    strict = runner.invoke(app, ["load", str(broken), "--strict"])
+    assert strict.exit_code == 2 and "not utf-8" in strict.output
+    monkeypatch.setenv("MEDKG_BATCH_SIZE", "0")
+    zero = runner.invoke(app, ["stats"])
+    assert zero.exit_code == 2 and "MEDKG_BATCH_SIZE" in zero.output and "greater than or equal to 1" in zero.output
+
+
 def test_cli_config_file_may_not_hold_secrets(tmp_path: Path) -> None:
     cfg = tmp_path / "medkg.yaml"
     cfg.write_text("neo4j_password: hunter2\n")

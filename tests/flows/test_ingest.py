@@ -91,6 +91,12 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
     from readers import read_documents
 
     assert text == next(iter(read_documents(update))).content_hash
+    # records apply in file order: a citation and then its deletion in one file leave nothing
+    added_then_deleted = _file(tmp_path / "c.xml", _citation("3", "Lidocaine caused cardiac asystole."), deleted=("3",))
+    fourth = ingest([str(added_then_deleted)], ner, re_, settings=settings)
+    assert fourth["documents_read"] == 0
+    with settings.open_store() as store:
+        assert {r["pmid"] for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid")} == {"1", "100001", "100002"}
 
 
 def _medline(path: Path, n: int) -> Path:
