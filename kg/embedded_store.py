@@ -214,8 +214,8 @@ class EmbeddedStore(GraphStore):
         self._write_batches(_PARENTS, parents)
         return n
 
-    def load_articles(self, docs: Iterable[Document]) -> int:
-        return self._write_batches(_ARTICLES, map(article_row, docs))
+    def load_articles(self, docs: Iterable[Document], *, with_hash: bool = True) -> int:
+        return self._write_batches(_ARTICLES, (article_row(d, with_hash) for d in docs))
 
     def load_mentions(self, rows: Iterable[MentionCount]) -> int:
         n = 0

@@ -165,8 +165,8 @@ class Neo4jStore(GraphStore):
             )
         return sum(self._write_batches(_ENTITIES % label, rows) for label, rows in by_label.items())
 
-    def load_articles(self, docs: Iterable[Document]) -> int:
-        return self._write_batches(_ARTICLES, map(article_row, docs))
+    def load_articles(self, docs: Iterable[Document], *, with_hash: bool = True) -> int:
+        return self._write_batches(_ARTICLES, (article_row(d, with_hash) for d in docs))
 
     def load_mentions(self, rows: Iterable[MentionCount]) -> int:
         return self._write_batches(_MENTIONS, map(mention_row, rows))

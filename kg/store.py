@@ -135,7 +135,7 @@ class GraphStore(abc.ABC):
         """Merge entities (with xrefs and ``SUBCLASS_OF`` edges to their parents); count them."""
 
     @abc.abstractmethod
-    def load_articles(self, docs: Iterable[Document]) -> int:
+    def load_articles(self, docs: Iterable[Document], *, with_hash: bool = True) -> int:
         """Merge one ``Article`` node per document, keyed by PMID (or doc id)."""
 
     @abc.abstractmethod
@@ -236,10 +236,14 @@ class GraphStore(abc.ABC):
                 entities.setdefault(e.curie, e)
             mentions.extend(ments)
             triples.extend(trips)
-        summary.articles = self.load_articles(docs)
+        # An article's content hash is written last, once everything it contributes is in: a
+        # load killed before that leaves the article without its hash, so the next run extracts
+        # and loads it again (after removing what half-arrived) instead of calling it unchanged.
+        summary.articles = self.load_articles(docs, with_hash=False)
         summary.entities = self.load_entities(entities.values())
         summary.mentions = self.load_mentions(mentions)
         summary.triples = self.load_triples(triples)
+        self.load_articles(docs)
         return summary
 
     def __enter__(self) -> GraphStore:
@@ -260,9 +264,11 @@ SET r.evidence_count = n, r.pmids = pmids, r.max_score = best
 """
 
 
-def article_row(d: Document) -> dict[str, Any]:
-    """The properties of one ``Article`` node."""
-    return {"pmid": article_key(d), "title": d.title, "journal": d.journal, "year": d.year, "doi": d.doi, "content_hash": d.content_hash}
+def article_row(d: Document, with_hash: bool = True) -> dict[str, Any]:
+    """The properties of one ``Article`` node (``with_hash``: its content hash too, which marks
+    the article as completely loaded)."""
+    return {"pmid": article_key(d), "title": d.title, "journal": d.journal, "year": d.year, "doi": d.doi,
+            "content_hash": d.content_hash if with_hash else None}
 
 
 def mention_row(r: MentionCount) -> dict[str, Any]:

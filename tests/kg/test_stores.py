@@ -182,3 +182,42 @@ def test_embedded_store_opens_read_only_in_several_processes_at_once(tmp_path: P
         assert other.returncode == 0, other.stderr
         with pytest.raises(StoreError):
             a.load_documents(_docs())
+
+
+@pytest.mark.parametrize("step", ["load_entities", "load_mentions", "load_triples", "hash"])
+def test_a_load_killed_at_any_write_is_redone_by_the_next_run(store: GraphStore, step: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The content hash is written last: an article whose load died part-way has none, so the
+    next ingestion run sees it as changed, removes what half-arrived and loads it again, and the
+    graph ends as a clean load leaves it."""
+    from kg.store import article_key
+
+    docs = _docs()
+    store.load_documents(docs)
+    clean = store.counts()
+    edges = "MATCH (s:Entity)-[r]->(o:Entity) RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n ORDER BY subject, object"
+    clean_edges = store.query(edges)
+    store.clear()
+
+    class Killed(Exception):
+        pass
+
+    name = "load_articles" if step == "hash" else step
+    real = getattr(store, name)
+    calls = []
+
+    def dies(*args: object, **kwargs: object) -> int:
+        calls.append(1)
+        if step != "hash" or len(calls) == 2:  # "hash": the second article write, the one with the hashes
+            raise Killed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, name, dies)
+    with pytest.raises(Killed):
+        store.load_documents(docs)
+    monkeypatch.setattr(store, name, real)
+    known = store.article_hashes([article_key(d) for d in docs])
+    redo = [d for d in docs if known.get(article_key(d)) != d.content_hash]  # what flows.ingest does
+    assert redo == docs
+    store.delete_articles([article_key(d) for d in redo])
+    store.load_documents(redo)
+    assert store.counts() == clean and store.query(edges) == clean_edges
