@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.errors import InputError, MedkgError, StoreError
+from kg.errors import InputError, MedkgError, QueryRefused, QueryTimeout, StoreError
 from kg.schema import HAS_PHENOTYPE, PREDICATES
 from kg.store import GraphStore
 from kg.types import Document
@@ -55,6 +55,47 @@ class QueryRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised while a request body streams in, once it passes the limit (an HTTP exception, so
+    that FastAPI's body parsing lets it through instead of calling the body unparsable)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "request body too large")
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": "payload_too_large", "detail": f"request body over {limit} bytes"}, status_code=413)
+
+
+class _BodyLimit:
+    """Refuse request bodies over ``max_bytes`` as they stream in: at once when Content-Length
+    says so, and after ``max_bytes`` for a chunked body (never read whole first)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        size = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if size.isdigit() and int(size) > self.max_bytes:
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def create_app(
     store: GraphStore,
     *,
@@ -70,12 +111,11 @@ def create_app(
     lock = threading.Lock()  # the embedded store and the models are used by one request at a time
     app = FastAPI(title="medkg", version="0.1.0", description="Biomedical knowledge graph: graph-augmented diagnosis, extraction, Cypher queries, entities.")
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next: Any) -> Any:
-        size = request.headers.get("content-length")
-        if size and size.isdigit() and int(size) > limits.max_body_bytes:
-            return JSONResponse({"error": "payload_too_large", "detail": f"request body over {limits.max_body_bytes} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(_BodyLimit, max_bytes=limits.max_body_bytes)
+
+    @app.exception_handler(_BodyTooLarge)
+    async def body_too_large(_: Request, exc: _BodyTooLarge) -> JSONResponse:
+        return _too_large(limits.max_body_bytes)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -100,10 +140,15 @@ def create_app(
             raise ApiError(403, "disabled", "the query endpoint needs MEDKG_API_KEY to be set on the server")
         if not x_api_key:
             raise ApiError(401, "unauthorized", "send the API key in the X-API-Key header")
-        if not hmac.compare_digest(x_api_key, api_key):
+        # as bytes: compare_digest refuses str with non-ASCII characters (a header may hold any)
+        if not hmac.compare_digest(x_api_key.encode("utf-8", "surrogateescape"), api_key.encode("utf-8")):
             raise ApiError(403, "forbidden", "wrong API key")
 
     def text_of(body: ExtractRequest | PredictRequest) -> str:
+        try:
+            body.text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # JSON may spell a lone surrogate (\ud800), no text holds one
+            raise ApiError(400, "bad_text", f"text is not valid Unicode ({exc.reason} at character {exc.start})") from None
         text = body.text.strip()
         if not text:
             raise ApiError(400, "empty_text", "text is empty")
@@ -169,10 +214,13 @@ def create_app(
             raise ApiError(400, "empty_query", "cypher is empty")
         try:
             with lock:
-                rows = store.query(body.cypher, body.params)
+                rows = store.query(body.cypher, body.params, max_rows=limits.max_rows + 1)
+        except QueryRefused as exc:
+            raise ApiError(403, "refused", str(exc)) from None
+        except QueryTimeout as exc:
+            raise ApiError(400, "query_timeout", str(exc)) from None
         except StoreError as exc:
-            status = 403 if "read-only" in str(exc) else 400
-            raise ApiError(status, "refused" if status == 403 else "query_failed", str(exc)) from None
+            raise ApiError(400, "query_failed", str(exc)) from None
         truncated = len(rows) > limits.max_rows
         return {"rows": rows[: limits.max_rows], "row_count": min(len(rows), limits.max_rows), "truncated": truncated}
 

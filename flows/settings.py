@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = None
     neo4j_database: str | None = None
     batch_size: int = Field(5000, ge=1)  # rows per write transaction (MEDKG_BATCH_SIZE)
+    query_timeout_s: float = Field(60.0, gt=0)  # a read query (CLI, API) is stopped after this long
     api_key: SecretStr | None = None  # MEDKG_API_KEY: required by POST /v1/query
     # Annotated training corpora whose gold names join the term index as synonyms.
     dictionary_corpora: list[Path] | None = None
@@ -95,11 +96,12 @@ class Settings(BaseSettings):
             password = self.neo4j_password.get_secret_value() if self.neo4j_password else None
             auth = (self.neo4j_user, password) if password else None
             return Neo4jStore(
-                self.neo4j_uri, auth, database=self.neo4j_database, batch_size=self.batch_size
+                self.neo4j_uri, auth, database=self.neo4j_database, batch_size=self.batch_size,
+                query_timeout_s=self.query_timeout_s,
             )
         from kg.embedded_store import EmbeddedStore
 
-        return EmbeddedStore(self.graph_path, batch_size=self.batch_size, read_only=read_only)
+        return EmbeddedStore(self.graph_path, batch_size=self.batch_size, read_only=read_only, query_timeout_s=self.query_timeout_s)
 
 
 def load_settings(config: Path | None = None) -> Settings:

@@ -15,7 +15,7 @@ from typing import Any
 
 import ladybug
 
-from kg.errors import StoreError
+from kg.errors import QueryRefused, QueryTimeout, StoreError
 from kg.schema import (
     HAS_EVIDENCE,
     HAS_PHENOTYPE,
@@ -152,11 +152,14 @@ class EmbeddedStore(GraphStore):
 
     edge_type_function = "label"
 
-    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, read_only: bool = False,
+                 query_timeout_s: float | None = 60.0) -> None:
         """``read_only``: several processes may then open the same graph at once (the API's
-        workers, ``medkg query``), none while another process writes to it."""
+        workers, ``medkg query``), none while another process writes to it. ``query_timeout_s``
+        bounds each ``query`` (loads are not bounded)."""
         self.path = Path(path).expanduser()
         self.batch_size = batch_size
+        self.query_timeout_s = query_timeout_s
         if read_only and not self.path.exists():
             raise StoreError(f"no embedded graph at {self.path} yet: build it with `medkg run` (or `medkg ingest`) first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,15 +183,18 @@ class EmbeddedStore(GraphStore):
         if "pmids" not in columns:
             self._conn.execute(f"ALTER TABLE {HAS_PHENOTYPE} ADD pmids STRING[] DEFAULT []")
 
-    def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _rows(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None) -> list[dict[str, Any]]:
         try:
             result = self._conn.execute(cypher, params or {})
-        except RuntimeError as exc:
+        except (RuntimeError, TypeError, ValueError) as exc:  # bad Cypher, parameters of mixed types...
+            if "interrupt" in str(exc).lower() or "timeout" in str(exc).lower():
+                raise QueryTimeout(f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)") from exc
             raise StoreError(f"embedded store: {exc}") from exc
-        assert not isinstance(result, list)  # one statement gives one result
+        if isinstance(result, list):  # several statements: refused by check_read_only before a query gets here
+            raise QueryRefused("refused: one statement per query")
         names = result.get_column_names()
         rows = []
-        while result.has_next():
+        while (max_rows is None or len(rows) < max_rows) and result.has_next():
             rows.append(dict(zip(names, result.get_next(), strict=True)))
         return rows
 
@@ -262,14 +268,18 @@ class EmbeddedStore(GraphStore):
             n += len(batch)
         return n
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)
         self._conn.execute("BEGIN TRANSACTION READ ONLY")
+        if self.query_timeout_s:
+            self._conn.set_query_timeout(int(self.query_timeout_s * 1000))
         try:
-            rows = self._rows(cypher, params)
-        except StoreError:
+            rows = self._rows(cypher, params, max_rows)
+        except BaseException:  # whatever happened, the connection is left with no open transaction
             self._end_transaction("ROLLBACK")
             raise
+        finally:
+            self._conn.set_query_timeout(0)
         self._end_transaction("COMMIT")
         return rows
 

@@ -34,3 +34,11 @@ class OntologyError(MedkgError):
 
 class StoreError(MedkgError):
     """A graph store cannot be reached, or refused an operation."""
+
+
+class QueryRefused(StoreError):
+    """A query was refused before it ran: a write, several statements, a database setting."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran over the store's time limit and was stopped."""

@@ -7,6 +7,7 @@ transient errors (deadlocks, leader switches); uniqueness constraints are create
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections import defaultdict
@@ -16,7 +17,7 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from kg.errors import StoreError
+from kg.errors import QueryTimeout, StoreError
 from kg.schema import ENTITY_TYPES, HAS_PHENOTYPE, predicate
 from kg.store import (
     DEFAULT_BATCH_SIZE,
@@ -190,11 +191,11 @@ class Neo4jStore(GraphStore):
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
         return self._write_batches(_PHENOTYPES, map(phenotype_row, rows))
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)
 
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return [record.data() for record in tx.run(cypher, params or {})]
+            return [record.data() for record in itertools.islice(tx.run(cypher, params or {}), max_rows)]
 
         work_with_timeout = neo4j.unit_of_work(timeout=self.query_timeout_s)(work)
         try:
@@ -203,6 +204,8 @@ class Neo4jStore(GraphStore):
             ) as session:
                 return session.execute_read(work_with_timeout)
         except Neo4jError as exc:
+            if "TimedOut" in (exc.code or "") or "Terminated" in (exc.code or ""):
+                raise QueryTimeout(f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)") from exc
             raise StoreError(f"query failed: {exc.message or exc}") from exc
 
     def clear(self) -> None:

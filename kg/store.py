@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
-from kg.errors import StoreError
+from kg.errors import QueryRefused, StoreError
 from kg.schema import NODE_LABELS, entity_type, predicate
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 
@@ -111,8 +111,12 @@ _WRITE_CLAUSE = re.compile(
 _STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 
 
+_SETTING = re.compile(r"\bCALL\s+[A-Za-z_][\w.]*\s*=", re.IGNORECASE)  # Kùzu's CALL timeout=1, CALL threads=1
+
+
 def check_read_only(cypher: str) -> None:
-    """Refuse a statement with a write clause before it reaches a database.
+    """Refuse, before it reaches a database, a query with a write clause, more than one statement
+    or a database setting (``CALL timeout=1`` would change the server for every client).
 
     This is the first of two guards: stores also run queries in read-only transactions, so a write
     hidden where this check cannot see it (inside a procedure) still fails in the database.
@@ -120,9 +124,11 @@ def check_read_only(cypher: str) -> None:
     bare = _STRING_OR_COMMENT.sub(" ", cypher)
     found = _WRITE_CLAUSE.search(bare)
     if found:
-        raise StoreError(
-            f"refused: {found.group(1).upper()} would write; queries here are read-only"
-        )
+        raise QueryRefused(f"refused: {found.group(1).upper()} would write; queries here are read-only")
+    if ";" in bare.strip().rstrip(";"):
+        raise QueryRefused("refused: one statement per query (drop the ';' between statements)")
+    if _SETTING.search(bare):
+        raise QueryRefused("refused: CALL name=value changes the database's settings for everyone; queries here are read-only")
 
 
 class GraphStore(abc.ABC):
@@ -169,8 +175,10 @@ class GraphStore(abc.ABC):
         }
 
     @abc.abstractmethod
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a read-only Cypher query; rows as dicts. Write clauses are refused."""
+    def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
+        """Run a read-only Cypher query; rows as dicts, at most ``max_rows`` of them (the rest is
+        never fetched). Writes, several statements and settings are refused (``QueryRefused``);
+        a query over the store's time limit is stopped (``QueryTimeout``)."""
 
     @abc.abstractmethod
     def clear(self) -> None:

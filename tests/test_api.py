@@ -107,6 +107,15 @@ def test_bad_json_and_huge_body(client: TestClient) -> None:
     r = client.post("/v1/extract", content=b"{" + b" " * 30_000 + b"}", headers={"content-type": "application/json"})
     assert r.status_code == 413
 
+    def chunks():  # a chunked body (no Content-Length): refused once the limit is passed, never read whole
+        sent = 0
+        while sent < 10_000_000:
+            sent += 10_000
+            yield b" " * 10_000
+
+    r = client.post("/v1/extract", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
+
 
 def test_query_needs_the_key_and_refuses_writes(client: TestClient, embedded_store) -> None:  # type: ignore[no-untyped-def]
     q = {"cypher": "MATCH (e:Entity) RETURN e.curie AS curie ORDER BY curie"}
@@ -120,6 +129,17 @@ def test_query_needs_the_key_and_refuses_writes(client: TestClient, embedded_sto
     assert embedded_store.counts() == before
     bad = client.post("/v1/query", json={"cypher": "MATCH (n RETURN n"}, headers=KEY)
     assert bad.status_code == 400 and bad.json()["error"] == "query_failed"
+    # what one client sends never breaks the next request of another
+    for hostile, status in ((("MATCH (e:Entity) RETURN e.curie; RETURN 1"), 403), ("CALL timeout=1", 403), ("CALL threads=1", 403)):
+        r = client.post("/v1/query", json={"cypher": hostile}, headers=KEY)
+        assert r.status_code == status and r.json()["error"] == "refused", hostile
+        assert client.get("/ready").status_code == 200
+        assert client.get("/v1/entities/MESH:D008012").status_code == 200
+    assert client.post("/v1/query", json=q, headers={"X-API-Key": "cl\u00e9".encode("latin-1")}).status_code == 403  # non-ASCII key: refused, no 500
+    surrogate = client.post("/v1/extract", content=b'{"text": "lidocaine \\ud800 asystole"}', headers={"content-type": "application/json"})
+    assert surrogate.status_code == 400 and surrogate.json()["error"] == "bad_text"
+    mixed = client.post("/v1/query", json={"cypher": "RETURN $x AS x", "params": {"x": [1, "a"]}}, headers=KEY)
+    assert mixed.status_code == 400 and client.get("/ready").status_code == 200
 
 
 def test_entity_with_neighbours_and_unknown(client: TestClient) -> None:

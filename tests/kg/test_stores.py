@@ -1,10 +1,11 @@
 """Both graph stores, against a real LadybugDB and a real Neo4j server."""
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
-from kg.errors import StoreError
+from kg.errors import QueryRefused, QueryTimeout, StoreError
 from kg.store import GraphStore
 from kg.types import Document, Entity, Mention, PhenotypeAnnotation, Provenance, Relation, Triple
 from readers import read_documents
@@ -111,6 +112,38 @@ def test_store_query_allows_write_words_inside_strings(store: GraphStore) -> Non
 def test_store_query_errors_are_store_errors(store: GraphStore) -> None:
     with pytest.raises(StoreError):
         store.query("MATCH (n RETURN n")
+
+
+@pytest.mark.parametrize(
+    ("cypher", "params", "error", "message"),
+    [
+        ("MATCH (n:Entity) RETURN count(n) AS n; RETURN 1 AS x", None, QueryRefused, "one statement per query"),
+        ("CALL timeout=1", None, QueryRefused, "settings"),
+        ("CALL threads=1", None, QueryRefused, "settings"),
+        ("RETURN $x AS x", {"x": [1, "a"]}, None, ""),  # a list of mixed types: Neo4j takes it, LadybugDB does not
+        ("MATCH (n RETURN n", None, StoreError, ""),
+    ],
+)
+def test_a_failed_query_leaves_the_store_serving_the_next_one(store: GraphStore, cypher: str, params: dict | None,
+                                                              error: type[Exception] | None, message: str) -> None:
+    store.load_documents(_docs())
+    if error is None:
+        with contextlib.suppress(StoreError):
+            store.query(cypher, params)
+    else:
+        with pytest.raises(error, match=message):
+            store.query(cypher, params)
+    assert store.query("MATCH (a:Article) RETURN count(a) AS n") == [{"n": 2}]
+
+
+def test_query_rows_are_bounded_and_slow_queries_stopped(store: GraphStore) -> None:
+    rows = store.query("UNWIND range(1, 5000000) AS x RETURN x", max_rows=1001)
+    assert len(rows) == 1001
+    store.query_timeout_s = 0.5  # type: ignore[attr-defined]
+    with pytest.raises(QueryTimeout, match="ran over 0.5 s"):
+        store.query("UNWIND range(1, 20000) AS x UNWIND range(1, 20000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n")
+    store.query_timeout_s = 60  # type: ignore[attr-defined]
+    assert store.query("RETURN 1 AS ok") == [{"ok": 1}]
 
 
 def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store: GraphStore, shared_data: Path) -> None:
