@@ -151,7 +151,12 @@ def ingest(
             for batch in batched(docs, batch_size):
                 t0 = time.perf_counter()
                 live, gone = in_file_order(batch)  # a citation and then its deletion: deleted
-                live = [d for d in live if d.text]
+                too_long = [d for d in live if len(d.text) > settings.max_document_chars]
+                live = [d for d in live if d.text and len(d.text) <= settings.max_document_chars]
+                summary.skipped.extend(
+                    {"source": d.source or path, "record": f"article {article_key(d)}",
+                     "reason": f"{len(d.text):,} characters, over MEDKG_MAX_DOCUMENT_CHARS={settings.max_document_chars:,}; "
+                               "raise it to extract this article"} for d in too_long)
                 known = store.article_hashes([article_key(d) for d in live])
                 fresh = live if reextract else [d for d in live if known.get(article_key(d)) != d.content_hash]
                 summary.documents_read += len(live)

@@ -36,9 +36,18 @@ class PrefectServerError(MedkgError):
     """Prefect's temporary API server did not start."""
 
 
+# A failed flow or task run logs its whole traceback; the command prints the error as one line
+# (MEDKG_DEBUG=1 keeps both).
+_TRACEBACK_LOGGERS = {
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
+}
+
+
 def configure_environment() -> None:
     """The library settings of medkg's commands; a value the user set wins."""
-    for key, value in _QUIET_DEFAULTS.items():
+    defaults = _QUIET_DEFAULTS if os.environ.get("MEDKG_DEBUG") else {**_QUIET_DEFAULTS, **_TRACEBACK_LOGGERS}
+    for key, value in defaults.items():
         os.environ.setdefault(key, value)
 
 

@@ -163,7 +163,7 @@ def xml_records(path: str | Path, tags: tuple[str, ...]) -> Iterator[tuple[int, 
             try:
                 yield record_line, ET.fromstring(raw.decode(encoding))
             except UnicodeDecodeError as exc:
-                yield record_line, InputError(f"not {encoding} ({exc.reason} at byte {exc.start} of the record); the record is skipped",
+                yield record_line, InputError(f"not {encoding} ({exc.reason} at byte {exc.start} of the record)",
                                               source=source, record=record_line)
             except ET.ParseError as exc:
                 yield record_line, InputError(f"broken XML ({exc})", source=source, record=record_line + exc.position[0] - 1)
