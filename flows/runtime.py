@@ -15,6 +15,9 @@ the user set them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from kg.errors import MedkgError
 
@@ -46,7 +49,9 @@ _TRACEBACK_LOGGERS = {
 
 def configure_environment() -> None:
     """The library settings of medkg's commands; a value the user set wins."""
-    defaults = _QUIET_DEFAULTS if os.environ.get("MEDKG_DEBUG") else {**_QUIET_DEFAULTS, **_TRACEBACK_LOGGERS}
+    # A user who chose Prefect's log level (or MEDKG_DEBUG) sees its flow-run logs, tracebacks too.
+    chosen = "PREFECT_LOGGING_LEVEL" in os.environ or os.environ.get("MEDKG_DEBUG")
+    defaults = _QUIET_DEFAULTS if chosen else {**_QUIET_DEFAULTS, **_TRACEBACK_LOGGERS}
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
 
@@ -62,6 +67,41 @@ def start_seconds() -> float:
     if value <= 0:
         raise MedkgError(f"MEDKG_PREFECT_START_SECONDS={raw!r}: give a positive number of seconds")
     return value
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: this process gets SIGTERM when the process that started it dies, even by SIGKILL."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+@contextmanager
+def _children_die_with_us() -> Iterator[None]:
+    """Processes started meanwhile (Prefect's server) end when this process ends, however it
+    ends: a `kill -9` of `medkg run` must not leave the server running (Linux; elsewhere the
+    SIGTERM handler and Prefect's exit hook stop it)."""
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    popen = subprocess.Popen
+
+    def with_death_signal(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("preexec_fn", _die_with_parent)
+        return popen(*args, **kwargs)
+
+    subprocess.Popen = with_death_signal  # type: ignore[misc, assignment]
+    try:
+        yield
+    finally:
+        subprocess.Popen = popen  # type: ignore[misc]
 
 
 def ensure_server(timeout: float | None = None, attempts: int = START_ATTEMPTS) -> str | None:
@@ -86,7 +126,8 @@ def ensure_server(timeout: float | None = None, attempts: int = START_ATTEMPTS) 
             return server.api_url
         waited = timeout * 2 ** (attempt - 1)  # a loaded machine: wait longer the second time
         try:
-            server.start(timeout=waited)  # type: ignore[arg-type]  # Prefect types it int; a float works
+            with _children_die_with_us():
+                server.start(timeout=waited)  # type: ignore[arg-type]  # Prefect types it int; a float works
             return server.api_url
         except Exception as exc:  # noqa: BLE001 - Prefect raises RuntimeError or httpx errors here
             last = str(exc).split(" stdout:")[0].strip() or type(exc).__name__

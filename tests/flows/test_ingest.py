@@ -137,6 +137,7 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(killed_store),
            "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "PREFECT_LOGGING_LEVEL": "INFO"}
     env.pop("MEDKG_NEO4J_URI", None)
+    env.pop("PREFECT_API_URL", None)  # the command starts its own temporary server, as for a user
     cmd = [sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert proc.stdout is not None
@@ -146,9 +147,27 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
             seen += 1
         if seen >= 3 or time.monotonic() > deadline:
             break
-    os.killpg(proc.pid, signal.SIGKILL)
+    def servers() -> list[int]:  # the Prefect API server the command started (uvicorn), wherever it was reparented
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and os.getpgid(int(entry.name)) == proc.pid and b"uvicorn" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (OSError, ProcessLookupError):
+                continue
+        return found
+
+    assert servers(), "the command's Prefect server was not found"
+    os.kill(proc.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does: its server must not outlive it
     proc.wait()
     assert seen >= 3, "the run did not get far enough to be killed part-way"
+    deadline = time.monotonic() + 30
+    while servers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = servers()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "the Prefect server outlived the killed command"
     resumed = settings.model_copy(update={"store_path": killed_store})
     with resumed.open_store() as store:
         partial = store.counts()["nodes"].get("Article", 0)
