@@ -188,8 +188,7 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
     from extractors.ner import NerConfig, train_ner
     from extractors.training import cap_note
 
-    models = settings.home / "models"
-    ner_dir, re_dir = models / "ner-bc5cdr", models / "re-bc5cdr"
+    ner_dir, re_dir = settings.ner_model_dir(), settings.re_model_dir()
     train = data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"
     dev = data / "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt"
 

@@ -223,16 +223,28 @@ def _markdown(result: dict[str, Any]) -> str:
 
 @flow(name="medkg-ingest-folder", log_prints=True)
 def ingest_folder(
-    folder: str,
-    ner_model: str,
+    folder: str | None = None,
+    ner_model: str | None = None,
     re_model: str | None = None,
     pattern: str = "*.xml*",
     batch_size: int = 256,
 ) -> dict[str, Any]:
     """Ingest every file of a watched folder (PubMed update files, say). Citations already in the
-    store with the same content are skipped, so a scheduled run only does the new work."""
-    files = sorted(str(p) for p in Path(folder).expanduser().glob(pattern) if p.is_file())
-    get_run_logger().info("%d files match %s in %s", len(files), pattern, folder)
+    store with the same content are skipped, so a scheduled run only does the new work. What is
+    not given comes from the settings of the process that runs the flow (a worker's MEDKG_*
+    variables): the folder MEDKG_WATCH_DIR, the models MEDKG_HOME/models/ner-bc5cdr and
+    re-bc5cdr (or MEDKG_NER_MODEL, MEDKG_RE_MODEL). A relation model that is not there is left
+    out; a missing NER model is an error."""
+    settings = load_settings()
+    where = Path(folder).expanduser() if folder else settings.updates_dir()
+    ner = Path(ner_model) if ner_model else settings.ner_model_dir()
+    rel = Path(re_model) if re_model else settings.re_model_dir()
+    if not (ner / "medkg.json").is_file():
+        from kg.errors import ConfigError
+
+        raise ConfigError(f"{ner}: no NER model; run `medkg run` once, or `medkg models install` a package")
+    files = sorted(str(p) for p in where.glob(pattern) if p.is_file())
+    get_run_logger().info("%d files match %s in %s", len(files), pattern, where)
     if not files:
         return IngestSummary().as_dict()
-    return ingest(files, ner_model, re_model, batch_size)
+    return ingest(files, str(ner), str(rel) if (rel / "medkg.json").is_file() else None, batch_size, settings=settings)

@@ -40,8 +40,7 @@ class ServeOptions(BaseModel):
     def folders(self, settings: Settings) -> tuple[Path, Path, Path]:
         from flows.diagnosis import diagnosis_folder
 
-        models = settings.home / "models"
-        return (self.ner_model or models / "ner-bc5cdr", self.re_model or models / "re-bc5cdr",
+        return (self.ner_model or settings.ner_model_dir(), self.re_model or settings.re_model_dir(),
                 self.diagnosis_model or diagnosis_folder(settings))
 
 

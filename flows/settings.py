@@ -54,6 +54,27 @@ class Settings(BaseSettings):
     # What embeds mentions: "static", the query encoder distilled from it when the index is built
     # (1.5-2x the mentions/s), or "full", the encoder itself (MEDKG_NORMALIZER_QUERY_ENCODER).
     normalizer_query_encoder: Literal["static", "full"] = "static"
+    # The models every command, flow and the API use unless told otherwise: MEDKG_HOME/models/
+    # ner-bc5cdr and re-bc5cdr (where `medkg run`, the training flow and `medkg models install`
+    # put them), or these folders (MEDKG_NER_MODEL, MEDKG_RE_MODEL).
+    ner_model: Path | None = None
+    re_model: Path | None = None
+    # The folder the scheduled `pubmed-updates` deployment ingests (MEDKG_WATCH_DIR; default
+    # MEDKG_HOME/updates).
+    watch_dir: Path | None = None
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    def ner_model_dir(self) -> Path:
+        return self.ner_model or self.models_dir / "ner-bc5cdr"
+
+    def re_model_dir(self) -> Path:
+        return self.re_model or self.models_dir / "re-bc5cdr"
+
+    def updates_dir(self) -> Path:
+        return self.watch_dir or self.home / "updates"
 
     def normalizer_corpora(self) -> list[Path]:
         """The training splits used as extra dictionaries (never a split that is evaluated)."""

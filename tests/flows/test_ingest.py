@@ -276,3 +276,85 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
     errors = [line for line in output.splitlines() if line.startswith("error:")]
     assert "Traceback" not in output and len(errors) == 1, output
     assert errors[0].startswith(f"error: {bad}:1: not utf-8 (invalid continuation byte at byte "), output
+
+
+def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+    """prefect.yaml as a user deploys it: a real `prefect server start`, the process work pool,
+    `prefect deploy --all` from the repository, a worker, update files dropped into the watched
+    folder and `prefect deployment run`: the graph gains the new articles and their evidence,
+    loses the deleted one, and a second trigger changes no count. Paths come only from the
+    worker's MEDKG_* settings, models from the registry folder MEDKG_HOME/models."""
+    import gzip
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    ner, re_ = models
+    home = tmp_path / "home"
+    settings.term_index()  # built once for this module's tests; the worker's settings find the same file
+    shutil.copytree(settings.home / "index", home / "index")
+    shutil.copytree(ner, home / "models" / "ner-bc5cdr")
+    shutil.copytree(re_, home / "models" / "re-bc5cdr")
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "MEDKG_HOME": str(home), "MEDKG_DATA_DIR": str(settings.data_dir),
+           "MEDKG_WATCH_DIR": str(watch), "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": ""}
+    for key in ("MEDKG_NEO4J_URI", "MEDKG_STORE_PATH", "MEDKG_NER_MODEL", "MEDKG_RE_MODEL"):
+        env.pop(key, None)
+    prefect = [sys.executable, "-m", "prefect"]
+    root = Path(__file__).resolve().parents[2]
+
+    def cli(*args: str, timeout: float = 300) -> str:
+        done = subprocess.run([*prefect, *args], env=env, cwd=root, capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout}{done.stderr}"
+        return done.stdout
+
+    server = subprocess.Popen([*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "prefect server did not start"
+                time.sleep(1)
+        cli("work-pool", "create", "medkg", "--type", "process")
+        cli("--no-prompt", "deploy", "--all")
+
+        def trigger() -> None:
+            cli("deployment", "run", "medkg-ingest-folder/pubmed-updates")
+            cli("worker", "start", "--pool", "medkg", "--run-once", timeout=600)
+
+        def graph() -> tuple[set[str], dict]:
+            from flows.settings import Settings as S
+
+            with S(home=home, data_dir=settings.data_dir, neo4j_uri=None).open_store(read_only=True) as store:
+                pmids = {r["pmid"] for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid")}
+                return pmids, store.counts()
+
+        (watch / "pubmed26n0001.xml.gz").write_bytes(gzip.compress(_file(
+            tmp_path / "u1.xml", _citation("11", "Lidocaine caused cardiac asystole."), _citation("12", "Lidocaine caused hypotension.")).read_bytes()))
+        trigger()
+        pmids, counts = graph()
+        assert pmids == {"11", "12"} and counts["nodes"].get("Evidence", 0) > 0
+        (watch / "pubmed26n0002.xml.gz").write_bytes(gzip.compress(_file(
+            tmp_path / "u2.xml", _citation("13", "Lidocaine caused cardiac asystole again."), deleted=("11",)).read_bytes()))
+        trigger()
+        pmids, counts = graph()
+        assert pmids == {"12", "13"}
+        trigger()  # nothing new: no count changes
+        assert graph() == (pmids, counts)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)

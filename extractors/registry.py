@@ -1,0 +1,85 @@
+"""The model registry: named model folders under one directory (``MEDKG_HOME/models``) that every
+command, flow and the API resolve models through. A training writes a candidate beside them and
+``promote`` puts it in place only when its dev score is not worse than the current model's (the
+score in each ``medkg.json``); the replaced model is kept, so ``rollback`` can bring it back.
+
+    models/ner-bc5cdr            the current model, what everything loads
+    models/.previous/ner-bc5cdr  the one it replaced
+    models/.candidates/...       what a training wrote, before the comparison
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractors.models import ARTIFACT_FILE, read_card
+from kg.errors import ConfigError
+
+PREVIOUS = ".previous"
+CANDIDATES = ".candidates"
+
+
+def dev_score(folder: Path) -> float | None:
+    """A model's best dev F1 from its card (NER: micro strict F1; relations: pair F1)."""
+    dev = read_card(folder).get("metrics", {}).get("dev", {})
+    score = dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1")
+    return float(score) if score is not None else None
+
+
+def candidate_dir(models_dir: Path, name: str) -> Path:
+    """An empty folder for a training to write ``name``'s candidate into."""
+    folder = Path(models_dir) / CANDIDATES / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@dataclass(frozen=True)
+class Promotion:
+    name: str
+    promoted: bool
+    candidate: float | None
+    current: float | None
+
+    def __str__(self) -> str:
+        if self.promoted:
+            return f"{self.name}: promoted (dev {self.candidate} against {self.current})"
+        return f"{self.name}: kept the current model (dev {self.current}; the candidate reached {self.candidate})"
+
+
+def promote(candidate: Path, models_dir: Path, name: str, *, force: bool = False) -> Promotion:
+    """Put ``candidate`` in place as ``models_dir/name`` when its dev score is not worse than the
+    current model's (or there is none, or ``force``); the replaced model moves to ``.previous``."""
+    candidate, models_dir = Path(candidate), Path(models_dir)
+    if not (candidate / ARTIFACT_FILE).is_file():
+        raise ConfigError(f"{candidate}: no model to promote")
+    current = models_dir / name
+    new, old = dev_score(candidate), dev_score(current) if (current / ARTIFACT_FILE).is_file() else None
+    if not force and old is not None and (new is None or new < old):
+        return Promotion(name, False, new, old)
+    previous = models_dir / PREVIOUS / name
+    if current.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        previous.parent.mkdir(parents=True, exist_ok=True)
+        current.rename(previous)
+    candidate.rename(current)
+    return Promotion(name, True, new, old)
+
+
+def rollback(models_dir: Path, name: str) -> Path:
+    """Bring back the model the last promotion replaced (the current one takes its place, so a
+    second rollback undoes the first)."""
+    models_dir = Path(models_dir)
+    current, previous = models_dir / name, models_dir / PREVIOUS / name
+    if not (previous / ARTIFACT_FILE).is_file():
+        raise ConfigError(f"{name}: no previous model to roll back to in {previous.parent}")
+    swap = models_dir / PREVIOUS / f".{name}.swap"
+    shutil.rmtree(swap, ignore_errors=True)
+    if current.exists():
+        current.rename(swap)
+    previous.rename(current)
+    if swap.exists():
+        swap.rename(previous)
+    return current
