@@ -409,3 +409,43 @@ def models_install_cmd(
         else:
             console.print(f"[yellow]the packaged term index was built from other vocabulary files than those in {settings.data_dir} "
                           "(or by another medkg version): `medkg run` builds its own[/]")
+
+
+@models_app.command("promote")
+def models_promote_cmd(
+    candidate: Annotated[Path, typer.Argument(help="A trained model folder (e.g. from `medkg train ner --out ...`).")],
+    name: Annotated[str, typer.Option(help="The registry name it takes: ner-bc5cdr, re-bc5cdr...")],
+    force: Annotated[bool, typer.Option(help="Promote even when its dev score is worse than the current model's.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
+) -> None:
+    """Make a trained model the current one under NAME (MEDKG_HOME/models/NAME), which every
+    command, flow and the API load, when its dev score is not worse; the replaced model is kept
+    for `medkg models rollback`.
+
+    Example: [bold]medkg models promote runs/ner-new --name ner-bc5cdr[/]
+    """
+    from extractors.registry import promote
+
+    try:
+        result = promote(candidate.expanduser(), _models_dir(config), name, force=force)
+    except MedkgError as exc:
+        fail(exc)
+    console.print(str(result))
+
+
+@models_app.command("rollback")
+def models_rollback_cmd(
+    name: Annotated[str, typer.Argument(help="The registry name: ner-bc5cdr, re-bc5cdr...")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
+) -> None:
+    """Bring back the model the last promotion of NAME replaced (run it again to undo).
+
+    Example: [bold]medkg models rollback ner-bc5cdr[/]
+    """
+    from extractors.registry import rollback
+
+    try:
+        folder = rollback(_models_dir(config), name)
+    except MedkgError as exc:
+        fail(exc)
+    console.print(f"{name}: {folder} is the previous model again")

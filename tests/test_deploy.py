@@ -28,3 +28,21 @@ def test_compose_services_wait_for_healthy_dependencies_and_take_secrets_from_en
             if "PASSWORD" in key or "API_KEY" in key or key == "NEO4J_AUTH":
                 assert "${" in str(value), f"{name}.{key} must come from the environment"
     assert services["api"]["command"][0] == "serve" and "healthcheck" in services["api"]
+
+
+def test_compose_and_prefect_yaml_agree_on_the_model_registry() -> None:
+    """The worker (ingestion and training deployments) and the API resolve models through the
+    same folder, MEDKG_HOME/models, mounted from the same host folder; prefect.yaml names no path
+    and no template filter (Prefect 3 has none: `{{ $X | default(...) }}` stays a literal)."""
+    text = (ROOT / "prefect.yaml").read_text()
+    assert "| default" not in text and "{{" not in text
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    mounts = {}
+    for name in ("worker", "api"):
+        env = services[name]["environment"]
+        assert not {"MEDKG_NER_MODEL", "MEDKG_RE_MODEL"} & set(env), name
+        models = f"{env['MEDKG_HOME']}/models"
+        host = [v.split(":")[0] for v in services[name]["volumes"] if isinstance(v, str) and v.split(":")[1] == models]
+        assert host, f"{name}: nothing mounted at {models}"
+        mounts[name] = host[0]
+    assert mounts["worker"] == mounts["api"]

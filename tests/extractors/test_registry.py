@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from extractors.models import write_card
+from extractors.registry import PREVIOUS, candidate_dir, dev_score, promote, rollback
+from flows.cli import app
+from kg.errors import ConfigError
+
+
+def _model(folder: Path, f1: float) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_card(folder, {"task": "ner", "metrics": {"dev": {"micro": {"f1": f1}}}})
+    return folder
+
+
+def test_a_candidate_replaces_the_current_model_only_when_not_worse_and_rolls_back(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    first = promote(_model(candidate_dir(models, "ner-x"), 80.0), models, "ner-x")
+    assert first.promoted and dev_score(models / "ner-x") == 80.0
+    worse = promote(_model(candidate_dir(models, "ner-x"), 79.0), models, "ner-x")
+    assert not worse.promoted and dev_score(models / "ner-x") == 80.0 and "kept the current model" in str(worse)
+    better = promote(_model(candidate_dir(models, "ner-x"), 81.5), models, "ner-x")
+    assert better.promoted and dev_score(models / "ner-x") == 81.5 and dev_score(models / PREVIOUS / "ner-x") == 80.0
+    rollback(models, "ner-x")
+    assert dev_score(models / "ner-x") == 80.0 and dev_score(models / PREVIOUS / "ner-x") == 81.5
+    rollback(models, "ner-x")  # undoes the rollback
+    assert dev_score(models / "ner-x") == 81.5
+    with pytest.raises(ConfigError, match="no previous model"):
+        rollback(models, "re-x")
+
+
+def test_cli_promote_and_rollback(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"MEDKG_HOME": str(tmp_path / "home")}
+    _model(tmp_path / "home" / "models" / "ner-x", 80.0)
+    worse = runner.invoke(app, ["models", "promote", str(_model(tmp_path / "run1", 70.0)), "--name", "ner-x"], env=env)
+    assert worse.exit_code == 0 and "kept the current model" in worse.output
+    forced = runner.invoke(app, ["models", "promote", str(tmp_path / "run1"), "--name", "ner-x", "--force"], env=env)
+    assert forced.exit_code == 0 and "promoted" in forced.output
+    back = runner.invoke(app, ["models", "rollback", "ner-x"], env=env)
+    assert back.exit_code == 0 and dev_score(tmp_path / "home" / "models" / "ner-x") == 80.0
+    missing = runner.invoke(app, ["models", "rollback", "re-x"], env=env)
+    assert missing.exit_code == 2 and "no previous model" in missing.output
