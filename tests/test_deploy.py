@@ -42,7 +42,8 @@ def test_compose_and_prefect_yaml_agree_on_the_model_registry() -> None:
         env = services[name]["environment"]
         assert not {"MEDKG_NER_MODEL", "MEDKG_RE_MODEL"} & set(env), name
         models = f"{env['MEDKG_HOME']}/models"
-        host = [v.split(":")[0] for v in services[name]["volumes"] if isinstance(v, str) and v.split(":")[1] == models]
+        pairs = [v.removesuffix(":ro").removesuffix(":rw").rsplit(":", 1) for v in services[name]["volumes"]]
+        host = [source for source, target in pairs if target == models]
         assert host, f"{name}: nothing mounted at {models}"
         mounts[name] = host[0]
     assert mounts["worker"] == mounts["api"]
