@@ -339,8 +339,9 @@ def ingest_cmd(
     try:
         flow_ = with_task_runner(task_runner, dask_address, workers)
         ensure_server()
+        # with Dask, keep one extraction batch in flight per worker (threads: one, torch uses every core)
         result = flow_([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config),
-                       reextract=reextract, progress=True)
+                       in_flight=workers if task_runner == "dask" else 1, reextract=reextract, progress=True)
     except MedkgError as exc:
         fail(exc)
     typer.echo(json.dumps(result, indent=2))
