@@ -96,6 +96,16 @@ class _BodyLimit:
         await self.app(scope, counted, send)
 
 
+# How medkg spells the prefixes of its graph (bioregistry's preferred forms); a request may use any case.
+_PREFIXES = {p.lower(): p for p in ("MESH", "HP", "MONDO", "DOID", "OMIM", "ORPHA", "CHEBI", "NCBIGene", "NCBITaxon", "DECIPHER",
+                                    "UMLS", "SYMP", "CVCL", "tmVar", "dbSNP", "UniProtKB")}
+
+
+def canonical_curie(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    return f"{_PREFIXES.get(prefix.lower(), prefix)}:{local}"
+
+
 def create_app(
     store: GraphStore,
     *,
@@ -228,6 +238,7 @@ def create_app(
     def entity(curie: str, limit: int = Query(100, ge=1, le=10_000, description="Neighbours to return, best supported first.")) -> dict[str, Any]:
         if ":" not in curie:
             raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")
+        curie = canonical_curie(curie)  # mesh:D008012 is MESH:D008012
         with lock:
             found = store.query(
                 "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "

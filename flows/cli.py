@@ -350,7 +350,7 @@ def ingest_cmd(
 @app.command("export")
 def export_cmd(
     out: Annotated[Path, typer.Argument(help="Output file (a folder for csv and neo4j-import).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, graphml, csv or neo4j-import")] = "ttl",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="ttl, nt, graphml, csv or neo4j-import (default: from OUT's suffix: .ttl, .nt, .graphml; a folder: csv)")] = None,
     import_dir: Annotated[str | None, typer.Option(help="neo4j-import: the folder neo4j-admin will read the files from "
                                                    "(e.g. where they are mounted in a container); default: OUT.")] = None,
     config: ConfigOpt = None,
@@ -378,8 +378,17 @@ def export_cmd(
         "csv": lambda s: export_csv(s, out),
         "neo4j-import": neo4j_import,
     }
+    if fmt is None:
+        by_suffix = {".ttl": "ttl", ".nt": "nt", ".graphml": "graphml", ".csv": "csv"}
+        fmt = by_suffix.get(out.suffix.lower()) or ("csv" if not out.suffix else None)
+        if fmt is None:
+            fail(MedkgError(f"{out}: cannot tell the format from {out.suffix!r}; pass --format with one of {', '.join(writers)}"))
+    assert fmt is not None
     if fmt not in writers:
         fail(MedkgError(f"--format {fmt!r}: choose one of {', '.join(writers)}"))
+    expected = {"ttl": ".ttl", "nt": ".nt", "graphml": ".graphml"}.get(fmt)
+    if expected and out.suffix and out.suffix.lower() != expected:
+        fail(MedkgError(f"{out}: a {out.suffix} name for {fmt} output; name it *{expected} or pass the matching --format"))
     try:
         with _settings(config).open_store(read_only=True) as store, console.status(f"exporting {fmt}"):
             n = writers[fmt](store)
@@ -460,6 +469,8 @@ def query_cmd(
 
     Example: [bold]medkg query "MATCH (c:Entity)-\\[r:CAUSES]->(d:Entity {name: $d}) RETURN c.name, r.evidence_count" -p d=Hypotension[/]
     """
+    if output not in ("table", "json", "csv"):
+        fail(MedkgError(f"--output {output!r}: choose table, json or csv"))
     params: dict[str, Any] = {}
     for item in param or []:
         if "=" not in item:

@@ -31,6 +31,7 @@ from kg.store import (
     MentionCount,
     article_row,
     batched,
+    check_parameters,
     check_read_only,
     evidence_row,
     mention_row,
@@ -123,6 +124,19 @@ MATCH (p:Entity {{curie: row.phenotype}})
 MERGE (d)-[h:{HAS_PHENOTYPE}]->(p)
 SET h.frequency = CAST(row.frequency AS DOUBLE), h.source = row.source, h.pmids = row.pmids
 """
+
+
+_INTERNAL_KEYS = frozenset({"_ID", "_LABEL", "_SRC", "_DST"})
+
+
+def _public(value: Any) -> Any:
+    """A node or relationship as its properties: LadybugDB's internal ``_ID``, ``_LABEL``,
+    ``_SRC``, ``_DST`` keys are left out (Neo4j's driver gives properties only, too)."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items() if k not in _INTERNAL_KEYS}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return value
 
 
 def _pair_deltas(triples: list[Triple]) -> list[dict[str, Any]]:
@@ -270,11 +284,12 @@ class EmbeddedStore(GraphStore):
 
     def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)
+        check_parameters(cypher, params)
         self._conn.execute("BEGIN TRANSACTION READ ONLY")
         if self.query_timeout_s:
             self._conn.set_query_timeout(int(self.query_timeout_s * 1000))
         try:
-            rows = self._rows(cypher, params, max_rows)
+            rows = [{k: _public(v) for k, v in row.items()} for row in self._rows(cypher, params, max_rows)]
         except BaseException:  # whatever happened, the connection is left with no open transaction
             self._end_transaction("ROLLBACK")
             raise

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 
@@ -18,12 +20,23 @@ MEDKG = "https://w3id.org/medkg/"
 _REL_TYPES = [p.rel_type for p in PREDICATES.values()]
 
 
+@lru_cache(maxsize=200_000)
 def _iri(curie: str) -> str:
-    """A resolvable IRI for a CURIE (bioregistry), or one under medkg's namespace."""
+    """The IRI of a CURIE: the prefix's RDF namespace where bioregistry knows one (MeSH
+    ``http://id.nlm.nih.gov/mesh/D008012``, OBO PURLs for HP, MONDO, CHEBI), else its default
+    provider, else one under medkg's namespace; the local id percent-encoded (a tmVar variant id
+    such as ``c|INS|5382|C`` is no valid IRI as it stands)."""
     import bioregistry
 
-    iri = bioregistry.get_iri(curie) if ":" in curie else None
-    return iri or f"{MEDKG}{curie.replace(':', '_')}"
+    prefix, _, local = curie.partition(":")
+    encoded = quote(local, safe="-._~")
+    iri = None
+    if local:
+        try:
+            iri = bioregistry.get_iri(prefix, encoded, priority=["rdf", "default"])
+        except (KeyError, ValueError):
+            iri = None
+    return iri or f"{MEDKG}{quote(prefix, safe='-._~')}_{encoded}"
 
 
 def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
@@ -70,7 +83,9 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
             g.add((URIRef(_iri(row["s"])), biolink[(row["p"] or "biolink:related_to").split(":", 1)[1]], URIRef(_iri(row["o"]))))
     for row in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         g.add((URIRef(_iri(row["c"])), RDFS.subClassOf, URIRef(_iri(row["p"]))))
-    g.serialize(destination=str(path), format=fmt)
+    partial = Path(path).with_name(Path(path).name + ".part")  # a failure leaves no half-written file under the name
+    g.serialize(destination=str(partial), format=fmt)
+    partial.replace(path)
     return len(g)
 
 

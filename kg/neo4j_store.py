@@ -25,6 +25,7 @@ from kg.store import (
     MentionCount,
     article_row,
     batched,
+    check_parameters,
     check_read_only,
     evidence_row,
     mention_row,
@@ -193,6 +194,7 @@ class Neo4jStore(GraphStore):
 
     def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)
+        check_parameters(cypher, params)
 
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
             return [record.data() for record in itertools.islice(tx.run(cypher, params or {}), max_rows)]

@@ -114,6 +114,23 @@ _STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`
 _SETTING = re.compile(r"\bCALL\s+[A-Za-z_][\w.]*\s*=", re.IGNORECASE)  # Kùzu's CALL timeout=1, CALL threads=1
 
 
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def query_parameters(cypher: str) -> set[str]:
+    """The ``$name`` parameters a query uses (outside strings and comments)."""
+    return set(_PARAMETER.findall(_STRING_OR_COMMENT.sub(" ", cypher)))
+
+
+def check_parameters(cypher: str, params: dict[str, Any] | None) -> None:
+    """Refuse a query whose ``$parameters`` were not all given (some databases read a missing
+    one as null and answer with no rows, which looks like an empty result)."""
+    missing = sorted(query_parameters(cypher) - set(params or {}))
+    if missing:
+        raise QueryRefused(f"missing parameter{'s' if len(missing) > 1 else ''} {', '.join('$' + m for m in missing)}: "
+                           f"give {'them' if len(missing) > 1 else 'it'} (CLI: -p {missing[0]}=VALUE; API: \"params\")")
+
+
 def check_read_only(cypher: str) -> None:
     """Refuse, before it reaches a database, a query with a write clause, more than one statement
     or a database setting (``CALL timeout=1`` would change the server for every client).

@@ -145,6 +145,7 @@ def test_query_needs_the_key_and_refuses_writes(client: TestClient, embedded_sto
 def test_entity_with_neighbours_and_unknown(client: TestClient) -> None:
     body = client.get("/v1/entities/MESH:D008012").json()
     assert body["curie"] == "MESH:D008012" and body["articles"] == 1
+    assert client.get("/v1/entities/mesh:D008012").json()["curie"] == "MESH:D008012"  # any case of the prefix
     assert body["neighbours"][0]["curie"] == "MESH:D006323" and body["neighbours"][0]["evidence"] == 1
     r = client.get("/v1/entities/MESH:D000000")
     assert r.status_code == 404 and r.json()["error"] == "not_found"

@@ -56,6 +56,15 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert refused.exit_code == 2 and "read-only" in refused.output
     bracketed = runner.invoke(app, ["query", "RETURN 'benzo[a]pyrene' AS name"])  # a table cell is no markup
     assert bracketed.exit_code == 0 and "benzo[a]pyrene" in bracketed.output
+    missing = runner.invoke(app, ["query", "MATCH (e:Entity {name: $d}) RETURN e.curie AS c"])
+    assert missing.exit_code == 2 and "missing parameter $d" in missing.output
+    assert runner.invoke(app, ["query", "RETURN 1 AS x", "-o", "xml"]).exit_code == 2
+    nodes = runner.invoke(app, ["query", "MATCH (e:Entity {curie: 'MESH:D008012'}) RETURN e", "-o", "json"])
+    assert json.loads(nodes.stdout)[0]["e"] == {"curie": "MESH:D008012", "name": "Lidocaine", "category": "biolink:ChemicalEntity", "xrefs": []}
+    graphml = runner.invoke(app, ["export", str(tmp_path / "g.graphml")])  # the format from the name
+    assert graphml.exit_code == 0 and (tmp_path / "g.graphml").read_text().startswith("<?xml")
+    clash = runner.invoke(app, ["export", str(tmp_path / "g.graphml"), "-f", "ttl"])
+    assert clash.exit_code == 2 and "name it *.ttl" in clash.output
 
 
 def test_cli_load_applies_deletions_in_file_order_and_validates_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

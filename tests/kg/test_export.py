@@ -23,7 +23,20 @@ def test_rdf_export_uses_biolink_and_resolvable_iris(embedded_store: GraphStore,
     assert len(g) == n > 0
     causes = URIRef("https://w3id.org/biolink/vocab/causes")
     (s, o) = next((s, o) for s, p, o in g if p == causes)
-    assert "D008012" in str(s) and str(s).startswith("http") and "D006323" in str(o)
+    assert (str(s), str(o)) == ("http://id.nlm.nih.gov/mesh/D008012", "http://id.nlm.nih.gov/mesh/D006323")  # RDF IRIs, not web pages
+
+
+def test_rdf_export_encodes_ids_that_are_no_valid_iri(embedded_store: GraphStore, tmp_path: Path) -> None:
+    """A BioRED variant id (tmVar:c|INS|5382|C) and an unknown prefix export, re-parse, and keep
+    their ids recoverable."""
+    from kg.types import Entity
+
+    embedded_store.load_entities([Entity("tmVar:c|INS|5382|C", "c.5382insC", "biolink:SequenceVariant"),
+                                  Entity("ODD:a b/c", "odd", "biolink:NamedThing")])
+    n = export_rdf(embedded_store, tmp_path / "v.ttl")
+    iris = {str(s) for s in Graph().parse(tmp_path / "v.ttl").subjects()}
+    assert len(iris) > 0 and n > 0 and not list(tmp_path.glob("*.part"))
+    assert "https://w3id.org/medkg/tmVar_c%7CINS%7C5382%7CC" in iris and "https://w3id.org/medkg/ODD_a%20b%2Fc" in iris
 
 
 def test_graphml_and_csv_and_stats(embedded_store: GraphStore, tmp_path: Path) -> None:
