@@ -57,7 +57,7 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
 def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     """Load HPO into the store when it has no disease -> phenotype annotations yet."""
     if phenotype_edges(store) == 0:
-        console.print("[bold]The graph has no HPO annotations yet[/]: loading them (once, about 2 minutes).")
+        console.print("[bold]The graph has no HPO annotations yet[/]: loading them (once, about a minute).")
         load_hpo_into(store, HpoFiles.of(settings), settings)
 
 

@@ -207,7 +207,7 @@ class EmbeddedStore(GraphStore):
         if isinstance(result, list):  # several statements: refused by check_read_only before a query gets here
             raise QueryRefused("refused: one statement per query")
         names = result.get_column_names()
-        rows = []
+        rows: list[dict[str, Any]] = []
         while (max_rows is None or len(rows) < max_rows) and result.has_next():
             rows.append(dict(zip(names, result.get_next(), strict=True)))
         return rows

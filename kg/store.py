@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
-from kg.errors import QueryRefused, StoreError
+from kg.errors import QueryRefused
 from kg.schema import NODE_LABELS, entity_type, predicate
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 

@@ -30,7 +30,7 @@ def read_pubmed(
     source = str(path)
     index = 0
     try:
-        for line, el in xml_records(path, ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")):
+        for _line, el in xml_records(path, ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")):
             if isinstance(el, InputError):
                 index += 1
                 report.handle(el, on_error)
