@@ -1,6 +1,7 @@
-# medkg image for the Prefect worker and the API. CPU by default; use a CUDA base image
-# and the CUDA torch wheel for GPU workers.
+# medkg image for the Prefect worker and the API. CPU-only PyTorch by default (about 1 GB instead
+# of the CUDA build's 4 GB); for GPU workers: docker build --build-arg TORCH_BACKEND=cu128 .
 FROM python:3.11-slim
+ARG TORCH_BACKEND=cpu
 ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -12,6 +13,6 @@ COPY diagnosis diagnosis
 COPY api api
 COPY flows flows
 COPY prefect.yaml ./
-RUN pip install .
+RUN pip install uv && uv pip install --system --torch-backend "$TORCH_BACKEND" .
 ENTRYPOINT ["medkg"]
 CMD ["--help"]

@@ -166,9 +166,20 @@ def create_app(
             raise ApiError(413, "text_too_long", f"text over {limits.max_text_chars} characters")
         return body.text
 
+    def version(model: Any) -> dict[str, Any] | None:
+        """Which model serves: its task, best dev F1 and epoch, and the hash of its training data."""
+        card = getattr(model, "card", None)
+        if model is None or not isinstance(card, dict):
+            return None
+        metrics = card.get("metrics", {})
+        dev = metrics.get("dev", {})
+        return {"task": card.get("task"), "dev_f1": dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1"),
+                "best_epoch": metrics.get("best_epoch"), "data_hash": (card.get("data_hash") or "")[:12] or None}
+
     @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health() -> dict[str, Any]:
+        """Alive, and which model versions serve."""
+        return {"status": "ok", "models": {"ner": version(ner), "relations": version(relations)}}
 
     @app.get("/ready")
     def ready() -> JSONResponse:

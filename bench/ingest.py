@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prefect import flow  # noqa: E402
 
-from flows.ingest import ingest  # noqa: E402
+from flows.ingest import with_task_runner  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
 
 
@@ -34,6 +34,9 @@ def main() -> None:
     ap.add_argument("--re-model")
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--in-flight", type=int, default=1)
+    ap.add_argument("--task-runner", choices=["thread", "dask"], default="thread",
+                    help="dask: a local cluster of --workers processes, one batch in flight per worker")
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cold", action="store_true", help="count the start of Prefect's temporary API server (~10 s) in the time")
     args = ap.parse_args()
     settings = load_settings()
@@ -42,13 +45,16 @@ def main() -> None:
         _warm_up()  # a deployment's runs talk to a running Prefect server; without one, the first flow starts it
     settings = settings.model_copy(update={"store_path": Path(tempfile.mkdtemp(prefix="medkg-ingest-")) / "graph"})
     t0 = time.perf_counter()
-    result = ingest(args.files, args.ner_model, args.re_model, args.batch_size, settings=settings, in_flight=args.in_flight)
+    runner = with_task_runner(args.task_runner, workers=args.workers)
+    in_flight = args.workers if args.task_runner == "dask" else args.in_flight
+    result = runner(args.files, args.ner_model, args.re_model, args.batch_size, settings=settings, in_flight=in_flight)
     seconds = time.perf_counter() - t0
     stages = result["seconds_by_stage"]
     print(json.dumps({
         "files": args.files,
         "documents": result["documents_read"],
         "batch_size": args.batch_size,
+        "task_runner": args.task_runner if args.task_runner == "thread" else f"dask, {args.workers} workers",
         "prefect_server_started_before_the_clock": not args.cold,
         "seconds": round(seconds, 1),
         "abstracts_per_s": round(result["documents_read"] / seconds, 1),

@@ -31,7 +31,16 @@ _stamp_file="$MEDKG_VENV/.medkg-stamp"
 _stamp="$( (cat "$MEDKG_ROOT/pyproject.toml"; echo "$MEDKG_ROOT") | sha256sum | cut -c1-16)"
 if [ "$(cat "$_stamp_file" 2>/dev/null || true)" != "$_stamp" ]; then
   echo "medkg: installing dependencies into $MEDKG_VENV (the first time takes several minutes: PyTorch is large)" >&2
-  "$MEDKG_VENV/bin/python" -m uv pip install --python "$MEDKG_VENV/bin/python" -e "$MEDKG_ROOT[dev]"
+  # PyTorch's own index has CPU-only wheels (about 1 GB instead of the 4 GB CUDA build PyPI
+  # serves): uv picks the build that fits this machine's GPU driver, or the CPU one without a
+  # GPU (MEDKG_TORCH_BACKEND=auto, or cpu, cu128...; "pypi" skips it). Where that index cannot be
+  # reached, PyTorch comes from PyPI as before.
+  _backend="${MEDKG_TORCH_BACKEND:-auto}"
+  if [ "$_backend" = pypi ] || ! "$MEDKG_VENV/bin/python" -m uv pip install -q --python "$MEDKG_VENV/bin/python" \
+      --torch-backend "$_backend" -e "$MEDKG_ROOT[dev]" 2>/dev/null; then
+    [ "$_backend" = pypi ] || echo "medkg: PyTorch's index (download.pytorch.org) is not reachable; installing PyTorch from PyPI" >&2
+    "$MEDKG_VENV/bin/python" -m uv pip install -q --python "$MEDKG_VENV/bin/python" -e "$MEDKG_ROOT[dev]"
+  fi
   echo "$_stamp" >"$_stamp_file"
 fi
 export PATH="$MEDKG_VENV/bin:$PATH"

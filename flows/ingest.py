@@ -42,10 +42,12 @@ class IngestSummary:
     relations_by_predicate: Counter[str] = field(default_factory=Counter)
     triples_loaded: int = 0
     seconds_by_stage: Counter[str] = field(default_factory=Counter)
+    models: dict[str, Any] = field(default_factory=dict)  # which model versions extracted
 
     def as_dict(self) -> dict[str, Any]:
         mentions = sum(self.mentions_by_type.values())
         return {
+            "models": self.models,
             "documents_read": self.documents_read,
             "unchanged": self.unchanged,
             "updated": self.updated,
@@ -97,6 +99,21 @@ def extract_batch(docs: list[Document], ner_model: str, re_model: str | None, se
     return docs, times
 
 
+def _served(ner_model: str, re_model: str | None) -> dict[str, Any]:
+    """The models of a run as the summary reports them: folder, best dev F1, training data hash."""
+    from extractors.models import read_card
+
+    out: dict[str, Any] = {}
+    for name, folder in (("ner", ner_model), ("relations", re_model)):
+        if folder is None:
+            continue
+        card = read_card(Path(folder))
+        dev = card.get("metrics", {}).get("dev", {})
+        out[name] = {"path": str(folder), "dev_f1": dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1"),
+                     "data_hash": (card.get("data_hash") or "")[:12] or None}
+    return out
+
+
 def _model_version(ner_model: str, re_model: str | None) -> str:
     return f"ner:{Path(ner_model).name}" + (f"+re:{Path(re_model).name}" if re_model else "")
 
@@ -140,7 +157,7 @@ def ingest(
     logger = get_run_logger()
     settings = settings or load_settings()
     settings_json = settings.model_dump_json()
-    summary = IngestSummary()
+    summary = IngestSummary(models=_served(ner_model, re_model))
     model = _model_version(ner_model, re_model)
     with settings.open_store() as store:
         for path in paths:

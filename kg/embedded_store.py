@@ -201,7 +201,7 @@ class EmbeddedStore(GraphStore):
         try:
             result = self._conn.execute(cypher, params or {})
         except (RuntimeError, TypeError, ValueError) as exc:  # bad Cypher, parameters of mixed types...
-            if "interrupt" in str(exc).lower() or "timeout" in str(exc).lower():
+            if str(exc).strip() == "Interrupted.":  # what LadybugDB says when the query timeout stops a query
                 raise QueryTimeout(f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)") from exc
             raise StoreError(f"embedded store: {exc}") from exc
         if isinstance(result, list):  # several statements: refused by check_read_only before a query gets here

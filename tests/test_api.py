@@ -30,6 +30,7 @@ def client(embedded_store, tmp_path: Path) -> TestClient:  # type: ignore[no-unt
     ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
     normalizer = Normalizer(TermIndex(merge_concepts(ctd), []))
     ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    ner.card = {"task": "ner", "metrics": {"dev": {"micro": {"f1": 71.5}}, "best_epoch": 2}, "data_hash": "0123456789abcdef"}
     app = create_app(embedded_store, ner=ner, normalizer=normalizer, diagnoser=_diagnoser(tmp_path), api_key="s3cret",
                      limits=ApiLimits(max_body_bytes=20_000, max_text_chars=5_000, max_rows=3))
     return TestClient(app)
@@ -48,7 +49,8 @@ KEY = {"X-API-Key": "s3cret"}
 
 
 def test_health_ready_and_docs(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/health").json() == {"status": "ok", "models": {
+        "ner": {"task": "ner", "dev_f1": 71.5, "best_epoch": 2, "data_hash": "0123456789ab"}, "relations": None}}
     ready = client.get("/ready")
     assert ready.status_code == 200 and ready.json()["checks"]["store"]
     assert client.get("/openapi.json").json()["info"]["title"] == "medkg"

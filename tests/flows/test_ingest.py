@@ -68,6 +68,7 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
     first = _file(tmp_path / "a.xml", _citation("1", "Lidocaine caused cardiac asystole in a man."), _citation("2", "Breast and ovarian cancers were not seen."))
     result = ingest([str(first), str(DATA / "medline_sample.xml")], ner, re_, batch_size=2, settings=settings)
     assert result["documents_read"] == 4 and result["unchanged"] == 0 and result["deleted"] == 0
+    assert result["models"]["ner"]["path"] == ner and result["models"]["relations"]["path"] == re_  # which versions served
     assert result["triples_loaded"] > 0  # relations with their sentences reached the store
     assert set(result["seconds_by_stage"]) >= {"read", "ner", "normalize", "relations", "load"}
     with settings.open_store() as store:
@@ -130,7 +131,7 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     from flows.ingest import ingest
 
     ner, re_ = models
-    source = _medline(tmp_path / "many.xml", 40)
+    source = _medline(tmp_path / "many.xml", 60)
     clean = settings.model_copy(update={"store_path": tmp_path / "clean"})
     ingest([str(source)], ner, re_, batch_size=4, settings=clean)
     killed_store = tmp_path / "killed"
@@ -141,30 +142,35 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     cmd = [sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert proc.stdout is not None
-    seen, deadline = 0, time.monotonic() + 240
-    for line in proc.stdout:  # kill it once a few batches have been loaded, in the middle of the run
-        if "documents so far" in line:
-            seen += 1
-        if seen >= 3 or time.monotonic() > deadline:
-            break
-    def servers() -> list[int]:  # the Prefect API server the command started (uvicorn), wherever it was reparented
-        found = []
+
+    def servers() -> set[int]:  # the Prefect API server the command started (uvicorn), wherever it was reparented
+        found = set()
         for entry in Path("/proc").iterdir():
             try:
                 if entry.name.isdigit() and os.getpgid(int(entry.name)) == proc.pid and b"uvicorn" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
+                    found.add(int(entry.name))
             except (OSError, ProcessLookupError):
                 continue
         return found
 
-    assert servers(), "the command's Prefect server was not found"
+    started: set[int] = set()
+    output: list[str] = []
+    seen, deadline = 0, time.monotonic() + 240
+    for line in proc.stdout:  # kill it once a few batches have been loaded, in the middle of the run
+        output.append(line)
+        started |= servers()  # the flow runs: its server is up
+        if "documents so far" in line:
+            seen += 1
+        if seen >= 3 or time.monotonic() > deadline:
+            break
     os.kill(proc.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does: its server must not outlive it
     proc.wait()
-    assert seen >= 3, "the run did not get far enough to be killed part-way"
+    assert seen >= 3, "the run did not get far enough to be killed part-way:\n" + "".join(output[-30:])
+    assert started, "the command's Prefect server was never seen:\n" + "".join(output[-30:])
     deadline = time.monotonic() + 30
-    while servers() and time.monotonic() < deadline:
+    while started & servers() and time.monotonic() < deadline:
         time.sleep(0.5)
-    left = servers()
+    left = started & servers()
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "the Prefect server outlived the killed command"
@@ -174,7 +180,7 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
         # an article is complete once its content hash is written (last); a batch the kill cut
         # short has articles without one, which the next run extracts again
         complete = store.query("MATCH (a:Article) WHERE a.content_hash IS NOT NULL RETURN count(a) AS n")[0]["n"]
-    assert 0 < partial < 40 and complete <= partial
+    assert 0 < partial < 60 and complete <= partial
     result = ingest([str(source)], ner, re_, batch_size=4, settings=resumed)
     assert result["unchanged"] == complete
     with clean.open_store() as a, resumed.open_store() as b:
@@ -358,3 +364,43 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tup
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+
+
+def test_the_training_flow_promotes_into_the_registry_that_ingestion_reads(prefect: None, models: tuple[str, str], settings: Settings,
+                                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`train-bc5cdr` as its deployment runs it (no paths given: the worker's settings decide):
+    both models trained (tiny here: a few documents, from the tiny test encoder) into candidates,
+    promoted into MEDKG_HOME/models, the replaced ones kept; the next `pubmed-updates` run
+    extracts with exactly the promoted versions."""
+    import shutil
+
+    from extractors.models import read_card
+    from flows.ingest import ingest_folder
+    from flows.train import train_models
+
+    ner, re_ = models
+    home = tmp_path / "home"
+    settings.term_index()
+    shutil.copytree(settings.home / "index", home / "index")
+    shutil.copytree(ner, home / "models" / "ner-bc5cdr")  # the current models: no dev score, so any trained one is not worse
+    shutil.copytree(re_, home / "models" / "re-bc5cdr")
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    _file(watch / "pubmed26n0001.xml", _citation("21", "Lidocaine caused cardiac asystole."))
+    for key, value in {"MEDKG_HOME": str(home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_WATCH_DIR": str(watch),
+                       "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "MEDKG_STORE_PATH": str(tmp_path / "g")}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
+
+    result = train_models(limit=6, base_model=ner)
+    assert result["promoted"] == {"ner-bc5cdr": True, "re-bc5cdr": True}
+    models_dir = home / "models"
+    assert (models_dir / ".previous" / "ner-bc5cdr" / "medkg.json").is_file()
+    trained = {name: read_card(models_dir / name) for name in ("ner-bc5cdr", "re-bc5cdr")}
+    assert trained["ner-bc5cdr"]["task"] == "ner" and "dev" in trained["ner-bc5cdr"]["metrics"]
+
+    ingested = ingest_folder()
+    served = ingested["models"]
+    assert served["ner"]["path"] == str(models_dir / "ner-bc5cdr") and served["relations"]["path"] == str(models_dir / "re-bc5cdr")
+    assert served["ner"]["data_hash"] == trained["ner-bc5cdr"]["data_hash"][:12]
+    assert served["relations"]["data_hash"] == trained["re-bc5cdr"]["data_hash"][:12]

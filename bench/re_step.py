@@ -1,0 +1,77 @@
+"""Seconds per training step of the document-level relation model (4 BC5CDR training documents a
+step, forward, backward and optimizer, the first 40 documents, the first two steps not counted)
+at a given number of torch threads and window length; prints the step time and the epoch it
+implies. BENCHMARKS.md uses it to compare threads and batching on a CPU.
+
+    python bench/re_step.py --threads 1
+    python bench/re_step.py --threads 2 --max-length 512
+"""
+
+import argparse
+import math
+import sys
+import time
+
+import torch
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--threads", type=int, default=0)
+ap.add_argument("--max-length", type=int, default=512)
+ap.add_argument("--freeze", type=int, default=0, help="bottom encoder layers frozen")
+args = ap.parse_args()
+if args.threads:
+    torch.set_num_threads(args.threads)
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+SHARED = Path(__file__).resolve().parents[2] / "shared/data/corpora/bc5cdr"
+from torch import nn
+from transformers import AutoModel, AutoTokenizer
+
+from extractors.doc_relations import END, GENERIC, DocRelationModel, PairHead, _type
+from extractors.models import resolve_encoder
+from extractors.relations import relation_schema
+from readers import read_documents
+
+maxlen, freeze = args.max_length, args.freeze
+train_docs = list(read_documents(SHARED / "CDR_TrainingSet.PubTator.txt"))
+labels, type_pairs = relation_schema(train_docs)
+entity_types = sorted({_type(m) for d in train_docs for m in d.mentions})
+base = resolve_encoder("all-minilm-l6-v2")
+tok = AutoTokenizer.from_pretrained(base)
+tok.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
+enc = AutoModel.from_pretrained(base)
+enc.resize_token_embeddings(len(tok))
+head = PairHead(enc.config.hidden_size, len(labels))
+model = DocRelationModel(enc, head, tok, labels, type_pairs, max_length=maxlen, device="cpu")
+if freeze:
+    for p in enc.embeddings.parameters():
+        p.requires_grad_(False)
+    for layer in enc.encoder.layer[:freeze]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+ex = []
+for d in train_docs:
+    e = model.encode(d)
+    pairs = model.candidates(e)
+    if pairs:
+        rel = {(r.subject, r.object): labels.index(r.predicate) for r in d.relations if r.predicate in labels}
+        ex.append((e, pairs, [rel.get(p, 0) for p in pairs]))
+print("examples", len(ex), "tokens", sum(len(c) for e, _, _ in ex for c in e.chunks))
+opt = torch.optim.AdamW(
+    [p for p in list(enc.parameters()) + list(head.parameters()) if p.requires_grad], lr=5e-5
+)
+ts = []
+for k in range(0, 40, 4):
+    b = ex[k : k + 4]
+    t = time.time()
+    logits = torch.cat(model.logits([e for e, _, _ in b], [p for _, p, _ in b]))
+    loss = nn.functional.cross_entropy(logits, torch.tensor([k for _, _, y in b for k in y]))
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    ts.append(time.time() - t)
+import numpy as np
+
+s = np.mean(ts[2:])
+print("step", s, "epoch min", s * math.ceil(len(ex) / 4) / 60)
