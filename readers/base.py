@@ -146,9 +146,12 @@ def xml_records(path: str | Path, tags: tuple[str, ...]) -> Iterator[tuple[int, 
             if head_end >= 0 and buf[head_end - 1 : head_end] == b"/":  # <Tag ... />
                 end = head_end + 1
             else:
-                end_at = buf.find(close, found.end())
-                while end_at < 0 and nxt.search(buf, found.end()) is None and more():  # never reads past the next record
-                    end_at = buf.find(close, found.end())
+                end_at, scanned = buf.find(close, found.end()), found.end()
+                while end_at < 0 and nxt.search(buf, scanned) is None:  # never reads past the next record
+                    scanned = max(found.end(), len(buf) - 64)  # only the new bytes (and a tag cut in two) again
+                    if not more():
+                        break
+                    end_at = buf.find(close, scanned)
                 again = nxt.search(buf, found.end(), end_at if end_at >= 0 else len(buf))
                 if again is not None or end_at < 0:  # no end tag before the next record (or the file)
                     yield record_line, InputError(f"<{tag.decode()}> without its end tag; is the file truncated?",
