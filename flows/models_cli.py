@@ -363,7 +363,8 @@ def models_package_cmd(
     except MedkgError as exc:
         fail(exc)
     what = f"{len(folders)} models" + (" and the term index" if extras else "")
-    console.print(f"{what} -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}")
+    console.print(f"{what} -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}",
+                  soft_wrap=True)  # paths stay whole, whatever the terminal's width
 
 
 def _built_index(settings: Settings) -> Path | None:
@@ -397,7 +398,7 @@ def models_install_cmd(
     except MedkgError as exc:
         fail(exc)
     for path in installed:
-        console.print(f"installed {path}")
+        console.print(f"installed {path}", soft_wrap=True)
     indexes = [p for p in installed if p.parent == settings.home / "index"]
     if indexes:
         try:
@@ -405,10 +406,10 @@ def models_install_cmd(
         except OSError:
             here = None
         if any(p.name == here for p in indexes):
-            console.print(f"the term index matches the vocabulary files in {settings.data_dir}: `medkg run` uses it")
+            console.print(f"the term index matches the vocabulary files in {settings.data_dir}: `medkg run` uses it", soft_wrap=True)
         else:
             console.print(f"[yellow]the packaged term index was built from other vocabulary files than those in {settings.data_dir} "
-                          "(or by another medkg version): `medkg run` builds its own[/]")
+                          "(or by another medkg version): `medkg run` builds its own[/]", soft_wrap=True)
 
 
 @models_app.command("promote")
@@ -430,7 +431,7 @@ def models_promote_cmd(
         result = promote(candidate.expanduser(), _models_dir(config), name, force=force)
     except MedkgError as exc:
         fail(exc)
-    console.print(str(result))
+    console.print(str(result), soft_wrap=True)
 
 
 @models_app.command("rollback")
@@ -448,4 +449,4 @@ def models_rollback_cmd(
         folder = rollback(_models_dir(config), name)
     except MedkgError as exc:
         fail(exc)
-    console.print(f"{name}: {folder} is the previous model again")
+    console.print(f"{name}: {folder} is the previous model again", soft_wrap=True)

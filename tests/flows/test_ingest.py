@@ -137,8 +137,11 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     killed_store = tmp_path / "killed"
     env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(killed_store),
            "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "PREFECT_LOGGING_LEVEL": "INFO"}
-    env.pop("MEDKG_NEO4J_URI", None)
-    env.pop("PREFECT_API_URL", None)  # the command starts its own temporary server, as for a user
+    # the command starts its own temporary server, as for a user, and logs its batches (importing
+    # flows.cli in this process, as other tests do, set Prefect's flow-run logs to CRITICAL here)
+    for key in ("MEDKG_NEO4J_URI", "PREFECT_API_URL", "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
+                "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL"):
+        env.pop(key, None)
     cmd = [sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert proc.stdout is not None
