@@ -69,15 +69,22 @@ def start_seconds() -> float:
     return value
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: this process gets SIGTERM when the process that started it dies, even by SIGKILL."""
+def _death_signal() -> Any:
+    """A function that asks Linux to send this process SIGTERM when the process that started it
+    dies, even by SIGKILL (``prctl(PR_SET_PDEATHSIG)``); resolved in the parent, so that the child
+    only calls it between fork and exec (no library loading there); None where unavailable."""
     import ctypes
     import signal
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+    def set_death_signal() -> None:  # pragma: no cover - runs in the child
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return set_death_signal
 
 
 @contextmanager
@@ -88,13 +95,14 @@ def _children_die_with_us() -> Iterator[None]:
     import subprocess
     import sys
 
-    if not sys.platform.startswith("linux"):
+    set_death_signal = _death_signal() if sys.platform.startswith("linux") else None
+    if set_death_signal is None:
         yield
         return
     popen = subprocess.Popen
 
     def with_death_signal(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("preexec_fn", _die_with_parent)
+        kwargs.setdefault("preexec_fn", set_death_signal)
         return popen(*args, **kwargs)
 
     subprocess.Popen = with_death_signal  # type: ignore[misc, assignment]
