@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from extractors.models import card_dev_f1
 from kg.errors import InputError, MedkgError, QueryRefused, QueryTimeout, StoreError
 from kg.schema import HAS_PHENOTYPE, PREDICATES
 from kg.store import GraphStore
@@ -171,10 +172,8 @@ def create_app(
         card = getattr(model, "card", None)
         if model is None or not isinstance(card, dict):
             return None
-        metrics = card.get("metrics", {})
-        dev = metrics.get("dev", {})
-        return {"task": card.get("task"), "dev_f1": dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1"),
-                "best_epoch": metrics.get("best_epoch"), "data_hash": (card.get("data_hash") or "")[:12] or None}
+        return {"task": card.get("task"), "dev_f1": card_dev_f1(card), "best_epoch": card.get("metrics", {}).get("best_epoch"),
+                "data_hash": (card.get("data_hash") or "")[:12] or None}
 
     @app.get("/health")
     def health() -> dict[str, Any]:

@@ -77,6 +77,13 @@ def write_card(folder: Path, card: dict[str, Any]) -> None:
     (folder / ARTIFACT_FILE).write_text(json.dumps(card, indent=2, default=str))
 
 
+def card_dev_f1(card: dict[str, Any]) -> float | None:
+    """A model card's best dev F1: NER's micro strict F1, a relation model's pair F1."""
+    dev = card.get("metrics", {}).get("dev", {})
+    score = dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1")
+    return float(score) if score is not None else None
+
+
 def read_card(folder: Path) -> dict[str, Any]:
     path = Path(folder) / ARTIFACT_FILE
     if not path.is_file():

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from extractors.models import ARTIFACT_FILE, CHECKPOINT, read_card, sha256_file
+from extractors.models import ARTIFACT_FILE, CHECKPOINT, card_dev_f1, read_card, sha256_file
 from kg.errors import ConfigError, InputError
 
 FORMAT = "medkg-models/1"
@@ -164,9 +164,7 @@ def list_models(models_dir: Path) -> list[dict[str, Any]]:
         if not (folder / ARTIFACT_FILE).is_file():
             continue
         card = read_card(folder)
-        dev = card.get("metrics", {}).get("dev", {})
-        score = dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1")
-        rows.append({"name": folder.name, "task": card.get("task"), "dev_f1": score,
+        rows.append({"name": folder.name, "task": card.get("task"), "dev_f1": card_dev_f1(card),
                      "best_epoch": card.get("metrics", {}).get("best_epoch"), "resumable": bool(card.get("resumable")),
                      "data_hash": (card.get("data_hash") or "")[:12], "path": str(folder)})
     return rows

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.models import ARTIFACT_FILE, read_card
+from extractors.models import ARTIFACT_FILE, card_dev_f1, read_card
 from kg.errors import ConfigError
 
 PREVIOUS = ".previous"
@@ -23,9 +23,7 @@ CANDIDATES = ".candidates"
 
 def dev_score(folder: Path) -> float | None:
     """A model's best dev F1 from its card (NER: micro strict F1; relations: pair F1)."""
-    dev = read_card(folder).get("metrics", {}).get("dev", {})
-    score = dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1")
-    return float(score) if score is not None else None
+    return card_dev_f1(read_card(folder))
 
 
 def candidate_dir(models_dir: Path, name: str) -> Path:

@@ -21,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from tqdm.auto import tqdm
 
 from flows.settings import Settings, load_settings
+from kg.errors import ConfigError
 from kg.schema import entity_type
 from kg.store import GraphStore, article_key, batched, in_file_order
 from kg.types import Document
@@ -101,16 +102,14 @@ def extract_batch(docs: list[Document], ner_model: str, re_model: str | None, se
 
 def _served(ner_model: str, re_model: str | None) -> dict[str, Any]:
     """The models of a run as the summary reports them: folder, best dev F1, training data hash."""
-    from extractors.models import read_card
+    from extractors.models import card_dev_f1, read_card
 
     out: dict[str, Any] = {}
     for name, folder in (("ner", ner_model), ("relations", re_model)):
         if folder is None:
             continue
         card = read_card(Path(folder))
-        dev = card.get("metrics", {}).get("dev", {})
-        out[name] = {"path": str(folder), "dev_f1": dev.get("micro", {}).get("f1") if "micro" in dev else dev.get("f1"),
-                     "data_hash": (card.get("data_hash") or "")[:12] or None}
+        out[name] = {"path": str(folder), "dev_f1": card_dev_f1(card), "data_hash": (card.get("data_hash") or "")[:12] or None}
     return out
 
 
@@ -217,8 +216,6 @@ def with_task_runner(name: str = "thread", dask_address: str | None = None, work
     if name == "thread":
         return ingest
     if name != "dask":
-        from kg.errors import ConfigError
-
         raise ConfigError(f"--task-runner {name!r}: choose thread or dask")
     from prefect_dask import DaskTaskRunner
 
@@ -257,8 +254,6 @@ def ingest_folder(
     ner = Path(ner_model) if ner_model else settings.ner_model_dir()
     rel = Path(re_model) if re_model else settings.re_model_dir()
     if not (ner / "medkg.json").is_file():
-        from kg.errors import ConfigError
-
         raise ConfigError(f"{ner}: no NER model; run `medkg run` once, or `medkg models install` a package")
     files = sorted(str(p) for p in where.glob(pattern) if p.is_file())
     get_run_logger().info("%d files match %s in %s", len(files), pattern, where)
