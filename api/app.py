@@ -168,7 +168,13 @@ def create_app(
         return body.text
 
     def version(model: Any) -> dict[str, Any] | None:
-        """Which model serves: its task, best dev F1 and epoch, and the hash of its training data."""
+        """Which model serves: its task, best dev F1 and epoch, and the hash of its training data
+        (for several models, ``extractors.ensemble``: the first one's, and the others' under ``more``)."""
+        parts = getattr(model, "models", None)
+        if isinstance(parts, list) and parts:
+            first = version(parts[0])
+            more = [v for v in (version(p) for p in parts[1:]) if v]
+            return {**first, "more": more} if first and more else first
         card = getattr(model, "card", None)
         if model is None or not isinstance(card, dict):
             return None

@@ -3,6 +3,8 @@ flow into a fresh embedded store; abstracts/s and the time of each stage. Prints
 
     python bench/ingest.py --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr \
         FILE [FILE ...]
+
+Repeat --ner-model and --re-model for the default set of four (BC5CDR's, then BioRED's).
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ def _warm_up() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+")
-    ap.add_argument("--ner-model", required=True)
-    ap.add_argument("--re-model")
+    ap.add_argument("--ner-model", action="append", required=True, help="repeat for several, in the pipeline's order")
+    ap.add_argument("--re-model", action="append", default=[], help="repeat for several")
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--in-flight", type=int, default=1)
     ap.add_argument("--task-runner", choices=["thread", "dask"], default="thread",

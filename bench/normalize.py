@@ -48,6 +48,7 @@ def main() -> None:
     ap.add_argument("--query-encoder", choices=QUERY_ENCODERS, default="static",
                     help="what embeds mentions: the distilled static encoder of the index, or the full encoder")
     ap.add_argument("--cache", type=Path, help="folder where the built index is kept and reused")
+    ap.add_argument("--gene-db", type=Path, help="gene vocabulary (org.Hs.eg.sqlite or NCBI gene_info) to index")
     ap.add_argument("--passes", type=int, default=3,
                     help="normalize each file this many times: mentions_per_s is the median of the passes after the first "
                          "(a running service's speed), mentions_per_s_first_pass the first")
@@ -57,10 +58,10 @@ def main() -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cache = args.cache or Path(tempfile.mkdtemp())
     categories = [c for c in args.dense_categories.split(",") if c]
-    path = index_path(args.data_dir, cache, dictionaries, args.encoder or None, categories)
+    path = index_path(args.data_dir, cache, dictionaries, args.encoder or None, categories, args.gene_db)
     built = not path.is_file()
     t0 = time.perf_counter()
-    load_or_build(args.data_dir, cache, dictionaries, args.encoder or None, categories, progress=True)
+    load_or_build(args.data_dir, cache, dictionaries, args.encoder or None, categories, progress=True, gene_db=args.gene_db)
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     index = TermIndex.load(path)

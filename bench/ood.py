@@ -12,6 +12,11 @@ of ``causes``) on the bare text; then:
 - mentions: strict span and type F1 of Chemical / Disease against BioRED's ChemicalEntity /
   DiseaseOrPhenotypicFeature (BioRED also annotates phenotypes, BC5CDR does not: recall is low by
   design), and concept-level precision/recall per document (MeSH ids);
+With BioRED's models beside BC5CDR's (``--ner-model`` and ``--re-model`` repeated, as the
+pipeline runs them), a ``causes`` pair BioRED's model calls a negative correlation is moved to
+``treats`` too; the BioRED models learned from BioRED train only, so BioRED dev stays unseen text
+for them (their thresholds were chosen on it).
+
 - pairs: of the chemical -> disease pairs the pipeline stores as ``causes``, the share BioRED
   relates at all (any type), the share it marks Positive_Correlation (the closest to CID), and the
   share it marks Negative_Correlation (mostly treatment: these are the wrong-way edges); the same
@@ -33,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extractors.doc_relations import load_relation_model
+from extractors.ensemble import relate_with, tag_with
 from extractors.ner import NerModel
 from kg.schema import predicate
 from kg.types import Document
@@ -96,8 +102,8 @@ def pair_scores(gold: list[Document], pred: list[Document], wanted: str) -> dict
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ner-model", type=Path, required=True)
-    ap.add_argument("--re-model", type=Path, required=True)
+    ap.add_argument("--ner-model", type=Path, action="append", required=True, help="repeat for several, in the pipeline's order")
+    ap.add_argument("--re-model", type=Path, action="append", required=True, help="repeat for several (BC5CDR's, then BioRED's)")
     ap.add_argument("--eval", type=Path, required=True)
     ap.add_argument("--no-treatment-filter", action="store_true")
     args = ap.parse_args()
@@ -105,10 +111,10 @@ def main() -> None:
 
     gold = [d for d in read_documents(args.eval) if not d.deleted]
     normalizer = load_settings().normalizer(progress=True).load_encoder()
-    ner, rel = NerModel.load(args.ner_model), load_relation_model(args.re_model)
+    ners, rels = [NerModel.load(p) for p in args.ner_model], [load_relation_model(p) for p in args.re_model]
     t0 = time.perf_counter()
     bare = [replace(d, mentions=(), relations=()) for d in gold]
-    pred = rel.predict(normalizer.normalize_predicted(ner.predict(bare)))
+    pred = relate_with(rels, normalizer.normalize_predicted(tag_with(ners, bare)))
     if not args.no_treatment_filter:
         pred = separate_treatments(pred, normalizer.index.treatment_knowledge())
     seconds = time.perf_counter() - t0

@@ -162,6 +162,12 @@ EXAMPLE_QUERIES = {
         "MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:ChemicalEntity' "
         "RETURN e.name AS chemical, e.curie AS curie, count(a) AS articles ORDER BY articles DESC, chemical LIMIT 5"
     ),
+    "genes with the most disease associations": (
+        "MATCH (g:Entity)-[r:ASSOCIATED_WITH|POSITIVELY_CORRELATED_WITH|NEGATIVELY_CORRELATED_WITH]-(d:Entity) "
+        "WHERE g.category = 'biolink:Gene' AND d.category = 'biolink:Disease' "
+        "RETURN g.name AS gene, g.curie AS curie, count(DISTINCT d) AS diseases, sum(r.evidence_count) AS evidence "
+        "ORDER BY diseases DESC, evidence DESC, gene LIMIT 5"
+    ),
     "the sentences behind the strongest chemical -> disease evidence": (
         "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.predicate = 'biolink:causes' "
         "RETURN a.pmid AS pmid, v.score AS score, v.sentence AS sentence ORDER BY score DESC, pmid LIMIT 3"
@@ -173,24 +179,20 @@ EXAMPLE_QUERIES = {
 }
 
 
-# What the default models reached on BC5CDR dev when these defaults were set (BENCHMARKS.md,
-# "first run"): the end of `medkg run` prints a fresh model's scores next to them.
-REFERENCE_DEV = {"ner": 84.81, "re": 59.18}
+# What the default models reached on their dev sets when these defaults were set (BENCHMARKS.md,
+# "first run" and "BioRED"): the end of `medkg run` prints a fresh model's scores next to them.
+REFERENCE_DEV = {"ner-bc5cdr": 84.81, "re-bc5cdr": 59.18, "ner-biored": None, "re-biored": None}
 
 
-def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minutes: float) -> tuple[Path, Path]:
-    """The cached BC5CDR models, fine-tuned first when missing, or trained on when a time cap cut
-    their training short (resumed from its checkpoint). Training runs by epochs, so the models
-    are the same on a slow machine as on a fast one; the caps only guard against a machine far
-    slower than expected."""
+def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minutes: float) -> tuple[list[Path], list[Path]]:
+    """The cached models of every model set (BC5CDR's, then BioRED's: ``Settings.model_sets``),
+    fine-tuned first when missing, or trained on when a time cap cut their training short
+    (resumed from its checkpoint). Training runs by epochs, so the models are the same on a slow
+    machine as on a fast one; the caps only guard against a machine far slower than expected."""
     from extractors.doc_relations import DocRelationConfig, train_doc_relations
     from extractors.models import CHECKPOINT, read_card
     from extractors.ner import NerConfig, train_ner
     from extractors.training import cap_note
-
-    ner_dir, re_dir = settings.ner_model_dir(), settings.re_model_dir()
-    train = data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"
-    dev = data / "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt"
 
     def state(folder: Path) -> str:
         """done; resumable (a run cut short or killed left its checkpoint); or missing (none, or
@@ -208,35 +210,41 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
         if note:
             console.print(f"[yellow]{name}: {note}[/]")
 
-    ner_state, re_state = state(ner_dir), state(re_dir)
-    if ner_state == re_state == "done":
-        return ner_dir, re_dir
-    train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
-    ner_config = NerConfig(max_minutes=ner_minutes)
-    re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
-    if ner_state != "done":
-        train_one("NER", "on BC5CDR train", ner_config.epochs, ner_state == "resumable",
-                  lambda resume: train_ner(train_docs, dev_docs, ner_dir, ner_config, data_files=[train, dev], resume=resume))
-    # The relation model starts from the NER model's encoder: a new NER model means a new one.
-    train_one("relation", "on BC5CDR CID from the NER model's encoder", re_config.epochs, ner_state == "done" and re_state == "resumable",
-              lambda resume: train_doc_relations(train_docs, dev_docs, re_dir, re_config, data_files=[train, dev], resume=resume))
-    return ner_dir, re_dir
+    ners, rels = [], []
+    for model_set in settings.model_sets():
+        ner_dir, re_dir = settings.set_dirs(model_set.name)
+        ners.append(ner_dir)
+        rels.append(re_dir)
+        ner_state, re_state = state(ner_dir), state(re_dir)
+        if ner_state == re_state == "done":
+            continue
+        train, dev = data / model_set.train, data / model_set.dev
+        train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
+        ner_config = NerConfig(max_minutes=ner_minutes, canonical_types=model_set.canonical_types)
+        re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
+        corpus = model_set.name.upper() if model_set.name == "bc5cdr" else "BioRED"
+        if ner_state != "done":
+            train_one(f"{model_set.name} NER", f"on {corpus} train ({model_set.what})", ner_config.epochs, ner_state == "resumable",
+                      lambda resume, t=train_docs, d=dev_docs, o=ner_dir, c=ner_config, f=[train, dev]: train_ner(t, d, o, c, data_files=f, resume=resume))
+        # The relation model starts from the NER model's encoder: a new NER model means a new one.
+        train_one(f"{model_set.name} relation", f"on {corpus} relations from the NER model's encoder", re_config.epochs,
+                  ner_state == "done" and re_state == "resumable",
+                  lambda resume, t=train_docs, d=dev_docs, o=re_dir, c=re_config, f=[train, dev]: train_doc_relations(t, d, o, c, data_files=f, resume=resume))
+    return ners, rels
 
 
-def _model_lines(ner_dir: Path, re_dir: Path) -> list[str]:
+def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
     """The models that served, with their dev scores next to the reference ones."""
-    from extractors.models import read_card
+    from extractors.models import card_dev_f1, read_card
 
-    ner, rel = read_card(ner_dir), read_card(re_dir)
-    ner_f1 = ner.get("metrics", {}).get("dev", {}).get("micro", {}).get("f1")
-    re_f1 = rel.get("metrics", {}).get("dev", {}).get("f1")
-    return [
-        (f"NER {ner_dir} (epoch {ner.get('metrics', {}).get('best_epoch')}): BC5CDR dev strict F1 {ner_f1} (tidied spans, gazetteer, abbreviations; the pipeline's "
-        f"type checks add about 1.5: BENCHMARKS.md) "
-        f"(reference {REFERENCE_DEV['ner']})"),
-        (f"relations {re_dir} (epoch {rel.get('metrics', {}).get('best_epoch')}): BC5CDR dev CID pair F1 {re_f1} with gold entities "
-        f"(reference {REFERENCE_DEV['re']})"),
-    ]
+    lines = []
+    for kind, folders in (("NER", ners), ("relations", rels)):
+        for folder in folders:
+            card = read_card(folder)
+            what = "strict F1 (tidied spans, gazetteer, abbreviations)" if kind == "NER" else "pair F1 with gold entities"
+            lines.append(f"{kind} {folder} (epoch {card.get('metrics', {}).get('best_epoch')}): dev {what} {card_dev_f1(card)} "
+                         f"(reference {REFERENCE_DEV.get(folder.name, 'none')})")
+    return lines
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> Table:
@@ -280,7 +288,7 @@ def run_cmd(
         settings = settings.model_copy(update={"data_dir": data})
         with console.status("starting Prefect's temporary API server"):
             ensure_server()  # first: a machine where it cannot start says so before an hour of training
-        ner_dir, re_dir = _ensure_models(settings, data, ner_minutes, re_minutes)
+        ners, rels = _ensure_models(settings, data, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
         settings.term_index(progress=True)
         sources = [
@@ -290,7 +298,8 @@ def run_cmd(
             *sorted((data / "pubmed" / "efetch").glob("*.xml")),
         ]
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
-        result = ingest([str(p) for p in sources], str(ner_dir), str(re_dir), settings=settings, reextract=reextract, progress=True)
+        result = ingest([str(p) for p in sources], [str(p) for p in ners], [str(p) for p in rels], settings=settings, reextract=reextract,
+                        progress=True)
         with settings.open_store() as store:
             ensure_hpo(store, settings)
             counts = store.counts()
@@ -311,7 +320,7 @@ def run_cmd(
         f"{result['deleted']} deleted, {result['skipped']} skipped); {result['triples_loaded']} triples loaded; "
         f"done in {time.perf_counter() - t0:.1f}s"
     )
-    for line in _model_lines(ner_dir, re_dir):
+    for line in _model_lines(ners, rels):
         console.print(line, soft_wrap=True)
     console.print('next: [bold]medkg train diagnosis[/], then [bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]')
 
@@ -319,8 +328,9 @@ def run_cmd(
 @app.command("ingest")
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Literature files (PubMed XML, JATS, JSONL, PubTator, BioC).")],
-    ner_model: Annotated[Path, typer.Option(help="NER model folder.")],
-    re_model: Annotated[Path | None, typer.Option(help="Relation model folder (none: no relations).")] = None,
+    ner_model: Annotated[list[Path] | None, typer.Option(help="NER model folder; repeat for several (each entity type from the first that tags it). Default: the installed ner-bc5cdr, then ner-biored.")] = None,
+    re_model: Annotated[list[Path] | None, typer.Option(help="Relation model folder; repeat for several. Default: the installed re-bc5cdr and re-biored.")] = None,
+    relations: Annotated[bool, typer.Option(help="Extract relations (--no-relations: entities only).")] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task (larger: less padding, faster; a killed run redoes at most one).")] = 256,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     task_runner: Annotated[str, typer.Option(help="thread, or dask for several processes or machines.")] = "thread",
@@ -331,16 +341,21 @@ def ingest_cmd(
 ) -> None:
     """Run the ingestion flow: read, find entities, normalize, extract relations, load the graph.
 
-    Example: [bold]medkg ingest ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr[/]
+    Examples:
+      [bold]medkg ingest ../shared/data/pubmed/medline16n0902.xml.gz[/] (the installed models: BC5CDR's, then BioRED's)
+      [bold]medkg ingest abstracts.xml --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr[/]
     """
-    from flows.ingest import with_task_runner
+    from flows.ingest import resolve_models, with_task_runner
     from flows.runtime import ensure_server
 
     try:
         flow_ = with_task_runner(task_runner, dask_address, workers)
+        settings = _settings(config)
+        ners, rels = resolve_models(settings, [str(p) for p in ner_model or []], [str(p) for p in re_model or []], relations=relations,
+                                    warn=lambda msg, *a: console.print(f"[yellow]{escape(msg % a)}[/]", soft_wrap=True))
         ensure_server()
         # with Dask, keep one extraction batch in flight per worker (threads: one, torch uses every core)
-        result = flow_([str(p) for p in paths], str(ner_model), str(re_model) if re_model else None, batch_size, strict, _settings(config),
+        result = flow_([str(p) for p in paths], ners, rels, batch_size, strict, settings,
                        in_flight=workers if task_runner == "dask" else 1, reextract=reextract, progress=True)
     except MedkgError as exc:
         fail(exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 from tqdm.auto import tqdm
 
+from extractors.ensemble import relate_with, tag_with
 from flows.settings import Settings, load_settings
 from kg.errors import ConfigError
 from kg.schema import entity_type
@@ -83,38 +85,51 @@ def _normalizer(settings_json: str) -> Any:
     return Settings.model_validate_json(settings_json).normalizer()
 
 
+def as_list(models: str | Sequence[str] | None) -> list[str]:
+    """One model folder, several, or none, as a list (the flows take either)."""
+    if models is None:
+        return []
+    return [models] if isinstance(models, str) else [str(m) for m in models]
+
+
 @task(retries=2, retry_delay_seconds=5, name="extract-batch")
-def extract_batch(docs: list[Document], ner_model: str, re_model: str | None, settings_json: str) -> tuple[list[Document], dict[str, float]]:
-    """NER, normalization and relation extraction over one batch; times per stage."""
+def extract_batch(docs: list[Document], ner_models: list[str], re_models: list[str], settings_json: str) -> tuple[list[Document], dict[str, float]]:
+    """NER (each type from the first model that tags it: ``extractors.ensemble``), normalization
+    and relation extraction (every relation model) over one batch; times per stage."""
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    docs = _ner(ner_model).predict(docs)
+    docs = tag_with([_ner(p) for p in ner_models], docs)
     times["ner"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     docs = _normalizer(settings_json).normalize_predicted(docs)
     times["normalize"] = time.perf_counter() - t0
-    if re_model:
+    if re_models:
         t0 = time.perf_counter()
-        docs = separate_treatments(_re(re_model).predict(docs), _normalizer(settings_json).index.treatment_knowledge())
+        docs = separate_treatments(relate_with([_re(p) for p in re_models], docs), _normalizer(settings_json).index.treatment_knowledge())
         times["relations"] = time.perf_counter() - t0
     return docs, times
 
 
-def _served(ner_model: str, re_model: str | None) -> dict[str, Any]:
-    """The models of a run as the summary reports them: folder, best dev F1, training data hash."""
+def _served(ner_models: list[str], re_models: list[str]) -> dict[str, Any]:
+    """The models of a run as the summary reports them: folder, best dev F1, training data hash;
+    ``ner`` and ``relations`` the first of each, ``ner_more`` and ``relations_more`` the others."""
     from extractors.models import card_dev_f1, read_card
 
-    out: dict[str, Any] = {}
-    for name, folder in (("ner", ner_model), ("relations", re_model)):
-        if folder is None:
-            continue
+    def info(folder: str) -> dict[str, Any]:
         card = read_card(Path(folder))
-        out[name] = {"path": str(folder), "dev_f1": card_dev_f1(card), "data_hash": (card.get("data_hash") or "")[:12] or None}
+        return {"path": str(folder), "dev_f1": card_dev_f1(card), "data_hash": (card.get("data_hash") or "")[:12] or None}
+
+    out: dict[str, Any] = {}
+    for name, folders in (("ner", ner_models), ("relations", re_models)):
+        if folders:
+            out[name] = info(folders[0])
+        if len(folders) > 1:
+            out[f"{name}_more"] = [info(f) for f in folders[1:]]
     return out
 
 
-def _model_version(ner_model: str, re_model: str | None) -> str:
-    return f"ner:{Path(ner_model).name}" + (f"+re:{Path(re_model).name}" if re_model else "")
+def _model_version(ner_models: list[str], re_models: list[str]) -> str:
+    return "+".join([*(f"ner:{Path(p).name}" for p in ner_models), *(f"re:{Path(p).name}" for p in re_models)])
 
 
 @task(retries=3, retry_delay_seconds=5, name="load-batch")
@@ -131,8 +146,8 @@ def load_batch(store: GraphStore, docs: list[Document], model: str) -> int:
 @flow(name="medkg-ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def ingest(
     paths: list[str],
-    ner_model: str,
-    re_model: str | None = None,
+    ner_model: str | list[str],
+    re_model: str | list[str] | None = None,
     batch_size: int = 256,
     strict: bool = False,
     settings: Settings | None = None,
@@ -144,7 +159,8 @@ def ingest(
 
     An article already stored with the same text is skipped, unless ``reextract``: then it is
     extracted again and its old evidence replaced (after a model upgrade). ``progress``: a bar
-    per file on stderr (the CLI's; Prefect's own logs stay at their level). A ``causes`` pair
+    per file on stderr (the CLI's; Prefect's own logs stay at their level). ``ner_model`` and
+    ``re_model``: one model folder or several (``extractors.ensemble``). A ``causes`` pair
     that is a treatment by pharmacology or wording is stored as ``treats``
     (``ontologies.treatment``).
 
@@ -156,8 +172,11 @@ def ingest(
     logger = get_run_logger()
     settings = settings or load_settings()
     settings_json = settings.model_dump_json()
-    summary = IngestSummary(models=_served(ner_model, re_model))
-    model = _model_version(ner_model, re_model)
+    ner_models, re_models = as_list(ner_model), as_list(re_model)
+    if not ner_models:
+        raise ConfigError("no NER model given")
+    summary = IngestSummary(models=_served(ner_models, re_models))
+    model = _model_version(ner_models, re_models)
     with settings.open_store() as store:
         for path in paths:
             report = ReadReport()
@@ -184,7 +203,7 @@ def ingest(
                     summary.deleted += store.delete_articles(gone)
                 summary.seconds_by_stage["read"] += time.perf_counter() - t0
                 if fresh:
-                    pending.append(extract_batch.submit(fresh, ner_model, re_model, settings_json))
+                    pending.append(extract_batch.submit(fresh, ner_models, re_models, settings_json))
                 while len(pending) > max(0, in_flight - 1):
                     _load(store, pending.pop(0), model, summary)
                 logger.info("%s: %d documents so far", Path(path).name, summary.documents_read)
@@ -238,25 +257,37 @@ def _markdown(result: dict[str, Any]) -> str:
 @flow(name="medkg-ingest-folder", log_prints=True)
 def ingest_folder(
     folder: str | None = None,
-    ner_model: str | None = None,
-    re_model: str | None = None,
+    ner_model: str | list[str] | None = None,
+    re_model: str | list[str] | None = None,
     pattern: str = "*.xml*",
     batch_size: int = 256,
 ) -> dict[str, Any]:
     """Ingest every file of a watched folder (PubMed update files, say). Citations already in the
     store with the same content are skipped, so a scheduled run only does the new work. What is
     not given comes from the settings of the process that runs the flow (a worker's MEDKG_*
-    variables): the folder MEDKG_WATCH_DIR, the models MEDKG_HOME/models/ner-bc5cdr and
-    re-bc5cdr (or MEDKG_NER_MODEL, MEDKG_RE_MODEL). A relation model that is not there is left
-    out; a missing NER model is an error."""
+    variables): the folder MEDKG_WATCH_DIR, the models MEDKG_HOME/models/ner-bc5cdr, re-bc5cdr,
+    ner-biored and re-biored (``Settings.ner_model_dirs``). A model that is not there is left out
+    with a warning; without the first NER model it is an error."""
     settings = load_settings()
+    logger = get_run_logger()
     where = Path(folder).expanduser() if folder else settings.updates_dir()
-    ner = Path(ner_model) if ner_model else settings.ner_model_dir()
-    rel = Path(re_model) if re_model else settings.re_model_dir()
-    if not (ner / "medkg.json").is_file():
-        raise ConfigError(f"{ner}: no NER model; run `medkg run` once, or `medkg models install` a package")
+    ners, rels = resolve_models(settings, ner_model, re_model, warn=logger.warning)
     files = sorted(str(p) for p in where.glob(pattern) if p.is_file())
-    get_run_logger().info("%d files match %s in %s", len(files), pattern, where)
+    logger.info("%d files match %s in %s", len(files), pattern, where)
     if not files:
         return IngestSummary().as_dict()
-    return ingest(files, str(ner), str(rel) if (rel / "medkg.json").is_file() else None, batch_size, settings=settings)
+    return ingest(files, ners, rels, batch_size, settings=settings)
+
+
+def resolve_models(settings: Settings, ner_model: str | Sequence[str] | None, re_model: str | Sequence[str] | None,
+                   *, warn: Callable[..., Any], relations: bool = True) -> tuple[list[str], list[str]]:
+    """The model folders a run uses: those given, else the settings' (``ner_model_dirs``,
+    ``re_model_dirs``; none for relations unless ``relations``). A folder without a model is left
+    out with a warning; without the first NER model it is an error."""
+    ners = [Path(p) for p in as_list(ner_model)] or settings.ner_model_dirs()
+    rels = ([Path(p) for p in as_list(re_model)] or settings.re_model_dirs()) if relations else []
+    if not (ners[0] / "medkg.json").is_file():
+        raise ConfigError(f"{ners[0]}: no NER model; run `medkg run` once, or `medkg models install` a package")
+    for missing in [p for p in [*ners, *rels] if not (p / "medkg.json").is_file()]:
+        warn("%s: no model there; the run goes on without it", missing)
+    return [str(p) for p in ners if (p / "medkg.json").is_file()], [str(p) for p in rels if (p / "medkg.json").is_file()]

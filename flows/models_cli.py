@@ -161,8 +161,8 @@ def evaluate_ner_cmd(
 def extract_cmd(
     input: Annotated[Path, typer.Argument(help="Documents in any reader format.")],
     out: Annotated[Path, typer.Option(help="Output file: .jsonl, or .pubtator for PubTator.")],
-    ner_model: Annotated[Path, typer.Option("--ner-model", help="NER model folder.")],
-    re_model: Annotated[Path | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities.")] = None,
+    ner_model: Annotated[list[Path], typer.Option("--ner-model", help="NER model folder; repeat for several (each entity type from the first that tags it).")],
+    re_model: Annotated[list[Path] | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities; repeat for several.")] = None,
     normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
     keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted mentions as tagged (by default a chemical that names only a disease becomes one, a disease takes one more word where that makes a vocabulary name, and diseases grounded below 0.7 are dropped: mostly not diseases).")] = False,
     quantize: Annotated[str | None, typer.Option(help="int8, bf16 or fp32 NER weights (default: bf16 where the CPU computes in bf16 natively).")] = None,
@@ -174,8 +174,10 @@ def extract_cmd(
     write everything as JSONL (or PubTator: mention lines, then relation lines).
 
     Example: [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/]
+    (add [bold]--ner-model ~/.cache/medkg/models/ner-biored --re-model ~/.cache/medkg/models/re-biored[/] for genes, variants, species, cell lines and BioRED's relations)
     """
     from extractors.doc_relations import load_relation_model
+    from extractors.ensemble import relate_with, tag_with
     from extractors.ner import NerModel
     from extractors.pubtator_writer import write_jsonl, write_pubtator
     from flows.settings import load_settings
@@ -183,25 +185,25 @@ def extract_cmd(
     from ontologies.treatment import separate_treatments
 
     try:
-        if re_model is not None and not normalize:
+        if re_model and not normalize:
             raise ConfigError("--re-model needs normalized entities: drop --no-normalize")
-        ner = NerModel.load(ner_model, quantize=quantize)
+        ners = [NerModel.load(p, quantize=quantize) for p in ner_model]
         normalizer = None
         if normalize:
             with console.status("loading the term index"):
                 normalizer = load_settings(config).normalizer()
-        relations = load_relation_model(re_model) if re_model is not None else None
+        relations = [load_relation_model(p) for p in re_model or []]
         report = ReadReport()
         docs = (d for d in read_documents(input, on_error="raise" if strict else "skip", report=report) if not d.deleted and d.text)
         results: list[Document] = []
         t0 = time.perf_counter()
         with console.status("extracting") as status:
             for chunk in batched(docs, batch_docs):
-                found = ner.predict(chunk)
+                found = tag_with(ners, chunk)
                 if normalizer is not None:
                     found = normalizer.normalize_documents(found) if keep_ungrounded else normalizer.normalize_predicted(found)
-                if relations is not None:
-                    found = relations.predict(found)
+                if relations:
+                    found = relate_with(relations, found)
                     if normalizer is not None:  # as the ingest flow does: treatments are not causes
                         found = separate_treatments(found, normalizer.index.treatment_knowledge())
                 results.extend(found)
@@ -331,7 +333,7 @@ def models_list_cmd(config: Annotated[Path | None, typer.Option("--config", "-c"
 
 @models_app.command("package")
 def models_package_cmd(
-    names: Annotated[list[str] | None, typer.Argument(help="Installed model names or model folders (default: the two `medkg run` uses).")] = None,
+    names: Annotated[list[str] | None, typer.Argument(help="Installed model names or model folders (default: those `medkg run` uses: ner-bc5cdr, re-bc5cdr, ner-biored, re-biored).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the archive.")] = Path("dist"),
     name: Annotated[str | None, typer.Option(help="Archive name (default: the model names joined by '+').")] = None,
     index: Annotated[bool, typer.Option(help="Also carry the term index built here (about 130 MB; saves the ten minutes `medkg run` takes to build it where the vocabulary files are the same).")] = True,
@@ -351,7 +353,9 @@ def models_package_cmd(
     try:
         settings = load_settings(config)
         home = settings.home / "models"
-        folders = [Path(n).expanduser() if Path(n).expanduser().is_dir() else home / n for n in (names or ["ner-bc5cdr", "re-bc5cdr"])]
+        used = [p for p in [*settings.ner_model_dirs(), *settings.re_model_dirs()] if (p / "medkg.json").is_file()]
+        folders = ([Path(n).expanduser() if Path(n).expanduser().is_dir() else home / n for n in names] if names
+                   else used or [home / "ner-bc5cdr", home / "re-bc5cdr"])
         extras = []
         if index:
             built = _built_index(settings)
@@ -371,7 +375,7 @@ def _built_index(settings: Settings) -> Path | None:
     """The term index built for these settings, when there is one (none when the vocabulary
     files are missing too)."""
     try:
-        path = settings.term_index_path()
+        path = settings.term_index_path(fetch=False)
     except OSError:
         return None
     return path if path.is_file() else None
@@ -402,8 +406,8 @@ def models_install_cmd(
     indexes = [p for p in installed if p.parent == settings.home / "index"]
     if indexes:
         try:
-            here = settings.term_index_path().name
-        except OSError:
+            here = settings.term_index_path().name  # fetches the gene vocabulary the index was built with
+        except (OSError, MedkgError):
             here = None
         if any(p.name == here for p in indexes):
             console.print(f"the term index matches the vocabulary files in {settings.data_dir}: `medkg run` uses it", soft_wrap=True)

@@ -43,6 +43,14 @@ class ServeOptions(BaseModel):
         return (self.ner_model or settings.ner_model_dir(), self.re_model or settings.re_model_dir(),
                 self.diagnosis_model or diagnosis_folder(settings))
 
+    def more_folders(self, settings: Settings) -> tuple[list[Path], list[Path]]:
+        """The other model sets' NER and relation folders that exist (BioRED's), when the first
+        models are the settings' own (``--ner-model`` serves that one model alone)."""
+        if self.ner_model or self.re_model:
+            return [], []
+        return ([p for p in settings.ner_model_dirs()[1:] if (p / "medkg.json").is_file()],
+                [p for p in settings.re_model_dirs()[1:] if (p / "medkg.json").is_file()])
+
 
 def check(options: ServeOptions) -> Settings:
     """Fail early, in the parent process, on what would make every worker fail: a missing NER
@@ -61,6 +69,7 @@ def build_app(options: ServeOptions) -> Any:
 
     from api.app import create_app
     from extractors.doc_relations import load_relation_model
+    from extractors.ensemble import RelationModels, Taggers
     from extractors.ner import NerModel
     from flows.diagnosis import build_context, build_diagnoser
 
@@ -70,7 +79,10 @@ def build_app(options: ServeOptions) -> Any:
     ner_dir, re_dir, folder = options.folders(settings)
     with console.status(f"process {os.getpid()}: loading models, the term index and the store"):
         ner = NerModel.load(ner_dir, quantize=options.quantize)
-        relations = load_relation_model(re_dir) if (re_dir / "medkg.json").is_file() else None
+        more_ner, more_re = options.more_folders(settings)
+        extractors = Taggers([ner, *(NerModel.load(p, quantize=options.quantize) for p in more_ner)])
+        found = [load_relation_model(p) for p in [re_dir, *more_re] if (p / "medkg.json").is_file()]
+        relations = RelationModels(found) if found else None
         normalizer = settings.normalizer().load_encoder()  # not on the first request that needs it
         store = settings.open_store(read_only=True)
         diagnoser = None
@@ -83,7 +95,7 @@ def build_app(options: ServeOptions) -> Any:
         else:
             console.print(f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` has run[/]")
     key = settings.api_key.get_secret_value() if settings.api_key else None
-    return create_app(store, ner=ner, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key)
+    return create_app(store, ner=extractors, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key)
 
 
 def app_from_env() -> Any:

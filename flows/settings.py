@@ -6,6 +6,7 @@ may set the rest. An unknown key or a wrong type fails loudly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,28 @@ from kg.errors import ConfigError
 from kg.store import GraphStore
 
 _SECRET_KEYS = {"neo4j_uri", "neo4j_user", "neo4j_password", "api_key"}
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """One pair of models (NER, then relations from its encoder) and the corpus they learn from:
+    ``ner-<name>`` and ``re-<name>`` in the model registry."""
+
+    name: str
+    train: str  # relative to the data folder
+    dev: str
+    what: str
+    canonical_types: bool  # the NER model learns medkg's types (BioRED's six names -> Gene, Disease...)
+
+
+# What the pipeline runs, in order: each entity type from the first NER model that tags it
+# (extractors.ensemble), every relation model's relations.
+MODEL_SETS = (
+    ModelSet("bc5cdr", "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+             "chemicals, diseases and chemical-induced disease (BC5CDR)", False),
+    ModelSet("biored", "corpora/biored/Train.PubTator", "corpora/biored/Dev.PubTator",
+             "genes, variants, species, cell lines and eight relation types (BioRED)", True),
+)
 
 
 def _default_home() -> Path:
@@ -59,6 +82,18 @@ class Settings(BaseSettings):
     # put them), or these folders (MEDKG_NER_MODEL, MEDKG_RE_MODEL).
     ner_model: Path | None = None
     re_model: Path | None = None
+    # Genes, variants, species, cell lines and BioRED's eight relation types, from a second pair
+    # of models beside the BC5CDR pair: MEDKG_HOME/models/ner-biored and re-biored, or these
+    # folders (MEDKG_BIORED_NER_MODEL, MEDKG_BIORED_RE_MODEL); MEDKG_BIORED=false: the BC5CDR pair only.
+    biored: bool = True
+    biored_ner_model: Path | None = None
+    biored_re_model: Path | None = None
+    # The human gene vocabulary the term index grounds genes with (MEDKG_GENE_DB: an
+    # org.Hs.eg.sqlite or NCBI's gene_info file); default MEDKG_HOME/vocab/org.Hs.eg.sqlite, fetched
+    # from Debian's r-bioc-org.hs.eg.db on the first index build. MEDKG_GENES=false: no vocabulary
+    # (genes then ground only through names the training corpora give them).
+    gene_db: Path | None = None
+    genes: bool = True
     # The folder the scheduled `pubmed-updates` deployment ingests (MEDKG_WATCH_DIR; default
     # MEDKG_HOME/updates).
     watch_dir: Path | None = None
@@ -73,6 +108,38 @@ class Settings(BaseSettings):
     def re_model_dir(self) -> Path:
         return self.re_model or self.models_dir / "re-bc5cdr"
 
+    def biored_ner_model_dir(self) -> Path:
+        return self.biored_ner_model or self.models_dir / "ner-biored"
+
+    def biored_re_model_dir(self) -> Path:
+        return self.biored_re_model or self.models_dir / "re-biored"
+
+    def model_sets(self) -> list[ModelSet]:
+        """The model pairs the pipeline runs: BC5CDR's, then BioRED's unless ``biored`` is off."""
+        return [m for m in MODEL_SETS if m.name != "biored" or self.biored]
+
+    def model_set(self, name: str) -> ModelSet:
+        for m in MODEL_SETS:
+            if m.name == name:
+                return m
+        raise ConfigError(f"unknown model set {name!r}; known: {', '.join(m.name for m in MODEL_SETS)}")
+
+    def set_dirs(self, name: str) -> tuple[Path, Path]:
+        """The NER and relation model folders of one model set."""
+        if name == "biored":
+            return self.biored_ner_model_dir(), self.biored_re_model_dir()
+        if name == "bc5cdr":
+            return self.ner_model_dir(), self.re_model_dir()
+        return self.models_dir / f"ner-{name}", self.models_dir / f"re-{name}"
+
+    def ner_model_dirs(self) -> list[Path]:
+        """The NER models the pipeline runs, in order (``extractors.ensemble``)."""
+        return [self.set_dirs(m.name)[0] for m in self.model_sets()]
+
+    def re_model_dirs(self) -> list[Path]:
+        """The relation models the pipeline runs."""
+        return [self.set_dirs(m.name)[1] for m in self.model_sets()]
+
     def updates_dir(self) -> Path:
         return self.watch_dir or self.home / "updates"
 
@@ -83,23 +150,51 @@ class Settings(BaseSettings):
         defaults = [
             self.data_dir / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt",
             self.data_dir / "corpora/ncbi-disease/NCBItrainset_corpus.txt",
+            self.data_dir / "corpora/biored/Train.PubTator",
         ]
         return [p for p in defaults if p.is_file()]
+
+    def gene_vocabulary(self, *, fetch: bool = True) -> Path | None:
+        """The gene vocabulary file the index uses: ``gene_db`` (which must exist), else the
+        default one, fetched first when ``fetch`` (a warning and ``None`` when that fails: the
+        index is then built without it); ``None`` with ``genes`` off."""
+        if not self.genes:
+            return None
+        if self.gene_db is not None:
+            if not self.gene_db.is_file():
+                raise ConfigError(f"{self.gene_db}: no such gene vocabulary (MEDKG_GENE_DB)")
+            return self.gene_db
+        default = self.home / "vocab" / "org.Hs.eg.sqlite"
+        if default.is_file() or not fetch:
+            return default if default.is_file() else None
+        from kg.errors import OntologyError
+        from ontologies.genes import fetch_gene_db
+
+        try:
+            return fetch_gene_db(default)
+        except OntologyError as exc:
+            import logging
+
+            logging.getLogger(__name__).warning("genes are grounded only through corpus names: %s", exc)
+            return None
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""
         from ontologies.sources import load_or_build
 
         return load_or_build(
-            self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress
+            self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress,
+            gene_db=self.gene_vocabulary(),
         )
 
-    def term_index_path(self) -> Path:
+    def term_index_path(self, *, fetch: bool = True) -> Path:
         """Where ``term_index`` keeps (or finds) the index for these settings' vocabulary files:
-        named by their contents, so that an index installed from a package is found here."""
+        named by their contents, so that an index installed from a package is found here
+        (``fetch``: the gene vocabulary is fetched first when missing, as ``term_index`` would)."""
         from ontologies.sources import index_path
 
-        return index_path(self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None)
+        return index_path(self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None,
+                          gene_db=self.gene_vocabulary(fetch=fetch))
 
     def normalizer(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """A ``Normalizer`` over ``term_index`` with these settings' query encoder."""

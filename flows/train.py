@@ -13,11 +13,13 @@ from readers import read_documents
 
 
 @task(name="train-ner")
-def train_ner_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, limit: int | None = None) -> dict[str, Any]:
+def train_ner_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, limit: int | None = None,
+                   canonical_types: bool = False) -> dict[str, Any]:
     from extractors.ner import NerConfig, train_ner
 
     return train_ner(list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
-                     NerConfig(max_minutes=max_minutes, base_model=base_model), data_files=[Path(train), Path(dev)], progress=False)
+                     NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types),
+                     data_files=[Path(train), Path(dev)], progress=False)
 
 
 @task(name="train-re")
@@ -32,26 +34,28 @@ def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model
 @flow(name="medkg-train")
 def train_models(train: str | None = None, dev: str | None = None, out_dir: str | None = None,
                  ner_minutes: float = NerConfig().max_minutes, re_minutes: float = DocRelationConfig().max_minutes,
-                 base_model: str = "all-minilm-l6-v2", re_architecture: str = "doc", limit: int | None = None) -> dict[str, Any]:
-    """Fine-tune both models on one corpus by their configured epochs (the minutes are safety
-    caps), the relation model from the new NER model's encoder (BC5CDR dev CID 53.41 -> 59.10
-    over the plain base model), and promote each into the model registry (``out_dir``, default
-    MEDKG_HOME/models, as ``ner-bc5cdr`` and ``re-bc5cdr``: what ingestion and the API load)
-    only when its dev score is not worse than the current one's. ``train``/``dev`` default to
-    BC5CDR in MEDKG_DATA_DIR; ``limit`` trains on the first documents only (a quick check).
-    Returns the dev metrics and what was promoted."""
+                 base_model: str = "all-minilm-l6-v2", re_architecture: str = "doc", limit: int | None = None,
+                 model_set: str = "bc5cdr") -> dict[str, Any]:
+    """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``flows.settings.MODEL_SETS``)
+    by their configured epochs (the minutes are safety caps), the relation model from the new NER
+    model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
+    into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
+    ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
+    current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
+    trains on the first documents only (a quick check). Returns the dev metrics and what was promoted."""
     from extractors.registry import candidate_dir, promote
     from flows.settings import load_settings
 
     settings = load_settings()
-    corpus = settings.data_dir / "corpora/bc5cdr"
-    train = train or str(corpus / "CDR_TrainingSet.PubTator.txt")
-    dev = dev or str(corpus / "CDR_DevelopmentSet.PubTator.txt")
+    chosen = settings.model_set(model_set)
+    train = train or str(settings.data_dir / chosen.train)
+    dev = dev or str(settings.data_dir / chosen.dev)
     models = Path(out_dir) if out_dir else settings.models_dir
-    ner_dir, re_dir = candidate_dir(models, "ner-bc5cdr"), candidate_dir(models, "re-bc5cdr")
-    ner = train_ner_task(train, dev, str(ner_dir), ner_minutes, base_model, limit)
+    ner_name, re_name = f"ner-{chosen.name}", f"re-{chosen.name}"
+    ner_dir, re_dir = candidate_dir(models, ner_name), candidate_dir(models, re_name)
+    ner = train_ner_task(train, dev, str(ner_dir), ner_minutes, base_model, limit, chosen.canonical_types)
     rel = train_re_task(train, dev, str(re_dir), re_minutes, str(ner_dir), re_architecture, limit)
-    promoted = [promote(ner_dir, models, "ner-bc5cdr"), promote(re_dir, models, "re-bc5cdr")]
+    promoted = [promote(ner_dir, models, ner_name), promote(re_dir, models, re_name)]
     logger = get_run_logger()
     for p in promoted:
         logger.info("%s", p)

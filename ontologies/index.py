@@ -37,8 +37,9 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 9  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
-# cache file is named by the contents of its vocabulary files, so that an index travels between machines
+INDEX_FORMAT = 10  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+# cache file is named by the contents of its vocabulary files, so that an index travels between machines.
+# 10: genes (NCBI Gene) with their taxa
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -153,9 +154,11 @@ class TermIndex:
     """Concepts with their names, searchable by exact normalized form and by 3-gram TF-IDF."""
 
     def __init__(self, concepts: list[Concept], sources: list[SourceInfo], composites: Iterable[CompositeName] = (), *,
-                 trees: dict[str, list[str]] | None = None, actions: dict[str, list[str]] | None = None) -> None:
+                 trees: dict[str, list[str]] | None = None, actions: dict[str, list[str]] | None = None,
+                 taxa: dict[str, str] | None = None) -> None:
         """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
-        CURIE (what ``ontologies.treatment`` reads); kept for the index's concepts only."""
+        CURIE (what ``ontologies.treatment`` reads); ``taxa``: the species (``NCBITaxon:``) of each
+        gene; kept for the index's concepts only."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
@@ -237,6 +240,7 @@ class TermIndex:
         known = set(self.by_curie)
         self.trees: dict[str, tuple[str, ...]] = {c: tuple(t) for c, t in (trees or {}).items() if c in known}
         self.actions: dict[str, tuple[str, ...]] = {c: tuple(a) for c, a in (actions or {}).items() if c in known}
+        self.taxa: dict[str, str] = {c: t for c, t in (taxa or {}).items() if c in known}
         # Dense embeddings of every row (float16), filled by ``embed``; empty: TF-IDF only.
         self.dense: dict[str, np.ndarray] = {}
         self.dense_encoder: str | None = None

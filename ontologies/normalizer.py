@@ -27,9 +27,11 @@ from kg.errors import ConfigError, OntologyError
 from kg.schema import entity_type
 from kg.types import Document, Grounding, Mention
 from ontologies.dense import NameEncoder, StaticQueryEncoder
+from ontologies.genes import HUMAN
 from ontologies.index import TermIndex
 from ontologies.loaders import GUARD_CATEGORIES
 from ontologies.text import normalize, sorted_key
+from ontologies.variants import link_rs, variant_curie, variant_key
 
 # Chosen on BC5CDR and NCBI-disease dev (BENCHMARKS.md).
 DENSE_WEIGHT = 0.85  # the embedding cosine's share of the fallback score
@@ -287,6 +289,10 @@ class Normalizer:
             if category == "Chemical" and long_form is None and len(text.strip()) < SHORTEST_CHEMICAL:
                 results[n] = ([], False)
                 continue
+            if category == "Variant":  # by its form (ontologies.variants), else a name annotators gave it; never fuzzy
+                key = variant_key(text)
+                results[n] = ([Grounding(variant_curie(key), text.strip(), 1.0, "medkg")] if key else self._exact(text, category), False)
+                continue
             results[n] = self._named(text, long_form, category)
             if results[n] is None:
                 misses.setdefault(category, []).append((n, long_form or text))
@@ -294,7 +300,8 @@ class Normalizer:
         if documents is not None:
             for n, r in enumerate(results):
                 if r is not None:
-                    found_in.setdefault(documents[n], set()).update(self.index.by_curie[g.curie] for g in r[0])
+                    found_in.setdefault(documents[n], set()).update(
+                        i for i in (self.index.by_curie.get(g.curie) for g in r[0]) if i is not None)  # a variant's id is no index concept
         for category, pending in misses.items():
             context = [found_in.get(documents[n], set()) for n, _ in pending] if documents is not None else None
             for (n, _), ranked in zip(pending, self._fuzzy([t for _, t in pending], category, context), strict=True):
@@ -331,7 +338,28 @@ class Normalizer:
             for m in doc.mentions:
                 groundings, composite = next(results)
                 mentions.append(replace(m, groundings=tuple(groundings), composite=composite or m.composite))
-            out.append(replace(doc, mentions=tuple(mentions)))
+            out.append(replace(doc, mentions=tuple(self._in_context(doc.text, mentions))))
+        return out
+
+    def _in_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """What a mention's document says about it: a gene's candidates of the document's species
+        first (the species it mentions most; human when none), and a variant change written next
+        to an rs id takes that id (``ontologies.variants.link_rs``)."""
+        kinds = [self._category(m.label) for m in mentions]
+        species = Counter(m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Species" and m.groundings)
+        target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else HUMAN
+        variants = [i for i, k in enumerate(kinds) if k == "Variant"]
+        linked = link_rs([mentions[i].text for i in variants], [(mentions[i].start, mentions[i].end) for i in variants], text)
+        out = list(mentions)
+        for i, key in zip(variants, linked, strict=True):
+            m = out[i]
+            if key and (not m.groundings or m.groundings[0].curie != variant_curie(key)):
+                out[i] = replace(m, groundings=(Grounding(variant_curie(key), m.text, 1.0, "medkg"),))
+        for i, k in enumerate(kinds):
+            m = out[i]
+            if k == "Gene" and len(m.groundings) > 1 and self.index.taxa:
+                ranked = sorted(m.groundings, key=lambda g: self.index.taxa.get(g.curie, HUMAN) != target)
+                out[i] = replace(m, groundings=tuple(ranked))
         return out
 
     def normalize_predicted(self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW,

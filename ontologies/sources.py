@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from kg.errors import OntologyError
 from kg.schema import entity_type
 from ontologies.dense import DENSE_CATEGORIES
+from ontologies.genes import HUMAN, load_gene_terms
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
     load_ctd_diseases,
@@ -28,17 +30,22 @@ from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 log = logging.getLogger(__name__)
 
 
-def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], list[CompositeName], SourceInfo | None]:
+def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, str]]:
     """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
     DNorm learn from their training sets), one term per mention so that the index can count them;
     composite mentions as names of all their concepts; of ``a|b`` alternatives, the first. Only
-    pass training splits here, never the split you evaluate on."""
+    pass training splits here, never the split you evaluate on.
+
+    Also the taxon of each gene id: the species its documents mention most (BioRED annotates mouse
+    genes with mouse ids in a mouse study), human when they mention none."""
     from readers import read_documents
 
     terms = []
     composites = []
+    gene_taxa: dict[str, Counter[str]] = {}
     for path in paths:
         for doc in read_documents(path, on_error="skip"):
+            species = Counter(m.ids[0] for m in doc.mentions if m.ids and entity_type(m.label).label == "Species")
             for m in doc.mentions:
                 if not m.ids:
                     continue
@@ -47,9 +54,13 @@ def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], list[CompositeName]
                     composites.append(CompositeName(m.text, kind, tuple(m.ids)))
                 else:
                     terms.append(Term(m.ids[0], m.text, kind, source=f"corpus:{path.name}"))
+                if kind == "Gene":
+                    for curie in m.ids:
+                        gene_taxa.setdefault(curie, Counter()).update(species or Counter({HUMAN: 1}))
     if not paths:
-        return [], [], None
-    return terms, composites, SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites))
+        return [], [], None, {}
+    taxa = {gene: counts.most_common(1)[0][0] for gene, counts in gene_taxa.items()}
+    return terms, composites, SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites)), taxa
 
 
 def default_files(data_dir: Path) -> dict[str, Path]:
@@ -72,8 +83,10 @@ def default_files(data_dir: Path) -> dict[str, Path]:
     }
 
 
-def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
-    """Load every default vocabulary and merge them into one index."""
+def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None) -> TermIndex:
+    """Load every default vocabulary and merge them into one index; ``gene_db``: a gene vocabulary
+    (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info), without which genes are known
+    only by the names the corpora give them."""
     files = default_files(data_dir)
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
@@ -109,23 +122,31 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = ()) -> TermIndex:
         loaded, info = load_sssom(files[key])
         mappings.extend(loaded)
         sources.append(info)
-    corpus, composites, corpus_info = corpus_terms(list(corpora))
+    taxa: dict[str, str] = {}
+    if gene_db is not None:
+        genes, taxa, info = load_gene_terms(gene_db)
+        terms.extend(genes)
+        sources.append(info)
+    corpus, composites, corpus_info, corpus_taxa = corpus_terms(list(corpora))
     terms.extend(corpus)
     if corpus_info:
         sources.append(corpus_info)
+    for gene, taxon in corpus_taxa.items():
+        taxa.setdefault(gene, taxon)  # the vocabulary's own taxon first
     return TermIndex(merge_concepts(terms, mappings), sources, composites, trees=load_mesh_trees(files["mesh_trees"]),
-                     actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]))
+                     actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]), taxa=taxa)
 
 
 def cache_key(
-    data_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None, categories: Sequence[str] = ()
+    data_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None, categories: Sequence[str] = (),
+    gene_db: Path | None = None,
 ) -> str:
     """What the index is built from: the vocabulary files' and corpora's names and contents (not
     their paths or times, so that an index built on one machine is found on another with the same
     files: ``medkg models package`` carries it), the encoder and the embedded categories."""
     h = hashlib.sha256(f"{INDEX_FORMAT}:{encoder}:{','.join(categories) if encoder else ''}".encode())
-    for p in [*default_files(data_dir).values(), *corpora]:
-        h.update(f"{p.name}:{p.stat().st_size}:".encode())
+    for p in [*default_files(data_dir).values(), *corpora, *([gene_db] if gene_db else [])]:
+        h.update(f"{p.name}:{p.stat().st_size}:".encode())  # the gene database: 344 MB, about a second
         with p.open("rb") as f:
             h.update(hashlib.file_digest(f, "sha256").digest())  # about 10 MB in all: milliseconds
     return h.hexdigest()[:16]
@@ -133,11 +154,11 @@ def cache_key(
 
 def index_path(
     data_dir: Path, cache_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None,
-    categories: Sequence[str] = DENSE_CATEGORIES,
+    categories: Sequence[str] = DENSE_CATEGORIES, gene_db: Path | None = None,
 ) -> Path:
     """Where ``load_or_build`` keeps the index for these files and this encoder (the index format
     in the name, so that indexes of older formats can be recognized and removed)."""
-    return cache_dir / f"term-index-v{INDEX_FORMAT}-{cache_key(data_dir, corpora, encoder, categories)}.pkl"
+    return cache_dir / f"term-index-v{INDEX_FORMAT}-{cache_key(data_dir, corpora, encoder, categories, gene_db)}.pkl"
 
 
 def load_or_build(
@@ -148,15 +169,16 @@ def load_or_build(
     categories: Sequence[str] = DENSE_CATEGORIES,
     *,
     progress: bool = False,
+    gene_db: Path | None = None,
 ) -> TermIndex:
     """The cached index for these files, built and saved first when there is none; ``encoder``
     (a name ``NameEncoder`` accepts) also embeds the names of ``categories`` for the dense
     fallback (the disease names of the shared vocabularies: about a minute on two CPU cores, once)."""
-    path = index_path(data_dir, cache_dir, corpora, encoder, categories)
+    path = index_path(data_dir, cache_dir, corpora, encoder, categories, gene_db)
     if path.is_file():
         return TermIndex.load(path)
     log.info("building the term index (once; cached in %s)", path)
-    index = build_index(data_dir, corpora)
+    index = build_index(data_dir, corpora, gene_db)
     if encoder:
         from ontologies.dense import NameEncoder
 

@@ -12,7 +12,7 @@ def test_every_prefect_deployment_points_at_a_flow() -> None:
     from prefect import Flow
 
     deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
-    assert {d["name"] for d in deployments} == {"pubmed-updates", "train-bc5cdr", "train-diagnosis"}
+    assert {d["name"] for d in deployments} == {"pubmed-updates", "train-bc5cdr", "train-biored", "train-diagnosis"}
     for d in deployments:
         module, name = d["entrypoint"].split(":")
         assert isinstance(getattr(import_module(module.removesuffix(".py").replace("/", ".")), name), Flow), d["name"]

@@ -18,7 +18,7 @@ QUERIES = [(json.loads(p), q.strip()) for p, q in _BLOCK.findall((ROOT / "docs" 
 
 
 def _fill(store: GraphStore) -> None:
-    docs = list(read_documents(DATA / "sample.pubtator"))
+    docs = list(read_documents(DATA / "sample.pubtator")) + list(read_documents(DATA / "biored_sample.pubtator"))  # + genes, variants
     store.load_documents([replace(d, year=2005) for d in docs])
     store.load_entities([
         Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
@@ -45,3 +45,15 @@ def test_every_documented_query_runs_on_both_stores_alike(embedded_store: GraphS
         rows = embedded_store.query(cypher, params)
         assert rows, f"no rows for:\n{cypher}"
         assert rows == neo4j_store.query(cypher, params), cypher
+
+
+@pytest.mark.neo4j
+def test_the_example_queries_medkg_run_prints_run_on_both_stores(embedded_store: GraphStore, neo4j_store: GraphStore) -> None:
+    from flows.cli import EXAMPLE_QUERIES
+
+    for s in (embedded_store, neo4j_store):
+        _fill(s)
+    for title, cypher in EXAMPLE_QUERIES.items():
+        rows = embedded_store.query(cypher)
+        assert rows, title
+        assert rows == neo4j_store.query(cypher), title

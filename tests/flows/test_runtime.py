@@ -31,7 +31,10 @@ def test_a_server_that_does_not_start_in_time_fails_in_one_line(tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update({"MEDKG_PREFECT_START_SECONDS": "0.05", "PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"),
                 marker.split("=")[0]: marker.split("=")[1]})
-    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(DATA / "pubmed_sample.xml"), "--ner-model", str(tmp_path / "none")]
+    ner = tmp_path / "ner"  # checked before the server starts; never loaded, since the server fails first
+    ner.mkdir()
+    (ner / "medkg.json").write_text("{}")
+    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(DATA / "pubmed_sample.xml"), "--ner-model", str(ner), "--no-relations"]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -78,3 +78,12 @@ def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex)
 
 def test_every_action_rule_names_a_disease_class() -> None:
     assert all(prefixes and all(p[0] in "CF" for p in prefixes) for prefixes in TREATS_BY_ACTION.values())
+
+
+def test_a_pair_the_biored_model_calls_a_negative_correlation_is_no_cause(index: TermIndex) -> None:
+    text = "Lead lowered the rate of myocardial infarction in these rats."
+    relations = (Relation("MESH:D007854", "CID", "MESH:D009203", span=(0, 61)),
+                 Relation("MESH:D009203", "Negative_Correlation", "MESH:D007854", span=(0, 61)),  # either order
+                 Relation("MESH:D007854", "CID", "MESH:D006973", span=(0, 61)))
+    (out,) = separate_treatments([Document("1", text, relations=relations)], index.treatment_knowledge())
+    assert [r.predicate for r in out.relations] == ["treats", "Negative_Correlation", "CID"]

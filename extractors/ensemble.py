@@ -1,0 +1,85 @@
+"""Several models over the same documents: each entity type from the first model that tags it,
+each relation from every relation model.
+
+medkg's default set is two pairs of models: BC5CDR's (chemicals, diseases and chemical-induced
+disease, the corpus made for them) and BioRED's (genes, variants, species, cell lines and eight
+relation types between any of them). A type the first NER model tags is taken from it alone; a
+later model adds its mentions of the other types, and where such a mention overlaps an earlier
+model's, the later one wins: a model that never learned genes tags many gene products as
+chemicals ("APOE", "syndecan-1"), and one that learned both tells them apart (BENCHMARKS.md,
+"BioRED").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from kg.types import Document, Mention, Relation
+
+
+class Tagger(Protocol):
+    types: list[str]
+
+    def predict(self, docs: Sequence[Document]) -> list[Document]: ...
+
+
+class RelationPredictor(Protocol):
+    def predict(self, docs: Sequence[Document]) -> list[Document]: ...
+
+
+def tag_with(models: Sequence[Tagger], docs: Sequence[Document]) -> list[Document]:
+    """The documents' mentions from ``models``: the first model's, then from each next model its
+    mentions of types no earlier model tags, each replacing the mentions it overlaps."""
+    if not models:
+        return list(docs)
+    out = models[0].predict(docs)
+    taken = set(models[0].types)
+    for model in models[1:]:
+        new_types = set(model.types) - taken
+        if new_types:
+            extra = model.predict(docs)
+            out = [_add(doc, [m for m in more.mentions if m.label in new_types]) for doc, more in zip(out, extra, strict=True)]
+        taken |= set(model.types)
+    return out
+
+
+def _add(doc: Document, more: Sequence[Mention]) -> Document:
+    kept = [o for o in doc.mentions if not any(o.start < m.end and m.start < o.end for m in more)]
+    return replace(doc, mentions=tuple(sorted([*kept, *more], key=lambda m: (m.start, m.end))))
+
+
+def relate_with(models: Sequence[RelationPredictor], docs: Sequence[Document]) -> list[Document]:
+    """The documents with the relations of every model in ``models`` (each reads the same
+    mentions; a model sees only the type pairs it was trained on), first model's first."""
+    if not models:
+        return list(docs)
+    found: list[list[Relation]] = [[] for _ in docs]
+    for model in models:
+        for i, doc in enumerate(model.predict(docs)):
+            seen = {(r.subject, r.predicate, r.object) for r in found[i]}
+            found[i].extend(r for r in doc.relations if (r.subject, r.predicate, r.object) not in seen)
+    return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, found, strict=True)]
+
+
+
+class Taggers:
+    """Several NER models as one (``tag_with``), for code that holds one tagger (the API)."""
+
+    def __init__(self, models: Sequence[Tagger]) -> None:
+        self.models = list(models)
+        self.types = sorted({t for m in self.models for t in m.types})
+
+    def predict(self, docs: Sequence[Document]) -> list[Document]:
+        return tag_with(self.models, docs)
+
+
+class RelationModels:
+    """Several relation models as one (``relate_with``)."""
+
+    def __init__(self, models: Sequence[RelationPredictor]) -> None:
+        self.models = list(models)
+
+    def predict(self, docs: Sequence[Document]) -> list[Document]:
+        return relate_with(self.models, docs)

@@ -1,0 +1,164 @@
+"""The human gene vocabulary: NCBI Gene ids with their symbols, aliases and full names.
+
+Read from either of two files, whichever the user has:
+
+- Bioconductor's ``org.Hs.eg.sqlite`` (77,614 Entrez genes, 150,059 aliases), shipped by the
+  Debian package ``r-bioc-org.hs.eg.db``. ``fetch_gene_db`` gets it without installing R:
+  ``apt-get download`` and the sqlite member read straight out of the ``.deb``.
+- NCBI's ``gene_info`` (``Homo_sapiens.gene_info.gz`` or the all-species file), when online: the
+  current release, and other species (mouse, rat) too.
+
+Only the Python standard library reads them (``sqlite3``, ``tarfile``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from kg.errors import OntologyError
+from ontologies.terms import SourceInfo, Term
+
+log = logging.getLogger(__name__)
+
+DEBIAN_PACKAGE = "r-bioc-org.hs.eg.db"
+DB_MEMBER = "org.Hs.eg.sqlite"
+HUMAN = "NCBITaxon:9606"
+
+
+def load_gene_terms(path: str | Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
+    """The genes of ``path`` as terms (name: the official symbol; synonyms: aliases and the full
+    name) and each gene's taxon, from an ``org.*.eg.sqlite`` or a ``gene_info`` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise OntologyError(f"{path}: no such gene vocabulary file")
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head.startswith(b"SQLite format 3"):
+        return _from_sqlite(path)
+    return _from_gene_info(path)
+
+
+def _from_sqlite(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            genes = {row[0]: row for row in con.execute(
+                "SELECT genes._id, genes.gene_id, gene_info.symbol, gene_info.gene_name "
+                "FROM genes JOIN gene_info ON gene_info._id = genes._id")}
+            aliases: dict[int, list[str]] = {}
+            for key, alias in con.execute("SELECT _id, alias_symbol FROM alias"):
+                aliases.setdefault(key, []).append(alias)
+            meta = dict(con.execute("SELECT name, value FROM metadata"))
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise OntologyError(f"{path}: not a readable org.*.eg.sqlite gene database ({exc})") from exc
+    taxon = f"NCBITaxon:{meta.get('TAXID', '9606')}"
+    terms = []
+    for key, gene_id, symbol, full_name in genes.values():
+        synonyms = tuple(dict.fromkeys(s for s in (*aliases.get(key, ()), full_name) if s and s != symbol))
+        terms.append(Term(f"NCBIGene:{gene_id}", symbol or full_name, "Gene", synonyms, source=f"gene:{path.name}"))
+    version = meta.get("EGSOURCEDATE") or meta.get("DBSCHEMAVERSION") or "unknown"
+    return terms, {t.curie: taxon for t in terms}, SourceInfo(str(path), "org.eg.db", version, len(terms))
+
+
+def _from_gene_info(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
+    """NCBI's tab-separated ``gene_info``: tax_id, GeneID, Symbol, LocusTag, Synonyms (``|``),
+    dbXrefs, chromosome, map_location, description, ..., Full_name_from_nomenclature_authority."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    terms: list[Term] = []
+    taxa: dict[str, str] = {}
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+            rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = next(rows, None)
+            if not header or header[0].lstrip("#") != "tax_id" or len(header) < 9:
+                raise OntologyError(f"{path}: neither an org.*.eg.sqlite nor an NCBI gene_info file (header {header!r})")
+            for row in rows:
+                if len(row) < 9:
+                    continue
+                curie = f"NCBIGene:{row[1]}"
+                names = [*row[4].split("|"), row[8], *(row[11:12] if len(row) > 11 else [])]
+                synonyms = tuple(dict.fromkeys(n for n in names if n and n != "-" and n != row[2]))
+                terms.append(Term(curie, row[2], "Gene", synonyms, source=f"gene:{path.name}"))
+                taxa[curie] = f"NCBITaxon:{row[0]}"
+    except (OSError, EOFError, UnicodeError) as exc:
+        raise OntologyError(f"{path}: cannot read the gene vocabulary ({exc})") from exc
+    return terms, taxa, SourceInfo(str(path), "gene_info", "unknown", len(terms))
+
+
+def fetch_gene_db(dest: Path) -> Path:
+    """``dest`` (an ``org.Hs.eg.sqlite``), fetched first when missing: the Debian package
+    downloaded with ``apt-get download`` (no root, no R) and the database read out of it.
+    Raises ``OntologyError`` with what to do when that is not possible (no apt, no network)."""
+    if dest.is_file():
+        return dest
+    if shutil.which("apt-get") is None:
+        raise OntologyError(
+            f"no gene vocabulary at {dest} and no apt-get to fetch {DEBIAN_PACKAGE}; put an org.Hs.eg.sqlite "
+            "or NCBI's Homo_sapiens.gene_info.gz there, or set MEDKG_GENE_DB to one")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        log.info("fetching the human gene vocabulary (%s, 37 MB, once)", DEBIAN_PACKAGE)
+        done = subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, capture_output=True, text=True, check=False)
+        debs = sorted(Path(tmp).glob("*.deb"))
+        if done.returncode != 0 or not debs:
+            why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no .deb"]
+            raise OntologyError(
+                f"cannot fetch {DEBIAN_PACKAGE} with apt-get download ({why[0]}); put an org.Hs.eg.sqlite or NCBI's "
+                f"Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one")
+        part = dest.with_name(dest.name + ".part")
+        extract_deb_member(debs[0], DB_MEMBER, part)
+        part.replace(dest)
+    return dest
+
+
+def extract_deb_member(deb: Path, name: str, out: Path) -> None:
+    """Write the file called ``name`` (its base name) from the data archive of a ``.deb`` to ``out``.
+
+    A ``.deb`` is an ``ar`` archive holding ``data.tar.{xz,gz,zst}``; xz and gz are read with
+    ``tarfile`` (zstd, used by Ubuntu's newest packages, needs ``dpkg-deb``)."""
+    with deb.open("rb") as f:
+        if f.read(8) != b"!<arch>\n":
+            raise OntologyError(f"{deb}: not a Debian package")
+        while header := f.read(60):
+            if len(header) < 60:
+                break
+            member, size = header[:16].decode().strip().rstrip("/"), int(header[48:58].decode().strip())
+            if member.startswith("data.tar"):
+                if member.endswith(".zst"):
+                    _dpkg_extract(deb, name, out)
+                    return
+                data = io.BytesIO(f.read(size))
+                with tarfile.open(fileobj=data, mode="r:*") as tar:
+                    for info in tar:
+                        if info.isfile() and Path(info.name).name == name:
+                            source = tar.extractfile(info)
+                            if source is None:
+                                break
+                            with out.open("wb") as target:
+                                shutil.copyfileobj(source, target, 1 << 20)
+                            return
+                raise OntologyError(f"{deb}: holds no {name}")
+            f.seek(size + (size & 1), 1)
+    raise OntologyError(f"{deb}: no data archive inside")
+
+
+def _dpkg_extract(deb: Path, name: str, out: Path) -> None:
+    if shutil.which("dpkg-deb") is None:
+        raise OntologyError(f"{deb}: its data is zstd-compressed and dpkg-deb is missing to unpack it")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["dpkg-deb", "-x", str(deb), tmp], check=True, capture_output=True)
+        found = next(Path(tmp).rglob(name), None)
+        if found is None:
+            raise OntologyError(f"{deb}: holds no {name}")
+        shutil.move(str(found), out)

@@ -1,0 +1,51 @@
+"""Several models over the same documents (``extractors.ensemble``): each entity type comes from
+the first NER model that tags it, every relation model's relations are kept."""
+
+from pathlib import Path
+
+import torch
+
+from extractors.ensemble import relate_with, tag_with
+from extractors.gazetteer import Gazetteer
+from extractors.ner import NerModel, label_list
+from kg.types import Document, Mention, Relation
+from tests.extractors.helpers import tiny_doc_relations, tiny_ner
+
+TEXT = "Lidocaine induced cardiac asystole in a man."
+
+
+def _tagger(tmp_path: Path, types: list[str], always: str | None, names: dict[str, str]) -> NerModel:
+    """A tiny model that tags every word ``always`` (or nothing), plus the gazetteer's names."""
+    tmp_path.mkdir()
+    model = tiny_ner(tmp_path, label_list(types))
+    with torch.no_grad():
+        model.model.classifier.bias.zero_()
+        model.model.classifier.bias[model.label_ids[f"B-{always}" if always else "O"]] = 50.0
+    seen = Document("g", TEXT, mentions=tuple(Mention(TEXT.index(n), TEXT.index(n) + len(n), n, t) for n, t in names.items()))
+    model.gazetteer = Gazetteer.from_documents([seen], types=types)
+    return model
+
+
+def test_a_type_comes_from_the_first_model_that_tags_it_and_later_ones_fill_only_free_text(tmp_path: Path) -> None:
+    first = _tagger(tmp_path / "a", ["Chemical", "Disease"], None, {"Lidocaine": "Chemical", "asystole": "Disease"})
+    second = _tagger(tmp_path / "b", ["Chemical", "Gene"], "Gene", {"cardiac": "Chemical"})
+    (doc,) = tag_with([first, second], [Document("1", TEXT)])
+    own = [(m.text, m.label) for m in doc.mentions if m.label != "Gene"]
+    assert own == [("Lidocaine", "Chemical"), ("asystole", "Disease")]  # the second model's "cardiac" chemical is not taken
+    genes = [m for m in doc.mentions if m.label == "Gene"]
+    assert genes and all(TEXT[m.start:m.end] == m.text for m in genes)
+    kept = [m for m in doc.mentions if m.label != "Gene"]
+    assert not any(g.start < k.end and k.start < g.end for g in genes for k in kept)  # no gene over a kept mention
+    assert tag_with([first], [Document("1", TEXT)]) == first.predict([Document("1", TEXT)])
+
+
+def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:
+    mentions = (Mention(0, 9, "Lidocaine", "Chemical", ids=("MESH:D008012",)), Mention(26, 34, "asystole", "Disease", ids=("MESH:D006323",)))
+    doc = Document("1", TEXT, mentions=mentions, relations=(Relation("MESH:D000001", "CID", "MESH:D000002"),))
+    model = tiny_doc_relations(tmp_path)
+    model.threshold = model.threshold_alone = 0.0  # every candidate pair is a relation
+    (alone,) = model.predict([doc])
+    assert [(r.subject, r.predicate, r.object) for r in alone.relations] == [("MESH:D008012", "CID", "MESH:D006323")]
+    (both,) = relate_with([model, model], [doc])
+    assert both.relations == alone.relations  # the old relations are replaced; the same triple twice is kept once
+    assert relate_with([], [doc]) == [doc]

@@ -1,0 +1,32 @@
+"""Settings that decide which models run and which gene vocabulary the index uses."""
+
+from pathlib import Path
+
+import pytest
+
+from flows.settings import MODEL_SETS, Settings
+from kg.errors import ConfigError
+
+
+def test_the_pipeline_runs_bc5cdr_then_biored_models_unless_biored_is_off(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    assert [m.name for m in settings.model_sets()] == ["bc5cdr", "biored"]
+    assert settings.ner_model_dirs() == [tmp_path / "models/ner-bc5cdr", tmp_path / "models/ner-biored"]
+    assert settings.re_model_dirs() == [tmp_path / "models/re-bc5cdr", tmp_path / "models/re-biored"]
+    mine = Settings(home=tmp_path, biored_ner_model=tmp_path / "mine", ner_model=tmp_path / "cdr")
+    assert mine.ner_model_dirs() == [tmp_path / "cdr", tmp_path / "mine"]
+    assert Settings(home=tmp_path, biored=False).re_model_dirs() == [tmp_path / "models/re-bc5cdr"]
+    assert all((Path(Settings().data_dir) / m.train).name for m in MODEL_SETS)
+    with pytest.raises(ConfigError, match="unknown model set 'x'; known: bc5cdr, biored"):
+        settings.model_set("x")
+
+
+def test_the_gene_vocabulary_is_the_given_file_the_cached_one_or_none(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path, genes=False).gene_vocabulary() is None
+    with pytest.raises(ConfigError, match="no such gene vocabulary"):
+        Settings(home=tmp_path, genes=True, gene_db=tmp_path / "missing.sqlite").gene_vocabulary()
+    assert Settings(home=tmp_path, genes=True).gene_vocabulary(fetch=False) is None  # nothing cached, nothing fetched
+    cached = tmp_path / "vocab" / "org.Hs.eg.sqlite"
+    cached.parent.mkdir()
+    cached.write_bytes(b"SQLite format 3\x00")
+    assert Settings(home=tmp_path, genes=True).gene_vocabulary() == cached
