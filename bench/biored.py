@@ -83,7 +83,7 @@ def relation_scores(gold: list[Document], pred: list[Document], canonical: dict[
         for d in docs:
             for r in d.relations:
                 a, b = sorted((canon.get(r.subject, r.subject), canon.get(r.object, r.object)))
-                out.add((d.id, a, b, predicate(r.predicate).curie) if typed else (d.id, a, b))
+                out.add((d.doc_id, a, b, predicate(r.predicate).curie) if typed else (d.doc_id, a, b))
         return out
 
     result = {}
