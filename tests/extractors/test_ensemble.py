@@ -26,17 +26,18 @@ def _tagger(tmp_path: Path, types: list[str], always: str | None, names: dict[st
     return model
 
 
-def test_a_type_comes_from_the_first_model_that_tags_it_and_later_ones_fill_only_free_text(tmp_path: Path) -> None:
-    first = _tagger(tmp_path / "a", ["Chemical", "Disease"], None, {"Lidocaine": "Chemical", "asystole": "Disease"})
-    second = _tagger(tmp_path / "b", ["Chemical", "Gene"], "Gene", {"cardiac": "Chemical"})
+def test_a_type_comes_from_the_first_model_that_tags_it_and_a_new_type_wins_an_overlap(tmp_path: Path) -> None:
+    first = _tagger(tmp_path / "a", ["Chemical", "Disease"], None, {"Lidocaine": "Chemical", "asystole": "Disease", "man": "Disease"})
+    second = _tagger(tmp_path / "b", ["Chemical", "Gene"], None, {"cardiac": "Chemical", "man": "Gene"})
     (doc,) = tag_with([first, second], [Document("1", TEXT)])
-    own = [(m.text, m.label) for m in doc.mentions if m.label != "Gene"]
-    assert own == [("Lidocaine", "Chemical"), ("asystole", "Disease")]  # the second model's "cardiac" chemical is not taken
-    genes = [m for m in doc.mentions if m.label == "Gene"]
-    assert genes and all(TEXT[m.start:m.end] == m.text for m in genes)
-    kept = [m for m in doc.mentions if m.label != "Gene"]
-    assert not any(g.start < k.end and k.start < g.end for g in genes for k in kept)  # no gene over a kept mention
+    # the second model's "cardiac" chemical is not taken (chemicals are the first model's); its
+    # gene "man" replaces the first model's disease there
+    assert [(m.text, m.label) for m in doc.mentions] == [("Lidocaine", "Chemical"), ("asystole", "Disease"), ("man", "Gene")]
     assert tag_with([first], [Document("1", TEXT)]) == first.predict([Document("1", TEXT)])
+    everywhere = _tagger(tmp_path / "c", ["Gene"], "Gene", {})  # a gene on every word: nothing of the first model is left
+    (doc,) = tag_with([first, everywhere], [Document("1", TEXT)])
+    assert doc.mentions and {m.label for m in doc.mentions} == {"Gene"}
+    assert all(TEXT[m.start:m.end] == m.text for m in doc.mentions)
 
 
 def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:
