@@ -222,12 +222,11 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
         train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
         ner_config = NerConfig(max_minutes=ner_minutes, canonical_types=model_set.canonical_types)
         re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
-        corpus = model_set.name.upper() if model_set.name == "bc5cdr" else "BioRED"
         if ner_state != "done":
-            train_one(f"{model_set.name} NER", f"on {corpus} train ({model_set.what})", ner_config.epochs, ner_state == "resumable",
+            train_one(f"{model_set.name} NER", f"on {model_set.corpus} train ({model_set.what})", ner_config.epochs, ner_state == "resumable",
                       lambda resume, t=train_docs, d=dev_docs, o=ner_dir, c=ner_config, f=[train, dev]: train_ner(t, d, o, c, data_files=f, resume=resume))
         # The relation model starts from the NER model's encoder: a new NER model means a new one.
-        train_one(f"{model_set.name} relation", f"on {corpus} relations from the NER model's encoder", re_config.epochs,
+        train_one(f"{model_set.name} relation", f"on {model_set.corpus} relations from the NER model's encoder", re_config.epochs,
                   ner_state == "done" and re_state == "resumable",
                   lambda resume, t=train_docs, d=dev_docs, o=re_dir, c=re_config, f=[train, dev]: train_doc_relations(t, d, o, c, data_files=f, resume=resume))
     return ners, rels

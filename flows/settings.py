@@ -6,6 +6,7 @@ may set the rest. An unknown key or a wrong type fails loudly.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kg.errors import ConfigError
 from kg.store import GraphStore
 
+log = logging.getLogger(__name__)
 _SECRET_KEYS = {"neo4j_uri", "neo4j_user", "neo4j_password", "api_key"}
 
 
@@ -26,6 +28,7 @@ class ModelSet:
     ``ner-<name>`` and ``re-<name>`` in the model registry."""
 
     name: str
+    corpus: str  # how messages name it
     train: str  # relative to the data folder
     dev: str
     what: str
@@ -35,9 +38,9 @@ class ModelSet:
 # What the pipeline runs, in order: each entity type from the first NER model that tags it
 # (extractors.ensemble), every relation model's relations.
 MODEL_SETS = (
-    ModelSet("bc5cdr", "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+    ModelSet("bc5cdr", "BC5CDR", "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt",
              "chemicals, diseases and chemical-induced disease (BC5CDR)", False),
-    ModelSet("biored", "corpora/biored/Train.PubTator", "corpora/biored/Dev.PubTator",
+    ModelSet("biored", "BioRED", "corpora/biored/Train.PubTator", "corpora/biored/Dev.PubTator",
              "genes, variants, species, cell lines and eight relation types (BioRED)", True),
 )
 
@@ -173,9 +176,7 @@ class Settings(BaseSettings):
         try:
             return fetch_gene_db(default)
         except OntologyError as exc:
-            import logging
-
-            logging.getLogger(__name__).warning("genes are grounded only through corpus names: %s", exc)
+            log.warning("genes are grounded only through corpus names: %s", exc)
             return None
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]

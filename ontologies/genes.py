@@ -87,7 +87,7 @@ def _from_gene_info(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]
                 if len(row) < 9:
                     continue
                 curie = f"NCBIGene:{row[1]}"
-                names = [*row[4].split("|"), row[8], *(row[11:12] if len(row) > 11 else [])]
+                names = [*row[4].split("|"), row[8], *row[11:12]]  # synonyms, description, full name
                 synonyms = tuple(dict.fromkeys(n for n in names if n and n != "-" and n != row[2]))
                 terms.append(Term(curie, row[2], "Gene", synonyms, source=f"gene:{path.name}"))
                 taxa[curie] = f"NCBITaxon:{row[0]}"
