@@ -119,7 +119,9 @@ def create_app(
 ) -> FastAPI:
     """The application over these components (any may be None; /ready says which are missing)."""
     limits = limits or ApiLimits()
-    lock = threading.Lock()  # the embedded store and the models are used by one request at a time
+    # The models are used by one request at a time; the store is not locked (each request thread
+    # reads on its own connection), so a slow query holds up no other request.
+    lock = threading.Lock()
     app = FastAPI(title="medkg", version="0.1.0", description="Biomedical knowledge graph: graph-augmented diagnosis, extraction, Cypher queries, entities.")
 
     app.add_middleware(_BodyLimit, max_bytes=limits.max_body_bytes)
@@ -191,8 +193,7 @@ def create_app(
         checks = {"ner": ner is not None, "normalizer": normalizer is not None, "relations": relations is not None,
                   "diagnosis": diagnoser is not None}
         try:
-            with lock:
-                store.query("MATCH (e:Entity) RETURN count(e) AS n")
+            store.query("MATCH (e:Entity) RETURN count(e) AS n")
             checks["store"] = True
         except MedkgError:
             checks["store"] = False
@@ -239,8 +240,7 @@ def create_app(
         if not body.cypher.strip():
             raise ApiError(400, "empty_query", "cypher is empty")
         try:
-            with lock:
-                rows = store.query(body.cypher, body.params, max_rows=limits.max_rows + 1)
+            rows = store.query(body.cypher, body.params, max_rows=limits.max_rows + 1)
         except QueryRefused as exc:
             raise ApiError(403, "refused", str(exc)) from None
         except QueryTimeout as exc:
@@ -255,23 +255,22 @@ def create_app(
         if ":" not in curie:
             raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")
         curie = canonical_curie(curie)  # mesh:D008012 is MESH:D008012
-        with lock:
-            found = store.query(
-                "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
-                "e.category AS category, e.xrefs AS xrefs", {"c": curie})
-            if not found:
-                raise ApiError(404, "not_found", f"no entity {curie}")
-            key = found[0]["curie"]
-            neighbours = []
-            for p in PREDICATES.values():
-                for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"), ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
-                    for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, r.pmids AS pmids", {"c": key}):
-                        neighbours.append({"predicate": p.curie, "direction": direction, **row})
-            for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"), ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})")):
-                for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids", {"c": key}):
-                    neighbours.append({"predicate": "biolink:has_phenotype", "direction": direction, "evidence": len(row["pmids"] or []), **row})
-            parents = store.query("MATCH (e:Entity {curie: $c})-[:SUBCLASS_OF]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
-            articles = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity {curie: $c}) RETURN count(a) AS n", {"c": key})[0]["n"]
+        found = store.query(
+            "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
+            "e.category AS category, e.xrefs AS xrefs", {"c": curie})
+        if not found:
+            raise ApiError(404, "not_found", f"no entity {curie}")
+        key = found[0]["curie"]
+        neighbours = []
+        for p in PREDICATES.values():
+            for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"), ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
+                for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, r.pmids AS pmids", {"c": key}):
+                    neighbours.append({"predicate": p.curie, "direction": direction, **row})
+        for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"), ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})")):
+            for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids", {"c": key}):
+                neighbours.append({"predicate": "biolink:has_phenotype", "direction": direction, "evidence": len(row["pmids"] or []), **row})
+        parents = store.query("MATCH (e:Entity {curie: $c})-[:SUBCLASS_OF]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
+        articles = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity {curie: $c}) RETURN count(a) AS n", {"c": key})[0]["n"]
         neighbours.sort(key=lambda r: (-(r["evidence"] or 0), r["curie"]))
         return {**found[0], "parents": parents, "articles": articles, "neighbour_count": len(neighbours), "neighbours": neighbours[:limit]}
 

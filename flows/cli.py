@@ -96,19 +96,20 @@ def _progress() -> Progress:
 
 
 def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress, *,
-               strict: bool = False) -> int:
+               strict: bool = False) -> tuple[int, int]:
     """Load one file's documents (with their gold annotations) in batches, its records applied in
     order (a ``DeleteCitation`` removes the article, also one the same file added before it);
-    returns how many articles were deleted."""
+    returns how many deletions applied and how many stored articles they removed."""
     task = progress.add_task(path.name, total=None)
-    deleted = 0
+    deletions = deleted = 0
     for chunk in batched(read_documents(path, fmt, on_error="raise" if strict else "skip", report=report), batch):
         live, gone = in_file_order(chunk)
+        deletions += len(gone)
         deleted += store.delete_articles(gone) if gone else 0
         store.load_documents(live)
         progress.advance(task, len(chunk))
     progress.update(task, total=progress.tasks[task].completed)
-    return deleted
+    return deletions, deleted
 
 
 @app.command("load")
@@ -126,16 +127,18 @@ def load_cmd(
     try:
         settings = _settings(config)
         report = ReadReport()
-        deleted = 0
+        deletions = deleted = 0
         with settings.open_store() as store, _progress() as progress:
             for path in paths:
-                deleted += _load_file(store, path, fmt, report, 200, progress, strict=strict)
+                applied, removed = _load_file(store, path, fmt, report, 200, progress, strict=strict)
+                deletions, deleted = deletions + applied, deleted + removed
             counts = store.counts()
     except MedkgError as exc:
         fail(exc)
     _print_counts(counts, report)
-    if deleted:
-        console.print(f"{deleted} articles deleted (DeleteCitation records)")
+    if deletions:
+        console.print(f"{deletions} DeleteCitation records applied: {deleted} stored articles deleted "
+                      "(a citation deleted later in the same file is never stored)")
 
 
 def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None:
@@ -538,12 +541,11 @@ def main() -> None:
     """The ``medkg`` entry point: an error nobody foresaw ends in one line, not a traceback
     (``MEDKG_DEBUG=1`` shows the traceback)."""
     import os
-    import signal
 
-    # SIGTERM ends the process through SystemExit, so exit handlers run: Prefect's stops the
-    # temporary API server it started instead of leaving it running as an orphan.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    from flows.runtime import stop_on_signals
+
     try:
+        stop_on_signals()  # SIGTERM: exit handlers run (no orphan server), and the command ends within seconds
         app()
     except Exception as exc:
         if os.environ.get("MEDKG_DEBUG"):

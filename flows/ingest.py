@@ -22,6 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from tqdm.auto import tqdm
 
 from extractors.ensemble import relate_with, tag_with
+from flows.runtime import ends_when_stopped
 from flows.settings import Settings, load_settings
 from kg.errors import ConfigError
 from kg.schema import entity_type
@@ -177,7 +178,8 @@ def ingest(
         raise ConfigError("no NER model given")
     summary = IngestSummary(models=_served(ner_models, re_models))
     model = _model_version(ner_models, re_models)
-    with settings.open_store() as store:
+    # stopped (SIGTERM, Ctrl-C) while a batch extracts: ends within MEDKG_STOP_GRACE_S, not when the batch is done
+    with ends_when_stopped(), settings.open_store() as store:
         for path in paths:
             report = ReadReport()
             docs = tqdm(read_documents(path, on_error="raise" if strict else "skip", report=report), desc=Path(path).name,

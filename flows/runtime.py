@@ -146,3 +146,94 @@ def ensure_server(timeout: float | None = None, attempts: int = START_ATTEMPTS) 
         "time (MEDKG_PREFECT_START_SECONDS=600), or start one with `prefect server start` and set "
         "PREFECT_API_URL=http://127.0.0.1:4200/api"
     )
+
+
+DEFAULT_STOP_GRACE_SECONDS = 10.0
+
+
+def stop_grace_seconds() -> float:
+    """How long a stopped command may take to end cleanly (``MEDKG_STOP_GRACE_S``, default 10)."""
+    raw = os.environ.get("MEDKG_STOP_GRACE_S")
+    if raw is None:
+        return DEFAULT_STOP_GRACE_SECONDS
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise MedkgError(f"MEDKG_STOP_GRACE_S={raw!r}: give a number of seconds") from exc
+    if value < 0:
+        raise MedkgError(f"MEDKG_STOP_GRACE_S={raw!r}: give zero or more seconds")
+    return value
+
+
+_hard_exit_armed = False
+
+
+def arm_hard_exit(code: int, grace: float | None = None) -> None:
+    """End the process with ``os._exit(code)`` once ``grace`` seconds have passed (once per
+    process; a daemon timer). For a command that was told to stop while a thread it waits for
+    cannot be interrupted."""
+    import sys
+    import threading
+
+    global _hard_exit_armed
+    if _hard_exit_armed:
+        return
+    _hard_exit_armed = True
+    grace = stop_grace_seconds() if grace is None else grace
+
+    def hard_exit() -> None:
+        sys.stderr.write(f"stopped: the work in progress was cut short after {grace:g} s; run the command again to redo it\n")
+        sys.stderr.flush()
+        os._exit(code)
+
+    timer = threading.Timer(grace, hard_exit)
+    timer.daemon = True
+    timer.start()
+
+
+@contextmanager
+def ends_when_stopped() -> Iterator[None]:
+    """Around a flow's body: SIGTERM (Prefect's ``TerminationSignal`` while a flow runs, or
+    medkg's own ``SystemExit``) or Ctrl-C arms ``arm_hard_exit``, because Prefect then waits for
+    its running task threads before the exception gets further (an index build, a batch of
+    extraction: minutes).
+
+    That loses nothing committed: an article's content hash is written after its extraction, so
+    the next run redoes what was cut short, and Prefect's server ends with us (``PR_SET_PDEATHSIG``).
+    """
+    import signal
+
+    from prefect.exceptions import TerminationSignal
+
+    try:
+        yield
+    except TerminationSignal:
+        arm_hard_exit(128 + signal.SIGTERM)
+        raise
+    except SystemExit as exc:
+        arm_hard_exit(exc.code if isinstance(exc.code, int) else 1)
+        raise
+    except KeyboardInterrupt:
+        arm_hard_exit(128 + signal.SIGINT)
+        raise
+
+
+def stop_on_signals() -> None:
+    """SIGTERM (a scheduler, ``docker stop``) ends the command within ``MEDKG_STOP_GRACE_S``:
+    the main thread gets ``SystemExit`` at once, so exit handlers run (Prefect's stops its
+    temporary server), and ``arm_hard_exit`` ends the process if a thread holds it longer. While
+    a flow runs Prefect has its own SIGTERM handler; ``ends_when_stopped`` does the same there.
+    A second SIGTERM ends the process at once."""
+    import signal
+    import sys
+
+    code = 128 + signal.SIGTERM
+    grace = stop_grace_seconds()  # a bad value is an error now, not when the signal comes
+
+    def on_signal(*_: Any) -> None:
+        if _hard_exit_armed:
+            os._exit(code)
+        arm_hard_exit(code, grace)
+        sys.exit(code)
+
+    signal.signal(signal.SIGTERM, on_signal)

@@ -84,7 +84,8 @@ def build_app(options: ServeOptions) -> Any:
         found = [load_relation_model(p) for p in [re_dir, *more_re] if (p / "medkg.json").is_file()]
         relations = RelationModels(found) if found else None
         normalizer = settings.normalizer().load_encoder()  # not on the first request that needs it
-        store = settings.open_store(read_only=True)
+        # one query may use half the cores: a heavy one leaves room for the other requests
+        store = settings.open_store(read_only=True, query_threads=max(1, (options.threads or os.cpu_count() or 1) // 2))
         diagnoser = None
         if (folder / "graph-ranker" / "medkg.json").is_file():
             diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=options.quantize)

@@ -207,9 +207,10 @@ class Settings(BaseSettings):
     def graph_path(self) -> Path:
         return self.store_path or self.home / "graph"
 
-    def open_store(self, *, read_only: bool = False) -> GraphStore:
+    def open_store(self, *, read_only: bool = False, query_threads: int = 0) -> GraphStore:
         """The configured store: Neo4j when ``MEDKG_NEO4J_URI`` is set, else the embedded one
-        (``read_only``: shared with other reading processes; Neo4j serves many clients anyway)."""
+        (``read_only``: shared with other reading processes; Neo4j serves many clients anyway;
+        ``query_threads``: cores one embedded query may use, 0 for all)."""
         if self.neo4j_uri:
             from kg.neo4j_store import Neo4jStore
 
@@ -221,7 +222,8 @@ class Settings(BaseSettings):
             )
         from kg.embedded_store import EmbeddedStore
 
-        return EmbeddedStore(self.graph_path, batch_size=self.batch_size, read_only=read_only, query_timeout_s=self.query_timeout_s)
+        return EmbeddedStore(self.graph_path, batch_size=self.batch_size, read_only=read_only, query_timeout_s=self.query_timeout_s,
+                             query_threads=query_threads)
 
 
 def load_settings(config: Path | None = None) -> Settings:

@@ -8,6 +8,7 @@ here, which both stores carry, so portable queries filter on ``category``.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -167,13 +168,21 @@ class EmbeddedStore(GraphStore):
     edge_type_function = "label"
 
     def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, read_only: bool = False,
-                 query_timeout_s: float | None = 60.0) -> None:
+                 query_timeout_s: float | None = 60.0, query_threads: int = 0) -> None:
         """``read_only``: several processes may then open the same graph at once (the API's
         workers, ``medkg query``), none while another process writes to it. ``query_timeout_s``
-        bounds each ``query`` (loads are not bounded)."""
+        bounds each ``query`` (loads are not bounded).
+
+        ``query`` runs on a connection of its own thread, so threads (the API's requests) read side
+        by side and one slow query holds up no other; ``query_threads`` bounds the cores each query
+        may use (0: all), so that one query cannot take every core from the others."""
         self.path = Path(path).expanduser()
         self.batch_size = batch_size
         self.query_timeout_s = query_timeout_s
+        self.query_threads = query_threads
+        self._local = threading.local()
+        self._readers: list[ladybug.Connection] = []
+        self._readers_lock = threading.Lock()
         if read_only and not self.path.exists():
             raise StoreError(f"no embedded graph at {self.path} yet: build it with `medkg run` (or `medkg ingest`) first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,9 +206,20 @@ class EmbeddedStore(GraphStore):
         if "pmids" not in columns:
             self._conn.execute(f"ALTER TABLE {HAS_PHENOTYPE} ADD pmids STRING[] DEFAULT []")
 
-    def _rows(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None) -> list[dict[str, Any]]:
+    def _reader(self) -> ladybug.Connection:
+        """This thread's read connection (made on its first query)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = ladybug.Connection(self._db, num_threads=self.query_threads)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def _rows(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None,
+              conn: ladybug.Connection | None = None) -> list[dict[str, Any]]:
         try:
-            result = self._conn.execute(cypher, params or {})
+            result = (conn or self._conn).execute(cypher, params or {})
         except (RuntimeError, TypeError, ValueError) as exc:  # bad Cypher, parameters of mixed types...
             if str(exc).strip() == "Interrupted.":  # what LadybugDB says when the query timeout stops a query
                 raise QueryTimeout(f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)") from exc
@@ -285,23 +305,24 @@ class EmbeddedStore(GraphStore):
     def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
         check_read_only(cypher)
         check_parameters(cypher, params)
-        self._conn.execute("BEGIN TRANSACTION READ ONLY")
+        conn = self._reader()
+        conn.execute("BEGIN TRANSACTION READ ONLY")
         if self.query_timeout_s:
-            self._conn.set_query_timeout(int(self.query_timeout_s * 1000))
+            conn.set_query_timeout(int(self.query_timeout_s * 1000))
         try:
-            rows = [{k: _public(v) for k, v in row.items()} for row in self._rows(cypher, params, max_rows)]
+            rows = [{k: _public(v) for k, v in row.items()} for row in self._rows(cypher, params, max_rows, conn)]
         except BaseException:  # whatever happened, the connection is left with no open transaction
-            self._end_transaction("ROLLBACK")
+            self._end_transaction("ROLLBACK", conn)
             raise
         finally:
-            self._conn.set_query_timeout(0)
-        self._end_transaction("COMMIT")
+            conn.set_query_timeout(0)
+        self._end_transaction("COMMIT", conn)
         return rows
 
-    def _end_transaction(self, statement: str) -> None:
+    def _end_transaction(self, statement: str, conn: ladybug.Connection | None = None) -> None:
         # A failed statement may already have ended the transaction; that is not an error here.
         try:
-            self._conn.execute(statement)
+            (conn or self._conn).execute(statement)
         except RuntimeError as exc:
             if "No active transaction" not in str(exc):
                 raise StoreError(f"embedded store: {exc}") from exc
@@ -311,6 +332,10 @@ class EmbeddedStore(GraphStore):
             self._conn.execute(f"MATCH (n:{label}) DETACH DELETE n")
 
     def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
         self._conn.close()
         self._db.close()
 

@@ -40,5 +40,9 @@ class QueryRefused(StoreError):
     """A query was refused before it ran: a write, several statements, a database setting."""
 
 
+class QueryInvalid(StoreError):
+    """A query cannot run as given (a ``$parameter`` without a value)."""
+
+
 class QueryTimeout(StoreError):
     """A query ran over the store's time limit and was stopped."""

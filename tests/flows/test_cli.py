@@ -84,7 +84,7 @@ def test_cli_load_applies_deletions_in_file_order_and_validates_settings(tmp_pat
     later = tmp_path / "later.xml"
     later.write_text("<PubmedArticleSet><DeleteCitation><PMID>1</PMID></DeleteCitation></PubmedArticleSet>")
     deleted = runner.invoke(app, ["load", str(later)])
-    assert deleted.exit_code == 0 and "1 articles deleted" in deleted.output
+    assert deleted.exit_code == 0 and "1 DeleteCitation records applied: 1 stored articles deleted" in " ".join(deleted.output.split())
     broken = tmp_path / "broken.xml"
     broken.write_bytes(feed.read_bytes().replace(b"Title 2", b"Title \xe9"))
     strict = runner.invoke(app, ["load", str(broken), "--strict"])

@@ -69,6 +69,94 @@ def test_cli_errors_nobody_foresaw_end_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" in debug.stderr
 
 
+def test_sigterm_ends_a_command_whose_worker_thread_is_busy() -> None:
+    """Prefect waits for a running task thread when the flow ends (an index build: minutes); a
+    SIGTERM still ends the command within the grace period, with 143 and one line saying so."""
+    import signal
+    import time
+
+    code = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from flows import cli
+
+def busy():  # a task thread that never checks for a stop (a model's forward pass, an index build)
+    while True:
+        sum(range(10_000))
+
+def run():  # what Prefect's thread pool task runner does: wait for the result, and on the way out for the thread
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(busy)
+        print("up", flush=True)
+        future.result()
+
+sys.argv = ["medkg", "stats"]
+cli.app = run
+cli.main()
+"""
+    env = {**os.environ, "MEDKG_STOP_GRACE_S": "2"}
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert time.monotonic() - started < 10
+    assert proc.stderr is not None and "stopped: the work in progress was cut short" in proc.stderr.read()
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_flow_whose_task_thread_is_busy(tmp_path: Path) -> None:
+    """While a flow runs, Prefect's own SIGTERM handler raises in the main thread and then waits
+    for the running task threads (an index build: minutes); ``ends_when_stopped`` ends the
+    command within the grace period anyway, and its server with it."""
+    import signal
+    import time
+
+    marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"), "MEDKG_STOP_GRACE_S": "3",
+                marker.split("=")[0]: marker.split("=")[1]})
+    code = """
+import sys
+from prefect import flow, task
+from prefect.task_runners import ThreadPoolTaskRunner
+from flows import cli, runtime
+
+@task
+def busy() -> None:
+    while True:
+        sum(range(10_000))
+
+@flow(task_runner=ThreadPoolTaskRunner(max_workers=1))
+def stuck() -> None:
+    with runtime.ends_when_stopped():
+        future = busy.submit()
+        print("up", flush=True)
+        future.result()
+
+sys.argv = ["medkg", "stats"]
+cli.app = lambda: (runtime.ensure_server(), stuck())
+cli.main()
+"""
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+    time.sleep(1)  # the task thread is running
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+    assert time.monotonic() - started < 15
+    deadline = time.monotonic() + 15
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_with(marker) == []
+
+
+def test_a_bad_stop_grace_is_one_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "stats"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          check=False, env={**os.environ, "MEDKG_STOP_GRACE_S": "soon"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "MEDKG_STOP_GRACE_S='soon'" in done.stderr
+
+
 @pytest.mark.slow
 def test_sigterm_stops_the_temporary_server_with_the_command(tmp_path: Path) -> None:
     """A command stopped with SIGTERM (a scheduler, Ctrl-C in a container) takes Prefect's

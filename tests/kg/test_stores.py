@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import QueryRefused, QueryTimeout, StoreError
+from kg.errors import QueryInvalid, QueryRefused, QueryTimeout, StoreError
 from kg.store import GraphStore
 from kg.types import Document, Entity, Mention, PhenotypeAnnotation, Provenance, Relation, Triple
 from readers import read_documents
@@ -120,6 +120,9 @@ def test_store_query_errors_are_store_errors(store: GraphStore) -> None:
         ("MATCH (n:Entity) RETURN count(n) AS n; RETURN 1 AS x", None, QueryRefused, "one statement per query"),
         ("CALL timeout=1", None, QueryRefused, "settings"),
         ("CALL threads=1", None, QueryRefused, "settings"),
+        ("UNWIND range(1, 2000000000) AS x RETURN count(*) AS n", None, QueryRefused, "2,000,000,000 values"),
+        ("UNWIND range($a, $b, 2) AS x RETURN count(*) AS n", {"a": 0, "b": 10**9}, QueryRefused, "500,000,001 values"),
+        ("MATCH (e:Entity {curie: $c}) RETURN e.name", None, QueryInvalid, "missing parameter"),
         ("RETURN $x AS x", {"x": [1, "a"]}, None, ""),  # a list of mixed types: Neo4j takes it, LadybugDB does not
         ("MATCH (n RETURN n", None, StoreError, ""),
     ],
@@ -137,13 +140,43 @@ def test_a_failed_query_leaves_the_store_serving_the_next_one(store: GraphStore,
 
 
 def test_query_rows_are_bounded_and_slow_queries_stopped(store: GraphStore) -> None:
-    rows = store.query("UNWIND range(1, 5000000) AS x RETURN x", max_rows=1001)
+    rows = store.query("UNWIND range(1, 1000000) AS x RETURN x", max_rows=1001)
     assert len(rows) == 1001
     store.query_timeout_s = 0.5  # type: ignore[attr-defined]
     with pytest.raises(QueryTimeout, match="ran over 0.5 s"):
         store.query("UNWIND range(1, 20000) AS x UNWIND range(1, 20000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n")
     store.query_timeout_s = 60  # type: ignore[attr-defined]
     assert store.query("RETURN 1 AS ok") == [{"ok": 1}]
+
+
+def test_a_slow_query_holds_up_no_other_thread(store: GraphStore) -> None:
+    """The API's request threads share one store: a query stopped by the timeout after 3 s must
+    not delay a small query of another thread (the embedded store reads on a connection per thread)."""
+    import threading
+    import time
+
+    store.load_documents(_docs())
+    store.query_timeout_s = 3  # type: ignore[attr-defined]
+    slow = "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n"
+    failed: list[BaseException] = []
+
+    def hostile() -> None:
+        try:
+            store.query(slow)
+        except QueryTimeout as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=hostile)
+    thread.start()
+    time.sleep(0.3)
+    took = []
+    for _ in range(5):
+        t0 = time.monotonic()
+        assert store.query("MATCH (a:Article) RETURN count(a) AS n") == [{"n": 2}]
+        took.append(time.monotonic() - t0)
+    thread.join()
+    store.query_timeout_s = 60  # type: ignore[attr-defined]
+    assert failed and max(took) < 1.5, took
 
 
 def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store: GraphStore, shared_data: Path) -> None:
