@@ -8,6 +8,7 @@ here, which both stores carry, so portable queries filter on ``category``.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -41,6 +42,9 @@ from kg.store import (
 from kg.types import Document, Entity, PhenotypeAnnotation, Triple
 
 log = logging.getLogger(__name__)
+
+_CORES = os.cpu_count() or 1
+_POOL_THREADS = max(16, 4 * _CORES)
 
 _LITERATURE_PROPS = (
     "predicate STRING, evidence_count INT64, pmids STRING[], max_score DOUBLE, model STRING"
@@ -187,8 +191,11 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"no embedded graph at {self.path} yet: build it with `medkg run` (or `medkg ingest`) first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = ladybug.Database(str(self.path), read_only=read_only)
-            self._conn = ladybug.Connection(self._db)
+            # The database's worker pool is shared by every connection's queries: with one worker
+            # per core, two slow queries took every worker and a third, tiny one waited for them.
+            # A larger pool lets queries run side by side; each query uses at most query_threads.
+            self._db = ladybug.Database(str(self.path), read_only=read_only, max_num_threads=_POOL_THREADS)
+            self._conn = ladybug.Connection(self._db, num_threads=_CORES)
         except RuntimeError as exc:
             raise StoreError(
                 f"cannot open the embedded graph at {self.path}: {exc}. Another medkg process may "
@@ -210,7 +217,7 @@ class EmbeddedStore(GraphStore):
         """This thread's read connection (made on its first query)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = ladybug.Connection(self._db, num_threads=self.query_threads)
+            conn = ladybug.Connection(self._db, num_threads=self.query_threads or _CORES)
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)

@@ -163,3 +163,52 @@ def test_entity_lists_hpo_phenotypes_with_frequency_and_pmids(client: TestClient
     assert {n["curie"] for n in seizure["neighbours"] if n["direction"] == "in"} == {"OMIM:162200", "OMIM:251200"}
     assert seizure["parents"] == [{"curie": "HP:0000707", "name": "Abnormality of the nervous system"}]
     assert client.get("/v1/entities/OMIM:154700", params={"limit": 0}).status_code == 422
+
+
+def test_a_hostile_client_holds_up_no_benign_one(embedded_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A live server (uvicorn on a free loopback port), several clients at once: while one client
+    sends queries that run until the store's timeout stops them, the others' entity lookups and
+    health checks still answer at once, and every hostile query ends as a typed 400."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    embedded_store.load_documents(list(read_documents(DATA / "sample.pubtator")))
+    embedded_store.query_timeout_s = 3
+    app = create_app(embedded_store, api_key="s3cret")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    slow = "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n"
+    hostile: list[int] = []
+
+    def attack() -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            for _ in range(2):
+                hostile.append(http.post("/v1/query", json={"cypher": slow}, headers=KEY).status_code)
+
+    attackers = [threading.Thread(target=attack) for _ in range(2)]
+    for t in attackers:
+        t.start()
+    time.sleep(0.5)
+    benign: list[tuple[float, int, int]] = []
+    with httpx.Client(base_url=url, timeout=60) as http:
+        while any(t.is_alive() for t in attackers):
+            t0 = time.monotonic()
+            entity, health = http.get("/v1/entities/MESH:D008012").status_code, http.get("/health").status_code
+            benign.append((time.monotonic() - t0, entity, health))
+    for t in attackers:
+        t.join()
+    server.should_exit = True
+    assert {(e, h) for _, e, h in benign} == {(200, 200)}
+    assert hostile == [400, 400, 400, 400]
+    assert len(benign) > 10 and max(t for t, _, _ in benign) < 1.5, (len(benign), max(benign))
