@@ -367,21 +367,24 @@ def ingest_cmd(
 @app.command("export")
 def export_cmd(
     out: Annotated[Path, typer.Argument(help="Output file (a folder for csv and neo4j-import).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="ttl, nt, graphml, csv or neo4j-import (default: from OUT's suffix: .ttl, .nt, .graphml; a folder: csv)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="ttl, nt, kgx, kgx-jsonl, graphml, csv or neo4j-import (default: from OUT's suffix: .ttl, .nt, .tsv (kgx), .jsonl (kgx-jsonl), .graphml; a folder: csv)")] = None,
     import_dir: Annotated[str | None, typer.Option(help="neo4j-import: the folder neo4j-admin will read the files from "
                                                    "(e.g. where they are mounted in a container); default: OUT.")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Export the graph: RDF with Biolink predicates and resolvable IRIs (ttl, nt), GraphML, CSV, or
-    the CSV files of neo4j-admin's bulk import (neo4j-import: the fastest first load of a large
-    graph into Neo4j, with the schema medkg's Neo4j store writes).
+    """Export the graph: RDF with Biolink predicates, resolvable IRIs and provenance (ttl, nt: each
+    literature edge also as a biolink:Association with its PMIDs, scores and evidence sentences),
+    KGX (Biolink's interchange format: OUT_nodes.tsv and OUT_edges.tsv, or .jsonl), GraphML, CSV
+    with KGX's columns, or the CSV files of neo4j-admin's bulk import (neo4j-import: the fastest
+    first load of a large graph into Neo4j, with the schema medkg's Neo4j store writes).
 
     Examples:
-      [bold]medkg export graph.ttl --format ttl[/]
+      [bold]medkg export graph.ttl[/]
+      [bold]medkg export medkg.tsv[/]  (KGX: medkg_nodes.tsv, medkg_edges.tsv)
       [bold]medkg export ./neo4j-import --format neo4j-import --import-dir /import[/], then with the
       database stopped: [bold]neo4j-admin database import full --overwrite-destination @/import/import.args neo4j[/]
     """
-    from kg.export import export_csv, export_graphml, export_rdf
+    from kg.export import export_csv, export_graphml, export_kgx, export_rdf
     from kg.neo4j_import import store_contents, write_import_files
 
     def neo4j_import(store: GraphStore) -> int:
@@ -391,19 +394,21 @@ def export_cmd(
     writers = {
         "ttl": lambda s: export_rdf(s, out, "turtle"),
         "nt": lambda s: export_rdf(s, out, "nt"),
+        "kgx": lambda s: export_kgx(s, out, "tsv"),
+        "kgx-jsonl": lambda s: export_kgx(s, out, "jsonl"),
         "graphml": lambda s: export_graphml(s, out),
         "csv": lambda s: export_csv(s, out),
         "neo4j-import": neo4j_import,
     }
     if fmt is None:
-        by_suffix = {".ttl": "ttl", ".nt": "nt", ".graphml": "graphml", ".csv": "csv"}
+        by_suffix = {".ttl": "ttl", ".nt": "nt", ".graphml": "graphml", ".csv": "csv", ".tsv": "kgx", ".jsonl": "kgx-jsonl"}
         fmt = by_suffix.get(out.suffix.lower()) or ("csv" if not out.suffix else None)
         if fmt is None:
             fail(MedkgError(f"{out}: cannot tell the format from {out.suffix!r}; pass --format with one of {', '.join(writers)}"))
     assert fmt is not None
     if fmt not in writers:
         fail(MedkgError(f"--format {fmt!r}: choose one of {', '.join(writers)}"))
-    expected = {"ttl": ".ttl", "nt": ".nt", "graphml": ".graphml"}.get(fmt)
+    expected = {"ttl": ".ttl", "nt": ".nt", "graphml": ".graphml", "kgx": ".tsv", "kgx-jsonl": ".jsonl"}.get(fmt)
     if expected and out.suffix and out.suffix.lower() != expected:
         fail(MedkgError(f"{out}: a {out.suffix} name for {fmt} output; name it *{expected} or pass the matching --format"))
     try:
@@ -411,7 +416,11 @@ def export_cmd(
             n = writers[fmt](store)
     except MedkgError as exc:
         fail(exc)
-    console.print(f"{n:,} {'triples' if fmt in ('ttl', 'nt') else 'edges'} -> {out}")
+    where = str(out)
+    if fmt in ("kgx", "kgx-jsonl"):
+        stem, ext = out.with_suffix("") if out.suffix.lower() in (".tsv", ".jsonl") else out, "tsv" if fmt == "kgx" else "jsonl"
+        where = f"{stem}_nodes.{ext}, {stem}_edges.{ext}"
+    console.print(f"{n:,} {'triples' if fmt in ('ttl', 'nt') else 'edges'} -> {where}", soft_wrap=True)
     if fmt == "neo4j-import":
         args = f"{(import_dir or str(out.resolve())).rstrip('/')}/import.args"
         console.print(f"With Neo4j stopped: neo4j-admin database import full --overwrite-destination @{args} neo4j\n"

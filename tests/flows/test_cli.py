@@ -65,6 +65,10 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert graphml.exit_code == 0 and (tmp_path / "g.graphml").read_text().startswith("<?xml")
     clash = runner.invoke(app, ["export", str(tmp_path / "g.graphml"), "-f", "ttl"])
     assert clash.exit_code == 2 and "name it *.ttl" in clash.output
+    kgx = runner.invoke(app, ["export", str(tmp_path / "kgx" / "medkg.tsv")])  # KGX from the .tsv suffix
+    assert kgx.exit_code == 0 and "medkg_edges.tsv" in kgx.output
+    header = (tmp_path / "kgx" / "medkg_edges.tsv").read_text().splitlines()[0].split("\t")
+    assert header[:4] == ["id", "subject", "predicate", "object"] and "publications" in header
 
 
 def test_cli_load_applies_deletions_in_file_order_and_validates_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

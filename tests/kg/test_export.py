@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import networkx as nx
+import pytest
 from rdflib import Graph, URIRef
 
 from kg.export import export_csv, export_graphml, export_rdf, graph_stats
@@ -48,3 +49,102 @@ def test_graphml_and_csv_and_stats(embedded_store: GraphStore, tmp_path: Path) -
     stats = graph_stats(embedded_store)
     assert stats["entity_graph"]["edges"] == 4  # CAUSES, ASSOCIATED_WITH, POSITIVELY_CORRELATED_WITH, SUBCLASS_OF
     assert stats["most_central"][0]["pagerank"] > 0
+
+
+def _full(store: GraphStore) -> None:
+    """Literature (gold relations, so Evidence too), an ontology parent, HPO phenotype annotations."""
+    from tests.diagnosis.helpers import records
+
+    _fill(store)
+    store.load_documents(list(read_documents(DATA / "biored_sample.pubtator")))
+    hpo = records()
+    store.load_entities(hpo.entities)
+    store.load_phenotypes(hpo.annotations)
+
+
+def _count(store: GraphStore, pattern: str) -> int:
+    return int(store.query(f"MATCH {pattern} RETURN count(*) AS n")[0]["n"])
+
+
+def _literature(store: GraphStore) -> int:
+    from kg.schema import PREDICATES
+
+    return sum(_count(store, f"(:Entity)-[:{p.rel_type}]->(:Entity)") for p in PREDICATES.values())
+
+
+def test_rdf_export_keeps_provenance(embedded_store: GraphStore, tmp_path: Path) -> None:
+    """Evidence, articles, phenotype annotations, scores and PMIDs are in the RDF, each countable
+    against the store after a re-parse."""
+    from rdflib import RDF, Namespace
+
+    _full(embedded_store)
+    export_rdf(embedded_store, tmp_path / "g.ttl")
+    g = Graph().parse(tmp_path / "g.ttl")
+    biolink, medkg = Namespace("https://w3id.org/biolink/vocab/"), Namespace("https://w3id.org/medkg/")
+    associations = set(g.subjects(RDF.type, biolink.Association))
+    assert len(associations) == _literature(embedded_store) > 0
+    assert all(list(g.objects(a, biolink.publications)) and list(g.objects(a, medkg.evidence)) for a in associations)
+    assert len(set(g.subjects(RDF.type, medkg.Evidence))) == _count(embedded_store, "(v:Evidence)")
+    assert len(set(g.subjects(RDF.type, biolink.Article))) == _count(embedded_store, "(a:Article)")
+    assert len(list(g.triples((None, biolink.mentions, None)))) == _count(embedded_store, "(:Article)-[:MENTIONS]->(:Entity)")
+    phenotypes = _count(embedded_store, "(:Entity)-[:HAS_PHENOTYPE]->(:Entity)")
+    assert len(list(g.triples((None, biolink.has_phenotype, None)))) == phenotypes > 0
+    assert len(set(g.subjects(RDF.type, biolink.DiseaseToPhenotypicFeatureAssociation))) == phenotypes
+    evidence = next(g.subjects(RDF.type, medkg.Evidence))
+    assert {p.split("/")[-1] for p in g.predicates(evidence)} >= {"sentence", "start", "end", "score", "publications"}
+
+
+def _biolink() -> tuple[set[str], set[str], dict[str, set[str]]]:
+    """Biolink's classes under named thing (as biolink:CamelCase), predicates under related to
+    (as biolink:snake_case) and the permissible values of its enums, from the model's own YAML."""
+    import importlib.resources
+
+    import yaml
+
+    model = yaml.safe_load((importlib.resources.files("biolink_model") / "schema/biolink_model.yaml").read_text())
+
+    def under(table: dict, name: str, root: str) -> bool:
+        seen = set()
+        while name and name not in seen:
+            if name == root:
+                return True
+            seen.add(name)
+            name = (table.get(name) or {}).get("is_a")
+        return False
+
+    classes = {"biolink:" + "".join(w[0].upper() + w[1:] for w in c.split()) for c in model["classes"] if under(model["classes"], c, "named thing")}
+    predicates = {"biolink:" + s.replace(" ", "_") for s in model["slots"] if under(model["slots"], s, "related to")}
+    enums = {name: set(e.get("permissible_values") or {}) for name, e in model["enums"].items()}
+    return classes, predicates, enums
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+def test_kgx_export_follows_biolink_and_round_trips(store: GraphStore, tmp_path: Path, fmt: str) -> None:
+    """What the KGX validator checks, against the Biolink model's YAML (the biolink-model
+    package): every node has an id and a Biolink class, every edge a Biolink predicate, knowledge
+    level, agent type and primary source; read back, the files hold the store's counts and the
+    same records."""
+    from kg.export import export_kgx, kgx_records, read_kgx
+
+    _full(store)
+    edges = export_kgx(store, tmp_path / f"medkg.{fmt}", fmt)
+    nodes, records = read_kgx(tmp_path / "medkg", fmt)
+    assert len(nodes) == _count(store, "(e:Entity)") + _count(store, "(a:Article)")
+    assert len(records) == edges == (_literature(store) + _count(store, "(:Entity)-[:SUBCLASS_OF]->(:Entity)")
+                                     + _count(store, "(:Entity)-[:HAS_PHENOTYPE]->(:Entity)")
+                                     + _count(store, "(:Article)-[:MENTIONS]->(:Entity)"))
+    classes, predicates, enums = _biolink()
+    assert all(n["id"] and n["category"] and set(n["category"]) <= classes for n in nodes), {c for n in nodes for c in n["category"]} - classes
+    assert {e["predicate"] for e in records} <= predicates, {e["predicate"] for e in records} - predicates
+    assert {e["knowledge_level"] for e in records} <= enums["KnowledgeLevelEnum"]
+    assert {e["agent_type"] for e in records} <= enums["AgentTypeEnum"]
+    ids = {n["id"] for n in nodes}
+    assert all(e["subject"] in ids and e["object"] in ids and e["primary_knowledge_source"] == "infores:medkg" for e in records)
+    assert all(p.startswith("PMID:") for e in records for p in e.get("publications", []))
+    assert any(e.get("publications") for e in records if e["predicate"] == "biolink:causes")
+    want_nodes, want_edges = kgx_records(store)
+    if fmt == "jsonl":  # typed: the same records, empty fields left out
+        def bare(r: dict) -> dict:
+            return {k: v for k, v in r.items() if v not in (None, "", [])}
+        assert sorted(map(bare, want_edges), key=lambda r: r["id"]) == sorted(records, key=lambda r: r["id"])
+        assert sorted(map(bare, want_nodes), key=lambda r: r["id"]) == sorted(nodes, key=lambda r: r["id"])
