@@ -13,13 +13,26 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import (
+    EntityAnswer,
+    ErrorBody,
+    Extraction,
+    ExtractRequest,
+    Health,
+    Prediction,
+    PredictRequest,
+    QueryRequest,
+    QueryResult,
+    Ready,
+)
 from extractors.models import card_dev_f1
+from kg.curies import canonical_curie
 from kg.errors import InputError, MedkgError, QueryRefused, QueryTimeout, StoreError
 from kg.schema import HAS_PHENOTYPE, PREDICATES
 from kg.store import GraphStore
@@ -40,20 +53,6 @@ class ApiError(Exception):
     def __init__(self, status: int, error: str, detail: str) -> None:
         super().__init__(detail)
         self.status, self.error, self.detail = status, error, detail
-
-
-class ExtractRequest(BaseModel):
-    text: str = Field(description="The text to analyse (an abstract, a case report...).")
-
-
-class PredictRequest(BaseModel):
-    text: str = Field(description="The case: symptoms, signs, findings, exposures, in words.")
-    top_k: int = Field(default=5, ge=1, le=50, description="How many ranked diagnoses to return.")
-
-
-class QueryRequest(BaseModel):
-    cypher: str = Field(description="A read-only Cypher query.")
-    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -97,14 +96,12 @@ class _BodyLimit:
         await self.app(scope, counted, send)
 
 
-# How medkg spells the prefixes of its graph (bioregistry's preferred forms); a request may use any case.
-_PREFIXES = {p.lower(): p for p in ("MESH", "HP", "MONDO", "DOID", "OMIM", "ORPHA", "CHEBI", "NCBIGene", "NCBITaxon", "DECIPHER",
-                                    "UMLS", "SYMP", "CVCL", "tmVar", "dbSNP", "UniProtKB")}
+_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="MEDKG_API_KEY of the server (POST /v1/query only).")
 
 
-def canonical_curie(curie: str) -> str:
-    prefix, _, local = curie.partition(":")
-    return f"{_PREFIXES.get(prefix.lower(), prefix)}:{local}"
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents: always 500, and the given 4xx, with medkg's body."""
+    return {status: {"model": ErrorBody} for status in (*statuses, 500)}
 
 
 def create_app(
@@ -148,7 +145,7 @@ def create_app(
         log.exception("unhandled error")
         return JSONResponse({"error": "internal_error", "detail": "the server failed; see its log"}, status_code=500)
 
-    def require_key(x_api_key: str | None = Header(default=None)) -> None:
+    def require_key(x_api_key: str | None = Security(_API_KEY)) -> None:
         if not api_key:
             raise ApiError(403, "disabled", "the query endpoint needs MEDKG_API_KEY to be set on the server")
         if not x_api_key:
@@ -183,12 +180,12 @@ def create_app(
         return {"task": card.get("task"), "dev_f1": card_dev_f1(card), "best_epoch": card.get("metrics", {}).get("best_epoch"),
                 "data_hash": (card.get("data_hash") or "")[:12] or None}
 
-    @app.get("/health")
+    @app.get("/health", response_model=Health, response_model_exclude_unset=True, responses=_errors())
     def health() -> dict[str, Any]:
         """Alive, and which model versions serve."""
         return {"status": "ok", "models": {"ner": version(ner), "relations": version(relations)}}
 
-    @app.get("/ready")
+    @app.get("/ready", response_model=Ready, responses={**_errors(), 503: {"model": Ready, "description": "A component is missing."}})
     def ready() -> JSONResponse:
         checks = {"ner": ner is not None, "normalizer": normalizer is not None, "relations": relations is not None,
                   "diagnosis": diagnoser is not None}
@@ -200,7 +197,7 @@ def create_app(
         ok = checks["store"] and checks["ner"] and checks["normalizer"] and checks["diagnosis"]
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
-    @app.post("/v1/predict")
+    @app.post("/v1/predict", response_model=Prediction, responses=_errors(400, 413, 422, 503))
     def predict(body: PredictRequest) -> dict[str, Any]:
         """Ranked diagnoses for a case, each with the graph facts (CURIEs, PMIDs) behind it, and the
         entities found in the text."""
@@ -211,7 +208,7 @@ def create_app(
             result = diagnoser.diagnose(text, body.top_k)
         return dict(result.to_json())
 
-    @app.post("/v1/extract")
+    @app.post("/v1/extract", response_model=Extraction, responses=_errors(400, 413, 422, 503))
     def extract(body: ExtractRequest) -> dict[str, Any]:
         text = text_of(body)
         if ner is None or normalizer is None:
@@ -235,8 +232,9 @@ def create_app(
             ],
         }
 
-    @app.post("/v1/query", dependencies=[Depends(require_key)])
+    @app.post("/v1/query", dependencies=[Depends(require_key)], response_model=QueryResult, responses=_errors(400, 401, 403, 413, 422))
     def query(body: QueryRequest) -> dict[str, Any]:
+        """Run a read-only Cypher query (needs the API key: the Authorize button of /docs)."""
         if not body.cypher.strip():
             raise ApiError(400, "empty_query", "cypher is empty")
         try:
@@ -250,7 +248,7 @@ def create_app(
         truncated = len(rows) > limits.max_rows
         return {"rows": rows[: limits.max_rows], "row_count": min(len(rows), limits.max_rows), "truncated": truncated}
 
-    @app.get("/v1/entities/{curie:path}")
+    @app.get("/v1/entities/{curie:path}", response_model=EntityAnswer, responses=_errors(400, 404, 422))
     def entity(curie: str, limit: int = Query(100, ge=1, le=10_000, description="Neighbours to return, best supported first.")) -> dict[str, Any]:
         if ":" not in curie:
             raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")

@@ -17,24 +17,23 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
+from kg.curies import canonical_curie
 from kg.errors import OntologyError
 from kg.types import PhenotypeAnnotation
 from ontologies.terms import Mapping, SourceInfo, Term
 
 log = logging.getLogger(__name__)
 
-_PREFIX_FIX = {"mesh": "MESH", "doid": "DOID", "omim": "OMIM", "mim": "OMIM", "orphanet": "ORPHA", "umls": "UMLS", "mondo": "MONDO", "hp": "HP", "chebi": "CHEBI", "do": "DOID"}
 
 
 def fix_curie(curie: str) -> str:
-    """One spelling per prefix: ``mesh:D001`` -> ``MESH:D001``, ``MIM:PS267700`` -> ``OMIM:PS267700``."""
+    """One spelling per prefix (``kg.curies``): ``mesh:D001`` -> ``MESH:D001``, ``MIM:PS267700`` -> ``OMIM:PS267700``."""
     curie = curie.strip().strip('"')
     if curie.startswith("DO:DOID:"):
         curie = curie[3:]
     if ":" not in curie:
         return curie
-    prefix, local = curie.split(":", 1)
-    return f"{_PREFIX_FIX.get(prefix.lower(), prefix)}:{local}"
+    return canonical_curie(curie)
 
 
 def _open_text(path: Path) -> io.TextIOBase:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from kg.curies import canonical_curie
 from kg.schema import entity_type
 
 _MESH = re.compile(r"^[CD]\d{6,9}$")
-_PREFIXES = {"mesh": "MESH", "omim": "OMIM", "ncbigene": "NCBIGene", "ncbitaxon": "NCBITaxon"}
 
 
 def to_curie(raw: str, label: str) -> str | None:
@@ -21,8 +21,7 @@ def to_curie(raw: str, label: str) -> str | None:
         return None
     kind = entity_type(label).label
     if ":" in raw and kind != "Variant":
-        prefix, local = raw.split(":", 1)
-        return f"{_PREFIXES.get(prefix.lower(), prefix)}:{local}"
+        return canonical_curie(raw)
     if _MESH.match(raw):
         return f"MESH:{raw}"
     if kind == "Gene" and raw.isascii() and raw.isdigit():

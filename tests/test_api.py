@@ -212,3 +212,39 @@ def test_a_hostile_client_holds_up_no_benign_one(embedded_store, tmp_path: Path)
     assert {(e, h) for _, e, h in benign} == {(200, 200)}
     assert hostile == [400, 400, 400, 400]
     assert len(benign) > 10 and max(t for t, _, _ in benign) < 1.5, (len(benign), max(benign))
+
+
+def test_openapi_describes_the_real_responses(client: TestClient) -> None:
+    """Every answer below, success or error, validates against the schema /openapi.json gives for
+    its path, method and status; the API key is a security scheme (the Authorize button of /docs)."""
+    import jsonschema
+
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["APIKeyHeader"] == {
+        "type": "apiKey", "in": "header", "name": "X-API-Key", "description": "MEDKG_API_KEY of the server (POST /v1/query only)."}
+    assert spec["paths"]["/v1/query"]["post"]["security"] == [{"APIKeyHeader": []}]
+    calls = [
+        ("get", "/health", "/health", None, {}),
+        ("get", "/ready", "/ready", None, {}),
+        ("post", "/v1/predict", "/v1/predict", {"text": "Seizures and developmental delay since infancy.", "top_k": 3}, {}),
+        ("post", "/v1/predict", "/v1/predict", {"text": "  "}, {}),
+        ("post", "/v1/predict", "/v1/predict", {"text": "fever", "top_k": 0}, {}),
+        ("post", "/v1/extract", "/v1/extract", {"text": "Lidocaine-induced cardiac asystole."}, {}),
+        ("post", "/v1/extract", "/v1/extract", {"text": "x" * 6_000}, {}),
+        ("post", "/v1/query", "/v1/query", {"cypher": "MATCH (e:Entity) RETURN e.curie AS c"}, KEY),
+        ("post", "/v1/query", "/v1/query", {"cypher": "RETURN 1"}, {}),
+        ("post", "/v1/query", "/v1/query", {"cypher": "CREATE (e:Entity)"}, KEY),
+        ("post", "/v1/query", "/v1/query", {"cypher": "MATCH (e:Entity {curie: $c}) RETURN e"}, KEY),
+        ("get", "/v1/entities/MESH:D008012", "/v1/entities/{curie}", None, {}),
+        ("get", "/v1/entities/mesh:D999", "/v1/entities/{curie}", None, {}),
+        ("get", "/v1/entities/aspirin", "/v1/entities/{curie}", None, {}),
+    ]
+    seen = set()
+    for method, url, path, body, headers in calls:
+        r = client.request(method, url, json=body, headers=headers)
+        documented = spec["paths"][path][method]["responses"]
+        assert str(r.status_code) in documented, (url, r.status_code, sorted(documented))
+        schema = documented[str(r.status_code)]["content"]["application/json"]["schema"]
+        jsonschema.validate(r.json(), {**schema, "components": spec["components"]})
+        seen.add(r.status_code)
+    assert seen == {200, 400, 401, 403, 404, 413, 422}

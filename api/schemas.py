@@ -1,0 +1,140 @@
+"""The API's contract: request and response bodies as pydantic models, so that ``/openapi.json``
+describes what the endpoints really send (FastAPI validates each response against them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer (FastAPI's own validation errors included: status 422)."""
+
+    error: str = Field(description="A short machine-readable code: bad_request, unauthorized, forbidden, refused, not_found, "
+                                   "query_timeout, query_failed, payload_too_large, text_too_long, empty_text, bad_text, "
+                                   "not_ready, internal_error...")
+    detail: str = Field(description="What went wrong, for a person.")
+
+
+class ExtractRequest(BaseModel):
+    text: str = Field(description="The text to analyse (an abstract, a case report...).")
+
+
+class PredictRequest(BaseModel):
+    text: str = Field(description="The case: symptoms, signs, findings, exposures, in words.")
+    top_k: int = Field(default=5, ge=1, le=50, description="How many ranked diagnoses to return.")
+
+
+class QueryRequest(BaseModel):
+    cypher: str = Field(description="A read-only Cypher query (one statement).")
+    params: dict[str, Any] = Field(default_factory=dict, description="Values of the query's $parameters.")
+
+
+class ModelVersion(BaseModel):
+    task: str | None = None
+    dev_f1: float | None = Field(default=None, description="Best dev F1 of the model card.")
+    best_epoch: int | None = None
+    data_hash: str | None = Field(default=None, description="First 12 characters of the training data's hash.")
+    more: list[ModelVersion] | None = Field(default=None, description="The other models of the same task that also serve.")
+
+
+class Health(BaseModel):
+    status: str
+    models: dict[str, ModelVersion | None] = Field(description="ner and relations: which model versions serve.")
+
+
+class Ready(BaseModel):
+    ready: bool
+    checks: dict[str, bool] = Field(description="store, ner, normalizer, relations, diagnosis: loaded and answering.")
+
+
+class Grounding(BaseModel):
+    curie: str
+    name: str
+    score: float
+
+
+class ExtractedMention(BaseModel):
+    start: int
+    end: int
+    text: str
+    label: str
+    score: float
+    groundings: list[Grounding]
+
+
+class ExtractedRelation(BaseModel):
+    subject: str
+    predicate: str
+    object: str
+    score: float
+    sentence: str | None = None
+
+
+class Extraction(BaseModel):
+    mentions: list[ExtractedMention]
+    relations: list[ExtractedRelation]
+
+
+class Finding(BaseModel):
+    start: int
+    end: int
+    text: str
+    curie: str
+    name: str
+    category: str
+    source: str
+
+
+class EvidenceFact(BaseModel):
+    fact: str
+    curies: list[str]
+    pmids: list[str]
+    source: str
+    matches_case: bool
+
+
+class Diagnosis(BaseModel):
+    curie: str
+    name: str
+    score: float
+    phenotype_similarity: float
+    evidence: list[EvidenceFact]
+
+
+class Prediction(BaseModel):
+    entities: list[Finding]
+    diagnoses: list[Diagnosis]
+
+
+class QueryResult(BaseModel):
+    rows: list[dict[str, Any]]
+    row_count: int
+    truncated: bool = Field(description="True when the query had more rows than the server returns.")
+
+
+class EntityRef(BaseModel):
+    curie: str
+    name: str | None = None
+
+
+class Neighbour(BaseModel):
+    predicate: str = Field(description="A Biolink predicate CURIE (biolink:causes, biolink:has_phenotype...).")
+    direction: str = Field(description="out: the entity is the subject; in: the object.")
+    curie: str
+    name: str | None = None
+    evidence: int | None = Field(default=None, description="Statements (or phenotype sources) behind the edge.")
+    pmids: list[str] | None = None
+    frequency: float | None = Field(default=None, description="has_phenotype only: the annotation's frequency.")
+
+
+class EntityAnswer(BaseModel):
+    curie: str
+    name: str | None = None
+    category: str | None = None
+    xrefs: list[str] | None = None
+    parents: list[EntityRef]
+    articles: int = Field(description="Articles that mention the entity.")
+    neighbour_count: int
+    neighbours: list[Neighbour]
