@@ -14,14 +14,13 @@ from flows.runtime import configure_environment
 configure_environment()  # before Prefect or transformers is imported: they read it then
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.console import console, fail
+from flows.console import DataFormatOpt, OutOpt, check_format, console, fail, write_document, write_rows
 from flows.settings import Settings, load_settings
-from kg.errors import MedkgError
+from kg.errors import InputError, MedkgError
 from kg.store import GraphStore, batched, in_file_order
 from readers import FORMATS, ReadReport, read_documents
 from readers.stats import corpus_stats
@@ -101,14 +100,19 @@ def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batc
     order (a ``DeleteCitation`` removes the article, also one the same file added before it);
     returns how many deletions applied and how many stored articles they removed."""
     task = progress.add_task(path.name, total=None)
-    deletions = deleted = 0
+    deletions = deleted = records = 0
     for chunk in batched(read_documents(path, fmt, on_error="raise" if strict else "skip", report=report), batch):
+        records += len(chunk)
         live, gone = in_file_order(chunk)
         deletions += len(gone)
         deleted += store.delete_articles(gone) if gone else 0
         store.load_documents(live)
         progress.advance(task, len(chunk))
     progress.update(task, total=progress.tasks[task].completed)
+    if not records:
+        if strict:
+            raise InputError(f"{path}: no document in this file", source=str(path))
+        console.print(f"[yellow]{path}: no document in this file[/]")
     return deletions, deleted
 
 
@@ -428,7 +432,8 @@ def export_cmd(
 
 
 @app.command("stats")
-def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="How many central entities.")] = 10) -> None:
+def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="How many central entities.")] = 10,
+              fmt: Annotated[str, typer.Option("--format", "-f", help="json or jsonl (one line).")] = "json", out: OutOpt = None) -> None:
     """Graph analytics with networkx: degree distribution, components, most central entities (JSON).
 
     Example: [bold]medkg stats --top 20[/]
@@ -440,7 +445,7 @@ def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="H
             result = graph_stats(store, top)
     except MedkgError as exc:
         fail(exc)
-    typer.echo(json.dumps(result, indent=2))
+    write_document(result, check_format(fmt, ("json", "jsonl")), out)
 
 
 @app.command("serve")
@@ -488,15 +493,16 @@ def serve_cmd(
 def query_cmd(
     cypher: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v parameters (v parsed as JSON when it can be).")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="table, json or csv")] = "table",
+    fmt: DataFormatOpt = "table",
+    out: OutOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Run a read-only Cypher query on the graph store.
+    """Run a read-only Cypher query on the graph store; rows as a table, JSON, JSON Lines, CSV or
+    TSV (--format), to the screen or a file (--out).
 
     Example: [bold]medkg query "MATCH (c:Entity)-\\[r:CAUSES]->(d:Entity {name: $d}) RETURN c.name, r.evidence_count" -p d=Hypotension[/]
     """
-    if output not in ("table", "json", "csv"):
-        fail(MedkgError(f"--output {output!r}: choose table, json or csv"))
+    fmt = check_format(fmt)
     params: dict[str, Any] = {}
     for item in param or []:
         if "=" not in item:
@@ -511,22 +517,9 @@ def query_cmd(
             rows = store.query(cypher, params)
     except MedkgError as exc:
         fail(exc)
-    if output == "json":
-        typer.echo(json.dumps(rows, indent=2, default=str))
-    elif output == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        table = Table()
-        for col in rows[0] if rows else []:
-            table.add_column(col)
-        for row in rows:
-            table.add_row(*(escape(str(v)) for v in row.values()))  # benzo[a]pyrene is no markup
-        Console().print(table)
-        console.print(f"{len(rows)} rows")
+    write_rows(rows, fmt, out)
+    if fmt == "table" or out is not None:
+        console.print(f"{len(rows)} rows" + (f" -> {out}" if out else ""))
 
 
 def _one_line_summaries(typer_app: typer.Typer) -> None:

@@ -1,10 +1,19 @@
-"""The CLI's stderr console and its one way of failing."""
+"""The CLI's stderr console, its one way of failing, and its one way of printing data."""
 
 from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from kg.errors import MedkgError
 
@@ -15,3 +24,73 @@ def fail(exc: MedkgError) -> None:
     """Print a medkg error in one unwrapped line and exit with status 2."""
     console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
     raise typer.Exit(code=2)
+
+
+# One output convention for every command that prints data: --format and --out.
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+DataFormatOpt = Annotated[str, typer.Option("--format", "-f", "--output", "-o",
+                                        help="table, json, jsonl, csv or tsv (-o/--output: the same option, its old name).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the data to this file instead of standard output.")]
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    """``fmt`` lower-cased, or a one-line error naming the formats this command writes."""
+    if fmt.lower() not in allowed:
+        fail(MedkgError(f"--format {fmt!r}: choose {', '.join(allowed[:-1])} or {allowed[-1]}"))
+    return fmt.lower()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "|".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def write_rows(rows: list[dict[str, Any]], fmt: str, out: Path | None = None, *, columns: list[str] | None = None) -> None:
+    """Rows of data (a query's, candidates...) as a table (rich markup escaped: benzo[a]pyrene
+    stays), JSON, JSON Lines, CSV or TSV (lists joined with ``|``), to ``out`` or stdout."""
+    columns = columns or list(dict.fromkeys(k for row in rows for k in row))
+    if fmt == "table":
+        table = Table()
+        for col in columns:
+            table.add_column(escape(col))
+        for row in rows:
+            table.add_row(*(escape(_cell(row.get(c))) for c in columns))
+        if out is None:
+            Console().print(table)
+        else:
+            with out.open("w", encoding="utf-8") as f:
+                Console(file=f, width=200).print(table)
+        return
+    with _target(out) as f:
+        if fmt == "json":
+            f.write(json.dumps(rows, indent=2, default=str, ensure_ascii=False) + "\n")
+        elif fmt == "jsonl":
+            for row in rows:
+                f.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.writer(f, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def write_document(data: Any, fmt: str, out: Path | None = None) -> None:
+    """One nested JSON document (a report, a diagnosis): indented JSON, or one line for jsonl."""
+    with _target(out) as f:
+        f.write((json.dumps(data, indent=2, default=str, ensure_ascii=False) if fmt == "json"
+                 else json.dumps(data, default=str, ensure_ascii=False)) + "\n")
+
+
+@contextmanager
+def _target(out: Path | None) -> Iterator[TextIO]:
+    if out is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with out.open("w", encoding="utf-8", newline="") as f:
+        yield f

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.console import console, fail
+from flows.console import OutOpt, check_format, console, fail, write_document, write_rows
 from flows.diagnosis import (
     HpoFiles,
     build_context,
@@ -157,7 +157,9 @@ def diagnose_cmd(
     text: Annotated[str, typer.Argument(help="The case, in words.")],
     top_k: Annotated[int, typer.Option(help="How many diagnoses.")] = 5,
     model: ModelOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, jsonl, csv or tsv (csv/tsv: one row per diagnosis).")] = "table",
+    out: OutOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Ranked diagnoses for a case text, each with the graph facts (HPO annotations, literature
@@ -167,6 +169,9 @@ def diagnose_cmd(
     """
     from diagnosis.context import Candidate
 
+    fmt = "json" if as_json else check_format(fmt)
+    if out is not None and fmt == "table":
+        fail(MedkgError("--out writes data: add --format json, jsonl, csv or tsv"))
     try:
         settings = load_settings(config)
         with settings.open_store(read_only=True) as store:
@@ -175,8 +180,14 @@ def diagnose_cmd(
         result = diagnoser.diagnose(text, top_k)
     except MedkgError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+    if fmt in ("json", "jsonl"):
+        write_document(result.to_json(), fmt, out)
+        return
+    if fmt in ("csv", "tsv"):
+        rows = [{"rank": i, "curie": d["curie"], "name": d["name"], "score": d["score"], "phenotype_similarity": d["phenotype_similarity"],
+                 "facts": len(d["evidence"]), "pmids": sorted({p for f in d["evidence"] for p in f["pmids"]})}
+                for i, d in enumerate(result.to_json()["diagnoses"], 1)]
+        write_rows(rows, fmt, out, columns=["rank", "curie", "name", "score", "phenotype_similarity", "facts", "pmids"])
         return
     console.print("found: " + (", ".join(f"{f.text} [dim]({f.curie} {f.name})[/]" for f in result.findings) or "no phenotype"))
     if not result.diagnoses:

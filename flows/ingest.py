@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from extractors.ensemble import relate_with, tag_with
 from flows.runtime import ends_when_stopped
 from flows.settings import Settings, load_settings
-from kg.errors import ConfigError
+from kg.errors import ConfigError, InputError
 from kg.schema import entity_type
 from kg.store import GraphStore, article_key, batched, in_file_order
 from kg.types import Document
@@ -185,7 +185,9 @@ def ingest(
             docs = tqdm(read_documents(path, on_error="raise" if strict else "skip", report=report), desc=Path(path).name,
                         unit=" articles", disable=not progress, leave=True)
             pending: list[Any] = []
+            records = 0
             for batch in batched(docs, batch_size):
+                records += len(batch)
                 t0 = time.perf_counter()
                 live, gone = in_file_order(batch)  # a citation and then its deletion: deleted
                 too_long = [d for d in live if len(d.text) > settings.max_document_chars]
@@ -211,6 +213,10 @@ def ingest(
                 logger.info("%s: %d documents so far", Path(path).name, summary.documents_read)
             while pending:
                 _load(store, pending.pop(0), model, summary)
+            if not records:  # an empty collection, a wrapper medkg does not know: never a silent 0
+                if strict:
+                    raise InputError(f"{path}: no document in this file", source=path)
+                logger.warning("%s: no document in this file", path)
             summary.skipped.extend({"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped)
     result = summary.as_dict()
     create_markdown_artifact(key="medkg-ingest-summary", markdown=_markdown(result), description="medkg ingestion summary")

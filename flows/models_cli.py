@@ -11,7 +11,7 @@ import typer
 
 from extractors.configs import DocRelationConfig, NerConfig
 from flows.console import console, fail
-from kg.errors import ConfigError, MedkgError
+from kg.errors import ConfigError, InputError, MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
 
@@ -160,7 +160,7 @@ def evaluate_ner_cmd(
 
 def extract_cmd(
     input: Annotated[Path, typer.Argument(help="Documents in any reader format.")],
-    out: Annotated[Path, typer.Option(help="Output file: .jsonl, or .pubtator for PubTator.")],
+    out: Annotated[Path, typer.Option(help="Output file, its format from the name: .jsonl, .pubtator, .xml (BioC XML: x.bioc.xml) or .json (BioC JSON).")],
     ner_model: Annotated[list[Path], typer.Option("--ner-model", help="NER model folder; repeat for several (each entity type from the first that tags it).")],
     re_model: Annotated[list[Path] | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities; repeat for several.")] = None,
     normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
@@ -171,11 +171,13 @@ def extract_cmd(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,
 ) -> None:
     """Find mentions in documents, ground them to ontology ids, optionally extract relations, and
-    write everything as JSONL (or PubTator: mention lines, then relation lines).
+    write everything as JSONL, PubTator (mention lines, then relation lines) or BioC XML/JSON (as
+    BioRED and PubTator3 write it), by the name of --out.
 
     Example: [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/]
     (add [bold]--ner-model ~/.cache/medkg/models/ner-biored --re-model ~/.cache/medkg/models/re-biored[/] for genes, variants, species, cell lines and BioRED's relations)
     """
+    from extractors.bioc_writer import write_bioc
     from extractors.doc_relations import load_relation_model
     from extractors.ensemble import relate_with, tag_with
     from extractors.ner import NerModel
@@ -184,7 +186,11 @@ def extract_cmd(
     from kg.store import batched
     from ontologies.treatment import separate_treatments
 
+    writers = {".pubtator": write_pubtator, ".jsonl": write_jsonl, ".xml": lambda d, p: write_bioc(d, p, "xml"),
+               ".json": lambda d, p: write_bioc(d, p, "json")}
     try:
+        if out.suffix.lower() not in writers:
+            raise ConfigError(f"--out {out}: name it *.jsonl, *.pubtator, *.bioc.xml or *.bioc.json (the format comes from the name)")
         if re_model and not normalize:
             raise ConfigError("--re-model needs normalized entities: drop --no-normalize")
         ners = [NerModel.load(p, quantize=quantize) for p in ner_model]
@@ -208,9 +214,11 @@ def extract_cmd(
                         found = separate_treatments(found, normalizer.index.treatment_knowledge())
                 results.extend(found)
                 status.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
+        if not results and strict:
+            raise InputError(f"{input}: no document with text in this file", source=str(input))
     except MedkgError as exc:
         fail(exc)
-    (write_pubtator if out.suffix == ".pubtator" else write_jsonl)(results, out)
+    writers[out.suffix.lower()](results, out)
     n = sum(len(d.mentions) for d in results)
     r = sum(len(d.relations) for d in results)
     console.print(f"{len(results)} documents, {n} mentions, {r} relations -> {out} ({len(report.skipped)} records skipped)")

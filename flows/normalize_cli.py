@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from flows.console import console, fail
+from flows.console import DataFormatOpt, OutOpt, check_format, console, fail, write_rows
 from flows.settings import load_settings
 from kg.errors import MedkgError
 from ontologies.normalizer import DENSE_WEIGHT
@@ -48,7 +47,8 @@ def normalize_cmd(
     dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
     query_encoder: Annotated[str | None, typer.Option(help=QUERY_HELP)] = None,
     context: Annotated[str | None, typer.Option(help="Document text, for abbreviations it defines.")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
+    fmt: DataFormatOpt = "table",
+    out: OutOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Ground a mention to ontology concepts: CURIEs, names and scores, best first.
@@ -57,24 +57,19 @@ def normalize_cmd(
     """
     from extractors.abbreviations import find_abbreviations
 
+    fmt = check_format(fmt)
     try:
         normalizer = _normalizer(config, threshold, top_k, dense_weight, query_encoder)
         groundings = normalizer.normalize(text, type_, find_abbreviations(context) if context else None)
     except MedkgError as exc:
         fail(exc)
-    if output == "json":
-        typer.echo(json.dumps([{"curie": g.curie, "name": g.name, "score": g.score} for g in groundings], indent=2))
-        return
     if not groundings:
         console.print("NIL: no concept above the threshold")
-        return
-    table = Table()
-    for col in ("curie", "name", "score", "xrefs"):
-        table.add_column(col)
-    for g in groundings:
-        i = normalizer.index.by_curie[g.curie]
-        table.add_row(g.curie, g.name, f"{g.score:.3f}", ", ".join(normalizer.index.xrefs[i][:4]))
-    console.print(table)
+    rows = [{"curie": g.curie, "name": g.name, "score": round(g.score, 4) if fmt == "table" else g.score,
+             "xrefs": list(normalizer.index.xrefs[normalizer.index.by_curie[g.curie]][:4 if fmt == "table" else None])}
+            for g in groundings]
+    if fmt != "table" or rows:
+        write_rows(rows, fmt, out, columns=["curie", "name", "score", "xrefs"])
 
 
 def evaluate_normalize_cmd(

@@ -20,6 +20,8 @@ def to_curie(raw: str, label: str) -> str | None:
     if not raw or raw == "-1":
         return None
     kind = entity_type(label).label
+    if kind == "Variant" and re.match(r"(?i)(dbSNP|tmVar):", raw):  # already a CURIE (medkg's own BioC out)
+        return canonical_curie(raw)
     if ":" in raw and kind != "Variant":
         return canonical_curie(raw)
     if _MESH.match(raw):

@@ -56,6 +56,17 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert refused.exit_code == 2 and "read-only" in refused.output
     bracketed = runner.invoke(app, ["query", "RETURN 'benzo[a]pyrene' AS name"])  # a table cell is no markup
     assert bracketed.exit_code == 0 and "benzo[a]pyrene" in bracketed.output
+    many = "MATCH (e:Entity) WHERE e.curie IN ['MESH:D008012', 'MESH:D006323'] RETURN e.curie AS curie, e.name AS name, [1, 2] AS xs ORDER BY curie"
+    for fmt, first in (("csv", "curie,name,xs"), ("tsv", "curie\tname\txs"), ("jsonl", '{"curie": "MESH:D006323"')):
+        printed = runner.invoke(app, ["query", many, "--format", fmt])
+        assert printed.exit_code == 0 and printed.stdout.splitlines()[0].startswith(first), (fmt, printed.output)
+        assert len(printed.stdout.splitlines()) == (2 if fmt == "jsonl" else 3)
+    saved = runner.invoke(app, ["query", many, "-f", "tsv", "--out", str(tmp_path / "rows.tsv")])
+    assert saved.exit_code == 0 and (tmp_path / "rows.tsv").read_text().splitlines()[1] == "MESH:D006323\tcardiac asystole\t1|2"
+    unknown = runner.invoke(app, ["query", many, "--format", "xml"])
+    assert unknown.exit_code == 2 and "choose table, json, jsonl, csv or tsv" in unknown.output
+    stats = runner.invoke(app, ["stats", "--format", "jsonl"])
+    assert stats.exit_code == 0 and len(stats.stdout.strip().splitlines()) == 1 and json.loads(stats.stdout)["nodes"] > 0
     missing = runner.invoke(app, ["query", "MATCH (e:Entity {name: $d}) RETURN e.curie AS c"])
     assert missing.exit_code == 2 and "missing parameter $d" in missing.output
     assert runner.invoke(app, ["query", "RETURN 1 AS x", "-o", "xml"]).exit_code == 2
@@ -123,3 +134,18 @@ def test_command_lists_give_each_command_one_summary_line() -> None:
     run = next(i for i in app.registered_commands if i.name == "run")
     assert "build or load the ontology index, ingest the shared PubMed samples" in run.short_help
     assert "build or load the ontology index, ingest" in " ".join(runner.invoke(app, ["--help"]).output.replace("│", " ").split())
+
+
+def test_cli_load_strict_fails_on_a_file_with_no_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A BioC collection with no document (or wrapped in a list, as PubTator3's API answers) is
+    never a silent 0: a warning, and an error with --strict."""
+    monkeypatch.setenv("MEDKG_HOME", str(tmp_path))
+    monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
+    for name, text in (("empty.bioc.xml", "<?xml version='1.0'?><collection><source>x</source><date>d</date><key>k</key></collection>"),
+                       ("wrapped.json", '[{"source": "x", "documents": []}]')):
+        path = tmp_path / name
+        path.write_text(text)
+        lenient = runner.invoke(app, ["load", str(path)])
+        assert lenient.exit_code == 0 and "no document in this file" in " ".join(lenient.output.split())
+        strict = runner.invoke(app, ["load", "--strict", str(path)])
+        assert strict.exit_code == 2 and "no document in this file" in " ".join(strict.output.split())

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from extractors.ner import label_list
@@ -40,6 +41,44 @@ def test_cli_extract_writes_jsonl_with_offsets(tmp_path: Path) -> None:
     for r in rows:
         for m in r["mentions"]:
             assert r["text"][m["start"] : m["end"]] == m["text"]
+
+
+@pytest.mark.parametrize("name", ["out.bioc.xml", "out.bioc.json"])
+def test_cli_extract_writes_bioc_that_reads_back(tmp_path: Path, name: str) -> None:
+    """BioC out, in the shape BioRED and PubTator3 use: medkg's own readers read it back with the
+    same text, mentions and offsets."""
+    from readers import read_documents
+
+    folder = _saved_model(tmp_path)
+    out = tmp_path / name
+    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out), "--no-normalize"])
+    assert result.exit_code == 0, result.output
+    jsonl = tmp_path / "same.jsonl"
+    assert runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(jsonl), "--no-normalize"]).exit_code == 0
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    back = list(read_documents(out))
+    assert [d.pmid for d in back] == [r["pmid"] for r in rows] == ["100001", "100002"]
+    for d, r in zip(back, rows, strict=True):
+        assert d.text == r["text"]
+        assert [(m.start, m.end, m.label) for m in d.mentions] == [(m["start"], m["end"], m["label"]) for m in r["mentions"]]
+
+
+def test_bioc_writer_round_trips_ids_and_relations(tmp_path: Path) -> None:
+    from extractors.bioc_writer import write_bioc
+    from readers import read_documents
+
+    docs = list(read_documents(DATA / "biored_sample.pubtator"))
+    for fmt in ("xml", "json"):
+        write_bioc(docs, tmp_path / f"b.bioc.{fmt}", fmt)
+        back = list(read_documents(tmp_path / f"b.bioc.{fmt}"))
+        assert [[(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in back] == [[(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in docs]
+        assert [[(r.subject, r.predicate, r.object) for r in d.relations] for d in back] == [[(r.subject, r.predicate, r.object) for r in d.relations] for d in docs]
+
+
+def test_cli_extract_refuses_an_output_name_it_cannot_write(tmp_path: Path) -> None:
+    folder = _saved_model(tmp_path)
+    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(tmp_path / "o.txt")])
+    assert result.exit_code == 2 and "*.bioc.xml" in result.output
 
 
 def test_cli_evaluate_ner_refuses_a_folder_that_is_no_model(tmp_path: Path) -> None:
