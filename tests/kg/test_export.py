@@ -4,7 +4,7 @@ import networkx as nx
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.export import export_csv, export_graphml, export_rdf, graph_stats
+from kg.export import export_csv, export_graphml, export_rdf, graph_stats, to_networkx
 from kg.store import GraphStore
 from kg.types import Entity
 from readers import read_documents
@@ -43,7 +43,11 @@ def test_rdf_export_encodes_ids_that_are_no_valid_iri(embedded_store: GraphStore
 def test_graphml_and_csv_and_stats(embedded_store: GraphStore, tmp_path: Path) -> None:
     _fill(embedded_store)
     edges = export_graphml(embedded_store, tmp_path / "g.graphml")
-    assert nx.read_graphml(tmp_path / "g.graphml").number_of_edges() == edges
+    back, original = nx.read_graphml(tmp_path / "g.graphml"), to_networkx(embedded_store)
+    assert back.number_of_edges() == edges == original.number_of_edges()
+    assert dict(back.nodes(data=True)) == dict(original.nodes(data=True))  # every node with its properties
+    assert sorted((s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in back.edges(data=True)) == \
+        sorted((s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in original.edges(data=True))
     export_csv(embedded_store, tmp_path / "csv")
     assert (tmp_path / "csv" / "edges.csv").read_text().count("\n") == edges + 1
     stats = graph_stats(embedded_store)
