@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.doc_relations import load_relation_model  # noqa: E402
-from extractors.ensemble import relate_with, tag_with  # noqa: E402
-from extractors.ner import NerModel  # noqa: E402
-from kg.schema import entity_type, predicate  # noqa: E402
-from kg.types import Document  # noqa: E402
-from readers import read_documents  # noqa: E402
+from extractors.doc_relations import load_relation_model
+from extractors.ensemble import relate_with, tag_with
+from extractors.ner import NerModel
+from kg.schema import entity_type, predicate
+from kg.types import Document
+from readers import read_documents
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from prefect import flow  # noqa: E402
+from prefect import flow
 
-from flows.ingest import with_task_runner  # noqa: E402
-from flows.settings import load_settings  # noqa: E402
+from flows.ingest import with_task_runner
+from flows.settings import load_settings
 
 
 @flow(name="medkg-bench-warm-up")

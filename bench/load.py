@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.embedded_store import EmbeddedStore  # noqa: E402
-from kg.neo4j_import import run_admin_import, write_import_files  # noqa: E402
-from kg.neo4j_store import Neo4jStore  # noqa: E402
-from kg.schema import ENTITY_TYPES, PREDICATES  # noqa: E402
-from kg.store import GraphStore  # noqa: E402
-from kg.types import Entity, Provenance, Triple  # noqa: E402
+from kg.embedded_store import EmbeddedStore
+from kg.neo4j_import import run_admin_import, write_import_files
+from kg.neo4j_store import Neo4jStore
+from kg.schema import ENTITY_TYPES, PREDICATES
+from kg.store import GraphStore
+from kg.types import Entity, Provenance, Triple
 
 
 def synthetic(n_entities: int, n_relations: int, seed: int = 13) -> tuple[list[Entity], list[Triple]]:

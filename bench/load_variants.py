@@ -23,10 +23,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import start_test_server, synthetic  # noqa: E402
+from load import start_test_server, synthetic
 
-from kg.neo4j_store import _EVIDENCE, Neo4jStore  # noqa: E402
-from kg.store import batched, evidence_row  # noqa: E402
+from kg.neo4j_store import _EVIDENCE, Neo4jStore
+from kg.store import batched, evidence_row
 
 _WITHOUT_LINK = _EVIDENCE.replace("MATCH (a:Article {pmid: row.pmid})\n", "").replace("CREATE (a)-[:HAS_EVIDENCE]->(v)\n", "")
 _COUNT_ONLY = """UNWIND $rows AS row

@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from extractors.ner import NerConfig, NerModel, canonical_labels, strict_scores, train_ner  # noqa: E402
-from extractors.text import split_sentences  # noqa: E402
-from ontologies.normalizer import RETYPE  # noqa: E402
-from readers import read_documents  # noqa: E402
+from extractors.ner import NerConfig, NerModel, canonical_labels, strict_scores, train_ner
+from extractors.text import split_sentences
+from ontologies.normalizer import RETYPE
+from readers import read_documents
 
 
 def main() -> None:

@@ -26,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ontologies.dense import DEFAULT_ENCODER, DENSE_CATEGORIES  # noqa: E402
-from ontologies.index import TermIndex  # noqa: E402
-from ontologies.normalizer import CONTEXT_BONUS, DENSE_WEIGHT, QUERY_ENCODERS, Normalizer, evaluate  # noqa: E402
-from ontologies.sources import index_path, load_or_build  # noqa: E402
-from kg.types import Document, Mention  # noqa: E402
-from readers import read_documents  # noqa: E402
+from kg.types import Document, Mention
+from ontologies.dense import DEFAULT_ENCODER, DENSE_CATEGORIES
+from ontologies.index import TermIndex
+from ontologies.normalizer import CONTEXT_BONUS, DENSE_WEIGHT, QUERY_ENCODERS, Normalizer, evaluate
+from ontologies.sources import index_path, load_or_build
+from readers import read_documents
 
 
 def main() -> None:

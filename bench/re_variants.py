@@ -35,12 +35,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.doc_relations import THRESHOLDS as GRID  # noqa: E402
-from extractors.doc_relations import DocRelationModel, load_relation_model  # noqa: E402
-from extractors.relations import pair_scores  # noqa: E402
-from extractors.text import split_sentences  # noqa: E402
-from kg.types import Document, Relation  # noqa: E402
-from readers import read_documents  # noqa: E402
+from extractors.doc_relations import THRESHOLDS as GRID
+from extractors.doc_relations import DocRelationModel, load_relation_model
+from extractors.relations import pair_scores
+from extractors.text import split_sentences
+from kg.types import Document, Relation
+from readers import read_documents
 
 Scored = list[tuple[list[tuple[str, str]], np.ndarray]]
 

@@ -23,16 +23,14 @@ def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
             for m in d.mentions:
                 ids = "|".join(m.concepts()) or "-1"
                 f.write(f"{key}\t{m.start}\t{m.end}\t{m.text}\t{m.label}\t{ids}\n")
-            for r in d.relations:
-                f.write(f"{key}\t{r.predicate}\t{r.subject}\t{r.object}\n")
+            f.writelines(f"{key}\t{r.predicate}\t{r.subject}\t{r.object}\n" for r in d.relations)
             f.write("\n")
 
 
 def write_jsonl(docs: Sequence[Document], path: str | Path) -> None:
     """One JSON object per document: pmid, text and mentions with offsets, scores and groundings."""
     with Path(path).open("w", encoding="utf-8") as f:
-        for d in docs:
-            f.write(json.dumps({
+        f.writelines(json.dumps({
                 "pmid": d.pmid or d.doc_id,
                 "text": d.text,
                 "mentions": [
@@ -41,4 +39,4 @@ def write_jsonl(docs: Sequence[Document], path: str | Path) -> None:
                     for m in d.mentions
                 ],
                 "relations": [{"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score} for r in d.relations],
-            }) + "\n")
+            }) + "\n" for d in docs)

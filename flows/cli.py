@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -210,10 +211,10 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
             return "done"
         return "missing"
 
-    def train_one(name: str, what: str, epochs: int, resume: bool, run: Callable[[bool], dict[str, Any]]) -> None:
+    def train_one(name: str, what: str, epochs: int, resume: bool, run: Callable[..., dict[str, Any]]) -> None:
         console.print(f"[bold]{'Resuming' if resume else f'No {name} model cached'}[/]: fine-tuning {what} for {epochs} epochs "
                       "(once; the time per epoch on this machine follows after a few batches)")
-        note = cap_note(run(resume), "medkg run")
+        note = cap_note(run(resume=resume), "medkg run")
         if note:
             console.print(f"[yellow]{name}: {note}[/]")
 
@@ -231,11 +232,11 @@ def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minute
         re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
         if ner_state != "done":
             train_one(f"{model_set.name} NER", f"on {model_set.corpus} train ({model_set.what})", ner_config.epochs, ner_state == "resumable",
-                      lambda resume, t=train_docs, d=dev_docs, o=ner_dir, c=ner_config, f=[train, dev]: train_ner(t, d, o, c, data_files=f, resume=resume))
+                      partial(train_ner, train_docs, dev_docs, ner_dir, ner_config, data_files=[train, dev]))
         # The relation model starts from the NER model's encoder: a new NER model means a new one.
         train_one(f"{model_set.name} relation", f"on {model_set.corpus} relations from the NER model's encoder", re_config.epochs,
                   ner_state == "done" and re_state == "resumable",
-                  lambda resume, t=train_docs, d=dev_docs, o=re_dir, c=re_config, f=[train, dev]: train_doc_relations(t, d, o, c, data_files=f, resume=resume))
+                  partial(train_doc_relations, train_docs, dev_docs, re_dir, re_config, data_files=[train, dev]))
     return ners, rels
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from kg.errors import MedkgError
 console = Console(stderr=True)
 
 
-def fail(exc: MedkgError) -> None:
+def fail(exc: MedkgError) -> NoReturn:
     """Print a medkg error in one unwrapped line and exit with status 2."""
     console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
     raise typer.Exit(code=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,9 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
     with console.status(f"reading {files.obo.name} and {files.annotations.name}"):
         records = load_hpo(files.obo, files.annotations, canonical)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
-        for name, items, load in (("entities", records.entities, store.load_entities), ("annotations", records.annotations, store.load_phenotypes)):
+        parts: list[tuple[str, Sequence[Any], Callable[[Any], int]]] = [
+            ("entities", records.entities, store.load_entities), ("annotations", records.annotations, store.load_phenotypes)]
+        for name, items, load in parts:
             task = bar.add_task(f"HPO {name}", total=len(items))
             for chunk in batched(items, 10_000):
                 load(chunk)

@@ -9,7 +9,7 @@ its extraction, so a run killed part-way and started again ends with the same gr
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,7 +45,7 @@ class IngestSummary:
     normalized: int = 0
     relations_by_predicate: Counter[str] = field(default_factory=Counter)
     triples_loaded: int = 0
-    seconds_by_stage: Counter[str] = field(default_factory=Counter)
+    seconds_by_stage: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     models: dict[str, Any] = field(default_factory=dict)  # which model versions extracted
 
     def as_dict(self) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def load_batch(store: GraphStore, docs: list[Document], model: str) -> int:
 # One extraction thread: torch's OpenMP pool belongs to the thread that runs it, so tasks hopping
 # between pool threads may each start a team of spinning OpenMP threads that then compete for the
 # cores (a suspect for NER running slower in the flow than in bench/ner.py; not yet measured).
-@flow(name="medkg-ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="medkg-ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]  # Prefect's runner generics
 def ingest(
     paths: list[str],
     ner_model: str | list[str],
@@ -249,7 +249,7 @@ def with_task_runner(name: str = "thread", dask_address: str | None = None, work
     runner = DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
         cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
     )
-    return ingest.with_options(task_runner=runner)
+    return ingest.with_options(task_runner=runner)  # type: ignore[arg-type]  # Prefect types runners by their futures
 
 
 def _markdown(result: dict[str, Any]) -> str:

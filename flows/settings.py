@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -66,11 +66,11 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str | None = None
-    batch_size: int = Field(5000, ge=1)  # rows per write transaction (MEDKG_BATCH_SIZE)
-    query_timeout_s: float = Field(60.0, gt=0)  # a read query (CLI, API) is stopped after this long
+    batch_size: int = Field(default=5000, ge=1)  # rows per write transaction (MEDKG_BATCH_SIZE)
+    query_timeout_s: float = Field(default=60.0, gt=0)  # a read query (CLI, API) is stopped after this long
     # Longer texts are not extracted (reported as skipped): a 5 MB "abstract" would hold a run for
     # many minutes and gigabytes. 500,000 characters is about five long full-text articles.
-    max_document_chars: int = Field(500_000, ge=1_000)
+    max_document_chars: int = Field(default=500_000, ge=1_000)
     api_key: SecretStr | None = None  # MEDKG_API_KEY: required by POST /v1/query
     # Annotated training corpora whose gold names join the term index as synonyms.
     dictionary_corpora: list[Path] | None = None

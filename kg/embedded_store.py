@@ -50,17 +50,17 @@ _LITERATURE_PROPS = (
     "predicate STRING, evidence_count INT64, pmids STRING[], max_score DOUBLE, model STRING"
 )
 _SCHEMA = (
-    "CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, "
-    "category STRING, xrefs STRING[])",
-    "CREATE NODE TABLE IF NOT EXISTS Article(pmid STRING PRIMARY KEY, title STRING, "
-    "journal STRING, year INT64, doi STRING, content_hash STRING)",
-    "CREATE NODE TABLE IF NOT EXISTS Evidence(evidence_id STRING PRIMARY KEY, subject STRING, "
+    ("CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, "
+    "category STRING, xrefs STRING[])"),
+    ("CREATE NODE TABLE IF NOT EXISTS Article(pmid STRING PRIMARY KEY, title STRING, "
+    "journal STRING, year INT64, doi STRING, content_hash STRING)"),
+    ("CREATE NODE TABLE IF NOT EXISTS Evidence(evidence_id STRING PRIMARY KEY, subject STRING, "
     "predicate STRING, object STRING, pmid STRING, start_char INT64, end_char INT64, "
-    "sentence STRING, model STRING, score DOUBLE)",
+    "sentence STRING, model STRING, score DOUBLE)"),
     f"CREATE REL TABLE IF NOT EXISTS {MENTIONS}(FROM Article TO Entity, count INT64)",
     f"CREATE REL TABLE IF NOT EXISTS {SUBCLASS_OF}(FROM Entity TO Entity)",
-    f"CREATE REL TABLE IF NOT EXISTS {HAS_PHENOTYPE}(FROM Entity TO Entity, frequency DOUBLE, "
-    "source STRING, pmids STRING[])",
+    (f"CREATE REL TABLE IF NOT EXISTS {HAS_PHENOTYPE}(FROM Entity TO Entity, frequency DOUBLE, "
+    "source STRING, pmids STRING[])"),
     f"CREATE REL TABLE IF NOT EXISTS {HAS_EVIDENCE}(FROM Article TO Evidence)",
     *(
         f"CREATE REL TABLE IF NOT EXISTS {p.rel_type}(FROM Entity TO Entity, {_LITERATURE_PROPS})"

@@ -87,13 +87,13 @@ SET r.evidence_count = r.evidence_count + 1,
     r.max_score = CASE WHEN row.score > r.max_score THEN row.score ELSE r.max_score END,
     r.model = row.model
 """
-_PHENOTYPES = """
+_PHENOTYPES = f"""
 UNWIND $rows AS row
-MERGE (d:Entity {curie: row.disease})
-MERGE (p:Entity {curie: row.phenotype})
-MERGE (d)-[h:%s]->(p)
+MERGE (d:Entity {{curie: row.disease}})
+MERGE (p:Entity {{curie: row.phenotype}})
+MERGE (d)-[h:{HAS_PHENOTYPE}]->(p)
 SET h.frequency = row.frequency, h.source = row.source, h.pmids = row.pmids
-""" % HAS_PHENOTYPE
+"""
 
 
 class Neo4jStore(GraphStore):

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from kg.errors import QueryInvalid, QueryRefused
 from kg.schema import NODE_LABELS, entity_type, predicate
@@ -108,7 +108,7 @@ _WRITE_CLAUSE = re.compile(
     r"|FOREACH|BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b",
     re.IGNORECASE,
 )
-_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
+_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 _SETTING = re.compile(r"\bCALL\s+[A-Za-z_][\w.]*\s*=", re.IGNORECASE)  # Kùzu's CALL timeout=1, CALL threads=1
@@ -319,7 +319,7 @@ class GraphStore(abc.ABC):
         self.load_articles(docs)
         return summary
 
-    def __enter__(self) -> GraphStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

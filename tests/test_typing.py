@@ -1,4 +1,4 @@
-"""The library packages stay mypy-clean (STYLE.md)."""
+"""The packages stay mypy-clean (STYLE.md) and the code ruff-clean."""
 
 from pathlib import Path
 
@@ -13,3 +13,14 @@ def test_library_packages_are_mypy_clean() -> None:
 
     stdout, stderr, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", "/tmp/medkg-mypy-cache"])
     assert status == 0, stdout + stderr
+
+
+def test_ruff_finds_nothing() -> None:
+    """Lint with the pinned ruff (pyproject.toml's dev extra) and its default rules; a finding
+    fails the suite instead of piling up."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", str(ROOT)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -53,8 +53,8 @@ def test_resume_refuses_other_settings_and_missing_checkpoints(tmp_path: Path) -
 
 
 def test_dev_is_scored_from_the_chosen_epoch_and_at_the_end(tmp_path: Path) -> None:
-    from extractors.doc_relations import train_doc_relations
     from extractors.configs import DocRelationConfig
+    from extractors.doc_relations import train_doc_relations
 
     docs = sample_docs()
     card = train_doc_relations(docs, docs, tmp_path / "re", DocRelationConfig(base_model=base_folder(tmp_path), epochs=3, batch_size=2,

@@ -269,7 +269,7 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
            "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "MEDKG_MAX_DOCUMENT_CHARS": "1000"}
     for key in ("MEDKG_NEO4J_URI", "MEDKG_DEBUG", "PREFECT_API_URL"):
         env.pop(key, None)
-    run = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner], env=env,
+    run = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner], check=False, env=env,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(run.stdout)
@@ -278,7 +278,7 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
 
     bad = tmp_path / "bad.xml"
     bad.write_bytes(source.read_bytes().replace(b"caused", b"caus\xe9d"))
-    strict = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(bad), "--ner-model", ner, "--strict"], env=env,
+    strict = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(bad), "--ner-model", ner, "--strict"], check=False, env=env,
                             capture_output=True, text=True, timeout=600)
     output = strict.stdout + strict.stderr
     assert strict.returncode == 2, output
@@ -323,7 +323,7 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tup
     root = Path(__file__).resolve().parents[2]
 
     def cli(*args: str, timeout: float = 300) -> str:
-        done = subprocess.run([*prefect, *args], env=env, cwd=root, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run([*prefect, *args], check=False, env=env, cwd=root, capture_output=True, text=True, timeout=timeout)
         assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout
 
