@@ -34,7 +34,6 @@ from api.schemas import (
 from extractors.models import card_dev_f1
 from kg.curies import canonical_curie
 from kg.errors import InputError, MedkgError, QueryRefused, QueryTimeout, StoreError
-from kg.schema import HAS_PHENOTYPE, PREDICATES
 from kg.store import GraphStore
 from kg.types import Document
 from ontologies.treatment import separate_treatments
@@ -253,24 +252,10 @@ def create_app(
         if ":" not in curie:
             raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")
         curie = canonical_curie(curie)  # mesh:D008012 is MESH:D008012
-        found = store.query(
-            "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
-            "e.category AS category, e.xrefs AS xrefs", {"c": curie})
-        if not found:
+        card = store.entity_card(curie, limit)
+        if card is None:
             raise ApiError(404, "not_found", f"no entity {curie}")
-        key = found[0]["curie"]
-        neighbours = []
-        for p in PREDICATES.values():
-            for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"), ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
-                for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, r.pmids AS pmids", {"c": key}):
-                    neighbours.append({"predicate": p.curie, "direction": direction, **row})
-        for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"), ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})")):
-            for row in store.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids", {"c": key}):
-                neighbours.append({"predicate": "biolink:has_phenotype", "direction": direction, "evidence": len(row["pmids"] or []), **row})
-        parents = store.query("MATCH (e:Entity {curie: $c})-[:SUBCLASS_OF]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
-        articles = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity {curie: $c}) RETURN count(a) AS n", {"c": key})[0]["n"]
-        neighbours.sort(key=lambda r: (-(r["evidence"] or 0), r["curie"]))
-        return {**found[0], "parents": parents, "articles": articles, "neighbour_count": len(neighbours), "neighbours": neighbours[:limit]}
+        return card
 
     @app.exception_handler(InputError)
     async def input_error(_: Request, exc: InputError) -> JSONResponse:

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any, Self, TypeVar
 
 from kg.errors import QueryInvalid, QueryRefused
-from kg.schema import NODE_LABELS, entity_type, predicate
+from kg.schema import HAS_PHENOTYPE, MENTIONS, NODE_LABELS, PREDICATES, SUBCLASS_OF, entity_type, predicate
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 
 T = TypeVar("T")
@@ -256,6 +256,32 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def _execute(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run one writing statement in its own transaction; its rows as dicts."""
+
+    def entity_card(self, curie: str, limit: int = 100) -> dict[str, Any] | None:
+        """An entity (found by its CURIE or one of its xrefs) with its parents, how many articles
+        mention it, and its neighbours over literature and phenotype edges, best supported first
+        (at most ``limit``); None when the graph has no such entity. ``/v1/entities`` answers this."""
+        found = self.query("MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
+                           "e.category AS category, e.xrefs AS xrefs", {"c": curie})
+        if not found:
+            return None
+        key = found[0]["curie"]
+        neighbours = []
+        for p in PREDICATES.values():
+            for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"),
+                                       ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
+                for row in self.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, "
+                                      "r.pmids AS pmids", {"c": key}):
+                    neighbours.append({"predicate": p.curie, "direction": direction, **row})
+        for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"),
+                                   ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})")):
+            for row in self.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids",
+                                  {"c": key}):
+                neighbours.append({"predicate": "biolink:has_phenotype", "direction": direction, "evidence": len(row["pmids"] or []), **row})
+        parents = self.query(f"MATCH (e:Entity {{curie: $c}})-[:{SUBCLASS_OF}]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
+        articles = self.query(f"MATCH (a:Article)-[:{MENTIONS}]->(e:Entity {{curie: $c}}) RETURN count(a) AS n", {"c": key})[0]["n"]
+        neighbours.sort(key=lambda r: (-(r["evidence"] or 0), r["curie"]))
+        return {**found[0], "parents": parents, "articles": articles, "neighbour_count": len(neighbours), "neighbours": neighbours[:limit]}
 
     def article_hashes(self, pmids: Sequence[str]) -> dict[str, str]:
         """The content hash stored for each of these articles that the graph has."""

@@ -193,6 +193,11 @@ def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store
         "RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n ORDER BY subject, object"
     )
     assert embedded_store.query(q) == neo4j_store.query(q)
+    gene = embedded_store.query("MATCH (e:Entity {category: 'biolink:Gene'})-[r]-(:Entity) RETURN e.curie AS c, count(r) AS n "
+                                "ORDER BY n DESC, c LIMIT 1")[0]["c"]
+    card = embedded_store.entity_card(gene, limit=5)
+    assert card is not None and card == neo4j_store.entity_card(gene, limit=5)  # what /v1/entities answers, on either store
+    assert card["neighbour_count"] > 0 and len(card["neighbours"]) <= 5 and embedded_store.entity_card("NCBIGene:0") is None
 
 
 def test_documents_with_only_text_load_as_articles(store: GraphStore) -> None:
