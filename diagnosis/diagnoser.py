@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from diagnosis.context import Candidate, ContextBuilder, Finding
-from diagnosis.model import GraphRanker, TextClassifier
+from diagnosis.model import GraphRanker, TextClassifier, fuse
 
 
 @dataclass
@@ -78,8 +78,8 @@ class Diagnoser:
             return found
         w = self.ranker.fusion_weight if weight is None and self.ranker is not None else (weight or 0.0)
         head, tail = found[: len(logits)], found[len(logits):]
-        for c, logit in zip(head, logits, strict=True):
-            c.score = float(logit + w * c.similarity)
+        for c, score in zip(head, fuse(logits, np.array([c.similarity for c in head]), w), strict=True):
+            c.score = float(score)
         return sorted(head, key=lambda c: -c.score) + tail
 
     def rank(self, text: str, findings: Sequence[Finding], with_facts: int = 0) -> list[Candidate]:
@@ -112,7 +112,7 @@ class ScoredCase:
         k = reranked(self.similarity, weight, margin)
         if self.gold is None or self.gold >= k:
             return self.phenotype if self.gold is None else self.gold + 1
-        scores = self.logits[:k] + weight * self.similarity[:k]
+        scores = fuse(self.logits[:k], self.similarity[:k], weight)
         return int((scores > scores[self.gold]).sum() + (scores[: self.gold] == scores[self.gold]).sum()) + 1
 
 

@@ -21,11 +21,17 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from extractors.models import cpu_bf16_supported, pick_device, read_card, write_card
+from extractors.models import bf16_autocast, cpu_bf16_supported, pick_device, read_card, write_card
 from extractors.models import quantize as quantize_model
 from kg.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+
+def fuse(logits: np.ndarray, similarity: np.ndarray | float, weight: float) -> np.ndarray:
+    """The graph-augmented score: the ranker's logit plus ``weight`` times the phenotype
+    similarity (the one fusion rule of serving, evaluation and the weight search)."""
+    return logits + weight * similarity
 
 
 class _Encoder:
@@ -41,9 +47,7 @@ class _Encoder:
         self.bf16 = device == "cpu" and cpu_bf16_supported()
 
     def autocast(self) -> Any:
-        if self.device.startswith("cuda"):
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+        return bf16_autocast(self.device, self.bf16)
 
     def encode(self, first: Sequence[str], second: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
         enc = self.tokenizer(list(first), list(second) if second is not None else None, truncation=True,
@@ -87,9 +91,6 @@ class GraphRanker(_Encoder):
         with self.autocast():
             logits = self.model(**self.encode(texts, passages)).logits[:, 0].float()
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(labels, dtype=torch.float32, device=self.device))
-
-    def combine(self, logits: np.ndarray, similarity: np.ndarray) -> np.ndarray:
-        return logits + self.fusion_weight * similarity
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "auto", quantize: str | None = None) -> GraphRanker:

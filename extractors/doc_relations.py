@@ -44,6 +44,7 @@ from transformers import AutoModel, AutoTokenizer
 from extractors.configs import DocRelationConfig
 from extractors.models import (
     OFFLINE_ENCODER,
+    bf16_autocast,
     cpu_bf16_supported,
     data_hash,
     pick_device,
@@ -202,9 +203,7 @@ class DocRelationModel:
     # -- model ---------------------------------------------------------------------------------
 
     def _autocast(self) -> Any:
-        if self.device.startswith("cuda"):
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+        return bf16_autocast(self.device, self.bf16)
 
     def _states(self, chunks: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The encoder's last hidden states of token-id chunks, padded to the longest ([B, T, H]),

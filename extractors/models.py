@@ -108,6 +108,16 @@ def cpu_bf16_supported() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def bf16_autocast(device: str, cpu_bf16: bool) -> Any:
+    """The autocast context every model runs its forward passes in: bf16 on a GPU, bf16 on a CPU
+    where ``cpu_bf16`` (the CPU computes it natively), else none."""
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16)
+
+
 QUANTIZE_KINDS = ("int8", "bf16", "fp32")
 
 

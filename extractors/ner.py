@@ -28,6 +28,7 @@ from extractors.abbreviations import harmonize_abbreviations
 from extractors.configs import NerConfig
 from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
+    bf16_autocast,
     cpu_bf16_supported,
     pick_device,
     read_card,
@@ -236,9 +237,7 @@ class NerModel:
     # -- prediction ----------------------------------------------------------------------------
 
     def _autocast(self) -> Any:
-        if self.device.startswith("cuda"):
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+        return bf16_autocast(self.device, self.bf16)
 
     @torch.inference_mode()
     def predict(self, docs: Sequence[Document], *, batch_size: int = 64, progress: bool = False,

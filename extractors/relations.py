@@ -28,6 +28,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from extractors.configs import RelationConfig
 from extractors.models import (
+    bf16_autocast,
     cpu_bf16_supported,
     data_hash,
     pick_device,
@@ -162,9 +163,7 @@ class RelationModel:
     # -- prediction ----------------------------------------------------------------------------
 
     def _autocast(self) -> Any:
-        if self.device.startswith("cuda"):
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+        return bf16_autocast(self.device, self.bf16)
 
     def _encode(self, texts: list[str]) -> dict[str, torch.Tensor]:
         return self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
