@@ -56,17 +56,23 @@ def configure_environment() -> None:
         os.environ.setdefault(key, value)
 
 
-def start_seconds() -> float:
-    raw = os.environ.get("MEDKG_PREFECT_START_SECONDS")
+def _seconds(variable: str, default: float, *, zero: bool = False) -> float:
+    """A number of seconds from the environment (the process's own settings, read before
+    medkg's settings exist), or a one-line error naming the variable."""
+    raw = os.environ.get(variable)
     if raw is None:
-        return DEFAULT_START_SECONDS
+        return default
     try:
         value = float(raw)
     except ValueError as exc:
-        raise MedkgError(f"MEDKG_PREFECT_START_SECONDS={raw!r}: give a number of seconds") from exc
-    if value <= 0:
-        raise MedkgError(f"MEDKG_PREFECT_START_SECONDS={raw!r}: give a positive number of seconds")
+        raise MedkgError(f"{variable}={raw!r}: give a number of seconds") from exc
+    if value < 0 or (value == 0 and not zero):
+        raise MedkgError(f"{variable}={raw!r}: give {'zero or more' if zero else 'a positive number of'} seconds")
     return value
+
+
+def start_seconds() -> float:
+    return _seconds("MEDKG_PREFECT_START_SECONDS", DEFAULT_START_SECONDS)
 
 
 def _death_signal() -> Any:
@@ -153,16 +159,7 @@ DEFAULT_STOP_GRACE_SECONDS = 10.0
 
 def stop_grace_seconds() -> float:
     """How long a stopped command may take to end cleanly (``MEDKG_STOP_GRACE_S``, default 10)."""
-    raw = os.environ.get("MEDKG_STOP_GRACE_S")
-    if raw is None:
-        return DEFAULT_STOP_GRACE_SECONDS
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise MedkgError(f"MEDKG_STOP_GRACE_S={raw!r}: give a number of seconds") from exc
-    if value < 0:
-        raise MedkgError(f"MEDKG_STOP_GRACE_S={raw!r}: give zero or more seconds")
-    return value
+    return _seconds("MEDKG_STOP_GRACE_S", DEFAULT_STOP_GRACE_SECONDS, zero=True)
 
 
 _hard_exit_armed = False
