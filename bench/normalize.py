@@ -61,7 +61,8 @@ def main() -> None:
     path = index_path(args.data_dir, cache, dictionaries, args.encoder or None, categories, args.gene_db)
     built = not path.is_file()
     t0 = time.perf_counter()
-    load_or_build(args.data_dir, cache, dictionaries, args.encoder or None, categories, progress=True, gene_db=args.gene_db)
+    load_or_build(args.data_dir, cache, dictionaries, args.encoder or None, categories, progress=True, gene_db=args.gene_db,
+                  read_corpus=lambda p: read_documents(p, on_error="skip"))
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     index = TermIndex.load(path)

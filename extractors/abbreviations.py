@@ -13,54 +13,11 @@ from dataclasses import replace
 from statistics import mean
 
 from extractors.text import word_occurrences
+from kg.text import find_abbreviations
 from kg.types import Document, Mention
 
-_PAREN = re.compile(r"\(([^()]{1,12})\)")
 # A short form in brackets right after a tagged mention: "phlorizin (P)", "cisplatin (CDDP)".
 _BRACKETED = re.compile(r"\s*[\[(]\s*([^()\[\]\s,;]{1,10})\s*[)\]]")
-
-
-def _best_long_form(short: str, candidate: str) -> str | None:
-    """The shortest tail of ``candidate`` whose characters cover ``short`` in order (S&H)."""
-    s, l_ = len(short) - 1, len(candidate) - 1
-    while s >= 0:
-        c = short[s].lower()
-        if not c.isalnum():
-            s -= 1
-            continue
-        while l_ >= 0 and (candidate[l_].lower() != c or (s == 0 and l_ > 0 and candidate[l_ - 1].isalnum())):
-            l_ -= 1
-        if l_ < 0:
-            return None
-        l_ -= 1
-        s -= 1
-    start = candidate.rfind(" ", 0, l_ + 1) + 1
-    return candidate[start:].strip()
-
-
-def find_abbreviations(text: str) -> dict[str, str]:
-    """Short form -> long form for every "long form (SF)" definition in ``text``.
-
-    >>> find_abbreviations("Levels of angiotensin-converting enzyme (ACE) rose.")
-    {'ACE': 'angiotensin-converting enzyme'}
-    """
-    found: dict[str, str] = {}
-    for m in _PAREN.finditer(text):
-        short = m.group(1).strip()
-        if not (2 <= len(short) <= 10) or not any(c.isalpha() for c in short) or not short[0].isalnum():
-            continue
-        if len(short.split()) > 2:
-            continue
-        before = text[: m.start()].rstrip()
-        words = re.split(r"\s+", before)
-        limit = min(len(short) + 5, 2 * len(short))
-        candidate = " ".join(words[-limit:])
-        # Stop at a sentence or clause boundary inside the window.
-        candidate = re.split(r"[.;:]\s|\(|\)", candidate)[-1]
-        long_form = _best_long_form(short, candidate)
-        if long_form and len(long_form) > len(short) and short.lower() not in long_form.lower().split():
-            found.setdefault(short, long_form)
-    return found
 
 
 def _bracketed_short_forms(text: str, mentions: list[Mention]) -> list[tuple[str, Mention]]:

@@ -182,10 +182,11 @@ class Settings(BaseSettings):
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""
         from ontologies.sources import load_or_build
+        from readers import read_documents
 
         return load_or_build(
             self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress,
-            gene_db=self.gene_vocabulary(),
+            gene_db=self.gene_vocabulary(), read_corpus=lambda path: read_documents(path, on_error="skip"),
         )
 
     def term_index_path(self, *, fetch: bool = True) -> Path:

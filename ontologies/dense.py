@@ -42,7 +42,7 @@ class NameEncoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from extractors.models import cpu_bf16_supported, pick_device, resolve_encoder
+        from kg.encoders import cpu_bf16_supported, pick_device, resolve_encoder
 
         self.name = name
         path = resolve_encoder(name)
@@ -111,7 +111,7 @@ class StaticQueryEncoder:
         if self._tokenizer is None:
             from transformers import AutoTokenizer
 
-            from extractors.models import resolve_encoder
+            from kg.encoders import resolve_encoder
 
             self._tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(self.name))
         if self._modules is None:

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from extractors.abbreviations import find_abbreviations
 from kg.errors import ConfigError, OntologyError
 from kg.schema import entity_type
+from kg.text import find_abbreviations
 from kg.types import Document, Grounding, Mention
 from ontologies.dense import NameEncoder, StaticQueryEncoder
 from ontologies.genes import HUMAN

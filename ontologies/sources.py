@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from kg.errors import OntologyError
 from kg.schema import entity_type
+from kg.types import Document
 from ontologies.dense import DENSE_CATEGORIES
 from ontologies.genes import HUMAN, load_gene_terms
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
@@ -30,21 +31,23 @@ from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 log = logging.getLogger(__name__)
 
 
-def corpus_terms(paths: Sequence[Path]) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, str]]:
+ReadCorpus = Callable[[Path], Iterable[Document]]
+
+
+def corpus_terms(paths: Sequence[Path], read: ReadCorpus) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, str]]:
     """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
     DNorm learn from their training sets), one term per mention so that the index can count them;
     composite mentions as names of all their concepts; of ``a|b`` alternatives, the first. Only
     pass training splits here, never the split you evaluate on.
 
     Also the taxon of each gene id: the species its documents mention most (BioRED annotates mouse
-    genes with mouse ids in a mouse study), human when they mention none."""
-    from readers import read_documents
-
+    genes with mouse ids in a mouse study), human when they mention none. ``read``: how to read a
+    corpus file into documents (``flows`` passes ``readers.read_documents``, skipping bad records)."""
     terms = []
     composites = []
     gene_taxa: dict[str, Counter[str]] = {}
     for path in paths:
-        for doc in read_documents(path, on_error="skip"):
+        for doc in read(path):
             species = Counter(m.ids[0] for m in doc.mentions if m.ids and entity_type(m.label).label == "Species")
             for m in doc.mentions:
                 if not m.ids:
@@ -83,10 +86,13 @@ def default_files(data_dir: Path) -> dict[str, Path]:
     }
 
 
-def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None) -> TermIndex:
+def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None,
+                read_corpus: ReadCorpus | None = None) -> TermIndex:
     """Load every default vocabulary and merge them into one index; ``gene_db``: a gene vocabulary
     (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info), without which genes are known
-    only by the names the corpora give them."""
+    only by the names the corpora give them; ``read_corpus`` reads the ``corpora`` files."""
+    if corpora and read_corpus is None:
+        raise OntologyError("annotated corpora as dictionaries need a reader: pass read_corpus (readers.read_documents)")
     files = default_files(data_dir)
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
@@ -127,7 +133,7 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | No
         genes, taxa, info = load_gene_terms(gene_db)
         terms.extend(genes)
         sources.append(info)
-    corpus, composites, corpus_info, corpus_taxa = corpus_terms(list(corpora))
+    corpus, composites, corpus_info, corpus_taxa = corpus_terms(list(corpora), read_corpus) if read_corpus else ([], [], None, {})
     terms.extend(corpus)
     if corpus_info:
         sources.append(corpus_info)
@@ -170,6 +176,7 @@ def load_or_build(
     *,
     progress: bool = False,
     gene_db: Path | None = None,
+    read_corpus: ReadCorpus | None = None,
 ) -> TermIndex:
     """The cached index for these files, built and saved first when there is none; ``encoder``
     (a name ``NameEncoder`` accepts) also embeds the names of ``categories`` for the dense
@@ -178,7 +185,7 @@ def load_or_build(
     if path.is_file():
         return TermIndex.load(path)
     log.info("building the term index (once; cached in %s)", path)
-    index = build_index(data_dir, corpora, gene_db)
+    index = build_index(data_dir, corpora, gene_db, read_corpus)
     if encoder:
         from ontologies.dense import NameEncoder
 

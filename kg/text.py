@@ -1,0 +1,53 @@
+"""Text facts every stage needs: abbreviation definitions in running text (Schwartz & Hearst,
+PSB 2003). "angiotensin-converting enzyme (ACE)" defines ACE, so that a later "ACE" is tagged
+(``extractors.abbreviations``) and grounded (``ontologies.normalizer``) through its long form.
+Here because both use it and ``ontologies`` may import only ``kg``."""
+
+from __future__ import annotations
+
+import re
+
+_PAREN = re.compile(r"\(([^()]{1,12})\)")
+
+
+def _best_long_form(short: str, candidate: str) -> str | None:
+    """The shortest tail of ``candidate`` whose characters cover ``short`` in order (S&H)."""
+    s, l_ = len(short) - 1, len(candidate) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while l_ >= 0 and (candidate[l_].lower() != c or (s == 0 and l_ > 0 and candidate[l_ - 1].isalnum())):
+            l_ -= 1
+        if l_ < 0:
+            return None
+        l_ -= 1
+        s -= 1
+    start = candidate.rfind(" ", 0, l_ + 1) + 1
+    return candidate[start:].strip()
+
+
+def find_abbreviations(text: str) -> dict[str, str]:
+    """Short form -> long form for every "long form (SF)" definition in ``text``.
+
+    >>> find_abbreviations("Levels of angiotensin-converting enzyme (ACE) rose.")
+    {'ACE': 'angiotensin-converting enzyme'}
+    """
+    found: dict[str, str] = {}
+    for m in _PAREN.finditer(text):
+        short = m.group(1).strip()
+        if not (2 <= len(short) <= 10) or not any(c.isalpha() for c in short) or not short[0].isalnum():
+            continue
+        if len(short.split()) > 2:
+            continue
+        before = text[: m.start()].rstrip()
+        words = re.split(r"\s+", before)
+        limit = min(len(short) + 5, 2 * len(short))
+        candidate = " ".join(words[-limit:])
+        # Stop at a sentence or clause boundary inside the window.
+        candidate = re.split(r"[.;:]\s|\(|\)", candidate)[-1]
+        long_form = _best_long_form(short, candidate)
+        if long_form and len(long_form) > len(short) and short.lower() not in long_form.lower().split():
+            found.setdefault(short, long_form)
+    return found
