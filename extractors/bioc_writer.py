@@ -42,7 +42,8 @@ def to_collection(docs: Sequence[Document]) -> object:
             annotation = bioc.BioCAnnotation()
             annotation.id, annotation.text = f"T{i}", m.text
             annotation.infons["type"] = m.label
-            annotation.infons["identifier"] = ",".join(m.concepts()) or "-"
+            if m.concepts():  # an ungrounded mention has no identifier infon (read back: no id)
+                annotation.infons["identifier"] = ",".join(m.concepts())
             annotation.infons["score"] = f"{m.score:.4f}"
             annotation.add_location(bioc.BioCLocation(m.start, m.end - m.start))
             home = next((p for start, end, p in passages if start <= m.start < end), passages[-1][2])
