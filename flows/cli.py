@@ -19,7 +19,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.console import DataFormatOpt, OutOpt, check_format, console, fail, write_document, write_rows
+from flows.console import (
+    DataFormatOpt,
+    OutOpt,
+    check_format,
+    console,
+    fail,
+    failing,
+    write_document,
+    write_rows,
+)
 from flows.settings import Settings, load_settings
 from kg.errors import InputError, MedkgError
 from kg.store import GraphStore, batched, in_file_order
@@ -76,10 +85,8 @@ def corpus_stats_cmd(
 
     Example: [bold]medkg corpus stats ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt[/]
     """
-    try:
+    with failing():
         stats = corpus_stats(path, fmt, on_error="raise" if strict else "skip")
-    except MedkgError as exc:
-        fail(exc)
     typer.echo(json.dumps(stats, indent=2))
 
 
@@ -129,7 +136,7 @@ def load_cmd(
 
     Example: [bold]medkg load ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt[/]
     """
-    try:
+    with failing():
         settings = _settings(config)
         report = ReadReport()
         deletions = deleted = 0
@@ -138,8 +145,6 @@ def load_cmd(
                 applied, removed = _load_file(store, path, fmt, report, 200, progress, strict=strict)
                 deletions, deleted = deletions + applied, deleted + removed
             counts = store.counts()
-    except MedkgError as exc:
-        fail(exc)
     _print_counts(counts, report)
     if deletions:
         console.print(f"{deletions} DeleteCitation records applied: {deleted} stored articles deleted "
@@ -287,7 +292,7 @@ def run_cmd(
     from flows.runtime import ensure_server
 
     t0 = time.perf_counter()
-    try:
+    with failing():
         settings = _settings(config)
         data = data_dir or settings.data_dir
         if not data.is_dir():
@@ -316,8 +321,6 @@ def run_cmd(
                 "ORDER BY evidence DESC, chemical, disease LIMIT 10"
             )
             examples = {title: store.query(q) for title, q in EXAMPLE_QUERIES.items()}
-    except MedkgError as exc:
-        fail(exc)
     _print_counts(counts, ReadReport())
     console.print(_table("the ten best-supported chemical -> disease relations", top))
     for title, rows in examples.items():
@@ -355,7 +358,7 @@ def ingest_cmd(
     from flows.ingest import resolve_models, with_task_runner
     from flows.runtime import ensure_server
 
-    try:
+    with failing():
         flow_ = with_task_runner(task_runner, dask_address, workers)
         settings = _settings(config)
         ners, rels = resolve_models(settings, [str(p) for p in ner_model or []], [str(p) for p in re_model or []], relations=relations,
@@ -364,8 +367,6 @@ def ingest_cmd(
         # with Dask, keep one extraction batch in flight per worker (threads: one, torch uses every core)
         result = flow_([str(p) for p in paths], ners, rels, batch_size, strict, settings,
                        in_flight=workers if task_runner == "dask" else 1, reextract=reextract, progress=True)
-    except MedkgError as exc:
-        fail(exc)
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -416,11 +417,8 @@ def export_cmd(
     expected = {"ttl": ".ttl", "nt": ".nt", "graphml": ".graphml", "kgx": ".tsv", "kgx-jsonl": ".jsonl"}.get(fmt)
     if expected and out.suffix and out.suffix.lower() != expected:
         fail(MedkgError(f"{out}: a {out.suffix} name for {fmt} output; name it *{expected} or pass the matching --format"))
-    try:
-        with _settings(config).open_store(read_only=True) as store, console.status(f"exporting {fmt}"):
-            n = writers[fmt](store)
-    except MedkgError as exc:
-        fail(exc)
+    with failing(), _settings(config).open_store(read_only=True) as store, console.status(f"exporting {fmt}"):
+        n = writers[fmt](store)
     where = str(out)
     if fmt in ("kgx", "kgx-jsonl"):
         stem, ext = out.with_suffix("") if out.suffix.lower() in (".tsv", ".jsonl") else out, "tsv" if fmt == "kgx" else "jsonl"
@@ -441,11 +439,8 @@ def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="H
     """
     from kg.export import graph_stats
 
-    try:
-        with _settings(config).open_store(read_only=True) as store:
-            result = graph_stats(store, top)
-    except MedkgError as exc:
-        fail(exc)
+    with failing(), _settings(config).open_store(read_only=True) as store:
+        result = graph_stats(store, top)
     write_document(result, check_format(fmt, ("json", "jsonl")), out)
 
 
@@ -476,15 +471,13 @@ def serve_cmd(
     cores = os.cpu_count() or 1
     options = ServeOptions(ner_model=ner_model, re_model=re_model, diagnosis_model=diagnosis_model, rerank=rerank, prune=prune,
                            quantize=quantize, config=config, threads=max(1, cores // workers) if workers > 1 else None)
-    try:
+    with failing():
         settings = check(options)
         if not settings.api_key:
             console.print("[yellow]MEDKG_API_KEY is not set: POST /v1/query is disabled[/]")
         if workers == 1:
             uvicorn.run(build_app(options), host=host, port=port)
             return
-    except MedkgError as exc:
-        fail(exc)
     os.environ[OPTIONS_ENV] = options.model_dump_json()
     console.print(f"{workers} worker processes, {options.threads} torch thread(s) each")
     uvicorn.run("flows.serving:app_from_env", factory=True, workers=workers, host=host, port=port)
@@ -513,11 +506,8 @@ def query_cmd(
             params[k] = json.loads(v)
         except json.JSONDecodeError:
             params[k] = v
-    try:
-        with _settings(config).open_store(read_only=True) as store:
-            rows = store.query(cypher, params)
-    except MedkgError as exc:
-        fail(exc)
+    with failing(), _settings(config).open_store(read_only=True) as store:
+        rows = store.query(cypher, params)
     write_rows(rows, fmt, out)
     if fmt == "table" or out is not None:
         console.print(f"{len(rows)} rows" + (f" -> {out}" if out else ""))

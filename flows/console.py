@@ -94,3 +94,13 @@ def _target(out: Path | None) -> Iterator[TextIO]:
         return
     with out.open("w", encoding="utf-8", newline="") as f:
         yield f
+
+
+@contextmanager
+def failing() -> Iterator[None]:
+    """Around a command's work: a medkg error ends the command in one line with exit status 2
+    (``fail``); anything else goes on to the entry point's last line of defence."""
+    try:
+        yield
+    except MedkgError as exc:
+        fail(exc)

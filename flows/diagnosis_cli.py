@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.console import OutOpt, check_format, console, fail, write_document, write_rows
+from flows.console import OutOpt, check_format, console, fail, failing, write_document, write_rows
 from flows.diagnosis import (
     HpoFiles,
     build_context,
@@ -39,14 +39,12 @@ def load_hpo_cmd(
 
     Example: [bold]medkg load-hpo[/]
     """
-    try:
+    with failing():
         settings = load_settings(config)
         files = HpoFiles.of(settings)
         files = HpoFiles(hp_obo or files.obo, annotations or files.annotations)
         with settings.open_store() as store:
             result = load_hpo_into(store, files, settings if xrefs else None)
-    except MedkgError as exc:
-        fail(exc)
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -81,7 +79,7 @@ def train_diagnosis_cmd(
     from diagnosis.cases import SimulationConfig
     from diagnosis.training import DiagnosisConfig
 
-    try:
+    with failing():
         settings = load_settings(config)
         out = out or diagnosis_folder(settings)
         sim = SimulationConfig(diseases=diseases, unseen_fraction=unseen_fraction, cases_per_disease=cases_per_disease,
@@ -90,8 +88,6 @@ def train_diagnosis_cmd(
                               max_facts=max_facts, layers=layers, text_epochs=text_epochs,
                               text_max_minutes=text_max_minutes, seed=seed)
         report = train_diagnosis(settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only)
-    except MedkgError as exc:
-        fail(exc)
     print_report(report)
     console.print(f"models in {out}; evaluation in {out / 'evaluation.json'}")
 
@@ -128,7 +124,7 @@ def evaluate_diagnosis_cmd(
     from diagnosis.cases import CaseSplits, read_cases_csv
     from diagnosis.model import TextClassifier
 
-    try:
+    with failing():
         settings = load_settings(config)
         folder = model or diagnosis_folder(settings)
         if cases_csv is not None:
@@ -147,8 +143,6 @@ def evaluate_diagnosis_cmd(
             dev = CaseSplits.load(folder / "cases").dev if (folder / "cases" / "dev.jsonl").is_file() else []
             console.print(f"pruning margin: {calibrate_margin(diagnoser, folder, dev)}")
         report = evaluate_splits(diagnoser, splits, text_model)
-    except MedkgError as exc:
-        fail(exc)
     print_report(report)
     typer.echo(json.dumps(report, indent=2))
 
@@ -172,14 +166,12 @@ def diagnose_cmd(
     fmt = "json" if as_json else check_format(fmt)
     if out is not None and fmt == "table":
         fail(MedkgError("--out writes data: add --format json, jsonl, csv or tsv"))
-    try:
+    with failing():
         settings = load_settings(config)
         with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
         diagnoser = build_diagnoser(builder, model or diagnosis_folder(settings))
         result = diagnoser.diagnose(text, top_k)
-    except MedkgError as exc:
-        fail(exc)
     if fmt in ("json", "jsonl"):
         write_document(result.to_json(), fmt, out)
         return

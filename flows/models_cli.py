@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from extractors.configs import DocRelationConfig, NerConfig
-from flows.console import console, fail
+from flows.console import console, failing
 from kg.errors import ConfigError, InputError, MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
@@ -64,7 +64,7 @@ def train_ner_cmd(
     """
     from extractors.ner import NerConfig, train_ner
 
-    try:
+    with failing():
         config = NerConfig(
             base_model=base_model, epochs=epochs, max_minutes=max_minutes, lora=lora,
             types=types.split(",") if types else None, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
@@ -74,8 +74,6 @@ def train_ner_cmd(
         console.print(f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {epochs} epochs, "
                       f"capped at {max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)")
         card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
-    except MedkgError as exc:
-        fail(exc)
     dev_scores = card["metrics"]["dev"]
     console.print(f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
                   f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}")
@@ -97,7 +95,7 @@ def train_gazetteer_cmd(
     from extractors.models import data_hash, read_card, write_card
     from extractors.ner import canonical_labels
 
-    try:
+    with failing():
         card = read_card(model)
         if card.get("task") != "ner":
             raise ConfigError(f"{model}: a {card.get('task')!r} model, not a NER model")
@@ -110,8 +108,6 @@ def train_gazetteer_cmd(
             raise ConfigError(f"{train}: no mention of the model's types {known}; pass the corpus the model was trained on")
         gazetteer.save(model)
         write_card(model, {**card, "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE, "data_hash": data_hash([train])}})
-    except MedkgError as exc:
-        fail(exc)
     console.print(f"{len(gazetteer.entries)} strings saved to {model}")
 
 
@@ -134,7 +130,7 @@ def evaluate_ner_cmd(
     from extractors.ner import NerModel, canonical_labels, strict_scores
     from extractors.pubtator_writer import write_pubtator
 
-    try:
+    with failing():
         ner = NerModel.load(model, quantize=quantize)
         gold = _read(data)
         if ner.card.get("config", {}).get("canonical_types"):
@@ -149,8 +145,6 @@ def evaluate_ner_cmd(
         if normalizer is not None:
             pred = normalizer.normalize_predicted(pred)
         seconds = time.perf_counter() - t0
-    except MedkgError as exc:
-        fail(exc)
     scores = strict_scores(gold, pred, ner.types)
     scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1), "device": ner.device, "weights": ner.weights, "bf16_autocast": ner.bf16}
     if pred_out:
@@ -188,7 +182,7 @@ def extract_cmd(
 
     writers = {".pubtator": write_pubtator, ".jsonl": write_jsonl, ".xml": lambda d, p: write_bioc(d, p, "xml"),
                ".json": lambda d, p: write_bioc(d, p, "json")}
-    try:
+    with failing():
         if out.suffix.lower() not in writers:
             raise ConfigError(f"--out {out}: name it *.jsonl, *.pubtator, *.bioc.xml or *.bioc.json (the format comes from the name)")
         if re_model and not normalize:
@@ -216,8 +210,6 @@ def extract_cmd(
                 status.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
         if not results and strict:
             raise InputError(f"{input}: no document with text in this file", source=str(input))
-    except MedkgError as exc:
-        fail(exc)
     writers[out.suffix.lower()](results, out)
     n = sum(len(d.mentions) for d in results)
     r = sum(len(d.relations) for d in results)
@@ -248,7 +240,7 @@ def train_re_cmd(
     from extractors.doc_relations import ARCHITECTURES, DocRelationConfig, train_relation_model
     from extractors.relations import RelationConfig
 
-    try:
+    with failing():
         if architecture not in ARCHITECTURES:
             raise ConfigError(f"--architecture {architecture}: choose one of {', '.join(ARCHITECTURES)}")
         train_docs, dev_docs = _read(train, limit), _read(dev)
@@ -257,8 +249,6 @@ def train_re_cmd(
         card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
                                     learning_rate=learning_rate, window=window, context_pooling=context_pooling, known_pairs=known_pairs,
                                     data_files=[train, dev], resume=resume)
-    except MedkgError as exc:
-        fail(exc)
     console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")
     _cap_note(card, "medkg train re")
     typer.echo(json.dumps(card["metrics"]["dev"], indent=2))
@@ -278,12 +268,10 @@ def train_known_pairs_cmd(
     """
     from extractors.doc_relations import add_known_pairs
 
-    try:  # a folder of another kind is refused by DocRelationModel.load
+    with failing():  # a folder of another kind is refused by DocRelationModel.load
         train_docs, dev_docs = _read(train), _read(dev)
         with console.status(f"choosing both thresholds on {len(dev_docs)} dev documents"):
             result = add_known_pairs(model, train_docs, dev_docs)
-    except MedkgError as exc:
-        fail(exc)
     console.print(f"{result['known_pairs']} known pairs saved to {model}; dev pair F1 {result['before']['f1']:.2f} -> {result['after']['f1']:.2f}")
     typer.echo(json.dumps(result, indent=2))
 
@@ -302,14 +290,12 @@ def evaluate_re_cmd(
     from extractors.doc_relations import DocRelationModel, load_relation_model
     from extractors.relations import pair_scores
 
-    try:
+    with failing():
         rm = load_relation_model(model)
         gold = _read(data)
         t0 = time.perf_counter()
         pred = rm.predict(gold, threshold, known_pairs=known_pairs) if isinstance(rm, DocRelationModel) else rm.predict(gold, 0.5 if threshold is None else threshold)
         seconds = time.perf_counter() - t0
-    except MedkgError as exc:
-        fail(exc)
     scores = pair_scores(gold, pred, rm._symmetric)
     scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1)}
     typer.echo(json.dumps(scores, indent=2))
@@ -332,10 +318,8 @@ def models_list_cmd(config: Annotated[Path | None, typer.Option("--config", "-c"
     """
     from extractors.packaging import list_models
 
-    try:
+    with failing():
         rows = list_models(_models_dir(config))
-    except MedkgError as exc:
-        fail(exc)
     typer.echo(json.dumps(rows, indent=2))
 
 
@@ -358,7 +342,7 @@ def models_package_cmd(
     from extractors.packaging import package_models
     from flows.settings import load_settings
 
-    try:
+    with failing():
         settings = load_settings(config)
         home = settings.home / "models"
         used = [p for p in [*settings.ner_model_dirs(), *settings.re_model_dirs()] if (p / "medkg.json").is_file()]
@@ -372,8 +356,6 @@ def models_package_cmd(
             else:
                 extras.append((f"index/{built.name}", built))
         archive = package_models(folders, out, name=name, extras=extras)
-    except MedkgError as exc:
-        fail(exc)
     what = f"{len(folders)} models" + (" and the term index" if extras else "")
     console.print(f"{what} -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}",
                   soft_wrap=True)  # paths stay whole, whatever the terminal's width
@@ -404,11 +386,9 @@ def models_install_cmd(
     from extractors.packaging import install_models
     from flows.settings import load_settings
 
-    try:
+    with failing():
         settings = load_settings(config)
         installed = install_models(archive, settings.home / "models", force=force, extras_dir=settings.home)
-    except MedkgError as exc:
-        fail(exc)
     for path in installed:
         console.print(f"installed {path}", soft_wrap=True)
     indexes = [p for p in installed if p.parent == settings.home / "index"]
@@ -439,10 +419,8 @@ def models_promote_cmd(
     """
     from extractors.registry import promote
 
-    try:
+    with failing():
         result = promote(candidate.expanduser(), _models_dir(config), name, force=force)
-    except MedkgError as exc:
-        fail(exc)
     console.print(str(result), soft_wrap=True)
 
 
@@ -457,8 +435,6 @@ def models_rollback_cmd(
     """
     from extractors.registry import rollback
 
-    try:
+    with failing():
         folder = rollback(_models_dir(config), name)
-    except MedkgError as exc:
-        fail(exc)
     console.print(f"{name}: {folder} is the previous model again", soft_wrap=True)

@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 
-from flows.console import DataFormatOpt, OutOpt, check_format, console, fail, write_rows
+from flows.console import DataFormatOpt, OutOpt, check_format, console, failing, write_rows
 from flows.settings import load_settings
-from kg.errors import MedkgError
 from ontologies.normalizer import DENSE_WEIGHT
 from readers import ReadReport, read_documents
 
@@ -58,11 +57,9 @@ def normalize_cmd(
     from extractors.abbreviations import find_abbreviations
 
     fmt = check_format(fmt)
-    try:
+    with failing():
         normalizer = _normalizer(config, threshold, top_k, dense_weight, query_encoder)
         groundings = normalizer.normalize(text, type_, find_abbreviations(context) if context else None)
-    except MedkgError as exc:
-        fail(exc)
     if not groundings:
         console.print("NIL: no concept above the threshold")
     rows = [{"curie": g.curie, "name": g.name, "score": round(g.score, 4) if fmt == "table" else g.score,
@@ -86,13 +83,11 @@ def evaluate_normalize_cmd(
     """
     from ontologies.normalizer import evaluate
 
-    try:
+    with failing():
         normalizer = _normalizer(config, threshold, 5, dense_weight, query_encoder)
         report = ReadReport()
         docs = list(read_documents(data, on_error="skip", report=report))
         result = evaluate(normalizer, docs, label_filter=type_)
-    except MedkgError as exc:
-        fail(exc)
     result["data"] = str(data)
     result["type"] = type_ or "all"
     result["skipped_records"] = len(report.skipped)
