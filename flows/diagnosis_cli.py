@@ -21,6 +21,7 @@ from flows.diagnosis import (
     train_diagnosis,
 )
 from flows.settings import load_settings
+from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, MedkgError
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")]
@@ -57,7 +58,7 @@ def train_diagnosis_cmd(
     noise: Annotated[float, typer.Option(help="Mean number of unrelated phenotypes added per case.")] = 1.0,
     cases_csv: Annotated[Path | None, typer.Option(help="Your own cases: a CSV with text,label columns (instead of simulation).")] = None,
     mapping: Annotated[Path | None, typer.Option(help="CSV label,curie mapping your labels to disease CURIEs.")] = None,
-    base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
+    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = OFFLINE_ENCODER,
     epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = 1,
     max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = 22.0,
     negatives: Annotated[int, typer.Option(help="Negative candidates per case and epoch (half the hardest).")] = 3,

@@ -11,6 +11,7 @@ import typer
 
 from extractors.configs import DocRelationConfig, NerConfig
 from flows.console import console, failing
+from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, InputError, MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
@@ -45,7 +46,7 @@ def train_ner_cmd(
     train: Annotated[Path, typer.Option(help="Training corpus (PubTator or BioC).")],
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
-    base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder.")] = "all-minilm-l6-v2",
+    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = OFFLINE_ENCODER,
     epochs: Annotated[int, typer.Option(help="Epochs (the learning-rate schedule spans them; fewer when dev stops improving).")] = _NER.epochs,
     max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a run it cuts short keeps its best model and can go on with --resume.")] = _NER.max_minutes,
     resume: Annotated[bool, typer.Option(help="Go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
@@ -222,7 +223,7 @@ def train_re_cmd(
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
     architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
-    base_model: Annotated[str, typer.Option(help="all-minilm-l6-v2 (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = "all-minilm-l6-v2",
+    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = OFFLINE_ENCODER,
     epochs: Annotated[int | None, typer.Option(help=f"Epochs (default: the architecture's, {_DOC_RE.epochs} doc, 6 pair; fewer when dev stops improving).")] = None,
     max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a doc run it cuts short keeps its best model and can go on with --resume.")] = _DOC_RE.max_minutes,
     resume: Annotated[bool, typer.Option(help="doc: go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,

@@ -15,6 +15,7 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError
 from kg.store import GraphStore
 
@@ -76,7 +77,7 @@ class Settings(BaseSettings):
     dictionary_corpora: list[Path] | None = None
     # The encoder that embeds disease names for the normalizer's dense fallback (an id or folder
     # NameEncoder accepts); empty: TF-IDF only (MEDKG_NORMALIZER_ENCODER="").
-    normalizer_encoder: str = "all-minilm-l6-v2"
+    normalizer_encoder: str = OFFLINE_ENCODER
     # What embeds mentions: "static", the query encoder distilled from it when the index is built
     # (1.5-2x the mentions/s), or "full", the encoder itself (MEDKG_NORMALIZER_QUERY_ENCODER).
     normalizer_query_encoder: Literal["static", "full"] = "static"

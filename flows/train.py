@@ -9,6 +9,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 
 from extractors.configs import DocRelationConfig, NerConfig
+from kg.encoders import OFFLINE_ENCODER
 from readers import read_documents
 
 
@@ -34,7 +35,7 @@ def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model
 @flow(name="medkg-train")
 def train_models(train: str | None = None, dev: str | None = None, out_dir: str | None = None,
                  ner_minutes: float = NerConfig().max_minutes, re_minutes: float = DocRelationConfig().max_minutes,
-                 base_model: str = "all-minilm-l6-v2", re_architecture: str = "doc", limit: int | None = None,
+                 base_model: str = OFFLINE_ENCODER, re_architecture: str = "doc", limit: int | None = None,
                  model_set: str = "bc5cdr") -> dict[str, Any]:
     """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``flows.settings.MODEL_SETS``)
     by their configured epochs (the minutes are safety caps), the relation model from the new NER
@@ -76,7 +77,7 @@ def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: fl
 
 @flow(name="medkg-train-diagnosis")
 def train_diagnosis_flow(diseases: int = 700, max_minutes: float = 22, text_max_minutes: float = 18,
-                         base_model: str = "all-minilm-l6-v2") -> dict[str, Any]:
+                         base_model: str = OFFLINE_ENCODER) -> dict[str, Any]:
     """Simulate patients from the graph's HPO annotations, fine-tune the diagnosis models, and
     return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`)."""
     return train_diagnosis_task(diseases, max_minutes, text_max_minutes, base_model)
