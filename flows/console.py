@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -40,26 +39,21 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     return fmt.lower()
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return "|".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    return str(value)
-
-
 def write_rows(rows: list[dict[str, Any]], fmt: str, out: Path | None = None, *, columns: list[str] | None = None) -> None:
     """Rows of data (a query's, candidates...) as a table (rich markup escaped: benzo[a]pyrene
     stays), JSON, JSON Lines, CSV or TSV (lists joined with ``|``), to ``out`` or stdout."""
+    from kg.export import (  # here: kg.export imports networkx, which every command would pay for
+        cell,
+        write_delimited,
+    )
+
     columns = columns or list(dict.fromkeys(k for row in rows for k in row))
     if fmt == "table":
         table = Table()
         for col in columns:
             table.add_column(escape(col))
         for row in rows:
-            table.add_row(*(escape(_cell(row.get(c))) for c in columns))
+            table.add_row(*(escape(cell(row.get(c))) for c in columns))
         if out is None:
             Console().print(table)
         else:
@@ -73,10 +67,7 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: Path | None = None, *,
             for row in rows:
                 f.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
         else:
-            writer = csv.writer(f, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_cell(row.get(c)) for c in columns])
+            write_delimited(f, rows, columns, "\t" if fmt == "tsv" else ",")
 
 
 def write_document(data: Any, fmt: str, out: Path | None = None) -> None:

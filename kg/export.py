@@ -7,10 +7,10 @@ import csv
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 import networkx as nx
@@ -235,15 +235,31 @@ def export_kgx(store: GraphStore, out: Path, fmt: str = "tsv") -> int:
     return len(edges)
 
 
+def cell(value: Any) -> str:
+    """One value as delimited text: nothing for None, lists joined with ``|`` (KGX's rule for
+    multivalued fields), mappings as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "|".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def write_delimited(f: TextIO, records: Iterable[dict[str, Any]], columns: Sequence[str], delimiter: str) -> None:
+    """A header row, then one row per record (``cell`` for each value), to an open text file."""
+    w = csv.writer(f, delimiter=delimiter, lineterminator="\n")
+    w.writerow(columns)
+    for record in records:
+        w.writerow([cell(record.get(c)) for c in columns])
+
+
 def _write_table(path: Path, records: list[dict[str, Any]], columns: tuple[str, ...], delimiter: str) -> None:
-    """A delimited file with a header row, multivalued fields joined with ``|`` (KGX's rule),
-    written to a ``.part`` file first."""
+    """A delimited file, written to a ``.part`` file first."""
     partial = path.with_name(path.name + ".part")
     with partial.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, delimiter=delimiter, lineterminator="\n")
-        w.writerow(columns)
-        for record in records:
-            w.writerow(["|".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (record.get(c) for c in columns)])
+        write_delimited(f, records, columns, delimiter)
     partial.replace(path)
 
 
