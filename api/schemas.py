@@ -85,6 +85,7 @@ class Finding(BaseModel):
     name: str
     category: str
     source: str
+    negated: bool = Field(False, description="Found and denied in the text (\"no fever\"); never counts for a disease.")
 
 
 class EvidenceFact(BaseModel):
@@ -99,12 +100,17 @@ class Diagnosis(BaseModel):
     curie: str
     name: str
     score: float
+    confidence: float = Field(description="Calibrated probability that this is the diagnosis (softmax over the re-ranked candidates, "
+                                          "temperature chosen on dev cases); 0 for candidates not re-ranked.")
     phenotype_similarity: float
     evidence: list[EvidenceFact]
 
 
 class Prediction(BaseModel):
     entities: list[Finding]
+    confident: bool = Field(description="False: no confident diagnosis (too few findings, or the first candidate's probability "
+                                        "is below 0.5); the candidates are still listed.")
+    note: str = Field(description="Why there is no confident diagnosis; empty when there is one.")
     diagnoses: list[Diagnosis]
 
 

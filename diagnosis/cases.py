@@ -88,11 +88,14 @@ class PatientSimulator:
         self.surface = {t.curie: [t.name, *sorted(t.synonyms)] for t in terms if t.name}
         # Noise is drawn like a real comorbid finding: phenotypes in proportion to how many
         # diseases carry them, so common findings are common noise.
-        self._pool = [a.phenotype for anns in graph.annotations.values() for a in anns if a.phenotype in self.surface]
+        self._pool = [a.phenotype for anns in graph.annotations.values() for a in anns if a.phenotype in self.surface and a.source == "HPO"]
 
     def eligible(self) -> list[str]:
+        """Diseases with enough HPO annotations. DOID's symptom lists (no frequencies, a few
+        symptoms each) are candidates to rank, not diseases to simulate patients of."""
         c = self.config
-        return [d for d in self.graph.diseases if sum(a.phenotype in self.surface for a in self.graph.annotations[d]) >= c.min_annotations]
+        return [d for d in self.graph.diseases
+                if sum(a.phenotype in self.surface and a.source == "HPO" for a in self.graph.annotations[d]) >= c.min_annotations]
 
     def simulate(self, disease: str, rng: random.Random, case_id: str) -> Case:
         c = self.config

@@ -1,8 +1,10 @@
 """From a case text to graph context: the entities in the text, the candidate diseases the graph
 links them to, and each candidate's supporting facts as short sentences with their sources.
 
-Phenotypes are found by a gazetteer of HPO labels and synonyms (spaCy's ``PhraseMatcher``,
-longest match wins); with a NER model and a normalizer, the other entities of the text
+Phenotypes are found by a gazetteer of HPO labels and synonyms, layperson synonyms included
+(spaCy's ``PhraseMatcher``, longest match wins), then, with an encoder, by the dense matcher of
+``diagnosis.lay`` for the lay phrases the gazetteer misses; NegEx marks the denied ones ("no
+fever"), which never count. With a NER model and a normalizer, the other entities of the text
 (chemicals, diseases) are found too and bring in the diseases the literature links them to.
 Candidates are ranked first by Phenomizer similarity; the model re-ranks the best of them.
 """
@@ -11,13 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from diagnosis.graph import UNINFORMATIVE, DiseaseGraph, frequency_word
+from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word
 from kg.types import Document
 from ontologies.terms import Term
+
+if TYPE_CHECKING:
+    from diagnosis.lay import DensePhenotypes
+
+# The dense matcher's cosine threshold, chosen on the dev half of bench/data/lay_phenotypes.tsv
+# (BENCHMARKS.md, "Session 12").
+DENSE_THRESHOLD = 0.65
+DENSE_ONE_WORD = 0.85  # the threshold for a single word alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +41,14 @@ class Finding:
     curie: str
     name: str
     category: str  # Phenotype, Disease, Chemical...
-    source: str  # "hpo-dictionary" or the NER model
+    source: str  # "hpo-dictionary", "hpo-dense" or "ner"
+    negated: bool = False  # "no fever": found, and denied
+    score: float = 1.0  # the dense matcher's cosine (1 for a dictionary match)
+
+
+def phenotypes_of(findings: Sequence[Finding]) -> list[str]:
+    """The phenotypes a case has (denied ones left out), each once, in text order."""
+    return list(dict.fromkeys(f.curie for f in findings if f.category == "Phenotype" and not f.negated))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +58,7 @@ class Fact:
     text: str
     curies: tuple[str, ...]
     pmids: tuple[str, ...]
-    source: str  # "HPO" or the predicate of a literature relation
+    source: str  # "HPO", "DOID" or the predicate of a literature relation
     matched: bool = False  # does it match something found in the case?
 
 
@@ -51,6 +69,7 @@ class Candidate:
     similarity: float  # Phenomizer score
     facts: list[Fact] = field(default_factory=list)
     score: float = 0.0  # the ranking model's score
+    confidence: float = 0.0  # its calibrated probability of being the diagnosis
 
     def passage(self, max_facts: int = 12) -> str:
         """The candidate as the model reads it: its name, then its facts, case-matching first."""
@@ -66,16 +85,22 @@ class PhenotypeTagger:
     Only terms under "Phenotypic abnormality" count: HPO's other branches (modifiers such as
     "Left", frequencies such as "Frequent", "Family history") are words of every case report."""
 
-    def __init__(self, terms: Iterable[Term], min_chars: int = 4) -> None:
+    def __init__(self, terms: Iterable[Term], min_chars: int = 4, *, negation: bool = True) -> None:
         import spacy
         from spacy.matcher import PhraseMatcher
 
-        self.nlp = spacy.blank("en")
+        from diagnosis.lay import Negation
+
+        self.negation = Negation() if negation else None
+        self.nlp = self.negation.nlp if self.negation is not None else spacy.blank("en")
+        self.dense: DensePhenotypes | None = None
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.names: dict[str, str] = {}
         phrases: dict[str, set[str]] = {}
         self.terms = list(terms)  # kept: the patient simulator renders from the same labels and synonyms
         parents = {t.curie: t.parents for t in self.terms}
+        self._parents = parents
+        self._up: dict[str, frozenset[str]] = {}
         below: dict[str, bool] = {PHENOTYPIC_ABNORMALITY: True}
 
         def is_phenotype(curie: str) -> bool:
@@ -91,17 +116,66 @@ class PhenotypeTagger:
             phrases[t.curie] = {s for s in (t.name, *t.synonyms) if len(s) >= min_chars}
         for curie, names in phrases.items():
             self.matcher.add(curie, [self.nlp.make_doc(n) for n in sorted(names)])
+        self.phrases = phrases  # curie -> its label and synonyms (what the dictionary matches)
+
+    def use_encoder(self, encoder: Any, *, threshold: float = DENSE_THRESHOLD, one_word: float = DENSE_ONE_WORD,
+                    cache: Path | None = None) -> PhenotypeTagger:
+        """Add the dense matcher for lay phrases (``diagnosis.lay.DensePhenotypes``) with this
+        name encoder; HPO labels win over synonyms for a phrase two terms share."""
+        from diagnosis.lay import DensePhenotypes, anatomy_words
+
+        phrases: dict[str, str] = {}
+        for curie in sorted(self.phrases):
+            phrases.setdefault(self.names[curie].lower(), curie)
+        for curie in sorted(self.phrases):
+            for n in sorted(self.phrases[curie]):
+                phrases.setdefault(n.lower(), curie)
+        self.dense = DensePhenotypes(phrases, encoder, threshold=threshold, one_word=one_word, cache=cache, anatomy=anatomy_words(t.name for t in self.terms))
+        return self
 
     def tag(self, text: str) -> list[Finding]:
+        """The phenotypes of a text: dictionary matches, then dense matches where none is (or
+        where one says more than a dictionary match inside it); each marked negated or not."""
         from spacy.tokens import Span
         from spacy.util import filter_spans
 
         doc = self.nlp.make_doc(text)
-        spans = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
+        found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
+        if self.dense is not None:
+            kept, replaced = self.dense.match(doc, [(x.start, x.end, x.label_) for x in spans], refines=self.refines)
+            spans = [x for x in spans if (x.start, x.end) not in replaced]
+            for s, e, curie, score in kept:
+                spans.append(Span(doc, s, e, label=curie))
+                found[(s, e)] = ("hpo-dense", score)
+            spans.sort(key=lambda x: x.start)
+        negated = self.negation.negated(doc, spans) if self.negation is not None else [False] * len(spans)
         return [
-            Finding(span.start_char, span.end_char, span.text, span.label_, self.names[span.label_], "Phenotype", "hpo-dictionary")
-            for span in filter_spans(spans)
+            Finding(span.start_char, span.end_char, span.text, span.label_, self.names[span.label_], "Phenotype",
+                    found[(span.start, span.end)][0], neg, round(found[(span.start, span.end)][1], 4))
+            for span, neg in zip(spans, negated, strict=True)
         ]
+
+    def refines(self, term: str, other: str) -> bool:
+        """Whether ``term`` is ``other`` made more specific (a strict descendant in HPO)."""
+        return other in self._ancestors(term)
+
+    def _ancestors(self, curie: str) -> frozenset[str]:
+        found = self._up.get(curie)
+        if found is None:
+            self._up[curie] = frozenset()  # a guard against cycles
+            found = frozenset(p for q in self._parents.get(curie, ()) for p in (q, *self._ancestors(q)))
+            self._up[curie] = found
+        return found
+
+
+def _how_often(ann: Annotation) -> str:
+    """HPO's frequency in words; for DOID and literature annotations, where they come from."""
+    if ann.source == "DOID":
+        return "a symptom in the Disease Ontology"
+    if ann.source == "literature":
+        return f"named beside it in {len(ann.pmids)} articles"
+    return frequency_word(ann.frequency)
 
 
 class ContextBuilder:
@@ -131,8 +205,8 @@ class ContextBuilder:
         """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes, plus any
         disease a literature relation links to a non-phenotype entity of the case. Only the first
         ``with_facts`` (default: all) get their facts verbalized."""
-        phenotypes = list(dict.fromkeys(f.curie for f in findings if f.category == "Phenotype"))
-        others = {f.curie for f in findings if f.category != "Phenotype"}
+        phenotypes = phenotypes_of(findings)
+        others = {f.curie for f in findings if f.category != "Phenotype" and not f.negated}
         sims = self.graph.similarity(phenotypes) if phenotypes else np.zeros(len(self.graph.diseases), dtype=np.float32)
         order = np.argsort(-sims, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
         picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
@@ -156,10 +230,10 @@ class ContextBuilder:
                 continue
             matched.add(ann.phenotype)
             how = "" if ann.phenotype == q else f" (case: {g.names.get(q, q)})"
-            facts.append(Fact(f"Has {g.names.get(ann.phenotype, ann.phenotype)}{how}, {frequency_word(ann.frequency)}.", (disease, ann.phenotype), ann.pmids, "HPO", True))
+            facts.append(Fact(f"Has {g.names.get(ann.phenotype, ann.phenotype)}{how}, {_how_often(ann)}.", (disease, ann.phenotype), ann.pmids, ann.source, True))
         rest = sorted((a for a in g.annotations.get(disease, []) if a.phenotype not in matched), key=lambda a: -(a.frequency if a.frequency is not None else 0.5))
         for ann in rest[:6]:
-            facts.append(Fact(f"Often {g.names.get(ann.phenotype, ann.phenotype)}, {frequency_word(ann.frequency)}.", (disease, ann.phenotype), ann.pmids, "HPO"))
+            facts.append(Fact(f"Often {g.names.get(ann.phenotype, ann.phenotype)}, {_how_often(ann)}.", (disease, ann.phenotype), ann.pmids, ann.source))
         literature = sorted(g.literature.get(disease, []), key=lambda f: (f.other not in others, -f.evidence))
         for lit in literature[:4]:
             verb = lit.predicate.split(":", 1)[-1].replace("_", " ")

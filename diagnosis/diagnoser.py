@@ -9,27 +9,57 @@ from typing import Any
 
 import numpy as np
 
-from diagnosis.context import Candidate, ContextBuilder, Finding
+from diagnosis.context import Candidate, ContextBuilder, Finding, phenotypes_of
 from diagnosis.model import GraphRanker, TextClassifier, fuse
+
+# A case with fewer present phenotypes than this names too little to rank thousands of diseases.
+MIN_PHENOTYPES = 2
+# The first diagnosis is confident when its calibrated probability reaches this.
+MIN_CONFIDENCE = 0.5
+TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 
 
 @dataclass
 class Diagnosis:
     findings: list[Finding]
     diagnoses: list[Candidate]
+    confident: bool = True
+    note: str = ""  # why there is no confident diagnosis
 
     def to_json(self, max_facts: int = 12) -> dict[str, Any]:
         """The shape of ``medkg diagnose --json`` and ``POST /v1/predict``."""
         return {
             "entities": [{"start": f.start, "end": f.end, "text": f.text, "curie": f.curie, "name": f.name, "category": f.category,
-                          "source": f.source} for f in self.findings],
+                          "source": f.source, "negated": f.negated} for f in self.findings],
+            "confident": self.confident,
+            "note": self.note,
             "diagnoses": [
-                {"curie": c.curie, "name": c.name, "score": round(c.score, 4), "phenotype_similarity": round(c.similarity, 4),
+                {"curie": c.curie, "name": c.name, "score": round(c.score, 4), "confidence": round(c.confidence, 4),
+                 "phenotype_similarity": round(c.similarity, 4),
                  "evidence": [{"fact": f.text, "curies": list(f.curies), "pmids": list(f.pmids), "source": f.source, "matches_case": f.matched}
                               for f in c.facts[:max_facts]]}
                 for c in self.diagnoses
             ],
         }
+
+
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    if not len(scores):
+        return np.zeros(0, dtype=np.float64)
+    z = np.asarray(scores, dtype=np.float64) / max(temperature, 1e-6)
+    z = np.exp(z - z.max())
+    return z / z.sum()
+
+
+def confident(probability: float, phenotypes: int, others: int = 0) -> tuple[bool, str]:
+    """Whether a first diagnosis is worth stating, and if not, why (one sentence for the user)."""
+    if phenotypes + others == 0:
+        return False, "no confident diagnosis: the text names no phenotype the graph knows"
+    if phenotypes < MIN_PHENOTYPES and others == 0:
+        return False, f"no confident diagnosis: the text names {phenotypes} phenotype; describe more findings"
+    if probability < MIN_CONFIDENCE:
+        return False, f"no confident diagnosis: the first candidate has probability {probability:.2f} (below {MIN_CONFIDENCE})"
+    return True, ""
 
 
 def reranked(similarity: np.ndarray, weight: float, margin: float | None) -> int:
@@ -52,9 +82,10 @@ class Diagnoser:
     those that ``margin`` says cannot reach first place (see ``reranked``)."""
 
     def __init__(self, builder: ContextBuilder, ranker: GraphRanker | None = None, *, candidates: int = 20, rerank: int = 10,
-                 max_facts: int = 12, margin: float | None = None) -> None:
+                 max_facts: int = 12, margin: float | None = None, temperature: float = 1.0) -> None:
         self.builder, self.ranker = builder, ranker
         self.candidates, self.rerank, self.max_facts, self.margin = candidates, rerank, max_facts, margin
+        self.temperature = temperature  # of the softmax that turns scores into probabilities (chosen on dev cases)
 
     def score(self, text: str, findings: Sequence[Finding], with_facts: int = 0, *, prune: bool = True) -> tuple[list[Candidate], np.ndarray]:
         """The retrieved candidates (Phenomizer order) and the model's logits for the first
@@ -83,11 +114,52 @@ class Diagnoser:
         return sorted(head, key=lambda c: -c.score) + tail
 
     def rank(self, text: str, findings: Sequence[Finding], with_facts: int = 0) -> list[Candidate]:
-        return self.order(*self.score(text, findings, with_facts))
+        """The candidates best first, each with its probability: a softmax over the scores of
+        the re-ranked ones (those left out of re-ranking cannot reach first place: 0), or, without
+        a model, over all phenotype similarities (uncalibrated)."""
+        found, logits = self.score(text, findings, with_facts)
+        ranked = self.order(found, logits)
+        # No logits with a model: the margin left one candidate that no other can overtake.
+        head = ranked[: len(logits)] if len(logits) else ranked[:1] if self.ranker is not None else ranked
+        for c, p in zip(head, softmax(np.array([c.score for c in head]), self.temperature), strict=True):
+            c.confidence = float(p)
+        return ranked
 
     def diagnose(self, text: str, top_k: int = 5) -> Diagnosis:
         findings = self.builder.findings(text)
-        return Diagnosis(findings, self.rank(text, findings, with_facts=top_k)[:top_k])
+        ranked = self.rank(text, findings, with_facts=top_k)
+        others = sum(1 for f in findings if f.category != "Phenotype" and not f.negated)
+        ok, note = confident(ranked[0].confidence if ranked else 0.0, len(phenotypes_of(findings)), others)
+        return Diagnosis(findings, ranked[:top_k], ok, note)
+
+
+def choose_temperature(scored: Sequence[ScoredCase], weight: float) -> float:
+    """The softmax temperature that makes the re-ranked head's probabilities fit the dev cases
+    best (lowest negative log-likelihood of the truth, among cases whose truth was retrieved)."""
+    usable = [(fuse(s.logits, s.similarity, weight), s.gold) for s in scored if s.gold is not None and s.gold < len(s.logits)]
+    if not usable:
+        return 1.0
+
+    def nll(t: float) -> float:
+        return float(np.mean([-np.log(max(float(softmax(scores, t)[gold]), 1e-12)) for scores, gold in usable]))
+
+    return min(TEMPERATURES, key=nll)
+
+
+def calibration(scored: Sequence[ScoredCase], weight: float, temperature: float, margin: float | None = None) -> dict[str, float]:
+    """How well the first diagnosis's probability is calibrated (expected calibration error over
+    10 bins, in points), and accuracy@1 among the cases answered with confidence."""
+    pairs = [s.probability(weight, temperature, margin) for s in scored]
+    if not pairs:
+        return {}
+    p = np.array([x for x, _ in pairs])
+    right = np.array([y for _, y in pairs], dtype=float)
+    bins = np.minimum((p * 10).astype(int), 9)
+    ece = sum(abs(p[bins == b].mean() - right[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any())
+    sure = p >= MIN_CONFIDENCE
+    return {"ece": round(100 * float(ece), 2), "mean_probability": round(100 * float(p.mean()), 2), "acc@1": round(100 * float(right.mean()), 2),
+            "confident_share": round(100 * float(sure.mean()), 2),
+            "acc@1_when_confident": round(100 * float(right[sure].mean()), 2) if sure.any() else 0.0}
 
 
 def similarity_rank(similarity: np.ndarray, index: int) -> int:
@@ -107,6 +179,15 @@ class ScoredCase:
     logits: np.ndarray
     gold: int | None  # position of the truth in the head
 
+    def probability(self, weight: float, temperature: float, margin: float | None = None) -> tuple[float, bool]:
+        """The first candidate's probability as served, and whether it is the truth."""
+        k = reranked(self.similarity, weight, margin)
+        if k == 0:  # nothing left to re-rank: the first is out of everyone's reach (as ``Diagnoser.rank`` says)
+            return (1.0 if len(self.similarity) else 0.0), self.gold == 0
+        scores = fuse(self.logits[:k], self.similarity[:k], weight)
+        top = int(np.argmax(scores))
+        return float(softmax(scores, temperature)[top]), self.gold == top
+
     def graph(self, weight: float, margin: float | None = None) -> int:
         """The truth's rank with fusion ``weight``, re-ranking as ``Diagnoser`` does with ``margin``."""
         k = reranked(self.similarity, weight, margin)
@@ -121,7 +202,7 @@ def score_case(diagnoser: Diagnoser, text: str, label: str, text_logits: np.ndar
     phenotype with the case, counts as not found: ranked after every disease)."""
     builder = diagnoser.builder
     findings = builder.findings(text)
-    phenotypes = [f.curie for f in findings if f.category == "Phenotype"]
+    phenotypes = phenotypes_of(findings)
     gold = builder.graph.disease_index.get(label)
     sims = builder.graph.similarity(phenotypes)
     phen = similarity_rank(sims, gold) if gold is not None and sims[gold] > 0 else len(builder.graph.diseases) + 1

@@ -21,6 +21,9 @@ from kg.schema import HAS_PHENOTYPE, PREDICATES, SUBCLASS_OF
 from kg.store import GraphStore
 from kg.types import Entity, PhenotypeAnnotation
 
+# A disease -> symptom co-mention in the literature counts when this many articles make it.
+MIN_ARTICLES = 2
+
 # HPO's roots and top-level branches say nothing about a patient: never a match, never a render.
 UNINFORMATIVE = frozenset({"HP:0000001", "HP:0000118", "HP:0000005", "HP:0012823", "HP:0040279", "HP:0031797"})
 
@@ -30,6 +33,7 @@ class Annotation:
     phenotype: str
     frequency: float | None
     pmids: tuple[str, ...]
+    source: str = "HPO"  # HPO, DOID (a symptom mapped to HPO), literature
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ class DiseaseGraph:
                 self.xrefs[e.curie] = e.xrefs
         self.annotations: dict[str, list[Annotation]] = defaultdict(list)
         for a in sorted(annotations, key=lambda a: (a.disease, a.phenotype)):  # one order, whatever the store's
-            self.annotations[a.disease].append(Annotation(a.phenotype, a.frequency, a.pmids))
+            self.annotations[a.disease].append(Annotation(a.phenotype, a.frequency, a.pmids, a.source or "HPO"))
         self.literature = literature or {}
         self.diseases: list[str] = sorted(self.annotations)
         self.disease_index = {d: i for i, d in enumerate(self.diseases)}
@@ -75,14 +79,17 @@ class DiseaseGraph:
         # Filled on first use; bounded by the number of phenotypes and diseases of the graph.
         self._up_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self._reach_cache: dict[str, dict[str, Annotation]] = {}
+        self._closure_rows: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def from_store(cls, store: GraphStore) -> DiseaseGraph:
-        """Read the diagnosis view of the graph from a store (after ``medkg load-hpo``)."""
+    def from_store(cls, store: GraphStore, *, co_mentions: bool = True, min_articles: int = MIN_ARTICLES) -> DiseaseGraph:
+        """Read the diagnosis view of the graph from a store (after ``medkg load-hpo``): HPO's and
+        DOID's disease -> phenotype edges and, with ``co_mentions``, the symptoms the ingested
+        literature names beside each disease (``literature_phenotypes``)."""
         rows = store.query(
             f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
             "RETURN d.curie AS disease, d.name AS name, d.xrefs AS xrefs, p.curie AS phenotype, "
-            "h.frequency AS frequency, h.pmids AS pmids"
+            "h.frequency AS frequency, h.pmids AS pmids, h.source AS source"
         )
         terms = store.query(
             f"MATCH (p:Entity)-[:{SUBCLASS_OF}]->(q:Entity) WHERE p.category = 'biolink:PhenotypicFeature' "
@@ -96,7 +103,12 @@ class DiseaseGraph:
             parents[t["curie"]].append(t["parent"])
         entities = [Entity(n["curie"], n["name"] or n["curie"], "biolink:PhenotypicFeature", parents=tuple(parents.get(n["curie"], ()))) for n in names]
         diseases = {r["disease"]: Entity(r["disease"], r["name"] or r["disease"], "biolink:Disease", xrefs=tuple(r["xrefs"] or ())) for r in rows}
-        annotations = [PhenotypeAnnotation(r["disease"], r["phenotype"], r["frequency"], "HPO", tuple(r["pmids"] or ())) for r in rows]
+        annotations = [PhenotypeAnnotation(r["disease"], r["phenotype"], r["frequency"], r["source"] or "HPO", tuple(r["pmids"] or ())) for r in rows]
+        if co_mentions:
+            found, names_of = literature_phenotypes(store, {n["curie"]: n["name"] or "" for n in names}, min_articles)
+            for curie, name in names_of.items():
+                diseases.setdefault(curie, Entity(curie, name, "biolink:Disease"))
+            annotations += found
         literature = literature_facts(store, {c for d in diseases.values() for c in (d.curie, *d.xrefs)})
         by_disease = {d.curie: [f for c in (d.curie, *d.xrefs) for f in literature.get(c, [])] for d in diseases.values()}
         return cls([*entities, *diseases.values()], annotations, {k: v for k, v in by_disease.items() if v})
@@ -162,6 +174,44 @@ class DiseaseGraph:
             used += 1
         return total / max(1, used)
 
+    def symmetric_similarity(self, phenotypes: Sequence[str]) -> np.ndarray:
+        """The symmetric Phenomizer score: the mean of ``similarity`` (case -> disease) and its
+        reverse (disease -> case: the mean, over the disease's annotations, of the IC of the
+        most informative ancestor it shares with any case phenotype). The reverse term keeps a
+        disease annotated with hundreds of phenotypes from matching every short case better than
+        a disease with a few symptoms that match it all (Köhler et al. 2009)."""
+        forward = self.similarity(phenotypes)
+        if not len(self.diseases):
+            return forward
+        rows, owner, counts = self._annotation_closure()
+        shared = np.zeros(len(self.phenotypes), dtype=np.float32)
+        for q in phenotypes:
+            for col, ic in self._up(q):
+                shared[col] = ic
+        best = rows.multiply(shared).max(axis=1).toarray().ravel()
+        reverse = np.bincount(owner, weights=best, minlength=len(self.diseases)) / np.maximum(counts, 1)
+        return ((forward + reverse) / 2).astype(np.float32)
+
+    def _annotation_closure(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """Annotations x phenotypes (1 on each annotation's term and ancestors), each annotation's
+        disease, and each disease's annotation count; built on first use."""
+        if self._closure_rows is None:
+            rows: list[int] = []
+            cols: list[int] = []
+            owner: list[int] = []
+            for d, anns in self.annotations.items():
+                i = self.disease_index[d]
+                for a in anns:
+                    k = len(owner)
+                    owner.append(i)
+                    terms = [self.phenotype_index[t] for t in (a.phenotype, *self.ancestors(a.phenotype)) if t in self.phenotype_index]
+                    rows.extend([k] * len(terms))
+                    cols.extend(terms)
+            m = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(owner), len(self.phenotypes)))
+            o = np.array(owner, dtype=np.int64)
+            self._closure_rows = (m, o, np.bincount(o, minlength=len(self.diseases)).astype(np.float32))
+        return self._closure_rows
+
     def _up(self, phenotype: str) -> tuple[tuple[int, float], ...]:
         """The phenotype and its ancestors as (column, IC), most informative first, IC > 0 only."""
         found = self._up_cache.get(phenotype)
@@ -197,6 +247,40 @@ class DiseaseGraph:
                     found.append((q, a, ic))
                     break
         return found
+
+
+def _key(name: str) -> str:
+    """A name compared without case, punctuation or a plural s ("Seizures" is HPO's "Seizure")."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name.lower()).split()
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
+def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_articles: int = MIN_ARTICLES,
+                          max_pmids: int = 10) -> tuple[list[PhenotypeAnnotation], dict[str, str]]:
+    """Disease -> phenotype annotations (source ``literature``) from the ingested articles: a
+    disease concept and a symptom concept named in the same article, in ``min_articles`` articles
+    or more, with those PMIDs. A symptom is a literature concept (MeSH "Fever", "Pruritus") whose
+    name is an HPO phenotype's name (``phenotypes``: HPO CURIE -> name). Returns the annotations
+    and the names of the diseases they are about."""
+    by_name = {_key(n): c for c, n in sorted(phenotypes.items()) if n}
+    rows = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:Disease' "
+                       "RETURN a.pmid AS pmid, e.curie AS curie, e.name AS name")
+    articles: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, str] = {}
+    for r in rows:
+        articles[r["pmid"]].add(r["curie"])
+        names[r["curie"]] = r["name"] or r["curie"]
+    symptom = {c: by_name[_key(n)] for c, n in names.items() if _key(n) in by_name}
+    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for pmid, found in sorted(articles.items()):
+        phen = {symptom[c] for c in found if c in symptom}
+        for d in found:
+            if d not in symptom:
+                for p in phen:
+                    pairs[(d, p)].append(pmid)
+    kept = [PhenotypeAnnotation(d, p, None, "literature", tuple(pmids[:max_pmids]))
+            for (d, p), pmids in sorted(pairs.items()) if len(pmids) >= min_articles]
+    return kept, {a.disease: names[a.disease] for a in kept}
 
 
 def literature_facts(store: GraphStore, curies: set[str]) -> dict[str, list[LiteratureFact]]:

@@ -24,8 +24,8 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from diagnosis.cases import Case
-from diagnosis.context import Candidate, ContextBuilder
-from diagnosis.diagnoser import Diagnoser, ScoredCase, metrics, score_cases
+from diagnosis.context import Candidate, ContextBuilder, phenotypes_of
+from diagnosis.diagnoser import Diagnoser, ScoredCase, choose_temperature, metrics, score_cases
 from diagnosis.model import GraphRanker, TextClassifier
 from extractors.models import OFFLINE_ENCODER, pick_device, resolve_encoder, versions
 from extractors.training import finish_card, make_optimizer, run_epoch
@@ -79,7 +79,7 @@ def examples(cases: Sequence[Case], builder: ContextBuilder, k: int, progress: b
         if gold is None:
             if case.label not in builder.graph.disease_index:
                 continue
-            phenotypes = [f.curie for f in findings if f.category == "Phenotype"]
+            phenotypes = phenotypes_of(findings)
             sims = builder.graph.similarity(phenotypes)
             gold = builder.candidate(case.label, phenotypes, similarity=float(sims[builder.graph.disease_index[case.label]]))
         out.append(Example(case.text, gold, [c for c in cands if c.curie != case.label]))
@@ -157,6 +157,7 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
         scored = score_cases(diagnoser, dev_cases)
         weight = ranker.fusion_weight = choose_fusion(scored)
         margin = choose_margin(scored, weight)
+        temperature = choose_temperature(scored, weight)
         dev_metrics = metrics([s.graph(weight) for s in scored])
         alone = metrics([s.graph(0.0) for s in scored])
         history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev": dev_metrics, "dev_model_alone": alone,
@@ -167,7 +168,7 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
         if dev_metrics["acc@1"] > best:
             best = dev_metrics["acc@1"]
             ranker.save(out, {"base_model": config.base_model, "config": config.model_dump(), "fusion_weight": weight, "margin": margin,
-                              "metrics": {"dev": dev_metrics, "dev_model_alone": alone, "best_epoch": epoch},
+                              "temperature": temperature, "metrics": {"dev": dev_metrics, "dev_model_alone": alone, "best_epoch": epoch},
                               "training": {"cases": len(exs), "pairs_per_epoch": per_epoch}, "versions": versions(), **(card or {})})
         if time.monotonic() > deadline:
             stopped = "max_minutes"

@@ -119,6 +119,7 @@ class Schedule:
     resume: bool = False
     name: str = "training"
     score_from: int = 1
+    metric: str = "F1"  # what the dev score is, in the progress lines
 
 
 @dataclass
@@ -208,7 +209,7 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
         if not scored:
             say(f"{loss_text} ({epochs_seconds[-1] / 60:.1f} min; dev is scored from epoch {schedule.score_from})")
         else:
-            say(f"{loss_text}  dev F1 {score:.2f}  (best {max(best, score):.2f}; {epochs_seconds[-1] / 60:.1f} min)")
+            say(f"{loss_text}  dev {schedule.metric} {score:.2f}  (best {max(best, score):.2f}; {epochs_seconds[-1] / 60:.1f} min)")
             if score > best:
                 best, best_epoch = score, epoch
                 loop.save_best(epoch, score, info)

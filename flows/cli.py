@@ -57,10 +57,17 @@ from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd
 app.command("normalize")(normalize_cmd)
 evaluate_app.command("normalize")(evaluate_normalize_cmd)
 
-from flows.diagnosis_cli import diagnose_cmd, evaluate_diagnosis_cmd, load_hpo_cmd, train_diagnosis_cmd
+from flows.diagnosis_cli import (
+    diagnose_cmd,
+    evaluate_diagnosis_cmd,
+    load_hpo_cmd,
+    train_diagnosis_cmd,
+    train_phenotype_encoder_cmd,
+)
 
 app.command("load-hpo")(load_hpo_cmd)
 train_app.command("diagnosis")(train_diagnosis_cmd)
+train_app.command("phenotype-encoder")(train_phenotype_encoder_cmd)
 evaluate_app.command("diagnosis")(evaluate_diagnosis_cmd)
 app.command("diagnose")(diagnose_cmd)
 

@@ -21,17 +21,27 @@ from kg.store import GraphStore, batched
 
 @dataclass
 class HpoFiles:
+    """HPO's ontology and annotations, and DOID's disease -> symptom table with the Symptom
+    Ontology and DOID's MeSH mappings (the common diseases HPO does not annotate)."""
+
     obo: Path
     annotations: Path
+    symptoms: Path | None = None
+    symptom_ontology: Path | None = None
+    doid_mesh: Path | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
-        folder = settings.data_dir / "ontologies" / "hpo"
-        return cls(folder / "hp.obo.gz", folder / "phenotype.hpoa.gz")
+        folder = settings.data_dir / "ontologies"
+        doid = folder / "doid"
+        return cls(folder / "hpo" / "hp.obo.gz", folder / "hpo" / "phenotype.hpoa.gz", doid / "disease-symptom.tsv",
+                   doid / "symp_import.owl.gz", doid / "MESHinDO.tsv")
 
 
-def phenotype_edges(store: GraphStore) -> int:
-    return int(store.query(f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity) RETURN count(h) AS n")[0]["n"])
+def phenotype_edges(store: GraphStore, source: str | None = None) -> int:
+    """Disease -> phenotype edges in the store (of one ``source``: HPO, DOID)."""
+    where = " WHERE h.source = $source" if source else ""
+    return int(store.query(f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity){where} RETURN count(h) AS n", {"source": source} if source else None)[0]["n"])
 
 
 def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None = None) -> dict[str, Any]:
@@ -39,29 +49,65 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
     settings, each disease keeps the literature concept it is equivalent to as an xref."""
     from ontologies.hpo import load_hpo
 
-    canonical = None
-    if settings is not None:
-        with console.status("loading the term index (maps OMIM/ORPHA diseases to literature concepts)"):
-            canonical = settings.term_index().canonical
+    canonical = _canonical(settings)
     with console.status(f"reading {files.obo.name} and {files.annotations.name}"):
         records = load_hpo(files.obo, files.annotations, canonical)
+    _write(store, "HPO", records.entities, records.annotations)
+    report: dict[str, Any] = {"entities": len(records.entities), "annotations": len(records.annotations),
+                              "versions": {s.kind: s.version for s in records.sources}}
+    if files.symptoms is not None and files.symptoms.is_file():
+        report["doid_symptoms"] = load_symptoms_into(store, files, records.terms, canonical)
+    elif files.symptoms is not None:
+        console.print(f"[yellow]{files.symptoms}: no DOID disease -> symptom table; common diseases HPO does not annotate are left out "
+                      "(--no-symptoms says this is intended)[/]")
+    return report
+
+
+def _canonical(settings: Settings | None) -> Callable[[str], str | None] | None:
+    if settings is None:
+        return None
+    with console.status("loading the term index (maps OMIM/ORPHA/DOID diseases to literature concepts)"):
+        return settings.term_index().canonical
+
+
+def _write(store: GraphStore, source: str, entities: Sequence[Any], annotations: Sequence[Any]) -> None:
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
         parts: list[tuple[str, Sequence[Any], Callable[[Any], int]]] = [
-            ("entities", records.entities, store.load_entities), ("annotations", records.annotations, store.load_phenotypes)]
+            ("entities", entities, store.load_entities), ("annotations", annotations, store.load_phenotypes)]
         for name, items, load in parts:
-            task = bar.add_task(f"HPO {name}", total=len(items))
+            task = bar.add_task(f"{source} {name}", total=len(items))
             for chunk in batched(items, 10_000):
                 load(chunk)
                 bar.advance(task, len(chunk))
-    return {"entities": len(records.entities), "annotations": len(records.annotations),
-            "versions": {s.kind: s.version for s in records.sources}}
+
+
+def load_symptoms_into(store: GraphStore, files: HpoFiles, phenotypes: Sequence[Any],
+                       canonical: Callable[[str], str | None] | None) -> dict[str, Any]:
+    """DOID's diseases and their symptoms mapped to HPO (``ontologies.symptoms``), as disease ->
+    phenotype edges of source DOID beside HPO's."""
+    from ontologies.symptoms import load_doid_symptoms
+
+    if files.symptoms is None or files.symptom_ontology is None:
+        raise ConfigError("no DOID disease -> symptom table configured")
+    with console.status(f"reading {files.symptoms.name} and {files.symptom_ontology.name}"):
+        mesh = files.doid_mesh if files.doid_mesh is not None and files.doid_mesh.is_file() else None  # optional: the term index maps too
+        records = load_doid_symptoms(files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, canonical=canonical)
+    _write(store, "DOID", records.entities, records.annotations)
+    return {"diseases": len(records.entities), "annotations": len(records.annotations),
+            "symptoms_mapped": {how: sum(1 for h in records.how.values() if h == how) for how in ("name", "stripped", "ancestor")},
+            "rows_unmapped": sum(records.unmapped.values()), "most_unmapped": dict(list(records.unmapped.items())[:5])}
 
 
 def ensure_hpo(store: GraphStore, settings: Settings) -> None:
-    """Load HPO into the store when it has no disease -> phenotype annotations yet."""
-    if phenotype_edges(store) == 0:
+    """Load HPO (and DOID's symptoms) into the store when it has no disease -> phenotype
+    annotations of that source yet."""
+    files = HpoFiles.of(settings)
+    if phenotype_edges(store, "HPO") == 0:
         console.print("[bold]The graph has no HPO annotations yet[/]: loading them (once, about a minute).")
-        load_hpo_into(store, HpoFiles.of(settings), settings)
+        load_hpo_into(store, files, settings)
+    elif files.symptoms is not None and files.symptoms.is_file() and phenotype_edges(store, "DOID") == 0:
+        console.print("[bold]The graph has no DOID disease -> symptom annotations yet[/]: loading them (once).")
+        load_symptoms_into(store, files, hpo_terms(settings), _canonical(settings))
 
 
 def hpo_terms(settings: Settings) -> list[Any]:
@@ -76,8 +122,25 @@ def diagnosis_folder(settings: Settings) -> Path:
     return settings.home / "models" / "diagnosis"
 
 
-def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None) -> Any:
-    """The disease graph read from the store, with the HPO phenotype dictionary."""
+def phenotype_encoder_dir(settings: Settings) -> Path:
+    return settings.models_dir / "phenotype-encoder"
+
+
+def phenotype_encoder(settings: Settings, name: str | None = None) -> Any:
+    """The dense phenotype matcher's encoder: ``name`` (a model folder or Hugging Face id), else
+    the fine-tuned phenotype encoder when one is installed (``medkg train phenotype-encoder``),
+    else the offline all-MiniLM-L6-v2."""
+    from ontologies.dense import NameEncoder
+
+    folder = phenotype_encoder_dir(settings)
+    if name is None and (folder / "medkg.json").is_file():
+        name = str(folder)
+    return NameEncoder(name) if name else NameEncoder()
+
+
+def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None, dense: bool | None = None) -> Any:
+    """The disease graph read from the store, with the HPO phenotype dictionary and (``dense``,
+    default ``settings.diagnosis_dense``) the dense matcher for lay phrases."""
     from diagnosis.context import ContextBuilder, PhenotypeTagger
     from diagnosis.graph import DiseaseGraph
 
@@ -87,7 +150,23 @@ def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, nor
         raise ConfigError("the graph has no disease -> phenotype annotations; run `medkg load-hpo` first")
     with console.status("building the phenotype dictionary from hp.obo"):
         tagger = PhenotypeTagger(hpo_terms(settings))
+    if settings.diagnosis_dense if dense is None else dense:
+        with console.status("embedding HPO's names for the lay-phrase matcher (once per encoder, then cached)"):
+            tagger.use_encoder(phenotype_encoder(settings), cache=settings.home / "cache")
     return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer)
+
+
+def train_phenotype_encoder_into(settings: Settings, out: Path, config: Any, *, progress: bool = True) -> dict[str, Any]:
+    """Fine-tune the phenotype encoder on HPO's labels, synonyms and definitions (shared data)."""
+    from diagnosis.context import PhenotypeTagger
+    from diagnosis.phenotype_encoder import train_phenotype_encoder
+    from ontologies.loaders import load_obo_definitions
+
+    files = HpoFiles.of(settings)
+    with console.status(f"reading {files.obo.name}"):
+        tagger = PhenotypeTagger(hpo_terms(settings), negation=False)
+        definitions = load_obo_definitions(files.obo, prefixes=("HP:",)) if config.definitions else {}
+    return train_phenotype_encoder(tagger.phrases, tagger.names, out, config, definitions=definitions, progress=progress)
 
 
 def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quantize: str | None = None) -> Any:
@@ -103,24 +182,25 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quan
     config, margin = card.get("config", {}), card.get("margin")
     return Diagnoser(builder, GraphRanker.load(folder, device, quantize), candidates=int(config.get("candidates", 20)),
                      rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)),
-                     margin=float(margin) if margin is not None else None)
+                     margin=float(margin) if margin is not None else None, temperature=float(card.get("temperature", 1.0)))
 
 
-def calibrate_margin(diagnoser: Any, model_dir: Path, dev: Any) -> float | None:
-    """Choose the pruning margin on the ``dev`` cases and store it in the ranker's card (models
-    trained before medkg chose one at training time have none)."""
-    from diagnosis.diagnoser import score_cases
+def calibrate_margin(diagnoser: Any, model_dir: Path, dev: Any) -> tuple[float | None, float]:
+    """Choose the pruning margin and the probability temperature on the ``dev`` cases and store
+    them in the ranker's card (models trained before medkg chose them at training time lack them)."""
+    from diagnosis.diagnoser import choose_temperature, score_cases
     from diagnosis.training import choose_margin
     from extractors.models import read_card, write_card
 
     if not dev:
         raise ConfigError(f"{model_dir / 'cases'}: no dev cases to calibrate on")
-    with console.status(f"choosing the pruning margin on {len(dev)} dev cases"):
+    with console.status(f"choosing the pruning margin and the probability temperature on {len(dev)} dev cases"):
         scored = score_cases(diagnoser, [(c.text, c.label) for c in dev])
     diagnoser.margin = margin = choose_margin(scored, diagnoser.ranker.fusion_weight)
+    diagnoser.temperature = temperature = choose_temperature(scored, diagnoser.ranker.fusion_weight)
     folder = model_dir / "graph-ranker"
-    write_card(folder, {**read_card(folder), "margin": margin})
-    return margin
+    write_card(folder, {**read_card(folder), "margin": margin, "temperature": temperature})
+    return margin, temperature
 
 
 def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int) -> Any:
@@ -144,16 +224,19 @@ def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv
 def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, Any]:
     """The three systems on the held-out splits, and how many candidates per case the served
     graph-augmented system runs the model on (``reranked_per_case``: the margin's saving)."""
-    from diagnosis.diagnoser import reranked, score_cases, summarize
+    from diagnosis.diagnoser import calibration, reranked, score_cases, summarize
 
     weight = diagnoser.ranker.fusion_weight if diagnoser.ranker else 0.0
-    report: dict[str, Any] = {"fusion_weight": weight if diagnoser.ranker else None, "margin": diagnoser.margin, "reranked_per_case": {}}
+    report: dict[str, Any] = {"fusion_weight": weight if diagnoser.ranker else None, "margin": diagnoser.margin,
+                              "temperature": diagnoser.temperature, "reranked_per_case": {}, "calibration": {}}
     for name in ("test_seen", "test_unseen"):
         cases = [(c.text, c.label) for c in getattr(splits, name)]
         if cases:
             with console.status(f"evaluating {len(cases)} {name} cases"):
                 scored = score_cases(diagnoser, cases, text_model)
             report[name] = summarize(scored, weight, text_model is not None, diagnoser.margin)
+            if diagnoser.ranker is not None:
+                report["calibration"][name] = calibration(scored, weight, diagnoser.temperature, diagnoser.margin)
             report["reranked_per_case"][name] = round(sum(reranked(s.similarity, weight, diagnoser.margin) for s in scored) / len(scored), 2)
     return report
 

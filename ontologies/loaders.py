@@ -36,7 +36,8 @@ def fix_curie(curie: str) -> str:
     return canonical_curie(curie)
 
 
-def _open_text(path: Path) -> io.TextIOBase:
+def open_text(path: Path) -> io.TextIOBase:
+    """A text file, gzip or plain (by its first bytes), as UTF-8."""
     if not path.is_file():
         raise OntologyError(f"{path}: no such file")
     raw = path.open("rb")
@@ -89,6 +90,20 @@ def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ())
     return terms, SourceInfo(str(path), "obo", version, len(terms))
 
 
+def load_obo_definitions(path: str | Path, *, prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+    """Each term's definition (``def:``), by CURIE, for the terms that have one."""
+    import pronto
+
+    path = Path(path)
+    if not path.is_file():
+        raise OntologyError(f"{path}: no such file")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        onto = pronto.Ontology(str(path))
+    return {fix_curie(t.id): str(t.definition) for t in onto.terms()
+            if t.definition and (not prefixes or t.id.startswith(prefixes)) and not t.obsolete}
+
+
 def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
     """Classes of an OWL/RDF-XML file (rdflib): labels, oboInOwl synonyms, subClassOf parents."""
     from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
@@ -97,7 +112,7 @@ def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
     oio = Namespace("http://www.geneontology.org/formats/oboInOwl#")
     graph = Graph()
     try:
-        with _open_text(path) as f:
+        with open_text(path) as f:
             graph.parse(data=f.read(), format="xml")
     except OntologyError:
         raise
@@ -123,7 +138,7 @@ def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
 
 
 def _tsv_rows(path: Path) -> Iterator[list[str]]:
-    with _open_text(path) as f:
+    with open_text(path) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
@@ -234,7 +249,7 @@ def load_mesh_xml(path: str | Path, tree_categories: dict[str, str]) -> tuple[li
     ``tree_categories`` maps tree letters to our types, e.g. ``{"C": "Disease", "D": "Chemical"}``."""
     path = Path(path)
     terms = []
-    with _open_text(path) as f:
+    with open_text(path) as f:
         for _, el in ET.iterparse(f.buffer if hasattr(f, "buffer") else f):
             if el.tag != "DescriptorRecord":
                 continue
@@ -303,7 +318,7 @@ def _commented_tsv(path: Path, version_pattern: str) -> tuple[list[dict[str, str
     """Rows (as dicts by header) of a TSV whose ``#`` comment lines may state its version."""
     rows: list[dict[str, str]] = []
     version = "unknown"
-    with _open_text(path) as f:
+    with open_text(path) as f:
         header: list[str] | None = None
         for line in f:
             if line.startswith("#"):

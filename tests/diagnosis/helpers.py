@@ -14,6 +14,7 @@ from tests.extractors.helpers import tiny_tokenizer as _tiny_tokenizer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MINI_OBO, MINI_HPOA = DATA / "mini_hp.obo", DATA / "mini.hpoa"
+MINI_SYMPTOMS, MINI_SYMP = DATA / "mini_disease_symptom.tsv", DATA / "mini_symp.owl"
 
 
 def records(canonical: dict[str, str] | None = None) -> HpoRecords:

@@ -54,3 +54,28 @@ def test_disease_graph_reads_back_from_a_store_with_literature_facts(store) -> N
     assert {(a.phenotype, a.frequency, a.pmids) for a in g.annotations["OMIM:154700"]} == {(a.phenotype, a.frequency, a.pmids) for a in mem.annotations["OMIM:154700"]}
     (fact,) = g.literature["OMIM:154700"]
     assert (fact.other, fact.outgoing, fact.pmids) == ("MESH:D002211", False, ("123",))
+
+
+def test_symptoms_named_beside_a_disease_in_two_articles_become_its_literature_phenotypes(store) -> None:  # type: ignore[no-untyped-def]
+    from kg.types import Document, Grounding, Mention
+
+    r = records()
+    store.load_entities(r.entities)
+    store.load_phenotypes(r.annotations)
+
+    def doc(pmid: str, *concepts: tuple[str, str]) -> Document:
+        text = " ".join(n for _, n in concepts)
+        mentions, at = [], 0
+        for curie, name in concepts:
+            mentions.append(Mention(at, at + len(name), name, "Disease", groundings=(Grounding(curie, name),)))
+            at += len(name) + 1
+        return Document(pmid, text, mentions=tuple(mentions), pmid=pmid)
+
+    epilepsy, seizures, hypotonia = ("MESH:D004827", "Epilepsy"), ("MESH:D012640", "Seizures"), ("MESH:D009123", "Muscle Hypotonia")
+    store.load_documents([doc("1", epilepsy, seizures, hypotonia), doc("2", epilepsy, seizures), doc("3", seizures)])
+    g = DiseaseGraph.from_store(store)
+    # MeSH "Seizures" is HPO's Seizure (by name, plural aside); with Epilepsy in articles 1 and 2 it
+    # counts; "Muscle Hypotonia" is not an HPO name, and one article would not be enough anyway.
+    assert [(a.phenotype, a.source, a.pmids) for a in g.annotations["MESH:D004827"]] == [("HP:0001250", "literature", ("1", "2"))]
+    assert g.names["MESH:D004827"] == "Epilepsy" and "MESH:D012640" not in g.annotations
+    assert "MESH:D004827" not in DiseaseGraph.from_store(store, co_mentions=False).annotations

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.diagnosis.helpers import MINI_HPOA, MINI_OBO, tiny_encoder
+from tests.diagnosis.helpers import MINI_HPOA, MINI_OBO, MINI_SYMP, MINI_SYMPTOMS, tiny_encoder
 
 runner = CliRunner()
 
@@ -21,6 +21,12 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for src, name in ((MINI_OBO, "hp.obo.gz"), (MINI_HPOA, "phenotype.hpoa.gz")):
         with src.open("rb") as f, gzip.open(hpo / name, "wb") as g:
             shutil.copyfileobj(f, g)
+    doid = tmp_path / "data" / "ontologies" / "doid"
+    doid.mkdir()
+    shutil.copy(MINI_SYMPTOMS, doid / "disease-symptom.tsv")
+    (doid / "MESHinDO.tsv").write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
+    with MINI_SYMP.open("rb") as f, gzip.open(doid / "symp_import.owl.gz", "wb") as g:
+        shutil.copyfileobj(f, g)
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MEDKG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MEDKG_STORE_PATH", str(tmp_path / "graph"))
@@ -34,10 +40,16 @@ def _json(output: str) -> dict:
 def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
     loaded = runner.invoke(app, ["load-hpo", "--no-xrefs"])
     assert loaded.exit_code == 0, loaded.output
-    assert _json(loaded.stdout)["annotations"] == 35
+    report = _json(loaded.stdout)
+    assert report["annotations"] == 35
+    # DOID's epilepsy: "convulsion" (synonym "seizure") and "recurrent tonic fits" (through its parent) are
+    # both Seizure, "low muscle tone" is Hypotonia; a disease whose only symptom maps to nothing is left out.
+    assert (report["doid_symptoms"]["diseases"], report["doid_symptoms"]["annotations"], report["doid_symptoms"]["rows_unmapped"]) == (1, 2, 1)
     again = runner.invoke(app, ["load-hpo", "--no-xrefs"])
-    counts = runner.invoke(app, ["query", "MATCH ()-[h:HAS_PHENOTYPE]->() RETURN count(h) AS n", "-o", "json"])
-    assert again.exit_code == 0 and json.loads(counts.stdout) == [{"n": 35}]
+    counts = runner.invoke(app, ["query", "MATCH (d)-[h:HAS_PHENOTYPE]->(p) RETURN h.source AS source, count(h) AS n ORDER BY source", "-o", "json"])
+    assert again.exit_code == 0 and json.loads(counts.stdout) == [{"source": "DOID", "n": 2}, {"source": "HPO", "n": 35}]
+    epilepsy = runner.invoke(app, ["query", "MATCH (d:Entity {curie: 'DOID:1826'}) RETURN d.name AS name, d.xrefs AS xrefs", "-o", "json"])
+    assert json.loads(epilepsy.stdout) == [{"name": "epilepsy", "xrefs": ["MESH:D004827"]}]
 
     out = env / "model"
     trained = runner.invoke(app, ["train", "diagnosis", "--out", str(out), "--diseases", "8", "--cases-per-disease", "6", "--unseen-fraction", "0.25",
@@ -61,3 +73,16 @@ def test_diagnose_without_a_model_says_how_to_get_one(env: Path) -> None:
     assert runner.invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0
     result = runner.invoke(app, ["diagnose", "seizures", "--model", str(env / "nothing")])
     assert result.exit_code == 2 and "medkg train diagnosis" in result.output
+
+
+def test_train_phenotype_encoder_then_diagnose_uses_it(env: Path) -> None:
+    assert runner.invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0
+    out = env / "home" / "models" / "phenotype-encoder"  # the default folder, which diagnosis loads
+    trained = runner.invoke(app, ["train", "phenotype-encoder", "--out", str(out), "--base-model", str(tiny_encoder(env / "base")),
+                                  "--epochs", "1", "--batch-size", "8", "--dev-fraction", "0.4"])
+    assert trained.exit_code == 0, trained.output
+    assert "best dev accuracy@1" in trained.output and (out / "medkg.json").is_file()
+    from flows.diagnosis import phenotype_encoder
+    from flows.settings import load_settings
+
+    assert phenotype_encoder(load_settings()).name == str(out)

@@ -1,0 +1,144 @@
+"""Common diseases in the diagnosis graph, and lay descriptions of them (issue 20).
+
+- Coverage: of the diseases in ``bench/data/common_diseases.tsv`` (the 24 of the issue's lay
+  descriptions, then 107 a general practitioner sees most, by MeSH id), how many the diagnosis
+  graph names: a disease whose CURIE or an xref is that MeSH id, with phenotype knowledge (HPO
+  annotations or DOID symptoms).
+- Lay cases: ``bench/data/lay_cases.tsv``, 48 patient-voice descriptions of the 24 diseases
+  (two each), written for this benchmark and never used to choose anything. The phenotypes are
+  found as ``medkg diagnose`` finds them; diseases are ranked by phenotype similarity; a case is
+  right at k when a disease naming its MeSH id is among the first k.
+
+Needs a store with HPO (and DOID) loaded (``medkg load-hpo``). Prints JSON.
+
+    python bench/diagnosis_lay.py
+    python bench/diagnosis_lay.py --encoder ~/.cache/medkg/models/phenotype-encoder --show
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DATA = Path(__file__).parent / "data"
+
+
+def simulated(graph: object, tagger: object, settings: object, n: int) -> dict[str, object]:
+    """Phenotype-overlap accuracy on simulated patients (the regression check of the simulated-case
+    numbers): the graph of HPO annotations alone with the dictionary, as the earlier sessions
+    measured; the full graph (HPO, DOID, literature) with the dictionary; and with dense matching."""
+    import random
+
+    from diagnosis.cases import PatientSimulator, SimulationConfig
+    from diagnosis.context import PhenotypeTagger, phenotypes_of
+    from diagnosis.diagnoser import metrics, similarity_rank
+    from diagnosis.graph import DiseaseGraph
+    from kg.types import Entity, PhenotypeAnnotation
+
+    g: DiseaseGraph = graph  # type: ignore[assignment]
+    sim = PatientSimulator(g, tagger.terms, SimulationConfig())  # type: ignore[attr-defined]
+    cases = sim.splits().test_seen
+    cases = random.Random(13).sample(cases, min(n, len(cases)))
+    hpo = [d for d in g.diseases if all(a.source == "HPO" for a in g.annotations[d])]
+    entities = [Entity(p, g.names.get(p, p), "biolink:PhenotypicFeature", parents=g.parents.get(p, ())) for p in g.parents]
+    entities += [Entity(d, g.names.get(d, d), "biolink:Disease") for d in hpo]
+    hpo_graph = DiseaseGraph(entities, [PhenotypeAnnotation(d, a.phenotype, a.frequency, a.source, a.pmids) for d in hpo for a in g.annotations[d]])
+    plain = PhenotypeTagger(tagger.terms)  # type: ignore[attr-defined]
+
+    def acc(graph_: DiseaseGraph, tagger_: object, symmetric: bool = False) -> dict[str, float]:
+        ranks = []
+        for c in cases:
+            found = phenotypes_of(tagger_.tag(c.text))  # type: ignore[attr-defined]
+            sims = graph_.symmetric_similarity(found) if symmetric else graph_.similarity(found)
+            i = graph_.disease_index.get(c.label)
+            ranks.append(similarity_rank(sims, i) if i is not None and sims[i] > 0 else None)
+        return metrics(ranks)
+
+    extra = sum(len([f for f in tagger.tag(c.text) if f.source == "hpo-dense"]) for c in cases)  # type: ignore[attr-defined]
+    return {"cases": len(cases), "hpo_graph_dictionary": acc(hpo_graph, plain), "full_graph_dictionary": acc(g, plain),
+            "full_graph_dense": acc(g, tagger), "full_graph_dense_symmetric": acc(g, tagger, True), "dense_findings_added": extra}
+
+
+def main() -> None:
+    from diagnosis.context import PhenotypeTagger, phenotypes_of
+    from diagnosis.graph import DiseaseGraph
+    from flows.diagnosis import hpo_terms, phenotype_encoder
+    from flows.settings import load_settings
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--diseases", type=Path, default=DATA / "common_diseases.tsv")
+    ap.add_argument("--cases", type=Path, default=DATA / "lay_cases.tsv")
+    ap.add_argument("--encoder", default="", help="the dense matcher's encoder (default: as medkg diagnose picks it)")
+    ap.add_argument("--no-dense", action="store_true")
+    ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
+    ap.add_argument("--simulated", type=int, default=300, help="regression check: phenotype-overlap acc@1 on this many simulated "
+                    "cases (HPO-only graph and dictionary, as before; the full graph; the full graph with the dense matcher); 0: skip")
+    args = ap.parse_args()
+
+    settings = load_settings()
+    with settings.open_store() as store:
+        graph = DiseaseGraph.from_store(store)
+    by_mesh: dict[str, list[int]] = defaultdict(list)
+    sources: dict[str, set[str]] = defaultdict(set)
+    for i, d in enumerate(graph.diseases):
+        for c in (d, *graph.xrefs.get(d, ())):
+            by_mesh[c].append(i)
+            sources[c].update(a.source for a in graph.annotations[d])
+    with args.diseases.open() as f:
+        common = list(csv.DictReader(f, delimiter="\t"))
+    named = [r for r in common if by_mesh.get(r["mesh_id"])]
+    report: dict[str, object] = {"graph_diseases": len(graph.diseases), "coverage": {}}
+    for lst in sorted({r["list"] for r in common}) + ["all"]:
+        rows = [r for r in common if lst in ("all", r["list"])]
+        hit = [r for r in rows if by_mesh.get(r["mesh_id"])]
+        report["coverage"][lst] = {"diseases": len(rows), "named": len(hit), "percent": round(100 * len(hit) / max(1, len(rows)), 1),  # type: ignore[index]
+                                   "missing": [r["name"] for r in rows if r not in named]}
+    report["named_by_source"] = {s: sum(1 for r in named if s in sources[r["mesh_id"]]) for s in ("HPO", "DOID")}
+
+    tagger = PhenotypeTagger(hpo_terms(settings))
+    if not args.no_dense:
+        tagger.use_encoder(phenotype_encoder(settings, args.encoder or None), cache=settings.home / "cache")
+    with args.cases.open() as f:
+        cases = list(csv.DictReader(f, delimiter="\t"))
+    ranks: list[float] = []
+    symmetric_ranks: list[float] = []
+    found_n: list[int] = []
+    t0 = time.perf_counter()
+    for c in cases:
+        findings = tagger.tag(c["text"])
+        phenotypes = phenotypes_of(findings)
+        found_n.append(len(phenotypes))
+        golds = by_mesh.get(c["disease"], [])
+        sims = graph.similarity(phenotypes) if phenotypes else np.zeros(len(graph.diseases), dtype=np.float32)
+        rank = min((int((sims > sims[g]).sum()) + 1 for g in golds if sims[g] > 0), default=float("inf"))
+        ranks.append(rank)
+        both = graph.symmetric_similarity(phenotypes) if phenotypes else sims
+        symmetric_ranks.append(min((int((both > both[g]).sum()) + 1 for g in golds if both[g] > 0), default=float("inf")))
+        if args.show:
+            top = np.argsort(-sims, kind="stable")[:5]
+            print(json.dumps({"id": c["id"], "gold": c["disease"], "rank": rank if rank != float("inf") else None,
+                              "phenotypes": [(f.text, f.name, f.negated) for f in findings],
+                              "top": [graph.names.get(graph.diseases[i], graph.diseases[i]) for i in top]}), file=sys.stderr)
+    ms = round(1000 * (time.perf_counter() - t0) / max(1, len(cases)), 1)
+    r = np.array(ranks)
+    report["lay_cases"] = {"cases": len(cases), "ms_per_case": ms,
+                           "with_no_phenotype": int(sum(n == 0 for n in found_n)), "phenotypes_per_case": round(float(np.mean(found_n)), 2),
+                           "disease_in_graph": int(sum(bool(by_mesh.get(c["disease"])) for c in cases)),
+                           **{f"acc@{k}": round(100 * float((r <= k).mean()), 1) for k in (1, 5, 10, 20)},
+                           "symmetric": {f"acc@{k}": round(100 * float((np.array(symmetric_ranks) <= k).mean()), 1) for k in (1, 5, 10, 20)}}
+    if args.simulated:
+        report["simulated"] = simulated(graph, tagger, settings, args.simulated)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Lay language in, phenotypes out: what the HPO dictionary misses and what a case denies.
+
+- ``DensePhenotypes``: a patient says "I can't keep food down", HPO says "Vomiting". Word windows
+  of the text (inside a clause, not starting or ending on a function word, not only a body part,
+  not overlapping a dictionary match) are embedded with the normalizer's name encoder (all-MiniLM-L6-v2 offline)
+  and matched to the embeddings of every HPO label and synonym, layperson synonyms included; the
+  best windows above a cosine threshold (a higher one for a single word; both chosen on
+  ``bench/data/lay_phenotypes.tsv``'s dev half) become findings, best first, never overlapping.
+- ``Negation``: "no fever", "I don't have a rash", "denies chest pain": NegEx as negspacy
+  implements it (its clinical term set, plus the contractions and lay phrasings patients write),
+  so a denied phenotype never counts for a disease.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Lay negations beside negspacy's clinical set ("I haven't been vomiting", "fever is absent").
+_PRECEDING = ["haven't", "hasn't", "havent", "hasnt", "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "never",
+              "not", "no longer", "free of", "nor"]
+_FOLLOWING = ["is absent", "are absent", "was absent", "were absent", "has gone", "have gone", "went away", "is gone", "are gone"]
+# In a patient's words "can't" is a symptom ("I can't sleep", "can't stop sneezing"), not a denial.
+_NOT_NEGATIONS = ["cannot", "can't", "cant"]
+_TERMINATION = ["reports", "reported", "complains of", "complaining of", "presents with", "has had", "but has", "but i have",
+                "but i do have", "and i have", "i have", "i've had", "i get", "instead"]
+
+# Function words a window may not start or end on (pronouns, determiners, auxiliaries,
+# prepositions, degree words). Not spaCy's stop list: it holds "keep", "back", "up", "down",
+# "full", "side", the words of "can't keep food down" and "throwing up".
+FUNCTION_WORDS = frozenset(["i", "me", "my", "mine", "myself", "you", "your", "he", "him", "his", "she", "her", "it", "its", "we", "us", "our", "they", "them", "their", "this", "that", "these", "those", "a", "an", "the", "is", "am", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "done", "of", "to", "in", "on", "at", "for", "from", "by", "about", "as", "into", "like", "with", "than", "through", "during", "before", "after", "very", "so", "just", "really", "also", "too", "some", "any", "all", "every", "each", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "ca", "wo", "n't", "not", "no", "still", "even", "much", "many", "more", "most", "quite", "lot", "lots", "bit", "kind", "sort", "again", "always", "often", "sometimes", "usually", "now", "then", "today", "yesterday", "ago", "since", "until", "while", "if", "because", "or", "and", "but", "nor", "both", "either", "neither", "whether", "get", "got", "getting", "feel", "feeling", "felt", "seem", "seems", "been", "'ve", "'m", "'s", "'d", "'ll"])
+
+# Body parts alone are not findings ("neck" is nearest to "Long neck"): the anatomy HPO names in
+# its "Abnormality of the ..." labels, with plurals and the everyday words for them.
+_LAY_ANATOMY = ("belly", "tummy", "feet", "teeth", "arm", "leg", "body", "head", "face", "back", "side", "stomach", "throat", "chest")
+
+
+def anatomy_words(names: Iterable[str]) -> frozenset[str]:
+    """Single anatomy words and phrases from HPO labels such as "Abnormality of the neck"."""
+    found = set(_LAY_ANATOMY)
+    for n in names:
+        m = re.match(r"(?:Abnormality|Abnormal morphology|Aplasia/Hypoplasia) of (?:the )?(.+)$", n)
+        if m:
+            part = m.group(1).lower()
+            found.update({part, part + "s", part + "es"})
+    return frozenset(found)
+
+
+_CLAUSE = frozenset({"and", "but", "or", "so", "because", "while", "although", "though", "then", "when", "after", "since", "until"})
+
+
+class Negation:
+    """Which spans of a doc a negation governs (NegEx through negspacy)."""
+
+    def __init__(self) -> None:
+        import spacy
+        from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+        from negspacy.termsets import termset
+
+        terms = termset("en_clinical")
+        terms.remove_patterns({"preceding_negations": _NOT_NEGATIONS})
+        terms.add_patterns({"preceding_negations": _PRECEDING, "following_negations": _FOLLOWING, "termination": _TERMINATION})
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("sentencizer")
+        patterns = terms.get_patterns()
+        self.nlp.add_pipe("negex", config={"neg_termset": patterns})
+        # The single words that open a preceding negation ("no", "denies", "without"...).
+        self.words = frozenset(p.split()[0].lower() for p in patterns["preceding_negations"]) | {"n't"}
+
+    def negated(self, doc: Any, spans: Sequence[Any]) -> list[bool]:
+        """For spans of ``doc`` (made by ``self.nlp.make_doc``, not overlapping), whether each is negated."""
+        doc.ents = list(spans)
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        flags = {(e.start, e.end): bool(e._.negex) for e in doc.ents}
+        inside = {i for s in spans for i in range(s.start, s.end)}
+        out = []
+        for s in spans:
+            negated = flags.get((s.start, s.end), False)
+            if negated and s.start > 0:
+                # A negation word inside an earlier finding ("no appetite", "not eating") is that
+                # finding, not a denial of the ones after it: NegEx would read "no appetite, belly
+                # pain and a rash" as denying all three.
+                before = range(s.sent.start if s.doc.has_annotation("SENT_START") else 0, s.start)
+                outside = [i for i in before if i not in inside and doc[i].lower_ in self.words]
+                negated = bool(outside) or not any(doc[i].lower_ in self.words for i in before)
+            out.append(negated)
+        return out
+
+
+def _fingerprint(encoder: Any) -> str:
+    """The encoder's name and, for a model folder, its files' sizes and times: a model retrained
+    into the same folder must not reuse the phrase embeddings of the one before."""
+    name = str(getattr(encoder, "name", ""))
+    folder = Path(name)
+    if not name or not folder.is_dir():
+        return name
+    return name + "|" + "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(folder.iterdir()) if f.is_file())
+
+
+class DensePhenotypes:
+    """Text windows -> HPO terms by embedding cosine (see the module's docstring)."""
+
+    def __init__(self, phrases: dict[str, str], encoder: Any, *, threshold: float = 0.8, one_word: float = 0.85, max_words: int = 6,
+                 cache: Path | None = None, anatomy: frozenset[str] = frozenset()) -> None:
+        self.encoder, self.threshold, self.one_word, self.max_words, self.anatomy = encoder, threshold, one_word, max_words, anatomy
+        ordered = sorted(phrases.items())
+        self.phrases = [p for p, _ in ordered]
+        self.curies = [c for _, c in ordered]
+        self.matrix = self._embed_phrases(cache)
+
+    def _embed_phrases(self, cache: Path | None) -> np.ndarray:
+        key = hashlib.sha256("\n".join([_fingerprint(self.encoder), *self.phrases]).encode()).hexdigest()[:16]
+        path = cache / f"hpo-phrases-{key}.npy" if cache is not None else None
+        if path is not None and path.is_file():
+            return np.load(path)
+        matrix = np.asarray(self.encoder.encode(self.phrases, batch_size=128, progress=len(self.phrases) > 5000, desc="HPO phrases"),
+                            dtype=np.float32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, matrix)
+            tmp.replace(path)
+        return matrix
+
+    def windows(self, doc: Any, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Candidate token windows: inside one clause, bounded by content words, free of ``taken``."""
+        blocked = {i for s, e in taken for i in range(s, e)}
+        clauses: list[list[int]] = [[]]
+        for t in doc:
+            if t.is_punct or t.lower_ in _CLAUSE or t.i in blocked:
+                clauses.append([])
+            else:
+                clauses[-1].append(t.i)
+
+        def content(i: int) -> bool:
+            t = doc[i]
+            return t.is_alpha and t.lower_ not in FUNCTION_WORDS
+
+        found = []
+        for clause in clauses:
+            for a in range(len(clause)):
+                for b in range(a, min(len(clause), a + self.max_words)):
+                    i, j = clause[a], clause[b]
+                    if content(i) and content(j) and not self._only_anatomy(doc[i:j + 1]) and \
+                            any(len(doc[k]) >= 3 and doc[k].is_alpha for k in range(i, j + 1)):
+                        found.append((i, j + 1))
+        return found
+
+    def _only_anatomy(self, span: Any) -> bool:
+        words = [t.lower_ for t in span if t.lower_ not in FUNCTION_WORDS and not t.is_punct]
+        return not words or " ".join(words) in self.anatomy or all(w in self.anatomy for w in words)
+
+    def match(self, doc: Any, taken: Sequence[tuple[int, int, str]] = (),
+              refines: Callable[[str, str], bool] | None = None) -> tuple[list[tuple[int, int, str, float]], set[tuple[int, int]]]:
+        """(start token, end token, HPO curie, cosine) of the windows kept, best first, never
+        overlapping; and which ``taken`` spans (dictionary matches: start, end, curie) they
+        replace. A window may cover a taken span only whole, and only with a term that
+        ``refines`` its term ("cramping pain in my tummy" -> Abdominal pain over "pain" -> Pain)."""
+        spans = self.windows(doc, [])
+        if not spans:
+            return [], set()
+        vectors = np.asarray(self.encoder.encode([doc[s:e].text for s, e in spans]), dtype=np.float32)
+        scores = vectors @ self.matrix.T
+        best = scores.argmax(axis=1)
+        top = scores[np.arange(len(spans)), best]
+        kept: list[tuple[int, int, str, float]] = []
+        replaced: set[tuple[int, int]] = set()
+        used: set[int] = set()
+        for k in np.argsort(-top, kind="stable"):
+            if top[k] < self.threshold:
+                break
+            s, e = spans[k]
+            # One word alone ("night", "running") is nearest to some term more often than it means one.
+            if e - s == 1 and top[k] < self.one_word:
+                continue
+            curie = self.curies[int(best[k])]
+            covered = [t for t in taken if t[0] < e and s < t[1]]
+            if covered and (refines is None or any(t[0] < s or t[1] > e or not refines(curie, t[2]) for t in covered)):
+                continue
+            if used.isdisjoint(range(s, e)):
+                kept.append((s, e, curie, float(top[k])))
+                used.update(range(s, e))
+                replaced.update((t[0], t[1]) for t in covered)
+        return kept, replaced

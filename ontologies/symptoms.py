@@ -1,0 +1,132 @@
+"""Disease -> symptom knowledge beyond HPO's annotations, for the common diseases HPO does not
+annotate (dengue, typhoid fever, asthma, migraine...): the Disease Ontology's symptom table
+(``doid/disease-symptom.tsv``: DOID disease -> SYMP symptom), each SYMP term mapped to the HPO term
+of the same meaning, so that one phenotype similarity ranks HPO's diseases and DOID's together.
+
+The mapping is by name, most exact first: a SYMP label or synonym that is an HPO label or
+synonym; the same without a severity or course word ("high fever" -> Fever, "severe headache"
+-> Headache); else the SYMP term's nearest ancestor that maps ("maculopapular rash" -> Rash).
+Nothing is guessed beyond that: a symptom that does not map is reported, not linked.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.schema import ENTITY_TYPES
+from kg.types import Entity, PhenotypeAnnotation
+from ontologies.loaders import load_doid_tsv, load_owl, open_text
+from ontologies.terms import SourceInfo, Term
+
+# Words that grade a symptom without changing what it is.
+MODIFIERS = frozenset({"severe", "high", "acute", "chronic", "progressive", "mild", "persistent", "recurrent", "sudden",
+                       "intermittent", "generalized", "general", "moderate", "intense", "marked", "frequent", "symptom"})
+
+
+def _key(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
+
+
+def _stripped(name: str) -> str:
+    return " ".join(w for w in _key(name).split() if w not in MODIFIERS)
+
+
+@dataclass(frozen=True, slots=True)
+class SymptomRecords:
+    """The DOID diseases with symptoms, ready for ``GraphStore.load_entities``; their symptoms as
+    disease -> HPO phenotype annotations (source ``DOID``); how each SYMP term was mapped."""
+
+    entities: list[Entity]
+    annotations: list[PhenotypeAnnotation]
+    mapping: dict[str, str]  # SYMP -> HP
+    how: dict[str, str]  # SYMP -> "name", "stripped", "ancestor"
+    unmapped: dict[str, int] = field(default_factory=dict)  # SYMP label -> table rows it leaves out
+    sources: list[SourceInfo] = field(default_factory=list)
+
+
+def map_symptoms(symptoms: Sequence[Term], phenotypes: Iterable[Term]) -> tuple[dict[str, str], dict[str, str]]:
+    """SYMP curie -> HPO curie, and how each was found (see the module's docstring). HPO labels
+    win over HPO synonyms; among synonyms the first term in id order wins."""
+    by_name: dict[str, str] = {}
+    by_stripped: dict[str, str] = {}
+    hpo = sorted((t for t in phenotypes if not t.obsolete), key=lambda t: t.curie)
+    for t in hpo:
+        by_name.setdefault(_key(t.name), t.curie)
+        by_stripped.setdefault(_stripped(t.name), t.curie)
+    for t in hpo:
+        for syn in t.synonyms:
+            by_name.setdefault(_key(syn), t.curie)
+            by_stripped.setdefault(_stripped(syn), t.curie)
+    mapping: dict[str, str] = {}
+    how: dict[str, str] = {}
+    for s in symptoms:
+        names = (s.name, *s.synonyms)
+        hit = next((by_name[_key(n)] for n in names if _key(n) in by_name), None)
+        if hit is not None:
+            mapping[s.curie], how[s.curie] = hit, "name"
+            continue
+        hit = next((by_stripped[_stripped(n)] for n in names if _stripped(n) and _stripped(n) in by_stripped), None)
+        if hit is not None:
+            mapping[s.curie], how[s.curie] = hit, "stripped"
+    parents = {s.curie: s.parents for s in symptoms}
+
+    def ancestor(curie: str, seen: frozenset[str] = frozenset()) -> str | None:
+        for p in parents.get(curie, ()):
+            if p in seen:
+                continue
+            if how.get(p) in ("name", "stripped"):
+                return mapping[p]
+            found = ancestor(p, seen | {curie})
+            if found is not None:
+                return found
+        return None
+
+    for s in symptoms:
+        if s.curie not in mapping:
+            hit = ancestor(s.curie)
+            if hit is not None:
+                mapping[s.curie], how[s.curie] = hit, "ancestor"
+    return mapping, how
+
+
+def load_doid_symptoms(table: str | Path, symp_owl: str | Path, phenotypes: Iterable[Term], *, doid_mesh: str | Path | None = None,
+                       canonical: Callable[[str], str | None] | None = None) -> SymptomRecords:
+    """Read DOID's disease -> symptom table and the Symptom Ontology, map the symptoms to HPO and
+    return the diseases (each with its MeSH id from ``MESHinDO.tsv`` and the literature concept
+    ``canonical`` gives as xrefs) and their annotations."""
+    table = Path(table)
+    symptoms, symp_info = load_owl(symp_owl, "Phenotype")
+    symptoms = [s for s in symptoms if s.curie.startswith("SYMP:")]
+    mapping, how = map_symptoms(symptoms, phenotypes)
+    label = {s.curie: s.name for s in symptoms}
+    mesh: dict[str, set[str]] = {}
+    if doid_mesh is not None:
+        for t in load_doid_tsv(doid_mesh)[0]:
+            mesh.setdefault(t.curie, set()).update(x for x in t.xrefs if x.startswith("MESH:"))
+    names: dict[str, str] = {}
+    rows: set[tuple[str, str]] = set()
+    unmapped: dict[str, int] = {}
+    with open_text(table) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            disease, symptom = row["disease_id"].strip(), row["symptom_id"].strip()
+            names.setdefault(disease, row["disease_label"].strip())
+            hp = mapping.get(symptom)
+            if hp is None:
+                name = label.get(symptom, row.get("symptom_label", symptom))
+                unmapped[name] = unmapped.get(name, 0) + 1
+            else:
+                rows.add((disease, hp))
+    category = ENTITY_TYPES["Disease"].category
+    entities = []
+    for curie in sorted({d for d, _ in rows}):
+        same = set(mesh.get(curie, ()))
+        if canonical is not None and (c := canonical(curie)) and c != curie:
+            same.add(c)
+        entities.append(Entity(curie, names[curie], category, xrefs=tuple(sorted(same))))
+    annotations = [PhenotypeAnnotation(d, p, None, "DOID") for d, p in sorted(rows)]
+    info = SourceInfo(str(table), "doid-symptoms", symp_info.version, len(annotations))
+    return SymptomRecords(entities, annotations, mapping, how, dict(sorted(unmapped.items(), key=lambda x: -x[1])), [symp_info, info])

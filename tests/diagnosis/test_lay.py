@@ -1,0 +1,114 @@
+"""Lay language: denied phenotypes (NegEx), the dense matcher's windows, and calibrated confidence."""
+
+import numpy as np
+import pytest
+
+from diagnosis.context import ContextBuilder, PhenotypeTagger, phenotypes_of
+from diagnosis.diagnoser import (
+    MIN_CONFIDENCE,
+    Diagnoser,
+    ScoredCase,
+    calibration,
+    choose_temperature,
+    confident,
+    softmax,
+)
+from diagnosis.graph import DiseaseGraph
+from diagnosis.lay import DensePhenotypes, Negation, anatomy_words
+from tests.diagnosis.helpers import records
+
+
+@pytest.fixture(scope="module")
+def tagger() -> PhenotypeTagger:
+    return PhenotypeTagger(records().terms)
+
+
+@pytest.mark.parametrize(("text", "denied", "present"), [
+    ("No seizures, but low muscle tone.", ["HP:0001250"], ["HP:0001252"]),
+    ("I don't have seizures.", ["HP:0001250"], []),
+    ("The child denies seizures and reports hypotonia.", ["HP:0001250"], ["HP:0001252"]),
+    ("Seizures are absent.", ["HP:0001250"], []),
+    ("He has seizures.", [], ["HP:0001250"]),
+    ("I can't stop having seizures.", [], ["HP:0001250"]),  # "can't" is a complaint, not a denial
+])
+def test_denied_phenotypes_are_found_marked_and_never_counted(tagger: PhenotypeTagger, text: str, denied: list[str], present: list[str]) -> None:
+    found = tagger.tag(text)
+    assert [f.curie for f in found if f.negated] == denied
+    assert phenotypes_of(found) == present
+
+
+class _BagOfWords:
+    """A deterministic stand-in encoder: texts sharing words are near (to test the matcher's mechanics)."""
+
+    name = "bag-of-words"
+
+    def encode(self, texts, **_):  # type: ignore[no-untyped-def]
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                out[i, hash(w.strip(".,")) % 64] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def test_dense_windows_skip_function_words_body_parts_and_dictionary_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes({"floppy muscles": "HP:0001252", "long neck": "HP:0000472"}, _BagOfWords(), threshold=0.7, one_word=0.99,
+                            cache=tmp_path, anatomy=anatomy_words(["Abnormality of the neck"]))
+    doc = Negation().nlp.make_doc("My baby has floppy muscles and a neck that is fine.")
+    assert [(s, e, c) for s, e, c, _ in dense.match(doc)[0]] == [(3, 5, "HP:0001252")]  # "neck" alone is anatomy, never "long neck"
+    texts = [doc[s:e].text for s, e in dense.windows(doc, [])]
+    assert "floppy muscles" in texts and "neck" not in texts and not any(t.split()[0] in ("my", "a", "that") for t in texts)
+    assert dense.match(doc, taken=[(3, 5, "HP:0001252")]) == ([], set())  # the dictionary's matches are not matched again
+    # ... unless the window covers one whole with a more specific term, which then replaces it.
+    kept, replaced = dense.match(doc, taken=[(4, 5, "HP:0000707")], refines=lambda term, other: other == "HP:0000707")
+    assert [(s, e, c) for s, e, c, _ in kept] == [(3, 5, "HP:0001252")] and replaced == {(4, 5)}
+    assert list(tmp_path.glob("hpo-phrases-*.npy"))  # the phrase embeddings are cached
+    again = DensePhenotypes({"floppy muscles": "HP:0001252", "long neck": "HP:0000472"}, _BagOfWords(), cache=tmp_path)
+    assert np.array_equal(again.matrix, dense.matrix)
+
+
+def test_the_offline_encoder_maps_a_lay_phrase_the_dictionary_misses() -> None:
+    from ontologies.dense import NameEncoder
+
+    plain = PhenotypeTagger(records().terms)
+    assert phenotypes_of(plain.tag("She has been having convulsions since spring.")) == []
+    # The base all-MiniLM-L6-v2 puts "convulsions" at 0.45 from "Seizures" (the fine-tuned phenotype
+    # encoder much closer): a low threshold here, to test the path through a real encoder.
+    plain.use_encoder(NameEncoder(), threshold=0.4, one_word=0.4)
+    found = plain.tag("She has been having convulsions since spring.")
+    assert [(f.curie, f.source) for f in found] == [("HP:0001250", "hpo-dense")] and 0.4 <= found[0].score < 1.0
+
+
+def test_probabilities_fit_the_dev_cases_and_say_when_the_case_names_too_little() -> None:
+    assert np.isclose(softmax(np.array([2.0, 0.0]), 1.0).sum(), 1.0) and softmax(np.array([]), 1.0).size == 0
+    # The truth wins 3 of 4 cases by a clear margin: a moderate temperature fits better than the sharpest one.
+    cases = [ScoredCase(1, None, np.array([1.0, 0.5]), np.array([2.0, 0.0]), 0) for _ in range(3)]
+    cases.append(ScoredCase(2, None, np.array([1.0, 0.5]), np.array([2.0, 0.0]), 1))
+    t = choose_temperature(cases, 0.0)
+    assert 0.25 < t <= 12.0
+    report = calibration(cases, 0.0, t)
+    assert report["acc@1"] == 75.0 and 0 <= report["ece"] <= 100
+    assert confident(0.9, 3) == (True, "")
+    assert not confident(0.9, 1)[0] and "1 phenotype" in confident(0.9, 1)[1]
+    assert not confident(MIN_CONFIDENCE - 0.01, 5)[0] and not confident(0.0, 0)[0]
+
+
+def test_diagnosis_without_enough_findings_is_not_confident() -> None:
+    r = records()
+    builder = ContextBuilder(DiseaseGraph(r.entities, r.annotations), PhenotypeTagger(r.terms))
+    result = Diagnoser(builder).diagnose("Seizures.", top_k=3)
+    body = result.to_json()
+    assert body["confident"] is False and "describe more findings" in body["note"]
+    assert body["diagnoses"] and all(0.0 <= d["confidence"] <= 1.0 for d in body["diagnoses"])
+    assert abs(sum(c.confidence for c in Diagnoser(builder).rank("Seizures and hypotonia.", builder.findings("Seizures and hypotonia."))) - 1) < 1e-6
+
+
+def test_a_negation_word_inside_a_finding_denies_nothing_after_it() -> None:
+    from spacy.tokens import Span
+
+    negation = Negation()
+    doc = negation.nlp.make_doc("I have no appetite, seizures and hypotonia.")
+    spans = [Span(doc, 2, 4, label="HP:0004396"), Span(doc, 5, 6, label="HP:0001250"), Span(doc, 7, 8, label="HP:0001252")]
+    assert negation.negated(doc, spans) == [False, False, False]
+    doc = negation.nlp.make_doc("No seizures, hypotonia or ataxia.")
+    spans = [Span(doc, 1, 2, label="HP:0001250"), Span(doc, 3, 4, label="HP:0001252"), Span(doc, 5, 6, label="HP:0001251")]
+    assert negation.negated(doc, spans) == [True, True, True]  # a real denial still covers the list

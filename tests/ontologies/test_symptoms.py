@@ -1,0 +1,34 @@
+"""DOID's disease -> symptom table, its symptoms mapped to HPO (ontologies.symptoms)."""
+
+from ontologies.loaders import load_obo, load_owl
+from ontologies.symptoms import load_doid_symptoms, map_symptoms
+from tests.diagnosis.helpers import MINI_OBO, MINI_SYMP, MINI_SYMPTOMS
+
+
+def _hpo():  # type: ignore[no-untyped-def]
+    return load_obo(MINI_OBO, "Phenotype", prefixes=("HP:",))[0]
+
+
+def test_symptoms_map_by_name_then_without_a_grade_word_then_through_a_parent() -> None:
+    symptoms = load_owl(MINI_SYMP, "Phenotype")[0]
+    mapping, how = map_symptoms(symptoms, _hpo())
+    assert mapping == {"SYMP:0000001": "HP:0001250", "SYMP:0000002": "HP:0001252", "SYMP:0000003": "HP:0001250"}
+    assert how == {"SYMP:0000001": "name", "SYMP:0000002": "name", "SYMP:0000003": "ancestor"}  # "high fever": no HPO fever here
+
+
+def test_grade_words_are_dropped_before_giving_up() -> None:
+    from ontologies.terms import Term
+
+    symptoms = [Term("SYMP:1", "severe low muscle tone", "Phenotype"), Term("SYMP:2", "mild", "Phenotype")]
+    mapping, how = map_symptoms(symptoms, _hpo())
+    assert mapping == {"SYMP:1": "HP:0001252"} and how == {"SYMP:1": "stripped"}  # a bare grade word maps to nothing
+
+
+def test_doid_diseases_come_with_their_mesh_ids_and_mapped_symptoms_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mesh = tmp_path / "MESHinDO.tsv"
+    mesh.write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
+    r = load_doid_symptoms(MINI_SYMPTOMS, MINI_SYMP, _hpo(), doid_mesh=mesh, canonical={"DOID:1826": "MESH:D004827"}.get)
+    assert [(e.curie, e.name, e.category, e.xrefs) for e in r.entities] == [("DOID:1826", "epilepsy", "biolink:Disease", ("MESH:D004827",))]
+    assert [(a.disease, a.phenotype, a.source, a.frequency) for a in r.annotations] == [
+        ("DOID:1826", "HP:0001250", "DOID", None), ("DOID:1826", "HP:0001252", "DOID", None)]
+    assert r.unmapped == {"high fever": 1}  # DOID:9999 had only that symptom: not a candidate
