@@ -46,7 +46,8 @@ def main() -> None:
         cfg = DiagnosisConfig(text_epochs=args.text_epochs, text_max_minutes=args.text_minutes)
         out["text_only_training"] = train_text_classifier(splits.train, splits.dev, args.text_out, cfg)
         text_folder = args.text_out
-    text = TextClassifier.load(text_folder)
+    # A model trained with --skip-text-only has no baseline: the other systems are still scored.
+    text = TextClassifier.load(text_folder) if (text_folder / "medkg.json").is_file() else None
     with settings.open_store(read_only=True) as store:
         builder = build_context(store, settings)
     diagnoser = build_diagnoser(builder, folder, quantize=args.quantize)
@@ -63,7 +64,8 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     ms = np.array(times) * 1000
     out["latency_ms"] = {"p50": round(float(np.percentile(ms, 50)), 1), "p95": round(float(np.percentile(ms, 95)), 1),
-                         "rerank": diagnoser.rerank, "margin": diagnoser.margin, "quantize": args.quantize}
+                         "rerank": diagnoser.rerank, "margin": diagnoser.margin, "quantize": args.quantize,
+                         "dense_matcher": builder.tagger.dense is not None}
     print(json.dumps(out, indent=2))
 
 

@@ -99,8 +99,6 @@ class PhenotypeTagger:
         phrases: dict[str, set[str]] = {}
         self.terms = list(terms)  # kept: the patient simulator renders from the same labels and synonyms
         parents = {t.curie: t.parents for t in self.terms}
-        self._parents = parents
-        self._up: dict[str, frozenset[str]] = {}
         below: dict[str, bool] = {PHENOTYPIC_ABNORMALITY: True}
 
         def is_phenotype(curie: str) -> bool:
@@ -134,8 +132,8 @@ class PhenotypeTagger:
         return self
 
     def tag(self, text: str) -> list[Finding]:
-        """The phenotypes of a text: dictionary matches, then dense matches where none is (or
-        where one says more than a dictionary match inside it); each marked negated or not."""
+        """The phenotypes of a text: dictionary matches, then dense matches where none is; each
+        marked negated or not."""
         from spacy.tokens import Span
         from spacy.util import filter_spans
 
@@ -143,9 +141,7 @@ class PhenotypeTagger:
         spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
         if self.dense is not None:
-            kept, replaced = self.dense.match(doc, [(x.start, x.end, x.label_) for x in spans], refines=self.refines)
-            spans = [x for x in spans if (x.start, x.end) not in replaced]
-            for s, e, curie, score in kept:
+            for s, e, curie, score in self.dense.match(doc, [(x.start, x.end) for x in spans]):
                 spans.append(Span(doc, s, e, label=curie))
                 found[(s, e)] = ("hpo-dense", score)
             spans.sort(key=lambda x: x.start)
@@ -155,18 +151,6 @@ class PhenotypeTagger:
                     found[(span.start, span.end)][0], neg, round(found[(span.start, span.end)][1], 4))
             for span, neg in zip(spans, negated, strict=True)
         ]
-
-    def refines(self, term: str, other: str) -> bool:
-        """Whether ``term`` is ``other`` made more specific (a strict descendant in HPO)."""
-        return other in self._ancestors(term)
-
-    def _ancestors(self, curie: str) -> frozenset[str]:
-        found = self._up.get(curie)
-        if found is None:
-            self._up[curie] = frozenset()  # a guard against cycles
-            found = frozenset(p for q in self._parents.get(curie, ()) for p in (q, *self._ancestors(q)))
-            self._up[curie] = found
-        return found
 
 
 def _how_often(ann: Annotation) -> str:

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     gene_db: Path | None = None
     genes: bool = True
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
-    # phenotype encoder when installed; about 60 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
+    # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
     diagnosis_dense: bool = True
     # The folder the scheduled `pubmed-updates` deployment ingests (MEDKG_WATCH_DIR; default
