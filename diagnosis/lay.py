@@ -2,8 +2,9 @@
 
 - ``DensePhenotypes``: a patient says "I can't keep food down", HPO says "Vomiting". Word windows
   of the text (inside a clause, not starting or ending on a function word, not only a body part,
-  not overlapping a dictionary match) are embedded with the normalizer's name encoder (all-MiniLM-L6-v2 offline)
-  and matched to the embeddings of every HPO label and synonym, layperson synonyms included; the
+  not overlapping a dictionary match) are embedded with a name encoder (the phenotype encoder of
+  ``diagnosis.phenotype_encoder`` when trained, else all-MiniLM-L6-v2) and matched to the
+  embeddings of every HPO label and synonym, layperson synonyms included; the
   best windows above a cosine threshold (a higher one for a single word; both chosen on
   ``bench/data/lay_phenotypes.tsv``'s dev half) become findings, best first, never overlapping.
 - ``Negation``: "no fever", "I don't have a rash", "denies chest pain": NegEx as negspacy
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -33,7 +35,19 @@ _TERMINATION = ["reports", "reported", "complains of", "complaining of", "presen
 # Function words a window may not start or end on (pronouns, determiners, auxiliaries,
 # prepositions, degree words). Not spaCy's stop list: it holds "keep", "back", "up", "down",
 # "full", "side", the words of "can't keep food down" and "throwing up".
-FUNCTION_WORDS = frozenset(["i", "me", "my", "mine", "myself", "you", "your", "he", "him", "his", "she", "her", "it", "its", "we", "us", "our", "they", "them", "their", "this", "that", "these", "those", "a", "an", "the", "is", "am", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "done", "of", "to", "in", "on", "at", "for", "from", "by", "about", "as", "into", "like", "with", "than", "through", "during", "before", "after", "very", "so", "just", "really", "also", "too", "some", "any", "all", "every", "each", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "ca", "wo", "n't", "not", "no", "still", "even", "much", "many", "more", "most", "quite", "lot", "lots", "bit", "kind", "sort", "again", "always", "often", "sometimes", "usually", "now", "then", "today", "yesterday", "ago", "since", "until", "while", "if", "because", "or", "and", "but", "nor", "both", "either", "neither", "whether", "get", "got", "getting", "feel", "feeling", "felt", "seem", "seems", "been", "'ve", "'m", "'s", "'d", "'ll"])
+FUNCTION_WORDS = frozenset([
+    "i", "me", "my", "mine", "myself", "you", "your", "he", "him", "his", "she", "her", "it", "its", "we", "us", "our",
+    "they", "them", "their", "this", "that", "these", "those", "a", "an", "the", "is", "am", "are", "was", "were", "be",
+    "been", "being", "have", "has", "had", "having", "do", "does", "did", "done", "of", "to", "in", "on", "at", "for",
+    "from", "by", "about", "as", "into", "like", "with", "than", "through", "during", "before", "after", "very", "so",
+    "just", "really", "also", "too", "some", "any", "all", "every", "each", "there", "here", "what", "which", "who",
+    "whom", "whose", "when", "where", "why", "how", "can", "could", "would", "should", "will", "shall", "may", "might",
+    "must", "ca", "wo", "n't", "not", "no", "still", "even", "much", "many", "more", "most", "quite", "lot", "lots",
+    "bit", "kind", "sort", "again", "always", "often", "sometimes", "usually", "now", "then", "today", "yesterday",
+    "ago", "since", "until", "while", "if", "because", "or", "and", "but", "nor", "both", "either", "neither",
+    "whether", "get", "got", "getting", "feel", "feeling", "felt", "seem", "seems", "been", "'ve", "'m", "'s", "'d",
+    "'ll"
+])
 
 # Body parts alone are not findings ("neck" is nearest to "Long neck"): the anatomy HPO names in
 # its "Abnormality of the ..." labels, with plurals and the everyday words for them.
@@ -126,7 +140,7 @@ class DensePhenotypes:
                             dtype=np.float32)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # serve workers may embed at once
             np.save(tmp, matrix)
             tmp.replace(path)
         return matrix

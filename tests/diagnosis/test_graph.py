@@ -79,3 +79,15 @@ def test_symptoms_named_beside_a_disease_in_two_articles_become_its_literature_p
     assert [(a.phenotype, a.source, a.pmids) for a in g.annotations["MESH:D004827"]] == [("HP:0001250", "literature", ("1", "2"))]
     assert g.names["MESH:D004827"] == "Epilepsy" and "MESH:D012640" not in g.annotations
     assert "MESH:D004827" not in DiseaseGraph.from_store(store, co_mentions=False).annotations
+
+
+def test_symmetric_similarity_adds_how_much_of_each_disease_the_case_covers() -> None:
+    g = graph()
+    case = ["HP:0001166", "HP:0001083"]
+    forward, both = g.similarity(case), g.symmetric_similarity(case)
+    shared = {t for q in case for t in (q, *g.ancestors(q))}
+    for d in g.diseases:  # the reverse term computed the slow way, annotation by annotation
+        ics = [max((g.information_content(t) for t in (a.phenotype, *g.ancestors(a.phenotype)) if t in shared), default=0.0)
+               for a in g.annotations[d]]
+        assert both[g.disease_index[d]] == pytest.approx((forward[g.disease_index[d]] + np.mean(ics)) / 2, rel=1e-5)
+    assert g.diseases[int(np.argmax(both))] == "OMIM:154700"
