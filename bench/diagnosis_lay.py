@@ -102,7 +102,7 @@ def main() -> None:
         hit = [r for r in rows if by_mesh.get(r["mesh_id"])]
         report["coverage"][lst] = {"diseases": len(rows), "named": len(hit), "percent": round(100 * len(hit) / max(1, len(rows)), 1),  # type: ignore[index]
                                    "missing": [r["name"] for r in rows if r not in named]}
-    report["named_by_source"] = {s: sum(1 for r in named if s in sources[r["mesh_id"]]) for s in ("HPO", "DOID")}
+    report["named_by_source"] = {s: sum(1 for r in named if s in sources[r["mesh_id"]]) for s in ("HPO", "DOID", "DOID subtypes", "literature")}
 
     tagger = PhenotypeTagger(hpo_terms(settings))
     if not args.no_dense:

@@ -157,6 +157,8 @@ def _how_often(ann: Annotation) -> str:
     """HPO's frequency in words; for DOID and literature annotations, where they come from."""
     if ann.source == "DOID":
         return "a symptom in the Disease Ontology"
+    if ann.source == "DOID subtypes":
+        return "a symptom of its subtypes in the Disease Ontology"
     if ann.source == "literature":
         return f"named beside it in {len(ann.pmids)} articles"
     return frequency_word(ann.frequency)

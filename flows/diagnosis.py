@@ -29,13 +29,14 @@ class HpoFiles:
     symptoms: Path | None = None
     symptom_ontology: Path | None = None
     doid_mesh: Path | None = None
+    doid_tree: Path | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
         folder = settings.data_dir / "ontologies"
         doid = folder / "doid"
         return cls(folder / "hpo" / "hp.obo.gz", folder / "hpo" / "phenotype.hpoa.gz", doid / "disease-symptom.tsv",
-                   doid / "symp_import.owl.gz", doid / "MESHinDO.tsv")
+                   doid / "symp_import.owl.gz", doid / "MESHinDO.tsv", doid / "HumanDO.tsv")
 
 
 def phenotype_edges(store: GraphStore, source: str | None = None) -> int:
@@ -91,9 +92,11 @@ def load_symptoms_into(store: GraphStore, files: HpoFiles, phenotypes: Sequence[
         raise ConfigError("no DOID disease -> symptom table configured")
     with console.status(f"reading {files.symptoms.name} and {files.symptom_ontology.name}"):
         mesh = files.doid_mesh if files.doid_mesh is not None and files.doid_mesh.is_file() else None  # optional: the term index maps too
-        records = load_doid_symptoms(files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, canonical=canonical)
+        tree = files.doid_tree if files.doid_tree is not None and files.doid_tree.is_file() else None  # optional: subtypes' symptoms
+        records = load_doid_symptoms(files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, doid_tree=tree, canonical=canonical)
     _write(store, "DOID", records.entities, records.annotations)
     return {"diseases": len(records.entities), "annotations": len(records.annotations),
+            "from_subtypes": sum(1 for a in records.annotations if a.source != "DOID"),
             "symptoms_mapped": {how: sum(1 for h in records.how.values() if h == how) for how in ("name", "stripped", "ancestor")},
             "rows_unmapped": sum(records.unmapped.values()), "most_unmapped": dict(list(records.unmapped.items())[:5])}
 

@@ -48,7 +48,7 @@ def load_hpo_cmd(
         settings = load_settings(config)
         files = HpoFiles.of(settings)
         files = HpoFiles(hp_obo or files.obo, annotations or files.annotations, None if no_symptoms else files.symptoms,
-                         files.symptom_ontology, files.doid_mesh)
+                         files.symptom_ontology, files.doid_mesh, files.doid_tree)
         with settings.open_store() as store:
             result = load_hpo_into(store, files, settings if xrefs else None)
     typer.echo(json.dumps(result, indent=2))

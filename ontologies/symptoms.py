@@ -93,11 +93,48 @@ def map_symptoms(symptoms: Sequence[Term], phenotypes: Iterable[Term]) -> tuple[
     return mapping, how
 
 
+# The source of a symptom a disease has through its DOID subtypes ("epilepsy" from its epilepsy syndromes).
+SUBTYPES = "DOID subtypes"
+
+
+def _from_subtypes(rows: set[tuple[str, str]], doid_tree: str | Path, names: dict[str, str]) -> set[tuple[str, str]]:
+    """For each DOID disease without symptoms of its own, the symptoms of its descendants that
+    have some: a general disease (urinary tract infection, epilepsy, glaucoma) presents as its
+    subtypes do. ``names`` gains the names of the diseases added."""
+    tree = load_doid_tsv(doid_tree)[0]
+    children: dict[str, set[str]] = {}
+    for t in tree:
+        for p in t.parents:
+            children.setdefault(p, set()).add(t.curie)
+    own: dict[str, set[str]] = {}
+    for d, p in rows:
+        own.setdefault(d, set()).add(p)
+    below: dict[str, frozenset[str]] = {}
+
+    def symptoms_below(d: str) -> frozenset[str]:
+        if d not in below:
+            below[d] = frozenset()  # a guard against cycles
+            found: set[str] = set()
+            for c in children.get(d, ()):
+                found |= own.get(c, set()) | symptoms_below(c)
+            below[d] = frozenset(found)
+        return below[d]
+
+    out: set[tuple[str, str]] = set()
+    for t in tree:
+        if t.curie not in own and (found := symptoms_below(t.curie)):
+            names.setdefault(t.curie, t.name)
+            out.update((t.curie, p) for p in found)
+    return out
+
+
 def load_doid_symptoms(table: str | Path, symp_owl: str | Path, phenotypes: Iterable[Term], *, doid_mesh: str | Path | None = None,
-                       canonical: Callable[[str], str | None] | None = None) -> SymptomRecords:
+                       doid_tree: str | Path | None = None, canonical: Callable[[str], str | None] | None = None) -> SymptomRecords:
     """Read DOID's disease -> symptom table and the Symptom Ontology, map the symptoms to HPO and
     return the diseases (each with its MeSH id from ``MESHinDO.tsv`` and the literature concept
-    ``canonical`` gives as xrefs) and their annotations."""
+    ``canonical`` gives as xrefs) and their annotations (source ``DOID``). With ``doid_tree``
+    (``HumanDO.tsv``), a disease without symptoms of its own gets its subtypes' (source
+    ``DOID subtypes``)."""
     table = Path(table)
     symptoms, symp_info = load_owl(symp_owl, "Phenotype")
     symptoms = [s for s in symptoms if s.curie.startswith("SYMP:")]
@@ -120,13 +157,15 @@ def load_doid_symptoms(table: str | Path, symp_owl: str | Path, phenotypes: Iter
                 unmapped[name] = unmapped.get(name, 0) + 1
             else:
                 rows.add((disease, hp))
+    inherited = _from_subtypes(rows, doid_tree, names) if doid_tree is not None else set()
     category = ENTITY_TYPES["Disease"].category
     entities = []
-    for curie in sorted({d for d, _ in rows}):
+    for curie in sorted({d for d, _ in rows | inherited}):
         same = set(mesh.get(curie, ()))
         if canonical is not None and (c := canonical(curie)) and c != curie:
             same.add(c)
         entities.append(Entity(curie, names[curie], category, xrefs=tuple(sorted(same))))
     annotations = [PhenotypeAnnotation(d, p, None, "DOID") for d, p in sorted(rows)]
+    annotations += [PhenotypeAnnotation(d, p, None, SUBTYPES) for d, p in sorted(inherited)]
     info = SourceInfo(str(table), "doid-symptoms", symp_info.version, len(annotations))
     return SymptomRecords(entities, annotations, mapping, how, dict(sorted(unmapped.items(), key=lambda x: -x[1])), [symp_info, info])

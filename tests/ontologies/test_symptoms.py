@@ -32,3 +32,14 @@ def test_doid_diseases_come_with_their_mesh_ids_and_mapped_symptoms_only(tmp_pat
     assert [(a.disease, a.phenotype, a.source, a.frequency) for a in r.annotations] == [
         ("DOID:1826", "HP:0001250", "DOID", None), ("DOID:1826", "HP:0001252", "DOID", None)]
     assert r.unmapped == {"high fever": 1}  # DOID:9999 had only that symptom: not a candidate
+
+
+def test_a_disease_without_symptoms_of_its_own_gets_its_subtypes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tree = tmp_path / "HumanDO.tsv"
+    tree.write_text('id\tlabel\tsubClassOf\n"DOID:0000002"\t"seizure disorder"\t"disease"\n"DOID:1826"\t"epilepsy"\t"seizure disorder"\n'
+                    '"DOID:0000003"\t"no symptoms below"\t"disease"\n')
+    r = load_doid_symptoms(MINI_SYMPTOMS, MINI_SYMP, _hpo(), doid_tree=tree)
+    assert [(e.curie, e.name) for e in r.entities] == [("DOID:0000002", "seizure disorder"), ("DOID:1826", "epilepsy")]
+    assert [(a.disease, a.phenotype, a.source) for a in r.annotations if a.disease == "DOID:0000002"] == [
+        ("DOID:0000002", "HP:0001250", "DOID subtypes"), ("DOID:0000002", "HP:0001252", "DOID subtypes")]
+    assert {a.source for a in r.annotations if a.disease == "DOID:1826"} == {"DOID"}  # its own symptoms are not replaced
