@@ -20,6 +20,7 @@ from scipy import sparse
 from kg.schema import HAS_PHENOTYPE, PREDICATES, SUBCLASS_OF
 from kg.store import GraphStore
 from kg.types import Entity, PhenotypeAnnotation
+from ontologies.text import normalize
 
 # A disease -> symptom co-mention in the literature counts when this many articles make it.
 MIN_ARTICLES = 2
@@ -249,12 +250,6 @@ class DiseaseGraph:
         return found
 
 
-def _key(name: str) -> str:
-    """A name compared without case, punctuation or a plural s ("Seizures" is HPO's "Seizure")."""
-    words = "".join(ch if ch.isalnum() else " " for ch in name.lower()).split()
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
-
-
 def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_articles: int = MIN_ARTICLES,
                           max_pmids: int = 10) -> tuple[list[PhenotypeAnnotation], dict[str, str]]:
     """Disease -> phenotype annotations (source ``literature``) from the ingested articles: a
@@ -262,7 +257,7 @@ def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_art
     or more, with those PMIDs. A symptom is a literature concept (MeSH "Fever", "Pruritus") whose
     name is an HPO phenotype's name (``phenotypes``: HPO CURIE -> name). Returns the annotations
     and the names of the diseases they are about."""
-    by_name = {_key(n): c for c, n in sorted(phenotypes.items()) if n}
+    by_name = {normalize(n): c for c, n in sorted(phenotypes.items()) if n}
     rows = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:Disease' "
                        "RETURN a.pmid AS pmid, e.curie AS curie, e.name AS name")
     articles: dict[str, set[str]] = defaultdict(set)
@@ -270,7 +265,7 @@ def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_art
     for r in rows:
         articles[r["pmid"]].add(r["curie"])
         names[r["curie"]] = r["name"] or r["curie"]
-    symptom = {c: by_name[_key(n)] for c, n in names.items() if _key(n) in by_name}
+    symptom = {c: by_name[normalize(n)] for c, n in names.items() if normalize(n) in by_name}
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for pmid, found in sorted(articles.items()):
         phen = {symptom[c] for c in found if c in symptom}

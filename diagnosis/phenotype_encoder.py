@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from extractors.models import OFFLINE_ENCODER, pick_device, resolve_encoder, versions
 from extractors.training import Loop, Schedule, fit, make_optimizer, seed_everything
-from kg.encoders import bf16_autocast, cpu_bf16_supported
+from kg.encoders import bf16_autocast, cpu_bf16_supported, mean_pool
 from kg.errors import ConfigError
 
 
@@ -87,8 +87,7 @@ class _Encoder(torch.nn.Module):
         enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
         with bf16_autocast(self.device, self.bf16):
             hidden = self.model(**enc).last_hidden_state
-        mask = enc["attention_mask"].unsqueeze(-1).float()
-        return torch.nn.functional.normalize((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1e-9), dim=-1)
+        return mean_pool(hidden, enc["attention_mask"])
 
     @torch.no_grad()
     def embed(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor:
@@ -105,7 +104,8 @@ class _Encoder(torch.nn.Module):
 def contrastive_loss(a: torch.Tensor, b: torch.Tensor, curies: Sequence[str], scale: float = 20.0) -> torch.Tensor:
     """In-batch contrastive loss both ways; pairs of the same term are not each other's negatives."""
     logits = a @ b.T * scale
-    same = torch.tensor([[x == y and i != j for j, y in enumerate(curies)] for i, x in enumerate(curies)], device=logits.device)
+    ids = torch.tensor([hash(c) for c in curies], device=logits.device)
+    same = (ids[:, None] == ids[None, :]) & ~torch.eye(len(curies), dtype=torch.bool, device=logits.device)
     logits = logits.masked_fill(same, -1e4)
     target = torch.arange(len(curies), device=logits.device)
     return (torch.nn.functional.cross_entropy(logits, target) + torch.nn.functional.cross_entropy(logits.T, target)) / 2

@@ -74,3 +74,12 @@ def bf16_autocast(device: str, cpu_bf16: bool) -> Any:
     if device.startswith("cuda"):
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16)
+
+
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """Sentence embeddings as sentence-transformers computes them: the mean of the token states
+    under the attention mask, in float32, at unit length."""
+    import torch
+
+    mask = attention_mask.unsqueeze(-1).float()
+    return torch.nn.functional.normalize((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1e-9), dim=-1)

@@ -12,7 +12,6 @@ Nothing is guessed beyond that: a symptom that does not map is reported, not lin
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +20,15 @@ from kg.schema import ENTITY_TYPES
 from kg.types import Entity, PhenotypeAnnotation
 from ontologies.loaders import load_doid_tsv, load_owl, open_text
 from ontologies.terms import SourceInfo, Term
+from ontologies.text import normalize
 
 # Words that grade a symptom without changing what it is.
 MODIFIERS = frozenset({"severe", "high", "acute", "chronic", "progressive", "mild", "persistent", "recurrent", "sudden",
                        "intermittent", "generalized", "general", "moderate", "intense", "marked", "frequent", "symptom"})
 
 
-def _key(name: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
-
-
 def _stripped(name: str) -> str:
-    return " ".join(w for w in _key(name).split() if w not in MODIFIERS)
+    return " ".join(w for w in normalize(name).split() if w not in MODIFIERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +51,17 @@ def map_symptoms(symptoms: Sequence[Term], phenotypes: Iterable[Term]) -> tuple[
     by_stripped: dict[str, str] = {}
     hpo = sorted((t for t in phenotypes if not t.obsolete), key=lambda t: t.curie)
     for t in hpo:
-        by_name.setdefault(_key(t.name), t.curie)
+        by_name.setdefault(normalize(t.name), t.curie)
         by_stripped.setdefault(_stripped(t.name), t.curie)
     for t in hpo:
         for syn in t.synonyms:
-            by_name.setdefault(_key(syn), t.curie)
+            by_name.setdefault(normalize(syn), t.curie)
             by_stripped.setdefault(_stripped(syn), t.curie)
     mapping: dict[str, str] = {}
     how: dict[str, str] = {}
     for s in symptoms:
         names = (s.name, *s.synonyms)
-        hit = next((by_name[_key(n)] for n in names if _key(n) in by_name), None)
+        hit = next((by_name[normalize(n)] for n in names if normalize(n) in by_name), None)
         if hit is not None:
             mapping[s.curie], how[s.curie] = hit, "name"
             continue
