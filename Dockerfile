@@ -11,7 +11,9 @@ COPY extractors extractors
 COPY ontologies ontologies
 COPY diagnosis diagnosis
 COPY api api
+COPY wiring wiring
 COPY flows flows
+COPY cli cli
 COPY prefect.yaml ./
 RUN pip install uv && uv pip install --system --torch-backend "$TORCH_BACKEND" .
 ENTRYPOINT ["medkg"]

@@ -28,8 +28,8 @@ COLUMNS = ["subject", "subject_name", "object", "object_name", "pmids", "sentenc
 
 
 def draw(n: int, seed: int, rel_type: str, out: Path) -> dict[str, object]:
-    from flows.settings import load_settings
     from kg.schema import PREDICATES
+    from wiring.settings import load_settings
 
     curie = next((p.curie for p in PREDICATES.values() if p.rel_type == rel_type), None)
     if curie is None:

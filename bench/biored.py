@@ -99,7 +99,7 @@ def main() -> None:
     ap.add_argument("--re-model", type=Path, action="append", default=[], help="repeat: every model's relations are kept")
     ap.add_argument("--eval", type=Path, required=True)
     args = ap.parse_args()
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     gold = [d for d in read_documents(args.eval) if not d.deleted]
     normalizer = load_settings().normalizer(progress=True).load_encoder()

@@ -21,8 +21,8 @@ from diagnosis.cases import CaseSplits
 from diagnosis.diagnoser import evaluate
 from diagnosis.model import TextClassifier
 from diagnosis.training import DiagnosisConfig, train_text_classifier
-from flows.diagnosis import build_context, build_diagnoser, diagnosis_folder
-from flows.settings import load_settings
+from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder
+from wiring.settings import load_settings
 
 
 def main() -> None:

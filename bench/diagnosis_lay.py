@@ -71,8 +71,8 @@ def simulated(graph: object, tagger: object, settings: object, n: int) -> dict[s
 def main() -> None:
     from diagnosis.context import PhenotypeTagger, phenotypes_of
     from diagnosis.graph import DiseaseGraph
-    from flows.diagnosis import hpo_terms, phenotype_encoder
-    from flows.settings import load_settings
+    from wiring.diagnosis import hpo_terms, phenotype_encoder
+    from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--diseases", type=Path, default=DATA / "common_diseases.tsv")

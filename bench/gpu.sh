@@ -20,9 +20,9 @@ mkdir -p "$OUT"
 "$PY" -c 'import torch, json; print(json.dumps({"device": torch.cuda.get_device_name(0), "torch": torch.__version__}))'
 stamp() { date +%s.%N; }
 t0=$(stamp)
-"$PY" -m flows.cli train ner --train "$TRAIN" --dev "$DEV" --out "$OUT/ner" >"$OUT/ner.json"
+"$PY" -m cli.main train ner --train "$TRAIN" --dev "$DEV" --out "$OUT/ner" >"$OUT/ner.json"
 t1=$(stamp)
-"$PY" -m flows.cli train re --train "$TRAIN" --dev "$DEV" --out "$OUT/re" --base-model "$OUT/ner" >"$OUT/re.json"
+"$PY" -m cli.main train re --train "$TRAIN" --dev "$DEV" --out "$OUT/re" --base-model "$OUT/ner" >"$OUT/re.json"
 t2=$(stamp)
 "$PY" - "$OUT" "$t0" "$t1" "$t2" <<'PY'
 import json, sys

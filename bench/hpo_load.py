@@ -21,11 +21,11 @@ def main() -> None:
     ap.add_argument("--store", type=Path, required=True, help="a scratch folder (removed first)")
     args = ap.parse_args()
 
-    from flows.diagnosis import HpoFiles
-    from flows.settings import load_settings
     from kg.embedded_store import EmbeddedStore
     from kg.store import batched
     from ontologies.hpo import load_hpo
+    from wiring.diagnosis import HpoFiles
+    from wiring.settings import load_settings
 
     files = HpoFiles.of(load_settings())
     t0 = time.perf_counter()

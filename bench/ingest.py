@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from prefect import flow
 
 from flows.ingest import with_task_runner
-from flows.settings import load_settings
+from wiring.settings import load_settings
 
 
 @flow(name="medkg-bench-warm-up")

@@ -55,8 +55,8 @@ def score(tagger: object, rows: list[dict[str, object]], ancestors: dict[str, se
 
 def main() -> None:
     from diagnosis.context import DENSE_ONE_WORD, DENSE_THRESHOLD, PhenotypeTagger
-    from flows.diagnosis import hpo_terms, phenotype_encoder
-    from flows.settings import load_settings
+    from wiring.diagnosis import hpo_terms, phenotype_encoder
+    from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--file", type=Path, default=Path(__file__).parent / "data" / "lay_phenotypes.tsv")

@@ -69,7 +69,7 @@ def main() -> None:
     sentences = sum(len(split_sentences(d.text)) for d in gold)
     normalizer = None
     if args.drop_ungrounded:
-        from flows.settings import load_settings
+        from wiring.settings import load_settings
 
         normalizer = load_settings().normalizer(progress=True).load_encoder()
     for variant in (args.weights,) if args.no_int8 else (args.weights, "int8"):

@@ -107,7 +107,7 @@ def main() -> None:
     ap.add_argument("--eval", type=Path, required=True)
     ap.add_argument("--no-treatment-filter", action="store_true")
     args = ap.parse_args()
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     gold = [d for d in read_documents(args.eval) if not d.deleted]
     normalizer = load_settings().normalizer(progress=True).load_encoder()

@@ -76,7 +76,7 @@ def main() -> None:
         from dataclasses import replace
 
         from extractors.ner import NerModel
-        from flows.settings import load_settings
+        from wiring.settings import load_settings
 
         bare = [replace(d, mentions=(), relations=()) for d in gold]
         # The term index (built and cached on first use) and the models load before the clock.

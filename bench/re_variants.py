@@ -127,7 +127,7 @@ def main() -> None:
     ap.add_argument("--train", type=Path, required=True, help="the training split: its annotated pairs are the known ones")
     ap.add_argument("--eval", type=Path, required=True)
     args = ap.parse_args()
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     index = load_settings().term_index(progress=True)
 

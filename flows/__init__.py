@@ -1,4 +1,2 @@
-"""The wiring: settings, the ``medkg`` CLI and (in later work) the Prefect flows.
-
-The only package that reads the environment and imports Typer or Prefect.
-"""
+"""The Prefect flows and tasks (ingestion, training) and the Prefect runtime medkg runs them in
+(the temporary API server, stops on signals)."""

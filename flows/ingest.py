@@ -23,13 +23,13 @@ from tqdm.auto import tqdm
 
 from extractors.ensemble import relate_with, tag_with
 from flows.runtime import ends_when_stopped
-from flows.settings import Settings, load_settings
 from kg.errors import ConfigError, InputError
 from kg.schema import entity_type
 from kg.store import GraphStore, article_key, batched, in_file_order
 from kg.types import Document
 from ontologies.treatment import separate_treatments
 from readers import ReadReport, read_documents
+from wiring.settings import Settings, load_settings
 
 
 @dataclass

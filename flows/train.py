@@ -37,7 +37,7 @@ def train_models(train: str | None = None, dev: str | None = None, out_dir: str 
                  ner_minutes: float = NerConfig().max_minutes, re_minutes: float = DocRelationConfig().max_minutes,
                  base_model: str = OFFLINE_ENCODER, re_architecture: str = "doc", limit: int | None = None,
                  model_set: str = "bc5cdr") -> dict[str, Any]:
-    """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``flows.settings.MODEL_SETS``)
+    """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``wiring.settings.MODEL_SETS``)
     by their configured epochs (the minutes are safety caps), the relation model from the new NER
     model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
     into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
@@ -45,7 +45,7 @@ def train_models(train: str | None = None, dev: str | None = None, out_dir: str 
     current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
     trains on the first documents only (a quick check). Returns the dev metrics and what was promoted."""
     from extractors.registry import candidate_dir, promote
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     settings = load_settings()
     chosen = settings.model_set(model_set)
@@ -67,8 +67,8 @@ def train_models(train: str | None = None, dev: str | None = None, out_dir: str 
 def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: float, base_model: str) -> dict[str, Any]:
     from diagnosis.cases import SimulationConfig
     from diagnosis.training import DiagnosisConfig
-    from flows.diagnosis import diagnosis_folder, train_diagnosis
-    from flows.settings import load_settings
+    from wiring.diagnosis import diagnosis_folder, train_diagnosis
+    from wiring.settings import load_settings
 
     settings = load_settings()
     return train_diagnosis(settings, diagnosis_folder(settings), SimulationConfig(diseases=diseases),

@@ -47,3 +47,14 @@ def test_compose_and_prefect_yaml_agree_on_the_model_registry() -> None:
         assert host, f"{name}: nothing mounted at {models}"
         mounts[name] = host[0]
     assert mounts["worker"] == mounts["api"]
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    """A package left out of the Dockerfile installs fine and fails at the first import in the
+    container."""
+    import tomllib
+
+    packages = {p.rstrip("*") for p in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ") and len(line.split()) == 3}
+    assert packages == {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"}
+    assert packages <= copied

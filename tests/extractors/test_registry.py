@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from extractors.models import write_card
 from extractors.registry import PREVIOUS, candidate_dir, dev_score, promote, rollback
-from flows.cli import app
 from kg.errors import ConfigError
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from extractors.gazetteer import Gazetteer
 from extractors.ner import label_list
-from flows.settings import Settings
 from tests.extractors.helpers import tiny_doc_relations as _tiny_relations
 from tests.extractors.helpers import tiny_ner as _tiny_model
+from wiring.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -138,11 +138,11 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(killed_store),
            "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "PREFECT_LOGGING_LEVEL": "INFO"}
     # the command starts its own temporary server, as for a user, and logs its batches (importing
-    # flows.cli in this process, as other tests do, set Prefect's flow-run logs to CRITICAL here)
+    # cli.main in this process, as other tests do, set Prefect's flow-run logs to CRITICAL here)
     for key in ("MEDKG_NEO4J_URI", "PREFECT_API_URL", "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
                 "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL"):
         env.pop(key, None)
-    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
+    cmd = [sys.executable, "-m", "cli.main", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     assert proc.stdout is not None
 
@@ -215,7 +215,7 @@ def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect
     without building an index."""
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from cli.main import app
     from flows.ingest import ingest
 
     ner, re_ = models
@@ -269,7 +269,7 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
            "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "MEDKG_MAX_DOCUMENT_CHARS": "1000"}
     for key in ("MEDKG_NEO4J_URI", "MEDKG_DEBUG", "PREFECT_API_URL"):
         env.pop(key, None)
-    run = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(source), "--ner-model", ner], check=False, env=env,
+    run = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(source), "--ner-model", ner], check=False, env=env,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(run.stdout)
@@ -278,7 +278,7 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
 
     bad = tmp_path / "bad.xml"
     bad.write_bytes(source.read_bytes().replace(b"caused", b"caus\xe9d"))
-    strict = subprocess.run([sys.executable, "-m", "flows.cli", "ingest", str(bad), "--ner-model", ner, "--strict"], check=False, env=env,
+    strict = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(bad), "--ner-model", ner, "--strict"], check=False, env=env,
                             capture_output=True, text=True, timeout=600)
     output = strict.stdout + strict.stderr
     assert strict.returncode == 2, output
@@ -346,7 +346,7 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tup
             cli("worker", "start", "--pool", "medkg", "--run-once", timeout=600)
 
         def graph() -> tuple[set[str], dict]:
-            from flows.settings import Settings as S
+            from wiring.settings import Settings as S
 
             with S(home=home, data_dir=settings.data_dir, neo4j_uri=None).open_store(read_only=True) as store:
                 pmids = {r["pmid"] for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid")}

@@ -34,7 +34,7 @@ def test_a_server_that_does_not_start_in_time_fails_in_one_line(tmp_path: Path) 
     ner = tmp_path / "ner"  # checked before the server starts; never loaded, since the server fails first
     ner.mkdir()
     (ner / "medkg.json").write_text("{}")
-    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(DATA / "pubmed_sample.xml"), "--ner-model", str(ner), "--no-relations"]
+    cmd = [sys.executable, "-m", "cli.main", "ingest", str(DATA / "pubmed_sample.xml"), "--ner-model", str(ner), "--no-relations"]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -60,7 +60,7 @@ def test_start_seconds_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch
 def test_cli_errors_nobody_foresaw_end_in_one_line(tmp_path: Path) -> None:
     """The entry point's last line of defence: an unexpected exception is one line (with its type),
     not a traceback; MEDKG_DEBUG=1 shows it."""
-    code = "import sys; from flows import cli; sys.argv = ['medkg', 'stats']; cli.app = lambda: (_ for _ in ()).throw(KeyError('[boom]')); cli.main()"
+    code = "import sys; import cli.main as entry; sys.argv = ['medkg', 'stats']; entry.app = lambda: (_ for _ in ()).throw(KeyError('[boom]')); entry.main()"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == ["error: KeyError: '[boom]' (MEDKG_DEBUG=1 shows the traceback)"]
@@ -78,7 +78,7 @@ def test_sigterm_ends_a_command_whose_worker_thread_is_busy() -> None:
     code = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from flows import cli
+import cli.main as entry
 
 def busy():  # a task thread that never checks for a stop (a model's forward pass, an index build)
     while True:
@@ -91,8 +91,8 @@ def run():  # what Prefect's thread pool task runner does: wait for the result, 
         future.result()
 
 sys.argv = ["medkg", "stats"]
-cli.app = run
-cli.main()
+entry.app = run
+entry.main()
 """
     env = {**os.environ, "MEDKG_STOP_GRACE_S": "2"}
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -120,7 +120,7 @@ def test_sigterm_ends_a_flow_whose_task_thread_is_busy(tmp_path: Path) -> None:
 import sys
 from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
-from flows import cli, runtime
+import cli.main as entry; from flows import runtime
 
 @task
 def busy() -> None:
@@ -135,8 +135,8 @@ def stuck() -> None:
         future.result()
 
 sys.argv = ["medkg", "stats"]
-cli.app = lambda: (runtime.ensure_server(), stuck())
-cli.main()
+entry.app = lambda: (runtime.ensure_server(), stuck())
+entry.main()
 """
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
@@ -152,7 +152,7 @@ cli.main()
 
 
 def test_a_bad_stop_grace_is_one_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "flows.cli", "stats"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    done = subprocess.run([sys.executable, "-m", "cli.main", "stats"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           check=False, env={**os.environ, "MEDKG_STOP_GRACE_S": "soon"})
     assert done.returncode == 1 and "Traceback" not in done.stderr and "MEDKG_STOP_GRACE_S='soon'" in done.stderr
 
@@ -167,8 +167,8 @@ def test_sigterm_stops_the_temporary_server_with_the_command(tmp_path: Path) -> 
     marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"), marker.split("=")[0]: marker.split("=")[1]})
-    code = ("import time; from flows import cli, runtime; import sys; sys.argv = ['medkg', 'stats'];"
-            "cli.app = lambda: (runtime.ensure_server(), print('up', flush=True), time.sleep(600)); cli.main()")
+    code = ("import time; import cli.main as entry; from flows import runtime; import sys; sys.argv = ['medkg', 'stats'];"
+            "entry.app = lambda: (runtime.ensure_server(), print('up', flush=True), time.sleep(600)); entry.main()")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
     assert len(_processes_with(marker)) == 2  # the command and its server

@@ -121,7 +121,7 @@ def test_admin_import_failure_names_the_output(tmp_path: Path) -> None:
 def test_export_command_writes_import_files_for_a_container(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from cli.main import app
     from kg.embedded_store import EmbeddedStore
 
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from flows.console import console
-from flows.settings import Settings
 from kg.errors import ConfigError
 from kg.schema import HAS_PHENOTYPE
 from kg.store import GraphStore, batched
+from wiring.progress import console, progress_bar
+from wiring.settings import Settings
 
 
 @dataclass
@@ -72,7 +70,7 @@ def _canonical(settings: Settings | None) -> Callable[[str], str | None] | None:
 
 
 def _write(store: GraphStore, source: str, entities: Sequence[Any], annotations: Sequence[Any]) -> None:
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+    with progress_bar() as bar:
         parts: list[tuple[str, Sequence[Any], Callable[[Any], int]]] = [
             ("entities", entities, store.load_entities), ("annotations", annotations, store.load_phenotypes)]
         for name, items, load in parts:

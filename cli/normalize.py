@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from flows.console import DataFormatOpt, OutOpt, check_format, console, failing, write_rows
-from flows.settings import load_settings
+from cli.console import DataFormatOpt, OutOpt, check_format, console, failing, write_rows
 from ontologies.normalizer import DENSE_WEIGHT
 from readers import ReadReport, read_documents
+from wiring.settings import load_settings
 
 DENSE_HELP = (
     "Share of the name-embedding cosine in the score of mentions no name matches exactly (the rest: "

@@ -10,30 +10,27 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
-from flows.runtime import configure_environment
-
-configure_environment()  # before Prefect or transformers is imported: they read it then
-
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from flows.console import (
+from cli.console import (
     DataFormatOpt,
     OutOpt,
     check_format,
     console,
     fail,
     failing,
+    progress_bar,
     write_document,
     write_rows,
 )
-from flows.settings import Settings, load_settings
 from kg.errors import InputError, MedkgError
 from kg.store import GraphStore, batched, in_file_order
 from readers import FORMATS, ReadReport, read_documents
 from readers.stats import corpus_stats
+from wiring.settings import Settings, load_settings
 
 app = typer.Typer(
     name="medkg",
@@ -45,19 +42,19 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Look at annotated corpora and literature files.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-from flows.models_cli import evaluate_app, extract_cmd, models_app, train_app
+from cli.models import evaluate_app, extract_cmd, models_app, train_app
 
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(models_app, name="models")
 app.command("extract")(extract_cmd)
 
-from flows.normalize_cli import evaluate_normalize_cmd, normalize_cmd
+from cli.normalize import evaluate_normalize_cmd, normalize_cmd
 
 app.command("normalize")(normalize_cmd)
 evaluate_app.command("normalize")(evaluate_normalize_cmd)
 
-from flows.diagnosis_cli import (
+from cli.diagnosis import (
     diagnose_cmd,
     evaluate_diagnosis_cmd,
     load_hpo_cmd,
@@ -95,18 +92,6 @@ def corpus_stats_cmd(
     with failing():
         stats = corpus_stats(path, fmt, on_error="raise" if strict else "skip")
     typer.echo(json.dumps(stats, indent=2))
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("docs"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
 
 
 def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress, *,
@@ -147,7 +132,7 @@ def load_cmd(
         settings = _settings(config)
         report = ReadReport()
         deletions = deleted = 0
-        with settings.open_store() as store, _progress() as progress:
+        with settings.open_store() as store, progress_bar("docs") as progress:
             for path in paths:
                 applied, removed = _load_file(store, path, fmt, report, 200, progress, strict=strict)
                 deletions, deleted = deletions + applied, deleted + removed
@@ -294,9 +279,9 @@ def run_cmd(
 
     Example: [bold]medkg run[/]
     """
-    from flows.diagnosis import ensure_hpo
     from flows.ingest import ingest
     from flows.runtime import ensure_server
+    from wiring.diagnosis import ensure_hpo
 
     t0 = time.perf_counter()
     with failing():
@@ -473,7 +458,7 @@ def serve_cmd(
 
     import uvicorn
 
-    from flows.serving import OPTIONS_ENV, ServeOptions, build_app, check
+    from wiring.serving import OPTIONS_ENV, ServeOptions, build_app, check
 
     cores = os.cpu_count() or 1
     options = ServeOptions(ner_model=ner_model, re_model=re_model, diagnosis_model=diagnosis_model, rerank=rerank, prune=prune,
@@ -487,7 +472,7 @@ def serve_cmd(
             return
     os.environ[OPTIONS_ENV] = options.model_dump_json()
     console.print(f"{workers} worker processes, {options.threads} torch thread(s) each")
-    uvicorn.run("flows.serving:app_from_env", factory=True, workers=workers, host=host, port=port)
+    uvicorn.run("wiring.serving:app_from_env", factory=True, workers=workers, host=host, port=port)
 
 
 @app.command("query")

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cli.console import console, failing
 from extractors.configs import DocRelationConfig, NerConfig
-from flows.console import console, failing
 from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, InputError, MedkgError
 from kg.types import Document
 from readers import ReadReport, read_documents
 
 if TYPE_CHECKING:
-    from flows.settings import Settings
+    from wiring.settings import Settings
 
 train_app = typer.Typer(help="Fine-tune models.", no_args_is_help=True)
 _NER = NerConfig()
@@ -138,7 +138,7 @@ def evaluate_ner_cmd(
             gold = canonical_labels(gold)
         normalizer = None
         if drop_ungrounded:
-            from flows.settings import load_settings
+            from wiring.settings import load_settings
 
             normalizer = load_settings(config).normalizer(progress=True).load_encoder()
         t0 = time.perf_counter()
@@ -177,9 +177,9 @@ def extract_cmd(
     from extractors.ensemble import relate_with, tag_with
     from extractors.ner import NerModel
     from extractors.pubtator_writer import write_jsonl, write_pubtator
-    from flows.settings import load_settings
     from kg.store import batched
     from ontologies.treatment import separate_treatments
+    from wiring.settings import load_settings
 
     writers = {".pubtator": write_pubtator, ".jsonl": write_jsonl, ".xml": lambda d, p: write_bioc(d, p, "xml"),
                ".json": lambda d, p: write_bioc(d, p, "json")}
@@ -306,7 +306,7 @@ models_app = typer.Typer(help="Package trained models, install them elsewhere, l
 
 
 def _models_dir(config: Path | None) -> Path:
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     return load_settings(config).home / "models"
 
@@ -341,7 +341,7 @@ def models_package_cmd(
     then on the other machine [bold]medkg models install bc5cdr.medkg.tar.gz[/] and [bold]medkg run[/].
     """
     from extractors.packaging import package_models
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     with failing():
         settings = load_settings(config)
@@ -385,7 +385,7 @@ def models_install_cmd(
     Example: [bold]medkg models install dist/bc5cdr.medkg.tar.gz[/]
     """
     from extractors.packaging import install_models
-    from flows.settings import load_settings
+    from wiring.settings import load_settings
 
     with failing():
         settings = load_settings(config)

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from flows.console import console
-from flows.settings import Settings, load_settings
 from kg.errors import ConfigError
+from wiring.progress import console
+from wiring.settings import Settings, load_settings
 
 OPTIONS_ENV = "MEDKG_SERVE_OPTIONS"
 
@@ -38,7 +38,7 @@ class ServeOptions(BaseModel):
     threads: int | None = None  # torch threads per process; None: torch's default (every core)
 
     def folders(self, settings: Settings) -> tuple[Path, Path, Path]:
-        from flows.diagnosis import diagnosis_folder
+        from wiring.diagnosis import diagnosis_folder
 
         return (self.ner_model or settings.ner_model_dir(), self.re_model or settings.re_model_dir(),
                 self.diagnosis_model or diagnosis_folder(settings))
@@ -71,7 +71,7 @@ def build_app(options: ServeOptions) -> Any:
     from extractors.doc_relations import load_relation_model
     from extractors.ensemble import RelationModels, Taggers
     from extractors.ner import NerModel
-    from flows.diagnosis import build_context, build_diagnoser
+    from wiring.diagnosis import build_context, build_diagnoser
 
     if options.threads:
         torch.set_num_threads(options.threads)

@@ -9,8 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.console import OutOpt, check_format, console, fail, failing, write_document, write_rows
-from flows.diagnosis import (
+from cli.console import OutOpt, check_format, console, fail, failing, write_document, write_rows
+from kg.encoders import OFFLINE_ENCODER
+from kg.errors import ConfigError, MedkgError
+from wiring.diagnosis import (
     HpoFiles,
     build_context,
     build_diagnoser,
@@ -22,9 +24,7 @@ from flows.diagnosis import (
     train_diagnosis,
     train_phenotype_encoder_into,
 )
-from flows.settings import load_settings
-from kg.encoders import OFFLINE_ENCODER
-from kg.errors import ConfigError, MedkgError
+from wiring.settings import load_settings
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")]

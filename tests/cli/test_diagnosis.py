@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from tests.diagnosis.helpers import MINI_HPOA, MINI_OBO, MINI_SYMP, MINI_SYMPTOMS, tiny_encoder
 
 runner = CliRunner()
@@ -82,7 +82,7 @@ def test_train_phenotype_encoder_then_diagnose_uses_it(env: Path) -> None:
                                   "--epochs", "1", "--batch-size", "8", "--dev-fraction", "0.4"])
     assert trained.exit_code == 0, trained.output
     assert "best dev accuracy@1" in trained.output and (out / "medkg.json").is_file()
-    from flows.diagnosis import phenotype_encoder
-    from flows.settings import load_settings
+    from wiring.diagnosis import phenotype_encoder
+    from wiring.settings import load_settings
 
     assert phenotype_encoder(load_settings()).name == str(out)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import MODEL_SETS, Settings
 from kg.errors import ConfigError
+from wiring.settings import MODEL_SETS, Settings
 
 
 def test_the_pipeline_runs_bc5cdr_then_biored_models_unless_biored_is_off(tmp_path: Path) -> None:

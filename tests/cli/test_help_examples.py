@@ -14,7 +14,7 @@ import typer
 from rich.markup import render
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 
 runner = CliRunner()
 

@@ -49,7 +49,7 @@ def test_every_documented_query_runs_on_both_stores_alike(embedded_store: GraphS
 
 @pytest.mark.neo4j
 def test_the_example_queries_medkg_run_prints_run_on_both_stores(embedded_store: GraphStore, neo4j_store: GraphStore) -> None:
-    from flows.cli import EXAMPLE_QUERIES
+    from cli.main import EXAMPLE_QUERIES
 
     for s in (embedded_store, neo4j_store):
         _fill(s)

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from extractors.ner import label_list
-from flows.cli import app
 from tests.extractors.helpers import tiny_ner as _tiny_model
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 runner = CliRunner()
