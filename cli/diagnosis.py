@@ -128,7 +128,7 @@ def train_phenotype_encoder_cmd(
         card = train_phenotype_encoder_into(settings, out, cfg)
     console.print(f"best dev accuracy@1 {card['metrics']['dev']['acc@1']:.2f} at epoch {card['metrics']['best_epoch']} "
                   f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}")
-    note = cap_note(card, "medkg train phenotype-encoder ... (the same flags)")
+    note = cap_note(card, "`medkg train phenotype-encoder ... --resume` (the same flags)")
     if note:
         console.print(f"[yellow]{note}[/]", soft_wrap=True)
 

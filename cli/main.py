@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +24,8 @@ from cli.console import (
     write_document,
     write_rows,
 )
-from kg.errors import InputError, MedkgError
+from extractors.configs import DocRelationConfig, NerConfig
+from kg.errors import ConfigError, InputError, MedkgError
 from kg.store import GraphStore, batched, in_file_order
 from readers import FORMATS, ReadReport, read_documents
 from readers.stats import corpus_stats
@@ -189,51 +188,35 @@ EXAMPLE_QUERIES = {
 REFERENCE_DEV = {"ner-bc5cdr": 84.81, "re-bc5cdr": 59.18, "ner-biored": 78.18, "re-biored": 35.19}
 
 
-def _ensure_models(settings: Settings, data: Path, ner_minutes: float, re_minutes: float) -> tuple[list[Path], list[Path]]:
-    """The cached models of every model set (BC5CDR's, then BioRED's: ``Settings.model_sets``),
-    fine-tuned first when missing, or trained on when a time cap cut their training short
-    (resumed from its checkpoint). Training runs by epochs, so the models are the same on a slow
-    machine as on a fast one; the caps only guard against a machine far slower than expected."""
-    from extractors.doc_relations import DocRelationConfig, train_doc_relations
-    from extractors.models import CHECKPOINT, read_card
-    from extractors.ner import NerConfig, train_ner
-    from extractors.training import cap_note
-
-    def state(folder: Path) -> str:
-        """done; resumable (a run cut short or killed left its checkpoint); or missing (none, or
-        one whose training ended without a checkpoint to go on from)."""
-        if (folder / CHECKPOINT).is_file():
-            return "resumable"
-        if (folder / "medkg.json").is_file() and "stopped_by" in read_card(folder):
-            return "done"
-        return "missing"
-
-    def train_one(name: str, what: str, epochs: int, resume: bool, run: Callable[..., dict[str, Any]]) -> None:
-        console.print(f"[bold]{'Resuming' if resume else f'No {name} model cached'}[/]: fine-tuning {what} for {epochs} epochs "
-                      "(once; the time per epoch on this machine follows after a few batches)")
-        note = cap_note(run(resume=resume), "medkg run")
-        if note:
-            console.print(f"[yellow]{name}: {note}[/]")
+def _ensure_models(settings: Settings, config: Path | None, ner_minutes: float, re_minutes: float) -> tuple[list[Path], list[Path]]:
+    """The models of every model set (BC5CDR's, then BioRED's: ``Settings.model_sets``), fine-tuned
+    into the registry first when missing, or trained on when a time cap or a kill cut their
+    training short, by the training flow the ``train-<set>`` deployments run. Training runs by
+    epochs, so the models are the same on a slow machine as on a fast one; the caps only guard
+    against a machine far slower than expected."""
+    from extractors.registry import model_state
+    from flows.train import train_models
 
     ners, rels = [], []
     for model_set in settings.model_sets():
         ner_dir, re_dir = settings.set_dirs(model_set.name)
         ners.append(ner_dir)
         rels.append(re_dir)
-        ner_state, re_state = state(ner_dir), state(re_dir)
-        if ner_state == re_state == "done":
+        states = model_state(ner_dir), model_state(re_dir)
+        if states == ("done", "done"):
             continue
-        train, dev = data / model_set.train, data / model_set.dev
-        train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
-        ner_config = NerConfig(max_minutes=ner_minutes, canonical_types=model_set.canonical_types)
-        re_config = DocRelationConfig(base_model=str(ner_dir), max_minutes=re_minutes)
-        if ner_state != "done":
-            train_one(f"{model_set.name} NER", f"on {model_set.corpus} train ({model_set.what})", ner_config.epochs, ner_state == "resumable",
-                      partial(train_ner, train_docs, dev_docs, ner_dir, ner_config, data_files=[train, dev]))
-        # The relation model starts from the NER model's encoder: a new NER model means a new one.
-        train_one(f"{model_set.name} relation", f"on {model_set.corpus} relations from the NER model's encoder", re_config.epochs,
-                  ner_state == "done" and re_state == "resumable",
-                  partial(train_doc_relations, train_docs, dev_docs, re_dir, re_config, data_files=[train, dev]))
+        for folder in (ner_dir, re_dir):
+            if folder.parent != settings.models_dir:
+                raise ConfigError(f"{folder}: no trained model there (a MEDKG_*_MODEL setting names it); train one there with "
+                                  f"`medkg train`, or unset the setting to let `medkg run` train one into {settings.models_dir}")
+        what = "resuming" if "resumable" in states else "fine-tuning (once)"
+        console.print(f"[bold]{model_set.name} models[/]: {what} the NER model and the relation model from its encoder on {model_set.corpus} "
+                      f"({model_set.what}) by the training flow; the time per epoch on this machine follows after a few batches")
+        result = train_models(train=str(settings.data_dir / model_set.train), dev=str(settings.data_dir / model_set.dev),
+                              out_dir=str(settings.models_dir), ner_minutes=ner_minutes, re_minutes=re_minutes, model_set=model_set.name,
+                              missing_only=True, progress=True, config=str(config) if config else None)
+        for note in result["notes"]:
+            console.print(f"[yellow]{note}[/]", soft_wrap=True)
     return ners, rels
 
 
@@ -265,8 +248,8 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Table:
 def run_cmd(
     config: ConfigOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="The shared data folder (default: ../shared/data).")] = None,
-    ner_minutes: Annotated[float, typer.Option(help="Safety cap on the NER model's training when none is cached (it trains by epochs; a cut run says so and the next `medkg run` goes on).")] = 120.0,
-    re_minutes: Annotated[float, typer.Option(help="Safety cap on the relation model's training, likewise.")] = 120.0,
+    ner_minutes: Annotated[float, typer.Option(help="Safety cap on the NER model's training when none is cached (it trains by epochs; a cut run says so and the next `medkg run` goes on).")] = NerConfig().max_minutes,
+    re_minutes: Annotated[float, typer.Option(help="Safety cap on the relation model's training, likewise.")] = DocRelationConfig().max_minutes,
     reextract: Annotated[bool, typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade).")] = False,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
@@ -292,7 +275,7 @@ def run_cmd(
         settings = settings.model_copy(update={"data_dir": data})
         with console.status("starting Prefect's temporary API server"):
             ensure_server()  # first: a machine where it cannot start says so before an hour of training
-        ners, rels = _ensure_models(settings, data, ner_minutes, re_minutes)
+        ners, rels = _ensure_models(settings, config, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
         settings.term_index(progress=True)
         sources = [

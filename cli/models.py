@@ -36,7 +36,7 @@ def _read(path: Path, limit: int | None = None) -> list[Document]:
 def _cap_note(card: dict[str, Any], command: str) -> None:
     from extractors.training import cap_note
 
-    note = cap_note(card, f"{command} ... (the same flags)")
+    note = cap_note(card, f"`{command} ... --resume` (the same flags)")
     if note:
         console.print(f"[yellow]{note}[/]", soft_wrap=True)
 

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.models import ARTIFACT_FILE, card_dev_f1, read_card
+from extractors.models import ARTIFACT_FILE, CHECKPOINT, card_dev_f1, read_card
 from kg.errors import ConfigError
 
 PREVIOUS = ".previous"
@@ -32,6 +32,32 @@ def candidate_dir(models_dir: Path, name: str) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def training_dir(models_dir: Path, name: str) -> tuple[Path, bool]:
+    """Where a training of ``name`` that goes on from where an earlier one stopped writes, and
+    whether there is a checkpoint to go on from: a copy of the current model when a time cap cut
+    its training short, the candidate a killed training left, or else an empty candidate."""
+    models_dir = Path(models_dir)
+    folder = models_dir / CANDIDATES / name
+    if model_state(models_dir / name) == "resumable":
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(models_dir / name, folder)
+        return folder, True
+    if (folder / CHECKPOINT).is_file():
+        return folder, True
+    return candidate_dir(models_dir, name), False
+
+
+def model_state(folder: Path) -> str:
+    """``done`` (its training ended), ``resumable`` (a run cut short by its time cap or killed left
+    a checkpoint to go on from) or ``missing`` (none, or a folder without either)."""
+    folder = Path(folder)
+    if (folder / CHECKPOINT).is_file():
+        return "resumable"
+    if (folder / ARTIFACT_FILE).is_file() and "stopped_by" in read_card(folder):
+        return "done"
+    return "missing"
 
 
 @dataclass(frozen=True)

@@ -253,9 +253,10 @@ def _pace(say: Callable[[str], Any], schedule: Schedule, epoch: int, epochs_seco
             f"{schedule.epochs - epoch} epochs at this pace")
 
 
-def cap_note(card: dict[str, Any], command: str) -> str | None:
-    """One line for a run its time cap cut short: how far it got and how to go on; None otherwise."""
+def cap_note(card: dict[str, Any], go_on: str) -> str | None:
+    """One line for a run its time cap cut short: how far it got and how to go on (``go_on``: what
+    continues it, e.g. "`medkg train ner ... --resume`"); None otherwise."""
     if not card.get("resumable"):
         return None
     return (f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs "
-            f"(best dev F1 {_best(card.get('history', []))[0]:.2f}); the model is usable, and `{command} --resume` continues where it stopped")
+            f"(best dev F1 {_best(card.get('history', []))[0]:.2f}); the model is usable, and {go_on} continues where it stopped")

@@ -15,52 +15,82 @@ from readers import read_documents
 
 @task(name="train-ner")
 def train_ner_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, limit: int | None = None,
-                   canonical_types: bool = False) -> dict[str, Any]:
-    from extractors.ner import NerConfig, train_ner
+                   canonical_types: bool = False, resume: bool = False, progress: bool = False) -> dict[str, Any]:
+    from extractors.ner import train_ner
 
     return train_ner(list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
                      NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types),
-                     data_files=[Path(train), Path(dev)], progress=False)
+                     data_files=[Path(train), Path(dev)], progress=progress, resume=resume)
 
 
 @task(name="train-re")
 def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, architecture: str = "doc",
-                  limit: int | None = None) -> dict[str, Any]:
+                  limit: int | None = None, resume: bool = False, progress: bool = False) -> dict[str, Any]:
     from extractors.doc_relations import train_relation_model
 
     return train_relation_model(architecture, list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
-                                base_model=base_model, max_minutes=max_minutes, data_files=[Path(train), Path(dev)], progress=False)
+                                base_model=base_model, max_minutes=max_minutes, data_files=[Path(train), Path(dev)], progress=progress,
+                                resume=resume)
 
 
 @flow(name="medkg-train")
 def train_models(train: str | None = None, dev: str | None = None, out_dir: str | None = None,
                  ner_minutes: float = NerConfig().max_minutes, re_minutes: float = DocRelationConfig().max_minutes,
                  base_model: str = OFFLINE_ENCODER, re_architecture: str = "doc", limit: int | None = None,
-                 model_set: str = "bc5cdr") -> dict[str, Any]:
+                 model_set: str = "bc5cdr", missing_only: bool = False, progress: bool = False,
+                 config: str | None = None) -> dict[str, Any]:
     """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``wiring.settings.MODEL_SETS``)
     by their configured epochs (the minutes are safety caps), the relation model from the new NER
     model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
     into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
     ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
     current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
-    trains on the first documents only (a quick check). Returns the dev metrics and what was promoted."""
-    from extractors.registry import candidate_dir, promote
+    trains on the first documents only (a quick check).
+
+    ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
+    whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
+    and a relation model is trained again only for a new NER model. Returns the dev metrics, what
+    was promoted, which trainings went on from a checkpoint (``resumed``), and a line for each model
+a time cap cut short (``notes``)."""
+    from extractors.registry import candidate_dir, model_state, promote, training_dir
+    from extractors.training import cap_note
     from wiring.settings import load_settings
 
-    settings = load_settings()
+    settings = load_settings(Path(config) if config else None)
     chosen = settings.model_set(model_set)
     train = train or str(settings.data_dir / chosen.train)
     dev = dev or str(settings.data_dir / chosen.dev)
     models = Path(out_dir) if out_dir else settings.models_dir
     ner_name, re_name = f"ner-{chosen.name}", f"re-{chosen.name}"
-    ner_dir, re_dir = candidate_dir(models, ner_name), candidate_dir(models, re_name)
-    ner = train_ner_task(train, dev, str(ner_dir), ner_minutes, base_model, limit, chosen.canonical_types)
-    rel = train_re_task(train, dev, str(re_dir), re_minutes, str(ner_dir), re_architecture, limit)
-    promoted = [promote(ner_dir, models, ner_name), promote(re_dir, models, re_name)]
+    train_ner = not missing_only or model_state(models / ner_name) != "done"
+    train_re = train_ner or model_state(models / re_name) != "done"
+    result: dict[str, Any] = {"ner": None, "re": None, "promoted": {}, "resumed": [], "notes": []}
     logger = get_run_logger()
-    for p in promoted:
-        logger.info("%s", p)
-    return {"ner": ner["metrics"], "re": rel["metrics"], "promoted": {p.name: p.promoted for p in promoted}}
+
+    def finish(name: str, folder: Path, card: dict[str, Any], command: str) -> Path:
+        promotion = promote(folder, models, name)
+        logger.info("%s", promotion)
+        result["promoted"][name] = promotion.promoted
+        note = cap_note(card, "the next `medkg run`" if missing_only else f"`{command} ... --resume` (the same flags)")
+        if note:
+            result["notes"].append(f"{name}: {note}")
+        return models / name if promotion.promoted else folder
+
+    base_for_re = models / ner_name
+    if train_ner:
+        ner_dir, resume = training_dir(models, ner_name) if missing_only else (candidate_dir(models, ner_name), False)
+        result["resumed"] += [ner_name] if resume else []
+        card = train_ner_task(train, dev, str(ner_dir), ner_minutes, base_model, limit, chosen.canonical_types, resume, progress)
+        result["ner"] = card["metrics"]
+        base_for_re = finish(ner_name, ner_dir, card, "medkg train ner")
+    if train_re:
+        # A new NER model means a new relation model: it starts from that model's encoder.
+        re_dir, resume = training_dir(models, re_name) if missing_only and not train_ner else (candidate_dir(models, re_name), False)
+        result["resumed"] += [re_name] if resume else []
+        card = train_re_task(train, dev, str(re_dir), re_minutes, str(base_for_re), re_architecture, limit, resume, progress)
+        result["re"] = card["metrics"]
+        finish(re_name, re_dir, card, "medkg train re")
+    return result
 
 
 @task(name="train-diagnosis")

@@ -1,7 +1,6 @@
 """The ingestion flow end to end under a real (temporary) Prefect, with small real models."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ from wiring.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
-
-
-@pytest.fixture(scope="module")
-def prefect() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=180):  # a loaded 2-core machine can take over 30 s
-        yield
 
 
 @pytest.fixture(scope="module")
