@@ -1,7 +1,7 @@
 """Benchmark relation extraction with gold entities: train (or reuse) a model, score document-level
 pair F1 on any split, measure speed. Prints JSON.
 
-    python bench/re.py --train TRAIN --dev DEV --eval EVAL [--architecture doc|pair] [--max-minutes 30]
+    python bench/re.py --train TRAIN --dev DEV --eval EVAL [--architecture doc|pair] [--max-minutes M]
     python bench/re.py --model ~/.cache/medkg/models/re-bc5cdr --eval DEV
     python bench/re.py --model ~/.cache/medkg/models/re-bc5cdr --eval DEV --ner-model ~/.cache/medkg/models/ner-bc5cdr
 
@@ -23,8 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
+from extractors.configs import relation_config
 from extractors.doc_relations import DocRelationModel, load_relation_model, train_relation_model
 from extractors.relations import pair_scores
+from kg.encoders import OFFLINE_ENCODER
 from readers import read_documents
 
 
@@ -34,8 +36,8 @@ def main() -> None:
     ap.add_argument("--dev", type=Path)
     ap.add_argument("--eval", type=Path, required=True)
     ap.add_argument("--model", type=Path)
-    ap.add_argument("--base-model", default="all-minilm-l6-v2")
-    ap.add_argument("--max-minutes", type=float, default=30.0)
+    ap.add_argument("--base-model", default=OFFLINE_ENCODER)
+    ap.add_argument("--max-minutes", type=float, help="safety cap (default: the architecture's config)")
     ap.add_argument("--architecture", choices=["doc", "pair"], default="doc")
     ap.add_argument("--context-pooling", action="store_true", help="doc: ATLOP's localized context pooling")
     ap.add_argument("--ner-model", type=Path, help="also score end to end from predicted, normalized entities")
@@ -50,8 +52,9 @@ def main() -> None:
             ap.error("--train and --dev are needed unless --model is given")
         folder = Path(tempfile.mkdtemp(prefix="medkg-re-"))
         t0 = time.perf_counter()
-        card = train_relation_model(args.architecture, list(read_documents(args.train)), list(read_documents(args.dev)), folder,
-                                    base_model=args.base_model, max_minutes=args.max_minutes, context_pooling=args.context_pooling,
+        fields = {"base_model": args.base_model, "max_minutes": args.max_minutes}
+        config = relation_config(args.architecture, {**fields, "context_pooling": args.context_pooling} if args.architecture == "doc" else fields)
+        card = train_relation_model(list(read_documents(args.train)), list(read_documents(args.dev)), folder, config,
                                     data_files=[args.train, args.dev])
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]

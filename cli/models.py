@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.console import console, failing
-from extractors.configs import DocRelationConfig, NerConfig
+from extractors.configs import DocRelationConfig, NerConfig, RelationConfig
 from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, InputError, MedkgError
 from kg.types import Document
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 train_app = typer.Typer(help="Fine-tune models.", no_args_is_help=True)
 _NER = NerConfig()
 _DOC_RE = DocRelationConfig()
+_PAIR_RE = RelationConfig()
 evaluate_app = typer.Typer(help="Score models on annotated data.", no_args_is_help=True)
 
 
@@ -41,39 +42,43 @@ def _cap_note(card: dict[str, Any], command: str) -> None:
         console.print(f"[yellow]{note}[/]", soft_wrap=True)
 
 
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Any other field of the training config, FIELD=VALUE (repeatable; the value read as YAML): e.g. --set max_length=128 --set patience=2.")]
+
+
 @train_app.command("ner")
 def train_ner_cmd(
     train: Annotated[Path, typer.Option(help="Training corpus (PubTator or BioC).")],
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
-    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = OFFLINE_ENCODER,
+    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = _NER.base_model,
     epochs: Annotated[int, typer.Option(help="Epochs (the learning-rate schedule spans them; fewer when dev stops improving).")] = _NER.epochs,
     max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a run it cuts short keeps its best model and can go on with --resume.")] = _NER.max_minutes,
     resume: Annotated[bool, typer.Option(help="Go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
-    lora: Annotated[bool, typer.Option(help="Train LoRA adapters (peft) instead of all weights.")] = False,
+    lora: Annotated[bool, typer.Option(help="Train LoRA adapters (peft) instead of all weights.")] = _NER.lora,
     types: Annotated[str | None, typer.Option(help="Comma-separated entity types to learn (default: all in the data).")] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = _NER.batch_size,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = _NER.learning_rate,
     seed: Annotated[int, typer.Option(help="Random seed.")] = _NER.seed,
-    context: Annotated[str, typer.Option(help="sentence: one window per sentence; document: windows over the whole text.")] = "sentence",
-    canonical_types: Annotated[bool, typer.Option(help="Learn medkg's types (NCBI-disease's four classes become Disease).")] = False,
+    context: Annotated[str, typer.Option(help="sentence: one window per sentence; document: windows over the whole text.")] = _NER.context,
+    canonical_types: Annotated[bool, typer.Option(help="Learn medkg's types (NCBI-disease's four classes become Disease).")] = _NER.canonical_types,
+    set_: SetOpt = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents (for a quick try).")] = None,
 ) -> None:
     """Fine-tune a NER model; the best dev checkpoint is kept in OUT with its medkg.json card.
 
     Example: [bold]medkg train ner --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/ner-bc5cdr[/]
     """
-    from extractors.ner import NerConfig, train_ner
+    from extractors.configs import configured
+    from extractors.ner import train_ner
 
     with failing():
-        config = NerConfig(
-            base_model=base_model, epochs=epochs, max_minutes=max_minutes, lora=lora,
-            types=types.split(",") if types else None, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
-            context=context, canonical_types=canonical_types,
-        )
+        config = configured(NerConfig, {
+            "base_model": base_model, "epochs": epochs, "max_minutes": max_minutes, "lora": lora, "types": types.split(",") if types else None,
+            "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "context": context, "canonical_types": canonical_types,
+        }, set_ or ())
         train_docs, dev_docs = _read(train, limit), _read(dev)
-        console.print(f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {epochs} epochs, "
-                      f"capped at {max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)")
+        console.print(f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {config.epochs} epochs, "
+                      f"capped at {config.max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)")
         card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
     dev_scores = card["metrics"]["dev"]
     console.print(f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
@@ -223,14 +228,15 @@ def train_re_cmd(
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
     architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
-    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = OFFLINE_ENCODER,
-    epochs: Annotated[int | None, typer.Option(help=f"Epochs (default: the architecture's, {_DOC_RE.epochs} doc, 6 pair; fewer when dev stops improving).")] = None,
-    max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a doc run it cuts short keeps its best model and can go on with --resume.")] = _DOC_RE.max_minutes,
+    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = _DOC_RE.base_model,
+    epochs: Annotated[int | None, typer.Option(help=f"Epochs (default: the architecture's, {_DOC_RE.epochs} doc, {_PAIR_RE.epochs} pair; fewer when dev stops improving).")] = None,
+    max_minutes: Annotated[float | None, typer.Option(help=f"Safety cap on wall time (default: {_DOC_RE.max_minutes:g} doc, {_PAIR_RE.max_minutes:g} pair): a doc run it cuts short keeps its best model and can go on with --resume.")] = None,
     resume: Annotated[bool, typer.Option(help="doc: go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
-    window: Annotated[int, typer.Option(help="pair: mentions at most this many sentences apart.")] = 2,
-    context_pooling: Annotated[bool, typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to).")] = False,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = _DOC_RE.learning_rate,
-    known_pairs: Annotated[bool, typer.Option(help="doc: keep the training split's relations as a prior (a pair annotated there needs a lower probability, chosen on dev).")] = True,
+    window: Annotated[int | None, typer.Option(help=f"pair: mentions at most this many sentences apart (default {_PAIR_RE.window}).")] = None,
+    context_pooling: Annotated[bool | None, typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help=f"Peak learning rate of the encoder (default {_DOC_RE.learning_rate:g} doc, {_PAIR_RE.learning_rate:g} pair).")] = None,
+    known_pairs: Annotated[bool | None, typer.Option(help="doc: keep the training split's relations as a prior (a pair annotated there needs a lower probability, chosen on dev; on by default).")] = None,
+    set_: SetOpt = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents.")] = None,
 ) -> None:
     """Fine-tune a relation model on gold entities; keeps the best dev pair-F1 checkpoint.
@@ -238,18 +244,20 @@ def train_re_cmd(
     Example: [bold]medkg train re --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/re-cdr --base-model runs/ner-bc5cdr[/]
     (the encoder of a NER model trained with `medkg train ner` on the same split)
     """
-    from extractors.doc_relations import ARCHITECTURES, DocRelationConfig, train_relation_model
-    from extractors.relations import RelationConfig
+    from extractors.configs import relation_config
+    from extractors.doc_relations import train_relation_model
 
     with failing():
-        if architecture not in ARCHITECTURES:
-            raise ConfigError(f"--architecture {architecture}: choose one of {', '.join(ARCHITECTURES)}")
+        given: dict[str, Any] = {"base_model": base_model, "epochs": epochs, "max_minutes": max_minutes, "learning_rate": learning_rate}
+        only: dict[str, dict[str, Any]] = {"doc": {"context_pooling": context_pooling, "known_pairs": known_pairs}, "pair": {"window": window}}
+        for other, fields in only.items():
+            if other != architecture and any(v is not None for v in fields.values()):
+                raise ConfigError(f"--{'/--'.join(k.replace('_', '-') for k in fields)}: only for --architecture {other}")
+        config = relation_config(architecture, {**given, **only.get(architecture, {})}, set_ or ())
         train_docs, dev_docs = _read(train, limit), _read(dev)
         console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
-                      f"{epochs or (DocRelationConfig() if architecture == 'doc' else RelationConfig()).epochs} epochs, capped at {max_minutes:g} minutes")
-        card = train_relation_model(architecture, train_docs, dev_docs, out, base_model=base_model, max_minutes=max_minutes, epochs=epochs,
-                                    learning_rate=learning_rate, window=window, context_pooling=context_pooling, known_pairs=known_pairs,
-                                    data_files=[train, dev], resume=resume)
+                      f"{config.epochs} epochs, capped at {config.max_minutes:g} minutes")
+        card = train_relation_model(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
     console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")
     _cap_note(card, "medkg train re")
     typer.echo(json.dumps(card["metrics"]["dev"], indent=2))

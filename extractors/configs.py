@@ -4,13 +4,21 @@ defaults, read by the trainers, the ``medkg train`` flags and ``medkg run`` alik
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+import yaml  # type: ignore[import-untyped]
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from extractors.models import OFFLINE_ENCODER
+from kg.errors import ConfigError
+
+Config = TypeVar("Config", bound=BaseModel)
 
 
 class NerConfig(BaseModel):
-    """How to fine-tune a NER model. Every field is a ``medkg train ner`` flag."""
+    """How to fine-tune a NER model: ``medkg train ner`` has a flag for the common fields and
+    ``--set FIELD=VALUE`` for every one."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,7 +46,8 @@ class NerConfig(BaseModel):
 
 
 class DocRelationConfig(BaseModel):
-    """How to fine-tune the document-level model; ``medkg train re --architecture doc`` flags."""
+    """How to fine-tune the document-level model (``medkg train re --architecture doc``: flags for
+    the common fields, ``--set FIELD=VALUE`` for every one)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +67,7 @@ class DocRelationConfig(BaseModel):
 
 
 class RelationConfig(BaseModel):
-    """How to fine-tune a relation classifier; every field is a ``medkg train re`` flag."""
+    """How to fine-tune the pair classifier (``medkg train re --architecture pair``), likewise."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -75,3 +84,30 @@ class RelationConfig(BaseModel):
     device: str = "auto"
     bf16: bool | None = None
     patience: int = 2
+
+
+RELATION_CONFIGS: dict[str, type[DocRelationConfig | RelationConfig]] = {"doc": DocRelationConfig, "pair": RelationConfig}
+
+
+def configured(cls: type[Config], fields: Mapping[str, Any] = {}, settings: Iterable[str] = ()) -> Config:
+    """``cls`` with ``fields`` set (a None value keeps the default) and then ``settings``, each
+    "FIELD=VALUE" with the value read as YAML (``--set max_length=128``, ``--set types=[Gene]``);
+    a field ``cls`` lacks or a wrong value is a ``ConfigError`` naming it."""
+    values = {k: v for k, v in fields.items() if v is not None}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in cls.model_fields:
+            raise ConfigError(f"--set {item!r}: write FIELD=VALUE with a field of {cls.__name__}: {', '.join(cls.model_fields)}")
+        values[key.strip()] = yaml.safe_load(value)
+    try:
+        return cls.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}, got {e.get('input')!r}" for e in exc.errors())
+        raise ConfigError(f"{cls.__name__}: {problems}") from exc
+
+
+def relation_config(architecture: str, fields: Mapping[str, Any] = {}, settings: Iterable[str] = ()) -> DocRelationConfig | RelationConfig:
+    """The training settings of a relation model of ``architecture`` ("doc" or "pair"), as ``configured``."""
+    if architecture not in RELATION_CONFIGS:
+        raise ConfigError(f"relation architecture {architecture!r}: choose one of {', '.join(RELATION_CONFIGS)}")
+    return configured(RELATION_CONFIGS[architecture], fields, settings)

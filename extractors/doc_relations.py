@@ -41,9 +41,8 @@ import torch
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
-from extractors.configs import DocRelationConfig
+from extractors.configs import RELATION_CONFIGS, DocRelationConfig, RelationConfig
 from extractors.models import (
-    OFFLINE_ENCODER,
     bf16_autocast,
     cpu_bf16_supported,
     data_hash,
@@ -398,33 +397,23 @@ def load_relation_model(folder: str | Path, *, device: str = "auto", per_pair: i
     return RelationModel.load(folder, device=device, per_pair=per_pair)
 
 
-ARCHITECTURES = ("doc", "pair")
+ARCHITECTURES = tuple(RELATION_CONFIGS)
 
 
-def train_relation_model(architecture: str, train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, *,
-                         base_model: str = OFFLINE_ENCODER, max_minutes: float = 30.0, epochs: int | None = None,
-                         learning_rate: float = 5e-5, window: int = 2, context_pooling: bool = False, known_pairs: bool = True,
-                         data_files: Sequence[Path] = (), progress: bool = True, resume: bool = False) -> dict[str, Any]:
-    """Fine-tune a relation model of either architecture ("doc": this module's, optionally with
-    ``context_pooling``, with the training split's ``known_pairs`` as a prior unless False;
-    "pair": the pair classifier of ``relations.py``, with its sentence ``window``); returns its card."""
-    if architecture == "doc":
-        config = DocRelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate,
-                                   context_pooling=context_pooling, known_pairs=known_pairs)
-        if epochs:
-            config.epochs = epochs
+def train_relation_model(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path,
+                         config: DocRelationConfig | RelationConfig, *, data_files: Sequence[Path] = (), progress: bool = True,
+                         resume: bool = False) -> dict[str, Any]:
+    """Fine-tune a relation model of the architecture ``config`` is for (``DocRelationConfig``:
+    this module's document-level model; ``RelationConfig``: the pair classifier of
+    ``relations.py``, which has no ``resume``; ``extractors.configs.relation_config`` builds
+    either); returns its card."""
+    if isinstance(config, DocRelationConfig):
         return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress, resume=resume)
-    if architecture == "pair":
-        from extractors.relations import RelationConfig, train_relations
+    from extractors.relations import train_relations
 
-        if resume:
-            raise ConfigError("--resume is for the document-level model; the pair classifier trains from the start")
-
-        pair = RelationConfig(base_model=base_model, max_minutes=max_minutes, learning_rate=learning_rate, window=window)
-        if epochs:
-            pair.epochs = epochs
-        return train_relations(train_docs, dev_docs, out, pair, data_files=data_files, progress=progress)
-    raise ConfigError(f"relation architecture {architecture!r}: choose one of {', '.join(ARCHITECTURES)}")
+    if resume:
+        raise ConfigError("--resume is for the document-level model; the pair classifier trains from the start")
+    return train_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress)
 
 
 @dataclass

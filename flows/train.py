@@ -8,7 +8,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from extractors.configs import DocRelationConfig, NerConfig
+from extractors.configs import DocRelationConfig, NerConfig, relation_config
 from kg.encoders import OFFLINE_ENCODER
 from readers import read_documents
 
@@ -28,9 +28,9 @@ def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model
                   limit: int | None = None, resume: bool = False, progress: bool = False) -> dict[str, Any]:
     from extractors.doc_relations import train_relation_model
 
-    return train_relation_model(architecture, list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
-                                base_model=base_model, max_minutes=max_minutes, data_files=[Path(train), Path(dev)], progress=progress,
-                                resume=resume)
+    return train_relation_model(list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
+                                relation_config(architecture, {"base_model": base_model, "max_minutes": max_minutes}),
+                                data_files=[Path(train), Path(dev)], progress=progress, resume=resume)
 
 
 @flow(name="medkg-train")
