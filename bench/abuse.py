@@ -43,6 +43,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kg.layout import DataLayout
 from tests.readers.test_corruption import CASES, GOOD  # the corruptions the reader tests inject
 
 MEDKG = str(Path(sys.executable).with_name("medkg"))
@@ -148,7 +149,7 @@ def cli_probes(data_dir: Path, work: Path) -> list[Probe]:
 
     # A query while another process loads into the same store.
     env = store_env("busy")
-    corpus = data_dir / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"
+    corpus = DataLayout(data_dir).corpus("bc5cdr_train")
     loader = subprocess.Popen([MEDKG, "load", str(corpus)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     answers = []
     while loader.poll() is None and len(answers) < 20:
@@ -348,7 +349,7 @@ def main() -> None:
     if url is None:
         env = {**os.environ, "MEDKG_STORE_PATH": str(work / "served"), "MEDKG_API_KEY": args.key,
                "MEDKG_QUERY_TIMEOUT_S": str(args.timeout_s)}
-        subprocess.run([MEDKG, "load", str(args.data_dir / "corpora/biored/Train.PubTator")], env=env, check=True, capture_output=True)
+        subprocess.run([MEDKG, "load", str(DataLayout(args.data_dir).corpus("biored_train"))], env=env, check=True, capture_output=True)
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([MEDKG, "serve", "--port", str(port), *args.serve_args.split()], env=env,

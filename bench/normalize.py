@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from kg.layout import CORPORA
 from kg.types import Document, Mention
 from ontologies.dense import DEFAULT_ENCODER, DENSE_CATEGORIES
 from ontologies.index import TermIndex
@@ -54,7 +55,7 @@ def main() -> None:
                          "(a running service's speed), mentions_per_s_first_pass the first")
     args = ap.parse_args()
     dictionaries = [args.data_dir / d for d in (args.dictionary if args.dictionary is not None else [
-        "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", "corpora/ncbi-disease/NCBItrainset_corpus.txt"])]
+        CORPORA["bc5cdr_train"], CORPORA["ncbi_train"]])]
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cache = args.cache or Path(tempfile.mkdtemp())
     categories = [c for c in args.dense_categories.split(",") if c]

@@ -278,12 +278,7 @@ def run_cmd(
         ners, rels = _ensure_models(settings, config, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
         settings.term_index(progress=True)
-        sources = [
-            data / "pubmed" / "medline16n0902.xml.gz",
-            data / "pubmed" / "test_current_medline.xml.gz",
-            data / "pubmed" / "pubmed-29768149.xml",
-            *sorted((data / "pubmed" / "efetch").glob("*.xml")),
-        ]
+        sources = settings.layout.literature()
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
         result = ingest([str(p) for p in sources], [str(p) for p in ners], [str(p) for p in rels], settings=settings, reextract=reextract,
                         progress=True)

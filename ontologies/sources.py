@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from kg.errors import OntologyError
+from kg.layout import DataLayout
 from kg.schema import entity_type
 from kg.types import Document
 from ontologies.dense import DENSE_CATEGORIES
@@ -67,23 +68,8 @@ def corpus_terms(paths: Sequence[Path], read: ReadCorpus) -> tuple[list[Term], l
 
 
 def default_files(data_dir: Path) -> dict[str, Path]:
-    o = data_dir / "ontologies"
-    return {
-        "ctd": o / "ctd/CTD_diseases.tsv.gz",
-        "mesh_trees": o / "mesh/mesh_trees.tsv.gz",
-        "mesh_terms": o / "mesh/mesh_terms.tsv.gz",
-        "mesh_pharm_actions": o / "mesh/mesh_pharm_actions.tsv.gz",
-        "mesh_tree": o / "mesh/mesh_descriptors_c_f_tree.tsv",
-        "mesh_scr": o / "mesh/mesh_scr.tsv",
-        "hpo": o / "hpo/hp.obo.gz",
-        "chebi": o / "chebi/chebi_import.obo",
-        "doid": o / "doid/HumanDO.tsv",
-        "doid_mesh": o / "doid/MESHinDO.tsv",
-        "doid_omim": o / "doid/OMIMinDO.tsv",
-        "mondo_mesh": o / "mondo/mondo_exactmatch_mesh.sssom.tsv.gz",
-        "mondo_doid": o / "mondo/mondo_exactmatch_doid.sssom.tsv.gz",
-        "mondo_omim": o / "mondo/mondo_exactmatch_omim.sssom.tsv.gz",
-    }
+    """The vocabulary files of a data folder (``kg.layout.VOCABULARIES``)."""
+    return DataLayout(Path(data_dir)).vocabularies()
 
 
 def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None,

@@ -31,10 +31,7 @@ class HpoFiles:
 
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
-        folder = settings.data_dir / "ontologies"
-        doid = folder / "doid"
-        return cls(folder / "hpo" / "hp.obo.gz", folder / "hpo" / "phenotype.hpoa.gz", doid / "disease-symptom.tsv",
-                   doid / "symp_import.owl.gz", doid / "MESHinDO.tsv", doid / "HumanDO.tsv")
+        return cls(**settings.layout.phenotypes())
 
 
 def phenotype_edges(store: GraphStore, source: str | None = None) -> int:

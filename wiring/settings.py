@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError
+from kg.layout import CORPORA, DataLayout
 from kg.store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,24 @@ class ModelSet:
 
     name: str
     corpus: str  # how messages name it
-    train: str  # relative to the data folder
-    dev: str
     what: str
     canonical_types: bool  # the NER model learns medkg's types (BioRED's six names -> Gene, Disease...)
+
+    @property
+    def train(self) -> str:
+        """The training split, relative to the data folder (``kg.layout.CORPORA``)."""
+        return CORPORA[f"{self.name}_train"]
+
+    @property
+    def dev(self) -> str:
+        return CORPORA[f"{self.name}_dev"]
 
 
 # What the pipeline runs, in order: each entity type from the first NER model that tags it
 # (extractors.ensemble), every relation model's relations.
 MODEL_SETS = (
-    ModelSet("bc5cdr", "BC5CDR", "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", "corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt",
-             "chemicals, diseases and chemical-induced disease (BC5CDR)", False),
-    ModelSet("biored", "BioRED", "corpora/biored/Train.PubTator", "corpora/biored/Dev.PubTator",
-             "genes, variants, species, cell lines and eight relation types (BioRED)", True),
+    ModelSet("bc5cdr", "BC5CDR", "chemicals, diseases and chemical-induced disease (BC5CDR)", False),
+    ModelSet("biored", "BioRED", "genes, variants, species, cell lines and eight relation types (BioRED)", True),
 )
 
 
@@ -107,6 +113,11 @@ class Settings(BaseSettings):
     watch_dir: Path | None = None
 
     @property
+    def layout(self) -> DataLayout:
+        """Where each file of the data folder is."""
+        return DataLayout(self.data_dir)
+
+    @property
     def models_dir(self) -> Path:
         return self.home / "models"
 
@@ -155,12 +166,7 @@ class Settings(BaseSettings):
         """The training splits used as extra dictionaries (never a split that is evaluated)."""
         if self.dictionary_corpora is not None:
             return self.dictionary_corpora
-        defaults = [
-            self.data_dir / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt",
-            self.data_dir / "corpora/ncbi-disease/NCBItrainset_corpus.txt",
-            self.data_dir / "corpora/biored/Train.PubTator",
-        ]
-        return [p for p in defaults if p.is_file()]
+        return self.layout.dictionary_corpora()
 
     def gene_vocabulary(self, *, fetch: bool = True) -> Path | None:
         """The gene vocabulary file the index uses: ``gene_db`` (which must exist), else the
