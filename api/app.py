@@ -31,7 +31,7 @@ from api.schemas import (
     QueryResult,
     Ready,
 )
-from extractors.models import card_dev_f1
+from extractors.models import card_version
 from kg.curies import canonical_curie
 from kg.errors import InputError, MedkgError, QueryRefused, QueryTimeout, StoreError
 from kg.store import GraphStore
@@ -176,8 +176,7 @@ def create_app(
         card = getattr(model, "card", None)
         if model is None or not isinstance(card, dict):
             return None
-        return {"task": card.get("task"), "dev_f1": card_dev_f1(card), "best_epoch": card.get("metrics", {}).get("best_epoch"),
-                "data_hash": (card.get("data_hash") or "")[:12] or None}
+        return card_version(card)
 
     @app.get("/health", response_model=Health, response_model_exclude_unset=True, responses=_errors())
     def health() -> dict[str, Any]:

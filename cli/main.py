@@ -222,14 +222,14 @@ def _ensure_models(settings: Settings, config: Path | None, ner_minutes: float, 
 
 def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
     """The models that served, with their dev scores next to the reference ones."""
-    from extractors.models import card_dev_f1, read_card
+    from extractors.models import card_version, read_card
 
     lines = []
     for kind, folders in (("NER", ners), ("relations", rels)):
         for folder in folders:
-            card = read_card(folder)
+            version = card_version(read_card(folder))
             what = "strict F1 (tidied spans, gazetteer, abbreviations)" if kind == "NER" else "pair F1 with gold entities"
-            lines.append(f"{kind} {folder} (epoch {card.get('metrics', {}).get('best_epoch')}): dev {what} {card_dev_f1(card)} "
+            lines.append(f"{kind} {folder} (epoch {version['best_epoch']}): dev {what} {version['dev_f1']} "
                          f"(reference {REFERENCE_DEV.get(folder.name, 'none')})")
     return lines
 

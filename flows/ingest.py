@@ -114,11 +114,10 @@ def extract_batch(docs: list[Document], ner_models: list[str], re_models: list[s
 def _served(ner_models: list[str], re_models: list[str]) -> dict[str, Any]:
     """The models of a run as the summary reports them: folder, best dev F1, training data hash;
     ``ner`` and ``relations`` the first of each, ``ner_more`` and ``relations_more`` the others."""
-    from extractors.models import card_dev_f1, read_card
+    from extractors.models import card_version, read_card
 
     def info(folder: str) -> dict[str, Any]:
-        card = read_card(Path(folder))
-        return {"path": str(folder), "dev_f1": card_dev_f1(card), "data_hash": (card.get("data_hash") or "")[:12] or None}
+        return {"path": str(folder), **card_version(read_card(Path(folder)))}
 
     out: dict[str, Any] = {}
     for name, folders in (("ner", ner_models), ("relations", re_models)):
