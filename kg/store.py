@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Self, TypeVar
 
-from kg.errors import QueryInvalid, QueryRefused
+from kg.errors import MedkgError, QueryInvalid, QueryRefused
 from kg.schema import HAS_PHENOTYPE, MENTIONS, NODE_LABELS, PREDICATES, SUBCLASS_OF, entity_type, predicate
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 
@@ -256,6 +256,14 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def _execute(self, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run one writing statement in its own transaction; its rows as dicts."""
+
+    def reachable(self) -> bool:
+        """Whether the store answers a small read query (``/ready``'s probe)."""
+        try:
+            self.query("MATCH (e:Entity) RETURN count(e) AS n")
+        except MedkgError:
+            return False
+        return True
 
     def entity_card(self, curie: str, limit: int = 100) -> dict[str, Any] | None:
         """An entity (found by its CURIE or one of its xrefs) with its parents, how many articles
