@@ -26,6 +26,7 @@ from cli.console import (
 )
 from extractors.configs import DocRelationConfig, NerConfig
 from kg.errors import ConfigError, InputError, MedkgError
+from kg.queries import EXAMPLE_QUERIES, TOP_CAUSES
 from kg.store import GraphStore, batched, in_file_order
 from readers import FORMATS, ReadReport, read_documents
 from readers.stats import corpus_stats
@@ -157,32 +158,6 @@ def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None
             console.print(f"  {s.source}:{s.record}: {s.reason}")
 
 
-EXAMPLE_QUERIES = {
-    "diseases mentioned in the most articles": (
-        "MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:Disease' "
-        "RETURN e.name AS disease, e.curie AS curie, count(a) AS articles ORDER BY articles DESC, disease LIMIT 5"
-    ),
-    "chemicals mentioned in the most articles": (
-        "MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:ChemicalEntity' "
-        "RETURN e.name AS chemical, e.curie AS curie, count(a) AS articles ORDER BY articles DESC, chemical LIMIT 5"
-    ),
-    "genes with the most disease associations": (
-        "MATCH (g:Entity)-[r:ASSOCIATED_WITH|POSITIVELY_CORRELATED_WITH|NEGATIVELY_CORRELATED_WITH]-(d:Entity) "
-        "WHERE g.category = 'biolink:Gene' AND d.category = 'biolink:Disease' "
-        "RETURN g.name AS gene, g.curie AS curie, count(DISTINCT d) AS diseases, sum(r.evidence_count) AS evidence "
-        "ORDER BY diseases DESC, evidence DESC, gene LIMIT 5"
-    ),
-    "the sentences behind the strongest chemical -> disease evidence": (
-        "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.predicate = 'biolink:causes' "
-        "RETURN a.pmid AS pmid, v.score AS score, v.sentence AS sentence ORDER BY score DESC, pmid LIMIT 3"
-    ),
-    "the phenotypes HPO annotates to the most diseases": (
-        "MATCH (d:Entity)-[:HAS_PHENOTYPE]->(p:Entity) "
-        "RETURN p.name AS phenotype, p.curie AS curie, count(d) AS diseases ORDER BY diseases DESC, phenotype LIMIT 5"
-    ),
-}
-
-
 # What the default models reached on their dev sets when these defaults were set (BENCHMARKS.md,
 # "first run" and "BioRED"): the end of `medkg run` prints a fresh model's scores next to them.
 REFERENCE_DEV = {"ner-bc5cdr": 84.81, "re-bc5cdr": 59.18, "ner-biored": 78.18, "re-biored": 35.19}
@@ -285,11 +260,7 @@ def run_cmd(
         with settings.open_store() as store:
             ensure_hpo(store, settings)
             counts = store.counts()
-            top = store.query(
-                "MATCH (c:Entity)-[r:CAUSES]->(d:Entity) "
-                "RETURN c.name AS chemical, d.name AS disease, r.evidence_count AS evidence, r.pmids AS pmids "
-                "ORDER BY evidence DESC, chemical, disease LIMIT 10"
-            )
+            top = store.query(TOP_CAUSES)
             examples = {title: store.query(q) for title, q in EXAMPLE_QUERIES.items()}
     _print_counts(counts, ReadReport())
     console.print(_table("the ten best-supported chemical -> disease relations", top))

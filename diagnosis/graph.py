@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
-from kg.schema import HAS_PHENOTYPE, PREDICATES, SUBCLASS_OF
+from kg.schema import PREDICATES
 from kg.store import GraphStore
 from kg.types import Entity, PhenotypeAnnotation
 from ontologies.text import normalize
@@ -87,18 +87,7 @@ class DiseaseGraph:
         """Read the diagnosis view of the graph from a store (after ``medkg load-hpo``): HPO's and
         DOID's disease -> phenotype edges and, with ``co_mentions``, the symptoms the ingested
         literature names beside each disease (``literature_phenotypes``)."""
-        rows = store.query(
-            f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
-            "RETURN d.curie AS disease, d.name AS name, d.xrefs AS xrefs, p.curie AS phenotype, "
-            "h.frequency AS frequency, h.pmids AS pmids, h.source AS source"
-        )
-        terms = store.query(
-            f"MATCH (p:Entity)-[:{SUBCLASS_OF}]->(q:Entity) WHERE p.category = 'biolink:PhenotypicFeature' "
-            "RETURN p.curie AS curie, p.name AS name, q.curie AS parent"
-        )
-        names = store.query(
-            "MATCH (p:Entity) WHERE p.category = 'biolink:PhenotypicFeature' RETURN p.curie AS curie, p.name AS name"
-        )
+        rows, terms, names = store.phenotype_annotations(), store.phenotype_parents(), store.phenotypes()
         parents: dict[str, list[str]] = defaultdict(list)
         for t in terms:
             parents[t["curie"]].append(t["parent"])
@@ -258,8 +247,7 @@ def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_art
     name is an HPO phenotype's name (``phenotypes``: HPO CURIE -> name). Returns the annotations
     and the names of the diseases they are about."""
     by_name = {normalize(n): c for c, n in sorted(phenotypes.items()) if n}
-    rows = store.query("MATCH (a:Article)-[:MENTIONS]->(e:Entity) WHERE e.category = 'biolink:Disease' "
-                       "RETURN a.pmid AS pmid, e.curie AS curie, e.name AS name")
+    rows = store.disease_mentions()
     articles: dict[str, set[str]] = defaultdict(set)
     names: dict[str, str] = {}
     for r in rows:
@@ -285,9 +273,7 @@ def literature_facts(store: GraphStore, curies: set[str]) -> dict[str, list[Lite
     embedded store than reading the literature edges, which number thousands, not millions."""
     facts: dict[str, list[LiteratureFact]] = defaultdict(list)
     for p in PREDICATES.values():
-        rows = store.query(
-            f"MATCH (s:Entity)-[r:{p.rel_type}]->(o:Entity) RETURN s.curie AS subject, s.name AS subject_name, "
-            "o.curie AS object, o.name AS object_name, r.evidence_count AS evidence, r.pmids AS pmids")
+        rows = store.literature_edges(p.rel_type)
         for r in rows:
             evidence, pmids = int(r["evidence"] or 0), tuple(r["pmids"] or ())
             if r["subject"] in curies:

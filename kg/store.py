@@ -291,6 +291,42 @@ class GraphStore(abc.ABC):
         neighbours.sort(key=lambda r: (-(r["evidence"] or 0), r["curie"]))
         return {**found[0], "parents": parents, "articles": articles, "neighbour_count": len(neighbours), "neighbours": neighbours[:limit]}
 
+    # The diagnosis view of the graph (diagnosis.graph.DiseaseGraph.from_store reads it).
+
+    def phenotype_annotations(self) -> list[dict[str, Any]]:
+        """Every disease -> phenotype edge: disease, name, xrefs, phenotype, frequency, pmids, source."""
+        return self.query(f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
+                          "RETURN d.curie AS disease, d.name AS name, d.xrefs AS xrefs, p.curie AS phenotype, "
+                          "h.frequency AS frequency, h.pmids AS pmids, h.source AS source")
+
+    def phenotype_edge_count(self, source: str | None = None) -> int:
+        """How many disease -> phenotype edges the graph has (of one ``source``: HPO, DOID...)."""
+        where = " WHERE h.source = $source" if source else ""
+        rows = self.query(f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity){where} RETURN count(h) AS n", {"source": source} if source else None)
+        return int(rows[0]["n"])
+
+    def phenotypes(self) -> list[dict[str, Any]]:
+        """Every phenotype: curie, name."""
+        return self.query("MATCH (p:Entity) WHERE p.category = 'biolink:PhenotypicFeature' RETURN p.curie AS curie, p.name AS name")
+
+    def phenotype_parents(self) -> list[dict[str, Any]]:
+        """Every phenotype's is_a parents: curie, name, parent (a row per parent)."""
+        return self.query(f"MATCH (p:Entity)-[:{SUBCLASS_OF}]->(q:Entity) WHERE p.category = 'biolink:PhenotypicFeature' "
+                          "RETURN p.curie AS curie, p.name AS name, q.curie AS parent")
+
+    def disease_mentions(self) -> list[dict[str, Any]]:
+        """Which article mentions which disease concept: pmid, curie, name."""
+        return self.query(f"MATCH (a:Article)-[:{MENTIONS}]->(e:Entity) WHERE e.category = 'biolink:Disease' "
+                          "RETURN a.pmid AS pmid, e.curie AS curie, e.name AS name")
+
+    def literature_edges(self, rel_type: str) -> list[dict[str, Any]]:
+        """Every aggregated literature edge of one relationship type: subject, subject_name, object,
+        object_name, evidence (count), pmids."""
+        if rel_type not in {p.rel_type for p in PREDICATES.values()}:
+            raise QueryInvalid(f"{rel_type!r} is not a literature relationship type")
+        return self.query(f"MATCH (s:Entity)-[r:{rel_type}]->(o:Entity) RETURN s.curie AS subject, s.name AS subject_name, "
+                          "o.curie AS object, o.name AS object_name, r.evidence_count AS evidence, r.pmids AS pmids")
+
     def article_hashes(self, pmids: Sequence[str]) -> dict[str, str]:
         """The content hash stored for each of these articles that the graph has."""
         rows = self.query(

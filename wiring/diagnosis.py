@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import ConfigError
-from kg.schema import HAS_PHENOTYPE
 from kg.store import GraphStore, batched
 from wiring.progress import console, progress_bar
 from wiring.settings import Settings
@@ -32,12 +31,6 @@ class HpoFiles:
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
         return cls(**settings.layout.phenotypes())
-
-
-def phenotype_edges(store: GraphStore, source: str | None = None) -> int:
-    """Disease -> phenotype edges in the store (of one ``source``: HPO, DOID)."""
-    where = " WHERE h.source = $source" if source else ""
-    return int(store.query(f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity){where} RETURN count(h) AS n", {"source": source} if source else None)[0]["n"])
 
 
 def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None = None) -> dict[str, Any]:
@@ -100,10 +93,10 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     """Load HPO (and DOID's symptoms) into the store when it has no disease -> phenotype
     annotations of that source yet."""
     files = HpoFiles.of(settings)
-    if phenotype_edges(store, "HPO") == 0:
+    if store.phenotype_edge_count("HPO") == 0:
         console.print("[bold]The graph has no HPO annotations yet[/]: loading them (once, about a minute).")
         load_hpo_into(store, files, settings)
-    elif files.symptoms is not None and files.symptoms.is_file() and phenotype_edges(store, "DOID") == 0:
+    elif files.symptoms is not None and files.symptoms.is_file() and store.phenotype_edge_count("DOID") == 0:
         console.print("[bold]The graph has no DOID disease -> symptom annotations yet[/]: loading them (once).")
         load_symptoms_into(store, files, hpo_terms(settings), _canonical(settings))
 

@@ -49,11 +49,11 @@ def test_every_documented_query_runs_on_both_stores_alike(embedded_store: GraphS
 
 @pytest.mark.neo4j
 def test_the_example_queries_medkg_run_prints_run_on_both_stores(embedded_store: GraphStore, neo4j_store: GraphStore) -> None:
-    from cli.main import EXAMPLE_QUERIES
+    from kg.queries import EXAMPLE_QUERIES, TOP_CAUSES
 
     for s in (embedded_store, neo4j_store):
         _fill(s)
-    for title, cypher in EXAMPLE_QUERIES.items():
+    for title, cypher in {**EXAMPLE_QUERIES, "the ten best-supported chemical -> disease relations": TOP_CAUSES}.items():
         rows = embedded_store.query(cypher)
         assert rows, title
         assert rows == neo4j_store.query(cypher), title
