@@ -114,7 +114,9 @@ def xml_records(path: str | Path, tags: tuple[str, ...]) -> Iterator[tuple[int, 
         def more() -> bool:
             nonlocal buf, eof
             try:
-                chunk = stream.read(_CHUNK)
+                # read1: what was decompressed before a truncation comes back before the error
+                # (read() would drop it with the error: a small cut file lost every record).
+                chunk = stream.read1(_CHUNK)
             except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
                 raise InputError(f"truncated or corrupt gzip data after line {line}: {exc}", source=source) from exc
             eof = not chunk

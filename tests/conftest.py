@@ -112,10 +112,26 @@ def neo4j_uri(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         yield uri
 
 
+def _check_marker(request: pytest.FixtureRequest, what: str, marker: str) -> None:
+    if request.node.get_closest_marker(marker) is None:
+        pytest.fail(f"{request.node.nodeid} uses {what} without @pytest.mark.{marker} (so -m 'not {marker}' would not leave it out)")
+
+
+@pytest.fixture(autouse=True)
+def _markers_say_what_a_test_uses(request: pytest.FixtureRequest) -> None:
+    """A test that reaches the Neo4j server or reads the shared data carries the marker that
+    selects it; one that does not fails here."""
+    for fixture, marker in (("neo4j_uri", "neo4j"), ("shared_data", "shared_data")):
+        if fixture in request.fixturenames:
+            _check_marker(request, fixture, marker)
+
+
 @pytest.fixture()
-def neo4j_store(neo4j_uri: str) -> Iterator[object]:
+def neo4j_store(neo4j_uri: str, request: pytest.FixtureRequest) -> Iterator[object]:
     """A Neo4jStore on the session's server, emptied before the test."""
     from kg.neo4j_store import Neo4jStore
+
+    _check_marker(request, "the Neo4j store", "neo4j")  # also when reached through getfixturevalue
 
     store = Neo4jStore(neo4j_uri, batch_size=50)
     store.clear()
@@ -137,7 +153,7 @@ def embedded_store(tmp_path: Path) -> Iterator[object]:
         store.close()
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest) -> object:
     """Each store in turn, so one test checks both share the schema and behaviour."""
     return request.getfixturevalue(f"{request.param}_store")

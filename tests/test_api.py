@@ -60,7 +60,7 @@ def test_predict_ranks_diagnoses_with_evidence_and_entities(client: TestClient) 
     text = "A 15-year-old with long slender fingers, a dislocated lens and aortic dilatation."
     body = client.post("/v1/predict", json={"text": text, "top_k": 2}).json()
     assert [e["curie"] for e in body["entities"]] == ["HP:0001166", "HP:0001083", "HP:0002616"]
-    assert all(text[e["start"]:e["end"]] == e["text"] for e in body["entities"])
+    assert body["entities"] and all(text[e["start"]:e["end"]] == e["text"] for e in body["entities"])
     assert len(body["diagnoses"]) == 2 and body["diagnoses"][0]["score"] >= body["diagnoses"][1]["score"]
     marfan = next(d for d in body["diagnoses"] if d["curie"] == "OMIM:154700")
     assert marfan["name"] == "Marfan syndrome" and marfan["phenotype_similarity"] > 0

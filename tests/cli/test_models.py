@@ -61,7 +61,7 @@ def test_cli_extract_writes_bioc_that_reads_back(tmp_path: Path, name: str) -> N
     for d, r in zip(back, rows, strict=True):
         assert d.text == r["text"]
         assert [(m.start, m.end, m.label) for m in d.mentions] == [(m["start"], m["end"], m["label"]) for m in r["mentions"]]
-        assert all(not m.ids for m in d.mentions)  # not normalized: no concept, and none invented on the way back
+        assert d.mentions and all(not m.ids for m in d.mentions)  # not normalized: no concept, and none invented on the way back
 
 
 def test_bioc_writer_round_trips_ids_and_relations(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_the_tagger_finds_rendered_phenotypes_with_offsets() -> None:
     found = b.findings(text)
     assert [(f.text, f.curie) for f in found] == [
         ("grand mal seizures", "HP:0002069"), ("small head", "HP:0000252"), ("LOW MUSCLE TONE", "HP:0001252"), ("cafe-au-lait spot", "HP:0000957")]
-    assert all(text[f.start:f.end] == f.text for f in found)
+    assert found and all(text[f.start:f.end] == f.text for f in found)
 
 
 def test_candidates_carry_facts_with_pmids_matching_first() -> None:

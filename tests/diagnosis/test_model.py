@@ -65,7 +65,7 @@ def test_evaluation_scores_three_systems_and_text_only_cannot_name_unseen(traine
     assert set(text.labels) == {c.label for c in splits.train}
     seen = evaluate(diagnoser, [(c.text, c.label) for c in splits.test_seen], text)
     assert set(seen) == {"phenotype_overlap", "graph_augmented", "graph_model_alone", "text_only"}
-    assert all(m["n"] == len(splits.test_seen) for m in seen.values())
+    assert seen and all(m["n"] == len(splits.test_seen) for m in seen.values())
     unseen = evaluate(diagnoser, [(c.text, c.label) for c in splits.test_unseen], text)
     assert unseen["text_only"]["acc@5"] == 0.0 and unseen["phenotype_overlap"]["acc@5"] > 0
 

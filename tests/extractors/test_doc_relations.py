@@ -29,10 +29,10 @@ def test_every_mention_is_marked_once_and_chunks_fit(tmp_path: Path) -> None:
     for max_length in (128, 40):  # the whole abstract in few chunks, or sentence by sentence
         model = _model(tmp_path, max_length)
         enc = model.encode(doc)
-        assert all(len(c) <= max_length for c in enc.chunks)
+        assert enc.chunks and all(len(c) <= max_length for c in enc.chunks)
         marker_ids = {model._marker_ids["[Chemical]"], model._marker_ids["[Disease]"]}
         spots = [(ch, tok) for s in enc.markers.values() for ch, tok in s]
-        assert all(enc.chunks[ch][tok] in marker_ids for ch, tok in spots)
+        assert spots and all(enc.chunks[ch][tok] in marker_ids for ch, tok in spots)
         if max_length == 128:  # nothing truncated: one start marker per (mention, concept)
             assert len(spots) == sum(len(m.ids) for m in doc.mentions if m.ids)
     pairs = _model(tmp_path).candidates(_model(tmp_path).encode(doc))

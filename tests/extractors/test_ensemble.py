@@ -37,7 +37,7 @@ def test_a_type_comes_from_the_first_model_that_tags_it_and_a_new_type_wins_an_o
     everywhere = _tagger(tmp_path / "c", ["Gene"], "Gene", {})  # a gene on every word: nothing of the first model is left
     (doc,) = tag_with([first, everywhere], [Document("1", TEXT)])
     assert doc.mentions and {m.label for m in doc.mentions} == {"Gene"}
-    assert all(TEXT[m.start:m.end] == m.text for m in doc.mentions)
+    assert doc.mentions and all(TEXT[m.start:m.end] == m.text for m in doc.mentions)
 
 
 def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:

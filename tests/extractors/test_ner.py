@@ -34,7 +34,7 @@ def test_windows_cover_long_sentences_with_overlap(tmp_path: Path) -> None:
     model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=12, stride=3)
     doc = _doc()
     windows = model.windows([doc], with_labels=True)
-    assert all(len(w.input_ids) <= 12 for w in windows)
+    assert windows and all(len(w.input_ids) <= 12 for w in windows)
     by_sentence: dict[int, set[int]] = {}
     for w in windows:
         by_sentence.setdefault(w.sentence, set()).update(range(w.first_word, w.first_word + len(w.words)))
@@ -82,7 +82,7 @@ def test_loading_for_inference_picks_bf16_weights_where_the_cpu_has_bf16(tmp_pat
     assert next(loaded.model.parameters()).dtype == (torch.bfloat16 if native else torch.float32)
     doc = _doc()
     (pred,) = loaded.predict([doc])
-    assert all(doc.text[m.start : m.end] == m.text for m in pred.mentions)
+    assert pred.mentions and all(doc.text[m.start : m.end] == m.text for m in pred.mentions)
     with pytest.raises(ConfigError, match="int8, bf16, fp32"):
         NerModel.load(tmp_path / "model", quantize="fp8")
 
@@ -92,7 +92,7 @@ def test_int8_quantized_model_keeps_offsets(tmp_path: Path) -> None:
     model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
     doc = _doc()
     (pred,) = NerModel.load(tmp_path / "model", quantize="int8").predict([doc])
-    assert all(doc.text[m.start : m.end] == m.text for m in pred.mentions)
+    assert pred.mentions and all(doc.text[m.start : m.end] == m.text for m in pred.mentions)
 
 
 def test_strict_scores_count_exact_span_and_type() -> None:

@@ -10,7 +10,7 @@ def _tidy(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
         start = text.index(form)
         mentions.append(Mention(start, start + len(form), form, label))
     out = tidy_spans(Document("1", text, mentions=tuple(mentions)))
-    assert all(text[m.start : m.end] == m.text for m in out.mentions)
+    assert out.mentions and all(text[m.start : m.end] == m.text for m in out.mentions)
     return [(m.text, m.label) for m in out.mentions]
 
 

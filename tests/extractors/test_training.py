@@ -91,4 +91,4 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path: Path, monkeypatch: p
     done = train_ner(docs, docs, tmp_path / "killed", _config(base, max_minutes=60), progress=False, resume=True)
     assert [h["epoch"] for h in done["history"]] == [1, 2, 3] and done["stopped_by"] == "epochs"
     a, b = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "killed" / "model.safetensors")
-    assert all((a[k] - b[k]).abs().max() < 1e-4 for k in a) and whole["metrics"]["best_epoch"] == done["metrics"]["best_epoch"]
+    assert a and all((a[k] - b[k]).abs().max() < 1e-4 for k in a) and whole["metrics"]["best_epoch"] == done["metrics"]["best_epoch"]

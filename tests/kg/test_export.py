@@ -87,7 +87,7 @@ def test_rdf_export_keeps_provenance(embedded_store: GraphStore, tmp_path: Path)
     biolink, medkg = Namespace("https://w3id.org/biolink/vocab/"), Namespace("https://w3id.org/medkg/")
     associations = set(g.subjects(RDF.type, biolink.Association))
     assert len(associations) == _literature(embedded_store) > 0
-    assert all(list(g.objects(a, biolink.publications)) and list(g.objects(a, medkg.evidence)) for a in associations)
+    assert associations and all(list(g.objects(a, biolink.publications)) and list(g.objects(a, medkg.evidence)) for a in associations)
     assert len(set(g.subjects(RDF.type, medkg.Evidence))) == _count(embedded_store, "(v:Evidence)")
     assert len(set(g.subjects(RDF.type, biolink.Article))) == _count(embedded_store, "(a:Article)")
     assert len(list(g.triples((None, biolink.mentions, None)))) == _count(embedded_store, "(:Article)-[:MENTIONS]->(:Entity)")
@@ -138,13 +138,13 @@ def test_kgx_export_follows_biolink_and_round_trips(store: GraphStore, tmp_path:
                                      + _count(store, "(:Entity)-[:HAS_PHENOTYPE]->(:Entity)")
                                      + _count(store, "(:Article)-[:MENTIONS]->(:Entity)"))
     classes, predicates, enums = _biolink()
-    assert all(n["id"] and n["category"] and set(n["category"]) <= classes for n in nodes), {c for n in nodes for c in n["category"]} - classes
+    assert nodes and all(n["id"] and n["category"] and set(n["category"]) <= classes for n in nodes), {c for n in nodes for c in n["category"]} - classes
     assert {e["predicate"] for e in records} <= predicates, {e["predicate"] for e in records} - predicates
     assert {e["knowledge_level"] for e in records} <= enums["KnowledgeLevelEnum"]
     assert {e["agent_type"] for e in records} <= enums["AgentTypeEnum"]
     ids = {n["id"] for n in nodes}
-    assert all(e["subject"] in ids and e["object"] in ids and e["primary_knowledge_source"] == "infores:medkg" for e in records)
-    assert all(p.startswith("PMID:") for e in records for p in e.get("publications", []))
+    assert records and all(e["subject"] in ids and e["object"] in ids and e["primary_knowledge_source"] == "infores:medkg" for e in records)
+    assert [p for e in records for p in e.get("publications", [])] and all(p.startswith("PMID:") for e in records for p in e.get("publications", []))
     assert any(e.get("publications") for e in records if e["predicate"] == "biolink:causes")
     want_nodes, want_edges = kgx_records(store)
     if fmt == "jsonl":  # typed: the same records, empty fields left out

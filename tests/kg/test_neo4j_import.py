@@ -84,6 +84,8 @@ def _query(store: GraphStore, cypher: str) -> list[dict]:
     return rows
 
 
+@pytest.mark.neo4j
+@pytest.mark.shared_data
 def test_admin_import_gives_the_graph_the_batched_loader_gives(
     embedded_store: GraphStore, neo4j_store: GraphStore, neo4j_classpath: str, shared_data: Path, tmp_path: Path
 ) -> None:

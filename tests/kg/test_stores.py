@@ -182,6 +182,8 @@ def test_a_slow_query_holds_up_no_other_thread(store: GraphStore) -> None:
     assert len(failed) == 3 and max(took) < 1.5, took
 
 
+@pytest.mark.neo4j
+@pytest.mark.shared_data
 def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store: GraphStore, shared_data: Path) -> None:
     path = shared_data / "corpora/biored/Dev.PubTator"
     docs = list(read_documents(path))[:30]

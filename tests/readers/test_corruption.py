@@ -114,6 +114,7 @@ CASES: list[tuple[str, Callable[[Path], bytes], str, Callable[[bytes], bytes], s
 ]
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize(("fmt", "sample", "what", "corrupt", "message"), CASES, ids=[f"{c[0]}: {c[2]}" for c in CASES])
 def test_one_bad_record_is_skipped_and_every_good_one_kept(shared_data: Path, tmp_path: Path, fmt: str, sample: Callable[[Path], bytes],
                                                           what: str, corrupt: Callable[[bytes], bytes], message: str) -> None:
@@ -132,6 +133,7 @@ def test_one_bad_record_is_skipped_and_every_good_one_kept(shared_data: Path, tm
         list(read_documents(bad))
 
 
+@pytest.mark.shared_data
 def test_records_straddling_read_chunks_read_the_same(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import readers.base
 
@@ -142,6 +144,7 @@ def test_records_straddling_read_chunks_read_the_same(shared_data: Path, tmp_pat
     assert list(read_documents(path)) == whole
 
 
+@pytest.mark.shared_data
 def test_pubtator3_api_answers_read_and_unknown_json_shapes_refused(shared_data: Path, tmp_path: Path) -> None:
     docs = json.loads(_bioc_json(shared_data))["documents"]
     api = tmp_path / "pubtator3.json"

@@ -97,7 +97,7 @@ def test_truncated_gzip_pubmed_keeps_what_came_before(tmp_path: Path) -> None:
     report = ReadReport()
     docs = list(read_documents(path, "pubmed", on_error="skip", report=report))
     assert len(report.skipped) == 1 and report.skipped[0].source == str(path)
-    assert all(d.pmid for d in docs)
+    assert docs and all(d.pmid for d in docs)
 
 
 def test_broken_bioc_xml_is_reported(tmp_path: Path) -> None:
