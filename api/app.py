@@ -32,7 +32,11 @@ def create_app(
 ) -> FastAPI:
     """The application over these components (any may be None; /ready says which are missing)."""
     limits = limits or ApiLimits()
-    app = FastAPI(title="medkg", version="0.1.0", description="Biomedical knowledge graph: graph-augmented diagnosis, extraction, Cypher queries, entities.")
+    app = FastAPI(
+        title="medkg",
+        version="0.1.0",
+        description="Biomedical knowledge graph: graph-augmented diagnosis, extraction, Cypher queries, entities.",
+    )
     app.state.components = Components(store, ner, normalizer, relations, diagnoser, api_key, limits)
     handle_errors(app, limits.max_body_bytes)
     for router in (routes.service, routes.models, routes.graph):

@@ -45,7 +45,9 @@ def components(request: Request) -> Components:
     return found
 
 
-_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="MEDKG_API_KEY of the server (POST /v1/query only).")
+_API_KEY = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="MEDKG_API_KEY of the server (POST /v1/query only)."
+)
 
 
 def require_key(request: Request, x_api_key: str | None = Security(_API_KEY)) -> None:

@@ -38,10 +38,19 @@ def health(c: Served) -> dict[str, Any]:
     return {"status": "ok", "models": {"ner": version(c.ner), "relations": version(c.relations)}}
 
 
-@service.get("/ready", response_model=Ready, responses={**error_responses(), 503: {"model": Ready, "description": "A component is missing."}})
+@service.get(
+    "/ready",
+    response_model=Ready,
+    responses={**error_responses(), 503: {"model": Ready, "description": "A component is missing."}},
+)
 def ready(c: Served) -> JSONResponse:
-    checks = {"ner": c.ner is not None, "normalizer": c.normalizer is not None, "relations": c.relations is not None,
-              "diagnosis": c.diagnoser is not None, "store": c.store.reachable()}
+    checks = {
+        "ner": c.ner is not None,
+        "normalizer": c.normalizer is not None,
+        "relations": c.relations is not None,
+        "diagnosis": c.diagnoser is not None,
+        "store": c.store.reachable(),
+    }
     ok = checks["store"] and checks["ner"] and checks["normalizer"] and checks["diagnosis"]
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
@@ -64,25 +73,43 @@ def extract(body: ExtractRequest, c: Served) -> dict[str, Any]:
     if c.ner is None or c.normalizer is None:
         raise ApiError(503, "not_ready", "the NER model or the normalizer is not loaded")
     with c.models_lock:
-        docs = c.normalizer.normalize_predicted(c.ner.predict([Document("request", text)]))  # as the ingest pipeline does
+        docs = c.normalizer.normalize_predicted(
+            c.ner.predict([Document("request", text)])
+        )  # as the ingest pipeline does
         if c.relations is not None:
             docs = separate_treatments(c.relations.predict(docs), c.normalizer.index.treatment_knowledge())
     doc = docs[0]
     return {
         "mentions": [
-            {"start": m.start, "end": m.end, "text": m.text, "label": m.label, "score": round(m.score, 4),
-             "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings]}
+            {
+                "start": m.start,
+                "end": m.end,
+                "text": m.text,
+                "label": m.label,
+                "score": round(m.score, 4),
+                "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings],
+            }
             for m in doc.mentions
         ],
         "relations": [
-            {"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score,
-             "sentence": text[r.span[0]:r.span[1]] if r.span else None}
+            {
+                "subject": r.subject,
+                "predicate": r.predicate,
+                "object": r.object,
+                "score": r.score,
+                "sentence": text[r.span[0] : r.span[1]] if r.span else None,
+            }
             for r in doc.relations
         ],
     }
 
 
-@graph.post("/query", dependencies=[Depends(require_key)], response_model=QueryResult, responses=error_responses(400, 401, 403, 413, 422))
+@graph.post(
+    "/query",
+    dependencies=[Depends(require_key)],
+    response_model=QueryResult,
+    responses=error_responses(400, 401, 403, 413, 422),
+)
 def query(body: QueryRequest, c: Served) -> dict[str, Any]:
     """Run a read-only Cypher query (needs the API key: the Authorize button of /docs)."""
     if not body.cypher.strip():
@@ -100,8 +127,11 @@ def query(body: QueryRequest, c: Served) -> dict[str, Any]:
 
 
 @graph.get("/entities/{curie:path}", response_model=EntityAnswer, responses=error_responses(400, 404, 422))
-def entity(curie: str, c: Served,
-           limit: Annotated[int, Query(ge=1, le=10_000, description="Neighbours to return, best supported first.")] = 100) -> dict[str, Any]:
+def entity(
+    curie: str,
+    c: Served,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Neighbours to return, best supported first.")] = 100,
+) -> dict[str, Any]:
     if ":" not in curie:
         raise ApiError(400, "bad_curie", f"{curie!r} is not a CURIE (prefix:local)")
     curie = canonical_curie(curie)  # mesh:D008012 is MESH:D008012

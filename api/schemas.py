@@ -11,9 +11,11 @@ from pydantic import BaseModel, Field
 class ErrorBody(BaseModel):
     """Every 4xx and 5xx answer (FastAPI's own validation errors included: status 422)."""
 
-    error: str = Field(description="A short machine-readable code: bad_request, unauthorized, forbidden, refused, not_found, "
-                                   "query_timeout, query_failed, payload_too_large, text_too_long, empty_text, bad_text, "
-                                   "not_ready, internal_error...")
+    error: str = Field(
+        description="A short machine-readable code: bad_request, unauthorized, forbidden, refused, not_found, "
+        "query_timeout, query_failed, payload_too_large, text_too_long, empty_text, bad_text, "
+        "not_ready, internal_error..."
+    )
     detail: str = Field(description="What went wrong, for a person.")
 
 
@@ -36,7 +38,9 @@ class ModelVersion(BaseModel):
     dev_f1: float | None = Field(default=None, description="Best dev F1 of the model card.")
     best_epoch: int | None = None
     data_hash: str | None = Field(default=None, description="First 12 characters of the training data's hash.")
-    more: list[ModelVersion] | None = Field(default=None, description="The other models of the same task that also serve.")
+    more: list[ModelVersion] | None = Field(
+        default=None, description="The other models of the same task that also serve."
+    )
 
 
 class Health(BaseModel):
@@ -85,7 +89,7 @@ class Finding(BaseModel):
     name: str
     category: str
     source: str
-    negated: bool = Field(False, description="Found and denied in the text (\"no fever\"); never counts for a disease.")
+    negated: bool = Field(False, description='Found and denied in the text ("no fever"); never counts for a disease.')
 
 
 class EvidenceFact(BaseModel):
@@ -100,16 +104,20 @@ class Diagnosis(BaseModel):
     curie: str
     name: str
     score: float
-    confidence: float = Field(description="Calibrated probability that this is the diagnosis (softmax over the re-ranked candidates, "
-                                          "temperature chosen on dev cases); 0 for candidates not re-ranked.")
+    confidence: float = Field(
+        description="Calibrated probability that this is the diagnosis (softmax over the re-ranked candidates, "
+        "temperature chosen on dev cases); 0 for candidates not re-ranked."
+    )
     phenotype_similarity: float
     evidence: list[EvidenceFact]
 
 
 class Prediction(BaseModel):
     entities: list[Finding]
-    confident: bool = Field(description="False: no confident diagnosis (too few findings, or the first candidate's probability "
-                                        "is below 0.5); the candidates are still listed.")
+    confident: bool = Field(
+        description="False: no confident diagnosis (too few findings, or the first candidate's probability "
+        "is below 0.5); the candidates are still listed."
+    )
     note: str = Field(description="Why there is no confident diagnosis; empty when there is one.")
     diagnoses: list[Diagnosis]
 

@@ -87,9 +87,15 @@ def load(url: str, path: str, bodies: list[dict], clients: int, seconds: float) 
     elapsed = time.monotonic() - started
     ms = np.array(latencies) * 1000
     return {
-        "endpoint": path, "texts": len(bodies), "clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors[0],
+        "endpoint": path,
+        "texts": len(bodies),
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "errors": errors[0],
         "requests_per_s": round(len(latencies) / elapsed, 2),
-        "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
         "p99_ms": round(float(np.percentile(ms, 99)), 1),
     }
 
@@ -101,7 +107,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--endpoints", default="/v1/predict,/v1/extract")
     parser.add_argument("--serve-args", default="", help="extra `medkg serve` flags, e.g. '--rerank 5'")
-    parser.add_argument("--cases", type=Path, help="a JSONL of cases with a 'text' field to post in turn instead of the 100-word case")
+    parser.add_argument(
+        "--cases", type=Path, help="a JSONL of cases with a 'text' field to post in turn instead of the 100-word case"
+    )
     args = parser.parse_args()
     server = None
     url = args.url
@@ -109,15 +117,28 @@ def main() -> None:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         medkg = Path(sys.executable).with_name("medkg")
-        server = subprocess.Popen([str(medkg), "serve", "--port", str(port), *args.serve_args.split()], env=os.environ.copy(),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [str(medkg), "serve", "--port", str(port), *args.serve_args.split()],
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
     try:
         ready = _wait_ready(url, 300)
-        texts = [json.loads(line)["text"] for line in args.cases.read_text().splitlines() if line.strip()] if args.cases else [CASE]
+        texts = (
+            [json.loads(line)["text"] for line in args.cases.read_text().splitlines() if line.strip()]
+            if args.cases
+            else [CASE]
+        )
         bodies = {"/v1/predict": [{"text": t, "top_k": 5} for t in texts], "/v1/extract": [{"text": t} for t in texts]}
         results = [load(url, path, bodies[path], args.clients, args.seconds) for path in args.endpoints.split(",")]
         words = round(sum(len(t.split()) for t in texts) / len(texts), 1)
-        print(json.dumps({"mean_words": words, "serve_args": args.serve_args, "ready": ready["checks"], "results": results}, indent=2))
+        print(
+            json.dumps(
+                {"mean_words": words, "serve_args": args.serve_args, "ready": ready["checks"], "results": results},
+                indent=2,
+            )
+        )
     finally:
         if server is not None:
             server.terminate()

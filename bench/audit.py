@@ -33,7 +33,10 @@ def draw(n: int, seed: int, rel_type: str, out: Path) -> dict[str, object]:
 
     curie = next((p.curie for p in PREDICATES.values() if p.rel_type == rel_type), None)
     if curie is None:
-        raise SystemExit(f"--type {rel_type}: not a relationship type of the graph ({', '.join(p.rel_type for p in PREDICATES.values())})")
+        raise SystemExit(
+            f"--type {rel_type}: not a relationship type of the graph "
+            f"({', '.join(p.rel_type for p in PREDICATES.values())})"
+        )
     with load_settings().open_store(read_only=True) as store:
         edges = store.query(
             f"MATCH (c:Entity)-[r:{rel_type}]->(d:Entity) RETURN c.curie AS subject, c.name AS subject_name, "
@@ -43,13 +46,22 @@ def draw(n: int, seed: int, rel_type: str, out: Path) -> dict[str, object]:
         rows = []
         for e in picked:
             sentences = store.query(
-                "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.subject = $s AND v.object = $o AND v.predicate = $p "
+                "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.subject = $s AND v.object = $o AND "
+                "v.predicate = $p "
                 "RETURN a.pmid AS pmid, v.sentence AS sentence ORDER BY pmid",
                 {"s": e["subject"], "o": e["object"], "p": curie},
             )
-            rows.append({**e, "pmids": " ".join(map(str, e["pmids"] or [])),
-                         "sentences": " || ".join(f"[{s['pmid']}] {' '.join(str(s['sentence']).split())}" for s in sentences),
-                         "correct": "", "why": ""})
+            rows.append(
+                {
+                    **e,
+                    "pmids": " ".join(map(str, e["pmids"] or [])),
+                    "sentences": " || ".join(
+                        f"[{s['pmid']}] {' '.join(str(s['sentence']).split())}" for s in sentences
+                    ),
+                    "correct": "",
+                    "why": "",
+                }
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, COLUMNS, delimiter="\t")
@@ -73,10 +85,16 @@ def score(path: Path) -> dict[str, object]:
     judged = [r for r in rows if r["correct"].strip().lower() in ("y", "n")]
     right = sum(r["correct"].strip().lower() == "y" for r in judged)
     wrong_why = [r["why"] for r in judged if r["correct"].strip().lower() == "n"]
-    return {"file": str(path), "rows": len(rows), "judged": len(judged), "correct": right,
-            "precision": round(100 * right / len(judged), 1) if judged else None, "wilson_95": wilson(right, len(judged)),
-            "type_errors": sum(w.lower().startswith("type:") for w in wrong_why),
-            "wrong_reasons": sorted({w.split(":")[0].strip() for w in wrong_why})}
+    return {
+        "file": str(path),
+        "rows": len(rows),
+        "judged": len(judged),
+        "correct": right,
+        "precision": round(100 * right / len(judged), 1) if judged else None,
+        "wilson_95": wilson(right, len(judged)),
+        "type_errors": sum(w.lower().startswith("type:") for w in wrong_why),
+        "wrong_reasons": sorted({w.split(":")[0].strip() for w in wrong_why}),
+    }
 
 
 def main() -> None:

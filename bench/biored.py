@@ -38,8 +38,14 @@ from readers import read_documents
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
-            "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(100 * p, 2),
+        "recall": round(100 * r, 2),
+        "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def _kind(label: str) -> str:
@@ -58,7 +64,10 @@ def ner_scores(gold: list[Document], pred: list[Document]) -> dict[str, object]:
     total = Counter[str]()
     for c in counts.values():
         total.update(c)
-    return {"micro": _prf(total["tp"], total["fp"], total["fn"]), **{k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())}}
+    return {
+        "micro": _prf(total["tp"], total["fp"], total["fn"]),
+        **{k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())},
+    }
 
 
 def concept_scores(gold: list[Document], pred: list[Document]) -> dict[str, object]:
@@ -73,7 +82,9 @@ def concept_scores(gold: list[Document], pred: list[Document]) -> dict[str, obje
     return {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())}
 
 
-def relation_scores(gold: list[Document], pred: list[Document], canonical: dict[str, str] | None = None) -> dict[str, object]:
+def relation_scores(
+    gold: list[Document], pred: list[Document], canonical: dict[str, str] | None = None
+) -> dict[str, object]:
     """Entity-pair and pair + type F1 over unordered concept pairs (BioCreative VIII track 1);
     ``canonical`` maps a gold id to the id the index knows it by (a MONDO id to its MeSH concept)."""
     canon = canonical or {}
@@ -96,7 +107,9 @@ def relation_scores(gold: list[Document], pred: list[Document], canonical: dict[
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ner-model", type=Path, action="append", required=True, help="repeat: the pipeline's order")
-    ap.add_argument("--re-model", type=Path, action="append", default=[], help="repeat: every model's relations are kept")
+    ap.add_argument(
+        "--re-model", type=Path, action="append", default=[], help="repeat: every model's relations are kept"
+    )
     ap.add_argument("--eval", type=Path, required=True)
     args = ap.parse_args()
     from wiring.settings import load_settings
@@ -113,9 +126,12 @@ def main() -> None:
     normalized = normalizer.normalize_predicted(tagged)
     norm_s = time.perf_counter() - t0
     result: dict[str, object] = {
-        "eval": str(args.eval), "documents": len(gold), "ner_models": [str(p) for p in args.ner_model],
+        "eval": str(args.eval),
+        "documents": len(gold),
+        "ner_models": [str(p) for p in args.ner_model],
         "re_models": [str(p) for p in args.re_model],
-        "ner": ner_scores(gold, tagged), "ner_after_normalization": ner_scores(gold, normalized),
+        "ner": ner_scores(gold, tagged),
+        "ner_after_normalization": ner_scores(gold, normalized),
         "concepts": concept_scores(gold, normalized),
         "seconds": {"ner": round(ner_s, 1), "normalize": round(norm_s, 1)},
     }

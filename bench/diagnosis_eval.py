@@ -63,9 +63,14 @@ def main() -> None:
         diagnoser.diagnose(case.text, 5)
         times.append(time.perf_counter() - t0)
     ms = np.array(times) * 1000
-    out["latency_ms"] = {"p50": round(float(np.percentile(ms, 50)), 1), "p95": round(float(np.percentile(ms, 95)), 1),
-                         "rerank": diagnoser.rerank, "margin": diagnoser.margin, "quantize": args.quantize,
-                         "dense_matcher": builder.tagger.dense is not None}
+    out["latency_ms"] = {
+        "p50": round(float(np.percentile(ms, 50)), 1),
+        "p95": round(float(np.percentile(ms, 95)), 1),
+        "rerank": diagnoser.rerank,
+        "margin": diagnoser.margin,
+        "quantize": args.quantize,
+        "dense_matcher": builder.tagger.dense is not None,
+    }
     print(json.dumps(out, indent=2))
 
 

@@ -49,9 +49,14 @@ def simulated(graph: object, tagger: object, settings: object, n: int) -> dict[s
     cases = sim.splits().test_seen
     cases = random.Random(13).sample(cases, min(n, len(cases)))
     hpo = [d for d in g.diseases if all(a.source == "HPO" for a in g.annotations[d])]
-    entities = [Entity(p, g.names.get(p, p), "biolink:PhenotypicFeature", parents=g.parents.get(p, ())) for p in g.parents]
+    entities = [
+        Entity(p, g.names.get(p, p), "biolink:PhenotypicFeature", parents=g.parents.get(p, ())) for p in g.parents
+    ]
     entities += [Entity(d, g.names.get(d, d), "biolink:Disease") for d in hpo]
-    hpo_graph = DiseaseGraph(entities, [PhenotypeAnnotation(d, a.phenotype, a.frequency, a.source, a.pmids) for d in hpo for a in g.annotations[d]])
+    hpo_graph = DiseaseGraph(
+        entities,
+        [PhenotypeAnnotation(d, a.phenotype, a.frequency, a.source, a.pmids) for d in hpo for a in g.annotations[d]],
+    )
     plain = PhenotypeTagger(tagger.terms)  # type: ignore[attr-defined]
 
     def acc(graph_: DiseaseGraph, tagger_: object, symmetric: bool = False) -> dict[str, float]:
@@ -64,8 +69,14 @@ def simulated(graph: object, tagger: object, settings: object, n: int) -> dict[s
         return metrics(ranks)
 
     extra = sum(len([f for f in tagger.tag(c.text) if f.source == "hpo-dense"]) for c in cases)  # type: ignore[attr-defined]
-    return {"cases": len(cases), "hpo_graph_dictionary": acc(hpo_graph, plain), "full_graph_dictionary": acc(g, plain),
-            "full_graph_dense": acc(g, tagger), "full_graph_dense_symmetric": acc(g, tagger, True), "dense_findings_added": extra}
+    return {
+        "cases": len(cases),
+        "hpo_graph_dictionary": acc(hpo_graph, plain),
+        "full_graph_dictionary": acc(g, plain),
+        "full_graph_dense": acc(g, tagger),
+        "full_graph_dense_symmetric": acc(g, tagger, True),
+        "dense_findings_added": extra,
+    }
 
 
 def main() -> None:
@@ -80,8 +91,14 @@ def main() -> None:
     ap.add_argument("--encoder", default="", help="the dense matcher's encoder (default: as medkg diagnose picks it)")
     ap.add_argument("--no-dense", action="store_true")
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
-    ap.add_argument("--simulated", type=int, default=300, help="regression check: phenotype-overlap acc@1 on this many simulated "
-                    "cases (HPO-only graph and dictionary, as before; the full graph; the full graph with the dense matcher); 0: skip")
+    ap.add_argument(
+        "--simulated",
+        type=int,
+        default=300,
+        help="regression check: phenotype-overlap acc@1 on this many simulated "
+        "cases (HPO-only graph and dictionary, as before; the full graph; the full graph with the dense matcher); 0: "
+        "skip",
+    )
     args = ap.parse_args()
 
     settings = load_settings()
@@ -100,9 +117,15 @@ def main() -> None:
     for lst in sorted({r["list"] for r in common}) + ["all"]:
         rows = [r for r in common if lst in ("all", r["list"])]
         hit = [r for r in rows if by_mesh.get(r["mesh_id"])]
-        report["coverage"][lst] = {"diseases": len(rows), "named": len(hit), "percent": round(100 * len(hit) / max(1, len(rows)), 1),  # type: ignore[index]
-                                   "missing": [r["name"] for r in rows if r not in named]}
-    report["named_by_source"] = {s: sum(1 for r in named if s in sources[r["mesh_id"]]) for s in ("HPO", "DOID", "DOID subtypes", "literature")}
+        report["coverage"][lst] = {
+            "diseases": len(rows),
+            "named": len(hit),
+            "percent": round(100 * len(hit) / max(1, len(rows)), 1),  # type: ignore[index]
+            "missing": [r["name"] for r in rows if r not in named],
+        }
+    report["named_by_source"] = {
+        s: sum(1 for r in named if s in sources[r["mesh_id"]]) for s in ("HPO", "DOID", "DOID subtypes", "literature")
+    }
 
     tagger = PhenotypeTagger(hpo_terms(settings))
     if not args.no_dense:
@@ -122,19 +145,36 @@ def main() -> None:
         rank = min((int((sims > sims[g]).sum()) + 1 for g in golds if sims[g] > 0), default=float("inf"))
         ranks.append(rank)
         both = graph.symmetric_similarity(phenotypes) if phenotypes else sims
-        symmetric_ranks.append(min((int((both > both[g]).sum()) + 1 for g in golds if both[g] > 0), default=float("inf")))
+        symmetric_ranks.append(
+            min((int((both > both[g]).sum()) + 1 for g in golds if both[g] > 0), default=float("inf"))
+        )
         if args.show:
             top = np.argsort(-sims, kind="stable")[:5]
-            print(json.dumps({"id": c["id"], "gold": c["disease"], "rank": rank if rank != float("inf") else None,
-                              "phenotypes": [(f.text, f.name, f.negated) for f in findings],
-                              "top": [graph.names.get(graph.diseases[i], graph.diseases[i]) for i in top]}), file=sys.stderr)
+            print(
+                json.dumps(
+                    {
+                        "id": c["id"],
+                        "gold": c["disease"],
+                        "rank": rank if rank != float("inf") else None,
+                        "phenotypes": [(f.text, f.name, f.negated) for f in findings],
+                        "top": [graph.names.get(graph.diseases[i], graph.diseases[i]) for i in top],
+                    }
+                ),
+                file=sys.stderr,
+            )
     ms = round(1000 * (time.perf_counter() - t0) / max(1, len(cases)), 1)
     r = np.array(ranks)
-    report["lay_cases"] = {"cases": len(cases), "ms_per_case": ms,
-                           "with_no_phenotype": int(sum(n == 0 for n in found_n)), "phenotypes_per_case": round(float(np.mean(found_n)), 2),
-                           "disease_in_graph": int(sum(bool(by_mesh.get(c["disease"])) for c in cases)),
-                           **{f"acc@{k}": round(100 * float((r <= k).mean()), 1) for k in (1, 5, 10, 20)},
-                           "symmetric": {f"acc@{k}": round(100 * float((np.array(symmetric_ranks) <= k).mean()), 1) for k in (1, 5, 10, 20)}}
+    report["lay_cases"] = {
+        "cases": len(cases),
+        "ms_per_case": ms,
+        "with_no_phenotype": int(sum(n == 0 for n in found_n)),
+        "phenotypes_per_case": round(float(np.mean(found_n)), 2),
+        "disease_in_graph": int(sum(bool(by_mesh.get(c["disease"])) for c in cases)),
+        **{f"acc@{k}": round(100 * float((r <= k).mean()), 1) for k in (1, 5, 10, 20)},
+        "symmetric": {
+            f"acc@{k}": round(100 * float((np.array(symmetric_ranks) <= k).mean()), 1) for k in (1, 5, 10, 20)
+        },
+    }
     if args.simulated:
         report["simulated"] = simulated(graph, tagger, settings, args.simulated)
     print(json.dumps(report, indent=2))

@@ -30,11 +30,17 @@ def main() -> None:
     files = HpoFiles.of(load_settings())
     t0 = time.perf_counter()
     records = load_hpo(files.obo, files.annotations, None)
-    out: dict[str, float | int] = {"read_s": round(time.perf_counter() - t0, 1), "entities": len(records.entities),
-                                   "annotations": len(records.annotations)}
+    out: dict[str, float | int] = {
+        "read_s": round(time.perf_counter() - t0, 1),
+        "entities": len(records.entities),
+        "annotations": len(records.annotations),
+    }
     shutil.rmtree(args.store, ignore_errors=True)
     with EmbeddedStore(args.store) as store:
-        for name, items, load in (("entities", records.entities, store.load_entities), ("annotations", records.annotations, store.load_phenotypes)):
+        for name, items, load in (
+            ("entities", records.entities, store.load_entities),
+            ("annotations", records.annotations, store.load_phenotypes),
+        ):
             t0 = time.perf_counter()
             for chunk in batched(items, 10_000):
                 load(chunk)

@@ -36,10 +36,16 @@ def main() -> None:
     ap.add_argument("--re-model", action="append", default=[], help="repeat for several")
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--in-flight", type=int, default=1)
-    ap.add_argument("--task-runner", choices=["thread", "dask"], default="thread",
-                    help="dask: a local cluster of --workers processes, one batch in flight per worker")
+    ap.add_argument(
+        "--task-runner",
+        choices=["thread", "dask"],
+        default="thread",
+        help="dask: a local cluster of --workers processes, one batch in flight per worker",
+    )
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--cold", action="store_true", help="count the start of Prefect's temporary API server (~10 s) in the time")
+    ap.add_argument(
+        "--cold", action="store_true", help="count the start of Prefect's temporary API server (~10 s) in the time"
+    )
     args = ap.parse_args()
     settings = load_settings()
     settings.term_index()  # built or loaded before the clock starts, as a warm service would be
@@ -52,21 +58,26 @@ def main() -> None:
     result = runner(args.files, args.ner_model, args.re_model, args.batch_size, settings=settings, in_flight=in_flight)
     seconds = time.perf_counter() - t0
     stages = result["seconds_by_stage"]
-    print(json.dumps({
-        "files": args.files,
-        "documents": result["documents_read"],
-        "batch_size": args.batch_size,
-        "task_runner": args.task_runner if args.task_runner == "thread" else f"dask, {args.workers} workers",
-        "prefect_server_started_before_the_clock": not args.cold,
-        "seconds": round(seconds, 1),
-        "abstracts_per_s": round(result["documents_read"] / seconds, 1),
-        "stage_seconds_total": round(sum(stages.values()), 1),
-        "seconds_by_stage": stages,
-        "mentions_by_type": result["mentions_by_type"],
-        "normalized_share": result["normalized_share"],
-        "relations_by_predicate": result["relations_by_predicate"],
-        "triples_loaded": result["triples_loaded"],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "files": args.files,
+                "documents": result["documents_read"],
+                "batch_size": args.batch_size,
+                "task_runner": args.task_runner if args.task_runner == "thread" else f"dask, {args.workers} workers",
+                "prefect_server_started_before_the_clock": not args.cold,
+                "seconds": round(seconds, 1),
+                "abstracts_per_s": round(result["documents_read"] / seconds, 1),
+                "stage_seconds_total": round(sum(stages.values()), 1),
+                "seconds_by_stage": stages,
+                "mentions_by_type": result["mentions_by_type"],
+                "normalized_share": result["normalized_share"],
+                "relations_by_predicate": result["relations_by_predicate"],
+                "triples_loaded": result["triples_loaded"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

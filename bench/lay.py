@@ -25,12 +25,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def read(path: Path) -> list[dict[str, object]]:
     with path.open(newline="") as f:
-        return [{"id": r["id"], "split": r["split"], "text": r["text"], "present": [c for c in r["present"].split(";") if c],
-                 "absent": [c for c in r["absent"].split(";") if c]} for r in csv.DictReader(f, delimiter="\t")]
+        return [
+            {
+                "id": r["id"],
+                "split": r["split"],
+                "text": r["text"],
+                "present": [c for c in r["present"].split(";") if c],
+                "absent": [c for c in r["absent"].split(";") if c],
+            }
+            for r in csv.DictReader(f, delimiter="\t")
+        ]
 
 
-def score(tagger: object, rows: list[dict[str, object]], ancestors: dict[str, set[str]], parents: dict[str, tuple[str, ...]],
-          show: bool = False) -> dict[str, float]:
+def score(
+    tagger: object,
+    rows: list[dict[str, object]],
+    ancestors: dict[str, set[str]],
+    parents: dict[str, tuple[str, ...]],
+    show: bool = False,
+) -> dict[str, float]:
     def hits(found: str, gold: str) -> bool:
         return found == gold or gold in ancestors.get(found, set()) or found in parents.get(gold, ())
 
@@ -47,10 +60,23 @@ def score(tagger: object, rows: list[dict[str, object]], ancestors: dict[str, se
             denied_n += 1
             denied_wrong += any(hits(f, a) for f in present)
         if show:
-            print(json.dumps({"id": r["id"], "text": r["text"], "gold": gold,
-                              "found": [(f.text, f.curie, f.name, f.source, f.negated, f.score) for f in findings]}), file=sys.stderr)
-    return {"sentences": len(rows), "recall": round(100 * recalled / max(1, gold_n), 1), "precision": round(100 * right / max(1, found_n), 1),
-            "denied_but_found": f"{denied_wrong}/{denied_n}"}
+            print(
+                json.dumps(
+                    {
+                        "id": r["id"],
+                        "text": r["text"],
+                        "gold": gold,
+                        "found": [(f.text, f.curie, f.name, f.source, f.negated, f.score) for f in findings],
+                    }
+                ),
+                file=sys.stderr,
+            )
+    return {
+        "sentences": len(rows),
+        "recall": round(100 * recalled / max(1, gold_n), 1),
+        "precision": round(100 * right / max(1, found_n), 1),
+        "denied_but_found": f"{denied_wrong}/{denied_n}",
+    }
 
 
 def main() -> None:
@@ -66,7 +92,11 @@ def main() -> None:
     ap.add_argument("--one-word-sweep", default="", help="comma-separated one-word thresholds, crossed with --sweep")
     ap.add_argument("--show", default="", help="dev or test: print what was found per sentence (stderr)")
     ap.add_argument("--no-negation", action="store_true")
-    ap.add_argument("--encoder", default="", help="name encoder for the dense matcher (default: the installed phenotype encoder, else the offline one)")
+    ap.add_argument(
+        "--encoder",
+        default="",
+        help="name encoder for the dense matcher (default: the installed phenotype encoder, else the offline one)",
+    )
     args = ap.parse_args()
 
     settings = load_settings()
@@ -93,12 +123,20 @@ def main() -> None:
     report["encoder"] = encoder.name
     tagger.use_encoder(encoder, threshold=args.threshold, cache=settings.home / "cache")
     report["dense_build_s"] = round(time.perf_counter() - t0, 1)
-    grid = [(float(x), float(y)) for x in args.sweep.split(",") if x for y in (args.one_word_sweep or str(args.one_word)).split(",") if y]
+    grid = [
+        (float(x), float(y))
+        for x in args.sweep.split(",")
+        if x
+        for y in (args.one_word_sweep or str(args.one_word)).split(",")
+        if y
+    ]
     for th, one in grid or [(args.threshold, args.one_word)]:
         assert tagger.dense is not None
         tagger.dense.threshold, tagger.dense.one_word = th, one
         t0 = time.perf_counter()
-        report[f"dense@{th}/{one}"] = {s: score(tagger, rs, ancestors, parents, args.show == s) for s, rs in splits.items()}
+        report[f"dense@{th}/{one}"] = {
+            s: score(tagger, rs, ancestors, parents, args.show == s) for s, rs in splits.items()
+        }
         report[f"dense@{th}/{one}"]["ms_per_sentence"] = round(1000 * (time.perf_counter() - t0) / len(rows), 1)  # type: ignore[index]
     print(json.dumps(report, indent=2))
 

@@ -5,8 +5,9 @@ into the embedded store. Prints JSON.
 
 Without --neo4j-uri it starts the same Neo4j 5.26 test server the tests use (tools/neo4j-test-server).
 With the test server it also measures the offline route, neo4j-admin's bulk importer on CSV files
-written by kg.neo4j_import (medkg export --format neo4j-import). The row-at-a-time variant (one auto-commit statement per row, as naive client code does) runs on a
-sample of --row-sample rows and is extrapolated; the ratio compares rows/s.
+written by kg.neo4j_import (medkg export --format neo4j-import). The row-at-a-time variant (one
+auto-commit statement per row, as naive client code does) runs on a sample of --row-sample rows
+and is extrapolated; the ratio compares rows/s.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def synthetic(n_entities: int, n_relations: int, seed: int = 13) -> tuple[list[E
         s, o = rng.randrange(n_entities), rng.randrange(n_entities)
         pmid = str(10_000_000 + rng.randrange(n_relations // 4 + 1))
         start = rng.randrange(0, 2000)
-        prov = Provenance(pmid, start, start + 120, f"sentence {i} about entity {s} and entity {o}.", "bench", rng.random())
+        prov = Provenance(
+            pmid, start, start + 120, f"sentence {i} about entity {s} and entity {o}.", "bench", rng.random()
+        )
         triples.append(Triple(f"SYN:{s}", preds[i % len(preds)], f"SYN:{o}", prov))
     return entities, triples
 
@@ -69,7 +72,11 @@ def row_at_a_time(store: Neo4jStore, triples: list[Triple]) -> dict[str, float]:
     for t in triples:
         store.load_triples([t])
     dt = time.perf_counter() - t0
-    return {"relations_rows_per_s": round(len(triples) / dt), "sample_rows": len(triples), "sample_seconds": round(dt, 2)}
+    return {
+        "relations_rows_per_s": round(len(triples) / dt),
+        "sample_rows": len(triples),
+        "sample_seconds": round(dt, 2),
+    }
 
 
 @functools.cache
@@ -78,14 +85,31 @@ def classpath() -> str:
     neo4j-admin's AdminTool)."""
     server = ROOT / "tools" / "neo4j-test-server"
     cp_file = server / "target" / "classpath.txt"
-    subprocess.run(["mvn", "-q", "-B", "compile", "dependency:build-classpath", f"-Dmdep.outputFile={cp_file}"], cwd=server, check=True)
+    subprocess.run(
+        ["mvn", "-q", "-B", "compile", "dependency:build-classpath", f"-Dmdep.outputFile={cp_file}"],
+        cwd=server,
+        check=True,
+    )
     return f"{server / 'target' / 'classes'}{os.pathsep}{cp_file.read_text().strip()}"
 
 
 def start_test_server(home: Path, heap: str, port: int = 17699, db: str = "db") -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        ["java", f"-Xmx{heap}", "-XX:+UseParallelGC", "-cp", classpath(), "medkg.Neo4jTestServer", str(home / db), str(port), "1024"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            "java",
+            f"-Xmx{heap}",
+            "-XX:+UseParallelGC",
+            "-cp",
+            classpath(),
+            "medkg.Neo4jTestServer",
+            str(home / db),
+            str(port),
+            "1024",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -97,7 +121,14 @@ def start_test_server(home: Path, heap: str, port: int = 17699, db: str = "db") 
 def bulk_import(entities: list[Entity], triples: list[Triple], tmp: Path, heap: str) -> dict[str, object]:
     """The same graph loaded offline: import CSVs written, neo4j-admin's importer run on a new
     database, the server started on it, medkg's constraints and indexes created on connect."""
-    admin = ["java", f"-Xmx{heap}", "-XX:+UseParallelGC", "-cp", classpath(), "org.neo4j.cli.AdminTool"]  # Maven outside the timing
+    admin = [
+        "java",
+        f"-Xmx{heap}",
+        "-XX:+UseParallelGC",
+        "-cp",
+        classpath(),
+        "org.neo4j.cli.AdminTool",
+    ]  # Maven outside the timing
     t0 = time.perf_counter()
     files = write_import_files(tmp / "import", entities=entities, triples=triples)
     t1 = time.perf_counter()
@@ -118,8 +149,11 @@ def bulk_import(entities: list[Entity], triples: list[Triple], tmp: Path, heap: 
         proc.wait(timeout=120)
     loading = (t1 - t0) + (t2 - t1) + (t4 - t3)
     return {
-        "write_csv_s": round(t1 - t0, 2), "admin_import_s": round(t2 - t1, 2), "server_start_s": round(t3 - t2, 2),
-        "constraints_s": round(t4 - t3, 2), "evidence_loaded": counts["nodes"].get("Evidence", 0),
+        "write_csv_s": round(t1 - t0, 2),
+        "admin_import_s": round(t2 - t1, 2),
+        "server_start_s": round(t3 - t2, 2),
+        "constraints_s": round(t4 - t3, 2),
+        "evidence_loaded": counts["nodes"].get("Evidence", 0),
         "relations_rows_per_s": round(len(triples) / loading),
         "relations_rows_per_s_with_server_start": round(len(triples) / (loading + t3 - t2)),
     }
@@ -134,11 +168,18 @@ def main() -> None:
     ap.add_argument("--row-sample", type=int, default=2_000)
     ap.add_argument("--heap", default="2g")
     ap.add_argument("--skip-embedded", action="store_true")
-    ap.add_argument("--skip-bulk", action="store_true", help="skip the neo4j-admin bulk import (needs the test server's jars)")
+    ap.add_argument(
+        "--skip-bulk", action="store_true", help="skip the neo4j-admin bulk import (needs the test server's jars)"
+    )
     args = ap.parse_args()
 
     entities, triples = synthetic(args.entities, args.relations)
-    result: dict[str, object] = {"entities": len(entities), "relations": len(triples), "batch_size": args.batch_size, "cpus": os.cpu_count()}
+    result: dict[str, object] = {
+        "entities": len(entities),
+        "relations": len(triples),
+        "batch_size": args.batch_size,
+        "cpus": os.cpu_count(),
+    }
     tmp = Path(tempfile.mkdtemp(prefix="medkg-bench-"))
     proc = None
     try:

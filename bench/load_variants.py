@@ -28,7 +28,9 @@ from load import start_test_server, synthetic
 from kg.neo4j_store import _EVIDENCE, Neo4jStore
 from kg.store import batched, evidence_row
 
-_WITHOUT_LINK = _EVIDENCE.replace("MATCH (a:Article {pmid: row.pmid})\n", "").replace("CREATE (a)-[:HAS_EVIDENCE]->(v)\n", "")
+_WITHOUT_LINK = _EVIDENCE.replace("MATCH (a:Article {pmid: row.pmid})\n", "").replace(
+    "CREATE (a)-[:HAS_EVIDENCE]->(v)\n", ""
+)
 _COUNT_ONLY = """UNWIND $rows AS row
 MERGE (v:Evidence {evidence_id: row.evidence_id})
 ON CREATE SET v += row, v.load_id = $load_id
@@ -73,7 +75,12 @@ def main() -> None:
             t0 = time.perf_counter()
             for batch in batched(rows, args.batch_size):
                 store._write(cypher % "CAUSES", rows=list(batch), load_id=uuid.uuid4().hex)
-            print(json.dumps({"variant": name, "rows": len(rows), "rows_per_s": round(len(rows) / (time.perf_counter() - t0))}), flush=True)
+            print(
+                json.dumps(
+                    {"variant": name, "rows": len(rows), "rows_per_s": round(len(rows) / (time.perf_counter() - t0))}
+                ),
+                flush=True,
+            )
         store.close()
     finally:
         if proc.stdin is not None:

@@ -40,27 +40,58 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=45.0)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--no-abbreviations", action="store_true", help="score the raw predictions, without abbreviation harmonization")
-    ap.add_argument("--no-tidy", action="store_true", help="score the raw predicted spans, without extractors.spans.tidy_spans")
+    ap.add_argument(
+        "--no-abbreviations", action="store_true", help="score the raw predictions, without abbreviation harmonization"
+    )
+    ap.add_argument(
+        "--no-tidy", action="store_true", help="score the raw predicted spans, without extractors.spans.tidy_spans"
+    )
     ap.add_argument("--no-gazetteer", action="store_true", help="without the model's gazetteer (extractors.gazetteer)")
-    ap.add_argument("--no-retype", action="store_true", help="with --drop-ungrounded: keep predicted chemicals that name only a disease as chemicals")
-    ap.add_argument("--weights", choices=["int8", "bf16", "fp32"], help="the default model's weights (default: bf16 where the CPU has native bf16)")
-    ap.add_argument("--no-int8", action="store_true", help="score the default model only, not also its int8-quantized copy")
-    ap.add_argument("--drop-ungrounded", action="store_true",
-                    help="as the pipeline does: predicted diseases checked against the vocabularies (Normalizer.normalize_predicted; its time counts)")
+    ap.add_argument(
+        "--no-retype",
+        action="store_true",
+        help="with --drop-ungrounded: keep predicted chemicals that name only a disease as chemicals",
+    )
+    ap.add_argument(
+        "--weights",
+        choices=["int8", "bf16", "fp32"],
+        help="the default model's weights (default: bf16 where the CPU has native bf16)",
+    )
+    ap.add_argument(
+        "--no-int8", action="store_true", help="score the default model only, not also its int8-quantized copy"
+    )
+    ap.add_argument(
+        "--drop-ungrounded",
+        action="store_true",
+        help="as the pipeline does: predicted diseases checked against the vocabularies "
+        "(Normalizer.normalize_predicted; its time counts)",
+    )
     args = ap.parse_args()
 
-    result: dict[str, object] = {"eval": str(args.eval), "abbreviations": not args.no_abbreviations, "tidy": not args.no_tidy,
-                                 "gazetteer": not args.no_gazetteer, "retype": not args.no_retype,
-                                 "drop_ungrounded": args.drop_ungrounded, "device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(), "cpus": os.cpu_count()}
+    result: dict[str, object] = {
+        "eval": str(args.eval),
+        "abbreviations": not args.no_abbreviations,
+        "tidy": not args.no_tidy,
+        "gazetteer": not args.no_gazetteer,
+        "retype": not args.no_retype,
+        "drop_ungrounded": args.drop_ungrounded,
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+    }
     folder = args.model
     if folder is None:
         if not (args.train and args.dev):
             ap.error("--train and --dev are needed unless --model is given")
         folder = args.out or Path(tempfile.mkdtemp(prefix="medkg-ner-"))
         t0 = time.perf_counter()
-        card = train_ner(list(read_documents(args.train)), list(read_documents(args.dev)), folder,
-                         NerConfig(base_model=args.base_model, max_minutes=args.max_minutes, epochs=args.epochs), data_files=[args.train, args.dev])
+        card = train_ner(
+            list(read_documents(args.train)),
+            list(read_documents(args.dev)),
+            folder,
+            NerConfig(base_model=args.base_model, max_minutes=args.max_minutes, epochs=args.epochs),
+            data_files=[args.train, args.dev],
+        )
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]
     gold = [d for d in read_documents(args.eval) if not d.deleted]
@@ -76,7 +107,9 @@ def main() -> None:
         model = NerModel.load(folder, quantize=variant)
         model.predict(gold[:8])  # warm up
         t0 = time.perf_counter()
-        pred = model.predict(gold, abbreviations=not args.no_abbreviations, tidy=not args.no_tidy, gazetteer=not args.no_gazetteer)
+        pred = model.predict(
+            gold, abbreviations=not args.no_abbreviations, tidy=not args.no_tidy, gazetteer=not args.no_gazetteer
+        )
         if normalizer is not None:
             pred = normalizer.normalize_predicted(pred, retype={} if args.no_retype else RETYPE)
         dt = time.perf_counter() - t0

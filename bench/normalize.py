@@ -46,24 +46,42 @@ def main() -> None:
     ap.add_argument("--dense-categories", default=",".join(DENSE_CATEGORIES), help="types whose names are embedded")
     ap.add_argument("--context-bonus", type=float, default=CONTEXT_BONUS)
     ap.add_argument("--no-shared-abbreviations", action="store_true")
-    ap.add_argument("--query-encoder", choices=QUERY_ENCODERS, default="static",
-                    help="what embeds mentions: the distilled static encoder of the index, or the full encoder")
+    ap.add_argument(
+        "--query-encoder",
+        choices=QUERY_ENCODERS,
+        default="static",
+        help="what embeds mentions: the distilled static encoder of the index, or the full encoder",
+    )
     ap.add_argument("--cache", type=Path, help="folder where the built index is kept and reused")
     ap.add_argument("--gene-db", type=Path, help="gene vocabulary (org.Hs.eg.sqlite or NCBI gene_info) to index")
-    ap.add_argument("--passes", type=int, default=3,
-                    help="normalize each file this many times: mentions_per_s is the median of the passes after the first "
-                         "(a running service's speed), mentions_per_s_first_pass the first")
+    ap.add_argument(
+        "--passes",
+        type=int,
+        default=3,
+        help="normalize each file this many times: mentions_per_s is the median of the passes after the first "
+        "(a running service's speed), mentions_per_s_first_pass the first",
+    )
     args = ap.parse_args()
-    dictionaries = [args.data_dir / d for d in (args.dictionary if args.dictionary is not None else [
-        CORPORA["bc5cdr_train"], CORPORA["ncbi_train"]])]
+    dictionaries = [
+        args.data_dir / d
+        for d in (args.dictionary if args.dictionary is not None else [CORPORA["bc5cdr_train"], CORPORA["ncbi_train"]])
+    ]
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cache = args.cache or Path(tempfile.mkdtemp())
     categories = [c for c in args.dense_categories.split(",") if c]
     path = index_path(args.data_dir, cache, dictionaries, args.encoder or None, categories, args.gene_db)
     built = not path.is_file()
     t0 = time.perf_counter()
-    load_or_build(args.data_dir, cache, dictionaries, args.encoder or None, categories, progress=True, gene_db=args.gene_db,
-                  read_corpus=lambda p: read_documents(p, on_error="skip"))
+    load_or_build(
+        args.data_dir,
+        cache,
+        dictionaries,
+        args.encoder or None,
+        categories,
+        progress=True,
+        gene_db=args.gene_db,
+        read_corpus=lambda p: read_documents(p, on_error="skip"),
+    )
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     index = TermIndex.load(path)
@@ -79,21 +97,34 @@ def main() -> None:
         "query_encoder": args.query_encoder if index.query_encoder is not None else "full",
         "index_load_s": round(load_s, 2),
         "index_file_mb": round(path.stat().st_size / 2**20, 1),
-        "peak_rss_mb_after_build": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024 + rss0 / 1024),
+        "peak_rss_mb_after_build": round(
+            (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024 + rss0 / 1024
+        ),
         "dictionaries": [str(d) for d in dictionaries],
         "sources": [{"kind": s.kind, "version": s.version, "terms": s.terms} for s in index.sources],
         "results": [],
     }
     normalizer = Normalizer(
-        index, threshold=args.threshold, dense_weight=args.dense_weight, context_bonus=args.context_bonus,
-        shared_abbreviations=not args.no_shared_abbreviations, query_encoder=args.query_encoder,
+        index,
+        threshold=args.threshold,
+        dense_weight=args.dense_weight,
+        context_bonus=args.context_bonus,
+        shared_abbreviations=not args.no_shared_abbreviations,
+        query_encoder=args.query_encoder,
     )
     normalizer.load_encoder()
     # Warm up as a running service is (the encoder, float32 copies of the embeddings, the concept
     # -> rows table) before the clock starts: one exact mention and one for the fallback.
     text = "Hypotension and renal impairment."
-    normalizer.normalize_documents([Document("warm-up", text, mentions=(
-        Mention(0, 11, "Hypotension", "Disease"), Mention(16, 32, "renal impairment", "Disease")))])
+    normalizer.normalize_documents(
+        [
+            Document(
+                "warm-up",
+                text,
+                mentions=(Mention(0, 11, "Hypotension", "Disease"), Mention(16, 32, "renal impairment", "Disease")),
+            )
+        ]
+    )
     for item in args.eval:
         file, _, kind = item.partition(":")
         p = Path(file) if Path(file).is_absolute() else args.data_dir / file

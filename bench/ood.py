@@ -51,8 +51,14 @@ TYPES = {"ChemicalEntity": "Chemical", "DiseaseOrPhenotypicFeature": "Disease"}
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
-            "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(100 * p, 2),
+        "recall": round(100 * r, 2),
+        "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def mention_scores(gold: list[Document], pred: list[Document]) -> dict[str, object]:
@@ -66,8 +72,10 @@ def mention_scores(gold: list[Document], pred: list[Document]) -> dict[str, obje
             gc = {c for m in g.mentions if TYPES.get(m.label) == kind for c in m.ids}
             pc = {c for m in p.mentions if m.label == kind for c in m.concepts()}
             concepts[kind].update(tp=len(gc & pc), fp=len(pc - gc), fn=len(gc - pc))
-    return {"strict_spans": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in spans.items()},
-            "concepts_per_document": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in concepts.items()}}
+    return {
+        "strict_spans": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in spans.items()},
+        "concepts_per_document": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in concepts.items()},
+    }
 
 
 def gold_pairs(doc: Document) -> dict[tuple[str, str], str]:
@@ -96,14 +104,24 @@ def pair_scores(gold: list[Document], pred: list[Document], wanted: str) -> dict
         return round(100 * by_type[k] / n, 2) if n else 0.0
 
     related = n - by_type["not related"]
-    return {"pairs": n, "related_in_biored": round(100 * related / n, 2) if n else 0.0, "positive_correlation": share("Positive_Correlation"),
-            "negative_correlation": share("Negative_Correlation"), "association": share("Association"), "by_type": dict(by_type)}
+    return {
+        "pairs": n,
+        "related_in_biored": round(100 * related / n, 2) if n else 0.0,
+        "positive_correlation": share("Positive_Correlation"),
+        "negative_correlation": share("Negative_Correlation"),
+        "association": share("Association"),
+        "by_type": dict(by_type),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ner-model", type=Path, action="append", required=True, help="repeat for several, in the pipeline's order")
-    ap.add_argument("--re-model", type=Path, action="append", required=True, help="repeat for several (BC5CDR's, then BioRED's)")
+    ap.add_argument(
+        "--ner-model", type=Path, action="append", required=True, help="repeat for several, in the pipeline's order"
+    )
+    ap.add_argument(
+        "--re-model", type=Path, action="append", required=True, help="repeat for several (BC5CDR's, then BioRED's)"
+    )
     ap.add_argument("--eval", type=Path, required=True)
     ap.add_argument("--no-treatment-filter", action="store_true")
     args = ap.parse_args()
@@ -119,14 +137,21 @@ def main() -> None:
         pred = separate_treatments(pred, normalizer.index.treatment_knowledge())
     seconds = time.perf_counter() - t0
     gold_cd = sum(len(gold_pairs(d)) for d in gold)
-    print(json.dumps({
-        "eval": str(args.eval), "documents": len(gold), "treatment_filter": not args.no_treatment_filter,
-        "mentions": mention_scores(gold, pred),
-        "causes": pair_scores(gold, pred, CAUSES),
-        "treats": pair_scores(gold, pred, TREATS),
-        "biored_chemical_disease_pairs": gold_cd,
-        "abstracts_per_s": round(len(gold) / seconds, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "eval": str(args.eval),
+                "documents": len(gold),
+                "treatment_filter": not args.no_treatment_filter,
+                "mentions": mention_scores(gold, pred),
+                "causes": pair_scores(gold, pred, CAUSES),
+                "treats": pair_scores(gold, pred, TREATS),
+                "biored_chemical_disease_pairs": gold_cd,
+                "abstracts_per_s": round(len(gold) / seconds, 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ and relation pairs (document, chemical, disease) of the CID lines. Prints JSON.
 Written from the file format alone (no medkg code), so it scores what `medkg extract` wrote and
 nothing else: a mention line that lists several candidates counts each of them, as the official
 scorer would.
-"""
+"""  # noqa: E501 (examples run as printed, one line each)
 
 from __future__ import annotations
 
@@ -38,8 +38,14 @@ def prf(gold: set, pred: set) -> dict[str, float | int]:
     tp = len(gold & pred)
     p = tp / len(pred) if pred else 0.0
     r = tp / len(gold) if gold else 0.0
-    return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
-            "tp": tp, "pred": len(pred), "gold": len(gold)}
+    return {
+        "precision": round(100 * p, 2),
+        "recall": round(100 * r, 2),
+        "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
+        "tp": tp,
+        "pred": len(pred),
+        "gold": len(gold),
+    }
 
 
 def main() -> None:
@@ -53,7 +59,11 @@ def main() -> None:
         by_type[c[1]][0].add(c)
     for c in pred_c:
         by_type[c[1]][1].add(c)
-    print(json.dumps({"concepts": {k: prf(g, p) for k, (g, p) in sorted(by_type.items())}, "cid": prf(gold_r, pred_r)}, indent=2))
+    print(
+        json.dumps(
+            {"concepts": {k: prf(g, p) for k, (g, p) in sorted(by_type.items())}, "cid": prf(gold_r, pred_r)}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,16 @@ def main() -> None:
     ap.add_argument("--context-pooling", action="store_true", help="doc: ATLOP's localized context pooling")
     ap.add_argument("--ner-model", type=Path, help="also score end to end from predicted, normalized entities")
     ap.add_argument("--threshold", type=float, help="default: the model's own (0.5 for a pair classifier)")
-    ap.add_argument("--no-treatment-filter", action="store_true", help="end to end: score CID without moving treatment-worded or -acting pairs to treats")
-    ap.add_argument("--no-known-pairs", action="store_true", help="doc: ignore the model's known pairs (the training split's relations)")
+    ap.add_argument(
+        "--no-treatment-filter",
+        action="store_true",
+        help="end to end: score CID without moving treatment-worded or -acting pairs to treats",
+    )
+    ap.add_argument(
+        "--no-known-pairs",
+        action="store_true",
+        help="doc: ignore the model's known pairs (the training split's relations)",
+    )
     args = ap.parse_args()
     result: dict[str, object] = {"eval": str(args.eval), "device": "cuda" if torch.cuda.is_available() else "cpu"}
     folder = args.model
@@ -53,16 +61,30 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="medkg-re-"))
         t0 = time.perf_counter()
         fields = {"base_model": args.base_model, "max_minutes": args.max_minutes}
-        config = relation_config(args.architecture, {**fields, "context_pooling": args.context_pooling} if args.architecture == "doc" else fields)
-        card = train_relation_model(list(read_documents(args.train)), list(read_documents(args.dev)), folder, config,
-                                    data_files=[args.train, args.dev])
+        config = relation_config(
+            args.architecture,
+            {**fields, "context_pooling": args.context_pooling} if args.architecture == "doc" else fields,
+        )
+        card = train_relation_model(
+            list(read_documents(args.train)),
+            list(read_documents(args.dev)),
+            folder,
+            config,
+            data_files=[args.train, args.dev],
+        )
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]
     rm = load_relation_model(folder)
     gold = [d for d in read_documents(args.eval) if not d.deleted]
     t0 = time.perf_counter()
     if isinstance(rm, DocRelationModel):
-        result["threshold"] = args.threshold if args.threshold is not None else rm.threshold_alone if args.no_known_pairs else rm.threshold
+        result["threshold"] = (
+            args.threshold
+            if args.threshold is not None
+            else rm.threshold_alone
+            if args.no_known_pairs
+            else rm.threshold
+        )
         result["known_pairs"] = 0 if args.no_known_pairs else len(rm.known_pairs)
         result["known_threshold"] = None if args.no_known_pairs else rm.known_threshold
 
@@ -88,15 +110,23 @@ def main() -> None:
         found = normalizer.normalize_predicted(ner.predict(bare))  # as the ingest flow does
         pipeline = predict(found)
         seconds = time.perf_counter() - t0
-        result["end_to_end"] = {**pair_scores(gold, pipeline, rm._symmetric), "abstracts_per_s": round(len(gold) / seconds, 1)}
+        result["end_to_end"] = {
+            **pair_scores(gold, pipeline, rm._symmetric),
+            "abstracts_per_s": round(len(gold) / seconds, 1),
+        }
         if not args.no_treatment_filter:  # as the ingest flow does: pairs worded or acting as treatments leave CID
             from kg.schema import predicate
             from ontologies.treatment import CAUSES, separate_treatments
 
             separated = separate_treatments(pipeline, normalizer.index.treatment_knowledge())
-            causes = [replace(d, relations=tuple(r for r in d.relations if predicate(r.predicate).curie == CAUSES)) for d in separated]
-            result["end_to_end_without_treatments"] = {**pair_scores(gold, causes, rm._symmetric),
-                                                       "moved_to_treats": sum(len(a.relations) - len(b.relations) for a, b in zip(separated, causes))}
+            causes = [
+                replace(d, relations=tuple(r for r in d.relations if predicate(r.predicate).curie == CAUSES))
+                for d in separated
+            ]
+            result["end_to_end_without_treatments"] = {
+                **pair_scores(gold, causes, rm._symmetric),
+                "moved_to_treats": sum(len(a.relations) - len(b.relations) for a, b in zip(separated, causes)),
+            }
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result, indent=2))
 

@@ -58,9 +58,7 @@ for d in train_docs:
         rel = {(r.subject, r.object): labels.index(r.predicate) for r in d.relations if r.predicate in labels}
         ex.append((e, pairs, [rel.get(p, 0) for p in pairs]))
 print("examples", len(ex), "tokens", sum(len(c) for e, _, _ in ex for c in e.chunks))
-opt = torch.optim.AdamW(
-    [p for p in list(enc.parameters()) + list(head.parameters()) if p.requires_grad], lr=5e-5
-)
+opt = torch.optim.AdamW([p for p in list(enc.parameters()) + list(head.parameters()) if p.requires_grad], lr=5e-5)
 ts = []
 for k in range(0, 40, 4):
     b = ex[k : k + 4]

@@ -61,8 +61,13 @@ def _distances(docs: Sequence[Document], scored: Scored) -> list[list[int]]:
 Keep = Callable[[int, int, float], bool]
 
 
-def _predict(docs: Sequence[Document], scored: Scored, model: DocRelationModel, keep: Keep,
-             specific: Callable[[str, str], bool] | None = None) -> list[Document]:
+def _predict(
+    docs: Sequence[Document],
+    scored: Scored,
+    model: DocRelationModel,
+    keep: Keep,
+    specific: Callable[[str, str], bool] | None = None,
+) -> list[Document]:
     """The documents with the pairs kept: pair ``k`` of document ``d`` with probability ``p``
     where ``keep(d, k, p)``, then, with ``specific``, the most specific diseases only."""
     pred = []
@@ -73,15 +78,22 @@ def _predict(docs: Sequence[Document], scored: Scored, model: DocRelationModel, 
             if keep(d, k, float(row[label])):
                 found.append((s, model.labels[label], o))
         if specific is not None:  # drop (s, o) when s is also predicted with a descendant of o
-            found = [(s, p, o) for s, p, o in found if not any(s2 == s and o2 != o and specific(o, o2) for s2, _, o2 in found)]
+            found = [
+                (s, p, o)
+                for s, p, o in found
+                if not any(s2 == s and o2 != o and specific(o, o2) for s2, _, o2 in found)
+            ]
         pred.append(replace(doc, relations=tuple(Relation(s, p, o) for s, p, o in found)))
     return pred
 
 
-def _best(docs: Sequence[Document], model: DocRelationModel, predictions: dict[str, list[Document]]) -> dict[str, object]:
+def _best(
+    docs: Sequence[Document], model: DocRelationModel, predictions: dict[str, list[Document]]
+) -> dict[str, object]:
     """The setting with the best F1 on all ``docs`` (optimistic: chosen on them), and a two-fold
     cross-validated F1: the setting chosen on the even documents scored on the odd ones and the
     other way round, both halves' predictions pooled (an honest estimate of the variant)."""
+
     def f1(pred: Sequence[Document], part: int | None) -> dict[str, float]:
         idx = [d for d in range(len(docs)) if part is None or d % 2 == part]
         scores = pair_scores([docs[d] for d in idx], [pred[d] for d in idx], model._symmetric)
@@ -94,12 +106,20 @@ def _best(docs: Sequence[Document], model: DocRelationModel, predictions: dict[s
         chosen.append(pick)
         pooled.append({d: predictions[pick][d] for d in range(len(docs)) if d % 2 == part})
     cross = [pooled[d % 2][d] for d in range(len(docs))]
-    return {"best_setting": setting, **f1(predictions[setting], None),
-            "cross_validated": {"settings": chosen, **f1(cross, None)}}
+    return {
+        "best_setting": setting,
+        **f1(predictions[setting], None),
+        "cross_validated": {"settings": chosen, **f1(cross, None)},
+    }
 
 
-def variants(docs: Sequence[Document], scored: Scored, model: DocRelationModel, known: set[tuple[str, str]],
-             specific: Callable[[str, str], bool]) -> dict[str, object]:
+def variants(
+    docs: Sequence[Document],
+    scored: Scored,
+    model: DocRelationModel,
+    known: set[tuple[str, str]],
+    specific: Callable[[str, str], bool],
+) -> dict[str, object]:
     dist = _distances(docs, scored)
     pairs = [ps for ps, _ in scored]
 
@@ -110,13 +130,27 @@ def variants(docs: Sequence[Document], scored: Scored, model: DocRelationModel, 
     out: dict[str, object] = {  # the model's own threshold: the one chosen on dev without known pairs
         "own_threshold": {"threshold": model.threshold_alone, **{k: own[k] for k in ("precision", "recall", "f1")}},
         "threshold": _best(docs, model, {f"{t}": run(lambda d, k, p, t=t: p >= t) for t in GRID}),
-        "distance": _best(docs, model, {f"same sentence {a}, else {b}": run(lambda d, k, p, a=a, b=b: p >= (a if dist[d][k] == 0 else b))
-                                        for a, b in itertools.product(GRID, GRID)}),
+        "distance": _best(
+            docs,
+            model,
+            {
+                f"same sentence {a}, else {b}": run(lambda d, k, p, a=a, b=b: p >= (a if dist[d][k] == 0 else b))
+                for a, b in itertools.product(GRID, GRID)
+            },
+        ),
         "most_specific": _best(docs, model, {f"{t}": run(lambda d, k, p, t=t: p >= t, specific) for t in GRID}),
     }
     for name, filt in (("known_pairs", None), ("known_pairs_most_specific", specific)):
-        out[name] = _best(docs, model, {f"{t}, known {u}": run(lambda d, k, p, t=t, u=u: p >= (u if pairs[d][k] in known else t), filt)
-                                        for t in GRID for u in GRID if u <= t})
+        out[name] = _best(
+            docs,
+            model,
+            {
+                f"{t}, known {u}": run(lambda d, k, p, t=t, u=u: p >= (u if pairs[d][k] in known else t), filt)
+                for t in GRID
+                for u in GRID
+                if u <= t
+            },
+        )
     return out
 
 
@@ -124,7 +158,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, required=True)
     ap.add_argument("--also", type=Path, help="a second model of the same kind and labels, for the ensemble")
-    ap.add_argument("--train", type=Path, required=True, help="the training split: its annotated pairs are the known ones")
+    ap.add_argument(
+        "--train", type=Path, required=True, help="the training split: its annotated pairs are the known ones"
+    )
     ap.add_argument("--eval", type=Path, required=True)
     args = ap.parse_args()
     from wiring.settings import load_settings
@@ -152,10 +188,13 @@ def main() -> None:
     if not isinstance(model, DocRelationModel):
         ap.error("--model: a document-level relation model is needed")
     scored = model.probabilities(docs)
-    result: dict[str, object] = {"eval": str(args.eval), "model": str(args.model),
-                                 "gold_pairs": sum(len(d.relations) for d in docs),
-                                 "gold_pairs_known_from_train": sum((r.subject, r.object) in known for d in docs for r in d.relations),
-                                 "single": variants(docs, scored, model, known, specific)}
+    result: dict[str, object] = {
+        "eval": str(args.eval),
+        "model": str(args.model),
+        "gold_pairs": sum(len(d.relations) for d in docs),
+        "gold_pairs_known_from_train": sum((r.subject, r.object) in known for d in docs for r in d.relations),
+        "single": variants(docs, scored, model, known, specific),
+    }
     if args.also:
         other = load_relation_model(args.also)
         if not isinstance(other, DocRelationModel) or other.labels != model.labels:

@@ -3,7 +3,7 @@ model's encoder) trained by the epochs given, with dev scored from the epoch giv
 model's card metrics as JSON lines. Used to decide the default epochs (BENCHMARKS.md, session 9).
 
     python bench/schedules.py --out /tmp/schedules --ner-epochs 4 --ner-score-from 3 --re-epochs 3 --re-score-from 2 [--threads 1]
-"""
+"""  # noqa: E501 (examples run as printed, one line each)
 
 from __future__ import annotations
 
@@ -39,14 +39,31 @@ def main() -> None:
     train, dev = args.data / "CDR_TrainingSet.PubTator.txt", args.data / "CDR_DevelopmentSet.PubTator.txt"
     train_docs, dev_docs = list(read_documents(train)), list(read_documents(dev))
     t0 = time.perf_counter()
-    ner = train_ner(train_docs, dev_docs, args.out / "ner", NerConfig(epochs=args.ner_epochs, score_from=args.ner_score_from, max_minutes=1e4),
-                    data_files=[train, dev])
-    print(json.dumps({"model": "ner", "minutes": round((time.perf_counter() - t0) / 60, 1), "metrics": ner["metrics"]}), flush=True)
+    ner = train_ner(
+        train_docs,
+        dev_docs,
+        args.out / "ner",
+        NerConfig(epochs=args.ner_epochs, score_from=args.ner_score_from, max_minutes=1e4),
+        data_files=[train, dev],
+    )
+    print(
+        json.dumps({"model": "ner", "minutes": round((time.perf_counter() - t0) / 60, 1), "metrics": ner["metrics"]}),
+        flush=True,
+    )
     t0 = time.perf_counter()
-    rel = train_doc_relations(train_docs, dev_docs, args.out / "re",
-                              DocRelationConfig(base_model=str(args.out / "ner"), epochs=args.re_epochs, score_from=args.re_score_from,
-                                                max_minutes=1e4), data_files=[train, dev])
-    print(json.dumps({"model": "re", "minutes": round((time.perf_counter() - t0) / 60, 1), "metrics": rel["metrics"]}), flush=True)
+    rel = train_doc_relations(
+        train_docs,
+        dev_docs,
+        args.out / "re",
+        DocRelationConfig(
+            base_model=str(args.out / "ner"), epochs=args.re_epochs, score_from=args.re_score_from, max_minutes=1e4
+        ),
+        data_files=[train, dev],
+    )
+    print(
+        json.dumps({"model": "re", "minutes": round((time.perf_counter() - t0) / 60, 1), "metrics": rel["metrics"]}),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,16 @@ def fail(exc: MedkgError) -> NoReturn:
 
 # One output convention for every command that prints data: --format and --out.
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
-DataFormatOpt = Annotated[str, typer.Option("--format", "-f", "--output", "-o",
-                                        help="table, json, jsonl, csv or tsv (-o/--output: the same option, its old name).")]
+DataFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        "--output",
+        "-o",
+        help="table, json, jsonl, csv or tsv (-o/--output: the same option, its old name).",
+    ),
+]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the data to this file instead of standard output.")]
 
 
@@ -40,7 +48,9 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     return fmt.lower()
 
 
-def write_rows(rows: list[dict[str, Any]], fmt: str, out: Path | None = None, *, columns: list[str] | None = None) -> None:
+def write_rows(
+    rows: list[dict[str, Any]], fmt: str, out: Path | None = None, *, columns: list[str] | None = None
+) -> None:
     """Rows of data (a query's, candidates...) as a table (rich markup escaped: benzo[a]pyrene
     stays), JSON, JSON Lines, CSV or TSV (lists joined with ``|``), to ``out`` or stdout."""
     from kg.export import (  # here: kg.export imports networkx, which every command would pay for
@@ -74,8 +84,14 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: Path | None = None, *,
 def write_document(data: Any, fmt: str, out: Path | None = None) -> None:
     """One nested JSON document (a report, a diagnosis): indented JSON, or one line for jsonl."""
     with _target(out) as f:
-        f.write((json.dumps(data, indent=2, default=str, ensure_ascii=False) if fmt == "json"
-                 else json.dumps(data, default=str, ensure_ascii=False)) + "\n")
+        f.write(
+            (
+                json.dumps(data, indent=2, default=str, ensure_ascii=False)
+                if fmt == "json"
+                else json.dumps(data, default=str, ensure_ascii=False)
+            )
+            + "\n"
+        )
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""``medkg load-hpo``, ``medkg train diagnosis``, ``medkg train phenotype-encoder``, ``medkg evaluate diagnosis``, ``medkg diagnose``."""
+"""``medkg load-hpo``, ``medkg train diagnosis``, ``medkg train phenotype-encoder``,
+``medkg evaluate diagnosis`` and ``medkg diagnose``."""
 
 from __future__ import annotations
 
@@ -26,15 +27,29 @@ from wiring.diagnosis import (
 )
 from wiring.settings import load_settings
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")]
-ModelOpt = Annotated[Path | None, typer.Option("--model", help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML settings file (hosts and secrets stay in MEDKG_* env).")
+]
+ModelOpt = Annotated[
+    Path | None, typer.Option("--model", help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")
+]
 
 
 def load_hpo_cmd(
     hp_obo: Annotated[Path | None, typer.Option(help="hp.obo (default: the shared data's).")] = None,
     annotations: Annotated[Path | None, typer.Option(help="phenotype.hpoa (default: the shared data's).")] = None,
-    xrefs: Annotated[bool, typer.Option(help="Link each disease to its literature concept through the term index (MONDO/DOID/MeSH mappings).")] = True,
-    no_symptoms: Annotated[bool, typer.Option("--no-symptoms", help="Leave out DOID's disease -> symptom table (common diseases HPO does not annotate).")] = False,
+    xrefs: Annotated[
+        bool,
+        typer.Option(
+            help="Link each disease to its literature concept through the term index (MONDO/DOID/MeSH mappings)."
+        ),
+    ] = True,
+    no_symptoms: Annotated[
+        bool,
+        typer.Option(
+            "--no-symptoms", help="Leave out DOID's disease -> symptom table (common diseases HPO does not annotate)."
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Load the Human Phenotype Ontology into the graph: phenotypes with their is_a parents, the
@@ -47,8 +62,14 @@ def load_hpo_cmd(
     with failing():
         settings = load_settings(config)
         files = HpoFiles.of(settings)
-        files = HpoFiles(hp_obo or files.obo, annotations or files.annotations, None if no_symptoms else files.symptoms,
-                         files.symptom_ontology, files.doid_mesh, files.doid_tree)
+        files = HpoFiles(
+            hp_obo or files.obo,
+            annotations or files.annotations,
+            None if no_symptoms else files.symptoms,
+            files.symptom_ontology,
+            files.doid_mesh,
+            files.doid_tree,
+        )
         with settings.open_store() as store:
             result = load_hpo_into(store, files, settings if xrefs else None)
     typer.echo(json.dumps(result, indent=2))
@@ -58,21 +79,33 @@ def train_diagnosis_cmd(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
     diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = 700,
     unseen_fraction: Annotated[float, typer.Option(help="Share of them held out of training entirely.")] = 0.15,
-    cases_per_disease: Annotated[int, typer.Option(help="Simulated cases per seen disease (1 dev, 1 test, the rest train).")] = 8,
+    cases_per_disease: Annotated[
+        int, typer.Option(help="Simulated cases per seen disease (1 dev, 1 test, the rest train).")
+    ] = 8,
     imprecision: Annotated[float, typer.Option(help="Chance that a phenotype is replaced by a parent term.")] = 0.3,
     noise: Annotated[float, typer.Option(help="Mean number of unrelated phenotypes added per case.")] = 1.0,
-    cases_csv: Annotated[Path | None, typer.Option(help="Your own cases: a CSV with text,label columns (instead of simulation).")] = None,
+    cases_csv: Annotated[
+        Path | None, typer.Option(help="Your own cases: a CSV with text,label columns (instead of simulation).")
+    ] = None,
     mapping: Annotated[Path | None, typer.Option(help="CSV label,curie mapping your labels to disease CURIEs.")] = None,
-    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = OFFLINE_ENCODER,
+    base_model: Annotated[
+        str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")
+    ] = OFFLINE_ENCODER,
     epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = 1,
     max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = 22.0,
     negatives: Annotated[int, typer.Option(help="Negative candidates per case and epoch (half the hardest).")] = 3,
-    max_length: Annotated[int, typer.Option(help="Tokens of a (case, candidate facts) pair; fewer: faster, less context.")] = 192,
+    max_length: Annotated[
+        int, typer.Option(help="Tokens of a (case, candidate facts) pair; fewer: faster, less context.")
+    ] = 192,
     max_facts: Annotated[int, typer.Option(help="Facts per candidate the ranker reads.")] = 12,
-    layers: Annotated[int | None, typer.Option(help="Keep only the base model's first N layers in the ranker (faster serving).")] = None,
+    layers: Annotated[
+        int | None, typer.Option(help="Keep only the base model's first N layers in the ranker (faster serving).")
+    ] = None,
     text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = 4,
     text_max_minutes: Annotated[float, typer.Option(help="Time budget of the text-only baseline.")] = 18.0,
-    skip_text_only: Annotated[bool, typer.Option(help="Do not train the text-only baseline (one already in --out is still evaluated).")] = False,
+    skip_text_only: Annotated[
+        bool, typer.Option(help="Do not train the text-only baseline (one already in --out is still evaluated).")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed (simulation and training).")] = 13,
     config: ConfigOpt = None,
 ) -> None:
@@ -88,25 +121,57 @@ def train_diagnosis_cmd(
     with failing():
         settings = load_settings(config)
         out = out or diagnosis_folder(settings)
-        sim = SimulationConfig(diseases=diseases, unseen_fraction=unseen_fraction, cases_per_disease=cases_per_disease,
-                               imprecision=imprecision, noise=noise, seed=seed)
-        cfg = DiagnosisConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, negatives=negatives, max_length=max_length,
-                              max_facts=max_facts, layers=layers, text_epochs=text_epochs,
-                              text_max_minutes=text_max_minutes, seed=seed)
-        report = train_diagnosis(settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only)
+        sim = SimulationConfig(
+            diseases=diseases,
+            unseen_fraction=unseen_fraction,
+            cases_per_disease=cases_per_disease,
+            imprecision=imprecision,
+            noise=noise,
+            seed=seed,
+        )
+        cfg = DiagnosisConfig(
+            base_model=base_model,
+            epochs=epochs,
+            max_minutes=max_minutes,
+            negatives=negatives,
+            max_length=max_length,
+            max_facts=max_facts,
+            layers=layers,
+            text_epochs=text_epochs,
+            text_max_minutes=text_max_minutes,
+            seed=seed,
+        )
+        report = train_diagnosis(
+            settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only
+        )
     print_report(report)
     console.print(f"models in {out}; evaluation in {out / 'evaluation.json'}")
 
 
 def train_phenotype_encoder_cmd(
-    out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/phenotype-encoder, which medkg diagnose uses).")] = None,
-    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = OFFLINE_ENCODER,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output folder (default: ~/.cache/medkg/models/phenotype-encoder, which medkg diagnose uses)."
+        ),
+    ] = None,
+    base_model: Annotated[
+        str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")
+    ] = OFFLINE_ENCODER,
     epochs: Annotated[int, typer.Option(help="Epochs (early stopping on dev accuracy@1).")] = 1,
-    max_minutes: Annotated[float, typer.Option(help="Safety cap; a run it cuts says so and continues with --resume.")] = 30.0,
+    max_minutes: Annotated[
+        float, typer.Option(help="Safety cap; a run it cuts says so and continues with --resume.")
+    ] = 30.0,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
-    batch_size: Annotated[int, typer.Option(help="Pairs per batch (each pair's negatives are the batch's other pairs).")] = 128,
-    definitions: Annotated[bool, typer.Option(help="Train on definition -> label pairs too (slower, no better on lay sentences).")] = False,
-    dev_fraction: Annotated[float, typer.Option(help="Share of HPO terms whose synonyms are held out to score each epoch.")] = 0.05,
+    batch_size: Annotated[
+        int, typer.Option(help="Pairs per batch (each pair's negatives are the batch's other pairs).")
+    ] = 128,
+    definitions: Annotated[
+        bool, typer.Option(help="Train on definition -> label pairs too (slower, no better on lay sentences).")
+    ] = False,
+    dev_fraction: Annotated[
+        float, typer.Option(help="Share of HPO terms whose synonyms are held out to score each epoch.")
+    ] = 0.05,
     resume: Annotated[bool, typer.Option(help="Continue a run the time cap cut, from its checkpoint.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     config: ConfigOpt = None,
@@ -123,11 +188,22 @@ def train_phenotype_encoder_cmd(
     with failing():
         settings = load_settings(config)
         out = out or phenotype_encoder_dir(settings)
-        cfg = PhenotypeEncoderConfig(base_model=base_model, epochs=epochs, max_minutes=max_minutes, learning_rate=learning_rate,
-                                     batch_size=batch_size, definitions=definitions, dev_fraction=dev_fraction, resume=resume, seed=seed)
+        cfg = PhenotypeEncoderConfig(
+            base_model=base_model,
+            epochs=epochs,
+            max_minutes=max_minutes,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            definitions=definitions,
+            dev_fraction=dev_fraction,
+            resume=resume,
+            seed=seed,
+        )
         card = train_phenotype_encoder_into(settings, out, cfg)
-    console.print(f"best dev accuracy@1 {card['metrics']['dev']['acc@1']:.2f} at epoch {card['metrics']['best_epoch']} "
-                  f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}")
+    console.print(
+        f"best dev accuracy@1 {card['metrics']['dev']['acc@1']:.2f} at epoch {card['metrics']['best_epoch']} "
+        f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}"
+    )
     note = cap_note(card, "`medkg train phenotype-encoder ... --resume` (the same flags)")
     if note:
         console.print(f"[yellow]{note}[/]", soft_wrap=True)
@@ -147,10 +223,18 @@ def print_report(report: dict[str, Any]) -> None:
 
 def evaluate_diagnosis_cmd(
     model: ModelOpt = None,
-    cases_csv: Annotated[Path | None, typer.Option(help="Evaluate on your CSV (text,label) instead of the saved test cases.")] = None,
+    cases_csv: Annotated[
+        Path | None, typer.Option(help="Evaluate on your CSV (text,label) instead of the saved test cases.")
+    ] = None,
     mapping: Annotated[Path | None, typer.Option(help="CSV label,curie for your labels.")] = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate on the first N cases of each split.")] = None,
-    calibrate: Annotated[bool, typer.Option(help="First choose the pruning margin and the probability temperature on the saved dev cases and store them in the model card.")] = False,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            help="First choose the pruning margin and the probability temperature on the saved dev cases and store "
+            "them in the model card."
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """accuracy@1, @5 and MRR of phenotype overlap, text only and graph-augmented, on the held-out
@@ -173,10 +257,14 @@ def evaluate_diagnosis_cmd(
         elif (folder / "cases" / "test_seen.jsonl").is_file():
             splits = CaseSplits.load(folder / "cases")
         else:
-            raise ConfigError(f"{folder / 'cases'}: no saved cases; pass --cases-csv or train with `medkg train diagnosis`")
+            raise ConfigError(
+                f"{folder / 'cases'}: no saved cases; pass --cases-csv or train with `medkg train diagnosis`"
+            )
         if limit:
             splits.test_seen, splits.test_unseen = splits.test_seen[:limit], splits.test_unseen[:limit]
-        text_model = TextClassifier.load(folder / "text-only") if (folder / "text-only" / "medkg.json").is_file() else None
+        text_model = (
+            TextClassifier.load(folder / "text-only") if (folder / "text-only" / "medkg.json").is_file() else None
+        )
         with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
         diagnoser = build_diagnoser(builder, folder)
@@ -193,7 +281,9 @@ def diagnose_cmd(
     text: Annotated[str, typer.Argument(help="The case, in words.")],
     top_k: Annotated[int, typer.Option(help="How many diagnoses.")] = 5,
     model: ModelOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, jsonl, csv or tsv (csv/tsv: one row per diagnosis).")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, jsonl, csv or tsv (csv/tsv: one row per diagnosis).")
+    ] = "table",
     out: OutOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     config: ConfigOpt = None,
@@ -218,20 +308,45 @@ def diagnose_cmd(
         write_document(result.to_json(), fmt, out)
         return
     if fmt in ("csv", "tsv"):
-        rows = [{"rank": i, "curie": d["curie"], "name": d["name"], "confidence": d["confidence"], "score": d["score"],
-                 "phenotype_similarity": d["phenotype_similarity"],
-                 "facts": len(d["evidence"]), "pmids": sorted({p for f in d["evidence"] for p in f["pmids"]})}
-                for i, d in enumerate(result.to_json()["diagnoses"], 1)]
-        write_rows(rows, fmt, out, columns=["rank", "curie", "name", "confidence", "score", "phenotype_similarity", "facts", "pmids"])
+        rows = [
+            {
+                "rank": i,
+                "curie": d["curie"],
+                "name": d["name"],
+                "confidence": d["confidence"],
+                "score": d["score"],
+                "phenotype_similarity": d["phenotype_similarity"],
+                "facts": len(d["evidence"]),
+                "pmids": sorted({p for f in d["evidence"] for p in f["pmids"]}),
+            }
+            for i, d in enumerate(result.to_json()["diagnoses"], 1)
+        ]
+        write_rows(
+            rows,
+            fmt,
+            out,
+            columns=["rank", "curie", "name", "confidence", "score", "phenotype_similarity", "facts", "pmids"],
+        )
         return
-    console.print("found: " + (", ".join(f"{'[strike]' if f.negated else ''}{f.text}{'[/strike] (denied)' if f.negated else ''} "
-                                         f"[dim]({f.curie} {f.name})[/]" for f in result.findings) or "no phenotype"))
+    console.print(
+        "found: "
+        + (
+            ", ".join(
+                f"{'[strike]' if f.negated else ''}{f.text}{'[/strike] (denied)' if f.negated else ''} "
+                f"[dim]({f.curie} {f.name})[/]"
+                for f in result.findings
+            )
+            or "no phenotype"
+        )
+    )
     if not result.confident:
         console.print(f"[yellow]{result.note}[/]")
     c: Candidate
     for i, c in enumerate(result.diagnoses, 1):
-        console.print(f"[bold]{i}. {c.name}[/] ({c.curie})  probability {c.confidence:.2f}  score {c.score:.3f}  "
-                      f"phenotype similarity {c.similarity:.2f}")
+        console.print(
+            f"[bold]{i}. {c.name}[/] ({c.curie})  probability {c.confidence:.2f}  score {c.score:.3f}  "
+            f"phenotype similarity {c.similarity:.2f}"
+        )
         for f in c.facts[:8]:
             pmids = f"  PMID {', '.join(f.pmids[:3])}" if f.pmids else ""
             console.print(f"   {'✓' if f.matched else '·'} {f.text} [dim][{f.source}]{pmids}[/]")

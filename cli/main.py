@@ -78,10 +78,11 @@ def _settings(config: Path | None) -> Settings:
     return load_settings(config)
 
 
-
 @corpus_app.command("stats")
 def corpus_stats_cmd(
-    path: Annotated[Path, typer.Argument(help="A PubTator, BioC (XML/JSON), PubMed XML, JATS or JSONL file; .gz is fine.")],
+    path: Annotated[
+        Path, typer.Argument(help="A PubTator, BioC (XML/JSON), PubMed XML, JATS or JSONL file; .gz is fine.")
+    ],
     fmt: FormatOpt = "auto",
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first malformed record.")] = False,
 ) -> None:
@@ -94,8 +95,9 @@ def corpus_stats_cmd(
     typer.echo(json.dumps(stats, indent=2))
 
 
-def _load_file(store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress, *,
-               strict: bool = False) -> tuple[int, int]:
+def _load_file(
+    store: GraphStore, path: Path, fmt: str, report: ReadReport, batch: int, progress: Progress, *, strict: bool = False
+) -> tuple[int, int]:
     """Load one file's documents (with their gold annotations) in batches, its records applied in
     order (a ``DeleteCitation`` removes the article, also one the same file added before it);
     returns how many deletions applied and how many stored articles they removed."""
@@ -139,8 +141,10 @@ def load_cmd(
             counts = store.counts()
     _print_counts(counts, report)
     if deletions:
-        console.print(f"{deletions} DeleteCitation records applied: {deleted} stored articles deleted "
-                      "(a citation deleted later in the same file is never stored)")
+        console.print(
+            f"{deletions} DeleteCitation records applied: {deleted} stored articles deleted "
+            "(a citation deleted later in the same file is never stored)"
+        )
 
 
 def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None:
@@ -163,7 +167,9 @@ def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None
 REFERENCE_DEV = {"ner-bc5cdr": 84.81, "re-bc5cdr": 59.18, "ner-biored": 78.18, "re-biored": 35.19}
 
 
-def _ensure_models(settings: Settings, config: Path | None, ner_minutes: float, re_minutes: float) -> tuple[list[Path], list[Path]]:
+def _ensure_models(
+    settings: Settings, config: Path | None, ner_minutes: float, re_minutes: float
+) -> tuple[list[Path], list[Path]]:
     """The models of every model set (BC5CDR's, then BioRED's: ``Settings.model_sets``), fine-tuned
     into the registry first when missing, or trained on when a time cap or a kill cut their
     training short, by the training flow the ``train-<set>`` deployments run. Training runs by
@@ -182,14 +188,27 @@ def _ensure_models(settings: Settings, config: Path | None, ner_minutes: float, 
             continue
         for folder in (ner_dir, re_dir):
             if folder.parent != settings.models_dir:
-                raise ConfigError(f"{folder}: no trained model there (a MEDKG_*_MODEL setting names it); train one there with "
-                                  f"`medkg train`, or unset the setting to let `medkg run` train one into {settings.models_dir}")
+                raise ConfigError(
+                    f"{folder}: no trained model there (a MEDKG_*_MODEL setting names it); train one there with "
+                    f"`medkg train`, or unset the setting to let `medkg run` train one into {settings.models_dir}"
+                )
         what = "resuming" if "resumable" in states else "fine-tuning (once)"
-        console.print(f"[bold]{model_set.name} models[/]: {what} the NER model and the relation model from its encoder on {model_set.corpus} "
-                      f"({model_set.what}) by the training flow; the time per epoch on this machine follows after a few batches")
-        result = train_models(train=str(settings.data_dir / model_set.train), dev=str(settings.data_dir / model_set.dev),
-                              out_dir=str(settings.models_dir), ner_minutes=ner_minutes, re_minutes=re_minutes, model_set=model_set.name,
-                              missing_only=True, progress=True, config=str(config) if config else None)
+        console.print(
+            f"[bold]{model_set.name} models[/]: {what} the NER model and the relation model from its encoder on "
+            f"{model_set.corpus} "
+            f"({model_set.what}) by the training flow; the time per epoch on this machine follows after a few batches"
+        )
+        result = train_models(
+            train=str(settings.data_dir / model_set.train),
+            dev=str(settings.data_dir / model_set.dev),
+            out_dir=str(settings.models_dir),
+            ner_minutes=ner_minutes,
+            re_minutes=re_minutes,
+            model_set=model_set.name,
+            missing_only=True,
+            progress=True,
+            config=str(config) if config else None,
+        )
         for note in result["notes"]:
             console.print(f"[yellow]{note}[/]", soft_wrap=True)
     return ners, rels
@@ -203,9 +222,13 @@ def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
     for kind, folders in (("NER", ners), ("relations", rels)):
         for folder in folders:
             version = card_version(read_card(folder))
-            what = "strict F1 (tidied spans, gazetteer, abbreviations)" if kind == "NER" else "pair F1 with gold entities"
-            lines.append(f"{kind} {folder} (epoch {version['best_epoch']}): dev {what} {version['dev_f1']} "
-                         f"(reference {REFERENCE_DEV.get(folder.name, 'none')})")
+            what = (
+                "strict F1 (tidied spans, gazetteer, abbreviations)" if kind == "NER" else "pair F1 with gold entities"
+            )
+            lines.append(
+                f"{kind} {folder} (epoch {version['best_epoch']}): dev {what} {version['dev_f1']} "
+                f"(reference {REFERENCE_DEV.get(folder.name, 'none')})"
+            )
     return lines
 
 
@@ -214,8 +237,12 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Table:
     for col in rows[0] if rows else ["(no rows)"]:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(", ".join(map(str, v[:4])) + (" ..." if len(v) > 4 else "") if isinstance(v, list) else str(v))
-                        for v in row.values()))
+        table.add_row(
+            *(
+                escape(", ".join(map(str, v[:4])) + (" ..." if len(v) > 4 else "") if isinstance(v, list) else str(v))
+                for v in row.values()
+            )
+        )
     return table
 
 
@@ -223,9 +250,20 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Table:
 def run_cmd(
     config: ConfigOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="The shared data folder (default: ../shared/data).")] = None,
-    ner_minutes: Annotated[float, typer.Option(help="Safety cap on the NER model's training when none is cached (it trains by epochs; a cut run says so and the next `medkg run` goes on).")] = NerConfig().max_minutes,
-    re_minutes: Annotated[float, typer.Option(help="Safety cap on the relation model's training, likewise.")] = DocRelationConfig().max_minutes,
-    reextract: Annotated[bool, typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade).")] = False,
+    ner_minutes: Annotated[
+        float,
+        typer.Option(
+            help="Safety cap on the NER model's training when none is cached (it trains by epochs; a cut run says so "
+            "and the next `medkg run` goes on)."
+        ),
+    ] = NerConfig().max_minutes,
+    re_minutes: Annotated[
+        float, typer.Option(help="Safety cap on the relation model's training, likewise.")
+    ] = DocRelationConfig().max_minutes,
+    reextract: Annotated[
+        bool,
+        typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade)."),
+    ] = False,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
     ingest the shared PubMed samples through the Prefect flow, load HPO's disease -> phenotype
@@ -255,8 +293,14 @@ def run_cmd(
         settings.term_index(progress=True)
         sources = settings.layout.literature()
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
-        result = ingest([str(p) for p in sources], [str(p) for p in ners], [str(p) for p in rels], settings=settings, reextract=reextract,
-                        progress=True)
+        result = ingest(
+            [str(p) for p in sources],
+            [str(p) for p in ners],
+            [str(p) for p in rels],
+            settings=settings,
+            reextract=reextract,
+            progress=True,
+        )
         with settings.open_store() as store:
             ensure_hpo(store, settings)
             counts = store.counts()
@@ -273,21 +317,45 @@ def run_cmd(
     )
     for line in _model_lines(ners, rels):
         console.print(line, soft_wrap=True)
-    console.print('next: [bold]medkg train diagnosis[/], then [bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]')
+    console.print(
+        'next: [bold]medkg train diagnosis[/], then [bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]'
+    )
 
 
 @app.command("ingest")
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Literature files (PubMed XML, JATS, JSONL, PubTator, BioC).")],
-    ner_model: Annotated[list[Path] | None, typer.Option(help="NER model folder; repeat for several (each entity type from the first that tags it). Default: the installed ner-bc5cdr, then ner-biored.")] = None,
-    re_model: Annotated[list[Path] | None, typer.Option(help="Relation model folder; repeat for several. Default: the installed re-bc5cdr and re-biored.")] = None,
+    ner_model: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="NER model folder; repeat for several (each entity type from the first that tags it). Default: the "
+            "installed ner-bc5cdr, then ner-biored."
+        ),
+    ] = None,
+    re_model: Annotated[
+        list[Path] | None,
+        typer.Option(help="Relation model folder; repeat for several. Default: the installed re-bc5cdr and re-biored."),
+    ] = None,
     relations: Annotated[bool, typer.Option(help="Extract relations (--no-relations: entities only).")] = True,
-    batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task (larger: less padding, faster; a killed run redoes at most one).")] = 256,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Documents per Prefect task (larger: less padding, faster; a killed run redoes at most one)."
+        ),
+    ] = 256,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     task_runner: Annotated[str, typer.Option(help="thread, or dask for several processes or machines.")] = "thread",
-    dask_address: Annotated[str | None, typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local cluster.")] = None,
+    dask_address: Annotated[
+        str | None, typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local cluster.")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.")] = 2,
-    reextract: Annotated[bool, typer.Option(help="Extract articles already stored with the same text again, replacing their evidence (after a model upgrade).")] = False,
+    reextract: Annotated[
+        bool,
+        typer.Option(
+            help="Extract articles already stored with the same text again, replacing their evidence (after a model "
+            "upgrade)."
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Run the ingestion flow: read, find entities, normalize, extract relations, load the graph.
@@ -295,28 +363,55 @@ def ingest_cmd(
     Examples:
       [bold]medkg ingest ../shared/data/pubmed/medline16n0902.xml.gz[/] (the installed models: BC5CDR's, then BioRED's)
       [bold]medkg ingest abstracts.xml --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from flows.ingest import resolve_models, with_task_runner
     from flows.runtime import ensure_server
 
     with failing():
         flow_ = with_task_runner(task_runner, dask_address, workers)
         settings = _settings(config)
-        ners, rels = resolve_models(settings, [str(p) for p in ner_model or []], [str(p) for p in re_model or []], relations=relations,
-                                    warn=lambda msg, *a: console.print(f"[yellow]{escape(msg % a)}[/]", soft_wrap=True))
+        ners, rels = resolve_models(
+            settings,
+            [str(p) for p in ner_model or []],
+            [str(p) for p in re_model or []],
+            relations=relations,
+            warn=lambda msg, *a: console.print(f"[yellow]{escape(msg % a)}[/]", soft_wrap=True),
+        )
         ensure_server()
         # with Dask, keep one extraction batch in flight per worker (threads: one, torch uses every core)
-        result = flow_([str(p) for p in paths], ners, rels, batch_size, strict, settings,
-                       in_flight=workers if task_runner == "dask" else 1, reextract=reextract, progress=True)
+        result = flow_(
+            [str(p) for p in paths],
+            ners,
+            rels,
+            batch_size,
+            strict,
+            settings,
+            in_flight=workers if task_runner == "dask" else 1,
+            reextract=reextract,
+            progress=True,
+        )
     typer.echo(json.dumps(result, indent=2))
 
 
 @app.command("export")
 def export_cmd(
     out: Annotated[Path, typer.Argument(help="Output file (a folder for csv and neo4j-import).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="ttl, nt, kgx, kgx-jsonl, graphml, csv or neo4j-import (default: from OUT's suffix: .ttl, .nt, .tsv (kgx), .jsonl (kgx-jsonl), .graphml; a folder: csv)")] = None,
-    import_dir: Annotated[str | None, typer.Option(help="neo4j-import: the folder neo4j-admin will read the files from "
-                                                   "(e.g. where they are mounted in a container); default: OUT.")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="ttl, nt, kgx, kgx-jsonl, graphml, csv or neo4j-import (default: from OUT's suffix: .ttl, .nt, .tsv "
+            "(kgx), .jsonl (kgx-jsonl), .graphml; a folder: csv)",
+        ),
+    ] = None,
+    import_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="neo4j-import: the folder neo4j-admin will read the files from "
+            "(e.g. where they are mounted in a container); default: OUT."
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Export the graph: RDF with Biolink predicates, resolvable IRIs and provenance (ttl, nt: each
@@ -348,32 +443,56 @@ def export_cmd(
         "neo4j-import": neo4j_import,
     }
     if fmt is None:
-        by_suffix = {".ttl": "ttl", ".nt": "nt", ".graphml": "graphml", ".csv": "csv", ".tsv": "kgx", ".jsonl": "kgx-jsonl"}
+        by_suffix = {
+            ".ttl": "ttl",
+            ".nt": "nt",
+            ".graphml": "graphml",
+            ".csv": "csv",
+            ".tsv": "kgx",
+            ".jsonl": "kgx-jsonl",
+        }
         fmt = by_suffix.get(out.suffix.lower()) or ("csv" if not out.suffix else None)
         if fmt is None:
-            fail(MedkgError(f"{out}: cannot tell the format from {out.suffix!r}; pass --format with one of {', '.join(writers)}"))
+            fail(
+                MedkgError(
+                    f"{out}: cannot tell the format from {out.suffix!r}; pass --format with one of {', '.join(writers)}"
+                )
+            )
     assert fmt is not None
     if fmt not in writers:
         fail(MedkgError(f"--format {fmt!r}: choose one of {', '.join(writers)}"))
     expected = {"ttl": ".ttl", "nt": ".nt", "graphml": ".graphml", "kgx": ".tsv", "kgx-jsonl": ".jsonl"}.get(fmt)
     if expected and out.suffix and out.suffix.lower() != expected:
-        fail(MedkgError(f"{out}: a {out.suffix} name for {fmt} output; name it *{expected} or pass the matching --format"))
+        fail(
+            MedkgError(
+                f"{out}: a {out.suffix} name for {fmt} output; name it *{expected} or pass the matching --format"
+            )
+        )
     with failing(), _settings(config).open_store(read_only=True) as store, console.status(f"exporting {fmt}"):
         n = writers[fmt](store)
     where = str(out)
     if fmt in ("kgx", "kgx-jsonl"):
-        stem, ext = out.with_suffix("") if out.suffix.lower() in (".tsv", ".jsonl") else out, "tsv" if fmt == "kgx" else "jsonl"
+        stem, ext = (
+            out.with_suffix("") if out.suffix.lower() in (".tsv", ".jsonl") else out,
+            "tsv" if fmt == "kgx" else "jsonl",
+        )
         where = f"{stem}_nodes.{ext}, {stem}_edges.{ext}"
     console.print(f"{n:,} {'triples' if fmt in ('ttl', 'nt') else 'edges'} -> {where}", soft_wrap=True)
     if fmt == "neo4j-import":
         args = f"{(import_dir or str(out.resolve())).rstrip('/')}/import.args"
-        console.print(f"With Neo4j stopped: neo4j-admin database import full --overwrite-destination @{args} neo4j\n"
-                      "then start Neo4j: medkg creates its constraints on first connect.")
+        console.print(
+            f"With Neo4j stopped: neo4j-admin database import full --overwrite-destination @{args} neo4j\n"
+            "then start Neo4j: medkg creates its constraints on first connect."
+        )
 
 
 @app.command("stats")
-def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="How many central entities.")] = 10,
-              fmt: Annotated[str, typer.Option("--format", "-f", help="json or jsonl (one line).")] = "json", out: OutOpt = None) -> None:
+def stats_cmd(
+    config: ConfigOpt = None,
+    top: Annotated[int, typer.Option(help="How many central entities.")] = 10,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json or jsonl (one line).")] = "json",
+    out: OutOpt = None,
+) -> None:
     """Graph analytics with networkx: degree distribution, components, most central entities (JSON).
 
     Example: [bold]medkg stats --top 20[/]
@@ -389,12 +508,29 @@ def stats_cmd(config: ConfigOpt = None, top: Annotated[int, typer.Option(help="H
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes, each with its own models on cores/workers threads (more requests/s under load).")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes, each with its own models on cores/workers threads (more requests/s under load).",
+        ),
+    ] = 1,
     ner_model: Annotated[Path | None, typer.Option(help="NER model folder (default: the cached BC5CDR model).")] = None,
-    re_model: Annotated[Path | None, typer.Option(help="Relation model folder (default: the cached BC5CDR model).")] = None,
-    diagnosis_model: Annotated[Path | None, typer.Option(help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
-    rerank: Annotated[int | None, typer.Option(help="Candidates the diagnosis model re-ranks per request (fewer: faster).")] = None,
-    prune: Annotated[bool, typer.Option(help="Skip re-ranking candidates too far behind to reach first place (the margin in the model card).")] = True,
+    re_model: Annotated[
+        Path | None, typer.Option(help="Relation model folder (default: the cached BC5CDR model).")
+    ] = None,
+    diagnosis_model: Annotated[
+        Path | None, typer.Option(help="Diagnosis model folder (default: ~/.cache/medkg/models/diagnosis).")
+    ] = None,
+    rerank: Annotated[
+        int | None, typer.Option(help="Candidates the diagnosis model re-ranks per request (fewer: faster).")
+    ] = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            help="Skip re-ranking candidates too far behind to reach first place (the margin in the model card)."
+        ),
+    ] = True,
     quantize: Annotated[str | None, typer.Option(help="int8 or bf16 weights for the models (faster on CPU).")] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -410,8 +546,16 @@ def serve_cmd(
     from wiring.serving import OPTIONS_ENV, ServeOptions, build_app, check
 
     cores = os.cpu_count() or 1
-    options = ServeOptions(ner_model=ner_model, re_model=re_model, diagnosis_model=diagnosis_model, rerank=rerank, prune=prune,
-                           quantize=quantize, config=config, threads=max(1, cores // workers) if workers > 1 else None)
+    options = ServeOptions(
+        ner_model=ner_model,
+        re_model=re_model,
+        diagnosis_model=diagnosis_model,
+        rerank=rerank,
+        prune=prune,
+        quantize=quantize,
+        config=config,
+        threads=max(1, cores // workers) if workers > 1 else None,
+    )
     with failing():
         settings = check(options)
         if not settings.api_key:
@@ -427,7 +571,9 @@ def serve_cmd(
 @app.command("query")
 def query_cmd(
     cypher: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v parameters (v parsed as JSON when it can be).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="k=v parameters (v parsed as JSON when it can be).")
+    ] = None,
     fmt: DataFormatOpt = "table",
     out: OutOpt = None,
     config: ConfigOpt = None,
@@ -436,7 +582,7 @@ def query_cmd(
     TSV (--format), to the screen or a file (--out).
 
     Example: [bold]medkg query "MATCH (c:Entity)-\\[r:CAUSES]->(d:Entity {name: $d}) RETURN c.name, r.evidence_count" -p d=Hypotension[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     fmt = check_format(fmt)
     params: dict[str, Any] = {}
     for item in param or []:
@@ -485,8 +631,11 @@ def main() -> None:
         if os.environ.get("MEDKG_DEBUG"):
             raise
         detail = " ".join(str(exc).split())[:500]
-        console.print(f"[bold red]error:[/] {escape(f'{type(exc).__name__}: {detail}')} (MEDKG_DEBUG=1 shows the traceback)",
-                      soft_wrap=True, highlight=False)
+        console.print(
+            f"[bold red]error:[/] {escape(f'{type(exc).__name__}: {detail}')} (MEDKG_DEBUG=1 shows the traceback)",
+            soft_wrap=True,
+            highlight=False,
+        )
         sys.exit(1)
 
 

@@ -42,7 +42,14 @@ def _cap_note(card: dict[str, Any], command: str) -> None:
         console.print(f"[yellow]{note}[/]", soft_wrap=True)
 
 
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Any other field of the training config, FIELD=VALUE (repeatable; the value read as YAML): e.g. --set max_length=128 --set patience=2.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Any other field of the training config, FIELD=VALUE (repeatable; the value read as YAML): e.g. --set "
+        "max_length=128 --set patience=2.",
+    ),
+]
 
 
 @train_app.command("ner")
@@ -50,41 +57,81 @@ def train_ner_cmd(
     train: Annotated[Path, typer.Option(help="Training corpus (PubTator or BioC).")],
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
-    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")] = _NER.base_model,
-    epochs: Annotated[int, typer.Option(help="Epochs (the learning-rate schedule spans them; fewer when dev stops improving).")] = _NER.epochs,
-    max_minutes: Annotated[float, typer.Option(help="Safety cap on wall time: a run it cuts short keeps its best model and can go on with --resume.")] = _NER.max_minutes,
-    resume: Annotated[bool, typer.Option(help="Go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
+    base_model: Annotated[
+        str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")
+    ] = _NER.base_model,
+    epochs: Annotated[
+        int, typer.Option(help="Epochs (the learning-rate schedule spans them; fewer when dev stops improving).")
+    ] = _NER.epochs,
+    max_minutes: Annotated[
+        float,
+        typer.Option(
+            help="Safety cap on wall time: a run it cuts short keeps its best model and can go on with --resume."
+        ),
+    ] = _NER.max_minutes,
+    resume: Annotated[
+        bool, typer.Option(help="Go on from where a run cut short by --max-minutes stopped (same other flags).")
+    ] = False,
     lora: Annotated[bool, typer.Option(help="Train LoRA adapters (peft) instead of all weights.")] = _NER.lora,
-    types: Annotated[str | None, typer.Option(help="Comma-separated entity types to learn (default: all in the data).")] = None,
+    types: Annotated[
+        str | None, typer.Option(help="Comma-separated entity types to learn (default: all in the data).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = _NER.batch_size,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = _NER.learning_rate,
     seed: Annotated[int, typer.Option(help="Random seed.")] = _NER.seed,
-    context: Annotated[str, typer.Option(help="sentence: one window per sentence; document: windows over the whole text.")] = _NER.context,
-    canonical_types: Annotated[bool, typer.Option(help="Learn medkg's types (NCBI-disease's four classes become Disease).")] = _NER.canonical_types,
+    context: Annotated[
+        str, typer.Option(help="sentence: one window per sentence; document: windows over the whole text.")
+    ] = _NER.context,
+    canonical_types: Annotated[
+        bool, typer.Option(help="Learn medkg's types (NCBI-disease's four classes become Disease).")
+    ] = _NER.canonical_types,
     set_: SetOpt = None,
-    limit: Annotated[int | None, typer.Option(help="Use only the first N training documents (for a quick try).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Use only the first N training documents (for a quick try).")
+    ] = None,
 ) -> None:
     """Fine-tune a NER model; the best dev checkpoint is kept in OUT with its medkg.json card.
 
     Example: [bold]medkg train ner --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/ner-bc5cdr[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.configs import configured
     from extractors.ner import train_ner
 
     with failing():
-        config = configured(NerConfig, {
-            "base_model": base_model, "epochs": epochs, "max_minutes": max_minutes, "lora": lora, "types": types.split(",") if types else None,
-            "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "context": context, "canonical_types": canonical_types,
-        }, set_ or ())
+        config = configured(
+            NerConfig,
+            {
+                "base_model": base_model,
+                "epochs": epochs,
+                "max_minutes": max_minutes,
+                "lora": lora,
+                "types": types.split(",") if types else None,
+                "batch_size": batch_size,
+                "learning_rate": learning_rate,
+                "seed": seed,
+                "context": context,
+                "canonical_types": canonical_types,
+            },
+            set_ or (),
+        )
         train_docs, dev_docs = _read(train, limit), _read(dev)
-        console.print(f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {config.epochs} epochs, "
-                      f"capped at {config.max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)")
+        console.print(
+            f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {config.epochs} epochs, "
+            f"capped at {config.max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)"
+        )
         card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
     dev_scores = card["metrics"]["dev"]
-    console.print(f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
-                  f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}")
+    console.print(
+        f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
+        f"({card['train_minutes']} min, stopped by {card['stopped_by']}); saved to {out}"
+    )
     _cap_note(card, "medkg train ner")
-    typer.echo(json.dumps({"micro": dev_scores["micro"], "per_type": {k: v["f1"] for k, v in dev_scores["per_type"].items()}}, indent=2))
+    typer.echo(
+        json.dumps(
+            {"micro": dev_scores["micro"], "per_type": {k: v["f1"] for k, v in dev_scores["per_type"].items()}},
+            indent=2,
+        )
+    )
 
 
 @train_app.command("gazetteer")
@@ -96,7 +143,7 @@ def train_gazetteer_cmd(
     model misses them) without retraining; `medkg train ner` writes one itself.
 
     Example: [bold]medkg train gazetteer --model runs/ner-bc5cdr --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.gazetteer import MIN_SHARE, Gazetteer
     from extractors.models import data_hash, read_card, write_card
     from extractors.ner import canonical_labels
@@ -111,9 +158,21 @@ def train_gazetteer_cmd(
         known = card.get("types") or sorted({label[2:] for label in card.get("labels", []) if label != "O"}) or None
         gazetteer = Gazetteer.from_documents(docs, types=known)
         if not gazetteer.entries:
-            raise ConfigError(f"{train}: no mention of the model's types {known}; pass the corpus the model was trained on")
+            raise ConfigError(
+                f"{train}: no mention of the model's types {known}; pass the corpus the model was trained on"
+            )
         gazetteer.save(model)
-        write_card(model, {**card, "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE, "data_hash": data_hash([train])}})
+        write_card(
+            model,
+            {
+                **card,
+                "gazetteer": {
+                    "entries": len(gazetteer.entries),
+                    "min_share": MIN_SHARE,
+                    "data_hash": data_hash([train]),
+                },
+            },
+        )
     console.print(f"{len(gazetteer.entries)} strings saved to {model}")
 
 
@@ -122,17 +181,45 @@ def evaluate_ner_cmd(
     model: Annotated[Path, typer.Option(help="A model folder from `medkg train ner`.")],
     data: Annotated[Path, typer.Option(help="Annotated corpus to score against (PubTator or BioC).")],
     pred_out: Annotated[Path | None, typer.Option(help="Also write the predictions here in PubTator format.")] = None,
-    quantize: Annotated[str | None, typer.Option(help="int8, bf16 or fp32 weights (default: bf16 where the CPU computes in bf16 natively, as trained otherwise).")] = None,
-    abbreviations: Annotated[bool, typer.Option(help="Make predictions agree with the abbreviations each document defines.")] = True,
-    tidy: Annotated[bool, typer.Option(help="Tidy predicted spans: whole letter-and-digit runs, no dangling punctuation or function words.")] = True,
-    gazetteer: Annotated[bool, typer.Option(help="Tag the training split's mention strings the model missed (the model folder's gazetteer.json, where it has one).")] = True,
-    drop_ungrounded: Annotated[bool, typer.Option(help="Score NER as the pipeline uses it: predicted mentions checked against the vocabularies (a chemical that names only a disease becomes one; a disease one word longer where that makes a name, dropped when grounded below 0.7). Loads the term index; its time counts.")] = False,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index is).")] = None,
+    quantize: Annotated[
+        str | None,
+        typer.Option(
+            help="int8, bf16 or fp32 weights (default: bf16 where the CPU computes in bf16 natively, as trained "
+            "otherwise)."
+        ),
+    ] = None,
+    abbreviations: Annotated[
+        bool, typer.Option(help="Make predictions agree with the abbreviations each document defines.")
+    ] = True,
+    tidy: Annotated[
+        bool,
+        typer.Option(
+            help="Tidy predicted spans: whole letter-and-digit runs, no dangling punctuation or function words."
+        ),
+    ] = True,
+    gazetteer: Annotated[
+        bool,
+        typer.Option(
+            help="Tag the training split's mention strings the model missed (the model folder's gazetteer.json, where "
+            "it has one)."
+        ),
+    ] = True,
+    drop_ungrounded: Annotated[
+        bool,
+        typer.Option(
+            help="Score NER as the pipeline uses it: predicted mentions checked against the vocabularies (a chemical "
+            "that names only a disease becomes one; a disease one word longer where that makes a name, dropped "
+            "when grounded below 0.7). Loads the term index; its time counts."
+        ),
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index is).")
+    ] = None,
 ) -> None:
     """Strict mention-level precision, recall and F1 per type and micro, plus speed, as JSON.
 
     Example: [bold]medkg evaluate ner --model runs/ner-bc5cdr --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.ner import NerModel, canonical_labels, strict_scores
     from extractors.pubtator_writer import write_pubtator
 
@@ -152,7 +239,14 @@ def evaluate_ner_cmd(
             pred = normalizer.normalize_predicted(pred)
         seconds = time.perf_counter() - t0
     scores = strict_scores(gold, pred, ner.types)
-    scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1), "device": ner.device, "weights": ner.weights, "bf16_autocast": ner.bf16}
+    scores["speed"] = {
+        "documents": len(gold),
+        "seconds": round(seconds, 2),
+        "abstracts_per_s": round(len(gold) / seconds, 1),
+        "device": ner.device,
+        "weights": ner.weights,
+        "bf16_autocast": ner.bf16,
+    }
     if pred_out:
         write_pubtator(pred, pred_out)
     typer.echo(json.dumps(scores, indent=2))
@@ -160,15 +254,46 @@ def evaluate_ner_cmd(
 
 def extract_cmd(
     input: Annotated[Path, typer.Argument(help="Documents in any reader format.")],
-    out: Annotated[Path, typer.Option(help="Output file, its format from the name: .jsonl, .pubtator, .xml (BioC XML: x.bioc.xml) or .json (BioC JSON).")],
-    ner_model: Annotated[list[Path], typer.Option("--ner-model", help="NER model folder; repeat for several (each entity type from the first that tags it).")],
-    re_model: Annotated[list[Path] | None, typer.Option("--re-model", help="Relation model folder: also extract relations between the normalized entities; repeat for several.")] = None,
-    normalize: Annotated[bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")] = True,
-    keep_ungrounded: Annotated[bool, typer.Option(help="Keep predicted mentions as tagged (by default a chemical that names only a disease becomes one, a disease takes one more word where that makes a vocabulary name, and diseases grounded below 0.7 are dropped: mostly not diseases).")] = False,
-    quantize: Annotated[str | None, typer.Option(help="int8, bf16 or fp32 NER weights (default: bf16 where the CPU computes in bf16 natively).")] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Output file, its format from the name: .jsonl, .pubtator, .xml (BioC XML: x.bioc.xml) or .json (BioC "
+            "JSON)."
+        ),
+    ],
+    ner_model: Annotated[
+        list[Path],
+        typer.Option(
+            "--ner-model", help="NER model folder; repeat for several (each entity type from the first that tags it)."
+        ),
+    ],
+    re_model: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--re-model",
+            help="Relation model folder: also extract relations between the normalized entities; repeat for several.",
+        ),
+    ] = None,
+    normalize: Annotated[
+        bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")
+    ] = True,
+    keep_ungrounded: Annotated[
+        bool,
+        typer.Option(
+            help="Keep predicted mentions as tagged (by default a chemical that names only a disease becomes one, a "
+            "disease takes one more word where that makes a vocabulary name, and diseases grounded below 0.7 are "
+            "dropped: mostly not diseases)."
+        ),
+    ] = False,
+    quantize: Annotated[
+        str | None,
+        typer.Option(help="int8, bf16 or fp32 NER weights (default: bf16 where the CPU computes in bf16 natively)."),
+    ] = None,
     batch_docs: Annotated[int, typer.Option(min=1, help="Documents per inference batch.")] = 64,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")
+    ] = None,
 ) -> None:
     """Find mentions in documents, ground them to ontology ids, optionally extract relations, and
     write everything as JSONL, PubTator (mention lines, then relation lines) or BioC XML/JSON (as
@@ -176,7 +301,7 @@ def extract_cmd(
 
     Example: [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/]
     (add [bold]--ner-model ~/.cache/medkg/models/ner-biored --re-model ~/.cache/medkg/models/re-biored[/] for genes, variants, species, cell lines and BioRED's relations)
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.bioc_writer import write_bioc
     from extractors.doc_relations import load_relation_model
     from extractors.ensemble import relate_with, tag_with
@@ -186,11 +311,17 @@ def extract_cmd(
     from ontologies.treatment import separate_treatments
     from wiring.settings import load_settings
 
-    writers = {".pubtator": write_pubtator, ".jsonl": write_jsonl, ".xml": lambda d, p: write_bioc(d, p, "xml"),
-               ".json": lambda d, p: write_bioc(d, p, "json")}
+    writers = {
+        ".pubtator": write_pubtator,
+        ".jsonl": write_jsonl,
+        ".xml": lambda d, p: write_bioc(d, p, "xml"),
+        ".json": lambda d, p: write_bioc(d, p, "json"),
+    }
     with failing():
         if out.suffix.lower() not in writers:
-            raise ConfigError(f"--out {out}: name it *.jsonl, *.pubtator, *.bioc.xml or *.bioc.json (the format comes from the name)")
+            raise ConfigError(
+                f"--out {out}: name it *.jsonl, *.pubtator, *.bioc.xml or *.bioc.json (the format comes from the name)"
+            )
         if re_model and not normalize:
             raise ConfigError("--re-model needs normalized entities: drop --no-normalize")
         ners = [NerModel.load(p, quantize=quantize) for p in ner_model]
@@ -200,26 +331,38 @@ def extract_cmd(
                 normalizer = load_settings(config).normalizer()
         relations = [load_relation_model(p) for p in re_model or []]
         report = ReadReport()
-        docs = (d for d in read_documents(input, on_error="raise" if strict else "skip", report=report) if not d.deleted and d.text)
+        docs = (
+            d
+            for d in read_documents(input, on_error="raise" if strict else "skip", report=report)
+            if not d.deleted and d.text
+        )
         results: list[Document] = []
         t0 = time.perf_counter()
         with console.status("extracting") as status:
             for chunk in batched(docs, batch_docs):
                 found = tag_with(ners, chunk)
                 if normalizer is not None:
-                    found = normalizer.normalize_documents(found) if keep_ungrounded else normalizer.normalize_predicted(found)
+                    found = (
+                        normalizer.normalize_documents(found)
+                        if keep_ungrounded
+                        else normalizer.normalize_predicted(found)
+                    )
                 if relations:
                     found = relate_with(relations, found)
                     if normalizer is not None:  # as the ingest flow does: treatments are not causes
                         found = separate_treatments(found, normalizer.index.treatment_knowledge())
                 results.extend(found)
-                status.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
+                status.update(
+                    f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s"
+                )
         if not results and strict:
             raise InputError(f"{input}: no document with text in this file", source=str(input))
     writers[out.suffix.lower()](results, out)
     n = sum(len(d.mentions) for d in results)
     r = sum(len(d.relations) for d in results)
-    console.print(f"{len(results)} documents, {n} mentions, {r} relations -> {out} ({len(report.skipped)} records skipped)")
+    console.print(
+        f"{len(results)} documents, {n} mentions, {r} relations -> {out} ({len(report.skipped)} records skipped)"
+    )
 
 
 @train_app.command("re")
@@ -227,15 +370,58 @@ def train_re_cmd(
     train: Annotated[Path, typer.Option(help="Training corpus with relations (BC5CDR, BioRED; PubTator or BioC).")],
     dev: Annotated[Path, typer.Option(help="Development corpus, for early stopping.")],
     out: Annotated[Path, typer.Option(help="Folder for the model artifact.")],
-    architecture: Annotated[str, typer.Option(help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention pair with entity markers.")] = "doc",
-    base_model: Annotated[str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10).")] = _DOC_RE.base_model,
-    epochs: Annotated[int | None, typer.Option(help=f"Epochs (default: the architecture's, {_DOC_RE.epochs} doc, {_PAIR_RE.epochs} pair; fewer when dev stops improving).")] = None,
-    max_minutes: Annotated[float | None, typer.Option(help=f"Safety cap on wall time (default: {_DOC_RE.max_minutes:g} doc, {_PAIR_RE.max_minutes:g} pair): a doc run it cuts short keeps its best model and can go on with --resume.")] = None,
-    resume: Annotated[bool, typer.Option(help="doc: go on from where a run cut short by --max-minutes stopped (same other flags).")] = False,
-    window: Annotated[int | None, typer.Option(help=f"pair: mentions at most this many sentences apart (default {_PAIR_RE.window}).")] = None,
-    context_pooling: Annotated[bool | None, typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to).")] = None,
-    learning_rate: Annotated[float | None, typer.Option(help=f"Peak learning rate of the encoder (default {_DOC_RE.learning_rate:g} doc, {_PAIR_RE.learning_rate:g} pair).")] = None,
-    known_pairs: Annotated[bool | None, typer.Option(help="doc: keep the training split's relations as a prior (a pair annotated there needs a lower probability, chosen on dev; on by default).")] = None,
+    architecture: Annotated[
+        str,
+        typer.Option(
+            help="'doc': one encoder pass per document, pairs at any distance (fast); 'pair': one pass per mention "
+            "pair with entity markers."
+        ),
+    ] = "doc",
+    base_model: Annotated[
+        str,
+        typer.Option(
+            help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder; best: the folder of a `medkg "
+            "train ner` model of the same training split (its fine-tuned encoder: BC5CDR dev CID 53.41 -> 59.10)."
+        ),
+    ] = _DOC_RE.base_model,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Epochs (default: the architecture's, {_DOC_RE.epochs} doc, {_PAIR_RE.epochs} pair; fewer when dev "
+            "stops improving)."
+        ),
+    ] = None,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Safety cap on wall time (default: {_DOC_RE.max_minutes:g} doc, {_PAIR_RE.max_minutes:g} pair): a "
+            "doc run it cuts short keeps its best model and can go on with --resume."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="doc: go on from where a run cut short by --max-minutes stopped (same other flags).")
+    ] = False,
+    window: Annotated[
+        int | None, typer.Option(help=f"pair: mentions at most this many sentences apart (default {_PAIR_RE.window}).")
+    ] = None,
+    context_pooling: Annotated[
+        bool | None,
+        typer.Option(help="doc: ATLOP's localized context pooling (entity pairs read the context both attend to)."),
+    ] = None,
+    learning_rate: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Peak learning rate of the encoder (default {_DOC_RE.learning_rate:g} doc, "
+            f"{_PAIR_RE.learning_rate:g} pair)."
+        ),
+    ] = None,
+    known_pairs: Annotated[
+        bool | None,
+        typer.Option(
+            help="doc: keep the training split's relations as a prior (a pair annotated there needs a lower "
+            "probability, chosen on dev; on by default)."
+        ),
+    ] = None,
     set_: SetOpt = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N training documents.")] = None,
 ) -> None:
@@ -243,22 +429,37 @@ def train_re_cmd(
 
     Example: [bold]medkg train re --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/re-cdr --base-model runs/ner-bc5cdr[/]
     (the encoder of a NER model trained with `medkg train ner` on the same split)
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.configs import relation_config
     from extractors.doc_relations import train_relation_model
 
     with failing():
-        given: dict[str, Any] = {"base_model": base_model, "epochs": epochs, "max_minutes": max_minutes, "learning_rate": learning_rate}
-        only: dict[str, dict[str, Any]] = {"doc": {"context_pooling": context_pooling, "known_pairs": known_pairs}, "pair": {"window": window}}
+        given: dict[str, Any] = {
+            "base_model": base_model,
+            "epochs": epochs,
+            "max_minutes": max_minutes,
+            "learning_rate": learning_rate,
+        }
+        only: dict[str, dict[str, Any]] = {
+            "doc": {"context_pooling": context_pooling, "known_pairs": known_pairs},
+            "pair": {"window": window},
+        }
         for other, fields in only.items():
             if other != architecture and any(v is not None for v in fields.values()):
-                raise ConfigError(f"--{'/--'.join(k.replace('_', '-') for k in fields)}: only for --architecture {other}")
+                raise ConfigError(
+                    f"--{'/--'.join(k.replace('_', '-') for k in fields)}: only for --architecture {other}"
+                )
         config = relation_config(architecture, {**given, **only.get(architecture, {})}, set_ or ())
         train_docs, dev_docs = _read(train, limit), _read(dev)
-        console.print(f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
-                      f"{config.epochs} epochs, capped at {config.max_minutes:g} minutes")
+        console.print(
+            f"training a {architecture}-level relation model on {len(train_docs)} documents, {len(dev_docs)} for dev; "
+            f"{config.epochs} epochs, capped at {config.max_minutes:g} minutes"
+        )
         card = train_relation_model(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
-    console.print(f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} ({card['train_minutes']} min); saved to {out}")
+    console.print(
+        f"best dev pair F1 {card['metrics']['dev']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "
+        f"({card['train_minutes']} min); saved to {out}"
+    )
     _cap_note(card, "medkg train re")
     typer.echo(json.dumps(card["metrics"]["dev"], indent=2))
 
@@ -266,7 +467,9 @@ def train_re_cmd(
 @train_app.command("known-pairs")
 def train_known_pairs_cmd(
     model: Annotated[Path, typer.Option(help="A document-level model folder from `medkg train re`.")],
-    train: Annotated[Path, typer.Option(help="The corpus the model was trained on: its annotated relations are the known pairs.")],
+    train: Annotated[
+        Path, typer.Option(help="The corpus the model was trained on: its annotated relations are the known pairs.")
+    ],
     dev: Annotated[Path, typer.Option(help="Development corpus: both thresholds are chosen on it.")],
 ) -> None:
     """Give a relation model the training split's annotated pairs as a prior (such a pair needs a
@@ -274,14 +477,17 @@ def train_known_pairs_cmd(
     re` does this itself.
 
     Example: [bold]medkg train known-pairs --model runs/re-cdr --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.doc_relations import add_known_pairs
 
     with failing():  # a folder of another kind is refused by DocRelationModel.load
         train_docs, dev_docs = _read(train), _read(dev)
         with console.status(f"choosing both thresholds on {len(dev_docs)} dev documents"):
             result = add_known_pairs(model, train_docs, dev_docs)
-    console.print(f"{result['known_pairs']} known pairs saved to {model}; dev pair F1 {result['before']['f1']:.2f} -> {result['after']['f1']:.2f}")
+    console.print(
+        f"{result['known_pairs']} known pairs saved to {model}; dev pair F1 {result['before']['f1']:.2f} -> "
+        f"{result['after']['f1']:.2f}"
+    )
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -289,13 +495,24 @@ def train_known_pairs_cmd(
 def evaluate_re_cmd(
     model: Annotated[Path, typer.Option(help="A model folder from `medkg train re`.")],
     data: Annotated[Path, typer.Option(help="Annotated corpus with gold entities and relations.")],
-    threshold: Annotated[float | None, typer.Option(help="Probability above which a pair is a relation (default: the model's own, 0.5 for a pair classifier).")] = None,
-    known_pairs: Annotated[bool, typer.Option(help="document-level models: pairs annotated in the training split need only the model's known-pairs threshold.")] = True,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Probability above which a pair is a relation (default: the model's own, 0.5 for a pair classifier)."
+        ),
+    ] = None,
+    known_pairs: Annotated[
+        bool,
+        typer.Option(
+            help="document-level models: pairs annotated in the training split need only the model's known-pairs "
+            "threshold."
+        ),
+    ] = True,
 ) -> None:
     """Document-level relation precision, recall and F1 with gold entities, plus speed, as JSON.
 
     Example: [bold]medkg evaluate re --model runs/re-cdr --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from extractors.doc_relations import DocRelationModel, load_relation_model
     from extractors.relations import pair_scores
 
@@ -303,14 +520,24 @@ def evaluate_re_cmd(
         rm = load_relation_model(model)
         gold = _read(data)
         t0 = time.perf_counter()
-        pred = rm.predict(gold, threshold, known_pairs=known_pairs) if isinstance(rm, DocRelationModel) else rm.predict(gold, 0.5 if threshold is None else threshold)
+        pred = (
+            rm.predict(gold, threshold, known_pairs=known_pairs)
+            if isinstance(rm, DocRelationModel)
+            else rm.predict(gold, 0.5 if threshold is None else threshold)
+        )
         seconds = time.perf_counter() - t0
     scores = pair_scores(gold, pred, rm._symmetric)
-    scores["speed"] = {"documents": len(gold), "seconds": round(seconds, 2), "abstracts_per_s": round(len(gold) / seconds, 1)}
+    scores["speed"] = {
+        "documents": len(gold),
+        "seconds": round(seconds, 2),
+        "abstracts_per_s": round(len(gold) / seconds, 1),
+    }
     typer.echo(json.dumps(scores, indent=2))
 
 
-models_app = typer.Typer(help="Package trained models, install them elsewhere, list what is installed.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Package trained models, install them elsewhere, list what is installed.", no_args_is_help=True
+)
 
 
 def _models_dir(config: Path | None) -> Path:
@@ -320,7 +547,9 @@ def _models_dir(config: Path | None) -> Path:
 
 
 @models_app.command("list")
-def models_list_cmd(config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None) -> None:
+def models_list_cmd(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
+) -> None:
     """The installed models (MEDKG_HOME/models) with their task and best dev score, as JSON.
 
     Example: [bold]medkg models list[/]
@@ -334,10 +563,22 @@ def models_list_cmd(config: Annotated[Path | None, typer.Option("--config", "-c"
 
 @models_app.command("package")
 def models_package_cmd(
-    names: Annotated[list[str] | None, typer.Argument(help="Installed model names or model folders (default: those `medkg run` uses: ner-bc5cdr, re-bc5cdr, ner-biored, re-biored).")] = None,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Installed model names or model folders (default: those `medkg run` uses: ner-bc5cdr, re-bc5cdr, "
+            "ner-biored, re-biored)."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the archive.")] = Path("dist"),
     name: Annotated[str | None, typer.Option(help="Archive name (default: the model names joined by '+').")] = None,
-    index: Annotated[bool, typer.Option(help="Also carry the term index built here (about 130 MB; saves the ten minutes `medkg run` takes to build it where the vocabulary files are the same).")] = True,
+    index: Annotated[
+        bool,
+        typer.Option(
+            help="Also carry the term index built here (about 130 MB; saves the ten minutes `medkg run` takes to build "
+            "it where the vocabulary files are the same)."
+        ),
+    ] = True,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
 ) -> None:
     """Pack trained models into one archive with checksums and their cards, to install elsewhere,
@@ -355,19 +596,27 @@ def models_package_cmd(
         settings = load_settings(config)
         home = settings.home / "models"
         used = [p for p in [*settings.ner_model_dirs(), *settings.re_model_dirs()] if (p / "medkg.json").is_file()]
-        folders = ([Path(n).expanduser() if Path(n).expanduser().is_dir() else home / n for n in names] if names
-                   else used or [home / "ner-bc5cdr", home / "re-bc5cdr"])
+        folders = (
+            [Path(n).expanduser() if Path(n).expanduser().is_dir() else home / n for n in names]
+            if names
+            else used or [home / "ner-bc5cdr", home / "re-bc5cdr"]
+        )
         extras = []
         if index:
             built = _built_index(settings)
             if built is None:
-                console.print("[yellow]no term index built here for these vocabulary files yet (`medkg run` builds one); packaging the models only[/]")
+                console.print(
+                    "[yellow]no term index built here for these vocabulary files yet (`medkg run` builds one); "
+                    "packaging the models only[/]"
+                )
             else:
                 extras.append((f"index/{built.name}", built))
         archive = package_models(folders, out, name=name, extras=extras)
     what = f"{len(folders)} models" + (" and the term index" if extras else "")
-    console.print(f"{what} -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}",
-                  soft_wrap=True)  # paths stay whole, whatever the terminal's width
+    console.print(
+        f"{what} -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}",
+        soft_wrap=True,
+    )  # paths stay whole, whatever the terminal's width
 
 
 def _built_index(settings: Settings) -> Path | None:
@@ -407,17 +656,26 @@ def models_install_cmd(
         except (OSError, MedkgError):
             here = None
         if any(p.name == here for p in indexes):
-            console.print(f"the term index matches the vocabulary files in {settings.data_dir}: `medkg run` uses it", soft_wrap=True)
+            console.print(
+                f"the term index matches the vocabulary files in {settings.data_dir}: `medkg run` uses it",
+                soft_wrap=True,
+            )
         else:
-            console.print(f"[yellow]the packaged term index was built from other vocabulary files than those in {settings.data_dir} "
-                          "(or by another medkg version): `medkg run` builds its own[/]", soft_wrap=True)
+            console.print(
+                "[yellow]the packaged term index was built from other vocabulary files than those in "
+                f"{settings.data_dir} "
+                "(or by another medkg version): `medkg run` builds its own[/]",
+                soft_wrap=True,
+            )
 
 
 @models_app.command("promote")
 def models_promote_cmd(
     candidate: Annotated[Path, typer.Argument(help="A trained model folder (e.g. from `medkg train ner --out ...`).")],
     name: Annotated[str, typer.Option(help="The registry name it takes: ner-bc5cdr, re-bc5cdr...")],
-    force: Annotated[bool, typer.Option(help="Promote even when its dev score is worse than the current model's.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Promote even when its dev score is worse than the current model's.")
+    ] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file.")] = None,
 ) -> None:
     """Make a trained model the current one under NAME (MEDKG_HOME/models/NAME), which every

@@ -34,13 +34,20 @@ def _normalizer(config: Path | None, threshold: float, top_k: int, dense_weight:
     index = settings.term_index(progress=True)
     dense = f", {index.dense_encoder} embeddings of {', '.join(sorted(index.dense))} names" if index.dense else ""
     console.print(f"term index: {len(index):,} concepts{dense} in {time.perf_counter() - t0:.1f}s")
-    return Normalizer(index, threshold=threshold, top_k=top_k, dense_weight=dense_weight,
-                      query_encoder=query_encoder or settings.normalizer_query_encoder)
+    return Normalizer(
+        index,
+        threshold=threshold,
+        top_k=top_k,
+        dense_weight=dense_weight,
+        query_encoder=query_encoder or settings.normalizer_query_encoder,
+    )
 
 
 def normalize_cmd(
     text: Annotated[str, typer.Argument(help="The mention text.")],
-    type_: Annotated[str, typer.Option("--type", "-t", help="Disease, Chemical, Phenotype (or a corpus label).")] = "Disease",
+    type_: Annotated[
+        str, typer.Option("--type", "-t", help="Disease, Chemical, Phenotype (or a corpus label).")
+    ] = "Disease",
     top_k: Annotated[int, typer.Option(help="How many candidates to show.")] = 5,
     threshold: Annotated[float, typer.Option(help="Score below which a candidate is dropped (NIL).")] = 0.55,
     dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
@@ -62,16 +69,24 @@ def normalize_cmd(
         groundings = normalizer.normalize(text, type_, find_abbreviations(context) if context else None)
     if not groundings:
         console.print("NIL: no concept above the threshold")
-    rows = [{"curie": g.curie, "name": g.name, "score": round(g.score, 4) if fmt == "table" else g.score,
-             "xrefs": list(normalizer.index.xrefs[normalizer.index.by_curie[g.curie]][:4 if fmt == "table" else None])}
-            for g in groundings]
+    rows = [
+        {
+            "curie": g.curie,
+            "name": g.name,
+            "score": round(g.score, 4) if fmt == "table" else g.score,
+            "xrefs": list(normalizer.index.xrefs[normalizer.index.by_curie[g.curie]][: 4 if fmt == "table" else None]),
+        }
+        for g in groundings
+    ]
     if fmt != "table" or rows:
         write_rows(rows, fmt, out, columns=["curie", "name", "score", "xrefs"])
 
 
 def evaluate_normalize_cmd(
     data: Annotated[Path, typer.Option(help="Annotated corpus (PubTator or BioC) with gold ids.")],
-    type_: Annotated[str | None, typer.Option("--type", "-t", help="Only mentions of this type (Disease, Chemical...).")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", "-t", help="Only mentions of this type (Disease, Chemical...).")
+    ] = None,
     threshold: Annotated[float, typer.Option(help="Score below which a candidate is dropped (NIL).")] = 0.55,
     dense_weight: Annotated[float, typer.Option(help=DENSE_HELP)] = DENSE_WEIGHT,
     query_encoder: Annotated[str | None, typer.Option(help=QUERY_HELP)] = None,
@@ -80,7 +95,7 @@ def evaluate_normalize_cmd(
     """Accuracy@1 and @5 of the normalizer on gold mentions, the ceiling, and mentions/s, as JSON.
 
     Example: [bold]medkg evaluate normalize --data ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --type Disease[/]
-    """
+    """  # noqa: E501 (examples run as printed, one line each)
     from ontologies.normalizer import evaluate
 
     with failing():

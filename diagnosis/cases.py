@@ -75,7 +75,13 @@ class CaseSplits:
             rows = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text().splitlines() if line]
             return [Case(r["case_id"], r["text"], r["label"], tuple(r["phenotypes"]), tuple(r["noise"])) for r in rows]
 
-        return cls(read("train"), read("dev"), read("test_seen"), read("test_unseen"), json.loads((folder / "unseen_diseases.json").read_text()))
+        return cls(
+            read("train"),
+            read("dev"),
+            read("test_seen"),
+            read("test_unseen"),
+            json.loads((folder / "unseen_diseases.json").read_text()),
+        )
 
 
 class PatientSimulator:
@@ -88,19 +94,34 @@ class PatientSimulator:
         self.surface = {t.curie: [t.name, *sorted(t.synonyms)] for t in terms if t.name}
         # Noise is drawn like a real comorbid finding: phenotypes in proportion to how many
         # diseases carry them, so common findings are common noise.
-        self._pool = [a.phenotype for anns in graph.annotations.values() for a in anns if a.phenotype in self.surface and a.source == "HPO"]
+        self._pool = [
+            a.phenotype
+            for anns in graph.annotations.values()
+            for a in anns
+            if a.phenotype in self.surface and a.source == "HPO"
+        ]
 
     def eligible(self) -> list[str]:
         """Diseases with enough HPO annotations. DOID's symptom lists (no frequencies, a few
         symptoms each) are candidates to rank, not diseases to simulate patients of."""
         c = self.config
-        return [d for d in self.graph.diseases
-                if sum(a.phenotype in self.surface and a.source == "HPO" for a in self.graph.annotations[d]) >= c.min_annotations]
+        return [
+            d
+            for d in self.graph.diseases
+            if sum(a.phenotype in self.surface and a.source == "HPO" for a in self.graph.annotations[d])
+            >= c.min_annotations
+        ]
 
     def simulate(self, disease: str, rng: random.Random, case_id: str) -> Case:
         c = self.config
-        anns = [a for a in self.graph.annotations[disease] if a.phenotype in self.surface and a.phenotype not in UNINFORMATIVE]
-        chosen = [a.phenotype for a in anns if rng.random() < (UNKNOWN_FREQUENCY if a.frequency is None else a.frequency)]
+        anns = [
+            a
+            for a in self.graph.annotations[disease]
+            if a.phenotype in self.surface and a.phenotype not in UNINFORMATIVE
+        ]
+        chosen = [
+            a.phenotype for a in anns if rng.random() < (UNKNOWN_FREQUENCY if a.frequency is None else a.frequency)
+        ]
         rest = [a for a in anns if a.phenotype not in chosen]
         rng.shuffle(rest)
         rest.sort(key=lambda a: -(UNKNOWN_FREQUENCY if a.frequency is None else a.frequency))
@@ -124,12 +145,16 @@ class PatientSimulator:
     def _imprecise(self, phenotype: str, rng: random.Random) -> str:
         if rng.random() >= self.config.imprecision:
             return phenotype
-        parents = [p for p in self.graph.parents.get(phenotype, ()) if p in self.surface and p not in UNINFORMATIVE and self.graph.information_content(p) > 1.0]
+        parents = [
+            p
+            for p in self.graph.parents.get(phenotype, ())
+            if p in self.surface and p not in UNINFORMATIVE and self.graph.information_content(p) > 1.0
+        ]
         return rng.choice(parents) if parents else phenotype
 
     @staticmethod
     def _poisson(mean: float, rng: random.Random) -> int:
-        n, p, limit = 0, 1.0, 2.718281828459045 ** -mean
+        n, p, limit = 0, 1.0, 2.718281828459045**-mean
         while True:
             p *= rng.random()
             if p <= limit:
@@ -142,10 +167,16 @@ class PatientSimulator:
         age = f"{rng.randint(2, 11)}-month-old" if years == 0 else f"{years}-year-old"
         sex = rng.choice([0, 1])
         who = (("boy", "girl") if years < 18 else ("man", "woman"))[sex] if rng.random() < 0.8 else "patient"
-        head, tail = names[: max(1, (len(names) + 1) // 2)], names[max(1, (len(names) + 1) // 2):]
+        head, tail = names[: max(1, (len(names) + 1) // 2)], names[max(1, (len(names) + 1) // 2) :]
         text = f"A {age} {who} presents with {_join(head)}."
         if tail:
-            text += " " + rng.choice(["Examination also shows", "Further findings include", "The workup reveals", "Also noted are"]) + f" {_join(tail)}."
+            text += (
+                " "
+                + rng.choice(
+                    ["Examination also shows", "Further findings include", "The workup reveals", "Also noted are"]
+                )
+                + f" {_join(tail)}."
+            )
         return text
 
     def splits(self) -> CaseSplits:
@@ -163,8 +194,8 @@ class PatientSimulator:
             cases = [self.simulate(d, rng, f"{d}#{i}") for i in range(c.cases_per_disease)]
             n_test, n_dev = c.test_cases, c.dev_cases
             out.test_seen += cases[:n_test]
-            out.dev += cases[n_test:n_test + n_dev]
-            out.train += cases[n_test + n_dev:]
+            out.dev += cases[n_test : n_test + n_dev]
+            out.train += cases[n_test + n_dev :]
         for d in unseen:
             out.test_unseen += [self.simulate(d, rng, f"{d}#{i}") for i in range(max(1, c.test_cases))]
         return out
@@ -179,7 +210,9 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def read_cases_csv(path: Path, mapping: Path | None = None, *, text_column: str = "text", label_column: str = "label") -> list[Case]:
+def read_cases_csv(
+    path: Path, mapping: Path | None = None, *, text_column: str = "text", label_column: str = "label"
+) -> list[Case]:
     """A user's cases: a CSV with a text and a label column. ``mapping`` (a CSV ``label,curie``)
     turns labels into disease CURIEs; without it the labels must already be CURIEs."""
     curies: dict[str, str] = {}

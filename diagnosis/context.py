@@ -116,8 +116,14 @@ class PhenotypeTagger:
             self.matcher.add(curie, [self.nlp.make_doc(n) for n in sorted(names)])
         self.phrases = phrases  # curie -> its label and synonyms (what the dictionary matches)
 
-    def use_encoder(self, encoder: Any, *, threshold: float = DENSE_THRESHOLD, one_word: float = DENSE_ONE_WORD,
-                    cache: Path | None = None) -> PhenotypeTagger:
+    def use_encoder(
+        self,
+        encoder: Any,
+        *,
+        threshold: float = DENSE_THRESHOLD,
+        one_word: float = DENSE_ONE_WORD,
+        cache: Path | None = None,
+    ) -> PhenotypeTagger:
         """Add the dense matcher for lay phrases (``diagnosis.lay.DensePhenotypes``) with this
         name encoder; HPO labels win over synonyms for a phrase two terms share."""
         from diagnosis.lay import DensePhenotypes, anatomy_words
@@ -128,7 +134,14 @@ class PhenotypeTagger:
         for curie in sorted(self.phrases):
             for n in sorted(self.phrases[curie]):
                 phrases.setdefault(n.lower(), curie)
-        self.dense = DensePhenotypes(phrases, encoder, threshold=threshold, one_word=one_word, cache=cache, anatomy=anatomy_words(t.name for t in self.terms))
+        self.dense = DensePhenotypes(
+            phrases,
+            encoder,
+            threshold=threshold,
+            one_word=one_word,
+            cache=cache,
+            anatomy=anatomy_words(t.name for t in self.terms),
+        )
         return self
 
     def tag(self, text: str) -> list[Finding]:
@@ -147,8 +160,17 @@ class PhenotypeTagger:
             spans.sort(key=lambda x: x.start)
         negated = self.negation.negated(doc, spans) if self.negation is not None else [False] * len(spans)
         return [
-            Finding(span.start_char, span.end_char, span.text, span.label_, self.names[span.label_], "Phenotype",
-                    found[(span.start, span.end)][0], neg, round(found[(span.start, span.end)][1], 4))
+            Finding(
+                span.start_char,
+                span.end_char,
+                span.text,
+                span.label_,
+                self.names[span.label_],
+                "Phenotype",
+                found[(span.start, span.end)][0],
+                neg,
+                round(found[(span.start, span.end)][1], 4),
+            )
             for span, neg in zip(spans, negated, strict=True)
         ]
 
@@ -167,7 +189,9 @@ def _how_often(ann: Annotation) -> str:
 class ContextBuilder:
     """Case text -> findings -> candidate diseases with their facts."""
 
-    def __init__(self, graph: DiseaseGraph, tagger: PhenotypeTagger, *, ner: Any = None, normalizer: Any = None) -> None:
+    def __init__(
+        self, graph: DiseaseGraph, tagger: PhenotypeTagger, *, ner: Any = None, normalizer: Any = None
+    ) -> None:
         self.graph, self.tagger, self.ner, self.normalizer = graph, tagger, ner, normalizer
         # literature concept -> diseases whose facts mention it
         self._by_concept: dict[str, set[str]] = {}
@@ -187,7 +211,9 @@ class ContextBuilder:
             found.sort(key=lambda f: f.start)
         return found
 
-    def candidates(self, findings: Sequence[Finding], top_k: int = 20, with_facts: int | None = None) -> list[Candidate]:
+    def candidates(
+        self, findings: Sequence[Finding], top_k: int = 20, with_facts: int | None = None
+    ) -> list[Candidate]:
         """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes, plus any
         disease a literature relation links to a non-phenotype entity of the case. Only the first
         ``with_facts`` (default: all) get their facts verbalized."""
@@ -200,12 +226,15 @@ class ContextBuilder:
         picked += [d for d in linked if d not in picked]
         n = len(picked) if with_facts is None else with_facts
         return [
-            self.candidate(d, phenotypes, others, float(sims[self.graph.disease_index[d]])) if i < n
+            self.candidate(d, phenotypes, others, float(sims[self.graph.disease_index[d]]))
+            if i < n
             else Candidate(d, self.graph.names.get(d, d), float(sims[self.graph.disease_index[d]]))
             for i, d in enumerate(picked)
         ]
 
-    def candidate(self, disease: str, phenotypes: Sequence[str], others: Collection[str] = (), similarity: float = 0.0) -> Candidate:
+    def candidate(
+        self, disease: str, phenotypes: Sequence[str], others: Collection[str] = (), similarity: float = 0.0
+    ) -> Candidate:
         """A disease with its facts: annotations matching the case first, then its most frequent
         other phenotypes, then literature relations (those on the case's entities first)."""
         g = self.graph
@@ -216,13 +245,35 @@ class ContextBuilder:
                 continue
             matched.add(ann.phenotype)
             how = "" if ann.phenotype == q else f" (case: {g.names.get(q, q)})"
-            facts.append(Fact(f"Has {g.names.get(ann.phenotype, ann.phenotype)}{how}, {_how_often(ann)}.", (disease, ann.phenotype), ann.pmids, ann.source, True))
-        rest = sorted((a for a in g.annotations.get(disease, []) if a.phenotype not in matched), key=lambda a: -(a.frequency if a.frequency is not None else 0.5))
+            facts.append(
+                Fact(
+                    f"Has {g.names.get(ann.phenotype, ann.phenotype)}{how}, {_how_often(ann)}.",
+                    (disease, ann.phenotype),
+                    ann.pmids,
+                    ann.source,
+                    True,
+                )
+            )
+        rest = sorted(
+            (a for a in g.annotations.get(disease, []) if a.phenotype not in matched),
+            key=lambda a: -(a.frequency if a.frequency is not None else 0.5),
+        )
         for ann in rest[:6]:
-            facts.append(Fact(f"Often {g.names.get(ann.phenotype, ann.phenotype)}, {_how_often(ann)}.", (disease, ann.phenotype), ann.pmids, ann.source))
+            facts.append(
+                Fact(
+                    f"Often {g.names.get(ann.phenotype, ann.phenotype)}, {_how_often(ann)}.",
+                    (disease, ann.phenotype),
+                    ann.pmids,
+                    ann.source,
+                )
+            )
         literature = sorted(g.literature.get(disease, []), key=lambda f: (f.other not in others, -f.evidence))
         for lit in literature[:4]:
             verb = lit.predicate.split(":", 1)[-1].replace("_", " ")
-            text = f"{g.names.get(disease, disease)} {verb} {lit.other_name}." if lit.outgoing else f"{lit.other_name} {verb} it ({lit.evidence} articles)."
+            text = (
+                f"{g.names.get(disease, disease)} {verb} {lit.other_name}."
+                if lit.outgoing
+                else f"{lit.other_name} {verb} it ({lit.evidence} articles)."
+            )
             facts.append(Fact(text, (lit.other, disease), lit.pmids, lit.predicate, lit.other in others))
         return Candidate(disease, g.names.get(disease, disease), similarity, facts)

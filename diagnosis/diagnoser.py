@@ -29,15 +29,39 @@ class Diagnosis:
     def to_json(self, max_facts: int = 12) -> dict[str, Any]:
         """The shape of ``medkg diagnose --json`` and ``POST /v1/predict``."""
         return {
-            "entities": [{"start": f.start, "end": f.end, "text": f.text, "curie": f.curie, "name": f.name, "category": f.category,
-                          "source": f.source, "negated": f.negated} for f in self.findings],
+            "entities": [
+                {
+                    "start": f.start,
+                    "end": f.end,
+                    "text": f.text,
+                    "curie": f.curie,
+                    "name": f.name,
+                    "category": f.category,
+                    "source": f.source,
+                    "negated": f.negated,
+                }
+                for f in self.findings
+            ],
             "confident": self.confident,
             "note": self.note,
             "diagnoses": [
-                {"curie": c.curie, "name": c.name, "score": round(c.score, 4), "confidence": round(c.confidence, 4),
-                 "phenotype_similarity": round(c.similarity, 4),
-                 "evidence": [{"fact": f.text, "curies": list(f.curies), "pmids": list(f.pmids), "source": f.source, "matches_case": f.matched}
-                              for f in c.facts[:max_facts]]}
+                {
+                    "curie": c.curie,
+                    "name": c.name,
+                    "score": round(c.score, 4),
+                    "confidence": round(c.confidence, 4),
+                    "phenotype_similarity": round(c.similarity, 4),
+                    "evidence": [
+                        {
+                            "fact": f.text,
+                            "curies": list(f.curies),
+                            "pmids": list(f.pmids),
+                            "source": f.source,
+                            "matches_case": f.matched,
+                        }
+                        for f in c.facts[:max_facts]
+                    ],
+                }
                 for c in self.diagnoses
             ],
         }
@@ -58,7 +82,10 @@ def confident(probability: float, phenotypes: int, others: int = 0) -> tuple[boo
     if phenotypes < MIN_PHENOTYPES and others == 0:
         return False, f"no confident diagnosis: the text names {phenotypes} phenotype; describe more findings"
     if probability < MIN_CONFIDENCE:
-        return False, f"no confident diagnosis: the first candidate has probability {probability:.2f} (below {MIN_CONFIDENCE})"
+        return (
+            False,
+            f"no confident diagnosis: the first candidate has probability {probability:.2f} (below {MIN_CONFIDENCE})",
+        )
     return True, ""
 
 
@@ -81,13 +108,24 @@ class Diagnoser:
     model re-ranks the first ``rerank`` of them (without a model: Phenomizer order), skipping
     those that ``margin`` says cannot reach first place (see ``reranked``)."""
 
-    def __init__(self, builder: ContextBuilder, ranker: GraphRanker | None = None, *, candidates: int = 20, rerank: int = 10,
-                 max_facts: int = 12, margin: float | None = None, temperature: float = 1.0) -> None:
+    def __init__(
+        self,
+        builder: ContextBuilder,
+        ranker: GraphRanker | None = None,
+        *,
+        candidates: int = 20,
+        rerank: int = 10,
+        max_facts: int = 12,
+        margin: float | None = None,
+        temperature: float = 1.0,
+    ) -> None:
         self.builder, self.ranker = builder, ranker
         self.candidates, self.rerank, self.max_facts, self.margin = candidates, rerank, max_facts, margin
         self.temperature = temperature  # of the softmax that turns scores into probabilities (chosen on dev cases)
 
-    def score(self, text: str, findings: Sequence[Finding], with_facts: int = 0, *, prune: bool = True) -> tuple[list[Candidate], np.ndarray]:
+    def score(
+        self, text: str, findings: Sequence[Finding], with_facts: int = 0, *, prune: bool = True
+    ) -> tuple[list[Candidate], np.ndarray]:
         """The retrieved candidates (Phenomizer order) and the model's logits for the first
         ``rerank`` of them, fewer when ``prune`` and a margin allow (empty without a model).
         Facts are verbalized for those and for the first ``with_facts``."""
@@ -108,7 +146,7 @@ class Diagnoser:
         if not len(logits):
             return found
         w = self.ranker.fusion_weight if weight is None and self.ranker is not None else (weight or 0.0)
-        head, tail = found[: len(logits)], found[len(logits):]
+        head, tail = found[: len(logits)], found[len(logits) :]
         for c, score in zip(head, fuse(logits, np.array([c.similarity for c in head]), w), strict=True):
             c.score = float(score)
         return sorted(head, key=lambda c: -c.score) + tail
@@ -136,7 +174,9 @@ class Diagnoser:
 def choose_temperature(scored: Sequence[ScoredCase], weight: float) -> float:
     """The softmax temperature that makes the re-ranked head's probabilities fit the dev cases
     best (lowest negative log-likelihood of the truth, among cases whose truth was retrieved)."""
-    usable = [(fuse(s.logits, s.similarity, weight), s.gold) for s in scored if s.gold is not None and s.gold < len(s.logits)]
+    usable = [
+        (fuse(s.logits, s.similarity, weight), s.gold) for s in scored if s.gold is not None and s.gold < len(s.logits)
+    ]
     if not usable:
         return 1.0
 
@@ -146,7 +186,9 @@ def choose_temperature(scored: Sequence[ScoredCase], weight: float) -> float:
     return min(TEMPERATURES, key=nll)
 
 
-def calibration(scored: Sequence[ScoredCase], weight: float, temperature: float, margin: float | None = None) -> dict[str, float]:
+def calibration(
+    scored: Sequence[ScoredCase], weight: float, temperature: float, margin: float | None = None
+) -> dict[str, float]:
     """How well the first diagnosis's probability is calibrated (expected calibration error over
     10 bins, in points), and accuracy@1 among the cases answered with confidence."""
     pairs = [s.probability(weight, temperature, margin) for s in scored]
@@ -155,11 +197,17 @@ def calibration(scored: Sequence[ScoredCase], weight: float, temperature: float,
     p = np.array([x for x, _ in pairs])
     right = np.array([y for _, y in pairs], dtype=float)
     bins = np.minimum((p * 10).astype(int), 9)
-    ece = sum(abs(p[bins == b].mean() - right[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any())
+    ece = sum(
+        abs(p[bins == b].mean() - right[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()
+    )
     sure = p >= MIN_CONFIDENCE
-    return {"ece": round(100 * float(ece), 2), "mean_probability": round(100 * float(p.mean()), 2), "acc@1": round(100 * float(right.mean()), 2),
-            "confident_share": round(100 * float(sure.mean()), 2),
-            "acc@1_when_confident": round(100 * float(right[sure].mean()), 2) if sure.any() else 0.0}
+    return {
+        "ece": round(100 * float(ece), 2),
+        "mean_probability": round(100 * float(p.mean()), 2),
+        "acc@1": round(100 * float(right.mean()), 2),
+        "confident_share": round(100 * float(sure.mean()), 2),
+        "acc@1_when_confident": round(100 * float(right[sure].mean()), 2) if sure.any() else 0.0,
+    }
 
 
 def similarity_rank(similarity: np.ndarray, index: int) -> int:
@@ -197,7 +245,9 @@ class ScoredCase:
         return int((scores > scores[self.gold]).sum() + (scores[: self.gold] == scores[self.gold]).sum()) + 1
 
 
-def score_case(diagnoser: Diagnoser, text: str, label: str, text_logits: np.ndarray | None, text_labels: Sequence[str]) -> ScoredCase:
+def score_case(
+    diagnoser: Diagnoser, text: str, label: str, text_logits: np.ndarray | None, text_labels: Sequence[str]
+) -> ScoredCase:
     """Score one case with all three systems (a disease outside the graph, or sharing no
     phenotype with the case, counts as not found: ranked after every disease)."""
     builder = diagnoser.builder
@@ -213,7 +263,9 @@ def score_case(diagnoser: Diagnoser, text: str, label: str, text_logits: np.ndar
     if text_logits is not None and label in text_labels:
         j = list(text_labels).index(label)
         text_rank = int((text_logits > text_logits[j]).sum()) + 1
-    return ScoredCase(phen, text_rank, np.array([c.similarity for c in head[: len(logits)]], dtype=np.float32), logits, position)
+    return ScoredCase(
+        phen, text_rank, np.array([c.similarity for c in head[: len(logits)]], dtype=np.float32), logits, position
+    )
 
 
 def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
@@ -221,26 +273,43 @@ def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
     if not ranks:
         return {"n": 0, "acc@1": 0.0, "acc@5": 0.0, "mrr": 0.0}
     r = np.array([x if x is not None else np.inf for x in ranks], dtype=float)
-    return {"n": len(r), "acc@1": round(100 * float((r == 1).mean()), 2), "acc@5": round(100 * float((r <= 5).mean()), 2), "mrr": round(100 * float((1 / r).mean()), 2)}
+    return {
+        "n": len(r),
+        "acc@1": round(100 * float((r == 1).mean()), 2),
+        "acc@5": round(100 * float((r <= 5).mean()), 2),
+        "mrr": round(100 * float((1 / r).mean()), 2),
+    }
 
 
-def score_cases(diagnoser: Diagnoser, cases: Sequence[tuple[str, str]], text_model: TextClassifier | None = None) -> list[ScoredCase]:
+def score_cases(
+    diagnoser: Diagnoser, cases: Sequence[tuple[str, str]], text_model: TextClassifier | None = None
+) -> list[ScoredCase]:
     logits = text_model.logits([t for t, _ in cases]) if text_model is not None and cases else None
     labels = text_model.labels if text_model is not None else []
-    return [score_case(diagnoser, t, label, logits[i] if logits is not None else None, labels) for i, (t, label) in enumerate(cases)]
+    return [
+        score_case(diagnoser, t, label, logits[i] if logits is not None else None, labels)
+        for i, (t, label) in enumerate(cases)
+    ]
 
 
-def summarize(scored: Sequence[ScoredCase], weight: float, text_model: bool, margin: float | None = None) -> dict[str, dict[str, float]]:
+def summarize(
+    scored: Sequence[ScoredCase], weight: float, text_model: bool, margin: float | None = None
+) -> dict[str, dict[str, float]]:
     """Metrics of each system; ``graph_model_alone`` is the cross-encoder without the fusion (and
     re-ranking every candidate of the head); ``graph_augmented`` is as served, with ``margin``."""
-    out = {"phenotype_overlap": metrics([s.phenotype for s in scored]), "graph_augmented": metrics([s.graph(weight, margin) for s in scored]),
-           "graph_model_alone": metrics([s.graph(0.0) for s in scored])}
+    out = {
+        "phenotype_overlap": metrics([s.phenotype for s in scored]),
+        "graph_augmented": metrics([s.graph(weight, margin) for s in scored]),
+        "graph_model_alone": metrics([s.graph(0.0) for s in scored]),
+    }
     if text_model:
         out["text_only"] = metrics([s.text for s in scored])
     return out
 
 
-def evaluate(diagnoser: Diagnoser, cases: Sequence[tuple[str, str]], text_model: TextClassifier | None = None) -> dict[str, dict[str, float]]:
+def evaluate(
+    diagnoser: Diagnoser, cases: Sequence[tuple[str, str]], text_model: TextClassifier | None = None
+) -> dict[str, dict[str, float]]:
     """accuracy@1/@5 and MRR of the three systems on (text, disease CURIE) cases."""
     weight = diagnoser.ranker.fusion_weight if diagnoser.ranker is not None else 0.0
     return summarize(score_cases(diagnoser, cases, text_model), weight, text_model is not None, diagnoser.margin)

@@ -83,7 +83,9 @@ class DiseaseGraph:
         self._closure_rows: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def from_store(cls, store: GraphStore, *, co_mentions: bool = True, min_articles: int = MIN_ARTICLES) -> DiseaseGraph:
+    def from_store(
+        cls, store: GraphStore, *, co_mentions: bool = True, min_articles: int = MIN_ARTICLES
+    ) -> DiseaseGraph:
         """Read the diagnosis view of the graph from a store (after ``medkg load-hpo``): HPO's and
         DOID's disease -> phenotype edges and, with ``co_mentions``, the symptoms the ingested
         literature names beside each disease (``literature_phenotypes``)."""
@@ -91,16 +93,36 @@ class DiseaseGraph:
         parents: dict[str, list[str]] = defaultdict(list)
         for t in terms:
             parents[t["curie"]].append(t["parent"])
-        entities = [Entity(n["curie"], n["name"] or n["curie"], "biolink:PhenotypicFeature", parents=tuple(parents.get(n["curie"], ()))) for n in names]
-        diseases = {r["disease"]: Entity(r["disease"], r["name"] or r["disease"], "biolink:Disease", xrefs=tuple(r["xrefs"] or ())) for r in rows}
-        annotations = [PhenotypeAnnotation(r["disease"], r["phenotype"], r["frequency"], r["source"] or "HPO", tuple(r["pmids"] or ())) for r in rows]
+        entities = [
+            Entity(
+                n["curie"],
+                n["name"] or n["curie"],
+                "biolink:PhenotypicFeature",
+                parents=tuple(parents.get(n["curie"], ())),
+            )
+            for n in names
+        ]
+        diseases = {
+            r["disease"]: Entity(
+                r["disease"], r["name"] or r["disease"], "biolink:Disease", xrefs=tuple(r["xrefs"] or ())
+            )
+            for r in rows
+        }
+        annotations = [
+            PhenotypeAnnotation(
+                r["disease"], r["phenotype"], r["frequency"], r["source"] or "HPO", tuple(r["pmids"] or ())
+            )
+            for r in rows
+        ]
         if co_mentions:
             found, names_of = literature_phenotypes(store, {n["curie"]: n["name"] or "" for n in names}, min_articles)
             for curie, name in names_of.items():
                 diseases.setdefault(curie, Entity(curie, name, "biolink:Disease"))
             annotations += found
         literature = literature_facts(store, {c for d in diseases.values() for c in (d.curie, *d.xrefs)})
-        by_disease = {d.curie: [f for c in (d.curie, *d.xrefs) for f in literature.get(c, [])] for d in diseases.values()}
+        by_disease = {
+            d.curie: [f for c in (d.curie, *d.xrefs) for f in literature.get(c, [])] for d in diseases.values()
+        }
         return cls([*entities, *diseases.values()], annotations, {k: v for k, v in by_disease.items() if v})
 
     def _closure(self) -> dict[str, frozenset[str]]:
@@ -132,7 +154,9 @@ class DiseaseGraph:
             i = self.disease_index[d]
             rows.extend([i] * len(closure))
             cols.extend(self.phenotype_index[p] for p in closure)
-        m = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.diseases), len(self.phenotypes)))
+        m = sparse.csc_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.diseases), len(self.phenotypes))
+        )
         counts = np.asarray(m.sum(axis=0)).ravel()
         n = max(1, len(self.diseases))
         ic = np.where(counts > 0, -np.log(np.maximum(counts, 1) / n), 0.0).astype(np.float32)
@@ -159,7 +183,7 @@ class DiseaseGraph:
                 continue
             best[:] = 0.0
             for t, ic in reversed(terms):  # least informative first, so the most informative wins
-                best[m.indices[m.indptr[t]:m.indptr[t + 1]]] = ic
+                best[m.indices[m.indptr[t] : m.indptr[t + 1]]] = ic
             total += best
             used += 1
         return total / max(1, used)
@@ -194,10 +218,16 @@ class DiseaseGraph:
                 for a in anns:
                     k = len(owner)
                     owner.append(i)
-                    terms = [self.phenotype_index[t] for t in (a.phenotype, *self.ancestors(a.phenotype)) if t in self.phenotype_index]
+                    terms = [
+                        self.phenotype_index[t]
+                        for t in (a.phenotype, *self.ancestors(a.phenotype))
+                        if t in self.phenotype_index
+                    ]
                     rows.extend([k] * len(terms))
                     cols.extend(terms)
-            m = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(owner), len(self.phenotypes)))
+            m = sparse.csr_matrix(
+                (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(owner), len(self.phenotypes))
+            )
             o = np.array(owner, dtype=np.int64)
             self._closure_rows = (m, o, np.bincount(o, minlength=len(self.diseases)).astype(np.float32))
         return self._closure_rows
@@ -206,7 +236,9 @@ class DiseaseGraph:
         """The phenotype and its ancestors as (column, IC), most informative first, IC > 0 only."""
         found = self._up_cache.get(phenotype)
         if found is None:
-            cols = [self.phenotype_index[t] for t in (phenotype, *self.ancestors(phenotype)) if t in self.phenotype_index]
+            cols = [
+                self.phenotype_index[t] for t in (phenotype, *self.ancestors(phenotype)) if t in self.phenotype_index
+            ]
             found = tuple(sorted(((c, float(self.ic[c])) for c in cols if self.ic[c] > 0), key=lambda x: -x[1]))
             self._up_cache[phenotype] = found
         return found
@@ -217,7 +249,9 @@ class DiseaseGraph:
         if disease in self._reach_cache:
             return self._reach_cache[disease]
         reach: dict[str, Annotation] = {}
-        anns = sorted(self.annotations.get(disease, []), key=lambda a: -(a.frequency if a.frequency is not None else 0.5))
+        anns = sorted(
+            self.annotations.get(disease, []), key=lambda a: -(a.frequency if a.frequency is not None else 0.5)
+        )
         for a in anns:
             for t in (a.phenotype, *self.ancestors(a.phenotype)):
                 if t not in reach or t == a.phenotype:
@@ -239,8 +273,9 @@ class DiseaseGraph:
         return found
 
 
-def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_articles: int = MIN_ARTICLES,
-                          max_pmids: int = 10) -> tuple[list[PhenotypeAnnotation], dict[str, str]]:
+def literature_phenotypes(
+    store: GraphStore, phenotypes: dict[str, str], min_articles: int = MIN_ARTICLES, max_pmids: int = 10
+) -> tuple[list[PhenotypeAnnotation], dict[str, str]]:
     """Disease -> phenotype annotations (source ``literature``) from the ingested articles: a
     disease concept and a symptom concept named in the same article, in ``min_articles`` articles
     or more, with those PMIDs. A symptom is a literature concept (MeSH "Fever", "Pruritus") whose
@@ -261,8 +296,11 @@ def literature_phenotypes(store: GraphStore, phenotypes: dict[str, str], min_art
             if d not in symptom:
                 for p in phen:
                     pairs[(d, p)].append(pmid)
-    kept = [PhenotypeAnnotation(d, p, None, "literature", tuple(pmids[:max_pmids]))
-            for (d, p), pmids in sorted(pairs.items()) if len(pmids) >= min_articles]
+    kept = [
+        PhenotypeAnnotation(d, p, None, "literature", tuple(pmids[:max_pmids]))
+        for (d, p), pmids in sorted(pairs.items())
+        if len(pmids) >= min_articles
+    ]
     return kept, {a.disease: names[a.disease] for a in kept}
 
 
@@ -277,9 +315,13 @@ def literature_facts(store: GraphStore, curies: set[str]) -> dict[str, list[Lite
         for r in rows:
             evidence, pmids = int(r["evidence"] or 0), tuple(r["pmids"] or ())
             if r["subject"] in curies:
-                facts[r["subject"]].append(LiteratureFact(p.curie, r["object"], r["object_name"] or r["object"], True, evidence, pmids))
+                facts[r["subject"]].append(
+                    LiteratureFact(p.curie, r["object"], r["object_name"] or r["object"], True, evidence, pmids)
+                )
             if r["object"] in curies:
-                facts[r["object"]].append(LiteratureFact(p.curie, r["subject"], r["subject_name"] or r["subject"], False, evidence, pmids))
+                facts[r["object"]].append(
+                    LiteratureFact(p.curie, r["subject"], r["subject_name"] or r["subject"], False, evidence, pmids)
+                )
     for found in facts.values():
         found.sort(key=lambda f: -f.evidence)
     return facts

@@ -24,34 +24,225 @@ from typing import Any
 import numpy as np
 
 # Lay negations beside negspacy's clinical set ("I haven't been vomiting", "fever is absent").
-_PRECEDING = ["haven't", "hasn't", "havent", "hasnt", "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "never",
-              "not", "no longer", "free of", "nor"]
-_FOLLOWING = ["is absent", "are absent", "was absent", "were absent", "has gone", "have gone", "went away", "is gone", "are gone"]
+_PRECEDING = [
+    "haven't",
+    "hasn't",
+    "havent",
+    "hasnt",
+    "don't",
+    "dont",
+    "doesn't",
+    "doesnt",
+    "didn't",
+    "didnt",
+    "never",
+    "not",
+    "no longer",
+    "free of",
+    "nor",
+]
+_FOLLOWING = [
+    "is absent",
+    "are absent",
+    "was absent",
+    "were absent",
+    "has gone",
+    "have gone",
+    "went away",
+    "is gone",
+    "are gone",
+]
 # In a patient's words "can't" is a symptom ("I can't sleep", "can't stop sneezing"), not a denial.
 _NOT_NEGATIONS = ["cannot", "can't", "cant"]
-_TERMINATION = ["reports", "reported", "complains of", "complaining of", "presents with", "has had", "but has", "but i have",
-                "but i do have", "and i have", "i have", "i've had", "i get", "instead"]
+_TERMINATION = [
+    "reports",
+    "reported",
+    "complains of",
+    "complaining of",
+    "presents with",
+    "has had",
+    "but has",
+    "but i have",
+    "but i do have",
+    "and i have",
+    "i have",
+    "i've had",
+    "i get",
+    "instead",
+]
 
 # Function words a window may not start or end on (pronouns, determiners, auxiliaries,
 # prepositions, degree words). Not spaCy's stop list: it holds "keep", "back", "up", "down",
 # "full", "side", the words of "can't keep food down" and "throwing up".
-FUNCTION_WORDS = frozenset([
-    "i", "me", "my", "mine", "myself", "you", "your", "he", "him", "his", "she", "her", "it", "its", "we", "us", "our",
-    "they", "them", "their", "this", "that", "these", "those", "a", "an", "the", "is", "am", "are", "was", "were", "be",
-    "been", "being", "have", "has", "had", "having", "do", "does", "did", "done", "of", "to", "in", "on", "at", "for",
-    "from", "by", "about", "as", "into", "like", "with", "than", "through", "during", "before", "after", "very", "so",
-    "just", "really", "also", "too", "some", "any", "all", "every", "each", "there", "here", "what", "which", "who",
-    "whom", "whose", "when", "where", "why", "how", "can", "could", "would", "should", "will", "shall", "may", "might",
-    "must", "ca", "wo", "n't", "not", "no", "still", "even", "much", "many", "more", "most", "quite", "lot", "lots",
-    "bit", "kind", "sort", "again", "always", "often", "sometimes", "usually", "now", "then", "today", "yesterday",
-    "ago", "since", "until", "while", "if", "because", "or", "and", "but", "nor", "both", "either", "neither",
-    "whether", "get", "got", "getting", "feel", "feeling", "felt", "seem", "seems", "been", "'ve", "'m", "'s", "'d",
-    "'ll"
-])
+FUNCTION_WORDS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "myself",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "it",
+        "its",
+        "we",
+        "us",
+        "our",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "a",
+        "an",
+        "the",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "done",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "about",
+        "as",
+        "into",
+        "like",
+        "with",
+        "than",
+        "through",
+        "during",
+        "before",
+        "after",
+        "very",
+        "so",
+        "just",
+        "really",
+        "also",
+        "too",
+        "some",
+        "any",
+        "all",
+        "every",
+        "each",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "ca",
+        "wo",
+        "n't",
+        "not",
+        "no",
+        "still",
+        "even",
+        "much",
+        "many",
+        "more",
+        "most",
+        "quite",
+        "lot",
+        "lots",
+        "bit",
+        "kind",
+        "sort",
+        "again",
+        "always",
+        "often",
+        "sometimes",
+        "usually",
+        "now",
+        "then",
+        "today",
+        "yesterday",
+        "ago",
+        "since",
+        "until",
+        "while",
+        "if",
+        "because",
+        "or",
+        "and",
+        "but",
+        "nor",
+        "both",
+        "either",
+        "neither",
+        "whether",
+        "get",
+        "got",
+        "getting",
+        "feel",
+        "feeling",
+        "felt",
+        "seem",
+        "seems",
+        "been",
+        "'ve",
+        "'m",
+        "'s",
+        "'d",
+        "'ll",
+    ]
+)
 
 # Body parts alone are not findings ("neck" is nearest to "Long neck"): the anatomy HPO names in
 # its "Abnormality of the ..." labels, with plurals and the everyday words for them.
-_LAY_ANATOMY = ("belly", "tummy", "feet", "teeth", "arm", "leg", "body", "head", "face", "back", "side", "stomach", "throat", "chest")
+_LAY_ANATOMY = (
+    "belly",
+    "tummy",
+    "feet",
+    "teeth",
+    "arm",
+    "leg",
+    "body",
+    "head",
+    "face",
+    "back",
+    "side",
+    "stomach",
+    "throat",
+    "chest",
+)
 
 
 def anatomy_words(names: Iterable[str]) -> frozenset[str]:
@@ -65,7 +256,9 @@ def anatomy_words(names: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-_CLAUSE = frozenset({"and", "but", "or", "so", "because", "while", "although", "though", "then", "when", "after", "since", "until"})
+_CLAUSE = frozenset(
+    {"and", "but", "or", "so", "because", "while", "although", "though", "then", "when", "after", "since", "until"}
+)
 
 
 class Negation:
@@ -78,7 +271,9 @@ class Negation:
 
         terms = termset("en_clinical")
         terms.remove_patterns({"preceding_negations": _NOT_NEGATIONS})
-        terms.add_patterns({"preceding_negations": _PRECEDING, "following_negations": _FOLLOWING, "termination": _TERMINATION})
+        terms.add_patterns(
+            {"preceding_negations": _PRECEDING, "following_negations": _FOLLOWING, "termination": _TERMINATION}
+        )
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("sentencizer")
         patterns = terms.get_patterns()
@@ -114,15 +309,36 @@ def _fingerprint(encoder: Any) -> str:
     folder = Path(name)
     if not name or not folder.is_dir():
         return name
-    return name + "|" + "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(folder.iterdir()) if f.is_file())
+    return (
+        name
+        + "|"
+        + "|".join(
+            f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(folder.iterdir()) if f.is_file()
+        )
+    )
 
 
 class DensePhenotypes:
     """Text windows -> HPO terms by embedding cosine (see the module's docstring)."""
 
-    def __init__(self, phrases: dict[str, str], encoder: Any, *, threshold: float = 0.8, one_word: float = 0.85, max_words: int = 6,
-                 cache: Path | None = None, anatomy: frozenset[str] = frozenset()) -> None:
-        self.encoder, self.threshold, self.one_word, self.max_words, self.anatomy = encoder, threshold, one_word, max_words, anatomy
+    def __init__(
+        self,
+        phrases: dict[str, str],
+        encoder: Any,
+        *,
+        threshold: float = 0.8,
+        one_word: float = 0.85,
+        max_words: int = 6,
+        cache: Path | None = None,
+        anatomy: frozenset[str] = frozenset(),
+    ) -> None:
+        self.encoder, self.threshold, self.one_word, self.max_words, self.anatomy = (
+            encoder,
+            threshold,
+            one_word,
+            max_words,
+            anatomy,
+        )
         ordered = sorted(phrases.items())
         self.phrases = [p for p, _ in ordered]
         self.curies = [c for _, c in ordered]
@@ -136,8 +352,10 @@ class DensePhenotypes:
         path = cache / f"hpo-phrases-{key}.npy" if cache is not None else None
         if path is not None and path.is_file():
             return np.load(path)
-        matrix = np.asarray(self.encoder.encode(self.phrases, batch_size=128, progress=len(self.phrases) > 5000, desc="HPO phrases"),
-                            dtype=np.float32)
+        matrix = np.asarray(
+            self.encoder.encode(self.phrases, batch_size=128, progress=len(self.phrases) > 5000, desc="HPO phrases"),
+            dtype=np.float32,
+        )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # serve workers may embed at once
@@ -164,8 +382,12 @@ class DensePhenotypes:
             for a in range(len(clause)):
                 for b in range(a, min(len(clause), a + self.max_words)):
                     i, j = clause[a], clause[b]
-                    if content(i) and content(j) and not self._only_anatomy(doc[i:j + 1]) and \
-                            any(len(doc[k]) >= 3 and doc[k].is_alpha for k in range(i, j + 1)):
+                    if (
+                        content(i)
+                        and content(j)
+                        and not self._only_anatomy(doc[i : j + 1])
+                        and any(len(doc[k]) >= 3 and doc[k].is_alpha for k in range(i, j + 1))
+                    ):
                         found.append((i, j + 1))
         return found
 

@@ -50,8 +50,14 @@ class _Encoder:
         return bf16_autocast(self.device, self.bf16)
 
     def encode(self, first: Sequence[str], second: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
-        enc = self.tokenizer(list(first), list(second) if second is not None else None, truncation=True,
-                             max_length=self.max_length, padding=True, return_tensors="pt")
+        enc = self.tokenizer(
+            list(first),
+            list(second) if second is not None else None,
+            truncation=True,
+            max_length=self.max_length,
+            padding=True,
+            return_tensors="pt",
+        )
         return {k: v.to(self.device) for k, v in enc.items()}
 
     def save(self, folder: Path, card: dict[str, Any]) -> None:
@@ -73,7 +79,9 @@ class _Encoder:
 class GraphRanker(_Encoder):
     kind = "diagnosis-graph-ranker"
 
-    def __init__(self, model: Any, tokenizer: Any, *, max_length: int = 192, device: str = "cpu", fusion_weight: float = 0.0) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, *, max_length: int = 192, device: str = "cpu", fusion_weight: float = 0.0
+    ) -> None:
         super().__init__(model, tokenizer, max_length=max_length, device=device)
         self.fusion_weight = fusion_weight
 
@@ -82,22 +90,31 @@ class GraphRanker(_Encoder):
         self.model.eval()
         out = np.zeros(len(passages), dtype=np.float32)
         for k in range(0, len(passages), batch_size):
-            chunk = passages[k:k + batch_size]
+            chunk = passages[k : k + batch_size]
             with self.autocast():
-                out[k:k + len(chunk)] = self.model(**self.encode([text] * len(chunk), chunk)).logits[:, 0].float().cpu().numpy()
+                out[k : k + len(chunk)] = (
+                    self.model(**self.encode([text] * len(chunk), chunk)).logits[:, 0].float().cpu().numpy()
+                )
         return out
 
     def loss(self, texts: Sequence[str], passages: Sequence[str], labels: Sequence[float]) -> torch.Tensor:
         with self.autocast():
             logits = self.model(**self.encode(texts, passages)).logits[:, 0].float()
-        return torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(labels, dtype=torch.float32, device=self.device))
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, torch.tensor(labels, dtype=torch.float32, device=self.device)
+        )
 
     @classmethod
     def load(cls, folder: str | Path, device: str = "auto", quantize: str | None = None) -> GraphRanker:
         """The saved ranker; ``quantize`` ("int8" or "bf16") for faster CPU inference."""
         model, tokenizer, card, device = cls._load(Path(folder), cls.kind, device)
-        ranker = cls(quantize_model(model, quantize), tokenizer, max_length=int(card["max_length"]), device=device,
-                     fusion_weight=float(card.get("fusion_weight", 0.0)))
+        ranker = cls(
+            quantize_model(model, quantize),
+            tokenizer,
+            max_length=int(card["max_length"]),
+            device=device,
+            fusion_weight=float(card.get("fusion_weight", 0.0)),
+        )
         if quantize == "int8":
             ranker.bf16 = False  # int8 kernels take fp32 activations
         return ranker
@@ -115,9 +132,9 @@ class TextClassifier(_Encoder):
         self.model.eval()
         out = np.zeros((len(texts), self.model.config.num_labels), dtype=np.float32)
         for k in range(0, len(texts), batch_size):
-            chunk = texts[k:k + batch_size]
+            chunk = texts[k : k + batch_size]
             with self.autocast():
-                out[k:k + len(chunk)] = self.model(**self.encode(chunk)).logits.float().cpu().numpy()
+                out[k : k + len(chunk)] = self.model(**self.encode(chunk)).logits.float().cpu().numpy()
         return out
 
     def loss(self, texts: Sequence[str], labels: Sequence[int]) -> torch.Tensor:

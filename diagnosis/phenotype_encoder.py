@@ -41,7 +41,9 @@ class PhenotypeEncoderConfig(BaseModel):
     learning_rate: float = 5e-5  # 1e-4 matched fewer lay dev phrases (BENCHMARKS.md)
     batch_size: int = 128
     max_length: int = 48
-    definitions: bool = False  # definition -> label pairs beside synonym -> label (no better on lay dev sentences: BENCHMARKS.md)
+    definitions: bool = (
+        False  # definition -> label pairs beside synonym -> label (no better on lay dev sentences: BENCHMARKS.md)
+    )
     dev_fraction: float = 0.05  # of the terms whose synonyms are held out for dev
     seed: int = 13
     device: str = "auto"
@@ -55,8 +57,12 @@ def _dev_term(curie: str, fraction: float) -> bool:
     return zlib.crc32(curie.encode()) % 10_000 < fraction * 10_000
 
 
-def encoder_pairs(phrases: Mapping[str, Collection[str]], labels: Mapping[str, str], definitions: Mapping[str, str],
-                  dev_fraction: float) -> tuple[list[Pair], list[Pair]]:
+def encoder_pairs(
+    phrases: Mapping[str, Collection[str]],
+    labels: Mapping[str, str],
+    definitions: Mapping[str, str],
+    dev_fraction: float,
+) -> tuple[list[Pair], list[Pair]]:
     """(text, label, curie) training pairs and held-out dev pairs (synonyms of the dev terms)."""
     train: list[Pair] = []
     dev: list[Pair] = []
@@ -84,7 +90,9 @@ class _Encoder(torch.nn.Module):
         self.bf16 = device == "cpu" and cpu_bf16_supported()
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
-        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
+        enc = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        ).to(self.device)
         with bf16_autocast(self.device, self.bf16):
             hidden = self.model(**enc).last_hidden_state
         return mean_pool(hidden, enc["attention_mask"])
@@ -95,7 +103,7 @@ class _Encoder(torch.nn.Module):
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = torch.zeros(len(texts), self.model.config.hidden_size)
         for k in range(0, len(order), batch_size):
-            rows = order[k:k + batch_size]
+            rows = order[k : k + batch_size]
             out[rows] = self([texts[i] for i in rows]).cpu()
         self.train()
         return out
@@ -111,14 +119,25 @@ def contrastive_loss(a: torch.Tensor, b: torch.Tensor, curies: Sequence[str], sc
     return (torch.nn.functional.cross_entropy(logits, target) + torch.nn.functional.cross_entropy(logits.T, target)) / 2
 
 
-def train_phenotype_encoder(phrases: Mapping[str, Collection[str]], labels: Mapping[str, str], out: Path, config: PhenotypeEncoderConfig,
-                            *, definitions: Mapping[str, str] | None = None, progress: bool = True) -> dict[str, Any]:
+def train_phenotype_encoder(
+    phrases: Mapping[str, Collection[str]],
+    labels: Mapping[str, str],
+    out: Path,
+    config: PhenotypeEncoderConfig,
+    *,
+    definitions: Mapping[str, str] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Fine-tune the encoder on HPO's names (``phrases``: curie -> its label and synonyms); keep the
     best dev epoch in ``out`` (a model folder ``NameEncoder`` loads). Returns the card."""
     seed_everything(config.seed)
-    train, dev = encoder_pairs(phrases, labels, definitions if config.definitions and definitions else {}, config.dev_fraction)
+    train, dev = encoder_pairs(
+        phrases, labels, definitions if config.definitions and definitions else {}, config.dev_fraction
+    )
     if not train or not dev:
-        raise ConfigError(f"too few HPO names to train the phenotype encoder ({len(train)} training, {len(dev)} dev pairs)")
+        raise ConfigError(
+            f"too few HPO names to train the phenotype encoder ({len(train)} training, {len(dev)} dev pairs)"
+        )
     device = pick_device(config.device)
     encoder = _Encoder(resolve_encoder(config.base_model), config.max_length, device)
     steps = -(-len(train) // config.batch_size)
@@ -130,7 +149,7 @@ def train_phenotype_encoder(phrases: Mapping[str, Collection[str]], labels: Mapp
     def batches(epoch: int) -> list[list[Pair]]:
         order = list(train)
         random.Random(config.seed * 1000 + epoch).shuffle(order)
-        return [order[k:k + config.batch_size] for k in range(0, len(order), config.batch_size)]
+        return [order[k : k + config.batch_size] for k in range(0, len(order), config.batch_size)]
 
     def loss_of(batch: list[Pair]) -> torch.Tensor:
         return contrastive_loss(encoder([p[0] for p in batch]), encoder([p[1] for p in batch]), [p[2] for p in batch])
@@ -148,10 +167,33 @@ def train_phenotype_encoder(phrases: Mapping[str, Collection[str]], labels: Mapp
         out.mkdir(parents=True, exist_ok=True)
         encoder.model.save_pretrained(out)
         encoder.tokenizer.save_pretrained(out)
-        write_card(out, {"kind": "phenotype-encoder", "base_model": config.base_model, "config": config.model_dump(),
-                         "metrics": {"dev": {"acc@1": score, **info}, "best_epoch": epoch},
-                         "training": {"pairs": len(train), "dev_pairs": len(dev)}, "versions": versions()})
+        write_card(
+            out,
+            {
+                "kind": "phenotype-encoder",
+                "base_model": config.base_model,
+                "config": config.model_dump(),
+                "metrics": {"dev": {"acc@1": score, **info}, "best_epoch": epoch},
+                "training": {"pairs": len(train), "dev_pairs": len(dev)},
+                "versions": versions(),
+            },
+        )
 
-    loop = Loop(encoder, optimizer, scheduler, batches, loss_of, evaluate, save_best,
-                config={k: v for k, v in config.model_dump().items() if k not in ("device",)})
-    return fit(loop, out, Schedule(config.epochs, config.patience, config.max_minutes, config.resume, "phenotype encoder", metric="accuracy@1"), progress=progress)
+    loop = Loop(
+        encoder,
+        optimizer,
+        scheduler,
+        batches,
+        loss_of,
+        evaluate,
+        save_best,
+        config={k: v for k, v in config.model_dump().items() if k not in ("device",)},
+    )
+    return fit(
+        loop,
+        out,
+        Schedule(
+            config.epochs, config.patience, config.max_minutes, config.resume, "phenotype encoder", metric="accuracy@1"
+        ),
+        progress=progress,
+    )

@@ -81,7 +81,9 @@ def examples(cases: Sequence[Case], builder: ContextBuilder, k: int, progress: b
                 continue
             phenotypes = phenotypes_of(findings)
             sims = builder.graph.similarity(phenotypes)
-            gold = builder.candidate(case.label, phenotypes, similarity=float(sims[builder.graph.disease_index[case.label]]))
+            gold = builder.candidate(
+                case.label, phenotypes, similarity=float(sims[builder.graph.disease_index[case.label]])
+            )
         out.append(Example(case.text, gold, [c for c in cands if c.curie != case.label]))
     return out
 
@@ -91,7 +93,7 @@ def _pairs(exs: Sequence[Example], negatives: int, max_facts: int, rng: random.R
     for ex in exs:
         pairs.append((ex.text, ex.gold.passage(max_facts), 1.0))
         hard = ex.others[: negatives // 2]
-        rest = ex.others[negatives // 2:]
+        rest = ex.others[negatives // 2 :]
         for c in hard + rng.sample(rest, min(len(rest), negatives - len(hard))):
             pairs.append((ex.text, c.passage(max_facts), 0.0))
     rng.shuffle(pairs)
@@ -100,6 +102,7 @@ def _pairs(exs: Sequence[Example], negatives: int, max_facts: int, rng: random.R
 
 def choose_fusion(scored: Sequence[ScoredCase]) -> float:
     """The weight of Phenomizer similarity beside the model's logit that ranks dev cases best."""
+
     def quality(w: float) -> tuple[float, float]:
         m = metrics([s.graph(w) for s in scored])
         return m["acc@1"], m["mrr"]
@@ -120,13 +123,23 @@ def keep_layers(model: Any, n: int) -> None:
     encoder = getattr(model.base_model, "encoder", None)
     layers = getattr(encoder, "layer", None)
     if encoder is None or layers is None or not 0 < n <= len(layers):
-        raise ConfigError(f"--layers {n}: the base model has {len(layers) if layers is not None else 'no'} BERT-style layers")
+        raise ConfigError(
+            f"--layers {n}: the base model has {len(layers) if layers is not None else 'no'} BERT-style layers"
+        )
     encoder.layer = layers[:n]
     model.config.num_hidden_layers = n
 
 
-def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: ContextBuilder, out: Path, config: DiagnosisConfig,
-                       *, progress: bool = True, card: dict[str, Any] | None = None) -> dict[str, Any]:
+def train_graph_ranker(
+    train: Sequence[Case],
+    dev: Sequence[Case],
+    builder: ContextBuilder,
+    out: Path,
+    config: DiagnosisConfig,
+    *,
+    progress: bool = True,
+    card: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Fine-tune the cross-encoder; keep the epoch with the best dev accuracy@1 (fusion chosen on dev)."""
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -140,36 +153,71 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
     if not exs:
         raise ConfigError("no training case has a disease in the graph; load HPO first (medkg load-hpo)")
     dev_cases = [(c.text, c.label) for c in dev]
-    diagnoser = Diagnoser(builder, ranker, candidates=config.candidates, rerank=config.rerank, max_facts=config.max_facts)
+    diagnoser = Diagnoser(
+        builder, ranker, candidates=config.candidates, rerank=config.rerank, max_facts=config.max_facts
+    )
     per_epoch = len(exs) * (1 + config.negatives)
-    optimizer, scheduler = make_optimizer(model, config.learning_rate, 0.01, math.ceil(per_epoch / config.batch_size) * config.epochs, 0.06)
+    optimizer, scheduler = make_optimizer(
+        model, config.learning_rate, 0.01, math.ceil(per_epoch / config.batch_size) * config.epochs, 0.06
+    )
     deadline = time.monotonic() + 60 * config.max_minutes
     started = time.monotonic()
     best, history, stopped = -1.0, [], "epochs"
     for epoch in range(1, config.epochs + 1):
         pairs = _pairs(exs, config.negatives, config.max_facts, rng)
-        batches = [pairs[k:k + config.batch_size] for k in range(0, len(pairs), config.batch_size)]
+        batches = [pairs[k : k + config.batch_size] for k in range(0, len(pairs), config.batch_size)]
 
         def loss_of(batch: list[tuple[str, str, float]]) -> torch.Tensor:
             return ranker.loss([p[0] for p in batch], [p[1] for p in batch], [p[2] for p in batch])
 
-        losses = run_epoch(model, batches, loss_of, optimizer, scheduler, desc=f"graph ranker epoch {epoch}", deadline=deadline, progress=progress)
+        losses = run_epoch(
+            model,
+            batches,
+            loss_of,
+            optimizer,
+            scheduler,
+            desc=f"graph ranker epoch {epoch}",
+            deadline=deadline,
+            progress=progress,
+        )
         scored = score_cases(diagnoser, dev_cases)
         weight = ranker.fusion_weight = choose_fusion(scored)
         margin = choose_margin(scored, weight)
         temperature = choose_temperature(scored, weight)
         dev_metrics = metrics([s.graph(weight) for s in scored])
         alone = metrics([s.graph(0.0) for s in scored])
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev": dev_metrics, "dev_model_alone": alone,
-                        "fusion_weight": weight, "margin": margin, "minutes": round((time.monotonic() - started) / 60, 2)})
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": round(float(np.mean(losses)), 5),
+                "dev": dev_metrics,
+                "dev_model_alone": alone,
+                "fusion_weight": weight,
+                "margin": margin,
+                "minutes": round((time.monotonic() - started) / 60, 2),
+            }
+        )
         if progress:
-            tqdm.write(f"graph ranker epoch {epoch}: loss {np.mean(losses):.4f}  dev acc@1 {dev_metrics['acc@1']:.2f} "
-                       f"(model alone {alone['acc@1']:.2f}, fusion weight {weight:g})")
+            tqdm.write(
+                f"graph ranker epoch {epoch}: loss {np.mean(losses):.4f}  dev acc@1 {dev_metrics['acc@1']:.2f} "
+                f"(model alone {alone['acc@1']:.2f}, fusion weight {weight:g})"
+            )
         if dev_metrics["acc@1"] > best:
             best = dev_metrics["acc@1"]
-            ranker.save(out, {"base_model": config.base_model, "config": config.model_dump(), "fusion_weight": weight, "margin": margin,
-                              "temperature": temperature, "metrics": {"dev": dev_metrics, "dev_model_alone": alone, "best_epoch": epoch},
-                              "training": {"cases": len(exs), "pairs_per_epoch": per_epoch}, "versions": versions(), **(card or {})})
+            ranker.save(
+                out,
+                {
+                    "base_model": config.base_model,
+                    "config": config.model_dump(),
+                    "fusion_weight": weight,
+                    "margin": margin,
+                    "temperature": temperature,
+                    "metrics": {"dev": dev_metrics, "dev_model_alone": alone, "best_epoch": epoch},
+                    "training": {"cases": len(exs), "pairs_per_epoch": per_epoch},
+                    "versions": versions(),
+                    **(card or {}),
+                },
+            )
         if time.monotonic() > deadline:
             stopped = "max_minutes"
             break
@@ -178,20 +226,26 @@ def train_graph_ranker(train: Sequence[Case], dev: Sequence[Case], builder: Cont
 
 
 @torch.no_grad()
-def imprint_prototypes(clf: TextClassifier, cases: Sequence[Case], label_ids: dict[str, int], batch_size: int = 64) -> None:
+def imprint_prototypes(
+    clf: TextClassifier, cases: Sequence[Case], label_ids: dict[str, int], batch_size: int = 64
+) -> None:
     """Start the output layer as a nearest-class-mean classifier ("weight imprinting", Qi et al.
     2018): each class's row is its training cases' centred mean feature, scaled so that logits
     span about 10. With a few cases per class and hundreds of classes, a randomly initialized
     layer needs many epochs before the encoder learns anything useful; this gives the baseline
     its best start."""
-    head = next(m for m in reversed(list(clf.model.modules())) if isinstance(m, torch.nn.Linear) and m.out_features == len(label_ids))
+    head = next(
+        m
+        for m in reversed(list(clf.model.modules()))
+        if isinstance(m, torch.nn.Linear) and m.out_features == len(label_ids)
+    )
     features: list[torch.Tensor] = []
     hook = head.register_forward_hook(lambda _m, inputs, _o: features.append(inputs[0].float()))
     clf.model.eval()
     try:
         for k in range(0, len(cases), batch_size):
             with clf.autocast():
-                clf.model(**clf.encode([c.text for c in cases[k:k + batch_size]]))
+                clf.model(**clf.encode([c.text for c in cases[k : k + batch_size]]))
     finally:
         hook.remove()
     x = torch.cat(features)
@@ -205,8 +259,15 @@ def imprint_prototypes(clf: TextClassifier, cases: Sequence[Case], label_ids: di
         head.bias.copy_((-(means @ centre)).to(head.bias.dtype))
 
 
-def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path, config: DiagnosisConfig,
-                          *, progress: bool = True, card: dict[str, Any] | None = None) -> dict[str, Any]:
+def train_text_classifier(
+    train: Sequence[Case],
+    dev: Sequence[Case],
+    out: Path,
+    config: DiagnosisConfig,
+    *,
+    progress: bool = True,
+    card: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Fine-tune the same encoder on the case text alone: one class per training disease."""
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -214,11 +275,16 @@ def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path,
     label_ids = {label: i for i, label in enumerate(labels)}
     base = resolve_encoder(config.base_model)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label_ids, ignore_mismatched_sizes=True)
-    clf = TextClassifier(model, AutoTokenizer.from_pretrained(base), max_length=config.text_max_length, device=pick_device(config.device))
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label_ids, ignore_mismatched_sizes=True
+    )
+    clf = TextClassifier(
+        model, AutoTokenizer.from_pretrained(base), max_length=config.text_max_length, device=pick_device(config.device)
+    )
     if config.text_init == "prototypes":
         imprint_prototypes(clf, train, label_ids)
-    optimizer, scheduler = make_optimizer(model, config.text_learning_rate, 0.01, math.ceil(len(train) / config.batch_size) * config.text_epochs, 0.06)
+    optimizer, scheduler = make_optimizer(
+        model, config.text_learning_rate, 0.01, math.ceil(len(train) / config.batch_size) * config.text_epochs, 0.06
+    )
     deadline = time.monotonic() + 60 * config.text_max_minutes
     started = time.monotonic()
     dev_known = [c for c in dev if c.label in label_ids]
@@ -226,21 +292,50 @@ def train_text_classifier(train: Sequence[Case], dev: Sequence[Case], out: Path,
     for epoch in range(1, config.text_epochs + 1):
         order = list(train)
         rng.shuffle(order)
-        batches = [order[k:k + config.batch_size] for k in range(0, len(order), config.batch_size)]
+        batches = [order[k : k + config.batch_size] for k in range(0, len(order), config.batch_size)]
 
         def loss_of(batch: list[Case]) -> torch.Tensor:
             return clf.loss([c.text for c in batch], [label_ids[c.label] for c in batch])
 
-        losses = run_epoch(model, batches, loss_of, optimizer, scheduler, desc=f"text-only epoch {epoch}", deadline=deadline, progress=progress)
+        losses = run_epoch(
+            model,
+            batches,
+            loss_of,
+            optimizer,
+            scheduler,
+            desc=f"text-only epoch {epoch}",
+            deadline=deadline,
+            progress=progress,
+        )
         logits = clf.logits([c.text for c in dev_known]) if dev_known else np.zeros((0, len(labels)))
-        acc = round(100 * float(np.mean([logits[i].argmax() == label_ids[c.label] for i, c in enumerate(dev_known)])), 2) if dev_known else 0.0
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_acc@1": acc, "minutes": round((time.monotonic() - started) / 60, 2)})
+        acc = (
+            round(100 * float(np.mean([logits[i].argmax() == label_ids[c.label] for i, c in enumerate(dev_known)])), 2)
+            if dev_known
+            else 0.0
+        )
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": round(float(np.mean(losses)), 5),
+                "dev_acc@1": acc,
+                "minutes": round((time.monotonic() - started) / 60, 2),
+            }
+        )
         if progress:
             tqdm.write(f"text-only epoch {epoch}: loss {np.mean(losses):.4f}  dev acc@1 {acc:.2f}")
         if acc > best:
             best = acc
-            clf.save(out, {"base_model": config.base_model, "config": config.model_dump(), "metrics": {"dev_acc@1": acc, "best_epoch": epoch},
-                           "training": {"cases": len(train), "classes": len(labels)}, "versions": versions(), **(card or {})})
+            clf.save(
+                out,
+                {
+                    "base_model": config.base_model,
+                    "config": config.model_dump(),
+                    "metrics": {"dev_acc@1": acc, "best_epoch": epoch},
+                    "training": {"cases": len(train), "classes": len(labels)},
+                    "versions": versions(),
+                    **(card or {}),
+                },
+            )
         if time.monotonic() > deadline:
             stopped = "max_minutes"
             break

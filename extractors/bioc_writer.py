@@ -17,7 +17,7 @@ def _passages(d: Document) -> list[Passage]:
     if d.passages:
         return list(d.passages)
     if d.title and d.text.startswith(d.title) and len(d.text) > len(d.title) + 1:
-        return [Passage("title", 0, d.title), Passage("abstract", len(d.title) + 1, d.text[len(d.title) + 1:])]
+        return [Passage("title", 0, d.title), Passage("abstract", len(d.title) + 1, d.text[len(d.title) + 1 :])]
     return [Passage("title" if d.title == d.text else "abstract", 0, d.text)]
 
 
@@ -51,7 +51,9 @@ def to_collection(docs: Sequence[Document]) -> object:
         for i, r in enumerate(d.relations, 1):
             relation = bioc.BioCRelation()
             relation.id = f"R{i}"
-            relation.infons.update({"type": r.predicate, "entity1": r.subject, "entity2": r.object, "score": f"{r.score:.4f}"})
+            relation.infons.update(
+                {"type": r.predicate, "entity1": r.subject, "entity2": r.object, "score": f"{r.score:.4f}"}
+            )
             document.add_relation(relation)
         collection.add_document(document)
     return collection

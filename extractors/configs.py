@@ -86,7 +86,10 @@ class RelationConfig(BaseModel):
     patience: int = 2
 
 
-RELATION_CONFIGS: dict[str, type[DocRelationConfig | RelationConfig]] = {"doc": DocRelationConfig, "pair": RelationConfig}
+RELATION_CONFIGS: dict[str, type[DocRelationConfig | RelationConfig]] = {
+    "doc": DocRelationConfig,
+    "pair": RelationConfig,
+}
 
 
 def configured(cls: type[Config], fields: Mapping[str, Any] = {}, settings: Iterable[str] = ()) -> Config:
@@ -97,16 +100,22 @@ def configured(cls: type[Config], fields: Mapping[str, Any] = {}, settings: Iter
     for item in settings:
         key, sep, value = item.partition("=")
         if not sep or key.strip() not in cls.model_fields:
-            raise ConfigError(f"--set {item!r}: write FIELD=VALUE with a field of {cls.__name__}: {', '.join(cls.model_fields)}")
+            raise ConfigError(
+                f"--set {item!r}: write FIELD=VALUE with a field of {cls.__name__}: {', '.join(cls.model_fields)}"
+            )
         values[key.strip()] = yaml.safe_load(value)
     try:
         return cls.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}, got {e.get('input')!r}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}, got {e.get('input')!r}" for e in exc.errors()
+        )
         raise ConfigError(f"{cls.__name__}: {problems}") from exc
 
 
-def relation_config(architecture: str, fields: Mapping[str, Any] = {}, settings: Iterable[str] = ()) -> DocRelationConfig | RelationConfig:
+def relation_config(
+    architecture: str, fields: Mapping[str, Any] = {}, settings: Iterable[str] = ()
+) -> DocRelationConfig | RelationConfig:
     """The training settings of a relation model of ``architecture`` ("doc" or "pair"), as ``configured``."""
     if architecture not in RELATION_CONFIGS:
         raise ConfigError(f"relation architecture {architecture!r}: choose one of {', '.join(RELATION_CONFIGS)}")

@@ -104,10 +104,22 @@ class DocRelationModel:
 
     kind = "re-doc"
 
-    def __init__(self, encoder: Any, head: PairHead, tokenizer: Any, labels: list[str], type_pairs: Sequence[Sequence[str]], *,
-                 max_length: int = 512, threshold: float = 0.5, device: str = "cpu", card: dict[str, Any] | None = None,
-                 known_pairs: Iterable[Sequence[str]] = (), known_threshold: float | None = None,
-                 threshold_alone: float | None = None) -> None:
+    def __init__(
+        self,
+        encoder: Any,
+        head: PairHead,
+        tokenizer: Any,
+        labels: list[str],
+        type_pairs: Sequence[Sequence[str]],
+        *,
+        max_length: int = 512,
+        threshold: float = 0.5,
+        device: str = "cpu",
+        card: dict[str, Any] | None = None,
+        known_pairs: Iterable[Sequence[str]] = (),
+        known_threshold: float | None = None,
+        threshold_alone: float | None = None,
+    ) -> None:
         self.encoder = encoder.to(device)
         self.head = head.to(device)
         self.tokenizer = tokenizer
@@ -144,7 +156,9 @@ class DocRelationModel:
         pieces: list[tuple[list[int], list[tuple[int, list[str]]]]] = []  # per sentence: ids, (token index, concepts)
         for a, b in split_sentences(doc.text) or [(0, len(doc.text))]:
             inside = sorted((m for m in mentions if a <= m.start < b), key=lambda m: (m.start, -m.end))
-            events = sorted([(m.start, 1, i) for i, m in enumerate(inside)] + [(min(m.end, b), 0, i) for i, m in enumerate(inside)])
+            events = sorted(
+                [(m.start, 1, i) for i, m in enumerate(inside)] + [(min(m.end, b), 0, i) for i, m in enumerate(inside)]
+            )
             parts, cursor, starts = [], a, {}
             length = 0
             for pos, is_start, i in events:
@@ -194,8 +208,11 @@ class DocRelationModel:
         concepts = sorted(enc.markers)
         out = []
         for i, c1 in enumerate(concepts):
-            for c2 in concepts[i + 1:] if self._symmetric else concepts:
-                if c1 != c2 and ((enc.types[c1], enc.types[c2]) in allowed or (self._symmetric and (enc.types[c2], enc.types[c1]) in allowed)):
+            for c2 in concepts[i + 1 :] if self._symmetric else concepts:
+                if c1 != c2 and (
+                    (enc.types[c1], enc.types[c2]) in allowed
+                    or (self._symmetric and (enc.types[c2], enc.types[c1]) in allowed)
+                ):
                     out.append((c1, c2))
         return out
 
@@ -211,10 +228,14 @@ class DocRelationModel:
         ids = torch.full((len(chunks), width), self.tokenizer.pad_token_id, dtype=torch.long)
         mask = torch.zeros((len(chunks), width), dtype=torch.long)
         for r, c in enumerate(chunks):
-            ids[r, :len(c)] = torch.tensor(c)
-            mask[r, :len(c)] = 1
+            ids[r, : len(c)] = torch.tensor(c)
+            mask[r, : len(c)] = 1
         with self._autocast():
-            out = self.encoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), output_attentions=self.context_pooling)
+            out = self.encoder(
+                input_ids=ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                output_attentions=self.context_pooling,
+            )
         attention = out.attentions[-1].float().mean(1) if self.context_pooling else None
         return out.last_hidden_state.float(), attention
 
@@ -231,7 +252,9 @@ class DocRelationModel:
         with self._autocast():
             return self.head(subj, obj, context).float()
 
-    def _contexts(self, enc: Encoded, pairs: Sequence[tuple[str, str]], used: set[str], hidden: Any, attention: Any) -> torch.Tensor:
+    def _contexts(
+        self, enc: Encoded, pairs: Sequence[tuple[str, str]], used: set[str], hidden: Any, attention: Any
+    ) -> torch.Tensor:
         """Per pair, the hidden states weighted by both entities' attention (normalized product),
         averaged over the chunks that hold both; zeros where none does."""
         rows: dict[str, dict[int, torch.Tensor]] = {}
@@ -258,13 +281,21 @@ class DocRelationModel:
         states, attention = self._states([c for e in encoded for c in e.chunks])
         out, base = [], 0
         for e, doc_pairs in zip(encoded, pairs, strict=True):
-            out.append(self._pair_logits(e, doc_pairs, lambda ch, b=base: states[b + ch],
-                                         None if attention is None else lambda ch, tok, b=base: attention[b + ch, tok]))
+            out.append(
+                self._pair_logits(
+                    e,
+                    doc_pairs,
+                    lambda ch, b=base: states[b + ch],
+                    None if attention is None else lambda ch, tok, b=base: attention[b + ch, tok],
+                )
+            )
             base += len(e.chunks)
         return out
 
     @torch.inference_mode()
-    def probabilities(self, docs: Sequence[Document], batch_size: int = 16) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
+    def probabilities(
+        self, docs: Sequence[Document], batch_size: int = 16
+    ) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
         """Each document's candidate pairs and their label probabilities. Only chunks holding a
         mention of a candidate pair are encoded (a document with no candidate pair costs
         nothing), in batches of chunks of similar length."""
@@ -272,33 +303,56 @@ class DocRelationModel:
         self.head.eval()
         encoded = [self.encode(d) for d in docs]
         pairs = [self.candidates(e) for e in encoded]
-        needed = sorted({(i, ch) for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True)) for pair in ps for c in pair for ch, _ in e.markers[c]},
-                        key=lambda t: (len(encoded[t[0]].chunks[t[1]]), t))
+        needed = sorted(
+            {
+                (i, ch)
+                for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True))
+                for pair in ps
+                for c in pair
+                for ch, _ in e.markers[c]
+            },
+            key=lambda t: (len(encoded[t[0]].chunks[t[1]]), t),
+        )
         states: dict[tuple[int, int], torch.Tensor] = {}
         rows: dict[tuple[int, int, int], torch.Tensor] = {}  # (doc, chunk, marker token) -> its attention row
         for k in range(0, len(needed), batch_size):
-            part = needed[k:k + batch_size]
+            part = needed[k : k + batch_size]
             hidden, attention = self._states([encoded[i].chunks[ch] for i, ch in part])
             for row, (i, ch) in enumerate(part):
                 states[(i, ch)] = hidden[row]
                 if attention is not None:  # keep the markers' rows only, not the [T, T] matrix
                     toks = sorted({tok for spots in encoded[i].markers.values() for c, tok in spots if c == ch})
                     rows.update(zip(((i, ch, tok) for tok in toks), attention[row, toks].clone(), strict=True))
-        probs = [self._pair_logits(e, ps, lambda ch, i=i: states[(i, ch)], lambda ch, tok, i=i: rows[(i, ch, tok)]).softmax(-1).cpu().numpy()
-                 for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True))]
+        probs = [
+            self._pair_logits(e, ps, lambda ch, i=i: states[(i, ch)], lambda ch, tok, i=i: rows[(i, ch, tok)])
+            .softmax(-1)
+            .cpu()
+            .numpy()
+            for i, (e, ps) in enumerate(zip(encoded, pairs, strict=True))
+        ]
         return list(zip(pairs, probs, strict=True))
 
-    def predict(self, docs: Sequence[Document], threshold: float | None = None, *, known_pairs: bool = True) -> list[Document]:
+    def predict(
+        self, docs: Sequence[Document], threshold: float | None = None, *, known_pairs: bool = True
+    ) -> list[Document]:
         """The documents with their relations replaced by the model's predictions (a pair is a
         relation when its best predicate's probability reaches ``threshold``, by default the one
         chosen on dev; a pair annotated in the training split, the model's known threshold,
         unless ``known_pairs`` is False: then the default is the threshold best without them)."""
         known = self.known_threshold if known_pairs else None
         cut = threshold if threshold is not None else self.threshold if known is not None else self.threshold_alone
-        return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, self._relations(docs, cut, known), strict=True)]
+        return [
+            replace(doc, relations=tuple(rels))
+            for doc, rels in zip(docs, self._relations(docs, cut, known), strict=True)
+        ]
 
-    def decide(self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float,
-               known_threshold: float | None = None) -> list[tuple[str, str, str, float]]:
+    def decide(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        probs: np.ndarray,
+        threshold: float,
+        known_threshold: float | None = None,
+    ) -> list[tuple[str, str, str, float]]:
         """(subject, predicate, object, probability) of the pairs whose best predicate reaches
         ``threshold``, or ``known_threshold`` for a triple in ``known_pairs`` when it is lower."""
         out = []
@@ -311,18 +365,26 @@ class DocRelationModel:
                 out.append((s, self.labels[label], o, float(row[label])))
         return out
 
-    def _relations(self, docs: Sequence[Document], threshold: float, known_threshold: float | None) -> list[list[Relation]]:
+    def _relations(
+        self, docs: Sequence[Document], threshold: float, known_threshold: float | None
+    ) -> list[list[Relation]]:
         out = []
         for doc, (pairs, p) in zip(docs, self.probabilities(docs), strict=True):
             sentences = split_sentences(doc.text) or [(0, len(doc.text))]
-            out.append([Relation(s, predicate, o, score=round(score, 4), span=evidence_span(doc, sentences, s, o))
-                        for s, predicate, o, score in self.decide(pairs, p, threshold, known_threshold)])
+            out.append(
+                [
+                    Relation(s, predicate, o, score=round(score, 4), span=evidence_span(doc, sentences, s, o))
+                    for s, predicate, o, score in self.decide(pairs, p, threshold, known_threshold)
+                ]
+            )
         return out
 
     def set_known_pairs(self, docs: Iterable[Document]) -> None:
         """The annotated relations of ``docs`` (the training split) become the known pairs (both
         orders for a symmetric relation set)."""
-        known = {(r.subject, r.predicate, r.object) for d in docs for r in d.relations if r.predicate in self.labels[1:]}
+        known = {
+            (r.subject, r.predicate, r.object) for d in docs for r in d.relations if r.predicate in self.labels[1:]
+        }
         if self._symmetric:
             known |= {(o, p, s) for s, p, o in known}
         self.known_pairs = known
@@ -335,9 +397,18 @@ class DocRelationModel:
         self.tokenizer.save_pretrained(folder)
         torch.save(self.head.state_dict(), folder / "pair_head.pt")
         self.save_known_pairs(folder)
-        write_card(folder, {"task": self.kind, "labels": self.labels, "type_pairs": [list(p) for p in self.type_pairs],
-                            "threshold": self.threshold, "known_threshold": self.known_threshold,
-                            "threshold_alone": self.threshold_alone, **card})
+        write_card(
+            folder,
+            {
+                "task": self.kind,
+                "labels": self.labels,
+                "type_pairs": [list(p) for p in self.type_pairs],
+                "threshold": self.threshold,
+                "known_threshold": self.known_threshold,
+                "threshold_alone": self.threshold_alone,
+                **card,
+            },
+        )
 
     def save_known_pairs(self, folder: Path) -> None:
         path = folder / KNOWN_PAIRS
@@ -366,14 +437,25 @@ class DocRelationModel:
             except ValueError as exc:
                 raise ConfigError(f"{folder / KNOWN_PAIRS}: {exc}; rebuild it with `medkg train known-pairs`") from exc
         known_threshold, alone = card.get("known_threshold"), card.get("threshold_alone")
-        return cls(encoder.eval(), head.eval(), AutoTokenizer.from_pretrained(folder), card["labels"], card["type_pairs"],
-                   max_length=int(card.get("config", {}).get("max_length", 512)), threshold=float(card.get("threshold", 0.5)),
-                   device=device, card=card, known_pairs=known,
-                   known_threshold=float(known_threshold) if known_threshold is not None and known else None,
-                   threshold_alone=float(alone) if alone is not None else None)
+        return cls(
+            encoder.eval(),
+            head.eval(),
+            AutoTokenizer.from_pretrained(folder),
+            card["labels"],
+            card["type_pairs"],
+            max_length=int(card.get("config", {}).get("max_length", 512)),
+            threshold=float(card.get("threshold", 0.5)),
+            device=device,
+            card=card,
+            known_pairs=known,
+            known_threshold=float(known_threshold) if known_threshold is not None and known else None,
+            threshold_alone=float(alone) if alone is not None else None,
+        )
 
 
-def evidence_span(doc: Document, sentences: Sequence[tuple[int, int]], subject: str, obj: str) -> tuple[int, int] | None:
+def evidence_span(
+    doc: Document, sentences: Sequence[tuple[int, int]], subject: str, obj: str
+) -> tuple[int, int] | None:
     """The provenance of a document-level relation: the ``sentences`` (the document's, split once)
     from one mention of each concept to the other, for the mention pair fewest sentences (then
     characters) apart."""
@@ -382,14 +464,18 @@ def evidence_span(doc: Document, sentences: Sequence[tuple[int, int]], subject: 
     def spots(c: str) -> list[tuple[int, int]]:
         return [(bisect_right(starts, m.start) - 1, m.start) for m in doc.mentions if c in _concepts(m)]
 
-    options = [(abs(s1 - s2), abs(c1 - c2), min(s1, s2), max(s1, s2)) for s1, c1 in spots(subject) for s2, c2 in spots(obj)]
+    options = [
+        (abs(s1 - s2), abs(c1 - c2), min(s1, s2), max(s1, s2)) for s1, c1 in spots(subject) for s2, c2 in spots(obj)
+    ]
     if not options:
         return None
     _, _, first, last = min(options)
     return sentences[max(first, 0)][0], sentences[max(last, 0)][1]
 
 
-def load_relation_model(folder: str | Path, *, device: str = "auto", per_pair: int | None = None) -> RelationModel | DocRelationModel:
+def load_relation_model(
+    folder: str | Path, *, device: str = "auto", per_pair: int | None = None
+) -> RelationModel | DocRelationModel:
     """Either kind of relation model folder (``per_pair`` only applies to the pair classifier)."""
     task = read_card(Path(folder)).get("task")
     if task == DocRelationModel.kind:
@@ -400,15 +486,24 @@ def load_relation_model(folder: str | Path, *, device: str = "auto", per_pair: i
 ARCHITECTURES = tuple(RELATION_CONFIGS)
 
 
-def train_relation_model(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path,
-                         config: DocRelationConfig | RelationConfig, *, data_files: Sequence[Path] = (), progress: bool = True,
-                         resume: bool = False) -> dict[str, Any]:
+def train_relation_model(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    out: str | Path,
+    config: DocRelationConfig | RelationConfig,
+    *,
+    data_files: Sequence[Path] = (),
+    progress: bool = True,
+    resume: bool = False,
+) -> dict[str, Any]:
     """Fine-tune a relation model of the architecture ``config`` is for (``DocRelationConfig``:
     this module's document-level model; ``RelationConfig``: the pair classifier of
     ``relations.py``, which has no ``resume``; ``extractors.configs.relation_config`` builds
     either); returns its card."""
     if isinstance(config, DocRelationConfig):
-        return train_doc_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress, resume=resume)
+        return train_doc_relations(
+            train_docs, dev_docs, out, config, data_files=data_files, progress=progress, resume=resume
+        )
     from extractors.relations import train_relations
 
     if resume:
@@ -432,13 +527,20 @@ def choose_threshold(model: DocRelationModel, docs: Sequence[Document]) -> Thres
     """The thresholds with the best pair F1 on ``docs`` (dev): one for every pair, and for a model
     with known pairs a second one for them (at most the first), searched together."""
     scored = model.probabilities(docs)
-    options = [(t, None) for t in THRESHOLDS] + ([(t, u) for t in THRESHOLDS for u in THRESHOLDS if u < t] if model.known_pairs else [])
+    options = [(t, None) for t in THRESHOLDS] + (
+        [(t, u) for t in THRESHOLDS for u in THRESHOLDS if u < t] if model.known_pairs else []
+    )
     best: tuple[float, float | None, dict[str, Any]] = (0.5, None, {"f1": -1.0})
     alone: tuple[float, float | None, dict[str, Any]] = best
     for t, u in options:  # single thresholds first: on a tie, no second threshold
         pred = []
         for doc, (pairs, p) in zip(docs, scored, strict=True):
-            pred.append(replace(doc, relations=tuple(Relation(s, predicate, o) for s, predicate, o, _ in model.decide(pairs, p, t, u))))
+            pred.append(
+                replace(
+                    doc,
+                    relations=tuple(Relation(s, predicate, o) for s, predicate, o, _ in model.decide(pairs, p, t, u)),
+                )
+            )
         scores = pair_scores(docs, pred, model._symmetric)
         if scores["f1"] > best[2]["f1"]:
             best = (t, u, scores)
@@ -454,18 +556,32 @@ def add_known_pairs(folder: str | Path, train_docs: Sequence[Document], dev_docs
     model = DocRelationModel.load(folder, device="cpu")
     model.set_known_pairs(train_docs)
     if not model.known_pairs:
-        raise ConfigError(f"no relation of the model's predicates {model.labels[1:]} in the training documents; pass its training split")
+        raise ConfigError(
+            f"no relation of the model's predicates {model.labels[1:]} in the training documents; pass its training "
+            "split"
+        )
     found = choose_threshold(model, dev_docs)
     card = {**model.card, "threshold": found.threshold, "known_threshold": found.known, "threshold_alone": found.alone}
     card.setdefault("metrics", {})["dev_with_known_pairs"] = found.scores
     model.save_known_pairs(folder)
     write_card(folder, card)
-    return {"known_pairs": len(model.known_pairs), "before": {"threshold": found.alone, **found.alone_scores},
-            "after": {"threshold": found.threshold, "known_threshold": found.known, **found.scores}}
+    return {
+        "known_pairs": len(model.known_pairs),
+        "before": {"threshold": found.alone, **found.alone_scores},
+        "after": {"threshold": found.threshold, "known_threshold": found.known, **found.scores},
+    }
 
 
-def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: DocRelationConfig,
-                        *, data_files: Sequence[Path] = (), progress: bool = True, resume: bool = False) -> dict[str, Any]:
+def train_doc_relations(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    out: str | Path,
+    config: DocRelationConfig,
+    *,
+    data_files: Sequence[Path] = (),
+    progress: bool = True,
+    resume: bool = False,
+) -> dict[str, Any]:
     """Fine-tune encoder and pair head on gold entities; keep the best dev pair-F1 epoch."""
     seed_everything(config.seed)
     labels, type_pairs = relation_schema(train_docs)
@@ -479,8 +595,7 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
     encoder.resize_token_embeddings(len(tokenizer))
     max_length = min(config.max_length, int(getattr(encoder.config, "max_position_embeddings", config.max_length)))
     head = PairHead(encoder.config.hidden_size, len(labels), context=config.context_pooling)
-    model = DocRelationModel(encoder, head, tokenizer, labels, type_pairs,
-                             max_length=max_length, device=device)
+    model = DocRelationModel(encoder, head, tokenizer, labels, type_pairs, max_length=max_length, device=device)
     if config.known_pairs:
         model.set_known_pairs(train_docs)
     examples = []
@@ -495,9 +610,17 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
         examples.append((enc, pairs, [relation_of.get(p, 0) for p in pairs]))
     steps = math.ceil(len(examples) / config.batch_size) * config.epochs
     both = nn.ModuleDict({"encoder": encoder, "head": model.head})  # trained, and clipped, together
-    optimizer, scheduler = make_optimizer(both, config.learning_rate, 0.01, steps, 0.06, groups=[
-        {"params": list(encoder.parameters()), "lr": config.learning_rate},
-        {"params": list(model.head.parameters()), "lr": config.head_learning_rate}])
+    optimizer, scheduler = make_optimizer(
+        both,
+        config.learning_rate,
+        0.01,
+        steps,
+        0.06,
+        groups=[
+            {"params": list(encoder.parameters()), "lr": config.learning_rate},
+            {"params": list(model.head.parameters()), "lr": config.head_learning_rate},
+        ],
+    )
     rng = random.Random(config.seed)
     out = Path(out)
     positives = sum(1 for _, _, y in examples for k in y if k)
@@ -507,7 +630,7 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
         # Documents of similar length together (less padding: 1.5x the tokens/s on a 2-core CPU,
         # BENCHMARKS.md), the batches in random order.
         order = sorted(examples, key=lambda e: sum(map(len, e[0].chunks)) * (1 + 0.2 * rng.random()))
-        chunks = [order[k:k + config.batch_size] for k in range(0, len(order), config.batch_size)]
+        chunks = [order[k : k + config.batch_size] for k in range(0, len(order), config.batch_size)]
         rng.shuffle(chunks)
         return chunks
 
@@ -517,17 +640,38 @@ def train_doc_relations(train_docs: Sequence[Document], dev_docs: Sequence[Docum
 
     def evaluate(epoch: int) -> tuple[float, dict[str, Any]]:
         found = found_of[epoch] = choose_threshold(model, dev_docs)
-        return found.scores["f1"], {"threshold": found.threshold, "known_threshold": found.known, "dev_f1_alone": found.alone_scores["f1"]}
+        return found.scores["f1"], {
+            "threshold": found.threshold,
+            "known_threshold": found.known,
+            "dev_f1_alone": found.alone_scores["f1"],
+        }
 
     def save_best(epoch: int, f1: float, info: dict[str, Any]) -> None:
         found = found_of[epoch]
         model.threshold, model.known_threshold, model.threshold_alone = found.threshold, found.known, found.alone
-        model.save(out, {"architecture": "doc", "base_model": config.base_model, "config": {**config.model_dump(), "max_length": max_length},
-                         "metrics": {"dev": found.scores, "best_epoch": epoch}, "versions": versions(),
-                         "data_hash": data_hash(list(data_files)) if data_files else None,
-                         "pairs": {"train_documents": len(examples), "train_positive": positives,
-                                   "train_pairs": sum(len(p) for _, p, _ in examples)}})
+        model.save(
+            out,
+            {
+                "architecture": "doc",
+                "base_model": config.base_model,
+                "config": {**config.model_dump(), "max_length": max_length},
+                "metrics": {"dev": found.scores, "best_epoch": epoch},
+                "versions": versions(),
+                "data_hash": data_hash(list(data_files)) if data_files else None,
+                "pairs": {
+                    "train_documents": len(examples),
+                    "train_positive": positives,
+                    "train_pairs": sum(len(p) for _, p, _ in examples),
+                },
+            },
+        )
 
     loop = Loop(both, optimizer, scheduler, batches, loss_of, evaluate, save_best, config=config.model_dump())
-    return fit(loop, out, Schedule(config.epochs, config.patience, config.max_minutes, resume=resume, name="re",
-                                     score_from=config.score_from), progress=progress)
+    return fit(
+        loop,
+        out,
+        Schedule(
+            config.epochs, config.patience, config.max_minutes, resume=resume, name="re", score_from=config.score_from
+        ),
+        progress=progress,
+    )

@@ -40,7 +40,10 @@ def tag_with(models: Sequence[Tagger], docs: Sequence[Document]) -> list[Documen
         new_types = set(model.types) - taken
         if new_types:
             extra = model.predict(docs)
-            out = [_add(doc, [m for m in more.mentions if m.label in new_types]) for doc, more in zip(out, extra, strict=True)]
+            out = [
+                _add(doc, [m for m in more.mentions if m.label in new_types])
+                for doc, more in zip(out, extra, strict=True)
+            ]
         taken |= set(model.types)
     return out
 
@@ -61,7 +64,6 @@ def relate_with(models: Sequence[RelationPredictor], docs: Sequence[Document]) -
             seen = {(r.subject, r.predicate, r.object) for r in found[i]}
             found[i].extend(r for r in doc.relations if (r.subject, r.predicate, r.object) not in seen)
     return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, found, strict=True)]
-
 
 
 class Taggers:

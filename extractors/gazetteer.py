@@ -39,8 +39,9 @@ class Gazetteer:
     entries: dict[str, str]
 
     @classmethod
-    def from_documents(cls, docs: Sequence[Document], *, min_share: float = MIN_SHARE,
-                       types: Collection[str] | None = None) -> Gazetteer:
+    def from_documents(
+        cls, docs: Sequence[Document], *, min_share: float = MIN_SHARE, types: Collection[str] | None = None
+    ) -> Gazetteer:
         """The strings tagged in ``docs`` (with a type in ``types``, when given) at least
         ``min_share`` of the times they occur there, each with the type it was tagged with most
         often."""
@@ -56,8 +57,13 @@ class Gazetteer:
             for form in tagged:
                 if form in doc.text:
                     seen[form] += len(word_occurrences(doc.text, form))
-        return cls({form: types_of[form].most_common(1)[0][0] for form, n in sorted(tagged.items())
-                    if n >= min_share * max(seen[form], 1)})
+        return cls(
+            {
+                form: types_of[form].most_common(1)[0][0]
+                for form, n in sorted(tagged.items())
+                if n >= min_share * max(seen[form], 1)
+            }
+        )
 
     def tag(self, doc: Document) -> Document:
         """``doc`` with every whole-word occurrence of an entry that overlaps no mention tagged."""

@@ -64,8 +64,12 @@ def card_version(card: dict[str, Any]) -> dict[str, Any]:
     """Which model this is, as the ingestion summary, ``/health`` and ``medkg run`` report it: its
     task, best dev F1 (``card_dev_f1``), best epoch and the first 12 characters of its training
     data hash."""
-    return {"task": card.get("task"), "dev_f1": card_dev_f1(card), "best_epoch": card.get("metrics", {}).get("best_epoch"),
-            "data_hash": (card.get("data_hash") or "")[:12] or None}
+    return {
+        "task": card.get("task"),
+        "dev_f1": card_dev_f1(card),
+        "best_epoch": card.get("metrics", {}).get("best_epoch"),
+        "data_hash": (card.get("data_hash") or "")[:12] or None,
+    }
 
 
 def read_card(folder: Path) -> dict[str, Any]:

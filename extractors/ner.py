@@ -240,8 +240,16 @@ class NerModel:
         return bf16_autocast(self.device, self.bf16)
 
     @torch.inference_mode()
-    def predict(self, docs: Sequence[Document], *, batch_size: int = 64, progress: bool = False,
-                abbreviations: bool = True, tidy: bool = True, gazetteer: bool = True) -> list[Document]:
+    def predict(
+        self,
+        docs: Sequence[Document],
+        *,
+        batch_size: int = 64,
+        progress: bool = False,
+        abbreviations: bool = True,
+        tidy: bool = True,
+        gazetteer: bool = True,
+    ) -> list[Document]:
         """The documents with their mentions replaced by the model's predictions, their spans
         tidied unless ``tidy`` is False (``extractors.spans.tidy_spans``: whole letter-and-digit
         runs, no dangling punctuation or function words), the training split's mention strings
@@ -283,7 +291,10 @@ class NerModel:
             words = words_of[(d, s)]
             tagged = [(words[i], self.labels[preds[i][1]], preds[i][2]) for i in sorted(preds)]
             mentions[d].extend(self._decode(docs[d].text, tagged))
-        out = [replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end)))) for d, doc in enumerate(docs)]
+        out = [
+            replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end))))
+            for d, doc in enumerate(docs)
+        ]
         if tidy:
             out = [tidy_spans(d) for d in out]
         if gazetteer and self.gazetteer is not None:
@@ -320,7 +331,9 @@ class NerModel:
 # -- evaluation --------------------------------------------------------------------------------
 
 
-def strict_scores(gold: Sequence[Document], pred: Sequence[Document], types: Sequence[str] | None = None) -> dict[str, Any]:
+def strict_scores(
+    gold: Sequence[Document], pred: Sequence[Document], types: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Mention-level strict precision, recall and F1 (exact span and type), per type and micro."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     for g, p in zip(gold, pred, strict=True):
@@ -338,7 +351,14 @@ def strict_scores(gold: Sequence[Document], pred: Sequence[Document], types: Seq
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": round(100 * p, 2), "recall": round(100 * r, 2), "f1": round(100 * f, 2), "tp": tp, "fp": fp, "fn": fn}
+        return {
+            "precision": round(100 * p, 2),
+            "recall": round(100 * r, 2),
+            "f1": round(100 * f, 2),
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+        }
 
     per_type = {t: prf(*c) for t, c in sorted(counts.items())}
     total = [sum(c[i] for c in counts.values()) for i in range(3)]
@@ -392,16 +412,33 @@ def train_ner(
         from peft import LoraConfig, TaskType, get_peft_model
 
         model = get_peft_model(
-            model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=config.lora_r, lora_alpha=2 * config.lora_r, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"])
+            model,
+            LoraConfig(
+                task_type=TaskType.TOKEN_CLS,
+                r=config.lora_r,
+                lora_alpha=2 * config.lora_r,
+                lora_dropout=0.1,
+                target_modules=["query", "key", "value", "dense"],
+            ),
         )
-    ner = NerModel(model, tokenizer, labels, max_length=config.max_length, stride=config.stride, device=device, context=config.context)
+    ner = NerModel(
+        model,
+        tokenizer,
+        labels,
+        max_length=config.max_length,
+        stride=config.stride,
+        device=device,
+        context=config.context,
+    )
     ner.gazetteer = gazetteer = Gazetteer.from_documents(train_docs, types=types)
     if config.bf16 is not None:
         ner.bf16 = config.bf16 and device == "cpu"
     train_windows = ner.windows(train_docs, with_labels=True)
     rng = random.Random(config.seed)
     steps_per_epoch = math.ceil(len(train_windows) / config.batch_size)
-    optimizer, scheduler = make_optimizer(model, config.learning_rate, config.weight_decay, steps_per_epoch * config.epochs, config.warmup_ratio)
+    optimizer, scheduler = make_optimizer(
+        model, config.learning_rate, config.weight_decay, steps_per_epoch * config.epochs, config.warmup_ratio
+    )
     out = Path(out)
     last_scores: dict[str, Any] = {}
 
@@ -416,18 +453,35 @@ def train_ner(
         return last_scores["micro"]["f1"], {}
 
     def save_best(epoch: int, f1: float, info: dict[str, Any]) -> None:
-        ner.save(out, {
-            "base_model": config.base_model,
-            "config": config.model_dump(),
-            "types": types,
-            "data_hash": data_hash(list(data_files)) if data_files else None,
-            "data_files": [str(p) for p in data_files],
-            "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE},
-            "metrics": {"dev": dict(last_scores), "best_epoch": epoch},
-            "versions": versions(),
-        })
+        ner.save(
+            out,
+            {
+                "base_model": config.base_model,
+                "config": config.model_dump(),
+                "types": types,
+                "data_hash": data_hash(list(data_files)) if data_files else None,
+                "data_files": [str(p) for p in data_files],
+                "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE},
+                "metrics": {"dev": dict(last_scores), "best_epoch": epoch},
+                "versions": versions(),
+            },
+        )
 
-    loop = Loop(model, optimizer, scheduler, lambda epoch: _length_batches(train_windows, config.batch_size, rng), loss_of, evaluate, save_best,
-                config=config.model_dump())
-    return fit(loop, out, Schedule(config.epochs, config.patience, config.max_minutes, resume=resume, name="ner",
-                                     score_from=config.score_from), progress=progress)
+    loop = Loop(
+        model,
+        optimizer,
+        scheduler,
+        lambda epoch: _length_batches(train_windows, config.batch_size, rng),
+        loss_of,
+        evaluate,
+        save_best,
+        config=config.model_dump(),
+    )
+    return fit(
+        loop,
+        out,
+        Schedule(
+            config.epochs, config.patience, config.max_minutes, resume=resume, name="ner", score_from=config.score_from
+        ),
+        progress=progress,
+    )

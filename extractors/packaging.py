@@ -39,15 +39,30 @@ def _model_files(folder: Path) -> list[Path]:
 
 
 def _summary(card: dict[str, Any]) -> dict[str, Any]:
-    return {k: card.get(k) for k in ("task", "architecture", "base_model", "types", "labels", "metrics", "data_hash", "versions",
-                                     "stopped_by", "train_minutes") if k in card}
+    return {
+        k: card.get(k)
+        for k in (
+            "task",
+            "architecture",
+            "base_model",
+            "types",
+            "labels",
+            "metrics",
+            "data_hash",
+            "versions",
+            "stopped_by",
+            "train_minutes",
+        )
+        if k in card
+    }
 
 
 EXTRAS = "extras"
 
 
-def package_models(folders: Sequence[Path], out: Path, *, name: str | None = None,
-                   extras: Sequence[tuple[str, Path]] = ()) -> Path:
+def package_models(
+    folders: Sequence[Path], out: Path, *, name: str | None = None, extras: Sequence[tuple[str, Path]] = ()
+) -> Path:
     """Write one archive holding ``folders`` (each a model folder with a ``medkg.json`` card) into
     the folder ``out``; returns its path. A model whose training was cut short and can still be
     resumed is packaged as it is, and its manifest says so. ``extras`` are (relative destination,
@@ -61,8 +76,11 @@ def package_models(folders: Sequence[Path], out: Path, *, name: str | None = Non
         card = read_card(folder)  # refuses a folder that is no model
         if folder.name in models:
             raise ConfigError(f"two models named {folder.name!r}: package them separately")
-        models[folder.name] = {"card": _summary(card), "resumable": bool(card.get("resumable")),
-                               "files": {str(p.relative_to(folder)): sha256_file(p) for p in _model_files(folder)}}
+        models[folder.name] = {
+            "card": _summary(card),
+            "resumable": bool(card.get("resumable")),
+            "files": {str(p.relative_to(folder)): sha256_file(p) for p in _model_files(folder)},
+        }
     extra_files: dict[str, str] = {}
     for rel, path in extras:
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
@@ -71,8 +89,15 @@ def package_models(folders: Sequence[Path], out: Path, *, name: str | None = Non
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     archive = out / f"{name or '+'.join(sorted(models))}{SUFFIX}"
-    manifest = json.dumps({"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "models": models,
-                           EXTRAS: extra_files}, indent=2)
+    manifest = json.dumps(
+        {
+            "format": FORMAT,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "models": models,
+            EXTRAS: extra_files,
+        },
+        indent=2,
+    )
     tmp = archive.with_name(archive.name + ".part")
     with tarfile.open(tmp, "w:gz") as tar:
         info = tarfile.TarInfo(MANIFEST)
@@ -97,12 +122,18 @@ def read_manifest(archive: Path) -> dict[str, Any]:
             manifest = json.loads(member.read()) if member else None
     except (OSError, tarfile.TarError, KeyError, json.JSONDecodeError) as exc:
         raise InputError(f"{archive}: not a medkg model archive ({exc}); make one with `medkg models package`") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("models"), dict):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("models"), dict)
+    ):
         raise InputError(f"{archive}: not a {FORMAT} archive; make one with `medkg models package`")
     return manifest
 
 
-def install_models(archive: Path, models_dir: Path, *, force: bool = False, extras_dir: Path | None = None) -> list[Path]:
+def install_models(
+    archive: Path, models_dir: Path, *, force: bool = False, extras_dir: Path | None = None
+) -> list[Path]:
     """Install every model of ``archive`` into ``models_dir`` (one folder per model, named as it
     was packaged), and its extra files under ``extras_dir`` (default: the folder above
     ``models_dir``, i.e. MEDKG_HOME); returns what was put in place, models first. Nothing is
@@ -128,15 +159,19 @@ def install_models(archive: Path, models_dir: Path, *, force: bool = False, extr
             listed = entry.get("files", {})
             present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
             if present != set(listed):
-                raise InputError(f"{archive}: model {name!r} files differ from its manifest "
-                                 f"(missing {sorted(set(listed) - present)[:3]}, extra {sorted(present - set(listed))[:3]})")
+                raise InputError(
+                    f"{archive}: model {name!r} files differ from its manifest "
+                    f"(missing {sorted(set(listed) - present)[:3]}, extra {sorted(present - set(listed))[:3]})"
+                )
             for rel, digest in listed.items():
                 if sha256_file(folder / rel) != digest:
                     raise InputError(f"{archive}: {name}/{rel} does not match its checksum; the archive is damaged")
         extras = manifest.get(EXTRAS) or {}
         for rel, digest in extras.items():
             if not (tmp / EXTRAS / rel).is_file() or sha256_file(tmp / EXTRAS / rel) != digest:
-                raise InputError(f"{archive}: {EXTRAS}/{rel} is missing or does not match its checksum; the archive is damaged")
+                raise InputError(
+                    f"{archive}: {EXTRAS}/{rel} is missing or does not match its checksum; the archive is damaged"
+                )
         installed = []
         for name in manifest["models"]:
             dest = models_dir / name
@@ -164,7 +199,15 @@ def list_models(models_dir: Path) -> list[dict[str, Any]]:
         if not (folder / ARTIFACT_FILE).is_file():
             continue
         card = read_card(folder)
-        rows.append({"name": folder.name, "task": card.get("task"), "dev_f1": card_dev_f1(card),
-                     "best_epoch": card.get("metrics", {}).get("best_epoch"), "resumable": bool(card.get("resumable")),
-                     "data_hash": (card.get("data_hash") or "")[:12], "path": str(folder)})
+        rows.append(
+            {
+                "name": folder.name,
+                "task": card.get("task"),
+                "dev_f1": card_dev_f1(card),
+                "best_epoch": card.get("metrics", {}).get("best_epoch"),
+                "resumable": bool(card.get("resumable")),
+                "data_hash": (card.get("data_hash") or "")[:12],
+                "path": str(folder),
+            }
+        )
     return rows

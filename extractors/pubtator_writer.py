@@ -30,13 +30,28 @@ def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
 def write_jsonl(docs: Sequence[Document], path: str | Path) -> None:
     """One JSON object per document: pmid, text and mentions with offsets, scores and groundings."""
     with Path(path).open("w", encoding="utf-8") as f:
-        f.writelines(json.dumps({
-                "pmid": d.pmid or d.doc_id,
-                "text": d.text,
-                "mentions": [
-                    {"start": m.start, "end": m.end, "text": m.text, "label": m.label, "score": round(m.score, 4),
-                     "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings]}
-                    for m in d.mentions
-                ],
-                "relations": [{"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score} for r in d.relations],
-            }) + "\n" for d in docs)
+        f.writelines(
+            json.dumps(
+                {
+                    "pmid": d.pmid or d.doc_id,
+                    "text": d.text,
+                    "mentions": [
+                        {
+                            "start": m.start,
+                            "end": m.end,
+                            "text": m.text,
+                            "label": m.label,
+                            "score": round(m.score, 4),
+                            "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings],
+                        }
+                        for m in d.mentions
+                    ],
+                    "relations": [
+                        {"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score}
+                        for r in d.relations
+                    ],
+                }
+            )
+            + "\n"
+            for d in docs
+        )

@@ -72,9 +72,19 @@ def _type(m: Mention) -> str:
 class RelationModel:
     """A trained pair classifier; ``predict`` adds document-level relations to documents."""
 
-    def __init__(self, model: Any, tokenizer: Any, labels: list[str], type_pairs: list[tuple[str, str]], *,
-                 window: int = 2, max_length: int = 192, device: str = "cpu", card: dict[str, Any] | None = None,
-                 per_pair: int = 2) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        labels: list[str],
+        type_pairs: list[tuple[str, str]],
+        *,
+        window: int = 2,
+        max_length: int = 192,
+        device: str = "cpu",
+        card: dict[str, Any] | None = None,
+        per_pair: int = 2,
+    ) -> None:
         self.model = model.to(device)
         self.tokenizer = tokenizer
         self.labels = labels
@@ -98,15 +108,25 @@ class RelationModel:
         model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
         tokenizer = AutoTokenizer.from_pretrained(folder)
         cfg = card.get("config", {})
-        return cls(model, tokenizer, card["labels"], card["type_pairs"], window=cfg.get("window", 2),
-                   max_length=cfg.get("max_length", 192), device=device, card=card,
-                   per_pair=per_pair or cfg.get("per_pair", 2))
+        return cls(
+            model,
+            tokenizer,
+            card["labels"],
+            card["type_pairs"],
+            window=cfg.get("window", 2),
+            max_length=cfg.get("max_length", 192),
+            device=device,
+            card=card,
+            per_pair=per_pair or cfg.get("per_pair", 2),
+        )
 
     def save(self, folder: Path, card: dict[str, Any]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
-        write_card(folder, {"task": "re", "labels": self.labels, "type_pairs": [list(p) for p in self.type_pairs], **card})
+        write_card(
+            folder, {"task": "re", "labels": self.labels, "type_pairs": [list(p) for p in self.type_pairs], **card}
+        )
 
     # -- candidates ----------------------------------------------------------------------------
 
@@ -127,7 +147,7 @@ class RelationModel:
             # For each concept pair, its closest mention pairs (fewest sentences, then characters apart).
             closest: dict[tuple[str, str], list[tuple[int, int, Mention, int, Mention, int]]] = defaultdict(list)
             for i, (m1, s1) in enumerate(mentions):
-                for m2, s2 in mentions[i + 1:] if self._symmetric else mentions:
+                for m2, s2 in mentions[i + 1 :] if self._symmetric else mentions:
                     if m1 is m2 or abs(s1 - s2) > self.window or (_type(m1), _type(m2)) not in self.type_pairs:
                         continue
                     for c1 in _concepts(m1):
@@ -174,7 +194,7 @@ class RelationModel:
         order = sorted(range(len(instances)), key=lambda i: len(instances[i].text))
         probs = np.zeros((len(instances), len(self.labels)), dtype=np.float32)
         for k in range(0, len(order), batch_size):
-            idx = order[k:k + batch_size]
+            idx = order[k : k + batch_size]
             batch = {n: v.to(self.device) for n, v in self._encode([instances[i].text for i in idx]).items()}
             with self._autocast():
                 logits = self.model(**batch).logits
@@ -203,6 +223,7 @@ class RelationModel:
 def pair_scores(gold: Sequence[Document], pred: Sequence[Document], symmetric: bool = False) -> dict[str, Any]:
     """Document-level relation P/R/F1: a predicted (doc, subject, predicate, object) is right when
     the gold has it (subject and object unordered for symmetric relation sets)."""
+
     def keys(docs: Sequence[Document]) -> set[tuple[str, str, str, str]]:
         out = set()
         for d in docs:
@@ -216,7 +237,14 @@ def pair_scores(gold: Sequence[Document], pred: Sequence[Document], symmetric: b
     precision = tp / len(p) if p else 0.0
     recall = tp / len(g) if g else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(100 * precision, 2), "recall": round(100 * recall, 2), "f1": round(100 * f1, 2), "tp": tp, "fp": len(p) - tp, "fn": len(g) - tp}
+    return {
+        "precision": round(100 * precision, 2),
+        "recall": round(100 * recall, 2),
+        "f1": round(100 * f1, 2),
+        "tp": tp,
+        "fp": len(p) - tp,
+        "fn": len(g) - tp,
+    }
 
 
 def relation_schema(train_docs: Sequence[Document]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -228,14 +256,28 @@ def relation_schema(train_docs: Sequence[Document]) -> tuple[list[str], list[tup
             for c in _concepts(m):
                 type_of.setdefault(c, _type(m))
     predicates = sorted({r.predicate for d in train_docs for r in d.relations})
-    type_pairs = sorted({(type_of[r.subject], type_of[r.object]) for d in train_docs for r in d.relations if r.subject in type_of and r.object in type_of})
+    type_pairs = sorted(
+        {
+            (type_of[r.subject], type_of[r.object])
+            for d in train_docs
+            for r in d.relations
+            if r.subject in type_of and r.object in type_of
+        }
+    )
     if not predicates or not type_pairs:
         raise ConfigError("the training data has no relations between annotated entities")
     return [NONE, *predicates], type_pairs
 
 
-def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document], out: str | Path, config: RelationConfig,
-                    *, data_files: Sequence[Path] = (), progress: bool = True) -> dict[str, Any]:
+def train_relations(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    out: str | Path,
+    config: RelationConfig,
+    *,
+    data_files: Sequence[Path] = (),
+    progress: bool = True,
+) -> dict[str, Any]:
     """Fine-tune the pair classifier; keep the checkpoint with the best dev pair F1."""
     seed_everything(config.seed)
     labels, type_pairs = relation_schema(train_docs)
@@ -243,10 +285,20 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
     device = pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.add_special_tokens({"additional_special_tokens": MARKERS})
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)}
+    )
     model.resize_token_embeddings(len(tokenizer))
-    rm = RelationModel(model, tokenizer, labels, type_pairs, window=config.window, max_length=config.max_length, device=device,
-                       per_pair=config.per_pair)
+    rm = RelationModel(
+        model,
+        tokenizer,
+        labels,
+        type_pairs,
+        window=config.window,
+        max_length=config.max_length,
+        device=device,
+        per_pair=config.per_pair,
+    )
     if config.bf16 is not None:
         rm.bf16 = config.bf16 and device == "cpu"
     all_train = rm.instances(train_docs, gold=True)
@@ -264,7 +316,7 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
     for epoch in range(1, config.epochs + 1):
         sample = positives + rng.sample(negatives, min(len(negatives), int(config.negative_ratio * len(positives))))
         sample.sort(key=lambda i: len(i.text) + rng.random() * 40)
-        batches = [sample[k:k + config.batch_size] for k in range(0, len(sample), config.batch_size)]
+        batches = [sample[k : k + config.batch_size] for k in range(0, len(sample), config.batch_size)]
         rng.shuffle(batches)
 
         def loss_of(chunk: list[Instance]) -> torch.Tensor:
@@ -272,16 +324,40 @@ def train_relations(train_docs: Sequence[Document], dev_docs: Sequence[Document]
             with rm._autocast():
                 return model(**enc, labels=torch.tensor([i.label for i in chunk], device=device)).loss
 
-        losses = run_epoch(model, batches, loss_of, optimizer, scheduler, desc=f"re epoch {epoch}", deadline=deadline, progress=progress)
+        losses = run_epoch(
+            model,
+            batches,
+            loss_of,
+            optimizer,
+            scheduler,
+            desc=f"re epoch {epoch}",
+            deadline=deadline,
+            progress=progress,
+        )
         scores = pair_scores(dev_docs, rm.predict(dev_docs), symmetric)
-        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "dev_f1": scores["f1"], "minutes": round((time.monotonic() - started) / 60, 2)})
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": round(float(np.mean(losses)), 5),
+                "dev_f1": scores["f1"],
+                "minutes": round((time.monotonic() - started) / 60, 2),
+            }
+        )
         if progress:
             tqdm.write(f"re epoch {epoch}: loss {np.mean(losses):.4f}  dev pair F1 {scores['f1']:.2f}")
         if scores["f1"] > best_f1:
             best_f1, best_epoch = scores["f1"], epoch
-            rm.save(out, {"base_model": config.base_model, "config": config.model_dump(), "metrics": {"dev": scores, "best_epoch": epoch},
-                          "data_hash": data_hash(list(data_files)) if data_files else None, "versions": versions(),
-                          "instances": {"train_positive": len(positives), "train_negative": len(negatives)}})
+            rm.save(
+                out,
+                {
+                    "base_model": config.base_model,
+                    "config": config.model_dump(),
+                    "metrics": {"dev": scores, "best_epoch": epoch},
+                    "data_hash": data_hash(list(data_files)) if data_files else None,
+                    "versions": versions(),
+                    "instances": {"train_positive": len(positives), "train_negative": len(negatives)},
+                },
+            )
         reason = stop_reason(epoch, best_epoch, config.patience, deadline)
         if reason:
             stopped = reason

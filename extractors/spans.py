@@ -19,15 +19,47 @@ from kg.types import Document, Mention
 _LEAD = ")]-,;:"
 _TRAIL = "([-,;:"
 # Words a mention never ends (or starts) with; "a" and "in" are left alone ("vitamin A").
-_FUNCTION_WORDS = frozenset({
-    "and", "or", "nor", "of", "the", "with", "to", "by", "for", "on", "at", "from", "as", "is",
-    "was", "were", "but", "than",
-})
+_FUNCTION_WORDS = frozenset(
+    {
+        "and",
+        "or",
+        "nor",
+        "of",
+        "the",
+        "with",
+        "to",
+        "by",
+        "for",
+        "on",
+        "at",
+        "from",
+        "as",
+        "is",
+        "was",
+        "were",
+        "but",
+        "than",
+    }
+)
 # Lower-case words a number belongs to ("type 2", "grade 3"), unlike "diclofenac 75".
-_NUMBERED = frozenset({
-    "type", "grade", "stage", "class", "phase", "factor", "group", "degree", "syndrome", "disease",
-    "protein", "receptor", "subtype", "form",
-})
+_NUMBERED = frozenset(
+    {
+        "type",
+        "grade",
+        "stage",
+        "class",
+        "phase",
+        "factor",
+        "group",
+        "degree",
+        "syndrome",
+        "disease",
+        "protein",
+        "receptor",
+        "subtype",
+        "form",
+    }
+)
 _LAST_WORD = re.compile(r"\s(\S+)$")
 _FIRST_WORD = re.compile(r"(\S+)\s+")
 _LOWER_WORD_BEFORE = re.compile(r"(?:^|\s)([a-z]{3,})\s+$")
@@ -35,8 +67,24 @@ _LOWER_WORD_BEFORE = re.compile(r"(?:^|\s)([a-z]{3,})\s+$")
 # chemical annotation of BC5CDR and BioRED leaves out (no gold chemical of BC5CDR train or dev
 # ends in -ase).
 _ENZYME = re.compile(r"[a-z]{3,}ases?$")
-_NOT_ENZYMES = frozenset({"base", "bases", "disease", "diseases", "phase", "phases", "case", "cases", "release",
-                          "increase", "increases", "decrease", "decreases", "ease"})
+_NOT_ENZYMES = frozenset(
+    {
+        "base",
+        "bases",
+        "disease",
+        "diseases",
+        "phase",
+        "phases",
+        "case",
+        "cases",
+        "release",
+        "increase",
+        "increases",
+        "decrease",
+        "decreases",
+        "ease",
+    }
+)
 
 
 def _word_run(text: str, a: int, b: int) -> tuple[int, int]:

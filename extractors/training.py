@@ -33,7 +33,11 @@ def seed_everything(seed: int) -> None:
 
 
 def make_optimizer(
-    model: nn.Module, lr: float, weight_decay: float, total_steps: int, warmup_ratio: float,
+    model: nn.Module,
+    lr: float,
+    weight_decay: float,
+    total_steps: int,
+    warmup_ratio: float,
     groups: Sequence[dict[str, Any]] | None = None,
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW with linear warm-up then linear decay to zero, over the model's trainable parameters
@@ -144,7 +148,9 @@ _RESUMABLE_CHANGES = ("max_minutes", "resume")  # settings a resumed run may cha
 
 def _best(history: list[dict[str, Any]]) -> tuple[float, int]:
     """The best dev score of a history and its (first) epoch; (-1, 0) before any scoring."""
-    return max(((h["dev_f1"], h["epoch"]) for h in history if "dev_f1" in h), key=lambda t: (t[0], -t[1]), default=(-1.0, 0))
+    return max(
+        ((h["dev_f1"], h["epoch"]) for h in history if "dev_f1" in h), key=lambda t: (t[0], -t[1]), default=(-1.0, 0)
+    )
 
 
 def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> dict[str, Any]:
@@ -166,11 +172,16 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
         if not ckpt.is_file():
             raise ConfigError(f"{out}: nothing to resume (no {CHECKPOINT}); a run cut short by its time cap leaves one")
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        changed = sorted(k for k in set(state["config"]) | set(loop.config)
-                         if k not in _RESUMABLE_CHANGES and state["config"].get(k) != loop.config.get(k))
+        changed = sorted(
+            k
+            for k in set(state["config"]) | set(loop.config)
+            if k not in _RESUMABLE_CHANGES and state["config"].get(k) != loop.config.get(k)
+        )
         if changed:
-            raise ConfigError(f"{out}: --resume needs the settings of the run it continues; changed: {', '.join(changed)} "
-                              f"(or delete {out} to train from the start)")
+            raise ConfigError(
+                f"{out}: --resume needs the settings of the run it continues; changed: {', '.join(changed)} "
+                f"(or delete {out} to train from the start)"
+            )
         loop.model.load_state_dict(state["model"])
         loop.optimizer.load_state_dict(state["optimizer"])
         loop.scheduler.load_state_dict(state["scheduler"])
@@ -190,11 +201,25 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
 
         def estimate(per_batch: float, n: int = len(batches), first: int = epoch) -> None:
             minutes = per_batch * n * (schedule.epochs - first + 1) / 60
-            say(f"{schedule.name}: {per_batch:.2f} s per batch on this machine: about {per_batch * n / 60:.1f} min per epoch, "
-                f"{minutes:.0f} min for {schedule.epochs - first + 1} epochs plus dev scoring (cap {schedule.max_minutes:g} min)")
+            say(
+                f"{schedule.name}: {per_batch:.2f} s per batch on this machine: about {per_batch * n / 60:.1f} min per "
+                "epoch, "
+                f"{minutes:.0f} min for {schedule.epochs - first + 1} epochs plus dev scoring (cap "
+                f"{schedule.max_minutes:g} min)"
+            )
 
-        losses = run_epoch(loop.model, batches, loop.loss_of, loop.optimizer, loop.scheduler, desc=f"{schedule.name} epoch {epoch}",
-                           deadline=deadline, progress=progress, skip=skip, on_rate=estimate if not epochs_seconds and epoch == start_epoch else None)
+        losses = run_epoch(
+            loop.model,
+            batches,
+            loop.loss_of,
+            loop.optimizer,
+            loop.scheduler,
+            desc=f"{schedule.name} epoch {epoch}",
+            deadline=deadline,
+            progress=progress,
+            skip=skip,
+            on_rate=estimate if not epochs_seconds and epoch == start_epoch else None,
+        )
         losses, earlier = earlier + losses, []
         done, skip = len(losses), 0  # batches of this epoch run, before and after a resume
         cut = done < len(batches)
@@ -203,13 +228,20 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
         if scored:
             score, info = loop.evaluate(epoch)
             entry.update(dev_f1=score, **info)
-        history.append({**entry, "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if cut else {})})
+        history.append(
+            {**entry, "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if cut else {})}
+        )
         epochs_seconds.append(time.monotonic() - t0)
-        loss_text = f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses) if losses else float('nan'):.4f}"
+        loss_text = (
+            f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses) if losses else float('nan'):.4f}"
+        )
         if not scored:
             say(f"{loss_text} ({epochs_seconds[-1] / 60:.1f} min; dev is scored from epoch {schedule.score_from})")
         else:
-            say(f"{loss_text}  dev {schedule.metric} {score:.2f}  (best {max(best, score):.2f}; {epochs_seconds[-1] / 60:.1f} min)")
+            say(
+                f"{loss_text}  dev {schedule.metric} {score:.2f}  (best {max(best, score):.2f}; "
+                f"{epochs_seconds[-1] / 60:.1f} min)"
+            )
             if score > best:
                 best, best_epoch = score, epoch
                 loop.save_best(epoch, score, info)
@@ -235,22 +267,38 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
     return card
 
 
-def _save_checkpoint(ckpt: Path, loop: Loop, history: list[dict[str, Any]], position: tuple[int, int],
-                     epoch_losses: list[float]) -> None:
+def _save_checkpoint(
+    ckpt: Path, loop: Loop, history: list[dict[str, Any]], position: tuple[int, int], epoch_losses: list[float]
+) -> None:
     """Everything ``fit`` needs to go on from ``position`` (epoch, batches done in it), written
     atomically (a kill while writing leaves the previous checkpoint)."""
     ckpt.parent.mkdir(parents=True, exist_ok=True)
     tmp = ckpt.with_suffix(".tmp")
-    torch.save({"model": loop.model.state_dict(), "optimizer": loop.optimizer.state_dict(), "scheduler": loop.scheduler.state_dict(),
-                "torch_rng": torch.get_rng_state(), "history": history, "epoch": position[0], "batches_done": position[1], "epoch_losses": epoch_losses, "config": loop.config}, tmp)
+    torch.save(
+        {
+            "model": loop.model.state_dict(),
+            "optimizer": loop.optimizer.state_dict(),
+            "scheduler": loop.scheduler.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "history": history,
+            "epoch": position[0],
+            "batches_done": position[1],
+            "epoch_losses": epoch_losses,
+            "config": loop.config,
+        },
+        tmp,
+    )
     tmp.replace(ckpt)
 
 
 def _pace(say: Callable[[str], Any], schedule: Schedule, epoch: int, epochs_seconds: list[float]) -> None:
     """After the first epoch of a run: how much longer the rest takes at its pace."""
     if len(epochs_seconds) == 1 and epoch < schedule.epochs:
-        say(f"{schedule.name}: about {epochs_seconds[0] * (schedule.epochs - epoch) / 60:.0f} more minutes for the other "
-            f"{schedule.epochs - epoch} epochs at this pace")
+        say(
+            f"{schedule.name}: about {epochs_seconds[0] * (schedule.epochs - epoch) / 60:.0f} more minutes for the "
+            "other "
+            f"{schedule.epochs - epoch} epochs at this pace"
+        )
 
 
 def cap_note(card: dict[str, Any], go_on: str) -> str | None:
@@ -258,5 +306,8 @@ def cap_note(card: dict[str, Any], go_on: str) -> str | None:
     continues it, e.g. "`medkg train ner ... --resume`"); None otherwise."""
     if not card.get("resumable"):
         return None
-    return (f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs "
-            f"(best dev F1 {_best(card.get('history', []))[0]:.2f}); the model is usable, and {go_on} continues where it stopped")
+    return (
+        f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs "
+        f"(best dev F1 {_best(card.get('history', []))[0]:.2f}); the model is usable, and {go_on} continues where it "
+        "stopped"
+    )

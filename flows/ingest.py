@@ -94,7 +94,9 @@ def as_list(models: str | Sequence[str] | None) -> list[str]:
 
 
 @task(retries=2, retry_delay_seconds=5, name="extract-batch")
-def extract_batch(docs: list[Document], ner_models: list[str], re_models: list[str], settings_json: str) -> tuple[list[Document], dict[str, float]]:
+def extract_batch(
+    docs: list[Document], ner_models: list[str], re_models: list[str], settings_json: str
+) -> tuple[list[Document], dict[str, float]]:
     """NER (each type from the first model that tags it: ``extractors.ensemble``), normalization
     and relation extraction (every relation model) over one batch; times per stage."""
     times: dict[str, float] = {}
@@ -106,7 +108,9 @@ def extract_batch(docs: list[Document], ner_models: list[str], re_models: list[s
     times["normalize"] = time.perf_counter() - t0
     if re_models:
         t0 = time.perf_counter()
-        docs = separate_treatments(relate_with([_re(p) for p in re_models], docs), _normalizer(settings_json).index.treatment_knowledge())
+        docs = separate_treatments(
+            relate_with([_re(p) for p in re_models], docs), _normalizer(settings_json).index.treatment_knowledge()
+        )
         times["relations"] = time.perf_counter() - t0
     return docs, times
 
@@ -181,8 +185,13 @@ def ingest(
     with ends_when_stopped(), settings.open_store() as store:
         for path in paths:
             report = ReadReport()
-            docs = tqdm(read_documents(path, on_error="raise" if strict else "skip", report=report), desc=Path(path).name,
-                        unit=" articles", disable=not progress, leave=True)
+            docs = tqdm(
+                read_documents(path, on_error="raise" if strict else "skip", report=report),
+                desc=Path(path).name,
+                unit=" articles",
+                disable=not progress,
+                leave=True,
+            )
             pending: list[Any] = []
             records = 0
             for batch in batched(docs, batch_size):
@@ -192,9 +201,15 @@ def ingest(
                 too_long = [d for d in live if len(d.text) > settings.max_document_chars]
                 live = [d for d in live if d.text and len(d.text) <= settings.max_document_chars]
                 summary.skipped.extend(
-                    {"source": d.source or path, "record": f"article {article_key(d)}",
-                     "reason": f"{len(d.text):,} characters, over MEDKG_MAX_DOCUMENT_CHARS={settings.max_document_chars:,}; "
-                               "raise it to extract this article"} for d in too_long)
+                    {
+                        "source": d.source or path,
+                        "record": f"article {article_key(d)}",
+                        "reason": f"{len(d.text):,} characters, over "
+                        f"MEDKG_MAX_DOCUMENT_CHARS={settings.max_document_chars:,}; "
+                        "raise it to extract this article",
+                    }
+                    for d in too_long
+                )
                 known = store.article_hashes([article_key(d) for d in live])
                 fresh = live if reextract else [d for d in live if known.get(article_key(d)) != d.content_hash]
                 summary.documents_read += len(live)
@@ -218,7 +233,9 @@ def ingest(
                 logger.warning("%s: no document in this file", path)
             summary.skipped.extend({"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped)
     result = summary.as_dict()
-    create_markdown_artifact(key="medkg-ingest-summary", markdown=_markdown(result), description="medkg ingestion summary")
+    create_markdown_artifact(
+        key="medkg-ingest-summary", markdown=_markdown(result), description="medkg ingestion summary"
+    )
     return result
 
 
@@ -245,8 +262,10 @@ def with_task_runner(name: str = "thread", dask_address: str | None = None, work
         raise ConfigError(f"--task-runner {name!r}: choose thread or dask")
     from prefect_dask import DaskTaskRunner
 
-    runner = DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
-        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+    runner = (
+        DaskTaskRunner(address=dask_address)
+        if dask_address
+        else DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
     )
     return ingest.with_options(task_runner=runner)  # type: ignore[arg-type]  # Prefect types runners by their futures
 
@@ -257,7 +276,9 @@ def _markdown(result: dict[str, Any]) -> str:
         if k != "skipped_records":
             lines.append(f"| {k} | {v} |")
     if result["skipped_records"]:
-        lines += ["", "## skipped records", ""] + [f"- {s['source']}:{s['record']}: {s['reason']}" for s in result["skipped_records"]]
+        lines += ["", "## skipped records", ""] + [
+            f"- {s['source']}:{s['record']}: {s['reason']}" for s in result["skipped_records"]
+        ]
     return "\n".join(lines)
 
 
@@ -286,8 +307,14 @@ def ingest_folder(
     return ingest(files, ners, rels, batch_size, settings=settings)
 
 
-def resolve_models(settings: Settings, ner_model: str | Sequence[str] | None, re_model: str | Sequence[str] | None,
-                   *, warn: Callable[..., Any], relations: bool = True) -> tuple[list[str], list[str]]:
+def resolve_models(
+    settings: Settings,
+    ner_model: str | Sequence[str] | None,
+    re_model: str | Sequence[str] | None,
+    *,
+    warn: Callable[..., Any],
+    relations: bool = True,
+) -> tuple[list[str], list[str]]:
     """The model folders a run uses: those given, else the settings' (``ner_model_dirs``,
     ``re_model_dirs``; none for relations unless ``relations``). A folder without a model is left
     out with a warning; without the first NER model it is an error."""
@@ -297,4 +324,6 @@ def resolve_models(settings: Settings, ner_model: str | Sequence[str] | None, re
         raise ConfigError(f"{ners[0]}: no NER model; run `medkg run` once, or `medkg models install` a package")
     for missing in [p for p in [*ners, *rels] if not (p / "medkg.json").is_file()]:
         warn("%s: no model there; the run goes on without it", missing)
-    return [str(p) for p in ners if (p / "medkg.json").is_file()], [str(p) for p in rels if (p / "medkg.json").is_file()]
+    return [str(p) for p in ners if (p / "medkg.json").is_file()], [
+        str(p) for p in rels if (p / "medkg.json").is_file()
+    ]

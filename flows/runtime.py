@@ -179,7 +179,9 @@ def arm_hard_exit(code: int, grace: float | None = None) -> None:
     grace = stop_grace_seconds() if grace is None else grace
 
     def hard_exit() -> None:
-        sys.stderr.write(f"stopped: the work in progress was cut short after {grace:g} s; run the command again to redo it\n")
+        sys.stderr.write(
+            f"stopped: the work in progress was cut short after {grace:g} s; run the command again to redo it\n"
+        )
         sys.stderr.flush()
         os._exit(code)
 

@@ -14,44 +14,83 @@ from readers import read_documents
 
 
 @task(name="train-ner")
-def train_ner_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, limit: int | None = None,
-                   canonical_types: bool = False, resume: bool = False, progress: bool = False) -> dict[str, Any]:
+def train_ner_task(
+    train: str,
+    dev: str,
+    out: str,
+    max_minutes: float,
+    base_model: str,
+    limit: int | None = None,
+    canonical_types: bool = False,
+    resume: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]:
     from extractors.ner import train_ner
 
-    return train_ner(list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
-                     NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types),
-                     data_files=[Path(train), Path(dev)], progress=progress, resume=resume)
+    return train_ner(
+        list(read_documents(train))[:limit],
+        list(read_documents(dev))[:limit],
+        out,
+        NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types),
+        data_files=[Path(train), Path(dev)],
+        progress=progress,
+        resume=resume,
+    )
 
 
 @task(name="train-re")
-def train_re_task(train: str, dev: str, out: str, max_minutes: float, base_model: str, architecture: str = "doc",
-                  limit: int | None = None, resume: bool = False, progress: bool = False) -> dict[str, Any]:
+def train_re_task(
+    train: str,
+    dev: str,
+    out: str,
+    max_minutes: float,
+    base_model: str,
+    architecture: str = "doc",
+    limit: int | None = None,
+    resume: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]:
     from extractors.doc_relations import train_relation_model
 
-    return train_relation_model(list(read_documents(train))[:limit], list(read_documents(dev))[:limit], out,
-                                relation_config(architecture, {"base_model": base_model, "max_minutes": max_minutes}),
-                                data_files=[Path(train), Path(dev)], progress=progress, resume=resume)
+    return train_relation_model(
+        list(read_documents(train))[:limit],
+        list(read_documents(dev))[:limit],
+        out,
+        relation_config(architecture, {"base_model": base_model, "max_minutes": max_minutes}),
+        data_files=[Path(train), Path(dev)],
+        progress=progress,
+        resume=resume,
+    )
 
 
 @flow(name="medkg-train")
-def train_models(train: str | None = None, dev: str | None = None, out_dir: str | None = None,
-                 ner_minutes: float = NerConfig().max_minutes, re_minutes: float = DocRelationConfig().max_minutes,
-                 base_model: str = OFFLINE_ENCODER, re_architecture: str = "doc", limit: int | None = None,
-                 model_set: str = "bc5cdr", missing_only: bool = False, progress: bool = False,
-                 config: str | None = None) -> dict[str, Any]:
+def train_models(
+    train: str | None = None,
+    dev: str | None = None,
+    out_dir: str | None = None,
+    ner_minutes: float = NerConfig().max_minutes,
+    re_minutes: float = DocRelationConfig().max_minutes,
+    base_model: str = OFFLINE_ENCODER,
+    re_architecture: str = "doc",
+    limit: int | None = None,
+    model_set: str = "bc5cdr",
+    missing_only: bool = False,
+    progress: bool = False,
+    config: str | None = None,
+) -> dict[str, Any]:
     """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``wiring.settings.MODEL_SETS``)
-    by their configured epochs (the minutes are safety caps), the relation model from the new NER
-    model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
-    into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
-    ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
-    current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
-    trains on the first documents only (a quick check).
+        by their configured epochs (the minutes are safety caps), the relation model from the new NER
+        model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
+        into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
+        ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
+        current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
+        trains on the first documents only (a quick check).
 
-    ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
-    whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
-    and a relation model is trained again only for a new NER model. Returns the dev metrics, what
-    was promoted, which trainings went on from a checkpoint (``resumed``), and a line for each model
-a time cap cut short (``notes``)."""
+        ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
+        whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
+        and a relation model is trained again only for a new NER model. Returns the dev metrics, what
+        was promoted, which trainings went on from a checkpoint (``resumed``), and a line for each model
+    a time cap cut short (``notes``)."""
     from extractors.registry import candidate_dir, model_state, promote, training_dir
     from extractors.training import cap_note
     from wiring.settings import load_settings
@@ -80,14 +119,20 @@ a time cap cut short (``notes``)."""
     if train_ner:
         ner_dir, resume = training_dir(models, ner_name) if missing_only else (candidate_dir(models, ner_name), False)
         result["resumed"] += [ner_name] if resume else []
-        card = train_ner_task(train, dev, str(ner_dir), ner_minutes, base_model, limit, chosen.canonical_types, resume, progress)
+        card = train_ner_task(
+            train, dev, str(ner_dir), ner_minutes, base_model, limit, chosen.canonical_types, resume, progress
+        )
         result["ner"] = card["metrics"]
         base_for_re = finish(ner_name, ner_dir, card, "medkg train ner")
     if train_re:
         # A new NER model means a new relation model: it starts from that model's encoder.
-        re_dir, resume = training_dir(models, re_name) if missing_only and not train_ner else (candidate_dir(models, re_name), False)
+        re_dir, resume = (
+            training_dir(models, re_name) if missing_only and not train_ner else (candidate_dir(models, re_name), False)
+        )
         result["resumed"] += [re_name] if resume else []
-        card = train_re_task(train, dev, str(re_dir), re_minutes, str(base_for_re), re_architecture, limit, resume, progress)
+        card = train_re_task(
+            train, dev, str(re_dir), re_minutes, str(base_for_re), re_architecture, limit, resume, progress
+        )
         result["re"] = card["metrics"]
         finish(re_name, re_dir, card, "medkg train re")
     return result
@@ -101,13 +146,19 @@ def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: fl
     from wiring.settings import load_settings
 
     settings = load_settings()
-    return train_diagnosis(settings, diagnosis_folder(settings), SimulationConfig(diseases=diseases),
-                           DiagnosisConfig(max_minutes=max_minutes, text_max_minutes=text_max_minutes, base_model=base_model), progress=False)
+    return train_diagnosis(
+        settings,
+        diagnosis_folder(settings),
+        SimulationConfig(diseases=diseases),
+        DiagnosisConfig(max_minutes=max_minutes, text_max_minutes=text_max_minutes, base_model=base_model),
+        progress=False,
+    )
 
 
 @flow(name="medkg-train-diagnosis")
-def train_diagnosis_flow(diseases: int = 700, max_minutes: float = 22, text_max_minutes: float = 18,
-                         base_model: str = OFFLINE_ENCODER) -> dict[str, Any]:
+def train_diagnosis_flow(
+    diseases: int = 700, max_minutes: float = 22, text_max_minutes: float = 18, base_model: str = OFFLINE_ENCODER
+) -> dict[str, Any]:
     """Simulate patients from the graph's HPO annotations, fine-tune the diagnosis models, and
     return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`)."""
     return train_diagnosis_task(diseases, max_minutes, text_max_minutes, base_model)

@@ -13,9 +13,22 @@ from functools import lru_cache
 
 # bioregistry's prefix -> how medkg's graph spells it
 MEDKG_PREFIXES = {
-    "mesh": "MESH", "hp": "HP", "mondo": "MONDO", "doid": "DOID", "omim": "OMIM", "orpha": "ORPHA", "chebi": "CHEBI",
-    "ncbigene": "NCBIGene", "ncbitaxon": "NCBITaxon", "decipher": "DECIPHER", "umls": "UMLS", "symp": "SYMP",
-    "cellosaurus": "cellosaurus", "dbsnp": "dbSNP", "uniprot": "UniProtKB", "pubmed": "PMID",
+    "mesh": "MESH",
+    "hp": "HP",
+    "mondo": "MONDO",
+    "doid": "DOID",
+    "omim": "OMIM",
+    "orpha": "ORPHA",
+    "chebi": "CHEBI",
+    "ncbigene": "NCBIGene",
+    "ncbitaxon": "NCBITaxon",
+    "decipher": "DECIPHER",
+    "umls": "UMLS",
+    "symp": "SYMP",
+    "cellosaurus": "cellosaurus",
+    "dbsnp": "dbSNP",
+    "uniprot": "UniProtKB",
+    "pubmed": "PMID",
 }
 _NOT_IN_BIOREGISTRY = {"tmvar": "tmVar", "medkg": "medkg"}
 

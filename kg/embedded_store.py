@@ -46,21 +46,24 @@ log = logging.getLogger(__name__)
 _CORES = os.cpu_count() or 1
 _POOL_THREADS = max(16, 4 * _CORES)
 
-_LITERATURE_PROPS = (
-    "predicate STRING, evidence_count INT64, pmids STRING[], max_score DOUBLE, model STRING"
-)
+_LITERATURE_PROPS = "predicate STRING, evidence_count INT64, pmids STRING[], max_score DOUBLE, model STRING"
 _SCHEMA = (
-    ("CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, "
-    "category STRING, xrefs STRING[])"),
-    ("CREATE NODE TABLE IF NOT EXISTS Article(pmid STRING PRIMARY KEY, title STRING, "
-    "journal STRING, year INT64, doi STRING, content_hash STRING)"),
-    ("CREATE NODE TABLE IF NOT EXISTS Evidence(evidence_id STRING PRIMARY KEY, subject STRING, "
-    "predicate STRING, object STRING, pmid STRING, start_char INT64, end_char INT64, "
-    "sentence STRING, model STRING, score DOUBLE)"),
+    ("CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, category STRING, xrefs STRING[])"),
+    (
+        "CREATE NODE TABLE IF NOT EXISTS Article(pmid STRING PRIMARY KEY, title STRING, "
+        "journal STRING, year INT64, doi STRING, content_hash STRING)"
+    ),
+    (
+        "CREATE NODE TABLE IF NOT EXISTS Evidence(evidence_id STRING PRIMARY KEY, subject STRING, "
+        "predicate STRING, object STRING, pmid STRING, start_char INT64, end_char INT64, "
+        "sentence STRING, model STRING, score DOUBLE)"
+    ),
     f"CREATE REL TABLE IF NOT EXISTS {MENTIONS}(FROM Article TO Entity, count INT64)",
     f"CREATE REL TABLE IF NOT EXISTS {SUBCLASS_OF}(FROM Entity TO Entity)",
-    (f"CREATE REL TABLE IF NOT EXISTS {HAS_PHENOTYPE}(FROM Entity TO Entity, frequency DOUBLE, "
-    "source STRING, pmids STRING[])"),
+    (
+        f"CREATE REL TABLE IF NOT EXISTS {HAS_PHENOTYPE}(FROM Entity TO Entity, frequency DOUBLE, "
+        "source STRING, pmids STRING[])"
+    ),
     f"CREATE REL TABLE IF NOT EXISTS {HAS_EVIDENCE}(FROM Article TO Evidence)",
     *(
         f"CREATE REL TABLE IF NOT EXISTS {p.rel_type}(FROM Entity TO Entity, {_LITERATURE_PROPS})"
@@ -151,8 +154,15 @@ def _pair_deltas(triples: list[Triple]) -> list[dict[str, Any]]:
         key = (t.subject, t.predicate, t.object)
         p = pairs.setdefault(
             key,
-            {"subject": t.subject, "predicate": t.predicate, "object": t.object, "n": 0, "pmids": [],
-             "max_score": float(t.provenance.score), "model": t.provenance.model},
+            {
+                "subject": t.subject,
+                "predicate": t.predicate,
+                "object": t.object,
+                "n": 0,
+                "pmids": [],
+                "max_score": float(t.provenance.score),
+                "model": t.provenance.model,
+            },
         )
         p["n"] += 1
         p["max_score"] = max(p["max_score"], float(t.provenance.score))
@@ -171,8 +181,15 @@ class EmbeddedStore(GraphStore):
 
     edge_type_function = "label"
 
-    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, read_only: bool = False,
-                 query_timeout_s: float | None = 60.0, query_threads: int = 0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        read_only: bool = False,
+        query_timeout_s: float | None = 60.0,
+        query_threads: int = 0,
+    ) -> None:
         """``read_only``: several processes may then open the same graph at once (the API's
         workers, ``medkg query``), none while another process writes to it. ``query_timeout_s``
         bounds each ``query`` (loads are not bounded).
@@ -188,7 +205,9 @@ class EmbeddedStore(GraphStore):
         self._readers: list[ladybug.Connection] = []
         self._readers_lock = threading.Lock()
         if read_only and not self.path.exists():
-            raise StoreError(f"no embedded graph at {self.path} yet: build it with `medkg run` (or `medkg ingest`) first")
+            raise StoreError(
+                f"no embedded graph at {self.path} yet: build it with `medkg run` (or `medkg ingest`) first"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # The database's worker pool is shared by every connection's queries: with one worker
@@ -223,13 +242,20 @@ class EmbeddedStore(GraphStore):
                 self._readers.append(conn)
         return conn
 
-    def _rows(self, cypher: str, params: dict[str, Any] | None = None, max_rows: int | None = None,
-              conn: ladybug.Connection | None = None) -> list[dict[str, Any]]:
+    def _rows(
+        self,
+        cypher: str,
+        params: dict[str, Any] | None = None,
+        max_rows: int | None = None,
+        conn: ladybug.Connection | None = None,
+    ) -> list[dict[str, Any]]:
         try:
             result = (conn or self._conn).execute(cypher, params or {})
         except (RuntimeError, TypeError, ValueError) as exc:  # bad Cypher, parameters of mixed types...
             if str(exc).strip() == "Interrupted.":  # what LadybugDB says when the query timeout stops a query
-                raise QueryTimeout(f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)") from exc
+                raise QueryTimeout(
+                    f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)"
+                ) from exc
             raise StoreError(f"embedded store: {exc}") from exc
         if isinstance(result, list):  # several statements: refused by check_read_only before a query gets here
             raise QueryRefused("refused: one statement per query")
@@ -253,9 +279,7 @@ class EmbeddedStore(GraphStore):
         rows: list[dict[str, Any]] = []
         parents: list[dict[str, str]] = []
         for e in entities:
-            rows.append(
-                {"curie": e.curie, "name": e.name, "category": e.category, "xrefs": list(e.xrefs)}
-            )
+            rows.append({"curie": e.curie, "name": e.name, "category": e.category, "xrefs": list(e.xrefs)})
             parents.extend({"child": e.curie, "parent": p} for p in e.parents)
         n = self._write_batches(_ENTITIES, rows)
         self._write_batches(_PARENTS, parents)
@@ -309,7 +333,9 @@ class EmbeddedStore(GraphStore):
             n += len(batch)
         return n
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
         check_read_only(cypher)
         check_parameters(cypher, params)
         conn = self._reader()
@@ -345,4 +371,3 @@ class EmbeddedStore(GraphStore):
             self._readers.clear()
         self._conn.close()
         self._db.close()
-

@@ -1,5 +1,6 @@
 """Export the graph as RDF (rdflib: Turtle, N-Triples, with provenance), KGX (Biolink's
-interchange format: TSV or JSON Lines), GraphML (networkx) or CSV, and graph analytics with networkx. Reads through ``GraphStore.query``, so it works on either store."""
+interchange format: TSV or JSON Lines), GraphML (networkx) or CSV, and graph analytics with
+networkx. Reads through ``GraphStore.query``, so it works on either store."""
 
 from __future__ import annotations
 
@@ -54,13 +55,30 @@ def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
             f"MATCH (s:Entity)-[r:{rel}]->(o:Entity) RETURN s.curie AS s, o.curie AS o, r.predicate AS p, "
             "r.evidence_count AS n, r.pmids AS pmids"
         ):
-            g.add_edge(row["s"], row["o"], key=rel, type=rel, predicate=row["p"] or "", evidence_count=row["n"] or 0,
-                       pmids="|".join(row["pmids"] or []))
+            g.add_edge(
+                row["s"],
+                row["o"],
+                key=rel,
+                type=rel,
+                predicate=row["p"] or "",
+                evidence_count=row["n"] or 0,
+                pmids="|".join(row["pmids"] or []),
+            )
     for row in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         g.add_edge(row["c"], row["p"], key="SUBCLASS_OF", type="SUBCLASS_OF")
-    for row in store.query("MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, h.frequency AS f"):
-        g.add_edge(row["d"], row["p"], key="HAS_PHENOTYPE", type="HAS_PHENOTYPE", frequency=row["f"] if row["f"] is not None else -1.0)
-    for row in store.query("MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS e, m.count AS n"):
+    for row in store.query(
+        "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, h.frequency AS f"
+    ):
+        g.add_edge(
+            row["d"],
+            row["p"],
+            key="HAS_PHENOTYPE",
+            type="HAS_PHENOTYPE",
+            frequency=row["f"] if row["f"] is not None else -1.0,
+        )
+    for row in store.query(
+        "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS e, m.count AS n"
+    ):
         g.add_edge(f"PMID:{row['pmid']}", row["e"], key="MENTIONS", type="MENTIONS", count=row["n"] or 0)
     return g
 
@@ -69,12 +87,15 @@ def _literature_edges(store: GraphStore) -> Iterator[dict[str, Any]]:
     for rel in _REL_TYPES:
         yield from store.query(
             f"MATCH (s:Entity)-[r:{rel}]->(o:Entity) RETURN s.curie AS s, o.curie AS o, r.predicate AS p, "
-            "r.evidence_count AS n, r.pmids AS pmids, r.max_score AS score, r.model AS model")
+            "r.evidence_count AS n, r.pmids AS pmids, r.max_score AS score, r.model AS model"
+        )
 
 
 def _phenotype_edges(store: GraphStore) -> list[dict[str, Any]]:
-    return store.query("MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, "
-                       "h.frequency AS frequency, h.source AS source, h.pmids AS pmids")
+    return store.query(
+        "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, "
+        "h.frequency AS frequency, h.source AS source, h.pmids AS pmids"
+    )
 
 
 def _key(*parts: str) -> str:
@@ -111,7 +132,9 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         for pmid in pmids or []:
             g.add((node, biolink.publications, iri(f"PMID:{pmid}")))
 
-    for row in store.query("MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"):
+    for row in store.query(
+        "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
+    ):
         node = iri(row["curie"])
         if row["name"]:
             g.add((node, RDFS.label, Literal(row["name"])))
@@ -138,9 +161,11 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         if row["model"]:
             g.add((node, medkg.model, Literal(row["model"])))
         publications(node, row["pmids"])
-    for row in store.query("MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
-                           "v.pmid AS pmid, v.start_char AS first, v.end_char AS last, v.sentence AS sentence, v.model AS model, "
-                           "v.score AS score"):
+    for row in store.query(
+        "MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
+        "v.pmid AS pmid, v.start_char AS first, v.end_char AS last, v.sentence AS sentence, v.model AS model, "
+        "v.score AS score"
+    ):
         node = medkg[f"evidence/{quote(row['id'], safe='')}"]
         g.add((node, RDF.type, medkg.Evidence))
         g.add((node, medkg.sentence, Literal(row["sentence"] or "")))
@@ -184,32 +209,88 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
 # KGX (Biolink's interchange format): https://github.com/biolink/kgx/blob/master/specification/kgx-format.md
 KGX_SOURCE = "infores:medkg"
 KGX_NODE_COLUMNS = ("id", "category", "name", "xref", "provided_by")
-KGX_EDGE_COLUMNS = ("id", "subject", "predicate", "object", "knowledge_level", "agent_type", "primary_knowledge_source",
-                    "publications", "evidence_count", "max_score", "frequency", "source", "model")
+KGX_EDGE_COLUMNS = (
+    "id",
+    "subject",
+    "predicate",
+    "object",
+    "knowledge_level",
+    "agent_type",
+    "primary_knowledge_source",
+    "publications",
+    "evidence_count",
+    "max_score",
+    "frequency",
+    "source",
+    "model",
+)
 
 
 def kgx_records(store: GraphStore) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The graph as KGX node and edge records (multivalued fields as lists)."""
-    nodes = [{"id": r["curie"], "category": [r["category"] or "biolink:NamedThing"], "name": r["name"] or "",
-              "xref": list(r["xrefs"] or []), "provided_by": [KGX_SOURCE]}
-             for r in store.query("MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs")]
-    nodes += [{"id": f"PMID:{r['pmid']}", "category": ["biolink:Article"], "name": r["title"] or "", "xref": [],
-               "provided_by": [KGX_SOURCE]} for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title")]
+    nodes = [
+        {
+            "id": r["curie"],
+            "category": [r["category"] or "biolink:NamedThing"],
+            "name": r["name"] or "",
+            "xref": list(r["xrefs"] or []),
+            "provided_by": [KGX_SOURCE],
+        }
+        for r in store.query(
+            "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
+        )
+    ]
+    nodes += [
+        {
+            "id": f"PMID:{r['pmid']}",
+            "category": ["biolink:Article"],
+            "name": r["title"] or "",
+            "xref": [],
+            "provided_by": [KGX_SOURCE],
+        }
+        for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title")
+    ]
     edges: list[dict[str, Any]] = []
 
     def edge(subject: str, predicate: str, obj: str, level: str, agent: str, **extra: Any) -> None:
-        edges.append({"id": f"medkg:{_key(subject, predicate, obj)}", "subject": subject, "predicate": predicate, "object": obj,
-                      "knowledge_level": level, "agent_type": agent, "primary_knowledge_source": KGX_SOURCE, **extra})
+        edges.append(
+            {
+                "id": f"medkg:{_key(subject, predicate, obj)}",
+                "subject": subject,
+                "predicate": predicate,
+                "object": obj,
+                "knowledge_level": level,
+                "agent_type": agent,
+                "primary_knowledge_source": KGX_SOURCE,
+                **extra,
+            }
+        )
 
     for r in _literature_edges(store):  # extracted by medkg's models, or a corpus's curated annotations (no model)
-        edge(r["s"], r["p"] or "biolink:related_to", r["o"], "knowledge_assertion", "text_mining_agent" if r["model"] else "manual_agent",
-             publications=[f"PMID:{p}" for p in r["pmids"] or []], evidence_count=int(r["n"] or 0),
-             max_score=r["score"], model=r["model"] or "")
+        edge(
+            r["s"],
+            r["p"] or "biolink:related_to",
+            r["o"],
+            "knowledge_assertion",
+            "text_mining_agent" if r["model"] else "manual_agent",
+            publications=[f"PMID:{p}" for p in r["pmids"] or []],
+            evidence_count=int(r["n"] or 0),
+            max_score=r["score"],
+            model=r["model"] or "",
+        )
     for r in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         edge(r["c"], "biolink:subclass_of", r["p"], "knowledge_assertion", "manual_agent")
     for r in _phenotype_edges(store):  # curated annotations (HPO's phenotype.hpoa, DOID's symptoms)
-        edge(r["d"], "biolink:has_phenotype", r["p"], "knowledge_assertion", "manual_agent",
-             publications=[p if ":" in p else f"PMID:{p}" for p in r["pmids"] or []], frequency=r["frequency"], source=r["source"] or "")
+        edge(
+            r["d"],
+            "biolink:has_phenotype",
+            r["p"],
+            "knowledge_assertion",
+            "manual_agent",
+            publications=[p if ":" in p else f"PMID:{p}" for p in r["pmids"] or []],
+            frequency=r["frequency"],
+            source=r["source"] or "",
+        )
     for r in store.query("MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS e"):
         edge(f"PMID:{r['pmid']}", "biolink:mentions", r["e"], "not_provided", "text_mining_agent")
     return nodes, edges
@@ -228,7 +309,10 @@ def export_kgx(store: GraphStore, out: Path, fmt: str = "tsv") -> int:
             partial = path.with_name(path.name + ".part")
             with partial.open("w", encoding="utf-8") as f:
                 for record in records:
-                    f.write(json.dumps({k: v for k, v in record.items() if v not in (None, "", [])}, ensure_ascii=False) + "\n")
+                    f.write(
+                        json.dumps({k: v for k, v in record.items() if v not in (None, "", [])}, ensure_ascii=False)
+                        + "\n"
+                    )
             partial.replace(path)
         else:
             _write_table(path, records, columns, "\t")
@@ -273,8 +357,16 @@ def read_kgx(prefix: Path, fmt: str = "tsv") -> tuple[list[dict[str, Any]], list
             if fmt == "jsonl":
                 out.append([json.loads(line) for line in f if line.strip()])
             else:
-                out.append([{k: (v.split("|") if v else []) if k in multivalued else v for k, v in row.items() if v or k in multivalued}
-                            for row in csv.DictReader(f, delimiter="\t")])
+                out.append(
+                    [
+                        {
+                            k: (v.split("|") if v else []) if k in multivalued else v
+                            for k, v in row.items()
+                            if v or k in multivalued
+                        }
+                        for row in csv.DictReader(f, delimiter="\t")
+                    ]
+                )
     return out[0], out[1]
 
 

@@ -42,18 +42,44 @@ _LABEL_OF_CATEGORY = {t.category: t.label for t in ENTITY_TYPES.values()}
 _HEADERS = {
     "entities": [":ID(Entity)", "curie", "name", "category", "xrefs:string[]", ":LABEL"],
     "articles": [":ID(Article)", "pmid", "title", "journal", "year:long", "doi", "content_hash"],
-    "evidence": [":ID(Evidence)", "evidence_id", "subject", "predicate", "object", "pmid", "start_char:long", "end_char:long",
-                 "sentence", "model", "score:double", "load_id", "loaded_at:datetime"],
+    "evidence": [
+        ":ID(Evidence)",
+        "evidence_id",
+        "subject",
+        "predicate",
+        "object",
+        "pmid",
+        "start_char:long",
+        "end_char:long",
+        "sentence",
+        "model",
+        "score:double",
+        "load_id",
+        "loaded_at:datetime",
+    ],
     "has_evidence": [":START_ID(Article)", ":END_ID(Evidence)"],
-    "literature": [":START_ID(Entity)", ":END_ID(Entity)", ":TYPE", "predicate", "evidence_count:long", "pmids:string[]",
-                   "max_score:double", "model"],
+    "literature": [
+        ":START_ID(Entity)",
+        ":END_ID(Entity)",
+        ":TYPE",
+        "predicate",
+        "evidence_count:long",
+        "pmids:string[]",
+        "max_score:double",
+        "model",
+    ],
     "subclass_of": [":START_ID(Entity)", ":END_ID(Entity)"],
     "mentions": [":START_ID(Article)", ":END_ID(Entity)", "count:long"],
     "has_phenotype": [":START_ID(Entity)", ":END_ID(Entity)", "frequency:double", "source", "pmids:string[]"],
 }
 _NODE_FILES = {"entities": "", "articles": "Article", "evidence": "Evidence"}  # entities: labels in a column
-_RELATIONSHIP_TYPES = {"has_evidence": HAS_EVIDENCE, "literature": "", "subclass_of": SUBCLASS_OF, "mentions": MENTIONS,
-                       "has_phenotype": HAS_PHENOTYPE}
+_RELATIONSHIP_TYPES = {
+    "has_evidence": HAS_EVIDENCE,
+    "literature": "",
+    "subclass_of": SUBCLASS_OF,
+    "mentions": MENTIONS,
+    "has_phenotype": HAS_PHENOTYPE,
+}
 
 
 @dataclass
@@ -103,7 +129,9 @@ class _Writer:
             self.files = {name: (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in _HEADERS}
         except OSError as exc:
             raise StoreError(f"cannot write the import files to {folder}: {exc}") from exc
-        self.writers = {name: csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n") for name, f in self.files.items()}
+        self.writers = {
+            name: csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n") for name, f in self.files.items()
+        }
         self.counts = dict.fromkeys(_HEADERS, 0)
         self.multiline = False
         for name, header in _HEADERS.items():
@@ -168,10 +196,31 @@ def write_import_files(
                 continue
             seen.add(key)
             p = t.provenance
-            w.row("evidence", [len(seen), key, t.subject, t.predicate, t.object, p.pmid, p.start, p.end, p.sentence, p.model,
-                               float(p.score), load_id, loaded_at], p.sentence)
+            w.row(
+                "evidence",
+                [
+                    len(seen),
+                    key,
+                    t.subject,
+                    t.predicate,
+                    t.object,
+                    p.pmid,
+                    p.start,
+                    p.end,
+                    p.sentence,
+                    p.model,
+                    float(p.score),
+                    load_id,
+                    loaded_at,
+                ],
+                p.sentence,
+            )
             w.row("has_evidence", [aid.setdefault(p.pmid, len(aid)), len(seen)])
-            edge = (eid.setdefault(t.subject, len(eid)), predicate(t.predicate).rel_type, eid.setdefault(t.object, len(eid)))
+            edge = (
+                eid.setdefault(t.subject, len(eid)),
+                predicate(t.predicate).rel_type,
+                eid.setdefault(t.object, len(eid)),
+            )
             agg = edges.get(edge)
             if agg is None:
                 edges[edge] = [t.predicate, 1, {p.pmid: None}, float(p.score), p.model]
@@ -189,23 +238,37 @@ def write_import_files(
             w.row("mentions", [aid.setdefault(pmid, len(aid)), eid.setdefault(curie, len(eid)), count])
         annotated = {(a.disease, a.phenotype): a for a in phenotypes}
         for (disease, phenotype), a in annotated.items():
-            w.row("has_phenotype", [eid.setdefault(disease, len(eid)), eid.setdefault(phenotype, len(eid)), a.frequency, a.source,
-                                    _array(a.pmids)])
+            w.row(
+                "has_phenotype",
+                [
+                    eid.setdefault(disease, len(eid)),
+                    eid.setdefault(phenotype, len(eid)),
+                    a.frequency,
+                    a.source,
+                    _array(a.pmids),
+                ],
+            )
         for curie, i in eid.items():
             entity = known.get(curie)
             if entity is None:
                 w.row("entities", [i, curie, None, None, None, "Entity"])
             else:
                 label = _LABEL_OF_CATEGORY.get(entity.category, "Concept")
-                w.row("entities", [i, curie, entity.name, entity.category, _array(entity.xrefs), f"Entity{ARRAY_DELIMITER}{label}"],
-                      entity.name)
+                w.row(
+                    "entities",
+                    [i, curie, entity.name, entity.category, _array(entity.xrefs), f"Entity{ARRAY_DELIMITER}{label}"],
+                    entity.name,
+                )
         for pmid, i in aid.items():
             d = docs.get(pmid)
             if d is None:
                 w.row("articles", [i, pmid, None, None, None, None, None])
             else:
-                w.row("articles", [i, pmid, d.get("title"), d.get("journal"), d.get("year"), d.get("doi"), d.get("content_hash")],
-                      f"{d.get('title') or ''} {d.get('journal') or ''}")
+                w.row(
+                    "articles",
+                    [i, pmid, d.get("title"), d.get("journal"), d.get("year"), d.get("doi"), d.get("content_hash")],
+                    f"{d.get('title') or ''} {d.get('journal') or ''}",
+                )
     finally:
         w.close()
     files = ImportFiles(folder, dict(w.counts), w.multiline)
@@ -220,42 +283,95 @@ def store_contents(store: GraphStore) -> dict[str, Any]:
     for row in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         parents.setdefault(row["c"], []).append(row["p"])
     entities = [
-        Entity(r["curie"], r["name"] or "", r["category"] or "", tuple(r["xrefs"] or ()), tuple(parents.get(r["curie"], ())))
-        for r in store.query("MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs")
+        Entity(
+            r["curie"],
+            r["name"] or "",
+            r["category"] or "",
+            tuple(r["xrefs"] or ()),
+            tuple(parents.get(r["curie"], ())),
+        )
+        for r in store.query(
+            "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
+        )
         if r["name"] is not None or r["category"] is not None or r["curie"] in parents
     ]
     articles = [
         r
-        for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title, a.journal AS journal, a.year AS year, "
-                             "a.doi AS doi, a.content_hash AS content_hash")
+        for r in store.query(
+            "MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title, a.journal AS journal, a.year AS year, "
+            "a.doi AS doi, a.content_hash AS content_hash"
+        )
         if r["title"] is not None or r["content_hash"] is not None
     ]
-    mentions = [MentionCount(r["pmid"], r["curie"], int(r["n"])) for r in
-                store.query("MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n")]
+    mentions = [
+        MentionCount(r["pmid"], r["curie"], int(r["n"]))
+        for r in store.query(
+            "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n"
+        )
+    ]
     triples = [
-        Triple(r["s"], r["p"], r["o"], Provenance(r["pmid"], int(r["start_char"]), int(r["end_char"]), r["sentence"] or "", r["model"] or "",
-                                                  float(r["score"] or 0.0)))
-        for r in store.query("MATCH (v:Evidence) RETURN v.subject AS s, v.predicate AS p, v.object AS o, v.pmid AS pmid, "
-                             "v.start_char AS start_char, v.end_char AS end_char, v.sentence AS sentence, v.model AS model, v.score AS score")
+        Triple(
+            r["s"],
+            r["p"],
+            r["o"],
+            Provenance(
+                r["pmid"],
+                int(r["start_char"]),
+                int(r["end_char"]),
+                r["sentence"] or "",
+                r["model"] or "",
+                float(r["score"] or 0.0),
+            ),
+        )
+        for r in store.query(
+            "MATCH (v:Evidence) RETURN v.subject AS s, v.predicate AS p, v.object AS o, v.pmid AS pmid, "
+            "v.start_char AS start_char, v.end_char AS end_char, v.sentence AS sentence, v.model AS model, v.score AS "
+            "score"
+        )
     ]
     phenotypes = [
         PhenotypeAnnotation(r["d"], r["p"], r["f"], r["source"] or "", tuple(r["pmids"] or ()))
-        for r in store.query("MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, "
-                             "h.frequency AS f, h.source AS source, h.pmids AS pmids")
+        for r in store.query(
+            "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, "
+            "h.frequency AS f, h.source AS source, h.pmids AS pmids"
+        )
     ]
-    return {"entities": entities, "articles": articles, "mentions": mentions, "triples": triples, "phenotypes": phenotypes}
+    return {
+        "entities": entities,
+        "articles": articles,
+        "mentions": mentions,
+        "triples": triples,
+        "phenotypes": phenotypes,
+    }
 
 
-def run_admin_import(files: ImportFiles, admin: Sequence[str], *, database: str = "neo4j", overwrite: bool = False,
-                     env: dict[str, str] | None = None, timeout_s: float | None = None) -> str:
+def run_admin_import(
+    files: ImportFiles,
+    admin: Sequence[str],
+    *,
+    database: str = "neo4j",
+    overwrite: bool = False,
+    env: dict[str, str] | None = None,
+    timeout_s: float | None = None,
+) -> str:
     """Run ``ADMIN database import full`` on the files (``admin`` is the command: ``["neo4j-admin"]``,
     or a JVM running ``org.neo4j.cli.AdminTool`` with ``NEO4J_HOME`` in ``env``). The database
     must be stopped. Returns the importer's output; raises ``StoreError`` with it on failure."""
-    cmd = [*admin, "database", "import", "full", *files.arguments(), f"--overwrite-destination={str(overwrite).lower()}",
-           f"--report-file={files.folder.resolve() / 'import.report'}", database]
+    cmd = [
+        *admin,
+        "database",
+        "import",
+        "full",
+        *files.arguments(),
+        f"--overwrite-destination={str(overwrite).lower()}",
+        f"--report-file={files.folder.resolve() / 'import.report'}",
+        database,
+    ]
     log.info("running %s", " ".join(cmd))
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout_s, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout_s, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise StoreError(f"cannot run {admin[0]}: {exc}") from exc
     output = done.stdout + done.stderr

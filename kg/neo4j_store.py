@@ -192,7 +192,9 @@ class Neo4jStore(GraphStore):
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
         return self._write_batches(_PHENOTYPES, map(phenotype_row, rows))
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
         check_read_only(cypher)
         check_parameters(cypher, params)
 
@@ -201,22 +203,19 @@ class Neo4jStore(GraphStore):
 
         work_with_timeout = neo4j.unit_of_work(timeout=self.query_timeout_s)(work)
         try:
-            with self._driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
                 return session.execute_read(work_with_timeout)
         except Neo4jError as exc:
             if "TimedOut" in (exc.code or "") or "Terminated" in (exc.code or ""):
-                raise QueryTimeout(f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)") from exc
+                raise QueryTimeout(
+                    f"the query ran over {self.query_timeout_s:g} s and was stopped; narrow it (WHERE, LIMIT)"
+                ) from exc
             raise StoreError(f"query failed: {exc.message or exc}") from exc
 
     def clear(self) -> None:
         # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
         with self._driver.session(database=self.database) as session:
-            session.run(
-                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-            ).consume()
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
     def close(self) -> None:
         self._driver.close()
-

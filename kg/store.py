@@ -73,9 +73,7 @@ def in_file_order(docs: Iterable[Document]) -> tuple[list[Document], list[str]]:
     return list(live.values()), list(gone)
 
 
-def document_rows(
-    doc: Document, model: str = ""
-) -> tuple[list[Entity], list[MentionCount], list[Triple]]:
+def document_rows(doc: Document, model: str = "") -> tuple[list[Entity], list[MentionCount], list[Triple]]:
     """The entities, mention counts and triples one document contributes to the graph.
 
     A mention contributes the CURIEs a normalizer gave it (its best grounding, or each part of a
@@ -175,8 +173,10 @@ def check_parameters(cypher: str, params: dict[str, Any] | None) -> None:
             raise QueryRefused(f"refused: range({', '.join(args)}) makes {count:,} values; at most {MAX_RANGE:,} here")
     missing = sorted(query_parameters(cypher) - set(params or {}))
     if missing:
-        raise QueryInvalid(f"missing parameter{'s' if len(missing) > 1 else ''} {', '.join('$' + m for m in missing)}: "
-                           f"give {'them' if len(missing) > 1 else 'it'} (CLI: -p {missing[0]}=VALUE; API: \"params\")")
+        raise QueryInvalid(
+            f"missing parameter{'s' if len(missing) > 1 else ''} {', '.join('$' + m for m in missing)}: "
+            f'give {"them" if len(missing) > 1 else "it"} (CLI: -p {missing[0]}=VALUE; API: "params")'
+        )
 
 
 def check_read_only(cypher: str) -> None:
@@ -193,7 +193,9 @@ def check_read_only(cypher: str) -> None:
     if ";" in bare.strip().rstrip(";"):
         raise QueryRefused("refused: one statement per query (drop the ';' between statements)")
     if _SETTING.search(bare):
-        raise QueryRefused("refused: CALL name=value changes the database's settings for everyone; queries here are read-only")
+        raise QueryRefused(
+            "refused: CALL name=value changes the database's settings for everyone; queries here are read-only"
+        )
 
 
 class GraphStore(abc.ABC):
@@ -240,7 +242,9 @@ class GraphStore(abc.ABC):
         }
 
     @abc.abstractmethod
-    def query(self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, cypher: str, params: dict[str, Any] | None = None, *, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
         """Run a read-only Cypher query; rows as dicts, at most ``max_rows`` of them (the rest is
         never fetched). Writes, several statements and settings are refused (``QueryRefused``);
         a query over the store's time limit is stopped (``QueryTimeout``)."""
@@ -269,68 +273,112 @@ class GraphStore(abc.ABC):
         """An entity (found by its CURIE or one of its xrefs) with its parents, how many articles
         mention it, and its neighbours over literature and phenotype edges, best supported first
         (at most ``limit``); None when the graph has no such entity. ``/v1/entities`` answers this."""
-        found = self.query("MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
-                           "e.category AS category, e.xrefs AS xrefs", {"c": curie})
+        found = self.query(
+            "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
+            "e.category AS category, e.xrefs AS xrefs",
+            {"c": curie},
+        )
         if not found:
             return None
         key = found[0]["curie"]
         neighbours = []
         for p in PREDICATES.values():
-            for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"),
-                                       ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})")):
-                for row in self.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, "
-                                      "r.pmids AS pmids", {"c": key}):
+            for direction, pattern in (
+                ("out", f"(e:Entity {{curie: $c}})-[r:{p.rel_type}]->(n:Entity)"),
+                ("in", f"(n:Entity)-[r:{p.rel_type}]->(e:Entity {{curie: $c}})"),
+            ):
+                for row in self.query(
+                    f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, r.evidence_count AS evidence, "
+                    "r.pmids AS pmids",
+                    {"c": key},
+                ):
                     neighbours.append({"predicate": p.curie, "direction": direction, **row})
-        for direction, pattern in (("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"),
-                                   ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})")):
-            for row in self.query(f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids",
-                                  {"c": key}):
-                neighbours.append({"predicate": "biolink:has_phenotype", "direction": direction, "evidence": len(row["pmids"] or []), **row})
-        parents = self.query(f"MATCH (e:Entity {{curie: $c}})-[:{SUBCLASS_OF}]->(p:Entity) RETURN p.curie AS curie, p.name AS name", {"c": key})
-        articles = self.query(f"MATCH (a:Article)-[:{MENTIONS}]->(e:Entity {{curie: $c}}) RETURN count(a) AS n", {"c": key})[0]["n"]
+        for direction, pattern in (
+            ("out", f"(e:Entity {{curie: $c}})-[h:{HAS_PHENOTYPE}]->(n:Entity)"),
+            ("in", f"(n:Entity)-[h:{HAS_PHENOTYPE}]->(e:Entity {{curie: $c}})"),
+        ):
+            for row in self.query(
+                f"MATCH {pattern} RETURN n.curie AS curie, n.name AS name, h.frequency AS frequency, h.pmids AS pmids",
+                {"c": key},
+            ):
+                neighbours.append(
+                    {
+                        "predicate": "biolink:has_phenotype",
+                        "direction": direction,
+                        "evidence": len(row["pmids"] or []),
+                        **row,
+                    }
+                )
+        parents = self.query(
+            f"MATCH (e:Entity {{curie: $c}})-[:{SUBCLASS_OF}]->(p:Entity) RETURN p.curie AS curie, p.name AS name",
+            {"c": key},
+        )
+        articles = self.query(
+            f"MATCH (a:Article)-[:{MENTIONS}]->(e:Entity {{curie: $c}}) RETURN count(a) AS n", {"c": key}
+        )[0]["n"]
         neighbours.sort(key=lambda r: (-(r["evidence"] or 0), r["curie"]))
-        return {**found[0], "parents": parents, "articles": articles, "neighbour_count": len(neighbours), "neighbours": neighbours[:limit]}
+        return {
+            **found[0],
+            "parents": parents,
+            "articles": articles,
+            "neighbour_count": len(neighbours),
+            "neighbours": neighbours[:limit],
+        }
 
     # The diagnosis view of the graph (diagnosis.graph.DiseaseGraph.from_store reads it).
 
     def phenotype_annotations(self) -> list[dict[str, Any]]:
         """Every disease -> phenotype edge: disease, name, xrefs, phenotype, frequency, pmids, source."""
-        return self.query(f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
-                          "RETURN d.curie AS disease, d.name AS name, d.xrefs AS xrefs, p.curie AS phenotype, "
-                          "h.frequency AS frequency, h.pmids AS pmids, h.source AS source")
+        return self.query(
+            f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
+            "RETURN d.curie AS disease, d.name AS name, d.xrefs AS xrefs, p.curie AS phenotype, "
+            "h.frequency AS frequency, h.pmids AS pmids, h.source AS source"
+        )
 
     def phenotype_edge_count(self, source: str | None = None) -> int:
         """How many disease -> phenotype edges the graph has (of one ``source``: HPO, DOID...)."""
         where = " WHERE h.source = $source" if source else ""
-        rows = self.query(f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity){where} RETURN count(h) AS n", {"source": source} if source else None)
+        rows = self.query(
+            f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(:Entity){where} RETURN count(h) AS n",
+            {"source": source} if source else None,
+        )
         return int(rows[0]["n"])
 
     def phenotypes(self) -> list[dict[str, Any]]:
         """Every phenotype: curie, name."""
-        return self.query("MATCH (p:Entity) WHERE p.category = 'biolink:PhenotypicFeature' RETURN p.curie AS curie, p.name AS name")
+        return self.query(
+            "MATCH (p:Entity) WHERE p.category = 'biolink:PhenotypicFeature' RETURN p.curie AS curie, p.name AS name"
+        )
 
     def phenotype_parents(self) -> list[dict[str, Any]]:
         """Every phenotype's is_a parents: curie, name, parent (a row per parent)."""
-        return self.query(f"MATCH (p:Entity)-[:{SUBCLASS_OF}]->(q:Entity) WHERE p.category = 'biolink:PhenotypicFeature' "
-                          "RETURN p.curie AS curie, p.name AS name, q.curie AS parent")
+        return self.query(
+            f"MATCH (p:Entity)-[:{SUBCLASS_OF}]->(q:Entity) WHERE p.category = 'biolink:PhenotypicFeature' "
+            "RETURN p.curie AS curie, p.name AS name, q.curie AS parent"
+        )
 
     def disease_mentions(self) -> list[dict[str, Any]]:
         """Which article mentions which disease concept: pmid, curie, name."""
-        return self.query(f"MATCH (a:Article)-[:{MENTIONS}]->(e:Entity) WHERE e.category = 'biolink:Disease' "
-                          "RETURN a.pmid AS pmid, e.curie AS curie, e.name AS name")
+        return self.query(
+            f"MATCH (a:Article)-[:{MENTIONS}]->(e:Entity) WHERE e.category = 'biolink:Disease' "
+            "RETURN a.pmid AS pmid, e.curie AS curie, e.name AS name"
+        )
 
     def literature_edges(self, rel_type: str) -> list[dict[str, Any]]:
         """Every aggregated literature edge of one relationship type: subject, subject_name, object,
         object_name, evidence (count), pmids."""
         if rel_type not in {p.rel_type for p in PREDICATES.values()}:
             raise QueryInvalid(f"{rel_type!r} is not a literature relationship type")
-        return self.query(f"MATCH (s:Entity)-[r:{rel_type}]->(o:Entity) RETURN s.curie AS subject, s.name AS subject_name, "
-                          "o.curie AS object, o.name AS object_name, r.evidence_count AS evidence, r.pmids AS pmids")
+        return self.query(
+            f"MATCH (s:Entity)-[r:{rel_type}]->(o:Entity) RETURN s.curie AS subject, s.name AS subject_name, "
+            "o.curie AS object, o.name AS object_name, r.evidence_count AS evidence, r.pmids AS pmids"
+        )
 
     def article_hashes(self, pmids: Sequence[str]) -> dict[str, str]:
         """The content hash stored for each of these articles that the graph has."""
         rows = self.query(
-            "MATCH (a:Article) WHERE a.pmid IN $pmids RETURN a.pmid AS pmid, a.content_hash AS hash", {"pmids": list(pmids)}
+            "MATCH (a:Article) WHERE a.pmid IN $pmids RETURN a.pmid AS pmid, a.content_hash AS hash",
+            {"pmids": list(pmids)},
         )
         return {r["pmid"]: r["hash"] or "" for r in rows}
 
@@ -351,7 +399,9 @@ class GraphStore(abc.ABC):
             {"pmids": pmids},
         )
         found = self._execute("MATCH (a:Article) WHERE a.pmid IN $pmids RETURN count(a) AS n", {"pmids": pmids})[0]["n"]
-        self._execute("MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE a.pmid IN $pmids DETACH DELETE v", {"pmids": pmids})
+        self._execute(
+            "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE a.pmid IN $pmids DETACH DELETE v", {"pmids": pmids}
+        )
         self._execute("MATCH (a:Article) WHERE a.pmid IN $pmids DETACH DELETE a", {"pmids": pmids})
         by_type: dict[str, list[dict[str, Any]]] = {}
         for pair in pairs:
@@ -362,7 +412,8 @@ class GraphStore(abc.ABC):
         curies = sorted({c for p in pairs for c in (p["subject"], p["object"])} | {r["curie"] for r in mentioned})
         if curies:
             self._execute(
-                "MATCH (e:Entity) WHERE e.curie IN $curies AND NOT EXISTS { MATCH (e)-[]-() } DELETE e", {"curies": curies}
+                "MATCH (e:Entity) WHERE e.curie IN $curies AND NOT EXISTS { MATCH (e)-[]-() } DELETE e",
+                {"curies": curies},
             )
         return int(found)
 
@@ -410,8 +461,14 @@ SET r.evidence_count = n, r.pmids = pmids, r.max_score = best
 def article_row(d: Document, with_hash: bool = True) -> dict[str, Any]:
     """The properties of one ``Article`` node (``with_hash``: its content hash too, which marks
     the article as completely loaded)."""
-    return {"pmid": article_key(d), "title": d.title, "journal": d.journal, "year": d.year, "doi": d.doi,
-            "content_hash": d.content_hash if with_hash else None}
+    return {
+        "pmid": article_key(d),
+        "title": d.title,
+        "journal": d.journal,
+        "year": d.year,
+        "doi": d.doi,
+        "content_hash": d.content_hash if with_hash else None,
+    }
 
 
 def mention_row(r: MentionCount) -> dict[str, Any]:
@@ -419,7 +476,13 @@ def mention_row(r: MentionCount) -> dict[str, Any]:
 
 
 def phenotype_row(r: PhenotypeAnnotation) -> dict[str, Any]:
-    return {"disease": r.disease, "phenotype": r.phenotype, "frequency": r.frequency, "source": r.source, "pmids": list(r.pmids)}
+    return {
+        "disease": r.disease,
+        "phenotype": r.phenotype,
+        "frequency": r.frequency,
+        "source": r.source,
+        "pmids": list(r.pmids),
+    }
 
 
 def evidence_row(t: Triple) -> dict[str, Any]:

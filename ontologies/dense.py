@@ -58,7 +58,9 @@ class NameEncoder:
     def dimension(self) -> int:
         return int(self.model.config.hidden_size)
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False, desc: str = "names") -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False, desc: str = "names"
+    ) -> np.ndarray:
         import torch
         from tqdm.auto import tqdm
 
@@ -68,8 +70,13 @@ class NameEncoder:
         with torch.inference_mode():
             for s in tqdm(starts, desc=f"embedding {desc}", unit="batch", disable=not progress):
                 rows = order[s : s + batch_size]
-                enc = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="pt").to(self.device)
+                enc = self.tokenizer(
+                    [texts[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self.device)
                 out[rows] = mean_pool(self.model(**enc).last_hidden_state, enc["attention_mask"]).cpu().numpy()
         return out
 
@@ -161,15 +168,26 @@ def _bags(tokenizer: Any, texts: Sequence[str], max_tokens: int = 32) -> tuple[A
     """Token ids of ``texts`` flattened, with each text's offset (EmbeddingBag's input)."""
     import torch
 
-    ids = [row[:max_tokens] or [tokenizer.unk_token_id] for row in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+    ids = [
+        row[:max_tokens] or [tokenizer.unk_token_id]
+        for row in tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    ]
     offsets = np.zeros(len(ids), dtype=np.int64)
     if len(ids) > 1:
         offsets[1:] = np.cumsum([len(r) for r in ids[:-1]])
     return torch.tensor([i for r in ids for i in r], dtype=torch.long), torch.from_numpy(offsets)
 
 
-def distill_query_encoder(teacher: NameEncoder, names: Sequence[str], embedded: np.ndarray, *, variants: int = 40_000,
-                          epochs: int = 12, seed: int = 13, progress: bool = False) -> StaticQueryEncoder:
+def distill_query_encoder(
+    teacher: NameEncoder,
+    names: Sequence[str],
+    embedded: np.ndarray,
+    *,
+    variants: int = 40_000,
+    epochs: int = 12,
+    seed: int = 13,
+    progress: bool = False,
+) -> StaticQueryEncoder:
     """Fit a ``StaticQueryEncoder`` to ``teacher`` on ``names`` (with their ``embedded`` vectors)
     and up to ``variants`` teacher-embedded variants of multi-word names (a word dropped, the
     words shuffled, a head word added). Each token's vector starts as the teacher's embedding of
@@ -198,7 +216,9 @@ def distill_query_encoder(teacher: NameEncoder, names: Sequence[str], embedded: 
         made.add(" ".join(words))
     extra = sorted(made - set(names))
     texts = [*names, *extra]
-    targets = torch.from_numpy(np.vstack([embedded.astype(np.float32), teacher.encode(extra, progress=progress, desc="name variants")]))
+    targets = torch.from_numpy(
+        np.vstack([embedded.astype(np.float32), teacher.encode(extra, progress=progress, desc="name variants")])
+    )
     mix = list(range(len(texts)))
     rng.shuffle(mix)  # batches of names and variants alike, fixed once
     texts = [texts[i] for i in mix]
@@ -210,20 +230,25 @@ def distill_query_encoder(teacher: NameEncoder, names: Sequence[str], embedded: 
     head = _head(start.shape[1])
     batch = 256
     steps = epochs * math.ceil(len(texts) / batch)
-    optimizers = [torch.optim.SparseAdam(list(bag.parameters()), lr=3e-3), torch.optim.Adam(list(head.parameters()), lr=3e-3)]
+    optimizers = [
+        torch.optim.SparseAdam(list(bag.parameters()), lr=3e-3),
+        torch.optim.Adam(list(head.parameters()), lr=3e-3),
+    ]
     schedules = [torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=steps) for o in optimizers]
-    bags = [_bags(tokenizer, texts[k:k + batch]) for k in range(0, len(texts), batch)]
+    bags = [_bags(tokenizer, texts[k : k + batch]) for k in range(0, len(texts), batch)]
     order = list(range(len(bags)))
     for _ in tqdm(range(epochs), desc="distilling the query encoder", unit="epoch", disable=not progress):
         rng.shuffle(order)
         for b in order:
             flat, offsets = bags[b]
             out = torch.nn.functional.normalize(head(bag(flat, offsets)), dim=-1)
-            loss = (1 - (out * targets[b * batch:(b + 1) * batch]).sum(-1)).mean()
+            loss = (1 - (out * targets[b * batch : (b + 1) * batch]).sum(-1)).mean()
             for o in optimizers:
                 o.zero_grad()
             loss.backward()
             for o, sch in zip(optimizers, schedules, strict=True):
                 o.step()
                 sch.step()
-    return StaticQueryEncoder(teacher.name, bag.weight.detach().numpy(), {k: v.detach().numpy() for k, v in head.state_dict().items()})
+    return StaticQueryEncoder(
+        teacher.name, bag.weight.detach().numpy(), {k: v.detach().numpy() for k, v in head.state_dict().items()}
+    )

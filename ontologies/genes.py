@@ -51,9 +51,13 @@ def _from_sqlite(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            genes = {row[0]: row for row in con.execute(
-                "SELECT genes._id, genes.gene_id, gene_info.symbol, gene_info.gene_name "
-                "FROM genes JOIN gene_info ON gene_info._id = genes._id")}
+            genes = {
+                row[0]: row
+                for row in con.execute(
+                    "SELECT genes._id, genes.gene_id, gene_info.symbol, gene_info.gene_name "
+                    "FROM genes JOIN gene_info ON gene_info._id = genes._id"
+                )
+            }
             aliases: dict[int, list[str]] = {}
             for key, alias in con.execute("SELECT _id, alias_symbol FROM alias"):
                 aliases.setdefault(key, []).append(alias)
@@ -82,7 +86,9 @@ def _from_gene_info(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]
             rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
             header = next(rows, None)
             if not header or header[0].lstrip("#") != "tax_id" or len(header) < 9:
-                raise OntologyError(f"{path}: neither an org.*.eg.sqlite nor an NCBI gene_info file (header {header!r})")
+                raise OntologyError(
+                    f"{path}: neither an org.*.eg.sqlite nor an NCBI gene_info file (header {header!r})"
+                )
             for row in rows:
                 if len(row) < 9:
                     continue
@@ -105,17 +111,21 @@ def fetch_gene_db(dest: Path) -> Path:
     if shutil.which("apt-get") is None:
         raise OntologyError(
             f"no gene vocabulary at {dest} and no apt-get to fetch {DEBIAN_PACKAGE}; put an org.Hs.eg.sqlite "
-            "or NCBI's Homo_sapiens.gene_info.gz there, or set MEDKG_GENE_DB to one")
+            "or NCBI's Homo_sapiens.gene_info.gz there, or set MEDKG_GENE_DB to one"
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         log.info("fetching the human gene vocabulary (%s, 37 MB, once)", DEBIAN_PACKAGE)
-        done = subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, capture_output=True, text=True, check=False
+        )
         debs = sorted(Path(tmp).glob("*.deb"))
         if done.returncode != 0 or not debs:
             why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no .deb"]
             raise OntologyError(
                 f"cannot fetch {DEBIAN_PACKAGE} with apt-get download ({why[0]}); put an org.Hs.eg.sqlite or NCBI's "
-                f"Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one")
+                f"Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one"
+            )
         part = dest.with_name(dest.name + ".part")
         extract_deb_member(debs[0], DB_MEMBER, part)
         part.replace(dest)

@@ -38,5 +38,7 @@ def load_hpo(
     disease = ENTITY_TYPES["Disease"].category
     for curie in sorted({r.disease for r in rows}):
         same = canonical(curie) if canonical else None
-        entities.append(Entity(curie, names.get(curie, curie), disease, xrefs=(same,) if same and same != curie else ()))
+        entities.append(
+            Entity(curie, names.get(curie, curie), disease, xrefs=(same,) if same and same != curie else ())
+        )
     return HpoRecords(terms, entities, rows, [obo_info, hpoa_info])

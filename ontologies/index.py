@@ -153,9 +153,16 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
 class TermIndex:
     """Concepts with their names, searchable by exact normalized form and by 3-gram TF-IDF."""
 
-    def __init__(self, concepts: list[Concept], sources: list[SourceInfo], composites: Iterable[CompositeName] = (), *,
-                 trees: dict[str, list[str]] | None = None, actions: dict[str, list[str]] | None = None,
-                 taxa: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        concepts: list[Concept],
+        sources: list[SourceInfo],
+        composites: Iterable[CompositeName] = (),
+        *,
+        trees: dict[str, list[str]] | None = None,
+        actions: dict[str, list[str]] | None = None,
+        taxa: dict[str, str] | None = None,
+    ) -> None:
         """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
         CURIE (what ``ontologies.treatment`` reads); ``taxa``: the species (``NCBITaxon:``) of each
         gene; kept for the index's concepts only."""
@@ -196,7 +203,12 @@ class TermIndex:
                     continue
                 seen.add(form)
                 corpus_count[(c.category, form)] += corpus[form]
-                rank = (0 if form in corpus else 1, -corpus[form], 0 if form == own else 1 if form in preferred else 2, supplementary)
+                rank = (
+                    0 if form in corpus else 1,
+                    -corpus[form],
+                    0 if form == own else 1 if form in preferred else 2,
+                    supplementary,
+                )
                 for table, key in ((self.exact, form), (self.unordered, sorted_key(name))):
                     self._add(table, (c.category, key), i)
                     priority[(c.category, key, i)] = min(rank, priority.get((c.category, key, i), rank))
@@ -211,7 +223,9 @@ class TermIndex:
         for comp in composites:
             found = [self.by_curie.get(c) for c in comp.ids]
             if all(i is not None for i in found) and len(set(found)) > 1:
-                votes[(comp.category, normalize(comp.name))][tuple(dict.fromkeys(i for i in found if i is not None))] += 1
+                votes[(comp.category, normalize(comp.name))][
+                    tuple(dict.fromkeys(i for i in found if i is not None))
+                ] += 1
         self.composites: dict[tuple[str, str], list[int]] = {}
         for named, counts in votes.items():
             parts, votes_for = counts.most_common(1)[0]
@@ -247,7 +261,9 @@ class TermIndex:
         # The static query encoder distilled from ``dense_encoder`` (``embed``), for mentions.
         self.query_encoder: StaticQueryEncoder | None = None
 
-    def embed(self, encoder: NameEncoder, categories: Iterable[str], *, distill: bool = True, progress: bool = False) -> None:
+    def embed(
+        self, encoder: NameEncoder, categories: Iterable[str], *, distill: bool = True, progress: bool = False
+    ) -> None:
         """Embed every name of ``categories`` with ``encoder`` for the normalizer's dense fallback
         (float16: the 56,000 disease names of the shared vocabularies take 43 MB); with
         ``distill`` and at least ``MIN_DISTILL_NAMES`` names, also fit the static query encoder that
@@ -257,7 +273,9 @@ class TermIndex:
 
         for cat in categories:
             if cat in self.row_forms:
-                self.dense[cat] = encoder.encode(self.row_forms[cat], progress=progress, desc=f"{cat} names").astype(np.float16)
+                self.dense[cat] = encoder.encode(self.row_forms[cat], progress=progress, desc=f"{cat} names").astype(
+                    np.float16
+                )
         self.dense_encoder = encoder.name
         self.query_encoder = None
         cats = sorted(self.dense)

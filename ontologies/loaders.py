@@ -25,9 +25,9 @@ from ontologies.terms import Mapping, SourceInfo, Term
 log = logging.getLogger(__name__)
 
 
-
 def fix_curie(curie: str) -> str:
-    """One spelling per prefix (``kg.curies``): ``mesh:D001`` -> ``MESH:D001``, ``MIM:PS267700`` -> ``OMIM:PS267700``."""
+    """One spelling per prefix (``kg.curies``): ``mesh:D001`` -> ``MESH:D001``,
+    ``MIM:PS267700`` -> ``OMIM:PS267700``."""
     curie = curie.strip().strip('"')
     if curie.startswith("DO:DOID:"):
         curie = curie[3:]
@@ -100,8 +100,11 @@ def load_obo_definitions(path: str | Path, *, prefixes: tuple[str, ...] = ()) ->
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         onto = pronto.Ontology(str(path))
-    return {fix_curie(t.id): str(t.definition) for t in onto.terms()
-            if t.definition and (not prefixes or t.id.startswith(prefixes)) and not t.obsolete}
+    return {
+        fix_curie(t.id): str(t.definition)
+        for t in onto.terms()
+        if t.definition and (not prefixes or t.id.startswith(prefixes)) and not t.obsolete
+    }
 
 
 def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
@@ -130,7 +133,11 @@ def load_owl(path: str | Path, category: str) -> tuple[list[Term], SourceInfo]:
         label = graph.value(cls, RDFS.label)
         if label is None:
             continue
-        syns = tuple(str(o) for p in (oio.hasExactSynonym, oio.hasRelatedSynonym, oio.hasBroadSynonym, oio.hasNarrowSynonym) for o in graph.objects(cls, p))
+        syns = tuple(
+            str(o)
+            for p in (oio.hasExactSynonym, oio.hasRelatedSynonym, oio.hasBroadSynonym, oio.hasNarrowSynonym)
+            for o in graph.objects(cls, p)
+        )
         parents = tuple(sorted(curie(o) for o in graph.objects(cls, RDFS.subClassOf) if isinstance(o, URIRef)))
         xrefs = tuple(fix_curie(str(o)) for o in graph.objects(cls, oio.hasDbXref))
         terms.append(Term(curie(cls), str(label), category, syns, xrefs, parents, path.name))
@@ -238,9 +245,17 @@ def load_mesh_entry_terms(trees_path: str | Path, terms_path: str | Path) -> tup
             names[curie] = term
         else:
             synonyms.setdefault(curie, []).append(term)
-    terms = [Term(curie, names.get(curie) or (synonyms.get(curie) or [""])[0], mesh_category(tree_numbers),
-                  tuple(dict.fromkeys(synonyms.get(curie, ()))), source="MeSH")
-             for curie, tree_numbers in trees.items() if names.get(curie) or synonyms.get(curie)]
+    terms = [
+        Term(
+            curie,
+            names.get(curie) or (synonyms.get(curie) or [""])[0],
+            mesh_category(tree_numbers),
+            tuple(dict.fromkeys(synonyms.get(curie, ()))),
+            source="MeSH",
+        )
+        for curie, tree_numbers in trees.items()
+        if names.get(curie) or synonyms.get(curie)
+    ]
     return terms, SourceInfo(str(terms_path), "mesh-terms", _version_from_name(Path(terms_path)), len(terms))
 
 
@@ -258,7 +273,11 @@ def load_mesh_xml(path: str | Path, tree_categories: dict[str, str]) -> tuple[li
             trees = [t.text or "" for t in el.findall("TreeNumberList/TreeNumber")]
             cats = {tree_categories[t[0]] for t in trees if t and t[0] in tree_categories}
             if cats:
-                syns = tuple(s.text or "" for s in el.findall("ConceptList/Concept/TermList/Term/String") if s.text and s.text != name)
+                syns = tuple(
+                    s.text or ""
+                    for s in el.findall("ConceptList/Concept/TermList/Term/String")
+                    if s.text and s.text != name
+                )
                 terms.append(Term(f"MESH:{ui}", name, min(cats), syns, source="MeSH"))
             el.clear()
     return terms, SourceInfo(str(path), "mesh-xml", _version_from_name(path), len(terms))
@@ -277,7 +296,10 @@ def load_mesh_tree(path: str | Path) -> tuple[list[Term], SourceInfo]:
         entry = by_id.setdefault(ui, (name, set()))
         if parent:
             entry[1].add(f"MESH:{parent}")
-    terms = [Term(f"MESH:{ui}", name, "Disease", parents=tuple(sorted(p)), source="MeSH tree") for ui, (name, p) in by_id.items()]
+    terms = [
+        Term(f"MESH:{ui}", name, "Disease", parents=tuple(sorted(p)), source="MeSH tree")
+        for ui, (name, p) in by_id.items()
+    ]
     return terms, SourceInfo(str(path), "mesh-tree", _version_from_name(path), len(terms))
 
 
@@ -286,7 +308,13 @@ def load_mesh_scr(path: str | Path) -> tuple[list[Term], SourceInfo]:
     path = Path(path)
     rows = _tsv_rows(path)
     next(rows, None)
-    terms = [Term(f"MESH:{r[0]}", r[1], "Disease", parents=(f"MESH:{r[2]}",) if len(r) > 2 and r[2] else (), source="MeSH SCR") for r in rows if len(r) >= 2]
+    terms = [
+        Term(
+            f"MESH:{r[0]}", r[1], "Disease", parents=(f"MESH:{r[2]}",) if len(r) > 2 and r[2] else (), source="MeSH SCR"
+        )
+        for r in rows
+        if len(r) >= 2
+    ]
     return terms, SourceInfo(str(path), "mesh-scr", _version_from_name(path), len(terms))
 
 
@@ -340,7 +368,9 @@ def load_sssom(path: str | Path) -> tuple[list[Mapping], SourceInfo]:
     if rows and not {"subject_id", "object_id"} <= set(rows[0]):
         raise OntologyError(f"{path}: not SSSOM, missing subject_id/object_id columns")
     mappings = [
-        Mapping(fix_curie(r["subject_id"]), fix_curie(r["object_id"]), r.get("predicate_id", "skos:exactMatch"), path.name)
+        Mapping(
+            fix_curie(r["subject_id"]), fix_curie(r["object_id"]), r.get("predicate_id", "skos:exactMatch"), path.name
+        )
         for r in rows
         if r.get("predicate_id", "skos:exactMatch") in ("skos:exactMatch", "owl:equivalentClass", "oboInOwl:hasDbXref")
     ]
@@ -350,7 +380,14 @@ def load_sssom(path: str | Path) -> tuple[list[Mapping], SourceInfo]:
 def _frequency(raw: str) -> float | None:
     """HPO frequency as a number: ``3/7``, ``40%``, or an HPO frequency term."""
     raw = raw.strip()
-    terms = {"HP:0040280": 1.0, "HP:0040281": 0.9, "HP:0040282": 0.55, "HP:0040283": 0.17, "HP:0040284": 0.025, "HP:0040285": 0.0}
+    terms = {
+        "HP:0040280": 1.0,
+        "HP:0040281": 0.9,
+        "HP:0040282": 0.55,
+        "HP:0040283": 0.17,
+        "HP:0040284": 0.025,
+        "HP:0040285": 0.0,
+    }
     if not raw:
         return None
     if raw in terms:

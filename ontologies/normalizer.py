@@ -140,7 +140,9 @@ class Normalizer:
                 out.append(found[0])
         return out if len(out) > 1 else []
 
-    def _fuzzy(self, texts: Sequence[str], category: str, context: Sequence[set[int]] | None = None) -> list[list[Grounding]]:
+    def _fuzzy(
+        self, texts: Sequence[str], category: str, context: Sequence[set[int]] | None = None
+    ) -> list[list[Grounding]]:
         """Rank every name of the type by ``dense_weight`` x embedding cosine + the rest x 3-gram
         TF-IDF cosine (TF-IDF alone when the index has no embeddings), less the namespace prior.
         Scores and the top-k run in torch: its top-k is 10x numpy's argpartition here."""
@@ -291,7 +293,10 @@ class Normalizer:
                 continue
             if category == "Variant":  # by its form (ontologies.variants), else a name annotators gave it; never fuzzy
                 key = variant_key(text)
-                results[n] = ([Grounding(variant_curie(key), text.strip(), 1.0, "medkg")] if key else self._exact(text, category), False)
+                results[n] = (
+                    [Grounding(variant_curie(key), text.strip(), 1.0, "medkg")] if key else self._exact(text, category),
+                    False,
+                )
                 continue
             results[n] = self._named(text, long_form, category)
             if results[n] is None:
@@ -301,7 +306,8 @@ class Normalizer:
             for n, r in enumerate(results):
                 if r is not None:
                     found_in.setdefault(documents[n], set()).update(
-                        i for i in (self.index.by_curie.get(g.curie) for g in r[0]) if i is not None)  # a variant's id is no index concept
+                        i for i in (self.index.by_curie.get(g.curie) for g in r[0]) if i is not None
+                    )  # a variant's id is no index concept
         for category, pending in misses.items():
             context = [found_in.get(documents[n], set()) for n, _ in pending] if documents is not None else None
             for (n, _), ranked in zip(pending, self._fuzzy([t for _, t in pending], category, context), strict=True):
@@ -346,10 +352,14 @@ class Normalizer:
         first (the species it mentions most; human when none), and a variant change written next
         to an rs id takes that id (``ontologies.variants.link_rs``)."""
         kinds = [self._category(m.label) for m in mentions]
-        species = Counter(m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Species" and m.groundings)
+        species = Counter(
+            m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Species" and m.groundings
+        )
         target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else HUMAN
         variants = [i for i, k in enumerate(kinds) if k == "Variant"]
-        linked = link_rs([mentions[i].text for i in variants], [(mentions[i].start, mentions[i].end) for i in variants], text)
+        linked = link_rs(
+            [mentions[i].text for i in variants], [(mentions[i].start, mentions[i].end) for i in variants], text
+        )
         out = list(mentions)
         for i, key in zip(variants, linked, strict=True):
             m = out[i]
@@ -362,13 +372,15 @@ class Normalizer:
                 out[i] = replace(m, groundings=tuple(ranked))
         return out
 
-    def normalize_predicted(self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW,
-                            retype: Mapping[str, str] = RETYPE) -> list[Document]:
+    def normalize_predicted(
+        self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW, retype: Mapping[str, str] = RETYPE
+    ) -> list[Document]:
         """``normalize_documents`` for predicted mentions, as the pipeline uses it. A mention of a
         type in ``retype`` that names no concept of its type but names one of the other exactly
-        takes the other type (see ``RETYPE``). Then, for the types in ``floors``: a mention that matches no name exactly but does with the word just before
-        or after it (an exact, word-order or composite match; not the fallback) takes that span,
-        unless it would overlap another mention (the tagger stopped one word short: "hepatitis" of
+        takes the other type (see ``RETYPE``). Then, for the types in ``floors``: a mention that
+        matches no name exactly but does with the word just before or after it (an exact,
+        word-order or composite match; not the fallback) takes that span, unless it would overlap
+        another mention (the tagger stopped one word short: "hepatitis" of
         "chronic hepatitis"); then a mention grounded below its type's floor, or NIL, is dropped:
         such "diseases" are mostly not diseases (BENCHMARKS.md)."""
         out = []
@@ -391,7 +403,14 @@ class Normalizer:
                             continue
                         others = [o for o in doc.mentions if o is not m] + mentions
                         if not any(o.start < end and start < o.end for o in others):
-                            m = replace(m, start=start, end=end, text=doc.text[start:end], groundings=tuple(named[0]), composite=named[1])
+                            m = replace(
+                                m,
+                                start=start,
+                                end=end,
+                                text=doc.text[start:end],
+                                groundings=tuple(named[0]),
+                                composite=named[1],
+                            )
                         break
                 if m.groundings and m.groundings[0].score >= floors[category]:
                     mentions.append(m)

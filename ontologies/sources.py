@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 ReadCorpus = Callable[[Path], Iterable[Document]]
 
 
-def corpus_terms(paths: Sequence[Path], read: ReadCorpus) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, str]]:
+def corpus_terms(
+    paths: Sequence[Path], read: ReadCorpus
+) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, str]]:
     """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
     DNorm learn from their training sets), one term per mention so that the index can count them;
     composite mentions as names of all their concepts; of ``a|b`` alternatives, the first. Only
@@ -64,7 +66,12 @@ def corpus_terms(paths: Sequence[Path], read: ReadCorpus) -> tuple[list[Term], l
     if not paths:
         return [], [], None, {}
     taxa = {gene: counts.most_common(1)[0][0] for gene, counts in gene_taxa.items()}
-    return terms, composites, SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites)), taxa
+    return (
+        terms,
+        composites,
+        SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites)),
+        taxa,
+    )
 
 
 def default_files(data_dir: Path) -> dict[str, Path]:
@@ -72,13 +79,16 @@ def default_files(data_dir: Path) -> dict[str, Path]:
     return DataLayout(Path(data_dir)).vocabularies()
 
 
-def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None,
-                read_corpus: ReadCorpus | None = None) -> TermIndex:
+def build_index(
+    data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None, read_corpus: ReadCorpus | None = None
+) -> TermIndex:
     """Load every default vocabulary and merge them into one index; ``gene_db``: a gene vocabulary
     (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info), without which genes are known
     only by the names the corpora give them; ``read_corpus`` reads the ``corpora`` files."""
     if corpora and read_corpus is None:
-        raise OntologyError("annotated corpora as dictionaries need a reader: pass read_corpus (readers.read_documents)")
+        raise OntologyError(
+            "annotated corpora as dictionaries need a reader: pass read_corpus (readers.read_documents)"
+        )
     files = default_files(data_dir)
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
@@ -119,18 +129,29 @@ def build_index(data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | No
         genes, taxa, info = load_gene_terms(gene_db)
         terms.extend(genes)
         sources.append(info)
-    corpus, composites, corpus_info, corpus_taxa = corpus_terms(list(corpora), read_corpus) if read_corpus else ([], [], None, {})
+    corpus, composites, corpus_info, corpus_taxa = (
+        corpus_terms(list(corpora), read_corpus) if read_corpus else ([], [], None, {})
+    )
     terms.extend(corpus)
     if corpus_info:
         sources.append(corpus_info)
     for gene, taxon in corpus_taxa.items():
         taxa.setdefault(gene, taxon)  # the vocabulary's own taxon first
-    return TermIndex(merge_concepts(terms, mappings), sources, composites, trees=load_mesh_trees(files["mesh_trees"]),
-                     actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]), taxa=taxa)
+    return TermIndex(
+        merge_concepts(terms, mappings),
+        sources,
+        composites,
+        trees=load_mesh_trees(files["mesh_trees"]),
+        actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]),
+        taxa=taxa,
+    )
 
 
 def cache_key(
-    data_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None, categories: Sequence[str] = (),
+    data_dir: Path,
+    corpora: Sequence[Path] = (),
+    encoder: str | None = None,
+    categories: Sequence[str] = (),
     gene_db: Path | None = None,
 ) -> str:
     """What the index is built from: the vocabulary files' and corpora's names and contents (not
@@ -145,8 +166,12 @@ def cache_key(
 
 
 def index_path(
-    data_dir: Path, cache_dir: Path, corpora: Sequence[Path] = (), encoder: str | None = None,
-    categories: Sequence[str] = DENSE_CATEGORIES, gene_db: Path | None = None,
+    data_dir: Path,
+    cache_dir: Path,
+    corpora: Sequence[Path] = (),
+    encoder: str | None = None,
+    categories: Sequence[str] = DENSE_CATEGORIES,
+    gene_db: Path | None = None,
 ) -> Path:
     """Where ``load_or_build`` keeps the index for these files and this encoder (the index format
     in the name, so that indexes of older formats can be recognized and removed)."""

@@ -23,8 +23,27 @@ from ontologies.terms import SourceInfo, Term
 from ontologies.text import normalize
 
 # Words that grade a symptom without changing what it is.
-MODIFIERS = frozenset({"severe", "high", "acute", "chronic", "progressive", "mild", "persistent", "recurrent", "sudden",
-                       "intermittent", "generalized", "general", "moderate", "intense", "marked", "frequent", "symptom"})
+MODIFIERS = frozenset(
+    {
+        "severe",
+        "high",
+        "acute",
+        "chronic",
+        "progressive",
+        "mild",
+        "persistent",
+        "recurrent",
+        "sudden",
+        "intermittent",
+        "generalized",
+        "general",
+        "moderate",
+        "intense",
+        "marked",
+        "frequent",
+        "symptom",
+    }
+)
 
 
 def _stripped(name: str) -> str:
@@ -124,8 +143,15 @@ def _from_subtypes(rows: set[tuple[str, str]], doid_tree: str | Path, names: dic
     return out
 
 
-def load_doid_symptoms(table: str | Path, symp_owl: str | Path, phenotypes: Iterable[Term], *, doid_mesh: str | Path | None = None,
-                       doid_tree: str | Path | None = None, canonical: Callable[[str], str | None] | None = None) -> SymptomRecords:
+def load_doid_symptoms(
+    table: str | Path,
+    symp_owl: str | Path,
+    phenotypes: Iterable[Term],
+    *,
+    doid_mesh: str | Path | None = None,
+    doid_tree: str | Path | None = None,
+    canonical: Callable[[str], str | None] | None = None,
+) -> SymptomRecords:
     """Read DOID's disease -> symptom table and the Symptom Ontology, map the symptoms to HPO and
     return the diseases (each with its MeSH id from ``MESHinDO.tsv`` and the literature concept
     ``canonical`` gives as xrefs) and their annotations (source ``DOID``). With ``doid_tree``
@@ -164,4 +190,6 @@ def load_doid_symptoms(table: str | Path, symp_owl: str | Path, phenotypes: Iter
     annotations = [PhenotypeAnnotation(d, p, None, "DOID") for d, p in sorted(rows)]
     annotations += [PhenotypeAnnotation(d, p, None, SUBTYPES) for d, p in sorted(inherited)]
     info = SourceInfo(str(table), "doid-symptoms", symp_info.version, len(annotations))
-    return SymptomRecords(entities, annotations, mapping, how, dict(sorted(unmapped.items(), key=lambda x: -x[1])), [symp_info, info])
+    return SymptomRecords(
+        entities, annotations, mapping, how, dict(sorted(unmapped.items(), key=lambda x: -x[1])), [symp_info, info]
+    )

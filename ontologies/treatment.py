@@ -143,7 +143,9 @@ def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge)
         relations = []
         negative = {frozenset((r.subject, r.object)) for r in doc.relations if predicate(r.predicate).curie == NEGATIVE}
         for r in doc.relations:
-            if predicate(r.predicate).curie == CAUSES and (frozenset((r.subject, r.object)) in negative or _is_treatment(doc, r, knowledge)):
+            if predicate(r.predicate).curie == CAUSES and (
+                frozenset((r.subject, r.object)) in negative or _is_treatment(doc, r, knowledge)
+            ):
                 r = replace(r, predicate="treats")
             relations.append(r)
         out.append(replace(doc, relations=tuple(relations)))
@@ -153,4 +155,4 @@ def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge)
 def _is_treatment(doc: Document, r: Relation, knowledge: TreatmentKnowledge) -> bool:
     if knowledge.action_that_treats(r.subject, r.object):
         return True
-    return r.span is not None and says_treatment(doc.text[r.span[0]:r.span[1]])
+    return r.span is not None and says_treatment(doc.text[r.span[0] : r.span[1]])

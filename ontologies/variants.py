@@ -15,11 +15,34 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 AMINO = {
-    "ala": "A", "arg": "R", "asn": "N", "asp": "D", "cys": "C", "gln": "Q", "glu": "E", "gly": "G", "his": "H",
-    "ile": "I", "leu": "L", "lys": "K", "met": "M", "phe": "F", "pro": "P", "ser": "S", "thr": "T", "trp": "W",
-    "tyr": "Y", "val": "V", "ter": "X", "stop": "X", "sec": "U",
+    "ala": "A",
+    "arg": "R",
+    "asn": "N",
+    "asp": "D",
+    "cys": "C",
+    "gln": "Q",
+    "glu": "E",
+    "gly": "G",
+    "his": "H",
+    "ile": "I",
+    "leu": "L",
+    "lys": "K",
+    "met": "M",
+    "phe": "F",
+    "pro": "P",
+    "ser": "S",
+    "thr": "T",
+    "trp": "W",
+    "tyr": "Y",
+    "val": "V",
+    "ter": "X",
+    "stop": "X",
+    "sec": "U",
 }
-_AA = r"(?:Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val|Ter|Sec|[ACDEFGHIKLMNPQRSTVWYX*])"
+_AA = (
+    r"(?:Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val|Ter|Sec"
+    r"|[ACDEFGHIKLMNPQRSTVWYX*])"
+)
 _POS = r"-?\d+(?:[+-]\d+)?(?:_-?\d+(?:[+-]\d+)?)?"
 _RS = re.compile(r"\brs ?(\d{2,})\b", re.IGNORECASE)
 _PROTEIN_SUB = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)({_AA})\)?$")
@@ -74,7 +97,7 @@ def link_rs(texts: Sequence[str], spans: Sequence[tuple[int, int]], doc_text: st
     order = sorted(range(len(texts)), key=lambda i: spans[i])
     linked: dict[str, str] = {}
     for a, b in pairwise(order):
-        between = doc_text[spans[a][1]:spans[b][0]]
+        between = doc_text[spans[a][1] : spans[b][0]]
         if len(between) > 4 or between.strip(" ()[];,:") != "":
             continue
         ka, kb = keys[a], keys[b]

@@ -84,10 +84,13 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str | InputError]]:
                 try:
                     yield n, raw.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
-                    yield n, InputError(
-                        f"not UTF-8 ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8",
-                        source=source,
-                        record=n,
+                    yield (
+                        n,
+                        InputError(
+                            f"not UTF-8 ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8",
+                            source=source,
+                            record=n,
+                        ),
                     )
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise InputError(f"truncated or corrupt gzip data after line {n}: {exc}", source=source) from exc
@@ -156,22 +159,37 @@ def xml_records(path: str | Path, tags: tuple[str, ...]) -> Iterator[tuple[int, 
                     end_at = buf.find(close, scanned)
                 again = nxt.search(buf, found.end(), end_at if end_at >= 0 else len(buf))
                 if again is not None or end_at < 0:  # no end tag before the next record (or the file)
-                    yield record_line, InputError(f"<{tag.decode()}> without its end tag; is the file truncated?",
-                                                  source=source, record=record_line)
+                    yield (
+                        record_line,
+                        InputError(
+                            f"<{tag.decode()}> without its end tag; is the file truncated?",
+                            source=source,
+                            record=record_line,
+                        ),
+                    )
                     if again is None:
                         return
                     line = record_line + buf.count(b"\n", begin, again.start())
-                    buf, pos = buf[again.start():], 0
+                    buf, pos = buf[again.start() :], 0
                     continue
                 end = end_at + len(close)
             raw = buf[begin:end]
             try:
                 yield record_line, ET.fromstring(raw.decode(encoding))
             except UnicodeDecodeError as exc:
-                yield record_line, InputError(f"not {encoding} ({exc.reason} at byte {exc.start} of the record)",
-                                              source=source, record=record_line)
+                yield (
+                    record_line,
+                    InputError(
+                        f"not {encoding} ({exc.reason} at byte {exc.start} of the record)",
+                        source=source,
+                        record=record_line,
+                    ),
+                )
             except ET.ParseError as exc:
-                yield record_line, InputError(f"broken XML ({exc})", source=source, record=record_line + exc.position[0] - 1)
+                yield (
+                    record_line,
+                    InputError(f"broken XML ({exc})", source=source, record=record_line + exc.position[0] - 1),
+                )
             except LookupError:
                 raise InputError(f"unknown encoding {encoding!r} in the XML declaration", source=source) from None
             line = record_line + raw.count(b"\n")
@@ -216,8 +234,7 @@ def detect_format(path: str | Path) -> str:
     if "|t|" in head.split("\n", 1)[0] or "|a|" in head[:2000]:
         return "pubtator"
     raise InputError(
-        "cannot tell the format from the first bytes; pass --format "
-        + "|".join(FORMATS),
+        "cannot tell the format from the first bytes; pass --format " + "|".join(FORMATS),
         source=str(path),
     )
 

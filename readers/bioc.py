@@ -22,9 +22,7 @@ from readers.ids import remember_ids, split_ids, to_curie
 _ID_KEYS = ("identifier", "MESH", "Identifier", "NCBI Gene", "ID")
 
 
-def read_bioc(
-    path: str | Path, *, on_error: OnError = "raise", report: ReadReport | None = None
-) -> Iterator[Document]:
+def read_bioc(path: str | Path, *, on_error: OnError = "raise", report: ReadReport | None = None) -> Iterator[Document]:
     """Documents of a BioC XML or BioC JSON file, with gold mentions and relations. Each document
     is read on its own: a broken one is skipped with its number, the ones after it are read."""
     report = report if report is not None else ReadReport()
@@ -38,8 +36,11 @@ def read_bioc(
                 if isinstance(raw, InputError):
                     raise raw
                 if not isinstance(raw, dict):
-                    raise InputError(f"a BioC document must be an object, not {type(raw).__name__}", source=source,
-                                     record=f"document {index}")
+                    raise InputError(
+                        f"a BioC document must be an object, not {type(raw).__name__}",
+                        source=source,
+                        record=f"document {index}",
+                    )
                 yield _document(source, index, raw)
             except InputError as exc:
                 report.handle(exc, on_error)
@@ -60,7 +61,9 @@ def _json_documents(source: str, stream: Any) -> Iterator[tuple[int, Any]]:
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON ({exc.msg})", source=source, record=exc.lineno) from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8", source=source) from None
+        raise InputError(
+            f"not UTF-8 ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8", source=source
+        ) from None
 
     def is_document(item: Any) -> bool:
         return isinstance(item, dict) and "passages" in item
@@ -71,7 +74,11 @@ def _json_documents(source: str, stream: Any) -> Iterator[tuple[int, Any]]:
         docs = collection["PubTator3"]
     elif is_document(collection):
         docs = [collection]
-    elif isinstance(collection, list) and collection and all(isinstance(c, dict) and "documents" in c for c in collection):
+    elif (
+        isinstance(collection, list)
+        and collection
+        and all(isinstance(c, dict) and "documents" in c for c in collection)
+    ):
         docs = [d for c in collection for d in c["documents"]]  # some exports are a list of collections
     elif isinstance(collection, list) and any(is_document(d) for d in collection):
         docs = collection
@@ -79,8 +86,11 @@ def _json_documents(source: str, stream: Any) -> Iterator[tuple[int, Any]]:
         docs = []
     else:
         keys = ", ".join(map(repr, list(collection)[:5])) if isinstance(collection, dict) else type(collection).__name__
-        raise InputError(f"no BioC documents here (expected a collection with \"documents\", or PubTator3's "
-                         f"\"PubTator3\" list; found {keys})", source=source)
+        raise InputError(
+            f'no BioC documents here (expected a collection with "documents", or PubTator3\'s '
+            f'"PubTator3" list; found {keys})',
+            source=source,
+        )
     yield from enumerate(docs, start=1)
 
 
@@ -97,7 +107,10 @@ def _xml_documents(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | Inp
         try:
             yield index, _xml_document(el)
         except ValueError as exc:
-            yield index, InputError(f"malformed BioC document: {exc}", source=source, record=f"document {index} (line {line})")
+            yield (
+                index,
+                InputError(f"malformed BioC document: {exc}", source=source, record=f"document {index} (line {line})"),
+            )
 
 
 def _xml_document(el: ET.Element) -> dict[str, Any]:
@@ -122,8 +135,10 @@ def _xml_document(el: ET.Element) -> dict[str, Any]:
                         "infons": _infons(a),
                         "text": a.findtext("text") or "",
                         "locations": [
-                            {"offset": number(loc.get("offset"), f"annotation {a.get('id')} offset"),
-                             "length": number(loc.get("length"), f"annotation {a.get('id')} length")}
+                            {
+                                "offset": number(loc.get("offset"), f"annotation {a.get('id')} offset"),
+                                "length": number(loc.get("length"), f"annotation {a.get('id')} length"),
+                            }
                             for loc in a.findall("location")
                         ],
                     }
@@ -168,7 +183,9 @@ def _document(source: str, index: int, raw: dict[str, Any]) -> Document:
             end = max(int(loc["offset"]) + int(loc["length"]) for loc in locs)
             surface = a.get("text") or ""
             if not 0 <= start < end <= len(text):
-                raise InputError(f"annotation {a.get('id')} at {start}-{end} is outside the text", source=source, record=where)
+                raise InputError(
+                    f"annotation {a.get('id')} at {start}-{end} is outside the text", source=source, record=where
+                )
             if len(locs) == 1 and text[start:end] != surface:
                 raise InputError(
                     f"annotation {a.get('id')} text {surface!r} does not match {text[start:end]!r}",
@@ -179,9 +196,7 @@ def _document(source: str, index: int, raw: dict[str, Any]) -> Document:
             subtype = "CompositeMention" if infons.get("CompositeRole") == "CompositeMention" else ""
             ids, composite = split_ids(raw_ids, label, subtype)
             remember_ids(raw_ids, label, raw_to_curie)
-            mentions.append(
-                Mention(start, end, text[start:end], label, ids=ids, composite=composite, subtype=subtype)
-            )
+            mentions.append(Mention(start, end, text[start:end], label, ids=ids, composite=composite, subtype=subtype))
     mentions.sort(key=lambda m: (m.start, m.end))
     relations = [_relation(r.get("infons") or {}, raw_to_curie) for r in raw.get("relations", [])]
     title = next((p.text for p in passages if p.kind in ("title", "front")), "")

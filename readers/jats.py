@@ -27,9 +27,7 @@ def _text(el: ET.Element) -> str:
     return _SPACES.sub(" ", "".join(el.itertext())).strip()
 
 
-def read_jats(
-    path: str | Path, *, on_error: OnError = "raise", report: ReadReport | None = None
-) -> Iterator[Document]:
+def read_jats(path: str | Path, *, on_error: OnError = "raise", report: ReadReport | None = None) -> Iterator[Document]:
     """The article of a JATS file (one document)."""
     report = report if report is not None else ReadReport()
     source = str(path)
@@ -51,7 +49,12 @@ def _article(source: str, root: ET.Element) -> Document:
         raise InputError("no <article-meta>: not a JATS article", source=source)
     ids = {a.get("pub-id-type"): (a.text or "").strip() for a in meta.findall("article-id")}
     pmid = ids.get("pmid", "")
-    doc_id = pmid or (f"PMC{ids['pmc']}" if ids.get("pmc") and not ids["pmc"].startswith("PMC") else ids.get("pmc", "")) or ids.get("doi", "") or Path(source).stem
+    doc_id = (
+        pmid
+        or (f"PMC{ids['pmc']}" if ids.get("pmc") and not ids["pmc"].startswith("PMC") else ids.get("pmc", ""))
+        or ids.get("doi", "")
+        or Path(source).stem
+    )
     title_el = meta.find("title-group/article-title")
     title = _text(title_el) if title_el is not None else ""
     blocks: list[tuple[str, str]] = [("title", title)]
@@ -75,7 +78,11 @@ def _article(source: str, root: ET.Element) -> Document:
         passages.append(Passage(kind, offset, text))
         parts.append(text)
         offset += len(text)
-    journal = root.findtext(".//journal-meta/journal-title-group/journal-title") or root.findtext(".//journal-meta/journal-title") or ""
+    journal = (
+        root.findtext(".//journal-meta/journal-title-group/journal-title")
+        or root.findtext(".//journal-meta/journal-title")
+        or ""
+    )
     year_text = meta.findtext("pub-date/year") or ""
     return Document(
         doc_id=doc_id,

@@ -61,7 +61,11 @@ def _citation(source: str, index: int, el: ET.Element) -> Document:
     article = root.find("Article") if citation is not None else root
     if article is None:
         raise InputError(f"PMID {pmid} has no Article element", source=source, record=f"PMID {pmid}")
-    title = _text(article.find("ArticleTitle")) or _text(article.find("VernacularTitle")) or _text(root.find("Book/BookTitle"))
+    title = (
+        _text(article.find("ArticleTitle"))
+        or _text(article.find("VernacularTitle"))
+        or _text(root.find("Book/BookTitle"))
+    )
     sections = []
     for ab in article.findall("Abstract/AbstractText"):
         body = _text(ab)

@@ -81,7 +81,9 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
             elif len(fields) in (4, 5):
                 relation_lines.append((n, fields))
             else:
-                raise InputError(f"not a title, abstract, mention or relation line: {line[:80]!r}", source=source, record=n)
+                raise InputError(
+                    f"not a title, abstract, mention or relation line: {line[:80]!r}", source=source, record=n
+                )
     first = block[0][0]
     if title is None or abstract is None:
         raise InputError(f"document {pmid or '?'} lacks its |t| or |a| line", source=source, record=first)
@@ -94,7 +96,9 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
         start, end = int(fields[1]), int(fields[2])  # ASCII digits: checked above
         surface, label = fields[3], fields[4] if len(fields) > 4 else ""
         if not 0 <= start < end <= len(text):
-            raise InputError(f"offsets {start}-{end} outside the text of {pmid} ({len(text)} chars)", source=source, record=n)
+            raise InputError(
+                f"offsets {start}-{end} outside the text of {pmid} ({len(text)} chars)", source=source, record=n
+            )
         if text[start:end].strip() != surface.strip():  # some corpora pad the text field
             raise InputError(
                 f"mention text {surface!r} does not match the text at {start}-{end}: {text[start:end]!r}",
@@ -110,9 +114,7 @@ def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
         except InputError as exc:
             raise InputError(exc.reason, source=source, record=n) from None
         remember_ids(raw, label, raw_to_curie)
-        mentions.append(
-            Mention(start, end, text[start:end], label, ids=ids, composite=composite, subtype=subtype)
-        )
+        mentions.append(Mention(start, end, text[start:end], label, ids=ids, composite=composite, subtype=subtype))
     relations = [_relation(source, n, fields, raw_to_curie) for n, fields in relation_lines]
     return Document(
         doc_id=pmid,
@@ -133,9 +135,7 @@ def _relation(source: str, n: int, fields: list[str], raw_to_curie: dict[str, st
     _, kind, subj, obj, novelty = fields  # BioRED: PMID type id1 id2 Novel|No
     if novelty not in ("Novel", "No"):
         raise InputError(f"novelty flag must be Novel or No, not {novelty!r}", source=source, record=n)
-    return Relation(
-        raw_to_curie.get(subj, subj), kind, raw_to_curie.get(obj, obj), novel=novelty == "Novel"
-    )
+    return Relation(raw_to_curie.get(subj, subj), kind, raw_to_curie.get(obj, obj), novel=novelty == "Novel")
 
 
 def _curie(raw: str, raw_to_curie: dict[str, str], label: str) -> str:

@@ -42,7 +42,5 @@ def corpus_stats(path: str | Path, fmt: str = "auto", *, on_error: OnError = "sk
         "relations_by_type": dict(sorted(relations.items())),
         "deletions": deletions,
         "skipped": len(report.skipped),
-        "skipped_records": [
-            {"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped[:20]
-        ],
+        "skipped_records": [{"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped[:20]],
     }

@@ -70,7 +70,18 @@ def running_neo4j(classpath: str, home: Path, heap: str = "1g") -> Iterator[str]
     home.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     proc = subprocess.Popen(
-        ["java", "-Xms256m", f"-Xmx{heap}", "-XX:+UseParallelGC", "-cp", classpath, "medkg.Neo4jTestServer", str(home), str(port), "128"],
+        [
+            "java",
+            "-Xms256m",
+            f"-Xmx{heap}",
+            "-XX:+UseParallelGC",
+            "-cp",
+            classpath,
+            "medkg.Neo4jTestServer",
+            str(home),
+            str(port),
+            "128",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log,
@@ -114,7 +125,10 @@ def neo4j_uri(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 def _check_marker(request: pytest.FixtureRequest, what: str, marker: str) -> None:
     if request.node.get_closest_marker(marker) is None:
-        pytest.fail(f"{request.node.nodeid} uses {what} without @pytest.mark.{marker} (so -m 'not {marker}' would not leave it out)")
+        pytest.fail(
+            f"{request.node.nodeid} uses {what} without @pytest.mark.{marker} (so -m 'not {marker}' would not leave it "
+            "out)"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -30,9 +30,19 @@ def client(embedded_store, tmp_path: Path) -> TestClient:  # type: ignore[no-unt
     ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
     normalizer = Normalizer(TermIndex(merge_concepts(ctd), []))
     ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
-    ner.card = {"task": "ner", "metrics": {"dev": {"micro": {"f1": 71.5}}, "best_epoch": 2}, "data_hash": "0123456789abcdef"}
-    app = create_app(embedded_store, ner=ner, normalizer=normalizer, diagnoser=_diagnoser(tmp_path), api_key="s3cret",
-                     limits=ApiLimits(max_body_bytes=20_000, max_text_chars=5_000, max_rows=3))
+    ner.card = {
+        "task": "ner",
+        "metrics": {"dev": {"micro": {"f1": 71.5}}, "best_epoch": 2},
+        "data_hash": "0123456789abcdef",
+    }
+    app = create_app(
+        embedded_store,
+        ner=ner,
+        normalizer=normalizer,
+        diagnoser=_diagnoser(tmp_path),
+        api_key="s3cret",
+        limits=ApiLimits(max_body_bytes=20_000, max_text_chars=5_000, max_rows=3),
+    )
     return TestClient(app)
 
 
@@ -41,16 +51,33 @@ def _diagnoser(tmp_path: Path) -> Diagnoser:
     from transformers import BertConfig, BertForSequenceClassification
 
     tok = _tiny_tokenizer(tmp_path)
-    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, num_labels=1)
-    return Diagnoser(builder(), GraphRanker(BertForSequenceClassification(config), tok, max_length=96, fusion_weight=1.0), candidates=5, rerank=3)
+    config = BertConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=1,
+    )
+    return Diagnoser(
+        builder(),
+        GraphRanker(BertForSequenceClassification(config), tok, max_length=96, fusion_weight=1.0),
+        candidates=5,
+        rerank=3,
+    )
 
 
 KEY = {"X-API-Key": "s3cret"}
 
 
 def test_health_ready_and_docs(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "models": {
-        "ner": {"task": "ner", "dev_f1": 71.5, "best_epoch": 2, "data_hash": "0123456789ab"}, "relations": None}}
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "models": {
+            "ner": {"task": "ner", "dev_f1": 71.5, "best_epoch": 2, "data_hash": "0123456789ab"},
+            "relations": None,
+        },
+    }
     ready = client.get("/ready")
     assert ready.status_code == 200 and ready.json()["checks"]["store"]
     assert client.get("/openapi.json").json()["info"]["title"] == "medkg"
@@ -60,7 +87,7 @@ def test_predict_ranks_diagnoses_with_evidence_and_entities(client: TestClient) 
     text = "A 15-year-old with long slender fingers, a dislocated lens and aortic dilatation."
     body = client.post("/v1/predict", json={"text": text, "top_k": 2}).json()
     assert [e["curie"] for e in body["entities"]] == ["HP:0001166", "HP:0001083", "HP:0002616"]
-    assert body["entities"] and all(text[e["start"]:e["end"]] == e["text"] for e in body["entities"])
+    assert body["entities"] and all(text[e["start"] : e["end"]] == e["text"] for e in body["entities"])
     assert len(body["diagnoses"]) == 2 and body["diagnoses"][0]["score"] >= body["diagnoses"][1]["score"]
     marfan = next(d for d in body["diagnoses"] if d["curie"] == "OMIM:154700")
     assert marfan["name"] == "Marfan syndrome" and marfan["phenotype_similarity"] > 0
@@ -70,8 +97,13 @@ def test_predict_ranks_diagnoses_with_evidence_and_entities(client: TestClient) 
 
 @pytest.mark.parametrize(
     ("payload", "status", "error"),
-    [({"text": ""}, 400, "empty_text"), ({"text": "x" * 6000}, 413, "text_too_long"), ({"text": "fever", "top_k": 0}, 422, "bad_request"),
-     ({"text": "fever", "top_k": "many"}, 422, "bad_request"), ({"case": "fever"}, 422, "bad_request")],
+    [
+        ({"text": ""}, 400, "empty_text"),
+        ({"text": "x" * 6000}, 413, "text_too_long"),
+        ({"text": "fever", "top_k": 0}, 422, "bad_request"),
+        ({"text": "fever", "top_k": "many"}, 422, "bad_request"),
+        ({"case": "fever"}, 422, "bad_request"),
+    ],
 )
 def test_predict_bad_inputs(client: TestClient, payload: dict, status: int, error: str) -> None:
     r = client.post("/v1/predict", json=payload)
@@ -96,7 +128,11 @@ def test_extract_returns_mentions_with_offsets(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("payload", "status", "error"),
-    [({"text": "   "}, 400, "empty_text"), ({"text": "x" * 6000}, 413, "text_too_long"), ({"txt": "a"}, 422, "bad_request")],
+    [
+        ({"text": "   "}, 400, "empty_text"),
+        ({"text": "x" * 6000}, 413, "text_too_long"),
+        ({"txt": "a"}, 422, "bad_request"),
+    ],
 )
 def test_extract_bad_inputs(client: TestClient, payload: dict, status: int, error: str) -> None:
     r = client.post("/v1/extract", json=payload)
@@ -132,13 +168,21 @@ def test_query_needs_the_key_and_refuses_writes(client: TestClient, embedded_sto
     bad = client.post("/v1/query", json={"cypher": "MATCH (n RETURN n"}, headers=KEY)
     assert bad.status_code == 400 and bad.json()["error"] == "query_failed"
     # what one client sends never breaks the next request of another
-    for hostile, status in ((("MATCH (e:Entity) RETURN e.curie; RETURN 1"), 403), ("CALL timeout=1", 403), ("CALL threads=1", 403)):
+    for hostile, status in (
+        (("MATCH (e:Entity) RETURN e.curie; RETURN 1"), 403),
+        ("CALL timeout=1", 403),
+        ("CALL threads=1", 403),
+    ):
         r = client.post("/v1/query", json={"cypher": hostile}, headers=KEY)
         assert r.status_code == status and r.json()["error"] == "refused", hostile
         assert client.get("/ready").status_code == 200
         assert client.get("/v1/entities/MESH:D008012").status_code == 200
-    assert client.post("/v1/query", json=q, headers={"X-API-Key": "cl\u00e9".encode("latin-1")}).status_code == 403  # non-ASCII key: refused, no 500
-    surrogate = client.post("/v1/extract", content=b'{"text": "lidocaine \\ud800 asystole"}', headers={"content-type": "application/json"})
+    assert (
+        client.post("/v1/query", json=q, headers={"X-API-Key": "cl\u00e9".encode("latin-1")}).status_code == 403
+    )  # non-ASCII key: refused, no 500
+    surrogate = client.post(
+        "/v1/extract", content=b'{"text": "lidocaine \\ud800 asystole"}', headers={"content-type": "application/json"}
+    )
     assert surrogate.status_code == 400 and surrogate.json()["error"] == "bad_text"
     mixed = client.post("/v1/query", json={"cypher": "RETURN $x AS x", "params": {"x": [1, "a"]}}, headers=KEY)
     assert mixed.status_code == 400 and client.get("/ready").status_code == 200
@@ -158,7 +202,12 @@ def test_entity_lists_hpo_phenotypes_with_frequency_and_pmids(client: TestClient
     body = client.get("/v1/entities/OMIM:154700", params={"limit": 2}).json()
     assert body["name"] == "Marfan syndrome" and body["neighbour_count"] == 6 and len(body["neighbours"]) == 2
     top = body["neighbours"][0]
-    assert top["predicate"] == "biolink:has_phenotype" and top["direction"] == "out" and top["pmids"] and top["frequency"] is not None
+    assert (
+        top["predicate"] == "biolink:has_phenotype"
+        and top["direction"] == "out"
+        and top["pmids"]
+        and top["frequency"] is not None
+    )
     seizure = client.get("/v1/entities/HP:0001250").json()
     assert {n["curie"] for n in seizure["neighbours"] if n["direction"] == "in"} == {"OMIM:162200", "OMIM:251200"}
     assert seizure["parents"] == [{"curie": "HP:0000707", "name": "Abnormality of the nervous system"}]
@@ -188,7 +237,9 @@ def test_a_hostile_client_holds_up_no_benign_one(embedded_store, tmp_path: Path)
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    slow = "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n"
+    slow = (
+        "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n"
+    )
     hostile: list[int] = []
 
     def attack() -> None:
@@ -221,12 +272,22 @@ def test_openapi_describes_the_real_responses(client: TestClient) -> None:
 
     spec = client.get("/openapi.json").json()
     assert spec["components"]["securitySchemes"]["APIKeyHeader"] == {
-        "type": "apiKey", "in": "header", "name": "X-API-Key", "description": "MEDKG_API_KEY of the server (POST /v1/query only)."}
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "MEDKG_API_KEY of the server (POST /v1/query only).",
+    }
     assert spec["paths"]["/v1/query"]["post"]["security"] == [{"APIKeyHeader": []}]
     calls = [
         ("get", "/health", "/health", None, {}),
         ("get", "/ready", "/ready", None, {}),
-        ("post", "/v1/predict", "/v1/predict", {"text": "Seizures and developmental delay since infancy.", "top_k": 3}, {}),
+        (
+            "post",
+            "/v1/predict",
+            "/v1/predict",
+            {"text": "Seizures and developmental delay since infancy.", "top_k": 3},
+            {},
+        ),
         ("post", "/v1/predict", "/v1/predict", {"text": "  "}, {}),
         ("post", "/v1/predict", "/v1/predict", {"text": "fever", "top_k": 0}, {}),
         ("post", "/v1/extract", "/v1/extract", {"text": "Lidocaine-induced cardiac asystole."}, {}),

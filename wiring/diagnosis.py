@@ -42,13 +42,19 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
     with console.status(f"reading {files.obo.name} and {files.annotations.name}"):
         records = load_hpo(files.obo, files.annotations, canonical)
     _write(store, "HPO", records.entities, records.annotations)
-    report: dict[str, Any] = {"entities": len(records.entities), "annotations": len(records.annotations),
-                              "versions": {s.kind: s.version for s in records.sources}}
+    report: dict[str, Any] = {
+        "entities": len(records.entities),
+        "annotations": len(records.annotations),
+        "versions": {s.kind: s.version for s in records.sources},
+    }
     if files.symptoms is not None and files.symptoms.is_file():
         report["doid_symptoms"] = load_symptoms_into(store, files, records.terms, canonical)
     elif files.symptoms is not None:
-        console.print(f"[yellow]{files.symptoms}: no DOID disease -> symptom table; common diseases HPO does not annotate are left out "
-                      "(--no-symptoms says this is intended)[/]")
+        console.print(
+            f"[yellow]{files.symptoms}: no DOID disease -> symptom table; common diseases HPO does not annotate are "
+            "left out "
+            "(--no-symptoms says this is intended)[/]"
+        )
     return report
 
 
@@ -62,7 +68,9 @@ def _canonical(settings: Settings | None) -> Callable[[str], str | None] | None:
 def _write(store: GraphStore, source: str, entities: Sequence[Any], annotations: Sequence[Any]) -> None:
     with progress_bar() as bar:
         parts: list[tuple[str, Sequence[Any], Callable[[Any], int]]] = [
-            ("entities", entities, store.load_entities), ("annotations", annotations, store.load_phenotypes)]
+            ("entities", entities, store.load_entities),
+            ("annotations", annotations, store.load_phenotypes),
+        ]
         for name, items, load in parts:
             task = bar.add_task(f"{source} {name}", total=len(items))
             for chunk in batched(items, 10_000):
@@ -70,8 +78,9 @@ def _write(store: GraphStore, source: str, entities: Sequence[Any], annotations:
                 bar.advance(task, len(chunk))
 
 
-def load_symptoms_into(store: GraphStore, files: HpoFiles, phenotypes: Sequence[Any],
-                       canonical: Callable[[str], str | None] | None) -> dict[str, Any]:
+def load_symptoms_into(
+    store: GraphStore, files: HpoFiles, phenotypes: Sequence[Any], canonical: Callable[[str], str | None] | None
+) -> dict[str, Any]:
     """DOID's diseases and their symptoms mapped to HPO (``ontologies.symptoms``), as disease ->
     phenotype edges of source DOID beside HPO's."""
     from ontologies.symptoms import load_doid_symptoms
@@ -79,14 +88,26 @@ def load_symptoms_into(store: GraphStore, files: HpoFiles, phenotypes: Sequence[
     if files.symptoms is None or files.symptom_ontology is None:
         raise ConfigError("no DOID disease -> symptom table configured")
     with console.status(f"reading {files.symptoms.name} and {files.symptom_ontology.name}"):
-        mesh = files.doid_mesh if files.doid_mesh is not None and files.doid_mesh.is_file() else None  # optional: the term index maps too
-        tree = files.doid_tree if files.doid_tree is not None and files.doid_tree.is_file() else None  # optional: subtypes' symptoms
-        records = load_doid_symptoms(files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, doid_tree=tree, canonical=canonical)
+        mesh = (
+            files.doid_mesh if files.doid_mesh is not None and files.doid_mesh.is_file() else None
+        )  # optional: the term index maps too
+        tree = (
+            files.doid_tree if files.doid_tree is not None and files.doid_tree.is_file() else None
+        )  # optional: subtypes' symptoms
+        records = load_doid_symptoms(
+            files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, doid_tree=tree, canonical=canonical
+        )
     _write(store, "DOID", records.entities, records.annotations)
-    return {"diseases": len(records.entities), "annotations": len(records.annotations),
-            "from_subtypes": sum(1 for a in records.annotations if a.source != "DOID"),
-            "symptoms_mapped": {how: sum(1 for h in records.how.values() if h == how) for how in ("name", "stripped", "ancestor")},
-            "rows_unmapped": sum(records.unmapped.values()), "most_unmapped": dict(list(records.unmapped.items())[:5])}
+    return {
+        "diseases": len(records.entities),
+        "annotations": len(records.annotations),
+        "from_subtypes": sum(1 for a in records.annotations if a.source != "DOID"),
+        "symptoms_mapped": {
+            how: sum(1 for h in records.how.values() if h == how) for how in ("name", "stripped", "ancestor")
+        },
+        "rows_unmapped": sum(records.unmapped.values()),
+        "most_unmapped": dict(list(records.unmapped.items())[:5]),
+    }
 
 
 def ensure_hpo(store: GraphStore, settings: Settings) -> None:
@@ -129,7 +150,9 @@ def phenotype_encoder(settings: Settings, name: str | None = None) -> Any:
     return NameEncoder(name) if name else NameEncoder()
 
 
-def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None, dense: bool | None = None) -> Any:
+def build_context(
+    store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None, dense: bool | None = None
+) -> Any:
     """The disease graph read from the store, with the HPO phenotype dictionary and (``dense``,
     default ``settings.diagnosis_dense``) the dense matcher for lay phrases."""
     from diagnosis.context import ContextBuilder, PhenotypeTagger
@@ -147,7 +170,9 @@ def build_context(store: GraphStore, settings: Settings, *, ner: Any = None, nor
     return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer)
 
 
-def train_phenotype_encoder_into(settings: Settings, out: Path, config: Any, *, progress: bool = True) -> dict[str, Any]:
+def train_phenotype_encoder_into(
+    settings: Settings, out: Path, config: Any, *, progress: bool = True
+) -> dict[str, Any]:
     """Fine-tune the phenotype encoder on HPO's labels, synonyms and definitions (shared data)."""
     from diagnosis.context import PhenotypeTagger
     from diagnosis.phenotype_encoder import train_phenotype_encoder
@@ -157,7 +182,9 @@ def train_phenotype_encoder_into(settings: Settings, out: Path, config: Any, *, 
     with console.status(f"reading {files.obo.name}"):
         tagger = PhenotypeTagger(hpo_terms(settings), negation=False)
         definitions = load_obo_definitions(files.obo, prefixes=("HP:",)) if config.definitions else {}
-    return train_phenotype_encoder(tagger.phrases, tagger.names, out, config, definitions=definitions, progress=progress)
+    return train_phenotype_encoder(
+        tagger.phrases, tagger.names, out, config, definitions=definitions, progress=progress
+    )
 
 
 def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quantize: str | None = None) -> Any:
@@ -171,9 +198,15 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quan
         raise ConfigError(f"{folder}: no diagnosis model; train one with `medkg train diagnosis`")
     card = read_card(folder)
     config, margin = card.get("config", {}), card.get("margin")
-    return Diagnoser(builder, GraphRanker.load(folder, device, quantize), candidates=int(config.get("candidates", 20)),
-                     rerank=int(config.get("rerank", 10)), max_facts=int(config.get("max_facts", 12)),
-                     margin=float(margin) if margin is not None else None, temperature=float(card.get("temperature", 1.0)))
+    return Diagnoser(
+        builder,
+        GraphRanker.load(folder, device, quantize),
+        candidates=int(config.get("candidates", 20)),
+        rerank=int(config.get("rerank", 10)),
+        max_facts=int(config.get("max_facts", 12)),
+        margin=float(margin) if margin is not None else None,
+        temperature=float(card.get("temperature", 1.0)),
+    )
 
 
 def calibrate_margin(diagnoser: Any, model_dir: Path, dev: Any) -> tuple[float | None, float]:
@@ -194,7 +227,9 @@ def calibrate_margin(diagnoser: Any, model_dir: Path, dev: Any) -> tuple[float |
     return margin, temperature
 
 
-def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int) -> Any:
+def case_splits(
+    settings: Settings, builder: Any, out: Path, sim: Any, cases_csv: Path | None, mapping: Path | None, seed: int
+) -> Any:
     """The cases, split and saved under ``out/cases``."""
     from diagnosis.cases import CaseSplits, PatientSimulator, read_cases_csv
 
@@ -204,7 +239,7 @@ def case_splits(settings: Settings, builder: Any, out: Path, sim: Any, cases_csv
         n = len(cases)
         if n < 10:
             raise ConfigError(f"{cases_csv}: {n} cases; at least 10 are needed to train and evaluate")
-        splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n): int(0.9 * n)], cases[int(0.9 * n):], [], [])
+        splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n) : int(0.9 * n)], cases[int(0.9 * n) :], [], [])
     else:
         with console.status("simulating patients from the HPO annotations in the graph"):
             splits = PatientSimulator(builder.graph, builder.tagger.terms, sim).splits()
@@ -218,8 +253,13 @@ def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, A
     from diagnosis.diagnoser import calibration, reranked, score_cases, summarize
 
     weight = diagnoser.ranker.fusion_weight if diagnoser.ranker else 0.0
-    report: dict[str, Any] = {"fusion_weight": weight if diagnoser.ranker else None, "margin": diagnoser.margin,
-                              "temperature": diagnoser.temperature, "reranked_per_case": {}, "calibration": {}}
+    report: dict[str, Any] = {
+        "fusion_weight": weight if diagnoser.ranker else None,
+        "margin": diagnoser.margin,
+        "temperature": diagnoser.temperature,
+        "reranked_per_case": {},
+        "calibration": {},
+    }
     for name in ("test_seen", "test_unseen"):
         cases = [(c.text, c.label) for c in getattr(splits, name)]
         if cases:
@@ -228,12 +268,23 @@ def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, A
             report[name] = summarize(scored, weight, text_model is not None, diagnoser.margin)
             if diagnoser.ranker is not None:
                 report["calibration"][name] = calibration(scored, weight, diagnoser.temperature, diagnoser.margin)
-            report["reranked_per_case"][name] = round(sum(reranked(s.similarity, weight, diagnoser.margin) for s in scored) / len(scored), 2)
+            report["reranked_per_case"][name] = round(
+                sum(reranked(s.similarity, weight, diagnoser.margin) for s in scored) / len(scored), 2
+            )
     return report
 
 
-def train_diagnosis(settings: Settings, out: Path, sim: Any, cfg: Any, *, cases_csv: Path | None = None, mapping: Path | None = None,
-                    text_only: bool = True, progress: bool = True) -> dict[str, Any]:
+def train_diagnosis(
+    settings: Settings,
+    out: Path,
+    sim: Any,
+    cfg: Any,
+    *,
+    cases_csv: Path | None = None,
+    mapping: Path | None = None,
+    text_only: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Cases (simulated from the graph's HPO annotations, or a CSV), both models fine-tuned on
     them, all three systems evaluated on the held-out cases; the report is also written to
     ``out/evaluation.json``."""
@@ -244,8 +295,10 @@ def train_diagnosis(settings: Settings, out: Path, sim: Any, cfg: Any, *, cases_
         ensure_hpo(store, settings)
         builder = build_context(store, settings)
     splits = case_splits(settings, builder, out, sim, cases_csv, mapping, cfg.seed)
-    console.print(f"cases: {len(splits.train)} train, {len(splits.dev)} dev, {len(splits.test_seen)} test (seen diseases), "
-                  f"{len(splits.test_unseen)} test (unseen diseases: {len(splits.unseen_diseases)})")
+    console.print(
+        f"cases: {len(splits.train)} train, {len(splits.dev)} dev, {len(splits.test_seen)} test (seen diseases), "
+        f"{len(splits.test_unseen)} test (unseen diseases: {len(splits.unseen_diseases)})"
+    )
     card = {"simulation": sim.model_dump() if cases_csv is None else {"cases_csv": str(cases_csv)}}
     if text_only:
         train_text_classifier(splits.train, splits.dev, out / "text-only", cfg, card=card, progress=progress)

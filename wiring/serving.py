@@ -40,16 +40,21 @@ class ServeOptions(BaseModel):
     def folders(self, settings: Settings) -> tuple[Path, Path, Path]:
         from wiring.diagnosis import diagnosis_folder
 
-        return (self.ner_model or settings.ner_model_dir(), self.re_model or settings.re_model_dir(),
-                self.diagnosis_model or diagnosis_folder(settings))
+        return (
+            self.ner_model or settings.ner_model_dir(),
+            self.re_model or settings.re_model_dir(),
+            self.diagnosis_model or diagnosis_folder(settings),
+        )
 
     def more_folders(self, settings: Settings) -> tuple[list[Path], list[Path]]:
         """The other model sets' NER and relation folders that exist (BioRED's), when the first
         models are the settings' own (``--ner-model`` serves that one model alone)."""
         if self.ner_model or self.re_model:
             return [], []
-        return ([p for p in settings.ner_model_dirs()[1:] if (p / "medkg.json").is_file()],
-                [p for p in settings.re_model_dirs()[1:] if (p / "medkg.json").is_file()])
+        return (
+            [p for p in settings.ner_model_dirs()[1:] if (p / "medkg.json").is_file()],
+            [p for p in settings.re_model_dirs()[1:] if (p / "medkg.json").is_file()],
+        )
 
 
 def check(options: ServeOptions) -> Settings:
@@ -88,15 +93,22 @@ def build_app(options: ServeOptions) -> Any:
         store = settings.open_store(read_only=True, query_threads=max(1, (options.threads or os.cpu_count() or 1) // 2))
         diagnoser = None
         if (folder / "graph-ranker" / "medkg.json").is_file():
-            diagnoser = build_diagnoser(build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=options.quantize)
+            diagnoser = build_diagnoser(
+                build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=options.quantize
+            )
             if options.rerank is not None:
                 diagnoser.rerank = options.rerank
             if not options.prune:
                 diagnoser.margin = None
         else:
-            console.print(f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` has run[/]")
+            console.print(
+                f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` "
+                "has run[/]"
+            )
     key = settings.api_key.get_secret_value() if settings.api_key else None
-    return create_app(store, ner=extractors, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key)
+    return create_app(
+        store, ner=extractors, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key
+    )
 
 
 def app_from_env() -> Any:

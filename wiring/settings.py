@@ -196,8 +196,13 @@ class Settings(BaseSettings):
         from readers import read_documents
 
         return load_or_build(
-            self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None, progress=progress,
-            gene_db=self.gene_vocabulary(), read_corpus=lambda path: read_documents(path, on_error="skip"),
+            self.data_dir,
+            self.home / "index",
+            self.normalizer_corpora(),
+            self.normalizer_encoder or None,
+            progress=progress,
+            gene_db=self.gene_vocabulary(),
+            read_corpus=lambda path: read_documents(path, on_error="skip"),
         )
 
     def term_index_path(self, *, fetch: bool = True) -> Path:
@@ -206,8 +211,13 @@ class Settings(BaseSettings):
         (``fetch``: the gene vocabulary is fetched first when missing, as ``term_index`` would)."""
         from ontologies.sources import index_path
 
-        return index_path(self.data_dir, self.home / "index", self.normalizer_corpora(), self.normalizer_encoder or None,
-                          gene_db=self.gene_vocabulary(fetch=fetch))
+        return index_path(
+            self.data_dir,
+            self.home / "index",
+            self.normalizer_corpora(),
+            self.normalizer_encoder or None,
+            gene_db=self.gene_vocabulary(fetch=fetch),
+        )
 
     def normalizer(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """A ``Normalizer`` over ``term_index`` with these settings' query encoder."""
@@ -229,13 +239,21 @@ class Settings(BaseSettings):
             password = self.neo4j_password.get_secret_value() if self.neo4j_password else None
             auth = (self.neo4j_user, password) if password else None
             return Neo4jStore(
-                self.neo4j_uri, auth, database=self.neo4j_database, batch_size=self.batch_size,
+                self.neo4j_uri,
+                auth,
+                database=self.neo4j_database,
+                batch_size=self.batch_size,
                 query_timeout_s=self.query_timeout_s,
             )
         from kg.embedded_store import EmbeddedStore
 
-        return EmbeddedStore(self.graph_path, batch_size=self.batch_size, read_only=read_only, query_timeout_s=self.query_timeout_s,
-                             query_threads=query_threads)
+        return EmbeddedStore(
+            self.graph_path,
+            batch_size=self.batch_size,
+            read_only=read_only,
+            query_timeout_s=self.query_timeout_s,
+            query_threads=query_threads,
+        )
 
 
 def load_settings(config: Path | None = None) -> Settings:
@@ -262,7 +280,8 @@ def load_settings(config: Path | None = None) -> Settings:
         return Settings.model_validate(merged) if values else env
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))} (MEDKG_{str(e['loc'][0]).upper() if e['loc'] else '?'}): {e['msg']}, got {e.get('input')!r}"
+            f"{'.'.join(map(str, e['loc']))} (MEDKG_{str(e['loc'][0]).upper() if e['loc'] else '?'}): {e['msg']}, got "
+            f"{e.get('input')!r}"
             for e in exc.errors()
         )
         raise ConfigError(f"bad setting: {problems}") from exc

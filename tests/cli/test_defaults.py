@@ -22,11 +22,14 @@ def _command(*path: str):  # type: ignore[no-untyped-def]
     return command
 
 
-@pytest.mark.parametrize(("path", "configs"), [
-    (("train", "ner"), [NerConfig]),
-    (("train", "re"), [DocRelationConfig, RelationConfig]),
-    (("run",), []),
-])
+@pytest.mark.parametrize(
+    ("path", "configs"),
+    [
+        (("train", "ner"), [NerConfig]),
+        (("train", "re"), [DocRelationConfig, RelationConfig]),
+        (("run",), []),
+    ],
+)
 def test_training_flags_default_to_their_config(path: tuple[str, ...], configs: list[type]) -> None:
     params = {p.name: p.default for p in _command(*path).params}
     checked = 0
@@ -36,7 +39,10 @@ def test_training_flags_default_to_their_config(path: tuple[str, ...], configs: 
                 assert params[field] == info.default, f"{' '.join(path)} --{field.replace('_', '-')}"
                 checked += 1
     if path == ("run",):  # its safety caps are the trainers'
-        assert (params["ner_minutes"], params["re_minutes"]) == (NerConfig().max_minutes, DocRelationConfig().max_minutes)
+        assert (params["ner_minutes"], params["re_minutes"]) == (
+            NerConfig().max_minutes,
+            DocRelationConfig().max_minutes,
+        )
     else:
         assert checked and "set_" in params
 
@@ -45,12 +51,17 @@ def test_the_training_flow_defaults_to_the_configs() -> None:
     from flows.train import train_models
 
     defaults = {k: v.default for k, v in inspect.signature(train_models.fn).parameters.items()}
-    assert (defaults["ner_minutes"], defaults["re_minutes"]) == (NerConfig().max_minutes, DocRelationConfig().max_minutes)
+    assert (defaults["ner_minutes"], defaults["re_minutes"]) == (
+        NerConfig().max_minutes,
+        DocRelationConfig().max_minutes,
+    )
     assert defaults["base_model"] == NerConfig().base_model == DocRelationConfig().base_model
 
 
 def test_set_reaches_every_field_and_refuses_what_is_not_one() -> None:
-    config = configured(NerConfig, {"epochs": 2, "types": None}, ["max_length=128", "types=[Gene, Disease]", "bf16=false"])
+    config = configured(
+        NerConfig, {"epochs": 2, "types": None}, ["max_length=128", "types=[Gene, Disease]", "bf16=false"]
+    )
     assert (config.epochs, config.max_length, config.types, config.bf16) == (2, 128, ["Gene", "Disease"], False)
     assert config.stride == NerConfig().stride  # untouched fields keep their default
     with pytest.raises(ConfigError, match="field of NerConfig"):
@@ -64,6 +75,13 @@ def test_set_reaches_every_field_and_refuses_what_is_not_one() -> None:
 
 def test_set_errors_are_one_line_on_the_command_line(tmp_path: Path) -> None:
     sample = str(DATA / "sample.pubtator")
-    for args in (["train", "ner", "--set", "nope=1"], ["train", "re", "--set", "nope=1"], ["train", "re", "--window", "3"]):
+    for args in (
+        ["train", "ner", "--set", "nope=1"],
+        ["train", "re", "--set", "nope=1"],
+        ["train", "re", "--window", "3"],
+    ):
         result = CliRunner().invoke(app, [*args, "--train", sample, "--dev", sample, "--out", str(tmp_path / "m")])
-        assert result.exit_code == 2 and "error:" in result.output and "Traceback" not in result.output, (args, result.output)
+        assert result.exit_code == 2 and "error:" in result.output and "Traceback" not in result.output, (
+            args,
+            result.output,
+        )

@@ -34,7 +34,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _json(output: str) -> dict:
-    return dict(json.loads(output[output.index("{"):]))
+    return dict(json.loads(output[output.index("{") :]))
 
 
 def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
@@ -44,29 +44,82 @@ def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
     assert report["annotations"] == 35
     # DOID's epilepsy: "convulsion" (synonym "seizure") and "recurrent tonic fits" (through its parent) are
     # both Seizure, "low muscle tone" is Hypotonia; a disease whose only symptom maps to nothing is left out.
-    assert (report["doid_symptoms"]["diseases"], report["doid_symptoms"]["annotations"], report["doid_symptoms"]["rows_unmapped"]) == (1, 2, 1)
+    assert (
+        report["doid_symptoms"]["diseases"],
+        report["doid_symptoms"]["annotations"],
+        report["doid_symptoms"]["rows_unmapped"],
+    ) == (1, 2, 1)
     again = runner.invoke(app, ["load-hpo", "--no-xrefs"])
-    counts = runner.invoke(app, ["query", "MATCH (d)-[h:HAS_PHENOTYPE]->(p) RETURN h.source AS source, count(h) AS n ORDER BY source", "-o", "json"])
-    assert again.exit_code == 0 and json.loads(counts.stdout) == [{"source": "DOID", "n": 2}, {"source": "HPO", "n": 35}]
-    epilepsy = runner.invoke(app, ["query", "MATCH (d:Entity {curie: 'DOID:1826'}) RETURN d.name AS name, d.xrefs AS xrefs", "-o", "json"])
+    counts = runner.invoke(
+        app,
+        [
+            "query",
+            "MATCH (d)-[h:HAS_PHENOTYPE]->(p) RETURN h.source AS source, count(h) AS n ORDER BY source",
+            "-o",
+            "json",
+        ],
+    )
+    assert again.exit_code == 0 and json.loads(counts.stdout) == [
+        {"source": "DOID", "n": 2},
+        {"source": "HPO", "n": 35},
+    ]
+    epilepsy = runner.invoke(
+        app, ["query", "MATCH (d:Entity {curie: 'DOID:1826'}) RETURN d.name AS name, d.xrefs AS xrefs", "-o", "json"]
+    )
     assert json.loads(epilepsy.stdout) == [{"name": "epilepsy", "xrefs": ["MESH:D004827"]}]
 
     out = env / "model"
-    trained = runner.invoke(app, ["train", "diagnosis", "--out", str(out), "--diseases", "8", "--cases-per-disease", "6", "--unseen-fraction", "0.25",
-                                  "--epochs", "1", "--text-epochs", "1", "--base-model", str(tiny_encoder(env / "base"))])
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            "diagnosis",
+            "--out",
+            str(out),
+            "--diseases",
+            "8",
+            "--cases-per-disease",
+            "6",
+            "--unseen-fraction",
+            "0.25",
+            "--epochs",
+            "1",
+            "--text-epochs",
+            "1",
+            "--base-model",
+            str(tiny_encoder(env / "base")),
+        ],
+    )
     assert trained.exit_code == 0, trained.output
     report = json.loads((out / "evaluation.json").read_text())
     assert set(report["test_seen"]) == {"phenotype_overlap", "graph_augmented", "graph_model_alone", "text_only"}
-    assert report["test_unseen"]["text_only"]["acc@1"] == 0.0 and report["test_unseen"]["graph_augmented"]["n"] == 1  # 4 diseases have 5+ annotations; 1 held out
+    assert (
+        report["test_unseen"]["text_only"]["acc@1"] == 0.0 and report["test_unseen"]["graph_augmented"]["n"] == 1
+    )  # 4 diseases have 5+ annotations; 1 held out
 
     evaluated = runner.invoke(app, ["evaluate", "diagnosis", "--model", str(out)])
     assert evaluated.exit_code == 0, evaluated.output
     assert _json(evaluated.stdout)["test_seen"] == report["test_seen"]
 
-    diagnosed = runner.invoke(app, ["diagnose", "Long slender fingers, a dislocated lens and aortic dilatation.", "--model", str(out), "--json", "--top-k", "2"])
+    diagnosed = runner.invoke(
+        app,
+        [
+            "diagnose",
+            "Long slender fingers, a dislocated lens and aortic dilatation.",
+            "--model",
+            str(out),
+            "--json",
+            "--top-k",
+            "2",
+        ],
+    )
     assert diagnosed.exit_code == 0, diagnosed.output
     body = _json(diagnosed.stdout)
-    assert len(body["diagnoses"]) == 2 and [e["curie"] for e in body["entities"]] == ["HP:0001166", "HP:0001083", "HP:0002616"]
+    assert len(body["diagnoses"]) == 2 and [e["curie"] for e in body["entities"]] == [
+        "HP:0001166",
+        "HP:0001083",
+        "HP:0002616",
+    ]
 
 
 def test_diagnose_without_a_model_says_how_to_get_one(env: Path) -> None:
@@ -78,8 +131,23 @@ def test_diagnose_without_a_model_says_how_to_get_one(env: Path) -> None:
 def test_train_phenotype_encoder_then_diagnose_uses_it(env: Path) -> None:
     assert runner.invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0
     out = env / "home" / "models" / "phenotype-encoder"  # the default folder, which diagnosis loads
-    trained = runner.invoke(app, ["train", "phenotype-encoder", "--out", str(out), "--base-model", str(tiny_encoder(env / "base")),
-                                  "--epochs", "1", "--batch-size", "8", "--dev-fraction", "0.4"])
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            "phenotype-encoder",
+            "--out",
+            str(out),
+            "--base-model",
+            str(tiny_encoder(env / "base")),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--dev-fraction",
+            "0.4",
+        ],
+    )
     assert trained.exit_code == 0, trained.output
     assert "best dev accuracy@1" in trained.output and (out / "medkg.json").is_file()
     from wiring.diagnosis import phenotype_encoder

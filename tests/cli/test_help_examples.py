@@ -20,9 +20,26 @@ runner = CliRunner()
 
 # Examples that need a trained model, a term index or a long run (each is tested elsewhere).
 NOT_RUN = {
-    "extract", "normalize", "load-hpo", "diagnose", "run", "ingest", "train ner", "train gazetteer", "train re",
-    "train known-pairs", "train diagnosis", "train phenotype-encoder", "evaluate ner", "evaluate re", "evaluate normalize", "evaluate diagnosis",
-    "models package", "models install", "models promote", "models rollback",
+    "extract",
+    "normalize",
+    "load-hpo",
+    "diagnose",
+    "run",
+    "ingest",
+    "train ner",
+    "train gazetteer",
+    "train re",
+    "train known-pairs",
+    "train diagnosis",
+    "train phenotype-encoder",
+    "evaluate ner",
+    "evaluate re",
+    "evaluate normalize",
+    "evaluate diagnosis",
+    "models package",
+    "models install",
+    "models promote",
+    "models rollback",
 }
 
 

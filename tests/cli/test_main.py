@@ -14,8 +14,22 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("corpora/bc5cdr/CDR_TrainingSet.PubTator.txt", {"documents": 500, "mentions_by_type": {"Chemical": 5203, "Disease": 4182}, "relations_by_type": {"CID": 1038}}),
-        ("corpora/bc5cdr/CDR_TrainingSet.BioC.xml", {"documents": 500, "mentions_by_type": {"Chemical": 5203, "Disease": 4182}, "relations_by_type": {"CID": 1038}}),
+        (
+            "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt",
+            {
+                "documents": 500,
+                "mentions_by_type": {"Chemical": 5203, "Disease": 4182},
+                "relations_by_type": {"CID": 1038},
+            },
+        ),
+        (
+            "corpora/bc5cdr/CDR_TrainingSet.BioC.xml",
+            {
+                "documents": 500,
+                "mentions_by_type": {"Chemical": 5203, "Disease": 4182},
+                "relations_by_type": {"CID": 1038},
+            },
+        ),
         ("corpora/ncbi-disease/NCBItrainset_corpus.txt", {"documents": 593, "unique_pmids": 592, "mentions": 5145}),
         ("corpora/biored/Train.PubTator", {"documents": 400, "mentions": 13351, "relations": 4178}),
         ("pubmed/medline16n0902.xml.gz", {"documents": 604, "with_abstract": 526, "deletions": 1}),
@@ -31,7 +45,9 @@ def test_cli_corpus_stats_reports_the_published_counts(shared_data: Path, path: 
 
 def test_cli_corpus_stats_counts_skipped_records_and_strict_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pubtator"
-    bad.write_text((DATA / "sample.pubtator").read_text().replace("\t18\t34\tcardiac asystole", "\t18\t34\tcardiac arrest"))
+    bad.write_text(
+        (DATA / "sample.pubtator").read_text().replace("\t18\t34\tcardiac asystole", "\t18\t34\tcardiac arrest")
+    )
     result = runner.invoke(app, ["corpus", "stats", str(bad)])
     assert result.exit_code == 0
     stats = json.loads(result.stdout)
@@ -48,7 +64,12 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
         assert runner.invoke(app, ["load", str(DATA / "sample.pubtator")]).exit_code == 0
     result = runner.invoke(
         app,
-        ["query", "MATCH (c:Entity)-[r:CAUSES]->(d:Entity) RETURN d.curie AS disease, r.evidence_count AS n", "-o", "json"],
+        [
+            "query",
+            "MATCH (c:Entity)-[r:CAUSES]->(d:Entity) RETURN d.curie AS disease, r.evidence_count AS n",
+            "-o",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [{"disease": "MESH:D006323", "n": 1}]
@@ -56,22 +77,35 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert refused.exit_code == 2 and "read-only" in refused.output
     bracketed = runner.invoke(app, ["query", "RETURN 'benzo[a]pyrene' AS name"])  # a table cell is no markup
     assert bracketed.exit_code == 0 and "benzo[a]pyrene" in bracketed.output
-    many = "MATCH (e:Entity) WHERE e.curie IN ['MESH:D008012', 'MESH:D006323'] RETURN e.curie AS curie, e.name AS name, [1, 2] AS xs ORDER BY curie"
+    many = (
+        "MATCH (e:Entity) WHERE e.curie IN ['MESH:D008012', 'MESH:D006323'] "
+        "RETURN e.curie AS curie, e.name AS name, [1, 2] AS xs ORDER BY curie"
+    )
     for fmt, first in (("csv", "curie,name,xs"), ("tsv", "curie\tname\txs"), ("jsonl", '{"curie": "MESH:D006323"')):
         printed = runner.invoke(app, ["query", many, "--format", fmt])
         assert printed.exit_code == 0 and printed.stdout.splitlines()[0].startswith(first), (fmt, printed.output)
         assert len(printed.stdout.splitlines()) == (2 if fmt == "jsonl" else 3)
     saved = runner.invoke(app, ["query", many, "-f", "tsv", "--out", str(tmp_path / "rows.tsv")])
-    assert saved.exit_code == 0 and (tmp_path / "rows.tsv").read_text().splitlines()[1] == "MESH:D006323\tcardiac asystole\t1|2"
+    assert (
+        saved.exit_code == 0
+        and (tmp_path / "rows.tsv").read_text().splitlines()[1] == "MESH:D006323\tcardiac asystole\t1|2"
+    )
     unknown = runner.invoke(app, ["query", many, "--format", "xml"])
     assert unknown.exit_code == 2 and "choose table, json, jsonl, csv or tsv" in unknown.output
     stats = runner.invoke(app, ["stats", "--format", "jsonl"])
-    assert stats.exit_code == 0 and len(stats.stdout.strip().splitlines()) == 1 and json.loads(stats.stdout)["nodes"] > 0
+    assert (
+        stats.exit_code == 0 and len(stats.stdout.strip().splitlines()) == 1 and json.loads(stats.stdout)["nodes"] > 0
+    )
     missing = runner.invoke(app, ["query", "MATCH (e:Entity {name: $d}) RETURN e.curie AS c"])
     assert missing.exit_code == 2 and "missing parameter $d" in missing.output
     assert runner.invoke(app, ["query", "RETURN 1 AS x", "-o", "xml"]).exit_code == 2
     nodes = runner.invoke(app, ["query", "MATCH (e:Entity {curie: 'MESH:D008012'}) RETURN e", "-o", "json"])
-    assert json.loads(nodes.stdout)[0]["e"] == {"curie": "MESH:D008012", "name": "Lidocaine", "category": "biolink:ChemicalEntity", "xrefs": []}
+    assert json.loads(nodes.stdout)[0]["e"] == {
+        "curie": "MESH:D008012",
+        "name": "Lidocaine",
+        "category": "biolink:ChemicalEntity",
+        "xrefs": [],
+    }
     graphml = runner.invoke(app, ["export", str(tmp_path / "g.graphml")])  # the format from the name
     assert graphml.exit_code == 0 and (tmp_path / "g.graphml").read_text().startswith("<?xml")
     clash = runner.invoke(app, ["export", str(tmp_path / "g.graphml"), "-f", "ttl"])
@@ -82,24 +116,32 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert header[:4] == ["id", "subject", "predicate", "object"] and "publications" in header
 
 
-def test_cli_load_applies_deletions_in_file_order_and_validates_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_load_applies_deletions_in_file_order_and_validates_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path))
     monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
 
     def citation(pmid: str) -> str:
-        return (f"<PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article><ArticleTitle>Title {pmid}.</ArticleTitle>"
-                "</Article></MedlineCitation></PubmedArticle>")
+        return (
+            f"<PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article><ArticleTitle>Title {pmid}.</ArticleTitle>"
+            "</Article></MedlineCitation></PubmedArticle>"
+        )
 
     feed = tmp_path / "feed.xml"
-    feed.write_text(f"<PubmedArticleSet>{citation('1')}{citation('2')}<DeleteCitation><PMID>2</PMID></DeleteCitation>"
-                    f"{citation('3')}</PubmedArticleSet>")
+    feed.write_text(
+        f"<PubmedArticleSet>{citation('1')}{citation('2')}<DeleteCitation><PMID>2</PMID></DeleteCitation>"
+        f"{citation('3')}</PubmedArticleSet>"
+    )
     assert runner.invoke(app, ["load", str(feed)]).exit_code == 0
     pmids = runner.invoke(app, ["query", "MATCH (a:Article) RETURN a.pmid AS pmid ORDER BY pmid", "-o", "json"])
     assert [r["pmid"] for r in json.loads(pmids.stdout)] == ["1", "3"]
     later = tmp_path / "later.xml"
     later.write_text("<PubmedArticleSet><DeleteCitation><PMID>1</PMID></DeleteCitation></PubmedArticleSet>")
     deleted = runner.invoke(app, ["load", str(later)])
-    assert deleted.exit_code == 0 and "1 DeleteCitation records applied: 1 stored articles deleted" in " ".join(deleted.output.split())
+    assert deleted.exit_code == 0 and "1 DeleteCitation records applied: 1 stored articles deleted" in " ".join(
+        deleted.output.split()
+    )
     broken = tmp_path / "broken.xml"
     broken.write_bytes(feed.read_bytes().replace(b"Title 2", b"Title \xe9"))
     strict = runner.invoke(app, ["load", str(broken), "--strict"])
@@ -127,13 +169,18 @@ def test_cli_help_shows_examples() -> None:
 def test_command_lists_give_each_command_one_summary_line() -> None:
     """A summary written over two docstring lines is one paragraph in ``medkg --help``, not two
     ragged lines (rich markup keeps a docstring's line breaks)."""
-    infos = [*app.registered_commands, *(c for g in app.registered_groups for c in g.typer_instance.registered_commands)]
+    infos = [
+        *app.registered_commands,
+        *(c for g in app.registered_groups for c in g.typer_instance.registered_commands),
+    ]
     assert len(infos) > 15
     for info in infos:
         assert info.help or (info.short_help and "\n" not in info.short_help), info.name
     run = next(i for i in app.registered_commands if i.name == "run")
     assert "build or load the ontology index, ingest the shared PubMed samples" in run.short_help
-    assert "build or load the ontology index, ingest" in " ".join(runner.invoke(app, ["--help"]).output.replace("│", " ").split())
+    assert "build or load the ontology index, ingest" in " ".join(
+        runner.invoke(app, ["--help"]).output.replace("│", " ").split()
+    )
 
 
 def test_cli_load_strict_fails_on_a_file_with_no_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,8 +188,13 @@ def test_cli_load_strict_fails_on_a_file_with_no_document(tmp_path: Path, monkey
     never a silent 0: a warning, and an error with --strict."""
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path))
     monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
-    for name, text in (("empty.bioc.xml", "<?xml version='1.0'?><collection><source>x</source><date>d</date><key>k</key></collection>"),
-                       ("wrapped.json", '[{"source": "x", "documents": []}]')):
+    for name, text in (
+        (
+            "empty.bioc.xml",
+            "<?xml version='1.0'?><collection><source>x</source><date>d</date><key>k</key></collection>",
+        ),
+        ("wrapped.json", '[{"source": "x", "documents": []}]'),
+    ):
         path = tmp_path / name
         path.write_text(text)
         lenient = runner.invoke(app, ["load", str(path)])

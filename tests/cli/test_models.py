@@ -22,9 +22,12 @@ def _saved_model(tmp_path: Path) -> Path:
 def test_cli_evaluate_ner_prints_scores_and_writes_pubtator(tmp_path: Path) -> None:
     folder = _saved_model(tmp_path)
     pred = tmp_path / "pred.pubtator"
-    result = runner.invoke(app, ["evaluate", "ner", "--model", str(folder), "--data", str(DATA / "sample.pubtator"), "--pred-out", str(pred)])
+    result = runner.invoke(
+        app,
+        ["evaluate", "ner", "--model", str(folder), "--data", str(DATA / "sample.pubtator"), "--pred-out", str(pred)],
+    )
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.stdout[result.stdout.index("{"):])
+    scores = json.loads(result.stdout[result.stdout.index("{") :])
     assert set(scores) == {"micro", "per_type", "speed"}
     assert scores["speed"]["documents"] == 2
     text = pred.read_text()
@@ -34,7 +37,10 @@ def test_cli_evaluate_ner_prints_scores_and_writes_pubtator(tmp_path: Path) -> N
 def test_cli_extract_writes_jsonl_with_offsets(tmp_path: Path) -> None:
     folder = _saved_model(tmp_path)
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out), "--no-normalize"])
+    result = runner.invoke(
+        app,
+        ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out), "--no-normalize"],
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["pmid"] for r in rows] == ["100001", "100002"]
@@ -51,17 +57,38 @@ def test_cli_extract_writes_bioc_that_reads_back(tmp_path: Path, name: str) -> N
 
     folder = _saved_model(tmp_path)
     out = tmp_path / name
-    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out), "--no-normalize"])
+    result = runner.invoke(
+        app,
+        ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(out), "--no-normalize"],
+    )
     assert result.exit_code == 0, result.output
     jsonl = tmp_path / "same.jsonl"
-    assert runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(jsonl), "--no-normalize"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app,
+            [
+                "extract",
+                str(DATA / "medline_sample.xml"),
+                "--ner-model",
+                str(folder),
+                "--out",
+                str(jsonl),
+                "--no-normalize",
+            ],
+        ).exit_code
+        == 0
+    )
     rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
     back = list(read_documents(out))
     assert [d.pmid for d in back] == [r["pmid"] for r in rows] == ["100001", "100002"]
     for d, r in zip(back, rows, strict=True):
         assert d.text == r["text"]
-        assert [(m.start, m.end, m.label) for m in d.mentions] == [(m["start"], m["end"], m["label"]) for m in r["mentions"]]
-        assert d.mentions and all(not m.ids for m in d.mentions)  # not normalized: no concept, and none invented on the way back
+        assert [(m.start, m.end, m.label) for m in d.mentions] == [
+            (m["start"], m["end"], m["label"]) for m in r["mentions"]
+        ]
+        assert d.mentions and all(
+            not m.ids for m in d.mentions
+        )  # not normalized: no concept, and none invented on the way back
 
 
 def test_bioc_writer_round_trips_ids_and_relations(tmp_path: Path) -> None:
@@ -72,13 +99,19 @@ def test_bioc_writer_round_trips_ids_and_relations(tmp_path: Path) -> None:
     for fmt in ("xml", "json"):
         write_bioc(docs, tmp_path / f"b.bioc.{fmt}", fmt)
         back = list(read_documents(tmp_path / f"b.bioc.{fmt}"))
-        assert [[(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in back] == [[(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in docs]
-        assert [[(r.subject, r.predicate, r.object) for r in d.relations] for d in back] == [[(r.subject, r.predicate, r.object) for r in d.relations] for d in docs]
+        assert [[(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in back] == [
+            [(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in docs
+        ]
+        assert [[(r.subject, r.predicate, r.object) for r in d.relations] for d in back] == [
+            [(r.subject, r.predicate, r.object) for r in d.relations] for d in docs
+        ]
 
 
 def test_cli_extract_refuses_an_output_name_it_cannot_write(tmp_path: Path) -> None:
     folder = _saved_model(tmp_path)
-    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(tmp_path / "o.txt")])
+    result = runner.invoke(
+        app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(tmp_path / "o.txt")]
+    )
     assert result.exit_code == 2 and "*.bioc.xml" in result.output
 
 
@@ -89,8 +122,20 @@ def test_cli_evaluate_ner_refuses_a_folder_that_is_no_model(tmp_path: Path) -> N
 
 def test_cli_extract_refuses_relations_without_normalization(tmp_path: Path) -> None:
     folder = _saved_model(tmp_path)
-    result = runner.invoke(app, ["extract", str(DATA / "medline_sample.xml"), "--ner-model", str(folder), "--out", str(tmp_path / "o.jsonl"),
-                                 "--re-model", str(folder), "--no-normalize"])
+    result = runner.invoke(
+        app,
+        [
+            "extract",
+            str(DATA / "medline_sample.xml"),
+            "--ner-model",
+            str(folder),
+            "--out",
+            str(tmp_path / "o.jsonl"),
+            "--re-model",
+            str(folder),
+            "--no-normalize",
+        ],
+    )
     assert result.exit_code == 2 and "needs normalized entities" in result.output
 
 
@@ -101,7 +146,10 @@ def test_pubtator_writer_adds_relation_lines(tmp_path: Path) -> None:
     from kg.types import Relation
     from readers import read_documents
 
-    doc = replace(next(iter(read_documents(DATA / "sample.pubtator"))), relations=(Relation("MESH:D008012", "CID", "MESH:D006323"),))
+    doc = replace(
+        next(iter(read_documents(DATA / "sample.pubtator"))),
+        relations=(Relation("MESH:D008012", "CID", "MESH:D006323"),),
+    )
     write_pubtator([doc], tmp_path / "o.pubtator")
     lines = (tmp_path / "o.pubtator").read_text().splitlines()
     assert "354896\tCID\tMESH:D008012\tMESH:D006323" in lines
@@ -113,7 +161,9 @@ def test_cli_train_gazetteer_adds_the_training_strings_to_a_model(tmp_path: Path
     from extractors.ner import NerModel
 
     folder = _saved_model(tmp_path)
-    result = runner.invoke(app, ["train", "gazetteer", "--model", str(folder), "--train", str(DATA / "sample.pubtator")])
+    result = runner.invoke(
+        app, ["train", "gazetteer", "--model", str(folder), "--train", str(DATA / "sample.pubtator")]
+    )
     assert result.exit_code == 0, result.output
     model = NerModel.load(folder)
     assert model.gazetteer is not None and model.gazetteer.entries["Lidocaine"] == "Chemical"
@@ -121,12 +171,16 @@ def test_cli_train_gazetteer_adds_the_training_strings_to_a_model(tmp_path: Path
     # only the model's types are kept; a corpus with none of them is refused
     disease_only = _tiny_model(tmp_path, label_list(["Disease"]))
     disease_only.save(tmp_path / "d", {"config": {"max_length": 64, "stride": 4}})
-    result = runner.invoke(app, ["train", "gazetteer", "--model", str(tmp_path / "d"), "--train", str(DATA / "sample.pubtator")])
+    result = runner.invoke(
+        app, ["train", "gazetteer", "--model", str(tmp_path / "d"), "--train", str(DATA / "sample.pubtator")]
+    )
     assert result.exit_code == 0, result.output
     assert set(NerModel.load(tmp_path / "d").gazetteer.entries.values()) == {"Disease"}  # type: ignore[union-attr]
     genes = _tiny_model(tmp_path, label_list(["Gene"]))
     genes.save(tmp_path / "g", {"config": {"max_length": 64, "stride": 4}})
-    result = runner.invoke(app, ["train", "gazetteer", "--model", str(tmp_path / "g"), "--train", str(DATA / "sample.pubtator")])
+    result = runner.invoke(
+        app, ["train", "gazetteer", "--model", str(tmp_path / "g"), "--train", str(DATA / "sample.pubtator")]
+    )
     assert result.exit_code == 2 and "no mention of the model's types" in result.output
 
 
@@ -136,12 +190,16 @@ def test_cli_train_known_pairs_gives_a_relation_model_its_prior(tmp_path: Path) 
 
     doc_model(tmp_path).save(tmp_path / "re", {"config": {"max_length": 128}})
     sample = str(DATA / "sample.pubtator")
-    result = runner.invoke(app, ["train", "known-pairs", "--model", str(tmp_path / "re"), "--train", sample, "--dev", sample])
+    result = runner.invoke(
+        app, ["train", "known-pairs", "--model", str(tmp_path / "re"), "--train", sample, "--dev", sample]
+    )
     assert result.exit_code == 0, result.output
     assert "known pairs saved" in result.output
     model = load_relation_model(tmp_path / "re")
     assert isinstance(model, DocRelationModel) and model.known_pairs
-    result = runner.invoke(app, ["evaluate", "re", "--model", str(tmp_path / "re"), "--data", sample, "--no-known-pairs"])
+    result = runner.invoke(
+        app, ["evaluate", "re", "--model", str(tmp_path / "re"), "--data", sample, "--no-known-pairs"]
+    )
     assert result.exit_code == 0, result.output
     # a NER folder is refused with a clear message
     folder = _saved_model(tmp_path)
@@ -160,8 +218,12 @@ def test_pubtator_writer_gives_one_concept_per_mention(tmp_path: Path) -> None:
 
     doc = next(iter(read_documents(DATA / "sample.pubtator")))
     first, second, *rest = doc.mentions
-    uncertain = replace(first, groundings=(Grounding("MESH:D008012", "Lidocaine", 0.7), Grounding("MESH:D000001", "Other", 0.6)))
-    composite = replace(second, composite=True, groundings=(Grounding("MESH:D001943", score=1.0), Grounding("MESH:D010051", score=1.0)))
+    uncertain = replace(
+        first, groundings=(Grounding("MESH:D008012", "Lidocaine", 0.7), Grounding("MESH:D000001", "Other", 0.6))
+    )
+    composite = replace(
+        second, composite=True, groundings=(Grounding("MESH:D001943", score=1.0), Grounding("MESH:D010051", score=1.0))
+    )
     write_pubtator([replace(doc, mentions=(uncertain, composite, *rest))], tmp_path / "o.pubtator")
     lines = [line.split("\t") for line in (tmp_path / "o.pubtator").read_text().splitlines() if line.count("\t") == 5]
     assert lines[0][5] == "MESH:D008012"

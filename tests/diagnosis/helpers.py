@@ -36,7 +36,9 @@ def tiny_encoder(folder: Path) -> Path:
     torch.manual_seed(0)
     folder.mkdir(parents=True, exist_ok=True)
     tok = _tiny_tokenizer(folder)
-    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    config = BertConfig(
+        vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    )
     BertModel(config).save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder

@@ -18,7 +18,14 @@ def test_simulated_phenotypes_follow_the_annotated_frequencies() -> None:
     rng = random.Random(1)
     n = 2000
     seen = Counter(p for i in range(n) for p in sim.simulate("OMIM:154700", rng, str(i)).phenotypes)
-    expected = {"HP:0001166": 0.9, "HP:0001083": 0.55, "HP:0002616": 0.9, "HP:0001519": 0.9, "HP:0002650": 0.55, "HP:0001634": 0.6}
+    expected = {
+        "HP:0001166": 0.9,
+        "HP:0001083": 0.55,
+        "HP:0002616": 0.9,
+        "HP:0001519": 0.9,
+        "HP:0002650": 0.55,
+        "HP:0001634": 0.6,
+    }
     for phenotype, freq in expected.items():
         assert seen[phenotype] / n == pytest.approx(freq, abs=0.04), phenotype
     assert set(seen) == set(expected)
@@ -55,8 +62,11 @@ def test_the_tagger_ignores_hpo_terms_that_are_not_phenotypic_abnormalities() ->
     from diagnosis.context import PhenotypeTagger
     from ontologies.terms import Term
 
-    terms = [*records().terms, Term("HP:0012823", "Clinical modifier", "Phenotype", parents=("HP:0000001",)),
-             Term("HP:0012835", "Left", "Phenotype", parents=("HP:0012823",))]
+    terms = [
+        *records().terms,
+        Term("HP:0012823", "Clinical modifier", "Phenotype", parents=("HP:0000001",)),
+        Term("HP:0012835", "Left", "Phenotype", parents=("HP:0012823",)),
+    ]
     found = PhenotypeTagger(terms).tag("Seizures of the left arm.")
     assert [f.curie for f in found] == ["HP:0001250"]
 
@@ -66,8 +76,12 @@ def test_the_tagger_finds_rendered_phenotypes_with_offsets() -> None:
     text = "A 3-year-old boy with grand mal seizures, a small head and LOW MUSCLE TONE; no cafe-au-lait spot."
     found = b.findings(text)
     assert [(f.text, f.curie) for f in found] == [
-        ("grand mal seizures", "HP:0002069"), ("small head", "HP:0000252"), ("LOW MUSCLE TONE", "HP:0001252"), ("cafe-au-lait spot", "HP:0000957")]
-    assert found and all(text[f.start:f.end] == f.text for f in found)
+        ("grand mal seizures", "HP:0002069"),
+        ("small head", "HP:0000252"),
+        ("LOW MUSCLE TONE", "HP:0001252"),
+        ("cafe-au-lait spot", "HP:0000957"),
+    ]
+    assert found and all(text[f.start : f.end] == f.text for f in found)
 
 
 def test_candidates_carry_facts_with_pmids_matching_first() -> None:
@@ -83,10 +97,13 @@ def test_candidates_carry_facts_with_pmids_matching_first() -> None:
 
 def test_read_cases_csv_maps_labels_and_names_bad_lines(tmp_path: Path) -> None:
     cases = tmp_path / "cases.csv"
-    cases.write_text("text,label\n\"Tall, long fingers\",marfan\nDeafness and poor vision,usher\n")
+    cases.write_text('text,label\n"Tall, long fingers",marfan\nDeafness and poor vision,usher\n')
     mapping = tmp_path / "map.csv"
     mapping.write_text("label,curie\nmarfan,OMIM:154700\nusher,OMIM:276900\n")
-    assert read_cases_csv(cases, mapping) == [Case("cases.csv:2", "Tall, long fingers", "OMIM:154700"), Case("cases.csv:3", "Deafness and poor vision", "OMIM:276900")]
+    assert read_cases_csv(cases, mapping) == [
+        Case("cases.csv:2", "Tall, long fingers", "OMIM:154700"),
+        Case("cases.csv:3", "Deafness and poor vision", "OMIM:276900"),
+    ]
     with pytest.raises(InputError, match=r"cases.csv:2: label 'marfan' is not a CURIE"):
         read_cases_csv(cases)
     cases.write_text("text,label\n,OMIM:1\n")
@@ -100,9 +117,20 @@ def test_the_same_seed_gives_the_same_cases_in_every_process() -> None:
     import sys
 
     root = Path(__file__).resolve().parents[2]
-    code = ("from tests.diagnosis.test_cases import _simulator; import hashlib, json;"
-            "s = _simulator(diseases=8, unseen_fraction=0.25, cases_per_disease=5, min_annotations=3).splits();"
-            "print(hashlib.sha256(json.dumps([c.text for c in s.train + s.test_unseen]).encode()).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], cwd=root, env={"PYTHONHASHSEED": seed, "PATH": ""},
-                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3")}
+    code = (
+        "from tests.diagnosis.test_cases import _simulator; import hashlib, json;"
+        "s = _simulator(diseases=8, unseen_fraction=0.25, cases_per_disease=5, min_annotations=3).splits();"
+        "print(hashlib.sha256(json.dumps([c.text for c in s.train + s.test_unseen]).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
     assert len(digests) == 1

@@ -20,7 +20,12 @@ def test_information_content_falls_towards_the_root() -> None:
     assert g.ancestors("HP:0002069") >= {"HP:0001250", "HP:0000707", "HP:0000118"}
     # Seizure: 3 of 8 diseases (Rett through its child term); the nervous system: 5 of 8; the root: 0
     assert g.information_content("HP:0001250") == pytest.approx(-np.log(3 / 8), rel=1e-5)
-    assert g.information_content("HP:0001166") > g.information_content("HP:0001250") > g.information_content("HP:0000707") > 0
+    assert (
+        g.information_content("HP:0001166")
+        > g.information_content("HP:0001250")
+        > g.information_content("HP:0000707")
+        > 0
+    )
     assert g.information_content("HP:0000118") == 0.0
 
 
@@ -46,12 +51,16 @@ def test_disease_graph_reads_back_from_a_store_with_literature_facts(store) -> N
     r = records({"OMIM:154700": "MESH:D008382"})
     store.load_entities(r.entities)
     store.load_phenotypes(r.annotations)
-    store.load_triples([Triple("MESH:D002211", "biolink:causes", "MESH:D008382", Provenance("123", 0, 10, "x", "test", 0.9))])
+    store.load_triples(
+        [Triple("MESH:D002211", "biolink:causes", "MESH:D008382", Provenance("123", 0, 10, "x", "test", 0.9))]
+    )
     g = DiseaseGraph.from_store(store)
     mem = DiseaseGraph(r.entities, r.annotations)
     assert g.diseases == mem.diseases and g.phenotypes == mem.phenotypes
     assert np.allclose(g.ic, mem.ic)
-    assert {(a.phenotype, a.frequency, a.pmids) for a in g.annotations["OMIM:154700"]} == {(a.phenotype, a.frequency, a.pmids) for a in mem.annotations["OMIM:154700"]}
+    assert {(a.phenotype, a.frequency, a.pmids) for a in g.annotations["OMIM:154700"]} == {
+        (a.phenotype, a.frequency, a.pmids) for a in mem.annotations["OMIM:154700"]
+    }
     (fact,) = g.literature["OMIM:154700"]
     assert (fact.other, fact.outgoing, fact.pmids) == ("MESH:D002211", False, ("123",))
 
@@ -71,12 +80,18 @@ def test_symptoms_named_beside_a_disease_in_two_articles_become_its_literature_p
             at += len(name) + 1
         return Document(pmid, text, mentions=tuple(mentions), pmid=pmid)
 
-    epilepsy, seizures, hypotonia = ("MESH:D004827", "Epilepsy"), ("MESH:D012640", "Seizures"), ("MESH:D009123", "Muscle Hypotonia")
+    epilepsy, seizures, hypotonia = (
+        ("MESH:D004827", "Epilepsy"),
+        ("MESH:D012640", "Seizures"),
+        ("MESH:D009123", "Muscle Hypotonia"),
+    )
     store.load_documents([doc("1", epilepsy, seizures, hypotonia), doc("2", epilepsy, seizures), doc("3", seizures)])
     g = DiseaseGraph.from_store(store)
     # MeSH "Seizures" is HPO's Seizure (by name, plural aside); with Epilepsy in articles 1 and 2 it
     # counts; "Muscle Hypotonia" is not an HPO name, and one article would not be enough anyway.
-    assert [(a.phenotype, a.source, a.pmids) for a in g.annotations["MESH:D004827"]] == [("HP:0001250", "literature", ("1", "2"))]
+    assert [(a.phenotype, a.source, a.pmids) for a in g.annotations["MESH:D004827"]] == [
+        ("HP:0001250", "literature", ("1", "2"))
+    ]
     assert g.names["MESH:D004827"] == "Epilepsy" and "MESH:D012640" not in g.annotations
     assert "MESH:D004827" not in DiseaseGraph.from_store(store, co_mentions=False).annotations
 
@@ -87,7 +102,11 @@ def test_symmetric_similarity_adds_how_much_of_each_disease_the_case_covers() ->
     forward, both = g.similarity(case), g.symmetric_similarity(case)
     shared = {t for q in case for t in (q, *g.ancestors(q))}
     for d in g.diseases:  # the reverse term computed the slow way, annotation by annotation
-        ics = [max((g.information_content(t) for t in (a.phenotype, *g.ancestors(a.phenotype)) if t in shared), default=0.0)
-               for a in g.annotations[d]]
+        ics = [
+            max(
+                (g.information_content(t) for t in (a.phenotype, *g.ancestors(a.phenotype)) if t in shared), default=0.0
+            )
+            for a in g.annotations[d]
+        ]
         assert both[g.disease_index[d]] == pytest.approx((forward[g.disease_index[d]] + np.mean(ics)) / 2, rel=1e-5)
     assert g.diseases[int(np.argmax(both))] == "OMIM:154700"

@@ -23,15 +23,20 @@ def tagger() -> PhenotypeTagger:
     return PhenotypeTagger(records().terms)
 
 
-@pytest.mark.parametrize(("text", "denied", "present"), [
-    ("No seizures, but low muscle tone.", ["HP:0001250"], ["HP:0001252"]),
-    ("I don't have seizures.", ["HP:0001250"], []),
-    ("The child denies seizures and reports hypotonia.", ["HP:0001250"], ["HP:0001252"]),
-    ("Seizures are absent.", ["HP:0001250"], []),
-    ("He has seizures.", [], ["HP:0001250"]),
-    ("I can't stop having seizures.", [], ["HP:0001250"]),  # "can't" is a complaint, not a denial
-])
-def test_denied_phenotypes_are_found_marked_and_never_counted(tagger: PhenotypeTagger, text: str, denied: list[str], present: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "denied", "present"),
+    [
+        ("No seizures, but low muscle tone.", ["HP:0001250"], ["HP:0001252"]),
+        ("I don't have seizures.", ["HP:0001250"], []),
+        ("The child denies seizures and reports hypotonia.", ["HP:0001250"], ["HP:0001252"]),
+        ("Seizures are absent.", ["HP:0001250"], []),
+        ("He has seizures.", [], ["HP:0001250"]),
+        ("I can't stop having seizures.", [], ["HP:0001250"]),  # "can't" is a complaint, not a denial
+    ],
+)
+def test_denied_phenotypes_are_found_marked_and_never_counted(
+    tagger: PhenotypeTagger, text: str, denied: list[str], present: list[str]
+) -> None:
     found = tagger.tag(text)
     assert [f.curie for f in found if f.negated] == denied
     assert phenotypes_of(found) == present
@@ -51,12 +56,24 @@ class _BagOfWords:
 
 
 def test_dense_windows_skip_function_words_body_parts_and_dictionary_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    dense = DensePhenotypes({"floppy muscles": "HP:0001252", "long neck": "HP:0000472"}, _BagOfWords(), threshold=0.7, one_word=0.99,
-                            cache=tmp_path, anatomy=anatomy_words(["Abnormality of the neck"]))
+    dense = DensePhenotypes(
+        {"floppy muscles": "HP:0001252", "long neck": "HP:0000472"},
+        _BagOfWords(),
+        threshold=0.7,
+        one_word=0.99,
+        cache=tmp_path,
+        anatomy=anatomy_words(["Abnormality of the neck"]),
+    )
     doc = Negation().nlp.make_doc("My baby has floppy muscles and a neck that is fine.")
-    assert [(s, e, c) for s, e, c, _ in dense.match(doc)] == [(3, 5, "HP:0001252")]  # "neck" alone is anatomy, never "long neck"
+    assert [(s, e, c) for s, e, c, _ in dense.match(doc)] == [
+        (3, 5, "HP:0001252")
+    ]  # "neck" alone is anatomy, never "long neck"
     texts = [doc[s:e].text for s, e in dense.windows(doc, [])]
-    assert "floppy muscles" in texts and "neck" not in texts and not any(t.split()[0] in ("my", "a", "that") for t in texts)
+    assert (
+        "floppy muscles" in texts
+        and "neck" not in texts
+        and not any(t.split()[0] in ("my", "a", "that") for t in texts)
+    )
     assert dense.match(doc, taken=[(3, 5)]) == []  # the dictionary's matches are not matched again
     assert list(tmp_path.glob("hpo-phrases-*.npy"))  # the phrase embeddings are cached
     again = DensePhenotypes({"floppy muscles": "HP:0001252", "long neck": "HP:0000472"}, _BagOfWords(), cache=tmp_path)
@@ -96,7 +113,16 @@ def test_diagnosis_without_enough_findings_is_not_confident() -> None:
     body = result.to_json()
     assert body["confident"] is False and "describe more findings" in body["note"]
     assert body["diagnoses"] and all(0.0 <= d["confidence"] <= 1.0 for d in body["diagnoses"])
-    assert abs(sum(c.confidence for c in Diagnoser(builder).rank("Seizures and hypotonia.", builder.findings("Seizures and hypotonia."))) - 1) < 1e-6
+    assert (
+        abs(
+            sum(
+                c.confidence
+                for c in Diagnoser(builder).rank("Seizures and hypotonia.", builder.findings("Seizures and hypotonia."))
+            )
+            - 1
+        )
+        < 1e-6
+    )
 
 
 def test_a_negation_word_inside_a_finding_denies_nothing_after_it() -> None:
@@ -104,8 +130,16 @@ def test_a_negation_word_inside_a_finding_denies_nothing_after_it() -> None:
 
     negation = Negation()
     doc = negation.nlp.make_doc("I have no appetite, seizures and hypotonia.")
-    spans = [Span(doc, 2, 4, label="HP:0004396"), Span(doc, 5, 6, label="HP:0001250"), Span(doc, 7, 8, label="HP:0001252")]
+    spans = [
+        Span(doc, 2, 4, label="HP:0004396"),
+        Span(doc, 5, 6, label="HP:0001250"),
+        Span(doc, 7, 8, label="HP:0001252"),
+    ]
     assert negation.negated(doc, spans) == [False, False, False]
     doc = negation.nlp.make_doc("No seizures, hypotonia or ataxia.")
-    spans = [Span(doc, 1, 2, label="HP:0001250"), Span(doc, 3, 4, label="HP:0001252"), Span(doc, 5, 6, label="HP:0001251")]
+    spans = [
+        Span(doc, 1, 2, label="HP:0001250"),
+        Span(doc, 3, 4, label="HP:0001252"),
+        Span(doc, 5, 6, label="HP:0001251"),
+    ]
     assert negation.negated(doc, spans) == [True, True, True]  # a real denial still covers the list

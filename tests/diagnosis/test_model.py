@@ -24,9 +24,23 @@ from tests.diagnosis.helpers import builder, records, tiny_encoder
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Diagnoser, object]:
     tmp = tmp_path_factory.mktemp("diagnosis")
     b = builder()
-    splits = PatientSimulator(b.graph, records().terms, SimulationConfig(diseases=8, unseen_fraction=0.25, cases_per_disease=6, min_annotations=3)).splits()
-    config = DiagnosisConfig(base_model=str(tiny_encoder(tmp / "base")), epochs=2, batch_size=8, max_length=96, candidates=6, rerank=4,
-                             negatives=2, text_epochs=2, text_max_length=48, device="cpu")
+    splits = PatientSimulator(
+        b.graph,
+        records().terms,
+        SimulationConfig(diseases=8, unseen_fraction=0.25, cases_per_disease=6, min_annotations=3),
+    ).splits()
+    config = DiagnosisConfig(
+        base_model=str(tiny_encoder(tmp / "base")),
+        epochs=2,
+        batch_size=8,
+        max_length=96,
+        candidates=6,
+        rerank=4,
+        negatives=2,
+        text_epochs=2,
+        text_max_length=48,
+        device="cpu",
+    )
     result = train_graph_ranker(splits.train, splits.dev, b, tmp / "ranker", config, progress=False)
     train_text_classifier(splits.train, splits.dev, tmp / "text", config, progress=False)
     ranker = GraphRanker.load(tmp / "ranker", "cpu")
@@ -41,14 +55,20 @@ def test_ranker_artifact_reloads_with_its_card_and_same_scores(trained) -> None:
     assert card["history"] == result["history"] and card["stopped_by"] == "epochs"
     passages = ["Marfan syndrome. Has Arachnodactyly, very frequent.", "Usher syndrome, type I. Has Deafness, always."]
     again = GraphRanker.load(tmp / "ranker", "cpu")
-    assert np.allclose(again.logits("long slender fingers", passages), diagnoser.ranker.logits("long slender fingers", passages), atol=1e-5)
+    assert np.allclose(
+        again.logits("long slender fingers", passages),
+        diagnoser.ranker.logits("long slender fingers", passages),
+        atol=1e-5,
+    )
     with pytest.raises(ConfigError, match="not a 'diagnosis-text-classifier'"):
         TextClassifier.load(tmp / "ranker")
 
 
 def test_diagnose_ranks_with_evidence_and_reaches_unseen_diseases(trained) -> None:  # type: ignore[no-untyped-def]
     _, diagnoser, (splits, _) = trained
-    result = diagnoser.diagnose("Long slender fingers, a dislocated lens, aortic dilatation and a curved spine.", top_k=3)
+    result = diagnoser.diagnose(
+        "Long slender fingers, a dislocated lens, aortic dilatation and a curved spine.", top_k=3
+    )
     assert [f.curie for f in result.findings] == ["HP:0001166", "HP:0001083", "HP:0002616", "HP:0002650"]
     assert len(result.diagnoses) == 3 and "OMIM:154700" in [d.curie for d in result.diagnoses]
     body = result.to_json()
@@ -71,7 +91,10 @@ def test_evaluation_scores_three_systems_and_text_only_cannot_name_unseen(traine
 
 
 def test_fusion_choice_never_ranks_dev_worse_than_the_model_alone() -> None:
-    cases = [ScoredCase(1, None, np.array([3.0, 1.0]), np.array([0.0, 0.5]), 0), ScoredCase(2, None, np.array([2.0, 2.5]), np.array([0.1, 0.0]), 1)]
+    cases = [
+        ScoredCase(1, None, np.array([3.0, 1.0]), np.array([0.0, 0.5]), 0),
+        ScoredCase(2, None, np.array([2.0, 2.5]), np.array([0.1, 0.0]), 1),
+    ]
     w = choose_fusion(cases)
     assert metrics([c.graph(w) for c in cases])["acc@1"] >= metrics([c.graph(0.0) for c in cases])["acc@1"]
     assert w > 0 and [c.graph(w) for c in cases] == [1, 1]
@@ -85,9 +108,14 @@ def test_margin_skips_candidates_that_cannot_reach_first_place() -> None:
     # The truth at position 1 is re-ranked; at position 2 it keeps its Phenomizer place.
     assert ScoredCase(2, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 1).graph(8.0, 2.0) == 1
     assert ScoredCase(3, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 2).graph(8.0, 2.0) == 3
-    assert ScoredCase(3, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 2).graph(8.0) == 1  # without the margin it would win
+    assert (
+        ScoredCase(3, None, sims, np.array([0.0, 2.0, 9.0, 9.0]), 2).graph(8.0) == 1
+    )  # without the margin it would win
     # The margin chosen on those two cases gives up no accuracy@1.
-    cases = [ScoredCase(2, None, sims, np.array([0.0, 2.0, 0.0, 0.0]), 1), ScoredCase(1, None, sims, np.array([5.0, 0.0, 0.0, 0.0]), 0)]
+    cases = [
+        ScoredCase(2, None, sims, np.array([0.0, 2.0, 0.0, 0.0]), 1),
+        ScoredCase(1, None, sims, np.array([5.0, 0.0, 0.0, 0.0]), 0),
+    ]
     m = choose_margin(cases, 8.0)
     assert m is not None and [c.graph(8.0, m) for c in cases] == [c.graph(8.0) for c in cases] == [1, 1]
 
@@ -126,9 +154,17 @@ def test_imprinted_text_classifier_starts_as_nearest_class_mean() -> None:
     from extractors.models import OFFLINE_ENCODER, resolve_encoder
 
     base = resolve_encoder(OFFLINE_ENCODER)
-    train = [Case(str(i), text, label) for i, (text, label) in enumerate(
-        [("recurrent seizures and epilepsy", "A"), ("convulsions with loss of consciousness", "A"),
-         ("hearing loss and deafness", "B"), ("cannot hear, profound deafness", "B")])]
+    train = [
+        Case(str(i), text, label)
+        for i, (text, label) in enumerate(
+            [
+                ("recurrent seizures and epilepsy", "A"),
+                ("convulsions with loss of consciousness", "A"),
+                ("hearing loss and deafness", "B"),
+                ("cannot hear, profound deafness", "B"),
+            ]
+        )
+    ]
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2)
     clf = TextClassifier(model, AutoTokenizer.from_pretrained(base), max_length=32)
     imprint_prototypes(clf, train, {"A": 0, "B": 1})

@@ -40,11 +40,23 @@ def test_pairs_of_one_term_are_not_each_others_negatives() -> None:
 def test_trained_encoder_is_a_model_folder_the_matcher_loads(tmp_path: Path) -> None:
     r = records()
     tagger = PhenotypeTagger(r.terms, negation=False)
-    config = PhenotypeEncoderConfig(base_model=str(tiny_encoder(tmp_path / "base")), epochs=2, batch_size=8, dev_fraction=0.4, device="cpu")
+    config = PhenotypeEncoderConfig(
+        base_model=str(tiny_encoder(tmp_path / "base")), epochs=2, batch_size=8, dev_fraction=0.4, device="cpu"
+    )
     card = train_phenotype_encoder(tagger.phrases, tagger.names, tmp_path / "enc", config, progress=False)
-    assert card["kind"] == "phenotype-encoder" and card["stopped_by"] in ("epochs", "patience") and card["training"]["dev_pairs"] > 0
+    assert (
+        card["kind"] == "phenotype-encoder"
+        and card["stopped_by"] in ("epochs", "patience")
+        and card["training"]["dev_pairs"] > 0
+    )
     assert read_card(tmp_path / "enc")["metrics"]["dev"]["acc@1"] == max(h["dev_f1"] for h in card["history"])
     vectors = NameEncoder(str(tmp_path / "enc")).encode(["Seizures", "Hypotonia"])
     assert vectors.shape == (2, 32) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     with pytest.raises(ConfigError, match="too few HPO names"):
-        train_phenotype_encoder(tagger.phrases, tagger.names, tmp_path / "none", config.model_copy(update={"dev_fraction": 0.0}), progress=False)
+        train_phenotype_encoder(
+            tagger.phrases,
+            tagger.names,
+            tmp_path / "none",
+            config.model_copy(update={"dev_fraction": 0.0}),
+            progress=False,
+        )

@@ -23,8 +23,12 @@ def test_short_forms_take_the_tagged_long_forms_type() -> None:
     doc = Document("1", text, mentions=doc.mentions + (Mention(55, 58, "CBZ", "Disease", score=0.4),))
     out = harmonize_abbreviations(doc)
     assert _tags(out) == [
-        ("Carbamazepine", 0, "Chemical"), ("CBZ", 15, "Chemical"), ("myocardial infarction", 27, "Disease"), ("MI", 50, "Disease"),
-        ("CBZ", 55, "Chemical"), ("MI", 63, "Disease"),
+        ("Carbamazepine", 0, "Chemical"),
+        ("CBZ", 15, "Chemical"),
+        ("myocardial infarction", 27, "Disease"),
+        ("MI", 50, "Disease"),
+        ("CBZ", 55, "Chemical"),
+        ("MI", 63, "Disease"),
     ]
     added = next(m for m in out.mentions if m.start == 50)
     assert added.score == 0.8  # the long form's confidence

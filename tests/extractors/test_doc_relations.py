@@ -36,7 +36,9 @@ def test_every_mention_is_marked_once_and_chunks_fit(tmp_path: Path) -> None:
         if max_length == 128:  # nothing truncated: one start marker per (mention, concept)
             assert len(spots) == sum(len(m.ids) for m in doc.mentions if m.ids)
     pairs = _model(tmp_path).candidates(_model(tmp_path).encode(doc))
-    assert ("MESH:D008012", "MESH:D006323") in pairs and all(s == "MESH:D008012" for s, _ in pairs)  # chemical -> disease only
+    assert ("MESH:D008012", "MESH:D006323") in pairs and all(
+        s == "MESH:D008012" for s, _ in pairs
+    )  # chemical -> disease only
 
 
 def test_predict_has_sentence_provenance_and_round_trips(tmp_path: Path) -> None:
@@ -44,20 +46,36 @@ def test_predict_has_sentence_provenance_and_round_trips(tmp_path: Path) -> None
     (pred,) = model.predict(_docs()[:1], threshold=0.0)
     assert pred.relations and all(r.predicate == "CID" and r.span for r in pred.relations)
     lido = next(r for r in pred.relations if r.object == "MESH:D006323")
-    assert "Lidocaine" in pred.text[lido.span[0]:lido.span[1]] or "lidocaine" in pred.text[lido.span[0]:lido.span[1]]
+    assert (
+        "Lidocaine" in pred.text[lido.span[0] : lido.span[1]] or "lidocaine" in pred.text[lido.span[0] : lido.span[1]]
+    )
     model.save(tmp_path / "re-doc", {"config": {"max_length": 128}})
     again = load_relation_model(tmp_path / "re-doc")
     assert isinstance(again, DocRelationModel)
-    assert [(r.subject, r.object, r.score) for r in again.predict(_docs()[:1], threshold=0.0)[0].relations] == \
-        [(r.subject, r.object, r.score) for r in pred.relations]
+    assert [(r.subject, r.object, r.score) for r in again.predict(_docs()[:1], threshold=0.0)[0].relations] == [
+        (r.subject, r.object, r.score) for r in pred.relations
+    ]
 
 
 def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> None:
     """A few epochs on the sample itself, from a tiny BERT folder: the loss falls and the card
     records the threshold chosen on dev."""
     docs = _docs()
-    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=_base_folder(tmp_path), epochs=6, batch_size=2,
-                                                                                 max_length=128, learning_rate=1e-3, device="cpu", patience=6), progress=False)
+    card = train_doc_relations(
+        docs,
+        docs,
+        tmp_path / "out",
+        DocRelationConfig(
+            base_model=_base_folder(tmp_path),
+            epochs=6,
+            batch_size=2,
+            max_length=128,
+            learning_rate=1e-3,
+            device="cpu",
+            patience=6,
+        ),
+        progress=False,
+    )
     losses = [h["loss"] for h in card["history"]]
     assert losses[-1] < losses[0] and card["task"] == "re-doc" and 0 < card["threshold"] < 1
     assert isinstance(load_relation_model(tmp_path / "out"), DocRelationModel)
@@ -66,7 +84,9 @@ def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> N
 def test_pair_classifier_folders_still_load(tmp_path: Path) -> None:
     from tests.extractors.helpers import tiny_pair_relations as pair_model
 
-    pair_model(tmp_path, ["None", "CID"], [("Chemical", "Disease")]).save(tmp_path / "re", {"config": {"window": 1, "max_length": 64}})
+    pair_model(tmp_path, ["None", "CID"], [("Chemical", "Disease")]).save(
+        tmp_path / "re", {"config": {"window": 1, "max_length": 64}}
+    )
     assert isinstance(load_relation_model(tmp_path / "re"), RelationModel)
 
 
@@ -74,9 +94,22 @@ def test_context_pooling_trains_saves_and_reloads_identically(tmp_path: Path) ->
     """ATLOP's localized context pooling: attention-weighted pair context joins each entity state;
     the folder remembers it, and reloading gives the same probabilities."""
     docs = _docs()
-    card = train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=_base_folder(tmp_path), epochs=4, batch_size=2,
-                                                                                 max_length=40, learning_rate=1e-3, device="cpu", patience=4,
-                                                                                 context_pooling=True), progress=False)
+    card = train_doc_relations(
+        docs,
+        docs,
+        tmp_path / "out",
+        DocRelationConfig(
+            base_model=_base_folder(tmp_path),
+            epochs=4,
+            batch_size=2,
+            max_length=40,
+            learning_rate=1e-3,
+            device="cpu",
+            patience=4,
+            context_pooling=True,
+        ),
+        progress=False,
+    )
     losses = [h["loss"] for h in card["history"]]
     assert losses[-1] < losses[0]
     model = load_relation_model(tmp_path / "out")
@@ -98,8 +131,21 @@ def test_training_starts_from_a_ner_model_folder(tmp_path: Path) -> None:
     ner = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=128)
     ner.save(tmp_path / "ner", {"config": {"max_length": 128, "stride": 4}})
     docs = _docs()
-    train_doc_relations(docs, docs, tmp_path / "out", DocRelationConfig(base_model=str(tmp_path / "ner"), epochs=1, batch_size=2, max_length=128,
-                                                                        learning_rate=1e-12, head_learning_rate=1e-3, device="cpu"), progress=False)
+    train_doc_relations(
+        docs,
+        docs,
+        tmp_path / "out",
+        DocRelationConfig(
+            base_model=str(tmp_path / "ner"),
+            epochs=1,
+            batch_size=2,
+            max_length=128,
+            learning_rate=1e-12,
+            head_learning_rate=1e-3,
+            device="cpu",
+        ),
+        progress=False,
+    )
     relations = load_relation_model(tmp_path / "out")
     assert isinstance(relations, DocRelationModel)
     tagger = NerModel.load(tmp_path / "ner", quantize="fp32").model.base_model

@@ -21,27 +21,43 @@ def _tagger(tmp_path: Path, types: list[str], always: str | None, names: dict[st
     with torch.no_grad():
         model.model.classifier.bias.zero_()
         model.model.classifier.bias[model.label_ids[f"B-{always}" if always else "O"]] = 50.0
-    seen = Document("g", TEXT, mentions=tuple(Mention(TEXT.index(n), TEXT.index(n) + len(n), n, t) for n, t in names.items()))
+    seen = Document(
+        "g", TEXT, mentions=tuple(Mention(TEXT.index(n), TEXT.index(n) + len(n), n, t) for n, t in names.items())
+    )
     model.gazetteer = Gazetteer.from_documents([seen], types=types)
     return model
 
 
 def test_a_type_comes_from_the_first_model_that_tags_it_and_a_new_type_wins_an_overlap(tmp_path: Path) -> None:
-    first = _tagger(tmp_path / "a", ["Chemical", "Disease"], None, {"Lidocaine": "Chemical", "asystole": "Disease", "man": "Disease"})
+    first = _tagger(
+        tmp_path / "a",
+        ["Chemical", "Disease"],
+        None,
+        {"Lidocaine": "Chemical", "asystole": "Disease", "man": "Disease"},
+    )
     second = _tagger(tmp_path / "b", ["Chemical", "Gene"], None, {"cardiac": "Chemical", "man": "Gene"})
     (doc,) = tag_with([first, second], [Document("1", TEXT)])
     # the second model's "cardiac" chemical is not taken (chemicals are the first model's); its
     # gene "man" replaces the first model's disease there
-    assert [(m.text, m.label) for m in doc.mentions] == [("Lidocaine", "Chemical"), ("asystole", "Disease"), ("man", "Gene")]
+    assert [(m.text, m.label) for m in doc.mentions] == [
+        ("Lidocaine", "Chemical"),
+        ("asystole", "Disease"),
+        ("man", "Gene"),
+    ]
     assert tag_with([first], [Document("1", TEXT)]) == first.predict([Document("1", TEXT)])
-    everywhere = _tagger(tmp_path / "c", ["Gene"], "Gene", {})  # a gene on every word: nothing of the first model is left
+    everywhere = _tagger(
+        tmp_path / "c", ["Gene"], "Gene", {}
+    )  # a gene on every word: nothing of the first model is left
     (doc,) = tag_with([first, everywhere], [Document("1", TEXT)])
     assert doc.mentions and {m.label for m in doc.mentions} == {"Gene"}
-    assert doc.mentions and all(TEXT[m.start:m.end] == m.text for m in doc.mentions)
+    assert doc.mentions and all(TEXT[m.start : m.end] == m.text for m in doc.mentions)
 
 
 def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:
-    mentions = (Mention(0, 9, "Lidocaine", "Chemical", ids=("MESH:D008012",)), Mention(26, 34, "asystole", "Disease", ids=("MESH:D006323",)))
+    mentions = (
+        Mention(0, 9, "Lidocaine", "Chemical", ids=("MESH:D008012",)),
+        Mention(26, 34, "asystole", "Disease", ids=("MESH:D006323",)),
+    )
     doc = Document("1", TEXT, mentions=mentions, relations=(Relation("MESH:D000001", "CID", "MESH:D000002"),))
     model = tiny_doc_relations(tmp_path)
     model.threshold = model.threshold_alone = 0.0  # every candidate pair is a relation

@@ -24,7 +24,10 @@ def test_strings_tagged_at_least_half_the_time_are_kept_with_their_usual_type() 
     # inside a word, and case counts)
     assert entries == {"Lead poisoning": "Disease", "Muscimol": "Chemical", "muscimol": "Chemical"}
     # a model that learns chemicals only gets chemical strings
-    assert Gazetteer.from_documents(train, types={"Chemical"}).entries == {"Muscimol": "Chemical", "muscimol": "Chemical"}
+    assert Gazetteer.from_documents(train, types={"Chemical"}).entries == {
+        "Muscimol": "Chemical",
+        "muscimol": "Chemical",
+    }
 
 
 def test_tag_adds_only_free_whole_word_occurrences() -> None:

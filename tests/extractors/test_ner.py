@@ -27,7 +27,13 @@ def test_word_labels_follow_mentions() -> None:
     words = split_words(doc.text, a, b)
     tags = [labels[i] for i in word_labels(words, doc.mentions, ids)]
     texts = [doc.text[x:y] for x, y in words]
-    assert list(zip(texts, tags))[:5] == [("Lidocaine", "B-Chemical"), ("-", "O"), ("induced", "O"), ("cardiac", "B-Disease"), ("asystole", "I-Disease")]
+    assert list(zip(texts, tags))[:5] == [
+        ("Lidocaine", "B-Chemical"),
+        ("-", "O"),
+        ("induced", "O"),
+        ("cardiac", "B-Disease"),
+        ("asystole", "I-Disease"),
+    ]
 
 
 def test_windows_cover_long_sentences_with_overlap(tmp_path: Path) -> None:
@@ -108,7 +114,13 @@ def test_strict_scores_count_exact_span_and_type() -> None:
 def test_fine_tuning_the_offline_encoder_learns(shared_data: Path, tmp_path: Path) -> None:
     docs = list(read_documents(shared_data / "corpora/bc5cdr/CDR_TrainingSet.PubTator.txt"))
     train, dev = docs[:12], docs[12:16]
-    card = train_ner(train, dev, tmp_path / "ner", NerConfig(epochs=2, max_minutes=4, batch_size=16, patience=5, score_from=1), progress=False)
+    card = train_ner(
+        train,
+        dev,
+        tmp_path / "ner",
+        NerConfig(epochs=2, max_minutes=4, batch_size=16, patience=5, score_from=1),
+        progress=False,
+    )
     assert (tmp_path / "ner" / "model.safetensors").is_file()
     assert card["types"] == ["Chemical", "Disease"] and len(card["history"]) == 2
     assert card["history"][1]["loss"] < card["history"][0]["loss"]
@@ -122,7 +134,11 @@ def test_fine_tuning_the_offline_encoder_learns(shared_data: Path, tmp_path: Pat
 def test_canonical_labels_merge_ncbi_classes() -> None:
     from extractors.ner import canonical_labels
 
-    doc = Document("1", "colon cancer and tumours", mentions=(Mention(0, 12, "colon cancer", "SpecificDisease"), Mention(17, 24, "tumours", "DiseaseClass")))
+    doc = Document(
+        "1",
+        "colon cancer and tumours",
+        mentions=(Mention(0, 12, "colon cancer", "SpecificDisease"), Mention(17, 24, "tumours", "DiseaseClass")),
+    )
     (out,) = canonical_labels([doc])
     assert [m.label for m in out.mentions] == ["Disease", "Disease"]
     assert [m.text for m in out.mentions] == ["colon cancer", "tumours"]

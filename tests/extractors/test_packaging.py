@@ -14,10 +14,15 @@ from tests.extractors.helpers import sample_docs, tiny_doc_relations, tiny_ner
 
 def _models(tmp_path: Path) -> list[Path]:
     ner = tiny_ner(tmp_path, label_list(["Chemical", "Disease"]))
-    ner.save(tmp_path / "models" / "ner-x", {"config": {"max_length": 64, "stride": 4}, "metrics": {"dev": {"micro": {"f1": 71.5}}, "best_epoch": 2}})
+    ner.save(
+        tmp_path / "models" / "ner-x",
+        {"config": {"max_length": 64, "stride": 4}, "metrics": {"dev": {"micro": {"f1": 71.5}}, "best_epoch": 2}},
+    )
     (tmp_path / "models" / "ner-x" / CHECKPOINT).parent.mkdir()
     (tmp_path / "models" / "ner-x" / CHECKPOINT).write_bytes(b"optimizer state: not part of the model")
-    tiny_doc_relations(tmp_path).save(tmp_path / "models" / "re-x", {"config": {"max_length": 128}, "metrics": {"dev": {"f1": 50.0}}})
+    tiny_doc_relations(tmp_path).save(
+        tmp_path / "models" / "re-x", {"config": {"max_length": 128}, "metrics": {"dev": {"f1": 50.0}}}
+    )
     return [tmp_path / "models" / "ner-x", tmp_path / "models" / "re-x"]
 
 

@@ -31,7 +31,9 @@ def test_predict_gives_document_level_relations_and_round_trips(tmp_path: Path) 
     assert len({(r.subject, r.object) for r in pred.relations}) == len(pred.relations)  # one per pair
     rm.save(tmp_path / "re", {"config": {"window": 1, "max_length": 64}})
     again = RelationModel.load(tmp_path / "re").predict([_doc()], threshold=0.0)[0]
-    assert [(r.subject, r.object, r.score) for r in again.relations] == [(r.subject, r.object, r.score) for r in pred.relations]
+    assert [(r.subject, r.object, r.score) for r in again.relations] == [
+        (r.subject, r.object, r.score) for r in pred.relations
+    ]
 
 
 def test_pair_scores_document_level() -> None:

@@ -15,7 +15,10 @@ def _tidy(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def test_spans_widen_to_whole_letter_and_digit_runs() -> None:
-    assert _tidy("PGI2 and NH4Ac rose.", ("2", "Chemical"), ("NH4", "Chemical")) == [("PGI2", "Chemical"), ("NH4Ac", "Chemical")]
+    assert _tidy("PGI2 and NH4Ac rose.", ("2", "Chemical"), ("NH4", "Chemical")) == [
+        ("PGI2", "Chemical"),
+        ("NH4Ac", "Chemical"),
+    ]
 
 
 def test_dangling_punctuation_and_letterless_spans_go() -> None:
@@ -26,10 +29,21 @@ def test_dangling_punctuation_and_letterless_spans_go() -> None:
 
 def test_function_words_and_doses_at_the_ends_go_but_names_with_numbers_stay() -> None:
     text = "nausea and vomiting; hyperplasia of the bladder; diclofenac 75 mg; CB 3717; diabetes type 2."
-    got = _tidy(text, ("nausea and", "Disease"), ("hyperplasia of the", "Disease"), ("diclofenac 75", "Chemical"),
-                ("CB 3717", "Chemical"), ("diabetes type 2", "Disease"))
-    assert got == [("nausea", "Disease"), ("hyperplasia", "Disease"), ("diclofenac", "Chemical"), ("CB 3717", "Chemical"),
-                   ("diabetes type 2", "Disease")]
+    got = _tidy(
+        text,
+        ("nausea and", "Disease"),
+        ("hyperplasia of the", "Disease"),
+        ("diclofenac 75", "Chemical"),
+        ("CB 3717", "Chemical"),
+        ("diabetes type 2", "Disease"),
+    )
+    assert got == [
+        ("nausea", "Disease"),
+        ("hyperplasia", "Disease"),
+        ("diclofenac", "Chemical"),
+        ("CB 3717", "Chemical"),
+        ("diabetes type 2", "Disease"),
+    ]
 
 
 def test_spans_that_come_to_overlap_merge_into_one() -> None:
@@ -39,6 +53,17 @@ def test_spans_that_come_to_overlap_merge_into_one() -> None:
 
 def test_chemicals_that_name_an_enzyme_go() -> None:
     text = "N-acetyl-beta-D-glucosaminidase, cyclooxygenase inhibitors, Schiff base and lipase rose in disease."
-    got = _tidy(text, ("N-acetyl-beta-D-glucosaminidase", "Chemical"), ("cyclooxygenase inhibitors", "Chemical"),
-                ("Schiff base", "Chemical"), ("lipase", "Disease"), ("disease", "Disease"))
-    assert got == [("cyclooxygenase inhibitors", "Chemical"), ("Schiff base", "Chemical"), ("lipase", "Disease"), ("disease", "Disease")]
+    got = _tidy(
+        text,
+        ("N-acetyl-beta-D-glucosaminidase", "Chemical"),
+        ("cyclooxygenase inhibitors", "Chemical"),
+        ("Schiff base", "Chemical"),
+        ("lipase", "Disease"),
+        ("disease", "Disease"),
+    )
+    assert got == [
+        ("cyclooxygenase inhibitors", "Chemical"),
+        ("Schiff base", "Chemical"),
+        ("lipase", "Disease"),
+        ("disease", "Disease"),
+    ]

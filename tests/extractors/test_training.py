@@ -14,8 +14,18 @@ from tests.extractors.helpers import base_folder, sample_docs
 
 
 def _config(base: str, **extra: object) -> NerConfig:
-    return NerConfig(base_model=base, epochs=3, batch_size=2, learning_rate=1e-3, patience=5, device="cpu", bf16=False,
-                     max_length=64, score_from=1, **extra)  # type: ignore[arg-type]
+    return NerConfig(
+        base_model=base,
+        epochs=3,
+        batch_size=2,
+        learning_rate=1e-3,
+        patience=5,
+        device="cpu",
+        bf16=False,
+        max_length=64,
+        score_from=1,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def test_a_capped_run_resumes_to_the_uncut_result(tmp_path: Path) -> None:
@@ -35,7 +45,9 @@ def test_a_capped_run_resumes_to_the_uncut_result(tmp_path: Path) -> None:
 
     done = train_ner(docs, docs, tmp_path / "cut", _config(base, max_minutes=60), progress=False, resume=True)
     assert done["stopped_by"] == "epochs" and "resumable" not in done and not (tmp_path / "cut" / CHECKPOINT).exists()
-    assert [h["loss"] for h in done["history"]][1:] == pytest.approx([h["loss"] for h in whole["history"]][1:], rel=1e-4)
+    assert [h["loss"] for h in done["history"]][1:] == pytest.approx(
+        [h["loss"] for h in whole["history"]][1:], rel=1e-4
+    )
     a, b = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "cut" / "model.safetensors")
     assert a.keys() == b.keys() and all((a[k] - b[k]).abs().max() < 1e-4 for k in a)
     assert read_card(tmp_path / "cut")["metrics"]["best_epoch"] == whole["metrics"]["best_epoch"]
@@ -48,8 +60,14 @@ def test_resume_refuses_other_settings_and_missing_checkpoints(tmp_path: Path) -
         train_ner(docs, docs, tmp_path / "none", _config(base, max_minutes=60), progress=False, resume=True)
     train_ner(docs, docs, tmp_path / "cut", _config(base, max_minutes=0), progress=False)
     with pytest.raises(ConfigError, match="changed: learning_rate"):
-        train_ner(docs, docs, tmp_path / "cut", _config(base, max_minutes=60).model_copy(update={"learning_rate": 5e-4}),
-                  progress=False, resume=True)
+        train_ner(
+            docs,
+            docs,
+            tmp_path / "cut",
+            _config(base, max_minutes=60).model_copy(update={"learning_rate": 5e-4}),
+            progress=False,
+            resume=True,
+        )
 
 
 def test_dev_is_scored_from_the_chosen_epoch_and_at_the_end(tmp_path: Path) -> None:
@@ -57,13 +75,39 @@ def test_dev_is_scored_from_the_chosen_epoch_and_at_the_end(tmp_path: Path) -> N
     from extractors.doc_relations import train_doc_relations
 
     docs = sample_docs()
-    card = train_doc_relations(docs, docs, tmp_path / "re", DocRelationConfig(base_model=base_folder(tmp_path), epochs=3, batch_size=2,
-                               max_length=128, learning_rate=1e-3, device="cpu", score_from=3), progress=False)
+    card = train_doc_relations(
+        docs,
+        docs,
+        tmp_path / "re",
+        DocRelationConfig(
+            base_model=base_folder(tmp_path),
+            epochs=3,
+            batch_size=2,
+            max_length=128,
+            learning_rate=1e-3,
+            device="cpu",
+            score_from=3,
+        ),
+        progress=False,
+    )
     assert ["dev_f1" in h for h in card["history"]] == [False, False, True]
     assert card["metrics"]["best_epoch"] == 3
     # a schedule shorter than score_from still scores (and keeps) its last epoch
-    short = train_doc_relations(docs, docs, tmp_path / "short", DocRelationConfig(base_model=base_folder(tmp_path), epochs=2, batch_size=2,
-                                max_length=128, learning_rate=1e-3, device="cpu", score_from=5), progress=False)
+    short = train_doc_relations(
+        docs,
+        docs,
+        tmp_path / "short",
+        DocRelationConfig(
+            base_model=base_folder(tmp_path),
+            epochs=2,
+            batch_size=2,
+            max_length=128,
+            learning_rate=1e-3,
+            device="cpu",
+            score_from=5,
+        ),
+        progress=False,
+    )
     assert ["dev_f1" in h for h in short["history"]] == [False, True] and short["metrics"]["best_epoch"] == 2
 
 
@@ -91,4 +135,8 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path: Path, monkeypatch: p
     done = train_ner(docs, docs, tmp_path / "killed", _config(base, max_minutes=60), progress=False, resume=True)
     assert [h["epoch"] for h in done["history"]] == [1, 2, 3] and done["stopped_by"] == "epochs"
     a, b = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "killed" / "model.safetensors")
-    assert a and all((a[k] - b[k]).abs().max() < 1e-4 for k in a) and whole["metrics"]["best_epoch"] == done["metrics"]["best_epoch"]
+    assert (
+        a
+        and all((a[k] - b[k]).abs().max() < 1e-4 for k in a)
+        and whole["metrics"]["best_epoch"] == done["metrics"]["best_epoch"]
+    )

@@ -47,19 +47,31 @@ def _citation(pmid: str, abstract: str) -> str:
 
 def _file(path: Path, *articles: str, deleted: tuple[str, ...] = ()) -> Path:
     deletions = "".join(f"<PMID>{p}</PMID>" for p in deleted)
-    path.write_text(f"<PubmedArticleSet>{''.join(articles)}" + (f"<DeleteCitation>{deletions}</DeleteCitation>" if deleted else "") + "</PubmedArticleSet>")
+    path.write_text(
+        f"<PubmedArticleSet>{''.join(articles)}"
+        + (f"<DeleteCitation>{deletions}</DeleteCitation>" if deleted else "")
+        + "</PubmedArticleSet>"
+    )
     return path
 
 
-def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+def test_ingest_flow_is_incremental_updates_and_deletes(
+    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path
+) -> None:
     from flows.ingest import ingest
 
     ner, re_ = models
     settings = settings.model_copy(update={"store_path": tmp_path / "graph"})
-    first = _file(tmp_path / "a.xml", _citation("1", "Lidocaine caused cardiac asystole in a man."), _citation("2", "Breast and ovarian cancers were not seen."))
+    first = _file(
+        tmp_path / "a.xml",
+        _citation("1", "Lidocaine caused cardiac asystole in a man."),
+        _citation("2", "Breast and ovarian cancers were not seen."),
+    )
     result = ingest([str(first), str(DATA / "medline_sample.xml")], ner, re_, batch_size=2, settings=settings)
     assert result["documents_read"] == 4 and result["unchanged"] == 0 and result["deleted"] == 0
-    assert result["models"]["ner"]["path"] == ner and result["models"]["relations"]["path"] == re_  # which versions served
+    assert (
+        result["models"]["ner"]["path"] == ner and result["models"]["relations"]["path"] == re_
+    )  # which versions served
     assert result["triples_loaded"] > 0  # relations with their sentences reached the store
     assert set(result["seconds_by_stage"]) >= {"read", "ner", "normalize", "relations", "load"}
     with settings.open_store() as store:
@@ -69,7 +81,9 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
     with settings.open_store() as store:
         assert store.counts() == counts
     # after a model upgrade: everything extracted again, old evidence replaced, the same graph here
-    redone = ingest([str(first), str(DATA / "medline_sample.xml")], ner, re_, batch_size=2, settings=settings, reextract=True)
+    redone = ingest(
+        [str(first), str(DATA / "medline_sample.xml")], ner, re_, batch_size=2, settings=settings, reextract=True
+    )
     assert (redone["unchanged"], redone["updated"]) == (0, 4) and redone["triples_loaded"] == result["triples_loaded"]
     with settings.open_store() as store:
         assert store.counts() == counts
@@ -92,11 +106,16 @@ def test_ingest_flow_is_incremental_updates_and_deletes(prefect: None, models: t
 
 
 def _medline(path: Path, n: int) -> Path:
-    arts = "".join(_citation(str(1000 + i), f"Lidocaine dose {i} caused cardiac asystole and hypotension in patient {i}.") for i in range(n))
+    arts = "".join(
+        _citation(str(1000 + i), f"Lidocaine dose {i} caused cardiac asystole and hypotension in patient {i}.")
+        for i in range(n)
+    )
     return _file(path, arts)
 
 
-def test_dask_runner_gives_the_same_graph(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+def test_dask_runner_gives_the_same_graph(
+    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path
+) -> None:
     from flows.ingest import ingest, with_task_runner
 
     ner, re_ = models
@@ -108,11 +127,16 @@ def test_dask_runner_gives_the_same_graph(prefect: None, models: tuple[str, str]
     assert result["documents_read"] == 12
     with plain.open_store() as a, dask.open_store() as b:
         assert a.counts() == b.counts()
-        q = "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n ORDER BY pmid, curie"
+        q = (
+            "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n "
+            "ORDER BY pmid, curie"
+        )
         assert a.query(q) == b.query(q)
 
 
-def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+def test_a_killed_run_resumes_to_the_same_graph(
+    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path
+) -> None:
     import os
     import signal
     import subprocess
@@ -126,22 +150,51 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
     clean = settings.model_copy(update={"store_path": tmp_path / "clean"})
     ingest([str(source)], ner, re_, batch_size=4, settings=clean)
     killed_store = tmp_path / "killed"
-    env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(killed_store),
-           "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "PREFECT_LOGGING_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "MEDKG_HOME": str(settings.home),
+        "MEDKG_DATA_DIR": str(settings.data_dir),
+        "MEDKG_STORE_PATH": str(killed_store),
+        "MEDKG_DICTIONARY_CORPORA": "[]",
+        "MEDKG_NORMALIZER_ENCODER": "",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
     # the command starts its own temporary server, as for a user, and logs its batches (importing
     # cli.main in this process, as other tests do, set Prefect's flow-run logs to CRITICAL here)
-    for key in ("MEDKG_NEO4J_URI", "PREFECT_API_URL", "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
-                "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL"):
+    for key in (
+        "MEDKG_NEO4J_URI",
+        "PREFECT_API_URL",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL",
+    ):
         env.pop(key, None)
-    cmd = [sys.executable, "-m", "cli.main", "ingest", str(source), "--ner-model", ner, "--re-model", re_, "--batch-size", "4"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "ingest",
+        str(source),
+        "--ner-model",
+        ner,
+        "--re-model",
+        re_,
+        "--batch-size",
+        "4",
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     assert proc.stdout is not None
 
     def servers() -> set[int]:  # the Prefect API server the command started (uvicorn), wherever it was reparented
         found = set()
         for entry in Path("/proc").iterdir():
             try:
-                if entry.name.isdigit() and os.getpgid(int(entry.name)) == proc.pid and b"uvicorn" in (entry / "cmdline").read_bytes():
+                if (
+                    entry.name.isdigit()
+                    and os.getpgid(int(entry.name)) == proc.pid
+                    and b"uvicorn" in (entry / "cmdline").read_bytes()
+                ):
                     found.add(int(entry.name))
             except (OSError, ProcessLookupError):
                 continue
@@ -182,7 +235,9 @@ def test_a_killed_run_resumes_to_the_same_graph(prefect: None, models: tuple[str
 
 
 @pytest.mark.neo4j
-def test_ingest_into_neo4j_gives_the_embedded_graph(prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path, neo4j_store) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_into_neo4j_gives_the_embedded_graph(
+    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path, neo4j_store
+) -> None:  # type: ignore[no-untyped-def]
     from flows.ingest import ingest
 
     ner, re_ = models
@@ -198,8 +253,9 @@ def test_ingest_into_neo4j_gives_the_embedded_graph(prefect: None, models: tuple
         assert a.counts() == neo4j_store.counts()
 
 
-def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect: None, models: tuple[str, str], settings: Settings,
-                                                                         tmp_path: Path) -> None:
+def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(
+    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path
+) -> None:
     """Train once, package, install everywhere: `medkg models package` on one HOME carries the
     models and the term index built there, `medkg models install` on a fresh HOME puts both where
     every command finds them, and ingestion there gives the graph the original models give
@@ -212,9 +268,15 @@ def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect
     ner, re_ = models
     runner = CliRunner()
     settings.term_index()  # built here once
-    env = {"MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_DICTIONARY_CORPORA": "[]",
-           "MEDKG_NORMALIZER_ENCODER": ""}
-    packed = runner.invoke(app, ["models", "package", ner, re_, "--out", str(tmp_path / "dist"), "--name", "tiny"], env=env)
+    env = {
+        "MEDKG_HOME": str(settings.home),
+        "MEDKG_DATA_DIR": str(settings.data_dir),
+        "MEDKG_DICTIONARY_CORPORA": "[]",
+        "MEDKG_NORMALIZER_ENCODER": "",
+    }
+    packed = runner.invoke(
+        app, ["models", "package", ner, re_, "--out", str(tmp_path / "dist"), "--name", "tiny"], env=env
+    )
     assert packed.exit_code == 0, packed.output
     assert "2 models and the term index" in packed.output
     archive = tmp_path / "dist" / "tiny.medkg.tar.gz"
@@ -229,8 +291,11 @@ def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect
     assert [m["name"] for m in json.loads(listed.stdout)] == ["ner", "re"]
     again = runner.invoke(app, ["models", "install", str(archive)], env=fresh_env)
     assert again.exit_code == 2 and "--force" in again.output
-    elsewhere = runner.invoke(app, ["models", "install", str(archive)], env={**fresh_env, "MEDKG_HOME": str(tmp_path / "other-home"),
-                                                                              "MEDKG_DICTIONARY_CORPORA": '["/dev/null"]'})
+    elsewhere = runner.invoke(
+        app,
+        ["models", "install", str(archive)],
+        env={**fresh_env, "MEDKG_HOME": str(tmp_path / "other-home"), "MEDKG_DICTIONARY_CORPORA": '["/dev/null"]'},
+    )
     assert elsewhere.exit_code == 0 and "builds its own" in elsewhere.output  # other vocabulary: said, not used
 
     source = _medline(tmp_path / "some.xml", 6)
@@ -238,7 +303,9 @@ def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect
     moved = settings.model_copy(update={"home": fresh, "store_path": tmp_path / "moved"})
     before = (fresh / "index" / index_name).stat().st_mtime_ns
     ingest([str(source)], ner, re_, batch_size=3, settings=original)
-    result = ingest([str(source)], str(fresh / "models" / "ner"), str(fresh / "models" / "re"), batch_size=3, settings=moved)
+    result = ingest(
+        [str(source)], str(fresh / "models" / "ner"), str(fresh / "models" / "re"), batch_size=3, settings=moved
+    )
     assert result["documents_read"] == 6 and result["triples_loaded"] > 0
     assert [p.name for p in (fresh / "index").iterdir()] == [index_name]  # the installed index served: none was built
     assert (fresh / "index" / index_name).stat().st_mtime_ns == before
@@ -246,7 +313,9 @@ def test_models_packaged_and_installed_into_a_fresh_home_ingest_the_same(prefect
         assert a.counts() == b.counts()
 
 
-def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(
+    models: tuple[str, str], settings: Settings, tmp_path: Path
+) -> None:
     """As a user runs it: `medkg ingest` in its own process (its own Prefect server). A text over
     MEDKG_MAX_DOCUMENT_CHARS is reported as skipped, the rest ingested; a malformed record under
     --strict is one `error:` line, exit 2, no traceback."""
@@ -255,13 +324,28 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
     import sys
 
     ner, _ = models
-    source = _file(tmp_path / "feed.xml", _citation("1", "Lidocaine caused asystole."), _citation("2", "Lidocaine " * 300))
-    env = {**os.environ, "MEDKG_HOME": str(settings.home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_STORE_PATH": str(tmp_path / "g"),
-           "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "MEDKG_MAX_DOCUMENT_CHARS": "1000"}
+    source = _file(
+        tmp_path / "feed.xml", _citation("1", "Lidocaine caused asystole."), _citation("2", "Lidocaine " * 300)
+    )
+    env = {
+        **os.environ,
+        "MEDKG_HOME": str(settings.home),
+        "MEDKG_DATA_DIR": str(settings.data_dir),
+        "MEDKG_STORE_PATH": str(tmp_path / "g"),
+        "MEDKG_DICTIONARY_CORPORA": "[]",
+        "MEDKG_NORMALIZER_ENCODER": "",
+        "MEDKG_MAX_DOCUMENT_CHARS": "1000",
+    }
     for key in ("MEDKG_NEO4J_URI", "MEDKG_DEBUG", "PREFECT_API_URL"):
         env.pop(key, None)
-    run = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(source), "--ner-model", ner], check=False, env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "cli.main", "ingest", str(source), "--ner-model", ner],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(run.stdout)
     assert result["documents_read"] == 1 and result["skipped"] == 1
@@ -269,8 +353,14 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
 
     bad = tmp_path / "bad.xml"
     bad.write_bytes(source.read_bytes().replace(b"caused", b"caus\xe9d"))
-    strict = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(bad), "--ner-model", ner, "--strict"], check=False, env=env,
-                            capture_output=True, text=True, timeout=600)
+    strict = subprocess.run(
+        [sys.executable, "-m", "cli.main", "ingest", str(bad), "--ner-model", ner, "--strict"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     output = strict.stdout + strict.stderr
     assert strict.returncode == 2, output
     errors = [line for line in output.splitlines() if line.startswith("error:")]
@@ -278,7 +368,9 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(models: tuple[str
     assert errors[0].startswith(f"error: {bad}:1: not utf-8 (invalid continuation byte at byte "), output
 
 
-def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tuple[str, str], settings: Settings, tmp_path: Path) -> None:
+def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(
+    models: tuple[str, str], settings: Settings, tmp_path: Path
+) -> None:
     """prefect.yaml as a user deploys it: a real `prefect server start`, the process work pool,
     `prefect deploy --all` from the repository, a worker, update files dropped into the watched
     folder and `prefect deployment run`: the graph gains the new articles and their evidence,
@@ -305,21 +397,36 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tup
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "MEDKG_HOME": str(home), "MEDKG_DATA_DIR": str(settings.data_dir),
-           "MEDKG_WATCH_DIR": str(watch), "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": ""}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "MEDKG_HOME": str(home),
+        "MEDKG_DATA_DIR": str(settings.data_dir),
+        "MEDKG_WATCH_DIR": str(watch),
+        "MEDKG_DICTIONARY_CORPORA": "[]",
+        "MEDKG_NORMALIZER_ENCODER": "",
+    }
     for key in ("MEDKG_NEO4J_URI", "MEDKG_STORE_PATH", "MEDKG_NER_MODEL", "MEDKG_RE_MODEL"):
         env.pop(key, None)
     prefect = [sys.executable, "-m", "prefect"]
     root = Path(__file__).resolve().parents[2]
 
     def cli(*args: str, timeout: float = 300) -> str:
-        done = subprocess.run([*prefect, *args], check=False, env=env, cwd=root, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [*prefect, *args], check=False, env=env, cwd=root, capture_output=True, text=True, timeout=timeout
+        )
         assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout
 
-    server = subprocess.Popen([*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -343,13 +450,25 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tup
                 pmids = {r["pmid"] for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid")}
                 return pmids, store.counts()
 
-        (watch / "pubmed26n0001.xml.gz").write_bytes(gzip.compress(_file(
-            tmp_path / "u1.xml", _citation("11", "Lidocaine caused cardiac asystole."), _citation("12", "Lidocaine caused hypotension.")).read_bytes()))
+        (watch / "pubmed26n0001.xml.gz").write_bytes(
+            gzip.compress(
+                _file(
+                    tmp_path / "u1.xml",
+                    _citation("11", "Lidocaine caused cardiac asystole."),
+                    _citation("12", "Lidocaine caused hypotension."),
+                ).read_bytes()
+            )
+        )
         trigger()
         pmids, counts = graph()
         assert pmids == {"11", "12"} and counts["nodes"].get("Evidence", 0) > 0
-        (watch / "pubmed26n0002.xml.gz").write_bytes(gzip.compress(_file(
-            tmp_path / "u2.xml", _citation("13", "Lidocaine caused cardiac asystole again."), deleted=("11",)).read_bytes()))
+        (watch / "pubmed26n0002.xml.gz").write_bytes(
+            gzip.compress(
+                _file(
+                    tmp_path / "u2.xml", _citation("13", "Lidocaine caused cardiac asystole again."), deleted=("11",)
+                ).read_bytes()
+            )
+        )
         trigger()
         pmids, counts = graph()
         assert pmids == {"12", "13"}
@@ -360,8 +479,9 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(models: tup
         server.wait(timeout=60)
 
 
-def test_the_training_flow_promotes_into_the_registry_that_ingestion_reads(prefect: None, models: tuple[str, str], settings: Settings,
-                                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_training_flow_promotes_into_the_registry_that_ingestion_reads(
+    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`train-bc5cdr` as its deployment runs it (no paths given: the worker's settings decide):
     both models trained (tiny here: a few documents, from the tiny test encoder) into candidates,
     promoted into MEDKG_HOME/models, the replaced ones kept; the next `pubmed-updates` run
@@ -376,13 +496,21 @@ def test_the_training_flow_promotes_into_the_registry_that_ingestion_reads(prefe
     home = tmp_path / "home"
     settings.term_index()
     shutil.copytree(settings.home / "index", home / "index")
-    shutil.copytree(ner, home / "models" / "ner-bc5cdr")  # the current models: no dev score, so any trained one is not worse
+    shutil.copytree(
+        ner, home / "models" / "ner-bc5cdr"
+    )  # the current models: no dev score, so any trained one is not worse
     shutil.copytree(re_, home / "models" / "re-bc5cdr")
     watch = tmp_path / "watch"
     watch.mkdir()
     _file(watch / "pubmed26n0001.xml", _citation("21", "Lidocaine caused cardiac asystole."))
-    for key, value in {"MEDKG_HOME": str(home), "MEDKG_DATA_DIR": str(settings.data_dir), "MEDKG_WATCH_DIR": str(watch),
-                       "MEDKG_DICTIONARY_CORPORA": "[]", "MEDKG_NORMALIZER_ENCODER": "", "MEDKG_STORE_PATH": str(tmp_path / "g")}.items():
+    for key, value in {
+        "MEDKG_HOME": str(home),
+        "MEDKG_DATA_DIR": str(settings.data_dir),
+        "MEDKG_WATCH_DIR": str(watch),
+        "MEDKG_DICTIONARY_CORPORA": "[]",
+        "MEDKG_NORMALIZER_ENCODER": "",
+        "MEDKG_STORE_PATH": str(tmp_path / "g"),
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
 
@@ -395,6 +523,8 @@ def test_the_training_flow_promotes_into_the_registry_that_ingestion_reads(prefe
 
     ingested = ingest_folder()
     served = ingested["models"]
-    assert served["ner"]["path"] == str(models_dir / "ner-bc5cdr") and served["relations"]["path"] == str(models_dir / "re-bc5cdr")
+    assert served["ner"]["path"] == str(models_dir / "ner-bc5cdr") and served["relations"]["path"] == str(
+        models_dir / "re-bc5cdr"
+    )
     assert served["ner"]["data_hash"] == trained["ner-bc5cdr"]["data_hash"][:12]
     assert served["relations"]["data_hash"] == trained["re-bc5cdr"]["data_hash"][:12]

@@ -29,16 +29,33 @@ def _processes_with(marker: str) -> list[int]:
 def test_a_server_that_does_not_start_in_time_fails_in_one_line(tmp_path: Path) -> None:
     marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({"MEDKG_PREFECT_START_SECONDS": "0.05", "PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"),
-                marker.split("=")[0]: marker.split("=")[1]})
+    env.update(
+        {
+            "MEDKG_PREFECT_START_SECONDS": "0.05",
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "MEDKG_HOME": str(tmp_path / "home"),
+            marker.split("=")[0]: marker.split("=")[1],
+        }
+    )
     ner = tmp_path / "ner"  # checked before the server starts; never loaded, since the server fails first
     ner.mkdir()
     (ner / "medkg.json").write_text("{}")
-    cmd = [sys.executable, "-m", "cli.main", "ingest", str(DATA / "pubmed_sample.xml"), "--ner-model", str(ner), "--no-relations"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "ingest",
+        str(DATA / "pubmed_sample.xml"),
+        "--ner-model",
+        str(ner),
+        "--no-relations",
+    ]
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: Prefect's temporary API server did not start (2 tries"), done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: Prefect's temporary API server did not start (2 tries"), (
+        done.stderr
+    )
     assert "MEDKG_PREFECT_START_SECONDS" in lines[0] and "Traceback" not in done.stderr + done.stdout
     assert _processes_with(marker) == []  # the server that did not answer was stopped
 
@@ -60,12 +77,24 @@ def test_start_seconds_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch
 def test_cli_errors_nobody_foresaw_end_in_one_line(tmp_path: Path) -> None:
     """The entry point's last line of defence: an unexpected exception is one line (with its type),
     not a traceback; MEDKG_DEBUG=1 shows it."""
-    code = "import sys; import cli.main as entry; sys.argv = ['medkg', 'stats']; entry.app = lambda: (_ for _ in ()).throw(KeyError('[boom]')); entry.main()"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    code = (
+        "import sys; import cli.main as entry; sys.argv = ['medkg', 'stats']; "
+        "entry.app = lambda: (_ for _ in ()).throw(KeyError('[boom]')); entry.main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == ["error: KeyError: '[boom]' (MEDKG_DEBUG=1 shows the traceback)"]
-    debug = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-                           env={**os.environ, "MEDKG_DEBUG": "1"})
+    debug = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "MEDKG_DEBUG": "1"},
+    )
     assert "Traceback" in debug.stderr
 
 
@@ -95,7 +124,9 @@ entry.app = run
 entry.main()
 """
     env = {**os.environ, "MEDKG_STOP_GRACE_S": "2"}
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -114,8 +145,14 @@ def test_sigterm_ends_a_flow_whose_task_thread_is_busy(tmp_path: Path) -> None:
 
     marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"), "MEDKG_STOP_GRACE_S": "3",
-                marker.split("=")[0]: marker.split("=")[1]})
+    env.update(
+        {
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "MEDKG_HOME": str(tmp_path / "home"),
+            "MEDKG_STOP_GRACE_S": "3",
+            marker.split("=")[0]: marker.split("=")[1],
+        }
+    )
     code = """
 import sys
 from prefect import flow, task
@@ -138,7 +175,9 @@ sys.argv = ["medkg", "stats"]
 entry.app = lambda: (runtime.ensure_server(), stuck())
 entry.main()
 """
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
     time.sleep(1)  # the task thread is running
     started = time.monotonic()
@@ -152,8 +191,15 @@ entry.main()
 
 
 def test_a_bad_stop_grace_is_one_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "cli.main", "stats"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          check=False, env={**os.environ, "MEDKG_STOP_GRACE_S": "soon"})
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "stats"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "MEDKG_STOP_GRACE_S": "soon"},
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr and "MEDKG_STOP_GRACE_S='soon'" in done.stderr
 
 
@@ -166,9 +212,17 @@ def test_sigterm_stops_the_temporary_server_with_the_command(tmp_path: Path) -> 
 
     marker = f"MEDKG_TEST_MARKER={uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "MEDKG_HOME": str(tmp_path / "home"), marker.split("=")[0]: marker.split("=")[1]})
-    code = ("import time; import cli.main as entry; from flows import runtime; import sys; sys.argv = ['medkg', 'stats'];"
-            "entry.app = lambda: (runtime.ensure_server(), print('up', flush=True), time.sleep(600)); entry.main()")
+    env.update(
+        {
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "MEDKG_HOME": str(tmp_path / "home"),
+            marker.split("=")[0]: marker.split("=")[1],
+        }
+    )
+    code = (
+        "import time; import cli.main as entry; from flows import runtime; import sys; sys.argv = ['medkg', 'stats'];"
+        "entry.app = lambda: (runtime.ensure_server(), print('up', flush=True), time.sleep(600)); entry.main()"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
     assert len(_processes_with(marker)) == 2  # the command and its server

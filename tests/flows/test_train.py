@@ -19,7 +19,13 @@ def test_medkg_runs_training_trains_what_is_missing_and_goes_on_after_a_cut(pref
 
     models = tmp_path / "models"
     sample = str(DATA / "sample.pubtator")
-    given = {"train": sample, "dev": sample, "out_dir": str(models), "base_model": base_folder(tmp_path), "missing_only": True}
+    given = {
+        "train": sample,
+        "dev": sample,
+        "out_dir": str(models),
+        "base_model": base_folder(tmp_path),
+        "missing_only": True,
+    }
 
     cut = train_models(**given, ner_minutes=0)  # type: ignore[arg-type]
     assert model_state(models / "ner-bc5cdr") == "resumable" and model_state(models / "re-bc5cdr") == "done"

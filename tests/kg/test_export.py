@@ -14,7 +14,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def _fill(store: GraphStore) -> None:
     store.load_documents(list(read_documents(DATA / "sample.pubtator")))
-    store.load_entities([Entity("MESH:D006323", "Heart Arrest", "biolink:Disease", ("DOID:0060319",), ("MESH:D006331",))])
+    store.load_entities(
+        [Entity("MESH:D006323", "Heart Arrest", "biolink:Disease", ("DOID:0060319",), ("MESH:D006331",))]
+    )
 
 
 def test_rdf_export_uses_biolink_and_resolvable_iris(embedded_store: GraphStore, tmp_path: Path) -> None:
@@ -24,7 +26,10 @@ def test_rdf_export_uses_biolink_and_resolvable_iris(embedded_store: GraphStore,
     assert len(g) == n > 0
     causes = URIRef("https://w3id.org/biolink/vocab/causes")
     (s, o) = next((s, o) for s, p, o in g if p == causes)
-    assert (str(s), str(o)) == ("http://id.nlm.nih.gov/mesh/D008012", "http://id.nlm.nih.gov/mesh/D006323")  # RDF IRIs, not web pages
+    assert (str(s), str(o)) == (
+        "http://id.nlm.nih.gov/mesh/D008012",
+        "http://id.nlm.nih.gov/mesh/D006323",
+    )  # RDF IRIs, not web pages
 
 
 def test_rdf_export_encodes_ids_that_are_no_valid_iri(embedded_store: GraphStore, tmp_path: Path) -> None:
@@ -32,8 +37,12 @@ def test_rdf_export_encodes_ids_that_are_no_valid_iri(embedded_store: GraphStore
     their ids recoverable."""
     from kg.types import Entity
 
-    embedded_store.load_entities([Entity("tmVar:c|INS|5382|C", "c.5382insC", "biolink:SequenceVariant"),
-                                  Entity("ODD:a b/c", "odd", "biolink:NamedThing")])
+    embedded_store.load_entities(
+        [
+            Entity("tmVar:c|INS|5382|C", "c.5382insC", "biolink:SequenceVariant"),
+            Entity("ODD:a b/c", "odd", "biolink:NamedThing"),
+        ]
+    )
     n = export_rdf(embedded_store, tmp_path / "v.ttl")
     iris = {str(s) for s in Graph().parse(tmp_path / "v.ttl").subjects()}
     assert len(iris) > 0 and n > 0 and not list(tmp_path.glob("*.part"))
@@ -46,8 +55,9 @@ def test_graphml_and_csv_and_stats(embedded_store: GraphStore, tmp_path: Path) -
     back, original = nx.read_graphml(tmp_path / "g.graphml"), to_networkx(embedded_store)
     assert back.number_of_edges() == edges == original.number_of_edges()
     assert dict(back.nodes(data=True)) == dict(original.nodes(data=True))  # every node with its properties
-    assert sorted((s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in back.edges(data=True)) == \
-        sorted((s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in original.edges(data=True))
+    assert sorted(
+        (s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in back.edges(data=True)
+    ) == sorted((s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in original.edges(data=True))
     export_csv(embedded_store, tmp_path / "csv")
     assert (tmp_path / "csv" / "edges.csv").read_text().count("\n") == edges + 1
     stats = graph_stats(embedded_store)
@@ -87,10 +97,14 @@ def test_rdf_export_keeps_provenance(embedded_store: GraphStore, tmp_path: Path)
     biolink, medkg = Namespace("https://w3id.org/biolink/vocab/"), Namespace("https://w3id.org/medkg/")
     associations = set(g.subjects(RDF.type, biolink.Association))
     assert len(associations) == _literature(embedded_store) > 0
-    assert associations and all(list(g.objects(a, biolink.publications)) and list(g.objects(a, medkg.evidence)) for a in associations)
+    assert associations and all(
+        list(g.objects(a, biolink.publications)) and list(g.objects(a, medkg.evidence)) for a in associations
+    )
     assert len(set(g.subjects(RDF.type, medkg.Evidence))) == _count(embedded_store, "(v:Evidence)")
     assert len(set(g.subjects(RDF.type, biolink.Article))) == _count(embedded_store, "(a:Article)")
-    assert len(list(g.triples((None, biolink.mentions, None)))) == _count(embedded_store, "(:Article)-[:MENTIONS]->(:Entity)")
+    assert len(list(g.triples((None, biolink.mentions, None)))) == _count(
+        embedded_store, "(:Article)-[:MENTIONS]->(:Entity)"
+    )
     phenotypes = _count(embedded_store, "(:Entity)-[:HAS_PHENOTYPE]->(:Entity)")
     assert len(list(g.triples((None, biolink.has_phenotype, None)))) == phenotypes > 0
     assert len(set(g.subjects(RDF.type, biolink.DiseaseToPhenotypicFeatureAssociation))) == phenotypes
@@ -116,7 +130,11 @@ def _biolink() -> tuple[set[str], set[str], dict[str, set[str]]]:
             name = (table.get(name) or {}).get("is_a")
         return False
 
-    classes = {"biolink:" + "".join(w[0].upper() + w[1:] for w in c.split()) for c in model["classes"] if under(model["classes"], c, "named thing")}
+    classes = {
+        "biolink:" + "".join(w[0].upper() + w[1:] for w in c.split())
+        for c in model["classes"]
+        if under(model["classes"], c, "named thing")
+    }
     predicates = {"biolink:" + s.replace(" ", "_") for s in model["slots"] if under(model["slots"], s, "related to")}
     enums = {name: set(e.get("permissible_values") or {}) for name, e in model["enums"].items()}
     return classes, predicates, enums
@@ -134,21 +152,36 @@ def test_kgx_export_follows_biolink_and_round_trips(store: GraphStore, tmp_path:
     edges = export_kgx(store, tmp_path / f"medkg.{fmt}", fmt)
     nodes, records = read_kgx(tmp_path / "medkg", fmt)
     assert len(nodes) == _count(store, "(e:Entity)") + _count(store, "(a:Article)")
-    assert len(records) == edges == (_literature(store) + _count(store, "(:Entity)-[:SUBCLASS_OF]->(:Entity)")
-                                     + _count(store, "(:Entity)-[:HAS_PHENOTYPE]->(:Entity)")
-                                     + _count(store, "(:Article)-[:MENTIONS]->(:Entity)"))
+    assert (
+        len(records)
+        == edges
+        == (
+            _literature(store)
+            + _count(store, "(:Entity)-[:SUBCLASS_OF]->(:Entity)")
+            + _count(store, "(:Entity)-[:HAS_PHENOTYPE]->(:Entity)")
+            + _count(store, "(:Article)-[:MENTIONS]->(:Entity)")
+        )
+    )
     classes, predicates, enums = _biolink()
-    assert nodes and all(n["id"] and n["category"] and set(n["category"]) <= classes for n in nodes), {c for n in nodes for c in n["category"]} - classes
+    assert nodes and all(n["id"] and n["category"] and set(n["category"]) <= classes for n in nodes), {
+        c for n in nodes for c in n["category"]
+    } - classes
     assert {e["predicate"] for e in records} <= predicates, {e["predicate"] for e in records} - predicates
     assert {e["knowledge_level"] for e in records} <= enums["KnowledgeLevelEnum"]
     assert {e["agent_type"] for e in records} <= enums["AgentTypeEnum"]
     ids = {n["id"] for n in nodes}
-    assert records and all(e["subject"] in ids and e["object"] in ids and e["primary_knowledge_source"] == "infores:medkg" for e in records)
-    assert [p for e in records for p in e.get("publications", [])] and all(p.startswith("PMID:") for e in records for p in e.get("publications", []))
+    assert records and all(
+        e["subject"] in ids and e["object"] in ids and e["primary_knowledge_source"] == "infores:medkg" for e in records
+    )
+    assert [p for e in records for p in e.get("publications", [])] and all(
+        p.startswith("PMID:") for e in records for p in e.get("publications", [])
+    )
     assert any(e.get("publications") for e in records if e["predicate"] == "biolink:causes")
     want_nodes, want_edges = kgx_records(store)
     if fmt == "jsonl":  # typed: the same records, empty fields left out
+
         def bare(r: dict) -> dict:
             return {k: v for k, v in r.items() if v not in (None, "", [])}
+
         assert sorted(map(bare, want_edges), key=lambda r: r["id"]) == sorted(records, key=lambda r: r["id"])
         assert sorted(map(bare, want_nodes), key=lambda r: r["id"]) == sorted(nodes, key=lambda r: r["id"])

@@ -24,21 +24,39 @@ def _lines(path: Path) -> list[str]:
 def test_import_files_follow_the_batched_loaders_semantics(tmp_path: Path) -> None:
     files = write_import_files(
         tmp_path,
-        entities=[Entity("MESH:D1", "old name", "biolink:ChemicalEntity"),
-                  Entity("MESH:D1", 'a "quoted", name', "biolink:ChemicalEntity", ("CHEBI:1", "DRUGBANK:2"), ("MESH:D0",))],
+        entities=[
+            Entity("MESH:D1", "old name", "biolink:ChemicalEntity"),
+            Entity("MESH:D1", 'a "quoted", name', "biolink:ChemicalEntity", ("CHEBI:1", "DRUGBANK:2"), ("MESH:D0",)),
+        ],
         articles=[article_row(Document("1", "text", pmid="1", title="T", year=2001))],
-        triples=[_triple("1", 0, 0.5), _triple("1", 20, 0.9, "two\nlines", "m2"), _triple("2", 0, 0.7), _triple("1", 0, 0.5)],
+        triples=[
+            _triple("1", 0, 0.5),
+            _triple("1", 20, 0.9, "two\nlines", "m2"),
+            _triple("2", 0, 0.7),
+            _triple("1", 0, 0.5),
+        ],
         mentions=[MentionCount("1", "MESH:D1", 2), MentionCount("1", "MESH:D1", 3)],
         phenotypes=[PhenotypeAnnotation("MESH:D2", "HP:1", None, "HPO")],
     )
     # The repeated evidence counts once; MESH:D0 (a parent), D2 and HP:1 exist as bare entities.
-    assert files.counts == {"entities": 4, "articles": 2, "evidence": 3, "has_evidence": 3, "literature": 1,
-                            "subclass_of": 1, "mentions": 1, "has_phenotype": 1}
+    assert files.counts == {
+        "entities": 4,
+        "articles": 2,
+        "evidence": 3,
+        "has_evidence": 3,
+        "literature": 1,
+        "subclass_of": 1,
+        "mentions": 1,
+        "has_phenotype": 1,
+    }
     assert files.multiline
     entities = _lines(tmp_path / "entities.csv")
     assert entities[0] == ":ID(Entity),curie,name,category,xrefs:string[],:LABEL"
-    assert entities[1] == f'0,"MESH:D1","a ""quoted"", name","biolink:ChemicalEntity","CHEBI:1{ARRAY_DELIMITER}DRUGBANK:2",' \
-                          f'"Entity{ARRAY_DELIMITER}Chemical"'
+    assert (
+        entities[1]
+        == f'0,"MESH:D1","a ""quoted"", name","biolink:ChemicalEntity","CHEBI:1{ARRAY_DELIMITER}DRUGBANK:2",'
+        f'"Entity{ARRAY_DELIMITER}Chemical"'
+    )
     assert '"MESH:D2",,,,"Entity"' in entities[2] + entities[3] + entities[4]
     (edge,) = _lines(tmp_path / "literature.csv")[1:]
     assert edge == f'0,1,"CAUSES","biolink:causes",3,"1{ARRAY_DELIMITER}2",0.9,"m1"'
@@ -50,25 +68,48 @@ def test_import_files_follow_the_batched_loaders_semantics(tmp_path: Path) -> No
 
 
 def _extra(store: GraphStore) -> None:
-    store.load_entities([
-        Entity("MONDO:0005148", "type 2 diabetes mellitus", "biolink:Disease", ("MESH:D003924", "DOID:9352"), ("MONDO:0005015",)),
-        Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
-    ])
+    store.load_entities(
+        [
+            Entity(
+                "MONDO:0005148",
+                "type 2 diabetes mellitus",
+                "biolink:Disease",
+                ("MESH:D003924", "DOID:9352"),
+                ("MONDO:0005015",),
+            ),
+            Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
+        ]
+    )
     store.load_phenotypes([PhenotypeAnnotation("MONDO:0005148", "HP:0003074", 0.8, "HPO", ("123",))])
     store.load_triples([_triple("1", 0, 0.5, 'a "quoted"\nsentence'), _triple("2", 5, 0.75)])
 
 
 QUERIES = [
-    ("MATCH (s:Entity)-[r]->(o:Entity) WHERE r.evidence_count IS NOT NULL "
-     "RETURN s.curie AS s, type(r) AS t, o.curie AS o, r.evidence_count AS n, r.max_score AS best, r.predicate AS p, "
-     "r.pmids AS pmids ORDER BY s, t, o"),
-    ("MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs, labels(e) AS labels "
-     "ORDER BY curie"),
+    (
+        "MATCH (s:Entity)-[r]->(o:Entity) WHERE r.evidence_count IS NOT NULL "
+        "RETURN s.curie AS s, type(r) AS t, o.curie AS o, r.evidence_count AS n, r.max_score AS best, r.predicate AS "
+        "p, "
+        "r.pmids AS pmids ORDER BY s, t, o"
+    ),
+    (
+        "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs, labels(e) "
+        "AS labels "
+        "ORDER BY curie"
+    ),
     "MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title, a.year AS year, a.content_hash AS hash ORDER BY pmid",
-    ("MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) RETURN a.pmid AS pmid, v.subject AS s, v.object AS o, v.start_char AS start, "
-     "v.sentence AS sentence, v.score AS score, v.evidence_id AS id ORDER BY id"),
-    "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n ORDER BY pmid, curie",
-    "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, h.frequency AS f, h.pmids AS pmids",
+    (
+        "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) RETURN a.pmid AS pmid, v.subject AS s, v.object AS o, "
+        "v.start_char AS start, "
+        "v.sentence AS sentence, v.score AS score, v.evidence_id AS id ORDER BY id"
+    ),
+    (
+        "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n "
+        "ORDER BY pmid, curie"
+    ),
+    (
+        "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, h.frequency AS f, "
+        "h.pmids AS pmids"
+    ),
     "MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p ORDER BY c, p",
 ]
 

@@ -18,19 +18,31 @@ QUERIES = [(json.loads(p), q.strip()) for p, q in _BLOCK.findall((ROOT / "docs" 
 
 
 def _fill(store: GraphStore) -> None:
-    docs = list(read_documents(DATA / "sample.pubtator")) + list(read_documents(DATA / "biored_sample.pubtator"))  # + genes, variants
+    docs = list(read_documents(DATA / "sample.pubtator")) + list(
+        read_documents(DATA / "biored_sample.pubtator")
+    )  # + genes, variants
     store.load_documents([replace(d, year=2005) for d in docs])
-    store.load_entities([
-        Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
-        Entity("MESH:D003924", "type 2 diabetes mellitus", "biolink:Disease", ("MONDO:0005148", "DOID:9352"), ("MONDO:0005015",)),
-        Entity("OMIM:100001", "disease one", "biolink:Disease"),
-        Entity("OMIM:100002", "disease two", "biolink:Disease"),
-        Entity("HP:0001250", "Seizure", "biolink:PhenotypicFeature"),
-    ])
-    store.load_phenotypes([
-        PhenotypeAnnotation("OMIM:100001", "HP:0001250", 0.5, "HPO"),
-        PhenotypeAnnotation("OMIM:100002", "HP:0001250", 0.9, "HPO", ("9307274",)),
-    ])
+    store.load_entities(
+        [
+            Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
+            Entity(
+                "MESH:D003924",
+                "type 2 diabetes mellitus",
+                "biolink:Disease",
+                ("MONDO:0005148", "DOID:9352"),
+                ("MONDO:0005015",),
+            ),
+            Entity("OMIM:100001", "disease one", "biolink:Disease"),
+            Entity("OMIM:100002", "disease two", "biolink:Disease"),
+            Entity("HP:0001250", "Seizure", "biolink:PhenotypicFeature"),
+        ]
+    )
+    store.load_phenotypes(
+        [
+            PhenotypeAnnotation("OMIM:100001", "HP:0001250", 0.5, "HPO"),
+            PhenotypeAnnotation("OMIM:100002", "HP:0001250", 0.9, "HPO", ("9307274",)),
+        ]
+    )
 
 
 def test_the_document_has_at_least_ten_queries() -> None:
@@ -48,12 +60,17 @@ def test_every_documented_query_runs_on_both_stores_alike(embedded_store: GraphS
 
 
 @pytest.mark.neo4j
-def test_the_example_queries_medkg_run_prints_run_on_both_stores(embedded_store: GraphStore, neo4j_store: GraphStore) -> None:
+def test_the_example_queries_medkg_run_prints_run_on_both_stores(
+    embedded_store: GraphStore, neo4j_store: GraphStore
+) -> None:
     from kg.queries import EXAMPLE_QUERIES, TOP_CAUSES
 
     for s in (embedded_store, neo4j_store):
         _fill(s)
-    for title, cypher in {**EXAMPLE_QUERIES, "the ten best-supported chemical -> disease relations": TOP_CAUSES}.items():
+    for title, cypher in {
+        **EXAMPLE_QUERIES,
+        "the ten best-supported chemical -> disease relations": TOP_CAUSES,
+    }.items():
         rows = embedded_store.query(cypher)
         assert rows, title
         assert rows == neo4j_store.query(cypher), title

@@ -50,7 +50,9 @@ def test_store_aggregates_evidence_across_articles(store: GraphStore) -> None:
     def triple(pmid: str, start: int, score: float) -> Triple:
         return Triple("MESH:D1", "biolink:causes", "MESH:D2", Provenance(pmid, start, start + 10, "s", "m1", score))
 
-    store.load_entities([Entity("MESH:D1", "drug", "biolink:ChemicalEntity"), Entity("MESH:D2", "harm", "biolink:Disease")])
+    store.load_entities(
+        [Entity("MESH:D1", "drug", "biolink:ChemicalEntity"), Entity("MESH:D2", "harm", "biolink:Disease")]
+    )
     store.load_triples([triple("1", 0, 0.5), triple("1", 20, 0.9)])
     store.load_triples([triple("2", 0, 0.7), triple("1", 0, 0.5)])  # the last one is a repeat
     (row,) = store.query(
@@ -69,18 +71,32 @@ def test_store_aggregates_evidence_across_articles(store: GraphStore) -> None:
 def test_store_entities_with_parents_xrefs_and_phenotypes(store: GraphStore) -> None:
     store.load_entities(
         [
-            Entity("MONDO:0005148", "type 2 diabetes mellitus", "biolink:Disease", ("MESH:D003924", "DOID:9352"), ("MONDO:0005015",)),
+            Entity(
+                "MONDO:0005148",
+                "type 2 diabetes mellitus",
+                "biolink:Disease",
+                ("MESH:D003924", "DOID:9352"),
+                ("MONDO:0005015",),
+            ),
             Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
         ]
     )
-    store.load_entities([Entity("MONDO:0005148", "type 2 diabetes mellitus", "biolink:Disease", ("MESH:D003924", "DOID:9352"), ("MONDO:0005015",))])
+    store.load_entities(
+        [
+            Entity(
+                "MONDO:0005148",
+                "type 2 diabetes mellitus",
+                "biolink:Disease",
+                ("MESH:D003924", "DOID:9352"),
+                ("MONDO:0005015",),
+            )
+        ]
+    )
     store.load_phenotypes([PhenotypeAnnotation("MONDO:0005148", "HP:0003074", 0.8, "HPO")] * 2)
     counts = store.counts()
     assert counts["nodes"]["Entity"] == 3
     assert counts["edges"] == {"SUBCLASS_OF": 1, "HAS_PHENOTYPE": 1}
-    (row,) = store.query(
-        "MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.xrefs AS xrefs, p.name AS parent"
-    )
+    (row,) = store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.xrefs AS xrefs, p.name AS parent")
     assert row == {"xrefs": ["MESH:D003924", "DOID:9352"], "parent": "diabetes mellitus"}
     (freq,) = store.query("MATCH (:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN h.frequency AS f, p.curie AS hp")
     assert freq == {"f": pytest.approx(0.8), "hp": "HP:0003074"}
@@ -127,8 +143,9 @@ def test_store_query_errors_are_store_errors(store: GraphStore) -> None:
         ("MATCH (n RETURN n", None, StoreError, ""),
     ],
 )
-def test_a_failed_query_leaves_the_store_serving_the_next_one(store: GraphStore, cypher: str, params: dict | None,
-                                                              error: type[Exception] | None, message: str) -> None:
+def test_a_failed_query_leaves_the_store_serving_the_next_one(
+    store: GraphStore, cypher: str, params: dict | None, error: type[Exception] | None, message: str
+) -> None:
     store.load_documents(_docs())
     if error is None:
         with contextlib.suppress(StoreError):
@@ -144,7 +161,10 @@ def test_query_rows_are_bounded_and_slow_queries_stopped(store: GraphStore) -> N
     assert len(rows) == 1001
     store.query_timeout_s = 0.5  # type: ignore[attr-defined]
     with pytest.raises(QueryTimeout, match="ran over 0.5 s"):
-        store.query("UNWIND range(1, 20000) AS x UNWIND range(1, 20000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n")
+        store.query(
+            "UNWIND range(1, 20000) AS x UNWIND range(1, 20000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) "
+            "AS n"
+        )
     store.query_timeout_s = 60  # type: ignore[attr-defined]
     assert store.query("RETURN 1 AS ok") == [{"ok": 1}]
 
@@ -158,7 +178,9 @@ def test_a_slow_query_holds_up_no_other_thread(store: GraphStore) -> None:
 
     store.load_documents(_docs())
     store.query_timeout_s = 3  # type: ignore[attr-defined]
-    slow = "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n"
+    slow = (
+        "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y WITH x + y AS z WHERE z % 3 = 0 RETURN count(*) AS n"
+    )
     failed: list[BaseException] = []
 
     def hostile() -> None:
@@ -184,7 +206,9 @@ def test_a_slow_query_holds_up_no_other_thread(store: GraphStore) -> None:
 
 @pytest.mark.neo4j
 @pytest.mark.shared_data
-def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store: GraphStore, shared_data: Path) -> None:
+def test_both_stores_hold_the_same_graph(
+    embedded_store: GraphStore, neo4j_store: GraphStore, shared_data: Path
+) -> None:
     path = shared_data / "corpora/biored/Dev.PubTator"
     docs = list(read_documents(path))[:30]
     for s in (embedded_store, neo4j_store):
@@ -195,11 +219,19 @@ def test_both_stores_hold_the_same_graph(embedded_store: GraphStore, neo4j_store
         "RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n ORDER BY subject, object"
     )
     assert embedded_store.query(q) == neo4j_store.query(q)
-    gene = embedded_store.query("MATCH (e:Entity {category: 'biolink:Gene'})-[r]-(:Entity) RETURN e.curie AS c, count(r) AS n "
-                                "ORDER BY n DESC, c LIMIT 1")[0]["c"]
+    gene = embedded_store.query(
+        "MATCH (e:Entity {category: 'biolink:Gene'})-[r]-(:Entity) RETURN e.curie AS c, count(r) AS n "
+        "ORDER BY n DESC, c LIMIT 1"
+    )[0]["c"]
     card = embedded_store.entity_card(gene, limit=5)
-    assert card is not None and card == neo4j_store.entity_card(gene, limit=5)  # what /v1/entities answers, on either store
-    assert card["neighbour_count"] > 0 and len(card["neighbours"]) <= 5 and embedded_store.entity_card("NCBIGene:0") is None
+    assert card is not None and card == neo4j_store.entity_card(
+        gene, limit=5
+    )  # what /v1/entities answers, on either store
+    assert (
+        card["neighbour_count"] > 0
+        and len(card["neighbours"]) <= 5
+        and embedded_store.entity_card("NCBIGene:0") is None
+    )
 
 
 def test_documents_with_only_text_load_as_articles(store: GraphStore) -> None:
@@ -253,15 +285,29 @@ def test_embedded_store_opens_read_only_in_several_processes_at_once(tmp_path: P
         expected = writer.counts()
     with EmbeddedStore(path, read_only=True) as a, EmbeddedStore(path, read_only=True) as b:
         assert a.counts() == b.counts() == expected
-        other = subprocess.run([sys.executable, "-c", f"from kg.embedded_store import EmbeddedStore; print(EmbeddedStore({str(path)!r}, read_only=True).counts())"],
-                               capture_output=True, text=True, timeout=120, check=False)
+        other = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                (
+                    f"from kg.embedded_store import EmbeddedStore; print(EmbeddedStore({str(path)!r}, "
+                    "read_only=True).counts())"
+                ),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert other.returncode == 0, other.stderr
         with pytest.raises(StoreError):
             a.load_documents(_docs())
 
 
 @pytest.mark.parametrize("step", ["load_entities", "load_mentions", "load_triples", "hash"])
-def test_a_load_killed_at_any_write_is_redone_by_the_next_run(store: GraphStore, step: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_load_killed_at_any_write_is_redone_by_the_next_run(
+    store: GraphStore, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The content hash is written last: an article whose load died part-way has none, so the
     next ingestion run sees it as changed, removes what half-arrived and loads it again, and the
     graph ends as a clean load leaves it."""
@@ -270,7 +316,10 @@ def test_a_load_killed_at_any_write_is_redone_by_the_next_run(store: GraphStore,
     docs = _docs()
     store.load_documents(docs)
     clean = store.counts()
-    edges = "MATCH (s:Entity)-[r]->(o:Entity) RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n ORDER BY subject, object"
+    edges = (
+        "MATCH (s:Entity)-[r]->(o:Entity) RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n "
+        "ORDER BY subject, object"
+    )
     clean_edges = store.query(edges)
     store.clear()
 

@@ -24,12 +24,25 @@ def gene_db() -> Path:
     return fetch_gene_db(home / "vocab" / "org.Hs.eg.sqlite")
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("G12D", "p|SUB|G|12|D"), ("p.Gly12Asp", "p|SUB|G|12|D"), ("Pro75Ala", "p|SUB|P|75|A"), ("p.Tyr65*", "p|SUB|Y|65|X"),
-    ("c.2113_2114delGG", "c|DEL|2113_2114|GG"), ("4153delA", "c|DEL|4153|A"), ("g.3627A>C", "g|SUB|A|3627|C"),
-    ("c.463-6T>G", "c|SUB|T|463-6|G"), ("V311fs", "p|FS|V|311||"), ("p.V239del", "p|DEL|239|V"),
-    ("rs7946", "rs7946"), ("rs 1800587", "rs1800587"), ("a four-basepair deletion", None), ("insulin", None),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("G12D", "p|SUB|G|12|D"),
+        ("p.Gly12Asp", "p|SUB|G|12|D"),
+        ("Pro75Ala", "p|SUB|P|75|A"),
+        ("p.Tyr65*", "p|SUB|Y|65|X"),
+        ("c.2113_2114delGG", "c|DEL|2113_2114|GG"),
+        ("4153delA", "c|DEL|4153|A"),
+        ("g.3627A>C", "g|SUB|A|3627|C"),
+        ("c.463-6T>G", "c|SUB|T|463-6|G"),
+        ("V311fs", "p|FS|V|311||"),
+        ("p.V239del", "p|DEL|239|V"),
+        ("rs7946", "rs7946"),
+        ("rs 1800587", "rs1800587"),
+        ("a four-basepair deletion", None),
+        ("insulin", None),
+    ],
+)
 def test_variant_forms_become_tmvar_keys(text: str, key: str | None) -> None:
     assert variant_key(text) == key
 
@@ -37,8 +50,12 @@ def test_variant_forms_become_tmvar_keys(text: str, key: str | None) -> None:
 def test_a_change_written_next_to_its_rs_id_takes_it_everywhere_in_the_document() -> None:
     text = "The Val175Met (rs7946) variant of PEMT ... carriers of Val175Met and of G12D."
     names = ["Val175Met", "rs7946", "Val175Met", "G12D"]
-    spans = [(text.index("Val175Met"), text.index("Val175Met") + 9), (15, 21),
-             (text.rindex("Val175Met"), text.rindex("Val175Met") + 9), (text.index("G12D"), text.index("G12D") + 4)]
+    spans = [
+        (text.index("Val175Met"), text.index("Val175Met") + 9),
+        (15, 21),
+        (text.rindex("Val175Met"), text.rindex("Val175Met") + 9),
+        (text.index("G12D"), text.index("G12D") + 4),
+    ]
     assert link_rs(names, spans, text) == ["rs7946", "rs7946", "rs7946", "p|SUB|G|12|D"]
     assert variant_curie("rs7946") == "dbSNP:rs7946" and variant_curie("p|SUB|G|12|D") == "tmVar:p|SUB|G|12|D"
 
@@ -51,17 +68,25 @@ def test_human_genes_ground_by_symbol_alias_and_name_and_the_species_picks_among
     assert by_curie["NCBIGene:7157"].name == "TP53" and "P53" in by_curie["NCBIGene:7157"].synonyms
     assert taxa["NCBIGene:7157"] == "NCBITaxon:9606"
     # BioRED annotates a mouse study's genes with mouse ids: as a training corpus gives them.
-    mouse = [Term("NCBIGene:21926", "Tnf", "Gene", source="corpus:train"),
-             Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
-             Term("NCBITaxon:9606", "patients", "Species", source="corpus:train")]
+    mouse = [
+        Term("NCBIGene:21926", "Tnf", "Gene", source="corpus:train"),
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
+    ]
     index = TermIndex(merge_concepts([*terms, *mouse]), [info], taxa={**taxa, "NCBIGene:21926": "NCBITaxon:10090"})
     normalizer = Normalizer(index, dense_weight=0.0)
     assert normalizer.normalize("p53", "Gene")[0].curie == "NCBIGene:7157"  # an alias
-    assert normalizer.normalize("one cut homeobox 1", "GeneOrGeneProduct")[0].curie == "NCBIGene:3175"  # ONECUT1's full name
+    assert (
+        normalizer.normalize("one cut homeobox 1", "GeneOrGeneProduct")[0].curie == "NCBIGene:3175"
+    )  # ONECUT1's full name
     assert normalizer.normalize("HNF-6", "Gene")[0].curie == "NCBIGene:3175"
 
     def gene_in(text: str, species: str) -> str:
-        doc = Document("1", text, mentions=(Mention(0, 3, "TNF", "Gene"), Mention(text.index(species), len(text) - 1, species, "Species")))
+        doc = Document(
+            "1",
+            text,
+            mentions=(Mention(0, 3, "TNF", "Gene"), Mention(text.index(species), len(text) - 1, species, "Species")),
+        )
         (out,) = normalizer.normalize_documents([doc])
         return out.mentions[0].groundings[0].curie
 
@@ -70,10 +95,20 @@ def test_human_genes_ground_by_symbol_alias_and_name_and_the_species_picks_among
 
 
 def test_ncbi_gene_info_files_are_read_too(tmp_path: Path) -> None:
-    header = "#tax_id\tGeneID\tSymbol\tLocusTag\tSynonyms\tdbXrefs\tchromosome\tmap_location\tdescription\ttype_of_gene\t" \
-             "Symbol_from_nomenclature_authority\tFull_name_from_nomenclature_authority\n"
-    rows = ["10090\t21926\tTnf\t-\tDIF|TNF-alpha|TNFSF2\tMGI:MGI:104798\t17\t17 B1\ttumor necrosis factor\tprotein-coding\tTnf\ttumor necrosis factor\n",
-            "9606\t7124\tTNF\t-\tDIF|TNFA|TNFSF2\tMIM:191160\t6\t6p21.33\ttumor necrosis factor\tprotein-coding\tTNF\ttumor necrosis factor\n"]
+    header = (
+        "#tax_id\tGeneID\tSymbol\tLocusTag\tSynonyms\tdbXrefs\tchromosome\tmap_location\tdescription\ttype_of_gene\t"
+        "Symbol_from_nomenclature_authority\tFull_name_from_nomenclature_authority\n"
+    )
+    rows = [
+        (
+            "10090\t21926\tTnf\t-\tDIF|TNF-alpha|TNFSF2\tMGI:MGI:104798\t17\t17 B1\ttumor necrosis "
+            "factor\tprotein-coding\tTnf\ttumor necrosis factor\n"
+        ),
+        (
+            "9606\t7124\tTNF\t-\tDIF|TNFA|TNFSF2\tMIM:191160\t6\t6p21.33\ttumor necrosis "
+            "factor\tprotein-coding\tTNF\ttumor necrosis factor\n"
+        ),
+    ]
     path = tmp_path / "gene_info.gz"
     with gzip.open(path, "wt") as f:
         f.write(header + "".join(rows))
@@ -95,9 +130,13 @@ def test_a_file_that_is_no_gene_vocabulary_is_refused(tmp_path: Path) -> None:
 def test_variants_ground_by_form_and_never_by_resemblance() -> None:
     index = TermIndex(merge_concepts([Term("tmVar:c|DEL||32", "Delta32", "Variant", source="corpus:train")]), [])
     normalizer = Normalizer(index, dense_weight=0.0)
-    assert normalizer.normalize("p.Gly12Asp", "SequenceVariant") == [Grounding("tmVar:p|SUB|G|12|D", "p.Gly12Asp", 1.0, "medkg")]
+    assert normalizer.normalize("p.Gly12Asp", "SequenceVariant") == [
+        Grounding("tmVar:p|SUB|G|12|D", "p.Gly12Asp", 1.0, "medkg")
+    ]
     assert normalizer.normalize("Delta32", "Variant")[0].curie == "tmVar:c|DEL||32"  # a name a corpus gave it
     assert normalizer.normalize("Delta33", "Variant") == []  # no fuzzy match for variants
     text = "Delta32 and G12D."
-    (doc,) = normalizer.normalize_documents([Document("1", text, mentions=(Mention(0, 7, "Delta32", "Variant"), Mention(12, 16, "G12D", "Variant")))])
+    (doc,) = normalizer.normalize_documents(
+        [Document("1", text, mentions=(Mention(0, 7, "Delta32", "Variant"), Mention(12, 16, "G12D", "Variant")))]
+    )
     assert [m.groundings[0].curie for m in doc.mentions] == ["tmVar:c|DEL||32", "tmVar:p|SUB|G|12|D"]

@@ -28,7 +28,10 @@ def test_obo_loader_reads_synonyms_xrefs_parents_and_obsolete() -> None:
     terms, info = load_obo(DATA / "mini.obo", "Phenotype")
     by_id = {t.curie: t for t in terms}
     seizure = by_id["HP:0001250"]
-    assert seizure.synonyms == ("Seizures", "Epileptic seizure") or set(seizure.synonyms) == {"Seizures", "Epileptic seizure"}
+    assert seizure.synonyms == ("Seizures", "Epileptic seizure") or set(seizure.synonyms) == {
+        "Seizures",
+        "Epileptic seizure",
+    }
     assert seizure.parents == ("HP:0000001",) and seizure.xrefs == ("UMLS:C0036572",)
     assert by_id["HP:0000999"].obsolete and by_id["HP:0000999"].replaced_by == "HP:0001250"
     assert info.version == "mini/2025-01-01"
@@ -63,7 +66,7 @@ def test_normalize_resolves_abbreviations_from_the_document(index: TermIndex) ->
 
 
 def test_normalize_splits_composite_mentions(index: TermIndex) -> None:
-    (groundings, composite), = Normalizer(index).normalize_many([("breast and ovarian cancers", "Disease")])
+    ((groundings, composite),) = Normalizer(index).normalize_many([("breast and ovarian cancers", "Disease")])
     assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
 
 
@@ -71,16 +74,19 @@ def test_training_corpus_names_rank_by_annotation_count_and_composites_name_all_
     from ontologies.terms import CompositeName, Term
 
     ctd, _ = load_ctd_diseases(DATA / "mini_ctd.tsv")
-    corpus = [Term("MESH:D003920", "sugar disease", "Disease", source="corpus:a"),
-              *[Term("MESH:D007022", "sugar disease", "Disease", source="corpus:a")] * 2,
-              Term("MESH:D003920", "hypotension", "Disease", source="corpus:a"), Term("MESH:D007022", "Hypotension", "Disease", source="corpus:b")]
+    corpus = [
+        Term("MESH:D003920", "sugar disease", "Disease", source="corpus:a"),
+        *[Term("MESH:D007022", "sugar disease", "Disease", source="corpus:a")] * 2,
+        Term("MESH:D003920", "hypotension", "Disease", source="corpus:a"),
+        Term("MESH:D007022", "Hypotension", "Disease", source="corpus:b"),
+    ]
     composites = [CompositeName("breast-ovary tumour", "Disease", ("MESH:D001943", "MESH:D010051"))] * 2
     composites.append(CompositeName("low blood pressure", "Disease", ("MESH:D007022", "MESH:D003920")))
     n = Normalizer(TermIndex(merge_concepts(ctd + corpus), [], composites))
     assert n.normalize("sugar disease", "Disease")[0].curie == "MESH:D007022"  # annotated twice against once
     # One annotation each: the concept whose own name it is comes first.
     assert n.normalize("hypotension", "Disease")[0].curie == "MESH:D007022"
-    (groundings, composite), = n.normalize_many([("Breast-ovary tumours", "Disease")])
+    ((groundings, composite),) = n.normalize_many([("Breast-ovary tumours", "Disease")])
     assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
     # Annotated as a composite more often than as one concept (never, here): all its parts.
     assert [g.curie for g in n.normalize("low blood pressure", "Disease")] == ["MESH:D007022", "MESH:D003920"]
@@ -105,11 +111,17 @@ def test_index_cache_round_trip(index: TermIndex, tmp_path: Path) -> None:
 
 def test_evaluate_counts_alternatives_and_composites(index: TermIndex) -> None:
     text = "Breast cancer and breast and ovarian cancers and hypotension."
-    doc = Document("1", text, mentions=(
-        Mention(0, 13, "Breast cancer", "Disease", ids=("MESH:D001943",)),
-        Mention(18, 44, "breast and ovarian cancers", "Disease", ids=("MESH:D001943", "MESH:D010051"), composite=True),
-        Mention(49, 60, "hypotension", "Disease", ids=("MESH:D000001", "MESH:D007022")),
-    ))
+    doc = Document(
+        "1",
+        text,
+        mentions=(
+            Mention(0, 13, "Breast cancer", "Disease", ids=("MESH:D001943",)),
+            Mention(
+                18, 44, "breast and ovarian cancers", "Disease", ids=("MESH:D001943", "MESH:D010051"), composite=True
+            ),
+            Mention(49, 60, "hypotension", "Disease", ids=("MESH:D000001", "MESH:D007022")),
+        ),
+    )
     result = evaluate(Normalizer(index), [doc])
     assert result["accuracy_at_1"] == 100.0 and result["mentions_with_ids"] == 3
 
@@ -125,13 +137,18 @@ def _doc(doc_id: str, text: str, *mentions: str) -> Document:
 def test_document_context_favours_concepts_matched_in_the_same_document(index: TermIndex) -> None:
     n = Normalizer(index)
     # Alone, "ovary" is closest (3-grams) to "Ovary thing"; where "ovarian cancer" is named, to it.
-    alone, named = n.normalize_documents([
-        _doc("1", "The ovary was removed.", "ovary"),
-        _doc("2", "Ovarian cancer spread beyond the ovary.", "Ovarian cancer", "ovary"),
-    ])
+    alone, named = n.normalize_documents(
+        [
+            _doc("1", "The ovary was removed.", "ovary"),
+            _doc("2", "Ovarian cancer spread beyond the ovary.", "Ovarian cancer", "ovary"),
+        ]
+    )
     assert alone.mentions[0].groundings[0].curie == "MESH:D999999"
     assert [m.groundings[0].curie for m in named.mentions] == ["MESH:D010051", "MESH:D010051"]
-    assert Normalizer(index, context_bonus=0.0).normalize_documents([named])[0].mentions[1].groundings[0].curie == "MESH:D999999"
+    assert (
+        Normalizer(index, context_bonus=0.0).normalize_documents([named])[0].mentions[1].groundings[0].curie
+        == "MESH:D999999"
+    )
 
 
 def test_short_forms_defined_in_another_document_of_the_batch(index: TermIndex) -> None:
@@ -147,7 +164,7 @@ def test_predicted_mentions_grounded_too_weakly_are_dropped(index: TermIndex) ->
     text = "Hypotension, diabetes melitus, some odd finding and aspirin."
     doc = _doc("1", text, "Hypotension", "diabetes melitus", "some odd finding")
     doc = replace(doc, mentions=(*doc.mentions, Mention(52, 59, "aspirin", "Chemical")))
-    kept, = Normalizer(index).normalize_predicted([doc])
+    (kept,) = Normalizer(index).normalize_predicted([doc])
     # exact (1.0) and a typo found by 3-grams (above 0.7) stay; the NIL disease goes; chemicals
     # are not filtered even when NIL (the mini index has none)
     assert [m.text for m in kept.mentions] == ["Hypotension", "diabetes melitus", "aspirin"]
@@ -160,11 +177,11 @@ def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index:
     text = "Febrile seizures were seen."
     n = Normalizer(index)
     assert n.normalize("seizures", "Disease")[0].score < 0.95  # alone: only a 3-gram match
-    kept, = n.normalize_predicted([_doc("1", text, "seizures")])
+    (kept,) = n.normalize_predicted([_doc("1", text, "seizures")])
     assert [(m.start, m.end, m.text) for m in kept.mentions] == [(0, 16, "Febrile seizures")]
     assert kept.mentions[0].groundings[0].curie == "MESH:D003294"
     # a longer span that would overlap another mention is not taken
-    both, = n.normalize_predicted([_doc("2", text, "Febrile", "seizures")])
+    (both,) = n.normalize_predicted([_doc("2", text, "Febrile", "seizures")])
     assert both.mentions and all(m.end - m.start < 16 for m in both.mentions)
     # gold-style normalization leaves spans alone
     assert n.normalize_documents([_doc("3", text, "seizures")])[0].mentions[0].text == "seizures"
@@ -172,10 +189,16 @@ def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index:
 
 def test_predicted_chemicals_that_name_only_a_disease_become_diseases(index: TermIndex) -> None:
     text = "Hypotension and HYPOTENSION after aspirin."
-    doc = Document("1", text, mentions=tuple(Mention(a, b, text[a:b], "Chemical") for a, b in ((0, 11), (16, 27), (34, 41))))
+    doc = Document(
+        "1", text, mentions=tuple(Mention(a, b, text[a:b], "Chemical") for a, b in ((0, 11), (16, 27), (34, 41)))
+    )
     n = Normalizer(index)
     (out,) = n.normalize_predicted([doc])
-    assert [(m.text, m.label) for m in out.mentions] == [("Hypotension", "Disease"), ("HYPOTENSION", "Chemical"), ("aspirin", "Chemical")]
+    assert [(m.text, m.label) for m in out.mentions] == [
+        ("Hypotension", "Disease"),
+        ("HYPOTENSION", "Chemical"),
+        ("aspirin", "Chemical"),
+    ]
     assert out.mentions[0].groundings[0].curie == "MESH:D007022"
     # all capitals may be a short form meaning a chemical in its abstract; retype={} turns it off
     assert [m.label for m in n.normalize_predicted([doc], retype={})[0].mentions] == ["Chemical"] * 3
@@ -203,7 +226,10 @@ def test_dense_fallback_finds_paraphrases_that_share_no_3_grams(embedded: TermIn
     assert n.normalize("completely unrelated words", "Disease") == []  # still NIL below the threshold
     assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"  # types without embeddings: TF-IDF
     assert Normalizer(embedded, query_encoder="full").load_encoder().encoder is not None
-    assert Normalizer(TermIndex(merge_concepts(load_ctd_diseases(DATA / "mini_ctd.tsv")[0]), [])).load_encoder().encoder is None
+    assert (
+        Normalizer(TermIndex(merge_concepts(load_ctd_diseases(DATA / "mini_ctd.tsv")[0]), [])).load_encoder().encoder
+        is None
+    )
     embedded.save(tmp_path / "index.pkl")
     again = Normalizer(TermIndex.load(tmp_path / "index.pkl"))
     assert again.normalize("mammary carcinoma", "Disease") == n.normalize("mammary carcinoma", "Disease")
@@ -264,7 +290,10 @@ def test_hpo_annotations_frequencies(tmp_path: Path) -> None:
     )
     rows, names, info = load_hpo_annotations(path)
     # one row per pair: the highest frequency stated, every PMID cited
-    assert [(r.phenotype, r.frequency, r.pmids) for r in rows] == [("HP:0001250", 0.75, ("1", "7")), ("HP:0002027", 0.9, ("1",))]
+    assert [(r.phenotype, r.frequency, r.pmids) for r in rows] == [
+        ("HP:0001250", 0.75, ("1", "7")),
+        ("HP:0002027", 0.9, ("1",)),
+    ]
     assert names == {"OMIM:1": "D one"} and info.version == "2025-01-16"
 
 

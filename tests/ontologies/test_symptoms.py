@@ -13,7 +13,11 @@ def test_symptoms_map_by_name_then_without_a_grade_word_then_through_a_parent() 
     symptoms = load_owl(MINI_SYMP, "Phenotype")[0]
     mapping, how = map_symptoms(symptoms, _hpo())
     assert mapping == {"SYMP:0000001": "HP:0001250", "SYMP:0000002": "HP:0001252", "SYMP:0000003": "HP:0001250"}
-    assert how == {"SYMP:0000001": "name", "SYMP:0000002": "name", "SYMP:0000003": "ancestor"}  # "high fever": no HPO fever here
+    assert how == {
+        "SYMP:0000001": "name",
+        "SYMP:0000002": "name",
+        "SYMP:0000003": "ancestor",
+    }  # "high fever": no HPO fever here
 
 
 def test_grade_words_are_dropped_before_giving_up() -> None:
@@ -27,19 +31,32 @@ def test_grade_words_are_dropped_before_giving_up() -> None:
 def test_doid_diseases_come_with_their_mesh_ids_and_mapped_symptoms_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
     mesh = tmp_path / "MESHinDO.tsv"
     mesh.write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
-    r = load_doid_symptoms(MINI_SYMPTOMS, MINI_SYMP, _hpo(), doid_mesh=mesh, canonical={"DOID:1826": "MESH:D004827"}.get)
-    assert [(e.curie, e.name, e.category, e.xrefs) for e in r.entities] == [("DOID:1826", "epilepsy", "biolink:Disease", ("MESH:D004827",))]
+    r = load_doid_symptoms(
+        MINI_SYMPTOMS, MINI_SYMP, _hpo(), doid_mesh=mesh, canonical={"DOID:1826": "MESH:D004827"}.get
+    )
+    assert [(e.curie, e.name, e.category, e.xrefs) for e in r.entities] == [
+        ("DOID:1826", "epilepsy", "biolink:Disease", ("MESH:D004827",))
+    ]
     assert [(a.disease, a.phenotype, a.source, a.frequency) for a in r.annotations] == [
-        ("DOID:1826", "HP:0001250", "DOID", None), ("DOID:1826", "HP:0001252", "DOID", None)]
+        ("DOID:1826", "HP:0001250", "DOID", None),
+        ("DOID:1826", "HP:0001252", "DOID", None),
+    ]
     assert r.unmapped == {"high fever": 1}  # DOID:9999 had only that symptom: not a candidate
 
 
 def test_a_disease_without_symptoms_of_its_own_gets_its_subtypes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     tree = tmp_path / "HumanDO.tsv"
-    tree.write_text('id\tlabel\tsubClassOf\n"DOID:0000002"\t"seizure disorder"\t"disease"\n"DOID:1826"\t"epilepsy"\t"seizure disorder"\n'
-                    '"DOID:0000003"\t"no symptoms below"\t"disease"\n')
+    tree.write_text(
+        'id\tlabel\tsubClassOf\n"DOID:0000002"\t"seizure disorder"\t"disease"\n"DOID:1826"\t"epilepsy"\t"seizure '
+        'disorder"\n'
+        '"DOID:0000003"\t"no symptoms below"\t"disease"\n'
+    )
     r = load_doid_symptoms(MINI_SYMPTOMS, MINI_SYMP, _hpo(), doid_tree=tree)
     assert [(e.curie, e.name) for e in r.entities] == [("DOID:0000002", "seizure disorder"), ("DOID:1826", "epilepsy")]
     assert [(a.disease, a.phenotype, a.source) for a in r.annotations if a.disease == "DOID:0000002"] == [
-        ("DOID:0000002", "HP:0001250", "DOID subtypes"), ("DOID:0000002", "HP:0001252", "DOID subtypes")]
-    assert {a.source for a in r.annotations if a.disease == "DOID:1826"} == {"DOID"}  # its own symptoms are not replaced
+        ("DOID:0000002", "HP:0001250", "DOID subtypes"),
+        ("DOID:0000002", "HP:0001252", "DOID subtypes"),
+    ]
+    assert {a.source for a in r.annotations if a.disease == "DOID:1826"} == {
+        "DOID"
+    }  # its own symptoms are not replaced

@@ -17,8 +17,12 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.fixture(scope="module")
 def index() -> TermIndex:
     terms, _ = load_mesh_entry_terms(DATA / "mini_mesh_trees.tsv", DATA / "mini_mesh_terms.tsv")
-    return TermIndex(merge_concepts(terms), [], trees=load_mesh_trees(DATA / "mini_mesh_trees.tsv"),
-                     actions=load_mesh_pharm_actions(DATA / "mini_mesh_pharm_actions.tsv"))
+    return TermIndex(
+        merge_concepts(terms),
+        [],
+        trees=load_mesh_trees(DATA / "mini_mesh_trees.tsv"),
+        actions=load_mesh_pharm_actions(DATA / "mini_mesh_pharm_actions.tsv"),
+    )
 
 
 def test_tree_numbers_type_every_descriptor() -> None:
@@ -45,9 +49,14 @@ def _predicted(text: str, *spans: tuple[int, int, str]) -> Document:
 
 def test_predicted_organisms_procedures_and_proteins_are_no_chemicals_or_diseases(index: TermIndex) -> None:
     text = "Campylobacter and phlebotomy and von Willebrand factor and quinine in malaria."
-    doc = _predicted(text, (0, 13, "Chemical"), (18, 28, "Disease"), (33, 54, "Chemical"), (59, 66, "Chemical"), (70, 77, "Disease"))
+    doc = _predicted(
+        text, (0, 13, "Chemical"), (18, 28, "Disease"), (33, 54, "Chemical"), (59, 66, "Chemical"), (70, 77, "Disease")
+    )
     (out,) = Normalizer(index).normalize_predicted([doc])
-    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [("quinine", "MESH:D011804"), ("malaria", "MESH:D008288")]
+    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [
+        ("quinine", "MESH:D011804"),
+        ("malaria", "MESH:D008288"),
+    ]
 
 
 def test_one_or_two_letter_chemicals_need_a_definition_in_their_document(index: TermIndex) -> None:
@@ -68,22 +77,28 @@ def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex)
     assert not says_treatment("Hypertension developed after treatment with lead.")  # a cause, worded with 'treatment'
     assert not says_treatment("Lead caused myocardial infarction.")
     text = "Quinine in malaria. Lead was used in the treatment of myocardial infarction. Lead induced hypertension."
-    relations = (Relation("MESH:D011804", "CID", "MESH:D008288", span=(0, 19)),
-                 Relation("MESH:D007854", "CID", "MESH:D009203", span=(20, 76)),
-                 Relation("MESH:D007854", "CID", "MESH:D006973", span=(77, 102)))
+    relations = (
+        Relation("MESH:D011804", "CID", "MESH:D008288", span=(0, 19)),
+        Relation("MESH:D007854", "CID", "MESH:D009203", span=(20, 76)),
+        Relation("MESH:D007854", "CID", "MESH:D006973", span=(77, 102)),
+    )
     (out,) = separate_treatments([Document("1", text, relations=relations)], knowledge)
     assert [r.predicate for r in out.relations] == ["treats", "treats", "CID"]
     assert [(r.subject, r.object, r.span) for r in out.relations] == [(r.subject, r.object, r.span) for r in relations]
 
 
 def test_every_action_rule_names_a_disease_class() -> None:
-    assert TREATS_BY_ACTION and all(prefixes and all(p[0] in "CF" for p in prefixes) for prefixes in TREATS_BY_ACTION.values())
+    assert TREATS_BY_ACTION and all(
+        prefixes and all(p[0] in "CF" for p in prefixes) for prefixes in TREATS_BY_ACTION.values()
+    )
 
 
 def test_a_pair_the_biored_model_calls_a_negative_correlation_is_no_cause(index: TermIndex) -> None:
     text = "Lead lowered the rate of myocardial infarction in these rats."
-    relations = (Relation("MESH:D007854", "CID", "MESH:D009203", span=(0, 61)),
-                 Relation("MESH:D009203", "Negative_Correlation", "MESH:D007854", span=(0, 61)),  # either order
-                 Relation("MESH:D007854", "CID", "MESH:D006973", span=(0, 61)))
+    relations = (
+        Relation("MESH:D007854", "CID", "MESH:D009203", span=(0, 61)),
+        Relation("MESH:D009203", "Negative_Correlation", "MESH:D007854", span=(0, 61)),  # either order
+        Relation("MESH:D007854", "CID", "MESH:D006973", span=(0, 61)),
+    )
     (out,) = separate_treatments([Document("1", text, relations=relations)], index.treatment_knowledge())
     assert [r.predicate for r in out.relations] == ["treats", "Negative_Correlation", "CID"]

@@ -43,8 +43,10 @@ def _pubmed(shared: Path) -> bytes:
 
 def _jsonl(shared: Path) -> bytes:
     docs = list(read_documents(shared / "pubmed/medline16n0902.xml.gz"))[:GOOD]
-    return "".join(json.dumps({"pmid": d.pmid, "title": d.title, "abstract": d.text[len(d.title) + 1:], "year": d.year}) + "\n"
-                   for d in docs).encode()
+    return "".join(
+        json.dumps({"pmid": d.pmid, "title": d.title, "abstract": d.text[len(d.title) + 1 :], "year": d.year}) + "\n"
+        for d in docs
+    ).encode()
 
 
 def _nth(data: bytes, pattern: bytes, n: int) -> int:
@@ -57,9 +59,11 @@ def _nth(data: bytes, pattern: bytes, n: int) -> int:
 
 def _in_second(opening: bytes, inside: bytes) -> Callable[[bytes], bytes]:
     """Put ``inside`` right after the first ``opening`` of the second record."""
+
     def corrupt(data: bytes) -> bytes:
         first = _nth(data, opening, 2) + len(opening)
         return data[:first] + inside + data[first:]
+
     return corrupt
 
 
@@ -68,13 +72,16 @@ def _replace_in_second(record_start: bytes, old: bytes, new: bytes) -> Callable[
         at = _nth(data, record_start, 2)
         nxt = data.index(record_start, at + 1)
         return data[:at] + data[at:nxt].replace(old, new, 1) + data[nxt:]
+
     return corrupt
 
 
 def _cut_last(marker: bytes) -> Callable[[bytes], bytes]:
     """Cut the file in the middle of its last record."""
+
     def corrupt(data: bytes) -> bytes:
         return data[: _nth(data, marker, GOOD) + len(marker) + 20]
+
     return corrupt
 
 
@@ -83,7 +90,7 @@ def _second_block_offset(data: bytes, new: bytes) -> bytes:
     at = _nth(data, b"|t|", 2)
     line = re.compile(rb"\n(\d+)\t(\d+)\t").search(data, at)
     assert line is not None
-    return data[: line.start(2)] + new + data[line.end(2):]
+    return data[: line.start(2)] + new + data[line.end(2) :]
 
 
 def _second_json_document(data: bytes, document: object) -> bytes:
@@ -96,28 +103,69 @@ LATIN1 = "caf\xe9".encode("latin-1")  # a latin-1 byte in a UTF-8 file
 
 CASES: list[tuple[str, Callable[[Path], bytes], str, Callable[[bytes], bytes], str]] = [
     ("pubtator", _pubtator, "latin-1 byte", _in_second(b"|t|", LATIN1), "not UTF-8"),
-    ("pubtator", _pubtator, "offset '\u00b2'", lambda d: _second_block_offset(d, "\u00b2".encode()),
-     "not a title, abstract, mention or relation line"),
+    (
+        "pubtator",
+        _pubtator,
+        "offset '\u00b2'",
+        lambda d: _second_block_offset(d, "\u00b2".encode()),
+        "not a title, abstract, mention or relation line",
+    ),
     ("bioc-xml", _bioc_xml, "latin-1 byte", _in_second(b"<text>", LATIN1), "not utf-8"),
-    ("bioc-xml", _bioc_xml, "offset not a number", _replace_in_second(b"<document>", b'offset="', b'offset="x'), "is not a number"),
+    (
+        "bioc-xml",
+        _bioc_xml,
+        "offset not a number",
+        _replace_in_second(b"<document>", b'offset="', b'offset="x'),
+        "is not a number",
+    ),
     ("bioc-xml", _bioc_xml, "broken markup", _replace_in_second(b"<document>", b"</text>", b""), "broken XML"),
     ("bioc-xml", _bioc_xml, "truncated", _cut_last(b"<document>"), "without its end tag"),
-    ("bioc-json", _bioc_json, "document not an object", lambda d: _second_json_document(d, "oops"), "must be an object"),
-    ("bioc-json", _bioc_json, "offset '\u00b2'", lambda d: _second_json_document(d, {"id": "2", "passages": [{"offset": "\u00b2", "text": "x"}]}),
-     "malformed BioC document"),
+    (
+        "bioc-json",
+        _bioc_json,
+        "document not an object",
+        lambda d: _second_json_document(d, "oops"),
+        "must be an object",
+    ),
+    (
+        "bioc-json",
+        _bioc_json,
+        "offset '\u00b2'",
+        lambda d: _second_json_document(d, {"id": "2", "passages": [{"offset": "\u00b2", "text": "x"}]}),
+        "malformed BioC document",
+    ),
     ("pubmed", _pubmed, "latin-1 byte", _in_second(b"<ArticleTitle>", LATIN1), "not utf-8"),
-    ("pubmed", _pubmed, "broken markup", _replace_in_second(b"<MedlineCitation ", b"</ArticleTitle>", b""), "broken XML"),
+    (
+        "pubmed",
+        _pubmed,
+        "broken markup",
+        _replace_in_second(b"<MedlineCitation ", b"</ArticleTitle>", b""),
+        "broken XML",
+    ),
     ("pubmed", _pubmed, "truncated", _cut_last(b"<MedlineCitation "), "without its end tag"),
     ("jsonl", _jsonl, "latin-1 byte", _in_second(b'"title": "', LATIN1), "not UTF-8"),
-    ("jsonl", _jsonl, "year '\u00b2'", _replace_in_second(b'{"pmid"', b'"year": ', '"year": "\u00b2", "x": '.encode()), '"year" must be a number'),
+    (
+        "jsonl",
+        _jsonl,
+        "year '\u00b2'",
+        _replace_in_second(b'{"pmid"', b'"year": ', '"year": "\u00b2", "x": '.encode()),
+        '"year" must be a number',
+    ),
     ("jsonl", _jsonl, "not JSON", _in_second(b'{"pmid"', b"{"), "not JSON"),
 ]
 
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize(("fmt", "sample", "what", "corrupt", "message"), CASES, ids=[f"{c[0]}: {c[2]}" for c in CASES])
-def test_one_bad_record_is_skipped_and_every_good_one_kept(shared_data: Path, tmp_path: Path, fmt: str, sample: Callable[[Path], bytes],
-                                                          what: str, corrupt: Callable[[bytes], bytes], message: str) -> None:
+def test_one_bad_record_is_skipped_and_every_good_one_kept(
+    shared_data: Path,
+    tmp_path: Path,
+    fmt: str,
+    sample: Callable[[Path], bytes],
+    what: str,
+    corrupt: Callable[[bytes], bytes],
+    message: str,
+) -> None:
     clean = tmp_path / f"clean.{fmt}"
     clean.write_bytes(sample(shared_data))
     assert len(list(read_documents(clean))) == GOOD
@@ -134,7 +182,9 @@ def test_one_bad_record_is_skipped_and_every_good_one_kept(shared_data: Path, tm
 
 
 @pytest.mark.shared_data
-def test_records_straddling_read_chunks_read_the_same(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_records_straddling_read_chunks_read_the_same(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import readers.base
 
     path = tmp_path / "sample.xml"

@@ -102,7 +102,9 @@ def test_truncated_gzip_pubmed_keeps_what_came_before(tmp_path: Path) -> None:
 
 def test_broken_bioc_xml_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "cut.bioc.xml"
-    path.write_text("<collection><document><id>1</id><passage><offset>0</offset><text>Aspirin.</text></passage></document><document><id>2")
+    path.write_text(
+        "<collection><document><id>1</id><passage><offset>0</offset><text>Aspirin.</text></passage></document><document><id>2"
+    )
     report = ReadReport()
     docs = list(read_documents(path, "bioc", on_error="skip", report=report))
     assert [d.doc_id for d in docs] == ["1"] and "without its end tag" in report.skipped[0].reason

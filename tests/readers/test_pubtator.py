@@ -81,7 +81,11 @@ def test_pubtator_skip_mode_reports_bad_document_and_goes_on(tmp_path: Path) -> 
 
 
 def test_pubtator_bad_encoding_is_an_input_error(tmp_path: Path) -> None:
-    raw = (DATA / "sample.pubtator").read_bytes().replace(b"Hepatocyte nuclear factor-6 and", b"Hepatocyte \xff factor-6 and", 1)
+    raw = (
+        (DATA / "sample.pubtator")
+        .read_bytes()
+        .replace(b"Hepatocyte nuclear factor-6 and", b"Hepatocyte \xff factor-6 and", 1)
+    )
     path = tmp_path / "latin.pubtator"
     path.write_bytes(raw)
     report = ReadReport()
