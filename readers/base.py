@@ -113,13 +113,14 @@ def xml_records(path: str | Path, tags: tuple[str, ...]) -> Iterator[tuple[int, 
     start_re = re.compile(rb"<(" + names + rb")(?=[\s/>])")
     buf, line, eof, encoding = b"", 1, False, "utf-8"
     with open_binary(path) as stream:
+        # read1 (a gzip or buffered file has it): what was decompressed before a truncation comes
+        # back before the error (read() would drop it with the error: a small cut file lost every record).
+        read = getattr(stream, "read1", stream.read)
 
         def more() -> bool:
             nonlocal buf, eof
             try:
-                # read1: what was decompressed before a truncation comes back before the error
-                # (read() would drop it with the error: a small cut file lost every record).
-                chunk = stream.read1(_CHUNK)
+                chunk = read(_CHUNK)
             except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
                 raise InputError(f"truncated or corrupt gzip data after line {line}: {exc}", source=source) from exc
             eof = not chunk
