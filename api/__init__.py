@@ -1,1 +1,1 @@
-"""The FastAPI service: thin, handed ready objects by ``flows``."""
+"""The FastAPI service: thin, handed ready objects by ``wiring.serving``."""

@@ -106,8 +106,9 @@ def _target(out: Path | None) -> Iterator[TextIO]:
 
 @contextmanager
 def failing() -> Iterator[None]:
-    """Around a command's work: a medkg error ends the command in one line with exit status 2
-    (``fail``); anything else goes on to the entry point's last line of defence."""
+    """Around a command's work (``with failing():``, or ``@failing()`` on a whole command): a medkg
+    error ends the command in one line with exit status 2 (``fail``); anything else goes on to the
+    entry point's last line of defence."""
     try:
         yield
     except MedkgError as exc:

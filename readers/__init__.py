@@ -10,6 +10,7 @@ and on a malformed record either raises an ``InputError`` naming the file and li
 ...     ...  # doctest: +SKIP
 """
 
-from readers.base import FORMATS, ReadReport, SkippedRecord, detect_format, read_documents
+from readers.base import ReadReport, SkippedRecord
+from readers.documents import FORMATS, detect_format, read_documents
 
 __all__ = ["FORMATS", "ReadReport", "SkippedRecord", "detect_format", "read_documents"]

@@ -6,7 +6,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from readers.base import OnError, ReadReport, detect_format, read_documents
+from readers.base import OnError, ReadReport
+from readers.documents import detect_format, read_documents
 
 
 def corpus_stats(path: str | Path, fmt: str = "auto", *, on_error: OnError = "skip") -> dict[str, Any]:
