@@ -80,27 +80,8 @@ def extract(body: ExtractRequest, c: Served) -> dict[str, Any]:
             docs = separate_treatments(c.relations.predict(docs), c.normalizer.index.treatment_knowledge())
     doc = docs[0]
     return {
-        "mentions": [
-            {
-                "start": m.start,
-                "end": m.end,
-                "text": m.text,
-                "label": m.label,
-                "score": round(m.score, 4),
-                "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings],
-            }
-            for m in doc.mentions
-        ],
-        "relations": [
-            {
-                "subject": r.subject,
-                "predicate": r.predicate,
-                "object": r.object,
-                "score": r.score,
-                "sentence": text[r.span[0] : r.span[1]] if r.span else None,
-            }
-            for r in doc.relations
-        ],
+        "mentions": [m.to_json() for m in doc.mentions],
+        "relations": [r.to_json(text) for r in doc.relations],
     }
 
 

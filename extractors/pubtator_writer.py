@@ -35,21 +35,8 @@ def write_jsonl(docs: Sequence[Document], path: str | Path) -> None:
                 {
                     "pmid": d.pmid or d.doc_id,
                     "text": d.text,
-                    "mentions": [
-                        {
-                            "start": m.start,
-                            "end": m.end,
-                            "text": m.text,
-                            "label": m.label,
-                            "score": round(m.score, 4),
-                            "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in m.groundings],
-                        }
-                        for m in d.mentions
-                    ],
-                    "relations": [
-                        {"subject": r.subject, "predicate": r.predicate, "object": r.object, "score": r.score}
-                        for r in d.relations
-                    ],
+                    "mentions": [m.to_json() for m in d.mentions],
+                    "relations": [r.to_json() for r in d.relations],
                 }
             )
             + "\n"

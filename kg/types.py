@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,18 @@ class Mention:
             return tuple(g.curie for g in (self.groundings if self.composite else self.groundings[:1]))
         return self.ids if self.composite else self.ids[:1]
 
+    def to_json(self) -> dict[str, Any]:
+        """As medkg writes a found mention (JSONL out, ``/v1/extract``): offsets, text, type, score
+        and groundings."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "label": self.label,
+            "score": round(self.score, 4),
+            "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in self.groundings],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Relation:
@@ -69,6 +82,13 @@ class Relation:
     score: float = 1.0
     novel: bool | None = None
     span: tuple[int, int] | None = None
+
+    def to_json(self, text: str | None = None) -> dict[str, Any]:
+        """As medkg writes a found relation; with the document's ``text``, the supporting sentence too."""
+        found = {"subject": self.subject, "predicate": self.predicate, "object": self.object, "score": self.score}
+        if text is not None:
+            found["sentence"] = text[self.span[0] : self.span[1]] if self.span else None
+        return found
 
 
 @dataclass(frozen=True, slots=True)
