@@ -171,3 +171,19 @@ def embedded_store(tmp_path: Path) -> Iterator[object]:
 def store(request: pytest.FixtureRequest) -> object:
     """Each store in turn, so one test checks both share the schema and behaviour."""
     return request.getfixturevalue(f"{request.param}_store")
+
+
+SLOW_SECONDS = 30.0  # a test that takes longer without the slow marker is named at the end of the run
+_unmarked_slow: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.duration > SLOW_SECONDS and "slow" not in report.keywords:
+        _unmarked_slow.append(f"{report.nodeid} ({report.duration:.0f} s)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _unmarked_slow:
+        terminalreporter.write_sep("=", f"over {SLOW_SECONDS:.0f} s without @pytest.mark.slow (mark them)", yellow=True)
+        for line in _unmarked_slow:
+            terminalreporter.write_line(line)

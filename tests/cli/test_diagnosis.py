@@ -37,6 +37,7 @@ def _json(output: str) -> dict:
     return dict(json.loads(output[output.index("{") :]))
 
 
+@pytest.mark.slow
 def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
     loaded = runner.invoke(app, ["load-hpo", "--no-xrefs"])
     assert loaded.exit_code == 0, loaded.output

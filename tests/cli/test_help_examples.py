@@ -55,6 +55,7 @@ def _examples(t: typer.Typer, prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_help_examples_run_as_printed(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))

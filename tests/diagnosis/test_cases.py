@@ -111,6 +111,7 @@ def test_read_cases_csv_maps_labels_and_names_bad_lines(tmp_path: Path) -> None:
         read_cases_csv(cases)
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_cases_in_every_process() -> None:
     """String hashing differs between Python processes; the simulation must not depend on it."""
     import subprocess

@@ -125,6 +125,7 @@ def _query(store: GraphStore, cypher: str) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.neo4j
 @pytest.mark.shared_data
 def test_admin_import_gives_the_graph_the_batched_loader_gives(

@@ -235,6 +235,7 @@ def test_dense_fallback_finds_paraphrases_that_share_no_3_grams(embedded: TermIn
     assert again.normalize("mammary carcinoma", "Disease") == n.normalize("mammary carcinoma", "Disease")
 
 
+@pytest.mark.slow
 def test_static_query_encoder_is_distilled_into_the_name_space(embedded: TermIndex, tmp_path: Path) -> None:
     """The distilled static encoder puts names where the full encoder does; the normalizer uses it
     for mentions when the index has one (the full encoder is then never loaded), and it survives
