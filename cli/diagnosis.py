@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from cli.console import OutOpt, check_format, console, fail, failing, write_document, write_rows
+from diagnosis.configs import DiagnosisConfig, SimulationConfig
 from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, MedkgError
 from wiring.diagnosis import (
@@ -75,38 +76,58 @@ def load_hpo_cmd(
     typer.echo(json.dumps(result, indent=2))
 
 
+_SIM, _DIAG = SimulationConfig(), DiagnosisConfig()
+_SIM_FIELDS, _DIAG_FIELDS = set(SimulationConfig.model_fields), set(DiagnosisConfig.model_fields)
+
+
 def train_diagnosis_cmd(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
-    diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = 700,
-    unseen_fraction: Annotated[float, typer.Option(help="Share of them held out of training entirely.")] = 0.15,
+    diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = _SIM.diseases,
+    unseen_fraction: Annotated[
+        float, typer.Option(help="Share of them held out of training entirely.")
+    ] = _SIM.unseen_fraction,
     cases_per_disease: Annotated[
         int, typer.Option(help="Simulated cases per seen disease (1 dev, 1 test, the rest train).")
-    ] = 8,
-    imprecision: Annotated[float, typer.Option(help="Chance that a phenotype is replaced by a parent term.")] = 0.3,
-    noise: Annotated[float, typer.Option(help="Mean number of unrelated phenotypes added per case.")] = 1.0,
+    ] = _SIM.cases_per_disease,
+    imprecision: Annotated[
+        float, typer.Option(help="Chance that a phenotype is replaced by a parent term.")
+    ] = _SIM.imprecision,
+    noise: Annotated[float, typer.Option(help="Mean number of unrelated phenotypes added per case.")] = _SIM.noise,
     cases_csv: Annotated[
         Path | None, typer.Option(help="Your own cases: a CSV with text,label columns (instead of simulation).")
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="CSV label,curie mapping your labels to disease CURIEs.")] = None,
     base_model: Annotated[
         str, typer.Option(help=f"{OFFLINE_ENCODER} (offline), a Hugging Face id, or a local folder.")
-    ] = OFFLINE_ENCODER,
-    epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = 1,
-    max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = 22.0,
-    negatives: Annotated[int, typer.Option(help="Negative candidates per case and epoch (half the hardest).")] = 3,
+    ] = _DIAG.base_model,
+    epochs: Annotated[int, typer.Option(help="Epochs of the graph-augmented ranker.")] = _DIAG.epochs,
+    max_minutes: Annotated[float, typer.Option(help="Time budget of the graph-augmented ranker.")] = _DIAG.max_minutes,
+    negatives: Annotated[
+        int, typer.Option(help="Negative candidates per case and epoch (half the hardest).")
+    ] = _DIAG.negatives,
     max_length: Annotated[
         int, typer.Option(help="Tokens of a (case, candidate facts) pair; fewer: faster, less context.")
-    ] = 192,
-    max_facts: Annotated[int, typer.Option(help="Facts per candidate the ranker reads.")] = 12,
+    ] = _DIAG.max_length,
+    max_facts: Annotated[int, typer.Option(help="Facts per candidate the ranker reads.")] = _DIAG.max_facts,
     layers: Annotated[
         int | None, typer.Option(help="Keep only the base model's first N layers in the ranker (faster serving).")
-    ] = None,
-    text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = 4,
-    text_max_minutes: Annotated[float, typer.Option(help="Time budget of the text-only baseline.")] = 18.0,
+    ] = _DIAG.layers,
+    text_epochs: Annotated[int, typer.Option(help="Epochs of the text-only baseline.")] = _DIAG.text_epochs,
+    text_max_minutes: Annotated[
+        float, typer.Option(help="Time budget of the text-only baseline.")
+    ] = _DIAG.text_max_minutes,
     skip_text_only: Annotated[
         bool, typer.Option(help="Do not train the text-only baseline (one already in --out is still evaluated).")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Random seed (simulation and training).")] = 13,
+    seed: Annotated[int, typer.Option(help="Random seed (simulation and training).")] = _DIAG.seed,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Any other field of the simulation or training config, FIELD=VALUE (repeatable; the value read as "
+            "YAML): e.g. --set min_phenotypes=4 --set rerank=5.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Simulate patients (or read your CSV), fine-tune the graph-augmented ranker and the
@@ -115,31 +136,45 @@ def train_diagnosis_cmd(
 
     Example: [bold]medkg train diagnosis --diseases 700 --max-minutes 22[/]
     """
-    from diagnosis.cases import SimulationConfig
-    from diagnosis.training import DiagnosisConfig
+    from extractors.configs import configured
 
     with failing():
         settings = load_settings(config)
         out = out or diagnosis_folder(settings)
-        sim = SimulationConfig(
-            diseases=diseases,
-            unseen_fraction=unseen_fraction,
-            cases_per_disease=cases_per_disease,
-            imprecision=imprecision,
-            noise=noise,
-            seed=seed,
+        sets = set_ or []
+        unknown = [s for s in sets if s.partition("=")[0].strip() not in {*_SIM_FIELDS, *_DIAG_FIELDS}]
+        if unknown:
+            raise ConfigError(
+                f"--set {unknown[0]!r}: write FIELD=VALUE with a field of SimulationConfig or DiagnosisConfig: "
+                f"{', '.join(sorted({*_SIM_FIELDS, *_DIAG_FIELDS}))}"
+            )
+        sim = configured(
+            SimulationConfig,
+            {
+                "diseases": diseases,
+                "unseen_fraction": unseen_fraction,
+                "cases_per_disease": cases_per_disease,
+                "imprecision": imprecision,
+                "noise": noise,
+                "seed": seed,
+            },
+            [s for s in sets if s.partition("=")[0].strip() in _SIM_FIELDS],
         )
-        cfg = DiagnosisConfig(
-            base_model=base_model,
-            epochs=epochs,
-            max_minutes=max_minutes,
-            negatives=negatives,
-            max_length=max_length,
-            max_facts=max_facts,
-            layers=layers,
-            text_epochs=text_epochs,
-            text_max_minutes=text_max_minutes,
-            seed=seed,
+        cfg = configured(
+            DiagnosisConfig,
+            {
+                "base_model": base_model,
+                "epochs": epochs,
+                "max_minutes": max_minutes,
+                "negatives": negatives,
+                "max_length": max_length,
+                "max_facts": max_facts,
+                "layers": layers,
+                "text_epochs": text_epochs,
+                "text_max_minutes": text_max_minutes,
+                "seed": seed,
+            },
+            [s for s in sets if s.partition("=")[0].strip() in _DIAG_FIELDS],
         )
         report = train_diagnosis(
             settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
+from diagnosis.configs import SimulationConfig
 from diagnosis.graph import UNINFORMATIVE, DiseaseGraph
 from kg.errors import InputError
 from ontologies.terms import Term
@@ -33,24 +32,6 @@ class Case:
     label: str  # the disease CURIE
     phenotypes: tuple[str, ...] = ()  # what the simulator put in (empty for user cases)
     noise: tuple[str, ...] = field(default=())
-
-
-class SimulationConfig(BaseModel):
-    """How patients are simulated; every field is a ``medkg train diagnosis`` flag."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    diseases: int = 700  # how many diseases to draw (of those with enough annotations)
-    unseen_fraction: float = 0.15  # of them, held out of training entirely
-    cases_per_disease: int = 8
-    min_annotations: int = 5
-    min_phenotypes: int = 3
-    max_phenotypes: int = 10
-    imprecision: float = 0.3  # chance that a phenotype is replaced by a parent
-    noise: float = 1.0  # expected unrelated phenotypes per case (Poisson)
-    dev_cases: int = 1  # per seen disease
-    test_cases: int = 1  # per seen disease
-    seed: int = 13
 
 
 @dataclass

@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from diagnosis.cases import Case
+from diagnosis.configs import DiagnosisConfig
 from diagnosis.context import Candidate, ContextBuilder, phenotypes_of
 from diagnosis.diagnoser import Diagnoser, ScoredCase, choose_temperature, metrics, score_cases
 from diagnosis.model import GraphRanker, TextClassifier
-from extractors.models import OFFLINE_ENCODER, pick_device, resolve_encoder, versions
+from extractors.models import pick_device, resolve_encoder, versions
 from extractors.training import finish_card, make_optimizer, run_epoch
 from kg.errors import ConfigError
 
@@ -35,31 +35,6 @@ log = logging.getLogger(__name__)
 
 FUSION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0)
 MARGIN_GRID = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0)
-
-
-class DiagnosisConfig(BaseModel):
-    """How the diagnosis models are fine-tuned; every field is a ``medkg train diagnosis`` flag."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_model: str = OFFLINE_ENCODER
-    epochs: int = 1
-    max_minutes: float = 22.0
-    learning_rate: float = 4e-5
-    batch_size: int = 16
-    max_length: int = 192
-    candidates: int = 20  # retrieved per case: the hard negatives, and the re-ranking pool
-    rerank: int = 10  # how many the model re-ranks at prediction time
-    negatives: int = 3
-    max_facts: int = 12
-    layers: int | None = None  # keep only the base model's first N transformer layers (faster ranker)
-    text_epochs: int = 4
-    text_learning_rate: float = 2e-4
-    text_max_minutes: float = 18.0
-    text_max_length: int = 128
-    text_init: str = "prototypes"  # or "random": how the text-only classifier's output layer starts
-    seed: int = 13
-    device: str = "auto"
 
 
 @dataclass

@@ -86,6 +86,13 @@ class RelationConfig(BaseModel):
     patience: int = 2
 
 
+def card_config(cls: type[Config], card: Mapping[str, Any]) -> Config:
+    """The training config a model card stores, read through its class: a field an older card
+    lacks takes the class's default, one the class no longer has is left out."""
+    stored = card.get("config") or {}
+    return cls.model_validate({k: v for k, v in stored.items() if k in cls.model_fields})
+
+
 RELATION_CONFIGS: dict[str, type[DocRelationConfig | RelationConfig]] = {
     "doc": DocRelationConfig,
     "pair": RelationConfig,

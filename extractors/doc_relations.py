@@ -41,7 +41,7 @@ import torch
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
-from extractors.configs import RELATION_CONFIGS, DocRelationConfig, RelationConfig
+from extractors.configs import RELATION_CONFIGS, DocRelationConfig, RelationConfig, card_config
 from extractors.models import (
     bf16_autocast,
     cpu_bf16_supported,
@@ -424,7 +424,8 @@ class DocRelationModel:
         if card.get("task") != cls.kind:
             raise ConfigError(f"{folder}: a {card.get('task')!r} model, not a document-level relation model")
         device = pick_device(device)
-        context = bool(card.get("config", {}).get("context_pooling", False))
+        config = card_config(DocRelationConfig, card)
+        context = config.context_pooling
         encoder = AutoModel.from_pretrained(folder, **({"attn_implementation": "eager"} if context else {}))
         head = PairHead(encoder.config.hidden_size, len(card["labels"]), context=context)
         head.load_state_dict(torch.load(folder / "pair_head.pt", map_location="cpu", weights_only=True))
@@ -443,7 +444,7 @@ class DocRelationModel:
             AutoTokenizer.from_pretrained(folder),
             card["labels"],
             card["type_pairs"],
-            max_length=int(card.get("config", {}).get("max_length", 512)),
+            max_length=config.max_length,
             threshold=float(card.get("threshold", 0.5)),
             device=device,
             card=card,

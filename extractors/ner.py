@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 from extractors.abbreviations import harmonize_abbreviations
-from extractors.configs import NerConfig
+from extractors.configs import NerConfig, card_config
 from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
     bf16_autocast,
@@ -141,15 +141,16 @@ class NerModel:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
         model = quantize_model(model, quantize)
+        config = card_config(NerConfig, card)
         ner = cls(
             model,
             tokenizer,
             labels,
-            max_length=int(card.get("config", {}).get("max_length", 256)),
-            stride=int(card.get("config", {}).get("stride", 32)),
+            max_length=config.max_length,
+            stride=config.stride,
             card=card,
             device=device,
-            context=str(card.get("config", {}).get("context", "sentence")),
+            context=config.context,
         )
         ner.weights = quantize or "fp32"
         if quantize in ("int8", "bf16"):

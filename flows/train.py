@@ -8,6 +8,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
+from diagnosis.configs import DiagnosisConfig, SimulationConfig
 from extractors.configs import DocRelationConfig, NerConfig, relation_config
 from kg.encoders import OFFLINE_ENCODER
 from readers import read_documents
@@ -140,8 +141,6 @@ def train_models(
 
 @task(name="train-diagnosis")
 def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: float, base_model: str) -> dict[str, Any]:
-    from diagnosis.cases import SimulationConfig
-    from diagnosis.training import DiagnosisConfig
     from wiring.diagnosis import diagnosis_folder, train_diagnosis
     from wiring.settings import load_settings
 
@@ -157,7 +156,10 @@ def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: fl
 
 @flow(name="medkg-train-diagnosis")
 def train_diagnosis_flow(
-    diseases: int = 700, max_minutes: float = 22, text_max_minutes: float = 18, base_model: str = OFFLINE_ENCODER
+    diseases: int = SimulationConfig().diseases,
+    max_minutes: float = DiagnosisConfig().max_minutes,
+    text_max_minutes: float = DiagnosisConfig().text_max_minutes,
+    base_model: str = DiagnosisConfig().base_model,
 ) -> dict[str, Any]:
     """Simulate patients from the graph's HPO annotations, fine-tune the diagnosis models, and
     return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`)."""

@@ -191,19 +191,21 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quan
     """The diagnoser with the graph ranker of ``model_dir/graph-ranker``."""
     from diagnosis.diagnoser import Diagnoser
     from diagnosis.model import GraphRanker
+    from diagnosis.training import DiagnosisConfig
+    from extractors.configs import card_config
     from extractors.models import read_card
 
     folder = model_dir / "graph-ranker"
     if not (folder / "medkg.json").is_file():
         raise ConfigError(f"{folder}: no diagnosis model; train one with `medkg train diagnosis`")
     card = read_card(folder)
-    config, margin = card.get("config", {}), card.get("margin")
+    config, margin = card_config(DiagnosisConfig, card), card.get("margin")
     return Diagnoser(
         builder,
         GraphRanker.load(folder, device, quantize),
-        candidates=int(config.get("candidates", 20)),
-        rerank=int(config.get("rerank", 10)),
-        max_facts=int(config.get("max_facts", 12)),
+        candidates=config.candidates,
+        rerank=config.rerank,
+        max_facts=config.max_facts,
         margin=float(margin) if margin is not None else None,
         temperature=float(card.get("temperature", 1.0)),
     )

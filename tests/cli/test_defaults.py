@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.main import app
+from diagnosis.configs import DiagnosisConfig, SimulationConfig
 from extractors.configs import DocRelationConfig, NerConfig, RelationConfig, configured, relation_config
 from kg.errors import ConfigError
 
@@ -56,6 +57,14 @@ def test_the_training_flow_defaults_to_the_configs() -> None:
         DocRelationConfig().max_minutes,
     )
     assert defaults["base_model"] == NerConfig().base_model == DocRelationConfig().base_model
+    from flows.train import train_diagnosis_flow
+
+    defaults = {k: v.default for k, v in inspect.signature(train_diagnosis_flow.fn).parameters.items()}
+    assert defaults["diseases"] == SimulationConfig().diseases
+    assert (defaults["max_minutes"], defaults["text_max_minutes"]) == (
+        DiagnosisConfig().max_minutes,
+        DiagnosisConfig().text_max_minutes,
+    )
 
 
 def test_set_reaches_every_field_and_refuses_what_is_not_one() -> None:

@@ -1,0 +1,54 @@
+"""The settings of patient simulation and of the diagnosis models' training, one pydantic model
+each: the single source of their defaults, read by the trainers, ``medkg train diagnosis`` and the
+training flow alike. Light to import (no torch), so the CLI can show the defaults in ``--help``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from kg.encoders import OFFLINE_ENCODER
+
+
+class SimulationConfig(BaseModel):
+    """How patients are simulated (``medkg train diagnosis``: flags for the common fields,
+    ``--set FIELD=VALUE`` for every one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    diseases: int = 700  # how many diseases to draw (of those with enough annotations)
+    unseen_fraction: float = 0.15  # of them, held out of training entirely
+    cases_per_disease: int = 8
+    min_annotations: int = 5
+    min_phenotypes: int = 3
+    max_phenotypes: int = 10
+    imprecision: float = 0.3  # chance that a phenotype is replaced by a parent
+    noise: float = 1.0  # expected unrelated phenotypes per case (Poisson)
+    dev_cases: int = 1  # per seen disease
+    test_cases: int = 1  # per seen disease
+    seed: int = 13
+
+
+class DiagnosisConfig(BaseModel):
+    """How the diagnosis models are fine-tuned (``medkg train diagnosis``: flags for the common
+    fields, ``--set FIELD=VALUE`` for every one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 1
+    max_minutes: float = 22.0
+    learning_rate: float = 4e-5
+    batch_size: int = 16
+    max_length: int = 192
+    candidates: int = 20  # retrieved per case: the hard negatives, and the re-ranking pool
+    rerank: int = 10  # how many the model re-ranks at prediction time
+    negatives: int = 3
+    max_facts: int = 12
+    layers: int | None = None  # keep only the base model's first N transformer layers (faster ranker)
+    text_epochs: int = 4
+    text_learning_rate: float = 2e-4
+    text_max_minutes: float = 18.0
+    text_max_length: int = 128
+    text_init: str = "prototypes"  # or "random": how the text-only classifier's output layer starts
+    seed: int = 13
+    device: str = "auto"
