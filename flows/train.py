@@ -80,17 +80,17 @@ def train_models(
     config: str | None = None,
 ) -> dict[str, Any]:
     """Fine-tune both models of one model set (``bc5cdr`` or ``biored``: ``wiring.settings.MODEL_SETS``)
-        by their configured epochs (the minutes are safety caps), the relation model from the new NER
-        model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
-        into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
-        ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
-        current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
-        trains on the first documents only (a quick check).
+    by their configured epochs (the minutes are safety caps), the relation model from the new NER
+    model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
+    into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
+    ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
+    current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
+    trains on the first documents only (a quick check).
 
-        ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
-        whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
-        and a relation model is trained again only for a new NER model. Returns the dev metrics, what
-        was promoted, which trainings went on from a checkpoint (``resumed``), and a line for each model
+    ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
+    whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
+    and a relation model is trained again only for a new NER model. Returns the dev metrics, what
+    was promoted, which trainings went on from a checkpoint (``resumed``), and a line for each model
     a time cap cut short (``notes``)."""
     from extractors.registry import candidate_dir, model_state, promote, training_dir
     from extractors.training import cap_note
