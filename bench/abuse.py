@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kg.layout import DataLayout
-from tests.readers.test_corruption import CASES, GOOD  # the corruptions the reader tests inject
+from tests.readers.corruptions import CASES, GOOD  # the corruptions the reader tests inject
 
 MEDKG = str(Path(sys.executable).with_name("medkg"))
 

@@ -10,7 +10,7 @@ from kg.neo4j_store import Neo4jStore
 from kg.store import GraphStore, MentionCount, article_row
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 from readers import read_documents
-from tests.conftest import running_neo4j
+from tests.neo4j_server import running_neo4j
 
 
 def _triple(pmid: str, start: int, score: float, sentence: str = "s", model: str = "m1") -> Triple:
