@@ -186,17 +186,18 @@ def _ensure_models(
         states = model_state(ner_dir), model_state(re_dir)
         if states == ("done", "done"):
             continue
-        for folder in (ner_dir, re_dir):
-            if folder.parent != settings.models_dir:
-                raise ConfigError(
-                    f"{folder}: no trained model there (a MEDKG_*_MODEL setting names it); train one there with "
-                    f"`medkg train`, or unset the setting to let `medkg run` train one into {settings.models_dir}"
-                )
-        what = "resuming" if "resumable" in states else "fine-tuning (once)"
+        registry = (settings.models_dir / f"ner-{model_set.name}", settings.models_dir / f"re-{model_set.name}")
+        if (ner_dir, re_dir) != registry:  # a MEDKG_*_MODEL setting names a folder of the user's own
+            missing = next(f for f, state in zip((ner_dir, re_dir), states, strict=True) if state != "done")
+            raise ConfigError(
+                f"{missing}: no trained model there (a MEDKG_*_MODEL setting names it); train one there with "
+                f"`medkg train`, or unset the setting to let `medkg run` train the models into {settings.models_dir}"
+            )
+        todo = "the relation model" if states[0] == "done" else "the NER model, then the relation model from it,"
         console.print(
-            f"[bold]{model_set.name} models[/]: {what} the NER model and the relation model from its encoder on "
-            f"{model_set.corpus} "
-            f"({model_set.what}) by the training flow; the time per epoch on this machine follows after a few batches"
+            f"[bold]{model_set.name} models[/]: {'going on with' if 'resumable' in states else 'fine-tuning (once)'} "
+            f"{todo} on {model_set.corpus} ({model_set.what}) through the training flow; the time per epoch on this "
+            "machine follows after a few batches"
         )
         result = train_models(
             train=str(settings.data_dir / model_set.train),

@@ -201,3 +201,15 @@ def test_cli_load_strict_fails_on_a_file_with_no_document(tmp_path: Path, monkey
         assert lenient.exit_code == 0 and "no document in this file" in " ".join(lenient.output.split())
         strict = runner.invoke(app, ["load", "--strict", str(path)])
         assert strict.exit_code == 2 and "no document in this file" in " ".join(strict.output.split())
+
+
+def test_run_does_not_train_over_a_model_folder_the_user_named(tmp_path: Path) -> None:
+    """MEDKG_NER_MODEL naming an empty folder: `medkg run` says so instead of training into the
+    registry a model that the setting would then hide."""
+    from cli.main import _ensure_models
+    from kg.errors import ConfigError
+    from wiring.settings import Settings
+
+    settings = Settings(home=tmp_path / "home", ner_model=tmp_path / "mine", biored=False)
+    with pytest.raises(ConfigError, match="mine: no trained model there"):
+        _ensure_models(settings, None, 1.0, 1.0)
