@@ -30,22 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from extractors.doc_relations import load_relation_model
 from extractors.ensemble import relate_with, tag_with
 from extractors.ner import NerModel
+from extractors.scores import prf
 from kg.schema import entity_type, predicate
 from kg.types import Document
 from readers import read_documents
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {
-        "precision": round(100 * p, 2),
-        "recall": round(100 * r, 2),
-        "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-    }
 
 
 def _kind(label: str) -> str:
@@ -65,8 +53,8 @@ def ner_scores(gold: list[Document], pred: list[Document]) -> dict[str, object]:
     for c in counts.values():
         total.update(c)
     return {
-        "micro": _prf(total["tp"], total["fp"], total["fn"]),
-        **{k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())},
+        "micro": prf(total["tp"], total["fp"], total["fn"]),
+        **{k: prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())},
     }
 
 
@@ -79,7 +67,7 @@ def concept_scores(gold: list[Document], pred: list[Document]) -> dict[str, obje
             c = counts.setdefault(kind, Counter())
             gk, pk = {x for x in gc if x[0] == kind}, {x for x in pc if x[0] == kind}
             c.update(tp=len(gk & pk), fp=len(pk - gk), fn=len(gk - pk))
-    return {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())}
+    return {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(counts.items())}
 
 
 def relation_scores(
@@ -100,7 +88,7 @@ def relation_scores(
     result = {}
     for name, typed in (("pair", False), ("pair_type", True)):
         g, p = keys(gold, typed), keys(pred, typed)
-        result[name] = _prf(len(g & p), len(p - g), len(g - p))
+        result[name] = prf(len(g & p), len(p - g), len(g - p))
     return result
 
 

@@ -40,25 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from extractors.doc_relations import load_relation_model
 from extractors.ensemble import relate_with, tag_with
 from extractors.ner import NerModel
+from extractors.scores import prf
 from kg.schema import predicate
 from kg.types import Document
 from ontologies.treatment import CAUSES, TREATS, separate_treatments
 from readers import read_documents
 
 TYPES = {"ChemicalEntity": "Chemical", "DiseaseOrPhenotypicFeature": "Disease"}
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {
-        "precision": round(100 * p, 2),
-        "recall": round(100 * r, 2),
-        "f1": round(200 * p * r / (p + r), 2) if p + r else 0.0,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-    }
 
 
 def mention_scores(gold: list[Document], pred: list[Document]) -> dict[str, object]:
@@ -73,8 +61,8 @@ def mention_scores(gold: list[Document], pred: list[Document]) -> dict[str, obje
             pc = {c for m in p.mentions if m.label == kind for c in m.concepts()}
             concepts[kind].update(tp=len(gc & pc), fp=len(pc - gc), fn=len(gc - pc))
     return {
-        "strict_spans": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in spans.items()},
-        "concepts_per_document": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in concepts.items()},
+        "strict_spans": {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in spans.items()},
+        "concepts_per_document": {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in concepts.items()},
     }
 
 

@@ -39,6 +39,7 @@ from extractors.models import (
 from extractors.models import (
     quantize as quantize_model,
 )
+from extractors.scores import prf
 from extractors.spans import tidy_spans
 from extractors.text import split_sentences, split_words
 from extractors.training import Loop, Schedule, fit, make_optimizer, seed_everything
@@ -347,19 +348,6 @@ def strict_scores(
             counts[t][1] += 1
         for _, _, t in gs - ps:
             counts[t][2] += 1
-
-    def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return {
-            "precision": round(100 * p, 2),
-            "recall": round(100 * r, 2),
-            "f1": round(100 * f, 2),
-            "tp": tp,
-            "fp": fp,
-            "fn": fn,
-        }
 
     per_type = {t: prf(*c) for t, c in sorted(counts.items())}
     total = [sum(c[i] for c in counts.values()) for i in range(3)]

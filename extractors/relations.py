@@ -37,6 +37,7 @@ from extractors.models import (
     versions,
     write_card,
 )
+from extractors.scores import prf
 from extractors.text import split_sentences
 from extractors.training import finish_card, make_optimizer, run_epoch, seed_everything, stop_reason
 from kg.errors import ConfigError
@@ -234,17 +235,7 @@ def pair_scores(gold: Sequence[Document], pred: Sequence[Document], symmetric: b
 
     g, p = keys(gold), keys(pred)
     tp = len(g & p)
-    precision = tp / len(p) if p else 0.0
-    recall = tp / len(g) if g else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(100 * precision, 2),
-        "recall": round(100 * recall, 2),
-        "f1": round(100 * f1, 2),
-        "tp": tp,
-        "fp": len(p) - tp,
-        "fn": len(g) - tp,
-    }
+    return prf(tp, len(p) - tp, len(g) - tp)
 
 
 def relation_schema(train_docs: Sequence[Document]) -> tuple[list[str], list[tuple[str, str]]]:
