@@ -29,15 +29,19 @@ def create_app(
     diagnoser: Any = None,
     api_key: str | None = None,
     limits: ApiLimits | None = None,
+    cause_check: Any = None,
 ) -> FastAPI:
-    """The application over these components (any may be None; /ready says which are missing)."""
+    """The application over these components (any may be None; /ready says which are missing;
+    ``cause_check``: ``extractors.cause_check``'s, applied to /v1/extract's causes as ingestion does)."""
     limits = limits or ApiLimits()
     app = FastAPI(
         title="medkg",
         version="0.1.0",
         description="Biomedical knowledge graph: graph-augmented diagnosis, extraction, Cypher queries, entities.",
     )
-    app.state.components = Components(store, ner, normalizer, relations, diagnoser, api_key, limits)
+    app.state.components = Components(
+        store, ner, normalizer, relations, diagnoser, api_key, limits, cause_check=cause_check
+    )
     handle_errors(app, limits.max_body_bytes)
     for router in (routes.service, routes.models, routes.graph):
         app.include_router(router)

@@ -34,6 +34,7 @@ class Components:
     diagnoser: Any = None
     api_key: str | None = None
     limits: ApiLimits = field(default_factory=ApiLimits)
+    cause_check: Any = None  # extractors.cause_check.CauseCheck: causes the evidence does not state -> Association
     # The models are used by one request at a time; the store is not locked (each request thread
     # reads on its own connection), so a slow query holds up no other request.
     models_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -78,6 +78,7 @@ def extract(body: ExtractRequest, c: Served) -> dict[str, Any]:
         )  # as the ingest pipeline does
         if c.relations is not None:
             docs = separate_treatments(c.relations.predict(docs), c.normalizer.index.treatment_knowledge())
+            docs = c.cause_check.apply(docs) if c.cause_check is not None else docs
     doc = docs[0]
     return {
         "mentions": [m.to_json() for m in doc.mentions],

@@ -4,6 +4,8 @@ repository so the number can be recomputed.
     python bench/audit.py draw --n 50 --seed 13 --out docs/audit/causes-medline.tsv   # from the configured store
     (judge each row: fill `correct` with y or n, and `why`)
     python bench/audit.py score docs/audit/causes-medline.tsv
+    MEDKG_STORE_PATH=<another graph> python bench/audit.py mark docs/audit/causes-medline.tsv  # + stored_as
+    python bench/audit.py score docs/audit/causes-medline.tsv --by stored_as
 
 ``draw`` picks N edges of one relationship type (``CAUSES`` by default) at random with a seed,
 from the graph ``medkg run`` built (the shared MEDLINE slice and PubMed samples), and writes one
@@ -20,6 +22,7 @@ import json
 import math
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,9 +82,48 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (round(100 * (centre - half), 1), round(100 * (centre + half), 1))
 
 
-def score(path: Path) -> dict[str, object]:
+def mark(path: Path) -> dict[str, object]:
+    """Add (or refresh) a ``stored_as`` column: the relationship types another graph (the configured
+    store) holds for each judged pair, so one judged sample scores two versions of the pipeline."""
+    from wiring.settings import load_settings
+
+    with path.open(encoding="utf-8") as f:
+        reader = csv.DictReader(f, delimiter="\t")
+        columns, rows = [c for c in reader.fieldnames or [] if c != "stored_as"] + ["stored_as"], list(reader)
+    from kg.schema import PREDICATES
+
+    types = sorted({p.rel_type for p in PREDICATES.values()})
+    with load_settings().open_store(read_only=True) as store:  # one query per type: both stores' Cypher
+        for r in rows:
+            found = [
+                t
+                for t in types
+                if store.query(
+                    f"MATCH (c:Entity {{curie: $s}})-[x:{t}]->(d:Entity {{curie: $o}}) RETURN count(x) AS n",
+                    {"s": r["subject"], "o": r["object"]},
+                )[0]["n"]
+            ]
+            r["stored_as"] = "+".join(found) or "absent"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, columns, delimiter="\t")
+        writer.writeheader()
+        writer.writerows(rows)
+    return {"file": str(path), "stored_as": dict(sorted(Counter(r["stored_as"] for r in rows).items()))}
+
+
+def score(path: Path, by: str | None = None) -> dict[str, object]:
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
+    result = _precision(path, rows)
+    if by:
+        if rows and by not in rows[0]:
+            raise SystemExit(f"--by {by}: no such column in {path}")
+        groups = sorted({r[by] for r in rows})
+        result["by_" + by] = {g: _precision(path, [r for r in rows if r[by] == g]) for g in groups}
+    return result
+
+
+def _precision(path: Path, rows: list[dict[str, str]]) -> dict[str, object]:
     judged = [r for r in rows if r["correct"].strip().lower() in ("y", "n")]
     right = sum(r["correct"].strip().lower() == "y" for r in judged)
     wrong_why = [r["why"] for r in judged if r["correct"].strip().lower() == "n"]
@@ -107,8 +149,16 @@ def main() -> None:
     d.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("score")
     s.add_argument("path", type=Path)
+    s.add_argument("--by", help="also score each value of this column apart (e.g. stored_as, after mark)")
+    m = sub.add_parser(
+        "mark", help="add a stored_as column: each judged pair's relationship types in the configured store"
+    )
+    m.add_argument("path", type=Path)
     args = ap.parse_args()
-    result = draw(args.n, args.seed, args.type, args.out) if args.cmd == "draw" else score(args.path)
+    if args.cmd == "draw":
+        result = draw(args.n, args.seed, args.type, args.out)
+    else:
+        result = score(args.path, args.by) if args.cmd == "score" else mark(args.path)
     print(json.dumps(result, indent=2))
 
 

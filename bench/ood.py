@@ -21,6 +21,9 @@ for them (their thresholds were chosen on it).
   relates at all (any type), the share it marks Positive_Correlation (the closest to CID), and the
   share it marks Negative_Correlation (mostly treatment: these are the wrong-way edges); the same
   for the pairs moved to ``treats``. ``--no-treatment-filter`` shows the pipeline without the move.
+  Then the cause check (``extractors.cause_check``, as ingestion applies it unless
+  MEDKG_CAUSE_CHECK=false): ``causes`` pairs whose evidence states no cause become associations,
+  scored under ``associated``; ``--no-cause-check`` shows the pipeline without it.
 
 --eval may be any BioRED-format file, a withheld test split included.
 """
@@ -112,6 +115,7 @@ def main() -> None:
     )
     ap.add_argument("--eval", type=Path, required=True)
     ap.add_argument("--no-treatment-filter", action="store_true")
+    ap.add_argument("--no-cause-check", action="store_true")
     args = ap.parse_args()
     from wiring.settings import load_settings
 
@@ -123,6 +127,9 @@ def main() -> None:
     pred = relate_with(rels, normalizer.normalize_predicted(tag_with(ners, bare)))
     if not args.no_treatment_filter:
         pred = separate_treatments(pred, normalizer.index.treatment_knowledge())
+    check = None if args.no_cause_check else load_settings().cause_checker()
+    if check is not None:
+        pred = check.apply(pred)
     seconds = time.perf_counter() - t0
     gold_cd = sum(len(gold_pairs(d)) for d in gold)
     print(
@@ -131,9 +138,11 @@ def main() -> None:
                 "eval": str(args.eval),
                 "documents": len(gold),
                 "treatment_filter": not args.no_treatment_filter,
+                "cause_check": check.card if check is not None else None,
                 "mentions": mention_scores(gold, pred),
                 "causes": pair_scores(gold, pred, CAUSES),
                 "treats": pair_scores(gold, pred, TREATS),
+                "associated": pair_scores(gold, pred, predicate("Association").curie),
                 "biored_chemical_disease_pairs": gold_cd,
                 "abstracts_per_s": round(len(gold) / seconds, 1),
             },

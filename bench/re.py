@@ -127,6 +127,17 @@ def main() -> None:
                 **pair_scores(gold, causes, rm._symmetric),
                 "moved_to_treats": sum(len(a.relations) - len(b.relations) for a, b in zip(separated, causes)),
             }
+            check = load_settings().cause_checker()
+            if check is not None:  # as the ingest flow does: a cause the evidence does not state is an association
+                stated = [
+                    replace(d, relations=tuple(r for r in d.relations if predicate(r.predicate).curie == CAUSES))
+                    for d in check.apply(causes)
+                ]
+                result["end_to_end_stated_causes"] = {
+                    **pair_scores(gold, stated, rm._symmetric),
+                    "moved_to_associated": sum(len(a.relations) - len(b.relations) for a, b in zip(causes, stated)),
+                    "cause_check": check.card,
+                }
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result, indent=2))
 

@@ -330,6 +330,7 @@ def extract_cmd(
             with console.status("loading the term index"):
                 normalizer = load_settings(config).normalizer()
         relations = [load_relation_model(p) for p in re_model or []]
+        check = load_settings(config).cause_checker() if relations and normalizer is not None else None
         report = ReadReport()
         docs = (
             d
@@ -351,6 +352,8 @@ def extract_cmd(
                     found = relate_with(relations, found)
                     if normalizer is not None:  # as the ingest flow does: treatments are not causes
                         found = separate_treatments(found, normalizer.index.treatment_knowledge())
+                    if check is not None:  # and a cause the evidence does not state is an association
+                        found = check.apply(found)
                 results.extend(found)
                 status.update(
                     f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s"
@@ -611,8 +614,12 @@ def models_package_cmd(
                 )
             else:
                 extras.append((f"index/{built.name}", built))
+        # the cause check trained here travels with the models (a site without the corpora uses it)
+        checks = sorted((settings.home / "cause-check").glob("cause-check-v*.json"), key=lambda p: p.stat().st_mtime)
+        extras += [(f"cause-check/{p.name}", p) for p in checks[-1:]]
         archive = package_models(folders, out, name=name, extras=extras)
-    what = f"{len(folders)} models" + (" and the term index" if extras else "")
+    what = f"{len(folders)} models" + (" and the term index" if any(r.startswith("index/") for r, _ in extras) else "")
+    what += " and the cause check" if checks else ""
     console.print(
         f"{what} -> {archive} ({archive.stat().st_size / 1e6:.1f} MB); install with: medkg models install {archive}",
         soft_wrap=True,

@@ -86,6 +86,11 @@ def _normalizer(settings_json: str) -> Any:
     return Settings.model_validate_json(settings_json).normalizer()
 
 
+@lru_cache(maxsize=2)
+def _cause_check(settings_json: str) -> Any:
+    return Settings.model_validate_json(settings_json).cause_checker()
+
+
 def as_list(models: str | Sequence[str] | None) -> list[str]:
     """One model folder, several, or none, as a list (the flows take either)."""
     if models is None:
@@ -111,6 +116,8 @@ def extract_batch(
         docs = separate_treatments(
             relate_with([_re(p) for p in re_models], docs), _normalizer(settings_json).index.treatment_knowledge()
         )
+        check = _cause_check(settings_json)
+        docs = check.apply(docs) if check is not None else docs
         times["relations"] = time.perf_counter() - t0
     return docs, times
 
@@ -166,7 +173,8 @@ def ingest(
     per file on stderr (the CLI's; Prefect's own logs stay at their level). ``ner_model`` and
     ``re_model``: one model folder or several (``extractors.ensemble``). A ``causes`` pair
     that is a treatment by pharmacology or wording is stored as ``treats``
-    (``ontologies.treatment``).
+    (``ontologies.treatment``), one whose evidence states no cause as ``associated_with``
+    (``extractors.cause_check``; MEDKG_CAUSE_CHECK=false keeps them).
 
     Extraction tasks of up to ``in_flight`` batches run at once on the flow's task runner (threads
     by default, Dask workers with ``with_options(task_runner=DaskTaskRunner(...))``); loading stays
@@ -181,6 +189,9 @@ def ingest(
         raise ConfigError("no NER model given")
     summary = IngestSummary(models=_served(ner_models, re_models))
     model = _model_version(ner_models, re_models)
+    if re_models and settings.cause_check:
+        logger.info("loading the cause check (MEDKG_CAUSE_CHECK; trained on first use: about half a minute)")
+        logger.info("cause check: %s", _cause_check(settings_json).card)
     # stopped (SIGTERM, Ctrl-C) while a batch extracts: ends within MEDKG_STOP_GRACE_S, not when the batch is done
     with ends_when_stopped(), settings.open_store() as store:
         for path in paths:

@@ -22,6 +22,9 @@ SHARED = Path(os.environ.get("MEDKG_DATA_DIR", ROOT.parent / "shared" / "data"))
 # Term indexes built by tests leave out the 77,614 human genes (a 37 MB download and a slower
 # build in every temporary MEDKG_HOME); tests/ontologies/test_genes_and_variants.py uses them.
 os.environ.setdefault("MEDKG_GENES", "false")
+# Likewise the cause check (about half a minute to train in each temporary MEDKG_HOME) is off unless a
+# test turns it on: tests/extractors/test_cause_check.py trains it once and runs it through ingestion.
+os.environ.setdefault("MEDKG_CAUSE_CHECK", "false")
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +33,17 @@ def shared_data() -> Path:
     if not (SHARED / "corpora").is_dir():
         pytest.fail(f"shared data not found at {SHARED}; put shared/ beside the checkout or set MEDKG_DATA_DIR")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def cause_check_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MEDKG_HOME whose cause check (``extractors.cause_check``) was trained for real, once per
+    session, on the shared corpora; tests copy its ``cause-check`` folder into their own home."""
+    from wiring.settings import Settings
+
+    home = tmp_path_factory.mktemp("cause-check-home")
+    Settings(home=home, data_dir=shared_data, cause_check=True).cause_checker()
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -107,7 +107,13 @@ def build_app(options: ServeOptions) -> Any:
             )
     key = settings.api_key.get_secret_value() if settings.api_key else None
     return create_app(
-        store, ner=extractors, normalizer=normalizer, relations=relations, diagnoser=diagnoser, api_key=key
+        store,
+        ner=extractors,
+        normalizer=normalizer,
+        relations=relations,
+        diagnoser=diagnoser,
+        api_key=key,
+        cause_check=settings.cause_checker() if relations else None,
     )
 
 

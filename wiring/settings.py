@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml  # type: ignore[import-untyped]
 from pydantic import Field, SecretStr, ValidationError
@@ -19,6 +19,9 @@ from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError
 from kg.layout import CORPORA, DataLayout
 from kg.store import GraphStore
+
+if TYPE_CHECKING:
+    from extractors.cause_check import CauseCheck
 
 log = logging.getLogger(__name__)
 _SECRET_KEYS = {"neo4j_uri", "neo4j_user", "neo4j_password", "api_key"}
@@ -108,6 +111,12 @@ class Settings(BaseSettings):
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
     diagnosis_dense: bool = True
+    # A chemical -> disease ``causes`` relation is stored as such only where its evidence sentence
+    # states a cause (``extractors.cause_check``, trained in about half a minute on BioRED's and
+    # BC5CDR's training splits on first use, kept in MEDKG_HOME/cause-check); the others become
+    # ``associated_with``.
+    # MEDKG_CAUSE_CHECK=false: every ``causes`` relation the model finds is stored.
+    cause_check: bool = True
     # The folder the scheduled `pubmed-updates` deployment ingests (MEDKG_WATCH_DIR; default
     # MEDKG_HOME/updates).
     watch_dir: Path | None = None
@@ -218,6 +227,16 @@ class Settings(BaseSettings):
             self.normalizer_encoder or None,
             gene_db=self.gene_vocabulary(fetch=fetch),
         )
+
+    def cause_checker(self) -> CauseCheck | None:
+        """The ``CauseCheck`` of ``extractors.cause_check`` (trained on first use, cached in
+        MEDKG_HOME/cause-check), or None with ``cause_check`` off."""
+        if not self.cause_check:
+            return None
+        from extractors.cause_check import TRAINING_CORPORA, load_or_train_cause_check
+
+        files = [(name, self.layout.corpus(name), positive) for name, positive in TRAINING_CORPORA]
+        return load_or_train_cause_check(files, self.home / "cause-check")
 
     def normalizer(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """A ``Normalizer`` over ``term_index`` with these settings' query encoder."""

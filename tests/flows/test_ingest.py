@@ -105,6 +105,42 @@ def test_ingest_flow_is_incremental_updates_and_deletes(
         assert {r["pmid"] for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid")} == {"1", "100001", "100002"}
 
 
+def test_a_cause_the_evidence_does_not_state_is_stored_as_an_association(
+    prefect: None, models: tuple[str, str], settings: Settings, cause_check_home: Path, tmp_path: Path
+) -> None:
+    """With the cause check on (the default outside tests), ``causes`` needs a sentence that states
+    it: the pair of a sentence that only measures both is stored as ``ASSOCIATED_WITH``, nothing lost."""
+    import shutil
+
+    from flows.ingest import ingest
+
+    ner, re_ = models
+    source = _file(  # titles without the pair: the evidence is the abstract's sentence
+        tmp_path / "a.xml",
+        _citation("1", "Lidocaine induced asystole in a man.").replace("Lidocaine and cardiac asystole.", "A case."),
+        _citation("2", "Lidocaine levels were measured in patients with asystole.").replace(
+            "Lidocaine and cardiac asystole.", "A series."
+        ),
+    )
+    shutil.copytree(cause_check_home / "cause-check", tmp_path / "home" / "cause-check")  # trained once per session
+    edges = {}
+    for checked in (False, True):
+        here = settings.model_copy(
+            update={"store_path": tmp_path / f"graph-{checked}", "home": tmp_path / "home", "cause_check": checked}
+        )
+        ingest([str(source)], ner, re_, settings=here)
+        with here.open_store(read_only=True) as store:
+            edges[checked] = {
+                (r["t"], r["pmid"])
+                for r in store.query(
+                    "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) WHERE v.subject = 'MESH:D008012' "
+                    "AND v.object = 'MESH:D006323' RETURN v.predicate AS t, a.pmid AS pmid"
+                )
+            }
+    assert edges[False] == {("biolink:causes", "1"), ("biolink:causes", "2")}  # the untrained model links both
+    assert edges[True] == {("biolink:causes", "1"), ("biolink:associated_with", "2")}
+
+
 def _medline(path: Path, n: int) -> Path:
     arts = "".join(
         _citation(str(1000 + i), f"Lidocaine dose {i} caused cardiac asystole and hypotension in patient {i}.")

@@ -1,0 +1,121 @@
+"""The cause check: trained for real on BioRED's and BC5CDR's training splits (once per session),
+saved as JSON, and applied to ``causes`` relations by their evidence sentences."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extractors.cause_check import CauseCheck, best_threshold, cause_check_path, load_or_train_cause_check
+from kg.errors import ConfigError
+from kg.types import Document, Mention, Relation
+from wiring.settings import Settings
+
+pytestmark = pytest.mark.shared_data
+
+CHEM, DIS, OTHER = "MESH:D008012", "MESH:D006323", "MESH:D001249"
+
+
+def _check(home: Path) -> CauseCheck:
+    [path] = (home / "cause-check").iterdir()
+    return CauseCheck.load(path)
+
+
+def _doc(sentence: str, chemical: str, disease: str) -> Document:
+    """One sentence naming ``chemical`` and ``disease`` (grounded as the pipeline grounds them), with
+    the relation model's ``causes`` between them."""
+    a, b = sentence.index(chemical), sentence.index(disease)
+    mentions = (
+        Mention(a, a + len(chemical), chemical, "Chemical", ids=(CHEM,)),
+        Mention(b, b + len(disease), disease, "Disease", ids=(DIS,)),
+    )
+    return Document(
+        "d", sentence, mentions=mentions, relations=(Relation(CHEM, "CID", DIS, 0.9, span=(0, len(sentence))),)
+    )
+
+
+def test_trained_on_both_corpora_with_a_cross_validated_threshold(cause_check_home: Path) -> None:
+    check = _check(cause_check_home)
+    card = check.card
+    assert set(card["corpora"]) == {"biored_train", "bc5cdr_train"}
+    assert card["corpora"]["biored_train"]["pairs"] > 2000 and card["corpora"]["bc5cdr_train"]["positive"] > 1000
+    assert 0.05 < check.threshold < 0.95 and card["threshold"] == round(check.threshold, 4)
+    assert card["cv_f1"] > 45  # out-of-fold F1 of "the corpus says the chemical raises the disease" (54.5 here)
+    assert len(card["training_data_sha256"]) == 64
+
+
+def test_a_stated_cause_stays_and_a_stated_treatment_becomes_an_association(cause_check_home: Path) -> None:
+    check = _check(cause_check_home)
+    docs = [
+        _doc("Lidocaine induced asystole in two patients after an overdose.", "Lidocaine", "asystole"),
+        _doc("Lidocaine is effective in the treatment of asystole in children.", "Lidocaine", "asystole"),
+    ]
+    out = check.apply(docs)
+    assert [r.predicate for d in out for r in d.relations] == ["CID", "Association"]
+    # the pair, its model score and its evidence span stay as they were
+    assert [(r.subject, r.object, r.score, r.span) for d in out for r in d.relations] == [
+        (r.subject, r.object, r.score, r.span) for d in docs for r in d.relations
+    ]
+    # the evidence read: the span with both concepts masked, and the words between them as features
+    from extractors.cause_check import pair_text
+    from extractors.text import split_sentences
+
+    text = pair_text(docs[0], split_sentences(docs[0].text), CHEM, DIS)
+    assert text == "NSENT1 CHEMX induced DISEASEX in two patients after an overdose. ORDERCD NBETWEEN0 b_induced"
+
+
+def test_other_relations_and_relations_without_mentions_are_left_alone(cause_check_home: Path) -> None:
+    check = _check(cause_check_home)
+    doc = _doc("Outcome measures were lidocaine use and asystole at discharge.", "lidocaine", "asystole")
+    doc = Document(
+        doc.doc_id,
+        doc.text,
+        mentions=doc.mentions,
+        relations=(
+            Relation(CHEM, "treats", DIS, 0.8, span=(0, len(doc.text))),
+            Relation(OTHER, "CID", DIS, 0.8),  # no mention of OTHER: no evidence to read
+        ),
+    )
+    assert check.apply([doc]) == [doc]
+
+
+def test_saved_as_json_and_loaded_gives_the_same_probabilities(cause_check_home: Path, tmp_path: Path) -> None:
+    check = _check(cause_check_home)
+    texts = ["NSENT1 CHEMX induced DISEASEX in rats", "NSENT1 CHEMX for the treatment of DISEASEX", "NSENT2 words"]
+    check.save(tmp_path / "c.json")
+    raw = json.loads((tmp_path / "c.json").read_text())
+    assert set(raw) == {"card", "threshold", "intercept", "coef", "idf", "vocabulary"}  # no pickle
+    again = CauseCheck.load(tmp_path / "c.json")
+    assert np.allclose(again.probability(texts), check.probability(texts), atol=1e-5)
+    assert check.probability(texts)[0] > check.threshold > check.probability(texts)[1]
+
+
+def test_settings_find_the_trained_check_and_broken_or_missing_files_fail_in_one_line(
+    cause_check_home: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(cause_check_home / "cause-check", tmp_path / "cause-check")
+    settings = Settings(home=tmp_path, data_dir=shared_data, cause_check=True)
+    [path] = (tmp_path / "cause-check").iterdir()
+    before = path.stat().st_mtime_ns
+    assert settings.cause_checker() is not None and path.stat().st_mtime_ns == before  # loaded, not trained again
+    assert settings.model_copy(update={"cause_check": False}).cause_checker() is None
+    # a site without the corpora (installed models) uses the check it has
+    no_corpora = [("x", tmp_path / "missing.PubTator", frozenset({"CID"}))]
+    assert load_or_train_cause_check(no_corpora, tmp_path / "cause-check").card["format"] == 2
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match="not a readable cause check.*delete it"):
+        settings.cause_checker()
+    with pytest.raises(ConfigError, match="MEDKG_CAUSE_CHECK=false"):
+        load_or_train_cause_check([("x", tmp_path / "missing.PubTator", frozenset({"CID"}))], tmp_path)
+    assert cause_check_path(tmp_path, [tmp_path / "cause-check" / path.name]).name.startswith("cause-check-v2-")
+
+
+def test_best_threshold_maximizes_f1() -> None:
+    labels = np.array([1, 1, 0, 1, 0, 0])
+    probs = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    threshold, f1 = best_threshold(labels, probs)
+    assert threshold == 0.6 and f1 == pytest.approx(2 * 0.75 * 1.0 / 1.75)
