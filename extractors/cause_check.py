@@ -22,6 +22,7 @@ the relation model found stays queryable, without a causal claim the text does n
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -163,7 +164,7 @@ class CauseCheck:
     def save(self, path: Path) -> None:
         vocabulary = {term: int(i) for term, i in self.vectorizer.vocabulary_.items()}
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two processes may train it at once
         tmp.write_text(
             json.dumps(
                 {
