@@ -325,12 +325,16 @@ def extract_cmd(
         if re_model and not normalize:
             raise ConfigError("--re-model needs normalized entities: drop --no-normalize")
         ners = [NerModel.load(p, quantize=quantize) for p in ner_model]
+        settings = load_settings(config)
         normalizer = None
         if normalize:
             with console.status("loading the term index"):
-                normalizer = load_settings(config).normalizer()
+                normalizer = settings.normalizer()
         relations = [load_relation_model(p) for p in re_model or []]
-        check = load_settings(config).cause_checker() if relations and normalizer is not None else None
+        check = None
+        if relations and normalizer is not None:
+            with console.status("loading the cause check (trained on first use: about half a minute)"):
+                check = settings.cause_checker()
         report = ReadReport()
         docs = (
             d
