@@ -139,6 +139,14 @@ def _served(ner_models: list[str], re_models: list[str]) -> dict[str, Any]:
     return out
 
 
+def describe_models(served: dict[str, Any]) -> str:
+    """The served models in one line for the run's log: each folder with its best dev F1 and the
+    first characters of its training data hash (which version a scheduled run used)."""
+    infos = [served[k] for k in ("ner", "relations") if k in served]
+    infos += [i for k in ("ner_more", "relations_more") for i in served.get(k, [])]
+    return "; ".join(f"{i['path']} (dev F1 {i['dev_f1']}, data {i['data_hash']})" for i in infos)
+
+
 def _model_version(ner_models: list[str], re_models: list[str]) -> str:
     return "+".join([*(f"ner:{Path(p).name}" for p in ner_models), *(f"re:{Path(p).name}" for p in re_models)])
 
@@ -188,6 +196,7 @@ def ingest(
     if not ner_models:
         raise ConfigError("no NER model given")
     summary = IngestSummary(models=_served(ner_models, re_models))
+    logger.info("extracting with %s", describe_models(summary.models))
     model = _model_version(ner_models, re_models)
     if re_models and settings.cause_check:
         logger.info("loading the cause check (MEDKG_CAUSE_CHECK; trained on first use: about half a minute)")

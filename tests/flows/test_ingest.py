@@ -404,14 +404,17 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(
     assert errors[0].startswith(f"error: {bad}:1: not utf-8 (invalid continuation byte at byte "), output
 
 
-def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(
-    models: tuple[str, str], settings: Settings, tmp_path: Path
+def test_the_deployments_run_on_a_real_prefect_server(
+    models: tuple[str, str], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """prefect.yaml as a user deploys it: a real `prefect server start`, the process work pool,
     `prefect deploy --all` from the repository, a worker, update files dropped into the watched
     folder and `prefect deployment run`: the graph gains the new articles and their evidence,
-    loses the deleted one, and a second trigger changes no count. Paths come only from the
-    worker's MEDKG_* settings, models from the registry folder MEDKG_HOME/models."""
+    loses the deleted one, and a second trigger changes no count. Then `train-bc5cdr` as the
+    worker runs it (a tiny budget: six documents, from the tiny test encoder): both models are
+    promoted into MEDKG_HOME/models, the replaced ones kept, and the next `pubmed-updates` run and
+    the API serve exactly the promoted versions. Paths come only from the worker's MEDKG_*
+    settings, models from the registry folder MEDKG_HOME/models."""
     import gzip
     import os
     import shutil
@@ -421,6 +424,11 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(
     import sys
     import time
     import urllib.request
+
+    from fastapi.testclient import TestClient
+
+    from extractors.models import card_version, read_card
+    from wiring.serving import ServeOptions, build_app
 
     ner, re_ = models
     home = tmp_path / "home"
@@ -454,7 +462,7 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(
             [*prefect, *args], check=False, env=env, cwd=root, capture_output=True, text=True, timeout=timeout
         )
         assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout}{done.stderr}"
-        return done.stdout
+        return done.stdout + done.stderr
 
     server = subprocess.Popen(
         [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -475,9 +483,9 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(
         cli("work-pool", "create", "medkg", "--type", "process")
         cli("--no-prompt", "deploy", "--all")
 
-        def trigger() -> None:
-            cli("deployment", "run", "medkg-ingest-folder/pubmed-updates")
-            cli("worker", "start", "--pool", "medkg", "--run-once", timeout=600)
+        def trigger(deployment: str = "medkg-ingest-folder/pubmed-updates", *params: str) -> str:
+            cli("deployment", "run", deployment, *(a for p in params for a in ("--param", p)))
+            return cli("worker", "start", "--pool", "medkg", "--run-once", timeout=900)
 
         def graph() -> tuple[set[str], dict]:
             from wiring.settings import Settings as S
@@ -510,57 +518,34 @@ def test_the_pubmed_updates_deployment_runs_on_a_real_prefect_server(
         assert pmids == {"12", "13"}
         trigger()  # nothing new: no count changes
         assert graph() == (pmids, counts)
+
+        registry = home / "models"
+        before = {name: read_card(registry / name) for name in ("ner-bc5cdr", "re-bc5cdr")}
+        log = trigger("medkg-train/train-bc5cdr", "limit=6", f"base_model={ner}")
+        trained = {name: read_card(registry / name) for name in ("ner-bc5cdr", "re-bc5cdr")}
+        for name in trained:  # the current models had no dev score, so any trained one is not worse
+            assert f"{name}: promoted" in log, log
+            assert read_card(registry / ".previous" / name) == before[name]
+        assert trained["ner-bc5cdr"]["task"] == "ner" and "dev" in trained["ner-bc5cdr"]["metrics"]
+        served = {name: card_version(card) for name, card in trained.items()}
+        assert served["ner-bc5cdr"]["data_hash"] and served["ner-bc5cdr"] != card_version(before["ner-bc5cdr"])
+
+        (watch / "pubmed26n0003.xml.gz").write_bytes(
+            gzip.compress(_file(tmp_path / "u3.xml", _citation("14", "Lidocaine caused hypotension.")).read_bytes())
+        )
+        log = trigger()
+        assert graph()[0] == {"12", "13", "14"}
+        for name, version in served.items():  # the run logs which versions it extracted with
+            assert f"{registry / name} (dev F1 {version['dev_f1']}, data {version['data_hash']})" in log, log
+
+        for key, value in env.items():  # the API, as `medkg serve` builds it from the same settings
+            if key.startswith("MEDKG_"):
+                monkeypatch.setenv(key, value)
+        for key in ("MEDKG_NEO4J_URI", "MEDKG_STORE_PATH", "MEDKG_NER_MODEL", "MEDKG_RE_MODEL"):
+            monkeypatch.delenv(key, raising=False)
+        health = TestClient(build_app(ServeOptions())).get("/health").json()
+        assert health["models"]["ner"] == served["ner-bc5cdr"]
+        assert health["models"]["relations"] == served["re-bc5cdr"]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-
-
-def test_the_training_flow_promotes_into_the_registry_that_ingestion_reads(
-    prefect: None, models: tuple[str, str], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`train-bc5cdr` as its deployment runs it (no paths given: the worker's settings decide):
-    both models trained (tiny here: a few documents, from the tiny test encoder) into candidates,
-    promoted into MEDKG_HOME/models, the replaced ones kept; the next `pubmed-updates` run
-    extracts with exactly the promoted versions."""
-    import shutil
-
-    from extractors.models import read_card
-    from flows.ingest import ingest_folder
-    from flows.train import train_models
-
-    ner, re_ = models
-    home = tmp_path / "home"
-    settings.term_index()
-    shutil.copytree(settings.home / "index", home / "index")
-    shutil.copytree(
-        ner, home / "models" / "ner-bc5cdr"
-    )  # the current models: no dev score, so any trained one is not worse
-    shutil.copytree(re_, home / "models" / "re-bc5cdr")
-    watch = tmp_path / "watch"
-    watch.mkdir()
-    _file(watch / "pubmed26n0001.xml", _citation("21", "Lidocaine caused cardiac asystole."))
-    for key, value in {
-        "MEDKG_HOME": str(home),
-        "MEDKG_DATA_DIR": str(settings.data_dir),
-        "MEDKG_WATCH_DIR": str(watch),
-        "MEDKG_DICTIONARY_CORPORA": "[]",
-        "MEDKG_NORMALIZER_ENCODER": "",
-        "MEDKG_STORE_PATH": str(tmp_path / "g"),
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("MEDKG_NEO4J_URI", raising=False)
-
-    result = train_models(limit=6, base_model=ner)
-    assert result["promoted"] == {"ner-bc5cdr": True, "re-bc5cdr": True}
-    models_dir = home / "models"
-    assert (models_dir / ".previous" / "ner-bc5cdr" / "medkg.json").is_file()
-    trained = {name: read_card(models_dir / name) for name in ("ner-bc5cdr", "re-bc5cdr")}
-    assert trained["ner-bc5cdr"]["task"] == "ner" and "dev" in trained["ner-bc5cdr"]["metrics"]
-
-    ingested = ingest_folder()
-    served = ingested["models"]
-    assert served["ner"]["path"] == str(models_dir / "ner-bc5cdr") and served["relations"]["path"] == str(
-        models_dir / "re-bc5cdr"
-    )
-    assert served["ner"]["data_hash"] == trained["ner-bc5cdr"]["data_hash"][:12]
-    assert served["relations"]["data_hash"] == trained["re-bc5cdr"]["data_hash"][:12]
