@@ -61,6 +61,11 @@ def main() -> None:
         "--no-int8", action="store_true", help="score the default model only, not also its int8-quantized copy"
     )
     ap.add_argument(
+        "--canonical-gold",
+        action="store_true",
+        help="map the gold labels to medkg's types first (a BC5CDR model scored on BioRED's chemicals and diseases)",
+    )
+    ap.add_argument(
         "--drop-ungrounded",
         action="store_true",
         help="as the pipeline does: predicted diseases checked against the vocabularies "
@@ -95,7 +100,7 @@ def main() -> None:
         result["train_minutes"] = round((time.perf_counter() - t0) / 60, 2)
         result["history"] = card["history"]
     gold = [d for d in read_documents(args.eval) if not d.deleted]
-    if NerModel.load(folder).card.get("config", {}).get("canonical_types"):
+    if args.canonical_gold or NerModel.load(folder).card.get("config", {}).get("canonical_types"):
         gold = canonical_labels(gold)
     sentences = sum(len(split_sentences(d.text)) for d in gold)
     normalizer = None

@@ -76,6 +76,10 @@ def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex)
     assert says_treatment("Lead was effective in the treatment of myocardial infarction.")
     assert not says_treatment("Hypertension developed after treatment with lead.")  # a cause, worded with 'treatment'
     assert not says_treatment("Lead caused myocardial infarction.")
+    assert says_treatment("The catatonia did not respond to benzodiazepines.")
+    assert says_treatment("Propofol was given to suppress the cough.")
+    assert not says_treatment("The hypotensive response to an induction dose of propofol.")  # a cause
+    assert not says_treatment("Treated rats were more anxious compared to control rats.")
     text = "Quinine in malaria. Lead was used in the treatment of myocardial infarction. Lead induced hypertension."
     relations = (
         Relation("MESH:D011804", "CID", "MESH:D008288", span=(0, 19)),
