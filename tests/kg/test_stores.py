@@ -102,6 +102,29 @@ def test_store_entities_with_parents_xrefs_and_phenotypes(store: GraphStore) -> 
     assert freq == {"f": pytest.approx(0.8), "hp": "HP:0003074"}
 
 
+def test_store_keeps_every_is_a_edge_of_a_hierarchy(store: GraphStore) -> None:
+    """An ontology in file order: terms often name parents that come later, and many terms share
+    a parent (the embedded store used to fold such rows and lose their edges: about one in six here)."""
+    import random
+
+    rng = random.Random(0)
+    n = 500
+    entities = [
+        Entity(
+            f"T:{i}",
+            f"term {i}",
+            "biolink:PhenotypicFeature",
+            parents=tuple(sorted({f"T:{rng.randrange(i + 1, n + 50)}" for _ in range(rng.choice((1, 1, 2, 3)))})),
+        )
+        for i in range(n)
+    ]
+    store.load_entities(entities)
+    expected = {(e.curie, p) for e in entities for p in e.parents}
+    rows = store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p", max_rows=None)
+    assert len(expected) > n and {(r["c"], r["p"]) for r in rows} == expected
+    assert store.counts()["edges"]["SUBCLASS_OF"] == len(expected)
+
+
 @pytest.mark.parametrize(
     "cypher",
     [
