@@ -457,12 +457,12 @@ def test_the_deployments_run_on_a_real_prefect_server(
     prefect = [sys.executable, "-m", "prefect"]
     root = Path(__file__).resolve().parents[2]
 
-    def cli(*args: str, timeout: float = 300) -> str:
+    def cli(*args: str, timeout: float = 300, stderr: bool = False) -> str:
         done = subprocess.run(
             [*prefect, *args], check=False, env=env, cwd=root, capture_output=True, text=True, timeout=timeout
         )
         assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout}{done.stderr}"
-        return done.stdout + done.stderr
+        return done.stdout + (done.stderr if stderr else "")
 
     server = subprocess.Popen(
         [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -484,8 +484,24 @@ def test_the_deployments_run_on_a_real_prefect_server(
         cli("--no-prompt", "deploy", "--all")
 
         def trigger(deployment: str = "medkg-ingest-folder/pubmed-updates", *params: str) -> str:
-            cli("deployment", "run", deployment, *(a for p in params for a in ("--param", p)))
-            return cli("worker", "start", "--pool", "medkg", "--run-once", timeout=900)
+            """Run the deployment now through a worker and wait for that flow run to complete; the
+            worker's output (the run's logs). A worker polling once may miss a run the server has not
+            handed out yet, so it polls again until the run ends."""
+            import re
+
+            created = cli("deployment", "run", deployment, *(a for p in params for a in ("--param", p)))
+            run_id = re.search(r"UUID: ([0-9a-f-]{36})", created)
+            assert run_id, created
+            log, deadline = "", time.monotonic() + 900
+            while True:
+                log += cli("worker", "start", "--pool", "medkg", "--run-once", timeout=900, stderr=True)
+                state = json.loads(cli("flow-run", "inspect", run_id.group(1), "--output", "json"))["state_type"]
+                if state in ("FAILED", "CRASHED", "CANCELLED"):
+                    pytest.fail(f"{deployment}: flow run {state}\n{log}")
+                if state == "COMPLETED":
+                    return log
+                assert time.monotonic() < deadline, f"{deployment}: flow run still {state}\n{log}"
+                time.sleep(2)
 
         def graph() -> tuple[set[str], dict]:
             from wiring.settings import Settings as S
