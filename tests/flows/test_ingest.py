@@ -451,8 +451,17 @@ def test_the_deployments_run_on_a_real_prefect_server(
         "MEDKG_WATCH_DIR": str(watch),
         "MEDKG_DICTIONARY_CORPORA": "[]",
         "MEDKG_NORMALIZER_ENCODER": "",
+        "PREFECT_LOGGING_LEVEL": "INFO",  # the flow runs' logs reach the worker's output, as for a user
     }
-    for key in ("MEDKG_NEO4J_URI", "MEDKG_STORE_PATH", "MEDKG_NER_MODEL", "MEDKG_RE_MODEL"):
+    # (importing cli.main in this process, as other tests do, set Prefect's flow-run logs to CRITICAL here)
+    for key in (
+        "MEDKG_NEO4J_URI",
+        "MEDKG_STORE_PATH",
+        "MEDKG_NER_MODEL",
+        "MEDKG_RE_MODEL",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL",
+    ):
         env.pop(key, None)
     prefect = [sys.executable, "-m", "prefect"]
     root = Path(__file__).resolve().parents[2]
@@ -484,9 +493,8 @@ def test_the_deployments_run_on_a_real_prefect_server(
         cli("--no-prompt", "deploy", "--all")
 
         def trigger(deployment: str = "medkg-ingest-folder/pubmed-updates", *params: str) -> str:
-            """Run the deployment now through a worker and wait for that flow run to complete; the
-            worker's output (the run's logs). A worker polling once may miss a run the server has not
-            handed out yet, so it polls again until the run ends."""
+            """Run the deployment now through a worker and wait for that flow run to complete (the
+            worker polls again while it has not ended); the worker's output, the run's logs in it."""
             import re
 
             created = cli("deployment", "run", deployment, *(a for p in params for a in ("--param", p)))
