@@ -124,7 +124,8 @@ def main() -> None:
             "missing": [r["name"] for r in rows if r not in named],
         }
     report["named_by_source"] = {
-        s: sum(1 for r in named if s in sources[r["mesh_id"]]) for s in ("HPO", "DOID", "DOID subtypes", "literature")
+        s: sum(1 for r in named if s in sources[r["mesh_id"]])
+        for s in ("HPO", "DOID", "DOID subtypes", "MeSH definition", "DOID definition", "literature")
     }
 
     tagger = PhenotypeTagger(hpo_terms(settings))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,25 +52,35 @@ def load_hpo_cmd(
             "--no-symptoms", help="Leave out DOID's disease -> symptom table (common diseases HPO does not annotate)."
         ),
     ] = False,
+    no_definitions: Annotated[
+        bool,
+        typer.Option(
+            "--no-definitions",
+            help="Leave out the phenotypes named in the diseases' definitions (MeSH scope notes, DOID's infectious "
+            "disease slim).",
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Load the Human Phenotype Ontology into the graph: phenotypes with their is_a parents, the
     diseases HPO annotates, and disease -> phenotype edges with frequency and PMIDs; then the
-    Disease Ontology's disease -> symptom table with each symptom mapped to HPO (source DOID).
-    Loading twice changes nothing.
+    Disease Ontology's disease -> symptom table with each symptom mapped to HPO (source DOID);
+    then the phenotypes the diseases' own definitions name (MeSH scope notes from CTD MEDIC, DOID's
+    infectious disease slim; sources "MeSH definition", "DOID definition"), for the common diseases
+    neither covers. Loading twice changes nothing.
 
     Example: [bold]medkg load-hpo[/]
     """
     with failing():
         settings = load_settings(config)
         files = HpoFiles.of(settings)
-        files = HpoFiles(
-            hp_obo or files.obo,
-            annotations or files.annotations,
-            None if no_symptoms else files.symptoms,
-            files.symptom_ontology,
-            files.doid_mesh,
-            files.doid_tree,
+        files = dataclasses.replace(
+            files,
+            obo=hp_obo or files.obo,
+            annotations=annotations or files.annotations,
+            symptoms=None if no_symptoms else files.symptoms,
+            definitions=None if no_definitions else files.definitions,
+            doid_definitions=None if no_definitions else files.doid_definitions,
         )
         with settings.open_store() as store:
             result = load_hpo_into(store, files, settings if xrefs else None)

@@ -4,7 +4,7 @@
 Cypher queries: HPO disease -> phenotype annotations (frequency, PMIDs), the phenotype ``is_a``
 hierarchy, and the literature relations (with PMIDs) that touch those diseases or the concepts
 they are equivalent to. From these it derives each phenotype's ancestors and information content
-(IC = -log of the share of diseases annotated with the term or a descendant).
+(IC = -log of the share of HPO's annotated diseases that have the term or a descendant).
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ from ontologies.text import normalize
 
 # A disease -> symptom co-mention in the literature counts when this many articles make it.
 MIN_ARTICLES = 2
+
+# The annotations that set how specific a phenotype is (its information content): HPO's, whose
+# diseases each carry a curated profile of tens of phenotypes. DOID's symptoms, the definitions'
+# phenotypes and literature co-mentions name a few characteristic findings each; counting their
+# 5,000 diseases skewed the IC of common findings (fever, pain) and cost 1.3 points of simulated
+# acc@1 (BENCHMARKS.md, session 16). Their diseases are ranked all the same.
+IC_SOURCES = frozenset({"HPO"})
 
 # HPO's roots and top-level branches say nothing about a patient: never a match, never a render.
 UNINFORMATIVE = frozenset({"HP:0000001", "HP:0000118", "HP:0000005", "HP:0012823", "HP:0040279", "HP:0031797"})
@@ -144,7 +151,7 @@ class DiseaseGraph:
 
     def _annotation_matrix(self) -> tuple[sparse.csc_matrix, np.ndarray]:
         """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant;
-        and the IC of every phenotype."""
+        and the IC of every phenotype, counted over the diseases of ``IC_SOURCES``."""
         rows: list[int] = []
         cols: list[int] = []
         for d, anns in self.annotations.items():
@@ -157,9 +164,15 @@ class DiseaseGraph:
         m = sparse.csc_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.diseases), len(self.phenotypes))
         )
-        counts = np.asarray(m.sum(axis=0)).ravel()
-        n = max(1, len(self.diseases))
-        ic = np.where(counts > 0, -np.log(np.maximum(counts, 1) / n), 0.0).astype(np.float32)
+        reference = np.array(
+            [any(a.source in IC_SOURCES for a in self.annotations[d]) for d in self.diseases], dtype=bool
+        )
+        if not reference.any():  # a graph without HPO's annotations: every disease counts
+            reference[:] = True
+        counts = np.asarray(m.tocsr()[reference].sum(axis=0)).ravel()
+        n = int(reference.sum())
+        # A term no reference disease has is as specific as one annotated to a single disease.
+        ic = (-np.log(np.maximum(counts, 1) / max(1, n))).astype(np.float32)
         for p in UNINFORMATIVE:
             if p in self.phenotype_index:
                 ic[self.phenotype_index[p]] = 0.0

@@ -35,7 +35,8 @@ VOCABULARIES = {
     "mondo_omim": "ontologies/mondo/mondo_exactmatch_omim.sssom.tsv.gz",
 }
 # What the diagnosis graph loads: HPO's ontology and annotations, DOID's disease -> symptom table
-# with the Symptom Ontology, DOID's MeSH mappings and its hierarchy.
+# with the Symptom Ontology, DOID's MeSH mappings and its hierarchy; the diseases' definitions
+# (MeSH scope notes in CTD MEDIC, DOID's infectious disease slim).
 PHENOTYPES = {
     "obo": "ontologies/hpo/hp.obo.gz",
     "annotations": "ontologies/hpo/phenotype.hpoa.gz",
@@ -43,6 +44,8 @@ PHENOTYPES = {
     "symptom_ontology": "ontologies/doid/symp_import.owl.gz",
     "doid_mesh": "ontologies/doid/MESHinDO.tsv",
     "doid_tree": "ontologies/doid/HumanDO.tsv",
+    "definitions": "ontologies/ctd/CTD_diseases.tsv.gz",
+    "doid_definitions": "ontologies/doid/DO_infectious_disease_slim.obo",
 }
 # The literature samples `medkg run` ingests: files, then every XML file of a folder.
 LITERATURE = ("pubmed/medline16n0902.xml.gz", "pubmed/test_current_medline.xml.gz", "pubmed/pubmed-29768149.xml")

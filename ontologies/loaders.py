@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from kg.curies import canonical_curie
 from kg.errors import OntologyError
@@ -52,20 +53,35 @@ def _version_from_name(path: Path) -> str:
     return m.group(1) if m else "unknown"
 
 
-def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ()) -> tuple[list[Term], SourceInfo]:
-    """Terms of an OBO file (pronto): names, synonyms (EXACT/RELATED... all kept), xrefs, is_a
-    parents, obsolete and replaced_by. ``prefixes`` keeps only terms with those id prefixes."""
+# A synonym's type, e.g. ``synonym: "PVAN" EXACT OMO:0003012 []``: DOID's slims use OMO's types
+# without declaring them, and pronto then fails on the first read of such a term's synonyms.
+_SYNONYM_TYPE = re.compile(rb'^(synonym: ".*" [A-Z_]+) ([A-Za-z_]+:\d+)( \[.*)$', re.MULTILINE)
+_SYNONYM_TYPEDEF = re.compile(rb"^synonymtypedef: (\S+)", re.MULTILINE)
+
+
+def _pronto(path: Path) -> Any:
+    """The OBO file parsed by pronto, undeclared synonym types left out."""
     import pronto
 
-    path = Path(path)
     if not path.is_file():
         raise OntologyError(f"{path}: no such file")
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    declared = set(_SYNONYM_TYPEDEF.findall(raw))
+    if any(m.group(2) not in declared for m in _SYNONYM_TYPE.finditer(raw)):
+        raw = _SYNONYM_TYPE.sub(lambda m: m.group(0) if m.group(2) in declared else m.group(1) + m.group(3), raw)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            onto = pronto.Ontology(str(path))
+            return pronto.Ontology(io.BytesIO(raw))
     except Exception as exc:  # pronto raises many kinds on a bad file
         raise OntologyError(f"{path}: not a readable OBO file: {exc}") from exc
+
+
+def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ()) -> tuple[list[Term], SourceInfo]:
+    """Terms of an OBO file (pronto): names, synonyms (EXACT/RELATED... all kept), xrefs, is_a
+    parents, obsolete and replaced_by. ``prefixes`` keeps only terms with those id prefixes."""
+    path = Path(path)
+    onto = _pronto(path)
     terms = []
     for t in onto.terms():
         if prefixes and not t.id.startswith(prefixes):
@@ -92,14 +108,7 @@ def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ())
 
 def load_obo_definitions(path: str | Path, *, prefixes: tuple[str, ...] = ()) -> dict[str, str]:
     """Each term's definition (``def:``), by CURIE, for the terms that have one."""
-    import pronto
-
-    path = Path(path)
-    if not path.is_file():
-        raise OntologyError(f"{path}: no such file")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        onto = pronto.Ontology(str(path))
+    onto = _pronto(Path(path))
     return {
         fix_curie(t.id): str(t.definition)
         for t in onto.terms()
@@ -173,6 +182,11 @@ def load_ctd_diseases(path: str | Path) -> tuple[list[Term], SourceInfo]:
             )
         )
     return terms, SourceInfo(str(path), "ctd", _version_from_name(path), len(terms))
+
+
+def load_ctd_definitions(path: str | Path) -> dict[str, str]:
+    """CTD MEDIC's definitions (MeSH scope notes), by CURIE, for the diseases that have one."""
+    return {fix_curie(row[1]): row[3] for row in _tsv_rows(Path(path)) if len(row) > 3 and row[3]}
 
 
 # What a MeSH descriptor is, by its tree numbers: diseases (C, and F03 mental disorders) and

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION
 from kg.errors import ConfigError
+from kg.schema import ENTITY_TYPES
 from kg.store import GraphStore, batched
 from wiring.progress import console, progress_bar
 from wiring.settings import Settings
@@ -19,7 +21,8 @@ from wiring.settings import Settings
 @dataclass
 class HpoFiles:
     """HPO's ontology and annotations, and DOID's disease -> symptom table with the Symptom
-    Ontology and DOID's MeSH mappings (the common diseases HPO does not annotate)."""
+    Ontology and DOID's MeSH mappings, and the diseases' definitions (the common diseases HPO does
+    not annotate)."""
 
     obo: Path
     annotations: Path
@@ -27,6 +30,8 @@ class HpoFiles:
     symptom_ontology: Path | None = None
     doid_mesh: Path | None = None
     doid_tree: Path | None = None
+    definitions: Path | None = None  # CTD MEDIC (MeSH scope notes)
+    doid_definitions: Path | None = None  # a DOID OBO file with definitions
 
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
@@ -55,7 +60,15 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
             "left out "
             "(--no-symptoms says this is intended)[/]"
         )
+    if _has_definitions(files):
+        disease = ENTITY_TYPES["Disease"].category
+        described = {c for e in records.entities if e.category == disease for c in (e.curie, *e.xrefs)}
+        report["definitions"] = load_definitions_into(store, files, records.terms, canonical, described)
     return report
+
+
+def _has_definitions(files: HpoFiles) -> bool:
+    return any(p is not None and p.is_file() for p in (files.definitions, files.doid_definitions))
 
 
 def _canonical(settings: Settings | None) -> Callable[[str], str | None] | None:
@@ -110,6 +123,61 @@ def load_symptoms_into(
     }
 
 
+def load_definitions_into(
+    store: GraphStore,
+    files: HpoFiles,
+    phenotypes: Sequence[Any],
+    canonical: Callable[[str], str | None] | None,
+    described: set[str] | None = None,
+) -> dict[str, Any]:
+    """The phenotypes the diseases' definitions name (``diagnosis.definitions``), as disease ->
+    phenotype edges of source ``MeSH definition`` and ``DOID definition``. ``described``: the
+    diseases HPO's annotations cover (read from the store when not given), left out."""
+    from diagnosis.context import PhenotypeTagger
+    from diagnosis.definitions import definition_phenotypes, doid_definitions, doid_keys, medic_definitions
+
+    rows = store.phenotype_annotations()
+    if described is None:
+        described = {c for r in rows if r["source"] == "HPO" for c in (r["disease"], *(r["xrefs"] or ()))}
+    existing = {(r["disease"], r["phenotype"]) for r in rows if r["source"] not in (MESH_DEFINITION, DOID_DEFINITION)}
+    definitions = []
+    with console.status("reading the diseases' definitions"):
+        if files.definitions is not None and files.definitions.is_file():
+            definitions += medic_definitions(files.definitions)
+        if files.doid_definitions is not None and files.doid_definitions.is_file():
+            definitions += doid_definitions(files.doid_definitions)
+        keys, names = (
+            doid_keys(files.doid_mesh, files.doid_tree if files.doid_tree and files.doid_tree.is_file() else None)
+            if files.doid_mesh is not None and files.doid_mesh.is_file()
+            else ({}, {})
+        )
+        tagger = PhenotypeTagger(phenotypes)
+    with progress_bar() as bar:
+        task = bar.add_task("tagging definitions", total=len(definitions))
+        records = definition_phenotypes(
+            _advancing(definitions, bar, task),
+            tagger,
+            doid_of_mesh=keys,
+            doid_names=names,
+            described=described,
+            existing=existing,
+            canonical=canonical,
+        )
+    _write(store, "definition", records.entities, records.annotations)
+    return {
+        "read": records.read,
+        "diseases": records.described,
+        "annotations": len(records.annotations),
+        "left_to_hpo": records.skipped,
+    }
+
+
+def _advancing(items: Sequence[Any], bar: Any, task: Any) -> Any:
+    for item in items:
+        yield item
+        bar.advance(task)
+
+
 def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     """Load HPO (and DOID's symptoms) into the store when it has no disease -> phenotype
     annotations of that source yet."""
@@ -120,6 +188,9 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     elif files.symptoms is not None and files.symptoms.is_file() and store.phenotype_edge_count("DOID") == 0:
         console.print("[bold]The graph has no DOID disease -> symptom annotations yet[/]: loading them (once).")
         load_symptoms_into(store, files, hpo_terms(settings), _canonical(settings))
+    if _has_definitions(files) and store.phenotype_edge_count(MESH_DEFINITION) == 0:
+        console.print("[bold]The graph has no phenotypes from the diseases' definitions yet[/]: loading them (once).")
+        load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
 
 
 def hpo_terms(settings: Settings) -> list[Any]:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.diagnosis.helpers import MINI_HPOA, MINI_OBO, MINI_SYMP, MINI_SYMPTOMS, tiny_encoder
+from tests.diagnosis.helpers import MINI_CTD, MINI_DOID_OBO, MINI_HPOA, MINI_OBO, MINI_SYMP, MINI_SYMPTOMS, tiny_encoder
 
 runner = CliRunner()
 
@@ -26,6 +26,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(MINI_SYMPTOMS, doid / "disease-symptom.tsv")
     (doid / "MESHinDO.tsv").write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
     with MINI_SYMP.open("rb") as f, gzip.open(doid / "symp_import.owl.gz", "wb") as g:
+        shutil.copyfileobj(f, g)
+    shutil.copy(MINI_DOID_OBO, doid / "DO_infectious_disease_slim.obo")
+    ctd = tmp_path / "data" / "ontologies" / "ctd"
+    ctd.mkdir()
+    with MINI_CTD.open("rb") as f, gzip.open(ctd / "CTD_diseases.tsv.gz", "wb") as g:
         shutil.copyfileobj(f, g)
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MEDKG_DATA_DIR", str(tmp_path / "data"))
@@ -50,6 +55,14 @@ def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
         report["doid_symptoms"]["annotations"],
         report["doid_symptoms"]["rows_unmapped"],
     ) == (1, 2, 1)
+    # The definitions (tests/diagnosis/test_definitions.py): MeSH's epilepsy joins DOID's, whose symptom table already
+    # says Seizure (that edge keeps its source); Marfan syndrome is left to HPO.
+    assert report["definitions"] == {
+        "read": {"MeSH definition": 5, "DOID definition": 2},
+        "diseases": {"DOID definition": 1, "MeSH definition": 2},
+        "annotations": 4,
+        "left_to_hpo": 1,
+    }
     again = runner.invoke(app, ["load-hpo", "--no-xrefs"])
     counts = runner.invoke(
         app,
@@ -62,7 +75,9 @@ def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
     )
     assert again.exit_code == 0 and json.loads(counts.stdout) == [
         {"source": "DOID", "n": 2},
+        {"source": "DOID definition", "n": 2},
         {"source": "HPO", "n": 35},
+        {"source": "MeSH definition", "n": 2},
     ]
     epilepsy = runner.invoke(
         app, ["query", "MATCH (d:Entity {curie: 'DOID:1826'}) RETURN d.name AS name, d.xrefs AS xrefs", "-o", "json"]

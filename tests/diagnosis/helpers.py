@@ -15,6 +15,7 @@ from tests.extractors.helpers import tiny_tokenizer as _tiny_tokenizer
 DATA = Path(__file__).resolve().parents[1] / "data"
 MINI_OBO, MINI_HPOA = DATA / "mini_hp.obo", DATA / "mini.hpoa"
 MINI_SYMPTOMS, MINI_SYMP = DATA / "mini_disease_symptom.tsv", DATA / "mini_symp.owl"
+MINI_CTD, MINI_DOID_OBO = DATA / "mini_ctd_diseases.tsv", DATA / "mini_doid_infectious.obo"
 
 
 def records(canonical: dict[str, str] | None = None) -> HpoRecords:

@@ -110,3 +110,15 @@ def test_symmetric_similarity_adds_how_much_of_each_disease_the_case_covers() ->
         ]
         assert both[g.disease_index[d]] == pytest.approx((forward[g.disease_index[d]] + np.mean(ics)) / 2, rel=1e-5)
     assert g.diseases[int(np.argmax(both))] == "OMIM:154700"
+
+
+def test_diseases_of_other_sources_are_ranked_but_do_not_change_information_content() -> None:
+    from kg.types import Entity, PhenotypeAnnotation
+
+    r = records()
+    extra = [Entity(f"MESH:D{i}", f"seizure disease {i}", "biolink:Disease") for i in range(50)]
+    defined = [PhenotypeAnnotation(e.curie, "HP:0001250", None, "MeSH definition") for e in extra]
+    base, more = graph(), DiseaseGraph([*r.entities, *extra], [*r.annotations, *defined])
+    assert more.information_content("HP:0001250") == pytest.approx(base.information_content("HP:0001250"))
+    assert more.information_content("HP:0001250") > 0  # 50 more seizure diseases would have made it near 0
+    assert more.similarity(["HP:0001250"])[more.disease_index["MESH:D0"]] > 0
