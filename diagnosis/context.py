@@ -176,13 +176,18 @@ class PhenotypeTagger:
 
 
 def _how_often(ann: Annotation) -> str:
-    """HPO's frequency in words; for DOID and literature annotations, where they come from."""
+    """HPO's frequency in words; for DOID, definition and literature annotations, where they come
+    from."""
     if ann.source == "DOID":
         return "a symptom in the Disease Ontology"
     if ann.source == "DOID subtypes":
         return "a symptom of its subtypes in the Disease Ontology"
     if ann.source == "literature":
         return f"named beside it in {len(ann.pmids)} articles"
+    if ann.source == "MeSH definition":
+        return "named in its MeSH definition"
+    if ann.source == "DOID definition":
+        return "named in its Disease Ontology definition"
     return frequency_word(ann.frequency)
 
 

@@ -69,6 +69,9 @@ _TERMINATION = [
     "i've had",
     "i get",
     "instead",
+    "just",  # "no headache, no vomiting, just a sore belly"
+    "only",
+    "apart from",
 ]
 
 # Function words a window may not start or end on (pronouns, determiners, auxiliaries,

@@ -32,6 +32,7 @@ def tagger() -> PhenotypeTagger:
         ("Seizures are absent.", ["HP:0001250"], []),
         ("He has seizures.", [], ["HP:0001250"]),
         ("I can't stop having seizures.", [], ["HP:0001250"]),  # "can't" is a complaint, not a denial
+        ("No seizures, just hypotonia.", ["HP:0001250"], ["HP:0001252"]),  # "just" ends the denial
     ],
 )
 def test_denied_phenotypes_are_found_marked_and_never_counted(
