@@ -87,6 +87,6 @@ def version(model: Any) -> dict[str, Any] | None:
         more = [v for v in (version(p) for p in parts[1:]) if v]
         return {**first, "more": more} if first and more else first
     card = getattr(model, "card", None)
-    if model is None or not isinstance(card, dict):
+    if model is None or not isinstance(card, dict) or not card:
         return None
     return card_version(card)

@@ -35,7 +35,11 @@ graph = APIRouter(prefix="/v1", tags=["graph"])
 @service.get("/health", response_model=Health, response_model_exclude_unset=True, responses=error_responses())
 def health(c: Served) -> dict[str, Any]:
     """Alive, and which model versions serve."""
-    return {"status": "ok", "models": {"ner": version(c.ner), "relations": version(c.relations)}}
+    ranker = getattr(c.diagnoser, "ranker", None)
+    return {
+        "status": "ok",
+        "models": {"ner": version(c.ner), "relations": version(c.relations), "diagnosis": version(ranker)},
+    }
 
 
 @service.get(

@@ -36,6 +36,7 @@ class QueryRequest(BaseModel):
 class ModelVersion(BaseModel):
     task: str | None = None
     dev_f1: float | None = Field(default=None, description="Best dev F1 of the model card.")
+    dev_acc: float | None = Field(default=None, description="Best dev acc@1 (the diagnosis ranker's card).")
     best_epoch: int | None = None
     data_hash: str | None = Field(default=None, description="First 12 characters of the training data's hash.")
     more: list[ModelVersion] | None = Field(
@@ -45,7 +46,9 @@ class ModelVersion(BaseModel):
 
 class Health(BaseModel):
     status: str
-    models: dict[str, ModelVersion | None] = Field(description="ner and relations: which model versions serve.")
+    models: dict[str, ModelVersion | None] = Field(
+        description="ner, relations and diagnosis: which model versions serve (null: none loaded)."
+    )
 
 
 class Ready(BaseModel):

@@ -25,6 +25,7 @@ from wiring.diagnosis import (
     load_hpo_into,
     phenotype_encoder_dir,
     train_diagnosis,
+    train_diagnosis_into_registry,
     train_phenotype_encoder_into,
 )
 from wiring.settings import load_settings
@@ -92,7 +93,13 @@ _SIM_FIELDS, _DIAG_FIELDS = set(SimulationConfig.model_fields), set(DiagnosisCon
 
 
 def train_diagnosis_cmd(
-    out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.cache/medkg/models/diagnosis).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output folder (default: the model registry: ~/.cache/medkg/models/diagnosis is replaced only when "
+            "the new models' dev acc@1 is not worse; `medkg models rollback diagnosis` brings the old ones back)."
+        ),
+    ] = None,
     diseases: Annotated[int, typer.Option(help="Diseases to simulate patients for.")] = _SIM.diseases,
     unseen_fraction: Annotated[
         float, typer.Option(help="Share of them held out of training entirely.")
@@ -148,10 +155,10 @@ def train_diagnosis_cmd(
     Example: [bold]medkg train diagnosis --diseases 700 --max-minutes 22[/]
     """
     from extractors.configs import configured
+    from extractors.registry import CANDIDATES
 
     with failing():
         settings = load_settings(config)
-        out = out or diagnosis_folder(settings)
         sets = set_ or []
         unknown = [s for s in sets if s.partition("=")[0].strip() not in {*_SIM_FIELDS, *_DIAG_FIELDS}]
         if unknown:
@@ -187,11 +194,17 @@ def train_diagnosis_cmd(
             },
             [s for s in sets if s.partition("=")[0].strip() in _DIAG_FIELDS],
         )
-        report = train_diagnosis(
-            settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only
-        )
+        if out is None:  # the registry: promoted when not worse than the current model
+            report = train_diagnosis_into_registry(
+                settings, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only
+            )
+            out = diagnosis_folder(settings) if report["promoted"] else settings.models_dir / CANDIDATES / "diagnosis"
+        else:
+            report = train_diagnosis(
+                settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only
+            )
     print_report(report)
-    console.print(f"models in {out}; evaluation in {out / 'evaluation.json'}")
+    console.print(f"models in {out}; evaluation in {out / 'evaluation.json'}", soft_wrap=True)
 
 
 def train_phenotype_encoder_cmd(

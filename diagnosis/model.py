@@ -45,6 +45,7 @@ class _Encoder:
         self.max_length = max_length
         self.device = device
         self.bf16 = device == "cpu" and cpu_bf16_supported()
+        self.card: dict[str, Any] = {}  # the model card it was loaded from (``/health`` reports it)
 
     def autocast(self) -> Any:
         return bf16_autocast(self.device, self.bf16)
@@ -117,6 +118,7 @@ class GraphRanker(_Encoder):
         )
         if quantize == "int8":
             ranker.bf16 = False  # int8 kernels take fp32 activations
+        ranker.card = card
         return ranker
 
 

@@ -182,6 +182,7 @@ def train_graph_ranker(
             ranker.save(
                 out,
                 {
+                    "task": "diagnosis",
                     "base_model": config.base_model,
                     "config": config.model_dump(),
                     "fusion_weight": weight,

@@ -60,16 +60,25 @@ def card_dev_f1(card: dict[str, Any]) -> float | None:
     return float(score) if score is not None else None
 
 
+def card_dev_acc(card: dict[str, Any]) -> float | None:
+    """A ranking model's best dev acc@1 (the diagnosis ranker's card), else None."""
+    score = card.get("metrics", {}).get("dev", {}).get("acc@1")
+    return float(score) if score is not None else None
+
+
 def card_version(card: dict[str, Any]) -> dict[str, Any]:
     """Which model this is, as the ingestion summary, ``/health`` and ``medkg run`` report it: its
-    task, best dev F1 (``card_dev_f1``), best epoch and the first 12 characters of its training
-    data hash."""
-    return {
+    task, best dev F1 (``card_dev_f1``; a ranking model's dev acc@1 as ``dev_acc``), best epoch
+    and the first 12 characters of its training data hash."""
+    version = {
         "task": card.get("task"),
         "dev_f1": card_dev_f1(card),
         "best_epoch": card.get("metrics", {}).get("best_epoch"),
         "data_hash": (card.get("data_hash") or "")[:12] or None,
     }
+    if (acc := card_dev_acc(card)) is not None:
+        version["dev_acc"] = acc
+    return version
 
 
 def read_card(folder: Path) -> dict[str, Any]:

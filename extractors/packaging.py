@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from extractors.models import ARTIFACT_FILE, CHECKPOINT, card_dev_f1, read_card, sha256_file
+from extractors.models import ARTIFACT_FILE, CHECKPOINT, card_dev_acc, card_dev_f1, read_card, sha256_file
+from extractors.registry import card_folder, has_model
 from kg.errors import ConfigError, InputError
 
 FORMAT = "medkg-models/1"
@@ -196,14 +197,15 @@ def list_models(models_dir: Path) -> list[dict[str, Any]]:
     """The model folders in ``models_dir`` with what their cards say (task, best dev score)."""
     rows = []
     for folder in sorted(Path(models_dir).expanduser().glob("*")):
-        if not (folder / ARTIFACT_FILE).is_file():
+        if not has_model(folder):
             continue
-        card = read_card(folder)
+        card = read_card(card_folder(folder))
         rows.append(
             {
                 "name": folder.name,
                 "task": card.get("task"),
                 "dev_f1": card_dev_f1(card),
+                **({"dev_acc": acc} if (acc := card_dev_acc(card)) is not None else {}),
                 "best_epoch": card.get("metrics", {}).get("best_epoch"),
                 "resumable": bool(card.get("resumable")),
                 "data_hash": (card.get("data_hash") or "")[:12],

@@ -6,6 +6,8 @@ score in each ``medkg.json``); the replaced model is kept, so ``rollback`` can b
     models/ner-bc5cdr            the current model, what everything loads
     models/.previous/ner-bc5cdr  the one it replaced
     models/.candidates/...       what a training wrote, before the comparison
+    models/diagnosis             the diagnosis models: its card and score are graph-ranker/'s
+                                 (dev acc@1), beside text-only/ and the cases it was trained on
 """
 
 from __future__ import annotations
@@ -14,16 +16,33 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.models import ARTIFACT_FILE, CHECKPOINT, card_dev_f1, read_card
+from extractors.models import ARTIFACT_FILE, CHECKPOINT, card_dev_acc, card_dev_f1, read_card
 from kg.errors import ConfigError
 
 PREVIOUS = ".previous"
 CANDIDATES = ".candidates"
+# A registry entry whose model card sits one folder down (the diagnosis models).
+MAIN_MODEL = "graph-ranker"
+
+
+def card_folder(folder: Path) -> Path:
+    """Where a registry entry's card is: the folder itself, or its ``graph-ranker`` folder."""
+    folder = Path(folder)
+    if not (folder / ARTIFACT_FILE).is_file() and (folder / MAIN_MODEL / ARTIFACT_FILE).is_file():
+        return folder / MAIN_MODEL
+    return folder
+
+
+def has_model(folder: Path) -> bool:
+    return (card_folder(folder) / ARTIFACT_FILE).is_file()
 
 
 def dev_score(folder: Path) -> float | None:
-    """A model's best dev F1 from its card (NER: micro strict F1; relations: pair F1)."""
-    return card_dev_f1(read_card(folder))
+    """A model's best dev score from its card (NER: micro strict F1; relations: pair F1; the
+    diagnosis ranker: acc@1)."""
+    card = read_card(card_folder(folder))
+    score = card_dev_f1(card)
+    return score if score is not None else card_dev_acc(card)
 
 
 def candidate_dir(models_dir: Path, name: str) -> Path:
@@ -77,10 +96,10 @@ def promote(candidate: Path, models_dir: Path, name: str, *, force: bool = False
     """Put ``candidate`` in place as ``models_dir/name`` when its dev score is not worse than the
     current model's (or there is none, or ``force``); the replaced model moves to ``.previous``."""
     candidate, models_dir = Path(candidate), Path(models_dir)
-    if not (candidate / ARTIFACT_FILE).is_file():
+    if not has_model(candidate):
         raise ConfigError(f"{candidate}: no model to promote")
     current = models_dir / name
-    new, old = dev_score(candidate), dev_score(current) if (current / ARTIFACT_FILE).is_file() else None
+    new, old = dev_score(candidate), dev_score(current) if has_model(current) else None
     if not force and old is not None and (new is None or new < old):
         return Promotion(name, False, new, old)
     previous = models_dir / PREVIOUS / name
@@ -97,7 +116,7 @@ def rollback(models_dir: Path, name: str) -> Path:
     second rollback undoes the first)."""
     models_dir = Path(models_dir)
     current, previous = models_dir / name, models_dir / PREVIOUS / name
-    if not (previous / ARTIFACT_FILE).is_file():
+    if not has_model(previous):
         raise ConfigError(f"{name}: no previous model to roll back to in {previous.parent}")
     swap = models_dir / PREVIOUS / f".{name}.swap"
     shutil.rmtree(swap, ignore_errors=True)

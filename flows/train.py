@@ -141,17 +141,18 @@ def train_models(
 
 @task(name="train-diagnosis")
 def train_diagnosis_task(diseases: int, max_minutes: float, text_max_minutes: float, base_model: str) -> dict[str, Any]:
-    from wiring.diagnosis import diagnosis_folder, train_diagnosis
+    from wiring.diagnosis import train_diagnosis_into_registry
     from wiring.settings import load_settings
 
     settings = load_settings()
-    return train_diagnosis(
+    report = train_diagnosis_into_registry(
         settings,
-        diagnosis_folder(settings),
         SimulationConfig(diseases=diseases),
         DiagnosisConfig(max_minutes=max_minutes, text_max_minutes=text_max_minutes, base_model=base_model),
         progress=False,
     )
+    get_run_logger().info("%s", report["promotion"])
+    return report
 
 
 @flow(name="medkg-train-diagnosis")
@@ -162,5 +163,6 @@ def train_diagnosis_flow(
     base_model: str = DiagnosisConfig().base_model,
 ) -> dict[str, Any]:
     """Simulate patients from the graph's HPO annotations, fine-tune the diagnosis models, and
-    return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`)."""
+    return the evaluation of the three systems on held-out cases (as `medkg train diagnosis`); the
+    new models replace MEDKG_HOME/models/diagnosis only when their dev acc@1 is not worse."""
     return train_diagnosis_task(diseases, max_minutes, text_max_minutes, base_model)

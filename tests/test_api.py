@@ -35,11 +35,13 @@ def client(embedded_store, tmp_path: Path) -> TestClient:  # type: ignore[no-unt
         "metrics": {"dev": {"micro": {"f1": 71.5}}, "best_epoch": 2},
         "data_hash": "0123456789abcdef",
     }
+    diagnoser = _diagnoser(tmp_path)
+    diagnoser.ranker.card = {"task": "diagnosis", "metrics": {"dev": {"acc@1": 80.5}, "best_epoch": 1}}
     app = create_app(
         embedded_store,
         ner=ner,
         normalizer=normalizer,
-        diagnoser=_diagnoser(tmp_path),
+        diagnoser=diagnoser,
         api_key="s3cret",
         limits=ApiLimits(max_body_bytes=20_000, max_text_chars=5_000, max_rows=3),
     )
@@ -76,6 +78,7 @@ def test_health_ready_and_docs(client: TestClient) -> None:
         "models": {
             "ner": {"task": "ner", "dev_f1": 71.5, "best_epoch": 2, "data_hash": "0123456789ab"},
             "relations": None,
+            "diagnosis": {"task": "diagnosis", "dev_f1": None, "dev_acc": 80.5, "best_epoch": 1, "data_hash": None},
         },
     }
     ready = client.get("/ready")

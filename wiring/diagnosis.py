@@ -347,6 +347,20 @@ def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, A
     return report
 
 
+def train_diagnosis_into_registry(settings: Settings, sim: Any, cfg: Any, **kwargs: Any) -> dict[str, Any]:
+    """``train_diagnosis`` into a candidate folder of the model registry, then promoted to
+    ``MEDKG_HOME/models/diagnosis`` (what ``medkg diagnose`` and the API load) when its dev acc@1
+    is not worse than the current model's; the report says which (``promotion``)."""
+    from extractors.registry import candidate_dir, promote
+
+    name = diagnosis_folder(settings).name
+    candidate = candidate_dir(settings.models_dir, name)
+    report = train_diagnosis(settings, candidate, sim, cfg, **kwargs)
+    promotion = promote(candidate, settings.models_dir, name)
+    console.print(str(promotion), soft_wrap=True)
+    return {**report, "promotion": str(promotion), "promoted": promotion.promoted}
+
+
 def train_diagnosis(
     settings: Settings,
     out: Path,

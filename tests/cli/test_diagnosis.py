@@ -1,37 +1,20 @@
 """The diagnosis commands end to end on the small HPO of tests/data, with a tiny encoder."""
 
-import gzip
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.diagnosis.helpers import MINI_CTD, MINI_DOID_OBO, MINI_HPOA, MINI_OBO, MINI_SYMP, MINI_SYMPTOMS, tiny_encoder
+from tests.diagnosis.helpers import mini_data, tiny_encoder
 
 runner = CliRunner()
 
 
 @pytest.fixture()
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    hpo = tmp_path / "data" / "ontologies" / "hpo"
-    hpo.mkdir(parents=True)
-    for src, name in ((MINI_OBO, "hp.obo.gz"), (MINI_HPOA, "phenotype.hpoa.gz")):
-        with src.open("rb") as f, gzip.open(hpo / name, "wb") as g:
-            shutil.copyfileobj(f, g)
-    doid = tmp_path / "data" / "ontologies" / "doid"
-    doid.mkdir()
-    shutil.copy(MINI_SYMPTOMS, doid / "disease-symptom.tsv")
-    (doid / "MESHinDO.tsv").write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
-    with MINI_SYMP.open("rb") as f, gzip.open(doid / "symp_import.owl.gz", "wb") as g:
-        shutil.copyfileobj(f, g)
-    shutil.copy(MINI_DOID_OBO, doid / "DO_infectious_disease_slim.obo")
-    ctd = tmp_path / "data" / "ontologies" / "ctd"
-    ctd.mkdir()
-    with MINI_CTD.open("rb") as f, gzip.open(ctd / "CTD_diseases.tsv.gz", "wb") as g:
-        shutil.copyfileobj(f, g)
+    mini_data(tmp_path / "data")
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MEDKG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MEDKG_STORE_PATH", str(tmp_path / "graph"))

@@ -18,6 +18,28 @@ MINI_SYMPTOMS, MINI_SYMP = DATA / "mini_disease_symptom.tsv", DATA / "mini_symp.
 MINI_CTD, MINI_DOID_OBO = DATA / "mini_ctd_diseases.tsv", DATA / "mini_doid_infectious.obo"
 
 
+def mini_data(root: Path) -> Path:
+    """A data folder laid out as ../shared/data with the small HPO, DOID and MEDIC files of
+    tests/data (what `medkg load-hpo` reads)."""
+    import gzip
+    import shutil
+
+    def gz(src: Path, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with src.open("rb") as f, gzip.open(dest, "wb") as g:
+            shutil.copyfileobj(f, g)
+
+    onto = root / "ontologies"
+    gz(MINI_OBO, onto / "hpo" / "hp.obo.gz")
+    gz(MINI_HPOA, onto / "hpo" / "phenotype.hpoa.gz")
+    gz(MINI_SYMP, onto / "doid" / "symp_import.owl.gz")
+    gz(MINI_CTD, onto / "ctd" / "CTD_diseases.tsv.gz")
+    shutil.copy(MINI_SYMPTOMS, onto / "doid" / "disease-symptom.tsv")
+    shutil.copy(MINI_DOID_OBO, onto / "doid" / "DO_infectious_disease_slim.obo")
+    (onto / "doid" / "MESHinDO.tsv").write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
+    return root
+
+
 def records(canonical: dict[str, str] | None = None) -> HpoRecords:
     return load_hpo(MINI_OBO, MINI_HPOA, canonical.get if canonical else None)
 

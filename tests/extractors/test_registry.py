@@ -43,3 +43,26 @@ def test_cli_promote_and_rollback(tmp_path: Path) -> None:
     assert back.exit_code == 0 and dev_score(tmp_path / "home" / "models" / "ner-x") == 80.0
     missing = runner.invoke(app, ["models", "rollback", "re-x"], env=env)
     assert missing.exit_code == 2 and "no previous model" in missing.output
+
+
+def _diagnosis(folder: Path, acc: float) -> Path:
+    """A diagnosis models folder as `medkg train diagnosis` writes it: the card is graph-ranker's."""
+    _model(folder / "text-only", 50.0)  # its own card: not the one the registry reads
+    (folder / "graph-ranker").mkdir(parents=True, exist_ok=True)
+    write_card(folder / "graph-ranker", {"task": "diagnosis", "metrics": {"dev": {"acc@1": acc, "mrr": 90.0}}})
+    return folder
+
+
+def test_the_diagnosis_models_are_promoted_by_their_ranker_s_dev_acc(tmp_path: Path) -> None:
+    from extractors.packaging import list_models
+
+    models = tmp_path / "models"
+    assert promote(_diagnosis(candidate_dir(models, "diagnosis"), 80.0), models, "diagnosis").promoted
+    worse = promote(_diagnosis(candidate_dir(models, "diagnosis"), 79.0), models, "diagnosis")
+    assert not worse.promoted and dev_score(models / "diagnosis") == 80.0
+    assert promote(_diagnosis(candidate_dir(models, "diagnosis"), 85.0), models, "diagnosis").promoted
+    assert [(r["name"], r["task"], r["dev_f1"], r["dev_acc"]) for r in list_models(models)] == [
+        ("diagnosis", "diagnosis", None, 85.0)
+    ]
+    rollback(models, "diagnosis")
+    assert dev_score(models / "diagnosis") == 80.0

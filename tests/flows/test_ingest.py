@@ -428,6 +428,7 @@ def test_the_deployments_run_on_a_real_prefect_server(
     from fastapi.testclient import TestClient
 
     from extractors.models import card_version, read_card
+    from tests.diagnosis.helpers import mini_data, tiny_encoder
     from wiring.serving import ServeOptions, build_app
 
     ner, re_ = models
@@ -466,9 +467,15 @@ def test_the_deployments_run_on_a_real_prefect_server(
     prefect = [sys.executable, "-m", "prefect"]
     root = Path(__file__).resolve().parents[2]
 
-    def cli(*args: str, timeout: float = 300, stderr: bool = False) -> str:
+    def cli(*args: str, timeout: float = 300, stderr: bool = False, worker_env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
-            [*prefect, *args], check=False, env=env, cwd=root, capture_output=True, text=True, timeout=timeout
+            [*prefect, *args],
+            check=False,
+            env=worker_env or env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout + (done.stderr if stderr else "")
@@ -492,7 +499,11 @@ def test_the_deployments_run_on_a_real_prefect_server(
         cli("work-pool", "create", "medkg", "--type", "process")
         cli("--no-prompt", "deploy", "--all")
 
-        def trigger(deployment: str = "medkg-ingest-folder/pubmed-updates", *params: str) -> str:
+        def trigger(
+            deployment: str = "medkg-ingest-folder/pubmed-updates",
+            *params: str,
+            worker_env: dict[str, str] | None = None,
+        ) -> str:
             """Run the deployment now through a worker and wait for that flow run to complete (the
             worker polls again while it has not ended); the worker's output, the run's logs in it."""
             import re
@@ -502,7 +513,9 @@ def test_the_deployments_run_on_a_real_prefect_server(
             assert run_id, created
             log, deadline = "", time.monotonic() + 900
             while True:
-                log += cli("worker", "start", "--pool", "medkg", "--run-once", timeout=900, stderr=True)
+                log += cli(
+                    "worker", "start", "--pool", "medkg", "--run-once", timeout=900, stderr=True, worker_env=worker_env
+                )
                 state = json.loads(cli("flow-run", "inspect", run_id.group(1), "--output", "json"))["state_type"]
                 if state in ("FAILED", "CRASHED", "CANCELLED"):
                     pytest.fail(f"{deployment}: flow run {state}\n{log}")
@@ -570,6 +583,37 @@ def test_the_deployments_run_on_a_real_prefect_server(
         health = TestClient(build_app(ServeOptions())).get("/health").json()
         assert health["models"]["ner"] == served["ner-bc5cdr"]
         assert health["models"]["relations"] == served["re-bc5cdr"]
+        assert health["models"]["diagnosis"] is None  # none trained yet: /v1/predict answers 503
+
+        # train-diagnosis as the worker runs it, on the small HPO of tests/data (loaded first, as a user runs
+        # `medkg load-hpo`, here without the term index's xrefs): the models land in the registry and the API
+        # serves them.
+        small = {**env, "MEDKG_DATA_DIR": str(mini_data(tmp_path / "mini-data"))}
+        loaded = subprocess.run(
+            [sys.executable, "-m", "cli.main", "load-hpo", "--no-xrefs"],
+            check=False,
+            env=small,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        base = tiny_encoder(tmp_path / "tiny-encoder")
+        log = trigger(
+            "medkg-train-diagnosis/train-diagnosis",
+            "diseases=8",
+            "max_minutes=2",
+            "text_max_minutes=1",
+            f"base_model={base}",
+            worker_env=small,
+        )
+        assert "diagnosis: promoted" in log, log
+        # (the API reads the shared data's term index and HPO names; the dense lay matcher would embed all 40k)
+        monkeypatch.setenv("MEDKG_DIAGNOSIS_DENSE", "false")
+        health = TestClient(build_app(ServeOptions())).get("/health").json()
+        assert health["models"]["diagnosis"] == card_version(read_card(registry / "diagnosis" / "graph-ranker"))
+        assert health["models"]["diagnosis"]["task"] == "diagnosis"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
