@@ -52,3 +52,25 @@ class DiagnosisConfig(BaseModel):
     text_init: str = "prototypes"  # or "random": how the text-only classifier's output layer starts
     seed: int = 13
     device: str = "auto"
+
+
+class PhenotypeEncoderConfig(BaseModel):
+    """How the phenotype encoder is fine-tuned; every field is a ``medkg train phenotype-encoder`` flag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = OFFLINE_ENCODER
+    epochs: int = 1
+    patience: int = 1
+    # A safety cap: one epoch took 25-37 min on a 2-core AVX2 CPU (9-13 s a batch beside another job), 3 with bf16.
+    max_minutes: float = 120.0
+    learning_rate: float = 5e-5  # 1e-4 matched fewer lay dev phrases (BENCHMARKS.md)
+    batch_size: int = 128
+    max_length: int = 48
+    definitions: bool = (
+        False  # definition -> label pairs beside synonym -> label (no better on lay dev sentences: BENCHMARKS.md)
+    )
+    dev_fraction: float = 0.05  # of the terms whose synonyms are held out for dev
+    seed: int = 13
+    device: str = "auto"
+    resume: bool = False

@@ -21,34 +21,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 
-from extractors.models import OFFLINE_ENCODER, pick_device, resolve_encoder, versions
+from diagnosis.configs import PhenotypeEncoderConfig
+from extractors.models import pick_device, resolve_encoder, versions
 from extractors.training import Loop, Schedule, fit, make_optimizer, seed_everything
 from kg.encoders import bf16_autocast, cpu_bf16_supported, mean_pool
 from kg.errors import ConfigError
-
-
-class PhenotypeEncoderConfig(BaseModel):
-    """How the phenotype encoder is fine-tuned; every field is a ``medkg train phenotype-encoder`` flag."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_model: str = OFFLINE_ENCODER
-    epochs: int = 1
-    patience: int = 1
-    max_minutes: float = 30.0
-    learning_rate: float = 5e-5  # 1e-4 matched fewer lay dev phrases (BENCHMARKS.md)
-    batch_size: int = 128
-    max_length: int = 48
-    definitions: bool = (
-        False  # definition -> label pairs beside synonym -> label (no better on lay dev sentences: BENCHMARKS.md)
-    )
-    dev_fraction: float = 0.05  # of the terms whose synonyms are held out for dev
-    seed: int = 13
-    device: str = "auto"
-    resume: bool = False
-
 
 Pair = tuple[str, str, str]  # text, label, curie
 
