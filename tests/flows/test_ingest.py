@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,6 +140,15 @@ def test_a_cause_the_evidence_does_not_state_is_stored_as_an_association(
             }
     assert edges[False] == {("biolink:causes", "1"), ("biolink:causes", "2")}  # the untrained model links both
     assert edges[True] == {("biolink:causes", "1"), ("biolink:associated_with", "2")}
+
+
+def _medkg(*args: str, env: dict[str, str], timeout: float = 600, cwd: Path | None = None) -> Any:
+    """``medkg ARGS`` in a fresh process (``python -m cli.main``), its output captured."""
+    import subprocess
+    import sys
+
+    captured: dict[str, Any] = {"capture_output": True, "text": True, "timeout": timeout}
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], check=False, env=env, cwd=cwd, **captured)
 
 
 def _medline(path: Path, n: int) -> Path:
@@ -356,8 +366,6 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(
     MEDKG_MAX_DOCUMENT_CHARS is reported as skipped, the rest ingested; a malformed record under
     --strict is one `error:` line, exit 2, no traceback."""
     import os
-    import subprocess
-    import sys
 
     ner, _ = models
     source = _file(
@@ -374,14 +382,7 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(
     }
     for key in ("MEDKG_NEO4J_URI", "MEDKG_DEBUG", "PREFECT_API_URL"):
         env.pop(key, None)
-    run = subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", str(source), "--ner-model", ner],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = _medkg("ingest", str(source), "--ner-model", ner, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(run.stdout)
     assert result["documents_read"] == 1 and result["skipped"] == 1
@@ -389,14 +390,7 @@ def test_cli_ingest_skips_overlong_texts_and_fails_in_one_line(
 
     bad = tmp_path / "bad.xml"
     bad.write_bytes(source.read_bytes().replace(b"caused", b"caus\xe9d"))
-    strict = subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", str(bad), "--ner-model", ner, "--strict"],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    strict = _medkg("ingest", str(bad), "--ner-model", ner, "--strict", env=env)
     output = strict.stdout + strict.stderr
     assert strict.returncode == 2, output
     errors = [line for line in output.splitlines() if line.startswith("error:")]
@@ -589,15 +583,7 @@ def test_the_deployments_run_on_a_real_prefect_server(
         # `medkg load-hpo`, here without the term index's xrefs): the models land in the registry and the API
         # serves them.
         small = {**env, "MEDKG_DATA_DIR": str(mini_data(tmp_path / "mini-data"))}
-        loaded = subprocess.run(
-            [sys.executable, "-m", "cli.main", "load-hpo", "--no-xrefs"],
-            check=False,
-            env=small,
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        loaded = _medkg("load-hpo", "--no-xrefs", env=small, cwd=root, timeout=300)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
         base = tiny_encoder(tmp_path / "tiny-encoder")
         log = trigger(
