@@ -3,6 +3,7 @@ terms and the trained models (used by the CLI and by ``medkg serve``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Callable, Sequence
@@ -163,7 +164,15 @@ def load_definitions_into(
             existing=existing,
             canonical=canonical,
         )
-    _write(store, "definition", records.entities, records.annotations)
+    # A disease already in the graph (DOID's) keeps its name and xrefs: the store sets them on each load.
+    known = {r["disease"]: (r["name"], tuple(r["xrefs"] or ())) for r in rows}
+    entities = [
+        dataclasses.replace(e, name=known[e.curie][0] or e.name, xrefs=tuple(sorted({*e.xrefs, *known[e.curie][1]})))
+        if e.curie in known
+        else e
+        for e in records.entities
+    ]
+    _write(store, "definition", entities, records.annotations)
     return {
         "read": records.read,
         "diseases": records.described,
@@ -188,7 +197,7 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     elif files.symptoms is not None and files.symptoms.is_file() and store.phenotype_edge_count("DOID") == 0:
         console.print("[bold]The graph has no DOID disease -> symptom annotations yet[/]: loading them (once).")
         load_symptoms_into(store, files, hpo_terms(settings), _canonical(settings))
-    if _has_definitions(files) and store.phenotype_edge_count(MESH_DEFINITION) == 0:
+    if _has_definitions(files) and not any(store.phenotype_edge_count(s) for s in (MESH_DEFINITION, DOID_DEFINITION)):
         console.print("[bold]The graph has no phenotypes from the diseases' definitions yet[/]: loading them (once).")
         load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
 

@@ -36,7 +36,9 @@ def mini_data(root: Path) -> Path:
     gz(MINI_CTD, onto / "ctd" / "CTD_diseases.tsv.gz")
     shutil.copy(MINI_SYMPTOMS, onto / "doid" / "disease-symptom.tsv")
     shutil.copy(MINI_DOID_OBO, onto / "doid" / "DO_infectious_disease_slim.obo")
-    (onto / "doid" / "MESHinDO.tsv").write_text('id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827"\n')
+    (onto / "doid" / "MESHinDO.tsv").write_text(
+        'id\tlabel\txrefs\n"DOID:1826"\t"epilepsy"\t"MESH:D004827|MESH:D004828"\n'
+    )
     return root
 
 

@@ -41,6 +41,7 @@ def test_definitions_name_phenotypes_and_meet_doid_diseases_on_one_node() -> Non
     ]
     assert [(a.disease, a.phenotype, a.source) for a in r.annotations] == [
         ("DOID:1826", "HP:0001250", MESH_DEFINITION),  # "seizures"; "without hypotonia" is denied
+        ("DOID:1826", "HP:0002376", MESH_DEFINITION),  # "loss of milestones": Developmental regression
         ("DOID:8295", "HP:0000365", DOID_DEFINITION),  # has_symptom hearing loss
         ("DOID:8295", "HP:0000957", DOID_DEFINITION),  # has_symptom cafe au lait spots
         ("MESH:D002386", "HP:0000518", MESH_DEFINITION),  # its own name is the phenotype's
