@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,10 +363,12 @@ def train_diagnosis_into_registry(settings: Settings, sim: Any, cfg: Any, **kwar
     is not worse than the current model's; the report says which (``promotion``)."""
     from extractors.registry import candidate_dir, promote
 
-    name = diagnosis_folder(settings).name
-    candidate = candidate_dir(settings.models_dir, name)
+    current = diagnosis_folder(settings)
+    candidate = candidate_dir(settings.models_dir, current.name)
+    if not kwargs.get("text_only", True) and (current / "text-only" / "medkg.json").is_file():
+        shutil.copytree(current / "text-only", candidate / "text-only")  # the baseline not retrained stays beside
     report = train_diagnosis(settings, candidate, sim, cfg, **kwargs)
-    promotion = promote(candidate, settings.models_dir, name)
+    promotion = promote(candidate, settings.models_dir, current.name)
     console.print(str(promotion), soft_wrap=True)
     return {**report, "promotion": str(promotion), "promoted": promotion.promoted}
 
