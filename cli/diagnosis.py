@@ -237,7 +237,7 @@ def train_phenotype_encoder_cmd(
 ) -> None:
     """Fine-tune the encoder of the lay-phrase phenotype matcher on HPO's own names: each synonym
     (layperson ones included) next to its term's label. About 3 minutes on 2 CPU cores with native
-    bf16, 25-40 on 2 AVX2 cores; `medkg diagnose` and `medkg serve` use it once it is in the
+    bf16, about 15 on 2 AVX2 cores; `medkg diagnose` and `medkg serve` use it once it is in the
     default folder.
 
     Example: [bold]medkg train phenotype-encoder[/]

@@ -62,7 +62,8 @@ class PhenotypeEncoderConfig(BaseModel):
     base_model: str = OFFLINE_ENCODER
     epochs: int = 1
     patience: int = 1
-    # A safety cap: one epoch took 25-37 min on a 2-core AVX2 CPU (9-13 s a batch beside another job), 3 with bf16.
+    # A safety cap: one epoch takes about 15 min on a 2-core AVX2 CPU alone (5.3 s a batch), 25-37 beside another
+    # job, 3 with native bf16.
     max_minutes: float = 120.0
     learning_rate: float = 5e-5  # 1e-4 matched fewer lay dev phrases (BENCHMARKS.md)
     batch_size: int = 128
