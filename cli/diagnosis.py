@@ -61,6 +61,14 @@ def load_hpo_cmd(
             "disease slim).",
         ),
     ] = False,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="Load again into a graph that already has them (in the embedded store this hit a LadybugDB defect "
+            "that duplicates edges: rebuild the graph instead where you can).",
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Load the Human Phenotype Ontology into the graph: phenotypes with their is_a parents, the
@@ -68,7 +76,7 @@ def load_hpo_cmd(
     Disease Ontology's disease -> symptom table with each symptom mapped to HPO (source DOID);
     then the phenotypes the diseases' own definitions name (MeSH scope notes from CTD MEDIC, DOID's
     infectious disease slim; sources "MeSH definition", "DOID definition"), for the common diseases
-    neither covers. Loading twice changes nothing.
+    neither covers. A graph that has them all is left as it is (--reload to load again).
 
     Example: [bold]medkg load-hpo[/]
     """
@@ -84,7 +92,7 @@ def load_hpo_cmd(
             doid_definitions=None if no_definitions else files.doid_definitions,
         )
         with settings.open_store() as store:
-            result = load_hpo_into(store, files, settings if xrefs else None)
+            result = load_hpo_into(store, files, settings if xrefs else None, reload=reload)
     typer.echo(json.dumps(result, indent=2))
 
 
