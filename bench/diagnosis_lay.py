@@ -3,9 +3,11 @@
 - Coverage: of the diseases in ``bench/data/common_diseases.tsv`` (the 24 of the issue's lay
   descriptions, then 107 a general practitioner sees most, by MeSH id), how many the diagnosis
   graph names: a disease whose CURIE or an xref is that MeSH id, with phenotype knowledge (HPO
-  annotations or DOID symptoms).
+  annotations, DOID symptoms, the phenotypes its definition names, literature co-mentions).
 - Lay cases: ``bench/data/lay_cases.tsv``, 48 patient-voice descriptions of the 24 diseases
-  (two each), written for this benchmark and never used to choose anything. The phenotypes are
+  (two each), written for this benchmark and never used to choose anything
+  (``--cases bench/data/lay_cases_dev.tsv``: 48 cases of 24 other common diseases, written to
+  choose a ranking on). The phenotypes are
   found as ``medkg diagnose`` finds them; diseases are ranked by phenotype similarity; a case is
   right at k when a disease naming its MeSH id is among the first k.
 
