@@ -163,7 +163,6 @@ def train_diagnosis_cmd(
     Example: [bold]medkg train diagnosis --diseases 700 --max-minutes 22[/]
     """
     from extractors.configs import configured
-    from extractors.registry import CANDIDATES
 
     with failing():
         settings = load_settings(config)
@@ -206,7 +205,7 @@ def train_diagnosis_cmd(
             report = train_diagnosis_into_registry(
                 settings, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only
             )
-            out = diagnosis_folder(settings) if report["promoted"] else settings.models_dir / CANDIDATES / "diagnosis"
+            out = Path(report["folder"])
         else:
             report = train_diagnosis(
                 settings, out, sim, cfg, cases_csv=cases_csv, mapping=mapping, text_only=not skip_text_only

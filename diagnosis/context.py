@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION
 from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word
 from kg.types import Document
 from ontologies.terms import Term
@@ -184,9 +185,9 @@ def _how_often(ann: Annotation) -> str:
         return "a symptom of its subtypes in the Disease Ontology"
     if ann.source == "literature":
         return f"named beside it in {len(ann.pmids)} articles"
-    if ann.source == "MeSH definition":
+    if ann.source == MESH_DEFINITION:
         return "named in its MeSH definition"
-    if ann.source == "DOID definition":
+    if ann.source == DOID_DEFINITION:
         return "named in its Disease Ontology definition"
     return frequency_word(ann.frequency)
 

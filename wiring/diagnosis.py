@@ -58,7 +58,7 @@ def load_hpo_into(
     there = loaded_sources(store)
     if not reload and there["HPO"] and (there[MESH_DEFINITION] or there[DOID_DEFINITION]):
         console.print(
-            "[bold]HPO, DOID's symptoms and the definitions are already in the graph[/]: nothing to do "
+            "[bold]HPO and the definitions are already in the graph[/]: nothing to do "
             "(`medkg load-hpo --reload` loads them again)."
         )
         return {"already_loaded": there}
@@ -377,7 +377,8 @@ def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, A
 def train_diagnosis_into_registry(settings: Settings, sim: Any, cfg: Any, **kwargs: Any) -> dict[str, Any]:
     """``train_diagnosis`` into a candidate folder of the model registry, then promoted to
     ``MEDKG_HOME/models/diagnosis`` (what ``medkg diagnose`` and the API load) when its dev acc@1
-    is not worse than the current model's; the report says which (``promotion``)."""
+    is not worse than the current model's; the report says which (``promotion``) and where the
+    new models are (``folder``)."""
     from extractors.registry import candidate_dir, promote
 
     current = diagnosis_folder(settings)
@@ -387,7 +388,8 @@ def train_diagnosis_into_registry(settings: Settings, sim: Any, cfg: Any, **kwar
     report = train_diagnosis(settings, candidate, sim, cfg, **kwargs)
     promotion = promote(candidate, settings.models_dir, current.name)
     console.print(str(promotion), soft_wrap=True)
-    return {**report, "promotion": str(promotion), "promoted": promotion.promoted}
+    folder = current if promotion.promoted else candidate
+    return {**report, "promotion": str(promotion), "promoted": promotion.promoted, "folder": str(folder)}
 
 
 def train_diagnosis(
