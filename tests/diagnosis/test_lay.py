@@ -1,5 +1,7 @@
 """Lay language: denied phenotypes (NegEx), the dense matcher's windows, and calibrated confidence."""
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -49,10 +51,10 @@ class _BagOfWords:
     name = "bag-of-words"
 
     def encode(self, texts, **_):  # type: ignore[no-untyped-def]
-        out = np.zeros((len(texts), 64), dtype=np.float32)
+        out = np.zeros((len(texts), 256), dtype=np.float32)
         for i, t in enumerate(texts):
-            for w in t.lower().split():
-                out[i, hash(w.strip(".,")) % 64] += 1.0
+            for w in t.lower().split():  # crc32, not hash(): Python salts str hashes per process
+                out[i, zlib.crc32(w.strip(".,").encode()) % 256] += 1.0
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
