@@ -63,11 +63,7 @@ def load_hpo_cmd(
     ] = False,
     reload: Annotated[
         bool,
-        typer.Option(
-            "--reload",
-            help="Load again into a graph that already has them (in the embedded store this hit a LadybugDB defect "
-            "that duplicates edges: rebuild the graph instead where you can).",
-        ),
+        typer.Option("--reload", hidden=True, help="No longer needed: a graph that has them is loaded again."),
     ] = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -76,10 +72,11 @@ def load_hpo_cmd(
     Disease Ontology's disease -> symptom table with each symptom mapped to HPO (source DOID);
     then the phenotypes the diseases' own definitions name (MeSH scope notes from CTD MEDIC, DOID's
     infectious disease slim; sources "MeSH definition", "DOID definition"), for the common diseases
-    neither covers. A graph that has them all is left as it is (--reload to load again).
+    neither covers. Loading again updates what the files changed and adds nothing twice.
 
     Example: [bold]medkg load-hpo[/]
     """
+    del reload  # accepted so that scripts written for the old no-op guard keep working
     with failing():
         settings = load_settings(config)
         files = HpoFiles.of(settings)
@@ -92,7 +89,7 @@ def load_hpo_cmd(
             doid_definitions=None if no_definitions else files.doid_definitions,
         )
         with settings.open_store() as store:
-            result = load_hpo_into(store, files, settings if xrefs else None, reload=reload)
+            result = load_hpo_into(store, files, settings if xrefs else None)
     typer.echo(json.dumps(result, indent=2))
 
 

@@ -407,8 +407,7 @@ class GraphStore(abc.ABC):
         for pair in pairs:
             by_type.setdefault(predicate(pair["predicate"]).rel_type, []).append(pair)
         for rel_type, group in by_type.items():
-            self._execute(_RECOUNT % rel_type, {"pairs": group})
-            self._execute(f"MATCH (:Entity)-[r:{rel_type}]->(:Entity) WHERE r.evidence_count = 0 DELETE r", {})
+            self._recount(rel_type, group)
         curies = sorted({c for p in pairs for c in (p["subject"], p["object"])} | {r["curie"] for r in mentioned})
         if curies:
             self._execute(
@@ -416,6 +415,11 @@ class GraphStore(abc.ABC):
                 {"curies": curies},
             )
         return int(found)
+
+    def _recount(self, rel_type: str, pairs: list[dict[str, Any]]) -> None:
+        """Set aggregated edges to what their remaining evidence says (none: the edge goes)."""
+        self._execute(_RECOUNT % rel_type, {"pairs": pairs})
+        self._execute(f"MATCH (:Entity)-[r:{rel_type}]->(:Entity) WHERE r.evidence_count = 0 DELETE r", {})
 
     def load_documents(self, docs: Sequence[Document], model: str = "") -> LoadSummary:
         """Load documents with their mentions and relations: articles, entities, counts, triples.

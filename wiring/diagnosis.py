@@ -45,23 +45,12 @@ def loaded_sources(store: GraphStore) -> dict[str, int]:
     return {s: store.phenotype_edge_count(s) for s in ("HPO", "DOID", MESH_DEFINITION, DOID_DEFINITION)}
 
 
-def load_hpo_into(
-    store: GraphStore, files: HpoFiles, settings: Settings | None = None, *, reload: bool = False
-) -> dict[str, Any]:
-    """Load HPO phenotypes, annotated diseases and their annotations (MERGE). With settings, each
-    disease keeps the literature concept it is equivalent to as an xref. A graph that already
-    holds HPO and the definitions is left as it is unless ``reload``: in the embedded store a
-    second load of such a graph duplicated and misdirected edges (a LadybugDB defect,
-    BENCHMARKS.md session 16)."""
+def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None = None) -> dict[str, Any]:
+    """Load HPO phenotypes, annotated diseases and their annotations (MERGE: a second load changes
+    what the files changed, nothing else). With settings, each disease keeps the literature concept
+    it is equivalent to as an xref."""
     from ontologies.hpo import load_hpo
 
-    there = loaded_sources(store)
-    if not reload and there["HPO"] and (there[MESH_DEFINITION] or there[DOID_DEFINITION]):
-        console.print(
-            "[bold]HPO and the definitions are already in the graph[/]: nothing to do "
-            "(`medkg load-hpo --reload` loads them again)."
-        )
-        return {"already_loaded": there}
     canonical = _canonical(settings)
     with console.status(f"reading {files.obo.name} and {files.annotations.name}"):
         records = load_hpo(files.obo, files.annotations, canonical)

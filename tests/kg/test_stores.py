@@ -1,6 +1,7 @@
 """Both graph stores, against a real LadybugDB and a real Neo4j server."""
 
 import contextlib
+import random
 from pathlib import Path
 
 import pytest
@@ -369,3 +370,38 @@ def test_a_load_killed_at_any_write_is_redone_by_the_next_run(
     store.delete_articles([article_key(d) for d in redo])
     store.load_documents(redo)
     assert store.counts() == clean and store.query(edges) == clean_edges
+
+
+@pytest.mark.slow
+def test_embedded_store_reloads_more_edges_than_a_node_group_holds(tmp_path: Path) -> None:
+    """LadybugDB 0.22 corrupts a relationship table when it checkpoints properties SET on existing
+    edges and one node group holds more than 2**17 of them (a second HPO load pointed 48,757 edges at
+    HP:0000001 and duplicated 111,294). The store never updates an edge in place: a second load must
+    leave exactly the same pairs, with the new properties, also once reopened. This shape (targets
+    loaded before sources, 50,000 nodes, 135,000 edges) failed before the fix; 5,000 nodes did not."""
+    from kg.embedded_store import EmbeddedStore
+
+    diseases, phenotypes = [f"OMIM:{i:06d}" for i in range(30_000)], [f"HP:{i:07d}" for i in range(20_000)]
+    rng = random.Random(0)
+    pairs = list({(rng.choice(diseases), rng.choice(phenotypes)) for _ in range(2**17 + 4000)})
+    rng.shuffle(pairs)
+
+    def annotations(frequency: float) -> list[PhenotypeAnnotation]:
+        return [PhenotypeAnnotation(d, p, frequency, "HPO") for d, p in pairs]
+
+    def edges(store: EmbeddedStore) -> dict[tuple[str, str], float]:
+        rows = store.query(
+            "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, h.frequency AS f"
+        )
+        assert len(rows) == len(pairs)  # no duplicate edge
+        return {(r["d"], r["p"]): r["f"] for r in rows}
+
+    store = EmbeddedStore(tmp_path / "graph", query_timeout_s=None)
+    store.load_entities(Entity(c, c, "biolink:PhenotypicFeature") for c in phenotypes)
+    store.load_entities(Entity(c, c, "biolink:Disease") for c in diseases)
+    store.load_phenotypes(annotations(0.5))
+    store.load_phenotypes(annotations(0.25))
+    assert edges(store) == dict.fromkeys(pairs, 0.25)
+    store.close()
+    with EmbeddedStore(tmp_path / "graph", read_only=True, query_timeout_s=None) as reopened:
+        assert edges(reopened) == dict.fromkeys(pairs, 0.25)
