@@ -505,6 +505,32 @@ def stats_cmd(
     write_document(result, check_format(fmt, ("json", "jsonl")), out)
 
 
+@app.command("check")
+def check_cmd(config: ConfigOpt = None) -> None:
+    """Check the graph for what a sound one never holds (JSON): duplicate edges, disease ->
+    phenotype edges to HPO's root, literature edges whose evidence count disagrees with their
+    evidence. Exit status 1 when it finds any, with what to do.
+
+    Example: [bold]medkg check[/]
+    """
+    with (
+        failing(),
+        _settings(config).open_store(read_only=True) as store,
+        console.status("checking every edge of the graph"),
+    ):
+        report = store.integrity()
+    typer.echo(json.dumps(report, indent=2))
+    if report["problems"]:
+        console.print(
+            f"[red]{report['problems']} problem(s)[/]: graphs written by the embedded store before December 2026 "
+            "could be corrupted by a LadybugDB defect (BENCHMARKS.md, session 17); loading again does not mend the "
+            "misdirected edges. Rebuild it: move the graph folder (MEDKG_STORE_PATH, default ~/.cache/medkg/graph) "
+            "away and run `medkg run` again (trained models are kept)."
+        )
+        raise typer.Exit(1)
+    console.print("[green]no problem found[/]")
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

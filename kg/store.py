@@ -226,6 +226,53 @@ class GraphStore(abc.ABC):
     # The Cypher function naming a relationship's type: type(r) in Neo4j, label(r) in Kùzu.
     edge_type_function = "type"
 
+    def integrity(self) -> dict[str, Any]:
+        """What a sound graph never holds: two edges of one type between the same two nodes,
+        disease -> phenotype edges to HPO's root (HP:0000001, which no annotation names), and
+        aggregated literature edges whose evidence count differs from their ``Evidence`` nodes.
+        Graphs written by the embedded store before December 2026 could hold all three (a
+        LadybugDB defect, BENCHMARKS.md session 17). ``problems`` sums them."""
+        duplicates: dict[str, int] = {}
+        for rel_type in (MENTIONS, SUBCLASS_OF, HAS_PHENOTYPE, *(p.rel_type for p in PREDICATES.values())):
+            rows = self.query(
+                f"MATCH (a)-[r:{rel_type}]->(b) WITH a, b, count(r) AS n WHERE n > 1 RETURN sum(n - 1) AS extra"
+            )
+            if rows and rows[0]["extra"]:
+                duplicates[rel_type] = int(rows[0]["extra"])
+        # Compared per row, not in WHERE: in a damaged embedded graph the misdirected edges read as
+        # ending at HP:0000001, but a WHERE on the key goes through the index and finds none of them.
+        to_root = self.query(
+            f"MATCH (:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) "
+            "RETURN sum(CASE WHEN p.curie = 'HP:0000001' THEN 1 ELSE 0 END) AS n"
+        )[0]["n"]
+        evidence = Counter(
+            {
+                (r["s"], r["p"], r["o"]): int(r["n"])
+                for r in self.query(
+                    "MATCH (v:Evidence) RETURN v.subject AS s, v.predicate AS p, v.object AS o, count(*) AS n"
+                )
+            }
+        )
+        miscounted: dict[str, int] = {}
+        stated: set[tuple[str, str, str]] = set()
+        for p in PREDICATES.values():
+            for r in self.query(
+                f"MATCH (s:Entity)-[r:{p.rel_type}]->(o:Entity) "
+                "RETURN s.curie AS s, o.curie AS o, sum(r.evidence_count) AS n"
+            ):
+                key = (r["s"], p.curie, r["o"])
+                stated.add(key)
+                if int(r["n"] or 0) != evidence.get(key, 0):
+                    miscounted[p.rel_type] = miscounted.get(p.rel_type, 0) + 1
+        missing = sum(1 for key in evidence if key not in stated)
+        return {
+            "duplicate_edges": duplicates,
+            "phenotype_edges_to_hpo_root": int(to_root or 0),
+            "literature_edges_miscounted": miscounted,
+            "evidence_without_edge": missing,
+            "problems": sum(duplicates.values()) + int(to_root or 0) + sum(miscounted.values()) + missing,
+        }
+
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {label: n}, "edges": {type: n}, "categories": {category: n}}``.
 

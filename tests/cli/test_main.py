@@ -114,6 +114,15 @@ def test_cli_load_and_query_on_the_embedded_store(tmp_path: Path, monkeypatch: p
     assert kgx.exit_code == 0 and "medkg_edges.tsv" in kgx.output
     header = (tmp_path / "kgx" / "medkg_edges.tsv").read_text().splitlines()[0].split("\t")
     assert header[:4] == ["id", "subject", "predicate", "object"] and "publications" in header
+    sound = runner.invoke(app, ["check"])
+    assert sound.exit_code == 0 and json.loads(sound.stdout)["problems"] == 0, sound.output
+    from kg.embedded_store import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "graph") as store:  # a second copy of an edge, as the LadybugDB defect left
+        store._execute("MATCH (a:Article)-[m:MENTIONS]->(e:Entity) CREATE (a)-[:MENTIONS {count: m.count}]->(e)", {})
+    damaged = runner.invoke(app, ["check"])
+    assert damaged.exit_code == 1 and json.loads(damaged.stdout)["duplicate_edges"]["MENTIONS"] > 0
+    assert "medkg run" in damaged.stderr
 
 
 def test_cli_load_applies_deletions_in_file_order_and_validates_settings(

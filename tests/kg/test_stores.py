@@ -47,6 +47,26 @@ def test_store_loading_twice_changes_no_count(store: GraphStore) -> None:
     assert store.query(edge) == before == [{"n": 1, "pmids": ["354896"]}]
 
 
+def test_store_integrity_finds_nothing_in_a_sound_graph_and_each_kind_of_damage(store: GraphStore) -> None:
+    store.load_documents(_docs())
+    store.load_entities([Entity("HP:0000001", "All", "biolink:PhenotypicFeature")])
+    store.load_phenotypes([PhenotypeAnnotation("MESH:D006323", "HP:0000001", None, "HPO")])
+    assert store.integrity()["problems"] == 1  # an edge to HPO's root, which no annotation names
+    store.load_documents(_docs())  # a second load writes nothing twice
+    # the damage the LadybugDB defect did (BENCHMARKS.md session 17): a second copy of an edge
+    store._execute(
+        "MATCH (s:Entity)-[r:CAUSES]->(o:Entity) CREATE (s)-[:CAUSES {predicate: r.predicate, evidence_count: 1}]->(o)",
+        {},
+    )
+    assert store.integrity() == {
+        "duplicate_edges": {"CAUSES": 1},
+        "phenotype_edges_to_hpo_root": 1,
+        "literature_edges_miscounted": {"CAUSES": 1},  # two edges of one evidence each: 2 against 1
+        "evidence_without_edge": 0,
+        "problems": 3,
+    }
+
+
 def test_store_aggregates_evidence_across_articles(store: GraphStore) -> None:
     def triple(pmid: str, start: int, score: float) -> Triple:
         return Triple("MESH:D1", "biolink:causes", "MESH:D2", Provenance(pmid, start, start + 10, "s", "m1", score))
