@@ -100,13 +100,20 @@ SET a.title = row.title, a.journal = row.journal, a.year = CAST(row.year AS INT6
 # relationship table (1.9 s against 0.17 s for 5,000 rows among 135,000 edges).
 # Rows only MATCH their endpoints, made to exist first (_ENSURE_*): a MERGE of both endpoints per
 # row is about six times slower here (HPO's 253,328 annotations: 210 s against 35 s).
-_MENTIONS_DELETE = f"""
-UNWIND $rows AS row
-MATCH (a:Article {{pmid: row.pmid}})
-MATCH (e:Entity {{curie: row.curie}})
-MATCH (a)-[m:{MENTIONS}]->(e)
-DELETE m
-"""
+
+
+def _edges(unwind: str, source: str, target: str, rel: str) -> str:
+    """UNWIND rows, then MATCH the edge ``rel`` each row names between ``source`` and ``target``
+    (node patterns such as ``a:Article {pmid: row.pmid}``), the endpoints by key first."""
+    return (
+        f"UNWIND {unwind}\nMATCH ({source})\nMATCH ({target})\n"
+        f"MATCH ({source.split(':')[0]})-[{rel}]->({target.split(':')[0]})\n"
+    )
+
+
+_MENTIONS_DELETE = (
+    _edges("$rows AS row", "a:Article {pmid: row.pmid}", "e:Entity {curie: row.curie}", f"m:{MENTIONS}") + "DELETE m"
+)
 _MENTIONS = f"""
 UNWIND $rows AS row
 MATCH (a:Article {{pmid: row.pmid}})
@@ -129,21 +136,14 @@ CREATE (a)-[:{HAS_EVIDENCE}]->(v)
 # Aggregates grow by what this call added (deltas computed from the new evidence only), inside the
 # same transaction as the evidence, so a repeat adds nothing and a crash leaves nothing half-done.
 # The old aggregate is read, the edge deleted and created again with the sum (see above: no SET).
-_AGGREGATE_EXISTING = """
-UNWIND $pairs AS pair
-MATCH (s:Entity {curie: pair.subject})
-MATCH (o:Entity {curie: pair.object})
-MATCH (s)-[r:%s]->(o)
-RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS evidence_count, r.pmids AS pmids,
+_AGGREGATE_PAIRS = _edges("$pairs AS pair", "s:Entity {curie: pair.subject}", "o:Entity {curie: pair.object}", "r:%s")
+_AGGREGATE_EXISTING = (
+    _AGGREGATE_PAIRS
+    + """RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS evidence_count, r.pmids AS pmids,
     r.max_score AS max_score
 """
-_AGGREGATE_DELETE = """
-UNWIND $pairs AS pair
-MATCH (s:Entity {curie: pair.subject})
-MATCH (o:Entity {curie: pair.object})
-MATCH (s)-[r:%s]->(o)
-DELETE r
-"""
+)
+_AGGREGATE_DELETE = _AGGREGATE_PAIRS + "DELETE r"
 _AGGREGATE = """
 UNWIND $pairs AS pair
 MATCH (s:Entity {curie: pair.subject})
@@ -152,23 +152,18 @@ CREATE (s)-[:%s {predicate: pair.predicate, evidence_count: pair.n, pmids: CAST(
     max_score: pair.max_score, model: pair.model}]->(o)
 """
 # An aggregated edge recounted from the evidence left (delete_articles).
-_COUNT_EVIDENCE = """
-UNWIND $pairs AS pair
-MATCH (s:Entity {curie: pair.subject})
-MATCH (o:Entity {curie: pair.object})
-MATCH (s)-[r:%s]->(o)
-OPTIONAL MATCH (v:Evidence {subject: pair.subject, object: pair.object})
+_COUNT_EVIDENCE = (
+    _AGGREGATE_PAIRS
+    + """OPTIONAL MATCH (v:Evidence {subject: pair.subject, object: pair.object})
 WHERE v.predicate = pair.predicate
 RETURN pair.subject AS subject, pair.object AS object, pair.predicate AS predicate, r.model AS model,
     count(v) AS n, collect(DISTINCT v.pmid) AS pmids, max(v.score) AS max_score
 """
-_PHENOTYPES_DELETE = f"""
-UNWIND $rows AS row
-MATCH (d:Entity {{curie: row.disease}})
-MATCH (p:Entity {{curie: row.phenotype}})
-MATCH (d)-[h:{HAS_PHENOTYPE}]->(p)
-DELETE h
-"""
+)
+_PHENOTYPES_DELETE = (
+    _edges("$rows AS row", "d:Entity {curie: row.disease}", "p:Entity {curie: row.phenotype}", f"h:{HAS_PHENOTYPE}")
+    + "DELETE h"
+)
 _PHENOTYPES = f"""
 UNWIND $rows AS row
 MATCH (d:Entity {{curie: row.disease}})
