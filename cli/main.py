@@ -513,12 +513,11 @@ def check_cmd(config: ConfigOpt = None) -> None:
 
     Example: [bold]medkg check[/]
     """
-    with (
-        failing(),
-        _settings(config).open_store(read_only=True) as store,
-        console.status("checking every edge of the graph"),
-    ):
-        report = store.integrity()
+    with failing():
+        # It reads every edge: a large graph may take longer than a researcher's query is allowed to.
+        settings = _settings(config).model_copy(update={"query_timeout_s": 24 * 3600.0})
+        with settings.open_store(read_only=True) as store, console.status("checking every edge of the graph"):
+            report = store.integrity()
     typer.echo(json.dumps(report, indent=2))
     if report["problems"]:
         console.print(
