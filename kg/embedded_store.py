@@ -11,7 +11,8 @@ import logging
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -329,12 +330,12 @@ class EmbeddedStore(GraphStore):
     def load_articles(self, docs: Iterable[Document], *, with_hash: bool = True) -> int:
         return self._write_batches(_ARTICLES, (article_row(d, with_hash) for d in docs))
 
-    def _in_transaction(self, *steps: tuple[str, dict[str, Any]]) -> None:
-        """Run these statements as one transaction: all of them land, or none."""
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The writes inside land together, or none of them."""
         self._conn.execute("BEGIN TRANSACTION")
         try:
-            for cypher, params in steps:
-                self._rows(cypher, params)
+            yield
         except BaseException:
             self._end_transaction("ROLLBACK")
             raise
@@ -344,12 +345,11 @@ class EmbeddedStore(GraphStore):
         n = 0
         for batch in batched(map(mention_row, rows), self.batch_size):
             last = list({(r["pmid"], r["curie"]): r for r in batch}.values())  # a repeated pair: its last count
-            self._in_transaction(
-                (_ENSURE_ARTICLES, {"pmids": sorted({r["pmid"] for r in last})}),
-                (_ENSURE_ENTITIES, {"curies": sorted({r["curie"] for r in last})}),
-                (_MENTIONS_DELETE, {"rows": last}),
-                (_MENTIONS, {"rows": last}),
-            )
+            with self._transaction():
+                self._rows(_ENSURE_ARTICLES, {"pmids": sorted({r["pmid"] for r in last})})
+                self._rows(_ENSURE_ENTITIES, {"curies": sorted({r["curie"] for r in last})})
+                self._rows(_MENTIONS_DELETE, {"rows": last})
+                self._rows(_MENTIONS, {"rows": last})
             n += len(batch)
         return n
 
@@ -388,39 +388,32 @@ class EmbeddedStore(GraphStore):
                 by_type[predicate(t.predicate).rel_type].append(t)
             curies = sorted({c for t in new for c in (t.subject, t.object)})
             pmids = sorted({t.provenance.pmid for t in new})
-            self._conn.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction():
                 self._rows(_ENSURE_ENTITIES, {"curies": curies})
                 self._rows(_ENSURE_ARTICLES, {"pmids": pmids})
                 self._rows(_EVIDENCE, {"rows": [evidence_row(t) for t in new]})
                 for rel_type, group in by_type.items():
                     self._add_to_aggregates(rel_type, _pair_deltas(group))
-            except BaseException:
-                self._end_transaction("ROLLBACK")
-                raise
-            self._end_transaction("COMMIT")
         return n
 
     def _recount(self, rel_type: str, pairs: list[dict[str, Any]]) -> None:
         """Set aggregated edges to what their remaining evidence says (none: the edge goes)."""
         counts = self._rows(_COUNT_EVIDENCE % rel_type, {"pairs": pairs})
         kept = [c for c in counts if c["n"] > 0]
-        # An empty list parameter is typed STRING[] and fails to bind; so no statement gets one.
-        self._in_transaction(
-            (_AGGREGATE_DELETE % rel_type, {"pairs": pairs}),
-            *([(_AGGREGATE % rel_type, {"pairs": kept})] if kept else []),
-        )
+        with self._transaction():
+            self._rows(_AGGREGATE_DELETE % rel_type, {"pairs": pairs})
+            if kept:  # an empty list parameter is typed STRING[] and fails to bind
+                self._rows(_AGGREGATE % rel_type, {"pairs": kept})
 
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
         n = 0
         for batch in batched(map(phenotype_row, rows), self.batch_size):
             last = list({(r["disease"], r["phenotype"]): r for r in batch}.values())  # a repeated pair: its last row
             curies = {r["disease"] for r in last} | {r["phenotype"] for r in last}
-            self._in_transaction(
-                (_ENSURE_ENTITIES, {"curies": sorted(curies)}),
-                (_PHENOTYPES_DELETE, {"rows": last}),
-                (_PHENOTYPES, {"rows": last}),
-            )
+            with self._transaction():
+                self._rows(_ENSURE_ENTITIES, {"curies": sorted(curies)})
+                self._rows(_PHENOTYPES_DELETE, {"rows": last})
+                self._rows(_PHENOTYPES, {"rows": last})
             n += len(batch)
         return n
 

@@ -40,11 +40,6 @@ class HpoFiles:
         return cls(**settings.layout.phenotypes())
 
 
-def loaded_sources(store: GraphStore) -> dict[str, int]:
-    """How many disease -> phenotype edges the graph has of each source that ``load_hpo_into`` writes."""
-    return {s: store.phenotype_edge_count(s) for s in ("HPO", "DOID", MESH_DEFINITION, DOID_DEFINITION)}
-
-
 def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None = None) -> dict[str, Any]:
     """Load HPO phenotypes, annotated diseases and their annotations (MERGE: a second load changes
     what the files changed, nothing else). With settings, each disease keeps the literature concept
