@@ -3,9 +3,10 @@ links them to, and each candidate's supporting facts as short sentences with the
 
 Phenotypes are found by a gazetteer of HPO labels and synonyms, layperson synonyms included
 (spaCy's ``PhraseMatcher``, longest match wins), then, with an encoder, by the dense matcher of
-``diagnosis.lay`` for the lay phrases the gazetteer misses; NegEx marks the denied ones ("no
-fever"), which never count. With a NER model and a normalizer, the other entities of the text
-(chemicals, diseases) are found too and bring in the diseases the literature links them to.
+``diagnosis.lay`` for lay phrases, in the sentences the gazetteer found nothing in; NegEx marks
+the denied ones ("no fever"), which never count. With a NER model and a normalizer, the other
+entities of the text (chemicals, diseases) are found too and bring in the diseases the literature
+links them to.
 Candidates are ranked first by Phenomizer similarity; the model re-ranks the best of them.
 """
 
@@ -146,8 +147,8 @@ class PhenotypeTagger:
         return self
 
     def tag(self, text: str) -> list[Finding]:
-        """The phenotypes of a text: dictionary matches, then dense matches where none is; each
-        marked negated or not."""
+        """The phenotypes of a text: dictionary matches, then dense matches in the sentences
+        without one; each marked negated or not."""
         from spacy.tokens import Span
         from spacy.util import filter_spans
 
@@ -155,7 +156,7 @@ class PhenotypeTagger:
         spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
         if self.dense is not None:
-            for s, e, curie, score in self.dense.match(doc, [(x.start, x.end) for x in spans]):
+            for s, e, curie, score in self.dense.match(doc, _sentences_with(doc, spans)):
                 spans.append(Span(doc, s, e, label=curie))
                 found[(s, e)] = ("hpo-dense", score)
             spans.sort(key=lambda x: x.start)
@@ -174,6 +175,23 @@ class PhenotypeTagger:
             )
             for span, neg in zip(spans, negated, strict=True)
         ]
+
+
+_SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
+
+
+def _sentences_with(doc: Any, spans: Sequence[Any]) -> list[tuple[int, int]]:
+    """The token ranges of the sentences that hold a dictionary match, and the matches: a sentence
+    the dictionary read is in clinical words, and windows of the rest of it ("blood pressure",
+    "renal biopsy") were nearer to some term than they meant one (BENCHMARKS.md, "Session 18")."""
+    bounds, start = [], 0
+    for t in doc:
+        if t.text in _SENTENCE_ENDS:
+            bounds.append((start, t.i + 1))
+            start = t.i + 1
+    bounds.append((start, len(doc)))
+    read = [(a, b) for a, b in bounds if any(a <= x.start < b for x in spans)]
+    return read + [(x.start, x.end) for x in spans]
 
 
 def _how_often(ann: Annotation) -> str:

@@ -259,6 +259,38 @@ def anatomy_words(names: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+# How a finding was looked for or measured, not what was found: a window with one of these
+# words reports an examination, one with "normal" a normal result ("renal biopsy" is nearest to
+# "Renal neoplasm", "tests showed" to "Absent testis", "platelet count were normal" to "Abnormal
+# platelet count"; read on the real case reports of bench/data/real_cases_dev.tsv).
+_EXAMINATION = frozenset(
+    """activity admission admitted analyses analysis angiogram angiography assay assays biopsies
+    biopsy birth changes child computed concentration concentrations count counts demonstrated
+    echocardiogram electrocardiogram evaluation examination examined features finding findings
+    history imaging involvement laboratory level levels life measured measurement normal normally
+    patient plasma presentation presented presenting radiograph radiographic radiological rate result
+    results revealed reveals scan scanning serum showed shown shows specimen studies study test
+    tested tests tomography ultrasound value values""".split()  # noqa: SIM905
+)
+# A term that says which way a quantity went ("High blood pressure", "Increased platelet count",
+# "Hyperalbuminemia") needs the window to say a way too, and the same one: "blood pressure" or
+# "serum albumin" alone report a measurement, and "low serum IGF" is not "Increased IGF".
+_UP_TERM = re.compile(r"\b(?:increased|elevated|high|raised|hyper\w+)\b", re.IGNORECASE)
+_DOWN_TERM = re.compile(r"\b(?:decreased|reduced|low|hypo\w+)\b", re.IGNORECASE)
+_UP = frozenset(
+    """high higher raised elevated elevation increase increased increasing excess excessive up fast
+    rapid racing massive big huge prolonged""".split()  # noqa: SIM905
+)
+_DOWN = frozenset(
+    """low lower decrease decreased decreasing reduced reduction deficient deficiency lack lacking
+    absent absence loss lost down poor slow weak undetectable trace tiny less""".split()  # noqa: SIM905
+)
+_EITHER = frozenset("abnormal abnormally too very lot much more markedly positive strong".split())  # noqa: SIM905
+# Words of degree: a window of only these ("abnormally low") names no finding.
+_DEGREES = _UP | _DOWN | _EITHER | frozenset({"mild", "mildly", "moderate", "moderately", "severe", "severely"})
+# Adjective endings: a window that ends on one before a noun cuts a noun phrase in two.
+_ADJECTIVE_ENDINGS = ("ic", "al", "ar", "ous", "ary", "ive")
+
 _CLAUSE = frozenset(
     {"and", "but", "or", "so", "because", "while", "although", "though", "then", "when", "after", "since", "until"}
 )
@@ -389,14 +421,46 @@ class DensePhenotypes:
                         content(i)
                         and content(j)
                         and not self._only_anatomy(doc[i : j + 1])
+                        and not self._cut_or_qualified(doc, i, j + 1)
                         and any(len(doc[k]) >= 3 and doc[k].is_alpha for k in range(i, j + 1))
                     ):
                         found.append((i, j + 1))
         return found
 
     def _only_anatomy(self, span: Any) -> bool:
+        """A window of only body parts, or one that names an examination or a normal result."""
         words = [t.lower_ for t in span if t.lower_ not in FUNCTION_WORDS and not t.is_punct]
-        return not words or " ".join(words) in self.anatomy or all(w in self.anatomy for w in words)
+        if not words or " ".join(words) in self.anatomy or all(w in self.anatomy for w in words):
+            return True
+        return any(w in _EXAMINATION for w in words)
+
+    @staticmethod
+    def _cut_or_qualified(doc: Any, start: int, end: int) -> bool:
+        """A window that is only a degree ("abnormally low"), that follows "normal" ("normal
+        hearing"), or that ends on an adjective whose noun comes after it ("hemolytic" of
+        "hemolytic complement activity", "ocular" of "ocular fundus lesions")."""
+        words = [t.lower_ for t in doc[start:end] if t.lower_ not in FUNCTION_WORDS]
+        if all(w in _DEGREES for w in words):
+            return True
+        if start > 0 and doc[start - 1].lower_ in ("normal", "normally"):
+            return True
+        nxt = doc[end] if end < len(doc) else None
+        return (
+            nxt is not None
+            and nxt.is_alpha
+            and nxt.lower_ not in FUNCTION_WORDS
+            and nxt.lower_ not in _CLAUSE
+            and doc[end - 1].lower_.endswith(_ADJECTIVE_ENDINGS)
+        )
+
+    def _undirected(self, span: Any, phrase: str) -> bool:
+        """The term says which way a quantity went and the window says none, or the other way."""
+        up, down = bool(_UP_TERM.search(phrase)), bool(_DOWN_TERM.search(phrase))
+        if up == down:  # neither, or both
+            return False
+        words = {t.lower_ for t in span}
+        same, other = (_UP, _DOWN) if up else (_DOWN, _UP)
+        return bool(words & other) or not (words & same or words & _EITHER)
 
     def match(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str, float]]:
         """(start token, end token, HPO curie, cosine) of the windows kept, best first, never
@@ -423,6 +487,8 @@ class DensePhenotypes:
             s, e = spans[k]
             # One word alone ("night", "running") is nearest to some term more often than it means one.
             if e - s == 1 and top[k] < self.one_word:
+                continue
+            if self._undirected(doc[s:e], self.phrases[int(best[k])]):
                 continue
             if used.isdisjoint(range(s, e)):
                 kept.append((s, e, self.curies[int(best[k])], float(top[k])))

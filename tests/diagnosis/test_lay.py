@@ -146,3 +146,37 @@ def test_a_negation_word_inside_a_finding_denies_nothing_after_it() -> None:
         Span(doc, 5, 6, label="HP:0001251"),
     ]
     assert negation.negated(doc, spans) == [True, True, True]  # a real denial still covers the list
+
+
+def test_dense_windows_that_name_an_examination_a_normal_result_or_half_a_noun_phrase_are_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes({"renal neoplasm": "HP:0009726"}, _BagOfWords(), cache=tmp_path)
+    doc = Negation().nlp.make_doc("A renal biopsy showed pigmented ocular fundus lesions and normal hearing.")
+    texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
+    assert not {"renal biopsy", "biopsy showed", "pigmented ocular", "hearing"} & texts  # examinations, halves
+    assert {"pigmented ocular fundus", "fundus lesions"} <= texts
+
+
+def test_a_dense_match_to_a_term_with_a_direction_needs_the_same_direction_in_the_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes({"high blood pressure": "HP:0000822"}, _BagOfWords(), threshold=0.7, cache=tmp_path)
+    nlp = Negation().nlp
+
+    def found(text: str) -> list[str]:
+        doc = nlp.make_doc(text)
+        return [doc[s:e].text for s, e, _, _ in dense.match(doc)]
+
+    assert found("My blood pressure is high.") == ["blood pressure is high"]
+    assert found("Her blood pressure was 120/80.") == []  # a measurement, not its result
+    assert found("She has low blood pressure.") == []  # the other way
+    assert found("Abnormally high.") == []  # a degree alone names nothing
+
+
+def test_the_dense_matcher_reads_only_the_sentences_the_dictionary_found_nothing_in() -> None:
+    tagger = PhenotypeTagger(records().terms).use_encoder(_BagOfWords(), threshold=0.55, one_word=0.99)
+    # A sentence the dictionary read is in clinical words: its other windows are not matched.
+    assert [(f.curie, f.source) for f in tagger.tag("He has seizures and weak muscle tone.")] == [
+        ("HP:0001250", "hpo-dictionary")
+    ]
+    assert [(f.curie, f.source) for f in tagger.tag("He has seizures. His muscle tone is weak.")] == [
+        ("HP:0001250", "hpo-dictionary"),
+        ("HP:0001252", "hpo-dense"),
+    ]
