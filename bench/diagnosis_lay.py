@@ -83,6 +83,7 @@ def simulated(graph: object, tagger: object, settings: object, n: int) -> dict[s
 
 def main() -> None:
     from diagnosis.context import PhenotypeTagger, phenotypes_of
+    from diagnosis.diagnoser import similarity_rank
     from diagnosis.graph import DiseaseGraph
     from wiring.diagnosis import hpo_terms, phenotype_encoder
     from wiring.settings import load_settings
@@ -145,12 +146,11 @@ def main() -> None:
         found_n.append(len(phenotypes))
         golds = by_mesh.get(c["disease"], [])
         sims = graph.similarity(phenotypes) if phenotypes else np.zeros(len(graph.diseases), dtype=np.float32)
-        rank = min((int((sims > sims[g]).sum()) + 1 for g in golds if sims[g] > 0), default=float("inf"))
+        # The position as served (ties in disease order), not the tie-optimistic one before session 18.
+        rank = min((similarity_rank(sims, g) for g in golds if sims[g] > 0), default=float("inf"))
         ranks.append(rank)
         both = graph.symmetric_similarity(phenotypes) if phenotypes else sims
-        symmetric_ranks.append(
-            min((int((both > both[g]).sum()) + 1 for g in golds if both[g] > 0), default=float("inf"))
-        )
+        symmetric_ranks.append(min((similarity_rank(both, g) for g in golds if both[g] > 0), default=float("inf")))
         if args.show:
             top = np.argsort(-sims, kind="stable")[:5]
             print(

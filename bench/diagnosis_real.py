@@ -56,7 +56,7 @@ def accuracy(ranks: list[float]) -> dict[str, float]:
 
 def main() -> None:
     from diagnosis.context import phenotypes_of
-    from diagnosis.diagnoser import confident
+    from diagnosis.diagnoser import confident, similarity_rank
     from diagnosis.model import TextClassifier
     from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder
     from wiring.settings import load_settings
@@ -90,7 +90,9 @@ def main() -> None:
         findings = builder.findings(c["text"])
         phenotypes = phenotypes_of(findings)
         sims = graph.similarity(phenotypes) if phenotypes else np.zeros(len(graph.diseases), dtype=np.float32)
-        phen = min((int((sims > sims[i]).sum()) + 1 for i in gold_idx if sims[i] > 0), default=np.inf)
+        # The position as served: ties in disease order (a tie-optimistic rank counted a case right
+        # at 1 when hundreds of diseases shared its score).
+        phen = min((similarity_rank(sims, i) for i in gold_idx if sims[i] > 0), default=np.inf)
         row: dict[str, object] = {
             "id": c["id"],
             "kind": c["kind"],
