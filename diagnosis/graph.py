@@ -56,6 +56,10 @@ class LiteratureFact:
     pmids: tuple[str, ...]
 
 
+# How many of the best similarities get their ties broken (``DiseaseGraph._break_ties``).
+TIE_HEAD = 200
+
+
 class DiseaseGraph:
     """Diseases, their phenotype annotations and literature facts, and the phenotype hierarchy."""
 
@@ -199,7 +203,36 @@ class DiseaseGraph:
                 best[m.indices[m.indptr[t] : m.indptr[t + 1]]] = ic
             total += best
             used += 1
-        return total / max(1, used)
+        sims = total / max(1, used)
+        return self._break_ties(sims, phenotypes) if used else sims
+
+    def _break_ties(self, sims: np.ndarray, phenotypes: Sequence[str]) -> np.ndarray:
+        """The similarities of the diseases at the head of the ranking, with ties broken by the
+        reverse term of the symmetric score (how much of the disease's profile the case explains):
+        a few general phenotypes (fever, arthritis) tie hundreds of diseases, and a grouping class
+        that carries every subtype's symptoms ("disease by infectious agent") or a disease with
+        hundreds of annotations should not come first among them. The nudge is below 1e-6, so
+        untied diseases keep their order; it is computed for the first ``TIE_HEAD`` scores only."""
+        if len(sims) <= TIE_HEAD:
+            head = np.flatnonzero(sims > 0)
+        else:
+            floor = np.partition(sims, len(sims) - TIE_HEAD)[len(sims) - TIE_HEAD]
+            head = np.flatnonzero((sims >= floor) & (sims > 0))
+        if len(head) < 2:
+            return sims
+        rows, owner, counts = self._annotation_closure()
+        shared = np.zeros(len(self.phenotypes), dtype=np.float32)
+        for q in phenotypes:
+            for col, ic in self._up(q):
+                shared[col] = ic
+        picked = np.flatnonzero(np.isin(owner, head))
+        best = rows[picked].multiply(shared).max(axis=1).toarray().ravel()
+        reverse = np.bincount(owner[picked], weights=best, minlength=len(self.diseases))[head] / np.maximum(
+            counts[head], 1
+        )
+        out = sims.astype(np.float64)
+        out[head] += 1e-7 * reverse / (1.0 + float(self.ic.max(initial=0.0)))
+        return out
 
     def symmetric_similarity(self, phenotypes: Sequence[str]) -> np.ndarray:
         """The symmetric Phenomizer score: the mean of ``similarity`` (case -> disease) and its

@@ -122,3 +122,23 @@ def test_diseases_of_other_sources_are_ranked_but_do_not_change_information_cont
     assert more.information_content("HP:0001250") == pytest.approx(base.information_content("HP:0001250"))
     assert more.information_content("HP:0001250") > 0  # 50 more seizure diseases would have made it near 0
     assert more.similarity(["HP:0001250"])[more.disease_index["MESH:D0"]] > 0
+
+
+def test_tied_diseases_are_ordered_by_how_much_of_their_profile_the_case_explains() -> None:
+    from kg.types import Entity, PhenotypeAnnotation
+
+    r = records()
+    # Both have Seizure; "broad" has five more phenotypes the case does not name, "narrow" none:
+    # the case's similarity to each is the same, and "narrow" is the better explanation.
+    broad, narrow = Entity("DOID:1", "broad class", "biolink:Disease"), Entity("DOID:2", "narrow", "biolink:Disease")
+    others = ["HP:0001166", "HP:0001083", "HP:0002616", "HP:0000240", "HP:0002376"]
+    extra = [PhenotypeAnnotation("DOID:1", p, None, "DOID") for p in ["HP:0001250", *others]]
+    extra.append(PhenotypeAnnotation("DOID:2", "HP:0001250", None, "DOID"))
+    g = DiseaseGraph([*r.entities, broad, narrow], [*r.annotations, *extra])
+    sims = g.similarity(["HP:0001250"])
+    b, n = g.disease_index["DOID:1"], g.disease_index["DOID:2"]
+    assert b < n and sims[n] > sims[b] and sims[n] - sims[b] < 1e-6  # tied but for the nudge, narrow first
+    for case in (["HP:0001166", "HP:0001083", "HP:0002616"], ["HP:0000240", "HP:0002376"], ["HP:0001250"]):
+        s = g.similarity(case)
+        order = np.argsort(-s, kind="stable")
+        assert np.all(np.diff(np.round(s[order], 5)) <= 0)  # the nudge reorders no distinct scores
