@@ -221,10 +221,7 @@ class DiseaseGraph:
         if len(head) < 2:
             return sims
         rows, owner, counts = self._annotation_closure()
-        shared = np.zeros(len(self.phenotypes), dtype=np.float32)
-        for q in phenotypes:
-            for col, ic in self._up(q):
-                shared[col] = ic
+        shared = self._shared(phenotypes)
         picked = np.flatnonzero(np.isin(owner, head))
         best = rows[picked].multiply(shared).max(axis=1).toarray().ravel()
         reverse = np.bincount(owner[picked], weights=best, minlength=len(self.diseases))[head] / np.maximum(
@@ -244,13 +241,18 @@ class DiseaseGraph:
         if not len(self.diseases):
             return forward
         rows, owner, counts = self._annotation_closure()
+        shared = self._shared(phenotypes)
+        best = rows.multiply(shared).max(axis=1).toarray().ravel()
+        reverse = np.bincount(owner, weights=best, minlength=len(self.diseases)) / np.maximum(counts, 1)
+        return ((forward + reverse) / 2).astype(np.float32)
+
+    def _shared(self, phenotypes: Sequence[str]) -> np.ndarray:
+        """Per phenotype column, the IC of the case's phenotypes and their ancestors (else 0)."""
         shared = np.zeros(len(self.phenotypes), dtype=np.float32)
         for q in phenotypes:
             for col, ic in self._up(q):
                 shared[col] = ic
-        best = rows.multiply(shared).max(axis=1).toarray().ravel()
-        reverse = np.bincount(owner, weights=best, minlength=len(self.diseases)) / np.maximum(counts, 1)
-        return ((forward + reverse) / 2).astype(np.float32)
+        return shared
 
     def _annotation_closure(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
         """Annotations x phenotypes (1 on each annotation's term and ancestors), each annotation's
