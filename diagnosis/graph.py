@@ -211,7 +211,7 @@ class DiseaseGraph:
         reverse term of the symmetric score (how much of the disease's profile the case explains):
         a few general phenotypes (fever, arthritis) tie hundreds of diseases, and a grouping class
         that carries every subtype's symptoms ("disease by infectious agent") or a disease with
-        hundreds of annotations should not come first among them. The nudge is below 1e-6, so
+        hundreds of annotations should not come first among them. The nudge is below 1e-7, so
         untied diseases keep their order; it is computed for the first ``TIE_HEAD`` scores only."""
         if len(sims) <= TIE_HEAD:
             head = np.flatnonzero(sims > 0)

@@ -7,6 +7,9 @@
   embeddings of every HPO label and synonym, layperson synonyms included; the
   best windows above a cosine threshold (a higher one for a single word; both chosen on
   ``bench/data/lay_phenotypes.tsv``'s dev half) become findings, best first, never overlapping.
+  Windows that report an examination or a normal result ("renal biopsy", "normal hearing"), cut a
+  noun phrase in two, or match a term with a direction the window does not state ("blood
+  pressure" is not "High blood pressure") are skipped: clinical text is full of them.
 - ``Negation``: "no fever", "I don't have a rash", "denies chest pain": NegEx as negspacy
   implements it (its clinical term set, plus the contractions and lay phrasings patients write),
   so a denied phenotype never counts for a disease.
@@ -420,14 +423,14 @@ class DensePhenotypes:
                     if (
                         content(i)
                         and content(j)
-                        and not self._only_anatomy(doc[i : j + 1])
+                        and not self._names_no_finding(doc[i : j + 1])
                         and not self._cut_or_qualified(doc, i, j + 1)
                         and any(len(doc[k]) >= 3 and doc[k].is_alpha for k in range(i, j + 1))
                     ):
                         found.append((i, j + 1))
         return found
 
-    def _only_anatomy(self, span: Any) -> bool:
+    def _names_no_finding(self, span: Any) -> bool:
         """A window of only body parts, or one that names an examination or a normal result."""
         words = [t.lower_ for t in span if t.lower_ not in FUNCTION_WORDS and not t.is_punct]
         if not words or " ".join(words) in self.anatomy or all(w in self.anatomy for w in words):
@@ -453,7 +456,8 @@ class DensePhenotypes:
             and doc[end - 1].lower_.endswith(_ADJECTIVE_ENDINGS)
         )
 
-    def _undirected(self, span: Any, phrase: str) -> bool:
+    @staticmethod
+    def _undirected(span: Any, phrase: str) -> bool:
         """The term says which way a quantity went and the window says none, or the other way."""
         up, down = bool(_UP_TERM.search(phrase)), bool(_DOWN_TERM.search(phrase))
         if up == down:  # neither, or both
