@@ -21,6 +21,7 @@ import numpy as np
 
 from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION
 from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word
+from extractors.text import split_sentences
 from kg.types import Document
 from ontologies.terms import Term
 
@@ -177,20 +178,15 @@ class PhenotypeTagger:
         ]
 
 
-_SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
-
-
 def _sentences_with(doc: Any, spans: Sequence[Any]) -> list[tuple[int, int]]:
     """The token ranges of the sentences that hold a dictionary match, and the matches: a sentence
     the dictionary read is in clinical words, and windows of the rest of it ("blood pressure",
     "renal biopsy") were nearer to some term than they meant one (BENCHMARKS.md, "Session 18")."""
-    bounds, start = [], 0
-    for t in doc:
-        if t.text in _SENTENCE_ENDS:
-            bounds.append((start, t.i + 1))
-            start = t.i + 1
-    bounds.append((start, len(doc)))
-    read = [(a, b) for a, b in bounds if any(a <= x.start < b for x in spans)]
+    read = []
+    for a, b in split_sentences(doc.text):
+        sentence = doc.char_span(a, b, alignment_mode="expand")
+        if sentence is not None and any(sentence.start <= x.start < sentence.end for x in spans):
+            read.append((sentence.start, sentence.end))
     return read + [(x.start, x.end) for x in spans]
 
 

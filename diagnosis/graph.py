@@ -220,15 +220,8 @@ class DiseaseGraph:
             head = np.flatnonzero((sims >= floor) & (sims > 0))
         if len(head) < 2:
             return sims
-        rows, owner, counts = self._annotation_closure()
-        shared = self._shared(phenotypes)
-        picked = np.flatnonzero(np.isin(owner, head))
-        best = rows[picked].multiply(shared).max(axis=1).toarray().ravel()
-        reverse = np.bincount(owner[picked], weights=best, minlength=len(self.diseases))[head] / np.maximum(
-            counts[head], 1
-        )
         out = sims.astype(np.float64)
-        out[head] += 1e-7 * reverse / (1.0 + float(self.ic.max(initial=0.0)))
+        out[head] += 1e-7 * self._reverse(phenotypes, head)[head] / (1.0 + float(self.ic.max(initial=0.0)))
         return out
 
     def symmetric_similarity(self, phenotypes: Sequence[str]) -> np.ndarray:
@@ -240,19 +233,21 @@ class DiseaseGraph:
         forward = self.similarity(phenotypes)
         if not len(self.diseases):
             return forward
-        rows, owner, counts = self._annotation_closure()
-        shared = self._shared(phenotypes)
-        best = rows.multiply(shared).max(axis=1).toarray().ravel()
-        reverse = np.bincount(owner, weights=best, minlength=len(self.diseases)) / np.maximum(counts, 1)
-        return ((forward + reverse) / 2).astype(np.float32)
+        return ((forward + self._reverse(phenotypes)) / 2).astype(np.float32)
 
-    def _shared(self, phenotypes: Sequence[str]) -> np.ndarray:
-        """Per phenotype column, the IC of the case's phenotypes and their ancestors (else 0)."""
+    def _reverse(self, phenotypes: Sequence[str], among: np.ndarray | None = None) -> np.ndarray:
+        """Per disease, the mean over its annotations of the IC of the most informative ancestor
+        it shares with any case phenotype; computed for the diseases ``among`` only (0 for the
+        others) when given."""
+        rows, owner, counts = self._annotation_closure()
         shared = np.zeros(len(self.phenotypes), dtype=np.float32)
         for q in phenotypes:
             for col, ic in self._up(q):
                 shared[col] = ic
-        return shared
+        picked = np.flatnonzero(np.isin(owner, among)) if among is not None else slice(None)
+        best = rows[picked].multiply(shared).max(axis=1).toarray().ravel()
+        total = np.bincount(owner[picked], weights=best, minlength=len(self.diseases))
+        return total / np.maximum(counts, 1)
 
     def _annotation_closure(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
         """Annotations x phenotypes (1 on each annotation's term and ancestors), each annotation's
