@@ -223,6 +223,25 @@ class GraphStore(abc.ABC):
     def load_phenotypes(self, rows: Iterable[PhenotypeAnnotation]) -> int:
         """Set ``(:Entity)-[:HAS_PHENOTYPE {frequency, source}]->(:Entity)`` edges."""
 
+    def prune_phenotypes(self, source: str, keep: Iterable[tuple[str, str]]) -> int:
+        """Remove the disease -> phenotype edges of ``source`` whose (disease, phenotype) is not in
+        ``keep``: loading a source again then leaves what its files (and the rules that derive
+        from them) give now, not also what an earlier load gave. How many edges went."""
+        wanted = set(keep)
+        rows = self._execute(
+            f"MATCH (d:Entity)-[h:{HAS_PHENOTYPE}]->(p:Entity) WHERE h.source = $source "
+            "RETURN d.curie AS disease, p.curie AS phenotype",
+            {"source": source},
+        )
+        stale = [r for r in rows if (r["disease"], r["phenotype"]) not in wanted]
+        for chunk in batched(stale, 10_000):
+            self._execute(
+                "UNWIND $rows AS row MATCH (d:Entity {curie: row.disease}) MATCH (p:Entity {curie: row.phenotype}) "
+                f"MATCH (d)-[h:{HAS_PHENOTYPE}]->(p) WHERE h.source = $source DELETE h",
+                {"rows": chunk, "source": source},
+            )
+        return len(stale)
+
     # The Cypher function naming a relationship's type: type(r) in Neo4j, label(r) in Kùzu.
     edge_type_function = "type"
 

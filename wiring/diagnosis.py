@@ -99,7 +99,7 @@ def load_symptoms_into(
 ) -> dict[str, Any]:
     """DOID's diseases and their symptoms mapped to HPO (``ontologies.symptoms``), as disease ->
     phenotype edges of source DOID beside HPO's."""
-    from ontologies.symptoms import load_doid_symptoms
+    from ontologies.symptoms import SUBTYPES, load_doid_symptoms
 
     if files.symptoms is None or files.symptom_ontology is None:
         raise ConfigError("no DOID disease -> symptom table configured")
@@ -114,10 +114,13 @@ def load_symptoms_into(
             files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, doid_tree=tree, canonical=canonical
         )
     _write(store, "DOID", records.entities, records.annotations)
+    pairs = {(a.disease, a.phenotype) for a in records.annotations}
+    pruned = sum(store.prune_phenotypes(source, pairs) for source in ("DOID", SUBTYPES))
     return {
         "diseases": len(records.entities),
+        "pruned": pruned,
         "annotations": len(records.annotations),
-        "from_subtypes": sum(1 for a in records.annotations if a.source != "DOID"),
+        "from_subtypes": sum(1 for a in records.annotations if a.source == SUBTYPES),
         "symptoms_mapped": {
             how: sum(1 for h in records.how.values() if h == how) for how in ("name", "stripped", "ancestor")
         },

@@ -425,3 +425,26 @@ def test_embedded_store_reloads_more_edges_than_a_node_group_holds(tmp_path: Pat
     store.close()
     with EmbeddedStore(tmp_path / "graph", read_only=True, query_timeout_s=None) as reopened:
         assert edges(reopened) == dict.fromkeys(pairs, 0.25)
+
+
+def test_store_prune_phenotypes_removes_only_the_stale_edges_of_one_source(store: GraphStore) -> None:
+    store.load_phenotypes(
+        [
+            PhenotypeAnnotation("DOID:1", "HP:0001250", None, "DOID subtypes"),
+            PhenotypeAnnotation("DOID:1", "HP:0001252", None, "DOID subtypes"),
+            PhenotypeAnnotation("DOID:2", "HP:0001252", None, "DOID"),
+            PhenotypeAnnotation("OMIM:1", "HP:0001252", 0.5, "HPO"),
+        ]
+    )
+    assert store.prune_phenotypes("DOID subtypes", {("DOID:1", "HP:0001250"), ("DOID:2", "HP:0001252")}) == 1
+    left = store.query(
+        "MATCH (d:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN d.curie AS d, p.curie AS p, h.source AS s"
+    )
+    assert sorted((r["d"], r["p"], r["s"]) for r in left) == [
+        ("DOID:1", "HP:0001250", "DOID subtypes"),
+        ("DOID:2", "HP:0001252", "DOID"),
+        ("OMIM:1", "HP:0001252", "HPO"),
+    ]
+    assert (
+        store.prune_phenotypes("DOID subtypes", {("DOID:1", "HP:0001250")}) == 0
+    )  # a second prune: nothing left to do

@@ -60,3 +60,30 @@ def test_a_disease_without_symptoms_of_its_own_gets_its_subtypes(tmp_path) -> No
     assert {a.source for a in r.annotations if a.disease == "DOID:1826"} == {
         "DOID"
     }  # its own symptoms are not replaced
+
+
+def test_a_general_disease_inherits_only_the_symptoms_most_of_its_subtypes_share(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    table = tmp_path / "disease-symptom.tsv"
+    table.write_text(
+        "disease_id\tdisease_label\tsymptom_id\tsymptom_label\n"
+        + "".join(
+            f"DOID:{d}\t{d}\t{s}\tx\n"
+            for d, s in [
+                ("1", "SYMP:0000001"),
+                ("2", "SYMP:0000001"),
+                ("3", "SYMP:0000002"),
+                ("4", "SYMP:0000003"),
+            ]
+        )
+    )
+    tree = tmp_path / "HumanDO.tsv"
+    tree.write_text(
+        'id\tlabel\tsubClassOf\n"DOID:5"\t"a grouping class"\t"disease"\n'
+        + "".join(f'"DOID:{d}"\t"{d}"\t"a grouping class"\n' for d in "1234")
+    )
+    r = load_doid_symptoms(table, MINI_SYMP, _hpo(), doid_tree=tree)
+    # Seizure: three of the four subtypes (convulsion, convulsion, tonic fits); hypotonia: one, under
+    # the third of them it needs, so the class does not carry it (the union of all did).
+    assert [(a.phenotype, a.source) for a in r.annotations if a.disease == "DOID:5"] == [
+        ("HP:0001250", "DOID subtypes")
+    ]
