@@ -67,7 +67,7 @@ def predict(body: PredictRequest, c: Served) -> dict[str, Any]:
     if c.diagnoser is None:
         raise ApiError(503, "not_ready", "no diagnosis model is loaded; train one with `medkg train diagnosis`")
     with c.models_lock:
-        result = c.diagnoser.diagnose(text, body.top_k)
+        result = c.diagnoser.diagnose(text, body.top_k, body.setting)
     return dict(result.to_json())
 
 

@@ -3,7 +3,7 @@ describes what the endpoints really send (FastAPI validates each response agains
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,11 @@ class ExtractRequest(BaseModel):
 class PredictRequest(BaseModel):
     text: str = Field(description="The case: symptoms, signs, findings, exposures, in words.")
     top_k: int = Field(default=5, ge=1, le=50, description="How many ranked diagnoses to return.")
+    setting: Literal["rare", "general"] = Field(
+        default="rare",
+        description="Where the patient is seen: rare (a rare-disease clinic: every disease equally likely before "
+        "the findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely).",
+    )
 
 
 class QueryRequest(BaseModel):
@@ -122,6 +127,7 @@ class Prediction(BaseModel):
         "is below 0.5); the candidates are still listed."
     )
     note: str = Field(description="Why there is no confident diagnosis; empty when there is one.")
+    setting: str = Field(description="The setting the diagnoses were ranked for (rare or general).")
     diagnoses: list[Diagnosis]
 
 

@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--cases", type=Path, default=DATA / "lay_cases.tsv")
     ap.add_argument("--encoder", default="", help="the dense matcher's encoder (default: as medkg diagnose picks it)")
     ap.add_argument("--no-dense", action="store_true")
+    ap.add_argument("--setting", default="rare", help="rare or general (diagnosis.graph.SETTINGS)")
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
     ap.add_argument(
         "--simulated",
@@ -145,7 +146,11 @@ def main() -> None:
         phenotypes = phenotypes_of(findings)
         found_n.append(len(phenotypes))
         golds = by_mesh.get(c["disease"], [])
-        sims = graph.similarity(phenotypes) if phenotypes else np.zeros(len(graph.diseases), dtype=np.float32)
+        sims = (
+            graph.similarity(phenotypes, args.setting)
+            if phenotypes
+            else np.zeros(len(graph.diseases), dtype=np.float32)
+        )
         # The position as served (ties in disease order), not the tie-optimistic one before session 18.
         rank = min((similarity_rank(sims, g) for g in golds if sims[g] > 0), default=float("inf"))
         ranks.append(rank)
@@ -169,6 +174,7 @@ def main() -> None:
     r = np.array(ranks)
     report["lay_cases"] = {
         "cases": len(cases),
+        "setting": args.setting,
         "ms_per_case": ms,
         "with_no_phenotype": int(sum(n == 0 for n in found_n)),
         "phenotypes_per_case": round(float(np.mean(found_n)), 2),

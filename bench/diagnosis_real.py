@@ -65,6 +65,7 @@ def main() -> None:
     ap.add_argument("--cases", type=Path, default=DATA / "real_cases_dev.tsv")
     ap.add_argument("--model", type=Path, help="diagnosis folder (default: the installed one)")
     ap.add_argument("--no-dense", action="store_true", help="the HPO dictionary only")
+    ap.add_argument("--setting", default="rare", help="rare or general (diagnosis.graph.SETTINGS)")
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
     args = ap.parse_args()
 
@@ -89,7 +90,11 @@ def main() -> None:
         gold_curies = {graph.diseases[i] for i in gold_idx}
         findings = builder.findings(c["text"])
         phenotypes = phenotypes_of(findings)
-        sims = graph.similarity(phenotypes) if phenotypes else np.zeros(len(graph.diseases), dtype=np.float32)
+        sims = (
+            graph.similarity(phenotypes, args.setting)
+            if phenotypes
+            else np.zeros(len(graph.diseases), dtype=np.float32)
+        )
         # The position as served: ties in disease order (a tie-optimistic rank counted a case right
         # at 1 when hundreds of diseases shared its score).
         phen = min((similarity_rank(sims, i) for i in gold_idx if sims[i] > 0), default=np.inf)
@@ -103,7 +108,7 @@ def main() -> None:
             "phenotype_overlap": phen,
         }
         if diagnoser is not None:
-            ranked = diagnoser.rank(c["text"], findings)
+            ranked = diagnoser.rank(c["text"], findings, setting=args.setting)
             row["graph_augmented"] = next((k + 1 for k, cand in enumerate(ranked) if cand.curie in gold_curies), np.inf)
             others = sum(1 for f in findings if f.category != "Phenotype" and not f.negated)
             sure, _ = confident(ranked[0].confidence if ranked else 0.0, len(phenotypes), others)
@@ -149,6 +154,7 @@ def main() -> None:
         "cases_file": str(args.cases),
         "model": str(folder) if diagnoser is not None else None,
         "dense_matcher": builder.tagger.dense is not None,
+        "setting": args.setting,
         "all": block(rows),
     }
     for column in ("kind", "split"):

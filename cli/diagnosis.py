@@ -343,6 +343,13 @@ def evaluate_diagnosis_cmd(
 def diagnose_cmd(
     text: Annotated[str, typer.Argument(help="The case, in words.")],
     top_k: Annotated[int, typer.Option(help="How many diagnoses.")] = 5,
+    setting: Annotated[
+        str,
+        typer.Option(
+            help="Where the patient is seen: rare (a rare-disease clinic: every disease equally likely before the "
+            "findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely)."
+        ),
+    ] = "rare",
     model: ModelOpt = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, jsonl, csv or tsv (csv/tsv: one row per diagnosis).")
@@ -355,18 +362,23 @@ def diagnose_cmd(
     relations, PMIDs) that support it.
 
     Example: [bold]medkg diagnose "A 4-year-old boy with seizures, microcephaly and global developmental delay."[/]
+
+    Example: [bold]medkg diagnose --setting general "I have a fever, a sore throat and my muscles ache."[/]
     """
     from diagnosis.context import Candidate
+    from diagnosis.graph import SETTINGS
 
     fmt = "json" if as_json else check_format(fmt)
     if out is not None and fmt == "table":
         fail(MedkgError("--out writes data: add --format json, jsonl, csv or tsv"))
+    if setting not in SETTINGS:
+        fail(MedkgError(f"--setting {setting!r}: use one of {', '.join(SETTINGS)}"))
     with failing():
         settings = load_settings(config)
         with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
         diagnoser = build_diagnoser(builder, model or diagnosis_folder(settings))
-        result = diagnoser.diagnose(text, top_k)
+        result = diagnoser.diagnose(text, top_k, setting)
     if fmt in ("json", "jsonl"):
         write_document(result.to_json(), fmt, out)
         return
@@ -402,6 +414,8 @@ def diagnose_cmd(
             or "no phenotype"
         )
     )
+    if result.setting != "rare":
+        console.print(f"[dim]ranked for the {result.setting} setting (--setting)[/]")
     if not result.confident:
         console.print(f"[yellow]{result.note}[/]")
     c: Candidate

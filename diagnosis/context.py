@@ -232,14 +232,19 @@ class ContextBuilder:
         return found
 
     def candidates(
-        self, findings: Sequence[Finding], top_k: int = 20, with_facts: int | None = None
+        self, findings: Sequence[Finding], top_k: int = 20, with_facts: int | None = None, setting: str = "rare"
     ) -> list[Candidate]:
-        """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes, plus any
-        disease a literature relation links to a non-phenotype entity of the case. Only the first
-        ``with_facts`` (default: all) get their facts verbalized."""
+        """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes (in the
+        ``setting``: ``diagnosis.graph.SETTINGS``), plus any disease a literature relation links
+        to a non-phenotype entity of the case. Only the first ``with_facts`` (default: all) get
+        their facts verbalized."""
         phenotypes = phenotypes_of(findings)
         others = {f.curie for f in findings if f.category != "Phenotype" and not f.negated}
-        sims = self.graph.similarity(phenotypes) if phenotypes else np.zeros(len(self.graph.diseases), dtype=np.float32)
+        sims = (
+            self.graph.similarity(phenotypes, setting)
+            if phenotypes
+            else np.zeros(len(self.graph.diseases), dtype=np.float32)
+        )
         order = np.argsort(-sims, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
         picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
         linked = sorted(d for c in others for d in self._by_concept.get(c, ()))

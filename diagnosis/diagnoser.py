@@ -25,6 +25,7 @@ class Diagnosis:
     diagnoses: list[Candidate]
     confident: bool = True
     note: str = ""  # why there is no confident diagnosis
+    setting: str = "rare"  # where the patient is seen (diagnosis.graph.SETTINGS)
 
     def to_json(self, max_facts: int = 12) -> dict[str, Any]:
         """The shape of ``medkg diagnose --json`` and ``POST /v1/predict``."""
@@ -44,6 +45,7 @@ class Diagnosis:
             ],
             "confident": self.confident,
             "note": self.note,
+            "setting": self.setting,
             "diagnoses": [
                 {
                     "curie": c.curie,
@@ -124,12 +126,14 @@ class Diagnoser:
         self.temperature = temperature  # of the softmax that turns scores into probabilities (chosen on dev cases)
 
     def score(
-        self, text: str, findings: Sequence[Finding], with_facts: int = 0, *, prune: bool = True
+        self, text: str, findings: Sequence[Finding], with_facts: int = 0, *, prune: bool = True, setting: str = "rare"
     ) -> tuple[list[Candidate], np.ndarray]:
-        """The retrieved candidates (Phenomizer order) and the model's logits for the first
-        ``rerank`` of them, fewer when ``prune`` and a margin allow (empty without a model).
-        Facts are verbalized for those and for the first ``with_facts``."""
-        found = self.builder.candidates(findings, self.candidates, with_facts=max(self.rerank, with_facts))
+        """The retrieved candidates (Phenomizer order in the ``setting``) and the model's logits
+        for the first ``rerank`` of them, fewer when ``prune`` and a margin allow (empty without a
+        model). Facts are verbalized for those and for the first ``with_facts``."""
+        found = self.builder.candidates(
+            findings, self.candidates, with_facts=max(self.rerank, with_facts), setting=setting
+        )
         if self.ranker is None or not found:
             return found, np.zeros(0, dtype=np.float32)
         head = found[: self.rerank]
@@ -151,11 +155,14 @@ class Diagnoser:
             c.score = float(score)
         return sorted(head, key=lambda c: -c.score) + tail
 
-    def rank(self, text: str, findings: Sequence[Finding], with_facts: int = 0) -> list[Candidate]:
+    def rank(
+        self, text: str, findings: Sequence[Finding], with_facts: int = 0, setting: str = "rare"
+    ) -> list[Candidate]:
         """The candidates best first, each with its probability: a softmax over the scores of
         the re-ranked ones (those left out of re-ranking cannot reach first place: 0), or, without
-        a model, over all phenotype similarities (uncalibrated)."""
-        found, logits = self.score(text, findings, with_facts)
+        a model, over all phenotype similarities (uncalibrated). ``setting``: where the patient
+        is seen (``diagnosis.graph.SETTINGS``)."""
+        found, logits = self.score(text, findings, with_facts, setting=setting)
         ranked = self.order(found, logits)
         # No logits with a model: the margin left one candidate that no other can overtake.
         head = ranked[: len(logits)] if len(logits) else ranked[:1] if self.ranker is not None else ranked
@@ -163,12 +170,12 @@ class Diagnoser:
             c.confidence = float(p)
         return ranked
 
-    def diagnose(self, text: str, top_k: int = 5) -> Diagnosis:
+    def diagnose(self, text: str, top_k: int = 5, setting: str = "rare") -> Diagnosis:
         findings = self.builder.findings(text)
-        ranked = self.rank(text, findings, with_facts=top_k)
+        ranked = self.rank(text, findings, with_facts=top_k, setting=setting)
         others = sum(1 for f in findings if f.category != "Phenotype" and not f.negated)
         ok, note = confident(ranked[0].confidence if ranked else 0.0, len(phenotypes_of(findings)), others)
-        return Diagnosis(findings, ranked[:top_k], ok, note)
+        return Diagnosis(findings, ranked[:top_k], ok, note, setting)
 
 
 def choose_temperature(scored: Sequence[ScoredCase], weight: float) -> float:

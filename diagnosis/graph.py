@@ -59,6 +59,17 @@ class LiteratureFact:
 # How many of the best similarities get their ties broken (``DiseaseGraph._break_ties``).
 TIE_HEAD = 200
 
+# Where the patient is seen (``DiseaseGraph.similarity``'s ``setting``). "rare": a rare-disease
+# clinic, every disease as likely as another before the findings (Phenomizer's assumption, and how
+# the ranker was trained). "general": general practice, a patient describing a common illness; a
+# disease outside HPO's rare-disease vocabularies (OMIM, Orphanet, DECIPHER) is ``COMMON_PRIOR``
+# times as likely, and its similarity is weighted so. 2 was chosen on the 48 lay dev cases
+# (acc@5 6.2 -> 12.5; 1.25, 1.5 and 3 were also tried) and then scored once on the 48 lay test
+# cases (4.2 -> 8.3): BENCHMARKS.md, session 19.
+SETTINGS = ("rare", "general")
+COMMON_PRIOR = 2.0
+RARE_VOCABULARIES = ("OMIM:", "ORPHA:", "DECIPHER:")
+
 
 class DiseaseGraph:
     """Diseases, their phenotype annotations and literature facts, and the phenotype hierarchy."""
@@ -88,6 +99,10 @@ class DiseaseGraph:
         self.phenotypes: list[str] = sorted(self._ancestors)
         self.phenotype_index = {p: i for i, p in enumerate(self.phenotypes)}
         self.matrix, self.ic = self._annotation_matrix()
+        # Each disease's prior weight in general practice (``SETTINGS``).
+        self.general_prior = np.array(
+            [1.0 if d.startswith(RARE_VOCABULARIES) else COMMON_PRIOR for d in self.diseases], dtype=np.float32
+        )
         # Filled on first use; bounded by the number of phenotypes and diseases of the graph.
         self._up_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self._reach_cache: dict[str, dict[str, Annotation]] = {}
@@ -186,10 +201,13 @@ class DiseaseGraph:
         i = self.phenotype_index.get(phenotype)
         return float(self.ic[i]) if i is not None else 0.0
 
-    def similarity(self, phenotypes: Sequence[str]) -> np.ndarray:
+    def similarity(self, phenotypes: Sequence[str], setting: str = "rare") -> np.ndarray:
         """Phenomizer's query -> disease similarity for every disease: the mean, over the case's
         phenotypes, of the IC of the most informative common ancestor with any of the disease's
-        phenotypes (Köhler et al. 2009)."""
+        phenotypes (Köhler et al. 2009); in the "general" ``setting`` weighted by each disease's
+        prior (``SETTINGS``)."""
+        if setting not in SETTINGS:
+            raise ValueError(f"unknown setting {setting!r}: one of {', '.join(SETTINGS)}")
         total = np.zeros(len(self.diseases), dtype=np.float32)
         best = np.zeros(len(self.diseases), dtype=np.float32)
         used = 0
@@ -204,6 +222,8 @@ class DiseaseGraph:
             total += best
             used += 1
         sims = total / max(1, used)
+        if setting == "general":
+            sims *= self.general_prior
         return self._break_ties(sims, phenotypes) if used else sims
 
     def _break_ties(self, sims: np.ndarray, phenotypes: Sequence[str]) -> np.ndarray:

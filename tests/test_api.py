@@ -96,6 +96,9 @@ def test_predict_ranks_diagnoses_with_evidence_and_entities(client: TestClient) 
     assert marfan["name"] == "Marfan syndrome" and marfan["phenotype_similarity"] > 0
     assert {"fact", "curies", "pmids", "source", "matches_case"} <= set(marfan["evidence"][0])
     assert "1852208" in {p for e in marfan["evidence"] for p in e["pmids"]}
+    assert body["setting"] == "rare"  # the default
+    general = client.post("/v1/predict", json={"text": text, "top_k": 2, "setting": "general"}).json()
+    assert general["setting"] == "general" and general["diagnoses"]
 
 
 @pytest.mark.parametrize(
@@ -106,6 +109,7 @@ def test_predict_ranks_diagnoses_with_evidence_and_entities(client: TestClient) 
         ({"text": "fever", "top_k": 0}, 422, "bad_request"),
         ({"text": "fever", "top_k": "many"}, 422, "bad_request"),
         ({"case": "fever"}, 422, "bad_request"),
+        ({"text": "fever", "setting": "clinic"}, 422, "bad_request"),
     ],
 )
 def test_predict_bad_inputs(client: TestClient, payload: dict, status: int, error: str) -> None:

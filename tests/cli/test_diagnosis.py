@@ -128,6 +128,12 @@ def test_diagnose_without_a_model_says_how_to_get_one(env: Path) -> None:
     assert result.exit_code == 2 and "medkg train diagnosis" in result.output
 
 
+def test_diagnose_refuses_an_unknown_setting_in_one_line(env: Path) -> None:
+    result = runner.invoke(app, ["diagnose", "seizures", "--setting", "clinic"])
+    assert result.exit_code == 2 and "--setting 'clinic': use one of rare, general" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_train_phenotype_encoder_then_diagnose_uses_it(env: Path) -> None:
     assert runner.invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0
     out = env / "home" / "models" / "phenotype-encoder"  # the default folder, which diagnosis loads

@@ -142,3 +142,21 @@ def test_tied_diseases_are_ordered_by_how_much_of_their_profile_the_case_explain
         s = g.similarity(case)
         order = np.argsort(-s, kind="stable")
         assert np.all(np.diff(np.round(s[order], 5)) <= 0)  # the nudge reorders no distinct scores
+
+
+def test_the_general_setting_weights_diseases_outside_the_rare_vocabularies() -> None:
+    from diagnosis.graph import COMMON_PRIOR
+    from kg.types import Entity, PhenotypeAnnotation
+
+    r = records()
+    # A common disease (DOID) whose one symptom is one of Marfan syndrome's several phenotypes.
+    common = Entity("DOID:1", "a common disease", "biolink:Disease")
+    g = DiseaseGraph([*r.entities, common], [*r.annotations, PhenotypeAnnotation("DOID:1", "HP:0001166", None, "DOID")])
+    case = ["HP:0001166", "HP:0001083"]
+    rare, general = g.similarity(case), g.similarity(case, "general")
+    d, marfan = g.disease_index["DOID:1"], g.disease_index["OMIM:154700"]
+    assert rare[marfan] > rare[d] > 0
+    assert general[d] == pytest.approx(COMMON_PRIOR * rare[d], rel=1e-5)
+    assert general[marfan] == pytest.approx(rare[marfan], rel=1e-5)  # OMIM: a rare disease, weighted 1
+    with pytest.raises(ValueError, match="setting"):
+        g.similarity(case, "clinic")
