@@ -142,7 +142,7 @@ def main() -> None:
     found_n: list[int] = []
     t0 = time.perf_counter()
     for c in cases:
-        findings = tagger.tag(c["text"])
+        findings = tagger.tag(c["text"], lay=args.setting == "general")
         phenotypes = phenotypes_of(findings)
         found_n.append(len(phenotypes))
         golds = by_mesh.get(c["disease"], [])

@@ -88,7 +88,7 @@ def main() -> None:
         golds = c["disease"].split("|")
         gold_idx = sorted({i for g in golds for i in index.get(g, [])})
         gold_curies = {graph.diseases[i] for i in gold_idx}
-        findings = builder.findings(c["text"])
+        findings = builder.findings(c["text"], args.setting)
         phenotypes = phenotypes_of(findings)
         sims = (
             graph.similarity(phenotypes, args.setting)

@@ -12,6 +12,7 @@ Candidates are ranked first by Phenomizer similarity; the model re-ranks the bes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,9 +148,10 @@ class PhenotypeTagger:
         )
         return self
 
-    def tag(self, text: str) -> list[Finding]:
+    def tag(self, text: str, *, lay: bool = False) -> list[Finding]:
         """The phenotypes of a text: dictionary matches, then dense matches in the sentences
-        without one; each marked negated or not."""
+        without one (``lay``: in the clauses without one, for a patient's own words); each marked
+        negated or not."""
         from spacy.tokens import Span
         from spacy.util import filter_spans
 
@@ -157,7 +159,7 @@ class PhenotypeTagger:
         spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
         if self.dense is not None:
-            for s, e, curie, score in self.dense.match(doc, _sentences_with(doc, spans)):
+            for s, e, curie, score in self.dense.match(doc, _read_by_dictionary(doc, spans, lay)):
                 spans.append(Span(doc, s, e, label=curie))
                 found[(s, e)] = ("hpo-dense", score)
             spans.sort(key=lambda x: x.start)
@@ -178,15 +180,34 @@ class PhenotypeTagger:
         ]
 
 
-def _sentences_with(doc: Any, spans: Sequence[Any]) -> list[tuple[int, int]]:
-    """The token ranges of the sentences that hold a dictionary match, and the matches: a sentence
-    the dictionary read is in clinical words, and windows of the rest of it ("blood pressure",
-    "renal biopsy") were nearer to some term than they meant one (BENCHMARKS.md, "Session 18")."""
+# Where a sentence splits into clauses: punctuation inside it and the words that join clauses.
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:and|but|or|while|whereas|which|although)\b", re.IGNORECASE)
+
+
+def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The character ranges of the clauses of ``text[a:b]`` (``_CLAUSE_BREAK``)."""
+    out, start = [], a
+    for m in _CLAUSE_BREAK.finditer(text, a, b):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, b))
+    return [(x, y) for x, y in out if text[x:y].strip()]
+
+
+def _read_by_dictionary(doc: Any, spans: Sequence[Any], lay: bool) -> list[tuple[int, int]]:
+    """The token ranges the dense matcher leaves alone: the sentences that hold a dictionary match
+    (``lay``: the clauses), and the matches. A sentence the dictionary read is in clinical words,
+    and windows of the rest of it ("blood pressure", "renal biopsy") were nearer to some term than
+    they meant one (BENCHMARKS.md, "Session 18"). A patient names several findings in one sentence
+    ("I am always tired and cold, I have gained weight, my skin is dry"): in lay text only the
+    clause of a dictionary match is left alone (session 19; on case reports that lost 3 of 5 right
+    first diagnoses)."""
     read = []
     for a, b in split_sentences(doc.text):
-        sentence = doc.char_span(a, b, alignment_mode="expand")
-        if sentence is not None and any(sentence.start <= x.start < sentence.end for x in spans):
-            read.append((sentence.start, sentence.end))
+        for x, y in _clauses(doc.text, a, b) if lay else [(a, b)]:
+            clause = doc.char_span(x, y, alignment_mode="expand")
+            if clause is not None and any(clause.start <= m.start < clause.end for m in spans):
+                read.append((clause.start, clause.end))
     return read + [(x.start, x.end) for x in spans]
 
 
@@ -219,8 +240,10 @@ class ContextBuilder:
             for f in facts:
                 self._by_concept.setdefault(f.other, set()).add(disease)
 
-    def findings(self, text: str) -> list[Finding]:
-        found = self.tagger.tag(text)
+    def findings(self, text: str, setting: str = "rare") -> list[Finding]:
+        """The case's phenotypes (read as a patient's own words in the "general" ``setting``) and,
+        with NER, its other entities."""
+        found = self.tagger.tag(text, lay=setting == "general")
         if self.ner is not None and self.normalizer is not None:
             doc = self.normalizer.normalize_documents(self.ner.predict([Document("case", text)]))[0]
             taken = [(f.start, f.end) for f in found]

@@ -171,7 +171,7 @@ class Diagnoser:
         return ranked
 
     def diagnose(self, text: str, top_k: int = 5, setting: str = "rare") -> Diagnosis:
-        findings = self.builder.findings(text)
+        findings = self.builder.findings(text, setting)
         ranked = self.rank(text, findings, with_facts=top_k, setting=setting)
         others = sum(1 for f in findings if f.category != "Phenotype" and not f.negated)
         ok, note = confident(ranked[0].confidence if ranked else 0.0, len(phenotypes_of(findings)), others)

@@ -180,3 +180,17 @@ def test_the_dense_matcher_reads_only_the_sentences_the_dictionary_found_nothing
         ("HP:0001250", "hpo-dictionary"),
         ("HP:0001252", "hpo-dense"),
     ]
+
+
+def test_in_a_patients_words_the_dense_matcher_reads_the_clauses_the_dictionary_found_nothing_in() -> None:
+    tagger = PhenotypeTagger(records().terms).use_encoder(_BagOfWords(), threshold=0.55, one_word=0.99)
+    # A patient names several findings in one sentence; read as lay text, the clause after "and"
+    # is read although the sentence has a dictionary match; read as a case report, it is not.
+    text = "He has seizures and his muscle tone is weak."
+    assert [(f.curie, f.source) for f in tagger.tag(text, lay=True)] == [
+        ("HP:0001250", "hpo-dictionary"),
+        ("HP:0001252", "hpo-dense"),
+    ]
+    assert [f.curie for f in tagger.tag(text)] == ["HP:0001250"]
+    # The clause of the dictionary match itself stays unread.
+    assert [f.curie for f in tagger.tag("He has seizures with weak muscle tone.", lay=True)] == ["HP:0001250"]
