@@ -9,6 +9,7 @@ descendant of it (more specific), or its direct parent. Prints JSON.
     python bench/lay.py                          # dictionary only, then dictionary + dense at the chosen threshold
     python bench/lay.py --sweep 0.6,0.65,0.7,0.75,0.8,0.85   # the dense threshold on dev and test
     python bench/lay.py --show test              # what was found for each test sentence
+    python bench/lay.py --clinical               # read as a case report (the rare setting), not as a patient's words
 """
 
 from __future__ import annotations
