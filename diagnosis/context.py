@@ -12,7 +12,6 @@ Candidates are ranked first by Phenomizer similarity; the model re-ranks the bes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,20 +179,6 @@ class PhenotypeTagger:
         ]
 
 
-# Where a sentence splits into clauses: punctuation inside it and the words that join clauses.
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:and|but|or|while|whereas|which|although)\b", re.IGNORECASE)
-
-
-def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """The character ranges of the clauses of ``text[a:b]`` (``_CLAUSE_BREAK``)."""
-    out, start = [], a
-    for m in _CLAUSE_BREAK.finditer(text, a, b):
-        out.append((start, m.start()))
-        start = m.end()
-    out.append((start, b))
-    return [(x, y) for x, y in out if text[x:y].strip()]
-
-
 def _read_by_dictionary(doc: Any, spans: Sequence[Any], lay: bool) -> list[tuple[int, int]]:
     """The token ranges the dense matcher leaves alone: the sentences that hold a dictionary match
     (``lay``: the clauses), and the matches. A sentence the dictionary read is in clinical words,
@@ -202,12 +187,16 @@ def _read_by_dictionary(doc: Any, spans: Sequence[Any], lay: bool) -> list[tuple
     ("I am always tired and cold, I have gained weight, my skin is dry"): in lay text only the
     clause of a dictionary match is left alone (session 19; on case reports that lost 3 of 5 right
     first diagnoses)."""
+    from diagnosis.lay import clause_ranges  # loaded with the dense matcher that calls this
+
     read = []
     for a, b in split_sentences(doc.text):
-        for x, y in _clauses(doc.text, a, b) if lay else [(a, b)]:
-            clause = doc.char_span(x, y, alignment_mode="expand")
-            if clause is not None and any(clause.start <= m.start < clause.end for m in spans):
-                read.append((clause.start, clause.end))
+        sentence = doc.char_span(a, b, alignment_mode="expand")
+        if sentence is None:
+            continue
+        for start, end in clause_ranges(sentence) if lay else [(sentence.start, sentence.end)]:
+            if any(start <= m.start < end for m in spans):
+                read.append((start, end))
     return read + [(x.start, x.end) for x in spans]
 
 

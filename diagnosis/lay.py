@@ -299,6 +299,22 @@ _CLAUSE = frozenset(
 )
 
 
+def breaks_clause(token: Any) -> bool:
+    """Whether a token ends a clause: punctuation, or a word that joins clauses (``_CLAUSE``)."""
+    return bool(token.is_punct) or token.lower_ in _CLAUSE
+
+
+def clause_ranges(span: Any) -> list[tuple[int, int]]:
+    """The token ranges (start, end) of the clauses of a spaCy span, the breaking tokens left out."""
+    out, start = [], span.start
+    for t in span:
+        if breaks_clause(t):
+            out.append((start, t.i))
+            start = t.i + 1
+    out.append((start, span.end))
+    return [(a, b) for a, b in out if b > a]
+
+
 class Negation:
     """Which spans of a doc a negation governs (NegEx through negspacy)."""
 
@@ -406,7 +422,7 @@ class DensePhenotypes:
         blocked = {i for s, e in taken for i in range(s, e)}
         clauses: list[list[int]] = [[]]
         for t in doc:
-            if t.is_punct or t.lower_ in _CLAUSE or t.i in blocked:
+            if breaks_clause(t) or t.i in blocked:
                 clauses.append([])
             else:
                 clauses[-1].append(t.i)
