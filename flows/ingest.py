@@ -18,6 +18,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from tqdm.auto import tqdm
 
@@ -98,7 +99,9 @@ def as_list(models: str | Sequence[str] | None) -> list[str]:
     return [models] if isinstance(models, str) else [str(m) for m in models]
 
 
-@task(retries=2, retry_delay_seconds=5, name="extract-batch")
+# No result caching: nothing is persisted, and hashing a batch's inputs (a store handle cannot be
+# hashed at all) only cost time and logged an error with a traceback on every run.
+@task(retries=2, retry_delay_seconds=5, name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(
     docs: list[Document], ner_models: list[str], re_models: list[str], settings_json: str
 ) -> tuple[list[Document], dict[str, float]]:
@@ -151,7 +154,7 @@ def _model_version(ner_models: list[str], re_models: list[str]) -> str:
     return "+".join([*(f"ner:{Path(p).name}" for p in ner_models), *(f"re:{Path(p).name}" for p in re_models)])
 
 
-@task(retries=3, retry_delay_seconds=5, name="load-batch")
+@task(retries=3, retry_delay_seconds=5, name="load-batch", cache_policy=NO_CACHE)
 def load_batch(store: GraphStore, docs: list[Document], model: str) -> int:
     """Replace the batch's articles in the store with their new evidence (all or nothing per
     article set: old evidence is removed first, then everything is merged)."""
@@ -253,6 +256,16 @@ def ingest(
                 logger.warning("%s: no document in this file", path)
             summary.skipped.extend({"source": s.source, "record": s.record, "reason": s.reason} for s in report.skipped)
     result = summary.as_dict()
+    logger.info(
+        "done: %d documents read (%d new, %d updated, %d unchanged), %d deleted, %d triples loaded, %d skipped",
+        summary.documents_read,
+        summary.documents_read - summary.updated - summary.unchanged,
+        summary.updated,
+        summary.unchanged,
+        summary.deleted,
+        summary.triples_loaded,
+        len(summary.skipped),
+    )
     create_markdown_artifact(
         key="medkg-ingest-summary", markdown=_markdown(result), description="medkg ingestion summary"
     )
