@@ -61,6 +61,14 @@ def load_hpo_cmd(
             "disease slim).",
         ),
     ] = False,
+    no_mesh_subtypes: Annotated[
+        bool,
+        typer.Option(
+            "--no-mesh-subtypes",
+            help="Leave out the phenotypes a disease shares with most of its subtypes in MeSH's disease tree (used in "
+            "the general setting of `medkg diagnose` only).",
+        ),
+    ] = False,
     reload: Annotated[
         bool,
         typer.Option("--reload", hidden=True, help="No longer needed: a graph that has them is loaded again."),
@@ -72,7 +80,10 @@ def load_hpo_cmd(
     Disease Ontology's disease -> symptom table with each symptom mapped to HPO (source DOID);
     then the phenotypes the diseases' own definitions name (MeSH scope notes from CTD MEDIC, DOID's
     infectious disease slim; sources "MeSH definition", "DOID definition"), for the common diseases
-    neither covers. Loading again updates what the files changed and adds nothing twice.
+    neither covers; then, for each disease, the phenotypes most of its subtypes in MeSH's disease
+    tree have (source "MeSH subtypes": hyperthyroidism from Graves disease; the general setting of
+    `medkg diagnose` reads them). Loading again updates what the files changed, adds nothing twice
+    and removes what the files no longer give.
 
     Example: [bold]medkg load-hpo[/]
     """
@@ -87,6 +98,7 @@ def load_hpo_cmd(
             symptoms=None if no_symptoms else files.symptoms,
             definitions=None if no_definitions else files.definitions,
             doid_definitions=None if no_definitions else files.doid_definitions,
+            mesh_trees=None if no_mesh_subtypes else files.mesh_trees,
         )
         with settings.open_store() as store:
             result = load_hpo_into(store, files, settings if xrefs else None)

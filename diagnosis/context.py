@@ -207,6 +207,8 @@ def _how_often(ann: Annotation) -> str:
         return "a symptom in the Disease Ontology"
     if ann.source == "DOID subtypes":
         return "a symptom of its subtypes in the Disease Ontology"
+    if ann.source == "MeSH subtypes":
+        return "a phenotype most of its subtypes in MeSH have"
     if ann.source == "literature":
         return f"named beside it in {len(ann.pmids)} articles"
     if ann.source == MESH_DEFINITION:

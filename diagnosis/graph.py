@@ -32,6 +32,13 @@ MIN_ARTICLES = 2
 # acc@1 (BENCHMARKS.md, session 16). Their diseases are ranked all the same.
 IC_SOURCES = frozenset({"HPO"})
 
+# Annotations that count in the general setting only: the phenotypes a disease shares with most
+# of its MeSH subtypes (``ontologies.symptoms.mesh_subtype_phenotypes``). They let a class a
+# general practitioner names (hyperthyroidism) match the findings of its subtypes (Graves
+# disease); among rare inherited diseases the same classes only crowd the specific ones (40 real
+# case reports: acc@5 30.0 -> 27.5 with them, BENCHMARKS.md session 20).
+GENERAL_SOURCES = frozenset({"MeSH subtypes"})
+
 # HPO's roots and top-level branches say nothing about a patient: never a match, never a render.
 UNINFORMATIVE = frozenset({"HP:0000001", "HP:0000118", "HP:0000005", "HP:0012823", "HP:0040279", "HP:0031797"})
 
@@ -100,6 +107,7 @@ class DiseaseGraph:
         self.phenotypes: list[str] = sorted(self._ancestors)
         self.phenotype_index = {p: i for i, p in enumerate(self.phenotypes)}
         self.matrix, self.ic = self._annotation_matrix()
+        self.general_matrix = self._annotation_matrix(GENERAL_SOURCES)[0] if self._has(GENERAL_SOURCES) else None
         # Each disease's prior weight in general practice (``SETTINGS``).
         self.general_prior = np.array(
             [1.0 if d.startswith(RARE_VOCABULARIES) else COMMON_PRIOR for d in self.diseases], dtype=np.float32
@@ -169,12 +177,17 @@ class DiseaseGraph:
     def ancestors(self, phenotype: str) -> frozenset[str]:
         return self._ancestors.get(phenotype, frozenset())
 
-    def _annotation_matrix(self) -> tuple[sparse.csc_matrix, np.ndarray]:
-        """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant;
+    def _has(self, sources: frozenset[str]) -> bool:
+        return any(a.source in sources for anns in self.annotations.values() for a in anns)
+
+    def _annotation_matrix(self, sources: frozenset[str] | None = None) -> tuple[sparse.csc_matrix, np.ndarray]:
+        """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant
+        (by an annotation of ``sources``; by default of every source but ``GENERAL_SOURCES``);
         and the IC of every phenotype, counted over the diseases of ``IC_SOURCES``."""
         rows: list[int] = []
         cols: list[int] = []
-        for d, anns in self.annotations.items():
+        for d, all_anns in self.annotations.items():
+            anns = [a for a in all_anns if (a.source in sources if sources else a.source not in GENERAL_SOURCES)]
             closure = {a.phenotype for a in anns}
             for a in anns:
                 closure |= self.ancestors(a.phenotype)
@@ -205,21 +218,24 @@ class DiseaseGraph:
     def similarity(self, phenotypes: Sequence[str], setting: str = "rare") -> np.ndarray:
         """Phenomizer's query -> disease similarity for every disease: the mean, over the case's
         phenotypes, of the IC of the most informative common ancestor with any of the disease's
-        phenotypes (Köhler et al. 2009); in the "general" ``setting`` weighted by each disease's
-        prior (``SETTINGS``)."""
+        phenotypes (Köhler et al. 2009); in the "general" ``setting`` with the annotations of
+        ``GENERAL_SOURCES`` too and weighted by each disease's prior (``SETTINGS``)."""
         if setting not in SETTINGS:
             raise ValueError(f"unknown setting {setting!r}: one of {', '.join(SETTINGS)}")
         total = np.zeros(len(self.diseases), dtype=np.float32)
         best = np.zeros(len(self.diseases), dtype=np.float32)
         used = 0
-        m = self.matrix
+        matrices = [self.matrix]
+        if setting == "general" and self.general_matrix is not None:
+            matrices.append(self.general_matrix)
         for q in phenotypes:
             terms = self._up(q)
             if not terms:
                 continue
             best[:] = 0.0
             for t, ic in reversed(terms):  # least informative first, so the most informative wins
-                best[m.indices[m.indptr[t] : m.indptr[t + 1]]] = ic
+                for m in matrices:
+                    best[m.indices[m.indptr[t] : m.indptr[t + 1]]] = ic
             total += best
             used += 1
         sims = total / max(1, used)
@@ -280,6 +296,8 @@ class DiseaseGraph:
             for d, anns in self.annotations.items():
                 i = self.disease_index[d]
                 for a in anns:
+                    if a.source in GENERAL_SOURCES:  # the profile a case is read against is the disease's own
+                        continue
                     k = len(owner)
                     owner.append(i)
                     terms = [

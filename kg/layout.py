@@ -46,6 +46,7 @@ PHENOTYPES = {
     "doid_tree": "ontologies/doid/HumanDO.tsv",
     "definitions": "ontologies/ctd/CTD_diseases.tsv.gz",
     "doid_definitions": "ontologies/doid/DO_infectious_disease_slim.obo",
+    "mesh_trees": "ontologies/mesh/mesh_trees.tsv.gz",  # diseases inherit what most of their MeSH subtypes have
 }
 # The literature samples `medkg run` ingests: files, then every XML file of a folder.
 LITERATURE = ("pubmed/medline16n0902.xml.gz", "pubmed/test_current_medline.xml.gz", "pubmed/pubmed-29768149.xml")

@@ -11,10 +11,11 @@ Nothing is guessed beyond that: a symptom that does not map is reported, not lin
 
 from __future__ import annotations
 
+import bisect
 import csv
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,6 +156,48 @@ def _from_subtypes(rows: set[tuple[str, str]], doid_tree: str | Path, names: dic
         if shared := [p for p, n in votes.items() if n >= need]:
             names.setdefault(t.curie, t.name)
             out.update((t.curie, p) for p in shared)
+    return out
+
+
+# The source of a phenotype a disease has through its subtypes in MeSH's disease tree
+# (hyperthyroidism from Graves disease and thyroid crisis, each annotated by HPO or DOID).
+MESH_SUBTYPES = "MeSH subtypes"
+
+
+def mesh_subtype_phenotypes(
+    profiles: Mapping[str, set[str]], mesh_ids: Mapping[str, set[str]], trees: Mapping[str, Sequence[str]]
+) -> set[tuple[str, str]]:
+    """For each disease, the phenotypes at least ``SUBTYPE_SHARE`` of its descendants in MeSH's
+    disease (C) and psychiatric (F) trees have, beyond its own. ``profiles``: every disease's own
+    phenotypes (HPO, DOID, definitions); ``mesh_ids``: each disease's MeSH descriptors (its own
+    CURIE or its xrefs); ``trees``: MeSH tree numbers by descriptor (``load_mesh_trees``).
+
+    A common disease the annotations know only by name (hypothyroidism: "Hypothyroidism" and
+    "Edema" from its definition) presents as most of its subtypes do, whose HPO annotations
+    come from OMIM and Orphanet; a descendant that shares a MeSH id with the disease is the same
+    disease, not a subtype. The vote is the DOID one (``_from_subtypes``), so an organizing
+    class ("Thyroid Diseases") gets only what most of what lies below it shares."""
+    node_trees = {d: {t for m in mesh_ids.get(d, ()) for t in trees.get(m, ()) if t[:1] in "CF"} for d in profiles}
+    by_tree: dict[str, set[str]] = {}
+    for d, ts in node_trees.items():
+        for t in ts:
+            by_tree.setdefault(t, set()).add(d)
+    ordered = sorted(by_tree)
+    out: set[tuple[str, str]] = set()
+    for d, ts in node_trees.items():
+        below: set[str] = set()
+        for t in ts:
+            i = bisect.bisect_left(ordered, t + ".")
+            while i < len(ordered) and ordered[i].startswith(t + "."):
+                below |= by_tree[ordered[i]]
+                i += 1
+        own_ids = mesh_ids.get(d, set())
+        subtypes = [x for x in below if profiles[x] and not (mesh_ids.get(x, set()) & own_ids)]
+        if not subtypes:
+            continue
+        votes = Counter(p for x in subtypes for p in profiles[x])
+        need = max(1, math.ceil(SUBTYPE_SHARE * len(subtypes)))
+        out.update((d, p) for p, n in votes.items() if n >= need and p not in profiles[d])
     return out
 
 

@@ -16,6 +16,7 @@ from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION
 from kg.errors import ConfigError
 from kg.schema import ENTITY_TYPES
 from kg.store import GraphStore, batched
+from kg.types import PhenotypeAnnotation
 from wiring.progress import console, progress_bar
 from wiring.settings import Settings
 
@@ -34,6 +35,7 @@ class HpoFiles:
     doid_tree: Path | None = None
     definitions: Path | None = None  # CTD MEDIC (MeSH scope notes)
     doid_definitions: Path | None = None  # a DOID OBO file with definitions
+    mesh_trees: Path | None = None  # MeSH tree numbers: a disease inherits what most of its subtypes have
 
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
@@ -67,6 +69,8 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
         disease = ENTITY_TYPES["Disease"].category
         described = {c for e in records.entities if e.category == disease for c in (e.curie, *e.xrefs)}
         report["definitions"] = load_definitions_into(store, files, records.terms, canonical, described)
+    if files.mesh_trees is not None and files.mesh_trees.is_file():
+        report["mesh_subtypes"] = load_mesh_subtypes_into(store, files.mesh_trees)
     return report
 
 
@@ -88,6 +92,8 @@ def _write(store: GraphStore, source: str, entities: Sequence[Any], annotations:
             ("annotations", annotations, store.load_phenotypes),
         ]
         for name, items, load in parts:
+            if not items:
+                continue
             task = bar.add_task(f"{source} {name}", total=len(items))
             for chunk in batched(items, 10_000):
                 load(chunk)
@@ -186,6 +192,33 @@ def load_definitions_into(
     }
 
 
+def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, int]:
+    """The phenotypes each disease shares with most of its subtypes in MeSH's disease tree
+    (``ontologies.symptoms.mesh_subtype_phenotypes``), over every other source in the store, as
+    edges of source ``MeSH subtypes``; those an earlier load gave and this one does not go."""
+    from ontologies.loaders import load_mesh_trees
+    from ontologies.symptoms import MESH_SUBTYPES, mesh_subtype_phenotypes
+
+    with console.status(f"reading {mesh_trees.name} and the graph's disease -> phenotype edges"):
+        trees = load_mesh_trees(mesh_trees)
+        profiles: dict[str, set[str]] = {}
+        mesh_ids: dict[str, set[str]] = {}
+        for r in store.phenotype_annotations():
+            d = r["disease"]
+            mesh_ids.setdefault(d, {c for c in (d, *(r["xrefs"] or ())) if c.startswith("MESH:")})
+            if r["source"] != MESH_SUBTYPES:
+                profiles.setdefault(d, set()).add(r["phenotype"])
+        profiles = {d: profiles.get(d, set()) for d in mesh_ids}
+        pairs = mesh_subtype_phenotypes(profiles, mesh_ids, trees)
+    annotations = [PhenotypeAnnotation(d, p, None, MESH_SUBTYPES) for d, p in sorted(pairs)]
+    _write(store, MESH_SUBTYPES, [], annotations)
+    return {
+        "diseases": len({d for d, _ in pairs}),
+        "annotations": len(annotations),
+        "pruned": store.prune_phenotypes(MESH_SUBTYPES, pairs),
+    }
+
+
 def _advancing(items: Sequence[Any], bar: Any, task: Any) -> Any:
     for item in items:
         yield item
@@ -205,6 +238,9 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     if _has_definitions(files) and not any(store.phenotype_edge_count(s) for s in (MESH_DEFINITION, DOID_DEFINITION)):
         console.print("[bold]The graph has no phenotypes from the diseases' definitions yet[/]: loading them (once).")
         load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
+    if files.mesh_trees is not None and files.mesh_trees.is_file() and store.phenotype_edge_count("MeSH subtypes") == 0:
+        console.print("[bold]The graph has no phenotypes from the diseases' MeSH subtypes yet[/]: loading them (once).")
+        load_mesh_subtypes_into(store, files.mesh_trees)
 
 
 def hpo_terms(settings: Settings) -> list[Any]:

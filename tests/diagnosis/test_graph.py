@@ -160,3 +160,67 @@ def test_the_general_setting_weights_diseases_outside_the_rare_vocabularies() ->
     assert general[marfan] == pytest.approx(rare[marfan], rel=1e-5)  # OMIM: a rare disease, weighted 1
     with pytest.raises(ValueError, match="setting"):
         g.similarity(case, "clinic")
+
+
+def test_the_phenotypes_a_class_inherits_from_its_mesh_subtypes_count_in_the_general_setting_only() -> None:
+    from diagnosis.graph import COMMON_PRIOR
+    from kg.types import Entity, PhenotypeAnnotation
+
+    r = records()
+    # A class known by a phenotype the case does not have, which inherits one the case has.
+    common = Entity("DOID:1", "a class", "biolink:Disease")
+    g = DiseaseGraph(
+        [*r.entities, common],
+        [
+            *r.annotations,
+            PhenotypeAnnotation("DOID:1", "HP:0001250", None, "DOID"),
+            PhenotypeAnnotation("DOID:1", "HP:0001166", None, "MeSH subtypes"),
+        ],
+    )
+    plain = DiseaseGraph(
+        [*r.entities, common], [*r.annotations, PhenotypeAnnotation("DOID:1", "HP:0001250", None, "DOID")]
+    )
+    case = ["HP:0001166"]
+    d = g.disease_index["DOID:1"]
+    assert g.similarity(case)[d] == 0  # the rare setting reads the class's own profile only
+    np.testing.assert_allclose(g.similarity(case), plain.similarity(case))
+    assert g.similarity(case, "general")[d] == pytest.approx(
+        COMMON_PRIOR * g.information_content("HP:0001166"), rel=1e-5
+    )
+    # the explanation of a match names where the phenotype came from
+    assert [(p, a.source) for p, a, _ in g.matches("DOID:1", case)] == [("HP:0001166", "MeSH subtypes")]
+
+
+def test_mesh_subtype_phenotypes_load_into_the_store_and_a_reload_prunes_what_is_gone(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kg.types import Entity, PhenotypeAnnotation
+    from wiring.diagnosis import load_mesh_subtypes_into
+
+    trees = tmp_path / "mesh_trees.tsv"
+    trees.write_text(
+        "DescriptorUI\tDescriptorName\tTreeNumber\n"
+        "D006980\tHyperthyroidism\tC19.874.397\nD006111\tGraves Disease\tC19.874.397.370\n"
+    )
+    store.load_entities(
+        [
+            Entity("DOID:7998", "hyperthyroidism", "biolink:Disease", xrefs=("MESH:D006980",)),
+            Entity("OMIM:275000", "Graves disease", "biolink:Disease", xrefs=("MESH:D006111",)),
+            *(Entity(p, p, "biolink:PhenotypicFeature") for p in ("HP:0000836", "HP:0001824", "HP:0001649")),
+        ]
+    )
+    store.load_phenotypes(
+        [
+            PhenotypeAnnotation("DOID:7998", "HP:0000836", None, "MeSH definition"),
+            PhenotypeAnnotation("OMIM:275000", "HP:0001824", None, "HPO"),  # weight loss
+            PhenotypeAnnotation("OMIM:275000", "HP:0001649", None, "HPO"),  # tachycardia
+        ]
+    )
+
+    def inherited() -> set[tuple[str, str]]:
+        return {(r["disease"], r["phenotype"]) for r in store.phenotype_annotations() if r["source"] == "MeSH subtypes"}
+
+    assert load_mesh_subtypes_into(store, trees) == {"diseases": 1, "annotations": 2, "pruned": 0}
+    assert inherited() == {("DOID:7998", "HP:0001824"), ("DOID:7998", "HP:0001649")}
+    assert load_mesh_subtypes_into(store, trees)["pruned"] == 0 and len(inherited()) == 2  # a reload adds nothing
+    store.prune_phenotypes("HPO", {("OMIM:275000", "HP:0001824")})  # tachycardia leaves Graves disease
+    assert load_mesh_subtypes_into(store, trees)["pruned"] == 1
+    assert inherited() == {("DOID:7998", "HP:0001824")}

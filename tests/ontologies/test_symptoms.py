@@ -87,3 +87,43 @@ def test_a_general_disease_inherits_only_the_symptoms_most_of_its_subtypes_share
     assert [(a.phenotype, a.source) for a in r.annotations if a.disease == "DOID:5"] == [
         ("HP:0001250", "DOID subtypes")
     ]
+
+
+def test_a_mesh_class_inherits_what_most_of_its_subtypes_have_and_only_that() -> None:
+    from ontologies.symptoms import mesh_subtype_phenotypes
+
+    trees = {
+        "MESH:D1": ["C19.874"],  # the class (hyperthyroidism)
+        "MESH:D2": ["C19.874.100"],
+        "MESH:D3": ["C19.874.200"],
+        "MESH:D4": ["C19.874.300", "D12.100"],  # a chemical tree number is not a disease tree
+        "MESH:D5": ["C19.874.300.10"],
+        "MESH:D9": ["D12.100.5"],  # under D4 in the chemical tree only
+    }
+    profiles = {
+        "DOID:1": {"HP:class"},  # the class, known by its name only
+        "OMIM:1": {"HP:a", "HP:b"},  # four subtypes below it
+        "OMIM:2": {"HP:a", "HP:c"},
+        "ORPHA:3": {"HP:a"},
+        "OMIM:5": {"HP:b", "HP:class"},
+        "MESH:D1": {"HP:same"},  # the class itself under another vocabulary: not a subtype
+        "OMIM:9": {"HP:z"},
+        "OMIM:10": set(),  # no profile: no vote
+    }
+    mesh = {
+        "DOID:1": {"MESH:D1"},
+        "OMIM:1": {"MESH:D2"},
+        "OMIM:2": {"MESH:D3"},
+        "ORPHA:3": {"MESH:D4"},
+        "OMIM:5": {"MESH:D5"},
+        "MESH:D1": {"MESH:D1"},
+        "OMIM:9": {"MESH:D9"},
+        "OMIM:10": {"MESH:D3"},
+    }
+    got = mesh_subtype_phenotypes(profiles, mesh, trees)
+    # Four subtypes, so a phenotype needs two votes: HP:a (three) and HP:b (two) are inherited, HP:c
+    # (one) is not, nor HP:class (the class has it), HP:same (not a subtype) or HP:z (a chemical tree).
+    assert {p for d, p in got if d == "DOID:1"} == {"HP:a", "HP:b"}
+    assert {p for d, p in got if d == "MESH:D1"} == {"HP:a", "HP:b"}  # DOID:1 is the same class: no vote
+    # ORPHA:3 has one subtype (OMIM:5), whose phenotypes it takes; a leaf takes nothing.
+    assert {(d, p) for d, p in got if d not in ("DOID:1", "MESH:D1")} == {("ORPHA:3", "HP:b"), ("ORPHA:3", "HP:class")}
