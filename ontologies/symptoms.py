@@ -165,12 +165,16 @@ MESH_SUBTYPES = "MeSH subtypes"
 
 
 def mesh_subtype_phenotypes(
-    profiles: Mapping[str, set[str]], mesh_ids: Mapping[str, set[str]], trees: Mapping[str, Sequence[str]]
+    profiles: Mapping[str, set[str]],
+    mesh_ids: Mapping[str, set[str]],
+    trees: Mapping[str, Sequence[str]],
+    heirs: Iterable[str] | None = None,
 ) -> set[tuple[str, str]]:
-    """For each disease, the phenotypes at least ``SUBTYPE_SHARE`` of its descendants in MeSH's
-    disease (C) and psychiatric (F) trees have, beyond its own. ``profiles``: every disease's own
-    phenotypes (HPO, DOID, definitions); ``mesh_ids``: each disease's MeSH descriptors (its own
-    CURIE or its xrefs); ``trees``: MeSH tree numbers by descriptor (``load_mesh_trees``).
+    """For each disease of ``heirs`` (default: all), the phenotypes at least ``SUBTYPE_SHARE`` of
+    its descendants in MeSH's disease (C) and psychiatric (F) trees have, beyond its own.
+    ``profiles``: every disease's own phenotypes (HPO, DOID, definitions); ``mesh_ids``: each
+    disease's MeSH descriptors (its own CURIE or its xrefs); ``trees``: MeSH tree numbers by
+    descriptor (``load_mesh_trees``).
 
     A common disease the annotations know only by name (hypothyroidism: "Hypothyroidism" and
     "Edema" from its definition) presents as most of its subtypes do, whose HPO annotations
@@ -184,7 +188,10 @@ def mesh_subtype_phenotypes(
             by_tree.setdefault(t, set()).add(d)
     ordered = sorted(by_tree)
     out: set[tuple[str, str]] = set()
+    wanted = set(profiles) if heirs is None else set(heirs)
     for d, ts in node_trees.items():
+        if d not in wanted:
+            continue
         below: set[str] = set()
         for t in ts:
             i = bisect.bisect_left(ordered, t + ".")

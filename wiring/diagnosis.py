@@ -195,7 +195,10 @@ def load_definitions_into(
 def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, int]:
     """The phenotypes each disease shares with most of its subtypes in MeSH's disease tree
     (``ontologies.symptoms.mesh_subtype_phenotypes``), over every other source in the store, as
-    edges of source ``MeSH subtypes``; those an earlier load gave and this one does not go."""
+    edges of source ``MeSH subtypes``; those an earlier load gave and this one does not go. A
+    disease HPO annotates inherits nothing: its profile is curated, and MONDO maps many OMIM
+    entries to a broad MeSH class they are one case of (spinocerebellar ataxia 32 to
+    "Spinocerebellar Ataxias", which then took chronic diarrhea from its other subtypes)."""
     from ontologies.loaders import load_mesh_trees
     from ontologies.symptoms import MESH_SUBTYPES, mesh_subtype_phenotypes
 
@@ -203,13 +206,16 @@ def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, in
         trees = load_mesh_trees(mesh_trees)
         profiles: dict[str, set[str]] = {}
         mesh_ids: dict[str, set[str]] = {}
+        curated: set[str] = set()
         for r in store.phenotype_annotations():
             d = r["disease"]
             mesh_ids.setdefault(d, {c for c in (d, *(r["xrefs"] or ())) if c.startswith("MESH:")})
             if r["source"] != MESH_SUBTYPES:
                 profiles.setdefault(d, set()).add(r["phenotype"])
+            if r["source"] == "HPO":
+                curated.add(d)
         profiles = {d: profiles.get(d, set()) for d in mesh_ids}
-        pairs = mesh_subtype_phenotypes(profiles, mesh_ids, trees)
+        pairs = mesh_subtype_phenotypes(profiles, mesh_ids, trees, heirs=set(profiles) - curated)
     annotations = [PhenotypeAnnotation(d, p, None, MESH_SUBTYPES) for d, p in sorted(pairs)]
     _write(store, MESH_SUBTYPES, [], annotations)
     return {

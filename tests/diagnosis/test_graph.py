@@ -204,6 +204,8 @@ def test_mesh_subtype_phenotypes_load_into_the_store_and_a_reload_prunes_what_is
         [
             Entity("DOID:7998", "hyperthyroidism", "biolink:Disease", xrefs=("MESH:D006980",)),
             Entity("OMIM:275000", "Graves disease", "biolink:Disease", xrefs=("MESH:D006111",)),
+            # an OMIM entry MONDO maps to the class itself: HPO's curated profile, it inherits nothing
+            Entity("OMIM:999999", "hyperthyroidism, familial", "biolink:Disease", xrefs=("MESH:D006980",)),
             *(Entity(p, p, "biolink:PhenotypicFeature") for p in ("HP:0000836", "HP:0001824", "HP:0001649")),
         ]
     )
@@ -212,6 +214,7 @@ def test_mesh_subtype_phenotypes_load_into_the_store_and_a_reload_prunes_what_is
             PhenotypeAnnotation("DOID:7998", "HP:0000836", None, "MeSH definition"),
             PhenotypeAnnotation("OMIM:275000", "HP:0001824", None, "HPO"),  # weight loss
             PhenotypeAnnotation("OMIM:275000", "HP:0001649", None, "HPO"),  # tachycardia
+            PhenotypeAnnotation("OMIM:999999", "HP:0000836", None, "HPO"),
         ]
     )
 

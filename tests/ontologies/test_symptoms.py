@@ -127,3 +127,5 @@ def test_a_mesh_class_inherits_what_most_of_its_subtypes_have_and_only_that() ->
     assert {p for d, p in got if d == "MESH:D1"} == {"HP:a", "HP:b"}  # DOID:1 is the same class: no vote
     # ORPHA:3 has one subtype (OMIM:5), whose phenotypes it takes; a leaf takes nothing.
     assert {(d, p) for d, p in got if d not in ("DOID:1", "MESH:D1")} == {("ORPHA:3", "HP:b"), ("ORPHA:3", "HP:class")}
+    # only the heirs inherit; every disease still votes
+    assert mesh_subtype_phenotypes(profiles, mesh, trees, heirs={"DOID:1"}) == {p for p in got if p[0] == "DOID:1"}
