@@ -36,7 +36,8 @@ IC_SOURCES = frozenset({"HPO"})
 # of its MeSH subtypes (``ontologies.symptoms.mesh_subtype_phenotypes``). They let a class a
 # general practitioner names (hyperthyroidism) match the findings of its subtypes (Graves
 # disease); among rare inherited diseases the same classes only crowd the specific ones (40 real
-# case reports: acc@5 30.0 -> 27.5 with them, BENCHMARKS.md session 20).
+# case reports: acc@5 30.0 -> 27.5 with them in both settings, measured while every disease could
+# inherit; BENCHMARKS.md session 20).
 GENERAL_SOURCES = frozenset({"MeSH subtypes"})
 
 # HPO's roots and top-level branches say nothing about a patient: never a match, never a render.

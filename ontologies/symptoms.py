@@ -160,7 +160,7 @@ def _from_subtypes(rows: set[tuple[str, str]], doid_tree: str | Path, names: dic
 
 
 # The source of a phenotype a disease has through its subtypes in MeSH's disease tree
-# (hyperthyroidism from Graves disease and thyroid crisis, each annotated by HPO or DOID).
+# (hyperthyroidism the weight loss and sweating of Graves disease, which HPO annotates).
 MESH_SUBTYPES = "MeSH subtypes"
 
 
