@@ -212,6 +212,8 @@ def test_a_killed_run_resumes_to_the_same_graph(
         "PREFECT_API_URL",
         "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
         "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL",
+        "TRANSFORMERS_VERBOSITY",  # prefect.yaml sets these for the flow runs, as a user's worker lacks them
+        "HF_HUB_DISABLE_PROGRESS_BARS",
     ):
         env.pop(key, None)
     cmd = [
@@ -404,7 +406,7 @@ def test_the_deployments_run_on_a_real_prefect_server(
     """prefect.yaml as a user deploys it: a real `prefect server start`, the process work pool,
     `prefect deploy --all` from the repository, a worker, update files dropped into the watched
     folder and `prefect deployment run`: the graph gains the new articles and their evidence and
-    loses the deleted one, with no error in the logs. Then `train-bc5cdr` as the
+    loses the deleted one, with no error and no library progress bar in the logs. Then `train-bc5cdr` as the
     worker runs it (a tiny budget: six documents, from the tiny test encoder): both models are
     promoted into MEDKG_HOME/models, the replaced ones kept, and the next `pubmed-updates` run
     (which extracts only what is new) and the API serve exactly the promoted versions. Paths come
@@ -456,6 +458,8 @@ def test_the_deployments_run_on_a_real_prefect_server(
         "MEDKG_RE_MODEL",
         "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
         "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL",
+        "TRANSFORMERS_VERBOSITY",  # prefect.yaml sets these for the flow runs, as a user's worker lacks them
+        "HF_HUB_DISABLE_PROGRESS_BARS",
     ):
         env.pop(key, None)
     prefect = [sys.executable, "-m", "prefect"]
@@ -515,6 +519,7 @@ def test_the_deployments_run_on_a_real_prefect_server(
                     pytest.fail(f"{deployment}: flow run {state}\n{log}")
                 if state == "COMPLETED":
                     assert "Traceback" not in log and "| ERROR" not in log, log  # nothing that looks like failure
+                    assert "Loading weights" not in log, log  # nor a progress bar per model loaded
                     return log
                 assert time.monotonic() < deadline, f"{deployment}: flow run still {state}\n{log}"
                 time.sleep(2)
