@@ -23,6 +23,7 @@ from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION
 from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word
 from extractors.text import split_sentences
 from kg.types import Document
+from ontologies.symptoms import MESH_SUBTYPES
 from ontologies.terms import Term
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def _how_often(ann: Annotation) -> str:
         return "a symptom in the Disease Ontology"
     if ann.source == "DOID subtypes":
         return "a symptom of its subtypes in the Disease Ontology"
-    if ann.source == "MeSH subtypes":
+    if ann.source == MESH_SUBTYPES:
         return "a phenotype most of its subtypes in MeSH have"
     if ann.source == "literature":
         return f"named beside it in {len(ann.pmids)} articles"

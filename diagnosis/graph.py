@@ -20,6 +20,7 @@ from scipy import sparse
 from kg.schema import PREDICATES
 from kg.store import GraphStore
 from kg.types import Entity, PhenotypeAnnotation
+from ontologies.symptoms import MESH_SUBTYPES
 from ontologies.text import normalize
 
 # A disease -> symptom co-mention in the literature counts when this many articles make it.
@@ -38,7 +39,7 @@ IC_SOURCES = frozenset({"HPO"})
 # disease); among rare inherited diseases the same classes only crowd the specific ones (40 real
 # case reports: acc@5 30.0 -> 27.5 with them in both settings, measured while every disease could
 # inherit; BENCHMARKS.md session 20).
-GENERAL_SOURCES = frozenset({"MeSH subtypes"})
+GENERAL_SOURCES = frozenset({MESH_SUBTYPES})
 
 # HPO's roots and top-level branches say nothing about a patient: never a match, never a render.
 UNINFORMATIVE = frozenset({"HP:0000001", "HP:0000118", "HP:0000005", "HP:0012823", "HP:0040279", "HP:0031797"})
@@ -107,8 +108,10 @@ class DiseaseGraph:
         self._ancestors = self._closure()
         self.phenotypes: list[str] = sorted(self._ancestors)
         self.phenotype_index = {p: i for i, p in enumerate(self.phenotypes)}
-        self.matrix, self.ic = self._annotation_matrix()
-        self.general_matrix = self._annotation_matrix(GENERAL_SOURCES)[0] if self._has(GENERAL_SOURCES) else None
+        self.matrix = self._annotation_matrix()
+        self.ic = self._information_content(self.matrix)
+        general = self._annotation_matrix(general=True)
+        self.general_matrix = general if general.nnz else None
         # Each disease's prior weight in general practice (``SETTINGS``).
         self.general_prior = np.array(
             [1.0 if d.startswith(RARE_VOCABULARIES) else COMMON_PRIOR for d in self.diseases], dtype=np.float32
@@ -178,26 +181,26 @@ class DiseaseGraph:
     def ancestors(self, phenotype: str) -> frozenset[str]:
         return self._ancestors.get(phenotype, frozenset())
 
-    def _has(self, sources: frozenset[str]) -> bool:
-        return any(a.source in sources for anns in self.annotations.values() for a in anns)
-
-    def _annotation_matrix(self, sources: frozenset[str] | None = None) -> tuple[sparse.csc_matrix, np.ndarray]:
-        """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant
-        (by an annotation of ``sources``; by default of every source but ``GENERAL_SOURCES``);
-        and the IC of every phenotype, counted over the diseases of ``IC_SOURCES``."""
+    def _annotation_matrix(self, general: bool = False) -> sparse.csc_matrix:
+        """Diseases x phenotypes, 1 where the disease is annotated with the term or a descendant,
+        by an annotation of every source but ``GENERAL_SOURCES`` (``general``: of those only)."""
         rows: list[int] = []
         cols: list[int] = []
         for d, all_anns in self.annotations.items():
-            anns = [a for a in all_anns if (a.source in sources if sources else a.source not in GENERAL_SOURCES)]
+            anns = [a for a in all_anns if (a.source in GENERAL_SOURCES) == general]
             closure = {a.phenotype for a in anns}
             for a in anns:
                 closure |= self.ancestors(a.phenotype)
             i = self.disease_index[d]
             rows.extend([i] * len(closure))
             cols.extend(self.phenotype_index[p] for p in closure)
-        m = sparse.csc_matrix(
+        return sparse.csc_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.diseases), len(self.phenotypes))
         )
+
+    def _information_content(self, m: sparse.csc_matrix) -> np.ndarray:
+        """The IC of every phenotype of the annotation matrix ``m``, counted over the diseases of
+        ``IC_SOURCES``."""
         reference = np.array(
             [any(a.source in IC_SOURCES for a in self.annotations[d]) for d in self.diseases], dtype=bool
         )
@@ -210,7 +213,7 @@ class DiseaseGraph:
         for p in UNINFORMATIVE:
             if p in self.phenotype_index:
                 ic[self.phenotype_index[p]] = 0.0
-        return m, ic
+        return ic
 
     def information_content(self, phenotype: str) -> float:
         i = self.phenotype_index.get(phenotype)

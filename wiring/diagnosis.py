@@ -17,6 +17,7 @@ from kg.errors import ConfigError
 from kg.schema import ENTITY_TYPES
 from kg.store import GraphStore, batched
 from kg.types import PhenotypeAnnotation
+from ontologies.symptoms import MESH_SUBTYPES
 from wiring.progress import console, progress_bar
 from wiring.settings import Settings
 
@@ -200,7 +201,7 @@ def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, in
     entries to a broad MeSH class they are one case of (spinocerebellar ataxia 32 to
     "Spinocerebellar Ataxias", which then took chronic diarrhea from its other subtypes)."""
     from ontologies.loaders import load_mesh_trees
-    from ontologies.symptoms import MESH_SUBTYPES, mesh_subtype_phenotypes
+    from ontologies.symptoms import mesh_subtype_phenotypes
 
     with console.status(f"reading {mesh_trees.name} and the graph's disease -> phenotype edges"):
         trees = load_mesh_trees(mesh_trees)
@@ -244,7 +245,7 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     if _has_definitions(files) and not any(store.phenotype_edge_count(s) for s in (MESH_DEFINITION, DOID_DEFINITION)):
         console.print("[bold]The graph has no phenotypes from the diseases' definitions yet[/]: loading them (once).")
         load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
-    if files.mesh_trees is not None and files.mesh_trees.is_file() and store.phenotype_edge_count("MeSH subtypes") == 0:
+    if files.mesh_trees is not None and files.mesh_trees.is_file() and store.phenotype_edge_count(MESH_SUBTYPES) == 0:
         console.print("[bold]The graph has no phenotypes from the diseases' MeSH subtypes yet[/]: loading them (once).")
         load_mesh_subtypes_into(store, files.mesh_trees)
 
