@@ -41,6 +41,11 @@ CONTEXT_BONUS = 0.05  # added to concepts other mentions of the same document ma
 # 79.99 -> 82.24, end-to-end CID 39.74 -> 40.79). Chemicals are kept: a tenth of BC5CDR's gold
 # chemicals have no id in the shared vocabularies.
 DROP_BELOW: dict[str, float] = {"Disease": 0.7}
+# A predicted chemical grounded by no name match (exact, word order, a defined short form, a
+# composite's parts) but only by the fuzzy fallback keeps its mention and loses its groundings
+# (NIL): on BioRED train's gold chemicals, 3 of 62 fallback groundings are right ("timonae" ->
+# oxcarbazepine, "MT" -> ergothioneine, "soy formula" -> benzethonium). BENCHMARKS.md, session 21.
+NIL_BELOW: dict[str, float] = {"Chemical": 0.95}
 # A predicted chemical that names no chemical but names a disease exactly ("rubella", "asystole")
 # becomes a disease: BC5CDR dev NER +0.2 F1. Short forms (4 characters or fewer, or all capitals)
 # are left alone: "CS" or "CP" mean a chemical in their abstract and a disease in the vocabularies.
@@ -373,7 +378,12 @@ class Normalizer:
         return out
 
     def normalize_predicted(
-        self, docs: Sequence[Document], *, floors: Mapping[str, float] = DROP_BELOW, retype: Mapping[str, str] = RETYPE
+        self,
+        docs: Sequence[Document],
+        *,
+        floors: Mapping[str, float] = DROP_BELOW,
+        retype: Mapping[str, str] = RETYPE,
+        nil_below: Mapping[str, float] = NIL_BELOW,
     ) -> list[Document]:
         """``normalize_documents`` for predicted mentions, as the pipeline uses it. A mention of a
         type in ``retype`` that names no concept of its type but names one of the other exactly
@@ -382,7 +392,8 @@ class Normalizer:
         word-order or composite match; not the fallback) takes that span, unless it would overlap
         another mention (the tagger stopped one word short: "hepatitis" of
         "chronic hepatitis"); then a mention grounded below its type's floor, or NIL, is dropped:
-        such "diseases" are mostly not diseases (BENCHMARKS.md)."""
+        such "diseases" are mostly not diseases (BENCHMARKS.md). A mention of a type in ``nil_below``
+        grounded below its value stays, without groundings (NIL)."""
         out = []
         for doc in self.normalize_documents(docs):
             mentions: list[Mention] = []
@@ -393,6 +404,8 @@ class Normalizer:
                     category = self._category(m.label)
                 if category in GUARDED and self._names_something_else(m):
                     continue
+                if category in nil_below and m.groundings and m.groundings[0].score < nil_below[category]:
+                    m = replace(m, groundings=(), composite=False)
                 if category not in floors:
                     mentions.append(m)
                     continue

@@ -68,6 +68,30 @@ def test_a_stated_cause_stays_and_a_stated_treatment_becomes_an_association(caus
     assert text == "NSENT1 CHEMX induced DISEASEX in two patients after an overdose. ORDERCD NBETWEEN0 b_induced"
 
 
+def test_a_chemical_named_only_as_what_something_resists_is_no_cause(cause_check_home: Path) -> None:
+    check = _check(cause_check_home)
+    # the session-14 MEDLINE census's methicillin -> keratitis edge, and the same drug also named itself
+    only = _doc(
+        "Methicillin-resistant Staphylococcus aureus keratitis induced corneal perforation.", "Methicillin", "keratitis"
+    )
+    also = Document(
+        "e",
+        only.text + " Methicillin was given.",
+        mentions=(
+            *only.mentions,
+            Mention(len(only.text) + 1, len(only.text) + 12, "Methicillin", "Chemical", ids=(CHEM,)),
+        ),
+        relations=only.relations,
+    )
+    from extractors.cause_check import named_only_as_qualifier
+
+    assert named_only_as_qualifier(only, CHEM) and not named_only_as_qualifier(also, CHEM)
+    assert not named_only_as_qualifier(_doc("Insulin therapy and diabetes.", "Insulin", "diabetes"), CHEM)
+    assert named_only_as_qualifier(_doc("Insulin dependent diabetes.", "Insulin", "diabetes"), CHEM)
+    [out] = check.apply([only])
+    assert [(r.predicate, r.score, r.span) for r in out.relations] == [("Association", 0.9, (0, len(only.text)))]
+
+
 def test_other_relations_and_relations_without_mentions_are_left_alone(cause_check_home: Path) -> None:
     check = _check(cause_check_home)
     doc = _doc("Outcome measures were lidocaine use and asystole at discharge.", "lidocaine", "asystole")

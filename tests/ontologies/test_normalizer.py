@@ -173,6 +173,32 @@ def test_predicted_mentions_grounded_too_weakly_are_dropped(index: TermIndex) ->
     assert len(Normalizer(index).normalize_predicted([doc], floors={})[0].mentions) == 4
 
 
+def test_predicted_chemicals_only_the_fuzzy_fallback_grounds_stay_as_nil_mentions() -> None:
+    from ontologies.terms import Term
+
+    chemicals = [
+        Term("MESH:D000078330", "Oxcarbazepine", "Chemical"),
+        Term("MESH:D001241", "Aspirin", "Chemical", synonyms=("Acetylsalicylic Acid",)),
+    ]
+    index = TermIndex(merge_concepts(chemicals, []), [])
+    n = Normalizer(index, dense_weight=0.0)
+    text = "Salicylic acid and acetylsalicylic acid and aspirin."
+    doc = Document(
+        "1", text, mentions=tuple(Mention(a, b, text[a:b], "Chemical") for a, b in ((0, 14), (19, 39), (44, 51)))
+    )
+    # another chemical, which the character 3-grams put close to aspirin's synonym
+    fuzzy = n.normalize("Salicylic acid", "Chemical")
+    assert fuzzy and fuzzy[0].curie == "MESH:D001241" and 0.55 < fuzzy[0].score < 0.95
+    (out,) = n.normalize_predicted([doc])
+    assert [(m.text, [g.curie for g in m.groundings]) for m in out.mentions] == [
+        ("Salicylic acid", []),
+        ("acetylsalicylic acid", ["MESH:D001241"]),
+        ("aspirin", ["MESH:D001241"]),
+    ]
+    (kept,) = n.normalize_predicted([doc], nil_below={})
+    assert kept.mentions[0].groundings[0].curie == "MESH:D001241"
+
+
 def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index: TermIndex) -> None:
     text = "Febrile seizures were seen."
     n = Normalizer(index)
