@@ -42,6 +42,7 @@ class NerConfig(BaseModel):
     bf16: bool | None = None  # None: on where the hardware supports it
     device: str = "auto"
     context: str = "sentence"  # "document": windows over the whole text, so words see their neighbours
+    layers: int | None = None  # keep only the encoder's first N layers (None: all); BENCHMARKS.md, session 21
     canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
 
 
@@ -64,6 +65,7 @@ class DocRelationConfig(BaseModel):
     score_from: int = 3  # dev is scored from this epoch on (and at the last)
     context_pooling: bool = False
     known_pairs: bool = True  # the training split's relations as a prior (a second threshold)
+    layers: int | None = None  # as NerConfig: keep only the encoder's first N layers
 
 
 class RelationConfig(BaseModel):

@@ -46,6 +46,7 @@ from extractors.models import (
     bf16_autocast,
     cpu_bf16_supported,
     data_hash,
+    layer_override,
     pick_device,
     read_card,
     resolve_encoder,
@@ -592,7 +593,11 @@ def train_doc_relations(
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
     # Context pooling reads attention weights, which only the eager attention returns.
-    encoder = AutoModel.from_pretrained(base, **({"attn_implementation": "eager"} if config.context_pooling else {}))
+    encoder = AutoModel.from_pretrained(
+        base,
+        **({"attn_implementation": "eager"} if config.context_pooling else {}),
+        **layer_override(config.layers),
+    )
     encoder.resize_token_embeddings(len(tokenizer))
     max_length = min(config.max_length, int(getattr(encoder.config, "max_position_embeddings", config.max_length)))
     head = PairHead(encoder.config.hidden_size, len(labels), context=config.context_pooling)

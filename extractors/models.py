@@ -27,6 +27,17 @@ ARTIFACT_FILE = "medkg.json"
 CHECKPOINT = "checkpoint/last.pt"  # inside a model folder while its training can still be resumed
 
 
+def layer_override(layers: int | None) -> dict[str, int]:
+    """``from_pretrained`` keywords that keep only the encoder's first ``layers`` layers (the rest of
+    the checkpoint's weights are not loaded); nothing for None. A smaller encoder halves the work
+    of training and of every abstract ingested (BENCHMARKS.md, session 21)."""
+    if layers is None:
+        return {}
+    if layers < 1:
+        raise ConfigError(f"layers must be at least 1, got {layers}")
+    return {"num_hidden_layers": layers}
+
+
 def data_hash(paths: list[Path]) -> str:
     """sha256 over the training files, so an artifact says exactly what it learned from."""
     h = hashlib.sha256()

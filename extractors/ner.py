@@ -30,6 +30,7 @@ from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
     bf16_autocast,
     cpu_bf16_supported,
+    layer_override,
     pick_device,
     read_card,
     resolve_encoder,
@@ -395,7 +396,11 @@ def train_ner(
     device = pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForTokenClassification.from_pretrained(
-        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)}
+        base,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={v: k for k, v in enumerate(labels)},
+        **layer_override(config.layers),
     )
     if config.lora:
         from peft import LoraConfig, TaskType, get_peft_model

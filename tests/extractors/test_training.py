@@ -140,3 +140,42 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path: Path, monkeypatch: p
         and all((a[k] - b[k]).abs().max() < 1e-4 for k in a)
         and whole["metrics"]["best_epoch"] == done["metrics"]["best_epoch"]
     )
+
+
+def test_layers_keeps_the_encoders_first_layers_for_training_and_inference(tmp_path: Path) -> None:
+    """``layers=N`` trains (and saves) only the first N layers of the base encoder, starting from
+    their weights; the saved model loads with N layers, and a relation model trained from that
+    NER folder keeps them."""
+    from extractors.configs import DocRelationConfig
+    from extractors.doc_relations import load_relation_model, train_doc_relations
+    from extractors.ner import NerModel
+    from tests.extractors.test_doc_relations import _docs
+
+    docs = sample_docs()
+    base = base_folder(tmp_path)
+    train_ner(
+        docs,
+        docs,
+        tmp_path / "ner",
+        _config(base, layers=1).model_copy(update={"epochs": 1, "learning_rate": 1e-12}),
+        progress=False,
+    )
+    tagger = NerModel.load(tmp_path / "ner", quantize="fp32").model
+    assert tagger.config.num_hidden_layers == 1 and len(tagger.base_model.encoder.layer) == 1
+    start = load_file(Path(base) / "model.safetensors")
+    trained = load_file(tmp_path / "ner" / "model.safetensors")
+    weight = "encoder.layer.0.attention.self.query.weight"
+    assert (trained[f"bert.{weight}"] - start[weight]).abs().max() < 1e-6  # the base's first layer
+    assert not any(".layer.1." in k for k in trained)
+    assert read_card(tmp_path / "ner")["config"]["layers"] == 1
+
+    train_doc_relations(
+        _docs(),
+        _docs(),
+        tmp_path / "re",
+        DocRelationConfig(base_model=str(tmp_path / "ner"), epochs=1, batch_size=2, max_length=128, device="cpu"),
+        progress=False,
+    )
+    assert len(load_relation_model(tmp_path / "re").encoder.encoder.layer) == 1
+    with pytest.raises(ConfigError, match="layers must be at least 1"):
+        train_ner(docs, docs, tmp_path / "none", _config(base, layers=0), progress=False)
