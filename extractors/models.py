@@ -29,8 +29,8 @@ CHECKPOINT = "checkpoint/last.pt"  # inside a model folder while its training ca
 
 def layer_override(layers: int | None) -> dict[str, int]:
     """``from_pretrained`` keywords that keep only the encoder's first ``layers`` layers (the rest of
-    the checkpoint's weights are not loaded); nothing for None. A smaller encoder halves the work
-    of training and of every abstract ingested (BENCHMARKS.md, session 21)."""
+    the checkpoint's weights are not loaded); nothing for None. Less work per abstract, at a cost
+    in quality that BENCHMARKS.md measures (session 21: 3 of 6 layers)."""
     if layers is None:
         return {}
     if layers < 1:

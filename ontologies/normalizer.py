@@ -43,8 +43,9 @@ CONTEXT_BONUS = 0.05  # added to concepts other mentions of the same document ma
 DROP_BELOW: dict[str, float] = {"Disease": 0.7}
 # A predicted chemical grounded by no name match (exact, word order, a defined short form, a
 # composite's parts) but only by the fuzzy fallback keeps its mention and loses its groundings
-# (NIL): on BioRED train's gold chemicals, 3 of 62 fallback groundings are right ("timonae" ->
-# oxcarbazepine, "MT" -> ergothioneine, "soy formula" -> benzethonium). BENCHMARKS.md, session 21.
+# (NIL): on BioRED train's gold chemicals, 3 of 62 fallback groundings are right (wrong: "MT" ->
+# ergothioneine, "creatine kinase" -> creatine; in the MEDLINE census, "timonae" -> oxcarbazepine,
+# "soy formula" -> benzethonium). BENCHMARKS.md, session 21.
 NIL_BELOW: dict[str, float] = {"Chemical": 0.95}
 # A predicted chemical that names no chemical but names a disease exactly ("rubella", "asystole")
 # becomes a disease: BC5CDR dev NER +0.2 F1. Short forms (4 characters or fewer, or all capitals)
