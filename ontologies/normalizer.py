@@ -56,8 +56,10 @@ QUERY_ENCODERS = ("static", "full")
 # organism, a procedure, a body part, a protein: MeSH's other branches) is no entity of the graph.
 GUARDED = ("Chemical", "Disease")
 # A chemical of one or two characters ("Co", "Cl", "Li") is grounded only through a long form its
-# document defines: on its own it is far more often a word, a unit or a gene than an element.
+# document defines, or by its own name where a charge follows it ("Na+", "Ca(2+)", "Cl-"): on its
+# own it is far more often a word, a unit or a gene than an element.
 SHORTEST_CHEMICAL = 3
+_CHARGE = re.compile(r"\(?\d?\+\)?|\(?\d?-\)?(?![\w-])")  # "+", "2+", "(2+)", "-" but not "Co-administered"
 _TFIDF_FLOOR = 0.1
 _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
 _WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
@@ -340,8 +342,10 @@ class Normalizer:
                 defined.setdefault(short, Counter())[long] += 1
         shared = {short: longs.most_common(1)[0][0] for short, longs in defined.items()}
         for d, doc in enumerate(docs):
-            items.extend((m.text, m.label) for m in doc.mentions)
-            tables.extend([{**shared, **own[d]} if self.shared_abbreviations else own[d]] * len(doc.mentions))
+            table = {**shared, **own[d]} if self.shared_abbreviations else own[d]
+            for m in doc.mentions:
+                items.append((m.text, m.label))
+                tables.append(self._with_ion(doc.text, m, table))
             documents.extend([d] * len(doc.mentions))
         results = iter(self.normalize_many(items, tables, documents))
         out = []
@@ -352,6 +356,19 @@ class Normalizer:
                 mentions.append(replace(m, groundings=tuple(groundings), composite=composite or m.composite))
             out.append(replace(doc, mentions=tuple(self._in_context(doc.text, mentions))))
         return out
+
+    def _with_ion(self, text: str, m: Mention, table: dict[str, str]) -> dict[str, str]:
+        """``table``, and for a chemical too short to ground alone that a charge follows ("Na+"),
+        its own text as its long form, so it is looked up by name."""
+        short = m.text.strip()
+        if (
+            len(short) >= SHORTEST_CHEMICAL
+            or short in table
+            or self._category(m.label) != "Chemical"
+            or not _CHARGE.match(text, m.end)
+        ):
+            return table
+        return {**table, short: short}
 
     def _in_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """What a mention's document says about it: a gene's candidates of the document's species

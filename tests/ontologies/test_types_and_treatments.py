@@ -67,6 +67,11 @@ def test_one_or_two_letter_chemicals_need_a_definition_in_their_document(index: 
     doc = _predicted(text, (12, 18, "Chemical"), (20, 22, "Chemical"), (38, 40, "Chemical"))
     (out,) = n.normalize_predicted([doc])
     assert [m.groundings[0].curie for m in out.mentions] == ["MESH:D003035"] * 3
+    # a charge is chemical context ("Co2+", "Co(2+)", "Co+"); a hyphenated word is not
+    text = "Co2+ and Co(2+) and Co+ rose. Co-administered drugs and Co were given."
+    spans = [(a, a + 2, "Chemical") for a in (0, 9, 20, 30, 56)]
+    (out,) = n.normalize_predicted([_predicted(text, *spans)])
+    assert [[g.curie for g in m.groundings] for m in out.mentions] == [["MESH:D003035"]] * 3 + [[], []]
 
 
 def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex) -> None:
