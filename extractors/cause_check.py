@@ -170,12 +170,12 @@ class CauseCheck:
             texts = {i: pair_text(doc, sentences, doc.relations[i].subject, doc.relations[i].object) for i in causes}
             scored = [i for i in causes if texts[i] is not None]
             p = dict(zip(scored, self.probability([texts[i] or "" for i in scored]), strict=True))
-            relations = tuple(
-                replace(r, predicate=DEMOTED)
-                if i in causes and (i in p and p[i] < self.threshold or named_only_as_qualifier(doc, r.subject))
-                else r
-                for i, r in enumerate(doc.relations)
-            )
+            demoted = {
+                i
+                for i in causes
+                if (i in p and p[i] < self.threshold) or named_only_as_qualifier(doc, doc.relations[i].subject)
+            }
+            relations = tuple(replace(r, predicate=DEMOTED) if i in demoted else r for i, r in enumerate(doc.relations))
             out.append(replace(doc, relations=relations))
         return out
 
