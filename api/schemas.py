@@ -114,9 +114,15 @@ class Diagnosis(BaseModel):
     score: float
     confidence: float = Field(
         description="Calibrated probability that this is the diagnosis (softmax over the re-ranked candidates, "
-        "temperature chosen on dev cases); 0 for candidates not re-ranked."
+        "temperature chosen on dev cases; general setting: over every candidate's fused score); 0 for candidates "
+        "not re-ranked."
     )
     phenotype_similarity: float
+    description_similarity: float | None = Field(
+        None,
+        description="The case text's cosine with the disease's description (name, definition, phenotypes); "
+        "general setting only, where it is fused with the phenotype similarity to rank the candidates.",
+    )
     evidence: list[EvidenceFact]
 
 

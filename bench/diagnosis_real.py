@@ -56,6 +56,7 @@ def accuracy(ranks: list[float]) -> dict[str, float]:
 
 def main() -> None:
     from diagnosis.context import phenotypes_of
+    from diagnosis.descriptions import fuse
     from diagnosis.diagnoser import confident, similarity_rank
     from diagnosis.model import TextClassifier
     from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder
@@ -107,6 +108,10 @@ def main() -> None:
             "phenotypes": len(phenotypes),
             "phenotype_overlap": phen,
         }
+        if args.setting == "general" and builder.descriptions is not None:
+            # The general setting's retrieval as served: fused with the description similarity.
+            fused = fuse(sims, builder.descriptions.similarity(c["text"]))
+            row["with_descriptions"] = min((similarity_rank(fused, i) for i in gold_idx), default=np.inf)
         if diagnoser is not None:
             ranked = diagnoser.rank(c["text"], findings, setting=args.setting)
             row["graph_augmented"] = next((k + 1 for k, cand in enumerate(ranked) if cand.curie in gold_curies), np.inf)
@@ -137,6 +142,8 @@ def main() -> None:
             "phenotypes_per_case": round(float(np.mean([r["phenotypes"] for r in subset])), 2),
             "phenotype_overlap": accuracy([r["phenotype_overlap"] for r in subset]),  # type: ignore[misc]
         }
+        if "with_descriptions" in subset[0]:
+            out["with_descriptions"] = accuracy([r["with_descriptions"] for r in subset])  # type: ignore[misc]
         if diagnoser is not None:
             out["graph_augmented"] = accuracy([r["graph_augmented"] for r in subset])  # type: ignore[misc]
             sure = [r for r in subset if r["confident"]]

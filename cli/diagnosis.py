@@ -403,6 +403,7 @@ def diagnose_cmd(
                 "confidence": d["confidence"],
                 "score": d["score"],
                 "phenotype_similarity": d["phenotype_similarity"],
+                "description_similarity": d["description_similarity"],
                 "facts": len(d["evidence"]),
                 "pmids": sorted({p for f in d["evidence"] for p in f["pmids"]}),
             }
@@ -412,7 +413,17 @@ def diagnose_cmd(
             rows,
             fmt,
             out,
-            columns=["rank", "curie", "name", "confidence", "score", "phenotype_similarity", "facts", "pmids"],
+            columns=[
+                "rank",
+                "curie",
+                "name",
+                "confidence",
+                "score",
+                "phenotype_similarity",
+                "description_similarity",
+                "facts",
+                "pmids",
+            ],
         )
         return
     console.print(
@@ -435,6 +446,11 @@ def diagnose_cmd(
         console.print(
             f"[bold]{i}. {c.name}[/] ({c.curie})  probability {c.confidence:.2f}  score {c.score:.3f}  "
             f"phenotype similarity {c.similarity:.2f}"
+            + (
+                f"  description similarity {c.description_similarity:.2f}"
+                if c.description_similarity is not None
+                else ""
+            )
         )
         for f in c.facts[:8]:
             pmids = f"  PMID {', '.join(f.pmids[:3])}" if f.pmids else ""

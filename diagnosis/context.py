@@ -27,6 +27,7 @@ from ontologies.symptoms import MESH_SUBTYPES
 from ontologies.terms import Term
 
 if TYPE_CHECKING:
+    from diagnosis.descriptions import DiseaseDescriptions
     from diagnosis.lay import DensePhenotypes
 
 # The dense matcher's cosine threshold, chosen on the dev half of bench/data/lay_phenotypes.tsv
@@ -72,7 +73,8 @@ class Candidate:
     name: str
     similarity: float  # Phenomizer score
     facts: list[Fact] = field(default_factory=list)
-    score: float = 0.0  # the ranking model's score
+    score: float = 0.0  # the retrieval's score (Phenomizer's, or fused with the description's), then the model's
+    description_similarity: float | None = None  # the case text's cosine with the disease's description
     confidence: float = 0.0  # its calibrated probability of being the diagnosis
 
     def passage(self, max_facts: int = 12) -> str:
@@ -223,9 +225,16 @@ class ContextBuilder:
     """Case text -> findings -> candidate diseases with their facts."""
 
     def __init__(
-        self, graph: DiseaseGraph, tagger: PhenotypeTagger, *, ner: Any = None, normalizer: Any = None
+        self,
+        graph: DiseaseGraph,
+        tagger: PhenotypeTagger,
+        *,
+        ner: Any = None,
+        normalizer: Any = None,
+        descriptions: DiseaseDescriptions | None = None,
     ) -> None:
         self.graph, self.tagger, self.ner, self.normalizer = graph, tagger, ner, normalizer
+        self.descriptions = descriptions  # the general setting's second ranking (diagnosis.descriptions)
         # literature concept -> diseases whose facts mention it
         self._by_concept: dict[str, set[str]] = {}
         for disease, facts in graph.literature.items():
@@ -247,12 +256,20 @@ class ContextBuilder:
         return found
 
     def candidates(
-        self, findings: Sequence[Finding], top_k: int = 20, with_facts: int | None = None, setting: str = "rare"
+        self,
+        findings: Sequence[Finding],
+        top_k: int = 20,
+        with_facts: int | None = None,
+        setting: str = "rare",
+        text: str = "",
     ) -> list[Candidate]:
         """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes (in the
         ``setting``: ``diagnosis.graph.SETTINGS``), plus any disease a literature relation links
-        to a non-phenotype entity of the case. Only the first ``with_facts`` (default: all) get
-        their facts verbalized."""
+        to a non-phenotype entity of the case. In the "general" setting, with descriptions and the
+        case ``text``, the order is Phenomizer's fused with the description similarity's
+        (``diagnosis.descriptions.fuse``), and a case without a phenotype the dictionary knows
+        still gets candidates. Only the first ``with_facts`` (default: all) get their facts
+        verbalized."""
         phenotypes = phenotypes_of(findings)
         others = {f.curie for f in findings if f.category != "Phenotype" and not f.negated}
         sims = (
@@ -260,17 +277,32 @@ class ContextBuilder:
             if phenotypes
             else np.zeros(len(self.graph.diseases), dtype=np.float32)
         )
-        order = np.argsort(-sims, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
-        picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
+        described = None
+        if setting == "general" and self.descriptions is not None and text.strip():
+            from diagnosis.descriptions import fuse
+
+            described = self.descriptions.similarity(text)
+            scores = fuse(sims, described)
+            picked = [self.graph.diseases[i] for i in np.argsort(-scores, kind="stable")[:top_k]]
+        else:
+            scores = sims
+            order = np.argsort(-sims, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
+            picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
         linked = sorted(d for c in others for d in self._by_concept.get(c, ()))
         picked += [d for d in linked if d not in picked]
         n = len(picked) if with_facts is None else with_facts
-        return [
-            self.candidate(d, phenotypes, others, float(sims[self.graph.disease_index[d]]))
-            if i < n
-            else Candidate(d, self.graph.names.get(d, d), float(sims[self.graph.disease_index[d]]))
-            for i, d in enumerate(picked)
-        ]
+        found = []
+        for i, d in enumerate(picked):
+            j = self.graph.disease_index[d]
+            c = (
+                self.candidate(d, phenotypes, others, float(sims[j]))
+                if i < n
+                else Candidate(d, self.graph.names.get(d, d), float(sims[j]))
+            )
+            c.score = float(scores[j])
+            c.description_similarity = float(described[j]) if described is not None else None
+            found.append(c)
+        return found
 
     def candidate(
         self, disease: str, phenotypes: Sequence[str], others: Collection[str] = (), similarity: float = 0.0

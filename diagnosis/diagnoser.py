@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from diagnosis.context import Candidate, ContextBuilder, Finding, phenotypes_of
+from diagnosis.descriptions import TEMPERATURE as DESCRIPTION_TEMPERATURE
 from diagnosis.model import GraphRanker, TextClassifier, fuse
 
 # A case with fewer present phenotypes than this names too little to rank thousands of diseases.
@@ -53,6 +54,9 @@ class Diagnosis:
                     "score": round(c.score, 4),
                     "confidence": round(c.confidence, 4),
                     "phenotype_similarity": round(c.similarity, 4),
+                    "description_similarity": (
+                        round(c.description_similarity, 4) if c.description_similarity is not None else None
+                    ),
                     "evidence": [
                         {
                             "fact": f.text,
@@ -67,6 +71,11 @@ class Diagnosis:
                 for c in self.diagnoses
             ],
         }
+
+
+def described(candidates: Sequence[Candidate]) -> bool:
+    """Whether the candidates were ranked with the diseases' descriptions (the general setting)."""
+    return bool(candidates) and candidates[0].description_similarity is not None
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -132,9 +141,12 @@ class Diagnoser:
         for the first ``rerank`` of them, fewer when ``prune`` and a margin allow (empty without a
         model). Facts are verbalized for those and for the first ``with_facts``."""
         found = self.builder.candidates(
-            findings, self.candidates, with_facts=max(self.rerank, with_facts), setting=setting
+            findings, self.candidates, with_facts=max(self.rerank, with_facts), setting=setting, text=text
         )
-        if self.ranker is None or not found:
+        # Ranked with the descriptions (the general setting): the model, trained on simulated
+        # rare-disease cases and fusing with the phenotype similarity alone, would undo the order
+        # the lay cases were measured in; it re-ranks nothing there.
+        if self.ranker is None or not found or described(found):
             return found, np.zeros(0, dtype=np.float32)
         head = found[: self.rerank]
         if prune:
@@ -144,9 +156,8 @@ class Diagnoser:
         return found, self.ranker.logits(text, [c.passage(self.max_facts) for c in head])
 
     def order(self, found: list[Candidate], logits: np.ndarray, weight: float | None = None) -> list[Candidate]:
-        """The candidates with the re-ranked head first; ``weight`` overrides the fusion weight."""
-        for c in found:
-            c.score = c.similarity
+        """The candidates with the re-ranked head first (the rest keep the retrieval's score and
+        order); ``weight`` overrides the fusion weight."""
         if not len(logits):
             return found
         w = self.ranker.fusion_weight if weight is None and self.ranker is not None else (weight or 0.0)
@@ -164,9 +175,14 @@ class Diagnoser:
         is seen (``diagnosis.graph.SETTINGS``)."""
         found, logits = self.score(text, findings, with_facts, setting=setting)
         ranked = self.order(found, logits)
-        # No logits with a model: the margin left one candidate that no other can overtake.
-        head = ranked[: len(logits)] if len(logits) else ranked[:1] if self.ranker is not None else ranked
-        for c, p in zip(head, softmax(np.array([c.score for c in head]), self.temperature), strict=True):
+        temperature = self.temperature
+        if len(logits):
+            head = ranked[: len(logits)]
+        elif described(ranked):
+            head, temperature = ranked, DESCRIPTION_TEMPERATURE  # the fused scores' own (diagnosis.descriptions)
+        else:  # with a model, no logits: the margin left one candidate that no other can overtake
+            head = ranked[:1] if self.ranker is not None else ranked
+        for c, p in zip(head, softmax(np.array([c.score for c in head]), temperature), strict=True):
             c.confidence = float(p)
         return ranked
 
@@ -193,6 +209,19 @@ def choose_temperature(scored: Sequence[ScoredCase], weight: float) -> float:
     return min(TEMPERATURES, key=nll)
 
 
+def expected_calibration_error(probability: np.ndarray, right: np.ndarray, bins: int = 10) -> float:
+    """How far the first diagnosis's probability is from how often it is right: the mean gap over
+    ``bins`` equal-width probability bins, weighted by their share of the cases (0 to 1)."""
+    which = np.minimum((probability * bins).astype(int), bins - 1)
+    return float(
+        sum(
+            abs(probability[which == b].mean() - right[which == b].mean()) * (which == b).mean()
+            for b in range(bins)
+            if (which == b).any()
+        )
+    )
+
+
 def calibration(
     scored: Sequence[ScoredCase], weight: float, temperature: float, margin: float | None = None
 ) -> dict[str, float]:
@@ -203,10 +232,7 @@ def calibration(
         return {}
     p = np.array([x for x, _ in pairs])
     right = np.array([y for _, y in pairs], dtype=float)
-    bins = np.minimum((p * 10).astype(int), 9)
-    ece = sum(
-        abs(p[bins == b].mean() - right[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()
-    )
+    ece = expected_calibration_error(p, right)
     sure = p >= MIN_CONFIDENCE
     return {
         "ece": round(100 * float(ece), 2),

@@ -17,14 +17,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ontologies.dense import cached_embeddings
 
 # Lay negations beside negspacy's clinical set ("I haven't been vomiting", "fever is absent").
 _PRECEDING = [
@@ -356,22 +356,6 @@ class Negation:
         return out
 
 
-def _fingerprint(encoder: Any) -> str:
-    """The encoder's name and, for a model folder, its files' sizes and times: a model retrained
-    into the same folder must not reuse the phrase embeddings of the one before."""
-    name = str(getattr(encoder, "name", ""))
-    folder = Path(name)
-    if not name or not folder.is_dir():
-        return name
-    return (
-        name
-        + "|"
-        + "|".join(
-            f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(folder.iterdir()) if f.is_file()
-        )
-    )
-
-
 class DensePhenotypes:
     """Text windows -> HPO terms by embedding cosine (see the module's docstring)."""
 
@@ -402,20 +386,7 @@ class DensePhenotypes:
         self._names = torch.from_numpy(self.matrix)  # shares the memory
 
     def _embed_phrases(self, cache: Path | None) -> np.ndarray:
-        key = hashlib.sha256("\n".join([_fingerprint(self.encoder), *self.phrases]).encode()).hexdigest()[:16]
-        path = cache / f"hpo-phrases-{key}.npy" if cache is not None else None
-        if path is not None and path.is_file():
-            return np.load(path)
-        matrix = np.asarray(
-            self.encoder.encode(self.phrases, batch_size=128, progress=len(self.phrases) > 5000, desc="HPO phrases"),
-            dtype=np.float32,
-        )
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # serve workers may embed at once
-            np.save(tmp, matrix)
-            tmp.replace(path)
-        return matrix
+        return cached_embeddings(self.encoder, self.phrases, cache, "hpo-phrases", batch_size=128, desc="HPO phrases")
 
     def windows(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
         """Candidate token windows: inside one clause, bounded by content words, free of ``taken``."""

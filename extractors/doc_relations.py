@@ -73,6 +73,12 @@ GENERIC = "[E]"
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))  # 0.10 ... 0.90
 
 
+def _attention(context_pooling: bool) -> dict[str, Any]:
+    """``from_pretrained`` keywords for the attention: context pooling reads attention weights,
+    which only the eager attention returns."""
+    return {"attn_implementation": "eager"} if context_pooling else {}
+
+
 @dataclass
 class Encoded:
     """One document ready for the encoder: its chunks' token ids and, per concept, where its
@@ -427,7 +433,7 @@ class DocRelationModel:
         device = pick_device(device)
         config = card_config(DocRelationConfig, card)
         context = config.context_pooling
-        encoder = AutoModel.from_pretrained(folder, **({"attn_implementation": "eager"} if context else {}))
+        encoder = AutoModel.from_pretrained(folder, **_attention(context))
         head = PairHead(encoder.config.hidden_size, len(card["labels"]), context=context)
         head.load_state_dict(torch.load(folder / "pair_head.pt", map_location="cpu", weights_only=True))
         known: list[list[str]] = []
@@ -592,10 +598,9 @@ def train_doc_relations(
     device = pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
-    # Context pooling reads attention weights, which only the eager attention returns.
     encoder = AutoModel.from_pretrained(
         base,
-        **({"attn_implementation": "eager"} if config.context_pooling else {}),
+        **_attention(config.context_pooling),
         **layer_override(config.layers),
     )
     encoder.resize_token_embeddings(len(tokenizer))

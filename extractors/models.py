@@ -27,7 +27,7 @@ ARTIFACT_FILE = "medkg.json"
 CHECKPOINT = "checkpoint/last.pt"  # inside a model folder while its training can still be resumed
 
 
-def layer_override(layers: int | None) -> dict[str, int]:
+def layer_override(layers: int | None) -> dict[str, Any]:
     """``from_pretrained`` keywords that keep only the encoder's first ``layers`` layers (the rest of
     the checkpoint's weights are not loaded); nothing for None. Less work per abstract, at a cost
     in quality that BENCHMARKS.md measures (session 21: 3 of 6 layers)."""

@@ -20,7 +20,10 @@ on NCBI-disease dev.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +35,42 @@ DEFAULT_ENCODER = OFFLINE_ENCODER  # the name every stage starts from (kg.encode
 # chemicals (names like "5-FU" or "cis-platinum", where 3-grams already work) 0.3 at a third of
 # the speed, so they stay on TF-IDF (BENCHMARKS.md).
 DENSE_CATEGORIES = ("Disease",)
+
+
+def encoder_fingerprint(encoder: Any) -> str:
+    """The encoder's name and, for a model folder, its files' sizes and times: a model retrained
+    into the same folder must not reuse the embeddings of the one before."""
+    name = str(getattr(encoder, "name", ""))
+    folder = Path(name)
+    if not name or not folder.is_dir():
+        return name
+    return (
+        name
+        + "|"
+        + "|".join(
+            f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(folder.iterdir()) if f.is_file()
+        )
+    )
+
+
+def cached_embeddings(
+    encoder: Any, texts: Sequence[str], cache: Path | None, prefix: str, *, batch_size: int = 64, desc: str = "texts"
+) -> np.ndarray:
+    """``encoder.encode(texts)`` as float32, kept in ``cache/<prefix>-<key>.npy`` (the key hashes
+    the encoder's fingerprint and the texts) and read from there the next time."""
+    key = hashlib.sha256("\n".join([encoder_fingerprint(encoder), *texts]).encode()).hexdigest()[:16]
+    path = cache / f"{prefix}-{key}.npy" if cache is not None else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    matrix = np.asarray(
+        encoder.encode(texts, batch_size=batch_size, progress=len(texts) > 2000, desc=desc), dtype=np.float32
+    )
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # serve workers may embed at once
+        np.save(tmp, matrix)
+        tmp.replace(path)
+    return matrix
 
 
 class NameEncoder:

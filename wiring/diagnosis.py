@@ -185,11 +185,17 @@ def load_definitions_into(
         for e in records.entities
     ]
     _write(store, "definition", entities, records.annotations)
+    # What an earlier load gave and this one does not (a definition changed or gone) goes.
+    pruned = sum(
+        store.prune_phenotypes(source, {(a.disease, a.phenotype) for a in records.annotations if a.source == source})
+        for source in (MESH_DEFINITION, DOID_DEFINITION)
+    )
     return {
         "read": records.read,
         "diseases": records.described,
         "annotations": len(records.annotations),
         "left_to_hpo": records.skipped,
+        "pruned": pruned,
     }
 
 
@@ -282,7 +288,8 @@ def build_context(
     store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None, dense: bool | None = None
 ) -> Any:
     """The disease graph read from the store, with the HPO phenotype dictionary and (``dense``,
-    default ``settings.diagnosis_dense``) the dense matcher for lay phrases."""
+    default ``settings.diagnosis_dense``) the dense matcher for lay phrases and the diseases'
+    descriptions that the general setting ranks by as well."""
     from diagnosis.context import ContextBuilder, PhenotypeTagger
     from diagnosis.graph import DiseaseGraph
 
@@ -295,7 +302,39 @@ def build_context(
     if settings.diagnosis_dense if dense is None else dense:
         with console.status("embedding HPO's names for the lay-phrase matcher (once per encoder, then cached)"):
             tagger.use_encoder(phenotype_encoder(settings), cache=settings.home / "cache")
-    return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer)
+        descriptions = disease_descriptions(graph, settings)
+    else:
+        descriptions = None
+    return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer, descriptions=descriptions)
+
+
+def definition_texts(files: HpoFiles) -> dict[str, str]:
+    """The diseases' definitions by CURIE: MeSH scope notes (CTD MEDIC), then DOID's."""
+    from diagnosis.definitions import doid_definitions, medic_definitions
+
+    found: dict[str, str] = {}
+    if files.definitions is not None and files.definitions.is_file():
+        found.update((d.curie, d.text) for d in medic_definitions(files.definitions) if d.text)
+    if files.doid_definitions is not None and files.doid_definitions.is_file():
+        for d in doid_definitions(files.doid_definitions):
+            if d.text:
+                found.setdefault(d.curie, d.text)
+    return found
+
+
+def disease_descriptions(graph: Any, settings: Settings) -> Any:
+    """The general setting's description ranking (``diagnosis.descriptions``): each disease's
+    name, definition and phenotypes, embedded with the offline sentence encoder (cached)."""
+    from diagnosis.descriptions import MAX_TOKENS, DiseaseDescriptions
+    from ontologies.dense import NameEncoder
+
+    with console.status("embedding the diseases' descriptions (once per graph, then cached)"):
+        return DiseaseDescriptions(
+            graph,
+            definition_texts(HpoFiles.of(settings)),
+            NameEncoder(max_length=MAX_TOKENS),
+            cache=settings.home / "cache",
+        )
 
 
 def train_phenotype_encoder_into(

@@ -45,6 +45,7 @@ def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
         "diseases": {"DOID definition": 1, "MeSH definition": 3},
         "annotations": 5,
         "left_to_hpo": 1,
+        "pruned": 0,
     }
     again = runner.invoke(app, ["load-hpo", "--no-xrefs"])  # MERGE: a second load changes no count
     counts = runner.invoke(
@@ -62,6 +63,23 @@ def test_load_hpo_train_evaluate_and_diagnose(env: Path) -> None:
         {"source": "HPO", "n": 35},
         {"source": "MeSH definition", "n": 3},
     ]
+    # A newer MEDIC without deafness: a reload takes its definition's edge (its name is HPO's
+    # Hearing impairment) away, and nothing else.
+    import gzip
+
+    ctd = env / "data" / "ontologies" / "ctd" / "CTD_diseases.tsv.gz"
+    with gzip.open(ctd, "rt") as f:
+        rows = [line for line in f if "MESH:D003638" not in line]
+    with gzip.open(ctd, "wt") as f:
+        f.writelines(rows)
+    reloaded = runner.invoke(app, ["load-hpo", "--no-xrefs"])
+    assert reloaded.exit_code == 0, reloaded.output
+    assert _json(reloaded.stdout)["definitions"]["pruned"] == 1
+    deaf = runner.invoke(
+        app,
+        ["query", "MATCH (d:Entity {curie: 'MESH:D003638'})-[h:HAS_PHENOTYPE]->() RETURN count(h) AS n", "-o", "json"],
+    )
+    assert json.loads(deaf.stdout) == [{"n": 0}]
     epilepsy = runner.invoke(
         app, ["query", "MATCH (d:Entity {curie: 'DOID:1826'}) RETURN d.name AS name, d.xrefs AS xrefs", "-o", "json"]
     )

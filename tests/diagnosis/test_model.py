@@ -170,3 +170,24 @@ def test_imprinted_text_classifier_starts_as_nearest_class_mean() -> None:
     imprint_prototypes(clf, train, {"A": 0, "B": 1})
     logits = clf.logits(["epileptic fits", "the child is deaf", *[c.text for c in train]])
     assert list(logits.argmax(1)) == [0, 1, 0, 0, 1, 1]
+
+
+def test_in_the_general_setting_the_model_leaves_the_description_ranking_as_it_is(trained, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from diagnosis.descriptions import MAX_TOKENS, TEMPERATURE, DiseaseDescriptions
+    from diagnosis.diagnoser import softmax
+    from ontologies.dense import NameEncoder
+
+    _, diagnoser, _ = trained
+    b = diagnoser.builder
+    text = "Long slender fingers, a dislocated lens and a widened aorta."
+    rare = diagnoser.score(text, b.findings(text))[1]
+    assert len(rare)  # the rare setting is re-ranked by the model
+    b.descriptions = DiseaseDescriptions(b.graph, {}, NameEncoder(max_length=MAX_TOKENS), cache=tmp_path)
+    try:
+        findings = b.findings(text, "general")
+        fused = b.candidates(findings, diagnoser.candidates, setting="general", text=text)
+        ranked = diagnoser.rank(text, findings, setting="general")
+        assert [c.curie for c in ranked] == [c.curie for c in fused]
+        assert np.allclose([c.confidence for c in ranked], softmax(np.array([c.score for c in fused]), TEMPERATURE))
+    finally:
+        b.descriptions = None
