@@ -359,7 +359,8 @@ def diagnose_cmd(
         str,
         typer.Option(
             help="Where the patient is seen: rare (a rare-disease clinic: every disease equally likely before the "
-            "findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely)."
+            "findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely, "
+            "the text also compared with each disease's description; needs no diagnosis model)."
         ),
     ] = "rare",
     model: ModelOpt = None,
@@ -389,7 +390,13 @@ def diagnose_cmd(
         settings = load_settings(config)
         with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
-        diagnoser = build_diagnoser(builder, model or diagnosis_folder(settings))
+        folder = model or diagnosis_folder(settings)
+        if setting == "general" and model is None and not (folder / "graph-ranker" / "medkg.json").is_file():
+            from diagnosis.diagnoser import Diagnoser
+
+            diagnoser = Diagnoser(builder)  # the general setting re-ranks nothing: no model needed
+        else:
+            diagnoser = build_diagnoser(builder, folder)
         result = diagnoser.diagnose(text, top_k, setting)
     if fmt in ("json", "jsonl"):
         write_document(result.to_json(), fmt, out)

@@ -146,6 +146,17 @@ def test_diagnose_without_a_model_says_how_to_get_one(env: Path) -> None:
     assert result.exit_code == 2 and "medkg train diagnosis" in result.output
 
 
+def test_the_general_setting_diagnoses_without_a_model_from_the_whole_text(env: Path) -> None:
+    assert runner.invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0
+    text = "My fingers are very long and thin, I am very tall, and the lens of my eye slipped out of place."
+    result = runner.invoke(app, ["diagnose", text, "--setting", "general", "--json", "--top-k", "3"])
+    assert result.exit_code == 0, result.output
+    body = _json(result.stdout)
+    assert body["setting"] == "general" and len(body["diagnoses"]) == 3
+    assert "Marfan syndrome" in [d["name"] for d in body["diagnoses"]]
+    assert all(d["description_similarity"] is not None for d in body["diagnoses"])
+
+
 def test_diagnose_refuses_an_unknown_setting_in_one_line(env: Path) -> None:
     result = runner.invoke(app, ["diagnose", "seizures", "--setting", "clinic"])
     assert result.exit_code == 2 and "--setting 'clinic': use one of rare, general" in result.output
