@@ -85,9 +85,10 @@ def simulated(graph: object, tagger: object, settings: object, n: int) -> dict[s
 
 def calibration(heads: list[tuple[np.ndarray, int | None]]) -> dict[str, object]:
     """How well a softmax over the first 20 candidates' scores gives the first one's probability
-    of being right, at each temperature: the one with the lowest negative log-likelihood of the
-    truth (among the cases whose truth is in the 20), and the expected calibration error (10 bins,
-    in points) of the first candidate's probability at each."""
+    of being right, at each of a range of temperatures: the negative log-likelihood of the truth
+    (over the cases whose truth is in the 20; the lowest chose ``diagnosis.descriptions.TEMPERATURE``),
+    the expected calibration error of the first candidate's probability (10 bins, in points), and
+    how many answers it would make confident and how many of those are right."""
     from diagnosis.diagnoser import expected_calibration_error, softmax
 
     out: dict[str, object] = {}
