@@ -147,18 +147,14 @@ def load_definitions_into(
     phenotype edges of source ``MeSH definition`` and ``DOID definition``. ``described``: the
     diseases HPO's annotations cover (read from the store when not given), left out."""
     from diagnosis.context import PhenotypeTagger
-    from diagnosis.definitions import definition_phenotypes, doid_definitions, doid_keys, medic_definitions
+    from diagnosis.definitions import definition_phenotypes, doid_keys
 
     rows = store.phenotype_annotations()
     if described is None:
         described = {c for r in rows if r["source"] == "HPO" for c in (r["disease"], *(r["xrefs"] or ()))}
     existing = {(r["disease"], r["phenotype"]) for r in rows if r["source"] not in (MESH_DEFINITION, DOID_DEFINITION)}
-    definitions = []
     with console.status("reading the diseases' definitions"):
-        if files.definitions is not None and files.definitions.is_file():
-            definitions += medic_definitions(files.definitions)
-        if files.doid_definitions is not None and files.doid_definitions.is_file():
-            definitions += doid_definitions(files.doid_definitions)
+        definitions = read_definitions(files)
         keys, names = (
             doid_keys(files.doid_mesh, files.doid_tree if files.doid_tree and files.doid_tree.is_file() else None)
             if files.doid_mesh is not None and files.doid_mesh.is_file()
@@ -308,17 +304,25 @@ def build_context(
     return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer, descriptions=descriptions)
 
 
-def definition_texts(files: HpoFiles) -> dict[str, str]:
-    """The diseases' definitions by CURIE: MeSH scope notes (CTD MEDIC), then DOID's."""
+def read_definitions(files: HpoFiles) -> list[Any]:
+    """The diseases' definitions the files have (``diagnosis.definitions.Definition``): MeSH scope
+    notes (CTD MEDIC), then DOID's."""
     from diagnosis.definitions import doid_definitions, medic_definitions
 
-    found: dict[str, str] = {}
+    definitions = []
     if files.definitions is not None and files.definitions.is_file():
-        found.update((d.curie, d.text) for d in medic_definitions(files.definitions) if d.text)
+        definitions += medic_definitions(files.definitions)
     if files.doid_definitions is not None and files.doid_definitions.is_file():
-        for d in doid_definitions(files.doid_definitions):
-            if d.text:
-                found.setdefault(d.curie, d.text)
+        definitions += doid_definitions(files.doid_definitions)
+    return definitions
+
+
+def definition_texts(files: HpoFiles) -> dict[str, str]:
+    """The diseases' definition texts by CURIE (the first one a CURIE has)."""
+    found: dict[str, str] = {}
+    for d in read_definitions(files):
+        if d.text:
+            found.setdefault(d.curie, d.text)
     return found
 
 
