@@ -52,7 +52,8 @@ def ready(c: Served) -> JSONResponse:
         "ner": c.ner is not None,
         "normalizer": c.normalizer is not None,
         "relations": c.relations is not None,
-        "diagnosis": c.diagnoser is not None,
+        "diagnosis": c.diagnoser is not None and c.diagnoser.serves("rare"),  # the model: every setting
+        "diagnosis_general": c.diagnoser is not None and c.diagnoser.serves("general"),
         "store": c.store.reachable(),
     }
     ok = checks["store"] and checks["ner"] and checks["normalizer"] and checks["diagnosis"]
@@ -65,7 +66,19 @@ def predict(body: PredictRequest, c: Served) -> dict[str, Any]:
     entities found in the text."""
     text = text_of(body, c.limits)
     if c.diagnoser is None:
-        raise ApiError(503, "not_ready", "no diagnosis model is loaded; train one with `medkg train diagnosis`")
+        raise ApiError(
+            503,
+            "not_ready",
+            "no disease graph is loaded: run `medkg load-hpo` (the general setting), then `medkg train diagnosis` "
+            "(the rare setting)",
+        )
+    if not c.diagnoser.serves(body.setting):
+        raise ApiError(
+            503,
+            "not_ready",
+            f"the {body.setting} setting needs a diagnosis model; train one with `medkg train diagnosis` (the general "
+            "setting answers without one)",
+        )
     with c.models_lock:
         result = c.diagnoser.diagnose(text, body.top_k, body.setting)
     return dict(result.to_json())

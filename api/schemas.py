@@ -58,7 +58,10 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     ready: bool
-    checks: dict[str, bool] = Field(description="store, ner, normalizer, relations, diagnosis: loaded and answering.")
+    checks: dict[str, bool] = Field(
+        description="store, ner, normalizer, relations, diagnosis (the model: every setting), diagnosis_general "
+        "(the general setting, which needs no model): loaded and answering."
+    )
 
 
 class Grounding(BaseModel):

@@ -134,6 +134,11 @@ class Diagnoser:
         self.candidates, self.rerank, self.max_facts, self.margin = candidates, rerank, max_facts, margin
         self.temperature = temperature  # of the softmax that turns scores into probabilities (chosen on dev cases)
 
+    def serves(self, setting: str) -> bool:
+        """Whether this diagnoser answers in ``setting``: the rare setting needs the model (it was
+        trained for it); the general setting re-ranks nothing and answers without one."""
+        return self.ranker is not None or setting == "general"
+
     def score(
         self, text: str, findings: Sequence[Finding], with_facts: int = 0, *, prune: bool = True, setting: str = "rare"
     ) -> tuple[list[Candidate], np.ndarray]:

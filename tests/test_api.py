@@ -123,6 +123,22 @@ def test_predict_without_a_diagnosis_model_is_not_ready(embedded_store) -> None:
     assert r.status_code == 503 and "medkg train diagnosis" in r.json()["detail"]
     ready = bare.get("/ready")
     assert ready.status_code == 503 and ready.json()["checks"]["diagnosis"] is False
+    assert ready.json()["checks"]["diagnosis_general"] is False
+
+
+def test_without_a_diagnosis_model_the_general_setting_answers_and_the_rare_one_says_what_is_missing(
+    embedded_store,  # type: ignore[no-untyped-def]
+) -> None:
+    general_only = TestClient(create_app(embedded_store, diagnoser=Diagnoser(builder())))
+    text = "A 15-year-old with long slender fingers, a dislocated lens and aortic dilatation."
+    r = general_only.post("/v1/predict", json={"text": text, "setting": "general", "top_k": 3})
+    assert r.status_code == 200, r.text
+    assert r.json()["setting"] == "general" and r.json()["diagnoses"][0]["curie"] == "OMIM:154700"
+    rare = general_only.post("/v1/predict", json={"text": text})
+    assert rare.status_code == 503 and rare.json()["error"] == "not_ready"
+    assert "medkg train diagnosis" in rare.json()["detail"] and "general setting" in rare.json()["detail"]
+    checks = general_only.get("/ready").json()["checks"]
+    assert checks["diagnosis_general"] is True and checks["diagnosis"] is False
 
 
 def test_extract_returns_mentions_with_offsets(client: TestClient) -> None:

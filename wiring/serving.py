@@ -76,7 +76,6 @@ def build_app(options: ServeOptions) -> Any:
     from extractors.doc_relations import load_relation_model
     from extractors.ensemble import RelationModels, Taggers
     from extractors.ner import NerModel
-    from wiring.diagnosis import build_context, build_diagnoser
 
     if options.threads:
         torch.set_num_threads(options.threads)
@@ -91,20 +90,7 @@ def build_app(options: ServeOptions) -> Any:
         normalizer = settings.normalizer().load_encoder()  # not on the first request that needs it
         # one query may use half the cores: a heavy one leaves room for the other requests
         store = settings.open_store(read_only=True, query_threads=max(1, (options.threads or os.cpu_count() or 1) // 2))
-        diagnoser = None
-        if (folder / "graph-ranker" / "medkg.json").is_file():
-            diagnoser = build_diagnoser(
-                build_context(store, settings, ner=ner, normalizer=normalizer), folder, quantize=options.quantize
-            )
-            if options.rerank is not None:
-                diagnoser.rerank = options.rerank
-            if not options.prune:
-                diagnoser.margin = None
-        else:
-            console.print(
-                f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers 503 until `medkg train diagnosis` "
-                "has run[/]"
-            )
+        diagnoser = serving_diagnoser(store, settings, folder, options, ner=ner, normalizer=normalizer)
     key = settings.api_key.get_secret_value() if settings.api_key else None
     return create_app(
         store,
@@ -115,6 +101,40 @@ def build_app(options: ServeOptions) -> Any:
         api_key=key,
         cause_check=settings.cause_checker() if relations else None,
     )
+
+
+def serving_diagnoser(
+    store: Any, settings: Settings, folder: Path, options: ServeOptions, *, ner: Any, normalizer: Any
+) -> Any:
+    """What ``POST /v1/predict`` answers with: the diagnoser with the graph ranker of ``folder``
+    when one is trained; without one, a diagnoser that answers the general setting only (it
+    re-ranks nothing there, as ``medkg diagnose --setting general``); None when the store holds no
+    disease graph to rank (``medkg load-hpo`` has not run). Says on the console which it is."""
+    from diagnosis.diagnoser import Diagnoser
+    from wiring.diagnosis import build_context, build_diagnoser
+
+    trained = (folder / "graph-ranker" / "medkg.json").is_file()
+    try:
+        builder = build_context(store, settings, ner=ner, normalizer=normalizer)
+    except ConfigError as exc:
+        if trained:
+            raise
+        console.print(
+            f"[yellow]POST /v1/predict answers 503: {exc}; then `medkg train diagnosis` for the rare setting[/]"
+        )
+        return None
+    if not trained:
+        console.print(
+            f"[yellow]no diagnosis model in {folder}: POST /v1/predict answers the general setting only (the rare "
+            "setting answers 503 until `medkg train diagnosis` has run)[/]"
+        )
+        return Diagnoser(builder)
+    diagnoser = build_diagnoser(builder, folder, quantize=options.quantize)
+    if options.rerank is not None:
+        diagnoser.rerank = options.rerank
+    if not options.prune:
+        diagnoser.margin = None
+    return diagnoser
 
 
 def app_from_env() -> Any:

@@ -578,10 +578,15 @@ def test_the_deployments_run_on_a_real_prefect_server(
                 monkeypatch.setenv(key, value)
         for key in ("MEDKG_NEO4J_URI", "MEDKG_STORE_PATH", "MEDKG_NER_MODEL", "MEDKG_RE_MODEL"):
             monkeypatch.delenv(key, raising=False)
-        health = TestClient(build_app(ServeOptions())).get("/health").json()
+        api = TestClient(build_app(ServeOptions()))
+        health = api.get("/health").json()
         assert health["models"]["ner"] == served["ner-bc5cdr"]
         assert health["models"]["relations"] == served["re-bc5cdr"]
-        assert health["models"]["diagnosis"] is None  # none trained yet: /v1/predict answers 503
+        assert health["models"]["diagnosis"] is None  # none trained yet, and no disease graph: /v1/predict says so
+        tall = "Tall, with long slender fingers, a dislocated lens and aortic dilatation."
+        case = {"text": tall, "setting": "general"}
+        refused = api.post("/v1/predict", json=case)
+        assert refused.status_code == 503 and "medkg load-hpo" in refused.json()["detail"]
 
         # train-diagnosis as the worker runs it, on the small HPO of tests/data (loaded first, as a user runs
         # `medkg load-hpo`, here without the term index's xrefs): the models land in the registry and the API
@@ -589,6 +594,12 @@ def test_the_deployments_run_on_a_real_prefect_server(
         small = {**env, "MEDKG_DATA_DIR": str(mini_data(tmp_path / "mini-data"))}
         loaded = _medkg("load-hpo", "--no-xrefs", env=small, cwd=root, timeout=300)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        # (the API reads the shared data's term index and HPO names; the dense lay matcher would embed all 40k)
+        monkeypatch.setenv("MEDKG_DIAGNOSIS_DENSE", "false")
+        api = TestClient(build_app(ServeOptions()))  # the graph, no model yet: the general setting answers
+        general = api.post("/v1/predict", json=case)
+        assert general.status_code == 200 and general.json()["diagnoses"], general.text
+        assert api.post("/v1/predict", json={**case, "setting": "rare"}).status_code == 503
         base = tiny_encoder(tmp_path / "tiny-encoder")
         log = trigger(
             "medkg-train-diagnosis/train-diagnosis",
@@ -599,8 +610,6 @@ def test_the_deployments_run_on_a_real_prefect_server(
             worker_env=small,
         )
         assert "diagnosis: promoted" in log, log
-        # (the API reads the shared data's term index and HPO names; the dense lay matcher would embed all 40k)
-        monkeypatch.setenv("MEDKG_DIAGNOSIS_DENSE", "false")
         health = TestClient(build_app(ServeOptions())).get("/health").json()
         assert health["models"]["diagnosis"] == card_version(read_card(registry / "diagnosis" / "graph-ranker"))
         assert health["models"]["diagnosis"]["task"] == "diagnosis"
