@@ -112,7 +112,7 @@ def main() -> None:
     from diagnosis.descriptions import fuse
     from diagnosis.diagnoser import similarity_rank
     from diagnosis.graph import DiseaseGraph
-    from wiring.diagnosis import disease_descriptions, hpo_terms, phenotype_encoder
+    from wiring.diagnosis import disease_descriptions, hpo_terms, use_dense_matcher
     from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -164,7 +164,7 @@ def main() -> None:
 
     tagger = PhenotypeTagger(hpo_terms(settings))
     if not args.no_dense:
-        tagger.use_encoder(phenotype_encoder(settings, args.encoder or None), cache=settings.home / "cache")
+        use_dense_matcher(tagger, settings, args.encoder or None)
     descriptions = (
         disease_descriptions(graph, settings) if args.setting == "general" and not args.no_descriptions else None
     )

@@ -83,7 +83,7 @@ def score(
 
 def main() -> None:
     from diagnosis.context import DENSE_ONE_WORD, DENSE_THRESHOLD, PhenotypeTagger
-    from wiring.diagnosis import hpo_terms, phenotype_encoder
+    from wiring.diagnosis import hpo_terms, use_dense_matcher
     from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -130,9 +130,8 @@ def main() -> None:
     }
     report["dictionary"] = {s: score(tagger, rs, ancestors, parents) for s, rs in splits.items()}
     t0 = time.perf_counter()
-    encoder = phenotype_encoder(settings, args.encoder or None)
-    report["encoder"] = encoder.name
-    tagger.use_encoder(encoder, threshold=args.threshold, cache=settings.home / "cache")
+    use_dense_matcher(tagger, settings, args.encoder or None, threshold=args.threshold)
+    report["encoder"] = tagger.dense.encoder.name
     report["dense_build_s"] = round(time.perf_counter() - t0, 1)
     grid = [
         (float(x), float(y))

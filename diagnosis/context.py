@@ -129,9 +129,11 @@ class PhenotypeTagger:
         threshold: float = DENSE_THRESHOLD,
         one_word: float = DENSE_ONE_WORD,
         cache: Path | None = None,
+        body_parts: Iterable[str] = (),
     ) -> PhenotypeTagger:
         """Add the dense matcher for lay phrases (``diagnosis.lay.DensePhenotypes``) with this
-        name encoder; HPO labels win over synonyms for a phrase two terms share."""
+        name encoder; HPO labels win over synonyms for a phrase two terms share. ``body_parts``:
+        names of body parts (MeSH's), which alone never make a finding."""
         from diagnosis.lay import DensePhenotypes, anatomy_words
 
         phrases: dict[str, str] = {}
@@ -146,7 +148,7 @@ class PhenotypeTagger:
             threshold=threshold,
             one_word=one_word,
             cache=cache,
-            anatomy=anatomy_words(t.name for t in self.terms),
+            anatomy=anatomy_words((t.name for t in self.terms), body_parts),
         )
         return self
 

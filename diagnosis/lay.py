@@ -1,8 +1,9 @@
 """Lay language in, phenotypes out: what the HPO dictionary misses and what a case denies.
 
 - ``DensePhenotypes``: a patient says "I can't keep food down", HPO says "Vomiting". Word windows
-  of the text (inside a clause, not starting or ending on a function word, not only a body part,
-  not overlapping a dictionary match) are embedded with a name encoder (the phenotype encoder of
+  of the text (inside a clause, not starting or ending on a function word, not only a body part
+  and where it is by MeSH's and HPO's anatomy names, such as "big toe" or "left arm", not
+  overlapping a dictionary match) are embedded with a name encoder (the phenotype encoder of
   ``diagnosis.phenotype_encoder`` when trained, else all-MiniLM-L6-v2) and matched to the
   embeddings of every HPO label and synonym, layperson synonyms included; the
   best windows above a cosine threshold (a higher one for a single word; both chosen on
@@ -251,9 +252,18 @@ _LAY_ANATOMY = (
 )
 
 
-def anatomy_words(names: Iterable[str]) -> frozenset[str]:
-    """Single anatomy words and phrases from HPO labels such as "Abnormality of the neck"."""
-    found = set(_LAY_ANATOMY)
+# Where on the body, which one: with a body part alone ("left arm", "lower belly", "skin between
+# my toes", "especially the thumb") still no finding.
+POSITION_WORDS = frozenset(
+    """left right lower upper around over under between behind inside outside front top bottom whole
+    one side sides especially index middle ring little""".split()  # noqa: SIM905
+)
+
+
+def anatomy_words(names: Iterable[str], body_parts: Iterable[str] = ()) -> frozenset[str]:
+    """Single anatomy words and phrases from HPO labels such as "Abnormality of the neck", and
+    ``body_parts`` (MeSH's: ``ontologies.loaders.load_mesh_anatomy``)."""
+    found = set(_LAY_ANATOMY) | set(body_parts)
     for n in names:
         m = re.match(r"(?:Abnormality|Abnormal morphology|Aplasia/Hypoplasia) of (?:the )?(.+)$", n)
         if m:
@@ -418,9 +428,13 @@ class DensePhenotypes:
         return found
 
     def _names_no_finding(self, span: Any) -> bool:
-        """A window of only body parts, or one that names an examination or a normal result."""
+        """A window of only body parts and where on the body they are ("big toe", "left arm"),
+        or one that names an examination or a normal result."""
         words = [t.lower_ for t in span if t.lower_ not in FUNCTION_WORDS and not t.is_punct]
-        if not words or " ".join(words) in self.anatomy or all(w in self.anatomy for w in words):
+        parts = [w for w in words if w not in POSITION_WORDS]
+        if not parts or " ".join(words) in self.anatomy or " ".join(parts) in self.anatomy:
+            return True
+        if all(w in self.anatomy for w in parts):
             return True
         return any(w in _EXAMINATION for w in words)
 

@@ -47,6 +47,7 @@ PHENOTYPES = {
     "definitions": "ontologies/ctd/CTD_diseases.tsv.gz",
     "doid_definitions": "ontologies/doid/DO_infectious_disease_slim.obo",
     "mesh_trees": "ontologies/mesh/mesh_trees.tsv.gz",  # diseases inherit what most of their MeSH subtypes have
+    "mesh_terms": "ontologies/mesh/mesh_terms.tsv.gz",  # body parts' names: alone, no finding (lay matcher)
 }
 # The literature samples `medkg run` ingests: files, then every XML file of a folder.
 LITERATURE = ("pubmed/medline16n0902.xml.gz", "pubmed/test_current_medline.xml.gz", "pubmed/pubmed-29768149.xml")

@@ -231,6 +231,37 @@ def load_mesh_trees(path: str | Path) -> dict[str, list[str]]:
     return _by_descriptor(Path(path), 2)
 
 
+# MeSH's anatomy branches that name parts of the body (body regions, musculoskeletal, digestive,
+# respiratory, urogenital, endocrine, cardiovascular and nervous systems, sense organs, tissues,
+# animal structures, the mouth and jaw, the skin and its appendages). Left out: cells (A11), fluids
+# and secretions (A12: "sweat", "urine" and "mucus" are what a patient reports), blood and the
+# immune system (A15), embryonic, plant, fungal and bacterial structures.
+BODY_BRANCHES = ("A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09", "A10", "A13", "A14", "A17")
+
+
+def load_mesh_anatomy(trees_path: str | Path, terms_path: str | Path) -> frozenset[str]:
+    """The lower-cased names and entry terms of MeSH's body parts (``BODY_BRANCHES``), plurals
+    ("Cheeks", "Lips") and their one-word singulars included, inverted forms ("Toe, Great") left
+    out: "big toe", "lips", "cheeks"... but not "finger aplasia"."""
+    trees = load_mesh_trees(trees_path)
+    body = {c for c, numbers in trees.items() if any(n.startswith(BODY_BRANCHES) for n in numbers)}
+    found: set[str] = set()
+    rows = _tsv_rows(Path(terms_path))
+    header = next(rows, None) or []
+    col = {name: i for i, name in enumerate(header)}
+    if "DescriptorUI" not in col or "TermName" not in col:
+        raise OntologyError(f"{terms_path}: expected the columns DescriptorUI and TermName")
+    for row in rows:
+        if len(row) < len(header) or f"MESH:{row[col['DescriptorUI']]}" not in body:
+            continue
+        term = row[col["TermName"]].lower()
+        if term and "," not in term:
+            found.add(term)
+            if " " not in term and term.endswith("s"):
+                found.add(term[:-1])
+    return frozenset(found)
+
+
 def load_mesh_pharm_actions(path: str | Path) -> dict[str, list[str]]:
     """Each descriptor's pharmacological actions (``DescriptorUI, DescriptorName, PharmActionUI,
     PharmActionName``), by CURIE."""

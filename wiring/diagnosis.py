@@ -37,6 +37,7 @@ class HpoFiles:
     definitions: Path | None = None  # CTD MEDIC (MeSH scope notes)
     doid_definitions: Path | None = None  # a DOID OBO file with definitions
     mesh_trees: Path | None = None  # MeSH tree numbers: a disease inherits what most of its subtypes have
+    mesh_terms: Path | None = None  # MeSH entry terms: the body parts' names, which alone name no finding
 
     @classmethod
     def of(cls, settings: Settings) -> HpoFiles:
@@ -280,6 +281,28 @@ def phenotype_encoder(settings: Settings, name: str | None = None) -> Any:
     return NameEncoder(name) if name else NameEncoder()
 
 
+def body_parts(settings: Settings) -> frozenset[str]:
+    """MeSH's names of body parts (``ontologies.loaders.load_mesh_anatomy``), which the lay-phrase
+    matcher never takes for a finding alone; none when the data folder lacks MeSH's files."""
+    from ontologies.loaders import load_mesh_anatomy
+
+    files = HpoFiles.of(settings)
+    if files.mesh_trees is None or files.mesh_terms is None:
+        return frozenset()
+    if not (files.mesh_trees.is_file() and files.mesh_terms.is_file()):
+        return frozenset()
+    return load_mesh_anatomy(files.mesh_trees, files.mesh_terms)
+
+
+def use_dense_matcher(tagger: Any, settings: Settings, name: str | None = None, **options: Any) -> Any:
+    """``tagger`` with the dense matcher for lay phrases: the phenotype encoder (``name``, else the
+    installed one), its HPO embeddings cached under the home folder, MeSH's body parts; ``options``
+    go to ``PhenotypeTagger.use_encoder`` (thresholds)."""
+    return tagger.use_encoder(
+        phenotype_encoder(settings, name), cache=settings.home / "cache", body_parts=body_parts(settings), **options
+    )
+
+
 def build_context(
     store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None, dense: bool | None = None
 ) -> Any:
@@ -297,7 +320,7 @@ def build_context(
         tagger = PhenotypeTagger(hpo_terms(settings))
     if settings.diagnosis_dense if dense is None else dense:
         with console.status("embedding HPO's names for the lay-phrase matcher (once per encoder, then cached)"):
-            tagger.use_encoder(phenotype_encoder(settings), cache=settings.home / "cache")
+            use_dense_matcher(tagger, settings)
         descriptions = disease_descriptions(graph, settings)
     else:
         descriptions = None

@@ -17,6 +17,7 @@ from diagnosis.diagnoser import (
 )
 from diagnosis.graph import DiseaseGraph
 from diagnosis.lay import DensePhenotypes, Negation, anatomy_words
+from ontologies.loaders import load_mesh_anatomy
 from tests.diagnosis.helpers import records
 
 
@@ -146,6 +147,39 @@ def test_a_negation_word_inside_a_finding_denies_nothing_after_it() -> None:
         Span(doc, 5, 6, label="HP:0001251"),
     ]
     assert negation.negated(doc, spans) == [True, True, True]  # a real denial still covers the list
+
+
+def test_body_parts_named_by_mesh_and_where_they_are_name_no_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    trees, terms = tmp_path / "trees.tsv", tmp_path / "terms.tsv"
+    trees.write_text(
+        "DescriptorUI\tDescriptorName\tTreeNumber\n"
+        "D006214\tHallux\tA01.378.610.250.300.792.380\n"
+        "D002610\tCheek\tA01.456.505.259\n"
+        "D013546\tSweat\tA12.200.702\n"
+        "D005334\tFever\tC23.888.119.344\n"
+    )
+    rows = [
+        ("D006214", "Hallux", "N", "Y"),
+        ("D006214", "Big Toe", "N", "N"),
+        ("D006214", "Toe, Great", "N", "N"),
+        ("D002610", "Cheek", "N", "Y"),
+        ("D002610", "Cheeks", "Y", "N"),
+        ("D013546", "Sweat", "N", "Y"),
+        ("D005334", "Fever", "N", "Y"),
+    ]
+    terms.write_text(
+        "DescriptorUI\tConceptUI\tTermUI\tTermName\tConceptPreferredTermYN\tIsPermutedTermYN\tLexicalTag\t"
+        "RecordPreferredTermYN\n" + "".join(f"{d}\tM\tT\t{t}\tY\t{p}\tNON\t{r}\n" for d, t, p, r in rows)
+    )
+    parts = load_mesh_anatomy(trees, terms)
+    # body parts with their plurals; not the inverted form, not a secretion a patient reports, not a sign
+    assert parts == {"hallux", "big toe", "cheek", "cheeks"}
+    anatomy = anatomy_words([], parts)
+    dense = DensePhenotypes({"long hallux": "HP:0001847"}, _BagOfWords(), cache=tmp_path, anatomy=anatomy)
+    doc = Negation().nlp.make_doc("My big toe is red, the skin around my cheeks burns and my left cheek is swollen.")
+    texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
+    assert not {"big toe", "around my cheeks", "left cheek"} & texts  # a body part, and where it is: no finding
+    assert {"big toe is red", "cheeks burns", "left cheek is swollen"} <= texts
 
 
 def test_dense_windows_that_name_an_examination_a_normal_result_or_half_a_noun_phrase_are_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
