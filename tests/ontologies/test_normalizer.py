@@ -49,6 +49,20 @@ def test_merge_makes_mesh_mondo_doid_one_concept(index: TermIndex) -> None:
     assert index.canonical("DOID:0000001") == "DOID:0000001"
 
 
+def test_a_bridge_to_a_descriptor_of_another_branch_keeps_the_disease_descriptor_as_the_id() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("MESH:D003866", "Depressive Disorder", "Disease", source="MEDIC"),
+        # MeSH's "Depression" is a behaviour (F01): not a disease type, so no anchor of its own
+        Term("MESH:D003863", "Depression", "Other", ("Emotional Depression",), source="MeSH"),
+        Term("DOID:1596", "depressive disorder", "Disease", xrefs=("MESH:D003863", "MESH:D003866"), source="DOID"),
+    ]
+    index = TermIndex(merge_concepts(terms), [])
+    assert index.canonical("MESH:D003863") == index.canonical("DOID:1596") == "MESH:D003866"
+    assert Normalizer(index).normalize("depression", "Disease")[0].curie == "MESH:D003866"
+
+
 def test_normalize_exact_forms(index: TermIndex) -> None:
     n = Normalizer(index)
     assert n.normalize("febrile seizures", "Disease")[0].curie == "MESH:D003294"  # inverted MeSH name, plural
