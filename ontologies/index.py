@@ -39,7 +39,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
 }
 INDEX_FORMAT = 11  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
-# 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by its own MeSH descriptor
+# 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -132,12 +132,11 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
     concepts = []
     for root, group in groups.items():
         cat = group[0].category
-        # The group's own MeSH descriptor names it: a bridge (DOID's "depressive disorder", an
-        # xref of both) may bring in a descriptor of another branch ("Depression", a behaviour in
-        # MeSH's F01) that would otherwise win on its smaller number.
-        best = next((t for t in group if t.curie == anchor[root]), None) or min(
-            group, key=lambda t: _rank(t.curie, cat)
-        )
+        # A term of the concept's own type names it: a bridge (DOID's "depressive disorder", an
+        # xref of both) may bring in a MeSH descriptor of another branch ("Depression", a
+        # behaviour in F01) that would otherwise win on its smaller number.
+        own = [t for t in group if t.category == cat]
+        best = min(own or group, key=lambda t: _rank(t.curie, cat))
         concept = Concept(best.curie, best.name, cat)
         for t in group:
             if t.source.startswith("corpus:"):
