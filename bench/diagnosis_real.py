@@ -59,7 +59,7 @@ def main() -> None:
     from diagnosis.descriptions import fuse
     from diagnosis.diagnoser import confident, similarity_rank
     from diagnosis.model import TextClassifier
-    from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder
+    from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder, has_diagnosis_model
     from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,7 +75,7 @@ def main() -> None:
         builder = build_context(store, settings, dense=not args.no_dense)
     graph = builder.graph
     folder = args.model or diagnosis_folder(settings)
-    diagnoser = build_diagnoser(builder, folder) if (folder / "graph-ranker" / "medkg.json").is_file() else None
+    diagnoser = build_diagnoser(builder, folder) if has_diagnosis_model(folder) else None
     text_model = TextClassifier.load(folder / "text-only") if (folder / "text-only" / "medkg.json").is_file() else None
     with args.cases.open() as f:
         cases = list(csv.DictReader(f, delimiter="\t"))

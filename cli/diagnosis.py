@@ -22,6 +22,7 @@ from wiring.diagnosis import (
     calibrate_margin,
     diagnosis_folder,
     evaluate_splits,
+    has_diagnosis_model,
     load_hpo_into,
     phenotype_encoder_dir,
     train_diagnosis,
@@ -391,7 +392,7 @@ def diagnose_cmd(
         with settings.open_store(read_only=True) as store:
             builder = build_context(store, settings)
         folder = model or diagnosis_folder(settings)
-        if setting == "general" and model is None and not (folder / "graph-ranker" / "medkg.json").is_file():
+        if setting == "general" and model is None and not has_diagnosis_model(folder):
             from diagnosis.diagnoser import Diagnoser
 
             diagnoser = Diagnoser(builder)  # the general setting re-ranks nothing: no model needed

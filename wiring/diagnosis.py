@@ -265,6 +265,11 @@ def diagnosis_folder(settings: Settings) -> Path:
     return settings.home / "models" / "diagnosis"
 
 
+def has_diagnosis_model(folder: Path) -> bool:
+    """Whether ``folder`` holds a trained diagnosis model (its graph ranker)."""
+    return (folder / "graph-ranker" / "medkg.json").is_file()
+
+
 def phenotype_encoder_dir(settings: Settings) -> Path:
     return settings.models_dir / "phenotype-encoder"
 
@@ -390,7 +395,7 @@ def build_diagnoser(builder: Any, model_dir: Path, *, device: str = "auto", quan
     from extractors.models import read_card
 
     folder = model_dir / "graph-ranker"
-    if not (folder / "medkg.json").is_file():
+    if not has_diagnosis_model(model_dir):
         raise ConfigError(f"{folder}: no diagnosis model; train one with `medkg train diagnosis`")
     card = read_card(folder)
     config, margin = card_config(DiagnosisConfig, card), card.get("margin")

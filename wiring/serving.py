@@ -111,9 +111,9 @@ def serving_diagnoser(
     re-ranks nothing there, as ``medkg diagnose --setting general``); None when the store holds no
     disease graph to rank (``medkg load-hpo`` has not run). Says on the console which it is."""
     from diagnosis.diagnoser import Diagnoser
-    from wiring.diagnosis import build_context, build_diagnoser
+    from wiring.diagnosis import build_context, build_diagnoser, has_diagnosis_model
 
-    trained = (folder / "graph-ranker" / "medkg.json").is_file()
+    trained = has_diagnosis_model(folder)
     try:
         builder = build_context(store, settings, ner=ner, normalizer=normalizer)
     except ConfigError as exc:
