@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from kg.errors import MedkgError
-from wiring.progress import console, progress_bar
+from wiring.progress import console, progress_bar, status
 
-__all__ = ["check_format", "console", "fail", "failing", "progress_bar", "write_document", "write_rows"]
+__all__ = ["check_format", "console", "fail", "failing", "progress_bar", "status", "write_document", "write_rows"]
 
 
 def fail(exc: MedkgError) -> NoReturn:

@@ -21,6 +21,7 @@ from cli.console import (
     fail,
     failing,
     progress_bar,
+    status,
     write_document,
     write_rows,
 )
@@ -287,7 +288,7 @@ def run_cmd(
         if not data.is_dir():
             raise MedkgError(f"{data}: no shared data folder; pass --data-dir or set MEDKG_DATA_DIR")
         settings = settings.model_copy(update={"data_dir": data})
-        with console.status("starting Prefect's temporary API server"):
+        with status("starting Prefect's temporary API server"):
             ensure_server()  # first: a machine where it cannot start says so before an hour of training
         ners, rels = _ensure_models(settings, config, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
@@ -469,7 +470,7 @@ def export_cmd(
                 f"{out}: a {out.suffix} name for {fmt} output; name it *{expected} or pass the matching --format"
             )
         )
-    with failing(), _settings(config).open_store(read_only=True) as store, console.status(f"exporting {fmt}"):
+    with failing(), _settings(config).open_store(read_only=True) as store, status(f"exporting {fmt}"):
         n = writers[fmt](store)
     where = str(out)
     if fmt in ("kgx", "kgx-jsonl"):
@@ -516,7 +517,7 @@ def check_cmd(config: ConfigOpt = None) -> None:
     with failing():
         # It reads every edge: a large graph may take longer than a researcher's query is allowed to.
         settings = _settings(config).model_copy(update={"query_timeout_s": 24 * 3600.0})
-        with settings.open_store(read_only=True) as store, console.status("checking every edge of the graph"):
+        with settings.open_store(read_only=True) as store, status("checking every edge of the graph"):
             report = store.integrity()
     typer.echo(json.dumps(report, indent=2))
     if report["problems"]:
@@ -653,6 +654,10 @@ def main() -> None:
     try:
         stop_on_signals()  # SIGTERM: exit handlers run (no orphan server), and the command ends within seconds
         app()
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer's exit on Ctrl-C, silent otherwise
+            console.print("stopped (Ctrl-C)")
+        raise
     except Exception as exc:
         if os.environ.get("MEDKG_DEBUG"):
             raise

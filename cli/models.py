@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.console import console, failing
+from cli.console import console, failing, status
 from extractors.configs import DocRelationConfig, NerConfig, RelationConfig
 from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, InputError, MedkgError
@@ -328,12 +328,12 @@ def extract_cmd(
         settings = load_settings(config)
         normalizer = None
         if normalize:
-            with console.status("loading the term index"):
+            with status("loading the term index (built on first use: a few minutes)"):
                 normalizer = settings.normalizer()
         relations = [load_relation_model(p) for p in re_model or []]
         check = None
         if relations and normalizer is not None:
-            with console.status("loading the cause check (trained on first use: about half a minute)"):
+            with status("loading the cause check (trained on first use: about half a minute)"):
                 check = settings.cause_checker()
         report = ReadReport()
         docs = (
@@ -343,7 +343,7 @@ def extract_cmd(
         )
         results: list[Document] = []
         t0 = time.perf_counter()
-        with console.status("extracting") as status:
+        with status("extracting") as shown:
             for chunk in batched(docs, batch_docs):
                 found = tag_with(ners, chunk)
                 if normalizer is not None:
@@ -359,9 +359,7 @@ def extract_cmd(
                     if check is not None:  # and a cause the evidence does not state is an association
                         found = check.apply(found)
                 results.extend(found)
-                status.update(
-                    f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s"
-                )
+                shown.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
         if not results and strict:
             raise InputError(f"{input}: no document with text in this file", source=str(input))
     writers[out.suffix.lower()](results, out)
@@ -489,7 +487,7 @@ def train_known_pairs_cmd(
 
     with failing():  # a folder of another kind is refused by DocRelationModel.load
         train_docs, dev_docs = _read(train), _read(dev)
-        with console.status(f"choosing both thresholds on {len(dev_docs)} dev documents"):
+        with status(f"choosing both thresholds on {len(dev_docs)} dev documents"):
             result = add_known_pairs(model, train_docs, dev_docs)
     console.print(
         f"{result['known_pairs']} known pairs saved to {model}; dev pair F1 {result['before']['f1']:.2f} -> "

@@ -195,69 +195,73 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
         loop.batches(epoch)  # replays the seeded shuffles of the epochs already done
     epochs_seconds: list[float] = []
     stopped = "epochs"
-    for epoch in range(start_epoch, schedule.epochs + 1):
-        t0 = time.monotonic()
-        batches = loop.batches(epoch)
+    kept = start_epoch - 1 if schedule.resume else 0  # the last epoch whose end the checkpoint holds
+    try:
+        for epoch in range(start_epoch, schedule.epochs + 1):
+            t0 = time.monotonic()
+            batches = loop.batches(epoch)
 
-        def estimate(per_batch: float, n: int = len(batches), first: int = epoch) -> None:
-            minutes = per_batch * n * (schedule.epochs - first + 1) / 60
-            say(
-                f"{schedule.name}: {per_batch:.2f} s per batch on this machine: about {per_batch * n / 60:.1f} min per "
-                "epoch, "
-                f"{minutes:.0f} min for {schedule.epochs - first + 1} epochs plus dev scoring (cap "
-                f"{schedule.max_minutes:g} min)"
-            )
+            def estimate(per_batch: float, n: int = len(batches), first: int = epoch) -> None:
+                minutes = per_batch * n * (schedule.epochs - first + 1) / 60
+                say(
+                    f"{schedule.name}: {per_batch:.2f} s per batch on this machine: about "
+                    f"{per_batch * n / 60:.1f} min per epoch, {minutes:.0f} min for {schedule.epochs - first + 1} "
+                    f"epochs plus dev scoring (cap {schedule.max_minutes:g} min)"
+                )
 
-        losses = run_epoch(
-            loop.model,
-            batches,
-            loop.loss_of,
-            loop.optimizer,
-            loop.scheduler,
-            desc=f"{schedule.name} epoch {epoch}",
-            deadline=deadline,
-            progress=progress,
-            skip=skip,
-            on_rate=estimate if not epochs_seconds and epoch == start_epoch else None,
-        )
-        losses, earlier = earlier + losses, []
-        done, skip = len(losses), 0  # batches of this epoch run, before and after a resume
-        cut = done < len(batches)
-        scored = epoch >= min(schedule.score_from, schedule.epochs) or time.monotonic() > deadline
-        entry: dict[str, Any] = {"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None}
-        if scored:
-            score, info = loop.evaluate(epoch)
-            entry.update(dev_f1=score, **info)
-        history.append(
-            {**entry, "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if cut else {})}
-        )
-        epochs_seconds.append(time.monotonic() - t0)
-        loss_text = (
-            f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {np.mean(losses) if losses else float('nan'):.4f}"
-        )
-        if not scored:
-            say(f"{loss_text} ({epochs_seconds[-1] / 60:.1f} min; dev is scored from epoch {schedule.score_from})")
-        else:
-            say(
-                f"{loss_text}  dev {schedule.metric} {score:.2f}  (best {max(best, score):.2f}; "
-                f"{epochs_seconds[-1] / 60:.1f} min)"
+            losses = run_epoch(
+                loop.model,
+                batches,
+                loop.loss_of,
+                loop.optimizer,
+                loop.scheduler,
+                desc=f"{schedule.name} epoch {epoch}",
+                deadline=deadline,
+                progress=progress,
+                skip=skip,
+                on_rate=estimate if not epochs_seconds and epoch == start_epoch else None,
             )
-            if score > best:
-                best, best_epoch = score, epoch
-                loop.save_best(epoch, score, info)
-        _pace(say, schedule, epoch, epochs_seconds)
-        reason = stop_reason(epoch, best_epoch, schedule.patience, deadline) if scored else None
-        if epoch < schedule.epochs or cut:
-            # Kept after every epoch, so that a run killed later (or cut by the cap) can resume.
-            _save_checkpoint(ckpt, loop, history, (epoch, done) if cut else (epoch + 1, 0), losses if cut else [])
-        if reason == "max_minutes" and (epoch < schedule.epochs or cut):
-            card = finish_card(out, history, "max_minutes", started)
-            card.update(resumable=True, epochs_done=epoch - 1 if cut else epoch, epochs=schedule.epochs)
-            write_card(out, card)
-            return card
-        if reason:
-            stopped = reason
-            break
+            losses, earlier = earlier + losses, []
+            done, skip = len(losses), 0  # batches of this epoch run, before and after a resume
+            cut = done < len(batches)
+            scored = epoch >= min(schedule.score_from, schedule.epochs) or time.monotonic() > deadline
+            entry: dict[str, Any] = {"epoch": epoch, "loss": round(float(np.mean(losses)), 5) if losses else None}
+            if scored:
+                score, info = loop.evaluate(epoch)
+                entry.update(dev_f1=score, **info)
+            history.append(
+                {**entry, "minutes": round((time.monotonic() - started) / 60, 2), **({"batches": done} if cut else {})}
+            )
+            epochs_seconds.append(time.monotonic() - t0)
+            mean_loss = np.mean(losses) if losses else float("nan")
+            loss_text = f"{schedule.name} epoch {epoch}/{schedule.epochs}: loss {mean_loss:.4f}"
+            if not scored:
+                say(f"{loss_text} ({epochs_seconds[-1] / 60:.1f} min; dev is scored from epoch {schedule.score_from})")
+            else:
+                say(
+                    f"{loss_text}  dev {schedule.metric} {score:.2f}  (best {max(best, score):.2f}; "
+                    f"{epochs_seconds[-1] / 60:.1f} min)"
+                )
+                if score > best:
+                    best, best_epoch = score, epoch
+                    loop.save_best(epoch, score, info)
+            _pace(say, schedule, epoch, epochs_seconds)
+            reason = stop_reason(epoch, best_epoch, schedule.patience, deadline) if scored else None
+            if epoch < schedule.epochs or cut:
+                # Kept after every epoch, so that a run killed later (or cut by the cap) can resume.
+                _save_checkpoint(ckpt, loop, history, (epoch, done) if cut else (epoch + 1, 0), losses if cut else [])
+                kept = epoch
+            if reason == "max_minutes" and (epoch < schedule.epochs or cut):
+                card = finish_card(out, history, "max_minutes", started)
+                card.update(resumable=True, epochs_done=epoch - 1 if cut else epoch, epochs=schedule.epochs)
+                write_card(out, card)
+                return card
+            if reason:
+                stopped = reason
+                break
+    except KeyboardInterrupt:  # Ctrl-C, or a stop signal: say what is kept before the command ends
+        say(interrupted_note(schedule.name, ckpt if ckpt.is_file() else None, kept))
+        raise
     if ckpt.is_file():
         ckpt.unlink()
         ckpt.parent.rmdir()
@@ -289,6 +293,17 @@ def _save_checkpoint(
         tmp,
     )
     tmp.replace(ckpt)
+
+
+def interrupted_note(name: str, ckpt: Path | None, epoch: int) -> str:
+    """One line for a training stopped before its end: what it keeps and how to go on."""
+    kept = (
+        f"its last checkpoint ({epoch} epoch{'' if epoch == 1 else 's'} done) is kept in {ckpt.parent}; "
+        "`medkg run` (or the same `medkg train` command with --resume) goes on from it"
+        if ckpt is not None
+        else "no epoch had finished, so nothing is kept"
+    )
+    return f"{name}: stopped before the end of training; {kept}"
 
 
 def _pace(say: Callable[[str], Any], schedule: Schedule, epoch: int, epochs_seconds: list[float]) -> None:

@@ -46,6 +46,7 @@ class IngestSummary:
     normalized: int = 0
     relations_by_predicate: Counter[str] = field(default_factory=Counter)
     triples_loaded: int = 0
+    stored: int = 0  # articles extracted and written to the store by this run
     seconds_by_stage: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     models: dict[str, Any] = field(default_factory=dict)  # which model versions extracted
 
@@ -205,7 +206,7 @@ def ingest(
         logger.info("loading the cause check (MEDKG_CAUSE_CHECK; trained on first use: about half a minute)")
         logger.info("cause check: %s", _cause_check(settings_json).card)
     # stopped (SIGTERM, Ctrl-C) while a batch extracts: ends within MEDKG_STOP_GRACE_S, not when the batch is done
-    with ends_when_stopped(), settings.open_store() as store:
+    with ends_when_stopped(lambda: _kept(summary)), settings.open_store() as store:
         for path in paths:
             report = ReadReport()
             docs = tqdm(
@@ -272,12 +273,22 @@ def ingest(
     return result
 
 
+def _kept(summary: IngestSummary) -> str:
+    """What a stopped ingestion keeps (each article is committed with its content hash after its
+    extraction), for ``ends_when_stopped``."""
+    return (
+        f"the {summary.stored} articles this run extracted are stored and kept; the same command skips them "
+        "next time and goes on with the rest"
+    )
+
+
 def _load(store: GraphStore, future: Any, model: str, summary: IngestSummary) -> None:
     extracted, times = future.result()
     for stage, seconds in times.items():
         summary.seconds_by_stage[stage] += seconds
     t0 = time.perf_counter()
     summary.triples_loaded += load_batch(store, extracted, model)
+    summary.stored += len(extracted)
     summary.seconds_by_stage["load"] += time.perf_counter() - t0
     for d in extracted:
         for m in d.mentions:

@@ -15,7 +15,7 @@ the user set them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,6 +54,10 @@ def configure_environment() -> None:
     defaults = _QUIET_DEFAULTS if chosen else {**_QUIET_DEFAULTS, **_TRACEBACK_LOGGERS}
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    import sys
+
+    if not sys.stderr.isatty():  # a log file or a scheduler: a bar's line every 30 s, not ten a second
+        os.environ.setdefault("TQDM_MININTERVAL", "30")
 
 
 def _seconds(variable: str, default: float, *, zero: bool = False) -> float:
@@ -191,7 +195,7 @@ def arm_hard_exit(code: int, grace: float | None = None) -> None:
 
 
 @contextmanager
-def ends_when_stopped() -> Iterator[None]:
+def ends_when_stopped(kept: Callable[[], str] | None = None) -> Iterator[None]:
     """Around a flow's body: SIGTERM (Prefect's ``TerminationSignal`` while a flow runs, or
     medkg's own ``SystemExit``) or Ctrl-C arms ``arm_hard_exit``, because Prefect then waits for
     its running task threads before the exception gets further (an index build, a batch of
@@ -199,21 +203,29 @@ def ends_when_stopped() -> Iterator[None]:
 
     That loses nothing committed: an article's content hash is written after its extraction, so
     the next run redoes what was cut short, and Prefect's server ends with us (``PR_SET_PDEATHSIG``).
+    ``kept``: one line on what the stopped work keeps, written to stderr when it stops.
     """
     import signal
+    import sys
 
     from prefect.exceptions import TerminationSignal
+
+    def stopping(code: int) -> None:
+        if kept is not None:
+            sys.stderr.write(f"stopped: {kept()}\n")
+            sys.stderr.flush()
+        arm_hard_exit(code)
 
     try:
         yield
     except TerminationSignal:
-        arm_hard_exit(128 + signal.SIGTERM)
+        stopping(128 + signal.SIGTERM)
         raise
     except SystemExit as exc:
-        arm_hard_exit(exc.code if isinstance(exc.code, int) else 1)
+        stopping(exc.code if isinstance(exc.code, int) else 1)
         raise
     except KeyboardInterrupt:
-        arm_hard_exit(128 + signal.SIGINT)
+        stopping(128 + signal.SIGINT)
         raise
 
 

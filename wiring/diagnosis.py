@@ -18,7 +18,7 @@ from kg.schema import ENTITY_TYPES
 from kg.store import GraphStore, batched
 from kg.types import PhenotypeAnnotation
 from ontologies.symptoms import MESH_SUBTYPES
-from wiring.progress import console, progress_bar
+from wiring.progress import console, progress_bar, status
 from wiring.settings import Settings
 
 
@@ -51,7 +51,7 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
     from ontologies.hpo import load_hpo
 
     canonical = _canonical(settings)
-    with console.status(f"reading {files.obo.name} and {files.annotations.name}"):
+    with status(f"reading {files.obo.name} and {files.annotations.name}"):
         records = load_hpo(files.obo, files.annotations, canonical)
     _write(store, "HPO", records.entities, records.annotations)
     report: dict[str, Any] = {
@@ -83,7 +83,7 @@ def _has_definitions(files: HpoFiles) -> bool:
 def _canonical(settings: Settings | None) -> Callable[[str], str | None] | None:
     if settings is None:
         return None
-    with console.status("loading the term index (maps OMIM/ORPHA/DOID diseases to literature concepts)"):
+    with status("loading the term index (maps OMIM/ORPHA/DOID diseases to literature concepts)"):
         return settings.term_index().canonical
 
 
@@ -111,7 +111,7 @@ def load_symptoms_into(
 
     if files.symptoms is None or files.symptom_ontology is None:
         raise ConfigError("no DOID disease -> symptom table configured")
-    with console.status(f"reading {files.symptoms.name} and {files.symptom_ontology.name}"):
+    with status(f"reading {files.symptoms.name} and {files.symptom_ontology.name}"):
         mesh = (
             files.doid_mesh if files.doid_mesh is not None and files.doid_mesh.is_file() else None
         )  # optional: the term index maps too
@@ -154,7 +154,7 @@ def load_definitions_into(
     if described is None:
         described = {c for r in rows if r["source"] == "HPO" for c in (r["disease"], *(r["xrefs"] or ()))}
     existing = {(r["disease"], r["phenotype"]) for r in rows if r["source"] not in (MESH_DEFINITION, DOID_DEFINITION)}
-    with console.status("reading the diseases' definitions"):
+    with status("reading the diseases' definitions"):
         definitions = read_definitions(files)
         keys, names = (
             doid_keys(files.doid_mesh, files.doid_tree if files.doid_tree and files.doid_tree.is_file() else None)
@@ -206,7 +206,7 @@ def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, in
     from ontologies.loaders import load_mesh_trees
     from ontologies.symptoms import mesh_subtype_phenotypes
 
-    with console.status(f"reading {mesh_trees.name} and the graph's disease -> phenotype edges"):
+    with status(f"reading {mesh_trees.name} and the graph's disease -> phenotype edges"):
         trees = load_mesh_trees(mesh_trees)
         profiles: dict[str, set[str]] = {}
         mesh_ids: dict[str, set[str]] = {}
@@ -317,14 +317,14 @@ def build_context(
     from diagnosis.context import ContextBuilder, PhenotypeTagger
     from diagnosis.graph import DiseaseGraph
 
-    with console.status("reading the disease graph from the store"):
+    with status("reading the disease graph from the store"):
         graph = DiseaseGraph.from_store(store)
     if not graph.diseases:
         raise ConfigError("the graph has no disease -> phenotype annotations; run `medkg load-hpo` first")
-    with console.status("building the phenotype dictionary from hp.obo"):
+    with status("building the phenotype dictionary from hp.obo"):
         tagger = PhenotypeTagger(hpo_terms(settings))
     if settings.diagnosis_dense if dense is None else dense:
-        with console.status("embedding HPO's names for the lay-phrase matcher (once per encoder, then cached)"):
+        with status("embedding HPO's names for the lay-phrase matcher (once per encoder, then cached)"):
             use_dense_matcher(tagger, settings)
         descriptions = disease_descriptions(graph, settings)
     else:
@@ -360,7 +360,7 @@ def disease_descriptions(graph: Any, settings: Settings) -> Any:
     from diagnosis.descriptions import MAX_TOKENS, DiseaseDescriptions
     from ontologies.dense import NameEncoder
 
-    with console.status("embedding the diseases' descriptions (once per graph, then cached)"):
+    with status("embedding the diseases' descriptions (once per graph, then cached)"):
         return DiseaseDescriptions(
             graph,
             definition_texts(HpoFiles.of(settings)),
@@ -378,7 +378,7 @@ def train_phenotype_encoder_into(
     from ontologies.loaders import load_obo_definitions
 
     files = HpoFiles.of(settings)
-    with console.status(f"reading {files.obo.name}"):
+    with status(f"reading {files.obo.name}"):
         tagger = PhenotypeTagger(hpo_terms(settings), negation=False)
         definitions = load_obo_definitions(files.obo, prefixes=("HP:",)) if config.definitions else {}
     return train_phenotype_encoder(
@@ -419,7 +419,7 @@ def calibrate_margin(diagnoser: Any, model_dir: Path, dev: Any) -> tuple[float |
 
     if not dev:
         raise ConfigError(f"{model_dir / 'cases'}: no dev cases to calibrate on")
-    with console.status(f"choosing the pruning margin and the probability temperature on {len(dev)} dev cases"):
+    with status(f"choosing the pruning margin and the probability temperature on {len(dev)} dev cases"):
         scored = score_cases(diagnoser, [(c.text, c.label) for c in dev])
     diagnoser.margin = margin = choose_margin(scored, diagnoser.ranker.fusion_weight)
     diagnoser.temperature = temperature = choose_temperature(scored, diagnoser.ranker.fusion_weight)
@@ -442,7 +442,7 @@ def case_splits(
             raise ConfigError(f"{cases_csv}: {n} cases; at least 10 are needed to train and evaluate")
         splits = CaseSplits(cases[: int(0.8 * n)], cases[int(0.8 * n) : int(0.9 * n)], cases[int(0.9 * n) :], [], [])
     else:
-        with console.status("simulating patients from the HPO annotations in the graph"):
+        with status("simulating patients from the HPO annotations in the graph"):
             splits = PatientSimulator(builder.graph, builder.tagger.terms, sim).splits()
     splits.save(out / "cases")
     return splits
@@ -464,7 +464,7 @@ def evaluate_splits(diagnoser: Any, splits: Any, text_model: Any) -> dict[str, A
     for name in ("test_seen", "test_unseen"):
         cases = [(c.text, c.label) for c in getattr(splits, name)]
         if cases:
-            with console.status(f"evaluating {len(cases)} {name} cases"):
+            with status(f"evaluating {len(cases)} {name} cases"):
                 scored = score_cases(diagnoser, cases, text_model)
             report[name] = summarize(scored, weight, text_model is not None, diagnoser.margin)
             if diagnoser.ranker is not None:

@@ -1,12 +1,21 @@
 """Where medkg's commands and builders talk to the person running them: one rich console on
-stderr (standard output stays for data), and one progress bar."""
+stderr (standard output stays for data), one progress bar, and one status line for a step."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 console = Console(stderr=True)
+
+# Where stderr is no terminal (a log file, a scheduler, a pipe), a status update is written as a
+# line at most this often.
+LINE_EVERY_SECONDS = 30.0
 
 
 def progress_bar(unit: str = "") -> Progress:
@@ -15,3 +24,32 @@ def progress_bar(unit: str = "") -> Progress:
     if unit:
         columns.append(TextColumn(unit))
     return Progress(*columns, TimeElapsedColumn(), console=console, transient=False)
+
+
+class _Lines:
+    """``status`` where stderr is no terminal: its updates as lines, one per ``LINE_EVERY_SECONDS``."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def update(self, message: str) -> None:
+        if time.monotonic() - self.last >= LINE_EVERY_SECONDS:
+            self.last = time.monotonic()
+            console.print(message, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def status(message: str) -> Iterator[Any]:
+    """A step that takes a while: a spinner with ``message`` on a terminal. Elsewhere a spinner
+    shows nothing, so the message is a line when the step starts, updates (``.update(text)``) a
+    line every ``LINE_EVERY_SECONDS``, and a step of more than a few seconds ends with its time."""
+    if console.is_terminal:
+        with status(message) as spinner:
+            yield spinner
+        return
+    started = time.monotonic()
+    console.print(f"{message} ...", highlight=False, soft_wrap=True)
+    yield _Lines()
+    seconds = time.monotonic() - started
+    if seconds >= 5:
+        console.print(f"... done in {seconds:.0f} s", highlight=False)

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from kg.errors import ConfigError
-from wiring.progress import console
+from wiring.progress import console, status
 from wiring.settings import Settings, load_settings
 
 OPTIONS_ENV = "MEDKG_SERVE_OPTIONS"
@@ -81,7 +81,7 @@ def build_app(options: ServeOptions) -> Any:
         torch.set_num_threads(options.threads)
     settings = load_settings(options.config)
     ner_dir, re_dir, folder = options.folders(settings)
-    with console.status(f"process {os.getpid()}: loading models, the term index and the store"):
+    with status(f"process {os.getpid()}: loading models, the term index and the store"):
         ner = NerModel.load(ner_dir, quantize=options.quantize)
         more_ner, more_re = options.more_folders(settings)
         extractors = Taggers([ner, *(NerModel.load(p, quantize=options.quantize) for p in more_ner)])

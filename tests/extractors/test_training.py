@@ -1,5 +1,6 @@
 """The shared training loop: epochs, a time cap that leaves a checkpoint, and --resume."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,11 @@ def test_dev_is_scored_from_the_chosen_epoch_and_at_the_end(tmp_path: Path) -> N
     assert ["dev_f1" in h for h in short["history"]] == [False, True] and short["metrics"]["best_epoch"] == 2
 
 
-def test_a_killed_run_resumes_from_its_last_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_run_resumes_from_its_last_epoch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """Every epoch but the last leaves a checkpoint: a run killed in its second epoch's scoring
-    goes on from the end of its first, to the uncut run's weights."""
+    says so, and goes on from the end of its first, to the uncut run's weights."""
     import extractors.ner as ner_module
 
     docs = sample_docs()
@@ -128,9 +131,13 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path: Path, monkeypatch: p
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ner_module, "strict_scores", dies_second_time)
-    with pytest.raises(KeyboardInterrupt):
+    with caplog.at_level(logging.INFO, logger="extractors.training"), pytest.raises(KeyboardInterrupt):
         train_ner(docs, docs, tmp_path / "killed", _config(base, max_minutes=60), progress=False)
     monkeypatch.setattr(ner_module, "strict_scores", real)
+    # the run says what it keeps and how to go on
+    said = caplog.messages[-1]
+    assert "stopped before the end of training" in said and "(1 epoch done)" in said, said
+    assert str(tmp_path / "killed") in said and "--resume" in said
     assert (tmp_path / "killed" / CHECKPOINT).is_file() and "stopped_by" not in read_card(tmp_path / "killed")
     done = train_ner(docs, docs, tmp_path / "killed", _config(base, max_minutes=60), progress=False, resume=True)
     assert [h["epoch"] for h in done["history"]] == [1, 2, 3] and done["stopped_by"] == "epochs"

@@ -135,6 +135,37 @@ entry.main()
     assert proc.stderr is not None and "stopped: the work in progress was cut short" in proc.stderr.read()
 
 
+def test_ctrl_c_ends_a_command_with_one_line() -> None:
+    """Typer turns Ctrl-C into a silent exit 130; the command says it stopped (and the step that
+    was running says what it keeps: ``extractors.training``, ``flows.ingest``)."""
+    import signal
+
+    code = """
+import signal, sys, time
+import typer
+import cli.main as entry
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job inherits SIGINT ignored
+app = typer.Typer()
+
+@app.command()
+def wait() -> None:
+    print("up", flush=True)
+    time.sleep(60)
+
+sys.argv = ["medkg"]
+entry.app = app
+entry.main()
+"""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert proc.stderr is not None and proc.stderr.read().strip() == "stopped (Ctrl-C)"
+
+
 @pytest.mark.slow
 def test_sigterm_ends_a_flow_whose_task_thread_is_busy(tmp_path: Path) -> None:
     """While a flow runs, Prefect's own SIGTERM handler raises in the main thread and then waits
@@ -166,7 +197,7 @@ def busy() -> None:
 
 @flow(task_runner=ThreadPoolTaskRunner(max_workers=1))
 def stuck() -> None:
-    with runtime.ends_when_stopped():
+    with runtime.ends_when_stopped(lambda: "what this step keeps"):
         future = busy.submit()
         print("up", flush=True)
         future.result()
@@ -184,6 +215,7 @@ entry.main()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=120) == 128 + signal.SIGTERM
     assert time.monotonic() - started < 15
+    assert proc.stderr is not None and "stopped: what this step keeps" in proc.stderr.read()
     deadline = time.monotonic() + 15
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.5)
