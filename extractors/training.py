@@ -80,7 +80,7 @@ def run_epoch(
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
-        bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+        bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", refresh=False)  # drawn at the bar's own pace
         if len(losses) == 2:
             timed_from = time.monotonic()
         elif on_rate is not None and timed_from is not None and len(losses) == ESTIMATE_AFTER + 2:
