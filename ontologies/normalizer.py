@@ -51,6 +51,8 @@ NIL_BELOW: dict[str, float] = {"Chemical": 0.95}
 # becomes a disease: BC5CDR dev NER +0.2 F1. Short forms (4 characters or fewer, or all capitals)
 # are left alone: "CS" or "CP" mean a chemical in their abstract and a disease in the vocabularies.
 RETYPE: dict[str, str] = {"Chemical": "Disease"}
+# The types a document's definition of a short form can show a mention to be the other of.
+OTHER_TYPE: dict[str, str] = {"Chemical": "Disease", "Disease": "Chemical"}
 QUERY_ENCODERS = ("static", "full")
 # A predicted chemical or disease whose text names, exactly, only something of these types (an
 # organism, a procedure, a body part, a protein: MeSH's other branches) is no entity of the graph.
@@ -128,6 +130,23 @@ class Normalizer:
             return [self._grounding(i, 1.0) for i in hits[: self.top_k]]
         hits = self.index.unordered.get((category, sorted_key(text)))
         return [self._grounding(i, 0.95) for i in hits[: self.top_k]] if hits else []
+
+    def _defined_as_other_type(self, long_form: str, category: str) -> bool:
+        """``long_form`` ends in a name of the other type of ``OTHER_TYPE`` (the longest of its
+        word endings that names a chemical or a disease exactly names one of that type): "human
+        cutaneous leishmaniasis" for a chemical, not "tetrazolium chloride" or "cyclosporine-based
+        immunosuppression" (a procedure)."""
+        other = OTHER_TYPE.get(category)
+        if other is None:
+            return False
+        words = long_form.split()
+        for k in range(len(words)):
+            form = normalize(" ".join(words[k:]))
+            if (category, form) in self.index.exact:
+                return False
+            if (other, form) in self.index.exact:
+                return True
+        return False
 
     def _composite(self, text: str, category: str) -> list[Grounding]:
         parts = [p for p in _COORD.split(text) if p]
@@ -274,9 +293,18 @@ class Normalizer:
         named = self.index.composites.get((category, form))
         if named:
             return [self._grounding(i, 1.0) for i in named], True
-        found = self._exact(first, category, form) or (self._exact(text, category) if long_form else [])
+        found = self._exact(first, category, form)
         if found:
             return found, False
+        if long_form:
+            # A short form the document defines as the other entity type ("human cutaneous
+            # leishmaniasis (HCL)" for a mention typed chemical) names nothing of this type, not
+            # what the vocabularies call the letters (hydrogen chloride).
+            if self._defined_as_other_type(long_form, category):
+                return [], False
+            found = self._exact(text, category)  # the long form's words may be no name ("pentetrazol (PTZ)")
+            if found:
+                return found, False
         parts = self._composite(first, category)
         return (parts, True) if parts else None
 

@@ -63,6 +63,27 @@ def test_a_bridge_to_a_descriptor_of_another_branch_keeps_the_disease_descriptor
     assert Normalizer(index).normalize("depression", "Disease")[0].curie == "MESH:D003866"
 
 
+def test_a_short_form_the_document_defines_as_the_other_type_names_nothing_of_this_type() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("CHEBI:17883", "hydrogen chloride", "Chemical", ("HCl",), source="ChEBI"),
+        Term("MESH:D016773", "Leishmaniasis, Cutaneous", "Disease", ("cutaneous leishmaniasis",), source="MeSH"),
+        Term("MESH:D010433", "Pentylenetetrazole", "Chemical", ("PTZ",), source="MeSH"),
+        Term("MESH:D002712", "Chlorides", "Chemical", ("chloride",), source="MeSH"),
+        Term("MESH:D007165", "Immunosuppression Therapy", "Procedure", ("immunosuppression",), source="MeSH"),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(terms), []))
+    # "human cutaneous leishmaniasis (HCL)": the letters are no chemical in this document
+    assert n.normalize("HCL", "Chemical", {"HCL": "human cutaneous leishmaniasis"}) == []
+    assert n.normalize("HCL", "Chemical")[0].curie == "CHEBI:17883"  # undefined, the vocabulary's reading
+    # a long form that is no name, or ends in a name of its own type or of no entity type, leaves
+    # the short form its own name
+    assert n.normalize("PTZ", "Chemical", {"PTZ": "pentetrazol"})[0].curie == "MESH:D010433"
+    assert n.normalize("PTZ", "Chemical", {"PTZ": "tetrazolium chloride"})[0].curie == "MESH:D010433"
+    assert n.normalize("PTZ", "Chemical", {"PTZ": "pentetrazol immunosuppression"})[0].curie == "MESH:D010433"
+
+
 def test_normalize_exact_forms(index: TermIndex) -> None:
     n = Normalizer(index)
     assert n.normalize("febrile seizures", "Disease")[0].curie == "MESH:D003294"  # inverted MeSH name, plural
