@@ -19,11 +19,41 @@ LINE_EVERY_SECONDS = 30.0
 
 
 def progress_bar(unit: str = "") -> Progress:
-    """A bar that counts done out of total (``unit``: what it counts, e.g. "docs")."""
+    """A bar that counts done out of total (``unit``: what it counts, e.g. "docs"). Where stderr
+    is no terminal, a rich bar shows only its end: there it writes a line per task every
+    ``LINE_EVERY_SECONDS`` too."""
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
     if unit:
         columns.append(TextColumn(unit))
-    return Progress(*columns, TimeElapsedColumn(), console=console, transient=False)
+    bar = Progress if console.is_terminal else _LineProgress
+    return bar(*columns, TimeElapsedColumn(), console=console, transient=False)
+
+
+class _LineProgress(Progress):
+    """``Progress`` for a console that is no terminal: each task's count as a line, at most one
+    per task every ``LINE_EVERY_SECONDS``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lines: dict[Any, float] = {}
+
+    def advance(self, task_id: Any, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._line(task_id)
+
+    def update(self, task_id: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super().update(task_id, **kwargs)
+        self._line(task_id)
+
+    def _line(self, task_id: Any) -> None:
+        now = time.monotonic()
+        last = self._lines.setdefault(task_id, now)
+        if now - last < LINE_EVERY_SECONDS:
+            return
+        self._lines[task_id] = now
+        task = self._tasks[task_id]
+        total = f" of {task.total:,.0f}" if task.total is not None else ""
+        self.console.print(f"{task.description}: {task.completed:,.0f}{total}", highlight=False, markup=False)
 
 
 class _Lines:

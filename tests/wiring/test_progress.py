@@ -21,3 +21,16 @@ def test_a_status_is_lines_where_stderr_is_no_terminal(monkeypatch: pytest.Monke
     with progress.status("extracting") as shown:
         shown.update("extracting: 10 documents")  # too soon after the last line: not written
     assert out.getvalue().splitlines() == ["extracting ..."]
+
+
+def test_a_progress_bar_writes_lines_where_stderr_is_no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", Console(file=out, force_terminal=False, width=200))
+    monkeypatch.setattr(progress, "LINE_EVERY_SECONDS", 0.0)
+    with progress.progress_bar("docs") as bar:
+        task = bar.add_task("loading", total=3)
+        for _ in range(3):
+            bar.advance(task)
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == ["loading: 1 of 3", "loading: 2 of 3", "loading: 3 of 3"]
+    assert lines[-1].startswith("loading") and "3/3" in lines[-1]  # and the bar's end, as before
