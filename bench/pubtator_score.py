@@ -17,6 +17,17 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+# Other corpora's names for the two types (NCBI-disease's four disease types, BioRED's), so their
+# gold files score against medkg's Chemical and Disease.
+TYPE_ALIASES = {
+    "SpecificDisease": "Disease",
+    "DiseaseClass": "Disease",
+    "Modifier": "Disease",
+    "CompositeMention": "Disease",
+    "DiseaseOrPhenotypicFeature": "Disease",
+    "ChemicalEntity": "Chemical",
+}
+
 
 def read(path: Path) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
     concepts: set[tuple[str, str, str]] = set()
@@ -24,8 +35,8 @@ def read(path: Path) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str
     for line in path.read_text(encoding="utf-8").splitlines():
         fields = line.split("\t")
         if len(fields) >= 6 and fields[1].isdigit():
-            doc, kind = fields[0], fields[4]
-            for raw in fields[5].split("|"):
+            doc, kind = fields[0], TYPE_ALIASES.get(fields[4], fields[4])
+            for raw in fields[5].replace(",", "|").split("|"):  # NCBI-disease joins a composite's ids with ","
                 local = raw.split(":")[-1].strip()
                 if local and local != "-1":
                     concepts.add((doc, kind, local))

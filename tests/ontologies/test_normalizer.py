@@ -208,6 +208,20 @@ def test_predicted_mentions_grounded_too_weakly_are_dropped(index: TermIndex) ->
     assert len(Normalizer(index).normalize_predicted([doc], floors={})[0].mentions) == 4
 
 
+def test_a_one_word_disease_needs_a_closer_match_than_a_longer_one(index: TermIndex) -> None:
+    text = "Hypotensoin and diabetes melitus were seen; hypotension too."
+    doc = _doc("1", text, "Hypotensoin", "diabetes melitus", "hypotension")
+    n = Normalizer(index)
+    typo = n.normalize("Hypotensoin", "Disease")[0]
+    assert typo.curie == "MESH:D007022" and 0.7 <= typo.score < 0.9  # a fuzzy match a longer mention would keep
+    (kept,) = n.normalize_predicted([doc])
+    # the one-word typo goes below 0.9; the two-word one (a fuzzy match too) and the exact word stay
+    assert [m.text for m in kept.mentions] == ["diabetes melitus", "hypotension"]
+    assert kept.mentions[0].groundings[0].score < 1.0
+    (all_kept,) = n.normalize_predicted([doc], one_word_floors={})
+    assert [m.text for m in all_kept.mentions] == ["Hypotensoin", "diabetes melitus", "hypotension"]
+
+
 def test_predicted_chemicals_only_the_fuzzy_fallback_grounds_stay_as_nil_mentions() -> None:
     from ontologies.terms import Term
 
@@ -242,7 +256,7 @@ def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index:
     assert [(m.start, m.end, m.text) for m in kept.mentions] == [(0, 16, "Febrile seizures")]
     assert kept.mentions[0].groundings[0].curie == "MESH:D003294"
     # a longer span that would overlap another mention is not taken
-    (both,) = n.normalize_predicted([_doc("2", text, "Febrile", "seizures")])
+    (both,) = n.normalize_predicted([_doc("2", text, "Febrile", "seizures")], one_word_floors={})
     assert both.mentions and all(m.end - m.start < 16 for m in both.mentions)
     # gold-style normalization leaves spans alone
     assert n.normalize_documents([_doc("3", text, "seizures")])[0].mentions[0].text == "seizures"
