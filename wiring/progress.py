@@ -74,7 +74,7 @@ def status(message: str) -> Iterator[Any]:
     shows nothing, so the message is a line when the step starts, updates (``.update(text)``) a
     line every ``LINE_EVERY_SECONDS``, and a step of more than a few seconds ends with its time."""
     if console.is_terminal:
-        with status(message) as spinner:
+        with console.status(message) as spinner:
             yield spinner
         return
     started = time.monotonic()

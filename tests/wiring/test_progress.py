@@ -34,3 +34,14 @@ def test_a_progress_bar_writes_lines_where_stderr_is_no_terminal(monkeypatch: py
     lines = out.getvalue().splitlines()
     assert lines[:3] == ["loading: 1 of 3", "loading: 2 of 3", "loading: 3 of 3"]
     assert lines[-1].startswith("loading") and "3/3" in lines[-1]  # and the bar's end, as before
+
+
+def test_on_a_terminal_a_status_is_rich_s_spinner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.status import Status
+
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", Console(file=out, force_terminal=True, width=200))
+    with progress.status("building the term index") as shown:
+        assert isinstance(shown, Status)
+        shown.update("embedding names")
+    assert type(progress.progress_bar()) is progress.Progress
