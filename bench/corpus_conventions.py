@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=60)
     args = ap.parse_args()
     settings = load_settings()
-    index = settings.term_index()
+    index = settings.term_index(progress=True)  # built on first use: minutes
     owners: dict[tuple[str, str], int] = {}
     for i, (name, category) in enumerate(zip(index.names, index.categories, strict=True)):
         owners.setdefault((category, normalize(name)), i)

@@ -15,6 +15,7 @@ the user set them.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -54,8 +55,6 @@ def configure_environment() -> None:
     defaults = _QUIET_DEFAULTS if chosen else {**_QUIET_DEFAULTS, **_TRACEBACK_LOGGERS}
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    import sys
-
     if not sys.stderr.isatty():  # a log file or a scheduler: a bar's line every 30 s, not ten a second
         os.environ.setdefault("TQDM_MININTERVAL", "30")
 
@@ -103,7 +102,6 @@ def _children_die_with_us() -> Iterator[None]:
     ends: a `kill -9` of `medkg run` must not leave the server running (Linux; elsewhere the
     SIGTERM handler and Prefect's exit hook stop it)."""
     import subprocess
-    import sys
 
     set_death_signal = _death_signal() if sys.platform.startswith("linux") else None
     if set_death_signal is None:
@@ -173,7 +171,6 @@ def arm_hard_exit(code: int, grace: float | None = None) -> None:
     """End the process with ``os._exit(code)`` once ``grace`` seconds have passed (once per
     process; a daemon timer). For a command that was told to stop while a thread it waits for
     cannot be interrupted."""
-    import sys
     import threading
 
     global _hard_exit_armed
@@ -206,7 +203,6 @@ def ends_when_stopped(kept: Callable[[], str] | None = None) -> Iterator[None]:
     ``kept``: one line on what the stopped work keeps, written to stderr when it stops.
     """
     import signal
-    import sys
 
     from prefect.exceptions import TerminationSignal
 
@@ -236,7 +232,6 @@ def stop_on_signals() -> None:
     a flow runs Prefect has its own SIGTERM handler; ``ends_when_stopped`` does the same there.
     A second SIGTERM ends the process at once."""
     import signal
-    import sys
 
     code = 128 + signal.SIGTERM
     grace = stop_grace_seconds()  # a bad value is an error now, not when the signal comes

@@ -17,7 +17,8 @@ def test_a_status_is_lines_where_stderr_is_no_terminal(monkeypatch: pytest.Monke
     assert out.getvalue().splitlines() == ["building the term index ...", "embedding names: 3 of 5 batches"]
 
     monkeypatch.setattr(progress, "LINE_EVERY_SECONDS", 3600.0)
-    out.truncate(0), out.seek(0)
+    out.truncate(0)
+    out.seek(0)
     with progress.status("extracting") as shown:
         shown.update("extracting: 10 documents")  # too soon after the last line: not written
     assert out.getvalue().splitlines() == ["extracting ..."]
