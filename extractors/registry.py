@@ -45,6 +45,11 @@ def dev_score(folder: Path) -> float | None:
     return score if score is not None else card_dev_acc(card)
 
 
+def _dev_split(folder: Path) -> str | None:
+    """The dev documents a model's card scores come from (None: the whole dev split)."""
+    return read_card(card_folder(folder)).get("dev_split")
+
+
 def candidate_dir(models_dir: Path, name: str) -> Path:
     """An empty folder for a training to write ``name``'s candidate into."""
     folder = Path(models_dir) / CANDIDATES / name
@@ -85,8 +90,14 @@ class Promotion:
     promoted: bool
     candidate: float | None
     current: float | None
+    same_dev: bool = True  # both scores come from the same dev documents
 
     def __str__(self) -> str:
+        if self.promoted and not self.same_dev:
+            return (
+                f"{self.name}: promoted (dev {self.candidate}; the replaced model's {self.current} was scored on "
+                "other dev documents)"
+            )
         if self.promoted:
             return f"{self.name}: promoted (dev {self.candidate} against {self.current})"
         return f"{self.name}: kept the current model (dev {self.current}; the candidate reached {self.candidate})"
@@ -94,13 +105,15 @@ class Promotion:
 
 def promote(candidate: Path, models_dir: Path, name: str, *, force: bool = False) -> Promotion:
     """Put ``candidate`` in place as ``models_dir/name`` when its dev score is not worse than the
-    current model's (or there is none, or ``force``); the replaced model moves to ``.previous``."""
+    current model's (or there is none, or ``force``, or the two were scored on different dev
+    documents: ``dev_split`` in their cards); the replaced model moves to ``.previous``."""
     candidate, models_dir = Path(candidate), Path(models_dir)
     if not has_model(candidate):
         raise ConfigError(f"{candidate}: no model to promote")
     current = models_dir / name
     new, old = dev_score(candidate), dev_score(current) if has_model(current) else None
-    if not force and old is not None and (new is None or new < old):
+    same_dev = old is None or _dev_split(candidate) == _dev_split(current)
+    if not force and old is not None and same_dev and (new is None or new < old):
         return Promotion(name, False, new, old)
     previous = models_dir / PREVIOUS / name
     if current.exists():
@@ -108,7 +121,7 @@ def promote(candidate: Path, models_dir: Path, name: str, *, force: bool = False
         previous.parent.mkdir(parents=True, exist_ok=True)
         current.rename(previous)
     candidate.rename(current)
-    return Promotion(name, True, new, old)
+    return Promotion(name, True, new, old, same_dev)
 
 
 def rollback(models_dir: Path, name: str) -> Path:

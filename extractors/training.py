@@ -32,6 +32,28 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def split_dev(dev_docs: Sequence[Any], held_out_every: int | None) -> tuple[list[Any], list[Any]]:
+    """(the dev documents that join training, those held out): every ``held_out_every``-th
+    document, counted from the first, is held out to choose the epoch and thresholds and to score
+    the model. With None, or a dev split too small to hold out one document in that many, every
+    document is held out (the usual train/dev use)."""
+    if held_out_every is not None and held_out_every < 2:
+        raise ConfigError(f"held_out_every must be at least 2 (got {held_out_every}): no dev document would train")
+    if held_out_every is None or len(dev_docs) < held_out_every:
+        return [], list(dev_docs)
+    held = [d for i, d in enumerate(dev_docs) if i % held_out_every == held_out_every - 1]
+    joins = [d for i, d in enumerate(dev_docs) if i % held_out_every != held_out_every - 1]
+    return joins, held
+
+
+def dev_split_label(dev: str | Path, held_out_every: int | None, joined: int) -> str | None:
+    """How a model card names the dev documents its scores come from (None: the whole split,
+    when no dev document ``joined`` training)."""
+    if held_out_every is None or not joined:
+        return None
+    return f"every {held_out_every}th document of {Path(dev).name}, counted from the first; the {joined} others trained"
+
+
 def make_optimizer(
     model: nn.Module,
     lr: float,

@@ -25,18 +25,21 @@ def train_ner_task(
     canonical_types: bool = False,
     resume: bool = False,
     progress: bool = False,
+    held_out_every: int | None = None,
 ) -> dict[str, Any]:
     from extractors.ner import train_ner
 
-    return train_ner(
-        list(read_documents(train))[:limit],
-        list(read_documents(dev))[:limit],
+    train_docs, dev_docs, split = _split(train, dev, limit, held_out_every)
+    card = train_ner(
+        train_docs,
+        dev_docs,
         out,
         NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types),
         data_files=[Path(train), Path(dev)],
         progress=progress,
         resume=resume,
     )
+    return _note_split(out, card, split)
 
 
 @task(name="train-re")
@@ -50,18 +53,41 @@ def train_re_task(
     limit: int | None = None,
     resume: bool = False,
     progress: bool = False,
+    held_out_every: int | None = None,
 ) -> dict[str, Any]:
     from extractors.doc_relations import train_relation_model
 
-    return train_relation_model(
-        list(read_documents(train))[:limit],
-        list(read_documents(dev))[:limit],
+    train_docs, dev_docs, split = _split(train, dev, limit, held_out_every)
+    card = train_relation_model(
+        train_docs,
+        dev_docs,
         out,
         relation_config(architecture, {"base_model": base_model, "max_minutes": max_minutes}),
         data_files=[Path(train), Path(dev)],
         progress=progress,
         resume=resume,
     )
+    return _note_split(out, card, split)
+
+
+def _split(
+    train: str, dev: str, limit: int | None, held_out_every: int | None
+) -> tuple[list[Any], list[Any], str | None]:
+    """The training documents (the training split and the dev documents that join it), the
+    held-out dev documents (``extractors.training.split_dev``), and how a card names them."""
+    from extractors.training import dev_split_label, split_dev
+
+    joins, held = split_dev(list(read_documents(dev))[:limit], held_out_every)
+    return list(read_documents(train))[:limit] + joins, held, dev_split_label(dev, held_out_every, len(joins))
+
+
+def _note_split(out: str, card: dict[str, Any], split: str | None) -> dict[str, Any]:
+    """The card with the dev documents its scores come from (``dev_split``), also on disk."""
+    from extractors.models import write_card
+
+    card = {**card, "dev_split": split}
+    write_card(Path(out), card)
+    return card
 
 
 @flow(name="medkg-train")
@@ -84,8 +110,11 @@ def train_models(
     model's encoder (BC5CDR dev CID 53.41 -> 59.10 over the plain base model), and promote each
     into the model registry (``out_dir``, default MEDKG_HOME/models, as ``ner-<set>`` and
     ``re-<set>``: what ingestion and the API load) only when its dev score is not worse than the
-    current one's. ``train``/``dev`` default to the set's corpus in MEDKG_DATA_DIR; ``limit``
-    trains on the first documents only (a quick check).
+    current one's on the same dev documents. ``train``/``dev`` default to the set's corpus in
+    MEDKG_DATA_DIR; where the set says so (``ModelSet.dev_held_out_every``: BC5CDR, whose dev split
+    is as large as its training split) most dev documents train too and the rest are held out to
+    choose the epoch and thresholds and to score. ``limit`` trains on the first documents only (a
+    quick check).
 
     ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
     whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
@@ -121,7 +150,16 @@ def train_models(
         ner_dir, resume = training_dir(models, ner_name) if missing_only else (candidate_dir(models, ner_name), False)
         result["resumed"] += [ner_name] if resume else []
         card = train_ner_task(
-            train, dev, str(ner_dir), ner_minutes, base_model, limit, chosen.canonical_types, resume, progress
+            train,
+            dev,
+            str(ner_dir),
+            ner_minutes,
+            base_model,
+            limit,
+            chosen.canonical_types,
+            resume,
+            progress,
+            chosen.dev_held_out_every,
         )
         result["ner"] = card["metrics"]
         base_for_re = finish(ner_name, ner_dir, card, "medkg train ner")
@@ -132,7 +170,16 @@ def train_models(
         )
         result["resumed"] += [re_name] if resume else []
         card = train_re_task(
-            train, dev, str(re_dir), re_minutes, str(base_for_re), re_architecture, limit, resume, progress
+            train,
+            dev,
+            str(re_dir),
+            re_minutes,
+            str(base_for_re),
+            re_architecture,
+            limit,
+            resume,
+            progress,
+            chosen.dev_held_out_every,
         )
         result["re"] = card["metrics"]
         finish(re_name, re_dir, card, "medkg train re")

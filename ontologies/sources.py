@@ -17,6 +17,7 @@ from ontologies.dense import DENSE_CATEGORIES
 from ontologies.genes import HUMAN, load_gene_terms
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
+    corrected_mesh_xrefs,
     load_ctd_diseases,
     load_doid_tsv,
     load_mesh_entry_terms,
@@ -118,6 +119,9 @@ def build_index(
     sources.append(info)
     for key in ("doid_mesh", "doid_omim"):
         xref_terms, info = load_doid_tsv(files[key])
+        if key == "doid_mesh":
+            xref_terms, corrected = corrected_mesh_xrefs(xref_terms, mesh)
+            log.info("%s: %d MeSH xrefs pointed at the descriptor the DOID name names", files[key].name, len(corrected))
         mappings.extend(Mapping(t.curie, x, source=key) for t in xref_terms for x in t.xrefs)
         sources.append(info)
     for key in ("mondo_mesh", "mondo_doid", "mondo_omim"):

@@ -9,10 +9,20 @@ from extractors.registry import PREVIOUS, candidate_dir, dev_score, promote, rol
 from kg.errors import ConfigError
 
 
-def _model(folder: Path, f1: float) -> Path:
+def _model(folder: Path, f1: float, dev_split: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    write_card(folder, {"task": "ner", "metrics": {"dev": {"micro": {"f1": f1}}}})
+    write_card(folder, {"task": "ner", "metrics": {"dev": {"micro": {"f1": f1}}}, "dev_split": dev_split})
     return folder
+
+
+def test_scores_on_other_dev_documents_do_not_keep_the_current_model(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    promote(_model(candidate_dir(models, "ner-x"), 84.8), models, "ner-x")  # scored on the whole dev split
+    held_out = "every 4th document of Dev.txt, counted from the first; the 375 others trained"
+    new = promote(_model(candidate_dir(models, "ner-x"), 84.0, held_out), models, "ner-x")
+    assert new.promoted and not new.same_dev and "scored on other dev documents" in str(new)
+    worse = promote(_model(candidate_dir(models, "ner-x"), 83.0, held_out), models, "ner-x")
+    assert not worse.promoted and dev_score(models / "ner-x") == 84.0  # same held-out documents: compared
 
 
 def test_a_candidate_replaces_the_current_model_only_when_not_worse_and_rolls_back(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 from extractors.configs import NerConfig
 from extractors.models import CHECKPOINT, read_card
 from extractors.ner import train_ner
-from extractors.training import cap_note
+from extractors.training import cap_note, dev_split_label, split_dev
 from kg.errors import ConfigError
 from tests.extractors.helpers import base_folder, sample_docs
 
@@ -186,3 +186,17 @@ def test_layers_keeps_the_encoders_first_layers_for_training_and_inference(tmp_p
     assert len(load_relation_model(tmp_path / "re").encoder.encoder.layer) == 1
     with pytest.raises(ConfigError, match="layers must be at least 1"):
         train_ner(docs, docs, tmp_path / "none", _config(base, layers=0), progress=False)
+
+
+def test_every_nth_dev_document_is_held_out_and_the_others_train() -> None:
+    joins, held = split_dev(list(range(10)), 4)
+    assert held == [3, 7] and joins == [0, 1, 2, 4, 5, 6, 8, 9]
+    assert dev_split_label("x/Dev.txt", 4, len(joins)) == (
+        "every 4th document of Dev.txt, counted from the first; the 8 others trained"
+    )
+    # The usual use, and a dev split too small to give up documents: everything is held out.
+    assert split_dev(list(range(10)), None) == ([], list(range(10)))
+    assert split_dev([0, 1, 2], 4) == ([], [0, 1, 2])
+    assert dev_split_label("x/Dev.txt", 4, 0) is None and dev_split_label("x/Dev.txt", None, 0) is None
+    with pytest.raises(ConfigError, match="at least 2"):
+        split_dev(list(range(10)), 1)

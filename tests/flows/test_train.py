@@ -50,3 +50,23 @@ def test_medkg_runs_training_trains_what_is_missing_and_goes_on_after_a_cut(pref
     killed = train_models(**given)  # type: ignore[arg-type]
     assert killed["ner"] is None and killed["promoted"] == {"re-bc5cdr": True} and killed["notes"] == []
     assert killed["resumed"] == ["re-bc5cdr"] and model_state(models / "re-bc5cdr") == "done"
+
+
+def test_bc5cdr_s_training_takes_three_of_every_four_dev_documents(tmp_path: Path) -> None:
+    from flows.train import _split
+    from wiring.settings import load_settings
+
+    sample = (DATA / "sample.pubtator").read_text(encoding="utf-8").strip()
+    dev = tmp_path / "dev.pubtator"  # the sample's two abstracts four times over, each time under new PMIDs
+    dev.write_text(
+        "\n\n".join(sample.replace("354896", f"9{i}354896").replace("10491763", f"9{i}10491763") for i in range(4))
+        + "\n",
+        encoding="utf-8",
+    )
+    every = load_settings().model_set("bc5cdr").dev_held_out_every
+    train_docs, held, label = _split(str(DATA / "sample.pubtator"), str(dev), None, every)
+    assert every == 4 and len(train_docs) == 2 + 6 and [d.pmid for d in held] == ["9110491763", "9310491763"]
+    assert label == "every 4th document of dev.pubtator, counted from the first; the 6 others trained"
+    assert {d.pmid for d in train_docs}.isdisjoint(d.pmid for d in held)
+    # BioRED's dev split is small: all of it is held out.
+    assert load_settings().model_set("biored").dev_held_out_every is None

@@ -111,3 +111,25 @@ def test_a_pair_the_biored_model_calls_a_negative_correlation_is_no_cause(index:
     )
     (out,) = separate_treatments([Document("1", text, relations=relations)], index.treatment_knowledge())
     assert [r.predicate for r in out.relations] == ["treats", "Negative_Correlation", "CID"]
+
+
+def test_a_doid_mesh_xref_to_a_neighbour_is_pointed_at_the_descriptor_the_doid_name_names() -> None:
+    from ontologies.loaders import corrected_mesh_xrefs
+    from ontologies.terms import Term
+
+    mesh = [
+        Term("MESH:D014376", "Tuberculosis", "Disease", ("Tuberculoses",)),
+        Term("MESH:D014375", "Tuberculoma", "Disease"),
+        Term("MESH:D014917", "Whooping Cough", "Disease", ("Pertussis",)),
+        Term("MESH:D001885", "Bordetella Infections", "Disease"),
+        Term("MESH:D002689", "Chlamydia", "Organism"),
+    ]
+    doid = [
+        Term("DOID:399", "tuberculosis", "Disease", xrefs=("MESH:D014375",)),
+        Term("DOID:1116", "pertussis", "Disease", xrefs=("MESH:D001885", "MESH:D014917")),
+        Term("DOID:11263", "chlamydia", "Disease", xrefs=("MESH:D002689",)),  # no disease of that name: kept
+        Term("DOID:9", "made-up disease", "Disease", xrefs=("MESH:C000001",)),
+    ]
+    fixed, changed = corrected_mesh_xrefs(doid, mesh)
+    assert [t.xrefs for t in fixed] == [("MESH:D014376",), ("MESH:D014917",), ("MESH:D002689",), ("MESH:C000001",)]
+    assert changed == {"DOID:399": ("MESH:D014375", "MESH:D014376"), "DOID:1116": ("MESH:D001885", "MESH:D014917")}
