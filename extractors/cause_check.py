@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,39 @@ def named_only_as_qualifier(doc: Document, chemical: str) -> bool:
     return bool(ends) and all(_QUALIFIER.match(doc.text, end) for end in ends)
 
 
+# The evidence denies the link: "CHEMX ... was not associated with DISEASEX", "no association
+# between CHEMX and DISEASEX", "CHEMX did not cause DISEASEX". Read between the two concepts, after
+# the last contrast ("was not associated with colorectal cancer, but was related to melanoma"
+# denies nothing about melanoma). On the annotated chemical-disease pairs of BC5CDR and BioRED
+# train+dev it marks 4 of 2,050 CID pairs, 1 of 511 Positive_Correlation pairs and 57 of 11,788
+# other pairs (BENCHMARKS.md, session 25).
+_DENIAL = re.compile(
+    r"\bnot\s+(?:\w+\s+){0,2}(?:associated|related|linked|correlated|caused|induced)\b"
+    r"|\b(?:no|nor|neither|without)\s+(?:\w+\s+){0,2}(?:association|relationship|correlation|link|increased?\s+risk)\b"
+    r"|\bdid\s+not\s+(?:cause|induce|increase)\b",
+    re.IGNORECASE,
+)
+_PAIR_MARK = re.compile(r"CHEMX|DISEASEX")
+_CONTRAST = re.compile(r"\b(?:but|whereas|while|however|although|yet)\b|;", re.IGNORECASE)
+_DENIAL_BEFORE = re.compile(
+    r"\bno\s+(?:\w+\s+){0,2}(?:association|relationship|correlation|link)\s+(?:between|of)\s*$", re.IGNORECASE
+)
+
+
+def denies_link(text: str) -> bool:
+    """A masked pair text (``pair_text``) whose words between the closest mentions of the two
+    concepts, after the last contrast, deny a link between them (``_DENIAL``), or that opens with
+    "no association between" before them."""
+    marks = list(_PAIR_MARK.finditer(text))
+    gaps = [(b.start() - a.end(), a, b) for a, b in pairwise(marks) if a.group() != b.group()]
+    if not gaps:
+        return False
+    _, a, b = min(gaps, key=lambda g: g[0])
+    if _DENIAL.search(_CONTRAST.split(text[a.end() : b.start()])[-1]):
+        return True
+    return bool(_DENIAL_BEFORE.search(" ".join(text[: a.start()].split()[-8:])))
+
+
 def _with_between(text: str) -> str:
     """``text`` and, as features of their own, the words between the first two masked concepts,
     their order and how many there are (cross-validated AP on the training pairs 0.539 -> 0.560)."""
@@ -157,9 +191,10 @@ class CauseCheck:
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def apply(self, docs: Iterable[Document]) -> list[Document]:
-        """The documents with each ``causes`` relation whose evidence does not state a cause, or
-        whose chemical is named only as a qualifier (``named_only_as_qualifier``), turned into
-        ``Association`` (same pair, model score and evidence span)."""
+        """The documents with each ``causes`` relation whose evidence does not state a cause or
+        denies the link (``denies_link``), or whose chemical is named only as a qualifier
+        (``named_only_as_qualifier``), turned into ``Association`` (same pair, model score and
+        evidence span)."""
         out = []
         for doc in docs:
             causes = [i for i, r in enumerate(doc.relations) if predicate(r.predicate).curie == CAUSES]
@@ -173,7 +208,9 @@ class CauseCheck:
             demoted = {
                 i
                 for i in causes
-                if (i in p and p[i] < self.threshold) or named_only_as_qualifier(doc, doc.relations[i].subject)
+                if (i in p and p[i] < self.threshold)
+                or named_only_as_qualifier(doc, doc.relations[i].subject)
+                or denies_link(texts[i] or "")
             }
             relations = tuple(replace(r, predicate=DEMOTED) if i in demoted else r for i, r in enumerate(doc.relations))
             out.append(replace(doc, relations=relations))

@@ -369,8 +369,9 @@ def corrected_mesh_xrefs(doid: Iterable[Term], mesh: Iterable[Term]) -> tuple[li
     MeSH disease descriptor (``category`` Disease) whose name or an entry term is exactly the DOID
     name. The shared ``MESHinDO.tsv`` points 63 of its 4,023 diseases at a neighbour (tuberculosis
     at Tuberculoma, syphilis at Chancre, pertussis at Bordetella Infections, placental abruption at
-    Abortion, Threatened); the term index merged those names into the wrong concept. Xrefs to
-    supplementary records (``MESH:C...``) and names no single descriptor has stay as they are.
+    Abortion, Threatened), and the term index merged those names into the wrong concept; 16 more
+    rows hold several ids in one string that matches nothing. Xrefs to supplementary records
+    (``MESH:C...``) and names no single descriptor has stay as they are.
     Returns the terms and, for each corrected DOID id, (the old xref, the new one)."""
     from ontologies.text import normalize
 

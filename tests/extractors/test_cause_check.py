@@ -143,3 +143,19 @@ def test_best_threshold_maximizes_f1() -> None:
     probs = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
     threshold, f1 = best_threshold(labels, probs)
     assert threshold == 0.6 and f1 == pytest.approx(2 * 0.75 * 1.0 / 1.75)
+
+
+def test_evidence_that_denies_the_link_is_no_cause() -> None:
+    from extractors.cause_check import denies_link
+
+    assert denies_link("NSENT1 CHEMX , used by 38% of patients, was not associated with DISEASEX risks")
+    assert denies_link("NSENT1 There was no significant association between CHEMX and DISEASEX .")
+    assert denies_link("NSENT1 CHEMX did not cause DISEASEX in rats")
+    # Denied for another disease, then stated for this one: "but" ends the denial.
+    assert not denies_link(
+        "NSENT1 CHEMX was not associated with OTHERDIS risks, but was related significantly to DISEASEX ."
+    )
+    assert not denies_link("NSENT1 CHEMX - induced DISEASEX was not prevented by OTHERCHEM")
+    assert not denies_link("NSENT1 no CHEMX here")
+    # The closest mentions of the two: a short form right after the chemical does not hide the denial.
+    assert denies_link("NSENT1 CHEMX ( CHEMX ), used by 38% of patients, was not associated with DISEASEX risks")
