@@ -51,7 +51,8 @@ def dev_split_label(dev: str | Path, held_out_every: int | None, joined: int) ->
     when no dev document ``joined`` training)."""
     if held_out_every is None or not joined:
         return None
-    return f"every {held_out_every}th document of {Path(dev).name}, counted from the first; the {joined} others trained"
+    nth = {2: "2nd", 3: "3rd"}.get(held_out_every, f"{held_out_every}th")
+    return f"every {nth} document of {Path(dev).name}, counted from the first; the {joined} others trained"
 
 
 def make_optimizer(

@@ -197,6 +197,9 @@ def test_every_nth_dev_document_is_held_out_and_the_others_train() -> None:
     # The usual use, and a dev split too small to give up documents: everything is held out.
     assert split_dev(list(range(10)), None) == ([], list(range(10)))
     assert split_dev([0, 1, 2], 4) == ([], [0, 1, 2])
+    assert dev_split_label("x/Dev.txt", 2, 5) == (
+        "every 2nd document of Dev.txt, counted from the first; the 5 others trained"
+    )
     assert dev_split_label("x/Dev.txt", 4, 0) is None and dev_split_label("x/Dev.txt", None, 0) is None
     with pytest.raises(ConfigError, match="at least 2"):
         split_dev(list(range(10)), 1)
