@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     from diagnosis.context import PhenotypeTagger
     from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION, doid_definitions, doid_keys, medic_definitions
-    from wiring.diagnosis import HpoFiles, hpo_terms
+    from wiring.diagnosis import HpoFiles, hpo_terms, mesh_files_of
     from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,7 +44,11 @@ def main() -> None:
         definitions += medic_definitions(files.definitions)
     if files.doid_definitions is not None:
         definitions += doid_definitions(files.doid_definitions)
-    keys, _ = doid_keys(files.doid_mesh, files.doid_tree) if files.doid_mesh is not None else ({}, {})
+    keys, _ = (
+        doid_keys(files.doid_mesh, files.doid_tree, mesh_files=mesh_files_of(files))
+        if files.doid_mesh is not None
+        else ({}, {})
+    )
     by_key: dict[tuple[str, str], list] = {}
     for d in definitions:
         by_key.setdefault((keys.get(d.curie, d.curie), d.source), []).append(d)

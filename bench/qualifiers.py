@@ -1,8 +1,10 @@
-"""The qualifier rule of the cause check (``extractors.cause_check.named_only_as_qualifier``) on
-annotated pairs: of the chemical-disease pairs co-mentioned in BioRED and BC5CDR train+dev whose
-chemical is named only as a qualifier ("methicillin-resistant", "insulin-dependent"), how many the
+"""The no-exposure rules of the cause check on annotated pairs: of the chemical-disease pairs
+co-mentioned in BioRED and BC5CDR train+dev whose chemical is named only as a qualifier
+("methicillin-resistant", "insulin-dependent": ``extractors.cause_check.named_only_as_qualifier``)
+or only as a qualifier, a measured level ("low HDL-cholesterol", "serum creatinine levels") or
+inside a name ("National Cholesterol Education Program": ``named_without_exposure``), how many the
 corpus annotates as a cause (BioRED ``Positive_Correlation``, BC5CDR ``CID``). Prints JSON;
-``--show`` prints the qualifier mentions (stderr).
+``--show`` prints the mentions the second rule adds (stderr).
 
     python bench/qualifiers.py [--show]
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.cause_check import named_only_as_qualifier
+from extractors.cause_check import named_only_as_qualifier, named_without_exposure
 from extractors.relations import _concepts
 from kg.schema import entity_type
 from readers import read_documents
@@ -32,7 +34,7 @@ CAUSE = {"Positive_Correlation", "CID"}
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    ap.add_argument("--show", action="store_true", help="print each qualifier chemical's first mention (stderr)")
+    ap.add_argument("--show", action="store_true", help="print what only the second rule marks (stderr)")
     args = ap.parse_args()
     counts: Counter[str] = Counter()
     for corpus, files in FILES.items():
@@ -46,11 +48,19 @@ def main() -> None:
                 for chemical in sorted(kinds["Chemical"]):
                     diseases = kinds["Disease"] - {chemical}
                     counts[f"{corpus}_pairs"] += len(diseases)
-                    if not diseases or not named_only_as_qualifier(doc, chemical):
+                    if not diseases:
                         continue
-                    counts[f"{corpus}_qualifier_pairs"] += len(diseases)
-                    counts[f"{corpus}_qualifier_causes"] += sum(frozenset((chemical, d)) in causes for d in diseases)
-                    if args.show:
+                    n_causes = sum(frozenset((chemical, d)) in causes for d in diseases)
+                    counts[f"{corpus}_causes"] += n_causes
+                    qualifier = named_only_as_qualifier(doc, chemical)
+                    if qualifier:
+                        counts[f"{corpus}_qualifier_pairs"] += len(diseases)
+                        counts[f"{corpus}_qualifier_causes"] += n_causes
+                    if not named_without_exposure(doc, chemical):
+                        continue
+                    counts[f"{corpus}_no_exposure_pairs"] += len(diseases)
+                    counts[f"{corpus}_no_exposure_causes"] += n_causes
+                    if args.show and not qualifier:
                         m = next(m for m in doc.mentions if chemical in _concepts(m))
                         print(doc.doc_id, " ".join(doc.text[m.start : m.end + 30].split()), file=sys.stderr)
     print(json.dumps(dict(sorted(counts.items())), indent=2))

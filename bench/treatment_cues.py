@@ -44,7 +44,7 @@ def spans(path: Path) -> list[tuple[str, str]]:
             if r.predicate in KEEP and {kinds.get(r.subject), kinds.get(r.object)} == {"Chemical", "Disease"}:
                 span = evidence_span(doc, sentences, r.subject, r.object)
                 if span is not None:
-                    out.append((r.predicate, doc.text[span[0] : span[1]]))
+                    out.append((r.predicate, treatment.treatment_text(doc, span, r.subject)))
     return out
 
 

@@ -28,7 +28,14 @@ from typing import Any
 
 from kg.schema import ENTITY_TYPES
 from kg.types import Entity, PhenotypeAnnotation
-from ontologies.loaders import load_ctd_definitions, load_ctd_diseases, load_doid_tsv, load_obo, load_obo_definitions
+from ontologies.loaders import (
+    load_ctd_definitions,
+    load_ctd_diseases,
+    load_doid_mesh,
+    load_doid_tsv,
+    load_obo,
+    load_obo_definitions,
+)
 from ontologies.text import normalize
 
 MESH_DEFINITION = "MeSH definition"
@@ -80,12 +87,17 @@ def doid_definitions(obo: str | Path) -> list[Definition]:
     ]
 
 
-def doid_keys(doid_mesh: str | Path, doid_tree: str | Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
-    """MeSH id -> its DOID id where ``MESHinDO.tsv`` gives exactly one; and DOID names (from
+def doid_keys(
+    doid_mesh: str | Path,
+    doid_tree: str | Path | None = None,
+    mesh_files: tuple[str | Path, str | Path] | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """MeSH id -> its DOID id where ``MESHinDO.tsv`` gives exactly one (corrected as the term index
+    corrects it when ``mesh_files``, MeSH trees and entry terms, are given); and DOID names (from
     ``HumanDO.tsv`` when given, else from the mapping file)."""
     by_mesh: dict[str, set[str]] = defaultdict(set)
     names: dict[str, str] = {}
-    for t in load_doid_tsv(doid_mesh)[0]:
+    for t in load_doid_mesh(doid_mesh, *(mesh_files or (None, None))):
         names[t.curie] = t.name
         for x in t.xrefs:
             if x.startswith("MESH:"):

@@ -38,7 +38,7 @@ from extractors.relations import _concepts
 from extractors.text import split_sentences
 from kg.errors import ConfigError
 from kg.schema import entity_type, predicate
-from kg.types import Document
+from kg.types import Document, Mention
 
 FORMAT = 2
 CAUSES = predicate("CID").curie
@@ -107,6 +107,67 @@ def named_only_as_qualifier(doc: Document, chemical: str) -> bool:
     """Every mention of ``chemical`` in ``doc`` is followed by a qualifier word (``_QUALIFIER``)."""
     ends = [m.end for m in doc.mentions if chemical in _concepts(m)]
     return bool(ends) and all(_QUALIFIER.match(doc.text, end) for end in ends)
+
+
+# A chemical named only as a measured level: "low HDL-cholesterol", "serum creatinine >2.5 mg/dl",
+# "blood glucose, triglycerides and cholesterol levels were measured". A list of chemicals shares
+# the words before its first item and after its last. The level is a finding, not an exposure.
+_LEVEL_BEFORE = re.compile(
+    r"\b(?:low|lower|high|higher|elevated|raised|reduced|decreased|increased|serum|plasma|blood|urinary|urine"
+    r"|fasting)\s+(?:(?!(?:of|doses?|amounts?|with|in|to|for|by|\w+ing|\w+ed)\b)\w+[\s-]+){0,2}$",
+    re.IGNORECASE,
+)
+_LEVEL_AFTER = re.compile(
+    r"\s*\)?\s*(?:\([^()]{1,20}\)\s*)?-?\s*(?:levels?|concentrations?|excretion|values?|clearance)\b", re.IGNORECASE
+)
+_EXPOSURE_AFTER = re.compile(
+    r"[\s-]*(?:induced|diets?|intake|supplement\w*|administration|treatment|exposure|load|infusion|injection"
+    r"|challenge|loading)\b",
+    re.IGNORECASE,
+)
+_LIST_NEXT = re.compile(r"\s*\(\s*|\s*(?:\([^()]{1,20}\)\s*)?(?:,\s*(?:and|or)?|and/or|and|or)\s+(?:\w+[\s-]+){0,3}")
+# A chemical named inside the name of a trial, programme or body: "National Cholesterol Education
+# Program", "Multicenter Canadian Azidothymidine Trial".
+_NAME_AFTER = re.compile(
+    r"(?:[\s/-]+(?:[A-Z][\w'-]*|and|of|for|on|in|the|&)){0,5}?[\s/-]+(?:Program(?:me)?|Panel|Society|Association"
+    r"|Institute|Foundation|Committee|Study|Trial|Group|Initiative|Survey|Consortium|Network|Agency|Council"
+    r"|Organi[sz]ation|Collaboration|Registry|Project)\b"
+)
+
+
+def _list_around(mentions: Sequence[Mention], i: int, text: str) -> tuple[Mention, Mention]:
+    """The first and last chemical mention of the list ``mentions[i]`` is an item of (itself alone
+    when it is in none): neighbours joined by a comma, "and", "or" or an abbreviation in brackets."""
+    first = last = i
+    while first > 0 and _LIST_NEXT.fullmatch(text, mentions[first - 1].end, mentions[first].start):
+        first -= 1
+    while last + 1 < len(mentions) and _LIST_NEXT.fullmatch(text, mentions[last].end, mentions[last + 1].start):
+        last += 1
+    return mentions[first], mentions[last]
+
+
+def named_without_exposure(doc: Document, chemical: str) -> bool:
+    """Every mention of ``chemical`` in ``doc`` names it as a qualifier (``_QUALIFIER``), a measured
+    level (``_LEVEL_BEFORE``/``_LEVEL_AFTER`` around its list, and no exposure word after it) or
+    inside the name of a trial or body (``_NAME_AFTER``): the text never says anyone was exposed."""
+    chemicals = sorted((m for m in doc.mentions if entity_type(m.label).label == "Chemical"), key=lambda m: m.start)
+    own = [i for i, m in enumerate(chemicals) if chemical in _concepts(m)]
+    if not own:
+        return False
+    for i in own:
+        m = chemicals[i]
+        if _QUALIFIER.match(doc.text, m.end):
+            continue
+        if m.text[:1].isupper() and _NAME_AFTER.match(doc.text, m.end):
+            continue
+        first, last = _list_around(chemicals, i, doc.text)
+        level = _LEVEL_BEFORE.search(doc.text[max(0, first.start - 30) : first.start]) or _LEVEL_AFTER.match(
+            doc.text, last.end
+        )
+        if level and not _EXPOSURE_AFTER.match(doc.text, m.end):
+            continue
+        return False
+    return True
 
 
 # The evidence denies the link: "CHEMX ... was not associated with DISEASEX", "no association
@@ -192,9 +253,9 @@ class CauseCheck:
 
     def apply(self, docs: Iterable[Document]) -> list[Document]:
         """The documents with each ``causes`` relation whose evidence does not state a cause or
-        denies the link (``denies_link``), or whose chemical is named only as a qualifier
-        (``named_only_as_qualifier``), turned into ``Association`` (same pair, model score and
-        evidence span)."""
+        denies the link (``denies_link``), or whose chemical is named only as a qualifier, a
+        measured level or inside a name (``named_without_exposure``), turned into ``Association``
+        (same pair, model score and evidence span)."""
         out = []
         for doc in docs:
             causes = [i for i, r in enumerate(doc.relations) if predicate(r.predicate).curie == CAUSES]
@@ -209,7 +270,7 @@ class CauseCheck:
                 i
                 for i in causes
                 if (i in p and p[i] < self.threshold)
-                or named_only_as_qualifier(doc, doc.relations[i].subject)
+                or named_without_exposure(doc, doc.relations[i].subject)
                 or denies_link(texts[i] or "")
             }
             relations = tuple(replace(r, predicate=DEMOTED) if i in demoted else r for i, r in enumerate(doc.relations))

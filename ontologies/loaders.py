@@ -393,6 +393,18 @@ def corrected_mesh_xrefs(doid: Iterable[Term], mesh: Iterable[Term]) -> tuple[li
     return out, changed
 
 
+def load_doid_mesh(
+    path: str | Path, mesh_trees: str | Path | None = None, mesh_terms: str | Path | None = None
+) -> list[Term]:
+    """DOID's MeSH mappings (``MESHinDO.tsv``), corrected by ``corrected_mesh_xrefs`` when both MeSH
+    files are given: every reader of the mappings (term index, symptoms, definitions) then joins a
+    DOID disease to the same descriptor."""
+    terms = load_doid_tsv(path)[0]
+    if mesh_trees is None or mesh_terms is None:
+        return terms
+    return corrected_mesh_xrefs(terms, load_mesh_entry_terms(mesh_trees, mesh_terms)[0])[0]
+
+
 def load_doid_tsv(path: str | Path) -> tuple[list[Term], SourceInfo]:
     """A DOID report: ``id, label, subClassOf`` (parent by label) or ``id, label, xrefs``."""
     path = Path(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.schema import ENTITY_TYPES
 from kg.types import Entity, PhenotypeAnnotation
-from ontologies.loaders import load_doid_tsv, load_owl, open_text
+from ontologies.loaders import load_doid_mesh, load_doid_tsv, load_owl, open_text
 from ontologies.terms import SourceInfo, Term
 from ontologies.text import normalize
 
@@ -216,12 +216,14 @@ def load_doid_symptoms(
     doid_mesh: str | Path | None = None,
     doid_tree: str | Path | None = None,
     canonical: Callable[[str], str | None] | None = None,
+    mesh_files: tuple[str | Path, str | Path] | None = None,
 ) -> SymptomRecords:
     """Read DOID's disease -> symptom table and the Symptom Ontology, map the symptoms to HPO and
     return the diseases (each with its MeSH id from ``MESHinDO.tsv`` and the literature concept
     ``canonical`` gives as xrefs) and their annotations (source ``DOID``). With ``doid_tree``
     (``HumanDO.tsv``), a disease without symptoms of its own gets its subtypes' (source
-    ``DOID subtypes``)."""
+    ``DOID subtypes``). ``mesh_files`` (MeSH trees and entry terms) correct ``MESHinDO.tsv`` as the
+    term index does (``ontologies.loaders.load_doid_mesh``)."""
     table = Path(table)
     symptoms, symp_info = load_owl(symp_owl, "Phenotype")
     symptoms = [s for s in symptoms if s.curie.startswith("SYMP:")]
@@ -229,7 +231,7 @@ def load_doid_symptoms(
     label = {s.curie: s.name for s in symptoms}
     mesh: dict[str, set[str]] = {}
     if doid_mesh is not None:
-        for t in load_doid_tsv(doid_mesh)[0]:
+        for t in load_doid_mesh(doid_mesh, *(mesh_files or (None, None))):
             mesh.setdefault(t.curie, set()).update(x for x in t.xrefs if x.startswith("MESH:"))
     names: dict[str, str] = {}
     rows: set[tuple[str, str]] = set()

@@ -26,8 +26,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from kg.schema import predicate
-from kg.types import Document, Relation
+from kg.schema import entity_type, predicate
+from kg.types import Document, Mention, Relation
 
 # MeSH pharmacological action -> MeSH tree prefixes of the diseases it treats.
 TREATS_BY_ACTION: dict[str, tuple[str, ...]] = {
@@ -96,7 +96,7 @@ _TREAT_CUE = re.compile(
     r"|\brespond(?:s|ed|ing)?\s+(?:\w+\s+)?to\b"
     r"|\bto\s+(?:suppress|reduce|treat|prevent|relieve|lower|alleviate)\b"
     r"|\b(?:treated|managed|controlled)\s+(?:with|by|using)\b"
-    r"|\b(?:prevent(?:s|ed|ing)?|protect(?:s|ed|ing)?\s+against|alleviat(?:e|es|ed|ing)|ameliorat(?:e|es|ed|ing)"
+    r"|\b(?:prevent(?:s|ed|ing)?|protect(?:s|ed|ing)?\s+against|alleviat(?:e|es|ed|ing|ion)|ameliorat(?:e|es|ed|ing|ion)"
     r"|reliev(?:e|es|ed|ing)|attenuat(?:e|es|ed|ing)|revers(?:e|es|ed|ing)|improv(?:e|es|ed|ing)|cur(?:e|es|ed))\b"
     r"|\b(?:effective|efficacy|efficacious|beneficial)\s+(?:in|for|against|of)\b"
     r"|\banti(?:malarial|convulsant|epileptic|hypertensive|diabetic|asthmatic|psychotic|depressant|emetic|viral|biotic|retroviral)s?\b",
@@ -134,9 +134,52 @@ class TreatmentKnowledge:
         return None
 
 
+# Cause wording bound to another chemical of the sentence: "propofol to suppress fentanyl-induced
+# cough" says fentanyl, not propofol, causes the cough.
+_OTHERS_CAUSE_AFTER = re.compile(r"[\s-]*(?:induced|associated|related|caused)\b(?!\s+by\b)", re.IGNORECASE)
+# ...unless the pair's chemical shares that wording: "pilocarpine- and kainic acid-induced",
+# "caused by gold in one case and D-penicillamine in the other".
+_COORDINATED = re.compile(r"[\s,-]*(?:[\w-]+\s+){0,3}(?:and|or|,)\s*", re.IGNORECASE)
+_OTHERS_CAUSE_BEFORE = re.compile(r"\b(?:induced|caused|provoked|precipitated)\s+by\s+(?:the\s+|a\s+)?$", re.IGNORECASE)
+
+
 def says_treatment(sentence: str) -> bool:
     """The sentence words the pair as a treatment and not also as a cause."""
     return bool(_TREAT_CUE.search(sentence)) and not _CAUSE_CUE.search(sentence)
+
+
+def _coordinated(doc: Document, x: Mention, y: Mention) -> bool:
+    """``x`` and ``y`` are neighbours joined by "and", "or" or a comma (``_COORDINATED``)."""
+    first, second = (x, y) if x.start < y.start else (y, x)
+    between = any(first.end <= m.start and m.end <= second.start for m in doc.mentions)
+    return not between and bool(_COORDINATED.fullmatch(doc.text, first.end, second.start))
+
+
+def treatment_text(doc: Document, span: tuple[int, int], chemical: str) -> str:
+    """The evidence span of a ``chemical`` -> disease pair as ``says_treatment`` reads it: the
+    cause wording that belongs to another chemical mention ("fentanyl-induced", "induced by
+    fentanyl") cut out, so that it does not count as a cause of ``chemical``."""
+    a, b = span
+    cuts = []
+    own = [m for m in doc.mentions if a <= m.start and m.end <= b and chemical in (*m.concepts(), *m.ids)]
+    for m in doc.mentions:
+        if m.start < a or m.end > b or entity_type(m.label).label != "Chemical" or m in own:
+            continue
+        if any(_coordinated(doc, o, m) for o in own):
+            continue
+        after = _OTHERS_CAUSE_AFTER.match(doc.text, m.end, b)
+        if after:
+            cuts.append((m.end, after.end()))
+        before = _OTHERS_CAUSE_BEFORE.search(doc.text[max(a, m.start - 40) : m.start])
+        if before:
+            cuts.append((m.start - len(before.group()), m.start))
+    parts, pos = [], a
+    for start, end in sorted(cuts):
+        if start >= pos:
+            parts.append(doc.text[pos:start])
+            pos = end
+    parts.append(doc.text[pos:b])
+    return " ".join("".join(parts).split())
 
 
 def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge) -> list[Document]:
@@ -160,4 +203,4 @@ def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge)
 def _is_treatment(doc: Document, r: Relation, knowledge: TreatmentKnowledge) -> bool:
     if knowledge.action_that_treats(r.subject, r.object):
         return True
-    return r.span is not None and says_treatment(doc.text[r.span[0] : r.span[1]])
+    return r.span is not None and says_treatment(treatment_text(doc, r.span, r.subject))

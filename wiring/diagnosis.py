@@ -102,6 +102,13 @@ def _write(store: GraphStore, source: str, entities: Sequence[Any], annotations:
                 bar.advance(task, len(chunk))
 
 
+def mesh_files_of(files: HpoFiles) -> tuple[Path, Path] | None:
+    """MeSH's trees and entry terms when both are there: they correct DOID's MeSH mappings."""
+    if files.mesh_trees and files.mesh_trees.is_file() and files.mesh_terms and files.mesh_terms.is_file():
+        return files.mesh_trees, files.mesh_terms
+    return None
+
+
 def load_symptoms_into(
     store: GraphStore, files: HpoFiles, phenotypes: Sequence[Any], canonical: Callable[[str], str | None] | None
 ) -> dict[str, Any]:
@@ -119,7 +126,13 @@ def load_symptoms_into(
             files.doid_tree if files.doid_tree is not None and files.doid_tree.is_file() else None
         )  # optional: subtypes' symptoms
         records = load_doid_symptoms(
-            files.symptoms, files.symptom_ontology, phenotypes, doid_mesh=mesh, doid_tree=tree, canonical=canonical
+            files.symptoms,
+            files.symptom_ontology,
+            phenotypes,
+            doid_mesh=mesh,
+            doid_tree=tree,
+            canonical=canonical,
+            mesh_files=mesh_files_of(files),
         )
     _write(store, "DOID", records.entities, records.annotations)
     pairs = {(a.disease, a.phenotype) for a in records.annotations}
@@ -157,7 +170,11 @@ def load_definitions_into(
     with status("reading the diseases' definitions"):
         definitions = read_definitions(files)
         keys, names = (
-            doid_keys(files.doid_mesh, files.doid_tree if files.doid_tree and files.doid_tree.is_file() else None)
+            doid_keys(
+                files.doid_mesh,
+                files.doid_tree if files.doid_tree and files.doid_tree.is_file() else None,
+                mesh_files=mesh_files_of(files),
+            )
             if files.doid_mesh is not None and files.doid_mesh.is_file()
             else ({}, {})
         )

@@ -92,6 +92,50 @@ def test_a_chemical_named_only_as_what_something_resists_is_no_cause(cause_check
     assert [(r.predicate, r.score, r.span) for r in out.relations] == [("Association", 0.9, (0, len(only.text)))]
 
 
+def _chemical_everywhere(text: str, name: str) -> Document:
+    """``text`` with a chemical mention of CHEM wherever ``name`` occurs."""
+    starts, at = [], text.find(name)
+    while at >= 0:
+        starts.append(at)
+        at = text.find(name, at + 1)
+    return Document("d", text, mentions=tuple(Mention(a, a + len(name), name, "Chemical", ids=(CHEM,)) for a in starts))
+
+
+def test_a_chemical_named_only_as_a_level_or_inside_a_name_is_no_exposure() -> None:
+    from extractors.cause_check import named_without_exposure
+
+    def without(text: str, name: str = "cholesterol") -> bool:
+        return named_without_exposure(_chemical_everywhere(text, name), CHEM)
+
+    assert without("Components were hypertension and low cholesterol.")
+    assert without("Serum cholesterol rose and cholesterol levels were high.")
+    assert without("It was defined by the National Cholesterol Education Program.", "Cholesterol")
+    assert without("Insulin-dependent diabetes.", "Insulin")  # a qualifier, as before
+    assert not without("Patients took cholesterol and then developed gallstones.")
+    assert not without("Serum cholesterol rose after cholesterol feeding.")  # the second is an exposure
+    assert not without("A high cholesterol diet caused atherosclerosis.")  # a diet is an exposure
+    assert not without("No mention of the chemical.")
+    # a list shares the words before its first item and after its last
+    text = "Blood glucose, triglycerides, cholesterol and urea (BUN) levels were measured."
+    doc = _chemical_everywhere(text, "cholesterol")
+    others = tuple(
+        Mention(text.index(n), text.index(n) + len(n), n, "Chemical", ids=(OTHER,))
+        for n in ("glucose", "triglycerides", "urea", "BUN")
+    )
+    doc = Document("d", text, mentions=(*doc.mentions, *others))
+    assert named_without_exposure(doc, CHEM)
+    unlisted = Document("d", "Cholesterol was fed; glucose levels rose.", mentions=())
+    unlisted = Document(
+        "d",
+        unlisted.text,
+        mentions=(
+            Mention(0, 11, "Cholesterol", "Chemical", ids=(CHEM,)),
+            Mention(21, 28, "glucose", "Chemical", ids=(OTHER,)),
+        ),
+    )
+    assert not named_without_exposure(unlisted, CHEM)
+
+
 def test_other_relations_and_relations_without_mentions_are_left_alone(cause_check_home: Path) -> None:
     check = _check(cause_check_home)
     doc = _doc("Outcome measures were lidocaine use and asystole at discharge.", "lidocaine", "asystole")

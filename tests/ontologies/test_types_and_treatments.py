@@ -9,7 +9,7 @@ from kg.types import Document, Mention, Relation
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_mesh_entry_terms, load_mesh_pharm_actions, load_mesh_trees, mesh_category
 from ontologies.normalizer import Normalizer
-from ontologies.treatment import TREATS_BY_ACTION, says_treatment, separate_treatments
+from ontologies.treatment import TREATS_BY_ACTION, says_treatment, separate_treatments, treatment_text
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -94,6 +94,38 @@ def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex)
     (out,) = separate_treatments([Document("1", text, relations=relations)], knowledge)
     assert [r.predicate for r in out.relations] == ["treats", "treats", "CID"]
     assert [(r.subject, r.object, r.span) for r in out.relations] == [(r.subject, r.object, r.span) for r in relations]
+
+
+def _chemicals(text: str, *names: str) -> Document:
+    """``text`` with a chemical mention (gold id CHEM:<name>) at the first place each name occurs."""
+    return Document(
+        "1",
+        text,
+        mentions=tuple(
+            Mention(text.index(n), text.index(n) + len(n), n, "Chemical", ids=(f"CHEM:{n}",)) for n in names
+        ),
+    )
+
+
+def test_cause_wording_of_another_chemical_does_not_hide_a_treatment() -> None:
+    text = "Propofol was given to suppress fentanyl-induced cough."
+    doc = _chemicals(text, "Propofol", "fentanyl")
+    assert treatment_text(doc, (0, len(text)), "CHEM:Propofol") == "Propofol was given to suppress fentanyl cough."
+    assert says_treatment(treatment_text(doc, (0, len(text)), "CHEM:Propofol"))
+    assert not says_treatment(treatment_text(doc, (0, len(text)), "CHEM:fentanyl"))  # its own wording stays
+    text = "Mesna prevented cystitis induced by the ifosfamide."
+    doc = _chemicals(text, "Mesna", "ifosfamide")
+    assert says_treatment(treatment_text(doc, (0, len(text)), "CHEM:Mesna"))
+    # wording the pair's chemical shares stays: "pilocarpine- and kainic acid-induced seizures"
+    text = "Steroids protect against pilocarpine- and kainic acid-induced seizures."
+    doc = _chemicals(text, "Steroids", "pilocarpine", "kainic acid")
+    assert not says_treatment(treatment_text(doc, (0, len(text)), "CHEM:pilocarpine"))
+    assert says_treatment(treatment_text(doc, (0, len(text)), "CHEM:Steroids"))
+    # "X induced by Y": X is what was induced, the cause wording is Y's
+    text = "Convulsions of lidocaine induced by desipramine were reversed."
+    doc = _chemicals(text, "lidocaine", "desipramine")
+    assert not says_treatment(treatment_text(doc, (0, len(text)), "CHEM:desipramine"))
+    assert says_treatment("Melatonin did not contribute to anxiety amelioration.")
 
 
 def test_every_action_rule_names_a_disease_class() -> None:
