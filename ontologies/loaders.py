@@ -364,6 +364,22 @@ def load_mesh_scr(path: str | Path) -> tuple[list[Term], SourceInfo]:
     return terms, SourceInfo(str(path), "mesh-scr", _version_from_name(path), len(terms))
 
 
+def load_mesh_scr_chemicals(pharm_actions_path: str | Path) -> tuple[list[Term], SourceInfo]:
+    """MeSH's supplementary chemical records (``MESH:C...``) that the pharmacological actions table
+    names: drugs not (yet) descriptors, such as pimecrolimus, tiazofurin or loreclezole, by the
+    names BC5CDR's annotators grounded them to. 7,527 records in the shared table; only their
+    names (MeSH's entry terms file holds descriptors only)."""
+    path = Path(pharm_actions_path)
+    names: dict[str, str] = {}
+    rows = _tsv_rows(path)
+    next(rows, None)  # header
+    for row in rows:
+        if len(row) > 1 and row[0].startswith("C") and row[1]:
+            names.setdefault(f"MESH:{row[0]}", row[1])
+    terms = [Term(curie, name, "Chemical", source="MeSH SCR") for curie, name in names.items()]
+    return terms, SourceInfo(str(path), "mesh-scr-chemicals", _version_from_name(path), len(terms))
+
+
 def corrected_mesh_xrefs(doid: Iterable[Term], mesh: Iterable[Term]) -> tuple[list[Term], dict[str, tuple[str, str]]]:
     """DOID terms whose MeSH descriptor xref names another disease than theirs, pointed at the one
     MeSH disease descriptor (``category`` Disease) whose name or an entry term is exactly the DOID

@@ -23,6 +23,7 @@ from ontologies.loaders import (
     load_mesh_entry_terms,
     load_mesh_pharm_actions,
     load_mesh_scr,
+    load_mesh_scr_chemicals,
     load_mesh_tree,
     load_mesh_trees,
     load_obo,
@@ -112,6 +113,7 @@ def build_index(
     mesh, info = load_mesh_entry_terms(files["mesh_trees"], files["mesh_terms"])
     terms.extend(t for t in mesh if t.category == "Disease" or t.curie not in disease_mesh)
     sources.append(info)
+    add(load_mesh_scr_chemicals(files["mesh_pharm_actions"]))
     add(load_obo(files["hpo"], "Phenotype", prefixes=("HP:",)))
     add(load_obo(files["chebi"], "Chemical", prefixes=("CHEBI:",)))
     doid, info = load_doid_tsv(files["doid"])

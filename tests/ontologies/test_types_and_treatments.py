@@ -7,7 +7,13 @@ import pytest
 
 from kg.types import Document, Mention, Relation
 from ontologies.index import TermIndex, merge_concepts
-from ontologies.loaders import load_mesh_entry_terms, load_mesh_pharm_actions, load_mesh_trees, mesh_category
+from ontologies.loaders import (
+    load_mesh_entry_terms,
+    load_mesh_pharm_actions,
+    load_mesh_scr_chemicals,
+    load_mesh_trees,
+    mesh_category,
+)
 from ontologies.normalizer import Normalizer
 from ontologies.treatment import TREATS_BY_ACTION, says_treatment, separate_treatments, treatment_text
 
@@ -17,6 +23,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.fixture(scope="module")
 def index() -> TermIndex:
     terms, _ = load_mesh_entry_terms(DATA / "mini_mesh_trees.tsv", DATA / "mini_mesh_terms.tsv")
+    terms += load_mesh_scr_chemicals(DATA / "mini_mesh_pharm_actions.tsv")[0]
     return TermIndex(
         merge_concepts(terms),
         [],
@@ -38,6 +45,9 @@ def test_tree_numbers_type_every_descriptor() -> None:
 def test_entry_terms_are_synonyms_and_permuted_forms_are_left_out(index: TermIndex) -> None:
     n = Normalizer(index)
     assert n.normalize("quinine sulfate", "Chemical")[0].curie == "MESH:D011804"
+    # a supplementary chemical record, named only in the pharmacological actions table
+    assert [t.curie for t in load_mesh_scr_chemicals(DATA / "mini_mesh_pharm_actions.tsv")[0]] == ["MESH:C117268"]
+    assert n.normalize("pimecrolimus", "Chemical")[0].curie == "MESH:C117268"
     assert n.normalize("remittent fever", "Disease")[0].curie == "MESH:D008288"
     i = index.by_curie["MESH:D010804"]
     assert index.categories[i] == "Procedure" and ("Procedure", "bloodletting therapeutic") not in index.exact
