@@ -284,12 +284,12 @@ class ContextBuilder:
             from diagnosis.descriptions import fuse
 
             described = self.descriptions.similarity(text)
-            scores = fuse(sims, described)
+            scores = self.graph.distinct(fuse(sims, described))
             picked = [self.graph.diseases[i] for i in np.argsort(-scores, kind="stable")[:top_k]]
         else:
-            scores = sims
-            order = np.argsort(-sims, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
-            picked = [self.graph.diseases[i] for i in order if sims[i] > 0]
+            scores = self.graph.distinct(sims)
+            order = np.argsort(-scores, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
+            picked = [self.graph.diseases[i] for i in order if scores[i] > 0]
         linked = sorted(d for c in others for d in self._by_concept.get(c, ()))
         picked += [d for d in linked if d not in picked]
         n = len(picked) if with_facts is None else with_facts

@@ -116,6 +116,7 @@ class DiseaseGraph:
         self.general_prior = np.array(
             [1.0 if d.startswith(RARE_VOCABULARIES) else COMMON_PRIOR for d in self.diseases], dtype=np.float32
         )
+        self.twins = self._twin_groups()
         # Filled on first use; bounded by the number of phenotypes and diseases of the graph.
         self._up_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self._reach_cache: dict[str, dict[str, Annotation]] = {}
@@ -218,6 +219,41 @@ class DiseaseGraph:
     def information_content(self, phenotype: str) -> float:
         i = self.phenotype_index.get(phenotype)
         return float(self.ic[i]) if i is not None else 0.0
+
+    def _twin_groups(self) -> list[np.ndarray]:
+        """Diseases that are one disease under two ids: a DOID disease and the MeSH descriptor its
+        xref names when both are nodes ("pharyngitis" DOID:2275 and "Pharyngitis" MESH:D010612),
+        grouped (as disease indices)."""
+        parent = list(range(len(self.diseases)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for d in self.diseases:
+            if d.startswith("DOID:"):
+                for x in self.xrefs.get(d, ()):
+                    if x.startswith("MESH:") and x in self.disease_index:
+                        parent[root(self.disease_index[d])] = root(self.disease_index[x])
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.diseases)):
+            groups[root(i)].append(i)
+        return [np.array(g) for g in groups.values() if len(g) > 1]
+
+    def distinct(self, scores: np.ndarray) -> np.ndarray:
+        """``scores`` (one per disease) with each twin group (``twins``) named once: the member
+        scored highest keeps its score, the others drop below every disease, so a ranking does not
+        list one disease twice."""
+        if not self.twins:
+            return scores
+        out = np.array(scores, copy=True)
+        floor = min(float(out.min()), 0.0) - 1.0
+        for group in self.twins:
+            others = group[group != group[int(np.argmax(out[group]))]]
+            out[others] = floor
+        return out
 
     def similarity(self, phenotypes: Sequence[str], setting: str = "rare") -> np.ndarray:
         """Phenomizer's query -> disease similarity for every disease: the mean, over the case's

@@ -227,3 +227,33 @@ def test_mesh_subtype_phenotypes_load_into_the_store_and_a_reload_prunes_what_is
     store.prune_phenotypes("HPO", {("OMIM:275000", "HP:0001824")})  # tachycardia leaves Graves disease
     assert load_mesh_subtypes_into(store, trees)["pruned"] == 1
     assert inherited() == {("DOID:7998", "HP:0001824")}
+
+
+def test_a_doid_disease_and_the_mesh_descriptor_its_xref_names_are_ranked_as_one() -> None:
+    from kg.types import Entity, PhenotypeAnnotation
+
+    r = records()
+    twins = [
+        Entity("DOID:2275", "pharyngitis", "biolink:Disease", xrefs=("MESH:D010612",)),
+        Entity("MESH:D010612", "Pharyngitis", "biolink:Disease"),
+        Entity("DOID:9", "another disease", "biolink:Disease", xrefs=("MESH:D999999",)),  # not a node: no twin
+    ]
+    g = DiseaseGraph(
+        [*r.entities, *twins],
+        [
+            *r.annotations,
+            PhenotypeAnnotation("DOID:2275", "HP:0001166", None, "DOID"),
+            PhenotypeAnnotation("MESH:D010612", "HP:0001166", None, "MeSH definition"),
+            PhenotypeAnnotation("MESH:D010612", "HP:0001083", None, "MeSH definition"),
+            PhenotypeAnnotation("DOID:9", "HP:0001166", None, "DOID"),
+        ],
+    )
+    assert [sorted(g.diseases[i] for i in group) for group in g.twins] == [["DOID:2275", "MESH:D010612"]]
+    sims = g.similarity(["HP:0001166", "HP:0001083"], "general")
+    doid, mesh = g.disease_index["DOID:2275"], g.disease_index["MESH:D010612"]
+    assert sims[mesh] > sims[doid] > 0
+    shown = g.distinct(sims)
+    assert shown[mesh] == sims[mesh] and shown[doid] < 0 and shown[doid] < shown.min() + 1e-9
+    others = [i for i in range(len(sims)) if i not in (doid, mesh)]
+    assert np.array_equal(shown[others], sims[others])  # nobody else moves
+    assert np.array_equal(sims, g.similarity(["HP:0001166", "HP:0001083"], "general"))  # a copy
