@@ -182,6 +182,12 @@ def treatment_text(doc: Document, span: tuple[int, int], chemical: str) -> str:
     return " ".join("".join(parts).split())
 
 
+def says_treatment_of(doc: Document, span: tuple[int, int], chemical: str) -> bool:
+    """The evidence ``span`` of a ``chemical`` -> disease pair words a treatment
+    (``says_treatment`` on ``treatment_text``)."""
+    return says_treatment(treatment_text(doc, span, chemical))
+
+
 def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge) -> list[Document]:
     """The documents with every ``causes`` relation that is a treatment by pharmacology, by the
     wording of its sentence, or by another relation model (BioRED's) that calls the same pair a
@@ -203,4 +209,4 @@ def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge)
 def _is_treatment(doc: Document, r: Relation, knowledge: TreatmentKnowledge) -> bool:
     if knowledge.action_that_treats(r.subject, r.object):
         return True
-    return r.span is not None and says_treatment(treatment_text(doc, r.span, r.subject))
+    return r.span is not None and says_treatment_of(doc, r.span, r.subject)
