@@ -175,3 +175,18 @@ def test_a_doid_mesh_xref_to_a_neighbour_is_pointed_at_the_descriptor_the_doid_n
     fixed, changed = corrected_mesh_xrefs(doid, mesh)
     assert [t.xrefs for t in fixed] == [("MESH:D014376",), ("MESH:D014917",), ("MESH:D002689",), ("MESH:C000001",)]
     assert changed == {"DOID:399": ("MESH:D014375", "MESH:D014376"), "DOID:1116": ("MESH:D001885", "MESH:D014917")}
+
+
+def test_every_reader_of_doid_mesh_mappings_gets_them_corrected(tmp_path: Path) -> None:
+    from diagnosis.definitions import doid_keys
+    from ontologies.loaders import load_doid_mesh
+
+    mappings = tmp_path / "MESHinDO.tsv"
+    mappings.write_text(
+        'id\tlabel\txrefs\n"DOID:12365"\t"malaria"\t"MESH:D002169"\n"DOID:10763"\t"hypertension"\t"MESH:D006973"\n'
+    )
+    files = (DATA / "mini_mesh_trees.tsv", DATA / "mini_mesh_terms.tsv")
+    assert [t.xrefs for t in load_doid_mesh(mappings)] == [("MESH:D002169",), ("MESH:D006973",)]  # as written
+    assert [t.xrefs for t in load_doid_mesh(mappings, *files)] == [("MESH:D008288",), ("MESH:D006973",)]
+    keys, _ = doid_keys(mappings, mesh_files=files)
+    assert keys == {"MESH:D008288": "DOID:12365", "MESH:D006973": "DOID:10763"}
