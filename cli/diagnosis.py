@@ -462,4 +462,6 @@ def diagnose_cmd(
         )
         for f in c.facts[:8]:
             pmids = f"  PMID {', '.join(f.pmids[:3])}" if f.pmids else ""
-            console.print(f"   {'✓' if f.matched else '·'} {f.text} [dim][{f.source}]{pmids}[/]")
+            mark = "·" if not f.matched else "≈" if f.through else "✓"
+            through = f" [dim](a relative: both are {f.through})[/]" if f.through else ""
+            console.print(f"   {mark} {f.text}{through} [dim][{f.source}]{pmids}[/]")

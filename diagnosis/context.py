@@ -65,6 +65,9 @@ class Fact:
     pmids: tuple[str, ...]
     source: str  # "HPO", "DOID" or the predicate of a literature relation
     matched: bool = False  # does it match something found in the case?
+    # For a match through a shared broader term only (the case's "Pharyngalgia" and the disease's
+    # "Chills" are neither the same nor one above the other): that term's name.
+    through: str = ""
 
 
 @dataclass
@@ -83,6 +86,19 @@ class Candidate:
 
 
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
+
+
+def _through(graph: DiseaseGraph, case: str, annotated: str) -> str:
+    """The name of the most informative term above both ``case`` and ``annotated`` when neither is
+    the other nor above it (a match between relatives), else ""."""
+    up_case, up_annotated = graph.ancestors(case), graph.ancestors(annotated)
+    if case == annotated or case in up_annotated or annotated in up_case:
+        return ""
+    shared = sorted(up_case & up_annotated)
+    if not shared:
+        return ""
+    best = max(shared, key=lambda t: (graph.information_content(t), len(graph.ancestors(t))))  # ties: the deeper
+    return graph.names.get(best, best)
 
 
 class PhenotypeTagger:
@@ -326,6 +342,7 @@ class ContextBuilder:
                     ann.pmids,
                     ann.source,
                     True,
+                    _through(g, q, ann.phenotype),
                 )
             )
         rest = sorted(

@@ -64,6 +64,7 @@ class Diagnosis:
                             "pmids": list(f.pmids),
                             "source": f.source,
                             "matches_case": f.matched,
+                            "matched_through": f.through or None,
                         }
                         for f in c.facts[:max_facts]
                     ],

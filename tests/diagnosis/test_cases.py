@@ -95,6 +95,17 @@ def test_candidates_carry_facts_with_pmids_matching_first() -> None:
     assert top.passage().startswith("Marfan syndrome. Has ")
 
 
+def test_a_match_between_relatives_says_which_broader_term_they_share() -> None:
+    b = builder()
+    # the case's small head (Microcephaly) meets neurofibromatosis' Macrocephaly only at
+    # "Abnormality of skull size"; its grand mal seizures meet Rett's own term
+    nf1 = b.candidate("OMIM:162200", ["HP:0000252"])
+    [fact] = [f for f in nf1.facts if f.matched]
+    assert fact.text.startswith("Has Macrocephaly (case: Microcephaly)") and fact.through == "Abnormality of skull size"
+    rett = b.candidate("ORPHA:778", ["HP:0000252", "HP:0001250"])
+    assert [f.through for f in rett.facts if f.matched] == ["", ""]  # the same term, and a narrower one
+
+
 def test_read_cases_csv_maps_labels_and_names_bad_lines(tmp_path: Path) -> None:
     cases = tmp_path / "cases.csv"
     cases.write_text('text,label\n"Tall, long fingers",marfan\nDeafness and poor vision,usher\n')
