@@ -297,7 +297,8 @@ def score_case(
     phen = similarity_rank(sims, gold) if gold is not None and sims[gold] > 0 else len(builder.graph.diseases) + 1
     found, logits = diagnoser.score(text, findings, prune=False)  # all of them: ``ScoredCase.graph`` applies any margin
     head = found[: len(logits)] if len(logits) else found
-    position = next((i for i, c in enumerate(head) if c.curie == label), None)
+    same = builder.graph.same_disease(label)  # a twin listed in its place is the truth too
+    position = next((i for i, c in enumerate(head) if c.curie in same), None)
     text_rank = None
     if text_logits is not None and label in text_labels:
         j = list(text_labels).index(label)

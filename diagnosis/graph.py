@@ -117,6 +117,7 @@ class DiseaseGraph:
             [1.0 if d.startswith(RARE_VOCABULARIES) else COMMON_PRIOR for d in self.diseases], dtype=np.float32
         )
         self.twins = self._twin_groups()
+        self._same = {self.diseases[i]: frozenset(self.diseases[j] for j in g) for g in self.twins for i in g}
         # Filled on first use; bounded by the number of phenotypes and diseases of the graph.
         self._up_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self._reach_cache: dict[str, dict[str, Annotation]] = {}
@@ -241,6 +242,10 @@ class DiseaseGraph:
         for i in range(len(self.diseases)):
             groups[root(i)].append(i)
         return [np.array(g) for g in groups.values() if len(g) > 1]
+
+    def same_disease(self, curie: str) -> frozenset[str]:
+        """``curie`` and its twins (``twins``): the ids a ranking may list the disease under."""
+        return self._same.get(curie, frozenset((curie,)))
 
     def distinct(self, scores: np.ndarray) -> np.ndarray:
         """``scores`` (one per disease) with each twin group (``twins``) named once: the member

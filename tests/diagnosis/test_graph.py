@@ -257,3 +257,5 @@ def test_a_doid_disease_and_the_mesh_descriptor_its_xref_names_are_ranked_as_one
     others = [i for i in range(len(sims)) if i not in (doid, mesh)]
     assert np.array_equal(shown[others], sims[others])  # nobody else moves
     assert np.array_equal(sims, g.similarity(["HP:0001166", "HP:0001083"], "general"))  # a copy
+    assert g.same_disease("DOID:2275") == g.same_disease("MESH:D010612") == {"DOID:2275", "MESH:D010612"}
+    assert g.same_disease("DOID:9") == {"DOID:9"}
