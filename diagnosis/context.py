@@ -307,7 +307,7 @@ class ContextBuilder:
             order = np.argsort(-scores, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
             picked = [self.graph.diseases[i] for i in order if scores[i] > 0]
         linked = sorted(d for c in others for d in self._by_concept.get(c, ()))
-        picked += [d for d in linked if d not in picked]
+        picked += [d for d in linked if not self.graph.same_disease(d) & set(picked)]  # nor a twin of one
         n = len(picked) if with_facts is None else with_facts
         found = []
         for i, d in enumerate(picked):
