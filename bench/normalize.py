@@ -10,7 +10,11 @@ Each --eval is FILE[:TYPE], relative to --data-dir unless absolute (a withheld t
 The index uses the training splits (BC5CDR train, NCBI-disease train) as extra dictionaries, as
 --dictionary says; never pass the evaluated split there. Names are embedded with --encoder for
 the dense fallback (``--encoder ""``: TF-IDF only); --cache DIR keeps the built index for the next
-run (to compare --dense-weight or --threshold settings without rebuilding).
+run (to compare --dense-weight or --threshold settings without rebuilding). --pipeline-index
+scores the index and settings `medkg run` uses instead (MEDKG_HOME's, every type):
+
+    MEDKG_HOME=~/.cache/medkg python bench/normalize.py --pipeline-index --passes 1 \
+        --eval corpora/biored/Dev.PubTator:Gene
 """
 
 from __future__ import annotations
@@ -61,7 +65,18 @@ def main() -> None:
         help="normalize each file this many times: mentions_per_s is the median of the passes after the first "
         "(a running service's speed), mentions_per_s_first_pass the first",
     )
+    ap.add_argument(
+        "--pipeline-index",
+        action="store_true",
+        help="score the term index and normalizer settings the pipeline uses (MEDKG_HOME's, built by medkg run) "
+        "instead of building one from these options",
+    )
     args = ap.parse_args()
+    if args.pipeline_index:
+        from wiring.settings import load_settings
+
+        _score(args, load_settings().normalizer(), {"index": "the pipeline's (MEDKG_HOME)", "results": []})
+        return
     dictionaries = [
         args.data_dir / d
         for d in (args.dictionary if args.dictionary is not None else [CORPORA["bc5cdr_train"], CORPORA["ncbi_train"]])
@@ -112,6 +127,10 @@ def main() -> None:
         shared_abbreviations=not args.no_shared_abbreviations,
         query_encoder=args.query_encoder,
     )
+    _score(args, normalizer, result)
+
+
+def _score(args: argparse.Namespace, normalizer: Normalizer, result: dict[str, object]) -> None:
     normalizer.load_encoder()
     # Warm up as a running service is (the encoder, float32 copies of the embeddings, the concept
     # -> rows table) before the clock starts: one exact mention and one for the fallback.

@@ -15,9 +15,10 @@ mention is NIL.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,17 @@ _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
 _WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
 _WORD_AFTER = re.compile(r" +([A-Za-z][\w'-]*)")
 _CHUNK = 256  # mentions scored against all names at once (256 x 56,000 disease names: 57 MB)
+# Types whose names write a number after letters with or without a hyphen: "FGF-7" is the symbol
+# FGF7, "IGF-1" IGF1, "FGFR-4" FGFR4. An exact lookup takes the concepts of the form with the gap
+# closed too (the document's species then picks among them: ``Normalizer._in_context``).
+JOINED_NUMBERS = frozenset({"Gene"})
+_NUMBER_GAP = re.compile(r"(?<=[a-z]) (?=\d)")
+# A gene named and, in brackets right after it, named again ("Psoriasin (S100A7)", "S100A7
+# (psoriasin)"): where one of the two names matches a vocabulary name and the other does not, both
+# are that gene, and so is every other mention of the unmatched name in the document.
+BRACKETED_SYNONYMS = frozenset({"Gene"})
+_OPEN = re.compile(r"\s*\(\s*")
+_CLOSE = re.compile(r"\s*\)")
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.IGNORECASE)
 
 
@@ -120,6 +132,7 @@ class Normalizer:
         self._dense_tensors: dict[str, Any] = {}
         self._concept_rows: dict[str, dict[int, Any]] = {}
         self.context_bonus = context_bonus
+        self._gene_names: dict[int, list[str]] | None = None  # each gene's exact name forms, on first use
         self.shared_abbreviations = shared_abbreviations
 
     @staticmethod
@@ -131,7 +144,11 @@ class Normalizer:
 
     def _exact(self, text: str, category: str, form: str | None = None) -> list[Grounding]:
         """``form``: ``normalize(text)`` when the caller has it already."""
-        hits = self.index.exact.get((category, form if form is not None else normalize(text)))
+        form = form if form is not None else normalize(text)
+        hits = self.index.exact.get((category, form))
+        if category in JOINED_NUMBERS and _NUMBER_GAP.search(form):
+            joined = self.index.exact.get((category, _NUMBER_GAP.sub("", form))) or []
+            hits = list(dict.fromkeys([*(hits or []), *joined]))
         if hits:
             return [self._grounding(i, 1.0) for i in hits[: self.top_k]]
         hits = self.index.unordered.get((category, sorted_key(text)))
@@ -405,9 +422,10 @@ class Normalizer:
         return {**table, short: short}
 
     def _in_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """What a mention's document says about it: a gene's candidates of the document's species
-        first (the species it mentions most; human when none), and a variant change written next
-        to an rs id takes that id (``ontologies.variants.link_rs``)."""
+        """What a mention's document says about it: a gene named again in brackets takes the name
+        the vocabulary knows (``_bracketed_synonyms``), a gene's candidates of the document's
+        species come first (the species it mentions most; human when none), and a variant change
+        written next to an rs id takes that id (``ontologies.variants.link_rs``)."""
         kinds = [self._category(m.label) for m in mentions]
         species = Counter(
             m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Species" and m.groundings
@@ -417,17 +435,40 @@ class Normalizer:
         linked = link_rs(
             [mentions[i].text for i in variants], [(mentions[i].start, mentions[i].end) for i in variants], text
         )
-        out = list(mentions)
+        out = _bracketed_synonyms(text, list(mentions), kinds)
         for i, key in zip(variants, linked, strict=True):
             m = out[i]
             if key and (not m.groundings or m.groundings[0].curie != variant_curie(key)):
                 out[i] = replace(m, groundings=(Grounding(variant_curie(key), m.text, 1.0, "medkg"),))
         for i, k in enumerate(kinds):
             m = out[i]
-            if k == "Gene" and len(m.groundings) > 1 and self.index.taxa:
+            if k == "Gene" and m.groundings and self.index.taxa:
                 ranked = sorted(m.groundings, key=lambda g: self.index.taxa.get(g.curie, HUMAN) != target)
+                if self.index.taxa.get(ranked[0].curie, HUMAN) != target:
+                    ranked = [*self._orthologs(ranked[0], target), *ranked]
                 out[i] = replace(m, groundings=tuple(ranked))
         return out
+
+    def _orthologs(self, gene: Grounding, taxon: str) -> list[Grounding]:
+        """The genes of ``taxon`` that share a name with ``gene`` (the same gene in another
+        species, as far as the vocabularies' names tell: mouse and rat genes are named only by
+        the training corpus here), as good a match as ``gene``."""
+        if self._gene_names is None:
+            self._gene_names = defaultdict(list)
+            for (category, form), rows in self.index.exact.items():
+                if category == "Gene":
+                    for r in rows:
+                        self._gene_names[r].append(form)
+        row = self.index.by_curie.get(gene.curie)
+        if row is None:
+            return []
+        found = {
+            other: None
+            for form in self._gene_names.get(row, ())
+            for other in self.index.exact.get(("Gene", form), ())
+            if other != row and self.index.taxa.get(self.index.curies[other], HUMAN) == taxon
+        }
+        return [self._grounding(other, gene.score) for other in found][:1]
 
     def normalize_predicted(
         self,
@@ -500,6 +541,38 @@ class Normalizer:
         if named is None:
             return m
         return replace(m, label=other, groundings=tuple(named[0]), composite=named[1])
+
+
+def _named_exactly(m: Mention) -> bool:
+    return bool(m.groundings) and m.groundings[0].score >= _EXACT
+
+
+def _bracketed_synonyms(text: str, mentions: list[Mention], kinds: Sequence[str]) -> list[Mention]:
+    """``mentions`` where a mention of a ``BRACKETED_SYNONYMS`` type and the one of the same type
+    in brackets right after it are two names of one concept: when one matched a vocabulary name
+    and the other did not, the other (and every mention of the document with its text) takes the
+    matched one's groundings."""
+    taken: dict[tuple[str, str], Mention] = {}
+    for a, b in pairwise(range(len(mentions))):
+        first, second = mentions[a], mentions[b]
+        if kinds[a] != kinds[b] or kinds[a] not in BRACKETED_SYNONYMS:
+            continue
+        opened = _OPEN.fullmatch(text, first.end, second.start)
+        if not opened or not _CLOSE.match(text, second.end):
+            continue
+        if _named_exactly(first) and not _named_exactly(second):
+            taken.setdefault((kinds[b], normalize(second.text)), first)
+        elif _named_exactly(second) and not _named_exactly(first):
+            taken.setdefault((kinds[a], normalize(first.text)), second)
+    if not taken:
+        return mentions
+    out = []
+    for m, kind in zip(mentions, kinds, strict=True):
+        source = taken.get((kind, normalize(m.text)))
+        if source is not None and not _named_exactly(m):
+            m = replace(m, groundings=source.groundings, composite=source.composite)
+        out.append(m)
+    return out
 
 
 def _one_word_longer(text: str, start: int, end: int) -> list[tuple[int, int]]:

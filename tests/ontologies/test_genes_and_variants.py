@@ -140,3 +140,69 @@ def test_variants_ground_by_form_and_never_by_resemblance() -> None:
         [Document("1", text, mentions=(Mention(0, 7, "Delta32", "Variant"), Mention(12, 16, "G12D", "Variant")))]
     )
     assert [m.groundings[0].curie for m in doc.mentions] == ["tmVar:c|DEL||32", "tmVar:p|SUB|G|12|D"]
+
+
+def _gene_normalizer() -> Normalizer:
+    terms = [
+        Term("NCBIGene:2252", "FGF7", "Gene", synonyms=("KGF", "fibroblast growth factor 7")),
+        Term("NCBIGene:2264", "FGFR4", "Gene", synonyms=("fibroblast growth factor receptor 4",)),
+        Term("NCBIGene:6278", "S100A7", "Gene", synonyms=("S100 calcium binding protein A7",)),
+        Term("NCBIGene:2149", "F2R", "Gene", synonyms=("PAR1", "thrombin receptor")),
+        # mouse genes are known only by the names a training corpus gives them
+        Term("NCBIGene:14062", "thrombin receptor", "Gene", source="corpus:train"),
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+    ]
+    taxa = {
+        "NCBIGene:2252": "NCBITaxon:9606",
+        "NCBIGene:2264": "NCBITaxon:9606",
+        "NCBIGene:6278": "NCBITaxon:9606",
+        "NCBIGene:2149": "NCBITaxon:9606",
+        "NCBIGene:14062": "NCBITaxon:10090",
+    }
+    return Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+
+
+def _grounded(normalizer: Normalizer, text: str, names: list[tuple[str, str]]) -> list[str | None]:
+    mentions, at = [], 0
+    for name, label in names:
+        start = text.index(name, at)
+        mentions.append(Mention(start, start + len(name), name, label))
+        at = start + len(name)
+    (out,) = normalizer.normalize_documents([Document("1", text, mentions=tuple(mentions))])
+    return [m.groundings[0].curie if m.groundings else None for m in out.mentions]
+
+
+def test_a_gene_symbol_written_with_a_hyphen_before_its_number_is_the_symbol() -> None:
+    normalizer = _gene_normalizer()
+    assert normalizer.normalize("FGF-7", "Gene")[0].curie == "NCBIGene:2252"
+    assert normalizer.normalize("FGFR-4", "GeneOrGeneProduct")[0].curie == "NCBIGene:2264"
+    assert normalizer.normalize("FGF 7", "Gene")[0].curie == "NCBIGene:2252"
+    assert not normalizer.normalize("FGF-7", "Chemical")  # genes only
+
+
+def test_a_gene_named_again_in_brackets_takes_the_name_the_vocabulary_knows_everywhere() -> None:
+    normalizer = _gene_normalizer()
+    text = "Psoriasin (S100A7) is a calcium binding protein. Psoriasin expression rose; FGF7 (keratinocyte factor) too."
+    names = [("Psoriasin", "Gene"), ("S100A7", "Gene"), ("Psoriasin", "Gene"), ("FGF7", "Gene")]
+    assert _grounded(normalizer, text, [*names, ("keratinocyte factor", "Gene")]) == [
+        "NCBIGene:6278",
+        "NCBIGene:6278",
+        "NCBIGene:6278",
+        "NCBIGene:2252",
+        "NCBIGene:2252",
+    ]
+    # not in brackets right after it: no synonym is read, the unknown name stays unknown
+    assert _grounded(normalizer, "Psoriasin and S100A7 rose.", [("Psoriasin", "Gene"), ("S100A7", "Gene")])[1:] == [
+        "NCBIGene:6278"
+    ]
+    assert _grounded(normalizer, "Psoriasin and S100A7 rose.", [("Psoriasin", "Gene")]) != ["NCBIGene:6278"]
+
+
+def test_a_gene_of_a_mouse_study_is_the_mouse_gene_that_shares_a_name_with_the_human_one() -> None:
+    normalizer = _gene_normalizer()
+    text = "PAR1 signalling in mice."
+    assert _grounded(normalizer, text, [("PAR1", "Gene"), ("mice", "Species")]) == [
+        "NCBIGene:14062",
+        "NCBITaxon:10090",
+    ]
+    assert _grounded(normalizer, "PAR1 signalling in patients.", [("PAR1", "Gene")]) == ["NCBIGene:2149"]
