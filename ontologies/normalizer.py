@@ -65,8 +65,10 @@ QUERY_ENCODERS = ("static", "full")
 # organism, a procedure, a body part, a protein: MeSH's other branches) is no entity of the graph.
 GUARDED = ("Chemical", "Disease")
 # A chemical of one or two characters ("Co", "Cl", "Li") is grounded only through a long form its
-# document defines, or by its own name where a charge follows it ("Na+", "Ca(2+)", "Cl-"): on its
-# own it is far more often a word, a unit or a gene than an element.
+# document defines, by its own name where a charge follows it ("Na+", "Ca(2+)", "Cl-"), or as the
+# element another mention of its document names in full ("Pb" where "lead" is named; gold
+# chemical acc@1: BioRED dev 84.31 -> 85.40, BC5CDR dev 90.25 -> 90.97, BENCHMARKS.md session 27):
+# on its own it is far more often a word, a unit or a gene than an element.
 SHORTEST_CHEMICAL = 3
 _CHARGE = re.compile(r"\(?\d?\+\)?|\(?\d?-\)?(?![\w-])")  # "+", "2+", "(2+)", "-" but not "Co-administered"
 _TFIDF_FLOOR = 0.1
@@ -76,7 +78,9 @@ _WORD_AFTER = re.compile(r" +([A-Za-z][\w'-]*)")
 _CHUNK = 256  # mentions scored against all names at once (256 x 56,000 disease names: 57 MB)
 # Types whose names write a number after letters with or without a hyphen: "FGF-7" is the symbol
 # FGF7, "IGF-1" IGF1, "FGFR-4" FGFR4. An exact lookup takes the concepts of the form with the gap
-# closed too (the document's species then picks among them: ``Normalizer._in_context``).
+# closed too (the document's species then picks among them: ``Normalizer._in_context``). With
+# ``BRACKETED_SYNONYMS`` and ``Normalizer._orthologs``: BioRED dev gold gene acc@1 50.05 -> 54.65
+# (BENCHMARKS.md, session 27).
 JOINED_NUMBERS = frozenset({"Gene"})
 _NUMBER_GAP = re.compile(r"(?<=[a-z]) (?=\d)")
 # A gene named and, in brackets right after it, named again ("Psoriasin (S100A7)", "S100A7
@@ -344,11 +348,14 @@ class Normalizer:
         tables = abbreviations if isinstance(abbreviations, Sequence) else [abbreviations or {}] * len(items)
         results: list[tuple[list[Grounding], bool] | None] = [None] * len(items)
         misses: dict[str, list[tuple[int, str]]] = {}
+        symbols: list[int] = []  # chemicals too short to ground alone (``SHORTEST_CHEMICAL``)
         for n, ((text, label), table) in enumerate(zip(items, tables, strict=True)):
             category = self._category(label)
             long_form = table.get(text.strip())
             if category == "Chemical" and long_form is None and len(text.strip()) < SHORTEST_CHEMICAL:
                 results[n] = ([], False)
+                if documents is not None:
+                    symbols.append(n)
                 continue
             if category == "Variant":  # by its form (ontologies.variants), else a name annotators gave it; never fuzzy
                 key = variant_key(text)
@@ -367,6 +374,10 @@ class Normalizer:
                     found_in.setdefault(documents[n], set()).update(
                         i for i in (self.index.by_curie.get(g.curie) for g in r[0]) if i is not None
                     )  # a variant's id is no index concept
+        for n in symbols:  # "Pb" where the document names lead in full: lead
+            in_document = found_in.get(documents[n], set()) if documents is not None else set()
+            named = [g for g in self._exact(items[n][0], "Chemical") if self.index.by_curie.get(g.curie) in in_document]
+            results[n] = (named[:1], False)
         for category, pending in misses.items():
             context = [found_in.get(documents[n], set()) for n, _ in pending] if documents is not None else None
             for (n, _), ranked in zip(pending, self._fuzzy([t for _, t in pending], category, context), strict=True):

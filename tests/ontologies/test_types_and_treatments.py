@@ -78,10 +78,24 @@ def test_one_or_two_letter_chemicals_need_a_definition_in_their_document(index: 
     (out,) = n.normalize_predicted([doc])
     assert [m.groundings[0].curie for m in out.mentions] == ["MESH:D003035"] * 3
     # a charge is chemical context ("Co2+", "Co(2+)", "Co+"); a hyphenated word is not
-    text = "Co2+ and Co(2+) and Co+ rose. Co-administered drugs and Co were given."
-    spans = [(a, a + 2, "Chemical") for a in (0, 9, 20, 30, 56)]
+    text = "Co2+ and Co(2+) and Co+ rose."
+    spans = [(a, a + 2, "Chemical") for a in (0, 9, 20)]
     (out,) = n.normalize_predicted([_predicted(text, *spans)])
-    assert [[g.curie for g in m.groundings] for m in out.mentions] == [["MESH:D003035"]] * 3 + [[], []]
+    assert [[g.curie for g in m.groundings] for m in out.mentions] == [["MESH:D003035"]] * 3
+    text = "Co-administered drugs and Co were given."
+    (out,) = n.normalize_predicted([_predicted(text, (0, 2, "Chemical"), (26, 28, "Chemical"))])
+    assert [[g.curie for g in m.groundings] for m in out.mentions] == [[], []]
+
+
+def test_a_one_or_two_letter_chemical_is_the_element_its_document_names_in_full(index: TermIndex) -> None:
+    n = Normalizer(index)
+    text = "Blood lead rose in exposed children. Pb exposure and Co exposure harm the brain."
+    doc = _predicted(text, (6, 10, "Chemical"), (37, 39, "Chemical"), (53, 55, "Chemical"))
+    (out,) = n.normalize_predicted([doc])
+    # lead is named in full: Pb is lead; cobalt is not: Co stays without a concept
+    assert [[g.curie for g in m.groundings] for m in out.mentions] == [["MESH:D007854"], ["MESH:D007854"], []]
+    (alone,) = n.normalize_predicted([_predicted("Pb exposure harms the brain.", (0, 2, "Chemical"))])
+    assert [m.groundings for m in alone.mentions] == [()]
 
 
 def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex) -> None:
