@@ -39,6 +39,19 @@ def test_tag_adds_only_free_whole_word_occurrences() -> None:
     assert gazetteer.tag(Document("2", "nothing here")) == Document("2", "nothing here")
 
 
+def test_entries_whose_words_the_text_lacks_are_skipped_without_changing_what_is_tagged() -> None:
+    from extractors.text import word_occurrences
+
+    entries = {"(2R,4R)-APDC": "Chemical", "5-FU": "Chemical", "nitric oxide": "Chemical", "MI": "Disease", "+": "X"}
+    gazetteer = Gazetteer(entries)
+    for text in ["5-FU and (2R,4R)-APDC, nitric oxide; MI, MIA, anti-MI + 5-FUx", "nitric oxides and 5 FU", "β-MI"]:
+        expected = [
+            (a, b, form) for form in entries for a, b in word_occurrences(text, form)
+        ]  # every whole-word occurrence, as a substring search finds them
+        got = [(m.start, m.end, m.text) for m in gazetteer.tag(Document("1", text)).mentions]
+        assert sorted(got) == sorted(expected)
+
+
 def test_save_and_load_round_trip_and_a_broken_file_is_a_config_error(tmp_path: Path) -> None:
     assert Gazetteer.load(tmp_path) is None
     Gazetteer({"β-alanine": "Chemical"}).save(tmp_path)
