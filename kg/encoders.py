@@ -10,6 +10,7 @@ only ``kg`` (DESIGN.md). torch is imported inside the functions that use it.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,14 @@ def pick_device(requested: str = "auto") -> str:
 
 
 def cpu_bf16_supported() -> bool:
-    """bf16 autocast pays off on CPUs with native bf16 dot products (AVX512-BF16 or AMX)."""
+    """bf16 autocast pays off on CPUs with native bf16 dot products (AVX512-BF16 or AMX).
+    ``MEDKG_CPU_BF16=false`` turns it off (fp32, as on a CPU without them: with
+    ``ATEN_CPU_CAPABILITY=avx2``, how an AVX2-only machine runs), ``true`` forces it on."""
+    forced = os.environ.get("MEDKG_CPU_BF16", "").strip().lower()
+    if forced in ("0", "false", "no", "off"):
+        return False
+    if forced in ("1", "true", "yes", "on"):
+        return True
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:

@@ -93,6 +93,16 @@ def test_loading_for_inference_picks_bf16_weights_where_the_cpu_has_bf16(tmp_pat
         NerModel.load(tmp_path / "model", quantize="fp8")
 
 
+def test_medkg_cpu_bf16_turns_bf16_off_or_on_whatever_the_cpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
+    monkeypatch.setenv("MEDKG_CPU_BF16", "false")  # how an AVX2-only CPU runs (BENCHMARKS.md)
+    fp32 = NerModel.load(tmp_path / "model", device="cpu")
+    assert fp32.weights == "fp32" and next(fp32.model.parameters()).dtype == torch.float32 and not fp32.bf16
+    monkeypatch.setenv("MEDKG_CPU_BF16", "true")
+    assert NerModel.load(tmp_path / "model", device="cpu").weights == "bf16"
+
+
 def test_int8_quantized_model_keeps_offsets(tmp_path: Path) -> None:
     model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
     model.save(tmp_path / "model", {"config": {"max_length": 64, "stride": 4}})
