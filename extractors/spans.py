@@ -17,7 +17,7 @@ from dataclasses import replace
 from kg.types import Document, Mention
 
 _LEAD = ")]-,;:"
-_TRAIL = "([-,;:"
+_TRAIL = "([-,;:/"
 # Words a mention never ends (or starts) with; "a" and "in" are left alone ("vitamin A").
 _FUNCTION_WORDS = frozenset(
     {

@@ -87,6 +87,16 @@ _NUMBER_GAP = re.compile(r"(?<=[a-z]) (?=\d)")
 # (psoriasin)"): where one of the two names matches a vocabulary name and the other does not, both
 # are that gene, and so is every other mention of the unmatched name in the document.
 BRACKETED_SYNONYMS = frozenset({"Gene"})
+# Types whose predicted mentions stop short of a longer name the tagger split ("caspase" of
+# "caspase 3", "Fas" of "Fas ligand", "myosin" of "myosin heavy chain"): a mention runs on over
+# what follows it (``_NAME_RUNS_ON``: two words, one word, a number) when that makes a vocabulary
+# name of its type (``Normalizer._longest_name``).
+LONGEST_NAME = frozenset({"Gene"})
+_NAME_RUNS_ON = (
+    re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
+    re.compile(r" +[A-Za-z][\w'-]*\b"),
+    re.compile(r"[ -]?\d+[A-Za-z]?\b"),
+)
 _OPEN = re.compile(r"\s*\(\s*")
 _CLOSE = re.compile(r"\s*\)")
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.IGNORECASE)
@@ -512,6 +522,8 @@ class Normalizer:
                     continue
                 if category in nil_below and m.groundings and m.groundings[0].score < nil_below[category]:
                     m = replace(m, groundings=(), composite=False)
+                if category in LONGEST_NAME:
+                    m = self._longest_name(doc, m, category, mentions)
                 if category not in floors:
                     mentions.append(m)
                     continue
@@ -538,6 +550,22 @@ class Normalizer:
                     mentions.append(m)
             out.append(replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))))
         return out
+
+    def _longest_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
+        """``m`` run on over the number or the one or two words after it (``_NAME_RUNS_ON``) where
+        that longer span is a vocabulary name of its type and overlaps no other mention."""
+        others = [o for o in doc.mentions if o is not m] + list(kept)
+        for run in _NAME_RUNS_ON:
+            found = run.match(doc.text, m.end)
+            if not found:
+                continue
+            end = found.end()
+            if any(o.start < end and m.end < o.end for o in others):
+                continue
+            named = self._named(doc.text[m.start : end], None, category)
+            if named and named[0] and named[0][0].score >= _EXACT and not named[1]:
+                return replace(m, end=end, text=doc.text[m.start : end], groundings=tuple(named[0]), composite=False)
+        return m
 
     def _names_something_else(self, m: Mention) -> bool:
         """The mention matches no name of its type exactly but names a guard type's concept."""

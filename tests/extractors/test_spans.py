@@ -27,6 +27,10 @@ def test_dangling_punctuation_and_letterless_spans_go() -> None:
     assert got == [("baclofen", "Chemical"), ("piperacillin", "Chemical")]
 
 
+def test_a_slash_left_at_the_end_goes() -> None:
+    assert _tidy("the p62/SQSTM1 gene", ("p62/", "Gene")) == [("p62", "Gene")]
+
+
 def test_function_words_and_doses_at_the_ends_go_but_names_with_numbers_stay() -> None:
     text = "nausea and vomiting; hyperplasia of the bladder; diclofenac 75 mg; CB 3717; diabetes type 2."
     got = _tidy(

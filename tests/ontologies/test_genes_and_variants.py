@@ -148,6 +148,9 @@ def _gene_normalizer() -> Normalizer:
         Term("NCBIGene:2264", "FGFR4", "Gene", synonyms=("fibroblast growth factor receptor 4",)),
         Term("NCBIGene:6278", "S100A7", "Gene", synonyms=("S100 calcium binding protein A7",)),
         Term("NCBIGene:2149", "F2R", "Gene", synonyms=("PAR1", "thrombin receptor")),
+        Term("NCBIGene:836", "CASP3", "Gene", synonyms=("caspase 3",)),
+        Term("NCBIGene:355", "FAS", "Gene", synonyms=("Fas",)),
+        Term("NCBIGene:356", "FASLG", "Gene", synonyms=("Fas ligand",)),
         # mouse genes are known only by the names a training corpus gives them
         Term("NCBIGene:14062", "thrombin receptor", "Gene", source="corpus:train"),
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
@@ -158,6 +161,9 @@ def _gene_normalizer() -> Normalizer:
         "NCBIGene:6278": "NCBITaxon:9606",
         "NCBIGene:2149": "NCBITaxon:9606",
         "NCBIGene:14062": "NCBITaxon:10090",
+        "NCBIGene:836": "NCBITaxon:9606",
+        "NCBIGene:355": "NCBITaxon:9606",
+        "NCBIGene:356": "NCBITaxon:9606",
     }
     return Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
 
@@ -206,3 +212,14 @@ def test_a_gene_of_a_mouse_study_is_the_mouse_gene_that_shares_a_name_with_the_h
         "NCBITaxon:10090",
     ]
     assert _grounded(normalizer, "PAR1 signalling in patients.", [("PAR1", "Gene")]) == ["NCBIGene:2149"]
+
+
+def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_gene_name() -> None:
+    normalizer = _gene_normalizer()
+    text = "Fas ligand and caspase-3 rose, Fas too, and caspase activity."
+    spans = [(0, 3), (15, 22), (31, 34), (44, 51)]  # "Fas", "caspase", "Fas", "caspase"
+    doc = Document("1", text, mentions=tuple(Mention(a, b, text[a:b], "Gene") for a, b in spans))
+    (out,) = normalizer.normalize_predicted([doc])
+    got = [(m.text, m.groundings[0].curie if m.groundings else None) for m in out.mentions]
+    assert got[:3] == [("Fas ligand", "NCBIGene:356"), ("caspase-3", "NCBIGene:836"), ("Fas", "NCBIGene:355")]
+    assert got[3][0] == "caspase"  # "caspase activity" is no gene name: the mention stays as tagged
