@@ -179,7 +179,14 @@ def main() -> None:
         findings = tagger.tag(c["text"], lay=args.setting == "general")
         phenotypes = phenotypes_of(findings)
         found_n.append(len(phenotypes))
-        golds = by_mesh.get(c["disease"], [])
+        # the case's disease under any id the ranking may list it by (its twins: ``DiseaseGraph.distinct``)
+        golds = sorted(
+            {
+                graph.disease_index[t]
+                for g in by_mesh.get(c["disease"], [])
+                for t in graph.same_disease(graph.diseases[g])
+            }
+        )
         sims = (
             graph.similarity(phenotypes, args.setting)
             if phenotypes
