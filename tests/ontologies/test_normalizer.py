@@ -397,3 +397,17 @@ def test_shared_vocabularies_index_and_reload(shared_data: Path, tmp_path: Path)
     assert n.normalize("Parkinson's disease", "Disease")[0].curie == "MESH:D010300"
     assert n.normalize("seizures", "Phenotype")[0].curie == "HP:0001250"
     assert again.canonical("MONDO:0005180") == "MESH:D010300"
+
+
+def test_a_fallback_match_that_says_the_opposite_direction_loses_to_one_that_does_not() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("MESH:D002303", "Cardiac Output, Low", "Disease"),
+        Term("MESH:D016534", "Cardiac Output, High", "Disease"),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(terms), []), dense_weight=0.0)
+    assert n.normalize("increased cardiac output", "Disease")[0].curie == "MESH:D016534"
+    assert n.normalize("reduced cardiac output", "Disease")[0].curie == "MESH:D002303"
+    # a mention that says no direction ranks them as before, each by its own 3-grams
+    assert {g.curie for g in n.normalize("cardiac outputs", "Disease")} == {"MESH:D002303", "MESH:D016534"}
