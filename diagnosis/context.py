@@ -12,6 +12,7 @@ Candidates are ranked first by Phenomizer similarity; the model re-ranks the bes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,8 @@ class PhenotypeTagger:
             self.names[t.curie] = t.name
             phrases[t.curie] = {s for s in (t.name, *t.synonyms) if len(s) >= min_chars}
         for curie, names in phrases.items():
-            self.matcher.add(curie, [self.nlp.make_doc(n) for n in sorted(names)])
+            variants = {v for n in names for v in _plain_verb_forms(n)} - names
+            self.matcher.add(curie, [self.nlp.make_doc(n) for n in sorted(names) + sorted(variants)])
         self.phrases = phrases  # curie -> its label and synonyms (what the dictionary matches)
 
     def use_encoder(
@@ -198,6 +200,25 @@ class PhenotypeTagger:
             )
             for span, neg in zip(spans, negated, strict=True)
         ]
+
+
+_ING = re.compile(r"\b([A-Za-z]{3,})ing\b")
+
+
+def _plain_verb_forms(phrase: str) -> set[str]:
+    """A phrase of several words with its "-ing" words as a patient writes the verb: "Coughing up
+    blood" also as "cough up blood", "Running nose" as "run nose" (and "coughe up blood", which
+    no text says: a stem that needs its e back, "wheezing" -> "wheeze", gets both)."""
+    if " " not in phrase or "ing" not in phrase:
+        return set()
+
+    def stem(m: re.Match[str], e: str) -> str:
+        w = m.group(1)
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeioulsz":  # "running" -> "run", not "spelling"
+            w = w[:-1]
+        return w + e
+
+    return {_ING.sub(lambda m: stem(m, ""), phrase), _ING.sub(lambda m: stem(m, "e"), phrase)} - {phrase}
 
 
 def _read_by_dictionary(doc: Any, spans: Sequence[Any], lay: bool) -> list[tuple[int, int]]:

@@ -228,3 +228,22 @@ def test_in_a_patients_words_the_dense_matcher_reads_the_clauses_the_dictionary_
     assert [f.curie for f in tagger.tag(text)] == ["HP:0001250"]
     # The clause of the dictionary match itself stays unread.
     assert [f.curie for f in tagger.tag("He has seizures with weak muscle tone.", lay=True)] == ["HP:0001250"]
+
+
+def test_a_layperson_synonym_in_the_ing_form_matches_the_verb_a_patient_writes() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("HP:0000118", "Phenotypic abnormality", "Phenotype"),
+        Term("HP:0002105", "Hemoptysis", "Phenotype", synonyms=("Coughing up blood",), parents=("HP:0000118",)),
+        Term("HP:0012735", "Cough", "Phenotype", parents=("HP:0000118",)),
+    ]
+    tagger = PhenotypeTagger(terms)
+    assert phenotypes_of(tagger.tag("I cough up blood sometimes.")) == ["HP:0002105"]  # not only "cough"
+    assert phenotypes_of(tagger.tag("I am coughing up blood.")) == ["HP:0002105"]
+    assert phenotypes_of(tagger.tag("I cough.")) == ["HP:0012735"]
+    from diagnosis.context import _plain_verb_forms
+
+    assert "Run nose" in _plain_verb_forms("Running nose")
+    assert "Wheeze at night" in _plain_verb_forms("Wheezing at night")
+    assert _plain_verb_forms("Coughing") == set()  # one word: another term's name, maybe
