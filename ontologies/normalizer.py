@@ -7,9 +7,12 @@ unordered words wins; a composite mention ("breast and ovarian cancers") is spli
 otherwise every name of the type is ranked by the cosine of its embedding with the mention's
 (when the index has embeddings, ``ontologies.dense``; the mention embedded by the index's
 distilled static query encoder unless ``query_encoder="full"``) blended with the character 3-gram TF-IDF
-cosine, less a small prior against concepts outside the type's canonical namespace, plus a
-bonus for concepts other mentions of the same document matched exactly; below ``threshold`` the
-mention is NIL.
+cosine, less a small prior against concepts outside the type's canonical namespace and a
+penalty for a name that says the opposite direction ("low" for "increased"), plus a bonus for
+concepts other mentions of the same document matched exactly; below ``threshold`` the mention is
+NIL. Genes are matched with a symbol's number joined ("FGF-7" is FGF7), take the name the
+vocabulary knows of a synonym in brackets ("Psoriasin (S100A7)"), and are put in the document's
+species, through a shared name when the vocabulary has the gene of another species only.
 """
 
 from __future__ import annotations
