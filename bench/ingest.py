@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prefect import flow
 
-from flows.ingest import _cause_check, _normalizer, with_task_runner
+from flows.ingest import load_vocabularies, with_task_runner
 from wiring.settings import load_settings
 
 
@@ -54,9 +54,7 @@ def main() -> None:
     settings = settings.model_copy(update={"store_path": Path(tempfile.mkdtemp(prefix="medkg-ingest-")) / "graph"})
     # The flow keeps its own normalizer and cause check per settings: load those before the clock
     # too (until session 27 the index was loaded twice, the second time inside the clock).
-    _normalizer(settings.model_dump_json())
-    if args.re_model:
-        _cause_check(settings.model_dump_json())
+    load_vocabularies(settings, relations=bool(args.re_model))
     t0 = time.perf_counter()
     runner = with_task_runner(args.task_runner, workers=args.workers)
     in_flight = args.workers if args.task_runner == "dask" else args.in_flight

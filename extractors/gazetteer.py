@@ -77,7 +77,7 @@ class Gazetteer:
     def tag(self, doc: Document) -> Document:
         """``doc`` with every whole-word occurrence of an entry that overlaps no mention tagged."""
         text = doc.text
-        words = set(_WORD.findall(text))  # checking an entry's word first: 10x faster than a substring search
+        words = set(_WORD.findall(text))  # an entry's word checked first: 5x faster than searching every entry
         mentions = list(doc.mentions)
         added = False
         for form, label, anchor in self._anchors:

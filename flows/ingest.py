@@ -93,6 +93,15 @@ def _cause_check(settings_json: str) -> Any:
     return Settings.model_validate_json(settings_json).cause_checker()
 
 
+def load_vocabularies(settings: Settings, *, relations: bool = True) -> None:
+    """Load the normalizer (the term index) and, with ``relations``, the cause check that the
+    extraction tasks of a run with these ``settings`` use, into this process's caches (a warm
+    service, or a benchmark that times extraction only)."""
+    _normalizer(settings.model_dump_json())
+    if relations:
+        _cause_check(settings.model_dump_json())
+
+
 def as_list(models: str | Sequence[str] | None) -> list[str]:
     """One model folder, several, or none, as a list (the flows take either)."""
     if models is None:
