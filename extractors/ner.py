@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 from extractors.abbreviations import harmonize_abbreviations
+from extractors.cell_lines import CELL_LINE, tag_cell_lines
 from extractors.configs import NerConfig, card_config
 from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
@@ -257,7 +258,8 @@ class NerModel:
         tidied unless ``tidy`` is False (``extractors.spans.tidy_spans``: whole letter-and-digit
         runs, no dangling punctuation or function words), the training split's mention strings
         the model missed added unless ``gazetteer`` is False (``extractors.gazetteer``; models
-        that have one), then made consistent with the abbreviations each document defines unless
+        that have one), the codes the text calls cells tagged as cell lines (models that tag
+        them: ``extractors.cell_lines``), then made consistent with the abbreviations each document defines unless
         ``abbreviations`` is False (``extractors.abbreviations.harmonize_abbreviations``)."""
         self.model.eval()
         windows = self.windows(docs, with_labels=False)
@@ -302,6 +304,8 @@ class NerModel:
             out = [tidy_spans(d) for d in out]
         if gazetteer and self.gazetteer is not None:
             out = [self.gazetteer.tag(d) for d in out]
+        if CELL_LINE in self.types:  # a code the text calls cells (``extractors.cell_lines``)
+            out = [tag_cell_lines(d) for d in out]
         return [harmonize_abbreviations(d) for d in out] if abbreviations else out
 
     @staticmethod

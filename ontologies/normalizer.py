@@ -546,6 +546,9 @@ class Normalizer:
                     continue
                 if category in nil_below and m.groundings and m.groundings[0].score < nil_below[category]:
                     m = replace(m, groundings=(), composite=False)
+                if category == "CellLine" and not m.groundings and self._exact(m.text, "Gene"):
+                    m = replace(m, label="Gene", groundings=tuple(self._exact(m.text, "Gene")))  # "CD4 cells"
+                    category = "Gene"
                 if category in LONGEST_NAME:
                     m = self._longest_name(doc, m, category, mentions)
                 if category not in floors:

@@ -223,3 +223,14 @@ def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_ge
     got = [(m.text, m.groundings[0].curie if m.groundings else None) for m in out.mentions]
     assert got[:3] == [("Fas ligand", "NCBIGene:356"), ("caspase-3", "NCBIGene:836"), ("Fas", "NCBIGene:355")]
     assert got[3][0] == "caspase"  # "caspase activity" is no gene name: the mention stays as tagged
+
+
+def test_a_cell_line_that_is_a_gene_name_and_no_known_cell_line_is_a_gene() -> None:
+    normalizer = _gene_normalizer()
+    text = "FGF7 cells and T98G cells."
+    doc = Document("1", text, mentions=(Mention(0, 4, "FGF7", "CellLine"), Mention(15, 19, "T98G", "CellLine")))
+    (out,) = normalizer.normalize_predicted([doc])
+    assert [(m.text, m.label, [g.curie for g in m.groundings]) for m in out.mentions] == [
+        ("FGF7", "Gene", ["NCBIGene:2252"]),
+        ("T98G", "CellLine", []),
+    ]
