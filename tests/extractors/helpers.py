@@ -16,7 +16,7 @@ from transformers import (
 from extractors.doc_relations import END, GENERIC, DocRelationModel, PairHead
 from extractors.ner import NerModel
 from extractors.relations import MARKERS, RelationModel
-from kg.types import Document
+from kg.types import Document, Mention
 from readers import read_documents
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -116,3 +116,13 @@ def base_folder(tmp_path: Path) -> str:
     BertModel(_bert(len(tok), max_position_embeddings=256)).save_pretrained(tmp_path / "base")
     tok.save_pretrained(tmp_path / "base")
     return str(tmp_path / "base")
+
+
+def doc_with(text: str, *forms: tuple[str, str]) -> Document:
+    """A document whose mentions are ``forms`` (text, label), each at its first occurrence in
+    ``text``."""
+    mentions = []
+    for form, label in forms:
+        start = text.index(form)
+        mentions.append(Mention(start, start + len(form), form, label))
+    return Document("1", text, mentions=tuple(mentions))

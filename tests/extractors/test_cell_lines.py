@@ -1,15 +1,12 @@
 """Cell lines named by their code where the text says they are cells."""
 
 from extractors.cell_lines import tag_cell_lines
-from kg.types import Document, Mention
+from kg.types import Document
+from tests.extractors.helpers import doc_with
 
 
 def _tagged(text: str, *mentions: tuple[str, str]) -> list[tuple[str, str]]:
-    found = []
-    for form, label in mentions:
-        start = text.index(form)
-        found.append(Mention(start, start + len(form), form, label))
-    out = tag_cell_lines(Document("1", text, mentions=tuple(found)))
+    out = tag_cell_lines(doc_with(text, *mentions))
     assert all(text[m.start : m.end] == m.text for m in out.mentions)
     return [(m.text, m.label) for m in out.mentions]
 

@@ -1,15 +1,11 @@
 """Predicted spans tidied to annotators' boundaries."""
 
 from extractors.spans import tidy_spans
-from kg.types import Document, Mention
+from tests.extractors.helpers import doc_with
 
 
 def _tidy(text: str, *spans: tuple[str, str]) -> list[tuple[str, str]]:
-    mentions = []
-    for form, label in spans:
-        start = text.index(form)
-        mentions.append(Mention(start, start + len(form), form, label))
-    out = tidy_spans(Document("1", text, mentions=tuple(mentions)))
+    out = tidy_spans(doc_with(text, *spans))
     assert out.mentions and all(text[m.start : m.end] == m.text for m in out.mentions)
     return [(m.text, m.label) for m in out.mentions]
 
