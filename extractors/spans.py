@@ -17,6 +17,7 @@ from dataclasses import replace
 from kg.types import Document, Mention
 
 _LEAD = ")]-,;:"
+_CLOSING = {")": "(", "]": "["}  # a closing bracket at the end, and its opener
 _TRAIL = "([-,;:/"
 # Words a mention never ends (or starts) with; "a" and "in" are left alone ("vitamin A").
 _FUNCTION_WORDS = frozenset(
@@ -96,13 +97,20 @@ def _word_run(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    """``(a, b)`` without dangling punctuation and function words at either end."""
+def _trim(text: str, a: int, b: int, *, signed: bool = False) -> tuple[int, int]:
+    """``(a, b)`` without dangling punctuation (a closing bracket the span does not open among it)
+    and function words at either end; ``signed``: a minus before a digit stays ("-3170G>A")."""
     while True:
         start, end = a, b
-        while a < b and text[a] in _LEAD:
+        while a < b and text[a] in _LEAD and not (signed and text[a] == "-" and text[a + 1 : a + 2].isdigit()):
             a += 1
         while b > a and text[b - 1] in _TRAIL:
+            b -= 1
+        while (
+            b > a
+            and text[b - 1] in _CLOSING
+            and text.count(_CLOSING[text[b - 1]], a, b) < text.count(text[b - 1], a, b)
+        ):
             b -= 1
         span = text[a:b]
         last = _LAST_WORD.search(span)
@@ -140,7 +148,11 @@ def tidy_spans(doc: Document) -> Document:
     text = doc.text
     tidied: list[Mention] = []
     for m in doc.mentions:
-        a, b = _trim(text, *_word_run(text, m.start, m.end))
+        a, b = _word_run(text, m.start, m.end)
+        signed = m.label == "Variant"
+        if signed and a > 0 and text[a - 1] == "-" and text[a : a + 1].isdigit():
+            a -= 1  # a promoter variant's position is negative: "-3170G>A", "IL8-251A/A"
+        a, b = _trim(text, a, b, signed=signed)
         if m.label == "Chemical" and _is_enzyme(text[a:b]):
             continue
         if b > a and any(c.isalpha() for c in text[a:b]):

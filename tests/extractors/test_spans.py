@@ -23,6 +23,14 @@ def test_dangling_punctuation_and_letterless_spans_go() -> None:
     assert got == [("baclofen", "Chemical"), ("piperacillin", "Chemical")]
 
 
+def test_a_promoter_variant_keeps_its_minus_and_a_closing_bracket_it_does_not_open_goes() -> None:
+    text = "the -3170G>A and IL8-251A/A variants, the (R1306W) change and -2 anions."
+    got = _tidy(text, ("3170G>A", "Variant"), ("251A/A", "Variant"), ("R1306W)", "Variant"), ("-2 anions", "Chemical"))
+    # a minus before a number is a variant's sign only: a chemical loses it as before
+    assert got == [("-3170G>A", "Variant"), ("-251A/A", "Variant"), ("R1306W", "Variant"), ("2 anions", "Chemical")]
+    assert _tidy("the p.R469[R,X] change", ("p.R469[R,X]", "Variant")) == [("p.R469[R,X]", "Variant")]  # balanced: kept
+
+
 def test_a_slash_left_at_the_end_goes() -> None:
     assert _tidy("the p62/SQSTM1 gene", ("p62/", "Gene")) == [("p62", "Gene")]
 
