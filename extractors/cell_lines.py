@@ -20,8 +20,10 @@ from extractors.text import word_occurrences
 from kg.types import Document, Mention
 
 CELL_LINE = "CellLine"
+# Possessive runs (``++``, ``*+``): a long run of digits that no "cells" follows fails at once
+# instead of being retried at every split (quadratic time on a 30,000-digit string).
 _CODE_BEFORE_CELLS = re.compile(
-    r"(?<![\w-])([A-Z][A-Za-z]{0,7}(?:-?\d+[A-Za-z0-9]*)(?:-[A-Z0-9][A-Za-z0-9]*)*|[A-Z]{2,}-[A-Z0-9][A-Za-z0-9]*)"
+    r"(?<![\w-])([A-Z][A-Za-z]{0,7}+(?:-?\d++[A-Za-z0-9]*+)(?:-[A-Z0-9][A-Za-z0-9]*+)*+|[A-Z]{2,}+-[A-Z0-9][A-Za-z0-9]*+)"
     r"(?=\s+cell(?:s|\s+lines?|-lines?)?\b)"
 )
 

@@ -21,3 +21,11 @@ def test_codes_too_short_or_with_one_capital_and_words_are_no_cell_lines() -> No
     text = "Th17 cells, B3 cells, G1 cells, Tumor cells and HeLa were studied."
     assert _tagged(text, ("HeLa", "CellLine")) == [("HeLa", "CellLine")]  # left as the tagger had it
     assert tag_cell_lines(Document("2", "No cells here.")) == Document("2", "No cells here.")
+
+
+def test_a_long_run_of_digits_that_no_cells_follow_takes_linear_time() -> None:
+    import time
+
+    start = time.perf_counter()
+    doc = tag_cell_lines(Document("1", "A" + "1" * 200_000 + " x"))
+    assert not doc.mentions and time.perf_counter() - start < 1.0  # quadratic: about ten minutes
