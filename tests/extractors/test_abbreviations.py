@@ -53,3 +53,14 @@ def test_a_tagged_mention_before_a_bracketed_short_form_defines_it() -> None:
     doc = _doc(text, ("phlorizin", "Chemical", 0.9), ("saline", "Chemical", 0.8))
     got = [(m.text, m.start) for m in harmonize_abbreviations(doc).mentions]
     assert got == [("phlorizin", 28), ("P", 39), ("P", 43), ("P", 62), ("saline", 70)]
+
+
+def test_definitions_are_found_after_long_words_and_in_linear_time() -> None:
+    import time
+
+    long_word = "x" * 400  # wider than the first window the words before a bracket are read from
+    text = f"{long_word} angiotensin-converting enzyme (ACE) and {long_word} {long_word} nitric oxide (NO)."
+    assert find_abbreviations(text) == {"ACE": "angiotensin-converting enzyme", "NO": "nitric oxide"}
+    start = time.perf_counter()
+    assert find_abbreviations("alpha beta (AB) " * 20_000) == {"AB": "alpha beta"}
+    assert time.perf_counter() - start < 5.0  # the whole prefix read at each bracket: about a minute
