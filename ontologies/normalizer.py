@@ -581,17 +581,17 @@ class Normalizer:
     def _longest_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
         """``m`` run on over the number or the one or two words after it (``_NAME_RUNS_ON``) where
         that longer span is a vocabulary name of its type and overlaps no other mention."""
-        others = [o for o in doc.mentions if o is not m] + list(kept)
         for run in _NAME_RUNS_ON:
             found = run.match(doc.text, m.end)
             if not found:
                 continue
             end = found.end()
-            if any(o.start < end and m.end < o.end for o in others):
-                continue
             named = self._named(doc.text[m.start : end], None, category)
-            if named and named[0] and named[0][0].score >= _EXACT and not named[1]:
-                return replace(m, end=end, text=doc.text[m.start : end], groundings=tuple(named[0]), composite=False)
+            if not (named and named[0] and named[0][0].score >= _EXACT and not named[1]):
+                continue
+            if any(o is not m and o.start < end and m.end < o.end for o in (*doc.mentions, *kept)):
+                continue  # checked last: a document's mentions are many, longer names few
+            return replace(m, end=end, text=doc.text[m.start : end], groundings=tuple(named[0]), composite=False)
         return m
 
     def _names_something_else(self, m: Mention) -> bool:
