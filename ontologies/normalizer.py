@@ -546,15 +546,15 @@ class Normalizer:
                     continue
                 if category in nil_below and m.groundings and m.groundings[0].score < nil_below[category]:
                     m = replace(m, groundings=(), composite=False)
-                if category == "CellLine" and not m.groundings and self._exact(m.text, "Gene"):
-                    m = replace(m, label="Gene", groundings=tuple(self._exact(m.text, "Gene")))  # "CD4 cells"
-                    category = "Gene"
+                gene = self._exact(m.text, "Gene") if category == "CellLine" and not m.groundings else []
+                if gene:  # "CD4 cells": a gene's name and no known cell line
+                    m, category = replace(m, label="Gene", groundings=tuple(gene)), "Gene"
                 if category in LONGEST_NAME:
                     m = self._longest_name(doc, m, category, mentions)
                 if category not in floors:
                     mentions.append(m)
                     continue
-                if not (m.groundings and m.groundings[0].score >= _EXACT):
+                if not _named_exactly(m):
                     for start, end in _one_word_longer(doc.text, m.start, m.end):
                         named = self._named(doc.text[start:end], None, category)
                         if named is None:
@@ -596,12 +596,12 @@ class Normalizer:
 
     def _names_something_else(self, m: Mention) -> bool:
         """The mention matches no name of its type exactly but names a guard type's concept."""
-        if m.groundings and m.groundings[0].score >= _EXACT:
+        if _named_exactly(m):
             return False
         return any(self._exact(m.text, guard) for guard in GUARD_CATEGORIES)
 
     def _retyped(self, m: Mention, other: str) -> Mention:
-        if (m.groundings and m.groundings[0].score >= _EXACT) or len(m.text) <= 4 or m.text.isupper():
+        if _named_exactly(m) or len(m.text) <= 4 or m.text.isupper():
             return m
         named = self._named(m.text, None, other)
         if named is None:
@@ -610,6 +610,7 @@ class Normalizer:
 
 
 def _named_exactly(m: Mention) -> bool:
+    """The mention's best grounding is a name match (exact or word order), not the fallback."""
     return bool(m.groundings) and m.groundings[0].score >= _EXACT
 
 
