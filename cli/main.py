@@ -166,7 +166,7 @@ def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None
 # What the default models reached on their dev sets when these defaults were set (BENCHMARKS.md,
 # "first run", "BioRED" and, for BC5CDR's, trained on three of every four dev abstracts and scored
 # on the fourth, "Session 25"): the end of `medkg run` prints a fresh model's scores next to them.
-REFERENCE_DEV = {"ner-bc5cdr": 87.60, "re-bc5cdr": 59.14, "ner-biored": 78.18, "re-biored": 35.19}
+REFERENCE_DEV = {"ner-bc5cdr": 87.60, "re-bc5cdr": 59.14, "ner-biored": 78.18, "re-biored": 50.52}
 
 
 def _ensure_models(
@@ -227,11 +227,18 @@ def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
             card = read_card(folder)
             version = card_version(card)
             what = (
-                "strict F1 (tidied spans, gazetteer, abbreviations)" if kind == "NER" else "pair F1 with gold entities"
+                "strict F1 (tidied spans, gazetteer, abbreviations)"
+                if kind == "NER"
+                else "pair F1 with gold entities"
+                if len(card.get("labels") or ()) <= 2
+                else "pair + type F1 with gold entities"
             )
             on = f" on the held-out dev documents ({card['dev_split']})" if card.get("dev_split") else ""
+            trained = (
+                f"epoch {version['best_epoch']}" if version["best_epoch"] is not None else card.get("architecture")
+            )
             lines.append(
-                f"{kind} {folder} (epoch {version['best_epoch']}): dev {what} {version['dev_f1']}{on} "
+                f"{kind} {folder} ({trained}): dev {what} {version['dev_f1']}{on} "
                 f"(reference {REFERENCE_DEV.get(folder.name, 'none')})"
             )
     return lines

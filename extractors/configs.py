@@ -88,6 +88,20 @@ class RelationConfig(BaseModel):
     patience: int = 2
 
 
+class LexicalRelationConfig(BaseModel):
+    """How to fit the lexical relation model (``medkg train re --architecture lexical``:
+    ``extractors.lexical_relations``; ``--set FIELD=VALUE`` for every field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    c: float = 10.0  # inverse regularization strength of the logistic regression
+    ngram_max: int = 2
+    min_df: int = 2
+    folds: int = 5  # grouped cross-validation on the training documents chooses the threshold
+    max_iter: int = 3000
+    seed: int = 13
+
+
 def card_config(cls: type[Config], card: Mapping[str, Any]) -> Config:
     """The training config a model card stores, read through its class: a field an older card
     lacks takes the class's default, one the class no longer has is left out."""
@@ -95,9 +109,10 @@ def card_config(cls: type[Config], card: Mapping[str, Any]) -> Config:
     return cls.model_validate({k: v for k, v in stored.items() if k in cls.model_fields})
 
 
-RELATION_CONFIGS: dict[str, type[DocRelationConfig | RelationConfig]] = {
+RELATION_CONFIGS: dict[str, type[DocRelationConfig | RelationConfig | LexicalRelationConfig]] = {
     "doc": DocRelationConfig,
     "pair": RelationConfig,
+    "lexical": LexicalRelationConfig,
 }
 
 
@@ -124,8 +139,9 @@ def configured(cls: type[Config], fields: Mapping[str, Any] = {}, settings: Iter
 
 def relation_config(
     architecture: str, fields: Mapping[str, Any] = {}, settings: Iterable[str] = ()
-) -> DocRelationConfig | RelationConfig:
-    """The training settings of a relation model of ``architecture`` ("doc" or "pair"), as ``configured``."""
+) -> DocRelationConfig | RelationConfig | LexicalRelationConfig:
+    """The training settings of a relation model of ``architecture`` ("doc", "pair" or "lexical"),
+    as ``configured``."""
     if architecture not in RELATION_CONFIGS:
         raise ConfigError(f"relation architecture {architecture!r}: choose one of {', '.join(RELATION_CONFIGS)}")
     return configured(RELATION_CONFIGS[architecture], fields, settings)

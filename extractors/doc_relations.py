@@ -34,14 +34,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
-from extractors.configs import RELATION_CONFIGS, DocRelationConfig, RelationConfig, card_config
+from extractors.configs import RELATION_CONFIGS, DocRelationConfig, LexicalRelationConfig, RelationConfig, card_config
 from extractors.models import (
     bf16_autocast,
     cpu_bf16_supported,
@@ -64,6 +64,9 @@ from extractors.text import split_sentences
 from extractors.training import Loop, Schedule, fit, make_optimizer, seed_everything
 from kg.errors import ConfigError
 from kg.types import Document, Relation
+
+if TYPE_CHECKING:
+    from extractors.lexical_relations import LexicalRelationModel
 
 log = logging.getLogger(__name__)
 
@@ -483,11 +486,15 @@ def evidence_span(
 
 def load_relation_model(
     folder: str | Path, *, device: str = "auto", per_pair: int | None = None
-) -> RelationModel | DocRelationModel:
-    """Either kind of relation model folder (``per_pair`` only applies to the pair classifier)."""
+) -> RelationModel | DocRelationModel | LexicalRelationModel:
+    """Any kind of relation model folder (``per_pair`` only applies to the pair classifier)."""
+    from extractors.lexical_relations import KIND, LexicalRelationModel
+
     task = read_card(Path(folder)).get("task")
     if task == DocRelationModel.kind:
         return DocRelationModel.load(folder, device=device)
+    if task == KIND:
+        return LexicalRelationModel.load(folder)
     return RelationModel.load(folder, device=device, per_pair=per_pair)
 
 
@@ -498,16 +505,21 @@ def train_relation_model(
     train_docs: Sequence[Document],
     dev_docs: Sequence[Document],
     out: str | Path,
-    config: DocRelationConfig | RelationConfig,
+    config: DocRelationConfig | RelationConfig | LexicalRelationConfig,
     *,
     data_files: Sequence[Path] = (),
     progress: bool = True,
     resume: bool = False,
 ) -> dict[str, Any]:
-    """Fine-tune a relation model of the architecture ``config`` is for (``DocRelationConfig``:
+    """Train a relation model of the architecture ``config`` is for (``DocRelationConfig``:
     this module's document-level model; ``RelationConfig``: the pair classifier of
-    ``relations.py``, which has no ``resume``; ``extractors.configs.relation_config`` builds
-    either); returns its card."""
+    ``relations.py``; ``LexicalRelationConfig``: ``lexical_relations``, trained in a minute or
+    two; only the first has ``resume``; ``extractors.configs.relation_config`` builds any);
+    returns its card."""
+    if isinstance(config, LexicalRelationConfig):
+        from extractors.lexical_relations import train_lexical_relations
+
+        return train_lexical_relations(train_docs, dev_docs, out, config, data_files=data_files, progress=progress)
     if isinstance(config, DocRelationConfig):
         return train_doc_relations(
             train_docs, dev_docs, out, config, data_files=data_files, progress=progress, resume=resume

@@ -62,7 +62,9 @@ def train_re_task(
         train_docs,
         dev_docs,
         out,
-        relation_config(architecture, {"base_model": base_model, "max_minutes": max_minutes}),
+        relation_config(
+            architecture, {} if architecture == "lexical" else {"base_model": base_model, "max_minutes": max_minutes}
+        ),
         data_files=[Path(train), Path(dev)],
         progress=progress,
         resume=resume,
@@ -98,7 +100,7 @@ def train_models(
     ner_minutes: float = NerConfig().max_minutes,
     re_minutes: float = DocRelationConfig().max_minutes,
     base_model: str = OFFLINE_ENCODER,
-    re_architecture: str = "doc",
+    re_architecture: str | None = None,
     limit: int | None = None,
     model_set: str = "bc5cdr",
     missing_only: bool = False,
@@ -114,7 +116,7 @@ def train_models(
     MEDKG_DATA_DIR; where the set says so (``ModelSet.dev_held_out_every``: BC5CDR, whose dev split
     is as large as its training split) most dev documents train too and the rest are held out to
     choose the epoch and thresholds and to score. ``limit`` trains on the first documents only (a
-    quick check).
+    quick check). ``re_architecture``: the set's (``ModelSet.re_architecture``) unless given.
 
     ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
     whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
@@ -175,7 +177,7 @@ def train_models(
             str(re_dir),
             re_minutes,
             str(base_for_re),
-            re_architecture,
+            re_architecture or chosen.re_architecture,
             limit,
             resume,
             progress,

@@ -88,6 +88,7 @@ def test_set_errors_are_one_line_on_the_command_line(tmp_path: Path) -> None:
         ["train", "ner", "--set", "nope=1"],
         ["train", "re", "--set", "nope=1"],
         ["train", "re", "--window", "3"],
+        ["train", "re", "--architecture", "lexical", "--epochs", "3"],  # fitted, not trained by epochs
     ):
         result = CliRunner().invoke(app, [*args, "--train", sample, "--dev", sample, "--out", str(tmp_path / "m")])
         assert result.exit_code == 2 and "error:" in result.output and "Traceback" not in result.output, (

@@ -1,0 +1,412 @@
+"""Document-level relations from the words around each concept pair: TF-IDF and logistic regression.
+
+BioRED annotates a relation between two concepts of an abstract wherever the abstract says they
+are related, which it mostly does in words a bag of words catches ("associated with", "increased",
+"inhibited", "mutations in ... cause"). Every candidate concept pair of a document (two concepts
+whose types a training relation joined) is described by:
+
+- the words of the sentences that mention both, with the pair's mentions written ``SUBJ``/``OBJ``
+  and every other mention as its type (``EGENE``, ``ECHEM``...); where no sentence holds both, the
+  words of the sentences that mention either, marked ``NOCOOC``;
+- the words between the closest ``SUBJ``-``OBJ`` mentions of a shared sentence, three words to
+  each side and the gap between them (bucketed);
+- how many sentences hold both, how often each concept is mentioned, whether each is in the title,
+  each concept's rank by mentions among its type's, and how far apart they are in sentences;
+- each word also crossed with the pair's type pair (Chemical-Disease "reduced" says treatment,
+  Gene-Gene "reduced" says negative correlation).
+
+One multinomial logistic regression over ``None`` and the relation types (scikit-learn) gives each
+pair's probability of being related (1 - P(None)) and its type (the most probable other label).
+The threshold is the one with the best pair + type F1 over grouped 5-fold cross-validation on the
+training documents, never on dev. It trains in a minute or two on any CPU (the fine-tuned
+document-level model of ``doc_relations`` took 33 minutes on a fast one) and scores more on BioRED
+dev with gold entities: entity pair F1 71 against 57, pair + type 50 against 35 (BENCHMARKS.md,
+session 28). Saved as JSON and NumPy arrays, no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from extractors.configs import LexicalRelationConfig
+from extractors.doc_relations import evidence_span
+from extractors.models import data_hash, read_card, write_card
+from extractors.relations import _concepts, _type
+from extractors.text import split_sentences
+from kg.errors import ConfigError
+from kg.types import Document, Relation
+
+log = logging.getLogger(__name__)
+
+KIND = "re-lexical"
+WEIGHTS = "lexical_weights.npz"
+VOCABULARY = "lexical_vocabulary.json"
+NONE = "None"
+# The order a relation's two concepts are written in: a chemical or gene before what it acts on.
+_TYPE_ORDER = {t: k for k, t in enumerate(("Chemical", "Gene", "Variant", "Species", "CellLine", "Disease"))}
+_WORD = re.compile(r"SUBJ|OBJ|E[A-Z]{4}|[a-z0-9]+")
+_THRESHOLDS = tuple(round(0.025 * k, 3) for k in range(4, 29))  # 0.100 ... 0.700
+
+
+@dataclass
+class _Sentence:
+    """A sentence as words, each mention one item: (concepts, placeholder) or a plain word."""
+
+    items: list[tuple[frozenset[str], str] | str]
+
+
+class _Reader:
+    """One document's sentences, mentions and concepts, read once for all its pairs."""
+
+    def __init__(self, doc: Document) -> None:
+        self.sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+        starts = [a for a, _ in self.sentences]
+        self.types: dict[str, str] = {}
+        self.where: dict[str, set[int]] = defaultdict(set)
+        self.count: Counter[str] = Counter()
+        words: list[list[tuple[frozenset[str], str] | str]] = [[] for _ in self.sentences]
+        cursor = [a for a, _ in self.sentences]
+        for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
+            concepts = _concepts(m)
+            k = max(bisect_right(starts, m.start) - 1, 0)
+            if m.start < cursor[k]:  # nested in the previous mention
+                continue
+            words[k].extend(_WORD.findall(doc.text[cursor[k] : m.start].lower()))
+            label = _type(m)
+            words[k].append((frozenset(concepts), "E" + label[:4].upper()))
+            cursor[k] = m.end
+            for c in concepts:
+                self.types.setdefault(c, label)
+                self.where[c].add(k)
+                self.count[c] += 1
+        for k, (_, b) in enumerate(self.sentences):
+            words[k].extend(_WORD.findall(doc.text[cursor[k] : b].lower()))
+        self.words = words
+        ranks: dict[str, list[int]] = defaultdict(list)
+        for c, n in self.count.items():
+            ranks[self.types[c]].append(n)
+        self.rank = {c: sorted(ranks[self.types[c]], reverse=True).index(n) for c, n in self.count.items()}
+
+    def _masked(self, k: int, s: str, o: str) -> list[str]:
+        return [
+            w if isinstance(w, str) else "SUBJ" if s in w[0] else "OBJ" if o in w[0] else w[1] for w in self.words[k]
+        ]
+
+    def type_pair(self, s: str, o: str) -> tuple[str, str]:
+        a, b = sorted((self.types[s], self.types[o]))
+        return a, b
+
+    def features(self, s: str, o: str) -> str:
+        """The pair's description as space-separated tokens (the vectorizer splits on spaces)."""
+        ss, so = self.where[s], self.where[o]
+        both = sorted(ss & so)
+        tp = "__".join(self.type_pair(s, o))
+        toks = [f"TP_{tp}"]
+        if not both:
+            toks.append("NOCOOC")
+            gap = min(abs(a - b) for a in ss for b in so)
+            toks.append(f"DIST_{min(gap, 4)}")
+        words = [w for k in (both or sorted(ss | so)) for w in self._masked(k, s, o)]
+        toks += [f"{tp}_{w}" for w in words]
+        toks += words
+        for k in both:
+            ws = self._masked(k, s, o)
+            spots = [i for i, w in enumerate(ws) if w in ("SUBJ", "OBJ")]
+            closest = min(((abs(p - q), p, q) for p in spots for q in spots if ws[p] != ws[q]), default=None)
+            if closest is None:
+                continue
+            _, p, q = closest
+            lo, hi = min(p, q), max(p, q)
+            toks += ["BTW_" + w for w in ws[lo + 1 : hi]]
+            toks += ["L_" + w for w in ws[max(0, lo - 3) : lo]] + ["R_" + w for w in ws[hi + 1 : hi + 4]]
+            toks.append(f"GAP_{min(hi - lo, 20) // 5}")
+        shared = min(len(both), 3)
+        title = f"{int(0 in ss)}{int(0 in so)}"
+        rank = f"{min(self.rank[s], 3)}_{min(self.rank[o], 3)}"
+        toks += [f"NS_{shared}", f"{tp}_NS_{shared}", f"TITLE_{title}", f"{tp}_TITLE_{title}"]
+        toks += [f"NM_{min(self.count[s], 4)}_{min(self.count[o], 4)}", f"RANK_{rank}", f"{tp}_RANK_{rank}"]
+        return " ".join(toks)
+
+    def pairs(self, allowed: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Candidate pairs (each once, in ``_TYPE_ORDER``) whose type pair is ``allowed``."""
+        concepts = sorted(self.types, key=lambda c: (_TYPE_ORDER.get(self.types[c], 99), c))
+        return [
+            (a, b)
+            for i, a in enumerate(concepts)
+            for b in concepts[i + 1 :]
+            if a != b and self.type_pair(a, b) in allowed
+        ]
+
+
+def _vectorizer(config: LexicalRelationConfig, vocabulary: dict[str, int] | None = None) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        ngram_range=(1, config.ngram_max),
+        min_df=1 if vocabulary else config.min_df,
+        sublinear_tf=True,
+        token_pattern=r"\S+",
+        lowercase=False,
+        vocabulary=vocabulary,
+        dtype=np.float32,
+    )
+
+
+class LexicalRelationModel:
+    """A trained lexical relation model; ``predict`` replaces documents' relations with its own."""
+
+    kind = KIND
+    _symmetric = True  # a pair is unordered (``relations.pair_scores`` compares it so)
+
+    def __init__(
+        self,
+        vectorizer: Any,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        labels: list[str],
+        type_pairs: Sequence[Sequence[str]],
+        threshold: float,
+        card: dict[str, Any] | None = None,
+    ) -> None:
+        self.vectorizer = vectorizer
+        self.coef = coef  # [labels, features]
+        self.intercept = intercept
+        self.labels = labels  # labels[0] is None
+        self.type_pairs = {(str(a), str(b)) for a, b in type_pairs}
+        self.threshold = threshold
+        self.card = card or {}
+
+    def probabilities(self, docs: Sequence[Document]) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
+        """Each document's candidate pairs and their label probabilities (``labels`` order)."""
+        readers = [_Reader(d) for d in docs]
+        pairs = [r.pairs(self.type_pairs) for r in readers]
+        texts = [r.features(s, o) for r, ps in zip(readers, pairs, strict=True) for s, o in ps]
+        if not texts:
+            return [(ps, np.zeros((0, len(self.labels)))) for ps in pairs]
+        z = np.asarray(self.vectorizer.transform(texts) @ self.coef.T) + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        out, at = [], 0
+        for ps in pairs:
+            out.append((ps, p[at : at + len(ps)]))
+            at += len(ps)
+        return out
+
+    def decide(
+        self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float
+    ) -> list[tuple[str, str, str, float]]:
+        """(subject, predicate, object, probability of being related) of the pairs related at ``threshold``."""
+        out = []
+        for (s, o), row in zip(pairs, probs, strict=True):
+            related = 1.0 - float(row[0])
+            if related >= threshold:
+                out.append((s, self.labels[int(row[1:].argmax()) + 1], o, related))
+        return out
+
+    def predict(self, docs: Sequence[Document], threshold: float | None = None) -> list[Document]:
+        """The documents with their relations replaced by the model's (evidence: the sentences
+        from one concept's mention to the other's, as ``doc_relations.evidence_span``)."""
+        cut = self.threshold if threshold is None else threshold
+        out = []
+        for doc, (pairs, probs) in zip(docs, self.probabilities(docs), strict=True):
+            sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+            relations = [
+                Relation(s, p, o, score=round(score, 4), span=evidence_span(doc, sentences, s, o))
+                for s, p, o, score in self.decide(pairs, probs, cut)
+            ]
+            out.append(replace(doc, relations=tuple(relations)))
+        return out
+
+    # -- artifact ------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        vocabulary = {term: int(i) for term, i in self.vectorizer.vocabulary_.items()}
+        (folder / VOCABULARY).write_text(json.dumps(vocabulary))
+        np.savez_compressed(
+            folder / WEIGHTS,
+            coef=self.coef.astype(np.float32),
+            intercept=self.intercept.astype(np.float32),
+            idf=np.asarray(self.vectorizer.idf_, dtype=np.float32),
+        )
+        write_card(
+            folder,
+            {
+                **self.card,
+                "task": KIND,
+                "labels": self.labels,
+                "type_pairs": sorted(list(p) for p in self.type_pairs),
+                "threshold": self.threshold,
+            },
+        )
+
+    @classmethod
+    def load(cls, folder: str | Path) -> LexicalRelationModel:
+        folder = Path(folder)
+        card = read_card(folder)
+        try:
+            config = LexicalRelationConfig.model_validate(card.get("config") or {})
+            vectorizer = _vectorizer(config, vocabulary=json.loads((folder / VOCABULARY).read_text()))
+            with np.load(folder / WEIGHTS, allow_pickle=False) as weights:
+                vectorizer.idf_ = weights["idf"].astype(np.float64)
+                coef, intercept = weights["coef"], weights["intercept"]
+            return cls(vectorizer, coef, intercept, list(card["labels"]), card["type_pairs"], card["threshold"], card)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ConfigError(f"{folder}: not a readable lexical relation model ({e}); train it again") from None
+
+
+# -- training ---------------------------------------------------------------------------------
+
+
+def _labelled(
+    docs: Sequence[Document], allowed: set[tuple[str, str]] | None = None
+) -> tuple[list[str], list[str], list[str], int]:
+    """Every candidate pair of ``docs`` (features, label, document) and how many annotated
+    relations the documents hold (the recall denominator: a pair whose ids no mention has counts
+    as missed, as BioCreative VIII scores it)."""
+    texts, labels, groups, gold_total = [], [], [], 0
+    for d in docs:
+        gold = {frozenset((r.subject, r.object)): r.predicate for r in d.relations}
+        gold_total += len(gold)
+        reader = _Reader(d)
+        for s, o in reader.pairs(allowed) if allowed is not None else []:
+            texts.append(reader.features(s, o))
+            labels.append(gold.get(frozenset((s, o)), NONE))
+            groups.append(d.doc_id)
+    return texts, labels, groups, gold_total
+
+
+def _type_pairs(docs: Sequence[Document]) -> set[tuple[str, str]]:
+    """The (sorted) type pairs the annotated relations of ``docs`` join."""
+    out = set()
+    for d in docs:
+        types = {c: _type(m) for m in d.mentions for c in _concepts(m)}
+        for r in d.relations:
+            if r.subject in types and r.object in types:
+                a, b = sorted((types[r.subject], types[r.object]))
+                out.add((a, b))
+    return out
+
+
+def _fit(texts: Sequence[str], labels: Sequence[str], config: LexicalRelationConfig) -> tuple[Any, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = _vectorizer(config)
+    x = vectorizer.fit_transform(texts)
+    model = LogisticRegression(C=config.c, max_iter=config.max_iter, random_state=config.seed).fit(x, labels)
+    return vectorizer, model
+
+
+def _scores(labels: Sequence[str], probs: np.ndarray, classes: list[str], threshold: float, gold: int) -> dict:
+    """Pair and pair + type P/R/F1 of ``probs`` (columns ``classes``, ``None`` first) at ``threshold``."""
+    y = np.asarray(labels)
+    related = 1.0 - probs[:, 0]
+    chosen = np.asarray(classes)[probs[:, 1:].argmax(axis=1) + 1]
+    picked = related >= threshold
+    tp = int((picked & (y != NONE)).sum())
+    tp_type = int((picked & (y != NONE) & (chosen == y)).sum())
+    n = int(picked.sum())
+
+    def prf(hits: int) -> dict[str, float | int]:
+        p, r = hits / n if n else 0.0, hits / gold if gold else 0.0
+        return {
+            "precision": round(100 * p, 2),
+            "recall": round(100 * r, 2),
+            "f1": round(100 * (2 * p * r / (p + r) if p + r else 0.0), 2),
+            "tp": hits,
+            "fp": n - hits,
+            "fn": gold - hits,
+        }
+
+    return {"pair": prf(tp), "pair_type": prf(tp_type)}
+
+
+def _ordered(model: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The fitted model's labels with None first, and its coefficients and intercepts in that order."""
+    classes = [str(c) for c in model.classes_]
+    order = [classes.index(NONE)] + [i for i, c in enumerate(classes) if c != NONE]
+    return [classes[i] for i in order], model.coef_[order], model.intercept_[order]
+
+
+def train_lexical_relations(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    out: str | Path,
+    config: LexicalRelationConfig | None = None,
+    *,
+    data_files: Sequence[Path] = (),
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Fit the model on ``train_docs``, choose its threshold by grouped cross-validation on them,
+    score it on ``dev_docs`` (gold entities; the card's ``metrics.dev`` is pair + type F1, as the
+    document-level model's) and save it to ``out``; returns the card."""
+    from sklearn.model_selection import GroupKFold
+
+    config = config or LexicalRelationConfig()
+    started = time.perf_counter()
+    allowed = _type_pairs(train_docs)
+    if not allowed:
+        raise ConfigError("the lexical relation model needs training documents with annotated relations")
+    texts, labels, groups, gold = _labelled(train_docs, allowed)
+    if len(set(groups)) < config.folds or len(set(labels)) < 2:
+        raise ConfigError(
+            f"the lexical relation model needs at least {config.folds} documents with relations "
+            f"(got {len(set(groups))} documents, {len(texts)} candidate pairs)"
+        )
+    say = log.info if progress else log.debug
+    say(
+        "lexical relations: %d candidate pairs in %d documents, %d-fold cross-validation",
+        len(texts),
+        len(set(groups)),
+        config.folds,
+    )
+    classes = sorted(set(labels) - {NONE})
+    oof = np.zeros((len(texts), len(classes) + 1))
+    for fold, (fit_on, held) in enumerate(GroupKFold(config.folds).split(texts, labels, groups), start=1):
+        vectorizer, model = _fit([texts[i] for i in fit_on], [labels[i] for i in fit_on], config)
+        names, coef, intercept = _ordered(model)
+        z = np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef.T) + intercept
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        for j, name in enumerate(names):  # a fold may lack a rare label
+            oof[held, ([NONE, *classes]).index(name)] = p[:, j]
+        say("lexical relations: fold %d of %d", fold, config.folds)
+    cv = {t: _scores(labels, oof, [NONE, *classes], t, gold) for t in _THRESHOLDS}
+    threshold = max(_THRESHOLDS, key=lambda t: (cv[t]["pair_type"]["f1"], cv[t]["pair"]["f1"]))
+    vectorizer, model = _fit(texts, labels, config)
+    names, coef, intercept = _ordered(model)
+    card: dict[str, Any] = {
+        "task": KIND,
+        "architecture": "lexical",
+        "base_model": None,
+        "config": config.model_dump(),
+        "cross_validation": {"threshold": threshold, **cv[threshold]},
+        "pairs": {"train_documents": len(set(groups)), "train_pairs": len(texts), "train_relations": gold},
+        "data_hash": data_hash(list(data_files)) if data_files else None,
+    }
+    lexical = LexicalRelationModel(vectorizer, coef, intercept, names, sorted(allowed), threshold, card)
+    if dev_docs:
+        dev_texts, dev_labels, _, dev_gold = _labelled(dev_docs, allowed)
+        probs = lexical.probabilities(dev_docs)
+        stacked = np.concatenate([p for _, p in probs]) if dev_texts else np.zeros((0, len(names)))
+        dev = _scores(dev_labels, stacked, names, threshold, dev_gold)
+        card["metrics"] = {"dev": dev["pair_type"], "dev_pair": dev["pair"]}
+    card["stopped_by"] = "done"
+    card["train_minutes"] = round((time.perf_counter() - started) / 60, 2)
+    lexical.card = card
+    lexical.save(Path(out))
+    say("lexical relations: threshold %.3f; dev %s", threshold, card.get("metrics"))
+    return read_card(Path(out))
