@@ -10,8 +10,8 @@ predicted mentions, and relations scored as BioCreative VIII track 1 scores them
 - ``concepts``: per document, the set of (type, id) of the predicted mentions after normalization
   against the gold set, per type.
 - ``relations_gold_entities``: the relation models on the gold mentions and ids; ``relations_end_to_end``:
-  on the predicted, normalized mentions. Each: entity pair F1 (unordered concept pairs), and pair +
-  type F1. Novelty is not predicted (not scored).
+  on the predicted, normalized mentions. Each: entity pair F1 (unordered concept pairs), pair +
+  type F1, and pair + type + novelty F1 (a relation from a model without novelty counts as wrong).
 The relation models' own thresholds (chosen on BioRED dev by training) apply.
 """
 
@@ -77,16 +77,21 @@ def relation_scores(
     ``canonical`` maps a gold id to the id the index knows it by (a MONDO id to its MeSH concept)."""
     canon = canonical or {}
 
-    def keys(docs: list[Document], typed: bool) -> set[tuple[str, ...]]:
+    def keys(docs: list[Document], typed: bool | str) -> set[tuple[str, ...]]:
         out = set()
         for d in docs:
             for r in d.relations:
                 a, b = sorted((canon.get(r.subject, r.subject), canon.get(r.object, r.object)))
-                out.add((d.doc_id, a, b, predicate(r.predicate).curie) if typed else (d.doc_id, a, b))
+                key: tuple[str, ...] = (d.doc_id, a, b)
+                if typed:
+                    key += (predicate(r.predicate).curie,)
+                if typed == "novelty":
+                    key += (str(r.novel),)  # a model without novelty (None) never matches
+                out.add(key)
         return out
 
     result = {}
-    for name, typed in (("pair", False), ("pair_type", True)):
+    for name, typed in (("pair", False), ("pair_type", True), ("pair_type_novelty", "novelty")):
         g, p = keys(gold, typed), keys(pred, typed)
         result[name] = prf(len(g & p), len(p - g), len(g - p))
     return result

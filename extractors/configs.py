@@ -98,6 +98,7 @@ class LexicalRelationConfig(BaseModel):
     ngram_max: int = 2
     min_df: int = 2
     folds: int = 5  # grouped cross-validation on the training documents chooses the threshold
+    novelty_c: float = 1.0  # the novelty part's (BioRED's Novel/No flag of a relation)
     max_iter: int = 3000
     seed: int = 13
 

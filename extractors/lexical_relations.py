@@ -131,6 +131,9 @@ class _Reader:
             toks += ["BTW_" + w for w in ws[lo + 1 : hi]]
             toks += ["L_" + w for w in ws[max(0, lo - 3) : lo]] + ["R_" + w for w in ws[hi + 1 : hi + 4]]
             toks.append(f"GAP_{min(hi - lo, 20) // 5}")
+        quarter = len(self.sentences)
+        toks.append(f"LASTQ_{min(4 * max(ss | so) // quarter, 3)}")  # results and conclusions come last
+        toks += [f"POSQ_{min(4 * k // quarter, 3)}" for k in both]
         shared = min(len(both), 3)
         title = f"{int(0 in ss)}{int(0 in so)}"
         rank = f"{min(self.rank[s], 3)}_{min(self.rank[o], 3)}"
@@ -178,53 +181,73 @@ class LexicalRelationModel:
         type_pairs: Sequence[Sequence[str]],
         threshold: float,
         card: dict[str, Any] | None = None,
+        novelty: tuple[np.ndarray, float] | None = None,
     ) -> None:
         self.vectorizer = vectorizer
         self.coef = coef  # [labels, features]
         self.intercept = intercept
+        # P(novel) of a relation: weights over [features, one-hot of its type (labels[1:])], intercept
+        self.novelty = novelty
         self.labels = labels  # labels[0] is None
         self.type_pairs = {(str(a), str(b)) for a, b in type_pairs}
         self.threshold = threshold
         self.card = card or {}
 
-    def probabilities(self, docs: Sequence[Document]) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
-        """Each document's candidate pairs and their label probabilities (``labels`` order)."""
+    def _scored(self, docs: Sequence[Document]) -> list[tuple[list[tuple[str, str]], np.ndarray, np.ndarray]]:
+        """Each document's candidate pairs, their label probabilities (``labels`` order) and the
+        probability that the relation of the most probable type is novel (0.5 without a novelty model)."""
         readers = [_Reader(d) for d in docs]
         pairs = [r.pairs(self.type_pairs) for r in readers]
         texts = [r.features(s, o) for r, ps in zip(readers, pairs, strict=True) for s, o in ps]
         if not texts:
-            return [(ps, np.zeros((0, len(self.labels)))) for ps in pairs]
-        z = np.asarray(self.vectorizer.transform(texts) @ self.coef.T) + self.intercept
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
+            return [(ps, np.zeros((0, len(self.labels))), np.zeros(0)) for ps in pairs]
+        x = self.vectorizer.transform(texts)
+        p = _softmax(np.asarray(x @ self.coef.T) + self.intercept)
+        novel = np.full(len(texts), 0.5)
+        if self.novelty is not None:
+            novel = _sigmoid(
+                _with_types(x, p[:, 1:].argmax(axis=1), len(self.labels) - 1) @ self.novelty[0] + self.novelty[1]
+            )
         out, at = [], 0
         for ps in pairs:
-            out.append((ps, p[at : at + len(ps)]))
+            out.append((ps, p[at : at + len(ps)], novel[at : at + len(ps)]))
             at += len(ps)
         return out
 
+    def probabilities(self, docs: Sequence[Document]) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
+        """Each document's candidate pairs and their label probabilities (``labels`` order)."""
+        return [(pairs, probs) for pairs, probs, _ in self._scored(docs)]
+
     def decide(
         self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float
-    ) -> list[tuple[str, str, str, float]]:
-        """(subject, predicate, object, probability of being related) of the pairs related at ``threshold``."""
+    ) -> list[tuple[int, str, str, str, float]]:
+        """(row, subject, predicate, object, probability of being related) of the pairs related at ``threshold``."""
         out = []
-        for (s, o), row in zip(pairs, probs, strict=True):
+        for k, ((s, o), row) in enumerate(zip(pairs, probs, strict=True)):
             related = 1.0 - float(row[0])
             if related >= threshold:
-                out.append((s, self.labels[int(row[1:].argmax()) + 1], o, related))
+                out.append((k, s, self.labels[int(row[1:].argmax()) + 1], o, related))
         return out
 
     def predict(self, docs: Sequence[Document], threshold: float | None = None) -> list[Document]:
         """The documents with their relations replaced by the model's (evidence: the sentences
-        from one concept's mention to the other's, as ``doc_relations.evidence_span``)."""
+        from one concept's mention to the other's, as ``doc_relations.evidence_span``; ``novel``:
+        whether the abstract reports the relation as its own finding, BioRED's novelty, when
+        the model has a novelty part)."""
         cut = self.threshold if threshold is None else threshold
         out = []
-        for doc, (pairs, probs) in zip(docs, self.probabilities(docs), strict=True):
+        for doc, (pairs, probs, novel) in zip(docs, self._scored(docs), strict=True):
             sentences = split_sentences(doc.text) or [(0, len(doc.text))]
             relations = [
-                Relation(s, p, o, score=round(score, 4), span=evidence_span(doc, sentences, s, o))
-                for s, p, o, score in self.decide(pairs, probs, cut)
+                Relation(
+                    s,
+                    p,
+                    o,
+                    score=round(score, 4),
+                    novel=bool(novel[k] >= 0.5) if self.novelty is not None else None,
+                    span=evidence_span(doc, sentences, s, o),
+                )
+                for k, s, p, o, score in self.decide(pairs, probs, cut)
             ]
             out.append(replace(doc, relations=tuple(relations)))
         return out
@@ -236,12 +259,15 @@ class LexicalRelationModel:
         folder.mkdir(parents=True, exist_ok=True)
         vocabulary = {term: int(i) for term, i in self.vectorizer.vocabulary_.items()}
         (folder / VOCABULARY).write_text(json.dumps(vocabulary))
-        np.savez_compressed(
-            folder / WEIGHTS,
-            coef=self.coef.astype(np.float32),
-            intercept=self.intercept.astype(np.float32),
-            idf=np.asarray(self.vectorizer.idf_, dtype=np.float32),
-        )
+        arrays: dict[str, np.ndarray] = {
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept.astype(np.float32),
+            "idf": np.asarray(self.vectorizer.idf_, dtype=np.float32),
+        }
+        if self.novelty is not None:
+            arrays["novelty_coef"] = self.novelty[0].astype(np.float32)
+            arrays["novelty_intercept"] = np.asarray([self.novelty[1]], dtype=np.float32)
+        np.savez_compressed(folder / WEIGHTS, **arrays)  # type: ignore[arg-type]  # numpy's stub: keywords are arrays
         write_card(
             folder,
             {
@@ -263,30 +289,66 @@ class LexicalRelationModel:
             with np.load(folder / WEIGHTS, allow_pickle=False) as weights:
                 vectorizer.idf_ = weights["idf"].astype(np.float64)
                 coef, intercept = weights["coef"], weights["intercept"]
-            return cls(vectorizer, coef, intercept, list(card["labels"]), card["type_pairs"], card["threshold"], card)
+                novelty = (
+                    (weights["novelty_coef"], float(weights["novelty_intercept"][0]))
+                    if "novelty_coef" in weights.files
+                    else None
+                )
+            return cls(
+                vectorizer, coef, intercept, list(card["labels"]), card["type_pairs"], card["threshold"], card, novelty
+            )
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ConfigError(f"{folder}: not a readable lexical relation model ({e}); train it again") from None
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return np.asarray(p / p.sum(axis=1, keepdims=True))
+
+
+def _sigmoid(z: Any) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(z).ravel())))
+
+
+def _with_types(x: Any, types: np.ndarray, n_types: int) -> Any:
+    """The TF-IDF rows ``x`` with a one-hot column block of each row's relation type (index into
+    ``labels[1:]``): what the novelty part reads."""
+    from scipy.sparse import csr_matrix, hstack
+
+    onehot = csr_matrix((np.ones(len(types)), (np.arange(len(types)), types)), shape=(len(types), n_types))
+    return hstack([x, onehot]).tocsr()
 
 
 # -- training ---------------------------------------------------------------------------------
 
 
-def _labelled(
-    docs: Sequence[Document], allowed: set[tuple[str, str]] | None = None
-) -> tuple[list[str], list[str], list[str], int]:
-    """Every candidate pair of ``docs`` (features, label, document) and how many annotated
-    relations the documents hold (the recall denominator: a pair whose ids no mention has counts
-    as missed, as BioCreative VIII scores it)."""
-    texts, labels, groups, gold_total = [], [], [], 0
+@dataclass
+class _Labelled:
+    """Every candidate pair of some documents: features, label (``None`` when unrelated), BioRED's
+    novelty flag of a related pair, document; and how many annotated relations the documents hold
+    (the recall denominator: a pair whose ids no mention has counts as missed, as BioCreative VIII
+    scores it)."""
+
+    texts: list[str]
+    labels: list[str]
+    novel: list[bool | None]
+    groups: list[str]
+    gold: int
+
+
+def _labelled(docs: Sequence[Document], allowed: set[tuple[str, str]]) -> _Labelled:
+    out = _Labelled([], [], [], [], 0)
     for d in docs:
-        gold = {frozenset((r.subject, r.object)): r.predicate for r in d.relations}
-        gold_total += len(gold)
+        gold = {frozenset((r.subject, r.object)): r for r in d.relations}
+        out.gold += len(gold)
         reader = _Reader(d)
-        for s, o in reader.pairs(allowed) if allowed is not None else []:
-            texts.append(reader.features(s, o))
-            labels.append(gold.get(frozenset((s, o)), NONE))
-            groups.append(d.doc_id)
-    return texts, labels, groups, gold_total
+        for s, o in reader.pairs(allowed):
+            found = gold.get(frozenset((s, o)))
+            out.texts.append(reader.features(s, o))
+            out.labels.append(found.predicate if found else NONE)
+            out.novel.append(found.novel if found else None)
+            out.groups.append(d.doc_id)
+    return out
 
 
 def _type_pairs(docs: Sequence[Document]) -> set[tuple[str, str]]:
@@ -310,35 +372,66 @@ def _fit(texts: Sequence[str], labels: Sequence[str], config: LexicalRelationCon
     return vectorizer, model
 
 
-def _scores(labels: Sequence[str], probs: np.ndarray, classes: list[str], threshold: float, gold: int) -> dict:
-    """Pair and pair + type P/R/F1 of ``probs`` (columns ``classes``, ``None`` first) at ``threshold``."""
+def _scores(
+    labels: Sequence[str],
+    probs: np.ndarray,
+    classes: list[str],
+    threshold: float,
+    gold: int,
+    novel: tuple[Sequence[bool | None], np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Pair, pair + type and, given ``novel`` (the gold flags and the predicted ones), pair + type
+    + novelty P/R/F1 of ``probs`` (columns ``classes``, ``None`` first) at ``threshold``."""
     y = np.asarray(labels)
     related = 1.0 - probs[:, 0]
     chosen = np.asarray(classes)[probs[:, 1:].argmax(axis=1) + 1]
     picked = related >= threshold
-    tp = int((picked & (y != NONE)).sum())
-    tp_type = int((picked & (y != NONE) & (chosen == y)).sum())
+    hits = {"pair": picked & (y != NONE)}
+    hits["pair_type"] = hits["pair"] & (chosen == y)
+    if novel is not None:
+        hits["pair_type_novelty"] = hits["pair_type"] & (np.asarray(novel[0], dtype=object) == novel[1])
     n = int(picked.sum())
 
-    def prf(hits: int) -> dict[str, float | int]:
-        p, r = hits / n if n else 0.0, hits / gold if gold else 0.0
+    def prf(found: int) -> dict[str, float | int]:
+        p, r = found / n if n else 0.0, found / gold if gold else 0.0
         return {
             "precision": round(100 * p, 2),
             "recall": round(100 * r, 2),
             "f1": round(100 * (2 * p * r / (p + r) if p + r else 0.0), 2),
-            "tp": hits,
-            "fp": n - hits,
-            "fn": gold - hits,
+            "tp": found,
+            "fp": n - found,
+            "fn": gold - found,
         }
 
-    return {"pair": prf(tp), "pair_type": prf(tp_type)}
+    return {name: prf(int(h.sum())) for name, h in hits.items()}
+
+
+def _fit_novelty(
+    vectorizer: Any, data: _Labelled, names: list[str], config: LexicalRelationConfig
+) -> tuple[np.ndarray, float] | None:
+    """BioRED's novelty (the abstract reports the relation as its own finding, not background)
+    as a logistic regression over a related pair's features and its type; None when the
+    training relations carry no novelty flags (BC5CDR)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [i for i, flag in enumerate(data.novel) if flag is not None]
+    flags = [bool(data.novel[i]) for i in rows]
+    if len(set(flags)) < 2:
+        return None
+    types = np.asarray([names.index(data.labels[i]) - 1 for i in rows])
+    x = _with_types(vectorizer.transform([data.texts[i] for i in rows]), types, len(names) - 1)
+    model = LogisticRegression(C=config.novelty_c, max_iter=config.max_iter, random_state=config.seed).fit(x, flags)
+    return model.coef_.ravel(), float(model.intercept_[0])
 
 
 def _ordered(model: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The fitted model's labels with None first, and its coefficients and intercepts in that order."""
     classes = [str(c) for c in model.classes_]
+    coef, intercept = model.coef_, model.intercept_
+    if len(classes) == 2:  # one row: the second class's logit against the first's 0 (a softmax over both)
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
     order = [classes.index(NONE)] + [i for i, c in enumerate(classes) if c != NONE]
-    return [classes[i] for i in order], model.coef_[order], model.intercept_[order]
+    return [classes[i] for i in order], coef[order], intercept[order]
 
 
 def train_lexical_relations(
@@ -360,7 +453,8 @@ def train_lexical_relations(
     allowed = _type_pairs(train_docs)
     if not allowed:
         raise ConfigError("the lexical relation model needs training documents with annotated relations")
-    texts, labels, groups, gold = _labelled(train_docs, allowed)
+    data = _labelled(train_docs, allowed)
+    texts, labels, groups = data.texts, data.labels, data.groups
     if len(set(groups)) < config.folds or len(set(labels)) < 2:
         raise ConfigError(
             f"the lexical relation model needs at least {config.folds} documents with relations "
@@ -378,13 +472,11 @@ def train_lexical_relations(
     for fold, (fit_on, held) in enumerate(GroupKFold(config.folds).split(texts, labels, groups), start=1):
         vectorizer, model = _fit([texts[i] for i in fit_on], [labels[i] for i in fit_on], config)
         names, coef, intercept = _ordered(model)
-        z = np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef.T) + intercept
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
+        p = _softmax(np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef.T) + intercept)
         for j, name in enumerate(names):  # a fold may lack a rare label
             oof[held, ([NONE, *classes]).index(name)] = p[:, j]
         say("lexical relations: fold %d of %d", fold, config.folds)
-    cv = {t: _scores(labels, oof, [NONE, *classes], t, gold) for t in _THRESHOLDS}
+    cv = {t: _scores(labels, oof, [NONE, *classes], t, data.gold) for t in _THRESHOLDS}
     threshold = max(_THRESHOLDS, key=lambda t: (cv[t]["pair_type"]["f1"], cv[t]["pair"]["f1"]))
     vectorizer, model = _fit(texts, labels, config)
     names, coef, intercept = _ordered(model)
@@ -394,16 +486,22 @@ def train_lexical_relations(
         "base_model": None,
         "config": config.model_dump(),
         "cross_validation": {"threshold": threshold, **cv[threshold]},
-        "pairs": {"train_documents": len(set(groups)), "train_pairs": len(texts), "train_relations": gold},
+        "pairs": {"train_documents": len(set(groups)), "train_pairs": len(texts), "train_relations": data.gold},
         "data_hash": data_hash(list(data_files)) if data_files else None,
     }
-    lexical = LexicalRelationModel(vectorizer, coef, intercept, names, sorted(allowed), threshold, card)
+    novelty = _fit_novelty(vectorizer, data, names, config)
+    lexical = LexicalRelationModel(vectorizer, coef, intercept, names, sorted(allowed), threshold, card, novelty)
     if dev_docs:
-        dev_texts, dev_labels, _, dev_gold = _labelled(dev_docs, allowed)
-        probs = lexical.probabilities(dev_docs)
-        stacked = np.concatenate([p for _, p in probs]) if dev_texts else np.zeros((0, len(names)))
-        dev = _scores(dev_labels, stacked, names, threshold, dev_gold)
+        dev_data = _labelled(dev_docs, allowed)
+        scored = lexical._scored(dev_docs)
+        probs = np.concatenate([p for _, p, _ in scored]) if dev_data.texts else np.zeros((0, len(names)))
+        flags = np.concatenate([f for _, _, f in scored]) >= 0.5 if dev_data.texts else np.zeros(0, dtype=bool)
+        dev = _scores(
+            dev_data.labels, probs, names, threshold, dev_data.gold, (dev_data.novel, flags) if novelty else None
+        )
         card["metrics"] = {"dev": dev["pair_type"], "dev_pair": dev["pair"]}
+        if "pair_type_novelty" in dev:
+            card["metrics"]["dev_pair_type_novelty"] = dev["pair_type_novelty"]
     card["stopped_by"] = "done"
     card["train_minutes"] = round((time.perf_counter() - started) / 60, 2)
     lexical.card = card

@@ -13,7 +13,8 @@ def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
     """PubTator with title and abstract lines, one line per mention with the concept it denotes
     (``Mention.concepts``: the chosen id, or a composite's parts joined by ``|`` as PubTator means
     it; other candidates go to JSONL only), then one per relation
-    (``PMID<TAB>predicate<TAB>subject<TAB>object``, as BC5CDR's CID lines)."""
+    (``PMID<TAB>predicate<TAB>subject<TAB>object``, as BC5CDR's CID lines, with BioRED's
+    ``<TAB>Novel`` or ``<TAB>No`` after it where the model says novelty)."""
     with Path(path).open("w", encoding="utf-8") as f:
         for d in docs:
             key = d.pmid or d.doc_id
@@ -23,7 +24,12 @@ def write_pubtator(docs: Sequence[Document], path: str | Path) -> None:
             for m in d.mentions:
                 ids = "|".join(m.concepts()) or "-1"
                 f.write(f"{key}\t{m.start}\t{m.end}\t{m.text}\t{m.label}\t{ids}\n")
-            f.writelines(f"{key}\t{r.predicate}\t{r.subject}\t{r.object}\n" for r in d.relations)
+            f.writelines(
+                f"{key}\t{r.predicate}\t{r.subject}\t{r.object}"
+                + ("" if r.novel is None else "\tNovel" if r.novel else "\tNo")
+                + "\n"
+                for r in d.relations
+            )
             f.write("\n")
 
 

@@ -85,7 +85,14 @@ class Relation:
 
     def to_json(self, text: str | None = None) -> dict[str, Any]:
         """As medkg writes a found relation; with the document's ``text``, the supporting sentence too."""
-        found = {"subject": self.subject, "predicate": self.predicate, "object": self.object, "score": self.score}
+        found: dict[str, Any] = {
+            "subject": self.subject,
+            "predicate": self.predicate,
+            "object": self.object,
+            "score": self.score,
+        }
+        if self.novel is not None:  # BioRED's novelty: the abstract's own finding, not background
+            found["novel"] = self.novel
         if text is not None:
             found["sentence"] = text[self.span[0] : self.span[1]] if self.span else None
         return found

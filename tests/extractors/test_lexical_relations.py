@@ -42,6 +42,8 @@ def test_trained_in_one_go_with_a_cross_validated_threshold_and_dev_scores(
     # nothing (every pair, or none) scores under 30 pair F1 here.
     assert card["metrics"]["dev_pair"]["f1"] > 45
     assert card["metrics"]["dev"]["f1"] > 25
+    # novelty: part of every relation it finds, scored as BioCreative VIII's third measure
+    assert 0 < card["metrics"]["dev_pair_type_novelty"]["f1"] < card["metrics"]["dev"]["f1"]
     assert ["Chemical", "Disease"] in card["type_pairs"] and ["Disease", "Gene"] in card["type_pairs"]
 
 
@@ -56,6 +58,7 @@ def test_loaded_model_predicts_what_its_card_scored_with_evidence_and_cause_orde
     assert pair_scores(dev, pred, symmetric=True)["f1"] == pytest.approx(card["metrics"]["dev"]["f1"], abs=0.01)
     relations = [(d, r) for d in pred for r in d.relations]
     assert relations and all(r.span is not None and 0 < r.score <= 1 for _, r in relations)
+    assert {r.novel for _, r in relations} == {True, False}
     types = {(d.doc_id, c): m.label for d in dev for m in d.mentions for c in m.ids}
     chemical_disease = [
         (types[(d.doc_id, r.subject)], types[(d.doc_id, r.object)])
@@ -105,3 +108,18 @@ def test_its_config_takes_only_its_own_fields() -> None:
         relation_config("lexical", {}, ["epochs=3"])
     with pytest.raises(ConfigError, match="base_model"):  # no encoder to start from
         relation_config("lexical", {"base_model": "x"})
+
+
+def test_pubtator_and_jsonl_carry_the_novelty_flag(trained: tuple[Path, list[Document]], tmp_path: Path) -> None:
+    from extractors.pubtator_writer import write_jsonl, write_pubtator
+
+    folder, dev = trained
+    pred = load_relation_model(folder).predict([replace(d, relations=()) for d in dev[:5]])
+    write_pubtator(pred, tmp_path / "out.pubtator")
+    back = [d for d in read_documents(tmp_path / "out.pubtator")]
+    assert [(r.subject, r.predicate, r.object, r.novel) for d in back for r in d.relations] == [
+        (r.subject, r.predicate, r.object, r.novel) for d in pred for r in d.relations
+    ]
+    write_jsonl(pred, tmp_path / "out.jsonl")
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert all(isinstance(r["novel"], bool) for row in rows for r in row["relations"])
