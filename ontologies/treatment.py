@@ -13,8 +13,13 @@ malaria, levetiracetam and epilepsy), and the model cannot tell them apart. Two 
   (``bench/treatment.py`` reports how many annotated CID pairs each rule would have moved).
 - **Wording.** The sentence that carries the pair says the chemical treats, prevents or controls
   the disease ("X in the treatment of Y", "Y was treated with X", "X prevented Y").
-- **A model that can tell.** BioRED's relation model (``Negative_Correlation``: the chemical
-  lowers the disease) where it runs beside the CID model (``extractors.ensemble``).
+
+BioRED's relation model (``Negative_Correlation``: the chemical lowers the disease) once moved a
+cause it called a negative correlation too. Its lexical successor (``extractors.lexical_relations``)
+calls many more chemical-disease pairs negative, and where it disagrees with the CID model and
+the cause check, they were right: on BioRED dev the move took 4 annotated causes
+(Positive_Correlation) and no treatment out of ``CAUSES``, and on the MEDLINE census it moved
+nothing (BENCHMARKS.md, session 28). Both edges now stay, each with its evidence.
 
 A moved relation keeps its evidence under ``biolink:treats`` (the graph's ``TREATS`` edges), so
 researchers can query it and nothing the model found is lost; ``CAUSES`` keeps only the rest.
@@ -111,7 +116,6 @@ _CAUSE_CUE = re.compile(
 
 CAUSES = predicate("CID").curie
 TREATS = predicate("treats").curie
-NEGATIVE = predicate("Negative_Correlation").curie
 
 
 @dataclass(frozen=True)
@@ -189,17 +193,13 @@ def says_treatment_of(doc: Document, span: tuple[int, int], chemical: str) -> bo
 
 
 def separate_treatments(docs: Iterable[Document], knowledge: TreatmentKnowledge) -> list[Document]:
-    """The documents with every ``causes`` relation that is a treatment by pharmacology, by the
-    wording of its sentence, or by another relation model (BioRED's) that calls the same pair a
-    negative correlation, turned into ``treats`` (same pair, score and evidence span)."""
+    """The documents with every ``causes`` relation that is a treatment by pharmacology or by the
+    wording of its sentence turned into ``treats`` (same pair, score and evidence span)."""
     out = []
     for doc in docs:
         relations = []
-        negative = {frozenset((r.subject, r.object)) for r in doc.relations if predicate(r.predicate).curie == NEGATIVE}
         for r in doc.relations:
-            if predicate(r.predicate).curie == CAUSES and (
-                frozenset((r.subject, r.object)) in negative or _is_treatment(doc, r, knowledge)
-            ):
+            if predicate(r.predicate).curie == CAUSES and _is_treatment(doc, r, knowledge):
                 r = replace(r, predicate="treats")
             relations.append(r)
         out.append(replace(doc, relations=tuple(relations)))

@@ -158,15 +158,16 @@ def test_every_action_rule_names_a_disease_class() -> None:
     )
 
 
-def test_a_pair_the_biored_model_calls_a_negative_correlation_is_no_cause(index: TermIndex) -> None:
-    text = "Lead lowered the rate of myocardial infarction in these rats."
+def test_a_cause_the_biored_model_calls_a_negative_correlation_keeps_both_edges(index: TermIndex) -> None:
+    """The two models disagree; on BioRED dev the CID model and the cause check were the ones
+    right (BENCHMARKS.md, session 28), so neither verdict replaces the other."""
+    text = "Lead exposure was followed by myocardial infarction in these rats."
     relations = (
-        Relation("MESH:D007854", "CID", "MESH:D009203", span=(0, 61)),
-        Relation("MESH:D009203", "Negative_Correlation", "MESH:D007854", span=(0, 61)),  # either order
-        Relation("MESH:D007854", "CID", "MESH:D006973", span=(0, 61)),
+        Relation("MESH:D007854", "CID", "MESH:D009203", span=(0, 66)),
+        Relation("MESH:D009203", "Negative_Correlation", "MESH:D007854", span=(0, 66)),
     )
     (out,) = separate_treatments([Document("1", text, relations=relations)], index.treatment_knowledge())
-    assert [r.predicate for r in out.relations] == ["treats", "Negative_Correlation", "CID"]
+    assert [r.predicate for r in out.relations] == ["CID", "Negative_Correlation"]
 
 
 def test_a_doid_mesh_xref_to_a_neighbour_is_pointed_at_the_descriptor_the_doid_name_names() -> None:
