@@ -11,6 +11,7 @@ whose types a training relation joined) is described by:
 - the words between the closest ``SUBJ``-``OBJ`` mentions of a shared sentence, three words to
   each side and the gap between them (bucketed);
 - how many sentences hold both, how often each concept is mentioned, whether each is in the title,
+  in which quarter of the abstract they are named together (results and conclusions come last),
   each concept's rank by mentions among its type's, and how far apart they are in sentences;
 - each word also crossed with the pair's type pair (Chemical-Disease "reduced" says treatment,
   Gene-Gene "reduced" says negative correlation).
@@ -20,8 +21,9 @@ pair's probability of being related (1 - P(None)) and its type (the most probabl
 The threshold is the one with the best pair + type F1 over grouped 5-fold cross-validation on the
 training documents, never on dev. It trains in a minute or two on any CPU (the fine-tuned
 document-level model of ``doc_relations`` took 33 minutes on a fast one) and scores more on BioRED
-dev with gold entities: entity pair F1 71 against 57, pair + type 50 against 35 (BENCHMARKS.md,
-session 28). Saved as JSON and NumPy arrays, no pickle.
+dev with gold entities: entity pair F1 71 against 57, pair + type 51 against 35 (BENCHMARKS.md,
+session 28). A second regression over a related pair's features and its type gives BioRED's
+novelty flag. Saved as JSON and NumPy arrays, no pickle.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from extractors.configs import LexicalRelationConfig
 from extractors.doc_relations import evidence_span
@@ -469,17 +472,20 @@ def train_lexical_relations(
     )
     classes = sorted(set(labels) - {NONE})
     oof = np.zeros((len(texts), len(classes) + 1))
-    for fold, (fit_on, held) in enumerate(GroupKFold(config.folds).split(texts, labels, groups), start=1):
+    bar = tqdm(total=config.folds + 1, desc="lexical relations (folds, then all)", unit=" fits", disable=not progress)
+    for fit_on, held in GroupKFold(config.folds).split(texts, labels, groups):
         vectorizer, model = _fit([texts[i] for i in fit_on], [labels[i] for i in fit_on], config)
         names, coef, intercept = _ordered(model)
         p = _softmax(np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef.T) + intercept)
         for j, name in enumerate(names):  # a fold may lack a rare label
             oof[held, ([NONE, *classes]).index(name)] = p[:, j]
-        say("lexical relations: fold %d of %d", fold, config.folds)
+        bar.update()
     cv = {t: _scores(labels, oof, [NONE, *classes], t, data.gold) for t in _THRESHOLDS}
     threshold = max(_THRESHOLDS, key=lambda t: (cv[t]["pair_type"]["f1"], cv[t]["pair"]["f1"]))
     vectorizer, model = _fit(texts, labels, config)
     names, coef, intercept = _ordered(model)
+    bar.update()
+    bar.close()
     card: dict[str, Any] = {
         "task": KIND,
         "architecture": "lexical",
