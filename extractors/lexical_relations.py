@@ -62,13 +62,6 @@ _WORD = re.compile(r"SUBJ|OBJ|E[A-Z]{4}|[a-z0-9]+")
 _THRESHOLDS = tuple(round(0.025 * k, 3) for k in range(4, 29))  # 0.100 ... 0.700
 
 
-@dataclass
-class _Sentence:
-    """A sentence as words, each mention one item: (concepts, placeholder) or a plain word."""
-
-    items: list[tuple[frozenset[str], str] | str]
-
-
 class _Reader:
     """One document's sentences, mentions and concepts, read once for all its pairs."""
 
@@ -78,6 +71,7 @@ class _Reader:
         self.types: dict[str, str] = {}
         self.where: dict[str, set[int]] = defaultdict(set)
         self.count: Counter[str] = Counter()
+        # per sentence its words, each mention one item: (its concepts, its type's placeholder)
         words: list[list[tuple[frozenset[str], str] | str]] = [[] for _ in self.sentences]
         cursor = [a for a, _ in self.sentences]
         for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
@@ -134,9 +128,9 @@ class _Reader:
             toks += ["BTW_" + w for w in ws[lo + 1 : hi]]
             toks += ["L_" + w for w in ws[max(0, lo - 3) : lo]] + ["R_" + w for w in ws[hi + 1 : hi + 4]]
             toks.append(f"GAP_{min(hi - lo, 20) // 5}")
-        quarter = len(self.sentences)
-        toks.append(f"LASTQ_{min(4 * max(ss | so) // quarter, 3)}")  # results and conclusions come last
-        toks += [f"POSQ_{min(4 * k // quarter, 3)}" for k in both]
+        n = len(self.sentences)  # quarters of the text: results and conclusions come last
+        toks.append(f"LASTQ_{min(4 * max(ss | so) // n, 3)}")
+        toks += [f"POSQ_{min(4 * k // n, 3)}" for k in both]
         shared = min(len(both), 3)
         title = f"{int(0 in ss)}{int(0 in so)}"
         rank = f"{min(self.rank[s], 3)}_{min(self.rank[o], 3)}"

@@ -70,3 +70,30 @@ def test_bc5cdr_s_training_takes_three_of_every_four_dev_documents(tmp_path: Pat
     assert {d.pmid for d in train_docs}.isdisjoint(d.pmid for d in held)
     # BioRED's dev split is small: all of it is held out.
     assert load_settings().model_set("biored").dev_held_out_every is None
+
+
+@pytest.mark.shared_data
+def test_the_biored_set_fits_the_lexical_relation_model(prefect: None, shared_data: Path, tmp_path: Path) -> None:
+    """`medkg run`'s training of the BioRED pair: its relation model is the lexical one, done (so
+    the next run keeps it), and every command loads it from the registry."""
+    from extractors.doc_relations import load_relation_model
+    from extractors.lexical_relations import LexicalRelationModel
+    from extractors.models import read_card
+    from flows.train import train_models
+
+    biored = shared_data / "corpora" / "biored"
+    models = tmp_path / "models"
+    result = train_models(
+        train=str(biored / "Train.PubTator"),
+        dev=str(biored / "Dev.PubTator"),
+        out_dir=str(models),
+        base_model=base_folder(tmp_path),
+        model_set="biored",
+        limit=40,
+        missing_only=True,
+    )
+    assert result["promoted"] == {"ner-biored": True, "re-biored": True}
+    card = read_card(models / "re-biored")
+    assert card["task"] == "re-lexical" and card["architecture"] == "lexical" and card["base_model"] is None
+    assert model_state(models / "re-biored") == "done" and result["re"]["dev"]["f1"] > 0
+    assert isinstance(load_relation_model(models / "re-biored"), LexicalRelationModel)
