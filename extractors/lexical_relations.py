@@ -7,7 +7,7 @@ whose types a training relation joined) is described by:
 
 - the words of the sentences that mention both, with the pair's mentions written ``SUBJ``/``OBJ``
   and every other mention as its type (``EGENE``, ``ECHEM``...); where no sentence holds both, the
-  words of the sentences that mention either, marked ``NOCOOC``;
+  words of the two closest sentences that name one each, marked ``NOCOOC``;
 - the words between the closest ``SUBJ``-``OBJ`` mentions of a shared sentence, three words to
   each side and the gap between them (bucketed);
 - how many sentences hold both, how often each concept is mentioned, whether each is in the title,
@@ -21,7 +21,7 @@ pair's probability of being related (1 - P(None)) and its type (the most probabl
 The threshold is the one with the best pair + type F1 over grouped 5-fold cross-validation on the
 training documents, never on dev. It trains in a minute or two on any CPU (the fine-tuned
 document-level model of ``doc_relations`` took 33 minutes on a fast one) and scores more on BioRED
-dev with gold entities: entity pair F1 71 against 57, pair + type 51 against 35 (BENCHMARKS.md,
+dev with gold entities: entity pair F1 71 against 57, pair + type 50 against 35 (BENCHMARKS.md,
 session 28). A second regression over a related pair's features and its type gives BioRED's
 novelty flag. Saved as JSON and NumPy arrays, no pickle.
 """
@@ -110,11 +110,13 @@ class _Reader:
         both = sorted(ss & so)
         tp = "__".join(self.type_pair(s, o))
         toks = [f"TP_{tp}"]
-        if not both:
-            toks.append("NOCOOC")
-            gap = min(abs(a - b) for a in ss for b in so)
-            toks.append(f"DIST_{min(gap, 4)}")
-        words = [w for k in (both or sorted(ss | so)) for w in self._masked(k, s, o)]
+        read = both
+        if not both:  # the two closest sentences, one naming each: every sentence naming either made a
+            # long article's frequent concepts quadratic, and scored 0.9 less in cross-validation
+            gap, a, b = min((abs(a - b), a, b) for a in ss for b in so)
+            toks += ["NOCOOC", f"DIST_{min(gap, 4)}"]
+            read = sorted((a, b))
+        words = [w for k in read for w in self._masked(k, s, o)]
         toks += [f"{tp}_{w}" for w in words]
         toks += words
         for k in both:
