@@ -178,7 +178,7 @@ def _ensure_models(
     epochs, so the models are the same on a slow machine as on a fast one; the caps only guard
     against a machine far slower than expected."""
     from extractors.registry import model_state
-    from flows.train import train_models
+    from flows.train import outdated, train_models
 
     ners, rels = [], []
     for model_set in settings.model_sets():
@@ -186,9 +186,10 @@ def _ensure_models(
         ners.append(ner_dir)
         rels.append(re_dir)
         states = model_state(ner_dir), model_state(re_dir)
-        if states == ("done", "done"):
-            continue
         registry = (settings.models_dir / f"ner-{model_set.name}", settings.models_dir / f"re-{model_set.name}")
+        upgrade = (ner_dir, re_dir) == registry and outdated(re_dir, model_set.re_architecture)
+        if states == ("done", "done") and not upgrade:
+            continue
         if (ner_dir, re_dir) != registry:  # a MEDKG_*_MODEL setting names a folder of the user's own
             missing = next(f for f, state in zip((ner_dir, re_dir), states, strict=True) if state != "done")
             raise ConfigError(
@@ -196,6 +197,8 @@ def _ensure_models(
                 f"`medkg train`, or unset the setting to let `medkg run` train the models into {settings.models_dir}"
             )
         todo = "the relation model" if states[0] == "done" else "the NER model, then the relation model from it,"
+        if upgrade and states == ("done", "done"):
+            todo = f"a {model_set.re_architecture} relation model beside the installed one (kept if worse on dev)"
         console.print(
             f"[bold]{model_set.name} models[/]: {'going on with' if 'resumable' in states else 'fine-tuning (once)'} "
             f"{todo} on {model_set.corpus} ({model_set.what}) through the training flow; the time per epoch on this "

@@ -92,6 +92,20 @@ def _note_split(out: str, card: dict[str, Any], split: str | None) -> dict[str, 
     return card
 
 
+def outdated(folder: Path, architecture: str) -> bool:
+    """The relation model in ``folder`` is of another architecture than its set's (an older
+    medkg's fine-tuned BioRED model, where the set now fits the lexical one): ``medkg run`` fits
+    the set's beside it, and the registry keeps the better on dev; one kept over the set's
+    architecture that way is not challenged again."""
+    from extractors.models import read_card
+    from extractors.registry import has_model
+
+    if not has_model(folder):
+        return False
+    card = read_card(folder)
+    return card.get("kept_over") != architecture and card.get("architecture", architecture) != architecture
+
+
 @flow(name="medkg-train")
 def train_models(
     train: str | None = None,
@@ -120,7 +134,8 @@ def train_models(
 
     ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
     whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
-    and a relation model is trained again only for a new NER model. Returns the dev metrics, what
+    and a relation model is trained again only for a new NER model or when it is of another
+    architecture than the set's (``outdated``). Returns the dev metrics, what
     was promoted, which trainings went on from a checkpoint (``resumed``), and a line for each model
     a time cap cut short (``notes``)."""
     from extractors.registry import candidate_dir, model_state, promote, training_dir
@@ -133,8 +148,10 @@ def train_models(
     dev = dev or str(settings.data_dir / chosen.dev)
     models = Path(out_dir) if out_dir else settings.models_dir
     ner_name, re_name = f"ner-{chosen.name}", f"re-{chosen.name}"
+    architecture = re_architecture or chosen.re_architecture
     train_ner = not missing_only or model_state(models / ner_name) != "done"
-    train_re = train_ner or model_state(models / re_name) != "done"
+    stale = outdated(models / re_name, architecture)
+    train_re = train_ner or model_state(models / re_name) != "done" or stale
     result: dict[str, Any] = {"ner": None, "re": None, "promoted": {}, "resumed": [], "notes": []}
     logger = get_run_logger()
 
@@ -177,7 +194,7 @@ def train_models(
             str(re_dir),
             re_minutes,
             str(base_for_re),
-            re_architecture or chosen.re_architecture,
+            architecture,
             limit,
             resume,
             progress,
@@ -185,6 +202,10 @@ def train_models(
         )
         result["re"] = card["metrics"]
         finish(re_name, re_dir, card, "medkg train re")
+        if stale and not result["promoted"][re_name]:  # the installed one stays, and is not challenged again
+            from extractors.models import read_card, write_card
+
+            write_card(models / re_name, {**read_card(models / re_name), "kept_over": architecture})
     return result
 
 

@@ -78,22 +78,34 @@ def test_the_biored_set_fits_the_lexical_relation_model(prefect: None, shared_da
     the next run keeps it), and every command loads it from the registry."""
     from extractors.doc_relations import load_relation_model
     from extractors.lexical_relations import LexicalRelationModel
-    from extractors.models import read_card
+    from extractors.models import read_card, write_card
     from flows.train import train_models
 
     biored = shared_data / "corpora" / "biored"
     models = tmp_path / "models"
-    result = train_models(
-        train=str(biored / "Train.PubTator"),
-        dev=str(biored / "Dev.PubTator"),
-        out_dir=str(models),
-        base_model=base_folder(tmp_path),
-        model_set="biored",
-        limit=40,
-        missing_only=True,
-    )
+    given = {
+        "train": str(biored / "Train.PubTator"),
+        "dev": str(biored / "Dev.PubTator"),
+        "out_dir": str(models),
+        "base_model": base_folder(tmp_path),
+        "model_set": "biored",
+        "limit": 40,
+        "missing_only": True,
+    }
+    result = train_models(**given)  # type: ignore[arg-type]
     assert result["promoted"] == {"ner-biored": True, "re-biored": True}
     card = read_card(models / "re-biored")
     assert card["task"] == "re-lexical" and card["architecture"] == "lexical" and card["base_model"] is None
     assert model_state(models / "re-biored") == "done" and result["re"]["dev"]["f1"] > 0
     assert isinstance(load_relation_model(models / "re-biored"), LexicalRelationModel)
+    assert train_models(**given)["re"] is None  # type: ignore[arg-type]  # done: kept
+
+    # An older medkg's fine-tuned BioRED model in the registry: the next run fits the lexical one
+    # beside it and keeps the better on dev; one that stays is not challenged again.
+    for dev_f1, promoted in ((0.0, True), (100.0, False)):
+        card["architecture"], card["metrics"]["dev"]["f1"] = "doc", dev_f1
+        write_card(models / "re-biored", card)
+        again = train_models(**given)  # type: ignore[arg-type]
+        assert again["ner"] is None and again["promoted"] == {"re-biored": promoted}
+        assert read_card(models / "re-biored")["architecture"] == ("lexical" if promoted else "doc")
+    assert train_models(**given)["re"] is None  # type: ignore[arg-type]
