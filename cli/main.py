@@ -222,7 +222,7 @@ def _ensure_models(
 
 def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
     """The models that served, with their dev scores next to the reference ones."""
-    from extractors.models import card_version, read_card
+    from extractors.models import card_version, read_card, relation_measure
 
     lines = []
     for kind, folders in (("NER", ners), ("relations", rels)):
@@ -232,9 +232,7 @@ def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
             what = (
                 "strict F1 (tidied spans, gazetteer, abbreviations)"
                 if kind == "NER"
-                else "pair F1 with gold entities"
-                if len(card.get("labels") or ()) <= 2
-                else "pair + type F1 with gold entities"
+                else f"{relation_measure(card)} F1 with gold entities"
             )
             on = f" on the held-out dev documents ({card['dev_split']})" if card.get("dev_split") else ""
             trained = (

@@ -438,6 +438,7 @@ def train_re_cmd(
     """  # noqa: E501 (examples run as printed, one line each)
     from extractors.configs import relation_config
     from extractors.doc_relations import train_relation_model
+    from extractors.models import relation_measure
 
     with failing():
         given: dict[str, Any] = {
@@ -476,7 +477,7 @@ def train_re_cmd(
         card = train_relation_model(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
     epoch = card["metrics"].get("best_epoch")
     console.print(
-        f"best dev {'pair' if len(card.get('labels') or ()) <= 2 else 'pair + type'} F1 "
+        f"best dev {relation_measure(card)} F1 "
         f"{card['metrics']['dev']['f1']:.2f}{f' at epoch {epoch}' if epoch is not None else ''} "
         f"({card['train_minutes']} min); saved to {out}"
     )

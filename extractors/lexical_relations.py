@@ -192,14 +192,12 @@ class LexicalRelationModel:
         self.threshold = threshold
         self.card = card or {}
 
-    def _scored(self, docs: Sequence[Document]) -> list[tuple[list[tuple[str, str]], np.ndarray, np.ndarray]]:
-        """Each document's candidate pairs, their label probabilities (``labels`` order) and the
-        probability that the relation of the most probable type is novel (0.5 without a novelty model)."""
-        readers = [_Reader(d) for d in docs]
-        pairs = [r.pairs(self.type_pairs) for r in readers]
-        texts = [r.features(s, o) for r, ps in zip(readers, pairs, strict=True) for s, o in ps]
+    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Label probabilities (``labels`` order) of pair descriptions (``_Reader.features``) and
+        the probability that the relation of the most probable type is novel (0.5 without a
+        novelty model)."""
         if not texts:
-            return [(ps, np.zeros((0, len(self.labels))), np.zeros(0)) for ps in pairs]
+            return np.zeros((0, len(self.labels))), np.zeros(0)
         x = self.vectorizer.transform(texts)
         p = _softmax(np.asarray(x @ self.coef.T) + self.intercept)
         novel = np.full(len(texts), 0.5)
@@ -207,15 +205,22 @@ class LexicalRelationModel:
             novel = _sigmoid(
                 _with_types(x, p[:, 1:].argmax(axis=1), len(self.labels) - 1) @ self.novelty[0] + self.novelty[1]
             )
+        return p, novel
+
+    def _scored(self, docs: Sequence[Document]) -> list[tuple[_Reader, list[tuple[str, str]], np.ndarray, np.ndarray]]:
+        """Per document its reader, candidate pairs, and their ``score``s, all pairs in one batch."""
+        readers = [_Reader(d) for d in docs]
+        pairs = [r.pairs(self.type_pairs) for r in readers]
+        p, novel = self.score([r.features(s, o) for r, ps in zip(readers, pairs, strict=True) for s, o in ps])
         out, at = [], 0
-        for ps in pairs:
-            out.append((ps, p[at : at + len(ps)], novel[at : at + len(ps)]))
+        for reader, ps in zip(readers, pairs, strict=True):
+            out.append((reader, ps, p[at : at + len(ps)], novel[at : at + len(ps)]))
             at += len(ps)
         return out
 
     def probabilities(self, docs: Sequence[Document]) -> list[tuple[list[tuple[str, str]], np.ndarray]]:
         """Each document's candidate pairs and their label probabilities (``labels`` order)."""
-        return [(pairs, probs) for pairs, probs, _ in self._scored(docs)]
+        return [(pairs, probs) for _, pairs, probs, _ in self._scored(docs)]
 
     def decide(
         self, pairs: Sequence[tuple[str, str]], probs: np.ndarray, threshold: float
@@ -235,8 +240,7 @@ class LexicalRelationModel:
         the model has a novelty part)."""
         cut = self.threshold if threshold is None else threshold
         out = []
-        for doc, (pairs, probs, novel) in zip(docs, self._scored(docs), strict=True):
-            sentences = split_sentences(doc.text) or [(0, len(doc.text))]
+        for doc, (reader, pairs, probs, novel) in zip(docs, self._scored(docs), strict=True):
             relations = [
                 Relation(
                     s,
@@ -244,7 +248,7 @@ class LexicalRelationModel:
                     o,
                     score=round(score, 4),
                     novel=bool(novel[k] >= 0.5) if self.novelty is not None else None,
-                    span=evidence_span(doc, sentences, s, o),
+                    span=evidence_span(doc, reader.sentences, s, o),
                 )
                 for k, s, p, o, score in self.decide(pairs, probs, cut)
             ]
@@ -495,11 +499,9 @@ def train_lexical_relations(
     lexical = LexicalRelationModel(vectorizer, coef, intercept, names, sorted(allowed), threshold, card, novelty)
     if dev_docs:
         dev_data = _labelled(dev_docs, allowed)
-        scored = lexical._scored(dev_docs)
-        probs = np.concatenate([p for _, p, _ in scored]) if dev_data.texts else np.zeros((0, len(names)))
-        flags = np.concatenate([f for _, _, f in scored]) >= 0.5 if dev_data.texts else np.zeros(0, dtype=bool)
+        probs, novel = lexical.score(dev_data.texts)
         dev = _scores(
-            dev_data.labels, probs, names, threshold, dev_data.gold, (dev_data.novel, flags) if novelty else None
+            dev_data.labels, probs, names, threshold, dev_data.gold, (dev_data.novel, novel >= 0.5) if novelty else None
         )
         card["metrics"] = {"dev": dev["pair_type"], "dev_pair": dev["pair"]}
         if "pair_type_novelty" in dev:

@@ -77,6 +77,12 @@ def card_dev_acc(card: dict[str, Any]) -> float | None:
     return float(score) if score is not None else None
 
 
+def relation_measure(card: dict[str, Any]) -> str:
+    """What a relation model card's dev F1 counts: "pair" for one relation type (BC5CDR's CID),
+    "pair + type" for several (BioRED's)."""
+    return "pair" if len(card.get("labels") or ()) <= 2 else "pair + type"
+
+
 def card_version(card: dict[str, Any]) -> dict[str, Any]:
     """Which model this is, as the ingestion summary, ``/health`` and ``medkg run`` report it: its
     task, best dev F1 (``card_dev_f1``; a ranking model's dev acc@1 as ``dev_acc``), best epoch
