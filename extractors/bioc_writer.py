@@ -54,6 +54,8 @@ def to_collection(docs: Sequence[Document]) -> object:
             relation.infons.update(
                 {"type": r.predicate, "entity1": r.subject, "entity2": r.object, "score": f"{r.score:.4f}"}
             )
+            if r.novel is not None:  # as BioRED's BioC files write it
+                relation.infons["novel"] = "Novel" if r.novel else "No"
             document.add_relation(relation)
         collection.add_document(document)
     return collection

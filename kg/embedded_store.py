@@ -57,7 +57,7 @@ _SCHEMA = (
     (
         "CREATE NODE TABLE IF NOT EXISTS Evidence(evidence_id STRING PRIMARY KEY, subject STRING, "
         "predicate STRING, object STRING, pmid STRING, start_char INT64, end_char INT64, "
-        "sentence STRING, model STRING, score DOUBLE)"
+        "sentence STRING, model STRING, score DOUBLE, novel BOOLEAN)"
     ),
     f"CREATE REL TABLE IF NOT EXISTS {MENTIONS}(FROM Article TO Entity, count INT64)",
     f"CREATE REL TABLE IF NOT EXISTS {SUBCLASS_OF}(FROM Entity TO Entity)",
@@ -131,7 +131,7 @@ UNWIND $rows AS row
 MATCH (a:Article {{pmid: row.pmid}})
 CREATE (v:Evidence {{evidence_id: row.evidence_id, subject: row.subject, predicate: row.predicate,
     object: row.object, pmid: row.pmid, start_char: row.start_char, end_char: row.end_char,
-    sentence: row.sentence, model: row.model, score: row.score}})
+    sentence: row.sentence, model: row.model, score: row.score, novel: row.novel}})
 CREATE (a)-[:{HAS_EVIDENCE}]->(v)
 """
 # Aggregates grow by what this call added (deltas computed from the new evidence only), inside the
@@ -271,6 +271,8 @@ class EmbeddedStore(GraphStore):
         columns = {r["name"] for r in self._rows(f"CALL table_info('{HAS_PHENOTYPE}') RETURN *")}
         if "pmids" not in columns:
             self._conn.execute(f"ALTER TABLE {HAS_PHENOTYPE} ADD pmids STRING[] DEFAULT []")
+        if "novel" not in {r["name"] for r in self._rows("CALL table_info('Evidence') RETURN *")}:
+            self._conn.execute("ALTER TABLE Evidence ADD novel BOOLEAN")  # evidence loaded before: not said
 
     def _reader(self) -> ladybug.Connection:
         """This thread's read connection (made on its first query)."""

@@ -50,20 +50,18 @@ def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
         g.add_node(row["curie"], kind="Entity", name=row["name"] or "", category=row["category"] or "")
     for row in store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title, a.year AS year"):
         g.add_node(f"PMID:{row['pmid']}", kind="Article", name=row["title"] or "", year=row["year"] or 0)
-    for rel in _REL_TYPES:
-        for row in store.query(
-            f"MATCH (s:Entity)-[r:{rel}]->(o:Entity) RETURN s.curie AS s, o.curie AS o, r.predicate AS p, "
-            "r.evidence_count AS n, r.pmids AS pmids"
-        ):
-            g.add_edge(
-                row["s"],
-                row["o"],
-                key=rel,
-                type=rel,
-                predicate=row["p"] or "",
-                evidence_count=row["n"] or 0,
-                pmids="|".join(row["pmids"] or []),
-            )
+    for row in _literature_edges(store):
+        rel = row["rel"]
+        g.add_edge(
+            row["s"],
+            row["o"],
+            key=rel,
+            type=rel,
+            predicate=row["p"] or "",
+            evidence_count=row["n"] or 0,
+            pmids="|".join(row["pmids"] or []),
+            novel_pmids="|".join(row["novel"]),
+        )
     for row in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         g.add_edge(row["c"], row["p"], key="SUBCLASS_OF", type="SUBCLASS_OF")
     for row in store.query(
@@ -84,11 +82,21 @@ def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
 
 
 def _literature_edges(store: GraphStore) -> Iterator[dict[str, Any]]:
+    """Each literature edge with its aggregates, and ``novel``: the PMIDs of the articles that
+    report it as their own finding (BioRED's novelty, kept on the edge's evidence)."""
+    novel: dict[tuple[str, str, str], list[str]] = {
+        (r["s"], r["p"], r["o"]): sorted(r["pmids"])
+        for r in store.query(
+            "MATCH (v:Evidence) WHERE v.novel = true RETURN v.subject AS s, v.predicate AS p, v.object AS o, "
+            "collect(DISTINCT v.pmid) AS pmids"
+        )
+    }
     for rel in _REL_TYPES:
-        yield from store.query(
+        for row in store.query(
             f"MATCH (s:Entity)-[r:{rel}]->(o:Entity) RETURN s.curie AS s, o.curie AS o, r.predicate AS p, "
             "r.evidence_count AS n, r.pmids AS pmids, r.max_score AS score, r.model AS model"
-        )
+        ):
+            yield {**row, "rel": rel, "novel": novel.get((row["s"], row["p"], row["o"]), [])}
 
 
 def _phenotype_edges(store: GraphStore) -> list[dict[str, Any]]:
@@ -112,6 +120,7 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
       provenance: ``biolink:publications`` (PubMed IRIs), ``medkg:evidence_count``,
       ``medkg:max_score``, ``medkg:model`` and ``medkg:evidence`` links to each ``medkg:Evidence``
       (``medkg:sentence``, ``medkg:start``/``medkg:end`` offsets, ``medkg:score``, ``medkg:model``,
+      ``medkg:novel`` where the extractor said whether the article reports it as its own finding,
       ``biolink:publications``).
     - Phenotype annotations: ``biolink:has_phenotype`` and an association with
       ``medkg:frequency``, ``medkg:source`` and its publications.
@@ -164,7 +173,7 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
     for row in store.query(
         "MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
         "v.pmid AS pmid, v.start_char AS first, v.end_char AS last, v.sentence AS sentence, v.model AS model, "
-        "v.score AS score"
+        "v.score AS score, v.novel AS novel"
     ):
         node = medkg[f"evidence/{quote(row['id'], safe='')}"]
         g.add((node, RDF.type, medkg.Evidence))
@@ -174,6 +183,8 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         g.add((node, medkg.score, Literal(float(row["score"] or 0.0), datatype=XSD.double)))
         if row["model"]:
             g.add((node, medkg.model, Literal(row["model"])))
+        if row["novel"] is not None:
+            g.add((node, medkg.novel, Literal(bool(row["novel"]))))
         publications(node, [row["pmid"]] if row["pmid"] else [])
         association = associations.get((row["s"], row["p"], row["o"]))
         if association is not None:
@@ -219,6 +230,7 @@ KGX_EDGE_COLUMNS = (
     "primary_knowledge_source",
     "publications",
     "evidence_count",
+    "novel_publications",
     "max_score",
     "frequency",
     "source",
@@ -275,6 +287,7 @@ def kgx_records(store: GraphStore) -> tuple[list[dict[str, Any]], list[dict[str,
             "text_mining_agent" if r["model"] else "manual_agent",
             publications=[f"PMID:{p}" for p in r["pmids"] or []],
             evidence_count=int(r["n"] or 0),
+            novel_publications=[f"PMID:{p}" for p in r["novel"]],
             max_score=r["score"],
             model=r["model"] or "",
         )
@@ -349,7 +362,7 @@ def _write_table(path: Path, records: list[dict[str, Any]], columns: tuple[str, 
 
 def read_kgx(prefix: Path, fmt: str = "tsv") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Read back what ``export_kgx`` wrote (the multivalued fields as lists), e.g. to check a round trip."""
-    multivalued = {"category", "xref", "provided_by", "publications"}
+    multivalued = {"category", "xref", "provided_by", "publications", "novel_publications"}
     out: list[list[dict[str, Any]]] = []
     for name in ("nodes", "edges"):
         path = prefix.with_name(f"{prefix.name}_{name}.{fmt}")

@@ -54,6 +54,7 @@ _HEADERS = {
         "sentence",
         "model",
         "score:double",
+        "novel:boolean",
         "load_id",
         "loaded_at:datetime",
     ],
@@ -210,6 +211,7 @@ def write_import_files(
                     p.sentence,
                     p.model,
                     float(p.score),
+                    None if p.novel is None else str(p.novel).lower(),
                     load_id,
                     loaded_at,
                 ],
@@ -321,12 +323,13 @@ def store_contents(store: GraphStore) -> dict[str, Any]:
                 r["sentence"] or "",
                 r["model"] or "",
                 float(r["score"] or 0.0),
+                r["novel"],
             ),
         )
         for r in store.query(
             "MATCH (v:Evidence) RETURN v.subject AS s, v.predicate AS p, v.object AS o, v.pmid AS pmid, "
             "v.start_char AS start_char, v.end_char AS end_char, v.sentence AS sentence, v.model AS model, v.score AS "
-            "score"
+            "score, v.novel AS novel"
         )
     ]
     phenotypes = [

@@ -95,7 +95,7 @@ def document_rows(doc: Document, model: str = "") -> tuple[list[Entity], list[Me
     for r in doc.relations:
         start, end = r.span if r.span else (0, 0)
         sentence = doc.text[start:end] if r.span else ""
-        prov = Provenance(pmid=pmid, start=start, end=end, sentence=sentence, model=model, score=r.score)
+        prov = Provenance(pmid=pmid, start=start, end=end, sentence=sentence, model=model, score=r.score, novel=r.novel)
         triples.append(Triple(r.subject, predicate(r.predicate).curie, r.object, prov))
     mention_rows = [MentionCount(pmid, c, n) for c, n in counts.items()]
     return list(entities.values()), mention_rows, triples
@@ -567,4 +567,5 @@ def evidence_row(t: Triple) -> dict[str, Any]:
         "sentence": p.sentence,
         "model": p.model,
         "score": float(p.score),
+        "novel": p.novel,
     }

@@ -133,7 +133,9 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Where a triple was read: the article, the sentence span in its text, the model and score."""
+    """Where a triple was read: the article, the sentence span in its text, the model and score;
+    ``novel``: whether the article reports the relation as its own finding rather than background
+    (BioRED's novelty; ``None``: not said)."""
 
     pmid: str
     start: int
@@ -141,6 +143,7 @@ class Provenance:
     sentence: str = ""
     model: str = ""
     score: float = 1.0
+    novel: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.errors import OntologyError
 from ontologies.terms import SourceInfo, Term
@@ -34,9 +35,21 @@ DB_MEMBER = "org.Hs.eg.sqlite"
 HUMAN = "NCBITaxon:9606"
 
 
-def load_gene_terms(path: str | Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
+class GeneVocabulary(NamedTuple):
+    """A gene vocabulary file read: its genes as terms, each gene's taxon, where it came from, and
+    how many PubMed articles NCBI links to each gene (``org.*.eg.sqlite``'s ``pubmed`` table, from
+    gene2pubmed; empty for ``gene_info``): among genes that share an alias ("p62": SQSTM1, 910
+    articles; GTF2H1, 154), the one papers write about most comes first (``TermIndex``)."""
+
+    terms: list[Term]
+    taxa: dict[str, str]
+    info: SourceInfo
+    papers: dict[str, int]
+
+
+def load_gene_terms(path: str | Path) -> GeneVocabulary:
     """The genes of ``path`` as terms (name: the official symbol; synonyms: aliases and the full
-    name) and each gene's taxon, from an ``org.*.eg.sqlite`` or a ``gene_info`` file."""
+    name), each gene's taxon and article count, from an ``org.*.eg.sqlite`` or a ``gene_info`` file."""
     path = Path(path)
     if not path.is_file():
         raise OntologyError(f"{path}: no such gene vocabulary file")
@@ -47,7 +60,7 @@ def load_gene_terms(path: str | Path) -> tuple[list[Term], dict[str, str], Sourc
     return _from_gene_info(path)
 
 
-def _from_sqlite(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
+def _from_sqlite(path: Path) -> GeneVocabulary:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -61,6 +74,10 @@ def _from_sqlite(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
             aliases: dict[int, list[str]] = {}
             for key, alias in con.execute("SELECT _id, alias_symbol FROM alias"):
                 aliases.setdefault(key, []).append(alias)
+            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            articles: dict[int, int] = (
+                dict(con.execute("SELECT _id, COUNT(*) FROM pubmed GROUP BY _id")) if "pubmed" in tables else {}
+            )
             meta = dict(con.execute("SELECT name, value FROM metadata"))
         finally:
             con.close()
@@ -72,10 +89,13 @@ def _from_sqlite(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
         synonyms = tuple(dict.fromkeys(s for s in (*aliases.get(key, ()), full_name) if s and s != symbol))
         terms.append(Term(f"NCBIGene:{gene_id}", symbol or full_name, "Gene", synonyms, source=f"gene:{path.name}"))
     version = meta.get("EGSOURCEDATE") or meta.get("DBSCHEMAVERSION") or "unknown"
-    return terms, {t.curie: taxon for t in terms}, SourceInfo(str(path), "org.eg.db", version, len(terms))
+    papers = {f"NCBIGene:{gene_id}": articles[key] for key, gene_id, _, _ in genes.values() if key in articles}
+    return GeneVocabulary(
+        terms, {t.curie: taxon for t in terms}, SourceInfo(str(path), "org.eg.db", version, len(terms)), papers
+    )
 
 
-def _from_gene_info(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]:
+def _from_gene_info(path: Path) -> GeneVocabulary:
     """NCBI's tab-separated ``gene_info``: tax_id, GeneID, Symbol, LocusTag, Synonyms (``|``),
     dbXrefs, chromosome, map_location, description, ..., Full_name_from_nomenclature_authority."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -99,7 +119,7 @@ def _from_gene_info(path: Path) -> tuple[list[Term], dict[str, str], SourceInfo]
                 taxa[curie] = f"NCBITaxon:{row[0]}"
     except (OSError, EOFError, UnicodeError) as exc:
         raise OntologyError(f"{path}: cannot read the gene vocabulary ({exc})") from exc
-    return terms, taxa, SourceInfo(str(path), "gene_info", "unknown", len(terms))
+    return GeneVocabulary(terms, taxa, SourceInfo(str(path), "gene_info", "unknown", len(terms)), {})
 
 
 def fetch_gene_db(dest: Path) -> Path:

@@ -37,11 +37,13 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 13  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 14  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
 # 13: MeSH's supplementary chemical records named in the pharmacological actions table (``load_mesh_scr_chemicals``).
+# 14: a training corpus's gene absent from the gene vocabulary is not of the vocabulary's species; a
+# name several genes share goes first to the gene more articles are about (``GeneVocabulary.papers``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -168,10 +170,12 @@ class TermIndex:
         trees: dict[str, list[str]] | None = None,
         actions: dict[str, list[str]] | None = None,
         taxa: dict[str, str] | None = None,
+        papers: dict[str, int] | None = None,
     ) -> None:
         """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
         CURIE (what ``ontologies.treatment`` reads); ``taxa``: the species (``NCBITaxon:``) of each
-        gene; kept for the index's concepts only."""
+        gene; kept for the index's concepts only. ``papers``: how many articles are about each
+        gene (``ontologies.genes.GeneVocabulary``), the last tie-break of a shared name."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
@@ -192,8 +196,10 @@ class TermIndex:
         # When one name belongs to several concepts, the concept it names best comes first: a
         # concept annotators gave that name in a training corpus (the one they gave it most
         # often first), then the concept whose own preferred name it is, then a merged term's
-        # preferred name, then a synonym; MeSH descriptors before supplementary concepts.
-        priority: dict[tuple[str, str, int], tuple[int, int, int, int]] = {}
+        # preferred name, then a synonym; MeSH descriptors before supplementary concepts; the gene
+        # more articles are about before the other ("p62": SQSTM1 before GTF2H1).
+        articles = papers or {}
+        priority: dict[tuple[str, str, int], tuple[int, int, int, int, int]] = {}
         corpus_count: Counter[tuple[str, str]] = Counter()  # (category, form) -> single-concept annotations
         for i, c in enumerate(concepts):
             own = normalize(c.name)
@@ -214,6 +220,7 @@ class TermIndex:
                     -corpus[form],
                     0 if form == own else 1 if form in preferred else 2,
                     supplementary,
+                    -articles.get(c.curie, 0),
                 )
                 for table, key in ((self.exact, form), (self.unordered, sorted_key(name))):
                     self._add(table, (c.category, key), i)
@@ -221,7 +228,7 @@ class TermIndex:
                 rows[c.category].append((form, i))
         for table in (self.exact, self.unordered):
             for (cat, key), bucket in table.items():
-                order = {i: priority.get((cat, key, i), (9, 0, 9, 9)) for i in bucket}
+                order = {i: priority.get((cat, key, i), (9, 0, 9, 9, 0)) for i in bucket}
                 bucket.sort(key=order.__getitem__)
         # Names annotators gave several concepts at once ("hemorrhagic cystitis" -> Hemorrhage +
         # Cystitis in BC5CDR), when they did so more often than they gave the name one concept.

@@ -156,6 +156,7 @@ class Normalizer:
         self._concept_rows: dict[str, dict[int, Any]] = {}
         self.context_bonus = context_bonus
         self._gene_names: dict[int, list[str]] | None = None  # each gene's exact name forms, on first use
+        self._gene_species: frozenset[str] | None = None  # the species the index knows genes of, on first use
         self.shared_abbreviations = shared_abbreviations
 
     @staticmethod
@@ -469,11 +470,16 @@ class Normalizer:
     def _in_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """What a mention's document says about it: a gene named again in brackets takes the name
         the vocabulary knows (``_bracketed_synonyms``), a gene's candidates of the document's
-        species come first (the species it mentions most; human when none), and a variant change
-        written next to an rs id takes that id (``ontologies.variants.link_rs``)."""
+        species come first (of the species the index knows genes of, the one it mentions most:
+        "E. coli" expressing a mouse receptor does not hide the mice; human when none), and a
+        variant change written next to an rs id takes that id (``ontologies.variants.link_rs``)."""
         kinds = [self._category(m.label) for m in mentions]
+        if self._gene_species is None:
+            self._gene_species = frozenset(self.index.taxa.values())
         species = Counter(
-            m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Species" and m.groundings
+            m.groundings[0].curie
+            for m, k in zip(mentions, kinds, strict=True)
+            if k == "Species" and m.groundings and m.groundings[0].curie in self._gene_species
         )
         target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else HUMAN
         variants = [i for i, k in enumerate(kinds) if k == "Variant"]

@@ -39,18 +39,19 @@ ReadCorpus = Callable[[Path], Iterable[Document]]
 
 def corpus_terms(
     paths: Sequence[Path], read: ReadCorpus
-) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, str]]:
+) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, Counter[str]]]:
     """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
     DNorm learn from their training sets), one term per mention so that the index can count them;
     composite mentions as names of all their concepts; of ``a|b`` alternatives, the first. Only
     pass training splits here, never the split you evaluate on.
 
-    Also the taxon of each gene id: the species its documents mention most (BioRED annotates mouse
-    genes with mouse ids in a mouse study), human when they mention none. ``read``: how to read a
-    corpus file into documents (``flows`` passes ``readers.read_documents``, skipping bad records)."""
+    Also how often each gene id's documents mention each species (BioRED annotates mouse genes
+    with mouse ids in a mouse study), human once for a document that mentions none: what
+    ``gene_taxa`` reads. ``read``: how to read a corpus file into documents (``flows`` passes
+    ``readers.read_documents``, skipping bad records)."""
     terms = []
     composites = []
-    gene_taxa: dict[str, Counter[str]] = {}
+    species_of: dict[str, Counter[str]] = {}
     for path in paths:
         for doc in read(path):
             species = Counter(m.ids[0] for m in doc.mentions if m.ids and entity_type(m.label).label == "Species")
@@ -64,16 +65,29 @@ def corpus_terms(
                     terms.append(Term(m.ids[0], m.text, kind, source=f"corpus:{path.name}"))
                 if kind == "Gene":
                     for curie in m.ids:
-                        gene_taxa.setdefault(curie, Counter()).update(species or Counter({HUMAN: 1}))
+                        species_of.setdefault(curie, Counter()).update(species or Counter({HUMAN: 1}))
     if not paths:
         return [], [], None, {}
-    taxa = {gene: counts.most_common(1)[0][0] for gene, counts in gene_taxa.items()}
     return (
         terms,
         composites,
         SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites)),
-        taxa,
+        species_of,
     )
+
+
+def gene_taxa(vocabulary: dict[str, str], corpus: dict[str, Counter[str]]) -> dict[str, str]:
+    """Each gene's species: the vocabulary's where it has the gene, else the species the gene's
+    training documents mention most among those the vocabulary does not cover. A vocabulary lists
+    every gene of its species, so a gene it lacks is another species': BioRED's mouse beta-catenin
+    (12387) is mouse though its abstracts name patients more often than mice."""
+    taxa = dict(vocabulary)
+    covered = set(vocabulary.values())
+    for gene, counts in corpus.items():
+        if gene not in taxa:
+            others = Counter({t: k for t, k in counts.items() if t not in covered})
+            taxa[gene] = (others or counts).most_common(1)[0][0]
+    return taxa
 
 
 def default_files(data_dir: Path) -> dict[str, Path]:
@@ -130,26 +144,27 @@ def build_index(
         loaded, info = load_sssom(files[key])
         mappings.extend(loaded)
         sources.append(info)
-    taxa: dict[str, str] = {}
+    vocabulary_taxa: dict[str, str] = {}
+    papers: dict[str, int] = {}
     if gene_db is not None:
-        genes, taxa, info = load_gene_terms(gene_db)
-        terms.extend(genes)
-        sources.append(info)
-    corpus, composites, corpus_info, corpus_taxa = (
+        genes = load_gene_terms(gene_db)
+        terms.extend(genes.terms)
+        sources.append(genes.info)
+        vocabulary_taxa, papers = genes.taxa, genes.papers
+    corpus, composites, corpus_info, corpus_species = (
         corpus_terms(list(corpora), read_corpus) if read_corpus else ([], [], None, {})
     )
     terms.extend(corpus)
     if corpus_info:
         sources.append(corpus_info)
-    for gene, taxon in corpus_taxa.items():
-        taxa.setdefault(gene, taxon)  # the vocabulary's own taxon first
     return TermIndex(
         merge_concepts(terms, mappings),
         sources,
         composites,
         trees=load_mesh_trees(files["mesh_trees"]),
         actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]),
-        taxa=taxa,
+        taxa=gene_taxa(vocabulary_taxa, corpus_species),
+        papers=papers,
     )
 
 

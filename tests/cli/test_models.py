@@ -102,9 +102,10 @@ def test_bioc_writer_round_trips_ids_and_relations(tmp_path: Path) -> None:
         assert [[(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in back] == [
             [(m.start, m.end, m.label, m.ids) for m in d.mentions] for d in docs
         ]
-        assert [[(r.subject, r.predicate, r.object) for r in d.relations] for d in back] == [
-            [(r.subject, r.predicate, r.object) for r in d.relations] for d in docs
+        assert [[(r.subject, r.predicate, r.object, r.novel) for r in d.relations] for d in back] == [
+            [(r.subject, r.predicate, r.object, r.novel) for r in d.relations] for d in docs
         ]
+    assert {r.novel for d in docs for r in d.relations} == {True, False}
 
 
 def test_cli_extract_refuses_an_output_name_it_cannot_write(tmp_path: Path) -> None:

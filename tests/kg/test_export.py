@@ -55,9 +55,11 @@ def test_graphml_and_csv_and_stats(embedded_store: GraphStore, tmp_path: Path) -
     back, original = nx.read_graphml(tmp_path / "g.graphml"), to_networkx(embedded_store)
     assert back.number_of_edges() == edges == original.number_of_edges()
     assert dict(back.nodes(data=True)) == dict(original.nodes(data=True))  # every node with its properties
-    assert sorted(
-        (s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in back.edges(data=True)
-    ) == sorted((s, o, d["type"], d.get("evidence_count"), d.get("pmids")) for s, o, d in original.edges(data=True))
+    fields = ("type", "evidence_count", "pmids", "novel_pmids")
+    assert sorted((s, o, *(d.get(f) for f in fields)) for s, o, d in back.edges(data=True)) == sorted(
+        (s, o, *(d.get(f) for f in fields)) for s, o, d in original.edges(data=True)
+    )
+    assert any(d.get("novel_pmids") == "10491763" for _, _, d in back.edges(data=True))  # sample.pubtator's Novel
     export_csv(embedded_store, tmp_path / "csv")
     assert (tmp_path / "csv" / "edges.csv").read_text().count("\n") == edges + 1
     stats = graph_stats(embedded_store)
@@ -110,6 +112,9 @@ def test_rdf_export_keeps_provenance(embedded_store: GraphStore, tmp_path: Path)
     assert len(set(g.subjects(RDF.type, biolink.DiseaseToPhenotypicFeatureAssociation))) == phenotypes
     evidence = next(g.subjects(RDF.type, medkg.Evidence))
     assert {p.split("/")[-1] for p in g.predicates(evidence)} >= {"sentence", "start", "end", "score", "publications"}
+    # BioRED's novelty, where the evidence has it
+    novel = _count(embedded_store, "(v:Evidence) WHERE v.novel IS NOT NULL")
+    assert len(list(g.triples((None, medkg.novel, None)))) == novel > 0
 
 
 def _biolink() -> tuple[set[str], set[str], dict[str, set[str]]]:
@@ -177,6 +182,9 @@ def test_kgx_export_follows_biolink_and_round_trips(store: GraphStore, tmp_path:
         p.startswith("PMID:") for e in records for p in e.get("publications", [])
     )
     assert any(e.get("publications") for e in records if e["predicate"] == "biolink:causes")
+    # the articles that report an edge as their own finding (BioRED's novelty), among its publications
+    novel = [e for e in records if e.get("novel_publications")]
+    assert novel and all(set(e["novel_publications"]) <= set(e["publications"]) for e in novel)
     want_nodes, want_edges = kgx_records(store)
     if fmt == "jsonl":  # typed: the same records, empty fields left out
 

@@ -100,7 +100,7 @@ QUERIES = [
     (
         "MATCH (a:Article)-[:HAS_EVIDENCE]->(v:Evidence) RETURN a.pmid AS pmid, v.subject AS s, v.object AS o, "
         "v.start_char AS start, "
-        "v.sentence AS sentence, v.score AS score, v.evidence_id AS id ORDER BY id"
+        "v.sentence AS sentence, v.score AS score, v.novel AS novel, v.evidence_id AS id ORDER BY id"
     ),
     (
         "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n "

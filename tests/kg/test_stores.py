@@ -35,6 +35,13 @@ def test_store_load_documents_builds_the_graph(store: GraphStore) -> None:
         {"pmid": "354896", "curie": "MESH:D008012"},
     )
     assert rows == [{"n": 2}]
+    # BioRED's novelty flag rides on the evidence; a corpus without one (BC5CDR's CID) says nothing
+    novelty = store.query("MATCH (v:Evidence) RETURN v.predicate AS p, v.novel AS novel ORDER BY p")
+    assert novelty == [
+        {"p": "biolink:associated_with", "novel": False},
+        {"p": "biolink:causes", "novel": None},
+        {"p": "biolink:positively_correlated_with", "novel": True},
+    ]
 
 
 def test_store_loading_twice_changes_no_count(store: GraphStore) -> None:
@@ -263,6 +270,11 @@ def test_both_stores_hold_the_same_graph(
         "RETURN s.curie AS subject, o.curie AS object, r.evidence_count AS n ORDER BY subject, object"
     )
     assert embedded_store.query(q) == neo4j_store.query(q)
+    # BioRED's novelty flag: the evidence of a relation the abstract reports as its own finding
+    q = "MATCH (v:Evidence) RETURN v.novel AS novel, count(*) AS n ORDER BY novel"
+    novelty = embedded_store.query(q)
+    assert novelty == neo4j_store.query(q)
+    assert {r["novel"] for r in novelty} == {True, False} and all(r["n"] > 0 for r in novelty)
     gene = embedded_store.query(
         "MATCH (e:Entity {category: 'biolink:Gene'})-[r]-(:Entity) RETURN e.curie AS c, count(r) AS n "
         "ORDER BY n DESC, c LIMIT 1"
@@ -448,3 +460,24 @@ def test_store_prune_phenotypes_removes_only_the_stale_edges_of_one_source(store
     assert (
         store.prune_phenotypes("DOID subtypes", {("DOID:1", "HP:0001250")}) == 0
     )  # a second prune: nothing left to do
+
+
+def test_an_embedded_graph_written_before_novelty_opens_and_takes_it(tmp_path: Path) -> None:
+    import ladybug
+
+    from kg.embedded_store import EmbeddedStore
+
+    # the Evidence table as medkg wrote it before the novelty column
+    db = ladybug.Database(str(tmp_path / "graph"))
+    ladybug.Connection(db).execute(
+        "CREATE NODE TABLE Evidence(evidence_id STRING PRIMARY KEY, subject STRING, predicate STRING, "
+        "object STRING, pmid STRING, start_char INT64, end_char INT64, sentence STRING, model STRING, score DOUBLE)"
+    )
+    db.close()
+    store = EmbeddedStore(tmp_path / "graph")
+    try:
+        store.load_documents(_docs())
+        rows = store.query("MATCH (v:Evidence) WHERE v.novel IS NOT NULL RETURN v.novel AS novel ORDER BY novel")
+        assert rows == [{"novel": False}, {"novel": True}]
+    finally:
+        store.close()

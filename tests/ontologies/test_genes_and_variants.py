@@ -4,16 +4,20 @@ a name's genes, and variants to tmVar-style ids."""
 
 import gzip
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from kg.types import Document, Grounding, Mention
-from ontologies.genes import fetch_gene_db, load_gene_terms
+from ontologies.genes import HUMAN, fetch_gene_db, load_gene_terms
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.normalizer import Normalizer
+from ontologies.sources import gene_taxa
 from ontologies.terms import Term
 from ontologies.variants import link_rs, variant_curie, variant_key
+
+MOUSE = "NCBITaxon:10090"
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +66,9 @@ def test_a_change_written_next_to_its_rs_id_takes_it_everywhere_in_the_document(
 
 @pytest.mark.slow
 def test_human_genes_ground_by_symbol_alias_and_name_and_the_species_picks_among_them(gene_db: Path) -> None:
-    terms, taxa, info = load_gene_terms(gene_db)
+    terms, taxa, info, papers = load_gene_terms(gene_db)
     assert len(terms) > 70_000 and info.kind == "org.eg.db"
+    assert papers["NCBIGene:8878"] > papers["NCBIGene:2965"] > 0  # SQSTM1 and GTF2H1, both "p62"
     by_curie = {t.curie: t for t in terms}
     assert by_curie["NCBIGene:7157"].name == "TP53" and "P53" in by_curie["NCBIGene:7157"].synonyms
     assert taxa["NCBIGene:7157"] == "NCBITaxon:9606"
@@ -73,9 +78,13 @@ def test_human_genes_ground_by_symbol_alias_and_name_and_the_species_picks_among
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
         Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
     ]
-    index = TermIndex(merge_concepts([*terms, *mouse]), [info], taxa={**taxa, "NCBIGene:21926": "NCBITaxon:10090"})
+    index = TermIndex(
+        merge_concepts([*terms, *mouse]), [info], taxa={**taxa, "NCBIGene:21926": "NCBITaxon:10090"}, papers=papers
+    )
     normalizer = Normalizer(index, dense_weight=0.0)
     assert normalizer.normalize("p53", "Gene")[0].curie == "NCBIGene:7157"  # an alias
+    # an alias of several genes: the one more articles are about
+    assert [g.curie for g in normalizer.normalize("p62", "Gene")[:2]] == ["NCBIGene:8878", "NCBIGene:10657"]
     assert (
         normalizer.normalize("one cut homeobox 1", "GeneOrGeneProduct")[0].curie == "NCBIGene:3175"
     )  # ONECUT1's full name
@@ -112,7 +121,8 @@ def test_ncbi_gene_info_files_are_read_too(tmp_path: Path) -> None:
     path = tmp_path / "gene_info.gz"
     with gzip.open(path, "wt") as f:
         f.write(header + "".join(rows))
-    terms, taxa, info = load_gene_terms(path)
+    terms, taxa, info, papers = load_gene_terms(path)
+    assert not papers  # gene_info has no article counts
     assert [t.curie for t in terms] == ["NCBIGene:21926", "NCBIGene:7124"] and info.kind == "gene_info"
     assert taxa == {"NCBIGene:21926": "NCBITaxon:10090", "NCBIGene:7124": "NCBITaxon:9606"}
     assert "TNF-alpha" in terms[0].synonyms and "tumor necrosis factor" in terms[0].synonyms
@@ -154,6 +164,7 @@ def _gene_normalizer() -> Normalizer:
         # mouse genes are known only by the names a training corpus gives them
         Term("NCBIGene:14062", "thrombin receptor", "Gene", source="corpus:train"),
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:562", "E. coli", "Species", source="corpus:train"),
     ]
     taxa = {
         "NCBIGene:2252": "NCBITaxon:9606",
@@ -212,6 +223,28 @@ def test_a_gene_of_a_mouse_study_is_the_mouse_gene_that_shares_a_name_with_the_h
         "NCBITaxon:10090",
     ]
     assert _grounded(normalizer, "PAR1 signalling in patients.", [("PAR1", "Gene")]) == ["NCBIGene:2149"]
+    # a species no gene of the index belongs to (the bacterium that expressed the receptor) does
+    # not outvote the mice
+    text = "PAR1 from E. coli, E. coli lysates, and mice."
+    names = [("PAR1", "Gene"), ("E. coli", "Species"), ("E. coli", "Species"), ("mice", "Species")]
+    assert _grounded(normalizer, text, names)[0] == "NCBIGene:14062"
+
+
+def test_a_training_corpus_gene_the_vocabulary_lacks_is_of_a_species_the_vocabulary_does_not_cover() -> None:
+    vocabulary = {"NCBIGene:1499": HUMAN, "NCBIGene:7124": HUMAN}
+    corpus = {
+        "NCBIGene:1499": Counter({HUMAN: 5}),
+        "NCBIGene:12387": Counter({HUMAN: 3, MOUSE: 1}),  # mouse beta-catenin in an abstract about patients
+        "NCBIGene:999999": Counter({HUMAN: 1}),  # a retired human id: nothing says otherwise
+        "NCBIGene:21926": Counter({MOUSE: 2, "NCBITaxon:10116": 1}),
+    }
+    assert gene_taxa(vocabulary, corpus) == {
+        "NCBIGene:1499": HUMAN,
+        "NCBIGene:7124": HUMAN,
+        "NCBIGene:12387": MOUSE,
+        "NCBIGene:999999": HUMAN,
+        "NCBIGene:21926": MOUSE,
+    }
 
 
 def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_gene_name() -> None:
