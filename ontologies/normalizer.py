@@ -86,6 +86,11 @@ _CHUNK = 256  # mentions scored against all names at once (256 x 56,000 disease 
 # (BENCHMARKS.md, session 27).
 JOINED_NUMBERS = frozenset({"Gene"})
 _NUMBER_GAP = re.compile(r"(?<=[a-z]) (?=\d)")
+# A Greek letter a title or abstract lost to its Latin look-alike ("b-catenin", "TNF-a",
+# "PKC-d"): a gene's exact lookup takes the concepts of the form with the letter spelled out
+# too ("beta catenin"), after those of the form as written; the document's species then picks.
+_LATIN_GREEK = {"a": "alpha", "b": "beta", "g": "gamma", "d": "delta", "k": "kappa"}
+_LONE_LATIN = re.compile(r"\b[abgdk]\b")
 # A gene named and, in brackets right after it, named again ("Psoriasin (S100A7)", "S100A7
 # (psoriasin)"): where one of the two names matches a vocabulary name and the other does not, both
 # are that gene, and so is every other mention of the unmatched name in the document.
@@ -170,9 +175,13 @@ class Normalizer:
         """``form``: ``normalize(text)`` when the caller has it already."""
         form = form if form is not None else normalize(text)
         hits = self.index.exact.get((category, form))
-        if category in JOINED_NUMBERS and _NUMBER_GAP.search(form):
-            joined = self.index.exact.get((category, _NUMBER_GAP.sub("", form))) or []
-            hits = list(dict.fromkeys([*(hits or []), *joined]))
+        if category in JOINED_NUMBERS:
+            forms = [form]
+            if _LONE_LATIN.search(form):
+                forms.append(_LONE_LATIN.sub(lambda x: _LATIN_GREEK[x.group()], form))
+            forms += [_NUMBER_GAP.sub("", f) for f in forms if _NUMBER_GAP.search(f)]
+            found = [i for f in forms for i in self.index.exact.get((category, f), ())]
+            hits = list(dict.fromkeys(found)) or None
         if hits:
             return [self._grounding(i, 1.0) for i in hits[: self.top_k]]
         hits = self.index.unordered.get((category, sorted_key(text)))

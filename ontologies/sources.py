@@ -78,15 +78,24 @@ def corpus_terms(
 
 def gene_taxa(vocabulary: dict[str, str], corpus: dict[str, Counter[str]]) -> dict[str, str]:
     """Each gene's species: the vocabulary's where it has the gene, else the species the gene's
-    training documents mention most among those the vocabulary does not cover. A vocabulary lists
-    every gene of its species, so a gene it lacks is another species': BioRED's mouse beta-catenin
-    (12387) is mouse though its abstracts name patients more often than mice."""
+    training documents mention most among those the vocabulary does not cover, else (its documents
+    name only covered species) the species most such genes have. A vocabulary lists every gene of
+    its species, so a gene it lacks is another species': BioRED's mouse Fas ligand (14103) is mouse
+    though its abstracts name patients more often than mice, and its mouse beta-catenin (12387)
+    though its abstract names only "human"."""
     taxa = dict(vocabulary)
     covered = set(vocabulary.values())
+    unsaid = []
     for gene, counts in corpus.items():
         if gene not in taxa:
             others = Counter({t: k for t, k in counts.items() if t not in covered})
-            taxa[gene] = (others or counts).most_common(1)[0][0]
+            if others:
+                taxa[gene] = others.most_common(1)[0][0]
+            else:
+                unsaid.append(gene)
+    usual = Counter(t for g, t in taxa.items() if g not in vocabulary).most_common(1)
+    for gene in unsaid:
+        taxa[gene] = usual[0][0] if usual else corpus[gene].most_common(1)[0][0]
     return taxa
 
 

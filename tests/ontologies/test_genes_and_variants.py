@@ -161,6 +161,8 @@ def _gene_normalizer() -> Normalizer:
         Term("NCBIGene:836", "CASP3", "Gene", synonyms=("caspase 3",)),
         Term("NCBIGene:355", "FAS", "Gene", synonyms=("Fas",)),
         Term("NCBIGene:356", "FASLG", "Gene", synonyms=("Fas ligand",)),
+        Term("NCBIGene:1499", "CTNNB1", "Gene", synonyms=("beta-catenin", "catenin beta 1")),
+        Term("NCBIGene:3106", "HLA-B", "Gene", synonyms=("major histocompatibility complex, class I, B",)),
         # mouse genes are known only by the names a training corpus gives them
         Term("NCBIGene:14062", "thrombin receptor", "Gene", source="corpus:train"),
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
@@ -175,6 +177,8 @@ def _gene_normalizer() -> Normalizer:
         "NCBIGene:836": "NCBITaxon:9606",
         "NCBIGene:355": "NCBITaxon:9606",
         "NCBIGene:356": "NCBITaxon:9606",
+        "NCBIGene:1499": "NCBITaxon:9606",
+        "NCBIGene:3106": "NCBITaxon:9606",
     }
     return Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
 
@@ -195,6 +199,13 @@ def test_a_gene_symbol_written_with_a_hyphen_before_its_number_is_the_symbol() -
     assert normalizer.normalize("FGFR-4", "GeneOrGeneProduct")[0].curie == "NCBIGene:2264"
     assert normalizer.normalize("FGF 7", "Gene")[0].curie == "NCBIGene:2252"
     assert not normalizer.normalize("FGF-7", "Chemical")  # genes only
+
+
+def test_a_greek_letter_lost_to_its_latin_look_alike_is_read_as_the_greek_one() -> None:
+    normalizer = _gene_normalizer()
+    assert [g.curie for g in normalizer._exact("b-catenin", "Gene")] == ["NCBIGene:1499"]  # an exact match
+    assert normalizer.normalize("HLA-B", "Gene")[0].curie == "NCBIGene:3106"  # a name as written comes first
+    assert not normalizer._exact("b-catenin", "Chemical")  # genes only
 
 
 def test_a_gene_named_again_in_brackets_takes_the_name_the_vocabulary_knows_everywhere() -> None:
@@ -231,20 +242,24 @@ def test_a_gene_of_a_mouse_study_is_the_mouse_gene_that_shares_a_name_with_the_h
 
 
 def test_a_training_corpus_gene_the_vocabulary_lacks_is_of_a_species_the_vocabulary_does_not_cover() -> None:
+    rat = "NCBITaxon:10116"
     vocabulary = {"NCBIGene:1499": HUMAN, "NCBIGene:7124": HUMAN}
     corpus = {
         "NCBIGene:1499": Counter({HUMAN: 5}),
-        "NCBIGene:12387": Counter({HUMAN: 3, MOUSE: 1}),  # mouse beta-catenin in an abstract about patients
-        "NCBIGene:999999": Counter({HUMAN: 1}),  # a retired human id: nothing says otherwise
-        "NCBIGene:21926": Counter({MOUSE: 2, "NCBITaxon:10116": 1}),
+        "NCBIGene:14103": Counter({HUMAN: 3, MOUSE: 1}),  # mouse Fas ligand in an abstract about patients
+        "NCBIGene:12387": Counter({HUMAN: 1}),  # mouse beta-catenin in an abstract that names only "human"
+        "NCBIGene:21926": Counter({MOUSE: 2, rat: 1}),
+        "NCBIGene:24498": Counter({rat: 2}),
     }
     assert gene_taxa(vocabulary, corpus) == {
         "NCBIGene:1499": HUMAN,
         "NCBIGene:7124": HUMAN,
-        "NCBIGene:12387": MOUSE,
-        "NCBIGene:999999": HUMAN,
+        "NCBIGene:14103": MOUSE,
+        "NCBIGene:12387": MOUSE,  # the species most genes the vocabulary lacks have
         "NCBIGene:21926": MOUSE,
+        "NCBIGene:24498": rat,
     }
+    assert gene_taxa({}, {"NCBIGene:7124": Counter({HUMAN: 1})}) == {"NCBIGene:7124": HUMAN}  # no vocabulary
 
 
 def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_gene_name() -> None:
