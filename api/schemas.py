@@ -84,6 +84,11 @@ class ExtractedRelation(BaseModel):
     predicate: str
     object: str
     score: float
+    novel: bool | None = Field(
+        None,
+        description="BioRED's novelty: the text reports the relation as its own finding (true) or as background "
+        "(false); null where the relation model says nothing (BC5CDR's).",
+    )
     sentence: str | None = None
 
 

@@ -59,6 +59,13 @@ def test_loaded_model_predicts_what_its_card_scored_with_evidence_and_cause_orde
     relations = [(d, r) for d in pred for r in d.relations]
     assert relations and all(r.span is not None and 0 < r.score <= 1 for _, r in relations)
     assert {r.novel for _, r in relations} == {True, False}
+    # as the API answers them (/v1/extract) and the graph stores them: novelty kept
+    from api.schemas import ExtractedRelation
+    from kg.store import document_rows
+
+    d, r = next((d, r) for d, r in relations if r.novel)
+    assert ExtractedRelation.model_validate(r.to_json(d.text)).novel is True
+    assert {t.provenance.novel for t in document_rows(d)[2]} >= {True}
     types = {(d.doc_id, c): m.label for d in dev for m in d.mentions for c in m.ids}
     chemical_disease = [
         (types[(d.doc_id, r.subject)], types[(d.doc_id, r.object)])
