@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -51,7 +53,15 @@ def main() -> None:
     settings.term_index()  # built or loaded before the clock starts, as a warm service would be
     if not args.cold:
         _warm_up()  # a deployment's runs talk to a running Prefect server; without one, the first flow starts it
-    settings = settings.model_copy(update={"store_path": Path(tempfile.mkdtemp(prefix="medkg-ingest-")) / "graph"})
+    scratch = Path(tempfile.mkdtemp(prefix="medkg-ingest-"))  # the graph it writes, removed at the end
+    settings = settings.model_copy(update={"store_path": scratch / "graph"})
+    try:
+        _run(args, settings)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, settings: Any) -> None:
     # The flow keeps its own normalizer and cause check per settings: load those before the clock
     # too (until session 27 the index was loaded twice, the second time inside the clock).
     load_vocabularies(settings, relations=bool(args.re_model))
