@@ -40,11 +40,32 @@ from kg.errors import ConfigError
 from kg.schema import entity_type, predicate
 from kg.types import Document, Mention
 
-FORMAT = 2
+FORMAT = 3
 CAUSES = predicate("CID").curie
 DEMOTED = "Association"  # biolink:associated_with
-# What the masked text says in place of each mention inside the evidence span.
-_MASKS = {"subject": " CHEMX ", "object": " DISEASEX ", "Chemical": " OTHERCHEM ", "Disease": " OTHERDIS "}
+# What the masked text says in place of each mention inside the evidence span; "other cause": another
+# chemical with the cause wording that follows it ("fentanyl-induced" in "propofol to suppress
+# fentanyl-induced cough"), so that its "induced" does not read as the pair's (cross-validated F1
+# of the check on its training pairs 55.93 -> 56.77; BENCHMARKS.md, session 29).
+_MASKS = {
+    "subject": " CHEMX ",
+    "object": " DISEASEX ",
+    "Chemical": " OTHERCHEM ",
+    "Disease": " OTHERDIS ",
+    "other cause": " OTHERCAUSE ",
+}
+# Cause wording right after a chemical mention: "fentanyl-induced", "steroid-associated" (not
+# "induced by", which names the cause after it).
+CAUSE_WORDING_AFTER = re.compile(r"[\s-]*(?:induced|associated|related|caused)\b(?!\s+by\b)", re.IGNORECASE)
+# Two chemicals that share the wording after the second: "pilocarpine- and kainic acid-induced".
+_COORDINATED = re.compile(r"[\s,-]*(?:[\w-]+\s+){0,3}(?:and|or|,)\s*", re.IGNORECASE)
+
+
+def coordinated(doc: Document, x: Mention, y: Mention) -> bool:
+    """``x`` and ``y`` are neighbours joined by "and", "or" or a comma (``_COORDINATED``)."""
+    first, second = (x, y) if x.start < y.start else (y, x)
+    between = any(first.end <= m.start and m.end <= second.start for m in doc.mentions)
+    return not between and bool(_COORDINATED.fullmatch(doc.text, first.end, second.start))
 
 
 @dataclass(frozen=True)
@@ -74,13 +95,18 @@ def pair_text(doc: Document, sentences: Sequence[tuple[int, int]], subject: str,
     if span is None:
         return None
     a, b = span
+    inside = [m for m in doc.mentions if m.start >= a and m.end <= b]
+    own = [m for m in inside if subject in _concepts(m)]
     marks = []
-    for m in doc.mentions:
-        if m.start >= a and m.end <= b:
-            concepts = _concepts(m)
-            kind = "subject" if subject in concepts else "object" if obj in concepts else entity_type(m.label).label
-            if kind in _MASKS:
-                marks.append((m.start, m.end, _MASKS[kind]))
+    for m in inside:
+        concepts = _concepts(m)
+        kind = "subject" if subject in concepts else "object" if obj in concepts else entity_type(m.label).label
+        if kind in _MASKS:
+            end, mask = m.end, _MASKS[kind]
+            after = CAUSE_WORDING_AFTER.match(doc.text, m.end, b) if kind == "Chemical" else None
+            if after and not any(coordinated(doc, o, m) for o in own):
+                end, mask = after.end(), _MASKS["other cause"]
+            marks.append((m.start, end, mask))
     parts, pos = [], a
     for start, end, mask in sorted(marks):
         if start >= pos:

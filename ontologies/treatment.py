@@ -31,8 +31,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from extractors.cause_check import CAUSE_WORDING_AFTER, coordinated
 from kg.schema import entity_type, predicate
-from kg.types import Document, Mention, Relation
+from kg.types import Document, Relation
 
 # MeSH pharmacological action -> MeSH tree prefixes of the diseases it treats.
 TREATS_BY_ACTION: dict[str, tuple[str, ...]] = {
@@ -138,25 +139,16 @@ class TreatmentKnowledge:
         return None
 
 
-# Cause wording bound to another chemical of the sentence: "propofol to suppress fentanyl-induced
-# cough" says fentanyl, not propofol, causes the cough.
-_OTHERS_CAUSE_AFTER = re.compile(r"[\s-]*(?:induced|associated|related|caused)\b(?!\s+by\b)", re.IGNORECASE)
-# ...unless the pair's chemical shares that wording: "pilocarpine- and kainic acid-induced",
-# "caused by gold in one case and D-penicillamine in the other".
-_COORDINATED = re.compile(r"[\s,-]*(?:[\w-]+\s+){0,3}(?:and|or|,)\s*", re.IGNORECASE)
+# Cause wording bound to another chemical of the sentence (``CAUSE_WORDING_AFTER``): "propofol to
+# suppress fentanyl-induced cough" says fentanyl, not propofol, causes the cough; unless the pair's
+# chemical shares that wording (``coordinated``): "pilocarpine- and kainic acid-induced", "caused by
+# gold in one case and D-penicillamine in the other".
 _OTHERS_CAUSE_BEFORE = re.compile(r"\b(?:induced|caused|provoked|precipitated)\s+by\s+(?:the\s+|a\s+)?$", re.IGNORECASE)
 
 
 def says_treatment(sentence: str) -> bool:
     """The sentence words the pair as a treatment and not also as a cause."""
     return bool(_TREAT_CUE.search(sentence)) and not _CAUSE_CUE.search(sentence)
-
-
-def _coordinated(doc: Document, x: Mention, y: Mention) -> bool:
-    """``x`` and ``y`` are neighbours joined by "and", "or" or a comma (``_COORDINATED``)."""
-    first, second = (x, y) if x.start < y.start else (y, x)
-    between = any(first.end <= m.start and m.end <= second.start for m in doc.mentions)
-    return not between and bool(_COORDINATED.fullmatch(doc.text, first.end, second.start))
 
 
 def treatment_text(doc: Document, span: tuple[int, int], chemical: str) -> str:
@@ -169,9 +161,9 @@ def treatment_text(doc: Document, span: tuple[int, int], chemical: str) -> str:
     for m in doc.mentions:
         if m.start < a or m.end > b or entity_type(m.label).label != "Chemical" or m in own:
             continue
-        if any(_coordinated(doc, o, m) for o in own):
+        if any(coordinated(doc, o, m) for o in own):
             continue
-        after = _OTHERS_CAUSE_AFTER.match(doc.text, m.end, b)
+        after = CAUSE_WORDING_AFTER.match(doc.text, m.end, b)
         if after:
             cuts.append((m.end, after.end()))
         before = _OTHERS_CAUSE_BEFORE.search(doc.text[max(a, m.start - 40) : m.start])

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extractors.cause_check import CauseCheck, best_threshold, cause_check_path, load_or_train_cause_check
+from extractors.cause_check import (
+    FORMAT,
+    CauseCheck,
+    best_threshold,
+    cause_check_path,
+    load_or_train_cause_check,
+)
 from kg.errors import ConfigError
 from kg.types import Document, Mention, Relation
 from wiring.settings import Settings
@@ -173,13 +179,13 @@ def test_settings_find_the_trained_check_and_broken_or_missing_files_fail_in_one
     assert settings.model_copy(update={"cause_check": False}).cause_checker() is None
     # a site without the corpora (installed models) uses the check it has
     no_corpora = [("x", tmp_path / "missing.PubTator", frozenset({"CID"}))]
-    assert load_or_train_cause_check(no_corpora, tmp_path / "cause-check").card["format"] == 2
+    assert load_or_train_cause_check(no_corpora, tmp_path / "cause-check").card["format"] == FORMAT
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="not a readable cause check.*delete it"):
         settings.cause_checker()
     with pytest.raises(ConfigError, match="MEDKG_CAUSE_CHECK=false"):
         load_or_train_cause_check([("x", tmp_path / "missing.PubTator", frozenset({"CID"}))], tmp_path)
-    assert cause_check_path(tmp_path, [tmp_path / "cause-check" / path.name]).name.startswith("cause-check-v2-")
+    assert cause_check_path(tmp_path, [tmp_path / "cause-check" / path.name]).name.startswith(f"cause-check-v{FORMAT}-")
 
 
 def test_best_threshold_maximizes_f1() -> None:
@@ -203,3 +209,31 @@ def test_evidence_that_denies_the_link_is_no_cause() -> None:
     assert not denies_link("NSENT1 no CHEMX here")
     # The closest mentions of the two: a short form right after the chemical does not hide the denial.
     assert denies_link("NSENT1 CHEMX ( CHEMX ), used by 38% of patients, was not associated with DISEASEX risks")
+
+
+def test_another_chemicals_cause_wording_is_masked_as_its_own() -> None:
+    from extractors.cause_check import pair_text
+    from extractors.text import split_sentences
+
+    def text(sentence: str, names: list[tuple[str, str, str]], subject: str) -> str:
+        mentions, at = [], 0
+        for name, label, curie in names:
+            start = sentence.index(name, at)
+            mentions.append(Mention(start, start + len(name), name, label, ids=(curie,)))
+            at = start + len(name)
+        doc = Document("d", sentence, mentions=tuple(mentions))
+        return pair_text(doc, split_sentences(sentence), subject, DIS) or ""
+
+    sentence = "Can low dose of propofol effectively suppress fentanyl-induced cough?"
+    names = [("propofol", "Chemical", CHEM), ("fentanyl", "Chemical", OTHER), ("cough", "Disease", DIS)]
+    # fentanyl's "induced" is fentanyl's, not the pair's
+    assert "OTHERCAUSE DISEASEX" in text(sentence, names, CHEM) and "induced" not in text(sentence, names, CHEM)
+    # the pair's own cause wording stays, as does one the pair's chemical shares
+    assert "CHEMX -induced DISEASEX" in text(sentence, names, OTHER)
+    sentence = "Seizures: pilocarpine- and kainic acid-induced seizures in rats."
+    names = [
+        ("pilocarpine", "Chemical", CHEM),
+        ("kainic acid", "Chemical", OTHER),
+        ("seizures", "Disease", DIS),
+    ]
+    assert "OTHERCHEM -induced DISEASEX" in text(sentence, names, CHEM)
