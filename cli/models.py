@@ -635,8 +635,13 @@ def models_package_cmd(
                 )
             else:
                 extras.append((f"index/{built.name}", built))
-        # the cause check trained here travels with the models (a site without the corpora uses it)
-        checks = sorted((settings.home / "cause-check").glob("cause-check-v*.json"), key=lambda p: p.stat().st_mtime)
+        # the cause check trained here travels with the models (a site without the corpora uses it);
+        # one of an older format would not be read there
+        from extractors.cause_check import FORMAT
+
+        checks = sorted(
+            (settings.home / "cause-check").glob(f"cause-check-v{FORMAT}-*.json"), key=lambda p: p.stat().st_mtime
+        )
         extras += [(f"cause-check/{p.name}", p) for p in checks[-1:]]
         archive = package_models(folders, out, name=name, extras=extras)
     what = f"{len(folders)} models" + (" and the term index" if any(r.startswith("index/") for r, _ in extras) else "")

@@ -38,6 +38,7 @@ from extractors.relations import _concepts
 from extractors.text import split_sentences
 from kg.errors import ConfigError
 from kg.schema import entity_type, predicate
+from kg.text import CAUSE_WORDING_AFTER, coordinated
 from kg.types import Document, Mention
 
 FORMAT = 3
@@ -54,18 +55,6 @@ _MASKS = {
     "Disease": " OTHERDIS ",
     "other cause": " OTHERCAUSE ",
 }
-# Cause wording right after a chemical mention: "fentanyl-induced", "steroid-associated" (not
-# "induced by", which names the cause after it).
-CAUSE_WORDING_AFTER = re.compile(r"[\s-]*(?:induced|associated|related|caused)\b(?!\s+by\b)", re.IGNORECASE)
-# Two chemicals that share the wording after the second: "pilocarpine- and kainic acid-induced".
-_COORDINATED = re.compile(r"[\s,-]*(?:[\w-]+\s+){0,3}(?:and|or|,)\s*", re.IGNORECASE)
-
-
-def coordinated(doc: Document, x: Mention, y: Mention) -> bool:
-    """``x`` and ``y`` are neighbours joined by "and", "or" or a comma (``_COORDINATED``)."""
-    first, second = (x, y) if x.start < y.start else (y, x)
-    between = any(first.end <= m.start and m.end <= second.start for m in doc.mentions)
-    return not between and bool(_COORDINATED.fullmatch(doc.text, first.end, second.start))
 
 
 @dataclass(frozen=True)

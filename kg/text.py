@@ -1,11 +1,33 @@
-"""Text facts every stage needs: abbreviation definitions in running text (Schwartz & Hearst,
-PSB 2003). "angiotensin-converting enzyme (ACE)" defines ACE, so that a later "ACE" is tagged
-(``extractors.abbreviations``) and grounded (``ontologies.normalizer``) through its long form.
-Here because both use it and ``ontologies`` may import only ``kg``."""
+"""Text facts every stage needs, here because ``extractors`` and ``ontologies`` both use them and
+``ontologies`` may import only ``kg``:
+
+- abbreviation definitions in running text (Schwartz & Hearst, PSB 2003). "angiotensin-converting
+  enzyme (ACE)" defines ACE, so that a later "ACE" is tagged (``extractors.abbreviations``) and
+  grounded (``ontologies.normalizer``) through its long form;
+- cause wording bound to a chemical mention ("fentanyl-induced cough"), which the cause check
+  (``extractors.cause_check``) and the treatment reading (``ontologies.treatment``) must not read
+  as another chemical's."""
 
 from __future__ import annotations
 
 import re
+
+from kg.types import Document, Mention
+
+# Cause wording right after a chemical mention: "fentanyl-induced", "steroid-associated" (not
+# "induced by", which names the cause after it).
+CAUSE_WORDING_AFTER = re.compile(r"[\s-]*(?:induced|associated|related|caused)\b(?!\s+by\b)", re.IGNORECASE)
+# Two chemicals that share the wording after the second: "pilocarpine- and kainic acid-induced",
+# "caused by gold in one case and D-penicillamine in the other".
+_COORDINATED = re.compile(r"[\s,-]*(?:[\w-]+\s+){0,3}(?:and|or|,)\s*", re.IGNORECASE)
+
+
+def coordinated(doc: Document, x: Mention, y: Mention) -> bool:
+    """``x`` and ``y`` are neighbours joined by "and", "or" or a comma (``_COORDINATED``)."""
+    first, second = (x, y) if x.start < y.start else (y, x)
+    between = any(first.end <= m.start and m.end <= second.start for m in doc.mentions)
+    return not between and bool(_COORDINATED.fullmatch(doc.text, first.end, second.start))
+
 
 _PAREN = re.compile(r"\(([^()]{1,12})\)")
 

@@ -31,8 +31,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from extractors.cause_check import CAUSE_WORDING_AFTER, coordinated
 from kg.schema import entity_type, predicate
+from kg.text import CAUSE_WORDING_AFTER, coordinated
 from kg.types import Document, Relation
 
 # MeSH pharmacological action -> MeSH tree prefixes of the diseases it treats.
