@@ -17,7 +17,7 @@ from urllib.parse import quote
 import networkx as nx
 
 from kg.schema import PREDICATES
-from kg.store import GraphStore
+from kg.store import GraphStore, evidence_novelty
 
 BIOLINK = "https://w3id.org/biolink/vocab/"
 MEDKG = "https://w3id.org/medkg/"
@@ -84,19 +84,21 @@ def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
 def _literature_edges(store: GraphStore) -> Iterator[dict[str, Any]]:
     """Each literature edge with its aggregates, and ``novel``: the PMIDs of the articles that
     report it as their own finding (BioRED's novelty, kept on the edge's evidence)."""
-    novel: dict[tuple[str, str, str], list[str]] = {
-        (r["s"], r["p"], r["o"]): sorted(r["pmids"])
+    flags = evidence_novelty(store)
+    novel: dict[tuple[str, str, str], set[str]] = {}
+    if any(flags.values()):
         for r in store.query(
-            "MATCH (v:Evidence) WHERE v.novel = true RETURN v.subject AS s, v.predicate AS p, v.object AS o, "
-            "collect(DISTINCT v.pmid) AS pmids"
-        )
-    }
+            "MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
+            "v.pmid AS pmid"
+        ):
+            if flags.get(r["id"]):
+                novel.setdefault((r["s"], r["p"], r["o"]), set()).add(r["pmid"])
     for rel in _REL_TYPES:
         for row in store.query(
             f"MATCH (s:Entity)-[r:{rel}]->(o:Entity) RETURN s.curie AS s, o.curie AS o, r.predicate AS p, "
             "r.evidence_count AS n, r.pmids AS pmids, r.max_score AS score, r.model AS model"
         ):
-            yield {**row, "rel": rel, "novel": novel.get((row["s"], row["p"], row["o"]), [])}
+            yield {**row, "rel": rel, "novel": sorted(novel.get((row["s"], row["p"], row["o"]), ()))}
 
 
 def _phenotype_edges(store: GraphStore) -> list[dict[str, Any]]:
@@ -170,10 +172,11 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         if row["model"]:
             g.add((node, medkg.model, Literal(row["model"])))
         publications(node, row["pmids"])
+    novelty = evidence_novelty(store)
     for row in store.query(
         "MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
         "v.pmid AS pmid, v.start_char AS first, v.end_char AS last, v.sentence AS sentence, v.model AS model, "
-        "v.score AS score, v.novel AS novel"
+        "v.score AS score"
     ):
         node = medkg[f"evidence/{quote(row['id'], safe='')}"]
         g.add((node, RDF.type, medkg.Evidence))
@@ -183,8 +186,8 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         g.add((node, medkg.score, Literal(float(row["score"] or 0.0), datatype=XSD.double)))
         if row["model"]:
             g.add((node, medkg.model, Literal(row["model"])))
-        if row["novel"] is not None:
-            g.add((node, medkg.novel, Literal(bool(row["novel"]))))
+        if row["id"] in novelty:
+            g.add((node, medkg.novel, Literal(novelty[row["id"]])))
         publications(node, [row["pmid"]] if row["pmid"] else [])
         association = associations.get((row["s"], row["p"], row["o"]))
         if association is not None:

@@ -30,7 +30,7 @@ from typing import Any
 
 from kg.errors import StoreError
 from kg.schema import ENTITY_TYPES, HAS_EVIDENCE, HAS_PHENOTYPE, MENTIONS, SUBCLASS_OF, predicate
-from kg.store import GraphStore, MentionCount
+from kg.store import GraphStore, MentionCount, evidence_novelty
 from kg.types import Entity, PhenotypeAnnotation, Provenance, Triple
 
 log = logging.getLogger(__name__)
@@ -311,6 +311,7 @@ def store_contents(store: GraphStore) -> dict[str, Any]:
             "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n"
         )
     ]
+    novelty = evidence_novelty(store)
     triples = [
         Triple(
             r["s"],
@@ -323,13 +324,13 @@ def store_contents(store: GraphStore) -> dict[str, Any]:
                 r["sentence"] or "",
                 r["model"] or "",
                 float(r["score"] or 0.0),
-                r["novel"],
+                novelty.get(r["id"]),
             ),
         )
         for r in store.query(
             "MATCH (v:Evidence) RETURN v.subject AS s, v.predicate AS p, v.object AS o, v.pmid AS pmid, "
             "v.start_char AS start_char, v.end_char AS end_char, v.sentence AS sentence, v.model AS model, v.score AS "
-            "score, v.novel AS novel"
+            "score, v.evidence_id AS id"
         )
     ]
     phenotypes = [

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Self, TypeVar
 
-from kg.errors import MedkgError, QueryInvalid, QueryRefused
+from kg.errors import MedkgError, QueryInvalid, QueryRefused, StoreError
 from kg.schema import HAS_PHENOTYPE, MENTIONS, NODE_LABELS, PREDICATES, SUBCLASS_OF, entity_type, predicate
 from kg.types import Document, Entity, PhenotypeAnnotation, Provenance, Triple
 
@@ -551,6 +551,17 @@ def phenotype_row(r: PhenotypeAnnotation) -> dict[str, Any]:
         "source": r.source,
         "pmids": list(r.pmids),
     }
+
+
+def evidence_novelty(store: GraphStore) -> dict[str, bool]:
+    """Each piece of evidence's novelty flag, by evidence id, where it has one. Empty for an
+    embedded graph written before medkg kept novelty and opened read-only (an export of it): such
+    a graph gains the column only when opened for writing."""
+    try:
+        rows = store.query("MATCH (v:Evidence) WHERE v.novel IS NOT NULL RETURN v.evidence_id AS id, v.novel AS novel")
+    except StoreError:
+        return {}
+    return {r["id"]: bool(r["novel"]) for r in rows}
 
 
 def evidence_row(t: Triple) -> dict[str, Any]:

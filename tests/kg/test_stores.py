@@ -481,3 +481,29 @@ def test_an_embedded_graph_written_before_novelty_opens_and_takes_it(tmp_path: P
         assert rows == [{"novel": False}, {"novel": True}]
     finally:
         store.close()
+
+
+def test_an_embedded_graph_written_before_novelty_exports_when_opened_read_only(tmp_path: Path) -> None:
+    """Opened read-only (``medkg export``), an older graph cannot gain the column: exports leave
+    novelty out instead of failing."""
+    import ladybug
+
+    from kg.embedded_store import EmbeddedStore
+    from kg.export import export_rdf, kgx_records, to_networkx
+    from kg.neo4j_import import store_contents
+
+    store = EmbeddedStore(tmp_path / "graph")
+    store.load_documents(_docs())
+    store.close()
+    db = ladybug.Database(str(tmp_path / "graph"))
+    ladybug.Connection(db).execute("ALTER TABLE Evidence DROP novel")  # as an older medkg wrote it
+    db.close()
+    old = EmbeddedStore(tmp_path / "graph", read_only=True)
+    try:
+        assert export_rdf(old, tmp_path / "g.ttl") > 0
+        _, edges = kgx_records(old)
+        assert edges and not any(e.get("novel_publications") for e in edges)
+        assert to_networkx(old).number_of_edges() > 0
+        assert {t.provenance.novel for t in store_contents(old)["triples"]} == {None}
+    finally:
+        old.close()
