@@ -177,7 +177,7 @@ class Normalizer:
         hits = self.index.exact.get((category, form))
         if category in JOINED_NUMBERS:
             forms = [form]
-            if _LONE_LATIN.search(form):
+            if " " in form and _LONE_LATIN.search(form):  # a letter next to a name, never alone ("d")
                 forms.append(_LONE_LATIN.sub(lambda x: _LATIN_GREEK[x.group()], form))
             forms += [_NUMBER_GAP.sub("", f) for f in forms if _NUMBER_GAP.search(f)]
             found = [i for f in forms for i in self.index.exact.get((category, f), ())]

@@ -163,6 +163,7 @@ def _gene_normalizer() -> Normalizer:
         Term("NCBIGene:356", "FASLG", "Gene", synonyms=("Fas ligand",)),
         Term("NCBIGene:1499", "CTNNB1", "Gene", synonyms=("beta-catenin", "catenin beta 1")),
         Term("NCBIGene:3106", "HLA-B", "Gene", synonyms=("major histocompatibility complex, class I, B",)),
+        Term("NCBIGene:7528", "YY1", "Gene", synonyms=("DELTA",)),
         # mouse genes are known only by the names a training corpus gives them
         Term("NCBIGene:14062", "thrombin receptor", "Gene", source="corpus:train"),
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
@@ -179,6 +180,7 @@ def _gene_normalizer() -> Normalizer:
         "NCBIGene:356": "NCBITaxon:9606",
         "NCBIGene:1499": "NCBITaxon:9606",
         "NCBIGene:3106": "NCBITaxon:9606",
+        "NCBIGene:7528": "NCBITaxon:9606",
     }
     return Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
 
@@ -206,6 +208,7 @@ def test_a_greek_letter_lost_to_its_latin_look_alike_is_read_as_the_greek_one() 
     assert [g.curie for g in normalizer._exact("b-catenin", "Gene")] == ["NCBIGene:1499"]  # an exact match
     assert normalizer.normalize("HLA-B", "Gene")[0].curie == "NCBIGene:3106"  # a name as written comes first
     assert not normalizer._exact("b-catenin", "Chemical")  # genes only
+    assert normalizer._exact("delta", "Gene") and not normalizer._exact("d", "Gene")  # a letter alone is no Greek name
 
 
 def test_a_gene_named_again_in_brackets_takes_the_name_the_vocabulary_knows_everywhere() -> None:
