@@ -47,7 +47,7 @@ DEMOTED = "Association"  # biolink:associated_with
 # What the masked text says in place of each mention inside the evidence span; "other cause": another
 # chemical with the cause wording that follows it ("fentanyl-induced" in "propofol to suppress
 # fentanyl-induced cough"), so that its "induced" does not read as the pair's (cross-validated F1
-# of the check on its training pairs 55.93 -> 56.77; BENCHMARKS.md, session 29).
+# of the check on its training pairs 55.93 -> 57.03; BENCHMARKS.md, session 29).
 _MASKS = {
     "subject": " CHEMX ",
     "object": " DISEASEX ",
