@@ -96,11 +96,15 @@ _LONE_LATIN = re.compile(r"\b[abgdk]\b")
 # are that gene, and so is every other mention of the unmatched name in the document.
 BRACKETED_SYNONYMS = frozenset({"Gene"})
 # Types whose predicted mentions stop short of a longer name the tagger split ("caspase" of
-# "caspase 3", "Fas" of "Fas ligand", "myosin" of "myosin heavy chain"): a mention runs on over
-# what follows it (``_NAME_RUNS_ON``: two words, one word, a number) when that makes a vocabulary
-# name of its type (``Normalizer._longest_name``).
+# "caspase 3", "Fas" of "Fas ligand", "myosin" of "myosin heavy chain", "X-linked" of "X-linked
+# inhibitor of apoptosis"): a mention runs on over what follows it (``_NAME_RUNS_ON``: four, three,
+# two or one words, a number) when that makes a vocabulary name of its type
+# (``Normalizer._longest_name``). Up to four words rather than two: BioRED dev genes after
+# normalization 77.84 -> 78.02 (BENCHMARKS.md, session 29).
 LONGEST_NAME = frozenset({"Gene"})
 _NAME_RUNS_ON = (
+    re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]* +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
+    re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
     re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
     re.compile(r" +[A-Za-z][\w'-]*\b"),
     re.compile(r"[ -]?\d+[A-Za-z]?\b"),
@@ -594,7 +598,7 @@ class Normalizer:
         return out
 
     def _longest_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
-        """``m`` run on over the number or the one or two words after it (``_NAME_RUNS_ON``) where
+        """``m`` run on over the number or the one to four words after it (``_NAME_RUNS_ON``) where
         that longer span is a vocabulary name of its type and overlaps no other mention."""
         for run in _NAME_RUNS_ON:
             found = run.match(doc.text, m.end)

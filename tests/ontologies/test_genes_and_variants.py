@@ -164,6 +164,7 @@ def _gene_normalizer() -> Normalizer:
         Term("NCBIGene:1499", "CTNNB1", "Gene", synonyms=("beta-catenin", "catenin beta 1")),
         Term("NCBIGene:3106", "HLA-B", "Gene", synonyms=("major histocompatibility complex, class I, B",)),
         Term("NCBIGene:7528", "YY1", "Gene", synonyms=("DELTA",)),
+        Term("NCBIGene:331", "XIAP", "Gene", synonyms=("X-linked inhibitor of apoptosis",)),
         # mouse genes are known only by the names a training corpus gives them
         Term("NCBIGene:14062", "thrombin receptor", "Gene", source="corpus:train"),
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
@@ -181,6 +182,7 @@ def _gene_normalizer() -> Normalizer:
         "NCBIGene:1499": "NCBITaxon:9606",
         "NCBIGene:3106": "NCBITaxon:9606",
         "NCBIGene:7528": "NCBITaxon:9606",
+        "NCBIGene:331": "NCBITaxon:9606",
     }
     return Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
 
@@ -274,6 +276,12 @@ def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_ge
     got = [(m.text, m.groundings[0].curie if m.groundings else None) for m in out.mentions]
     assert got[:3] == [("Fas ligand", "NCBIGene:356"), ("caspase-3", "NCBIGene:836"), ("Fas", "NCBIGene:355")]
     assert got[3][0] == "caspase"  # "caspase activity" is no gene name: the mention stays as tagged
+    text = "X-linked inhibitor of apoptosis binds."  # four words on
+    doc = Document("2", text, mentions=(Mention(0, 8, "X-linked", "Gene"),))
+    (out,) = normalizer.normalize_predicted([doc])
+    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [
+        ("X-linked inhibitor of apoptosis", "NCBIGene:331")
+    ]
 
 
 def test_a_cell_line_that_is_a_gene_name_and_no_known_cell_line_is_a_gene() -> None:
