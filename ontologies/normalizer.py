@@ -73,6 +73,10 @@ GUARDED = ("Chemical", "Disease")
 # chemical acc@1: BioRED dev 84.31 -> 85.40, BC5CDR dev 90.25 -> 90.97, BENCHMARKS.md session 27):
 # on its own it is far more often a word, a unit or a gene than an element.
 SHORTEST_CHEMICAL = 3
+# A predicted gene of one character ("G", "T", "K", "a") is no gene: BioRED's training and dev
+# splits name none (their shortest gene mentions are "AR", "TS", "Hp"...). Dropped (BENCHMARKS.md,
+# session 29).
+SHORTEST_GENE = 2
 _CHARGE = re.compile(r"\(?\d?\+\)?|\(?\d?-\)?(?![\w-])")  # "+", "2+", "(2+)", "-" but not "Co-administered"
 _TFIDF_FLOOR = 0.1
 _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
@@ -570,6 +574,8 @@ class Normalizer:
                     m, category = replace(m, label="Gene", groundings=tuple(gene)), "Gene"
                 if category in LONGEST_NAME:
                     m = self._longest_name(doc, m, category, mentions)
+                if category == "Gene" and len(m.text.strip()) < SHORTEST_GENE:
+                    continue
                 if category not in floors:
                     mentions.append(m)
                     continue

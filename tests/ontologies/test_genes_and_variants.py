@@ -284,6 +284,13 @@ def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_ge
     ]
 
 
+def test_a_predicted_gene_of_one_character_is_dropped() -> None:
+    text = "FGF7 and T rose."
+    doc = Document("1", text, mentions=(Mention(0, 4, "FGF7", "Gene"), Mention(9, 10, "T", "Gene")))
+    (out,) = _gene_normalizer().normalize_predicted([doc])
+    assert [m.text for m in out.mentions] == ["FGF7"]
+
+
 def test_a_cell_line_that_is_a_gene_name_and_no_known_cell_line_is_a_gene() -> None:
     normalizer = _gene_normalizer()
     text = "FGF7 cells and T98G cells."
