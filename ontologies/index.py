@@ -43,7 +43,8 @@ INDEX_FORMAT = 14  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
 # 13: MeSH's supplementary chemical records named in the pharmacological actions table (``load_mesh_scr_chemicals``).
 # 14: a training corpus's gene absent from the gene vocabulary is not of the vocabulary's species; a
-# name several genes share goes first to the gene more articles are about (``GeneVocabulary.papers``).
+# name several genes share goes first to the gene more articles are about (``GeneVocabulary.papers``);
+# a variant name's dbSNP ids with their documents' genes (``variant_genes``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -171,11 +172,14 @@ class TermIndex:
         actions: dict[str, list[str]] | None = None,
         taxa: dict[str, str] | None = None,
         papers: dict[str, int] | None = None,
+        variant_genes: dict[str, dict[str, set[str]]] | None = None,
     ) -> None:
         """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
         CURIE (what ``ontologies.treatment`` reads); ``taxa``: the species (``NCBITaxon:``) of each
         gene; kept for the index's concepts only. ``papers``: how many articles are about each
-        gene (``ontologies.genes.GeneVocabulary``), the last tie-break of a shared name."""
+        gene (``ontologies.genes.GeneVocabulary``), the last tie-break of a shared name.
+        ``variant_genes``: a variant name's dbSNP ids with the genes of the training documents that
+        gave them (``ontologies.sources.CorpusTerms``)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
@@ -268,6 +272,9 @@ class TermIndex:
         self.trees: dict[str, tuple[str, ...]] = {c: tuple(t) for c, t in (trees or {}).items() if c in known}
         self.actions: dict[str, tuple[str, ...]] = {c: tuple(a) for c, a in (actions or {}).items() if c in known}
         self.taxa: dict[str, str] = {c: t for c, t in (taxa or {}).items() if c in known}
+        self.variant_genes: dict[str, dict[str, frozenset[str]]] = {
+            name: {rs: frozenset(genes) for rs, genes in ids.items()} for name, ids in (variant_genes or {}).items()
+        }
         # Dense embeddings of every row (float16), filled by ``embed``; empty: TF-IDF only.
         self.dense: dict[str, np.ndarray] = {}
         self.dense_encoder: str | None = None

@@ -488,8 +488,10 @@ class Normalizer:
         """What a mention's document says about it: a gene named again in brackets takes the name
         the vocabulary knows (``_bracketed_synonyms``), a gene's candidates of the document's
         species come first (of the species the index knows genes of, the one it mentions most:
-        "E. coli" expressing a mouse receptor does not hide the mice; human when none), and a
-        variant change written next to an rs id takes that id (``ontologies.variants.link_rs``)."""
+        "E. coli" expressing a mouse receptor does not hide the mice; human when none), a variant
+        change written next to an rs id takes that id (``ontologies.variants.link_rs``), and so
+        does one a training corpus gave a dbSNP id in a document about one of this document's
+        genes (``TermIndex.variant_genes``)."""
         kinds = [self._category(m.label) for m in mentions]
         if self._gene_species is None:
             self._gene_species = frozenset(self.index.taxa.values())
@@ -508,6 +510,16 @@ class Normalizer:
             m = out[i]
             if key and (not m.groundings or m.groundings[0].curie != variant_curie(key)):
                 out[i] = replace(m, groundings=(Grounding(variant_curie(key), m.text, 1.0, "medkg"),))
+        variant_genes = getattr(self.index, "variant_genes", {})
+        genes = {m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Gene" and m.groundings}
+        for i in variants:
+            m = out[i]
+            if m.groundings and m.groundings[0].curie.startswith("dbSNP:"):
+                continue
+            ids = variant_genes.get(normalize(m.text), {})
+            shared = max(ids.items(), key=lambda kv: (len(kv[1] & genes), kv[0]), default=None)
+            if shared and shared[1] & genes:  # "V175M" in an abstract about the gene it was rs7946 in
+                out[i] = replace(m, groundings=(Grounding(shared[0], m.text, 1.0, "medkg"),))
         for i, k in enumerate(kinds):
             m = out[i]
             if k == "Gene" and m.groundings and self.index.taxa:

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import OntologyError
@@ -30,6 +31,7 @@ from ontologies.loaders import (
     load_sssom,
 )
 from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
+from ontologies.text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -37,43 +39,53 @@ log = logging.getLogger(__name__)
 ReadCorpus = Callable[[Path], Iterable[Document]]
 
 
-def corpus_terms(
-    paths: Sequence[Path], read: ReadCorpus
-) -> tuple[list[Term], list[CompositeName], SourceInfo | None, dict[str, Counter[str]]]:
+@dataclass
+class CorpusTerms:
+    """What training corpora teach the index (``corpus_terms``)."""
+
+    terms: list[Term] = field(default_factory=list)
+    composites: list[CompositeName] = field(default_factory=list)
+    info: SourceInfo | None = None
+    # gene id -> how often its documents mention each species (what ``gene_taxa`` reads)
+    gene_species: dict[str, Counter[str]] = field(default_factory=dict)
+    # a variant's name (normalized) -> dbSNP id -> the genes of the documents that gave it that id
+    variant_genes: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+
+def corpus_terms(paths: Sequence[Path], read: ReadCorpus) -> CorpusTerms:
     """Gold mention texts of annotated training corpora as synonyms of their ids (as tmChem and
     DNorm learn from their training sets), one term per mention so that the index can count them;
     composite mentions as names of all their concepts; of ``a|b`` alternatives, the first. Only
     pass training splits here, never the split you evaluate on.
 
     Also how often each gene id's documents mention each species (BioRED annotates mouse genes
-    with mouse ids in a mouse study), human once for a document that mentions none: what
-    ``gene_taxa`` reads. ``read``: how to read a corpus file into documents (``flows`` passes
-    ``readers.read_documents``, skipping bad records)."""
-    terms = []
-    composites = []
-    species_of: dict[str, Counter[str]] = {}
+    with mouse ids in a mouse study), human once for a document that mentions none; and for a
+    variant the annotators gave a dbSNP id ("V175M": rs7946), the genes its document names, so that
+    another document naming the change and one of those genes takes the id too
+    (``Normalizer._in_context``). ``read``: how to read a corpus file into documents (``flows``
+    passes ``readers.read_documents``, skipping bad records)."""
+    out = CorpusTerms()
     for path in paths:
         for doc in read(path):
             species = Counter(m.ids[0] for m in doc.mentions if m.ids and entity_type(m.label).label == "Species")
+            genes = {c for m in doc.mentions if entity_type(m.label).label == "Gene" for c in m.ids}
             for m in doc.mentions:
                 if not m.ids:
                     continue
                 kind = entity_type(m.label).label
                 if m.composite and len(m.ids) > 1:
-                    composites.append(CompositeName(m.text, kind, tuple(m.ids)))
+                    out.composites.append(CompositeName(m.text, kind, tuple(m.ids)))
                 else:
-                    terms.append(Term(m.ids[0], m.text, kind, source=f"corpus:{path.name}"))
+                    out.terms.append(Term(m.ids[0], m.text, kind, source=f"corpus:{path.name}"))
                 if kind == "Gene":
                     for curie in m.ids:
-                        species_of.setdefault(curie, Counter()).update(species or Counter({HUMAN: 1}))
-    if not paths:
-        return [], [], None, {}
-    return (
-        terms,
-        composites,
-        SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(terms) + len(composites)),
-        species_of,
-    )
+                        out.gene_species.setdefault(curie, Counter()).update(species or Counter({HUMAN: 1}))
+                if kind == "Variant" and m.ids[0].startswith("dbSNP:") and genes:
+                    named = out.variant_genes.setdefault(normalize(m.text), {})
+                    named.setdefault(m.ids[0], set()).update(genes)
+    if paths:
+        out.info = SourceInfo(",".join(map(str, paths)), "corpus", "gold", len(out.terms) + len(out.composites))
+    return out
 
 
 def gene_taxa(vocabulary: dict[str, str], corpus: dict[str, Counter[str]]) -> dict[str, str]:
@@ -160,20 +172,19 @@ def build_index(
         terms.extend(genes.terms)
         sources.append(genes.info)
         vocabulary_taxa, papers = genes.taxa, genes.papers
-    corpus, composites, corpus_info, corpus_species = (
-        corpus_terms(list(corpora), read_corpus) if read_corpus else ([], [], None, {})
-    )
-    terms.extend(corpus)
-    if corpus_info:
-        sources.append(corpus_info)
+    corpus = corpus_terms(list(corpora), read_corpus) if read_corpus else CorpusTerms()
+    terms.extend(corpus.terms)
+    if corpus.info:
+        sources.append(corpus.info)
     return TermIndex(
         merge_concepts(terms, mappings),
         sources,
-        composites,
+        corpus.composites,
         trees=load_mesh_trees(files["mesh_trees"]),
         actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]),
-        taxa=gene_taxa(vocabulary_taxa, corpus_species),
+        taxa=gene_taxa(vocabulary_taxa, corpus.gene_species),
         papers=papers,
+        variant_genes=corpus.variant_genes,
     )
 
 

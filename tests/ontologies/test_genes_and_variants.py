@@ -300,3 +300,30 @@ def test_a_cell_line_that_is_a_gene_name_and_no_known_cell_line_is_a_gene() -> N
         ("FGF7", "Gene", ["NCBIGene:2252"]),
         ("T98G", "CellLine", []),
     ]
+
+
+def test_a_variant_a_training_corpus_gave_a_dbsnp_id_takes_it_where_its_gene_is_named() -> None:
+    from ontologies.sources import corpus_terms
+
+    text = "The V175M change of FGF7 was found."
+    train = Document(
+        "t",
+        text,
+        mentions=(
+            Mention(4, 9, "V175M", "SequenceVariant", ids=("dbSNP:rs7946",)),
+            Mention(20, 24, "FGF7", "GeneOrGeneProduct", ids=("NCBIGene:2252",)),
+        ),
+    )
+    learned = corpus_terms([Path("train.pubtator")], lambda _: [train])
+    assert learned.variant_genes == {"v175m": {"dbSNP:rs7946": {"NCBIGene:2252"}}}
+    terms = [Term("NCBIGene:2252", "FGF7", "Gene"), Term("NCBIGene:2264", "FGFR4", "Gene")]
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], variant_genes=learned.variant_genes), dense_weight=0.0)
+    # the same change in an abstract about the same gene: the dbSNP id; about another gene: its form
+    assert _grounded(normalizer, "FGF7 carries V175M.", [("FGF7", "Gene"), ("V175M", "Variant")]) == [
+        "NCBIGene:2252",
+        "dbSNP:rs7946",
+    ]
+    assert _grounded(normalizer, "FGFR4 carries V175M.", [("FGFR4", "Gene"), ("V175M", "Variant")]) == [
+        "NCBIGene:2264",
+        "tmVar:p|SUB|V|175|M",
+    ]
