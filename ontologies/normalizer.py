@@ -510,7 +510,7 @@ class Normalizer:
             m = out[i]
             if key and (not m.groundings or m.groundings[0].curie != variant_curie(key)):
                 out[i] = replace(m, groundings=(Grounding(variant_curie(key), m.text, 1.0, "medkg"),))
-        variant_genes = getattr(self.index, "variant_genes", {})
+        variant_genes = self.index.variant_genes
         genes = {m.groundings[0].curie for m, k in zip(mentions, kinds, strict=True) if k == "Gene" and m.groundings}
         for i in variants:
             m = out[i]
