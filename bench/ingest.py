@@ -16,14 +16,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prefect import flow
 
 from flows.ingest import load_vocabularies, with_task_runner
-from wiring.settings import load_settings
+from wiring.settings import Settings, load_settings
 
 
 @flow(name="medkg-bench-warm-up")
@@ -61,7 +60,7 @@ def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run(args: argparse.Namespace, settings: Any) -> None:
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     # The flow keeps its own normalizer and cause check per settings: load those before the clock
     # too (until session 27 the index was loaded twice, the second time inside the clock).
     load_vocabularies(settings, relations=bool(args.re_model))

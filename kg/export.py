@@ -81,18 +81,14 @@ def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
     return g
 
 
-def _literature_edges(store: GraphStore) -> Iterator[dict[str, Any]]:
+def _literature_edges(store: GraphStore, flagged: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
     """Each literature edge with its aggregates, and ``novel``: the PMIDs of the articles that
-    report it as their own finding (BioRED's novelty, kept on the edge's evidence)."""
-    flags = evidence_novelty(store)
+    report it as their own finding (BioRED's novelty, kept on the edge's evidence; ``flagged``:
+    ``evidence_novelty``'s rows when the caller has them)."""
     novel: dict[tuple[str, str, str], set[str]] = {}
-    if any(flags.values()):
-        for r in store.query(
-            "MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
-            "v.pmid AS pmid"
-        ):
-            if flags.get(r["id"]):
-                novel.setdefault((r["s"], r["p"], r["o"]), set()).add(r["pmid"])
+    for r in evidence_novelty(store) if flagged is None else flagged:
+        if r["novel"]:
+            novel.setdefault((r["s"], r["p"], r["o"]), set()).add(r["pmid"])
     for rel in _REL_TYPES:
         for row in store.query(
             f"MATCH (s:Entity)-[r:{rel}]->(o:Entity) RETURN s.curie AS s, o.curie AS o, r.predicate AS p, "
@@ -156,7 +152,8 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
     for row in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         g.add((iri(row["c"]), RDFS.subClassOf, iri(row["p"])))
     associations: dict[tuple[str, str, str], URIRef] = {}
-    for row in _literature_edges(store):
+    flagged = evidence_novelty(store)
+    for row in _literature_edges(store, flagged):
         predicate = biolink[(row["p"] or "biolink:related_to").split(":", 1)[1]]
         s, o = iri(row["s"]), iri(row["o"])
         g.add((s, predicate, o))
@@ -172,7 +169,7 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         if row["model"]:
             g.add((node, medkg.model, Literal(row["model"])))
         publications(node, row["pmids"])
-    novelty = evidence_novelty(store)
+    novelty = {r["id"]: bool(r["novel"]) for r in flagged}
     for row in store.query(
         "MATCH (v:Evidence) RETURN v.evidence_id AS id, v.subject AS s, v.predicate AS p, v.object AS o, "
         "v.pmid AS pmid, v.start_char AS first, v.end_char AS last, v.sentence AS sentence, v.model AS model, "

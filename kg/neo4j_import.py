@@ -311,7 +311,7 @@ def store_contents(store: GraphStore) -> dict[str, Any]:
             "MATCH (a:Article)-[m:MENTIONS]->(e:Entity) RETURN a.pmid AS pmid, e.curie AS curie, m.count AS n"
         )
     ]
-    novelty = evidence_novelty(store)
+    novelty = {r["id"]: bool(r["novel"]) for r in evidence_novelty(store)}
     triples = [
         Triple(
             r["s"],

@@ -553,15 +553,17 @@ def phenotype_row(r: PhenotypeAnnotation) -> dict[str, Any]:
     }
 
 
-def evidence_novelty(store: GraphStore) -> dict[str, bool]:
-    """Each piece of evidence's novelty flag, by evidence id, where it has one. Empty for an
-    embedded graph written before medkg kept novelty and opened read-only (an export of it): such
-    a graph gains the column only when opened for writing."""
+def evidence_novelty(store: GraphStore) -> list[dict[str, Any]]:
+    """The evidence with a novelty flag: its ``id``, ``novel``, statement (``s``, ``p``, ``o``) and
+    ``pmid``. Empty for an embedded graph written before medkg kept novelty and opened read-only
+    (an export of it): such a graph gains the column only when opened for writing."""
     try:
-        rows = store.query("MATCH (v:Evidence) WHERE v.novel IS NOT NULL RETURN v.evidence_id AS id, v.novel AS novel")
+        return store.query(
+            "MATCH (v:Evidence) WHERE v.novel IS NOT NULL RETURN v.evidence_id AS id, v.novel AS novel, "
+            "v.subject AS s, v.predicate AS p, v.object AS o, v.pmid AS pmid"
+        )
     except StoreError:
-        return {}
-    return {r["id"]: bool(r["novel"]) for r in rows}
+        return []
 
 
 def evidence_row(t: Triple) -> dict[str, Any]:
