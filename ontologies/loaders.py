@@ -412,17 +412,25 @@ def corrected_mesh_xrefs(doid: Iterable[Term], mesh: Iterable[Term]) -> tuple[li
 def load_doid_mesh(
     path: str | Path, mesh_trees: str | Path | None = None, mesh_terms: str | Path | None = None
 ) -> list[Term]:
-    """DOID's MeSH mappings (``MESHinDO.tsv``), corrected by ``corrected_mesh_xrefs`` when both MeSH
-    files are given: every reader of the mappings (term index, symptoms, definitions) then joins a
-    DOID disease to the same descriptor."""
-    terms = load_doid_tsv(path)[0]
+    """DOID's MeSH mappings (``MESHinDO.tsv``) of the diseases DOID has not made obsolete, corrected
+    by ``corrected_mesh_xrefs`` when both MeSH files are given: the symptoms and the definitions
+    then join a DOID disease to the descriptor the term index joins it to. (The term index reads
+    the file itself and keeps an obsolete DOID id as another name of its descriptor, so that data
+    written with it still resolves; a disease for diagnosis is never an obsolete one.)"""
+    terms = [t for t in load_doid_tsv(path)[0] if not t.obsolete]
     if mesh_trees is None or mesh_terms is None:
         return terms
     return corrected_mesh_xrefs(terms, load_mesh_entry_terms(mesh_trees, mesh_terms)[0])[0]
 
 
+def _retired(label: str) -> bool:
+    return label.startswith("obsolete ")
+
+
 def load_doid_tsv(path: str | Path) -> tuple[list[Term], SourceInfo]:
-    """A DOID report: ``id, label, subClassOf`` (parent by label) or ``id, label, xrefs``."""
+    """A DOID report: ``id, label, subClassOf`` (parent by label) or ``id, label, xrefs``. DOID's
+    reports keep a retired disease with its label prefixed "obsolete " (``MESHinDO.tsv`` has 10,
+    ``OMIMinDO.tsv`` 7: "obsolete constipation" -> MESH:D003248): such a term is ``obsolete``."""
     path = Path(path)
     rows = list(_tsv_rows(path))
     if not rows:
@@ -435,12 +443,14 @@ def load_doid_tsv(path: str | Path) -> tuple[list[Term], SourceInfo]:
             parent = by_label.get(r[2]) if len(r) > 2 else None
             t = terms.get(r[0])
             parents = (t.parents if t else ()) + ((fix_curie(parent),) if parent else ())
-            terms[r[0]] = Term(fix_curie(r[0]), r[1], "Disease", parents=parents, source="DOID")
+            terms[r[0]] = Term(
+                fix_curie(r[0]), r[1], "Disease", parents=parents, source="DOID", obsolete=_retired(r[1])
+            )
     else:
         for r in body:
             t = terms.get(r[0])
             xrefs = (t.xrefs if t else ()) + tuple(fix_curie(x) for x in r[2].split("|") if x) if len(r) > 2 else ()
-            terms[r[0]] = Term(fix_curie(r[0]), r[1], "Disease", xrefs=xrefs, source="DOID")
+            terms[r[0]] = Term(fix_curie(r[0]), r[1], "Disease", xrefs=xrefs, source="DOID", obsolete=_retired(r[1]))
     out = list(terms.values())
     return out, SourceInfo(str(path), "doid-tsv", _version_from_name(path), len(out))
 

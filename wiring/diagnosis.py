@@ -229,13 +229,16 @@ def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, in
         mesh_ids: dict[str, set[str]] = {}
         curated: set[str] = set()
         for r in store.phenotype_annotations():
+            if r["source"] == MESH_SUBTYPES:
+                # An earlier load's inherited edges make no disease: one whose own sources are
+                # gone (a definition keyed to a DOID id DOID has since retired) would otherwise
+                # inherit again on every reload and never leave the graph.
+                continue
             d = r["disease"]
             mesh_ids.setdefault(d, {c for c in (d, *(r["xrefs"] or ())) if c.startswith("MESH:")})
-            if r["source"] != MESH_SUBTYPES:
-                profiles.setdefault(d, set()).add(r["phenotype"])
+            profiles.setdefault(d, set()).add(r["phenotype"])
             if r["source"] == "HPO":
                 curated.add(d)
-        profiles = {d: profiles.get(d, set()) for d in mesh_ids}
         pairs = mesh_subtype_phenotypes(profiles, mesh_ids, trees, heirs=set(profiles) - curated)
     annotations = [PhenotypeAnnotation(d, p, None, MESH_SUBTYPES) for d, p in sorted(pairs)]
     _write(store, MESH_SUBTYPES, [], annotations)

@@ -227,6 +227,11 @@ def test_mesh_subtype_phenotypes_load_into_the_store_and_a_reload_prunes_what_is
     store.prune_phenotypes("HPO", {("OMIM:275000", "HP:0001824")})  # tachycardia leaves Graves disease
     assert load_mesh_subtypes_into(store, trees)["pruned"] == 1
     assert inherited() == {("DOID:7998", "HP:0001824")}
+    # A disease whose own source is gone (its definition now keys another id) inherits no more:
+    # its earlier inherited edge does not keep it in the graph.
+    store.prune_phenotypes("MeSH definition", set())
+    assert load_mesh_subtypes_into(store, trees)["pruned"] == 1
+    assert inherited() == set()
 
 
 def test_a_doid_disease_and_the_mesh_descriptor_its_xref_names_are_ranked_as_one() -> None:

@@ -205,3 +205,20 @@ def test_every_reader_of_doid_mesh_mappings_gets_them_corrected(tmp_path: Path) 
     assert [t.xrefs for t in load_doid_mesh(mappings, *files)] == [("MESH:D008288",), ("MESH:D006973",)]
     keys, _ = doid_keys(mappings, mesh_files=files)
     assert keys == {"MESH:D008288": "DOID:12365", "MESH:D006973": "DOID:10763"}
+
+
+def test_an_obsolete_doid_disease_keys_nothing_for_diagnosis(tmp_path: Path) -> None:
+    """DOID's mapping report keeps retired diseases ("obsolete constipation" -> MESH:D003248): the
+    diagnosis graph must list MeSH's Constipation under its own id, not "obsolete constipation"."""
+    from diagnosis.definitions import doid_keys
+    from ontologies.loaders import load_doid_mesh, load_doid_tsv
+
+    mappings = tmp_path / "MESHinDO.tsv"
+    mappings.write_text(
+        'id\tlabel\txrefs\n"DOID:2089"\t"obsolete constipation"\t"MESH:D003248"\n'
+        '"DOID:10763"\t"hypertension"\t"MESH:D006973"\n'
+    )
+    assert [t.obsolete for t in load_doid_tsv(mappings)[0]] == [True, False]
+    assert [t.curie for t in load_doid_mesh(mappings)] == ["DOID:10763"]
+    keys, _ = doid_keys(mappings)
+    assert keys == {"MESH:D006973": "DOID:10763"}
