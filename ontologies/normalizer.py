@@ -107,10 +107,7 @@ BRACKETED_SYNONYMS = frozenset({"Gene"})
 # normalization 77.84 -> 78.02 (BENCHMARKS.md, session 29).
 LONGEST_NAME = frozenset({"Gene"})
 _NAME_RUNS_ON = (
-    re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]* +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
-    re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
-    re.compile(r" +[A-Za-z][\w'-]* +[A-Za-z][\w'-]*\b"),
-    re.compile(r" +[A-Za-z][\w'-]*\b"),
+    *(re.compile(rf"(?: +[A-Za-z][\w'-]*){{{n}}}\b") for n in (4, 3, 2, 1)),  # four words, then fewer
     re.compile(r"[ -]?\d+[A-Za-z]?\b"),
 )
 # A fallback match that says the opposite direction of its mention drops this much ("increased
