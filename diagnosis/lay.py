@@ -10,7 +10,9 @@
   ``bench/data/lay_phenotypes.tsv``'s dev half) become findings, best first, never overlapping.
   Windows that report an examination or a normal result ("renal biopsy", "normal hearing"), cut a
   noun phrase in two, or match a term with a direction the window does not state ("blood
-  pressure" is not "High blood pressure") are skipped: clinical text is full of them.
+  pressure" is not "High blood pressure") are skipped: clinical text is full of them. So are a
+  lost ability the text does not say was lost ("the room spins when I stand up" is no
+  "Difficulty standing") and a word whose particle changes it ("fall" of "fall asleep").
 - ``Negation``: "no fever", "I don't have a rash", "denies chest pain": NegEx as negspacy
   implements it (its clinical term set, plus the contractions and lay phrasings patients write),
   so a denied phenotype never counts for a disease.
@@ -308,6 +310,20 @@ _CLAUSE = frozenset(
     {"and", "but", "or", "so", "because", "while", "although", "though", "then", "when", "after", "since", "until"}
 )
 
+# A term that names a lost ability ("Difficulty standing", "Delayed ability to walk") needs the
+# text to say the ability is lost: "the room spins when I stand up" names no difficulty standing.
+_ABILITY_TERM = re.compile(
+    r"^(?:difficulty|difficulties|inability|unable|delayed ability|loss of ability|trouble)\b", re.IGNORECASE
+)
+_IMPAIRED = frozenset(
+    """n't not cannot unable hard harder difficult difficulty difficulties trouble struggle struggles
+    struggling struggled problem problems barely hardly impossible slow slowly slower weak unsteady
+    never stopped delayed late effort""".split()  # noqa: SIM905
+)
+# A word whose particle changes its meaning: "fall" of "fall asleep" is no fall, "falling" of
+# "hair is falling out" none either; the two words together are still read as one window.
+_PARTICLES = frozenset("asleep out off over up down away apart".split())  # noqa: SIM905
+
 
 def breaks_clause(token: Any) -> bool:
     """Whether a token ends a clause: punctuation, or a word that joins clauses (``_CLAUSE``)."""
@@ -467,6 +483,17 @@ class DensePhenotypes:
         same, other = (_UP, _DOWN) if up else (_DOWN, _UP)
         return bool(words & other) or not (words & same or words & _EITHER)
 
+    @staticmethod
+    def _ability_unstated(doc: Any, start: int, end: int, phrase: str) -> bool:
+        """The term names a lost ability and neither the window nor the four words before it in
+        its clause ("I can't stand up") say the ability is lost."""
+        if not _ABILITY_TERM.search(phrase):
+            return False
+        first = start
+        while first > 0 and start - first < 4 and not breaks_clause(doc[first - 1]):
+            first -= 1
+        return not any(t.lower_ in _IMPAIRED for t in doc[first:end])
+
     def match(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str, float]]:
         """(start token, end token, HPO curie, cosine) of the windows kept, best first, never
         overlapping each other or ``taken`` (the dictionary's matches). Windows that extend a
@@ -493,7 +520,12 @@ class DensePhenotypes:
             # One word alone ("night", "running") is nearest to some term more often than it means one.
             if e - s == 1 and top[k] < self.one_word:
                 continue
-            if self._undirected(doc[s:e], self.phrases[int(best[k])]):
+            phrase = self.phrases[int(best[k])]
+            if self._undirected(doc[s:e], phrase):
+                continue
+            if self._ability_unstated(doc, s, e, phrase):
+                continue
+            if e - s == 1 and e < len(doc) and doc[e].lower_ in _PARTICLES:
                 continue
             if used.isdisjoint(range(s, e)):
                 kept.append((s, e, self.curies[int(best[k])], float(top[k])))

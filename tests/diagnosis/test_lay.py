@@ -247,3 +247,24 @@ def test_a_layperson_synonym_in_the_ing_form_matches_the_verb_a_patient_writes()
     assert "Run nose" in _plain_verb_forms("Running nose")
     assert "Wheeze at night" in _plain_verb_forms("Wheezing at night")
     assert _plain_verb_forms("Coughing") == set()  # one word: another term's name, maybe
+
+
+def test_a_lost_ability_needs_the_text_to_say_it_is_lost_and_a_particle_changes_a_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes(
+        {"difficulty standing up": "HP:0003698", "fall": "HP:0002527"},
+        _BagOfWords(),
+        threshold=0.75,
+        one_word=0.9,
+        cache=tmp_path,
+    )
+    nlp = Negation().nlp
+
+    def found(text: str) -> list[str]:
+        doc = nlp.make_doc(text)
+        return [doc[s:e].text for s, e, _, _ in dense.match(doc)]
+
+    assert found("The room spins when I am standing up.") == []  # standing, no difficulty
+    assert found("I can't manage standing up.") == ["standing up"]  # "can't" before the window
+    assert found("I struggle standing up.") == ["standing up"]
+    assert found("I often fall.") == ["fall"]
+    assert found("I can't fall asleep.") == []  # "fall asleep" is no fall
