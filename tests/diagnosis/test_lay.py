@@ -268,3 +268,13 @@ def test_a_lost_ability_needs_the_text_to_say_it_is_lost_and_a_particle_changes_
     assert found("I struggle standing up.") == ["standing up"]
     assert found("I often fall.") == ["fall"]
     assert found("I can't fall asleep.") == []  # "fall asleep" is no fall
+
+
+def test_a_longer_window_goes_before_a_shorter_one_of_the_same_cosine(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes(
+        {"sore": "HP:0012531", "sore throat": "HP:0033050"}, _BagOfWords(), threshold=0.75, one_word=0.9, cache=tmp_path
+    )
+    doc = Negation().nlp.make_doc("Sore throat since Monday.")
+    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore throat", "HP:0033050")]
+    dense.longer = 0.0  # cosine alone: the first of the tie, the shorter window, wins
+    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore", "HP:0012531")]
