@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cli.console import console, failing, status
 from extractors.configs import DocRelationConfig, LexicalRelationConfig, NerConfig, RelationConfig
@@ -262,18 +263,28 @@ def extract_cmd(
         ),
     ],
     ner_model: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
-            "--ner-model", help="NER model folder; repeat for several (each entity type from the first that tags it)."
+            "--ner-model",
+            help="NER model folder; repeat for several (each entity type from the first that tags it). Default: the "
+            "installed ner-bc5cdr, then ner-biored, with their relation models.",
         ),
-    ],
+    ] = None,
     re_model: Annotated[
         list[Path] | None,
         typer.Option(
             "--re-model",
-            help="Relation model folder: also extract relations between the normalized entities; repeat for several.",
+            help="Relation model folder: also extract relations between the normalized entities; repeat for several. "
+            "Default: none with --ner-model, else the installed re-bc5cdr and re-biored.",
         ),
     ] = None,
+    with_relations: Annotated[
+        bool,
+        typer.Option(
+            "--relations/--no-relations",
+            help="With the installed models: extract relations too (--no-relations: entities only).",
+        ),
+    ] = True,
     normalize: Annotated[
         bool, typer.Option(help="Ground mentions to ontology ids with the term index (needed for relations).")
     ] = True,
@@ -299,8 +310,9 @@ def extract_cmd(
     write everything as JSONL, PubTator (mention lines, then relation lines) or BioC XML/JSON (as
     BioRED and PubTator3 write it), by the name of --out.
 
-    Example: [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/]
-    (add [bold]--ner-model ~/.cache/medkg/models/ner-biored --re-model ~/.cache/medkg/models/re-biored[/] for genes, variants, species, cell lines and BioRED's relations)
+    Examples:
+      [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --out extracted.pubtator[/] (the installed models, as `medkg ingest` uses them: BC5CDR's, then BioRED's)
+      [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/] (chemicals, diseases and their causes only)
     """  # noqa: E501 (examples run as printed, one line each)
     from extractors.bioc_writer import write_bioc
     from extractors.doc_relations import load_relation_model
@@ -324,8 +336,19 @@ def extract_cmd(
             )
         if re_model and not normalize:
             raise ConfigError("--re-model needs normalized entities: drop --no-normalize")
-        ners = [NerModel.load(p, quantize=quantize) for p in ner_model]
         settings = load_settings(config)
+        if not ner_model:
+            from flows.ingest import resolve_models
+
+            found_ner, found_re = resolve_models(
+                settings,
+                [],
+                [str(p) for p in re_model or []],
+                relations=with_relations and normalize,
+                warn=lambda msg, *a: console.print(f"[yellow]{escape(msg % a)}[/]", soft_wrap=True),
+            )
+            ner_model, re_model = [Path(p) for p in found_ner], [Path(p) for p in found_re]
+        ners = [NerModel.load(p, quantize=quantize) for p in ner_model]
         normalizer = None
         if normalize:
             with status("loading the term index (built on first use: a few minutes)"):

@@ -229,3 +229,20 @@ def test_pubtator_writer_gives_one_concept_per_mention(tmp_path: Path) -> None:
     lines = [line.split("\t") for line in (tmp_path / "o.pubtator").read_text().splitlines() if line.count("\t") == 5]
     assert lines[0][5] == "MESH:D008012"
     assert lines[1][5] == "MESH:D001943|MESH:D010051"
+
+
+def test_cli_extract_without_model_options_uses_the_installed_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("MEDKG_HOME", str(home))
+    monkeypatch.setenv("MEDKG_BIORED", "false")
+    out = tmp_path / "out.jsonl"
+    args = ["extract", str(DATA / "medline_sample.xml"), "--out", str(out), "--no-normalize"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "no NER model" in result.output and "medkg run" in result.output
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]))
+    model.save(home / "models" / "ner-bc5cdr", {"config": {"max_length": 64, "stride": 4}})
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["pmid"] for line in out.read_text().splitlines()] == ["100001", "100002"]
