@@ -43,14 +43,71 @@ _AA = (
     r"(?:Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val|Ter|Sec"
     r"|[ACDEFGHIKLMNPQRSTVWYX*])"
 )
-_POS = r"-?\d+(?:[+-]\d+)?(?:_-?\d+(?:[+-]\d+)?)?"
+_POS = r"(?:IVS\d+[+-]\d+|[-+]?\d+(?:[+-]\d+)?(?:_-?\d+(?:[+-]\d+)?)?)"  # IVS3+1: an intron's position
 _RS = re.compile(r"\brs ?(\d{2,})\b", re.IGNORECASE)
 _PROTEIN_SUB = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)({_AA})\)?$")
 _DNA_SUB = re.compile(rf"^(?:([cgmnr])\.)?({_POS}) ?([ACGTU])(?: ?(?:>|-->|->|/|to) ?)([ACGTU])$", re.IGNORECASE)
-_DNA_SUB_BEFORE = re.compile(rf"^(?:([cgmnr])\.)?([ACGT])[ -]?({_POS})([ACGT])$")
+_DNA_SUB_BEFORE = re.compile(rf"^(?:([cgmnr])\.)?([ACGT])({_POS})([ACGT])$")  # the minus of "G-308A" is the position's
 _EDIT = re.compile(rf"^(?:([cgmnrp])\.)?({_POS})(del|ins|dup)([ACGTU]*|\d+)?$", re.IGNORECASE)
 _FRAMESHIFT = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)(?:{_AA})?(?:fs|frameshift)\S*\)?$")
 _PROTEIN_DEL = re.compile(rf"^(?:p\.)?({_AA})(\d+)del$")
+# Forms BioRED's training split writes as tmVar does (whitespace removed first): "Delta32" and
+# "DD32" (CCR5's Δ32) a deletion of 32; "-1082(G/A)" and "+3100 T/G" a change at a position;
+# "G/A", "G-->A" a change at no position; "192Q/R" a protein change; "del642T"; "(CCTTT)14" and
+# "CAG repeat" repeats; "19-base pair deletion", "137-bp insertion".
+_DELTA = re.compile(r"^(?:Delta|Δ|DD)(\d+)(?:deletion)?$", re.IGNORECASE)
+_AT_POSITION = re.compile(rf"^({_POS}),?\(?([ACGT])/([ACGT])\)?$")
+_CHANGE_ONLY = re.compile(r"^([ACGT])(?:/|>|-->|->)([ACGT])$")
+_PROTEIN_ALLELES = re.compile(r"^(\d+)([ACDEFGHIKLMNPQRSTVWY])/([ACDEFGHIKLMNPQRSTVWY])$")
+_DEL_BEFORE = re.compile(r"^del(\d+)([ACGT]+)$")
+_REPEAT = re.compile(r"^\(([ACGT]{2,})\)(\d+)$|^([ACGT]{2,})repeats?$")
+_LENGTH_EDIT = re.compile(r"^(\d+)-?(?:bp|base-?pairs?|nucleotides?|nt)(deletion|insertion)$", re.IGNORECASE)
+# Nucleotide letters around a position past 999 ("C35322T", "G3853A"): a DNA change (in BioRED's
+# training split 4 such changes not given as rs ids are written c., 1 g., none p.).
+_NUCLEOTIDES = frozenset("ACGT")
+# A change in words: "arginine to tryptophan at codon 198", "glutamic acid 333 by aspartic acid",
+# "C to T at 33468", "thymidine to cytosine mutation at position 28".
+_AMINO_NAMES = {
+    "alanine": "A",
+    "arginine": "R",
+    "asparagine": "N",
+    "aspartic acid": "D",
+    "aspartate": "D",
+    "cysteine": "C",
+    "glutamine": "Q",
+    "glutamic acid": "E",
+    "glutamate": "E",
+    "glycine": "G",
+    "histidine": "H",
+    "isoleucine": "I",
+    "leucine": "L",
+    "lysine": "K",
+    "methionine": "M",
+    "phenylalanine": "F",
+    "proline": "P",
+    "serine": "S",
+    "threonine": "T",
+    "tryptophan": "W",
+    "tyrosine": "Y",
+    "valine": "V",
+    "premature termination codon": "X",
+    "premature stop codon": "X",
+    "stop codon": "X",
+    "stop": "X",
+}
+_BASE_NAMES = {"adenine": "A", "cytosine": "C", "guanine": "G", "thymine": "T", "thymidine": "T", "uracil": "U"}
+_WORD_AMINO = re.compile(
+    r"\b("
+    + "|".join(sorted(_AMINO_NAMES, key=len, reverse=True))
+    + r"|"
+    + "|".join(k for k in AMINO if len(k) == 3)
+    + r")\b",
+    re.IGNORECASE,
+)
+_WORD_BASE = re.compile(r"(?<!\w)(" + "|".join(_BASE_NAMES) + r"|[ACGTU])(?!\w)")
+_WORD_NUMBER = re.compile(r"(?<![\w.])([-+]?\d+)(?![\w.])")
+_NUMBER_CUE = re.compile(r"(?:codon|position|residue|amino[- ]acid|nucleotide|base|at)\s+(?:c\.)?([-+]?\d+)\b")
+_TO = re.compile(r"\s(?:to|by|into|-->|->|>)\s|-->|->|>")
 
 
 def _aa(code: str) -> str:
@@ -68,6 +125,22 @@ def variant_key(text: str) -> str | None:
     if rs:
         return f"rs{rs.group(1)}"
     t = re.sub(r"\s+", "", t) if len(t) < 40 else t
+    if m := _DELTA.match(t):
+        return f"c|DEL||{m.group(1)}"
+    if m := _AT_POSITION.match(t):
+        return f"c|SUB|{m.group(2)}|{m.group(1)}|{m.group(3)}"
+    if m := _CHANGE_ONLY.match(t):
+        return f"c|SUB|{m.group(1)}||{m.group(2)}"
+    if m := _PROTEIN_ALLELES.match(t):
+        return f"p|SUB|{m.group(2)}|{m.group(1)}|{m.group(3)}"
+    if m := _DEL_BEFORE.match(t):
+        return f"c|DEL|{m.group(1)}|{m.group(2)}"
+    if m := _REPEAT.match(t):
+        return f"c|DUP||{m.group(1)}|{m.group(2)}" if m.group(1) else f"c|DUP||{m.group(3)}|"
+    if m := _LENGTH_EDIT.match(t):
+        return f"c|{'DEL' if m.group(2).lower() == 'deletion' else 'INS'}||{m.group(1)}"
+    if (m := re.match(r"^([ACGT])(\d{4,})([ACGT])$", t)) and {m.group(1), m.group(3)} <= _NUCLEOTIDES:
+        return f"c|SUB|{m.group(1)}|{m.group(2)}|{m.group(3)}"
     if m := _FRAMESHIFT.match(t):
         return f"p|FS|{_aa(m.group(1))}|{m.group(2)}||"
     if m := _PROTEIN_DEL.match(t):
@@ -81,6 +154,28 @@ def variant_key(text: str) -> str | None:
     if m := _EDIT.match(t):
         kind, seq = m.group(3).upper(), (m.group(4) or "").upper()
         return f"{(m.group(1) or 'c').lower()}|{kind}|{m.group(2)}|{seq}"
+    return _in_words(text.strip())
+
+
+def _in_words(text: str) -> str | None:
+    """A change written in words: two amino acids (or two bases) joined by "to", "by" or an
+    arrow, in that order, and at most one position ("at codon 198"). Wordings whose order is the
+    other way ("instead of", "rather than", "for") are left alone."""
+    low = text.lower()
+    if re.search(r"\b(?:for|instead|rather|and|or)\b|,", low) or not _TO.search(" " + low + " "):
+        return None
+    cue = _NUMBER_CUE.search(low)
+    numbers = _WORD_NUMBER.findall(low)
+    position = cue.group(1) if cue else numbers[0] if len(numbers) == 1 else None
+    if position is None and numbers:
+        return None
+    aminos = [_AMINO_NAMES.get(m.lower()) or _aa(m) for m in _WORD_AMINO.findall(text)]
+    aminos = [a for i, a in enumerate(aminos) if i == 0 or a != aminos[i - 1]]  # "valine (Val)"
+    if len(aminos) == 2:
+        return f"p|SUB|{aminos[0]}|{position or ''}|{aminos[1]}"
+    bases = [_BASE_NAMES.get(m.lower(), m) for m in _WORD_BASE.findall(text)]
+    if len(bases) == 2 and not aminos:
+        return f"c|SUB|{bases[0]}|{(position or '').lstrip('+')}|{bases[1]}"
     return None
 
 

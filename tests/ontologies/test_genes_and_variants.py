@@ -43,6 +43,25 @@ def gene_db() -> Path:
         ("p.V239del", "p|DEL|239|V"),
         ("rs7946", "rs7946"),
         ("rs 1800587", "rs1800587"),
+        # forms of BioRED's training split
+        ("Delta32", "c|DEL||32"),
+        ("DD32 deletion", "c|DEL||32"),
+        ("IVS3 + 18C > T", "c|SUB|C|IVS3+18|T"),
+        ("C-1228T", "c|SUB|C|-1228|T"),
+        ("G3853A", "c|SUB|G|3853|A"),
+        ("+3100 T/G", "c|SUB|T|+3100|G"),
+        ("G-->A", "c|SUB|G||A"),
+        ("192Q/R", "p|SUB|Q|192|R"),
+        ("del642T", "c|DEL|642|T"),
+        ("(CCTTT)14", "c|DUP||CCTTT|14"),
+        ("CAG repeat", "c|DUP||CAG|"),
+        ("19-base pair deletion", "c|DEL||19"),
+        ("arginine to tryptophan at codon 198", "p|SUB|R|198|W"),
+        ("valine (Val) to alanine (Ala) substitution at amino acid 16", "p|SUB|V|16|A"),
+        ("glutamic acid 333 by aspartic acid", "p|SUB|E|333|D"),
+        ("glycine to glutamine", "p|SUB|G||Q"),
+        ("(G --> C) substitution at position 1201", "c|SUB|G|1201|C"),
+        ("alanine for valine at position 88", None),  # "for": which way round is unclear
         ("a four-basepair deletion", None),
         ("insulin", None),
     ],
@@ -144,7 +163,8 @@ def test_variants_ground_by_form_and_never_by_resemblance() -> None:
         Grounding("tmVar:p|SUB|G|12|D", "p.Gly12Asp", 1.0, "medkg")
     ]
     assert normalizer.normalize("Delta32", "Variant")[0].curie == "tmVar:c|DEL||32"  # a name a corpus gave it
-    assert normalizer.normalize("Delta33", "Variant") == []  # no fuzzy match for variants
+    assert normalizer.normalize("Delta33", "Variant")[0].curie == "tmVar:c|DEL||33"  # by its form
+    assert normalizer.normalize("Delta32b", "Variant") == []  # no fuzzy match for variants
     text = "Delta32 and G12D."
     (doc,) = normalizer.normalize_documents(
         [Document("1", text, mentions=(Mention(0, 7, "Delta32", "Variant"), Mention(12, 16, "G12D", "Variant")))]
