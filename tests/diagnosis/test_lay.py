@@ -278,3 +278,11 @@ def test_a_longer_window_goes_before_a_shorter_one_of_the_same_cosine(tmp_path) 
     assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore throat", "HP:0033050")]
     dense.longer = 0.0  # cosine alone: the first of the tie, the shorter window, wins
     assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore", "HP:0012531")]
+
+
+def test_a_when_clause_stays_in_the_window_of_its_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes({"painful urination": "HP:0100518"}, _BagOfWords(), cache=tmp_path)
+    doc = Negation().nlp.make_doc("It burns when I pee, and my back hurts.")
+    texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
+    assert "burns when I pee" in texts  # "when" names the finding's circumstance
+    assert not any("pee" in t and "back" in t for t in texts)  # "and" still ends the clause
