@@ -52,21 +52,21 @@ _EDIT = re.compile(rf"^(?:([cgmnrp])\.)?({_POS})(del|ins|dup)([ACGTU]*|\d+)?$", 
 _FRAMESHIFT = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)(?:{_AA})?(?:fs|frameshift)\S*\)?$")
 _PROTEIN_DEL = re.compile(rf"^(?:p\.)?({_AA})(\d+)del$")
 # Forms BioRED's training split writes as tmVar does (whitespace removed first): "Delta32" and
-# "DD32" (CCR5's Δ32) a deletion of 32; "-1082(G/A)" and "+3100 T/G" a change at a position;
+# "DD32" (CCR5's Δ32) a deletion of 32; "+3100 T/G" and "+8365 C/T" a change at a position;
 # "G/A", "G-->A" a change at no position; "192Q/R" a protein change; "del642T"; "(CCTTT)14" and
 # "CAG repeat" repeats; "19-base pair deletion", "137-bp insertion".
 _DELTA = re.compile(r"^(?:Delta|Δ|DD)(\d+)(?:deletion)?$", re.IGNORECASE)
-_AT_POSITION = re.compile(rf"^({_POS}),?\(?([ACGT])/([ACGT])\)?$")
+_AT_POSITION = re.compile(rf"^({_POS})([ACGT])/([ACGT])$")
 _CHANGE_ONLY = re.compile(r"^([ACGT])(?:/|>|-->|->)([ACGT])$")
 _PROTEIN_ALLELES = re.compile(r"^(\d+)([ACDEFGHIKLMNPQRSTVWY])/([ACDEFGHIKLMNPQRSTVWY])$")
 _DEL_BEFORE = re.compile(r"^del(\d+)([ACGT]+)$")
 _REPEAT = re.compile(r"^\(([ACGT]{2,})\)(\d+)$|^([ACGT]{2,})repeats?$")
 _LENGTH_EDIT = re.compile(r"^(\d+)-?(?:bp|base-?pairs?|nucleotides?|nt)(deletion|insertion)$", re.IGNORECASE)
-# Nucleotide letters around a position past 999 ("C35322T", "G3853A"): a DNA change (in BioRED's
-# training split 4 such changes not given as rs ids are written c., 1 g., none p.).
+# Nucleotide letters around a position past 999 ("G3853A"): a DNA change (in BioRED's training
+# split, the 4 such mentions not given as rs ids are 3 c. and 1 g., none p.).
 _NUCLEOTIDES = frozenset("ACGT")
 # A change in words: "arginine to tryptophan at codon 198", "glutamic acid 333 by aspartic acid",
-# "C to T at 33468", "thymidine to cytosine mutation at position 28".
+# "(G --> C) substitution at position 1201".
 _AMINO_NAMES = {
     "alanine": "A",
     "arginine": "R",
