@@ -59,6 +59,12 @@ class _BagOfWords:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
+def _matched(dense: DensePhenotypes, text: str) -> list[str]:
+    """The texts of the windows ``dense`` keeps in ``text``."""
+    doc = Negation().nlp.make_doc(text)
+    return [doc[s:e].text for s, e, _, _ in dense.match(doc)]
+
+
 def test_dense_windows_skip_function_words_body_parts_and_dictionary_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
     dense = DensePhenotypes(
         {"floppy muscles": "HP:0001252", "long neck": "HP:0000472"},
@@ -192,11 +198,9 @@ def test_dense_windows_that_name_an_examination_a_normal_result_or_half_a_noun_p
 
 def test_a_dense_match_to_a_term_with_a_direction_needs_the_same_direction_in_the_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
     dense = DensePhenotypes({"high blood pressure": "HP:0000822"}, _BagOfWords(), threshold=0.7, cache=tmp_path)
-    nlp = Negation().nlp
 
     def found(text: str) -> list[str]:
-        doc = nlp.make_doc(text)
-        return [doc[s:e].text for s, e, _, _ in dense.match(doc)]
+        return _matched(dense, text)
 
     assert found("My blood pressure is high.") == ["blood pressure is high"]
     assert found("Her blood pressure was 120/80.") == []  # a measurement, not its result
@@ -250,18 +254,11 @@ def test_a_layperson_synonym_in_the_ing_form_matches_the_verb_a_patient_writes()
 
 
 def test_a_lost_ability_needs_the_text_to_say_it_is_lost_and_a_particle_changes_a_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    dense = DensePhenotypes(
-        {"difficulty standing up": "HP:0003698", "fall": "HP:0002527"},
-        _BagOfWords(),
-        threshold=0.75,
-        one_word=0.9,
-        cache=tmp_path,
-    )
-    nlp = Negation().nlp
+    phrases = {"difficulty standing up": "HP:0003698", "fall": "HP:0002527"}
+    dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.75, one_word=0.9, cache=tmp_path)
 
     def found(text: str) -> list[str]:
-        doc = nlp.make_doc(text)
-        return [doc[s:e].text for s, e, _, _ in dense.match(doc)]
+        return _matched(dense, text)
 
     assert found("The room spins when I am standing up.") == []  # standing, no difficulty
     assert found("I can't manage standing up.") == ["standing up"]  # "can't" before the window
