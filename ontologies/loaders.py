@@ -532,7 +532,9 @@ def load_hpo_annotations(path: str | Path) -> tuple[list[PhenotypeAnnotation], d
         if new is not None and (freq is None or new > freq):
             freq = new
         for ref in r.get("reference", "").split(";"):
-            if ref.startswith("PMID:") and ref[5:] not in pmids:
+            # "PMID:139600" on OMIM:139600's rows is the OMIM entry mislabelled (HPO 2025-01,
+            # Hairy elbows): no article of that number says it.
+            if ref.startswith("PMID:") and ref[5:] not in pmids and f"OMIM:{ref[5:]}" != disease:
                 pmids.append(ref[5:])
         pairs[(disease, r["hpo_id"])] = (freq, pmids)
     rows = [PhenotypeAnnotation(d, p, f, "HPO", tuple(refs)) for (d, p), (f, refs) in pairs.items()]

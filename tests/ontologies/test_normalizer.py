@@ -358,19 +358,20 @@ def test_hpo_annotations_frequencies(tmp_path: Path) -> None:
     path.write_text(
         "#date: 2025-01-16\n"
         "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\tonset\tfrequency\tsex\tmodifier\taspect\tbiocuration\n"
-        "OMIM:1\tD one\t\tHP:0001250\tPMID:1\tPCS\t\t3/4\t\t\tP\tx\n"
-        "OMIM:1\tD one\t\tHP:0001250\tPMID:7;OMIM:1\tPCS\t\t1/4\t\t\tP\tx\n"
-        "OMIM:1\tD one\tNOT\tHP:0002027\tPMID:1\tPCS\t\t\t\t\tP\tx\n"
-        "OMIM:1\tD one\t\tHP:0002027\tPMID:1\tPCS\t\tHP:0040281\t\t\tP\tx\n"
-        "OMIM:1\tD one\t\tHP:0000006\tPMID:1\tPCS\t\t\t\t\tI\tx\n"
+        "OMIM:100\tD one\t\tHP:0001250\tPMID:1\tPCS\t\t3/4\t\t\tP\tx\n"
+        "OMIM:100\tD one\t\tHP:0001250\tPMID:7;OMIM:100\tPCS\t\t1/4\t\t\tP\tx\n"
+        "OMIM:100\tD one\tNOT\tHP:0002027\tPMID:1\tPCS\t\t\t\t\tP\tx\n"
+        "OMIM:100\tD one\t\tHP:0002027\tPMID:1;PMID:100\tPCS\t\tHP:0040281\t\t\tP\tx\n"
+        "OMIM:100\tD one\t\tHP:0000006\tPMID:1\tPCS\t\t\t\t\tI\tx\n"
     )
     rows, names, info = load_hpo_annotations(path)
-    # one row per pair: the highest frequency stated, every PMID cited
+    # one row per pair: the highest frequency stated, every PMID cited, but not the disease's own
+    # OMIM number written as a PMID (HPO's mislabel on Hairy elbows' rows)
     assert [(r.phenotype, r.frequency, r.pmids) for r in rows] == [
         ("HP:0001250", 0.75, ("1", "7")),
         ("HP:0002027", 0.9, ("1",)),
     ]
-    assert names == {"OMIM:1": "D one"} and info.version == "2025-01-16"
+    assert names == {"OMIM:100": "D one"} and info.version == "2025-01-16"
 
 
 def test_missing_vocabulary_file_is_an_ontology_error(tmp_path: Path) -> None:
