@@ -273,22 +273,23 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
         load_mesh_subtypes_into(store, files.mesh_trees)
 
 
-_TERMS_CACHE = 1  # the cached terms' format: raise it when ``ontologies.terms.Term`` changes
-
-
 def hpo_terms(settings: Settings) -> list[Any]:
     """HPO's current terms from hp.obo, parsed once per file version and then read from a cache
     under the home folder (3.3 s to parse, 0.1 s to read: every `medkg diagnose` reads them)."""
+    import os
     import pickle
+    import zlib
 
     from ontologies.loaders import load_obo
+    from ontologies.terms import Term
 
     obo = HpoFiles.of(settings).obo
     stat = obo.stat()
-    cache = settings.home / "cache" / f"hpo-terms-v{_TERMS_CACHE}-{stat.st_size}-{stat.st_mtime_ns}.pkl"
+    shape = zlib.crc32(",".join(f.name for f in dataclasses.fields(Term)).encode())  # a changed Term: a new file
+    cache = settings.home / "cache" / f"hpo-terms-{shape:08x}-{stat.st_size}-{stat.st_mtime_ns}.pkl"
     try:
-        with cache.open("rb") as f:
-            found = pickle.load(f)
+        with cache.open("rb") as saved:
+            found = pickle.load(saved)
         if isinstance(found, dict) and found.get("obo") == str(obo.resolve()):
             return list(found["terms"])
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError):
@@ -297,11 +298,11 @@ def hpo_terms(settings: Settings) -> list[Any]:
     current = [t for t in terms if not t.obsolete]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".partial")
-        with partial.open("wb") as f:
-            pickle.dump({"obo": str(obo.resolve()), "terms": current}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        partial = cache.with_suffix(f".{os.getpid()}.partial")  # two processes never write one file
+        with partial.open("wb") as out:
+            pickle.dump({"obo": str(obo.resolve()), "terms": current}, out, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
-        for old in cache.parent.glob("hpo-terms-v*.pkl"):
+        for old in cache.parent.glob("hpo-terms-*.pkl"):
             if old != cache:
                 old.unlink(missing_ok=True)  # another hp.obo's
     except OSError:
