@@ -167,6 +167,7 @@ class PhenotypeTagger:
             one_word=one_word,
             cache=cache,
             anatomy=anatomy_words((t.name for t in self.terms), body_parts),
+            labels=self.names,
         )
         return self
 

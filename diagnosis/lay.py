@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -399,6 +399,7 @@ class DensePhenotypes:
         longer: float = 0.02,
         cache: Path | None = None,
         anatomy: frozenset[str] = frozenset(),
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.encoder, self.threshold, self.one_word, self.max_words, self.anatomy = (
             encoder,
@@ -408,6 +409,9 @@ class DensePhenotypes:
             anatomy,
         )
         self.longer = longer
+        # Terms whose HPO label names a lost ability: each of their synonyms needs the loss said
+        # too ("walk fast" is nearest "Delayed walking", a synonym of "Delayed ability to walk").
+        self.lost_abilities = frozenset(c for c, name in (labels or {}).items() if _ABILITY_TERM.search(name))
         ordered = sorted(phrases.items())
         self.phrases = [p for p, _ in ordered]
         self.curies = [c for _, c in ordered]
@@ -488,11 +492,10 @@ class DensePhenotypes:
         same, other = (_UP, _DOWN) if up else (_DOWN, _UP)
         return bool(words & other) or not (words & same or words & _EITHER)
 
-    @staticmethod
-    def _ability_unstated(doc: Any, start: int, end: int, phrase: str) -> bool:
-        """The term names a lost ability and neither the window nor the four words before it in
-        its clause ("I can't stand up") say the ability is lost."""
-        if not _ABILITY_TERM.search(phrase):
+    def _ability_unstated(self, doc: Any, start: int, end: int, phrase: str, curie: str) -> bool:
+        """The term names a lost ability (its label or the phrase matched) and neither the window
+        nor the four words before it in its clause ("I can't stand up") say the ability is lost."""
+        if curie not in self.lost_abilities and not _ABILITY_TERM.search(phrase):
             return False
         first = start
         while first > 0 and start - first < 4 and not breaks_clause(doc[first - 1]):
@@ -531,7 +534,7 @@ class DensePhenotypes:
             phrase = self.phrases[int(best[k])]
             if self._undirected(doc[s:e], phrase):
                 continue
-            if self._ability_unstated(doc, s, e, phrase):
+            if self._ability_unstated(doc, s, e, phrase, self.curies[int(best[k])]):
                 continue
             if e - s == 1 and e < len(doc) and doc[e].lower_ in _PARTICLES:
                 continue

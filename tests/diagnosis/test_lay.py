@@ -283,3 +283,13 @@ def test_a_when_clause_stays_in_the_window_of_its_finding(tmp_path) -> None:  # 
     texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
     assert "burns when I pee" in texts  # "when" names the finding's circumstance
     assert not any("pee" in t and "back" in t for t in texts)  # "and" still ends the clause
+
+
+def test_every_synonym_of_a_term_whose_label_names_a_lost_ability_needs_the_loss_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    phrases = {"delayed ability to walk": "HP:0031936", "walking outdoors": "HP:0031936"}  # a made-up synonym
+    labels = {"HP:0031936": "Delayed ability to walk"}
+    dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.75, one_word=0.99, cache=tmp_path, labels=labels)
+    assert _matched(dense, "I enjoy walking outdoors.") == []  # the label's lost ability is not said
+    assert _matched(dense, "I struggle walking outdoors.") == ["walking outdoors"]
+    unlabelled = DensePhenotypes(phrases, _BagOfWords(), threshold=0.75, one_word=0.99, cache=tmp_path)
+    assert _matched(unlabelled, "I enjoy walking outdoors.") == ["walking outdoors"]
