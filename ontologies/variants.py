@@ -104,7 +104,7 @@ _WORD_AMINO = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
-_WORD_BASE = re.compile(r"(?<!\w)(" + "|".join(_BASE_NAMES) + r"|[ACGTU])(?!\w)")
+_WORD_BASE = re.compile(r"(?<!\w)((?i:" + "|".join(_BASE_NAMES) + r")|[ACGTU])(?!\w)")  # "Thymidine", never "a"
 _WORD_NUMBER = re.compile(r"(?<![\w.])([-+]?\d+)(?![\w.])")
 _NUMBER_CUE = re.compile(r"(?:codon|position|residue|amino[- ]acid|nucleotide|base|at)\s+(?:c\.)?([-+]?\d+)\b")
 _TO = re.compile(r"\s(?:to|by|into|-->|->|>)\s|-->|->|>")

@@ -61,6 +61,7 @@ def gene_db() -> Path:
         ("glutamic acid 333 by aspartic acid", "p|SUB|E|333|D"),
         ("glycine to glutamine", "p|SUB|G||Q"),
         ("(G --> C) substitution at position 1201", "c|SUB|G|1201|C"),
+        ("Guanine to adenine change at nucleotide 1201", "c|SUB|G|1201|A"),  # a base named, any case
         ("alanine for valine at position 88", None),  # "for": which way round is unclear
         ("a four-basepair deletion", None),
         ("insulin", None),
