@@ -104,6 +104,11 @@ def _target(out: Path | None) -> Iterator[TextIO]:
         yield f
 
 
+def warn(msg: str, *args: Any) -> None:
+    """A warning in one yellow line (``msg % args``, as ``logging`` formats it)."""
+    console.print(f"[yellow]{escape(msg % args)}[/]", soft_wrap=True)
+
+
 @contextmanager
 def failing() -> Iterator[None]:
     """Around a command's work (``with failing():``, or ``@failing()`` on a whole command): a medkg

@@ -22,6 +22,7 @@ from cli.console import (
     failing,
     progress_bar,
     status,
+    warn,
     write_document,
     write_rows,
 )
@@ -388,7 +389,7 @@ def ingest_cmd(
             [str(p) for p in ner_model or []],
             [str(p) for p in re_model or []],
             relations=relations,
-            warn=lambda msg, *a: console.print(f"[yellow]{escape(msg % a)}[/]", soft_wrap=True),
+            warn=warn,
         )
         ensure_server()
         # with Dask, keep one extraction batch in flight per worker (threads: one, torch uses every core)

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from cli.console import console, failing, status
+from cli.console import console, failing, status, warn
 from extractors.configs import DocRelationConfig, LexicalRelationConfig, NerConfig, RelationConfig
 from kg.encoders import OFFLINE_ENCODER
 from kg.errors import ConfigError, InputError, MedkgError
@@ -345,7 +344,7 @@ def extract_cmd(
                 [],
                 [str(p) for p in re_model or []],
                 relations=with_relations and normalize,
-                warn=lambda msg, *a: console.print(f"[yellow]{escape(msg % a)}[/]", soft_wrap=True),
+                warn=warn,
             )
             ner_model, re_model = [Path(p) for p in found_ner], [Path(p) for p in found_re]
         ners = [NerModel.load(p, quantize=quantize) for p in ner_model]

@@ -64,7 +64,7 @@ _REPEAT = re.compile(r"^\(([ACGT]{2,})\)(\d+)$|^([ACGT]{2,})repeats?$")
 _LENGTH_EDIT = re.compile(r"^(\d+)-?(?:bp|base-?pairs?|nucleotides?|nt)(deletion|insertion)$", re.IGNORECASE)
 # Nucleotide letters around a position past 999 ("G3853A"): a DNA change (in BioRED's training
 # split, the 4 such mentions not given as rs ids are 3 c. and 1 g., none p.).
-_NUCLEOTIDES = frozenset("ACGT")
+_DNA_SUB_PAST_999 = re.compile(r"^([ACGT])(\d{4,})([ACGT])$")
 # A change in words: "arginine to tryptophan at codon 198", "glutamic acid 333 by aspartic acid",
 # "(G --> C) substitution at position 1201".
 _AMINO_NAMES = {
@@ -139,7 +139,7 @@ def variant_key(text: str) -> str | None:
         return f"c|DUP||{m.group(1)}|{m.group(2)}" if m.group(1) else f"c|DUP||{m.group(3)}|"
     if m := _LENGTH_EDIT.match(t):
         return f"c|{'DEL' if m.group(2).lower() == 'deletion' else 'INS'}||{m.group(1)}"
-    if (m := re.match(r"^([ACGT])(\d{4,})([ACGT])$", t)) and {m.group(1), m.group(3)} <= _NUCLEOTIDES:
+    if m := _DNA_SUB_PAST_999.match(t):
         return f"c|SUB|{m.group(1)}|{m.group(2)}|{m.group(3)}"
     if m := _FRAMESHIFT.match(t):
         return f"p|FS|{_aa(m.group(1))}|{m.group(2)}||"
