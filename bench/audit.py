@@ -67,7 +67,7 @@ def draw(n: int, seed: int, rel_type: str, out: Path) -> dict[str, object]:
             )
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, COLUMNS, delimiter="\t")
+        writer = csv.DictWriter(f, COLUMNS, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return {"edges_in_graph": len(edges), "drawn": len(rows), "seed": seed, "out": str(out)}
@@ -105,7 +105,7 @@ def mark(path: Path) -> dict[str, object]:
             ]
             r["stored_as"] = "+".join(found) or "absent"
     with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, columns, delimiter="\t")
+        writer = csv.DictWriter(f, columns, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return {"file": str(path), "stored_as": dict(sorted(Counter(r["stored_as"] for r in rows).items()))}

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from kg.errors import InputError
+from kg.schema import entity_type
 from kg.types import Document, Mention
 
 _LEAD = ")]-,;:"
@@ -128,6 +130,37 @@ def _trim(text: str, a: int, b: int, *, signed: bool = False) -> tuple[int, int]
             return a, b
 
 
+# A faculty made better, not a disorder of it: "cognitive enhancement" names no disease. Gold
+# diseases of BC5CDR, NCBI-disease and BioRED (train and dev) never end in one of these words; words
+# a disorder can end in ("decline of cognitive function") are not here, even where the span has
+# lost its first words ("cognitive function" still grounds to the right concept).
+_BETTER = frozenset({"enhancement", "enhancements", "enhancing", "improvement", "improvements", "benefit", "benefits"})
+_ADJECTIVE = re.compile(r"[a-z]+(?:ive|al|ic|ary|ory|ar)")
+_NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
+
+
+def _names_faculty(text: str, a: int, b: int) -> bool:
+    """A lower-case adjective and a word of ``_BETTER``, inside the span ("cognitive enhancement")
+    or right after it ("cognitive" of "cognitive improvement"); a noun ("tumor" of "tumor
+    enhancement", "pain" of "pain improvement") is left alone."""
+    words = text[a:b].split()
+    if len(words) == 2:
+        adjective, noun = words
+    else:
+        following = _NEXT_WORD.match(text, b)
+        if len(words) != 1 or following is None:
+            return False
+        adjective, noun = words[0], following.group(1).lower()
+    return bool(_ADJECTIVE.fullmatch(adjective)) and noun in _BETTER
+
+
+def _is_disease(label: str) -> bool:
+    try:
+        return entity_type(label).label == "Disease"
+    except InputError:  # a label of a user's own model
+        return False
+
+
 def _is_enzyme(span: str) -> bool:
     last = span.rsplit(None, 1)[-1].rsplit("-", 1)[-1].lower() if span.strip() else ""
     return bool(_ENZYME.search(last)) and last not in _NOT_ENZYMES
@@ -135,8 +168,9 @@ def _is_enzyme(span: str) -> bool:
 
 def tidy_spans(doc: Document) -> Document:
     """``doc`` with each predicted mention widened to whole letter-and-digit runs, trimmed of
-    dangling punctuation and function words, and dropped when no letter is left or when a
-    chemical names an enzyme; mentions that come to overlap are merged (the first one's type and
+    dangling punctuation and function words, and dropped when no letter is left, when a
+    chemical names an enzyme or when a disease is a faculty made better ("cognitive
+    enhancement"); mentions that come to overlap are merged (the first one's type and
     score).
 
     >>> text = "Coenzyme Q10 and (-)-baclofen caused nausea and vomiting."
@@ -154,6 +188,8 @@ def tidy_spans(doc: Document) -> Document:
             a -= 1  # a promoter variant's position is negative: "-3170G>A", "IL8-251A/A"
         a, b = _trim(text, a, b, signed=signed)
         if m.label == "Chemical" and _is_enzyme(text[a:b]):
+            continue
+        if _names_faculty(text, a, b) and _is_disease(m.label):
             continue
         if b > a and any(c.isalpha() for c in text[a:b]):
             tidied.append(m if (a, b) == (m.start, m.end) else replace(m, start=a, end=b, text=text[a:b]))
