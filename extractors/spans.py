@@ -145,7 +145,7 @@ def _names_faculty(text: str, a: int, b: int) -> bool:
     enhancement", "pain" of "pain improvement") is left alone."""
     words = text[a:b].split()
     if len(words) == 2:
-        adjective, noun = words
+        adjective, noun = words[0], words[1].lower()
     else:
         following = _NEXT_WORD.match(text, b)
         if len(words) != 1 or following is None:
