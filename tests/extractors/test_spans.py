@@ -78,15 +78,15 @@ def test_chemicals_that_name_an_enzyme_go() -> None:
 
 
 def test_a_faculty_made_better_is_no_disease() -> None:
-    text = "nicotinic-induced cognitive enhancement, motor improvement and cognitive impairment in rats."
+    text = "nicotinic-induced cognitive enhancement, visual improvement and cognitive impairment in rats."
     spans = [
-        ("cognitive enhancement", "Disease"),
-        ("motor", "DiseaseOrPhenotypicFeature"),
+        ("cognitive enhancement", "Disease"),  # the noun inside the span
+        ("visual", "DiseaseOrPhenotypicFeature"),  # the noun right after it (BioRED's label)
         ("cognitive impairment", "Disease"),
     ]
-    assert _tidy(text, *spans) == [("motor", "DiseaseOrPhenotypicFeature"), ("cognitive impairment", "Disease")]
+    assert _tidy(text, *spans) == [("cognitive impairment", "Disease")]
     # a noun before such a word, a function (a decline of it is a disorder), and a chemical stay
     text = "a tumor enhancement agent; pain improvement; decline of cognitive function; Lithium improvement"
     spans = [("tumor", "Disease"), ("pain", "Disease"), ("cognitive function", "Disease"), ("Lithium", "Chemical")]
     assert _tidy(text, *spans) == [(t, label) for t, label in spans]
-    assert _tidy("a motor improvement", ("motor", "Skill")) == [("motor", "Skill")]  # a label of the user's own
+    assert _tidy("a cognitive improvement", ("cognitive", "Skill")) == [("cognitive", "Skill")]  # a user's own label
