@@ -144,14 +144,9 @@ def _names_faculty(text: str, a: int, b: int) -> bool:
     or right after it ("cognitive" of "cognitive improvement"); a noun ("tumor" of "tumor
     enhancement", "pain" of "pain improvement") is left alone."""
     words = text[a:b].split()
-    if len(words) == 2:
-        adjective, noun = words[0], words[1].lower()
-    else:
-        following = _NEXT_WORD.match(text, b)
-        if len(words) != 1 or following is None:
-            return False
-        adjective, noun = words[0], following.group(1).lower()
-    return bool(_ADJECTIVE.fullmatch(adjective)) and noun in _BETTER
+    if len(words) == 1 and (following := _NEXT_WORD.match(text, b)):
+        words.append(following.group(1))
+    return len(words) == 2 and bool(_ADJECTIVE.fullmatch(words[0])) and words[1].lower() in _BETTER
 
 
 def _is_disease(label: str) -> bool:
