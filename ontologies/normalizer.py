@@ -500,10 +500,14 @@ class Normalizer:
             for m, k in zip(mentions, kinds, strict=True)
             if k == "Species" and m.groundings and m.groundings[0].curie in self._gene_species
         )
-        cased = Counter(  # the species the casing of the genes' names tells, where it tells one ("Sox2")
+        # The species the casing of the genes' names tells, where it tells one ("Sox2"); a name that
+        # is a gene of a named species tells nothing about the others (HIV's "Tat" is no mouse vote).
+        cased = Counter(
             self.index.gene_cased[m.text.strip()]
             for m, k in zip(mentions, kinds, strict=True)
-            if k == "Gene" and m.text.strip() in self.index.gene_cased
+            if k == "Gene"
+            and m.text.strip() in self.index.gene_cased
+            and not any(self.index.taxa.get(g.curie) in species for g in m.groundings)
         )
         told = max(cased, key=lambda t: (cased[t], t == HUMAN)) if cased else HUMAN
         target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else told

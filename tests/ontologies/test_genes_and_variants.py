@@ -267,14 +267,19 @@ def test_where_no_species_is_named_the_casing_of_gene_symbols_tells_it() -> None
         Term("NCBIGene:14619", "Gjb2", "Gene", synonyms=("Cx26",)),  # an alias papers on human cells write too
         Term("NCBIGene:3240", "HP", "Gene"),
         Term("NCBIGene:15439", "Hp", "Gene"),  # two letters: haptoglobin in any paper
+        Term("NCBIGene:6898", "TAT", "Gene", synonyms=("tyrosine aminotransferase",)),
+        Term("NCBIGene:234724", "Tat", "Gene"),
+        Term("NCBIGene:155871", "Tat", "Gene", source="corpus:train"),  # HIV-1's
+        Term("NCBITaxon:11676", "HIV", "Species", source="corpus:train"),
         Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
     ]
     taxa = {"NCBIGene:6657": HUMAN, "NCBIGene:20674": MOUSE, "NCBIGene:7157": HUMAN, "NCBIGene:22059": MOUSE}
     taxa["NCBIGene:99"] = "NCBITaxon:10116"
     taxa |= {"NCBIGene:2706": HUMAN, "NCBIGene:14619": MOUSE, "NCBIGene:3240": HUMAN, "NCBIGene:15439": MOUSE}
+    taxa |= {"NCBIGene:6898": HUMAN, "NCBIGene:234724": MOUSE, "NCBIGene:155871": "NCBITaxon:11676"}
     index = TermIndex(merge_concepts(terms), [], taxa=taxa)
     # "p53" names genes of both species written alike; "TP53" and "Trp53" one species each, in any case
-    assert index.gene_cased == {"SOX2": HUMAN, "Sox2": MOUSE, "GJB2": HUMAN, "Gjb2": MOUSE}
+    assert index.gene_cased == {"SOX2": HUMAN, "Sox2": MOUSE, "GJB2": HUMAN, "Gjb2": MOUSE, "TAT": HUMAN, "Tat": MOUSE}
     normalizer = Normalizer(index, dense_weight=0.0)
 
     def genes(text: str, names: list[str]) -> list[str]:
@@ -294,6 +299,20 @@ def test_where_no_species_is_named_the_casing_of_gene_symbols_tells_it() -> None
     )
     (doc,) = normalizer.normalize_documents([Document("1", text, mentions=mentions)])
     assert [m.groundings[0].curie for m in doc.mentions[:2]] == ["NCBIGene:20674", "NCBIGene:22059"]
+    # a named species with no gene of a name: the casing picks among the others, but a name that is
+    # a gene of the named species ("Tat" of HIV) casts no vote
+    text = "Tat and Tat bind SOX2 and p53 in HIV."
+    names = ["Tat", "Tat", "SOX2", "p53"]
+    at = [0, 8, 17, 26]
+    mentions = (*(Mention(a, a + len(n), n, "Gene") for a, n in zip(at, names, strict=True)),)
+    mentions += (Mention(33, 36, "HIV", "Species"),)
+    (doc,) = normalizer.normalize_documents([Document("1", text, mentions=mentions)])
+    assert [m.groundings[0].curie for m in doc.mentions[:4]] == [
+        "NCBIGene:155871",
+        "NCBIGene:155871",
+        "NCBIGene:6657",
+        "NCBIGene:7157",
+    ]
 
 
 def test_a_file_that_is_no_gene_vocabulary_is_refused(tmp_path: Path) -> None:
