@@ -49,7 +49,10 @@ _POOL_THREADS = max(16, 4 * _CORES)
 
 _LITERATURE_PROPS = "predicate STRING, evidence_count INT64, pmids STRING[], max_score DOUBLE, model STRING"
 _SCHEMA = (
-    ("CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, category STRING, xrefs STRING[])"),
+    (
+        "CREATE NODE TABLE IF NOT EXISTS Entity(curie STRING PRIMARY KEY, name STRING, category STRING, "
+        "xrefs STRING[], in_taxon STRING)"
+    ),
     (
         "CREATE NODE TABLE IF NOT EXISTS Article(pmid STRING PRIMARY KEY, title STRING, "
         "journal STRING, year INT64, doi STRING, content_hash STRING)"
@@ -75,7 +78,8 @@ _SCHEMA = (
 _ENTITIES = """
 UNWIND $rows AS row
 MERGE (e:Entity {curie: row.curie})
-SET e.name = row.name, e.category = row.category, e.xrefs = row.xrefs
+SET e.name = row.name, e.category = row.category, e.xrefs = row.xrefs,
+    e.in_taxon = CASE WHEN row.in_taxon = '' THEN e.in_taxon ELSE row.in_taxon END
 """
 # Parents are made to exist first (_ENSURE_ENTITIES) and rows only MATCH them: with a MERGE of the
 # parent in the same UNWIND, Kùzu folds the rows that name one parent, and their edges were lost
@@ -273,6 +277,8 @@ class EmbeddedStore(GraphStore):
             self._conn.execute(f"ALTER TABLE {HAS_PHENOTYPE} ADD pmids STRING[] DEFAULT []")
         if "novel" not in {r["name"] for r in self._rows("CALL table_info('Evidence') RETURN *")}:
             self._conn.execute("ALTER TABLE Evidence ADD novel BOOLEAN")  # evidence loaded before: not said
+        if "in_taxon" not in {r["name"] for r in self._rows("CALL table_info('Entity') RETURN *")}:
+            self._conn.execute("ALTER TABLE Entity ADD in_taxon STRING")  # genes loaded before: species not said
 
     def _reader(self) -> ladybug.Connection:
         """This thread's read connection (made on its first query)."""
@@ -321,7 +327,9 @@ class EmbeddedStore(GraphStore):
         rows: list[dict[str, Any]] = []
         parents: list[dict[str, str]] = []
         for e in entities:
-            rows.append({"curie": e.curie, "name": e.name, "category": e.category, "xrefs": list(e.xrefs)})
+            rows.append(
+                {"curie": e.curie, "name": e.name, "category": e.category, "xrefs": list(e.xrefs), "in_taxon": e.taxon}
+            )
             parents.extend({"child": e.curie, "parent": p} for p in e.parents)
         n = self._write_batches(_ENTITIES, rows)
         for batch in batched(parents, self.batch_size):

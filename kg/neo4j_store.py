@@ -47,7 +47,8 @@ _LABEL_OF_CATEGORY = {t.category: t.label for t in ENTITY_TYPES.values()}
 _ENTITIES = """
 UNWIND $rows AS row
 MERGE (e:Entity {curie: row.curie})
-SET e.name = row.name, e.category = row.category, e.xrefs = row.xrefs, e:%s
+SET e.name = row.name, e.category = row.category, e.xrefs = row.xrefs, e:%s,
+    e.in_taxon = CASE WHEN row.in_taxon = '' THEN e.in_taxon ELSE row.in_taxon END
 WITH e, row
 UNWIND row.parents AS parent
 MERGE (p:Entity {curie: parent})
@@ -163,6 +164,7 @@ class Neo4jStore(GraphStore):
                     "category": e.category,
                     "xrefs": list(e.xrefs),
                     "parents": list(e.parents),
+                    "in_taxon": e.taxon,
                 }
             )
         return sum(self._write_batches(_ENTITIES % label, rows) for label, rows in by_label.items())

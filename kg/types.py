@@ -21,6 +21,7 @@ class Grounding:
     name: str = ""
     score: float = 1.0
     source: str = ""
+    taxon: str = ""  # a gene's species (``NCBITaxon:10090``), as the term index knows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,10 @@ class Mention:
             "text": self.text,
             "label": self.label,
             "score": round(self.score, 4),
-            "groundings": [{"curie": g.curie, "name": g.name, "score": g.score} for g in self.groundings],
+            "groundings": [
+                {"curie": g.curie, "name": g.name, "score": g.score, **({"taxon": g.taxon} if g.taxon else {})}
+                for g in self.groundings
+            ],
         }
 
 
@@ -168,7 +172,8 @@ class Entity:
     """A concept node: ontology term or normalized literature entity.
 
     ``category`` is a Biolink category (``biolink:Disease``); ``parents`` are CURIEs of its
-    ``is_a`` parents in its ontology; ``xrefs`` are equivalent CURIEs in other vocabularies.
+    ``is_a`` parents in its ontology; ``xrefs`` are equivalent CURIEs in other vocabularies;
+    ``taxon`` is a gene's species (empty for other concepts and where it is not known).
     """
 
     curie: str
@@ -176,6 +181,7 @@ class Entity:
     category: str
     xrefs: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
+    taxon: str = ""  # a gene's species: the graph's ``in_taxon`` (Biolink's slot)
 
 
 @dataclass(frozen=True, slots=True)

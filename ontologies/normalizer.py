@@ -174,7 +174,8 @@ class Normalizer:
         return entity_type(label).label
 
     def _grounding(self, i: int, score: float) -> Grounding:
-        return Grounding(self.index.curies[i], self.index.names[i], round(float(score), 4), "medkg")
+        curie = self.index.curies[i]
+        return Grounding(curie, self.index.names[i], round(float(score), 4), "medkg", self.index.taxa.get(curie, ""))
 
     def _exact(self, text: str, category: str, form: str | None = None) -> list[Grounding]:
         """``form``: ``normalize(text)`` when the caller has it already."""

@@ -8,7 +8,7 @@ import pytest
 
 from kg.errors import QueryInvalid, QueryRefused, QueryTimeout, StoreError
 from kg.store import GraphStore
-from kg.types import Document, Entity, Mention, PhenotypeAnnotation, Provenance, Relation, Triple
+from kg.types import Document, Entity, Grounding, Mention, PhenotypeAnnotation, Provenance, Relation, Triple
 from readers import read_documents
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -128,6 +128,25 @@ def test_store_entities_with_parents_xrefs_and_phenotypes(store: GraphStore) -> 
     assert row == {"xrefs": ["MESH:D003924", "DOID:9352"], "parent": "diabetes mellitus"}
     (freq,) = store.query("MATCH (:Entity)-[h:HAS_PHENOTYPE]->(p:Entity) RETURN h.frequency AS f, p.curie AS hp")
     assert freq == {"f": pytest.approx(0.8), "hp": "HP:0003074"}
+
+
+def test_a_gene_keeps_its_species_and_a_load_that_does_not_know_it_leaves_it(store: GraphStore) -> None:
+    text = "Tnf rose in mice."
+    tnf = Mention(
+        0, 3, "Tnf", "Gene", groundings=(Grounding("NCBIGene:21926", "Tnf", 1.0, "medkg", "NCBITaxon:10090"),)
+    )
+    mice = Mention(11, 15, "mice", "Species", groundings=(Grounding("NCBITaxon:10090", "Mus musculus"),))
+    store.load_documents([Document("1", text, mentions=(tnf, mice), pmid="1")])
+    store.load_documents(
+        [Document("2", text, mentions=(Mention(0, 3, "Tnf", "Gene", ids=("NCBIGene:21926",)),), pmid="2")]
+    )
+    rows = store.query("MATCH (e:Entity) RETURN e.curie AS curie, e.in_taxon AS taxon ORDER BY curie")
+    assert rows == [
+        {"curie": "NCBIGene:21926", "taxon": "NCBITaxon:10090"},  # gold ids of the second article say no species
+        {"curie": "NCBITaxon:10090", "taxon": None},
+    ]
+    (gene,) = store.query("MATCH (g:Entity {in_taxon: 'NCBITaxon:10090'}) RETURN g.name AS name")
+    assert gene == {"name": "Tnf"}
 
 
 def test_store_keeps_every_is_a_edge_of_a_hierarchy(store: GraphStore) -> None:
@@ -479,6 +498,24 @@ def test_an_embedded_graph_written_before_novelty_opens_and_takes_it(tmp_path: P
         store.load_documents(_docs())
         rows = store.query("MATCH (v:Evidence) WHERE v.novel IS NOT NULL RETURN v.novel AS novel ORDER BY novel")
         assert rows == [{"novel": False}, {"novel": True}]
+    finally:
+        store.close()
+
+
+def test_an_embedded_graph_written_before_gene_species_opens_and_takes_them(tmp_path: Path) -> None:
+    import ladybug
+
+    from kg.embedded_store import EmbeddedStore
+
+    db = ladybug.Database(str(tmp_path / "graph"))  # the Entity table as medkg wrote it before in_taxon
+    ladybug.Connection(db).execute(
+        "CREATE NODE TABLE Entity(curie STRING PRIMARY KEY, name STRING, category STRING, xrefs STRING[])"
+    )
+    db.close()
+    store = EmbeddedStore(tmp_path / "graph")
+    try:
+        store.load_entities([Entity("NCBIGene:7124", "TNF", "biolink:Gene", taxon="NCBITaxon:9606")])
+        assert store.query("MATCH (e:Entity) RETURN e.in_taxon AS taxon") == [{"taxon": "NCBITaxon:9606"}]
     finally:
         store.close()
 
