@@ -68,6 +68,9 @@ class Grounding(BaseModel):
     curie: str
     name: str
     score: float
+    taxon: str = Field(
+        "", description="a gene's species (NCBITaxon:9606 human, NCBITaxon:10090 mouse); empty otherwise"
+    )
 
 
 class ExtractedMention(BaseModel):

@@ -147,6 +147,7 @@ def test_extract_returns_mentions_with_offsets(client: TestClient) -> None:
     assert "mentions" in body and "relations" in body
     for m in body["mentions"]:
         assert text[m["start"] : m["end"]] == m["text"]
+        assert all(g["taxon"] == "" for g in m["groundings"])  # a gene's species; none for these
 
 
 @pytest.mark.parametrize(
