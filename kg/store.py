@@ -86,11 +86,11 @@ def document_rows(doc: Document, model: str = "") -> tuple[list[Entity], list[Me
     counts: Counter[str] = Counter()
     for m in doc.mentions:
         category = entity_type(m.label).category
-        names = {g.curie: g.name for g in m.groundings}
-        taxa = {g.curie: g.taxon for g in m.groundings}
-        pairs = [(c, names.get(c) or m.text) for c in m.concepts()]
-        for curie, name in pairs:
-            entities.setdefault(curie, Entity(curie=curie, name=name, category=category, taxon=taxa.get(curie, "")))
+        found = {g.curie: g for g in m.groundings}
+        for curie in m.concepts():
+            g = found.get(curie)
+            name, taxon = (g.name or m.text, g.taxon) if g else (m.text, "")
+            entities.setdefault(curie, Entity(curie=curie, name=name, category=category, taxon=taxon))
             counts[curie] += 1
     triples = []
     for r in doc.relations:

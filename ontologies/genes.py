@@ -176,9 +176,9 @@ def fetch_gene_db(dest: Path) -> Path:
         )
         debs = sorted(Path(tmp).glob("*.deb"))
         if done.returncode != 0 or not debs:
-            why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no .deb"]
+            why = _last_line(done, "no .deb")
             raise OntologyError(
-                f"cannot fetch {DEBIAN_PACKAGE} with apt-get download ({why[0]}); put an org.Hs.eg.sqlite or NCBI's "
+                f"cannot fetch {DEBIAN_PACKAGE} with apt-get download ({why}); put an org.Hs.eg.sqlite or NCBI's "
                 f"Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one"
             )
         part = dest.with_name(dest.name + ".part")
@@ -219,13 +219,19 @@ def fetch_mouse_genes(dest: Path) -> Path:
             ) from exc
         wheels = sorted(Path(tmp).glob("goatools-*.whl"))
         if done.returncode != 0 or not wheels:
-            why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel"]
-            raise OntologyError(f"cannot download {GOATOOLS} ({why[0]}); {_MOUSE_INSTEAD.format(dest=dest)}")
+            why = _last_line(done, "no wheel")
+            raise OntologyError(f"cannot download {GOATOOLS} ({why}); {_MOUSE_INSTEAD.format(dest=dest)}")
         part = Path(tmp) / dest.name  # moved into place only when whole
         count = write_goatools_gene_info(wheels[0], part)
         part.replace(dest)
     log.info("%d mouse genes -> %s", count, dest)
     return dest
+
+
+def _last_line(done: subprocess.CompletedProcess[str], default: str) -> str:
+    """What a failed download said last (its error), or ``default`` when it said nothing."""
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else default
 
 
 _MOUSE_INSTEAD = "put NCBI's Mus_musculus.gene_info.gz at {dest}, or set MEDKG_MOUSE_GENES=false"
