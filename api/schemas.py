@@ -174,6 +174,9 @@ class EntityAnswer(BaseModel):
     name: str | None = None
     category: str | None = None
     xrefs: list[str] | None = None
+    in_taxon: str | None = Field(
+        default=None, description="A gene's species (NCBITaxon:9606 human, NCBITaxon:10090 mouse)."
+    )
     parents: list[EntityRef]
     articles: int = Field(description="Articles that mention the entity.")
     neighbour_count: int

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import networkx as nx
 
 from kg.schema import PREDICATES
-from kg.store import GraphStore, evidence_novelty
+from kg.store import GraphStore, entity_properties, evidence_novelty
 
 BIOLINK = "https://w3id.org/biolink/vocab/"
 MEDKG = "https://w3id.org/medkg/"
@@ -46,8 +46,10 @@ def _iri(curie: str) -> str:
 def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
     """Entities, articles and the edges between them as a networkx multigraph."""
     g = nx.MultiDiGraph()
-    for row in store.query("MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category"):
+    for row in entity_properties(store):
         g.add_node(row["curie"], kind="Entity", name=row["name"] or "", category=row["category"] or "")
+        if row["in_taxon"]:  # a gene's species
+            g.nodes[row["curie"]]["in_taxon"] = row["in_taxon"]
     for row in store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title, a.year AS year"):
         g.add_node(f"PMID:{row['pmid']}", kind="Article", name=row["title"] or "", year=row["year"] or 0)
     for row in _literature_edges(store):
@@ -139,9 +141,7 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
         for pmid in pmids or []:
             g.add((node, biolink.publications, iri(f"PMID:{pmid}")))
 
-    for row in store.query(
-        "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
-    ):
+    for row in entity_properties(store):
         node = iri(row["curie"])
         if row["name"]:
             g.add((node, RDFS.label, Literal(row["name"])))
@@ -149,6 +149,8 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
             g.add((node, RDF.type, biolink[row["category"].split(":", 1)[1]]))
         for x in row["xrefs"] or []:
             g.add((node, biolink.xref, iri(x)))
+        if row["in_taxon"]:
+            g.add((node, biolink.in_taxon, iri(row["in_taxon"])))
     for row in store.query("MATCH (c:Entity)-[:SUBCLASS_OF]->(p:Entity) RETURN c.curie AS c, p.curie AS p"):
         g.add((iri(row["c"]), RDFS.subClassOf, iri(row["p"])))
     associations: dict[tuple[str, str, str], URIRef] = {}
@@ -219,7 +221,7 @@ def export_rdf(store: GraphStore, path: Path, fmt: str = "turtle") -> int:
 
 # KGX (Biolink's interchange format): https://github.com/biolink/kgx/blob/master/specification/kgx-format.md
 KGX_SOURCE = "infores:medkg"
-KGX_NODE_COLUMNS = ("id", "category", "name", "xref", "provided_by")
+KGX_NODE_COLUMNS = ("id", "category", "name", "xref", "in_taxon", "provided_by")
 KGX_EDGE_COLUMNS = (
     "id",
     "subject",
@@ -246,11 +248,10 @@ def kgx_records(store: GraphStore) -> tuple[list[dict[str, Any]], list[dict[str,
             "category": [r["category"] or "biolink:NamedThing"],
             "name": r["name"] or "",
             "xref": list(r["xrefs"] or []),
+            "in_taxon": [r["in_taxon"]] if r["in_taxon"] else [],
             "provided_by": [KGX_SOURCE],
         }
-        for r in store.query(
-            "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
-        )
+        for r in entity_properties(store)
     ]
     nodes += [
         {
@@ -258,6 +259,7 @@ def kgx_records(store: GraphStore) -> tuple[list[dict[str, Any]], list[dict[str,
             "category": ["biolink:Article"],
             "name": r["title"] or "",
             "xref": [],
+            "in_taxon": [],
             "provided_by": [KGX_SOURCE],
         }
         for r in store.query("MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title")
@@ -362,7 +364,7 @@ def _write_table(path: Path, records: list[dict[str, Any]], columns: tuple[str, 
 
 def read_kgx(prefix: Path, fmt: str = "tsv") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Read back what ``export_kgx`` wrote (the multivalued fields as lists), e.g. to check a round trip."""
-    multivalued = {"category", "xref", "provided_by", "publications", "novel_publications"}
+    multivalued = {"category", "xref", "in_taxon", "provided_by", "publications", "novel_publications"}
     out: list[list[dict[str, Any]]] = []
     for name in ("nodes", "edges"):
         path = prefix.with_name(f"{prefix.name}_{name}.{fmt}")

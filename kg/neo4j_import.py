@@ -30,7 +30,7 @@ from typing import Any
 
 from kg.errors import StoreError
 from kg.schema import ENTITY_TYPES, HAS_EVIDENCE, HAS_PHENOTYPE, MENTIONS, SUBCLASS_OF, predicate
-from kg.store import GraphStore, MentionCount, evidence_novelty
+from kg.store import GraphStore, MentionCount, entity_properties, evidence_novelty
 from kg.types import Entity, PhenotypeAnnotation, Provenance, Triple
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ ARRAY_DELIMITER = "\x1f"
 _LABEL_OF_CATEGORY = {t.category: t.label for t in ENTITY_TYPES.values()}
 
 _HEADERS = {
-    "entities": [":ID(Entity)", "curie", "name", "category", "xrefs:string[]", ":LABEL"],
+    "entities": [":ID(Entity)", "curie", "name", "category", "xrefs:string[]", "in_taxon", ":LABEL"],
     "articles": [":ID(Article)", "pmid", "title", "journal", "year:long", "doi", "content_hash"],
     "evidence": [
         ":ID(Evidence)",
@@ -253,12 +253,20 @@ def write_import_files(
         for curie, i in eid.items():
             entity = known.get(curie)
             if entity is None:
-                w.row("entities", [i, curie, None, None, None, "Entity"])
+                w.row("entities", [i, curie, None, None, None, None, "Entity"])
             else:
                 label = _LABEL_OF_CATEGORY.get(entity.category, "Concept")
                 w.row(
                     "entities",
-                    [i, curie, entity.name, entity.category, _array(entity.xrefs), f"Entity{ARRAY_DELIMITER}{label}"],
+                    [
+                        i,
+                        curie,
+                        entity.name,
+                        entity.category,
+                        _array(entity.xrefs),
+                        entity.taxon or None,
+                        f"Entity{ARRAY_DELIMITER}{label}",
+                    ],
                     entity.name,
                 )
         for pmid, i in aid.items():
@@ -291,10 +299,9 @@ def store_contents(store: GraphStore) -> dict[str, Any]:
             r["category"] or "",
             tuple(r["xrefs"] or ()),
             tuple(parents.get(r["curie"], ())),
+            r["in_taxon"] or "",
         )
-        for r in store.query(
-            "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
-        )
+        for r in entity_properties(store)
         if r["name"] is not None or r["category"] is not None or r["curie"] in parents
     ]
     articles = [

@@ -338,11 +338,7 @@ class GraphStore(abc.ABC):
         """An entity (found by its CURIE or one of its xrefs) with its parents, how many articles
         mention it, and its neighbours over literature and phenotype edges, best supported first
         (at most ``limit``); None when the graph has no such entity. ``/v1/entities`` answers this."""
-        found = self.query(
-            "MATCH (e:Entity) WHERE e.curie = $c OR $c IN e.xrefs RETURN e.curie AS curie, e.name AS name, "
-            "e.category AS category, e.xrefs AS xrefs",
-            {"c": curie},
-        )
+        found = entity_properties(self, "WHERE e.curie = $c OR $c IN e.xrefs", {"c": curie})
         if not found:
             return None
         key = found[0]["curie"]
@@ -552,6 +548,21 @@ def phenotype_row(r: PhenotypeAnnotation) -> dict[str, Any]:
         "source": r.source,
         "pmids": list(r.pmids),
     }
+
+
+_ENTITY_PROPERTIES = "e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs"
+
+
+def entity_properties(store: GraphStore, where: str = "", params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The ``curie``, ``name``, ``category``, ``xrefs`` and ``in_taxon`` (a gene's species; None
+    where not known) of every entity node, or of those ``where`` (a ``WHERE`` clause over ``e``)
+    keeps. An embedded graph written before medkg kept species and opened read-only (an export of
+    it) has no ``in_taxon`` column: its rows say None, as Neo4j does for a missing property."""
+    match = f"MATCH (e:Entity) {where} RETURN {_ENTITY_PROPERTIES}"
+    try:
+        return store.query(f"{match}, e.in_taxon AS in_taxon", params)
+    except StoreError:
+        return [{**r, "in_taxon": None} for r in store.query(match, params)]
 
 
 def evidence_novelty(store: GraphStore) -> list[dict[str, Any]]:

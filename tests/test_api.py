@@ -10,6 +10,7 @@ from api.app import ApiLimits, create_app
 from diagnosis.diagnoser import Diagnoser
 from diagnosis.model import GraphRanker
 from extractors.ner import label_list
+from kg.types import Entity
 from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_ctd_diseases
 from ontologies.normalizer import Normalizer
@@ -217,9 +218,16 @@ def test_entity_with_neighbours_and_unknown(client: TestClient) -> None:
     assert body["curie"] == "MESH:D008012" and body["articles"] == 1
     assert client.get("/v1/entities/mesh:D008012").json()["curie"] == "MESH:D008012"  # any case of the prefix
     assert body["neighbours"][0]["curie"] == "MESH:D006323" and body["neighbours"][0]["evidence"] == 1
+    assert body["in_taxon"] is None  # a chemical has no species
     r = client.get("/v1/entities/MESH:D000000")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     assert client.get("/v1/entities/nocolon").status_code == 400
+
+
+def test_a_gene_entity_says_its_species(client: TestClient, embedded_store) -> None:  # type: ignore[no-untyped-def]
+    embedded_store.load_entities([Entity("NCBIGene:21926", "Tnf", "biolink:Gene", taxon="NCBITaxon:10090")])
+    body = client.get("/v1/entities/NCBIGene:21926").json()
+    assert (body["name"], body["in_taxon"]) == ("Tnf", "NCBITaxon:10090")
 
 
 def test_entity_lists_hpo_phenotypes_with_frequency_and_pmids(client: TestClient) -> None:

@@ -67,6 +67,37 @@ def test_graphml_and_csv_and_stats(embedded_store: GraphStore, tmp_path: Path) -
     assert stats["most_central"][0]["pagerank"] > 0
 
 
+def test_every_export_carries_a_genes_species(store: GraphStore, tmp_path: Path) -> None:
+    """A gene's ``in_taxon`` reaches RDF (``biolink:in_taxon``), KGX, GraphML and the neo4j-admin
+    import files; a concept without one gets none."""
+    from kg.export import export_kgx, read_kgx
+    from kg.neo4j_import import store_contents, write_import_files
+
+    store.load_entities(
+        [
+            Entity("NCBIGene:21926", "Tnf", "biolink:Gene", taxon="NCBITaxon:10090"),
+            Entity("MESH:D003924", "Diabetes Mellitus, Type 2", "biolink:Disease"),
+        ]
+    )
+    export_rdf(store, tmp_path / "g.ttl")
+    taxa = set(Graph().parse(tmp_path / "g.ttl").subject_objects(URIRef("https://w3id.org/biolink/vocab/in_taxon")))
+    assert taxa == {
+        (URIRef("http://purl.uniprot.org/geneid/21926"), URIRef("http://purl.obolibrary.org/obo/NCBITaxon_10090"))
+    }
+    export_kgx(store, tmp_path / "medkg.tsv")
+    nodes, _ = read_kgx(tmp_path / "medkg")
+    assert {n["id"]: n["in_taxon"] for n in nodes} == {"NCBIGene:21926": ["NCBITaxon:10090"], "MESH:D003924": []}
+    export_graphml(store, tmp_path / "g.graphml")
+    graphml = nx.read_graphml(tmp_path / "g.graphml")
+    assert graphml.nodes["NCBIGene:21926"]["in_taxon"] == "NCBITaxon:10090"
+    assert "in_taxon" not in graphml.nodes["MESH:D003924"]
+    contents = store_contents(store)
+    assert {e.curie: e.taxon for e in contents["entities"]} == {"NCBIGene:21926": "NCBITaxon:10090", "MESH:D003924": ""}
+    write_import_files(tmp_path / "import", **contents)
+    rows = (tmp_path / "import" / "entities.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0].split(",")[5] == "in_taxon" and any('"NCBITaxon:10090"' in r for r in rows[1:])
+
+
 def _full(store: GraphStore) -> None:
     """Literature (gold relations, so Evidence too), an ontology parent, HPO phenotype annotations."""
     from tests.diagnosis.helpers import records

@@ -51,13 +51,13 @@ def test_import_files_follow_the_batched_loaders_semantics(tmp_path: Path) -> No
     }
     assert files.multiline
     entities = _lines(tmp_path / "entities.csv")
-    assert entities[0] == ":ID(Entity),curie,name,category,xrefs:string[],:LABEL"
+    assert entities[0] == ":ID(Entity),curie,name,category,xrefs:string[],in_taxon,:LABEL"
     assert (
         entities[1]
-        == f'0,"MESH:D1","a ""quoted"", name","biolink:ChemicalEntity","CHEBI:1{ARRAY_DELIMITER}DRUGBANK:2",'
+        == f'0,"MESH:D1","a ""quoted"", name","biolink:ChemicalEntity","CHEBI:1{ARRAY_DELIMITER}DRUGBANK:2",,'
         f'"Entity{ARRAY_DELIMITER}Chemical"'
     )
-    assert '"MESH:D2",,,,"Entity"' in entities[2] + entities[3] + entities[4]
+    assert '"MESH:D2",,,,,"Entity"' in entities[2] + entities[3] + entities[4]
     (edge,) = _lines(tmp_path / "literature.csv")[1:]
     assert edge == f'0,1,"CAUSES","biolink:causes",3,"1{ARRAY_DELIMITER}2",0.9,"m1"'
     assert _lines(tmp_path / "mentions.csv")[1:] == ["0,0,3"]  # the last count wins, as SET does
@@ -78,6 +78,7 @@ def _extra(store: GraphStore) -> None:
                 ("MONDO:0005015",),
             ),
             Entity("MONDO:0005015", "diabetes mellitus", "biolink:Disease"),
+            Entity("NCBIGene:21926", "Tnf", "biolink:Gene", taxon="NCBITaxon:10090"),
         ]
     )
     store.load_phenotypes([PhenotypeAnnotation("MONDO:0005148", "HP:0003074", 0.8, "HPO", ("123",))])
@@ -92,8 +93,8 @@ QUERIES = [
         "r.pmids AS pmids ORDER BY s, t, o"
     ),
     (
-        "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs, labels(e) "
-        "AS labels "
+        "MATCH (e:Entity) RETURN e.curie AS curie, e.name AS name, e.category AS category, e.xrefs AS xrefs, "
+        "e.in_taxon AS in_taxon, labels(e) AS labels "
         "ORDER BY curie"
     ),
     "MATCH (a:Article) RETURN a.pmid AS pmid, a.title AS title, a.year AS year, a.content_hash AS hash ORDER BY pmid",

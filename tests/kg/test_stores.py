@@ -147,6 +147,7 @@ def test_a_gene_keeps_its_species_and_a_load_that_does_not_know_it_leaves_it(sto
     ]
     (gene,) = store.query("MATCH (g:Entity {in_taxon: 'NCBITaxon:10090'}) RETURN g.name AS name")
     assert gene == {"name": "Tnf"}
+    assert store.entity_card("NCBIGene:21926")["in_taxon"] == "NCBITaxon:10090"  # /v1/entities says it too
 
 
 def test_store_keeps_every_is_a_edge_of_a_hierarchy(store: GraphStore) -> None:
@@ -520,9 +521,9 @@ def test_an_embedded_graph_written_before_gene_species_opens_and_takes_them(tmp_
         store.close()
 
 
-def test_an_embedded_graph_written_before_novelty_exports_when_opened_read_only(tmp_path: Path) -> None:
-    """Opened read-only (``medkg export``), an older graph cannot gain the column: exports leave
-    novelty out instead of failing."""
+def test_an_embedded_graph_written_before_novelty_and_species_exports_when_opened_read_only(tmp_path: Path) -> None:
+    """Opened read-only (``medkg export``), an older graph cannot gain the columns: exports leave
+    novelty and genes' species out instead of failing."""
     import ladybug
 
     from kg.embedded_store import EmbeddedStore
@@ -533,7 +534,9 @@ def test_an_embedded_graph_written_before_novelty_exports_when_opened_read_only(
     store.load_documents(_docs())
     store.close()
     db = ladybug.Database(str(tmp_path / "graph"))
-    ladybug.Connection(db).execute("ALTER TABLE Evidence DROP novel")  # as an older medkg wrote it
+    conn = ladybug.Connection(db)
+    conn.execute("ALTER TABLE Evidence DROP novel")  # as an older medkg wrote it
+    conn.execute("ALTER TABLE Entity DROP in_taxon")
     db.close()
     old = EmbeddedStore(tmp_path / "graph", read_only=True)
     try:
@@ -542,5 +545,7 @@ def test_an_embedded_graph_written_before_novelty_exports_when_opened_read_only(
         assert edges and not any(e.get("novel_publications") for e in edges)
         assert to_networkx(old).number_of_edges() > 0
         assert {t.provenance.novel for t in store_contents(old)["triples"]} == {None}
+        assert {e.taxon for e in store_contents(old)["entities"]} == {""}
+        assert old.entity_card(_docs()[0].mentions[0].ids[0]) is not None
     finally:
         old.close()
