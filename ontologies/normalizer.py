@@ -67,6 +67,18 @@ QUERY_ENCODERS = ("static", "full")
 # A predicted chemical or disease whose text names, exactly, only something of these types (an
 # organism, a procedure, a body part, a protein: MeSH's other branches) is no entity of the graph.
 GUARDED = ("Chemical", "Disease")
+# A predicted chemical that is a word of the name of a sequence feature is none: "nucleotide" of
+# "single nucleotide polymorphism", "amino acid" of "amino acid substitution", "zinc" of "zinc
+# finger" (the span with a word before and/or after it names, exactly, a MeSH descriptor under
+# genetic phenomena, G05, or protein structural elements). No gold chemical of BC5CDR train or
+# dev or BioRED train is such a word; on BioRED dev all 19 the tagger found were false
+# (BENCHMARKS.md, session 34).
+SEQUENCE_TREES = ("G05", "G02.111.570.820.709.275")
+# "SNP" is sodium nitroprusside in BC5CDR (2 abstracts, neither about genetics) and a single
+# nucleotide polymorphism in each of BioRED train's 35 abstracts that write it, all of which say
+# "polymorphism" or name a sequence variant: in such a document it is no chemical.
+SEQUENCE_SHORT_FORMS = frozenset({"SNP", "SNPs"})
+_GENETICS = re.compile(r"polymorphism", re.IGNORECASE)
 # A chemical of one or two characters ("Co", "Cl", "Li") is grounded only through a long form its
 # document defines, by its own name where a charge follows it ("Na+", "Ca(2+)", "Cl-"), or as the
 # element another mention of its document names in full ("Pb" where "lead" is named; gold
@@ -595,6 +607,8 @@ class Normalizer:
                     category = self._category(m.label)
                 if category in GUARDED and self._names_something_else(m):
                     continue
+                if category == "Chemical" and self._sequence_word(doc, m):
+                    continue
                 if category in nil_below and m.groundings and m.groundings[0].score < nil_below[category]:
                     m = replace(m, groundings=(), composite=False)
                 gene = self._exact(m.text, "Gene") if category == "CellLine" and not m.groundings else []
@@ -646,6 +660,27 @@ class Normalizer:
                 continue  # checked last: a document's mentions are many, longer names few
             return replace(m, end=end, text=doc.text[m.start : end], groundings=tuple(named[0]), composite=False)
         return m
+
+    def _sequence_word(self, doc: Document, m: Mention) -> bool:
+        """A chemical mention that is a word of a sequence feature's name, or "SNP" in a document
+        about genetic variation (``SEQUENCE_TREES``, ``SEQUENCE_SHORT_FORMS``)."""
+        if m.text.strip() in SEQUENCE_SHORT_FORMS and (
+            _GENETICS.search(doc.text) or any(self._category(o.label) == "Variant" for o in doc.mentions)
+        ):
+            return True
+        before = _WORD_BEFORE.search(doc.text, max(0, m.start - 64), m.start)
+        after = _WORD_AFTER.match(doc.text, m.end)
+        starts = [m.start, *([before.start(1)] if before else [])]
+        ends = [m.end, *([after.end(1)] if after else [])]
+        for start in starts:
+            for end in ends:
+                if (start, end) == (m.start, m.end):
+                    continue
+                for guard in GUARD_CATEGORIES:
+                    for g in self._exact(doc.text[start:end], guard):
+                        if any(t.startswith(SEQUENCE_TREES) for t in self.index.trees.get(g.curie, ())):
+                            return True
+        return False
 
     def _names_something_else(self, m: Mention) -> bool:
         """The mention matches no name of its type exactly but names a guard type's concept."""

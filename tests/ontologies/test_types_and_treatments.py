@@ -69,6 +69,25 @@ def test_predicted_organisms_procedures_and_proteins_are_no_chemicals_or_disease
     ]
 
 
+def test_a_word_of_a_sequence_features_name_is_no_chemical(index: TermIndex) -> None:
+    """ "nucleotide" of "single nucleotide polymorphism", "zinc" of "zinc finger": no chemicals; the
+    same words alone still are. "SNP" is the polymorphism where the document is about genetic
+    variation, nitroprusside elsewhere."""
+    n = Normalizer(index)
+    text = "A single nucleotide polymorphism (SNP) in the zinc finger domain. Zinc and nucleotides were added."
+    chemicals = [(9, 19), (34, 37), (46, 50), (66, 70), (75, 86)]
+    (out,) = n.normalize_predicted([_predicted(text, *((a, b, "Chemical") for a, b in chemicals))])
+    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [
+        ("Zinc", "MESH:D015032"),
+        ("nucleotides", "MESH:D009711"),
+    ]
+    text = "SNP lowered blood pressure. The A118G variant was typed."
+    (out,) = n.normalize_predicted([_predicted(text, (0, 3, "Chemical"), (32, 37, "SequenceVariant"))])
+    assert [m.text for m in out.mentions] == ["A118G"]  # a variant is named: SNP is no chemical
+    (out,) = n.normalize_predicted([_predicted("SNP lowered blood pressure.", (0, 3, "Chemical"))])
+    assert [m.groundings[0].curie for m in out.mentions] == ["MESH:D009599"]
+
+
 def test_one_or_two_letter_chemicals_need_a_definition_in_their_document(index: TermIndex) -> None:
     n = Normalizer(index)
     assert n.normalize("Co", "Chemical") == []  # not the element without context
