@@ -248,6 +248,25 @@ def test_predicted_chemicals_only_the_fuzzy_fallback_grounds_stay_as_nil_mention
     assert kept.mentions[0].groundings[0].curie == "MESH:D001241"
 
 
+def test_predicted_genes_only_the_fuzzy_fallback_grounds_stay_as_nil_mentions() -> None:
+    """ "channels" is no TRPV1 and "cytokine" no IK: a gene mention no name matches keeps its span
+    and loses its groundings; one a name matches keeps them."""
+    from ontologies.terms import Term
+
+    genes = [Term("NCBIGene:7442", "TRPV1", "Gene", synonyms=("transient receptor potential channel V1", "VR1"))]
+    n = Normalizer(TermIndex(merge_concepts(genes, []), []), dense_weight=0.0)
+    text = "The potential channels and VR1."
+    spans = ((4, 22), (27, 30))
+    doc = Document("1", text, mentions=tuple(Mention(a, b, text[a:b], "Gene") for a, b in spans))
+    fuzzy = n.normalize(text[4:22], "Gene")
+    assert fuzzy and fuzzy[0].curie == "NCBIGene:7442" and fuzzy[0].score < 0.95
+    (out,) = n.normalize_predicted([doc])
+    assert [(m.text, [g.curie for g in m.groundings]) for m in out.mentions] == [
+        ("potential channels", []),
+        ("VR1", ["NCBIGene:7442"]),
+    ]
+
+
 def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index: TermIndex) -> None:
     text = "Febrile seizures were seen."
     n = Normalizer(index)
