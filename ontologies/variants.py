@@ -49,7 +49,9 @@ _PROTEIN_SUB = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)({_AA})\)?$")
 _DNA_SUB = re.compile(rf"^(?:([cgmnr])\.)?({_POS}) ?([ACGTU])(?: ?(?:>|-->|->|/|to) ?)([ACGTU])$", re.IGNORECASE)
 _DNA_SUB_BEFORE = re.compile(rf"^(?:([cgmnr])\.)?([ACGT])({_POS})([ACGT])$")  # the minus of "G-308A" is the position's
 _EDIT = re.compile(rf"^(?:([cgmnrp])\.)?({_POS})(del|ins|dup)([ACGTU]*|\d+)?$", re.IGNORECASE)
-_FRAMESHIFT = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)(?:{_AA})?(?:fs|frameshift)\S*\)?$")
+# "p.G204VfsX28": tmVar writes the new residue and where the new frame stops (p|FS|G|204|V|28),
+# as BioRED's training split does; "R58fs" has neither (p|FS|R|58||).
+_FRAMESHIFT = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)({_AA})?(?:fs|frameshift)(?:(?:\*|X|Ter)(\d+))?\S*?\)?$")
 _PROTEIN_DEL = re.compile(rf"^(?:p\.)?({_AA})(\d+)del$")
 # Forms BioRED's training split writes as tmVar does (whitespace removed first): "Delta32" and
 # "DD32" (CCR5's Δ32) a deletion of 32; "+3100 T/G" and "+8365 C/T" a change at a position;
@@ -142,7 +144,8 @@ def variant_key(text: str) -> str | None:
     if m := _DNA_SUB_PAST_999.match(t):
         return f"c|SUB|{m.group(1)}|{m.group(2)}|{m.group(3)}"
     if m := _FRAMESHIFT.match(t):
-        return f"p|FS|{_aa(m.group(1))}|{m.group(2)}||"
+        new = _aa(m.group(3)) if m.group(3) else ""
+        return f"p|FS|{_aa(m.group(1))}|{m.group(2)}|{new}|{m.group(4) or ''}"
     if m := _PROTEIN_DEL.match(t):
         return f"p|DEL|{m.group(2)}|{_aa(m.group(1))}"
     if m := _PROTEIN_SUB.match(t):

@@ -58,6 +58,8 @@ def mouse_db() -> Path:
         ("g.3627A>C", "g|SUB|A|3627|C"),
         ("c.463-6T>G", "c|SUB|T|463-6|G"),
         ("V311fs", "p|FS|V|311||"),
+        ("p.G204VfsX28", "p|FS|G|204|V|28"),  # the new residue and where the new frame stops
+        ("p.A27fsX132", "p|FS|A|27||132"),
         ("p.V239del", "p|DEL|239|V"),
         ("rs7946", "rs7946"),
         ("rs 1800587", "rs1800587"),
