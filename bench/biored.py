@@ -113,7 +113,7 @@ def main() -> None:
     rels = [load_relation_model(p) for p in args.re_model]
     bare = [replace(d, mentions=(), relations=()) for d in gold]
     t0 = time.perf_counter()
-    tagged = tag_with(ners, bare)
+    tagged = tag_with(ners, bare, normalizer.fills_gap)
     ner_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     normalized = normalizer.normalize_predicted(tagged)

@@ -124,7 +124,7 @@ def main() -> None:
     ners, rels = [NerModel.load(p) for p in args.ner_model], [load_relation_model(p) for p in args.re_model]
     t0 = time.perf_counter()
     bare = [replace(d, mentions=(), relations=()) for d in gold]
-    pred = relate_with(rels, normalizer.normalize_predicted(tag_with(ners, bare)))
+    pred = relate_with(rels, normalizer.normalize_predicted(tag_with(ners, bare, normalizer.fills_gap)))
     if not args.no_treatment_filter:
         pred = separate_treatments(pred, normalizer.index.treatment_knowledge())
     check = None if args.no_cause_check else load_settings().cause_checker()

@@ -367,7 +367,7 @@ def extract_cmd(
         t0 = time.perf_counter()
         with status("extracting") as shown:
             for chunk in batched(docs, batch_docs):
-                found = tag_with(ners, chunk)
+                found = tag_with(ners, chunk, normalizer.fills_gap if normalizer is not None else None)
                 if normalizer is not None:
                     found = (
                         normalizer.normalize_documents(found)

@@ -8,11 +8,16 @@ later model adds its mentions of the other types, and where such a mention overl
 model's, the later one wins: a model that never learned genes tags many gene products as
 chemicals ("APOE", "syndecan-1"), and one that learned both tells them apart (BENCHMARKS.md,
 "BioRED").
+
+A later model's mention of a type an earlier model tags is added where the earlier models tagged
+nothing, when the caller's ``fill`` accepts it: the pipeline's normalizer takes a disease
+BioRED's model finds in a gap when it names a disease exactly
+(``ontologies.normalizer.Normalizer.fills_gap``; BENCHMARKS.md, session 34).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -29,23 +34,41 @@ class RelationPredictor(Protocol):
     def predict(self, docs: Sequence[Document]) -> list[Document]: ...
 
 
-def tag_with(models: Sequence[Tagger], docs: Sequence[Document]) -> list[Document]:
+def tag_with(
+    models: Sequence[Tagger], docs: Sequence[Document], fill: Callable[[Document, Mention], bool] | None = None
+) -> list[Document]:
     """The documents' mentions from ``models``: the first model's, then from each next model its
-    mentions of types no earlier model tags, each replacing the mentions it overlaps."""
+    mentions of types no earlier model tags, each replacing the mentions it overlaps, and those of
+    the other types that ``fill`` accepts where no mention is."""
     if not models:
         return list(docs)
     out = models[0].predict(docs)
     taken = set(models[0].types)
     for model in models[1:]:
         new_types = set(model.types) - taken
-        if new_types:
+        if new_types or fill is not None:
             extra = model.predict(docs)
             out = [
-                _add(doc, [m for m in more.mentions if m.label in new_types])
+                _fill(_add(doc, [m for m in more.mentions if m.label in new_types]), more.mentions, taken, fill)
                 for doc, more in zip(out, extra, strict=True)
             ]
         taken |= set(model.types)
     return out
+
+
+def _fill(
+    doc: Document, more: Sequence[Mention], taken: set[str], fill: Callable[[Document, Mention], bool] | None
+) -> Document:
+    if fill is None:
+        return doc
+    gaps = [
+        m
+        for m in more
+        if m.label in taken and not any(o.start < m.end and m.start < o.end for o in doc.mentions) and fill(doc, m)
+    ]
+    if not gaps:
+        return doc
+    return replace(doc, mentions=tuple(sorted([*doc.mentions, *gaps], key=lambda m: (m.start, m.end))))
 
 
 def _add(doc: Document, more: Sequence[Mention]) -> Document:
@@ -69,12 +92,13 @@ def relate_with(models: Sequence[RelationPredictor], docs: Sequence[Document]) -
 class Taggers:
     """Several NER models as one (``tag_with``), for code that holds one tagger (the API)."""
 
-    def __init__(self, models: Sequence[Tagger]) -> None:
+    def __init__(self, models: Sequence[Tagger], fill: Callable[[Document, Mention], bool] | None = None) -> None:
         self.models = list(models)
+        self.fill = fill
         self.types = sorted({t for m in self.models for t in m.types})
 
     def predict(self, docs: Sequence[Document]) -> list[Document]:
-        return tag_with(self.models, docs)
+        return tag_with(self.models, docs, self.fill)
 
 
 class RelationModels:

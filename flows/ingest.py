@@ -119,15 +119,16 @@ def extract_batch(
     and relation extraction (every relation model) over one batch; times per stage."""
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    docs = tag_with([_ner(p) for p in ner_models], docs)
+    normalizer = _normalizer(settings_json)
+    docs = tag_with([_ner(p) for p in ner_models], docs, normalizer.fills_gap)
     times["ner"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    docs = _normalizer(settings_json).normalize_predicted(docs)
+    docs = normalizer.normalize_predicted(docs)
     times["normalize"] = time.perf_counter() - t0
     if re_models:
         t0 = time.perf_counter()
         docs = separate_treatments(
-            relate_with([_re(p) for p in re_models], docs), _normalizer(settings_json).index.treatment_knowledge()
+            relate_with([_re(p) for p in re_models], docs), normalizer.index.treatment_knowledge()
         )
         check = _cause_check(settings_json)
         docs = check.apply(docs) if check is not None else docs

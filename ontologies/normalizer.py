@@ -21,6 +21,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -83,6 +84,16 @@ SEQUENCE_TREES = ("G05", "G02.111.570.820.709.275")
 # "polymorphism" or name a sequence variant: in such a document it is no chemical.
 SEQUENCE_SHORT_FORMS = frozenset({"SNP", "SNPs"})
 _GENETICS = re.compile(r"polymorphism", re.IGNORECASE)
+# The types a later NER model's mention fills a gap of the earlier ones with (where they tagged
+# nothing) when it names a concept of its type exactly, a short form through the long form its
+# document defines (``Normalizer.fills_gap``, ``extractors.ensemble.tag_with``'s ``fill``).
+# Diseases: BioRED's model finds some where BC5CDR's found nothing. Disease NER after
+# normalization on NCBI-disease train (neither model's corpus) 69.92 -> 72.15, concepts 77.62 ->
+# 78.60; 125 held-out BC5CDR dev abstracts 86.07 -> 86.08; BioRED dev 79.85 -> 81.82. Without the
+# short-form rule "CS" (cesarean section) and "ACL" (a ligament) became rare syndromes on MEDLINE;
+# chemicals as well cost held-out BC5CDR 5 points (BENCHMARKS.md, session 34).
+FILL_GAPS = frozenset({"Disease"})
+_WORD_OF_FIVE = re.compile(r"[a-z]{5,}")  # else a short form: "CS", "ACL", "MRs" name rare syndromes
 # A chemical of one or two characters ("Co", "Cl", "Li") is grounded only through a long form its
 # document defines, by its own name where a charge follows it ("Na+", "Ca(2+)", "Cl-"), or as the
 # element another mention of its document names in full ("Pb" where "lead" is named; gold
@@ -665,6 +676,22 @@ class Normalizer:
             return replace(m, end=end, text=doc.text[m.start : end], groundings=tuple(named[0]), composite=False)
         return m
 
+    def fills_gap(self, doc: Document, m: Mention) -> bool:
+        """Whether a later NER model's mention, where the earlier ones tagged nothing, is kept
+        (``FILL_GAPS``): it names a concept of its type exactly, and a short form ("TOF", "CS")
+        only through the long form its document defines ("tetralogy of Fallot (TOF)", not
+        "cesarean section (CS)")."""
+        category = self._category(m.label)
+        if category not in FILL_GAPS:
+            return False
+        text = m.text.strip()
+        if not _WORD_OF_FIVE.search(text):
+            text = _defined_short_forms(doc.text).get(text, "")
+            if not text:
+                return False
+        named = self._named(text, None, category)
+        return bool(named and named[0] and named[0][0].score >= _EXACT)
+
     def _sequence_word(self, doc: Document, m: Mention) -> bool:
         """A chemical mention that is a word of a sequence feature's name, or "SNP" in a document
         about genetic variation (``SEQUENCE_TREES``, ``SEQUENCE_SHORT_FORMS``)."""
@@ -699,6 +726,13 @@ class Normalizer:
         if named is None:
             return m
         return replace(m, label=other, groundings=tuple(named[0]), composite=named[1])
+
+
+@lru_cache(maxsize=64)
+def _defined_short_forms(text: str) -> dict[str, str]:
+    """The short forms a document defines (``kg.text.find_abbreviations``), for the mentions of
+    one document asked one after another."""
+    return find_abbreviations(text)
 
 
 def _named_exactly(m: Mention) -> bool:

@@ -84,10 +84,12 @@ def build_app(options: ServeOptions) -> Any:
     with status(f"process {os.getpid()}: loading models, the term index and the store"):
         ner = NerModel.load(ner_dir, quantize=options.quantize)
         more_ner, more_re = options.more_folders(settings)
-        extractors = Taggers([ner, *(NerModel.load(p, quantize=options.quantize) for p in more_ner)])
+        normalizer = settings.normalizer().load_encoder()  # not on the first request that needs it
+        extractors = Taggers(
+            [ner, *(NerModel.load(p, quantize=options.quantize) for p in more_ner)], normalizer.fills_gap
+        )
         found = [load_relation_model(p) for p in [re_dir, *more_re] if (p / "medkg.json").is_file()]
         relations = RelationModels(found) if found else None
-        normalizer = settings.normalizer().load_encoder()  # not on the first request that needs it
         # one query may use half the cores: a heavy one leaves room for the other requests
         store = settings.open_store(read_only=True, query_threads=max(1, (options.threads or os.cpu_count() or 1) // 2))
         diagnoser = serving_diagnoser(store, settings, folder, options, ner=ner, normalizer=normalizer)

@@ -53,6 +53,32 @@ def test_a_type_comes_from_the_first_model_that_tags_it_and_a_new_type_wins_an_o
     assert doc.mentions and all(TEXT[m.start : m.end] == m.text for m in doc.mentions)
 
 
+def test_a_later_models_mention_of_an_earlier_type_fills_a_gap_only_where_accepted(tmp_path: Path) -> None:
+    first = _tagger(tmp_path / "a", ["Chemical", "Disease"], None, {"Lidocaine": "Chemical"})
+    second = _tagger(
+        tmp_path / "b",
+        ["Disease", "Gene"],
+        None,
+        {"Lidocaine": "Disease", "asystole": "Disease", "man": "Disease", "cardiac": "Gene"},
+    )
+    asked: list[str] = []
+
+    def fill(doc: Document, m: Mention) -> bool:
+        asked.append(m.text)
+        return m.text != "man"
+
+    (doc,) = tag_with([first, second], [Document("1", TEXT)], fill)
+    # "asystole" fills a gap; "man" is refused; "Lidocaine" overlaps the first model's chemical
+    assert [(m.text, m.label) for m in doc.mentions] == [
+        ("Lidocaine", "Chemical"),
+        ("cardiac", "Gene"),
+        ("asystole", "Disease"),
+    ]
+    assert sorted(asked) == ["asystole", "man"]
+    (without,) = tag_with([first, second], [Document("1", TEXT)])
+    assert [m.text for m in without.mentions] == ["Lidocaine", "cardiac"]
+
+
 def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:
     mentions = (
         Mention(0, 9, "Lidocaine", "Chemical", ids=("MESH:D008012",)),

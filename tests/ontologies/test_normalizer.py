@@ -267,6 +267,27 @@ def test_predicted_genes_only_the_fuzzy_fallback_grounds_stay_as_nil_mentions() 
     ]
 
 
+def test_a_disease_fills_a_gap_when_it_names_one_exactly_and_a_short_form_through_its_definition(
+    index: TermIndex,
+) -> None:
+    n = Normalizer(index)
+    text = "Febrile seizures followed cesarean section (CS) in children with febrile seizures (FS); FS recurred."
+
+    def at(word: str, label: str = "Disease", nth: int = 0) -> Mention:
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(word, start + 1)
+        return Mention(start, start + len(word), word, label)
+
+    doc = Document("1", text)
+    assert n.fills_gap(doc, at("Febrile seizures"))  # a disease's exact name
+    assert not n.fills_gap(doc, at("seizures"))  # no exact name: only a fuzzy match
+    assert n.fills_gap(doc, at("FS", nth=1))  # a short form the document defines as a disease
+    assert not n.fills_gap(doc, at("CS"))  # defined as a procedure
+    assert not n.fills_gap(Document("2", "FS recurred."), Mention(0, 2, "FS", "Disease"))  # never defined
+    assert not n.fills_gap(doc, at("Febrile seizures", "Chemical"))  # only diseases fill gaps
+
+
 def test_predicted_mentions_one_word_short_of_a_name_take_the_longer_span(index: TermIndex) -> None:
     text = "Febrile seizures were seen."
     n = Normalizer(index)
