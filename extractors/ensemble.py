@@ -10,9 +10,9 @@ chemicals ("APOE", "syndecan-1"), and one that learned both tells them apart (BE
 "BioRED").
 
 A later model's mention of a type an earlier model tags is added where the earlier models tagged
-nothing, when the caller's ``fill`` accepts it: the pipeline's normalizer takes a disease
-BioRED's model finds in a gap when it names a disease exactly
-(``ontologies.normalizer.Normalizer.fills_gap``; BENCHMARKS.md, session 34).
+nothing (or only mentions of other types inside it), when the caller's ``fill`` accepts it: the
+pipeline's normalizer takes a disease BioRED's model finds in a gap when it names a disease
+exactly (``ontologies.normalizer.Normalizer.fills_gap``; BENCHMARKS.md, session 34).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def tag_with(
 ) -> list[Document]:
     """The documents' mentions from ``models``: the first model's, then from each next model its
     mentions of types no earlier model tags, each replacing the mentions it overlaps, and those of
-    the other types that ``fill`` accepts where no mention is."""
+    the other types that ``fill`` accepts where no mention is (``_fill``)."""
     if not models:
         return list(docs)
     out = models[0].predict(docs)
@@ -59,16 +59,28 @@ def tag_with(
 def _fill(
     doc: Document, more: Sequence[Mention], taken: set[str], fill: Callable[[Document, Mention], bool] | None
 ) -> Document:
+    """``doc`` with those of ``more`` (of the ``taken`` types) that ``fill`` accepts where no
+    mention is, or over mentions of other types that lie inside them ("G6PD deficiency" over the
+    chemical "G6PD", "iron overload" over "iron")."""
     if fill is None:
         return doc
-    gaps = [
-        m
-        for m in more
-        if m.label in taken and not any(o.start < m.end and m.start < o.end for o in doc.mentions) and fill(doc, m)
-    ]
-    if not gaps:
+    mentions = list(doc.mentions)
+    added = False
+    for m in more:
+        if m.label not in taken:
+            continue
+        under = [o for o in mentions if o.start < m.end and m.start < o.end]
+        if any(
+            o.label == m.label or not (m.start <= o.start and o.end <= m.end) or o.end - o.start == m.end - m.start
+            for o in under
+        ):
+            continue
+        if fill(doc, m):
+            mentions = [o for o in mentions if o not in under] + [m]
+            added = True
+    if not added:
         return doc
-    return replace(doc, mentions=tuple(sorted([*doc.mentions, *gaps], key=lambda m: (m.start, m.end))))
+    return replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end))))
 
 
 def _add(doc: Document, more: Sequence[Mention]) -> Document:

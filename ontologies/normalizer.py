@@ -87,9 +87,10 @@ _GENETICS = re.compile(r"polymorphism", re.IGNORECASE)
 # The types a later NER model's mention fills a gap of the earlier ones with (where they tagged
 # nothing) when it names a concept of its type exactly, a short form through the long form its
 # document defines (``Normalizer.fills_gap``, ``extractors.ensemble.tag_with``'s ``fill``).
-# Diseases: BioRED's model finds some where BC5CDR's found nothing. Disease NER after
-# normalization on NCBI-disease train (neither model's corpus) 69.92 -> 72.15, concepts 77.62 ->
-# 78.60; 125 held-out BC5CDR dev abstracts 86.07 -> 86.08; BioRED dev 79.85 -> 81.82. Without the
+# Diseases: BioRED's model finds some where BC5CDR's found nothing or only a chemical inside
+# ("G6PD deficiency"). Disease NER after normalization on NCBI-disease train (neither model's
+# corpus) 69.92 -> 72.38, concepts 77.62 -> 79.00; 125 held-out BC5CDR dev abstracts 86.07 ->
+# 86.13; BioRED dev 79.85 -> 81.95. Without the
 # short-form rule "CS" (cesarean section) and "ACL" (a ligament) became rare syndromes on MEDLINE;
 # chemicals as well cost held-out BC5CDR 5 points (BENCHMARKS.md, session 34).
 FILL_GAPS = frozenset({"Disease"})
