@@ -690,8 +690,8 @@ class Normalizer:
             text = _defined_short_forms(doc.text).get(text, "")
             if not text:
                 return False
-        named = self._named(text, None, category)
-        return bool(named and named[0] and named[0][0].score >= _EXACT)
+        named = self._named(text, None, category)  # name matches only, never the fallback
+        return bool(named and named[0])
 
     def _sequence_word(self, doc: Document, m: Mention) -> bool:
         """A chemical mention that is a word of a sequence feature's name, or "SNP" in a document
@@ -700,10 +700,9 @@ class Normalizer:
             _GENETICS.search(doc.text) or any(self._category(o.label) == "Variant" for o in doc.mentions)
         ):
             return True
-        before = _WORD_BEFORE.search(doc.text, max(0, m.start - 64), m.start)
-        after = _WORD_AFTER.match(doc.text, m.end)
-        starts = [m.start, *([before.start(1)] if before else [])]
-        ends = [m.end, *([after.end(1)] if after else [])]
+        before, after = _words_around(doc.text, m.start, m.end)
+        starts = [m.start, *([before] if before is not None else [])]
+        ends = [m.end, *([after] if after is not None else [])]
         for start in starts:
             for end in ends:
                 if (start, end) == (m.start, m.end):
@@ -769,17 +768,18 @@ def _bracketed_synonyms(text: str, mentions: list[Mention], kinds: Sequence[str]
     return out
 
 
-def _one_word_longer(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The span with the word right before it, then with the word right after it (only spaces
-    between), where there is one."""
-    spans = []
+def _words_around(text: str, start: int, end: int) -> tuple[int | None, int | None]:
+    """Where the word right before the span starts and where the word right after it ends (only
+    spaces between); None where there is none."""
     before = _WORD_BEFORE.search(text, max(0, start - 64), start)
-    if before:
-        spans.append((before.start(1), end))
     after = _WORD_AFTER.match(text, end)
-    if after:
-        spans.append((start, after.end(1)))
-    return spans
+    return (before.start(1) if before else None), (after.end(1) if after else None)
+
+
+def _one_word_longer(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span with the word right before it, then with the word right after it, where there is one."""
+    before, after = _words_around(text, start, end)
+    return [*([(before, end)] if before is not None else []), *([(start, after)] if after is not None else [])]
 
 
 def evaluate(normalizer: Normalizer, docs: Sequence[Document], *, label_filter: str | None = None) -> dict[str, object]:
