@@ -4,6 +4,8 @@ that matched and the definition, for a person to judge (``docs/audit/definitions
 judged sample: fill ``correct`` with y/n and ``why``).
 
     MEDKG_HOME=/tmp/s16/home python bench/audit_definitions.py --n 40 --seed 16 > sample.tsv
+    # only the edges a change added: those the graph loaded before it (an embedded store) lacks
+    MEDKG_HOME=/tmp/s35/lay2 python bench/audit_definitions.py --n 30 --seed 35 --baseline /tmp/s35/lay/graph
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument(
+        "--baseline", type=Path, help="an embedded store loaded before a change: draw only the edges it lacks"
+    )
     args = ap.parse_args()
 
     settings = load_settings()
@@ -36,6 +41,11 @@ def main() -> None:
     edges = sorted(
         {(r["disease"], r["phenotype"], r["source"]) for r in rows if r["source"] in (MESH_DEFINITION, DOID_DEFINITION)}
     )
+    if args.baseline is not None:
+        with settings.model_copy(update={"store_path": args.baseline}).open_store(read_only=True) as store:
+            edges = sorted(
+                set(edges) - {(r["disease"], r["phenotype"], r["source"]) for r in store.phenotype_annotations()}
+            )
     random.Random(args.seed).shuffle(edges)
     print(f"{len(edges)} definition edges; drawing {args.n}", file=sys.stderr)
     tagger = PhenotypeTagger(hpo_terms(settings))

@@ -37,7 +37,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 15  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 16  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
@@ -47,6 +47,7 @@ INDEX_FORMAT = 15  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # a variant name's dbSNP ids with their documents' genes (``variant_genes``).
 # 15: several gene vocabularies (human and mouse); a gene_info file's other designations are names;
 # a gene symbol's casing tells its species where one species' vocabulary writes it so (``gene_cased``).
+# 16: MeSH's drug names, which the normalizer adds where the taggers missed a drug (``ontologies.drugs``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -201,16 +202,19 @@ class TermIndex:
         taxa: dict[str, str] | None = None,
         papers: dict[str, int] | None = None,
         variant_genes: dict[str, dict[str, set[str]]] | None = None,
+        drugs: dict[str, str] | None = None,
     ) -> None:
         """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
         CURIE (what ``ontologies.treatment`` reads); ``taxa``: the species (``NCBITaxon:``) of each
         gene; kept for the index's concepts only. ``papers``: how many articles are about each
         gene (``ontologies.genes.GeneVocabulary``), the last tie-break of a shared name.
         ``variant_genes``: a variant name's dbSNP ids with the genes of the training documents that
-        gave them (``ontologies.sources.CorpusTerms``)."""
+        gave them (``ontologies.sources.CorpusTerms``). ``drugs``: lower-cased drug names -> MeSH
+        CURIE (``ontologies.drugs``), which the normalizer adds where the taggers missed them."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
+        self.drugs = drugs or {}
         self.curies = [c.curie for c in concepts]
         self.names = [c.name for c in concepts]
         self.categories = [c.category for c in concepts]

@@ -32,6 +32,7 @@ from kg.schema import entity_type
 from kg.text import find_abbreviations
 from kg.types import Document, Grounding, Mention
 from ontologies.dense import NameEncoder, StaticQueryEncoder
+from ontologies.drugs import find_drugs
 from ontologies.genes import HUMAN
 from ontologies.index import TermIndex
 from ontologies.loaders import GUARD_CATEGORIES
@@ -602,6 +603,7 @@ class Normalizer:
         one_word_floors: Mapping[str, float] = ONE_WORD_BELOW,
         retype: Mapping[str, str] = RETYPE,
         nil_below: Mapping[str, float] = NIL_BELOW,
+        drugs: bool = True,
     ) -> list[Document]:
         """``normalize_documents`` for predicted mentions, as the pipeline uses it. A mention of a
         type in ``retype`` that names no concept of its type but names one of the other exactly
@@ -612,7 +614,8 @@ class Normalizer:
         "chronic hepatitis"); then a mention grounded below its type's floor (a one-word mention:
         below ``one_word_floors`` too), or NIL, is dropped:
         such "diseases" are mostly not diseases (BENCHMARKS.md). A mention of a type in ``nil_below``
-        grounded below its value stays, without groundings (NIL)."""
+        grounded below its value stays, without groundings (NIL). Last, with ``drugs``, a MeSH drug
+        name no mention covers becomes a chemical mention (``ontologies.drugs``)."""
         out = []
         for doc in self.normalize_documents(docs):
             mentions: list[Mention] = []
@@ -658,8 +661,22 @@ class Normalizer:
                     floor = max(floor, one_word_floors.get(category, floor))
                 if m.groundings and m.groundings[0].score >= floor:
                     mentions.append(m)
+            if drugs:
+                mentions += self._missed_drugs(doc, mentions)
             out.append(replace(doc, mentions=tuple(sorted(mentions, key=lambda m: (m.start, m.end)))))
         return out
+
+    def _missed_drugs(self, doc: Document, mentions: Sequence[Mention]) -> list[Mention]:
+        """Chemical mentions for the MeSH drug names of ``doc`` that no mention overlaps (``ontologies.drugs``),
+        grounded as the name's exact match."""
+        found = []
+        for start, end, _ in find_drugs(doc.text, self.index.drugs):
+            if any(m.start < end and start < m.end for m in mentions):
+                continue
+            groundings = self._exact(doc.text[start:end], "Chemical")
+            if groundings:
+                found.append(Mention(start, end, doc.text[start:end], "Chemical", 1.0, groundings=tuple(groundings)))
+        return found
 
     def _longest_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
         """``m`` run on over the number or the one to four words after it (``_NAME_RUNS_ON``) where

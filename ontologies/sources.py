@@ -15,6 +15,7 @@ from kg.layout import DataLayout
 from kg.schema import entity_type
 from kg.types import Document
 from ontologies.dense import DENSE_CATEGORIES
+from ontologies.drugs import drug_names, everyday_words
 from ontologies.genes import HUMAN, load_gene_terms
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
@@ -181,12 +182,14 @@ def build_index(
     terms.extend(corpus.terms)
     if corpus.info:
         sources.append(corpus.info)
+    trees, actions = load_mesh_trees(files["mesh_trees"]), load_mesh_pharm_actions(files["mesh_pharm_actions"])
     return TermIndex(
         merge_concepts(terms, mappings),
         sources,
         corpus.composites,
-        trees=load_mesh_trees(files["mesh_trees"]),
-        actions=load_mesh_pharm_actions(files["mesh_pharm_actions"]),
+        trees=trees,
+        actions=actions,
+        drugs=drug_names(files["mesh_terms"], trees, actions, common_words=everyday_words()),
         taxa=gene_taxa(vocabulary_taxa, corpus.gene_species),
         papers=papers,
         variant_genes=corpus.variant_genes,

@@ -253,6 +253,27 @@ def test_a_layperson_synonym_in_the_ing_form_matches_the_verb_a_patient_writes()
     assert _plain_verb_forms("Coughing") == set()  # one word: another term's name, maybe
 
 
+def test_a_term_matches_its_plural_which_hpo_lists_for_some_terms_only() -> None:
+    from diagnosis.context import _plural_forms
+    from ontologies.terms import Term
+
+    terms = [
+        Term("HP:0000118", "Phenotypic abnormality", "Phenotype"),
+        Term("HP:0200039", "Pustule", "Phenotype", synonyms=("Pustular lesion",), parents=("HP:0000118",)),
+        Term("HP:0004372", "Ecchymosis", "Phenotype", parents=("HP:0000118",)),
+        Term("HP:0001250", "Seizures", "Phenotype", parents=("HP:0000118",)),
+    ]
+    tagger = PhenotypeTagger(terms)
+    # MeSH's scope note of impetigo: no phenotype was found in it before.
+    text = "Characteristics include pustular lesions that rupture and forms a crust; ecchymoses and seizures."
+    assert phenotypes_of(tagger.tag(text)) == ["HP:0200039", "HP:0004372", "HP:0001250"]
+    assert _plural_forms("Thrombus") == {"thrombi", "thrombuses"}
+    assert _plural_forms("Atrophy of the foot") == {"Atrophy of the feet"}
+    assert _plural_forms("Mass") == {"masses"}
+    assert _plural_forms("Seizures") == set()  # already a plural
+    assert _plural_forms("HbA1c") == set()  # not a word
+
+
 def test_a_lost_ability_needs_the_text_to_say_it_is_lost_and_a_particle_changes_a_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
     phrases = {"difficulty standing up": "HP:0003698", "fall": "HP:0002527"}
     dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.75, one_word=0.9, cache=tmp_path)
