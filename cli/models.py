@@ -300,6 +300,15 @@ def extract_cmd(
         typer.Option(help="int8, bf16 or fp32 NER weights (default: bf16 where the CPU computes in bf16 natively)."),
     ] = None,
     batch_docs: Annotated[int, typer.Option(min=1, help="Documents per inference batch.")] = 64,
+    one_type_per_pair: Annotated[
+        bool,
+        typer.Option(
+            help="One relation per entity pair, of BioRED's eight types, as BioCreative VIII scores them: BioRED's "
+            "model's type where it relates the pair, else a cause as Positive_Correlation and a treatment as "
+            "Negative_Correlation (by default every model's relations are written: BC5CDR's CID beside BioRED's "
+            "type of the same pair)."
+        ),
+    ] = False,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="YAML settings file (where the term index and data are).")
@@ -312,9 +321,11 @@ def extract_cmd(
     Examples:
       [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --out extracted.pubtator[/] (the installed models, as `medkg ingest` uses them: BC5CDR's, then BioRED's)
       [bold]medkg extract ../shared/data/pubmed/medline16n0902.xml.gz --ner-model ~/.cache/medkg/models/ner-bc5cdr --re-model ~/.cache/medkg/models/re-bc5cdr --out extracted.jsonl[/] (chemicals, diseases and their causes only)
+      [bold]medkg extract ../shared/data/corpora/biored/Dev.PubTator --one-type-per-pair --out biored.pubtator[/] (a BioCreative VIII relation submission)
     """  # noqa: E501 (examples run as printed, one line each)
     from extractors.bioc_writer import write_bioc
     from extractors.doc_relations import load_relation_model
+    from extractors.ensemble import one_type_per_pair as one_type
     from extractors.ensemble import relate_with, tag_with
     from extractors.ner import NerModel
     from extractors.pubtator_writer import write_jsonl, write_pubtator
@@ -380,6 +391,8 @@ def extract_cmd(
                         found = separate_treatments(found, normalizer.index.treatment_knowledge())
                     if check is not None:  # and a cause the evidence does not state is an association
                         found = check.apply(found)
+                    if one_type_per_pair:
+                        found = one_type(found)
                 results.extend(found)
                 shown.update(f"extracting: {len(results)} documents, {len(results) / (time.perf_counter() - t0):.1f}/s")
         if not results and strict:

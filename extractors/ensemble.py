@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from kg.schema import predicate
 from kg.types import Document, Mention, Relation
 
 
@@ -99,6 +100,50 @@ def relate_with(models: Sequence[RelationPredictor], docs: Sequence[Document]) -
             seen = {(r.subject, r.predicate, r.object) for r in found[i]}
             found[i].extend(r for r in doc.relations if (r.subject, r.predicate, r.object) not in seen)
     return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, found, strict=True)]
+
+
+# BioRED's eight relation types, and what BC5CDR's and the treatment split's types are in them (BioRED's
+# guidelines: a chemical that induces a disease is a Positive_Correlation, one that treats it a
+# Negative_Correlation).
+BIORED_TYPES = (
+    "Association",
+    "Positive_Correlation",
+    "Negative_Correlation",
+    "Bind",
+    "Cotreatment",
+    "Comparison",
+    "Drug_Interaction",
+    "Conversion",
+)
+AS_BIORED_TYPE = {
+    predicate("CID").curie: "Positive_Correlation",
+    predicate("treats").curie: "Negative_Correlation",
+}
+
+
+def one_type_per_pair(docs: Sequence[Document]) -> list[Document]:
+    """The documents with one relation per concept pair, of one of BioRED's types, as BioCreative
+    VIII's relation task asks: where several models related a pair (BC5CDR's chemical-induced
+    disease and BioRED's Association), the type of a model trained on BioRED's types (its
+    relations carry BioRED's novelty flag) wins, then any other relation of a BioRED type, then a
+    cause as a Positive_Correlation and a treatment as a Negative_Correlation. BioRED dev, gold
+    entities: pair + type F1 48.07 as two models' relations, 49.64 so (BENCHMARKS.md, session 35)."""
+    out = []
+    for doc in docs:
+        chosen: dict[frozenset[str], Relation] = {}
+        rank: dict[frozenset[str], int] = {}
+        for r in doc.relations:
+            if r.predicate in BIORED_TYPES:
+                r_rank = 0 if r.novel is not None else 1
+            elif (as_type := AS_BIORED_TYPE.get(predicate(r.predicate).curie)) is not None:
+                r, r_rank = replace(r, predicate=as_type), 2
+            else:
+                continue
+            pair = frozenset((r.subject, r.object))
+            if pair not in chosen or r_rank < rank[pair]:
+                chosen[pair], rank[pair] = r, r_rank
+        out.append(replace(doc, relations=tuple(chosen.values())))
+    return out
 
 
 class Taggers:

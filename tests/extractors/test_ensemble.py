@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from extractors.ensemble import relate_with, tag_with
+from extractors.ensemble import one_type_per_pair, relate_with, tag_with
 from extractors.gazetteer import Gazetteer
 from extractors.ner import NerModel, label_list
 from kg.types import Document, Mention, Relation
@@ -100,3 +100,27 @@ def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:
     (both,) = relate_with([model, model], [doc])
     assert both.relations == alone.relations  # the old relations are replaced; the same triple twice is kept once
     assert relate_with([], [doc]) == [doc]
+
+
+def test_one_type_per_pair_as_biocreative_scores_relations() -> None:
+    doc = Document(
+        "1",
+        "x",
+        relations=(
+            Relation("MESH:C1", "CID", "MESH:D1"),  # BC5CDR's cause of a pair BioRED's model also relates
+            Relation("MESH:C1", "Association", "MESH:D1", novel=True),
+            Relation("MESH:C2", "CID", "MESH:D1"),  # a cause only BC5CDR's model found
+            Relation("MESH:C3", "treats", "MESH:D1"),  # a treatment the pipeline separated
+            Relation("MESH:C4", "Association", "MESH:D1"),  # a cause the cause check demoted ...
+            Relation("MESH:C4", "Positive_Correlation", "MESH:D1", novel=False),  # ... BioRED's type wins
+            Relation("GENE:1", "Bind", "MESH:C1", novel=True),
+        ),
+    )
+    (out,) = one_type_per_pair([doc])
+    assert [(r.subject, r.predicate, r.object, r.novel) for r in out.relations] == [
+        ("MESH:C1", "Association", "MESH:D1", True),
+        ("MESH:C2", "Positive_Correlation", "MESH:D1", None),
+        ("MESH:C3", "Negative_Correlation", "MESH:D1", None),
+        ("MESH:C4", "Positive_Correlation", "MESH:D1", False),
+        ("GENE:1", "Bind", "MESH:C1", True),
+    ]
