@@ -28,15 +28,19 @@ from __future__ import annotations
 
 import csv
 import gzip
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # MeSH D branches whose descriptors are not drug names for this purpose (see the module's text).
 EXCLUDED_BRANCHES = ("D05", "D06", "D08", "D09", "D10", "D12", "D13", "D20", "D23", "D24", "D27")
 MIN_LENGTH = 5
 NAME_TAGS = ("NON", "NAM")
 LONGEST_WORDS = 6  # "eutectic mixture of local anesthetics" and shorter
+_COLUMNS = ("DescriptorUI", "TermName", "IsPermutedTermYN", "LexicalTag")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9\- ]+")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -64,7 +68,12 @@ def drug_names(
     found: dict[str, set[str]] = {}
     opener = gzip.open if str(terms_path).endswith(".gz") else open
     with opener(terms_path, "rt", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
+        rows = csv.DictReader(f, delimiter="\t")
+        missing = [c for c in _COLUMNS if c not in (rows.fieldnames or ())]
+        if missing:  # a terms table without lexical tags cannot tell a trade name ("Abate") from a drug's name
+            log.warning("%s: no column %s; no drug names are added to the taggers' mentions", terms_path, missing[0])
+            return {}
+        for row in rows:
             curie, name = f"MESH:{row['DescriptorUI']}", row["TermName"]
             if row["IsPermutedTermYN"] == "Y" or row["LexicalTag"] not in NAME_TAGS:
                 continue

@@ -83,3 +83,10 @@ def test_a_drug_name_no_mention_covers_becomes_a_chemical_mention() -> None:
     assert [(m.start, m.end, m.label) for m in out.mentions] == [(14, 21, "Chemical"), (43, 50, "Gene")]
     (out,) = n.normalize_predicted([doc], drugs=False)
     assert [m.text for m in out.mentions] == ["malaria"]
+
+
+def test_a_terms_table_without_lexical_tags_gives_no_drug_names(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "terms.tsv"
+    path.write_text("DescriptorUI\tTermName\tIsPermutedTermYN\nD004113\tSuccimer\tN\n", encoding="utf-8")
+    assert drug_names(path, {"MESH:D004113": ["D02.886"]}, {"MESH:D004113": ["Chelating Agents"]}) == {}
+    assert "LexicalTag" in caplog.text
