@@ -15,8 +15,8 @@ A drug name here is a MeSH entry term (``mesh_terms.tsv.gz``) of a descriptor th
 
 written as a name (lexical tag ``NON`` or ``NAM``: no trade name such as "Abate", abbreviation or
 laboratory code), not a permuted or inverted form (no comma), of at least ``MIN_LENGTH`` characters,
-and not a single everyday word (one whole token of the offline encoder's 30,522-word vocabulary:
-"charcoal", "marble", "cocaine").
+and not a single everyday word (one of the 22,501 whole words of the offline encoder's WordPiece
+vocabulary: "charcoal", "marble", "cocaine").
 
 Chosen on the training splits, where the models' own misses are few: added mentions on BioRED
 train 3 right and 3 wrong ("hematoxylin" and "eosin" of a stain, which BioRED does not tag), on
