@@ -27,11 +27,12 @@ dev 1 and 0 (BENCHMARKS.md, session 35).
 from __future__ import annotations
 
 import csv
-import gzip
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+
+from ontologies.loaders import open_text
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,7 @@ def drug_names(
         )
 
     found: dict[str, set[str]] = {}
-    opener = gzip.open if str(terms_path).endswith(".gz") else open
-    with opener(terms_path, "rt", encoding="utf-8", newline="") as f:
+    with open_text(Path(terms_path)) as f:
         rows = csv.DictReader(f, delimiter="\t")
         missing = [c for c in _COLUMNS if c not in (rows.fieldnames or ())]
         if missing:  # a terms table without lexical tags cannot tell a trade name ("Abate") from a drug's name
