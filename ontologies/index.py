@@ -37,7 +37,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 16  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 17  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
@@ -48,6 +48,7 @@ INDEX_FORMAT = 16  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # 15: several gene vocabularies (human and mouse); a gene_info file's other designations are names;
 # a gene symbol's casing tells its species where one species' vocabulary writes it so (``gene_cased``).
 # 16: MeSH's drug names, which the normalizer adds where the taggers missed a drug (``ontologies.drugs``).
+# 17: the names MeSH's protein descriptors give human genes (``ontologies.genes.mesh_gene_terms``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000

