@@ -587,13 +587,19 @@ class Normalizer:
         row = self.index.by_curie.get(gene.curie)
         if row is None:
             return []
-        found = {
-            other: None
+        shared: Counter[int] = Counter(
+            other
             for form in self._gene_names.get(row, ())
             for other in self.index.exact.get(("Gene", form), ())
             if other != row and self.index.taxa.get(self.index.curies[other], HUMAN) == taxon
-        }
-        return [self._grounding(other, gene.score) for other in found][:1]
+        )
+        if not shared:
+            return []
+        # the gene with the same symbol first (human DMD: mouse Dmd, not mouse Best1, which shares
+        # only the alias "BMD"), then the one sharing the most names, then the first found
+        symbol = normalize(self.index.names[row])
+        first = min(shared, key=lambda o: (normalize(self.index.names[o]) != symbol, -shared[o]))
+        return [self._grounding(first, gene.score)]
 
     def normalize_predicted(
         self,

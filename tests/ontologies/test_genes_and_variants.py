@@ -640,3 +640,20 @@ def test_mesh_names_of_real_proteins_ground_in_patients_and_in_mice(
     # the mouse gene that shares a name (ADIPOQ's symbol) with the human one MeSH names
     assert gene_in("Adiponectin fell in mice.", "Adiponectin", "mice") == "NCBIGene:11450"
     assert gene_in("Gelatinase A rose in patients.", "Gelatinase A", "patients") == "NCBIGene:4313"
+
+
+def test_the_gene_of_the_documents_species_is_the_one_with_the_same_symbol() -> None:
+    # only the human gene has the protein's name; two mouse genes share a name with it, and the one
+    # with the same symbol is the same gene (mouse Best1 shares only the alias "BMD" with human DMD)
+    terms = [
+        Term("NCBIGene:1756", "DMD", "Gene", ("BMD", "dystrophin")),
+        Term("NCBIGene:24115", "Best1", "Gene", ("Bmd", "Vmd2")),
+        Term("NCBIGene:13405", "Dmd", "Gene", ("mdx",)),
+        Term("NCBITaxon:10090", "mice", "Species"),
+    ]
+    taxa = {"NCBIGene:1756": HUMAN, "NCBIGene:24115": MOUSE, "NCBIGene:13405": MOUSE}
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+    text = "dystrophin was lost in mice."
+    doc = Document("1", text, mentions=(Mention(0, 10, "dystrophin", "Gene"), Mention(22, 26, "mice", "Species")))
+    (out,) = normalizer.normalize_documents([doc])
+    assert [g.curie for g in out.mentions[0].groundings][:2] == ["NCBIGene:13405", "NCBIGene:1756"]
