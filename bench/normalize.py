@@ -65,6 +65,11 @@ def main() -> None:
         help="gene vocabulary (org.Hs.eg.sqlite or NCBI gene_info) to index; repeat for several",
     )
     ap.add_argument(
+        "--mesh-supplements",
+        type=Path,
+        help="MeSH's supplementary records (mesh-supplements.tsv.gz, ontologies.supplements) to index",
+    )
+    ap.add_argument(
         "--passes",
         type=int,
         default=3,
@@ -90,7 +95,9 @@ def main() -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cache = args.cache or Path(tempfile.mkdtemp())
     categories = [c for c in args.dense_categories.split(",") if c]
-    path = index_path(args.data_dir, cache, dictionaries, args.encoder or None, categories, args.gene_db)
+    path = index_path(
+        args.data_dir, cache, dictionaries, args.encoder or None, categories, args.gene_db, args.mesh_supplements
+    )
     built = not path.is_file()
     t0 = time.perf_counter()
     load_or_build(
@@ -102,6 +109,7 @@ def main() -> None:
         progress=True,
         gene_dbs=args.gene_db,
         read_corpus=lambda p: read_documents(p, on_error="skip"),
+        supplements=args.mesh_supplements,
     )
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()

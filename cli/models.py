@@ -720,7 +720,7 @@ def models_install_cmd(
     indexes = [p for p in installed if p.parent == settings.home / "index"]
     if indexes:
         try:
-            here = settings.term_index_path().name  # fetches the gene vocabulary the index was built with
+            here = settings.term_index_path().name  # fetches the vocabularies the index was built with
         except (OSError, MedkgError):
             here = None
         if any(p.name == here for p in indexes):

