@@ -412,17 +412,17 @@ class Normalizer:
             found = self._exact(text, category)  # the long form's words may be no name ("pentetrazol (PTZ)")
             if found:
                 return found, False
-        for name in (first, text) if long_form else (first,):
-            found = self._supplementary(name, category)
+        for name_form in (form, normalize(text)) if long_form else (form,):
+            found = self._supplementary(name_form, category)
             if found:
                 return found, False
         parts = self._composite(first, category)
         return (parts, True) if parts else None
 
-    def _supplementary(self, text: str, category: str) -> list[Grounding]:
-        """The one concept whose supplementary name ``text`` is exactly (``TermIndex.supplementary``:
+    def _supplementary(self, form: str, category: str) -> list[Grounding]:
+        """The one concept whose supplementary name is ``form`` (normalized; ``TermIndex.supplementary``:
         "pazopanib", "gartanin"); none where several share it."""
-        hits = self.index.supplementary.get((category, normalize(text)), [])
+        hits = self.index.supplementary.get((category, form), [])
         return [self._grounding(hits[0], 1.0)] if len(hits) == 1 else []
 
     def normalize_many(

@@ -7,6 +7,7 @@ may set the rest. An unknown key or a wrong type fails loudly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -215,7 +216,6 @@ class Settings(BaseSettings):
         No file with ``genes`` off."""
         if not self.genes:
             return []
-        from kg.errors import OntologyError
         from ontologies.genes import fetch_gene_db, fetch_mesh_genes, fetch_mouse_genes
 
         if self.gene_db is not None and not self.gene_db.is_file():
@@ -228,16 +228,8 @@ class Settings(BaseSettings):
         if self.mesh_genes:
             lacking = "human genes lack the names MeSH gives their proteins: %s"
             wanted.append((vocab / "mesh-genes.tsv", fetch_mesh_genes, lacking))
-        found = []
-        for path, fetcher, without in wanted:
-            if path.is_file() or not fetch:
-                found += [path] if path.is_file() else []
-                continue
-            try:
-                found.append(fetcher(path))
-            except OntologyError as exc:
-                log.warning(without, exc)
-        return found
+        found = (_cached_or_fetched(path, fetcher, without, fetch=fetch) for path, fetcher, without in wanted)
+        return [path for path in found if path is not None]
 
     def supplement_vocabulary(self, *, fetch: bool = True) -> Path | None:
         """MeSH's supplementary records the index uses with ``mesh_supplements``, fetched first
@@ -245,17 +237,11 @@ class Settings(BaseSettings):
         them); None without them."""
         if not self.mesh_supplements:
             return None
-        from kg.errors import OntologyError
         from ontologies.supplements import fetch_mesh_supplements
 
+        without = "chemicals MeSH keeps as supplementary records are not grounded: %s"
         path = self.home / "vocab" / "mesh-supplements.tsv.gz"
-        if path.is_file() or not fetch:
-            return path if path.is_file() else None
-        try:
-            return fetch_mesh_supplements(path)
-        except OntologyError as exc:
-            log.warning("chemicals MeSH keeps as supplementary records are not grounded: %s", exc)
-            return None
+        return _cached_or_fetched(path, fetch_mesh_supplements, without, fetch=fetch)
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""
@@ -365,3 +351,18 @@ def load_settings(config: Path | None = None) -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"bad setting: {problems}") from exc
+
+
+def _cached_or_fetched(path: Path, fetcher: Callable[[Path], Path], without: str, *, fetch: bool) -> Path | None:
+    """``path`` when it is there, else (with ``fetch``) what ``fetcher`` writes there; None when it
+    is missing and not fetched, or the fetch fails (a warning, ``without`` % the error: the index
+    is then built without it)."""
+    from kg.errors import OntologyError
+
+    if path.is_file() or not fetch:
+        return path if path.is_file() else None
+    try:
+        return fetcher(path)
+    except OntologyError as exc:
+        log.warning(without, exc)
+        return None
