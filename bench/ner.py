@@ -48,6 +48,11 @@ def main() -> None:
     )
     ap.add_argument("--no-gazetteer", action="store_true", help="without the model's gazetteer (extractors.gazetteer)")
     ap.add_argument(
+        "--greedy",
+        action="store_true",
+        help="each word's most probable label, read leniently (before session 38), not the BIO-constrained decoding",
+    )
+    ap.add_argument(
         "--no-retype",
         action="store_true",
         help="with --drop-ungrounded: keep predicted chemicals that name only a disease as chemicals",
@@ -78,6 +83,7 @@ def main() -> None:
         "abbreviations": not args.no_abbreviations,
         "tidy": not args.no_tidy,
         "gazetteer": not args.no_gazetteer,
+        "constrained": not args.greedy,
         "retype": not args.no_retype,
         "drop_ungrounded": args.drop_ungrounded,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
@@ -113,7 +119,11 @@ def main() -> None:
         model.predict(gold[:8])  # warm up
         t0 = time.perf_counter()
         pred = model.predict(
-            gold, abbreviations=not args.no_abbreviations, tidy=not args.no_tidy, gazetteer=not args.no_gazetteer
+            gold,
+            abbreviations=not args.no_abbreviations,
+            tidy=not args.no_tidy,
+            gazetteer=not args.no_gazetteer,
+            constrained=not args.greedy,
         )
         if normalizer is not None:
             pred = normalizer.normalize_predicted(pred, retype={} if args.no_retype else RETYPE)

@@ -204,6 +204,13 @@ def evaluate_ner_cmd(
             "it has one)."
         ),
     ] = True,
+    constrained: Annotated[
+        bool,
+        typer.Option(
+            help="Decode each sentence's word labels together, an I- label only continuing a mention of its type "
+            "(--no-constrained: each word's most probable label)."
+        ),
+    ] = True,
     drop_ungrounded: Annotated[
         bool,
         typer.Option(
@@ -234,7 +241,14 @@ def evaluate_ner_cmd(
 
             normalizer = load_settings(config).normalizer(progress=True).load_encoder()
         t0 = time.perf_counter()
-        pred = ner.predict(gold, progress=True, abbreviations=abbreviations, tidy=tidy, gazetteer=gazetteer)
+        pred = ner.predict(
+            gold,
+            progress=True,
+            abbreviations=abbreviations,
+            tidy=tidy,
+            gazetteer=gazetteer,
+            constrained=constrained,
+        )
         if normalizer is not None:
             pred = normalizer.normalize_predicted(pred)
         seconds = time.perf_counter() - t0

@@ -4,7 +4,10 @@ Documents are split into sentences and words (extractors.text); each word gets a
 gold mentions; the transformer sees the sub-word tokens and is trained on the first sub-token of
 each word. A sentence longer than the model's limit becomes overlapping windows of words, and each
 word takes its prediction from the window where it sits farthest from an edge. Predicted word
-spans map straight back to character offsets of the document.
+spans map straight back to character offsets of the document. The word labels are decoded
+together (``bio_viterbi``): the most probable label sequence in which an I- tag continues a mention
+of its own type, so that a mention is never cut where one word's most probable type differs from
+its neighbours' ("angiotensin" Chemical, "converting" Gene of "angiotensin-converting enzyme").
 """
 
 from __future__ import annotations
@@ -115,6 +118,7 @@ class NerModel:
         self.tokenizer = tokenizer
         self.labels = labels
         self.label_ids = {label: i for i, label in enumerate(labels)}
+        self._allowed, self._may_start = bio_transitions(labels)
         self.types = sorted({label[2:] for label in labels if label != "O"})
         self.max_length = max_length
         self.stride = stride
@@ -253,8 +257,11 @@ class NerModel:
         abbreviations: bool = True,
         tidy: bool = True,
         gazetteer: bool = True,
+        constrained: bool = True,
     ) -> list[Document]:
-        """The documents with their mentions replaced by the model's predictions, their spans
+        """The documents with their mentions replaced by the model's predictions (each sentence's
+        word labels decoded together, ``bio_viterbi``, unless ``constrained`` is False: then each
+        word's most probable label, read leniently), their spans
         tidied unless ``tidy`` is False (``extractors.spans.tidy_spans``: whole letter-and-digit
         runs, no dangling punctuation or function words), the training split's mention strings
         the model missed added unless ``gazetteer`` is False (``extractors.gazetteer``; models
@@ -265,7 +272,7 @@ class NerModel:
         windows = self.windows(docs, with_labels=False)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         # (doc, sentence) -> word index -> (distance from window edge, label id, probability)
-        best: dict[tuple[int, int], dict[int, tuple[int, int, float]]] = defaultdict(dict)
+        best: dict[tuple[int, int], dict[int, tuple[int, np.ndarray]]] = defaultdict(dict)
         words_of: dict[tuple[int, int], dict[int, tuple[int, int]]] = defaultdict(dict)
         steps = range(0, len(order), batch_size)
         for k in tqdm(steps, desc="ner", unit="batch", disable=not progress):
@@ -286,15 +293,17 @@ class NerModel:
                     seen.add(wid)
                     index = w.first_word + wid
                     edge = min(wid, len(w.words) - 1 - wid)
-                    label = int(probs[i, j].argmax())
                     current = best[key].get(index)
                     if current is None or edge > current[0]:
-                        best[key][index] = (edge, label, float(probs[i, j, label]))
+                        best[key][index] = (edge, probs[i, j])
                     words_of[key][index] = w.words[wid]
         mentions: dict[int, list[Mention]] = defaultdict(list)
         for (d, s), preds in best.items():
             words = words_of[(d, s)]
-            tagged = [(words[i], self.labels[preds[i][1]], preds[i][2]) for i in sorted(preds)]
+            order = sorted(preds)
+            table = np.stack([preds[i][1] for i in order])
+            path = bio_viterbi(table, self._allowed, self._may_start) if constrained else table.argmax(axis=1).tolist()
+            tagged = [(words[i], self.labels[k], float(table[n, k])) for n, (i, k) in enumerate(zip(order, path))]
             mentions[d].extend(self._decode(docs[d].text, tagged))
         out = [
             replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end))))
@@ -333,6 +342,42 @@ class NerModel:
                 current = [a, b, kind, [p]]
         close()
         return out
+
+
+def bio_transitions(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which BIO label may follow which (``[previous, next]``: an I- label only after the B- or I-
+    label of its own type) and which may start a sentence (no I- label)."""
+    allowed = np.ones((len(labels), len(labels)), dtype=bool)
+    for j, label in enumerate(labels):
+        if label.startswith("I-"):
+            allowed[:, j] = [previous in ("B-" + label[2:], label) for previous in labels]
+    return allowed, np.array([not label.startswith("I-") for label in labels])
+
+
+def bio_viterbi(probs: np.ndarray, allowed: np.ndarray, may_start: np.ndarray) -> list[int]:
+    """The label sequence of highest probability (the product of each word's label probability,
+    ``probs``: words x labels) among those ``allowed`` (``bio_transitions``).
+
+    >>> labels = ["O", "B-Chemical", "I-Chemical", "B-Gene", "I-Gene"]
+    >>> probs = np.array([[0.1, 0.5, 0, 0.4, 0], [0.1, 0, 0.3, 0, 0.6], [0.2, 0, 0.3, 0, 0.5]])
+    >>> [labels[k] for k in bio_viterbi(probs, *bio_transitions(labels))]  # argmax: B-Chemical I-Gene I-Gene
+    ['B-Gene', 'I-Gene', 'I-Gene']
+    """
+    greedy = probs.argmax(axis=1)
+    if may_start[greedy[0]] and allowed[greedy[:-1], greedy[1:]].all():
+        return greedy.tolist()  # the most probable labels are allowed: nothing to search (most sentences)
+    logp = np.log(np.clip(probs, 1e-12, None))
+    barred = np.where(allowed, 0.0, -np.inf)
+    score = np.where(may_start, logp[0], -np.inf)
+    back = np.zeros(logp.shape, dtype=np.int64)
+    for t in range(1, len(logp)):
+        paths = score[:, None] + barred
+        back[t] = paths.argmax(axis=0)
+        score = paths[back[t], np.arange(len(score))] + logp[t]
+    path = [int(score.argmax())]
+    for t in range(len(logp) - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
 
 
 # -- evaluation --------------------------------------------------------------------------------

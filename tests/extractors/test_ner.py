@@ -1,11 +1,22 @@
 """NER with a tiny BERT built from a config (fast, offline), and one smoke test of the real encoder."""
 
+import itertools
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
-from extractors.ner import NerConfig, NerModel, label_list, strict_scores, train_ner, word_labels
+from extractors.ner import (
+    NerConfig,
+    NerModel,
+    bio_transitions,
+    bio_viterbi,
+    label_list,
+    strict_scores,
+    train_ner,
+    word_labels,
+)
 from extractors.text import split_sentences, split_words
 from kg.errors import ConfigError
 from kg.types import Document, Mention
@@ -65,6 +76,61 @@ def test_decode_reads_bio_leniently() -> None:
     tagged = [((0, 2), "B-X", 0.9), ((3, 5), "I-X", 0.8), ((6, 8), "I-Y", 0.7), ((9, 11), "O", 0.9)]
     mentions = NerModel._decode(text, tagged)
     assert [(m.text, m.label) for m in mentions] == [("aa bb", "X"), ("cc", "Y")]
+
+
+def test_viterbi_keeps_a_mention_of_one_type() -> None:
+    labels = label_list(["Chemical", "Gene"])  # O, B-Chemical, I-Chemical, B-Gene, I-Gene
+    # per word the most probable: B-Chemical, I-Gene, I-Gene ("angiotensin", "converting", "enzyme")
+    probs = np.array(
+        [[0.1, 0.5, 0.0, 0.4, 0.0], [0.1, 0.0, 0.3, 0.0, 0.6], [0.2, 0.0, 0.3, 0.0, 0.5], [0.9, 0.0, 0.1, 0.0, 0.0]]
+    )
+    path = [labels[k] for k in bio_viterbi(probs, *bio_transitions(labels))]
+    assert path == ["B-Gene", "I-Gene", "I-Gene", "O"]
+
+
+def test_viterbi_finds_the_most_probable_allowed_sequence() -> None:
+    labels = label_list(["X", "Y"])
+    allowed, may_start = bio_transitions(labels)
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        probs = rng.dirichlet(np.ones(len(labels)), size=4)
+
+        def valid(seq: tuple[int, ...]) -> bool:
+            return bool(may_start[seq[0]]) and all(allowed[a, b] for a, b in itertools.pairwise(seq))
+
+        best = max(
+            (seq for seq in itertools.product(range(len(labels)), repeat=4) if valid(seq)),
+            key=lambda seq: float(np.prod([probs[t, k] for t, k in enumerate(seq)])),
+        )
+        assert tuple(bio_viterbi(probs, allowed, may_start)) == best
+
+
+def test_predictions_follow_bio_unless_told_not_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _tiny_model(tmp_path, label_list(["Chemical", "Disease"]), max_length=12, stride=3)
+    seen: list[list[str]] = []
+    decode = NerModel._decode
+
+    def spy(text: str, tagged: list[tuple[tuple[int, int], str, float]]) -> list[Mention]:
+        seen.append([tag for _, tag, _ in tagged])
+        return decode(text, tagged)
+
+    monkeypatch.setattr(NerModel, "_decode", staticmethod(spy))
+
+    def broken(tags: list[str]) -> bool:  # an I- tag that continues no mention of its type
+        return any(t.startswith("I-") and p[2:] != t[2:] for p, t in zip(["O", *tags], tags))
+
+    labels = label_list(["Chemical", "Disease"])
+    with torch.no_grad():  # every word most probably I-Disease, which no sentence may start with
+        model.model.classifier.weight.zero_()
+        model.model.classifier.bias.copy_(torch.tensor([0.0, 1.0, 0.0, 0.0, 2.0]))
+    assert labels[4] == "I-Disease"
+    docs = [_doc()]
+    model.predict(docs, constrained=False)
+    assert seen and all(set(tags) == {"I-Disease"} for tags in seen)
+    seen.clear()
+    model.predict(docs)
+    assert seen and not any(broken(tags) for tags in seen)
+    assert all(tags[0] == "B-Disease" and set(tags[1:]) <= {"I-Disease"} for tags in seen)
 
 
 def test_save_and_load_give_identical_predictions(tmp_path: Path) -> None:
