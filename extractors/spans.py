@@ -99,12 +99,14 @@ def _word_run(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _trim(text: str, a: int, b: int, *, signed: bool = False) -> tuple[int, int]:
+def _trim(text: str, a: int, b: int, *, variant: bool = False) -> tuple[int, int]:
     """``(a, b)`` without dangling punctuation (a closing bracket the span does not open among it)
-    and function words at either end; ``signed``: a minus before a digit stays ("-3170G>A")."""
+    and function words at either end; of a ``variant``, a minus before a digit stays ("-3170G>A")
+    and so does a number at the end ("substitution at codon 404": 44 of BioRED's training
+    variants end on a position after a word)."""
     while True:
         start, end = a, b
-        while a < b and text[a] in _LEAD and not (signed and text[a] == "-" and text[a + 1 : a + 2].isdigit()):
+        while a < b and text[a] in _LEAD and not (variant and text[a] == "-" and text[a + 1 : a + 2].isdigit()):
             a += 1
         while b > a and text[b - 1] in _TRAIL:
             b -= 1
@@ -119,7 +121,8 @@ def _trim(text: str, a: int, b: int, *, signed: bool = False) -> tuple[int, int]
         if last:
             word = last.group(1)
             before = _LOWER_WORD_BEFORE.search(span, 0, last.start(1))
-            if word.lower() in _FUNCTION_WORDS or (word.isdigit() and before and before.group(1) not in _NUMBERED):
+            numbered = variant or (before is not None and before.group(1) in _NUMBERED)
+            if word.lower() in _FUNCTION_WORDS or (word.isdigit() and before and not numbered):
                 b = a + last.start(1)
         first = _FIRST_WORD.match(span)
         if first and first.group(1).lower() in _FUNCTION_WORDS and b > a + first.end():
@@ -178,10 +181,10 @@ def tidy_spans(doc: Document) -> Document:
     tidied: list[Mention] = []
     for m in doc.mentions:
         a, b = _word_run(text, m.start, m.end)
-        signed = m.label == "Variant"
-        if signed and a > 0 and text[a - 1] == "-" and text[a : a + 1].isdigit():
+        variant = m.label == "Variant"
+        if variant and a > 0 and text[a - 1] == "-" and text[a : a + 1].isdigit():
             a -= 1  # a promoter variant's position is negative: "-3170G>A", "IL8-251A/A"
-        a, b = _trim(text, a, b, signed=signed)
+        a, b = _trim(text, a, b, variant=variant)
         if m.label == "Chemical" and _is_enzyme(text[a:b]):
             continue
         if _names_faculty(text, a, b) and _is_disease(m.label):

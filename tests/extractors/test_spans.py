@@ -31,6 +31,12 @@ def test_a_promoter_variant_keeps_its_minus_and_a_closing_bracket_it_does_not_op
     assert _tidy("the p.R469[R,X] change", ("p.R469[R,X]", "Variant")) == [("p.R469[R,X]", "Variant")]  # balanced: kept
 
 
+def test_a_variant_keeps_the_position_it_ends_on() -> None:
+    text = "a methionine-->valine substitution at codon 404 and diclofenac 75 mg."
+    got = _tidy(text, ("methionine-->valine substitution at codon 404", "Variant"), ("diclofenac 75", "Chemical"))
+    assert got == [("methionine-->valine substitution at codon 404", "Variant"), ("diclofenac", "Chemical")]
+
+
 def test_a_slash_left_at_the_end_goes() -> None:
     assert _tidy("the p62/SQSTM1 gene", ("p62/", "Gene")) == [("p62", "Gene")]
 
