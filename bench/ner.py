@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument(
         "--no-retype",
         action="store_true",
-        help="with --drop-ungrounded: keep predicted chemicals that name only a disease as chemicals",
+        help="with --drop-ungrounded: keep predicted chemicals that name only a disease or a gene as chemicals",
     )
     ap.add_argument(
         "--weights",

@@ -626,3 +626,42 @@ def test_the_gene_of_the_documents_species_is_the_one_with_the_same_symbol() -> 
     doc = Document("1", text, mentions=(Mention(0, 10, "dystrophin", "Gene"), Mention(22, 26, "mice", "Species")))
     (out,) = normalizer.normalize_documents([doc])
     assert [g.curie for g in out.mentions[0].groundings][:2] == ["NCBIGene:13405", "NCBIGene:1756"]
+
+
+def test_a_predicted_chemical_that_names_only_a_gene_becomes_that_gene_of_the_documents_species() -> None:
+    """A tagger that never learned genes calls gene products chemicals ("ezrin", "Psoriasin"): a
+    predicted chemical that names no chemical or disease but a gene exactly becomes a gene, of the
+    species its document names."""
+    terms = [
+        Term("NCBIGene:7430", "EZR", "Gene", synonyms=("ezrin",)),
+        Term("NCBIGene:22350", "Ezr", "Gene", synonyms=("ezrin",)),
+        Term("MESH:D000082", "Acetaminophen", "Chemical"),
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
+    ]
+    taxa = {"NCBIGene:7430": "NCBITaxon:9606", "NCBIGene:22350": MOUSE}
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+
+    def predicted(text: str, species: str) -> list[tuple[str, str, str]]:
+        at = text.index(species)
+        mentions = (
+            Mention(0, 5, "ezrin", "Chemical"),
+            Mention(15, 28, "acetaminophen", "Chemical"),
+            Mention(at, at + len(species), species, "Species"),
+        )
+        (out,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)])
+        return [(m.text, m.label, m.groundings[0].curie) for m in out.mentions]
+
+    assert predicted("ezrin rose and acetaminophen fell in mice.", "mice")[:2] == [
+        ("ezrin", "Gene", "NCBIGene:22350"),
+        ("acetaminophen", "Chemical", "MESH:D000082"),
+    ]
+    assert predicted("ezrin rose and acetaminophen fell in patients.", "patients")[0] == (
+        "ezrin",
+        "Gene",
+        "NCBIGene:7430",
+    )
+    text = "ezrin rose and acetaminophen fell in mice."
+    mentions = (Mention(0, 5, "ezrin", "Chemical"), Mention(37, 41, "mice", "Species"))
+    (kept,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)], retype={})
+    assert [(m.text, m.label) for m in kept.mentions][0] == ("ezrin", "Chemical")  # retype={}: left alone
