@@ -317,10 +317,10 @@ def extract_cmd(
     one_type_per_pair: Annotated[
         bool,
         typer.Option(
-            help="One relation per entity pair, of BioRED's eight types, as BioCreative VIII scores them: BioRED's "
-            "model's type where it relates the pair, else a cause as Positive_Correlation and a treatment as "
-            "Negative_Correlation (by default every model's relations are written: BC5CDR's CID beside BioRED's "
-            "type of the same pair)."
+            help="One relation per entity pair, of BioRED's eight types, as BioCreative VIII scores them: the "
+            "relations of the models of BioRED's types alone where there is one, else a cause as "
+            "Positive_Correlation and a treatment as Negative_Correlation (by default every model's relations are "
+            "written: BC5CDR's CID beside BioRED's type of the same pair)."
         ),
     ] = False,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed record instead of skipping it.")] = False,
@@ -339,8 +339,8 @@ def extract_cmd(
     """  # noqa: E501 (examples run as printed, one line each)
     from extractors.bioc_writer import write_bioc
     from extractors.doc_relations import load_relation_model
+    from extractors.ensemble import for_one_type, relate_with, tag_with
     from extractors.ensemble import one_type_per_pair as one_type
-    from extractors.ensemble import relate_with, tag_with
     from extractors.ner import NerModel
     from extractors.pubtator_writer import write_jsonl, write_pubtator
     from kg.store import batched
@@ -378,6 +378,8 @@ def extract_cmd(
             with status("loading the term index (built on first use: a few minutes)"):
                 normalizer = settings.normalizer()
         relations = [load_relation_model(p) for p in re_model or []]
+        if one_type_per_pair:  # BioRED's model's relations alone, where it is one of them
+            relations = for_one_type(relations)
         check = None
         if relations and normalizer is not None:
             with status("loading the cause check (trained on first use: about half a minute)"):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from extractors.ensemble import one_type_per_pair, relate_with, tag_with
+from extractors.ensemble import for_one_type, one_type_per_pair, relate_with, tag_with
 from extractors.gazetteer import Gazetteer
 from extractors.ner import NerModel, label_list
 from kg.types import Document, Mention, Relation
@@ -124,3 +124,14 @@ def test_one_type_per_pair_as_biocreative_scores_relations() -> None:
         ("MESH:C4", "Positive_Correlation", "MESH:D1", False),
         ("GENE:1", "Bind", "MESH:C1", True),
     ]
+
+
+def test_one_type_per_pair_reads_the_models_of_biored_types_alone_where_there_is_one() -> None:
+    class Model:
+        def __init__(self, labels: list[str]) -> None:
+            self.labels = labels
+
+    cid, biored = Model(["None", "CID"]), Model(["None", "Association", "Bind"])
+    assert for_one_type([cid, biored]) == [biored]
+    assert for_one_type([cid]) == [cid]  # no model of BioRED's types: BC5CDR's causes become correlations
+    assert for_one_type([]) == []

@@ -664,4 +664,4 @@ def test_a_predicted_chemical_that_names_only_a_gene_becomes_that_gene_of_the_do
     text = "ezrin rose and acetaminophen fell in mice."
     mentions = (Mention(0, 5, "ezrin", "Chemical"), Mention(37, 41, "mice", "Species"))
     (kept,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)], retype={})
-    assert [(m.text, m.label) for m in kept.mentions][0] == ("ezrin", "Chemical")  # retype={}: left alone
+    assert (kept.mentions[0].text, kept.mentions[0].label) == ("ezrin", "Chemical")  # retype={}: left alone
