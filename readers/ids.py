@@ -42,11 +42,16 @@ def split_ids(raw: str, label: str, subtype: str = "") -> tuple[tuple[str, ...],
 
     ``+`` and ``,`` join the concepts of a composite mention; ``|`` separates alternatives, except
     in a ``CompositeMention`` (NCBI-disease, BC5CDR) where it joins concepts too. Variant ids keep
-    their ``|`` (``c|INS|5382|C`` is one tmVar id).
+    their ``|`` (``c|INS|5382|C`` is one tmVar id) and their ``+`` (``c|SUB|G|2554+1|T``: an intronic
+    position; 29 of BioRED's variant mentions, whose relations name the whole id).
+
+    >>> split_ids("c|SUB|G|2554+1|T", "SequenceVariant"), split_ids("D003924+D006973", "Disease")
+    ((('tmVar:c|SUB|G|2554+1|T',), False), (('MESH:D003924', 'MESH:D006973'), True))
     """
     kind = entity_type(label).label
-    composite = "+" in raw or "," in raw or subtype == "CompositeMention"
-    separators = r"[+,]" if kind == "Variant" else r"[+,|;]"
+    joins = "," if kind == "Variant" else "+,"
+    composite = any(c in raw for c in joins) or subtype == "CompositeMention"
+    separators = r"[,]" if kind == "Variant" else r"[+,|;]"
     parts = [p for p in re.split(separators, raw) if p.strip()]
     curies = tuple(c for c in (to_curie(p, label) for p in parts) if c)
     return curies, composite and len(curies) > 1

@@ -102,3 +102,17 @@ def test_pubtator_truncated_gzip_raises(tmp_path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError, match="truncated"):
         list(read_documents(path, "pubtator"))
+
+
+def test_an_intronic_variant_id_is_one_concept_its_relations_name(tmp_path: Path) -> None:
+    text = "c.2554+1G>T causes Menkes disease."
+    path = tmp_path / "intronic.pubtator"
+    path.write_text(
+        f"1|t|{text}\n1|a|\n"
+        "1\t0\t11\tc.2554+1G>T\tSequenceVariant\tc|SUB|G|2554+1|T\n"
+        "1\t19\t33\tMenkes disease\tDiseaseOrPhenotypicFeature\tD007706\n"
+        "1\tPositive_Correlation\tc|SUB|G|2554+1|T\tD007706\tNovel\n"
+    )
+    (doc,) = read_pubtator(path)
+    assert doc.mentions[0].ids == ("tmVar:c|SUB|G|2554+1|T",) and not doc.mentions[0].composite
+    assert [(r.subject, r.object) for r in doc.relations] == [("tmVar:c|SUB|G|2554+1|T", "MESH:D007706")]
