@@ -128,7 +128,8 @@ def one_type_per_pair(docs: Sequence[Document]) -> list[Document]:
     relations carry BioRED's novelty flag) wins, then any other relation of a BioRED type, then a
     cause as a Positive_Correlation and a treatment as a Negative_Correlation. BioRED dev, gold
     entities: pair + type F1 48.07 as two models' relations, 49.64 so (BENCHMARKS.md, session 35);
-    49.82 from the relations of ``for_one_type``'s models alone."""
+    from the relations of ``for_one_type``'s models alone 49.82, and 50.02 with BioRED's variant ids
+    read whole and its model fitted again (session 38)."""
     out = []
     for doc in docs:
         chosen: dict[frozenset[str], Relation] = {}

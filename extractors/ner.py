@@ -271,7 +271,7 @@ class NerModel:
         self.model.eval()
         windows = self.windows(docs, with_labels=False)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-        # (doc, sentence) -> word index -> (distance from window edge, label id, probability)
+        # (doc, sentence) -> word index -> (distance from window edge, the word's label probabilities)
         best: dict[tuple[int, int], dict[int, tuple[int, np.ndarray]]] = defaultdict(dict)
         words_of: dict[tuple[int, int], dict[int, tuple[int, int]]] = defaultdict(dict)
         steps = range(0, len(order), batch_size)
@@ -300,10 +300,10 @@ class NerModel:
         mentions: dict[int, list[Mention]] = defaultdict(list)
         for (d, s), preds in best.items():
             words = words_of[(d, s)]
-            order = sorted(preds)
-            table = np.stack([preds[i][1] for i in order])
+            indexes = sorted(preds)
+            table = np.stack([preds[i][1] for i in indexes])
             path = bio_viterbi(table, self._allowed, self._may_start) if constrained else table.argmax(axis=1).tolist()
-            tagged = [(words[i], self.labels[k], float(table[n, k])) for n, (i, k) in enumerate(zip(order, path))]
+            tagged = [(words[i], self.labels[k], float(table[n, k])) for n, (i, k) in enumerate(zip(indexes, path))]
             mentions[d].extend(self._decode(docs[d].text, tagged))
         out = [
             replace(doc, mentions=tuple(sorted(mentions[d], key=lambda m: (m.start, m.end))))

@@ -656,7 +656,7 @@ class Normalizer:
                 category = self._category(m.label)
                 if category in retype:
                     m = self._retyped(m, retype[category])
-                    if self._category(m.label) == "Gene" != category and m.groundings and self.index.taxa:
+                    if category != "Gene" and self._category(m.label) == "Gene" and m.groundings and self.index.taxa:
                         in_species = in_species or self._gene_order(doc.mentions)
                         m = in_species(m)
                     category = self._category(m.label)
