@@ -102,8 +102,8 @@ def _word_run(text: str, a: int, b: int) -> tuple[int, int]:
 def _trim(text: str, a: int, b: int, *, variant: bool = False) -> tuple[int, int]:
     """``(a, b)`` without dangling punctuation (a closing bracket the span does not open among it)
     and function words at either end; of a ``variant``, a minus before a digit stays ("-3170G>A")
-    and so does a number at the end ("substitution at codon 404": 44 of BioRED's training
-    variants end on a position after a word)."""
+    and so does a number at the end ("substitution at codon 404": 43 of BioRED's training
+    variants end on a number after a lower-case word)."""
     while True:
         start, end = a, b
         while a < b and text[a] in _LEAD and not (variant and text[a] == "-" and text[a + 1 : a + 2].isdigit()):
