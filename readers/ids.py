@@ -49,10 +49,9 @@ def split_ids(raw: str, label: str, subtype: str = "") -> tuple[tuple[str, ...],
     ((('tmVar:c|SUB|G|2554+1|T',), False), (('MESH:D003924', 'MESH:D006973'), True))
     """
     kind = entity_type(label).label
-    joins = "," if kind == "Variant" else "+,"
-    composite = any(c in raw for c in joins) or subtype == "CompositeMention"
-    separators = r"[,]" if kind == "Variant" else r"[+,|;]"
-    parts = [p for p in re.split(separators, raw) if p.strip()]
+    variant = kind == "Variant"  # a variant's ids are joined by "," only
+    composite = "," in raw or ("+" in raw and not variant) or subtype == "CompositeMention"
+    parts = [p for p in (raw.split(",") if variant else re.split(r"[+,|;]", raw)) if p.strip()]
     curies = tuple(c for c in (to_curie(p, label) for p in parts) if c)
     return curies, composite and len(curies) > 1
 
