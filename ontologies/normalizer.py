@@ -151,6 +151,31 @@ _DOWN = frozenset({"decreased", "decrease", "reduced", "reduction", "low", "lowe
 _OPEN = re.compile(r"\s*\(\s*")
 _CLOSE = re.compile(r"\s*\)")
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.IGNORECASE)
+# A composite's later part that is only the number its first part ends on ("caspase-3/7",
+# "MMP-2/-9", "FGF-2, -3, and -18", "Erk 1/2", "CYP11B2/B1"): the first part's stem is shared.
+_ENUMERATED = re.compile(r"-?\s*([A-Za-z]?\d+[A-Za-z]?)")
+_ENDS_ON_NUMBER = re.compile(r"(.*?[A-Za-z][^\d]*?)(\d+[A-Za-z]?)")
+_ENDS_ON_CODE = re.compile(r"(.*?[A-Za-z\d][^A-Za-z]*?)([A-Za-z]\d+[A-Za-z]?)")
+# A word in the plural before such numbers ("matrix metalloproteinases 2/9"): each part is singular.
+_PLURAL_WORD = re.compile(r"\b([a-z]{4,}[^s])s\b")
+
+
+def _share_stem(parts: list[str]) -> list[str]:
+    """A composite's parts with the first part's stem given to each later part that is only a
+    number or a letter and number ("caspase-3", "7" -> "caspase-3", "caspase-7"; "MMP-2", "-9" ->
+    "MMP-2", "MMP-9"; "CYP11B2", "B1" -> "CYP11B2", "CYP11B1"); other parts as they are."""
+    if len(parts) < 2:
+        return parts
+    out = [parts[0]]
+    for part in parts[1:]:
+        bare = _ENUMERATED.fullmatch(part)
+        if bare is None:
+            out.append(part)
+            continue
+        number = bare.group(1)
+        ends = (_ENDS_ON_CODE if number[0].isalpha() else _ENDS_ON_NUMBER).fullmatch(parts[0])
+        out.append(ends.group(1) + number if ends else part)
+    return out
 
 
 class Normalizer:
@@ -243,7 +268,7 @@ class Normalizer:
         return False
 
     def _composite(self, text: str, category: str) -> list[Grounding]:
-        parts = [p for p in _COORD.split(text) if p]
+        parts = _share_stem([p for p in _COORD.split(text) if p])
         if len(parts) < 2:
             return []
         # Distribute the shared head or modifier: "breast and ovarian cancers" -> "breast cancers",
@@ -255,6 +280,8 @@ class Normalizer:
             found = self._exact(p, category)
             if not found and tail and not p.endswith(tail):
                 found = self._exact(f"{p} {tail}", category)
+            if not found and _PLURAL_WORD.search(p):  # "matrix metalloproteinases 2" -> "... metalloproteinase 2"
+                found = self._exact(_PLURAL_WORD.sub(r"\1", p), category)
             if not found:
                 return []
             if found[0].curie not in {g.curie for g in out}:
@@ -592,6 +619,15 @@ class Normalizer:
             return taxon != target, taxon != told
 
         def ordered(m: Mention) -> Mention:
+            if m.composite and len(m.groundings) > 1:
+                # each part the gene of the named species: "Erk 1/2" in mice is two mouse genes, and
+                # a training corpus's human-and-mouse "vimentin" one gene of this document's species
+                parts: dict[str, Grounding] = {}
+                for g in m.groundings:
+                    if self.index.taxa.get(g.curie, HUMAN) != target:
+                        g = next(iter(self._orthologs(g, target)), g)
+                    parts.setdefault(g.curie, g)
+                return replace(m, groundings=tuple(parts.values()), composite=len(parts) > 1)
             ranked = sorted(m.groundings, key=species_first)
             if self.index.taxa.get(ranked[0].curie, HUMAN) != target:
                 ranked = [*self._orthologs(ranked[0], target), *ranked]

@@ -439,6 +439,57 @@ def test_a_gene_named_again_in_brackets_takes_the_name_the_vocabulary_knows_ever
     assert _grounded(normalizer, "Psoriasin and S100A7 rose.", [("Psoriasin", "Gene")]) != ["NCBIGene:6278"]
 
 
+def test_genes_numbered_together_are_each_gene_of_the_documents_species() -> None:
+    """ "caspase-3/7" is caspase 3 and caspase 7; "Erk 1/2" in mice the two mouse kinases."""
+    from ontologies.normalizer import _COORD, _share_stem
+
+    def parts(text: str) -> list[str]:
+        return _share_stem([p for p in _COORD.split(text) if p])
+
+    assert parts("caspase-3/7") == ["caspase-3", "caspase-7"]
+    assert parts("MMP-2/-9") == ["MMP-2", "MMP-9"]
+    assert parts("FGF-2, -3, and -18") == ["FGF-2", "FGF-3", "FGF-18"]
+    assert parts("CYP11B2/B1") == ["CYP11B2", "CYP11B1"]
+    assert parts("breast and ovarian cancers") == ["breast", "ovarian cancers"]  # no number: as it was
+    assert parts("type 1 and 2 diabetes") == ["type 1", "2 diabetes"]
+    terms = [
+        Term("NCBIGene:836", "CASP3", "Gene", synonyms=("caspase 3",)),
+        Term("NCBIGene:840", "CASP7", "Gene", synonyms=("caspase 7",)),
+        Term("NCBIGene:5595", "MAPK3", "Gene", synonyms=("ERK1",)),
+        Term("NCBIGene:5594", "MAPK1", "Gene", synonyms=("ERK2",)),
+        Term("NCBIGene:26417", "Mapk3", "Gene", synonyms=("Erk1",)),
+        Term("NCBIGene:26413", "Mapk1", "Gene", synonyms=("Erk2",)),
+        Term("NCBIGene:4313", "MMP2", "Gene", synonyms=("matrix metalloproteinase 2",)),
+        Term("NCBIGene:4318", "MMP9", "Gene", synonyms=("matrix metalloproteinase 9",)),
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:9606", "patients", "Species", source="corpus:train"),
+    ]
+    taxa = {t.curie: HUMAN if t.name.isupper() else MOUSE for t in terms if t.category == "Gene"}
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+
+    def grounded(text: str, gene: str, species: str) -> tuple[bool, list[str]]:
+        at = text.index(species)
+        mentions = (Mention(0, len(gene), gene, "Gene"), Mention(at, at + len(species), species, "Species"))
+        (out,) = normalizer.normalize_documents([Document("1", text, mentions=mentions)])
+        return out.mentions[0].composite, [g.curie for g in out.mentions[0].groundings]
+
+    assert grounded("caspase-3/7 activity rose in patients.", "caspase-3/7", "patients") == (
+        True,
+        ["NCBIGene:836", "NCBIGene:840"],
+    )
+    # a plural name before the numbers is each gene's name in the singular
+    assert grounded("matrix metalloproteinases 2/9 in patients.", "matrix metalloproteinases 2/9", "patients") == (
+        True,
+        ["NCBIGene:4313", "NCBIGene:4318"],
+    )
+    assert grounded("ERK1/2 phosphorylation in patients.", "ERK1/2", "patients") == (
+        True,
+        ["NCBIGene:5595", "NCBIGene:5594"],
+    )
+    # in mice, each part is the mouse gene, whichever species the name found first
+    assert grounded("ERK1/2 phosphorylation in mice.", "ERK1/2", "mice") == (True, ["NCBIGene:26417", "NCBIGene:26413"])
+
+
 def test_a_gene_of_a_mouse_study_is_the_mouse_gene_that_shares_a_name_with_the_human_one() -> None:
     normalizer = _gene_normalizer()
     text = "PAR1 signalling in mice."
