@@ -116,6 +116,25 @@ def _aa(code: str) -> str:
     return "X" if code == "*" else AMINO.get(code.lower(), code.upper())
 
 
+_HYPHEN_RANGE = re.compile(r"(\d+)-(\d+)")
+
+
+def _edit_range(position: str, seq: str) -> str:
+    """An edited stretch written with a hyphen as the range tmVar writes with "_": "c.899-1142del"
+    is c|DEL|899_1142|, and "2238-9delAG" (the end's last digits, as long as the bases) 2238_2239.
+    A second number below the first is an intron offset ("c.463-6delT"), kept."""
+    m = _HYPHEN_RANGE.fullmatch(position)
+    if m is None:
+        return position
+    start, end = m.group(1), m.group(2)
+    if int(end) > int(start):
+        return f"{start}_{end}"
+    full = start[: len(start) - len(end)] + end
+    if len(end) < len(start) and seq.isalpha() and int(full) - int(start) + 1 == len(seq):
+        return f"{start}_{full}"
+    return position
+
+
 def variant_key(text: str) -> str | None:
     """The tmVar-style id of a variant mention, or ``None`` when its form is not recognized.
 
@@ -156,7 +175,7 @@ def variant_key(text: str) -> str | None:
         return f"{(m.group(1) or 'c').lower()}|SUB|{m.group(2)}|{m.group(3)}|{m.group(4)}"
     if m := _EDIT.match(t):
         kind, seq = m.group(3).upper(), (m.group(4) or "").upper()
-        return f"{(m.group(1) or 'c').lower()}|{kind}|{m.group(2)}|{seq}"
+        return f"{(m.group(1) or 'c').lower()}|{kind}|{_edit_range(m.group(2), seq)}|{seq}"
     return _in_words(text.strip())
 
 

@@ -105,6 +105,9 @@ def _first_gene(normalizer: Normalizer, text: str, gene: str, species: str) -> s
         ("4153delA", "c|DEL|4153|A"),
         ("g.3627A>C", "g|SUB|A|3627|C"),
         ("c.463-6T>G", "c|SUB|T|463-6|G"),
+        ("c.899-1142del", "c|DEL|899_1142|"),  # a hyphen between two positions: the range tmVar writes with "_"
+        ("2238-9del AG", "c|DEL|2238_2239|AG"),  # the end's last digit, as many bases as are deleted
+        ("c.463-6delT", "c|DEL|463-6|T"),  # an intron offset stays
         ("V311fs", "p|FS|V|311||"),
         ("p.G204VfsX28", "p|FS|G|204|V|28"),  # the new residue and where the new frame stops
         ("p.A27fsX132", "p|FS|A|27||132"),
