@@ -37,7 +37,7 @@ from ontologies.genes import HUMAN
 from ontologies.index import TermIndex
 from ontologies.loaders import GUARD_CATEGORIES
 from ontologies.text import normalize, sorted_key
-from ontologies.variants import link_rs, variant_curie, variant_key
+from ontologies.variants import keyed_parts, link_rs, variant_curie, variant_key
 
 # Chosen on BC5CDR and NCBI-disease dev (BENCHMARKS.md).
 DENSE_WEIGHT = 0.85  # the embedding cosine's share of the fallback score
@@ -158,6 +158,25 @@ _ENDS_ON_NUMBER = re.compile(r"(.*?[A-Za-z][^\d]*?)(\d+[A-Za-z]?)")
 _ENDS_ON_CODE = re.compile(r"(.*?[A-Za-z\d][^A-Za-z]*?)([A-Za-z]\d+[A-Za-z]?)")
 # A word in the plural before such numbers ("matrix metalloproteinases 2/9"): each part is singular.
 _PLURAL_WORD = re.compile(r"\b([a-z]{4,}[^s])s\b")
+
+
+def _variant_parts(m: Mention) -> list[Mention]:
+    """A predicted variant whose form names no variant: the variants written inside it, each a
+    mention of its own (``ontologies.variants.keyed_parts``), or the mention as it is."""
+    parts = keyed_parts(m.text)
+    if not parts:
+        return [m]
+    return [
+        replace(
+            m,
+            start=m.start + a,
+            end=m.start + b,
+            text=m.text[a:b],
+            groundings=(Grounding(variant_curie(key), m.text[a:b], 1.0, "medkg"),),
+            composite=False,
+        )
+        for a, b, key in parts
+    ]
 
 
 def _share_stem(parts: list[str]) -> list[str]:
@@ -697,6 +716,9 @@ class Normalizer:
                         m = in_species(m)
                     category = self._category(m.label)
                 if category in GUARDED and self._names_something_else(m):
+                    continue
+                if category == "Variant" and not m.groundings:
+                    mentions += _variant_parts(m)
                     continue
                 if category == "Chemical" and self._sequence_word(doc, m):
                     continue

@@ -53,6 +53,9 @@ _EDIT = re.compile(rf"^(?:([cgmnrp])\.)?({_POS})(del|ins|dup)([ACGTU]*|\d+)?$", 
 # as BioRED's training split does; "R58fs" has neither (p|FS|R|58||).
 _FRAMESHIFT = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)({_AA})?(?:fs|frameshift)(?:(?:\*|X|Ter)(\d+))?\S*?\)?$")
 _PROTEIN_DEL = re.compile(rf"^(?:p\.)?({_AA})(\d+)del$")
+# "157delMTTTVP": residues no nucleotide letters spell, so a protein's
+_RESIDUE = "[ACDEFGHIKLMNPQRSTVWY]"
+_RESIDUES_DELETED = re.compile(rf"^(?:p\.)?(\d+(?:_\d+)?)del({_RESIDUE}*[DEFHIKLMNPQRSVWY]{_RESIDUE}*)$")
 # Forms BioRED's training split writes as tmVar does (whitespace removed first): "Delta32" and
 # "DD32" (CCR5's Δ32) a deletion of 32; "+3100 T/G" and "+8365 C/T" a change at a position;
 # "G/A", "G-->A" a change at no position; "192Q/R" a protein change; "del642T"; "(CCTTT)14" and
@@ -109,11 +112,17 @@ _WORD_AMINO = re.compile(
 _WORD_BASE = re.compile(r"(?<!\w)((?i:" + "|".join(_BASE_NAMES) + r")|[ACGTU])(?!\w)")  # "Thymidine", never "a"
 _WORD_NUMBER = re.compile(r"(?<![\w.])([-+]?\d+)(?![\w.])")
 _NUMBER_CUE = re.compile(r"(?:codon|position|residue|amino[- ]acid|nucleotide|base|at)\s+(?:c\.)?([-+]?\d+)\b")
+_AMINO_WORD = "|".join([*sorted(_AMINO_NAMES, key=len, reverse=True), *(k for k in AMINO if len(k) == 3)])
+_AMINO_AT_NUMBER = re.compile(rf"^({_AMINO_WORD})[\s-]*(\d+)[\s-]*(?:to[\s-]+)?({_AMINO_WORD})$", re.IGNORECASE)
 _TO = re.compile(r"\s(?:to|by|into|-->|->|>)\s|-->|->|>")
 
 
 def _aa(code: str) -> str:
     return "X" if code == "*" else AMINO.get(code.lower(), code.upper())
+
+
+def _word_amino(word: str) -> str:
+    return _AMINO_NAMES.get(word.lower()) or _aa(word)
 
 
 _HYPHEN_RANGE = re.compile(r"(\d+)-(\d+)")
@@ -167,6 +176,8 @@ def variant_key(text: str) -> str | None:
         return f"p|FS|{_aa(m.group(1))}|{m.group(2)}|{new}|{m.group(4) or ''}"
     if m := _PROTEIN_DEL.match(t):
         return f"p|DEL|{m.group(2)}|{_aa(m.group(1))}"
+    if m := _RESIDUES_DELETED.match(t):
+        return f"p|DEL|{m.group(1)}|{m.group(2)}"
     if m := _PROTEIN_SUB.match(t):
         return f"p|SUB|{_aa(m.group(1))}|{m.group(2)}|{_aa(m.group(3))}"
     if m := _DNA_SUB.match(t):
@@ -179,10 +190,36 @@ def variant_key(text: str) -> str | None:
     return _in_words(text.strip())
 
 
+def keyed_parts(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, key) of the stretches of ``text`` (one to three words, brackets and trailing
+    punctuation left out) whose form is a variant with a position, longest first and none
+    overlapping: a tagger's variant run on over words ("frameshift deletion (912delTA", "c.201C>A
+    changing the tyrosine codon") or over two variants ("IVS8 -2A>G, 2238-9del AG")."""
+    words = [(w.start(), w.end()) for w in re.finditer(r"\S+", text)]
+    found = []
+    for i in range(len(words)):
+        for j in range(i, min(i + 3, len(words))):
+            start, end = words[i][0], words[j][1]
+            while start < end and text[start] in "([":
+                start += 1
+            while end > start and text[end - 1] in "),;.:]":
+                end -= 1
+            key = variant_key(text[start:end]) if end > start else None
+            if key and re.search(r"\d", key):
+                found.append((start, end, key))
+    out: list[tuple[int, int, str]] = []
+    for start, end, key in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if all(end <= a or b <= start for a, b, _ in out):
+            out.append((start, end, key))
+    return sorted(out)
+
+
 def _in_words(text: str) -> str | None:
     """A change written in words: two amino acids (or two bases) joined by "to", "by" or an
     arrow, in that order, and at most one position ("at codon 198"). Wordings whose order is the
     other way ("instead of", "rather than", "for") are left alone."""
+    if m := _AMINO_AT_NUMBER.match(text):  # "arginine 150 proline", "valine-539-aspartic acid", "Arg158 Pro"
+        return f"p|SUB|{_word_amino(m.group(1))}|{m.group(2)}|{_word_amino(m.group(3))}"
     low = text.lower()
     if re.search(r"\b(?:for|instead|rather|and|or)\b|,", low) or not _TO.search(" " + low + " "):
         return None

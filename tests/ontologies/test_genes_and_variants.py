@@ -108,6 +108,10 @@ def _first_gene(normalizer: Normalizer, text: str, gene: str, species: str) -> s
         ("c.899-1142del", "c|DEL|899_1142|"),  # a hyphen between two positions: the range tmVar writes with "_"
         ("2238-9del AG", "c|DEL|2238_2239|AG"),  # the end's last digit, as many bases as are deleted
         ("c.463-6delT", "c|DEL|463-6|T"),  # an intron offset stays
+        ("157delMTTTVP", "p|DEL|157|MTTTVP"),  # residues no nucleotide letters spell: a protein's
+        ("arginine 150 proline", "p|SUB|R|150|P"),
+        ("valine-539-aspartic acid", "p|SUB|V|539|D"),
+        ("Arg158 Pro", "p|SUB|R|158|P"),
         ("V311fs", "p|FS|V|311||"),
         ("p.G204VfsX28", "p|FS|G|204|V|28"),  # the new residue and where the new frame stops
         ("p.A27fsX132", "p|FS|A|27||132"),
@@ -361,6 +365,26 @@ def test_variants_ground_by_form_and_never_by_resemblance() -> None:
         [Document("1", text, mentions=(Mention(0, 7, "Delta32", "Variant"), Mention(12, 16, "G12D", "Variant")))]
     )
     assert [m.groundings[0].curie for m in doc.mentions] == ["tmVar:c|DEL||32", "tmVar:p|SUB|G|12|D"]
+
+
+def test_a_predicted_variant_run_on_over_words_is_the_variants_written_inside_it() -> None:
+    from ontologies.variants import keyed_parts
+
+    assert keyed_parts("frameshift deletion (912delTA") == [(21, 29, "c|DEL|912|TA")]
+    assert keyed_parts("IVS8 -2A>G, 2238-9del AG") == [(0, 10, "c|SUB|A|IVS8-2|G"), (12, 24, "c|DEL|2238_2239|AG")]
+    assert keyed_parts("T deletion at 5063 and substitution") == []
+    assert keyed_parts("A/C; -924") == []  # a change at no position is too weak a part
+    normalizer = Normalizer(TermIndex(merge_concepts([]), []), dense_weight=0.0)
+    text = "Mutations c.201C>A changing the codon, and IVS8 -2A>G, 2238-9del AG were found."
+    first, second = "c.201C>A changing the codon", "IVS8 -2A>G, 2238-9del AG"
+    mentions = tuple(Mention(text.index(t), text.index(t) + len(t), t, "SequenceVariant") for t in (first, second))
+    (doc,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)], drugs=False)
+    assert [(m.text, m.groundings[0].curie) for m in doc.mentions] == [
+        ("c.201C>A", "tmVar:c|SUB|C|201|A"),
+        ("IVS8 -2A>G", "tmVar:c|SUB|A|IVS8-2|G"),
+        ("2238-9del AG", "tmVar:c|DEL|2238_2239|AG"),
+    ]
+    assert all(text[m.start : m.end] == m.text for m in doc.mentions)
 
 
 def _gene_normalizer() -> Normalizer:
