@@ -138,6 +138,10 @@ BRACKETED_SYNONYMS = frozenset({"Gene"})
 # (``Normalizer._longest_name``). Up to four words rather than two: BioRED dev genes after
 # normalization 77.84 -> 78.02 (BENCHMARKS.md, session 29).
 LONGEST_NAME = frozenset({"Gene"})
+# A disease named exactly runs on over up to two words each side where the longer span names
+# another disease exactly (BENCHMARKS.md, session 39: BioRED dev disease concepts +1.3, held-out
+# BC5CDR +0.2, NCBI-disease dev strict +2.7).
+_LONGER_EXACT = frozenset({"Disease"})
 _NAME_RUNS_ON = (
     *(re.compile(rf"(?: +[A-Za-z][\w'-]*){{{n}}}\b") for n in (4, 3, 2, 1)),  # four words, then fewer
     re.compile(r"[ -]?\d+[A-Za-z]?\b"),
@@ -729,6 +733,8 @@ class Normalizer:
                     m, category = replace(m, label="Gene", groundings=tuple(gene)), "Gene"
                 if category in LONGEST_NAME:
                     m = self._longest_name(doc, m, category, mentions)
+                if category in _LONGER_EXACT and _named_exactly(m):
+                    m = self._longer_exact_name(doc, m, category, mentions)
                 if category == "Gene" and len(m.text.strip()) < SHORTEST_GENE:
                     continue
                 if category not in floors:
@@ -771,6 +777,30 @@ class Normalizer:
             if groundings:
                 found.append(Mention(start, end, doc.text[start:end], "Chemical", 1.0, groundings=tuple(groundings)))
         return found
+
+    def _longer_exact_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
+        """``m`` with up to two words before and after it where that longer span is itself a name
+        of another concept of its type ("essential hypertension" for "hypertension",
+        "mucopolysaccharidosis type VI") and overlaps no other mention; the longest such span."""
+        text = doc.text
+        before1, after1 = _words_around(text, m.start, m.end)
+        before2 = _words_around(text, before1, m.end)[0] if before1 is not None else None
+        after2 = _words_around(text, m.start, after1)[1] if after1 is not None else None
+        starts = [x for x in (before2, before1, m.start) if x is not None]
+        ends = [x for x in (after2, after1, m.end) if x is not None]
+        spans = sorted(
+            ((a, b) for a in starts for b in ends if (a, b) != (m.start, m.end)), key=lambda ab: ab[0] - ab[1]
+        )
+        for start, end in spans:
+            named = self._named(text[start:end], None, category)
+            if not (named and named[0] and named[0][0].score >= _EXACT and not named[1]):
+                continue
+            if named[0][0].curie == m.groundings[0].curie:  # the same concept: the span is a corpus's choice
+                continue
+            if any(o is not m and o.start < end and start < o.end for o in (*doc.mentions, *kept)):
+                continue
+            return replace(m, start=start, end=end, text=text[start:end], groundings=tuple(named[0]), composite=False)
+        return m
 
     def _longest_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
         """``m`` run on over the number or the one to four words after it (``_NAME_RUNS_ON``) where

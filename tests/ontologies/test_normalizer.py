@@ -272,6 +272,31 @@ def test_predicted_chemicals_only_the_fuzzy_fallback_grounds_stay_as_nil_mention
     assert kept.mentions[0].groundings[0].curie == "MESH:D001241"
 
 
+def test_a_predicted_disease_runs_on_over_words_that_name_a_more_specific_disease() -> None:
+    from ontologies.terms import Term
+
+    diseases = [
+        Term("MESH:D006973", "Hypertension", "Disease"),
+        Term("MESH:D000075222", "Essential Hypertension", "Disease"),
+        Term("MESH:D009083", "Mucopolysaccharidoses", "Disease", synonyms=("mucopolysaccharidosis",)),
+        Term("MESH:D009087", "Mucopolysaccharidosis VI", "Disease", synonyms=("mucopolysaccharidosis type VI",)),
+        Term("MESH:D007249", "Inflammation", "Disease", synonyms=("chronic inflammation",)),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(diseases, []), []), dense_weight=0.0)
+    text = "Essential hypertension, mucopolysaccharidosis type VI and chronic inflammation."
+    names = ("hypertension", "mucopolysaccharidosis", "inflammation")
+    doc = Document(
+        "1", text, mentions=tuple(Mention(text.index(w), text.index(w) + len(w), w, "Disease") for w in names)
+    )
+    (out,) = n.normalize_predicted([doc], drugs=False)
+    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [
+        ("Essential hypertension", "MESH:D000075222"),
+        ("mucopolysaccharidosis type VI", "MESH:D009087"),
+        ("inflammation", "MESH:D007249"),  # the same concept either way: the tagger's span stays
+    ]
+    assert all(text[m.start : m.end] == m.text for m in out.mentions)
+
+
 def test_predicted_genes_only_the_fuzzy_fallback_grounds_stay_as_nil_mentions() -> None:
     """ "channels" is no TRPV1 and "cytokine" no IK: a gene mention no name matches keeps its span
     and loses its groundings; one a name matches keeps them."""
