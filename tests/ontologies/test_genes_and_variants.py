@@ -517,6 +517,31 @@ def test_genes_numbered_together_are_each_gene_of_the_documents_species() -> Non
     assert grounded("ERK1/2 phosphorylation in mice.", "ERK1/2", "mice") == (True, ["NCBIGene:26417", "NCBIGene:26413"])
 
 
+def test_two_gene_names_joined_by_a_slash_are_two_mentions() -> None:
+    terms = [
+        Term("NCBIGene:8878", "SQSTM1", "Gene", synonyms=("p62", "sequestosome 1")),
+        Term("NCBIGene:5295", "PIK3R1", "Gene", synonyms=("PI3K",)),
+        Term("NCBIGene:207", "AKT1", "Gene", synonyms=("Akt",)),
+        Term("NCBIGene:5595", "MAPK3", "Gene", synonyms=("ERK1",)),
+        Term("NCBIGene:5594", "MAPK1", "Gene", synonyms=("ERK2",)),
+    ]
+    taxa = {t.curie: HUMAN for t in terms}
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+    text = "p62/SQSTM1 and PI3K/Akt signalling, ERK1/2, and p62/unknownase."
+    names = ["p62/SQSTM1", "PI3K/Akt", "ERK1/2", "p62/unknownase"]
+    mentions = tuple(Mention(text.index(n), text.index(n) + len(n), n, "Gene") for n in names)
+    (doc,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)], drugs=False)
+    assert [(m.text, m.concepts()) for m in doc.mentions] == [
+        ("p62", ("NCBIGene:8878",)),
+        ("SQSTM1", ("NCBIGene:8878",)),
+        ("PI3K", ("NCBIGene:5295",)),
+        ("Akt", ("NCBIGene:207",)),
+        ("ERK1/2", ("NCBIGene:5595", "NCBIGene:5594")),  # one name numbered twice: one composite mention
+        ("p62/unknownase", ()),  # a side that names no gene: as the tagger found it
+    ]
+    assert all(text[m.start : m.end] == m.text for m in doc.mentions)
+
+
 def test_a_gene_of_a_mouse_study_is_the_mouse_gene_that_shares_a_name_with_the_human_one() -> None:
     normalizer = _gene_normalizer()
     text = "PAR1 signalling in mice."
