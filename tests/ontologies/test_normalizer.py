@@ -297,6 +297,31 @@ def test_a_predicted_disease_runs_on_over_words_that_name_a_more_specific_diseas
     assert all(text[m.start : m.end] == m.text for m in out.mentions)
 
 
+def test_a_predicted_disease_of_coordinated_whole_names_is_one_mention_each() -> None:
+    from ontologies.terms import Term
+
+    diseases = [
+        Term("MESH:D008223", "Lymphoma", "Disease"),
+        Term("MESH:D007938", "Leukemia", "Disease"),
+        Term("MESH:D003920", "Diabetes Mellitus", "Disease", synonyms=("diabetic",)),
+        Term("MESH:D003929", "Diabetic Neuropathies", "Disease", synonyms=("diabetic neuropathy",)),
+        Term("MESH:D020258", "Neurotoxicity Syndromes", "Disease", synonyms=("toxic neuropathy",)),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(diseases, []), []), dense_weight=0.0)
+    text = "Lymphoma and leukemia, and diabetic and toxic neuropathy."
+    names = ("Lymphoma and leukemia", "diabetic and toxic neuropathy")
+    doc = Document(
+        "1", text, mentions=tuple(Mention(text.index(w), text.index(w) + len(w), w, "Disease") for w in names)
+    )
+    (out,) = n.normalize_predicted([doc], drugs=False)
+    assert [(m.text, m.concepts()) for m in out.mentions[:2]] == [
+        ("Lymphoma", ("MESH:D008223",)),
+        ("leukemia", ("MESH:D007938",)),
+    ]
+    # "diabetic" is a name alone, but the shared head makes it another one: one composite mention
+    assert out.mentions[2].text == "diabetic and toxic neuropathy" and out.mentions[2].composite
+
+
 def test_predicted_genes_only_the_fuzzy_fallback_grounds_stay_as_nil_mentions() -> None:
     """ "channels" is no TRPV1 and "cytokine" no IK: a gene mention no name matches keeps its span
     and loses its groundings; one a name matches keeps them."""
