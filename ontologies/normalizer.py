@@ -302,9 +302,9 @@ class Normalizer:
         tail = " ".join(head[1:]) if len(head) > 1 else ""
         out: list[Grounding] = []
         for p in parts:
-            found = self._exact(p, category)
-            if not found and tail and not p.endswith(tail):
-                found = self._exact(f"{p} {tail}", category)
+            # with the head first where that is a name: "D1/D2 receptor" is the D1 receptor, not "D1"
+            found = self._exact(f"{p} {tail}", category) if tail and not p.endswith(tail) else []
+            found = found or self._exact(p, category)
             if not found and _PLURAL_WORD.search(p):  # "matrix metalloproteinases 2" -> "... metalloproteinase 2"
                 found = self._exact(_PLURAL_WORD.sub(r"\1", p), category)
             if not found:
@@ -855,8 +855,10 @@ class Normalizer:
         if parts[1][0].isdigit() or _ENUMERATED.fullmatch(parts[1]) or _ROMAN.fullmatch(parts[1]):
             return []  # "ERK1/2", "HIF-1/2α", "ROCK-I/II": one name numbered twice
         found = [self._exact(p, "Gene") for p in parts]
-        if not all(found):
-            return []
+        tail = " ".join(parts[1].split()[1:])
+        headed = self.index.exact.get(("Gene", normalize(f"{parts[0]} {tail}")), []) if tail else []
+        if not all(found) or (headed and found[0][0].curie != self.index.curies[headed[0]]):
+            return []  # "D1/D2 receptor": the D1 receptor, not what "D1" names alone
         in_species = self._gene_order(doc.mentions)
         at = m.start + len(parts[0]) + 1
         spans = ((m.start, m.start + len(parts[0])), (at, m.end))

@@ -524,11 +524,14 @@ def test_two_gene_names_joined_by_a_slash_are_two_mentions() -> None:
         Term("NCBIGene:207", "AKT1", "Gene", synonyms=("Akt",)),
         Term("NCBIGene:5595", "MAPK3", "Gene", synonyms=("ERK1",)),
         Term("NCBIGene:5594", "MAPK1", "Gene", synonyms=("ERK2",)),
+        Term("NCBIGene:1812", "DRD1", "Gene", synonyms=("D1 receptor",)),
+        Term("NCBIGene:1813", "DRD2", "Gene", synonyms=("D2 receptor",)),
+        Term("NCBIGene:1738", "DLD", "Gene", synonyms=("D1",)),
     ]
     taxa = {t.curie: HUMAN for t in terms}
     normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
-    text = "p62/SQSTM1 and PI3K/Akt signalling, ERK1/2, and p62/unknownase."
-    names = ["p62/SQSTM1", "PI3K/Akt", "ERK1/2", "p62/unknownase"]
+    text = "p62/SQSTM1 and PI3K/Akt signalling, ERK1/2, p62/unknownase and D1/D2 receptor."
+    names = ["p62/SQSTM1", "PI3K/Akt", "ERK1/2", "p62/unknownase", "D1/D2 receptor"]
     mentions = tuple(Mention(text.index(n), text.index(n) + len(n), n, "Gene") for n in names)
     (doc,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)], drugs=False)
     assert [(m.text, m.concepts()) for m in doc.mentions] == [
@@ -538,6 +541,8 @@ def test_two_gene_names_joined_by_a_slash_are_two_mentions() -> None:
         ("Akt", ("NCBIGene:207",)),
         ("ERK1/2", ("NCBIGene:5595", "NCBIGene:5594")),  # one name numbered twice: one composite mention
         ("p62/unknownase", ()),  # a side that names no gene: as the tagger found it
+        # "D1" names a gene alone, but with the second side's head another one: not split
+        ("D1/D2 receptor", ("NCBIGene:1812", "NCBIGene:1813")),
     ]
     assert all(text[m.start : m.end] == m.text for m in doc.mentions)
 
