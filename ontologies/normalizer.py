@@ -142,8 +142,10 @@ LONGEST_NAME = frozenset({"Gene"})
 # another disease exactly (BENCHMARKS.md, session 39: BioRED dev disease concepts +1.3, held-out
 # BC5CDR +0.2, NCBI-disease dev strict +2.7).
 _LONGER_EXACT = frozenset({"Disease"})
+# A predicted composite of these types whose coordinated parts are each a whole name is one mention
+# per part (``Normalizer._coordinated``; chosen on the training splits' gold, session 39).
 _COORDINATED = frozenset({"Disease"})
-_ROMAN = re.compile(r"[IVX]+")
+_ROMAN = re.compile(r"[IVX]+")  # "ROCK-I/II": a numeral, not a second gene
 _NAME_RUNS_ON = (
     *(re.compile(rf"(?: +[A-Za-z][\w'-]*){{{n}}}\b") for n in (4, 3, 2, 1)),  # four words, then fewer
     re.compile(r"[ -]?\d+[A-Za-z]?\b"),

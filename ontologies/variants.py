@@ -53,7 +53,7 @@ _EDIT = re.compile(rf"^(?:([cgmnrp])\.)?({_POS})(del|ins|dup)([ACGTU]*|\d+)?$", 
 # as BioRED's training split does; "R58fs" has neither (p|FS|R|58||).
 _FRAMESHIFT = re.compile(rf"^(?:p\.)?\(?({_AA})(\d+)({_AA})?(?:fs|frameshift)(?:(?:\*|X|Ter)(\d+))?\S*?\)?$")
 _PROTEIN_DEL = re.compile(rf"^(?:p\.)?({_AA})(\d+)del$")
-# "157delMTTTVP": residues no nucleotide letters spell, so a protein's
+# "157delMTTTVP": deleted letters that are no nucleotides, so residues: a protein deletion
 _RESIDUE = "[ACDEFGHIKLMNPQRSTVWY]"
 _RESIDUES_DELETED = re.compile(rf"^(?:p\.)?(\d+(?:_\d+)?)del({_RESIDUE}*[DEFHIKLMNPQRSVWY]{_RESIDUE}*)$")
 # Forms BioRED's training split writes as tmVar does (whitespace removed first): "Delta32" and
