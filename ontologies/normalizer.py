@@ -738,7 +738,8 @@ class Normalizer:
                 if category == "Gene":
                     pair = self._two_genes(doc, m)
                     if pair:
-                        mentions += pair
+                        in_species = in_species or self._gene_order(doc.mentions)
+                        mentions += [in_species(p) for p in pair]
                         continue
                 if category in _COORDINATED and m.composite:
                     parts = self._coordinated(doc, m, category)
@@ -835,9 +836,8 @@ class Normalizer:
                 return []
             # a part the last part's head completes: "diabetic and toxic neuropathy" (another concept
             # with the head), "colorectal or lung cancer" (one word that is no name without it)
-            headed = self.index.exact.get((category, normalize(f"{m.text[a:b]} {tail}")), []) if tail else []
-            other = headed and found[0].curie != self.index.curies[headed[0]]
-            if k < len(spans) - 1 and headed and (other or " " not in m.text[a:b]):
+            headed = self._headed(m.text[a:b], tail, category)
+            if k < len(spans) - 1 and headed and (headed != found[0].curie or " " not in m.text[a:b]):
                 return []
             start, end = m.start + a, m.start + b
             out.append(
@@ -845,11 +845,17 @@ class Normalizer:
             )
         return out
 
+    def _headed(self, part: str, tail: str, category: str) -> str | None:
+        """The concept ``part`` with a composite's shared head (``tail``, the last part's words
+        after its first) names exactly, if any: "diabetic" + "neuropathy", "D1" + "receptor"."""
+        hits = self.index.exact.get((category, normalize(f"{part} {tail}")), []) if tail else []
+        return self.index.curies[hits[0]] if hits else None
+
     def _two_genes(self, doc: Document, m: Mention) -> list[Mention]:
         """A predicted gene written as two gene names joined by a slash ("p62/SQSTM1", "PI3K/Akt"):
         one mention each, as BioRED annotates them (95 such pairs in its training split, against a
-        few single mentions), each grounded by its name in the document's species; none where
-        either side names no gene exactly or the second is a number ("ERK1/2", "ROCK-I/II": a
+        few single mentions), each grounded by its name (the caller orders them by species); none
+        where either side names no gene exactly or the second is a number ("ERK1/2", "ROCK-I/II": a
         composite)."""
         parts = m.text.split("/")
         if len(parts) != 2 or any(not p or p != p.strip() or p.count("(") != p.count(")") for p in parts):
@@ -857,15 +863,13 @@ class Normalizer:
         if parts[1][0].isdigit() or _ENUMERATED.fullmatch(parts[1]) or _ROMAN.fullmatch(parts[1]):
             return []  # "ERK1/2", "HIF-1/2α", "ROCK-I/II": one name numbered twice
         found = [self._exact(p, "Gene") for p in parts]
-        tail = " ".join(parts[1].split()[1:])
-        headed = self.index.exact.get(("Gene", normalize(f"{parts[0]} {tail}")), []) if tail else []
-        if not all(found) or (headed and found[0][0].curie != self.index.curies[headed[0]]):
+        headed = self._headed(parts[0], " ".join(parts[1].split()[1:]), "Gene")
+        if not all(found) or (headed and headed != found[0][0].curie):
             return []  # "D1/D2 receptor": the D1 receptor, not what "D1" names alone
-        in_species = self._gene_order(doc.mentions)
         at = m.start + len(parts[0]) + 1
         spans = ((m.start, m.start + len(parts[0])), (at, m.end))
         return [
-            in_species(replace(m, start=a, end=b, text=doc.text[a:b], groundings=tuple(g), composite=False))
+            replace(m, start=a, end=b, text=doc.text[a:b], groundings=tuple(g), composite=False)
             for (a, b), g in zip(spans, found, strict=True)
         ]
 
