@@ -10,9 +10,10 @@ chemicals ("APOE", "syndecan-1"), and one that learned both tells them apart (BE
 "BioRED").
 
 A later model's mention of a type an earlier model tags is added where the earlier models tagged
-nothing (or only mentions of other types inside it), when the caller's ``fill`` accepts it: the
-pipeline's normalizer takes a disease BioRED's model finds in a gap when it names a disease
-exactly (``ontologies.normalizer.Normalizer.fills_gap``; BENCHMARKS.md, session 34).
+nothing (or only shorter mentions inside it), when the caller's ``fill`` accepts it: the
+pipeline's normalizer takes a disease BioRED's model finds in a gap, or longer than BC5CDR's,
+when it names a disease exactly (``ontologies.normalizer.Normalizer.fills_gap``; BENCHMARKS.md,
+sessions 34 and 40).
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def _fill(
     doc: Document, more: Sequence[Mention], taken: set[str], fill: Callable[[Document, Mention], bool] | None
 ) -> Document:
     """``doc`` with those of ``more`` (of the ``taken`` types) that ``fill`` accepts where no
-    mention is, or over mentions of other types that lie inside them ("G6PD deficiency" over the
-    chemical "G6PD", "iron overload" over "iron")."""
+    mention is, or over shorter mentions that lie inside them: of another type ("G6PD deficiency"
+    over the chemical "G6PD", "iron overload" over "iron") or of its own ("aggressive
+    periodontitis" over "periodontitis", "type 2B von Willebrand disease" over "von Willebrand
+    disease"; BENCHMARKS.md, session 40). A mention that only overlaps, or has the same span as one
+    already there, is not taken."""
     if fill is None:
         return doc
     mentions = list(doc.mentions)
@@ -71,10 +75,7 @@ def _fill(
         if m.label not in taken:
             continue
         under = [o for o in mentions if o.start < m.end and m.start < o.end]
-        if any(
-            o.label == m.label or not (m.start <= o.start and o.end <= m.end) or o.end - o.start == m.end - m.start
-            for o in under
-        ):
+        if any(not (m.start <= o.start and o.end <= m.end) or o.end - o.start == m.end - m.start for o in under):
             continue
         if fill(doc, m):
             mentions = [o for o in mentions if o not in under] + [m]

@@ -194,10 +194,25 @@ def tidy_spans(doc: Document) -> Document:
     tidied.sort(key=lambda m: (m.start, -m.end))
     merged: list[Mention] = []
     for m in tidied:
-        if merged and m.start < merged[-1].end:
+        if merged and (m.start < merged[-1].end or _continues_through_short_form(text, merged[-1], m)):
             last = merged[-1]
             if m.end > last.end:
                 merged[-1] = replace(last, end=m.end, text=text[last.start : m.end])
             continue
         merged.append(m)
     return replace(doc, mentions=tuple(merged))
+
+
+_OPENING = re.compile(r" ?\(")
+
+
+def _continues_through_short_form(text: str, before: Mention, m: Mention) -> bool:
+    """``m`` starts inside the brackets of a short form right after ``before``, of its type, and
+    runs on past them: "hypoxia-inducible factor" and "HIF)-1a" are one "hypoxia-inducible factor
+    (HIF)-1a", as annotators write such names ("cytochrome P450 (CYP) epoxygenase", "angiotensin
+    II type 1a (AT1a) receptor")."""
+    return (
+        before.label == m.label
+        and _OPENING.fullmatch(text, before.end, m.start) is not None
+        and text.count(")", m.start, m.end) > text.count("(", m.start, m.end)
+    )

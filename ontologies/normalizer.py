@@ -36,7 +36,7 @@ from ontologies.drugs import find_drugs
 from ontologies.genes import HUMAN
 from ontologies.index import TermIndex
 from ontologies.loaders import GUARD_CATEGORIES
-from ontologies.text import normalize, sorted_key
+from ontologies.text import GREEK_LETTERS, normalize, sorted_key
 from ontologies.variants import keyed_parts, link_rs, variant_curie, variant_key
 
 # Chosen on BC5CDR and NCBI-disease dev (BENCHMARKS.md).
@@ -94,7 +94,9 @@ _GENETICS = re.compile(r"polymorphism", re.IGNORECASE)
 # Diseases: BioRED's model finds some where BC5CDR's found nothing or only a chemical inside
 # ("G6PD deficiency"). Disease NER after normalization on NCBI-disease train (neither model's
 # corpus) 69.92 -> 72.38, concepts 77.62 -> 79.00; 125 held-out BC5CDR dev abstracts 86.07 ->
-# 86.13; BioRED dev 79.85 -> 81.95. Without the
+# 86.13; BioRED dev 79.85 -> 81.95. Also over BC5CDR's shorter diseases inside it ("aggressive
+# periodontitis", "type 2 diabetes mellitus"): NCBI-disease train 76.50 -> 81.33, dev 71.00 ->
+# 75.55, held-out BC5CDR 86.33 -> 86.28, BioRED dev 84.16 -> 84.85 (session 40). Without the
 # short-form rule "CS" (cesarean section) and "ACL" (a ligament) became rare syndromes on MEDLINE;
 # chemicals as well cost held-out BC5CDR 5 points (BENCHMARKS.md, session 34).
 FILL_GAPS = frozenset({"Disease"})
@@ -109,6 +111,11 @@ SHORTEST_CHEMICAL = 3
 # splits name none (their shortest gene mentions are "AR", "TS", "Hp"...). Dropped (BENCHMARKS.md,
 # session 29).
 SHORTEST_GENE = 2
+# A predicted gene of one plain word ("connexin", "proband", "Kimura") that no name grounds is
+# mostly no gene: dropped. BioRED dev: 34 of 41 such mentions false (gene NER 83.35 -> 84.28);
+# the MEDLINE slice, by hand: 86 of 109 no gene or protein name, 16 right, 7 unclear
+# (docs/audit/nil-one-word-genes-medline-s40.tsv; BENCHMARKS.md, session 40).
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
 _CHARGE = re.compile(r"\(?\d?\+\)?|\(?\d?-\)?(?![\w-])")  # "+", "2+", "(2+)", "-" but not "Co-administered"
 _TFIDF_FLOOR = 0.1
 _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
@@ -127,6 +134,10 @@ _NUMBER_GAP = re.compile(r"(?<=[a-z]) (?=\d)")
 # too ("beta catenin"), after those of the form as written; the document's species then picks.
 _LATIN_GREEK = {"a": "alpha", "b": "beta", "g": "gamma", "d": "delta", "k": "kappa"}
 _LONE_LATIN = re.compile(r"\b[abgdk]\b")
+# A Greek letter the text writes as a letter ("NF-κB", "PKCδ") is a word of its own in the
+# matching form ("nf kappa b"); vocabularies write it joined to the word after or before it
+# ("NF-kappaB", "PKCdelta"). A gene's exact lookup takes those forms where the others name nothing.
+_GREEK_WORDS = frozenset(GREEK_LETTERS.values())
 # A gene named and, in brackets right after it, named again ("Psoriasin (S100A7)", "S100A7
 # (psoriasin)"): where one of the two names matches a vocabulary name and the other does not, both
 # are that gene, and so is every other mention of the unmatched name in the document.
@@ -160,8 +171,9 @@ _OPEN = re.compile(r"\s*\(\s*")
 _CLOSE = re.compile(r"\s*\)")
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.IGNORECASE)
 # A composite's later part that is only the number its first part ends on ("caspase-3/7",
-# "MMP-2/-9", "FGF-2, -3, and -18", "Erk 1/2", "CYP11B2/B1"): the first part's stem is shared.
-_ENUMERATED = re.compile(r"-?\s*([A-Za-z]?\d+[A-Za-z]?)")
+# "MMP-2/-9", "FGF-2, -3, and -18", "Erk 1/2", "CYP11B2/B1", "HIF-1/2α"): the first part's stem
+# is shared.
+_ENUMERATED = re.compile(r"-?\s*([A-Za-z]?\d+[A-Za-zα-ω]?)")
 _ENDS_ON_NUMBER = re.compile(r"(.*?[A-Za-z][^\d]*?)(\d+[A-Za-z]?)")
 _ENDS_ON_CODE = re.compile(r"(.*?[A-Za-z\d][^A-Za-z]*?)([A-Za-z]\d+[A-Za-z]?)")
 # A word in the plural before such numbers ("matrix metalloproteinases 2/9"): each part is singular.
@@ -203,6 +215,42 @@ def _share_stem(parts: list[str]) -> list[str]:
         ends = (_ENDS_ON_CODE if number[0].isalpha() else _ENDS_ON_NUMBER).fullmatch(parts[0])
         out.append(ends.group(1) + number if ends else part)
     return out
+
+
+# A name with its short form in brackets inside it: "hypoxia-inducible factor (HIF)-1a",
+# "cytochrome P450 isoenzyme (CYP) 2D6", "superior mesenteric vein (SMV) thrombosis".
+_INNER_SHORT_FORM = re.compile(r"(?P<long>\S.*?) \((?P<short>[^\s()]{2,12})\)(?P<rest>\s?[^\s()].*)")
+
+
+def _greek_joined(form: str) -> list[str]:
+    """``form`` with each Greek letter's word joined to the word after it, then to the word before
+    it, where that word has a letter: "nf kappa b" -> "nf kappab", "nfkappa b" (a lone number
+    stays apart: "2 alpha" of "HIF-1/2α" is no "2alpha")."""
+    words = form.split()
+    greek = [i for i, w in enumerate(words) if w in _GREEK_WORDS]
+    if not greek or len(words) < 2:
+        return []
+    out = []
+    for step in (1, -1):
+        joined = list(words)
+        for i in reversed(greek) if step == 1 else greek:
+            j = i + step
+            if 0 <= j < len(words) and joined[i] and joined[j] and not joined[j].isdigit():
+                joined[min(i, j)], joined[max(i, j)] = joined[min(i, j)] + joined[max(i, j)], ""
+        candidate = " ".join(w for w in joined if w)
+        if candidate != form and candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def _without_inner_short_form(text: str) -> list[str]:
+    """The two names a mention with its short form in brackets inside it stands for: the long one
+    and the short one, each with the words after the brackets ("hypoxia-inducible factor-1a",
+    "HIF-1a"); none for other mentions."""
+    found = _INNER_SHORT_FORM.fullmatch(text.strip())
+    if found is None or not any(c.isupper() for c in found["short"]):
+        return []
+    return [found["long"] + found["rest"], found["short"] + found["rest"]]
 
 
 class Normalizer:
@@ -271,6 +319,13 @@ class Normalizer:
                 forms.append(_LONE_LATIN.sub(lambda x: _LATIN_GREEK[x.group()], form))
             forms += [_NUMBER_GAP.sub("", f) for f in forms if _NUMBER_GAP.search(f)]
             found = [i for f in forms for i in self.index.exact.get((category, f), ())]
+            if not found:
+                found = [
+                    i
+                    for f in forms
+                    for joined in _greek_joined(f)
+                    for i in self.index.exact.get((category, joined), ())
+                ]
             hits = list(dict.fromkeys(found)) or None
         if hits:
             return [self._grounding(i, 1.0) for i in hits[: self.top_k]]
@@ -512,8 +567,13 @@ class Normalizer:
                 )
                 continue
             results[n] = self._named(text, long_form, category)
+            inner = _without_inner_short_form(text) if results[n] is None and long_form is None else []
+            for form in inner:
+                results[n] = self._named(form, None, category)
+                if results[n] is not None:
+                    break
             if results[n] is None:
-                misses.setdefault(category, []).append((n, long_form or text))
+                misses.setdefault(category, []).append((n, long_form or (inner[0] if inner else text)))
         found_in: dict[int, set[int]] = {}
         if documents is not None:
             for n, r in enumerate(results):
@@ -750,7 +810,9 @@ class Normalizer:
                     m = self._longest_name(doc, m, category, mentions)
                 if category in _LONGER_EXACT and _named_exactly(m):
                     m = self._longer_exact_name(doc, m, category, mentions)
-                if category == "Gene" and len(m.text.strip()) < SHORTEST_GENE:
+                if category == "Gene" and (
+                    len(m.text.strip()) < SHORTEST_GENE or (not m.groundings and _PLAIN_WORD.fullmatch(m.text.strip()))
+                ):
                     continue
                 if category not in floors:
                     mentions.append(m)
@@ -890,10 +952,10 @@ class Normalizer:
         return m
 
     def fills_gap(self, doc: Document, m: Mention) -> bool:
-        """Whether a later NER model's mention, where the earlier ones tagged nothing, is kept
-        (``FILL_GAPS``): it names a concept of its type exactly, and a short form ("TOF", "CS")
-        only through the long form its document defines ("tetralogy of Fallot (TOF)", not
-        "cesarean section (CS)")."""
+        """Whether a later NER model's mention, where the earlier ones tagged nothing or only
+        shorter mentions inside it, is kept (``FILL_GAPS``): it names a concept of its type
+        exactly, and a short form ("TOF", "CS") only through the long form its document defines
+        ("tetralogy of Fallot (TOF)", not "cesarean section (CS)")."""
         category = self._category(m.label)
         if category not in FILL_GAPS:
             return False

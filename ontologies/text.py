@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_GREEK = {
+GREEK_LETTERS = {
     "α": "alpha",
     "β": "beta",
     "γ": "gamma",
@@ -57,7 +57,7 @@ def normalize(text: str) -> str:
     ('febrile seizure', 'beta blocker')
     """
     text = uninvert(text.strip()).lower()
-    for g, word in _GREEK.items():
+    for g, word in GREEK_LETTERS.items():
         if g in text:
             text = text.replace(g, f" {word} ")
     text = text.replace("'s ", " ").replace("ae", "e").replace("oe", "e")  # anaemia, oedema

@@ -79,12 +79,34 @@ def test_a_later_models_mention_of_an_earlier_type_fills_a_gap_only_where_accept
     assert [m.text for m in without.mentions] == ["Lidocaine", "cardiac"]
 
 
-def test_a_gap_filling_mention_replaces_mentions_of_other_types_inside_it_only(tmp_path: Path) -> None:
-    first = _tagger(tmp_path / "a", ["Chemical", "Disease"], None, {"cardiac": "Chemical", "man": "Disease"})
-    second = _tagger(tmp_path / "b", ["Disease"], None, {"cardiac asystole": "Disease", "a man": "Disease"})
-    (doc,) = tag_with([first, second], [Document("1", TEXT)], lambda doc, m: True)
-    # "cardiac asystole" takes the place of the chemical inside it; "a man" would cover a disease
-    assert [(m.text, m.label) for m in doc.mentions] == [("cardiac asystole", "Disease"), ("man", "Disease")]
+def test_a_gap_filling_mention_replaces_only_shorter_mentions_inside_it(tmp_path: Path) -> None:
+    first = _tagger(
+        tmp_path / "a",
+        ["Chemical", "Disease"],
+        None,
+        {"Lidocaine": "Chemical", "cardiac": "Chemical", "asystole": "Disease", "man": "Disease"},
+    )
+    second = _tagger(
+        tmp_path / "b",
+        ["Disease"],
+        None,
+        {"Lidocaine": "Disease", "cardiac asystole": "Disease", "a man": "Disease"},
+    )
+    docs = [Document("1", TEXT)]
+    (doc,) = tag_with([first, second], docs, lambda doc, m: m.text != "a man")
+    # "cardiac asystole" takes the place of the chemical and the shorter disease inside it; the
+    # disease "Lidocaine" has the chemical's span and is not taken; "a man" is refused by ``fill``
+    assert [(m.text, m.label) for m in doc.mentions] == [
+        ("Lidocaine", "Chemical"),
+        ("cardiac asystole", "Disease"),
+        ("man", "Disease"),
+    ]
+    (doc,) = tag_with([first, second], docs, lambda doc, m: True)
+    assert [(m.text, m.label) for m in doc.mentions] == [
+        ("Lidocaine", "Chemical"),
+        ("cardiac asystole", "Disease"),
+        ("a man", "Disease"),
+    ]
 
 
 def test_every_relation_model_adds_its_relations_once(tmp_path: Path) -> None:

@@ -65,6 +65,27 @@ def test_spans_that_come_to_overlap_merge_into_one() -> None:
     assert _tidy(text, ("Coenzyme Q", "Chemical"), ("10", "Chemical")) == [("Coenzyme Q10", "Chemical")]
 
 
+def test_a_name_split_at_its_short_form_in_brackets_is_one_mention() -> None:
+    text = "hypoxia-inducible factor (HIF)-1a and cytochrome P450 (CYP) rose; IL-6 (pg) levels (IL-6) fell."
+    got = _tidy(
+        text,
+        ("hypoxia-inducible factor", "Gene"),
+        ("HIF)-1a", "Gene"),
+        ("cytochrome P450", "Gene"),
+        ("CYP)", "Gene"),
+        ("IL-6", "Gene"),
+        ("pg) levels", "Chemical"),
+    )
+    # a short form alone in its brackets stays apart; so does a mention of another type
+    assert got == [
+        ("hypoxia-inducible factor (HIF)-1a", "Gene"),
+        ("cytochrome P450", "Gene"),
+        ("CYP", "Gene"),
+        ("IL-6", "Gene"),
+        ("pg) levels", "Chemical"),
+    ]
+
+
 def test_chemicals_that_name_an_enzyme_go() -> None:
     text = "N-acetyl-beta-D-glucosaminidase, cyclooxygenase inhibitors, Schiff base and lipase rose in disease."
     got = _tidy(

@@ -78,9 +78,15 @@ def test_a_drug_name_no_mention_covers_becomes_a_chemical_mention() -> None:
         ("quinine", "Chemical", "MESH:D011804"),
     ]
     # a mention the taggers found keeps its span; a mention of another type over the name too
-    tagged = Document("1", text, mentions=(Mention(14, 21, "quinine", "Chemical"), Mention(43, 50, "quinine", "Gene")))
+    tagged = Document(
+        "1", text, mentions=(Mention(14, 21, "quinine", "Chemical"), Mention(43, 50, "quinine", "Disease"))
+    )
+    (out,) = n.normalize_predicted([tagged], floors={})
+    assert [(m.start, m.end, m.label) for m in out.mentions] == [(14, 21, "Chemical"), (43, 50, "Disease")]
+    # ... unless that mention is dropped: a one-word gene no name grounds is no gene
+    tagged = Document("1", text, mentions=(Mention(43, 50, "quinine", "Gene"),))
     (out,) = n.normalize_predicted([tagged])
-    assert [(m.start, m.end, m.label) for m in out.mentions] == [(14, 21, "Chemical"), (43, 50, "Gene")]
+    assert [(m.text, m.label) for m in out.mentions] == [("quinine sulfate", "Chemical"), ("quinine", "Chemical")]
     (out,) = n.normalize_predicted([doc], drugs=False)
     assert [m.text for m in out.mentions] == ["malaria"]
 

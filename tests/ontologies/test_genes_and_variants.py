@@ -477,6 +477,7 @@ def test_genes_numbered_together_are_each_gene_of_the_documents_species() -> Non
     assert parts("MMP-2/-9") == ["MMP-2", "MMP-9"]
     assert parts("FGF-2, -3, and -18") == ["FGF-2", "FGF-3", "FGF-18"]
     assert parts("CYP11B2/B1") == ["CYP11B2", "CYP11B1"]
+    assert parts("HIF-1/2\u03b1") == ["HIF-1", "HIF-2\u03b1"]  # a Greek letter after the number
     assert parts("breast and ovarian cancers") == ["breast", "ovarian cancers"]  # no number: as it was
     assert parts("type 1 and 2 diabetes") == ["type 1", "2 diabetes"]
     terms = [
@@ -583,6 +584,34 @@ def test_a_training_corpus_gene_the_vocabulary_lacks_is_of_a_species_the_vocabul
     assert gene_taxa({}, {"NCBIGene:7124": Counter({HUMAN: 1})}) == {"NCBIGene:7124": HUMAN}  # no vocabulary
 
 
+def test_a_greek_letter_written_as_a_letter_matches_a_name_that_joins_its_word_to_the_next_or_last() -> None:
+    terms = [
+        Term("NCBIGene:4790", "NFKB1", "Gene", synonyms=("NF-kappaB",)),
+        Term("NCBIGene:5580", "PRKCD", "Gene", synonyms=("PKCdelta",)),
+        Term("NCBIGene:7124", "TNF", "Gene", synonyms=("TNF-alpha",)),
+        Term("NCBIGene:9999", "TNFA2", "Gene", synonyms=("TNFalpha",)),  # a made-up alias
+    ]
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), []), dense_weight=0.0)
+    assert normalizer._exact("NF-\u03baB", "Gene")[0].curie == "NCBIGene:4790"  # "nf kappa b": "nf kappab"
+    assert normalizer._exact("PKC\u03b4", "Gene")[0].curie == "NCBIGene:5580"  # "pkc delta": "pkcdelta"
+    # a form that names a gene as written takes no joined form's genes
+    assert [g.curie for g in normalizer._exact("TNF-\u03b1", "Gene")] == ["NCBIGene:7124"]
+    assert not normalizer._exact("NF-\u03baB", "Chemical")
+
+
+def test_a_name_with_its_short_form_in_brackets_inside_names_what_the_name_without_it_names() -> None:
+    normalizer = _gene_normalizer()
+    # the long name without the brackets ("Fas ligand", "caspase 3"), else the short form with the
+    # words after them ("FGF 7"): exact matches, not the fallback's guesses
+    for text, curie in [
+        ("Fas (CD95) ligand", "NCBIGene:356"),
+        ("caspase (CASP) 3", "NCBIGene:836"),
+        ("FGF (KGF) 7", "NCBIGene:2252"),
+    ]:
+        (best, *_) = normalizer.normalize(text, "Gene")
+        assert (best.curie, best.score) == (curie, 1.0)
+
+
 def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_gene_name() -> None:
     normalizer = _gene_normalizer()
     text = "Fas ligand and caspase-3 rose, Fas too, and caspase activity."
@@ -591,7 +620,9 @@ def test_a_predicted_gene_runs_on_over_the_words_or_number_that_make_a_longer_ge
     (out,) = normalizer.normalize_predicted([doc])
     got = [(m.text, m.groundings[0].curie if m.groundings else None) for m in out.mentions]
     assert got[:3] == [("Fas ligand", "NCBIGene:356"), ("caspase-3", "NCBIGene:836"), ("Fas", "NCBIGene:355")]
-    assert got[3][0] == "caspase"  # "caspase activity" is no gene name: the mention stays as tagged
+    # "caspase activity" is no gene name: the mention stays as tagged, a plain word no name
+    # grounds, and is dropped as no gene
+    assert len(got) == 3
     text = "X-linked inhibitor of apoptosis binds."  # four words on
     doc = Document("2", text, mentions=(Mention(0, 8, "X-linked", "Gene"),))
     (out,) = normalizer.normalize_predicted([doc])
