@@ -598,7 +598,7 @@ class Normalizer:
                 if results[n] is not None:
                     break
             if results[n] is None:
-                misses.setdefault(category, []).append((n, long_form or (inner[0] if inner else text)))
+                misses.setdefault(category, []).append((n, long_form or text))
         found_in: dict[int, set[int]] = {}
         if documents is not None:
             for n, r in enumerate(results):

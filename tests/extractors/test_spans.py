@@ -67,23 +67,11 @@ def test_spans_that_come_to_overlap_merge_into_one() -> None:
 
 def test_a_name_split_at_its_short_form_in_brackets_is_one_mention() -> None:
     text = "hypoxia-inducible factor (HIF)-1a and cytochrome P450 (CYP) rose; IL-6 (pg) levels (IL-6) fell."
-    got = _tidy(
-        text,
-        ("hypoxia-inducible factor", "Gene"),
-        ("HIF)-1a", "Gene"),
-        ("cytochrome P450", "Gene"),
-        ("CYP)", "Gene"),
-        ("IL-6", "Gene"),
-        ("pg) levels", "Chemical"),
-    )
+    genes = ["hypoxia-inducible factor", "HIF)-1a", "cytochrome P450", "CYP)", "IL-6"]
+    got = _tidy(text, *((g, "Gene") for g in genes), ("pg) levels", "Chemical"))
     # a short form alone in its brackets stays apart; so does a mention of another type
-    assert got == [
-        ("hypoxia-inducible factor (HIF)-1a", "Gene"),
-        ("cytochrome P450", "Gene"),
-        ("CYP", "Gene"),
-        ("IL-6", "Gene"),
-        ("pg) levels", "Chemical"),
-    ]
+    joined = ["hypoxia-inducible factor (HIF)-1a", "cytochrome P450", "CYP", "IL-6"]
+    assert got == [*((g, "Gene") for g in joined), ("pg) levels", "Chemical")]
 
 
 def test_chemicals_that_name_an_enzyme_go() -> None:
