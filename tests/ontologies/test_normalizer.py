@@ -127,6 +127,31 @@ def test_training_corpus_names_rank_by_annotation_count_and_composites_name_all_
     assert [g.curie for g in n.normalize("low blood pressure", "Disease")] == ["MESH:D007022", "MESH:D003920"]
 
 
+def test_a_gene_family_one_document_annotated_as_a_composite_is_read_as_any_other_name() -> None:
+    from ontologies.terms import CompositeName, Term
+
+    terms = [
+        Term("NCBIGene:4086", "SMAD1", "Gene"),
+        Term("NCBIGene:4090", "SMAD5", "Gene"),
+        Term("NCBIGene:4093", "SMAD9", "Gene", synonyms=("SMAD8",)),
+        Term("NCBIGene:7431", "VIM", "Gene", synonyms=("vimentin",)),
+        Term("NCBIGene:22352", "Vim", "Gene", synonyms=("vimentin",)),
+    ]
+    taxa = {"NCBIGene:4086": "9606", "NCBIGene:4090": "9606", "NCBIGene:4093": "9606", "NCBIGene:7431": "9606"}
+    taxa["NCBIGene:22352"] = "10090"
+    composites = [
+        CompositeName("Smad", "Gene", ("NCBIGene:4086", "NCBIGene:4090", "NCBIGene:4093")),  # a family
+        CompositeName("Smad1/5/8", "Gene", ("NCBIGene:4086", "NCBIGene:4090", "NCBIGene:4093")),  # numbered
+        CompositeName("vimentin", "Gene", ("NCBIGene:7431", "NCBIGene:22352")),  # one gene, two species
+    ]
+    n = Normalizer(TermIndex(merge_concepts(terms), [], composites, taxa=taxa), dense_weight=0.0)
+    assert n._named("Smad", None, "Gene") is None  # no name, no composite: the fallback's to read
+    named = n._named("Smad1/5/8", None, "Gene")
+    assert named is not None and named[1] and len(named[0]) == 3
+    named = n._named("vimentin", None, "Gene")
+    assert named is not None and named[1] and {g.curie for g in named[0]} == {"NCBIGene:7431", "NCBIGene:22352"}
+
+
 def test_a_name_goes_to_the_mesh_concept_before_another_vocabularys_whose_own_name_it_is() -> None:
     from ontologies.terms import Term
 
