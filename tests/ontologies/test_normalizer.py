@@ -100,6 +100,15 @@ def test_normalize_resolves_abbreviations_from_the_document(index: TermIndex) ->
     assert n.normalize("LBP", "Disease", abbreviations)[0].curie == "MESH:D007022"
 
 
+def test_the_tfidf_fallback_ranks_the_same_from_non_zero_cosines_alone(index: TermIndex) -> None:
+    texts = ["diabetis melitus", "hypotensive", "breast tumour", "sugar", "zzz", "seizures febrile"]
+    sparse = Normalizer(index, dense_weight=0.0)  # the context bonus (0.05) under the threshold
+    dense = Normalizer(index, dense_weight=0.0, context_bonus=0.6)  # above: every name is scored
+    got = sparse._fuzzy(texts, "Disease")
+    assert got == dense._fuzzy(texts, "Disease")
+    assert got[0] and not got[4]  # a misspelling finds its disease; no 3-gram in common, nothing
+
+
 def test_normalize_splits_composite_mentions(index: TermIndex) -> None:
     ((groundings, composite),) = Normalizer(index).normalize_many([("breast and ovarian cancers", "Disease")])
     assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
