@@ -30,6 +30,10 @@ def coordinated(doc: Document, x: Mention, y: Mention) -> bool:
 
 
 _PAREN = re.compile(r"\(([^()]{1,12})\)")
+# A short form followed, in its brackets, by more: "(XLH; OMIM 307800)", "(HNPCC, Lynch syndrome)".
+# Schwartz & Hearst read the short form up to the first ";" or ","; here only one of two capitals
+# or more ("(ie, ...)", "(Sham, ...)", "(cardiac, ...)" define nothing).
+_PAREN_FIRST = re.compile(r"\(((?=[^()\s;,]*[A-Z][^()\s;,]*[A-Z])[^()\s;,]{2,10})[;,]\s[^()]*\)")
 
 
 def _best_long_form(short: str, candidate: str) -> str | None:
@@ -71,7 +75,8 @@ def find_abbreviations(text: str) -> dict[str, str]:
     {'ACE': 'angiotensin-converting enzyme'}
     """
     found: dict[str, str] = {}
-    for m in _PAREN.finditer(text):
+    brackets = sorted([*_PAREN.finditer(text), *_PAREN_FIRST.finditer(text)], key=lambda m: m.start())
+    for m in brackets:
         short = m.group(1).strip()
         if not (2 <= len(short) <= 10) or not any(c.isalpha() for c in short) or not short[0].isalnum():
             continue

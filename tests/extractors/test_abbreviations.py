@@ -64,3 +64,12 @@ def test_definitions_are_found_after_long_words_and_in_linear_time() -> None:
     start = time.perf_counter()
     assert find_abbreviations("alpha beta (AB) " * 20_000) == {"AB": "alpha beta"}
     assert time.perf_counter() - start < 5.0  # the whole prefix read at each bracket: about a minute
+
+
+def test_a_short_form_followed_by_more_in_its_brackets_is_defined() -> None:
+    text = (
+        "X-linked hypophosphatemic rickets (XLH; OMIM 307800) and Cyclosporin A (CsA, 5 mg/kg) were "
+        "studied in rats (Sham, n = 5), that is (ie, in all)."
+    )
+    # the short form up to the first ";" or ","; a word or "ie" there defines nothing
+    assert find_abbreviations(text) == {"XLH": "X-linked hypophosphatemic rickets", "CsA": "Cyclosporin A"}
