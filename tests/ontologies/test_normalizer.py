@@ -319,9 +319,7 @@ def test_a_predicted_disease_runs_on_over_words_that_name_a_more_specific_diseas
     n = Normalizer(TermIndex(merge_concepts(diseases, []), []), dense_weight=0.0)
     text = "Essential hypertension, mucopolysaccharidosis type VI and chronic inflammation."
     names = ("hypertension", "mucopolysaccharidosis", "inflammation")
-    doc = Document(
-        "1", text, mentions=tuple(Mention(text.index(w), text.index(w) + len(w), w, "Disease") for w in names)
-    )
+    doc = _doc("1", text, *names)
     (out,) = n.normalize_predicted([doc], drugs=False)
     assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [
         ("Essential hypertension", "MESH:D000075222"),
@@ -344,9 +342,7 @@ def test_a_predicted_disease_of_coordinated_whole_names_is_one_mention_each() ->
     n = Normalizer(TermIndex(merge_concepts(diseases, []), []), dense_weight=0.0)
     text = "Lymphoma and leukemia, and diabetic and toxic neuropathy."
     names = ("Lymphoma and leukemia", "diabetic and toxic neuropathy")
-    doc = Document(
-        "1", text, mentions=tuple(Mention(text.index(w), text.index(w) + len(w), w, "Disease") for w in names)
-    )
+    doc = _doc("1", text, *names)
     (out,) = n.normalize_predicted([doc], drugs=False)
     assert [(m.text, m.concepts()) for m in out.mentions[:2]] == [
         ("Lymphoma", ("MESH:D008223",)),
