@@ -6,7 +6,9 @@ few phenotypes the HPO dictionary or the dense phrase matcher find, but the sent
 close to psoriasis's MeSH scope note ("... characterized by rounded erythematous, dry, scaling
 patches ..."). So each disease gets a description, its name, its definition (a MeSH scope note
 from CTD MEDIC or a DOID definition, through the disease's id or an xref) and the names of its
-phenotypes in the graph, embedded once with the sentence encoder (the offline all-MiniLM-L6-v2,
+phenotypes in the graph, each with the first of HPO's layperson synonyms that says it otherwise
+("Myalgia (muscle ache)", "Pharyngalgia (sore throat)": a patient's words meet words of their own
+kind; BENCHMARKS.md, session 41), embedded once with the sentence encoder (the offline all-MiniLM-L6-v2,
 trained for sentence similarity) and cached; a case is embedded whole, and every disease gets the
 cosine of the two.
 
@@ -18,7 +20,7 @@ description variant, the fusion and its k were chosen on the 48 lay dev cases
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,30 +43,48 @@ TEMPERATURE = 0.15
 
 
 def description_texts(
-    graph: DiseaseGraph, definitions: Mapping[str, str], max_phenotypes: int = MAX_PHENOTYPES
+    graph: DiseaseGraph,
+    definitions: Mapping[str, str],
+    layperson: Mapping[str, Sequence[str]] | None = None,
+    max_phenotypes: int = MAX_PHENOTYPES,
 ) -> list[str]:
     """One text per disease of ``graph`` (its order): the name, the first definition found for
-    the disease's id or an xref, and its phenotypes' names."""
+    the disease's id or an xref, and its phenotypes' names, each with its first ``layperson``
+    synonym that is not the name ("Myalgia (muscle ache)")."""
+    layperson = layperson or {}
     texts = []
     for d in graph.diseases:
         name = graph.names.get(d, d)
         definition = next((definitions[c] for c in (d, *graph.xrefs.get(d, ())) if c in definitions), "")
         text = f"{name}. {definition}" if definition else f"{name}."
-        phenotypes = [graph.names.get(a.phenotype, a.phenotype) for a in graph.annotations[d][:max_phenotypes]]
+        phenotypes = [_in_both_words(graph, a.phenotype, layperson) for a in graph.annotations[d][:max_phenotypes]]
         if phenotypes:
             text += " Symptoms: " + ", ".join(phenotypes)
         texts.append(text)
     return texts
 
 
+def _in_both_words(graph: DiseaseGraph, phenotype: str, layperson: Mapping[str, Sequence[str]]) -> str:
+    """A phenotype's name, with the first of its layperson synonyms that says it otherwise."""
+    name = graph.names.get(phenotype, phenotype)
+    lay = next((s for s in layperson.get(phenotype, ()) if s.lower() != name.lower()), None)
+    return f"{name} ({lay.lower()})" if lay else name
+
+
 class DiseaseDescriptions:
     """The graph's diseases as embedded descriptions; ``similarity`` of a case text to each."""
 
     def __init__(
-        self, graph: DiseaseGraph, definitions: Mapping[str, str], encoder: Any, *, cache: Path | None = None
+        self,
+        graph: DiseaseGraph,
+        definitions: Mapping[str, str],
+        encoder: Any,
+        *,
+        layperson: Mapping[str, Sequence[str]] | None = None,
+        cache: Path | None = None,
     ) -> None:
         self.encoder = encoder
-        self.texts = description_texts(graph, definitions)
+        self.texts = description_texts(graph, definitions, layperson)
         self.matrix = cached_embeddings(encoder, self.texts, cache, "disease-descriptions", desc="disease descriptions")
 
     def similarity(self, text: str) -> np.ndarray:

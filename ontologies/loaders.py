@@ -107,6 +107,22 @@ def load_obo(path: str | Path, category: str, *, prefixes: tuple[str, ...] = ())
     return terms, SourceInfo(str(path), "obo", version, len(terms))
 
 
+def load_obo_typed_synonyms(
+    path: str | Path, synonym_type: str, *, prefixes: tuple[str, ...] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Each current term's synonyms of one declared type (HPO's ``layperson``: ``synonym: "Itchy
+    skin" EXACT layperson []``), by CURIE, sorted; terms without one are left out."""
+    onto = _pronto(Path(path))
+    found = {}
+    for t in onto.terms():
+        if t.obsolete or (prefixes and not t.id.startswith(prefixes)):
+            continue
+        typed = sorted(s.description for s in t.synonyms if s.description and s.type and s.type.id == synonym_type)
+        if typed:
+            found[fix_curie(t.id)] = tuple(typed)
+    return found
+
+
 def load_obo_definitions(path: str | Path, *, prefixes: tuple[str, ...] = ()) -> dict[str, str]:
     """Each term's definition (``def:``), by CURIE, for the terms that have one."""
     onto = _pronto(Path(path))

@@ -276,11 +276,23 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
 def hpo_terms(settings: Settings) -> list[Any]:
     """HPO's current terms from hp.obo, parsed once per file version and then read from a cache
     under the home folder (3.3 s to parse, 0.1 s to read: every `medkg diagnose` reads them)."""
+    return list(_hpo_vocabulary(settings)["terms"])
+
+
+def hpo_layperson_synonyms(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """HPO's layperson synonyms by term ("Itchy skin" for Pruritus), from the same cache as
+    ``hpo_terms``."""
+    return dict(_hpo_vocabulary(settings)["layperson"])
+
+
+def _hpo_vocabulary(settings: Settings) -> dict[str, Any]:
+    """``{"terms": [...], "layperson": {curie: synonyms}}`` of hp.obo, parsed once per file
+    version and cached under the home folder (a cache without a part is parsed again)."""
     import os
     import pickle
     import zlib
 
-    from ontologies.loaders import load_obo
+    from ontologies.loaders import load_obo, load_obo_typed_synonyms
     from ontologies.terms import Term
 
     obo = HpoFiles.of(settings).obo
@@ -291,23 +303,26 @@ def hpo_terms(settings: Settings) -> list[Any]:
         with cache.open("rb") as saved:
             found = pickle.load(saved)
         if isinstance(found, dict) and found.get("obo") == str(obo.resolve()):
-            return list(found["terms"])
+            return {"terms": list(found["terms"]), "layperson": dict(found["layperson"])}
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError):
         pass  # no cache yet, or one this code cannot read: parse the file
     terms, _ = load_obo(obo, "Phenotype", prefixes=("HP:",))
-    current = [t for t in terms if not t.obsolete]
+    vocabulary = {
+        "terms": [t for t in terms if not t.obsolete],
+        "layperson": load_obo_typed_synonyms(obo, "layperson", prefixes=("HP:",)),
+    }
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.partial")  # two processes never write one file
         with partial.open("wb") as out:
-            pickle.dump({"obo": str(obo.resolve()), "terms": current}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"obo": str(obo.resolve()), **vocabulary}, out, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
         for old in cache.parent.glob("hpo-terms-*.pkl"):
             if old != cache:
                 old.unlink(missing_ok=True)  # another hp.obo's
     except OSError:
         pass  # a read-only home: parse every time
-    return current
+    return vocabulary
 
 
 def diagnosis_folder(settings: Settings) -> Path:
@@ -414,6 +429,7 @@ def disease_descriptions(graph: Any, settings: Settings) -> Any:
             graph,
             definition_texts(HpoFiles.of(settings)),
             NameEncoder(max_length=MAX_TOKENS),
+            layperson=hpo_layperson_synonyms(settings),
             cache=settings.home / "cache",
         )
 

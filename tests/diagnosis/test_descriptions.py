@@ -25,6 +25,14 @@ def test_a_description_is_the_name_the_definition_and_the_phenotypes() -> None:
     assert texts["ORPHA:778"].startswith("Rett syndrome. Symptoms: ")  # no definition: name and phenotypes
 
 
+def test_a_phenotype_is_named_in_a_patients_words_too_where_hpo_gives_them() -> None:
+    g = graph()
+    layperson = {"HP:0000822": ("High blood pressure", "Hypertension"), "HP:0004322": ("short stature",)}
+    texts = dict(zip(g.diseases, description_texts(g, DEFINITIONS, layperson), strict=True))
+    # the first layperson synonym that says it otherwise; one that only repeats the name adds nothing
+    assert texts["OMIM:173900"].endswith("Symptoms: Renal cyst, Hypertension (high blood pressure), Short stature")
+
+
 def test_fusion_puts_a_disease_both_rankings_like_first_and_needs_no_shared_phenotype() -> None:
     phenotype = np.array([3.0, 0.0, 2.0, 1.0], dtype=np.float32)
     description = np.array([0.05, 0.9, 0.8, 0.1], dtype=np.float32)

@@ -1,4 +1,5 @@
-"""HPO's terms are parsed once per hp.obo and then read from the home folder's cache."""
+"""HPO's terms and layperson synonyms are parsed once per hp.obo and then read from the home folder's
+cache."""
 
 import gzip
 import os
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wiring.diagnosis import hpo_terms
+from wiring.diagnosis import hpo_layperson_synonyms, hpo_terms
 from wiring.settings import load_settings
 
 OBO = """format-version: 1.2
@@ -40,6 +41,7 @@ def test_hpo_terms_are_parsed_once_per_file_and_then_read_from_the_cache(
     settings = load_settings()
     first = hpo_terms(settings)
     assert [t.curie for t in first] == ["HP:0000001", "HP:0001250"]  # the obsolete term left out
+    assert hpo_layperson_synonyms(settings) == {"HP:0001250": ("Fits",)}
     cached = list((tmp_path / "home" / "cache").glob("hpo-terms-*.pkl"))
     assert len(cached) == 1
     import ontologies.loaders
@@ -49,9 +51,13 @@ def test_hpo_terms_are_parsed_once_per_file_and_then_read_from_the_cache(
     def no_parse(*_: object, **__: object) -> None:
         raise AssertionError("parsed again")
 
+    typed = ontologies.loaders.load_obo_typed_synonyms
     monkeypatch.setattr(ontologies.loaders, "load_obo", no_parse)
+    monkeypatch.setattr(ontologies.loaders, "load_obo_typed_synonyms", no_parse)
     assert hpo_terms(settings) == first  # read back from the cache, not parsed
+    assert hpo_layperson_synonyms(settings) == {"HP:0001250": ("Fits",)}
     monkeypatch.setattr(ontologies.loaders, "load_obo", parse)
+    monkeypatch.setattr(ontologies.loaders, "load_obo_typed_synonyms", typed)
     cached[0].write_bytes(b"not a pickle")  # a damaged cache is parsed again, never an error
     assert hpo_terms(settings) == first
     # a new hp.obo (another size and time) is parsed again, and the old file's cache removed
