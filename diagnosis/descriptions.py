@@ -8,9 +8,9 @@ patches ..."). So each disease gets a description, its name, its definition (a M
 from CTD MEDIC or a DOID definition, through the disease's id or an xref) and the names of its
 phenotypes in the graph, each with the first of HPO's layperson synonyms that says it otherwise
 ("Myalgia (muscle ache)", "Pharyngalgia (sore throat)": a patient's words meet words of their own
-kind; BENCHMARKS.md, session 41), embedded once with the sentence encoder (the offline all-MiniLM-L6-v2,
-trained for sentence similarity) and cached; a case is embedded whole, and every disease gets the
-cosine of the two.
+kind; BENCHMARKS.md, session 41), embedded once with the sentence encoder (the offline
+all-MiniLM-L6-v2, trained for sentence similarity) and cached; a case is embedded whole, and every
+disease gets the cosine of the two.
 
 ``fuse`` joins that ranking with the phenotype similarity's by reciprocal rank fusion (k =
 ``FUSION_K``): a disease ranked well by either comes up, one ranked well by both comes first. The

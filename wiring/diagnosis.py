@@ -275,7 +275,8 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
 
 def hpo_terms(settings: Settings) -> list[Any]:
     """HPO's current terms from hp.obo, parsed once per file version and then read from a cache
-    under the home folder (3.3 s to parse, 0.1 s to read: every `medkg diagnose` reads them)."""
+    under the home folder (about 6 s to parse with the layperson synonyms, 0.1 s to read: every
+    `medkg diagnose` reads them)."""
     return list(_hpo_vocabulary(settings)["terms"])
 
 
