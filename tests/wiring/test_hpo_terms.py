@@ -60,6 +60,12 @@ def test_hpo_terms_are_parsed_once_per_file_and_then_read_from_the_cache(
     monkeypatch.setattr(ontologies.loaders, "load_obo_typed_synonyms", typed)
     cached[0].write_bytes(b"not a pickle")  # a damaged cache is parsed again, never an error
     assert hpo_terms(settings) == first
+    import pickle
+
+    # a cache written before the layperson synonyms were kept is parsed again, once
+    cached[0].write_bytes(pickle.dumps({"obo": str(obo.resolve()), "terms": first}))
+    assert hpo_layperson_synonyms(settings) == {"HP:0001250": ("Fits",)}
+    assert "layperson" in pickle.loads(cached[0].read_bytes())
     # a new hp.obo (another size and time) is parsed again, and the old file's cache removed
     obo.write_bytes(gzip.compress(OBO.replace("Seizure", "Seizures").encode()))
     os.utime(obo, ns=(1, 1))
