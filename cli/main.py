@@ -172,16 +172,17 @@ REFERENCE_DEV = {"ner-bc5cdr": 87.60, "re-bc5cdr": 59.14, "ner-biored": 78.18, "
 
 def _ensure_models(
     settings: Settings, config: Path | None, ner_minutes: float, re_minutes: float
-) -> tuple[list[Path], list[Path]]:
+) -> tuple[list[Path], list[Path], list[str]]:
     """The models of every model set (BC5CDR's, then BioRED's: ``Settings.model_sets``), fine-tuned
     into the registry first when missing, or trained on when a time cap or a kill cut their
-    training short, by the training flow the ``train-<set>`` deployments run. Training runs by
-    epochs, so the models are the same on a slow machine as on a fast one; the caps only guard
-    against a machine far slower than expected."""
+    training short, by the training flow the ``train-<set>`` deployments run; and the names of
+    the models this call put into the registry. Training runs by epochs, so the models are the
+    same on a slow machine as on a fast one; the caps only guard against a machine far slower
+    than expected."""
     from extractors.registry import model_state
     from flows.train import outdated, train_models
 
-    ners, rels = [], []
+    ners, rels, promoted = [], [], []
     for model_set in settings.model_sets():
         ner_dir, re_dir = settings.set_dirs(model_set.name)
         ners.append(ner_dir)
@@ -198,12 +199,15 @@ def _ensure_models(
                 f"`medkg train`, or unset the setting to let `medkg run` train the models into {settings.models_dir}"
             )
         todo = "the relation model" if states[0] == "done" else "the NER model, then the relation model from it,"
+        doing = "going on with" if "resumable" in states else "fine-tuning (once)"
+        pace = "the time per epoch on this machine follows after a few batches"
         if upgrade and states == ("done", "done"):
             todo = f"a {model_set.re_architecture} relation model beside the installed one (kept if worse on dev)"
+            if model_set.re_architecture == "lexical":  # no epochs: a logistic regression
+                doing, pace = "fitting", "about 2 minutes"
         console.print(
-            f"[bold]{model_set.name} models[/]: {'going on with' if 'resumable' in states else 'fine-tuning (once)'} "
-            f"{todo} on {model_set.corpus} ({model_set.what}) through the training flow; the time per epoch on this "
-            "machine follows after a few batches"
+            f"[bold]{model_set.name} models[/]: {doing} {todo} on {model_set.corpus} ({model_set.what}) through the "
+            f"training flow; {pace}"
         )
         result = train_models(
             train=str(settings.data_dir / model_set.train),
@@ -218,7 +222,19 @@ def _ensure_models(
         )
         for note in result["notes"]:
             console.print(f"[yellow]{note}[/]", soft_wrap=True)
-    return ners, rels
+        promoted += [name for name, done in result["promoted"].items() if done]
+    return ners, rels, promoted
+
+
+def _reextract_hint(promoted: list[str], unchanged: int) -> str | None:
+    """What to do when this run put new models into the registry but left articles stored before
+    as the older models read them (a run without --reextract skips unchanged citations)."""
+    if not promoted or not unchanged:
+        return None
+    return (
+        f"new models this run ({', '.join(promoted)}); the {unchanged} articles stored before keep what the "
+        "older ones extracted: `medkg run --reextract` reads them again"
+    )
 
 
 def _model_lines(ners: list[Path], rels: list[Path]) -> list[str]:
@@ -302,7 +318,7 @@ def run_cmd(
         settings = settings.model_copy(update={"data_dir": data})
         with status("starting Prefect's temporary API server"):
             ensure_server()  # first: a machine where it cannot start says so before an hour of training
-        ners, rels = _ensure_models(settings, config, ner_minutes, re_minutes)
+        ners, rels, promoted = _ensure_models(settings, config, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
         settings.term_index(progress=True)
         sources = settings.layout.literature()
@@ -329,6 +345,9 @@ def run_cmd(
         f"{result['deleted']} deleted, {result['skipped']} skipped); {result['triples_loaded']} triples loaded; "
         f"done in {time.perf_counter() - t0:.1f}s"
     )
+    hint = None if reextract else _reextract_hint(promoted, int(result["unchanged"]))
+    if hint:
+        console.print(f"[yellow]{hint}[/]", soft_wrap=True)
     for line in _model_lines(ners, rels):
         console.print(line, soft_wrap=True)
     console.print(

@@ -10,6 +10,9 @@ whose types a training relation joined) is described by:
   words of the two closest sentences that name one each, marked ``NOCOOC``;
 - the words between the closest ``SUBJ``-``OBJ`` mentions of a shared sentence, three words to
   each side and the gap between them (bucketed);
+- the kinds of cue word between them (``_CUES``: a rise, a fall, an association, a negation; each
+  also crossed with the type pair), so that "increased", "elevates" and "induced" say the same
+  and a rare verb form still counts: BioRED's types are mostly these directions;
 - how many sentences hold both, how often each concept is mentioned, whether each is in the title,
   in which quarter of the abstract they are named together (results and conclusions come last),
   each concept's rank by mentions among its type's, and how far apart they are in sentences;
@@ -60,6 +63,39 @@ NONE = "None"
 _TYPE_ORDER = {t: k for k, t in enumerate(("Chemical", "Gene", "Variant", "Species", "CellLine", "Disease"))}
 _WORD = re.compile(r"SUBJ|OBJ|E[A-Z]{4}|[a-z0-9]+")
 _THRESHOLDS = tuple(round(0.025 * k, 3) for k in range(4, 29))  # 0.100 ... 0.700
+# The version of the pair description (``_Reader.features``), kept on the model's card: a model
+# fitted on an older one still loads and predicts as it did (its vocabulary ignores the new
+# tokens), and `medkg run` fits one of this version beside it (``flows.train.outdated``).
+FEATURES = 2
+# Cue words by kind, by their first letters (every inflection: "inhibit", "inhibited",
+# "inhibition"); a negation is a whole word. Written once from BioRED's guidelines (a rise or a
+# fall of one concept with the other, or an association), not tuned word by word: the kinds
+# between the pair scored pair + type F1 52.96 -> 54.35 in grouped 5-fold cross-validation on
+# BioRED train (BENCHMARKS.md, session 42).
+_CUES = (
+    ("NEG", re.compile(r"(?:not|no|neither|nor|without|lack|absence|unrelated|independent)$")),
+    (
+        "UP",
+        re.compile(
+            r"increas|induc|elevat|promot|activat|upregul|enhanc|stimul|augment|exacerbat|aggravat|caus|"
+            r"trigger|provok|potentiat|accelerat|rais|higher|high|overexpress|gain"
+        ),
+    ),
+    (
+        "DOWN",
+        re.compile(
+            r"decreas|reduc|inhibit|suppress|attenuat|prevent|treat|therap|protect|amelior|alleviat|block|lower|"
+            r"diminish|abolish|downregul|antagon|rescu|revers|improv|relie|decline|loss|deplet|impair|"
+            r"resist|efficac|effective|benefi|cure|control"
+        ),
+    ),
+    ("ASSOC", re.compile(r"associat|correlat|relat|link|risk|mutat|variant|polymorph|allele|genotyp|carrier")),
+)
+
+
+def _cue(word: str) -> str | None:
+    """The kind of cue ``word`` is (``_CUES``, the first that matches), or None."""
+    return next((kind for kind, pattern in _CUES if pattern.match(word)), None)
 
 
 class _Reader:
@@ -119,6 +155,7 @@ class _Reader:
         words = [w for k in read for w in self._masked(k, s, o)]
         toks += [f"{tp}_{w}" for w in words]
         toks += words
+        cues: list[str] = []  # last: the n-grams of the tokens before stay those of version 1
         for k in both:
             ws = self._masked(k, s, o)
             spots = [i for i, w in enumerate(ws) if w in ("SUBJ", "OBJ")]
@@ -128,6 +165,8 @@ class _Reader:
             _, p, q = closest
             lo, hi = min(p, q), max(p, q)
             toks += ["BTW_" + w for w in ws[lo + 1 : hi]]
+            kinds = [c for c in map(_cue, ws[lo + 1 : hi]) if c]
+            cues += [f"CUE_BTW_{c}" for c in kinds] + [f"{tp}_CUE_BTW_{c}" for c in kinds]
             toks += ["L_" + w for w in ws[max(0, lo - 3) : lo]] + ["R_" + w for w in ws[hi + 1 : hi + 4]]
             toks.append(f"GAP_{min(hi - lo, 20) // 5}")
         n = len(self.sentences)  # quarters of the text: results and conclusions come last
@@ -138,7 +177,7 @@ class _Reader:
         rank = f"{min(self.rank[s], 3)}_{min(self.rank[o], 3)}"
         toks += [f"NS_{shared}", f"{tp}_NS_{shared}", f"TITLE_{title}", f"{tp}_TITLE_{title}"]
         toks += [f"NM_{min(self.count[s], 4)}_{min(self.count[o], 4)}", f"RANK_{rank}", f"{tp}_RANK_{rank}"]
-        return " ".join(toks)
+        return " ".join(toks + cues)
 
     def pairs(self, allowed: set[tuple[str, str]]) -> list[tuple[str, str]]:
         """Candidate pairs (each once, in ``_TYPE_ORDER``) whose type pair is ``allowed``."""
@@ -489,6 +528,7 @@ def train_lexical_relations(
     card: dict[str, Any] = {
         "task": KIND,
         "architecture": "lexical",
+        "features": FEATURES,
         "base_model": None,
         "config": config.model_dump(),
         "cross_validation": {"threshold": threshold, **cv[threshold]},

@@ -94,7 +94,8 @@ def _note_split(out: str, card: dict[str, Any], split: str | None) -> dict[str, 
 
 def outdated(folder: Path, architecture: str) -> bool:
     """The relation model in ``folder`` is of another architecture than its set's (an older
-    medkg's fine-tuned BioRED model, where the set now fits the lexical one): ``medkg run`` fits
+    medkg's fine-tuned BioRED model, where the set now fits the lexical one), or a lexical model
+    of an older pair description (``extractors.lexical_relations.FEATURES``): ``medkg run`` fits
     the set's beside it, and the registry keeps the better on dev; one kept over the set's
     architecture that way is not challenged again."""
     from extractors.models import read_card
@@ -103,7 +104,18 @@ def outdated(folder: Path, architecture: str) -> bool:
     if not has_model(folder):
         return False
     card = read_card(folder)
-    return card.get("kept_over") != architecture and card.get("architecture", architecture) != architecture
+    wanted = _edition(architecture)
+    return card.get("kept_over") != wanted and _edition(card.get("architecture", architecture), card) != wanted
+
+
+def _edition(architecture: str, card: dict[str, Any] | None = None) -> str:
+    """The architecture, and for the lexical one the version of its pair description (the
+    card's, or this medkg's without a card): "lexical-2"."""
+    if architecture != "lexical":
+        return architecture
+    from extractors.lexical_relations import FEATURES
+
+    return f"lexical-{card.get('features', 1) if card is not None else FEATURES}"
 
 
 @flow(name="medkg-train")
@@ -205,7 +217,7 @@ def train_models(
         if stale and not result["promoted"][re_name]:  # the installed one stays, and is not challenged again
             from extractors.models import read_card, write_card
 
-            write_card(models / re_name, {**read_card(models / re_name), "kept_over": architecture})
+            write_card(models / re_name, {**read_card(models / re_name), "kept_over": _edition(architecture)})
     return result
 
 

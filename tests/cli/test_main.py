@@ -223,3 +223,15 @@ def test_run_does_not_train_over_a_model_folder_the_user_named(tmp_path: Path) -
     settings = Settings(home=tmp_path / "home", ner_model=tmp_path / "mine", biored=False)
     with pytest.raises(ConfigError, match="mine: no trained model there"):
         _ensure_models(settings, None, 1.0, 1.0)
+
+
+def test_run_says_how_to_read_stored_articles_with_models_it_just_put_in_place() -> None:
+    """A run that promoted a model (a first run's, or a lexical model of a newer pair description)
+    over a store whose articles it skipped as unchanged names `medkg run --reextract`; nothing
+    promoted, or nothing stored before, says nothing."""
+    from cli.main import _reextract_hint
+
+    hint = _reextract_hint(["re-biored"], 617)
+    assert hint is not None and "re-biored" in hint and "617 articles" in hint and "--reextract" in hint
+    assert _reextract_hint([], 617) is None
+    assert _reextract_hint(["ner-bc5cdr", "re-bc5cdr"], 0) is None

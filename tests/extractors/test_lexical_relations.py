@@ -109,6 +109,33 @@ def test_an_unreadable_folder_is_one_clear_error(trained: tuple[Path, list[Docum
         load_relation_model(broken)
 
 
+def test_a_pair_is_described_by_the_kinds_of_cue_word_between_its_mentions() -> None:
+    """Inflections of one cue say the same ("reduced", "reduction"), a negation counts, and the
+    words outside the pair's stretch do not."""
+    from extractors.lexical_relations import _Reader
+
+    def cues(text: str) -> list[str]:
+        mentions = [
+            Mention(text.find(name), text.find(name) + len(name), name, label, ids=(curie,))
+            for name, label, curie in (
+                ("aspirin", "ChemicalEntity", "D001241"),
+                ("pain", "DiseaseOrPhenotypicFeature", "D010146"),
+            )
+        ]
+        tokens = _Reader(Document("1", text, mentions=tuple(mentions))).features("D001241", "D010146").split()
+        return [t for t in tokens if "CUE_" in t]
+
+    assert cues("aspirin reduced pain.") == cues("aspirin led to a reduction of pain.")
+    assert cues("aspirin reduced pain.") == ["CUE_BTW_DOWN", "Chemical__Disease_CUE_BTW_DOWN"]
+    assert set(cues("aspirin was not associated with pain.")) == {
+        "CUE_BTW_NEG",
+        "CUE_BTW_ASSOC",
+        "Chemical__Disease_CUE_BTW_NEG",
+        "Chemical__Disease_CUE_BTW_ASSOC",
+    }
+    assert cues("aspirin and pain increased.") == []
+
+
 def test_its_config_takes_only_its_own_fields() -> None:
     assert relation_config("lexical", {}, ["c=3"]) == LexicalRelationConfig(c=3.0)
     with pytest.raises(ConfigError, match="epochs"):

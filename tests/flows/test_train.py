@@ -109,3 +109,17 @@ def test_the_biored_set_fits_the_lexical_relation_model(prefect: None, shared_da
         assert again["ner"] is None and again["promoted"] == {"re-biored": promoted}
         assert read_card(models / "re-biored")["architecture"] == ("lexical" if promoted else "doc")
     assert train_models(**given)["re"] is None  # type: ignore[arg-type]
+
+    # A lexical model of an older pair description (no "features" on its card: version 1): fitted
+    # again beside it the same way, and one that stays is not challenged again.
+    from extractors.lexical_relations import FEATURES
+
+    assert FEATURES > 1
+    for dev_f1, promoted in ((0.0, True), (100.0, False)):
+        old = {k: v for k, v in card.items() if k not in ("features", "kept_over")}
+        old["architecture"], old["metrics"]["dev"]["f1"] = "lexical", dev_f1
+        write_card(models / "re-biored", old)
+        again = train_models(**given)  # type: ignore[arg-type]
+        assert again["ner"] is None and again["promoted"] == {"re-biored": promoted}
+        assert read_card(models / "re-biored").get("features") == (FEATURES if promoted else None)
+    assert train_models(**given)["re"] is None  # type: ignore[arg-type]
