@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from extractors.abbreviations import short_forms_as_defined
 from kg.schema import predicate
 from kg.types import Document, Mention, Relation
 
@@ -41,7 +42,9 @@ def tag_with(
 ) -> list[Document]:
     """The documents' mentions from ``models``: the first model's, then from each next model its
     mentions of types no earlier model tags, each replacing the mentions it overlaps, and those of
-    the other types that ``fill`` accepts where no mention is (``_fill``)."""
+    the other types that ``fill`` accepts where no mention is (``_fill``); then a short form the
+    document defines is of its long form's type, whichever model tagged it
+    (``abbreviations.short_forms_as_defined``)."""
     if not models:
         return list(docs)
     out = models[0].predict(docs)
@@ -55,7 +58,7 @@ def tag_with(
                 for doc, more in zip(out, extra, strict=True)
             ]
         taken |= set(model.types)
-    return out
+    return [short_forms_as_defined(doc) for doc in out] if len(models) > 1 else out
 
 
 def _fill(
