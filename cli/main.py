@@ -189,7 +189,11 @@ def _ensure_models(
         rels.append(re_dir)
         states = model_state(ner_dir), model_state(re_dir)
         registry = (settings.models_dir / f"ner-{model_set.name}", settings.models_dir / f"re-{model_set.name}")
-        upgrade = (ner_dir, re_dir) == registry and outdated(re_dir, model_set.re_architecture)
+        upgrade = (
+            (ner_dir, re_dir) == registry
+            and outdated(re_dir, model_set.re_architecture)
+            and (settings.data_dir / model_set.train).is_file()  # installed models without the corpora: kept
+        )
         if states == ("done", "done") and not upgrade:
             continue
         if (ner_dir, re_dir) != registry:  # a MEDKG_*_MODEL setting names a folder of the user's own

@@ -235,3 +235,28 @@ def test_run_says_how_to_read_stored_articles_with_models_it_just_put_in_place()
     assert hint is not None and "re-biored" in hint and "617 articles" in hint and "--reextract" in hint
     assert _reextract_hint([], 617) is None
     assert _reextract_hint(["ner-bc5cdr", "re-bc5cdr"], 0) is None
+
+
+def test_run_keeps_an_older_lexical_model_where_the_corpus_to_fit_a_new_one_is_missing(tmp_path: Path) -> None:
+    """Installed models (a lexical relation model of an older pair description among them) on a
+    machine without BioRED's corpus: `medkg run` uses them as they are instead of failing to fit
+    a newer one."""
+    import json
+
+    from cli.main import _ensure_models
+    from wiring.settings import Settings
+
+    settings = Settings(home=tmp_path / "home", data_dir=tmp_path / "data")
+    for name, card in (
+        ("ner-bc5cdr", {"task": "ner", "stopped_by": "done"}),
+        ("re-bc5cdr", {"task": "re", "architecture": "doc", "stopped_by": "done"}),
+        ("ner-biored", {"task": "ner", "stopped_by": "done"}),
+        ("re-biored", {"task": "re-lexical", "architecture": "lexical", "stopped_by": "done"}),  # no "features": 1
+    ):
+        folder = settings.models_dir / name
+        folder.mkdir(parents=True)
+        (folder / "medkg.json").write_text(json.dumps(card))
+    ners, rels, promoted = _ensure_models(settings, None, 1.0, 1.0)
+    models = settings.models_dir
+    assert ners == [models / "ner-bc5cdr", models / "ner-biored"]
+    assert rels == [models / "re-bc5cdr", models / "re-biored"] and promoted == []
