@@ -203,6 +203,14 @@ def _ensure_models(
                 f"`medkg train`, or unset the setting to let `medkg run` train the models into {settings.models_dir}"
             )
         todo = "the relation model" if states[0] == "done" else "the NER model, then the relation model from it,"
+        partners = [
+            settings.model_set(name).corpus
+            for name in model_set.ner_with
+            if name in {m.name for m in settings.model_sets()}
+            and model_state(settings.models_dir / f"ner-{name}") != "done"
+        ]
+        if states[0] != "done" and partners:
+            todo = f"the NER model together with {' and '.join(partners)}'s (one encoder), then the relation model,"
         doing = "going on with" if "resumable" in states else "fine-tuning (once)"
         pace = "the time per epoch on this machine follows after a few batches"
         if upgrade and states == ("done", "done"):

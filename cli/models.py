@@ -89,13 +89,22 @@ def train_ner_cmd(
     limit: Annotated[
         int | None, typer.Option(help="Use only the first N training documents (for a quick try).")
     ] = None,
+    together: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another tagger to train with this one, one encoder for both (the pipeline then reads each "
+            "window once for the two): TRAIN,DEV,OUT, and ,canonical to learn medkg's types; repeat for more."
+        ),
+    ] = None,
 ) -> None:
     """Fine-tune a NER model; the best dev checkpoint is kept in OUT with its medkg.json card.
 
     Example: [bold]medkg train ner --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/ner-bc5cdr[/]
+
+    Example: [bold]medkg train ner --train ../shared/data/corpora/bc5cdr/CDR_TrainingSet.PubTator.txt --dev ../shared/data/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt --out runs/ner-bc5cdr --together ../shared/data/corpora/biored/Train.PubTator,../shared/data/corpora/biored/Dev.PubTator,runs/ner-biored,canonical[/] (BC5CDR's and BioRED's taggers with one encoder, as `medkg run` trains them)
     """  # noqa: E501 (examples run as printed, one line each)
     from extractors.configs import configured
-    from extractors.ner import train_ner
+    from extractors.ner import TaggerData, train_taggers
 
     with failing():
         config = configured(
@@ -119,7 +128,20 @@ def train_ner_cmd(
             f"training on {len(train_docs)} documents, {len(dev_docs)} for dev: {config.epochs} epochs, "
             f"capped at {config.max_minutes:g} minutes (the time per epoch on this machine follows after a few batches)"
         )
-        card = train_ner(train_docs, dev_docs, out, config, data_files=[train, dev], resume=resume)
+        taggers = [TaggerData(train_docs, dev_docs, out, config.canonical_types, [train, dev])]
+        for spec in together or ():
+            parts = spec.split(",")
+            if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "canonical"):
+                raise ConfigError(f"--together {spec!r}: give TRAIN,DEV,OUT or TRAIN,DEV,OUT,canonical")
+            more_train, more_dev = Path(parts[0]), Path(parts[1])
+            taggers.append(
+                TaggerData(
+                    _read(more_train, limit), _read(more_dev), Path(parts[2]), len(parts) == 4, [more_train, more_dev]
+                )
+            )
+        card, *others = train_taggers(taggers, config, resume=resume)
+    for tagger, other in zip(taggers[1:], others, strict=True):
+        console.print(f"{tagger.out}: best dev strict F1 {other['metrics']['dev']['micro']['f1']:.2f}")
     dev_scores = card["metrics"]["dev"]
     console.print(
         f"best dev strict F1 {dev_scores['micro']['f1']:.2f} at epoch {card['metrics']['best_epoch']} "

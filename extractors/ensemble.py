@@ -47,18 +47,34 @@ def tag_with(
     (``abbreviations.short_forms_as_defined``)."""
     if not models:
         return list(docs)
-    out = models[0].predict(docs)
+    taken_before, taken = [], set[str]()
+    for model in models:
+        taken_before.append(set(taken))
+        taken |= set(model.types)
+    needed = [i for i, m in enumerate(models) if i == 0 or set(m.types) - taken_before[i] or fill is not None]
+    predicted = dict(zip(needed, _predict([models[i] for i in needed], docs), strict=True))
+    out = predicted[0]
     taken = set(models[0].types)
-    for model in models[1:]:
+    for i, model in enumerate(models[1:], start=1):
         new_types = set(model.types) - taken
-        if new_types or fill is not None:
-            extra = model.predict(docs)
+        if i in predicted:
+            extra = predicted[i]
             out = [
                 _fill(_add(doc, [m for m in more.mentions if m.label in new_types]), more.mentions, taken, fill)
                 for doc, more in zip(out, extra, strict=True)
             ]
         taken |= set(model.types)
     return [short_forms_as_defined(doc) for doc in out] if len(models) > 1 else out
+
+
+def _predict(models: Sequence[Tagger], docs: Sequence[Document]) -> list[list[Document]]:
+    """Each model's predictions; NER models that share encoder layers read each window once
+    (``extractors.ner.predict_together``)."""
+    from extractors.ner import NerModel, predict_together
+
+    ners = [m for m in models if isinstance(m, NerModel)]
+    out = dict(zip(map(id, ners), predict_together(ners, docs), strict=True))
+    return [out[id(m)] if id(m) in out else m.predict(docs) for m in models]
 
 
 def _fill(

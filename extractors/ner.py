@@ -12,9 +12,11 @@ its neighbours' ("angiotensin" Chemical, "converting" Gene of "angiotensin-conve
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -128,6 +130,8 @@ class NerModel:
         self.bf16 = device == "cpu" and cpu_bf16_supported()  # bf16 autocast
         self.weights = "fp32"  # or int8, bf16 (``load``'s quantize)
         self.gazetteer: Gazetteer | None = None  # the training split's mention strings
+        # other taggers' networks -> the encoder layers they share with this one (``shared_layers``)
+        self._shared: weakref.WeakKeyDictionary[nn.Module, int] = weakref.WeakKeyDictionary()
         self.model.to(device)
 
     @classmethod
@@ -247,7 +251,6 @@ class NerModel:
     def _autocast(self) -> Any:
         return bf16_autocast(self.device, self.bf16)
 
-    @torch.inference_mode()
     def predict(
         self,
         docs: Sequence[Document],
@@ -268,35 +271,32 @@ class NerModel:
         that have one), the codes the text calls cells tagged as cell lines (models that tag
         them: ``extractors.cell_lines``), then made consistent with the abbreviations each document defines unless
         ``abbreviations`` is False (``extractors.abbreviations.harmonize_abbreviations``)."""
-        self.model.eval()
-        windows = self.windows(docs, with_labels=False)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-        # (doc, sentence) -> word index -> (distance from window edge, the word's label probabilities)
-        best: dict[tuple[int, int], dict[int, tuple[int, np.ndarray]]] = defaultdict(dict)
-        words_of: dict[tuple[int, int], dict[int, tuple[int, int]]] = defaultdict(dict)
-        steps = range(0, len(order), batch_size)
-        for k in tqdm(steps, desc="ner", unit="batch", disable=not progress):
-            chunk = [windows[i] for i in order[k : k + batch_size]]
-            batch = self._batch(chunk)
-            with self._autocast():
-                logits = self.model(
-                    input_ids=batch["input_ids"].to(self.device),
-                    attention_mask=batch["attention_mask"].to(self.device),
-                ).logits
-            probs = logits.float().softmax(-1).cpu().numpy()
-            for i, w in enumerate(chunk):
-                key = (w.doc, w.sentence)
-                seen: set[int] = set()
-                for j, wid in enumerate(w.word_ids):
-                    if wid is None or wid in seen:
-                        continue
-                    seen.add(wid)
-                    index = w.first_word + wid
-                    edge = min(wid, len(w.words) - 1 - wid)
-                    current = best[key].get(index)
-                    if current is None or edge > current[0]:
-                        best[key][index] = (edge, probs[i, j])
-                    words_of[key][index] = w.words[wid]
+        options = {"abbreviations": abbreviations, "tidy": tidy, "gazetteer": gazetteer, "constrained": constrained}
+        return predict_together([self], docs, batch_size=batch_size, progress=progress, **options)[0]
+
+    def shared_layers(self, other: NerModel) -> int:
+        """How many encoder layers, from the first, ``other`` has exactly as this model (with the
+        same embeddings, tokenizer, windows and arithmetic): taggers trained together
+        (``train_taggers_together``) share all of them, so ``predict_together`` runs their
+        encoder once. 0: nothing is shared (other weights, int8 layers, another architecture).
+        Compared once per pair of models and remembered."""
+        if other.model not in self._shared:
+            self._shared[other.model] = _shared_layers(self, other)
+        return self._shared[other.model]
+
+    def _finish(
+        self,
+        docs: Sequence[Document],
+        best: dict[tuple[int, int], dict[int, tuple[int, np.ndarray]]],
+        words_of: dict[tuple[int, int], dict[int, tuple[int, int]]],
+        *,
+        abbreviations: bool = True,
+        tidy: bool = True,
+        gazetteer: bool = True,
+        constrained: bool = True,
+    ) -> list[Document]:
+        """``predict``'s documents from each sentence's word label probabilities (``best``: per
+        (document, sentence), word index -> (distance from a window edge, probabilities))."""
         mentions: dict[int, list[Mention]] = defaultdict(list)
         for (d, s), preds in best.items():
             words = words_of[(d, s)]
@@ -342,6 +342,167 @@ class NerModel:
                 current = [a, b, kind, [p]]
         close()
         return out
+
+
+@torch.inference_mode()
+def predict_together(
+    models: Sequence[NerModel],
+    docs: Sequence[Document],
+    *,
+    batch_size: int = 64,
+    progress: bool = False,
+    **options: bool,
+) -> list[list[Document]]:
+    """Each model's ``NerModel.predict`` of ``docs`` (``options``: its abbreviations, tidy,
+    gazetteer and constrained), in order. The models whose encoder layers are
+    the first model's (``NerModel.shared_layers``: taggers trained together) are run as one: the
+    encoder reads each window once and each model's own layers and classifier go on from there,
+    so two such taggers cost about one (BENCHMARKS.md, session 43). Their predictions are those
+    of each model alone: the same windows, in the same batches, through the same weights."""
+    if not models:
+        return []
+    first = models[0]
+    group = [0] + [i for i in range(1, len(models)) if first.shared_layers(models[i]) > 0]
+    out: dict[int, list[Document]] = {}
+    shares = [len(_layers(first) or ()) if i == 0 else first.shared_layers(models[i]) for i in group]
+    for i, docs_i in zip(
+        group, _predict_group([models[i] for i in group], shares, docs, batch_size, progress, options)
+    ):
+        out[i] = docs_i
+    rest = [i for i in range(len(models)) if i not in out]
+    if rest:
+        more = predict_together([models[i] for i in rest], docs, batch_size=batch_size, progress=progress, **options)
+        out.update(zip(rest, more))
+    return [out[i] for i in range(len(models))]
+
+
+def _predict_group(
+    group: Sequence[NerModel],
+    shares: Sequence[int],
+    docs: Sequence[Document],
+    batch_size: int,
+    progress: bool,
+    options: dict[str, bool],
+) -> list[list[Document]]:
+    """``predict_together`` for models that share the first one's windows and its first
+    ``shares[i]`` encoder layers."""
+    first = group[0]
+    for ner in group:
+        ner.model.eval()
+    windows = first.windows(docs, with_labels=False)
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+    # per model: (doc, sentence) -> word index -> (distance from window edge, the word's label probabilities)
+    best: list[dict[tuple[int, int], dict[int, tuple[int, np.ndarray]]]] = [defaultdict(dict) for _ in group]
+    words_of: dict[tuple[int, int], dict[int, tuple[int, int]]] = defaultdict(dict)
+    steps = range(0, len(order), batch_size)
+    for k in tqdm(steps, desc="ner", unit="batch", disable=not progress):
+        chunk = [windows[i] for i in order[k : k + batch_size]]
+        batch = first._batch(chunk)
+        with first._autocast():
+            logits = _logits(
+                group, shares, batch["input_ids"].to(first.device), batch["attention_mask"].to(first.device)
+            )
+        for g, model_logits in enumerate(logits):
+            probs = model_logits.float().softmax(-1).cpu().numpy()
+            for i, w in enumerate(chunk):
+                key = (w.doc, w.sentence)
+                seen: set[int] = set()
+                for j, wid in enumerate(w.word_ids):
+                    if wid is None or wid in seen:
+                        continue
+                    seen.add(wid)
+                    index = w.first_word + wid
+                    edge = min(wid, len(w.words) - 1 - wid)
+                    current = best[g][key].get(index)
+                    if current is None or edge > current[0]:
+                        best[g][key][index] = (edge, probs[i, j])
+                    words_of[key][index] = w.words[wid]
+    return [ner._finish(docs, best[g], words_of, **options) for g, ner in enumerate(group)]
+
+
+def _layers(ner: NerModel) -> Any:
+    """The encoder's layer list (BERT-like token classifiers: ``base_model.encoder.layer``), or None."""
+    encoder = getattr(getattr(ner.model, "base_model", None), "encoder", None)
+    return getattr(encoder, "layer", None)
+
+
+def _logits(
+    group: Sequence[NerModel], shares: Sequence[int], ids: torch.Tensor, mask: torch.Tensor
+) -> list[torch.Tensor]:
+    """Each model's logits for one batch: the first model's whole encoder, then each other model's
+    own layers from the first model's hidden states after the layers it shares, and its classifier."""
+    head: Any = group[0].model
+    if len(group) == 1:
+        return [head(input_ids=ids, attention_mask=mask).logits]
+    from transformers.masking_utils import create_bidirectional_mask
+
+    encoder = head.base_model
+    states = [encoder.embeddings(input_ids=ids)]
+    attention = create_bidirectional_mask(config=head.config, inputs_embeds=states[0], attention_mask=mask)
+    for layer in encoder.encoder.layer:
+        states.append(layer(states[-1], attention))
+    out = []
+    for ner, shared in zip(group, shares, strict=True):
+        hidden = states[shared]
+        for layer in _layers(ner)[shared:]:
+            hidden = layer(hidden, attention)
+        model: Any = ner.model
+        out.append(model.classifier(model.dropout(hidden)))
+    return out
+
+
+def _shared_layers(first: NerModel, other: NerModel) -> int:
+    """``NerModel.shared_layers``, computed: 0 unless both are BERT-like token classifiers that
+    cut text into the same windows and compute alike, with equal embeddings; then the number of
+    equal layers from the first, checked once on a short input (the shared pass must give each
+    model's own logits, or nothing is shared)."""
+    a, b = _layers(first), _layers(other)
+    if a is None or b is None or first is other:
+        return 0
+    same_inputs = (
+        (first.max_length, first.stride, first.context, first.device, first.bf16, first.weights)
+        == (other.max_length, other.stride, other.context, other.device, other.bf16, other.weights)
+        and first.tokenizer.get_vocab() == other.tokenizer.get_vocab()
+        and all(hasattr(n.model, "classifier") and hasattr(n.model, "dropout") for n in (first, other))
+    )
+    models: list[Any] = [first.model, other.model]
+    if not same_inputs or not _equal(models[0].base_model.embeddings, models[1].base_model.embeddings):
+        return 0
+    shared = 0
+    for la, lb in zip(a, b):
+        if not _equal(la, lb):
+            break
+        shared += 1
+    if not shared:
+        return 0
+    first.model.eval()
+    other.model.eval()  # as they predict: no dropout
+    ids = torch.tensor([first.tokenizer("Naloxone reverses clonidine-induced hypotension.")["input_ids"]] * 2)
+    mask = torch.ones_like(ids)
+    mask[1, -3:] = 0
+    ids, mask = ids.to(first.device), mask.to(first.device)
+    with torch.inference_mode(), first._autocast():
+        together = _logits([first, other], [len(a), shared], ids, mask)
+        alone = [n.model(input_ids=ids, attention_mask=mask).logits for n in (first, other)]
+    if not all(torch.allclose(x.float(), y.float(), atol=1e-3) for x, y in zip(together, alone, strict=True)):
+        log.warning("the taggers share %d encoder layers, but the shared pass differs: each runs alone", shared)
+        return 0
+    return shared
+
+
+def _equal(a: nn.Module, b: nn.Module) -> bool:
+    """Whether two modules hold the same tensors (any non-tensor state, such as int8 packed
+    weights, counts as different)."""
+    sa, sb = a.state_dict(), b.state_dict()
+    if sa.keys() != sb.keys():
+        return False
+    return all(
+        isinstance(x, torch.Tensor)
+        and isinstance(sb[k], torch.Tensor)
+        and x.shape == sb[k].shape
+        and torch.equal(x, sb[k])
+        for k, x in sa.items()
+    )
 
 
 def bio_transitions(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -415,6 +576,31 @@ def _length_batches(windows: list[Window], batch_size: int, rng: random.Random) 
     return batches
 
 
+@dataclass
+class TaggerData:
+    """One tagger's training data and output folder (``train_taggers``)."""
+
+    train: Sequence[Document]
+    dev: Sequence[Document]
+    out: Path
+    canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
+    data_files: Sequence[Path] = ()
+
+
+class _Head(nn.Module):
+    """One tagger's columns of a classifier that several taggers trained together share
+    (``train_taggers``): it answers as that tagger's token classifier would."""
+
+    def __init__(self, model: nn.Module, columns: slice) -> None:
+        super().__init__()
+        self.inner, self.columns = model, columns
+
+    def forward(self, **inputs: Any) -> Any:
+        out = self.inner(**inputs)
+        out.logits = out.logits[..., self.columns]
+        return out
+
+
 def train_ner(
     train_docs: Sequence[Document],
     dev_docs: Sequence[Document],
@@ -432,23 +618,46 @@ def train_ner(
     to ``resume`` from (``extractors.training.fit``). Returns the artifact card (config,
     metrics, data hash, versions, per-epoch history).
     """
+    tagger = TaggerData(train_docs, dev_docs, Path(out), config.canonical_types, data_files)
+    return train_taggers([tagger], config, progress=progress, resume=resume)[0]
+
+
+def train_taggers(
+    taggers: Sequence[TaggerData], config: NerConfig, *, progress: bool = True, resume: bool = False
+) -> list[dict[str, Any]]:
+    """``train_ner`` for one tagger or several trained together: one encoder with a classifier per
+    tagger, each batch from one tagger's corpus and its loss from that tagger's classifier (the
+    all-in-one idea of AIONER, Luo et al. 2023, with a classifier per corpus instead of a task
+    marker, since the corpora annotate different types). Each tagger is written to its own folder as
+    an ordinary model whose encoder is bit for bit the others', so the pipeline reads each window
+    once for all of them (``predict_together``). The epoch kept is the one with the best mean dev
+    F1 over the taggers (each card records its own scores); the checkpoint to ``resume`` from is
+    in the first tagger's folder. Returns the cards, in order."""
     from extractors.models import data_hash
 
+    if not taggers:
+        raise ConfigError("no tagger to train")
+    if config.lora and len(taggers) > 1:
+        raise ConfigError("LoRA trains one tagger at a time")
     seed_everything(config.seed)
-    if config.canonical_types:
-        train_docs, dev_docs = canonical_labels(train_docs), canonical_labels(dev_docs)
-    types = config.types or sorted({m.label for d in train_docs for m in d.mentions})
-    if not types:
+    data = [
+        replace(t, train=canonical_labels(t.train), dev=canonical_labels(t.dev)) if t.canonical_types else t
+        for t in taggers
+    ]
+    types = [config.types or sorted({m.label for d in t.train for m in d.mentions}) for t in data]
+    if not all(types):
         raise ConfigError("the training data has no mentions")
-    labels = label_list(types)
+    labels = [label_list(t) for t in types]
+    offsets = [sum(len(x) for x in labels[:i]) for i in range(len(labels))]
+    every = [f"{i}:{label}" if len(labels) > 1 else label for i, tagger in enumerate(labels) for label in tagger]
     base = resolve_encoder(config.base_model)
     device = pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForTokenClassification.from_pretrained(
         base,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={v: k for k, v in enumerate(labels)},
+        num_labels=len(every),
+        id2label=dict(enumerate(every)),
+        label2id={v: k for k, v in enumerate(every)},
         **layer_override(config.layers),
     )
     if config.lora:
@@ -464,67 +673,133 @@ def train_ner(
                 target_modules=["query", "key", "value", "dense"],
             ),
         )
-    ner = NerModel(
-        model,
-        tokenizer,
-        labels,
-        max_length=config.max_length,
-        stride=config.stride,
-        device=device,
-        context=config.context,
-    )
-    ner.gazetteer = gazetteer = Gazetteer.from_documents(train_docs, types=types)
-    if config.bf16 is not None:
-        ner.bf16 = config.bf16 and device == "cpu"
-    train_windows = ner.windows(train_docs, with_labels=True)
+    views = []
+    for t, tagger_labels, offset, tagger_types in zip(data, labels, offsets, types, strict=True):
+        view = NerModel(
+            model if len(data) == 1 else _Head(model, slice(offset, offset + len(tagger_labels))),
+            tokenizer,
+            tagger_labels,
+            max_length=config.max_length,
+            stride=config.stride,
+            device=device,
+            context=config.context,
+        )
+        view.gazetteer = Gazetteer.from_documents(t.train, types=tagger_types)
+        if config.bf16 is not None:
+            view.bf16 = config.bf16 and device == "cpu"
+        views.append(view)
+    windows = [view.windows(t.train, with_labels=True) for view, t in zip(views, data, strict=True)]
     rng = random.Random(config.seed)
-    steps_per_epoch = math.ceil(len(train_windows) / config.batch_size)
+    steps_per_epoch = sum(math.ceil(len(w) / config.batch_size) for w in windows)
     optimizer, scheduler = make_optimizer(
         model, config.learning_rate, config.weight_decay, steps_per_epoch * config.epochs, config.warmup_ratio
     )
-    out = Path(out)
-    last_scores: dict[str, Any] = {}
+    last_scores: list[dict[str, Any]] = []
 
-    def loss_of(windows: list[Window]) -> torch.Tensor:
-        batch = {k: v.to(device) for k, v in ner._batch(windows).items()}
-        with ner._autocast():
-            return model(**batch).loss
+    def batches(epoch: int) -> list[tuple[int, list[Window]]]:
+        out = [(i, b) for i, w in enumerate(windows) for b in _length_batches(w, config.batch_size, rng)]
+        if len(windows) > 1:
+            rng.shuffle(out)  # the corpora's batches mixed
+        return out
+
+    def loss_of(batch: tuple[int, list[Window]]) -> torch.Tensor:
+        i, chunk = batch
+        tensors = {k: v.to(device) for k, v in views[i]._batch(chunk).items()}
+        with views[i]._autocast():
+            if len(views) == 1:
+                return model(**tensors).loss
+            logits = model(input_ids=tensors["input_ids"], attention_mask=tensors["attention_mask"]).logits
+        own = logits[..., offsets[i] : offsets[i] + len(labels[i])].float()
+        return nn.functional.cross_entropy(own.reshape(-1, own.shape[-1]), tensors["labels"].reshape(-1))
 
     def evaluate(epoch: int) -> tuple[float, dict[str, Any]]:
-        last_scores.clear()
-        last_scores.update(strict_scores(dev_docs, ner.predict(dev_docs), types))
-        return last_scores["micro"]["f1"], {}
+        last_scores[:] = [
+            strict_scores(t.dev, view.predict(t.dev), tagger_types)
+            for view, t, tagger_types in zip(views, data, types, strict=True)
+        ]
+        f1s = [s["micro"]["f1"] for s in last_scores]
+        if len(f1s) == 1:
+            return f1s[0], {}
+        return round(sum(f1s) / len(f1s), 2), {"dev_f1_each": f1s}
 
-    def save_best(epoch: int, f1: float, info: dict[str, Any]) -> None:
-        ner.save(
-            out,
-            {
-                "base_model": config.base_model,
-                "config": config.model_dump(),
-                "types": types,
-                "data_hash": data_hash(list(data_files)) if data_files else None,
-                "data_files": [str(p) for p in data_files],
-                "gazetteer": {"entries": len(gazetteer.entries), "min_share": MIN_SHARE},
-                "metrics": {"dev": dict(last_scores), "best_epoch": epoch},
-                "versions": versions(),
-            },
-        )
+    def save_best(epoch: int, score: float, info: dict[str, Any]) -> None:
+        for i, (view, t) in enumerate(zip(views, data, strict=True)):
+            own = view if len(views) == 1 else _standalone(view, model, offsets[i])
+            own.save(
+                t.out,
+                {
+                    "base_model": config.base_model,
+                    "config": {**config.model_dump(), "canonical_types": t.canonical_types},
+                    "types": types[i],
+                    "data_hash": data_hash(list(t.data_files)) if t.data_files else None,
+                    "data_files": [str(p) for p in t.data_files],
+                    "gazetteer": {
+                        "entries": len(view.gazetteer.entries) if view.gazetteer else 0,
+                        "min_share": MIN_SHARE,
+                    },
+                    "metrics": {"dev": dict(last_scores[i]), "best_epoch": epoch},
+                    "versions": versions(),
+                    **({"trained_with": [str(o.out.name) for o in data if o is not t]} if len(data) > 1 else {}),
+                },
+            )
 
     loop = Loop(
         model,
         optimizer,
         scheduler,
-        lambda epoch: _length_batches(train_windows, config.batch_size, rng),
+        batches,
         loss_of,
         evaluate,
         save_best,
-        config=config.model_dump(),
+        config={**config.model_dump(), **({"taggers": len(data)} if len(data) > 1 else {})},
     )
-    return fit(
+    name = "ner" if len(data) == 1 else "ner (" + ", ".join(t.out.name for t in data) + ")"
+    card = fit(
         loop,
-        out,
+        data[0].out,
         Schedule(
-            config.epochs, config.patience, config.max_minutes, resume=resume, name="ner", score_from=config.score_from
+            config.epochs,
+            config.patience,
+            config.max_minutes,
+            resume=resume,
+            name=name,
+            score_from=config.score_from,
+            metric="F1" if len(data) == 1 else "mean F1",
         ),
         progress=progress,
     )
+    cards = [card]
+    for t in data[1:]:  # the others' cards: their own scores, the run's history
+        if not (t.out / "medkg.json").is_file():
+            raise ConfigError(f"{t.out}: the training kept no model (no dev score yet); resume it to go on")
+        own = {k: v for k, v in read_card(t.out).items() if k not in ("resumable", "epochs_done", "epochs")}
+        own.update(
+            {
+                k: v
+                for k, v in card.items()
+                if k in ("history", "stopped_by", "train_minutes", "resumable", "epochs_done", "epochs")
+            }
+        )
+        write_card(t.out, own)
+        cards.append(own)
+    return cards
+
+
+def _standalone(view: NerModel, model: Any, offset: int) -> NerModel:
+    """One tagger of several trained together as a model of its own: the shared encoder (copied)
+    and its rows of the shared classifier."""
+    single: Any = copy.deepcopy(model)
+    rows = slice(offset, offset + len(view.labels))
+    classifier = nn.Linear(single.classifier.in_features, len(view.labels))
+    with torch.no_grad():
+        classifier.weight.copy_(model.classifier.weight[rows])
+        classifier.bias.copy_(model.classifier.bias[rows])
+    single.classifier = classifier
+    single.num_labels = len(view.labels)
+    single.config.id2label = dict(enumerate(view.labels))
+    single.config.label2id = {label: i for i, label in enumerate(view.labels)}
+    own = NerModel(
+        single, view.tokenizer, view.labels, max_length=view.max_length, stride=view.stride, context=view.context
+    )
+    own.gazetteer = view.gazetteer
+    return own

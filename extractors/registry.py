@@ -79,8 +79,12 @@ def model_state(folder: Path) -> str:
     folder = Path(folder)
     if (folder / CHECKPOINT).is_file():
         return "resumable"
-    if (folder / ARTIFACT_FILE).is_file() and "stopped_by" in read_card(folder):
-        return "done"
+    if (folder / ARTIFACT_FILE).is_file():
+        card = read_card(folder)
+        if card.get("resumable"):  # a tagger trained with another, whose folder holds the checkpoint
+            return "resumable"
+        if "stopped_by" in card:
+            return "done"
     return "missing"
 
 

@@ -26,20 +26,25 @@ def train_ner_task(
     resume: bool = False,
     progress: bool = False,
     held_out_every: int | None = None,
-) -> dict[str, Any]:
-    from extractors.ner import train_ner
+    together: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Train one tagger, or with ``together`` (each: train, dev, out, canonical_types,
+    held_out_every) several with one encoder (``extractors.ner.train_taggers``); their cards."""
+    from extractors.ner import TaggerData, train_taggers
 
-    train_docs, dev_docs, split = _split(train, dev, limit, held_out_every)
-    card = train_ner(
-        train_docs,
-        dev_docs,
-        out,
-        NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types),
-        data_files=[Path(train), Path(dev)],
-        progress=progress,
-        resume=resume,
-    )
-    return _note_split(out, card, split)
+    specs = [
+        {"train": train, "dev": dev, "out": out, "canonical_types": canonical_types, "held_out_every": held_out_every},
+        *(together or []),
+    ]
+    taggers, splits = [], []
+    for spec in specs:
+        train_docs, dev_docs, split = _split(spec["train"], spec["dev"], limit, spec["held_out_every"])
+        files = [Path(spec["train"]), Path(spec["dev"])]
+        taggers.append(TaggerData(train_docs, dev_docs, Path(spec["out"]), spec["canonical_types"], files))
+        splits.append(split)
+    config = NerConfig(max_minutes=max_minutes, base_model=base_model, canonical_types=canonical_types)
+    cards = train_taggers(taggers, config, progress=progress, resume=resume)
+    return [_note_split(str(t.out), card, split) for t, card, split in zip(taggers, cards, splits, strict=True)]
 
 
 @task(name="train-re")
@@ -90,6 +95,33 @@ def _note_split(out: str, card: dict[str, Any], split: str | None) -> dict[str, 
     card = {**card, "dev_split": split}
     write_card(Path(out), card)
     return card
+
+
+def _trained_with(settings: Any, chosen: Any, models: Path, missing_only: bool) -> list[Any]:
+    """The model sets whose tagger trains together with ``chosen``'s (``ModelSet.ner_with``: one
+    encoder, read once per window by the pipeline), where the pipeline runs that set and, for
+    ``medkg run`` (``missing_only``), its tagger is not trained yet."""
+    from extractors.registry import model_state
+
+    running = {m.name for m in settings.model_sets()}
+    return [
+        settings.model_set(name)
+        for name in chosen.ner_with
+        if name in running and not (missing_only and model_state(models / f"ner-{name}") == "done")
+    ]
+
+
+def _partner_dir(models: Path, name: str, resume: bool) -> Path:
+    """Where a tagger trained with another writes: an empty candidate, or when their training goes
+    on from a checkpoint, where it wrote before (the registry's copy when a time cap cut it short
+    and it was promoted as it was, ``registry.training_dir``)."""
+    from extractors.registry import CANDIDATES, candidate_dir, model_state, training_dir
+
+    if not resume:
+        return candidate_dir(models, name)
+    if model_state(models / name) == "resumable":
+        return training_dir(models, name)[0]
+    return models / CANDIDATES / name
 
 
 def outdated(folder: Path, architecture: str) -> bool:
@@ -144,6 +176,12 @@ def train_models(
     choose the epoch and thresholds and to score. ``limit`` trains on the first documents only (a
     quick check). ``re_architecture``: the set's (``ModelSet.re_architecture``) unless given.
 
+    A set's tagger trains together with the taggers of the sets it names (``ModelSet.ner_with``:
+    BC5CDR's with BioRED's, one encoder that the pipeline reads once per window for both;
+    ``extractors.ner.train_taggers``), where the pipeline runs them and, for ``missing_only``,
+    they are missing too; each is promoted by its own dev score. A set whose tagger another set
+    trains (BioRED's) trains only its relation model unless its tagger is missing.
+
     ``missing_only`` (what ``medkg run`` asks for) trains only what the registry lacks: a model
     whose training ended is kept, one a time cap or a kill cut short goes on from its checkpoint,
     and a relation model is trained again only for a new NER model or when it is of another
@@ -161,10 +199,12 @@ def train_models(
     models = Path(out_dir) if out_dir else settings.models_dir
     ner_name, re_name = f"ner-{chosen.name}", f"re-{chosen.name}"
     architecture = re_architecture or chosen.re_architecture
-    train_ner = not missing_only or model_state(models / ner_name) != "done"
+    # A tagger another set's training trains (``ModelSet.ner_with``) is trained here only when missing.
+    trained_by_other = any(chosen.name in m.ner_with for m in settings.model_sets())
+    train_ner = model_state(models / ner_name) != "done" or not (missing_only or trained_by_other)
     stale = outdated(models / re_name, architecture)
     train_re = train_ner or model_state(models / re_name) != "done" or stale
-    result: dict[str, Any] = {"ner": None, "re": None, "promoted": {}, "resumed": [], "notes": []}
+    result: dict[str, Any] = {"ner": None, "re": None, "trained_with": {}, "promoted": {}, "resumed": [], "notes": []}
     logger = get_run_logger()
 
     def finish(name: str, folder: Path, card: dict[str, Any], command: str) -> Path:
@@ -180,7 +220,18 @@ def train_models(
     if train_ner:
         ner_dir, resume = training_dir(models, ner_name) if missing_only else (candidate_dir(models, ner_name), False)
         result["resumed"] += [ner_name] if resume else []
-        card = train_ner_task(
+        partners = _trained_with(settings, chosen, models, missing_only)
+        together = [
+            {
+                "train": str(settings.data_dir / other.train),
+                "dev": str(settings.data_dir / other.dev),
+                "out": str(_partner_dir(models, f"ner-{other.name}", resume)),
+                "canonical_types": other.canonical_types,
+                "held_out_every": other.dev_held_out_every,
+            }
+            for other in partners
+        ]
+        cards = train_ner_task(
             train,
             dev,
             str(ner_dir),
@@ -191,9 +242,13 @@ def train_models(
             resume,
             progress,
             chosen.dev_held_out_every,
+            together,
         )
-        result["ner"] = card["metrics"]
-        base_for_re = finish(ner_name, ner_dir, card, "medkg train ner")
+        result["ner"] = cards[0]["metrics"]
+        base_for_re = finish(ner_name, ner_dir, cards[0], "medkg train ner")
+        for other, spec, card in zip(partners, together, cards[1:], strict=True):
+            result["trained_with"][f"ner-{other.name}"] = card["metrics"]
+            finish(f"ner-{other.name}", Path(spec["out"]), card, "medkg train ner")
     if train_re:
         # A new NER model means a new relation model: it starts from that model's encoder.
         re_dir, resume = (

@@ -44,6 +44,10 @@ class ModelSet:
     # lexical one, which scores 15 points more pair + type F1 on BioRED dev than the fine-tuned
     # document-level model and trains in two minutes instead of 33 (BENCHMARKS.md, session 28).
     re_architecture: str = "doc"
+    # The model sets whose tagger trains together with this one's (one encoder, a classifier
+    # each: ``extractors.ner.train_taggers``), so that the pipeline reads each window once for
+    # both (BENCHMARKS.md, session 43). Such a set's own training leaves its tagger to this one's.
+    ner_with: tuple[str, ...] = ()
 
     @property
     def train(self) -> str:
@@ -60,7 +64,9 @@ class ModelSet:
 MODEL_SETS = (
     # BC5CDR's dev split is as large as its training split: 375 of its 500 abstracts train too
     # (BENCHMARKS.md, session 25: NER +1.2 F1 on the held-out half, +3.7 on BioRED dev).
-    ModelSet("bc5cdr", "BC5CDR", "chemicals, diseases and chemical-induced disease (BC5CDR)", False, 4),
+    ModelSet(
+        "bc5cdr", "BC5CDR", "chemicals, diseases and chemical-induced disease (BC5CDR)", False, 4, ner_with=("biored",)
+    ),
     ModelSet(
         "biored",
         "BioRED",

@@ -203,3 +203,52 @@ def test_every_nth_dev_document_is_held_out_and_the_others_train() -> None:
     assert dev_split_label("x/Dev.txt", 4, 0) is None and dev_split_label("x/Dev.txt", None, 0) is None
     with pytest.raises(ConfigError, match="at least 2"):
         split_dev(list(range(10)), 1)
+
+
+def test_taggers_trained_together_share_their_encoder_and_predict_as_each_alone(tmp_path: Path) -> None:
+    """Two taggers trained together (one for diseases, one for chemicals): two ordinary model
+    folders whose encoder layers are identical, so ``predict_together`` runs the encoder once, and
+    what it predicts is what each model predicts alone."""
+    from dataclasses import replace
+
+    from extractors.ner import NerModel, TaggerData, predict_together, train_taggers
+
+    docs = sample_docs()
+
+    def only(label: str) -> list:
+        return [replace(d, mentions=tuple(m for m in d.mentions if m.label == label)) for d in docs]
+
+    base = base_folder(tmp_path)
+    cards = train_taggers(
+        [
+            TaggerData(only("Disease"), only("Disease"), tmp_path / "a"),
+            TaggerData(only("Chemical"), only("Chemical"), tmp_path / "b"),
+        ],
+        _config(base, max_minutes=60),
+        progress=False,
+    )
+    assert [c["types"] for c in cards] == [["Disease"], ["Chemical"]]
+    assert cards[0]["trained_with"] == ["b"] and cards[1]["history"] == cards[0]["history"]
+    assert all(len(h["dev_f1_each"]) == 2 for h in cards[0]["history"])
+    a, b = NerModel.load(tmp_path / "a", device="cpu"), NerModel.load(tmp_path / "b", device="cpu")
+    assert a.labels == ["O", "B-Disease", "I-Disease"] and b.labels == ["O", "B-Chemical", "I-Chemical"]
+    assert a.shared_layers(b) == 2  # the tiny encoder's two layers
+    bare = [replace(d, mentions=()) for d in docs]
+    assert predict_together([a, b], bare) == [a.predict(bare), b.predict(bare)]
+    assert read_card(tmp_path / "a")["metrics"]["dev"]["micro"]["f1"] == cards[0]["metrics"]["dev"]["micro"]["f1"]
+
+
+def test_taggers_of_other_weights_share_nothing(tmp_path: Path) -> None:
+    from extractors.ner import predict_together
+    from tests.extractors.helpers import tiny_ner
+
+    a = tiny_ner(tmp_path, ["O", "B-Disease", "I-Disease"])
+    b = tiny_ner(tmp_path, ["O", "B-Chemical", "I-Chemical"])
+    with __import__("torch").no_grad():
+        b.model.base_model.encoder.layer[1].output.dense.bias.add_(0.5)  # the second layer differs
+    assert a.shared_layers(b) == 1
+    docs = sample_docs()
+    assert predict_together([a, b], docs) == [a.predict(docs), b.predict(docs)]
+    b.model.base_model.embeddings.word_embeddings.weight.data.add_(0.1)
+    c = tiny_ner(tmp_path, ["O", "B-Gene", "I-Gene"])
+    assert c.shared_layers(b) == 0

@@ -14,8 +14,12 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = pytest.mark.slow
 
 
-def test_medkg_runs_training_trains_what_is_missing_and_goes_on_after_a_cut(prefect: None, tmp_path: Path) -> None:
+def test_medkg_runs_training_trains_what_is_missing_and_goes_on_after_a_cut(
+    prefect: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.train import train_models
+
+    monkeypatch.setenv("MEDKG_BIORED", "false")  # BC5CDR's tagger alone (with BioRED's: the test below)
 
     models = tmp_path / "models"
     sample = str(DATA / "sample.pubtator")
@@ -40,7 +44,7 @@ def test_medkg_runs_training_trains_what_is_missing_and_goes_on_after_a_cut(pref
     assert (models / ".previous" / "ner-bc5cdr" / CHECKPOINT).is_file()  # the cut model it replaced
 
     again = train_models(**given)  # type: ignore[arg-type]
-    assert again == {"ner": None, "re": None, "promoted": {}, "resumed": [], "notes": []}
+    assert again == {"ner": None, "re": None, "trained_with": {}, "promoted": {}, "resumed": [], "notes": []}
 
     # A relation model's training killed before its promotion left a candidate with a checkpoint:
     # the next run goes on from it instead of starting again.
@@ -50,6 +54,34 @@ def test_medkg_runs_training_trains_what_is_missing_and_goes_on_after_a_cut(pref
     killed = train_models(**given)  # type: ignore[arg-type]
     assert killed["ner"] is None and killed["promoted"] == {"re-bc5cdr": True} and killed["notes"] == []
     assert killed["resumed"] == ["re-bc5cdr"] and model_state(models / "re-bc5cdr") == "done"
+
+
+@pytest.mark.shared_data
+def test_the_bc5cdr_set_trains_biored_s_tagger_with_its_own(prefect: None, shared_data: Path, tmp_path: Path) -> None:
+    """`medkg run`'s first training: BC5CDR's and BioRED's taggers train together (one encoder),
+    each promoted into the registry; BioRED's set then trains only its relation model, and a later
+    training of BioRED's set leaves the tagger to BC5CDR's set."""
+    from extractors.models import read_card
+    from extractors.ner import NerModel
+    from flows.train import train_models
+
+    models = tmp_path / "models"
+    sample = str(DATA / "sample.pubtator")
+    given = {"out_dir": str(models), "base_model": base_folder(tmp_path), "limit": 12}
+    cut = train_models(train=sample, dev=sample, missing_only=True, ner_minutes=0, **given)  # type: ignore[arg-type]
+    assert model_state(models / "ner-bc5cdr") == model_state(models / "ner-biored") == "resumable"
+    assert [n.split(":")[0] for n in cut["notes"]] == ["ner-bc5cdr", "ner-biored"]
+    first = train_models(train=sample, dev=sample, missing_only=True, **given)  # type: ignore[arg-type]
+    assert first["resumed"] == ["ner-bc5cdr"] and model_state(models / "ner-biored") == "done"
+    assert first["promoted"] == {"ner-bc5cdr": True, "ner-biored": True, "re-bc5cdr": True}
+    assert set(first["trained_with"]) == {"ner-biored"} and first["trained_with"]["ner-biored"]["dev"]["micro"]
+    assert read_card(models / "ner-biored")["trained_with"] == ["ner-bc5cdr"]
+    assert read_card(models / "ner-biored")["config"]["canonical_types"] is True
+    bc5cdr, biored = NerModel.load(models / "ner-bc5cdr"), NerModel.load(models / "ner-biored")
+    assert bc5cdr.shared_layers(biored) == 2 and "Gene" in biored.types
+    for missing_only in (True, False):
+        then = train_models(model_set="biored", missing_only=missing_only, **given)  # type: ignore[arg-type]
+        assert then["ner"] is None and "ner-biored" not in then["promoted"]
 
 
 def test_bc5cdr_s_training_takes_three_of_every_four_dev_documents(tmp_path: Path) -> None:
