@@ -658,6 +658,7 @@ def train_taggers(
         num_labels=len(every),
         id2label=dict(enumerate(every)),
         label2id={v: k for k, v in enumerate(every)},
+        ignore_mismatched_sizes=True,  # a base tagger of other labels: its encoder, a new classifier
         **layer_override(config.layers),
     )
     if config.lora:

@@ -559,6 +559,7 @@ def test_the_deployments_run_on_a_real_prefect_server(
         for name in trained:  # the current models had no dev score, so any trained one is not worse
             assert f"{name}: promoted" in log, log
             assert read_card(registry / ".previous" / name) == before[name]
+        assert "ner-biored: promoted" in log, log  # BioRED's tagger trains with BC5CDR's (ModelSet.ner_with)
         assert trained["ner-bc5cdr"]["task"] == "ner" and "dev" in trained["ner-bc5cdr"]["metrics"]
         served = {name: card_version(card) for name, card in trained.items()}
         assert served["ner-bc5cdr"]["data_hash"] and served["ner-bc5cdr"] != card_version(before["ner-bc5cdr"])
@@ -580,7 +581,9 @@ def test_the_deployments_run_on_a_real_prefect_server(
             monkeypatch.delenv(key, raising=False)
         api = TestClient(build_app(ServeOptions()))
         health = api.get("/health").json()
-        assert health["models"]["ner"] == served["ner-bc5cdr"]
+        ner = dict(health["models"]["ner"])  # BC5CDR's tagger, and BioRED's, trained with it by train-bc5cdr
+        assert [m["task"] for m in ner.pop("more")] == ["ner"]
+        assert ner == served["ner-bc5cdr"]
         assert health["models"]["relations"] == served["re-bc5cdr"]
         assert health["models"]["diagnosis"] is None  # none trained yet, and no disease graph: /v1/predict says so
         tall = "Tall, with long slender fingers, a dislocated lens and aortic dilatation."
