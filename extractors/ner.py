@@ -451,6 +451,9 @@ def _logits(
     return out
 
 
+_PROBE = "Naloxone reverses clonidine-induced hypotension in ÉCOLE mice."  # shared_layers' check
+
+
 def _shared_layers(first: NerModel, other: NerModel) -> int:
     """``NerModel.shared_layers``, computed: 0 unless both are BERT-like token classifiers that
     cut text into the same windows and compute alike, with equal embeddings; then the number of
@@ -463,6 +466,7 @@ def _shared_layers(first: NerModel, other: NerModel) -> int:
         (first.max_length, first.stride, first.context, first.device, first.bf16, first.weights)
         == (other.max_length, other.stride, other.context, other.device, other.bf16, other.weights)
         and first.tokenizer.get_vocab() == other.tokenizer.get_vocab()
+        and first.tokenizer(_PROBE)["input_ids"] == other.tokenizer(_PROBE)["input_ids"]  # casing, accents alike
         and all(hasattr(n.model, "classifier") and hasattr(n.model, "dropout") for n in (first, other))
     )
     models: list[Any] = [first.model, other.model]
@@ -477,7 +481,7 @@ def _shared_layers(first: NerModel, other: NerModel) -> int:
         return 0
     first.model.eval()
     other.model.eval()  # as they predict: no dropout
-    ids = torch.tensor([first.tokenizer("Naloxone reverses clonidine-induced hypotension.")["input_ids"]] * 2)
+    ids = torch.tensor([first.tokenizer(_PROBE)["input_ids"]] * 2)
     mask = torch.ones_like(ids)
     mask[1, -3:] = 0
     ids, mask = ids.to(first.device), mask.to(first.device)
