@@ -144,6 +144,13 @@ class PhenotypeTagger:
         for curie, listed in patterns.items():
             self.matcher.add(curie, [next(docs) for _ in listed])
         self.phrases = phrases  # curie -> its label and synonyms (what the dictionary matches)
+        # Lower-cased label or synonym -> its term (labels first), for the findings at a site (``_sited``).
+        self.by_phrase: dict[str, str] = {}
+        for curie in sorted(phrases):
+            self.by_phrase.setdefault(self.names[curie].lower(), curie)
+        for curie in sorted(phrases):
+            for n in sorted(phrases[curie]):
+                self.by_phrase.setdefault(n.lower(), curie)
 
     def use_encoder(
         self,
@@ -185,6 +192,7 @@ class PhenotypeTagger:
 
         doc = self.nlp.make_doc(text)
         spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
+        spans = filter_spans([self._sited(doc, s) for s in spans])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
         if self.dense is not None:
             for s, e, curie, score in self.dense.match(doc, _read_by_dictionary(doc, spans, lay)):
@@ -206,6 +214,81 @@ class PhenotypeTagger:
             )
             for span, neg in zip(spans, negated, strict=True)
         ]
+
+    def _sited(self, doc: Any, span: Any) -> Any:
+        """A dictionary match with the site the text gives it, where the vocabulary names the
+        finding at that site: "pain in my chest" is "Chest pain", "swelling of both ankles" "Ankle
+        swelling", "cramping belly pain" "Abdominal pain"; else the match itself."""
+        from spacy.tokens import Span
+
+        finding = span.text.lower()
+        after = span.end
+        if after < len(doc) and doc[after].lower_ in _SITE_PREPOSITIONS:
+            after += 1
+            while after < len(doc) and doc[after].lower_ in _DETERMINERS:
+                after += 1
+            site = _site_words(doc, after, 1)
+            for end in range(len(site), 0, -1):  # the longest site first: "lower back" before "back"
+                for start in range(end):
+                    curie = self._named_at(site[start:end], finding)
+                    if curie is not None and (end == len(site) or doc[after + end].lower_ != "of"):
+                        return Span(doc, span.start, after + end, label=curie)
+        before = _site_words(doc, span.start - 1, -1)  # "belly pain", "lower back ache"
+        for start in range(len(before)):
+            curie = self._named_at(before[start:], finding)
+            if curie is not None:
+                return Span(doc, span.start - len(before) + start, span.end, label=curie)
+        return span
+
+    def _named_at(self, site: Sequence[str], finding: str) -> str | None:
+        """The term named "<site> <finding>", the site's last word also singular and in the
+        vocabulary's words (``_LAY_SITES``)."""
+        *lead, last = site
+        for word in (last, *_singular(last), *_LAY_SITES.get(last, ())):
+            curie = self.by_phrase.get(" ".join((*lead, word, finding)))
+            if curie is not None:
+                return curie
+        return None
+
+
+# Where a finding is (``PhenotypeTagger._sited``): the words that lead to the site, those that are
+# no site, and a patient's words for a site in the vocabulary's ("belly pain" is "Abdominal pain",
+# "pain in my side" "Flank pain").
+_SITE_PREPOSITIONS = frozenset("in on of around under behind at across over inside near along".split())  # noqa: SIM905
+_DETERMINERS = frozenset("my the his her your their our both a an this that these those its".split())  # noqa: SIM905
+_NO_SITE = frozenset(
+    """and or but that which who when where while after before with without to for from since so because
+    then than as if is are was were be been am has have had get gets got goes go comes come feel feels
+    felt very really so too all every each some any no not it i me you he she they we this
+    cramping sharp dull severe mild terrible constant burning stabbing throbbing""".split()  # noqa: SIM905
+)
+_LAY_SITES = {
+    "belly": ("abdominal", "abdomen"),
+    "tummy": ("abdominal", "abdomen"),
+    "stomach": ("abdominal", "abdomen"),
+    "abdomen": ("abdominal",),
+    "side": ("flank",),
+    "loin": ("flank",),
+}
+
+
+def _site_words(doc: Any, at: int, step: int, most: int = 3) -> list[str]:
+    """Up to ``most`` lower-cased words from token ``at`` on (``step`` 1) or back (-1) that may
+    name a site: letters only, no determiner, none of ``_NO_SITE``; in text order."""
+    words: list[str] = []
+    stop = _NO_SITE | _DETERMINERS
+    while 0 <= at < len(doc) and len(words) < most and doc[at].is_alpha and doc[at].lower_ not in stop:
+        words.append(doc[at].lower_)
+        at += step
+    return words if step > 0 else words[::-1]
+
+
+def _singular(word: str) -> tuple[str, ...]:
+    """A site word's singular, where it may be plural ("ankles", "feet")."""
+    irregular = {"feet": "foot", "teeth": "tooth"}
+    if word in irregular:
+        return (irregular[word],)
+    return (word[:-1],) if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else ()
 
 
 _ING = re.compile(r"\b([A-Za-z]{3,})ing\b")

@@ -314,3 +314,38 @@ def test_every_synonym_of_a_term_whose_label_names_a_lost_ability_needs_the_loss
     assert _matched(dense, "I struggle walking outdoors.") == ["walking outdoors"]
     unlabelled = DensePhenotypes(phrases, _BagOfWords(), threshold=0.75, one_word=0.99, cache=tmp_path)
     assert _matched(unlabelled, "I enjoy walking outdoors.") == ["walking outdoors"]
+
+
+def test_a_finding_with_its_site_is_the_term_named_for_that_site() -> None:
+    from ontologies.terms import Term
+
+    root = ("HP:0000118",)
+    terms = [
+        Term("HP:0000118", "Phenotypic abnormality", "Phenotype"),
+        Term("HP:0012531", "Pain", "Phenotype", parents=root),
+        Term("HP:0100749", "Chest pain", "Phenotype", parents=root),
+        Term("HP:0002027", "Abdominal pain", "Phenotype", parents=root),
+        Term("HP:0030157", "Flank pain", "Phenotype", parents=root),
+        Term("HP:0003326", "Myalgia", "Phenotype", parents=root),
+        Term("HP:0002829", "Arthralgia", "Phenotype", synonyms=("Joint pain",), parents=root),
+        Term("HP:0000969", "Edema", "Phenotype", synonyms=("Swelling",), parents=root),
+        Term("HP:0030999", "Ankle swelling", "Phenotype", parents=root),
+    ]
+    tagger = PhenotypeTagger(terms)
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(f.text, f.name) for f in tagger.tag(text, lay=True)]
+
+    assert found("I get a tight squeezing pain in my chest when I walk fast.") == [("pain in my chest", "Chest pain")]
+    assert found("Sharp pain in the lower right abdomen that gets worse") == [
+        ("pain in the lower right abdomen", "Abdominal pain")
+    ]
+    assert found("cramping belly pain and bloating") == [("belly pain", "Abdominal pain")]  # a patient's word for it
+    assert found("severe pain in my side and back") == [("pain in my side", "Flank pain")]
+    assert found("pain in my joints, swelling of both ankles") == [
+        ("pain in my joints", "Arthralgia"),  # a synonym, singular
+        ("swelling of both ankles", "Ankle swelling"),
+    ]
+    # A site the vocabulary has no term for, or a site of a site, leaves the finding as it was.
+    assert found("a pain in my elbow") == [("pain", "Pain")]
+    assert found("a pain in the back of my head") == [("pain", "Pain")]
