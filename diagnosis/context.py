@@ -144,7 +144,8 @@ class PhenotypeTagger:
         for curie, listed in patterns.items():
             self.matcher.add(curie, [next(docs) for _ in listed])
         self.phrases = phrases  # curie -> its label and synonyms (what the dictionary matches)
-        # Lower-cased label or synonym -> its term (labels first), for the findings at a site (``_sited``).
+        # Lower-cased label or synonym -> its term (labels first): the dense matcher's phrases, and
+        # the findings at a site (``_sited``).
         self.by_phrase: dict[str, str] = {}
         for curie in sorted(phrases):
             self.by_phrase.setdefault(self.names[curie].lower(), curie)
@@ -166,14 +167,8 @@ class PhenotypeTagger:
         names of body parts (MeSH's), which alone never make a finding."""
         from diagnosis.lay import DensePhenotypes, anatomy_words
 
-        phrases: dict[str, str] = {}
-        for curie in sorted(self.phrases):
-            phrases.setdefault(self.names[curie].lower(), curie)
-        for curie in sorted(self.phrases):
-            for n in sorted(self.phrases[curie]):
-                phrases.setdefault(n.lower(), curie)
         self.dense = DensePhenotypes(
-            phrases,
+            dict(self.by_phrase),
             encoder,
             threshold=threshold,
             one_word=one_word,
