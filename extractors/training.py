@@ -344,8 +344,10 @@ def cap_note(card: dict[str, Any], go_on: str) -> str | None:
     continues it, e.g. "`medkg train ner ... --resume`"); None otherwise."""
     if not card.get("resumable"):
         return None
+    history = card.get("history", [])
+    cut = history[-1].get("batches") if history else None  # the epoch the cap cut, how far it got
+    part = f" and {cut} batch{'es' if cut != 1 else ''} of epoch {history[-1]['epoch']}" if cut else ""
     return (
-        f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs "
-        f"(best dev F1 {_best(card.get('history', []))[0]:.2f}); the model is usable, and {go_on} continues where it "
-        "stopped"
+        f"training stopped at its time cap after {card.get('epochs_done', '?')} of {card.get('epochs', '?')} epochs"
+        f"{part} (best dev F1 {_best(history)[0]:.2f}); the model is usable, and {go_on} continues where it stopped"
     )

@@ -41,7 +41,7 @@ def test_a_capped_run_resumes_to_the_uncut_result(tmp_path: Path) -> None:
     assert cut["stopped_by"] == "max_minutes" and cut["resumable"] and (tmp_path / "cut" / CHECKPOINT).is_file()
     assert cut["history"][0]["batches"] == 1  # cut after its first batch, mid-epoch
     note = cap_note(cut, "`medkg train ner ... --resume`")
-    assert note is not None and "--resume" in note and "0 of 3 epochs" in note
+    assert note is not None and "--resume" in note and "0 of 3 epochs and 1 batch of epoch 1" in note
     assert (tmp_path / "cut" / "model.safetensors").is_file()  # a model is there to use meanwhile
 
     done = train_ner(docs, docs, tmp_path / "cut", _config(base, max_minutes=60), progress=False, resume=True)
