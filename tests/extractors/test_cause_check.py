@@ -211,6 +211,16 @@ def test_evidence_that_denies_the_link_is_no_cause() -> None:
     assert denies_link("NSENT1 CHEMX ( CHEMX ), used by 38% of patients, was not associated with DISEASEX risks")
 
 
+def test_an_exclusion_criterion_is_no_cause() -> None:
+    from extractors.cause_check import states_exclusion
+
+    assert states_exclusion("NSENT1 Patients with a history of long-term use or allergy to CHEMX were excluded.")
+    assert states_exclusion("NSENT1 Exclusion criteria were CHEMX -induced DISEASEX and pregnancy.")
+    # Where the evidence runs over several sentences, the criterion may be another sentence's.
+    assert not states_exclusion("NSENT3 Exclusion criteria included OTHERDIS . ... CHEMX ... DISEASEX")
+    assert not states_exclusion("NSENT1 A CHEMX -induced DISEASEX cannot be excluded.")
+
+
 def test_another_chemicals_cause_wording_is_masked_as_its_own() -> None:
     from extractors.cause_check import pair_text
     from extractors.text import split_sentences
