@@ -164,6 +164,14 @@ def _is_enzyme(span: str) -> bool:
     return bool(_ENZYME.search(last)) and last not in _NOT_ENZYMES
 
 
+# What BioRED's annotators count in a variant when it follows it: the kind of change ("DD32
+# deletion"; in BioRED train 28 variant mentions end on one of these words and 1 is followed by one
+# outside it, while "mutation", "polymorphism", "substitution" and "allele" are always outside), and
+# the other allele or genotype right after it ("-521C/T", "AC+AA": 24 mentions end so, none is
+# followed so).
+_VARIANT_KIND_AFTER = re.compile(r"(?i:[ -](?:deletion|insertion|duplication|del|ins|dup)\b)|[+/][ACGT]{1,3}\b")
+
+
 def tidy_spans(doc: Document) -> Document:
     """``doc`` with each predicted mention widened to whole letter-and-digit runs, trimmed of
     dangling punctuation and function words, and dropped when no letter is left, when a
@@ -185,6 +193,8 @@ def tidy_spans(doc: Document) -> Document:
         if variant and a > 0 and text[a - 1] == "-" and text[a : a + 1].isdigit():
             a -= 1  # a promoter variant's position is negative: "-3170G>A", "IL8-251A/A"
         a, b = _trim(text, a, b, variant=variant)
+        if variant and (kind := _VARIANT_KIND_AFTER.match(text, b)):
+            b = kind.end()  # "DD32 deletion", "96 bp insertion": the kind of change is the variant's
         if m.label == "Chemical" and _is_enzyme(text[a:b]):
             continue
         if _names_faculty(text, a, b) and _is_disease(m.label):

@@ -37,6 +37,26 @@ def test_a_variant_keeps_the_position_it_ends_on() -> None:
     assert got == [("methionine-->valine substitution at codon 404", "Variant"), ("diclofenac", "Chemical")]
 
 
+def test_a_variant_takes_the_kind_of_change_and_the_other_allele_written_right_after_it() -> None:
+    text = "the DD32 deletion, a 96 bp insertion, the -3279 AC+AA genotype, -521C/T and a C677T mutation in MTHFR."
+    got = _tidy(
+        text,
+        ("DD32", "Variant"),
+        ("96 bp", "Variant"),
+        ("-3279 AC", "Variant"),
+        ("-521C", "Variant"),
+        ("C677T", "Variant"),
+    )
+    assert got == [
+        ("DD32 deletion", "Variant"),
+        ("96 bp insertion", "Variant"),
+        ("-3279 AC+AA", "Variant"),
+        ("-521C/T", "Variant"),
+        ("C677T", "Variant"),  # "mutation" is no part of it, as BioRED annotates
+    ]
+    assert _tidy("the Gly deletion", ("Gly", "Chemical")) == [("Gly", "Chemical")]  # variants only
+
+
 def test_a_slash_left_at_the_end_goes() -> None:
     assert _tidy("the p62/SQSTM1 gene", ("p62/", "Gene")) == [("p62", "Gene")]
 
