@@ -737,13 +737,16 @@ class Normalizer:
             and not any(self.index.taxa.get(g.curie) in species for g in m.groundings)
         )
         told = max(cased, key=lambda t: (cased[t], t == HUMAN)) if cased else HUMAN
-        target = max(species, key=lambda t: (species[t], t == HUMAN)) if species else told
-
-        def species_first(g: Grounding) -> tuple[bool, bool]:  # the named species' genes, then the told one's
-            taxon = self.index.taxa.get(g.curie, HUMAN)
-            return taxon != target, taxon != told
+        document_species = max(species, key=lambda t: (species[t], t == HUMAN)) if species else told
+        named_with = self._named_with_species(mentions, kinds)
 
         def ordered(m: Mention) -> Mention:
+            target = named_with.get(m.text.strip().lower(), document_species)
+
+            def species_first(g: Grounding) -> tuple[bool, bool]:  # the named species' genes, then the told one's
+                taxon = self.index.taxa.get(g.curie, HUMAN)
+                return taxon != target, taxon != told
+
             if m.composite and len(m.groundings) > 1:
                 # each part the gene of the named species: "Erk 1/2" in mice is two mouse genes, and
                 # a training corpus's human-and-mouse "vimentin" one gene of this document's species
@@ -759,6 +762,29 @@ class Normalizer:
             return replace(m, groundings=tuple(ranked))
 
         return ordered
+
+    def _named_with_species(self, mentions: Sequence[Mention], kinds: Sequence[str]) -> dict[str, str]:
+        """The genes a document names with their species right before them, by lower-cased
+        name: "transgenic mice that express human liver-type fatty acid binding protein (L-FABP)"
+        names a human gene, and so does its short form in brackets after it, wherever the
+        document writes them."""
+        species_ending = {
+            m.end: m.groundings[0].curie
+            for m, k in zip(mentions, kinds, strict=True)
+            if k == "Species" and m.groundings and m.groundings[0].curie in (self._gene_species or ())
+        }
+        named: dict[str, str] = {}
+        before: tuple[Mention, str] | None = None
+        for m, k in sorted(zip(mentions, kinds, strict=True), key=lambda x: x[0].start):
+            if k != "Gene":
+                continue
+            taxon = species_ending.get(m.start - 1)  # "human TNF": one space between
+            if taxon is None and before is not None and m.start - before[0].end == 2:  # "... protein (L-FABP)"
+                taxon = before[1]
+            if taxon is not None:
+                named.setdefault(m.text.strip().lower(), taxon)
+                before = (m, taxon)
+        return named
 
     def _orthologs(self, gene: Grounding, taxon: str) -> list[Grounding]:
         """The genes of ``taxon`` that share a name with ``gene`` (the same gene in another

@@ -285,6 +285,32 @@ def test_mouse_genes_ground_a_mouse_study_and_leave_a_human_one_alone(gene_db: P
     assert gene_in("cachectin rose in patients.", "cachectin", "patients") == "NCBIGene:7124"
 
 
+def test_a_gene_named_with_its_species_before_it_is_of_that_species_with_its_short_form(
+    gene_db: Path, mouse_db: Path
+) -> None:
+    human_name = Term("NCBITaxon:9606", "human", "Species", source="corpus:train")
+    normalizer = _mice_and_patients(load_gene_terms(gene_db), load_gene_terms(mouse_db), named=[human_name])
+    text = "Transgenic mice that express human tumor necrosis factor (TNF) were bred; TNF and Sox2 rose in the mice."
+    names = [
+        ("mice", "Species"),
+        ("human", "Species"),
+        ("tumor necrosis factor", "Gene"),
+        ("TNF", "Gene"),
+        ("TNF", "Gene"),
+        ("Sox2", "Gene"),
+        ("mice", "Species"),
+    ]
+    mentions, at = [], 0
+    for name, label in names:
+        start = text.index(name, at)
+        mentions.append(Mention(start, start + len(name), name, label))
+        at = start + len(name)
+    (out,) = normalizer.normalize_documents([Document("1", text, mentions=tuple(mentions))])
+    genes = [m.groundings[0].curie for m in out.mentions if m.label == "Gene"]
+    # the human transgene, its short form and the short form again; the mouse's own Sox2
+    assert genes == ["NCBIGene:7124", "NCBIGene:7124", "NCBIGene:7124", "NCBIGene:20674"]
+
+
 def test_where_no_species_is_named_the_casing_of_gene_symbols_tells_it() -> None:
     terms = [
         Term("NCBIGene:6657", "SOX2", "Gene", synonyms=("SRY-box 2",)),
