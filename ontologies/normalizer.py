@@ -767,11 +767,15 @@ class Normalizer:
         """The genes a document names with their species right before them, by lower-cased
         name: "transgenic mice that express human liver-type fatty acid binding protein (L-FABP)"
         names a human gene, and so does its short form in brackets after it, wherever the
-        document writes them."""
+        document writes them. The species as a word for its kind ("human", "mouse", "HIV-1"), not
+        its members ("in mice Sesn2 knockdown", of a paper on human cells, says where, not whose)."""
         species_ending = {
             m.end: m.groundings[0].curie
             for m, k in zip(mentions, kinds, strict=True)
-            if k == "Species" and m.groundings and m.groundings[0].curie in (self._gene_species or ())
+            if k == "Species"
+            and m.groundings
+            and m.groundings[0].curie in (self._gene_species or ())
+            and _names_a_kind(m.text)
         }
         named: dict[str, str] = {}
         before: tuple[Mention, str] | None = None
@@ -1159,3 +1163,14 @@ def evaluate(normalizer: Normalizer, docs: Sequence[Document], *, label_filter: 
         "ceiling": round(100 * (total - absent) / total, 2) if total else 0.0,
         "mentions_per_s": round(mentions / seconds) if seconds else None,
     }
+
+
+# Members of a species, not the species as a kind of gene (``Normalizer._named_with_species``).
+_MEMBERS = frozenset("mice rats patients people children men women persons individuals subjects participants".split())  # noqa: SIM905
+
+
+def _names_a_kind(species: str) -> bool:
+    """Whether a species mention names its kind ("human", "murine", "HIV-1") rather than members
+    of it ("mice", "humans", "patients")."""
+    word = species.strip().lower()
+    return word not in _MEMBERS and not (word.endswith("s") and not word.endswith(("us", "ss")))

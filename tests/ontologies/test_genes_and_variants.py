@@ -309,6 +309,16 @@ def test_a_gene_named_with_its_species_before_it_is_of_that_species_with_its_sho
     genes = [m.groundings[0].curie for m in out.mentions if m.label == "Gene"]
     # the human transgene, its short form and the short form again; the mouse's own Sox2
     assert genes == ["NCBIGene:7124", "NCBIGene:7124", "NCBIGene:7124", "NCBIGene:20674"]
+    # members of a species before a gene say where, not whose: a paper on patients' SOX2
+    text = "SOX2 rose in patients; in mice SOX2 knockdown failed, as in the patients."
+    names = [("SOX2", "Gene"), ("patients", "Species"), ("mice", "Species"), ("SOX2", "Gene"), ("patients", "Species")]
+    mentions, at = [], 0
+    for name, label in names:
+        start = text.index(name, at)
+        mentions.append(Mention(start, start + len(name), name, label))
+        at = start + len(name)
+    (out,) = normalizer.normalize_documents([Document("2", text, mentions=tuple(mentions))])
+    assert [m.groundings[0].curie for m in out.mentions if m.label == "Gene"] == ["NCBIGene:6657"] * 2
 
 
 def test_where_no_species_is_named_the_casing_of_gene_symbols_tells_it() -> None:
