@@ -285,6 +285,16 @@ def test_mouse_genes_ground_a_mouse_study_and_leave_a_human_one_alone(gene_db: P
     assert gene_in("cachectin rose in patients.", "cachectin", "patients") == "NCBIGene:7124"
 
 
+def _in_order(doc_id: str, text: str, names: Sequence[tuple[str, str]]) -> Document:
+    """A document whose mentions are ``names`` (text, label), each found after the one before."""
+    mentions, at = [], 0
+    for name, label in names:
+        start = text.index(name, at)
+        mentions.append(Mention(start, start + len(name), name, label))
+        at = start + len(name)
+    return Document(doc_id, text, mentions=tuple(mentions))
+
+
 def test_a_gene_named_with_its_species_before_it_is_of_that_species_with_its_short_form(
     gene_db: Path, mouse_db: Path
 ) -> None:
@@ -300,24 +310,14 @@ def test_a_gene_named_with_its_species_before_it_is_of_that_species_with_its_sho
         ("Sox2", "Gene"),
         ("mice", "Species"),
     ]
-    mentions, at = [], 0
-    for name, label in names:
-        start = text.index(name, at)
-        mentions.append(Mention(start, start + len(name), name, label))
-        at = start + len(name)
-    (out,) = normalizer.normalize_documents([Document("1", text, mentions=tuple(mentions))])
+    (out,) = normalizer.normalize_documents([_in_order("1", text, names)])
     genes = [m.groundings[0].curie for m in out.mentions if m.label == "Gene"]
     # the human transgene, its short form and the short form again; the mouse's own Sox2
     assert genes == ["NCBIGene:7124", "NCBIGene:7124", "NCBIGene:7124", "NCBIGene:20674"]
     # members of a species before a gene say where, not whose: a paper on patients' SOX2
     text = "SOX2 rose in patients; in mice SOX2 knockdown failed, as in the patients."
     names = [("SOX2", "Gene"), ("patients", "Species"), ("mice", "Species"), ("SOX2", "Gene"), ("patients", "Species")]
-    mentions, at = [], 0
-    for name, label in names:
-        start = text.index(name, at)
-        mentions.append(Mention(start, start + len(name), name, label))
-        at = start + len(name)
-    (out,) = normalizer.normalize_documents([Document("2", text, mentions=tuple(mentions))])
+    (out,) = normalizer.normalize_documents([_in_order("2", text, names)])
     assert [m.groundings[0].curie for m in out.mentions if m.label == "Gene"] == ["NCBIGene:6657"] * 2
 
 
@@ -459,12 +459,7 @@ def _gene_normalizer() -> Normalizer:
 
 
 def _grounded(normalizer: Normalizer, text: str, names: list[tuple[str, str]]) -> list[str | None]:
-    mentions, at = [], 0
-    for name, label in names:
-        start = text.index(name, at)
-        mentions.append(Mention(start, start + len(name), name, label))
-        at = start + len(name)
-    (out,) = normalizer.normalize_documents([Document("1", text, mentions=tuple(mentions))])
+    (out,) = normalizer.normalize_documents([_in_order("1", text, names)])
     return [m.groundings[0].curie if m.groundings else None for m in out.mentions]
 
 
