@@ -70,6 +70,12 @@ NIL_BELOW: dict[str, float] = {"Chemical": 0.95, "Gene": 0.95}
 # unchanged (BENCHMARKS.md, session 38). Short forms (4 characters or fewer, or all capitals) are
 # left alone: "CS" or "CP" mean a chemical in their abstract and a disease in the vocabularies.
 RETYPE: dict[str, tuple[str, ...]] = {"Chemical": ("Disease", "Gene")}
+# A predicted chemical grounded to a MeSH protein (the "Proteins" branch of amino acids, peptides
+# and proteins, or glycoproteins; not peptides, which hold the hormones BC5CDR calls chemicals)
+# whose text also names a gene exactly is that gene: "Tetherin" is BST2. Of the gold chemicals of
+# BC5CDR train+dev none is such a mention, of BioRED train's two ("clathrin"); on the MEDLINE
+# slice one predicted chemical is (tetherin, a gene; BENCHMARKS.md, session 44).
+PROTEIN_TREES = ("D12.776", "D09.400.430")
 # The types a document's definition of a short form can show a mention to be the other of.
 OTHER_TYPE: dict[str, str] = {"Chemical": "Disease", "Disease": "Chemical"}
 QUERY_ENCODERS = ("static", "full")
@@ -830,7 +836,8 @@ class Normalizer:
         """``normalize_documents`` for predicted mentions, as the pipeline uses it. A mention of a
         type in ``retype`` that names no concept of its type but names one of the others exactly
         takes the first such type (see ``RETYPE``; a gene's candidates then ordered by the
-        document's species, as ``_in_context`` orders them). Then, for the types in ``floors``: a mention that
+        document's species, as ``_in_context`` orders them), and so does a chemical grounded to a
+        MeSH protein that names a gene (``PROTEIN_TREES``). Then, for the types in ``floors``: a mention that
         matches no name exactly but does with the word just before or after it (an exact,
         word-order or composite match; not the fallback) takes that span, unless it would overlap
         another mention (the tagger stopped one word short: "hepatitis" of
@@ -1062,13 +1069,22 @@ class Normalizer:
         return any(self._exact(m.text, guard) for guard in GUARD_CATEGORIES)
 
     def _retyped(self, m: Mention, others: Sequence[str]) -> Mention:
-        if _named_exactly(m) or len(m.text) <= 4 or m.text.isupper():
+        if len(m.text) <= 4 or m.text.isupper():
             return m
+        if _named_exactly(m):
+            if "Gene" not in others or not self._protein(m.groundings[0].curie):
+                return m
+            others = ("Gene",)
         for other in others:
             named = self._named(m.text, None, other)
             if named is not None:
                 return replace(m, label=other, groundings=tuple(named[0]), composite=named[1])
         return m
+
+    def _protein(self, curie: str) -> bool:
+        """Whether a MeSH descriptor is a protein and nothing else (``PROTEIN_TREES``)."""
+        trees = self.index.trees.get(curie, ())
+        return bool(trees) and all(t.startswith(PROTEIN_TREES) for t in trees)
 
 
 @lru_cache(maxsize=64)

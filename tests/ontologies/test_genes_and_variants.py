@@ -39,6 +39,7 @@ from ontologies.variants import link_rs, variant_curie, variant_key
 from tests.ontologies.helpers import wheel as fake_wheel
 
 MOUSE = "NCBITaxon:10090"
+HUMAN_TAXON = "NCBITaxon:9606"
 
 
 @pytest.fixture(scope="session")
@@ -835,3 +836,27 @@ def test_a_predicted_chemical_that_names_only_a_gene_becomes_that_gene_of_the_do
     mentions = (Mention(0, 5, "ezrin", "Chemical"), Mention(37, 41, "mice", "Species"))
     (kept,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)], retype={})
     assert (kept.mentions[0].text, kept.mentions[0].label) == ("ezrin", "Chemical")  # retype={}: left alone
+
+
+def test_a_predicted_chemical_grounded_to_a_mesh_protein_that_names_a_gene_is_that_gene() -> None:
+    terms = [
+        Term("NCBIGene:684", "BST2", "Gene", synonyms=("tetherin",)),
+        Term("MESH:D000074010", "Bone Marrow Stromal Antigen 2", "Chemical", synonyms=("Tetherin",)),
+        Term("MESH:D007328", "Insulin", "Chemical"),
+        Term("NCBIGene:3630", "INS", "Gene", synonyms=("insulin",)),
+    ]
+    trees = {
+        "MESH:D000074010": ["D09.400.430.890.448.150", "D12.776.066.063"],  # a glycoprotein, a protein
+        "MESH:D007328": ["D06.472.699.587.200.500.537", "D12.644.548.586.200.500.537"],  # a hormone, a peptide
+    }
+    index = TermIndex(
+        merge_concepts(terms), [], taxa={"NCBIGene:684": HUMAN_TAXON, "NCBIGene:3630": HUMAN_TAXON}, trees=trees
+    )
+    normalizer = Normalizer(index, dense_weight=0.0)
+    text = "Tetherin and insulin rose."
+    mentions = (Mention(0, 8, "Tetherin", "Chemical"), Mention(13, 20, "insulin", "Chemical"))
+    (out,) = normalizer.normalize_predicted([Document("1", text, mentions=mentions)])
+    assert [(m.text, m.label, m.groundings[0].curie) for m in out.mentions] == [
+        ("Tetherin", "Gene", "NCBIGene:684"),
+        ("insulin", "Chemical", "MESH:D007328"),  # a peptide hormone stays the chemical BC5CDR calls it
+    ]
