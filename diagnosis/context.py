@@ -254,7 +254,7 @@ _DETERMINERS = frozenset("my the his her your their our both a an this that thes
 _NO_SITE = frozenset(
     """and or but that which who when where while after before with without to for from since so because
     then than as if is are was were be been am has have had get gets got goes go comes come feel feels
-    felt very really so too all every each some any no not it i me you he she they we this
+    felt very really too all every each some any no not it i me you he she they we
     cramping sharp dull severe mild terrible constant burning stabbing throbbing""".split()  # noqa: SIM905
 )
 _LAY_SITES = {
