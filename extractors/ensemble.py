@@ -47,23 +47,21 @@ def tag_with(
     (``abbreviations.short_forms_as_defined``)."""
     if not models:
         return list(docs)
-    taken_before, taken = [], set[str]()
+    taken_before: list[set[str]] = []  # per model, the types the models before it tag
+    taken: set[str] = set()
     for model in models:
         taken_before.append(set(taken))
         taken |= set(model.types)
-    needed = [i for i, m in enumerate(models) if i == 0 or set(m.types) - taken_before[i] or fill is not None]
+    new_types = [set(model.types) - before for model, before in zip(models, taken_before, strict=True)]
+    needed = [i for i in range(len(models)) if i == 0 or new_types[i] or fill is not None]
     predicted = dict(zip(needed, _predict([models[i] for i in needed], docs), strict=True))
     out = predicted[0]
-    taken = set(models[0].types)
-    for i, model in enumerate(models[1:], start=1):
-        new_types = set(model.types) - taken
-        if i in predicted:
-            extra = predicted[i]
-            out = [
-                _fill(_add(doc, [m for m in more.mentions if m.label in new_types]), more.mentions, taken, fill)
-                for doc, more in zip(out, extra, strict=True)
-            ]
-        taken |= set(model.types)
+    for i in needed[1:]:
+        added = new_types[i]
+        out = [
+            _fill(_add(doc, [m for m in more.mentions if m.label in added]), more.mentions, taken_before[i], fill)
+            for doc, more in zip(out, predicted[i], strict=True)
+        ]
     return [short_forms_as_defined(doc) for doc in out] if len(models) > 1 else out
 
 
