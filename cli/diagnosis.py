@@ -59,7 +59,7 @@ def load_hpo_cmd(
         typer.Option(
             "--no-definitions",
             help="Leave out the phenotypes named in the diseases' definitions (MeSH scope notes, DOID's infectious "
-            "disease slim).",
+            "disease slim, WordNet's glosses).",
         ),
     ] = False,
     no_mesh_subtypes: Annotated[
@@ -80,8 +80,9 @@ def load_hpo_cmd(
     diseases HPO annotates, and disease -> phenotype edges with frequency and PMIDs; then the
     Disease Ontology's disease -> symptom table with each symptom mapped to HPO (source DOID);
     then the phenotypes the diseases' own definitions name (MeSH scope notes from CTD MEDIC, DOID's
-    infectious disease slim; sources "MeSH definition", "DOID definition"), for the common diseases
-    neither covers; then, for each disease, the phenotypes most of its subtypes in MeSH's disease
+    infectious disease slim, and WordNet's everyday definitions, fetched once from Debian's
+    wordnet-base; sources "MeSH definition", "DOID definition", "WordNet definition"), for the common
+    diseases neither covers; then, for each disease, the phenotypes most of its subtypes in MeSH's disease
     tree have (source "MeSH subtypes": hyperthyroidism from Graves disease; the general setting of
     `medkg diagnose` reads them). Loading again updates what the files changed, adds nothing twice
     and removes what the files no longer give.
@@ -91,7 +92,7 @@ def load_hpo_cmd(
     del reload  # accepted so that scripts written for the old no-op guard keep working
     with failing():
         settings = load_settings(config)
-        files = HpoFiles.of(settings)
+        files = HpoFiles.of(settings, fetch=not no_definitions)
         files = dataclasses.replace(
             files,
             obo=hp_obo or files.obo,
@@ -99,6 +100,7 @@ def load_hpo_cmd(
             symptoms=None if no_symptoms else files.symptoms,
             definitions=None if no_definitions else files.definitions,
             doid_definitions=None if no_definitions else files.doid_definitions,
+            wordnet=None if no_definitions else files.wordnet,
             mesh_trees=None if no_mesh_subtypes else files.mesh_trees,
         )
         with settings.open_store() as store:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION
+from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION, WORDNET_DEFINITION
 from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word
 from extractors.text import split_sentences
 from kg.types import Document
@@ -387,6 +387,8 @@ def _how_often(ann: Annotation) -> str:
         return "named in its MeSH definition"
     if ann.source == DOID_DEFINITION:
         return "named in its Disease Ontology definition"
+    if ann.source == WORDNET_DEFINITION:
+        return "named in its WordNet definition"
     return frequency_word(ann.frequency)
 
 

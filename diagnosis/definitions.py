@@ -40,6 +40,8 @@ from ontologies.text import normalize
 
 MESH_DEFINITION = "MeSH definition"
 DOID_DEFINITION = "DOID definition"
+WORDNET_DEFINITION = "WordNet definition"
+DEFINITION_SOURCES = (MESH_DEFINITION, DOID_DEFINITION, WORDNET_DEFINITION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class Definition:
     curie: str
     name: str
     text: str  # may be empty: the name and synonyms still count
-    source: str  # MESH_DEFINITION or DOID_DEFINITION
+    source: str  # one of DEFINITION_SOURCES
     synonyms: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
 
@@ -167,3 +169,15 @@ def definition_phenotypes(
     return DefinitionRecords(
         entities, annotations, dict(read), {s: len(v) for s, v in sorted(count.items())}, len(skipped)
     )
+
+
+def wordnet_definitions(glosses: Any, definitions: Iterable[Definition]) -> list[Definition]:
+    """The diseases of ``definitions`` (MeSH's, DOID's) that WordNet defines
+    (``ontologies.wordnet.Glosses``), found by their name: the gloss as a definition of source
+    ``WORDNET_DEFINITION``, once per disease id. Not by a synonym: MeSH's entry terms include
+    narrower concepts (Dystonic Disorders would be defined as writer's cramp)."""
+    found: dict[str, Definition] = {}
+    for d in definitions:
+        if d.curie not in found and (gloss := glosses.get(d.name)):
+            found[d.curie] = Definition(d.curie, d.name, gloss, WORDNET_DEFINITION, (), d.xrefs)
+    return list(found.values())

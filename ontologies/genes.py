@@ -178,28 +178,28 @@ def fetch_gene_db(dest: Path) -> Path:
     Raises ``OntologyError`` with what to do when that is not possible (no apt, no network)."""
     if dest.is_file():
         return dest
-    if shutil.which("apt-get") is None:
-        raise OntologyError(
-            f"no gene vocabulary at {dest} and no apt-get to fetch {DEBIAN_PACKAGE}; put an org.Hs.eg.sqlite "
-            "or NCBI's Homo_sapiens.gene_info.gz there, or set MEDKG_GENE_DB to one"
-        )
+    instead = f"put an org.Hs.eg.sqlite or NCBI's Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one"
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         log.info("fetching the human gene vocabulary (%s, 37 MB, once)", DEBIAN_PACKAGE)
-        done = subprocess.run(
-            ["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, capture_output=True, text=True, check=False
-        )
-        debs = sorted(Path(tmp).glob("*.deb"))
-        if done.returncode != 0 or not debs:
-            why = last_line(done, "no .deb")
-            raise OntologyError(
-                f"cannot fetch {DEBIAN_PACKAGE} with apt-get download ({why}); put an org.Hs.eg.sqlite or NCBI's "
-                f"Homo_sapiens.gene_info.gz at {dest}, or set MEDKG_GENE_DB to one"
-            )
+        deb = download_deb(DEBIAN_PACKAGE, Path(tmp), instead)
         part = dest.with_name(dest.name + ".part")
-        extract_deb_member(debs[0], DB_MEMBER, part)
+        extract_deb_member(deb, DB_MEMBER, part)
         part.replace(dest)
     return dest
+
+
+def download_deb(package: str, folder: Path, instead: str) -> Path:
+    """The ``.deb`` of ``package``, downloaded into ``folder`` with ``apt-get download`` (no root,
+    nothing installed). Raises ``OntologyError`` saying ``instead`` (what the user can do) when
+    there is no apt or the download fails."""
+    if shutil.which("apt-get") is None:
+        raise OntologyError(f"no apt-get to fetch {package}; {instead}")
+    done = subprocess.run(["apt-get", "download", package], cwd=folder, capture_output=True, text=True, check=False)
+    debs = sorted(folder.glob("*.deb"))
+    if done.returncode != 0 or not debs:
+        raise OntologyError(f"cannot fetch {package} with apt-get download ({last_line(done, 'no .deb')}); {instead}")
+    return debs[0]
 
 
 def fetch_mouse_genes(dest: Path) -> Path:

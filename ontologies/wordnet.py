@@ -1,0 +1,184 @@
+"""Diseases defined in everyday words: WordNet's glosses (issue 20).
+
+A patient says "my skin itches and there are little blisters that crust over"; MeSH's scope note
+of impetigo says "a common superficial bacterial infection of the SKIN", WordNet's gloss says "a
+very contagious infection of the skin; common in children; localized redness develops into small
+blisters that gradually crust and erode". WordNet (Princeton's lexical database of English,
+version 3.0; its licence allows any use with the copyright notice kept) defines 2,500 diseases,
+conditions and symptoms that way, written for readers who are not physicians: what a general
+practitioner's patient describes. ``diagnosis.definitions`` reads the phenotypes they name, and
+``diagnosis.descriptions`` adds them to the diseases' descriptions.
+
+``fetch_wordnet_glosses`` gets the Debian package ``wordnet-base`` with ``apt-get download`` (no
+root, nothing installed), as ``ontologies.genes`` gets the human genes, and writes the glosses
+medkg reads (``lemma<TAB>synset<TAB>gloss``): for each noun, its most frequent sense that is a
+pathological state or a symptom in WordNet's hierarchy (not a plant's or an animal's disease).
+Only the Python standard library reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.errors import OntologyError
+from ontologies.genes import download_deb, extract_deb_member
+from ontologies.text import normalize
+from ontologies.wheels import gzip_text
+
+log = logging.getLogger(__name__)
+
+DEBIAN_PACKAGE = "wordnet-base"
+# The senses kept: those below these synsets in WordNet's noun hierarchy, each named by lemmas it
+# has ("disorder, upset" is the body's disorder, where heart failure and hypertension are; the
+# "disorder" of a riot has no "upset")...
+ROOTS = (frozenset({"pathological_state"}), frozenset({"symptom"}), frozenset({"disorder", "upset"}))
+# ... and not below these ("pink disease" of coffee trees, "distemper" of dogs).
+LEFT_OUT = (frozenset({"plant_disease"}), frozenset({"animal_disease"}))
+HEADER = "lemma\tsynset\tgloss"
+
+
+# A gloss's usage examples, quoted after a semicolon ("...; \"will they never find a cure?\"").
+_EXAMPLES = re.compile(r';?\s*"[^"]*"')
+
+
+class _Synset:
+    __slots__ = ("gloss", "hypernyms", "lemmas")
+
+    def __init__(self, lemmas: list[str], hypernyms: list[str], gloss: str) -> None:
+        self.lemmas, self.hypernyms, self.gloss = lemmas, hypernyms, gloss
+
+
+def read_nouns(data_noun: Iterable[str]) -> dict[str, _Synset]:
+    """WordNet's noun synsets by offset, from the lines of ``data.noun`` (the database format of
+    ``wndb(5WN)``: offset, lexicographer file, type, word count in hex, words with their lex ids,
+    pointer count, pointers, then ``| gloss``)."""
+    synsets: dict[str, _Synset] = {}
+    for line in data_noun:
+        if line.startswith(" ") or not line.strip():
+            continue  # the licence header
+        head, _, gloss = line.partition(" | ")
+        fields = head.split()
+        n = int(fields[3], 16)
+        lemmas = [fields[4 + 2 * i] for i in range(n)]
+        k = 4 + 2 * n
+        pointers = [(fields[k + 1 + 4 * j], fields[k + 2 + 4 * j]) for j in range(int(fields[k]))]
+        hypernyms = [offset for symbol, offset in pointers if symbol in ("@", "@i")]
+        synsets[fields[0]] = _Synset(lemmas, hypernyms, gloss.strip())
+    return synsets
+
+
+def read_senses(index_noun: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each noun of ``index.noun`` with its synsets, most frequent sense first."""
+    for line in index_noun:
+        if line.startswith(" ") or not line.strip():
+            continue
+        fields = line.split()
+        pointer_count = int(fields[3])
+        yield fields[0], fields[4 + pointer_count + 2 :]
+
+
+def disease_glosses(synsets: dict[str, _Synset], senses: Iterable[tuple[str, list[str]]]) -> list[tuple[str, str, str]]:
+    """(lemma, synset, gloss) of each noun's most frequent sense below ``ROOTS`` and not below
+    ``LEFT_OUT``, lemmas with spaces for underscores, in ``index.noun``'s order."""
+    below: dict[str, str] = {}  # offset -> "in", "out" or "" (neither)
+
+    def kind(offset: str) -> str:
+        if offset in below:
+            return below[offset]
+        below[offset] = ""  # WordNet's noun hierarchy has no cycle; this guards against one
+        s = synsets.get(offset)
+        if s is None:
+            return ""
+        lemmas = set(s.lemmas)
+        if any(names <= lemmas for names in LEFT_OUT):
+            found = "out"
+        elif any(names <= lemmas for names in ROOTS):
+            found = "in"
+        else:
+            up = [kind(h) for h in s.hypernyms]
+            found = "out" if "out" in up else "in" if "in" in up else ""
+        below[offset] = found
+        return found
+
+    rows = []
+    for lemma, offsets in senses:
+        first = next((o for o in offsets if kind(o) == "in"), None)
+        if first is not None:
+            rows.append((lemma.replace("_", " "), first, _EXAMPLES.sub("", synsets[first].gloss).strip()))
+    return rows
+
+
+def write_glosses(deb: Path, out: Path) -> int:
+    """The disease glosses of WordNet's ``.deb`` written to ``out`` (gzipped TSV); how many."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data, index = Path(tmp) / "data.noun", Path(tmp) / "index.noun"
+        extract_deb_member(deb, "data.noun", data)
+        extract_deb_member(deb, "index.noun", index)
+        with data.open(encoding="latin-1") as f:
+            synsets = read_nouns(f)
+        with index.open(encoding="latin-1") as f:
+            rows = disease_glosses(synsets, read_senses(f))
+    with gzip_text(out) as f:
+        f.write(HEADER + "\n")
+        for row in rows:
+            f.write("\t".join(x.replace("\t", " ") for x in row) + "\n")
+    return len(rows)
+
+
+def fetch_wordnet_glosses(dest: Path) -> Path:
+    """``dest`` (the glosses, ``write_glosses``), written first when missing from Debian's
+    ``wordnet-base``. Raises ``OntologyError`` with what to do when that is not possible."""
+    if dest.is_file():
+        return dest
+    instead = (
+        "diseases are then described without WordNet's definitions (MEDKG_WORDNET=false says so quietly); "
+        f"on a Debian or Ubuntu machine `apt-get download {DEBIAN_PACKAGE}` gets it"
+    )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        log.info("fetching WordNet's definitions (%s, 6.5 MB, once)", DEBIAN_PACKAGE)
+        deb = download_deb(DEBIAN_PACKAGE, Path(tmp), instead)
+        part = Path(tmp) / dest.name
+        count = write_glosses(deb, part)
+        part.replace(dest)
+    log.info("WordNet: %d diseases, conditions and symptoms defined -> %s", count, dest)
+    return dest
+
+
+class Glosses:
+    """WordNet's glosses by name: ``get`` tries the name as written (lower-cased), then its
+    ``normalize``d form ("anaemia" and "anemia" are two nouns of WordNet; each keeps its own)."""
+
+    def __init__(self, rows: Iterable[tuple[str, str]]) -> None:
+        self.exact: dict[str, str] = {}
+        self.normalized: dict[str, str] = {}
+        for lemma, gloss in rows:
+            self.exact.setdefault(lemma.lower(), gloss)
+            self.normalized.setdefault(normalize(lemma), gloss)
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+    def get(self, name: str) -> str | None:
+        return self.exact.get(name.lower()) or self.normalized.get(normalize(name))
+
+
+def load_glosses(path: Path) -> Glosses:
+    """The glosses of a file ``write_glosses`` wrote."""
+    import gzip
+
+    rows = []
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            if f.readline().rstrip("\n") != HEADER:
+                raise OntologyError(f"{path}: not a WordNet gloss file (its first line is not {HEADER!r})")
+            for line in f:
+                lemma, _, gloss = line.rstrip("\n").split("\t", 2)
+                rows.append((lemma, gloss))
+    except (OSError, EOFError, UnicodeError, ValueError) as exc:
+        raise OntologyError(f"{path}: cannot read WordNet's glosses ({exc})") from exc
+    return Glosses(rows)
