@@ -41,7 +41,9 @@ from ontologies.text import normalize
 MESH_DEFINITION = "MeSH definition"
 DOID_DEFINITION = "DOID definition"
 WORDNET_DEFINITION = "WordNet definition"
-DEFINITION_SOURCES = (MESH_DEFINITION, DOID_DEFINITION, WORDNET_DEFINITION)
+# Which source keeps a pair several definitions state (the graph holds one edge per pair): the
+# vocabularies' own before WordNet's (``ontologies.wordnet``).
+DEFINITION_SOURCES = (DOID_DEFINITION, MESH_DEFINITION, WORDNET_DEFINITION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,7 @@ def definition_phenotypes(
         xrefs[key] |= {x for x in same if x.startswith("MESH:") and x != key}
     annotations: list[PhenotypeAnnotation] = []
     seen = set(existing)
-    for (disease, source), ps in sorted(found.items()):
+    for (disease, source), ps in sorted(found.items(), key=lambda kv: (kv[0][0], DEFINITION_SOURCES.index(kv[0][1]))):
         annotations += [PhenotypeAnnotation(disease, p, None, source) for p in sorted(ps) if (disease, p) not in seen]
         seen |= {(disease, p) for p in ps}
     count: dict[str, set[str]] = defaultdict(set)

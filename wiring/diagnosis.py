@@ -161,7 +161,7 @@ def load_definitions_into(
     described: set[str] | None = None,
 ) -> dict[str, Any]:
     """The phenotypes the diseases' definitions name (``diagnosis.definitions``), as disease ->
-    phenotype edges of source ``MeSH definition``, ``DOID definition`` and ``WordNet definition``. ``described``: the
+    phenotype edges of the sources of ``DEFINITION_SOURCES``. ``described``: the
     diseases HPO's annotations cover (read from the store when not given), left out."""
     from diagnosis.context import PhenotypeTagger
     from diagnosis.definitions import definition_phenotypes, doid_keys
@@ -268,12 +268,16 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     elif files.symptoms is not None and files.symptoms.is_file() and store.phenotype_edge_count("DOID") == 0:
         console.print("[bold]The graph has no DOID disease -> symptom annotations yet[/]: loading them (once).")
         load_symptoms_into(store, files, hpo_terms(settings), _canonical(settings))
-    if _has_definitions(files) and (
-        not any(store.phenotype_edge_count(s) for s in DEFINITION_SOURCES)
-        or (files.wordnet is not None and store.phenotype_edge_count(WORDNET_DEFINITION) == 0)
-    ):
-        console.print("[bold]The graph has no phenotypes from the diseases' definitions yet[/]: loading them (once).")
-        load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
+    if _has_definitions(files):
+        if not any(store.phenotype_edge_count(s) for s in DEFINITION_SOURCES):
+            lacking = "no phenotypes from the diseases' definitions"
+        elif files.wordnet is not None and store.phenotype_edge_count(WORDNET_DEFINITION) == 0:
+            lacking = "no phenotypes from WordNet's definitions of diseases"  # a graph loaded before they came
+        else:
+            lacking = ""
+        if lacking:
+            console.print(f"[bold]The graph has {lacking} yet[/]: loading them (once).")
+            load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
     if files.mesh_trees is not None and files.mesh_trees.is_file() and store.phenotype_edge_count(MESH_SUBTYPES) == 0:
         console.print("[bold]The graph has no phenotypes from the diseases' MeSH subtypes yet[/]: loading them (once).")
         load_mesh_subtypes_into(store, files.mesh_trees)

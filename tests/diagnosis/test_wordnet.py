@@ -155,3 +155,31 @@ def test_without_apt_the_load_goes_on_without_them(
     assert not caplog.records
     assert settings.wordnet_glosses() is None
     assert "no apt-get to fetch wordnet-base" in caplog.text and "MEDKG_WORDNET=false" in caplog.text
+
+
+def test_a_graph_loaded_before_them_gets_them_once(
+    glosses_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wiring.diagnosis
+    from wiring.diagnosis import ensure_hpo
+    from wiring.settings import load_settings
+
+    monkeypatch.setattr(wiring.diagnosis, "_canonical", lambda settings: None)  # no term index: as --no-xrefs
+
+    mini_data(tmp_path / "data")
+    monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MEDKG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEDKG_STORE_PATH", str(tmp_path / "graph"))
+    assert CliRunner().invoke(app, ["load-hpo", "--no-xrefs"]).exit_code == 0  # WordNet off (tests/conftest.py)
+    (tmp_path / "home" / "vocab").mkdir(parents=True)
+    glosses_file.replace(tmp_path / "home" / "vocab" / "wordnet-glosses.tsv.gz")
+    monkeypatch.setenv("MEDKG_WORDNET", "true")
+    settings = load_settings()
+    with settings.open_store() as store:
+        before = {s: store.phenotype_edge_count(s) for s in (MESH_DEFINITION, WORDNET_DEFINITION)}
+        ensure_hpo(store, settings)  # what `medkg run` does after ingesting
+        after = {s: store.phenotype_edge_count(s) for s in (MESH_DEFINITION, WORDNET_DEFINITION)}
+        ensure_hpo(store, settings)
+        again = {s: store.phenotype_edge_count(s) for s in (MESH_DEFINITION, WORDNET_DEFINITION)}
+    assert before[WORDNET_DEFINITION] == 0 and after[WORDNET_DEFINITION] == 1  # Cataract: Visual impairment
+    assert after[MESH_DEFINITION] == before[MESH_DEFINITION] > 0 and again == after
