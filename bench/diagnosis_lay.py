@@ -159,7 +159,16 @@ def main() -> None:
         }
     report["named_by_source"] = {
         s: sum(1 for r in named if s in sources[r["mesh_id"]])
-        for s in ("HPO", "DOID", "DOID subtypes", "MeSH definition", "DOID definition", "MeSH subtypes", "literature")
+        for s in (
+            "HPO",
+            "DOID",
+            "DOID subtypes",
+            "MeSH definition",
+            "DOID definition",
+            "WordNet definition",
+            "MeSH subtypes",
+            "literature",
+        )
     }
 
     tagger = PhenotypeTagger(hpo_terms(settings))
