@@ -4,10 +4,11 @@ A patient says "my skin itches and there are little blisters that crust over"; M
 of impetigo says "a common superficial bacterial infection of the SKIN", WordNet's gloss says "a
 very contagious infection of the skin; common in children; localized redness develops into small
 blisters that gradually crust and erode". WordNet (Princeton's lexical database of English,
-version 3.0; its licence allows any use with the copyright notice kept) defines 2,500 diseases,
-conditions and symptoms that way, written for readers who are not physicians: what a general
-practitioner's patient describes. ``diagnosis.definitions`` reads the phenotypes they name, and
-``diagnosis.descriptions`` adds them to the diseases' descriptions.
+version 3.0; its licence allows any use with the copyright notice kept) defines about 2,400
+diseases, conditions and symptoms that way, written for readers who are not physicians: what a
+general practitioner's patient describes. ``diagnosis.definitions`` reads the phenotypes they
+name (the diseases' descriptions of ``diagnosis.descriptions`` do not take them: they ranked the
+lay dev cases worse; BENCHMARKS.md, session 45).
 
 ``fetch_wordnet_glosses`` gets the Debian package ``wordnet-base`` with ``apt-get download`` (no
 root, nothing installed), as ``ontologies.genes`` gets the human genes, and writes the glosses
@@ -18,6 +19,7 @@ Only the Python standard library reads it.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 import tempfile
@@ -135,7 +137,8 @@ def fetch_wordnet_glosses(dest: Path) -> Path:
     if dest.is_file():
         return dest
     instead = (
-        "diseases are then described without WordNet's definitions (MEDKG_WORDNET=false says so quietly); "
+        "diseases are then described without WordNet's definitions (MEDKG_WORDNET=false: without them and "
+        "without this warning); "
         f"on a Debian or Ubuntu machine `apt-get download {DEBIAN_PACKAGE}` gets it"
     )
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -169,8 +172,6 @@ class Glosses:
 
 def load_glosses(path: Path) -> Glosses:
     """The glosses of a file ``write_glosses`` wrote."""
-    import gzip
-
     rows = []
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
