@@ -24,34 +24,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.cause_check import CauseCheckConfig, _fit, best_threshold, labelled_pairs, pair_text
+from extractors.cause_check import CauseCheckConfig, best_threshold, labelled_pairs, out_of_fold
 from extractors.doc_relations import load_relation_model
 from extractors.ensemble import relate_with
-from extractors.relations import _concepts
-from extractors.text import split_sentences
-from kg.schema import entity_type, predicate
-from kg.types import Document
+from kg.schema import predicate
 from readers import read_documents
 
 CID = predicate("CID").curie
 GOLD_TYPES = {"ChemicalEntity", "DiseaseOrPhenotypicFeature"}
-
-
-def pair_keys(docs: list[Document]) -> list[tuple[str, str, str]]:
-    """(document, chemical, disease) of each pair, in ``labelled_pairs``'s order."""
-    out = []
-    for doc in docs:
-        sentences = split_sentences(doc.text) or [(0, len(doc.text))]
-        concepts: dict[str, set[str]] = {"Chemical": set(), "Disease": set()}
-        for m in doc.mentions:
-            label = entity_type(m.label).label
-            if label in concepts:
-                concepts[label].update(_concepts(m))
-        for c in sorted(concepts["Chemical"]):
-            for d in sorted(concepts["Disease"] - {c}):
-                if pair_text(doc, sentences, c, d) is not None:
-                    out.append((doc.doc_id, c, d))
-    return out
 
 
 def main() -> None:
@@ -66,18 +46,11 @@ def main() -> None:
         ("biored_train", labelled_pairs(biored, {"Positive_Correlation"})),
         ("bc5cdr_train", labelled_pairs(bc5cdr, {"CID"})),
     ]
-    keys = pair_keys(biored)
+    keys = [(g, c, d) for g, (c, d) in zip(corpora[0][1].groups, corpora[0][1].pairs, strict=True)]
     texts = [t for _, p in corpora for t in p.texts]
     labels = np.asarray([y for _, p in corpora for y in p.labels])
     groups = [f"{name}:{g}" for name, p in corpora for g in p.groups]
-    config = CauseCheckConfig()
-    from sklearn.model_selection import GroupKFold
-
-    oof = np.zeros(len(texts))
-    for train, held in GroupKFold(config.folds).split(texts, labels, groups):
-        vectorizer, coef, intercept = _fit([texts[i] for i in train], labels[train], config)
-        z = np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef).ravel() + intercept
-        oof[held] = 1.0 / (1.0 + np.exp(-z))
+    oof = out_of_fold(texts, labels, groups, CauseCheckConfig())
     alone, alone_f1 = best_threshold(labels, oof)
 
     bare = [replace(d, mentions=tuple(m for m in d.mentions if m.label in GOLD_TYPES), relations=()) for d in biored]

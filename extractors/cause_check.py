@@ -75,6 +75,7 @@ class LabelledPairs:
     texts: list[str] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (chemical, disease) of each text
 
 
 def pair_text(doc: Document, sentences: Sequence[tuple[int, int]], subject: str, obj: str) -> str | None:
@@ -264,6 +265,7 @@ def labelled_pairs(docs: Iterable[Document], positive: set[str]) -> LabelledPair
                     out.texts.append(text)
                     out.labels.append(int(bool(annotated.get(frozenset((c, d)), set()) & positive)))
                     out.groups.append(doc.doc_id)
+                    out.pairs.append((c, d))
     return out
 
 
@@ -372,6 +374,21 @@ def best_threshold(labels: np.ndarray, probs: np.ndarray) -> tuple[float, float]
     return float(probs[order][best]), float(f1[best])
 
 
+def out_of_fold(
+    texts: Sequence[str], labels: np.ndarray, groups: Sequence[str], config: CauseCheckConfig
+) -> np.ndarray:
+    """Each pair's probability from the check fitted on the other documents' pairs (grouped
+    ``config.folds``-fold cross-validation)."""
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(texts))
+    for train, held in GroupKFold(config.folds).split(texts, labels, groups):
+        vectorizer, coef, intercept = _fit([texts[i] for i in train], labels[train], config)
+        z = np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef).ravel() + intercept
+        oof[held] = 1.0 / (1.0 + np.exp(-z))
+    return oof
+
+
 def train_cause_check(
     corpora: Sequence[tuple[str, LabelledPairs]],
     config: CauseCheckConfig = CauseCheckConfig(),
@@ -379,8 +396,6 @@ def train_cause_check(
 ) -> CauseCheck:
     """Fit the check on the labelled pairs of every corpus (``name``, pairs); the threshold comes
     from grouped ``config.folds``-fold cross-validation over all of them."""
-    from sklearn.model_selection import GroupKFold
-
     texts = [t for _, p in corpora for t in p.texts]
     labels = np.asarray([y for _, p in corpora for y in p.labels])
     groups = [f"{name}:{g}" for name, p in corpora for g in p.groups]
@@ -389,12 +404,7 @@ def train_cause_check(
             f"the cause check needs both labels and at least {config.folds} documents "
             f"(got {len(texts)} pairs, {int(labels.sum())} positive, {len(set(groups))} documents)"
         )
-    oof = np.zeros(len(texts))
-    for train, held in GroupKFold(config.folds).split(texts, labels, groups):
-        vectorizer, coef, intercept = _fit([texts[i] for i in train], labels[train], config)
-        z = np.asarray(vectorizer.transform([texts[i] for i in held]) @ coef).ravel() + intercept
-        oof[held] = 1.0 / (1.0 + np.exp(-z))
-    threshold, f1 = best_threshold(labels, oof)
+    threshold, f1 = best_threshold(labels, out_of_fold(texts, labels, groups, config))
     vectorizer, coef, intercept = _fit(texts, labels, config)
     card = {
         "task": "cause-check",
