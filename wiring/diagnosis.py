@@ -428,8 +428,8 @@ def definition_texts(files: HpoFiles) -> dict[str, str]:
     WordNet's glosses, added to the descriptions, ranked the 48 lay dev cases worse (acc@20 56.2
     -> 50.0; BENCHMARKS.md, session 45)."""
     found: dict[str, str] = {}
-    for d in read_definitions(files):
-        if d.text and d.source != WORDNET_DEFINITION:
+    for d in read_definitions(dataclasses.replace(files, wordnet=None)):
+        if d.text:
             found.setdefault(d.curie, d.text)
     return found
 
