@@ -550,6 +550,44 @@ def test_genes_numbered_together_are_each_gene_of_the_documents_species() -> Non
     assert grounded("ERK1/2 phosphorylation in mice.", "ERK1/2", "mice") == (True, ["NCBIGene:26417", "NCBIGene:26413"])
 
 
+def test_a_gene_family_named_without_a_number_is_the_members_the_document_names() -> None:
+    """ "MMPs" beside "MMP-2" and "MMP-9" is those two (BioRED's annotators' reading), and so is
+    the family's long name the document defines the short one with; a family with one named member
+    keeps what it matched."""
+    terms = [
+        Term("NCBIGene:4312", "MMP1", "Gene", synonyms=("matrix metalloproteinase 1", "MMPs")),
+        Term("NCBIGene:4313", "MMP2", "Gene", synonyms=("matrix metalloproteinase 2",)),
+        Term("NCBIGene:4318", "MMP9", "Gene", synonyms=("matrix metalloproteinase 9",)),
+        Term("NCBIGene:2247", "FGF2", "Gene"),
+        Term("NCBIGene:2248", "FGF3", "Gene"),
+        Term("NCBIGene:8074", "FGF23", "Gene", synonyms=("fibroblast growth factors",)),
+    ]
+    taxa = {t.curie: HUMAN for t in terms}
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+
+    def grounded(text: str, names: list[str]) -> list[tuple[bool, list[str]]]:
+        at, mentions = 0, []
+        for n in names:
+            at = text.index(n, at)
+            mentions.append(Mention(at, at + len(n), n, "Gene"))
+            at += len(n)
+        (out,) = normalizer.normalize_documents([Document("1", text, mentions=tuple(mentions))])
+        return [(m.composite, [g.curie for g in m.groundings]) for m in out.mentions]
+
+    text = "Matrix metalloproteinases (MMPs) such as MMP-2 and MMP-9 rose; MMPs fell."
+    names = ["Matrix metalloproteinases", "MMPs", "MMP-2", "MMP-9", "MMPs"]
+    family = (True, ["NCBIGene:4313", "NCBIGene:4318"])
+    assert grounded(text, names) == [family, family, (False, ["NCBIGene:4313"]), (False, ["NCBIGene:4318"]), family]
+    # the members of a list the tagger found as one mention
+    text = "Fibroblast growth factors (FGFs) FGF-2 and -3 bind."
+    assert (
+        grounded(text, ["Fibroblast growth factors", "FGFs", "FGF-2 and -3"])[:2]
+        == [(True, ["NCBIGene:2247", "NCBIGene:2248"])] * 2
+    )
+    # one member named: the family keeps its own match
+    assert grounded("MMPs and MMP-2 rose.", ["MMPs", "MMP-2"])[0] == (False, ["NCBIGene:4312"])
+
+
 def test_two_gene_names_joined_by_a_slash_are_two_mentions() -> None:
     terms = [
         Term("NCBIGene:8878", "SQSTM1", "Gene", synonyms=("p62", "sequestosome 1")),
