@@ -654,6 +654,48 @@ def test_a_training_corpus_gene_the_vocabulary_lacks_is_of_a_species_the_vocabul
     assert gene_taxa({}, {"NCBIGene:7124": Counter({HUMAN: 1})}) == {"NCBIGene:7124": HUMAN}  # no vocabulary
 
 
+def test_a_corpus_gene_of_a_species_the_document_does_not_name_gives_way_to_the_nearest_of_its_species(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rat gene only a training corpus names ("NMDA receptors"), in an abstract about mice,
+    is the mouse gene the fallback ranks first when it ranks it high; in a rat abstract, or where
+    the fallback finds nothing close, it stays."""
+    import ontologies.normalizer as normalizer_module
+
+    monkeypatch.setattr(normalizer_module, "COVERED_GENES", 3)  # the two vocabularies' genes below
+    rat = "NCBITaxon:10116"
+    terms = [
+        Term("NCBIGene:24408", "NMDA receptors", "Gene", source="corpus:train"),
+        Term("NCBIGene:170672", "podocin", "Gene", source="corpus:train"),
+        Term("NCBIGene:14810", "Grin1", "Gene", synonyms=("NMDA receptor 1", "NMDAR1")),
+        Term("NCBIGene:12709", "Ckb", "Gene", synonyms=("creatine kinase, brain",)),
+        Term("NCBIGene:2902", "GRIN1", "Gene", synonyms=("NMDAR1",)),
+        Term("NCBIGene:1152", "CKB", "Gene", synonyms=("creatine kinase B",)),
+        Term("NCBIGene:21926", "Tnf", "Gene"),
+        Term("NCBIGene:7124", "TNF", "Gene"),
+        Term("NCBITaxon:10090", "mice", "Species", source="corpus:train"),
+        Term("NCBITaxon:10116", "rats", "Species", source="corpus:train"),
+    ]
+    taxa = {
+        "NCBIGene:24408": rat,
+        "NCBIGene:170672": rat,
+        "NCBIGene:14810": MOUSE,
+        "NCBIGene:12709": MOUSE,
+        "NCBIGene:2902": HUMAN,
+        "NCBIGene:1152": HUMAN,
+        "NCBIGene:21926": MOUSE,
+        "NCBIGene:7124": HUMAN,
+    }
+    normalizer = Normalizer(TermIndex(merge_concepts(terms), [], taxa=taxa), dense_weight=0.0)
+    assert normalizer._covered_species() == {MOUSE, HUMAN}
+    names = [("NMDA receptor", "Gene"), ("mice", "Species")]
+    assert _grounded(normalizer, "NMDA receptor blockade in mice.", names)[0] == "NCBIGene:14810"
+    names = [("NMDA receptor", "Gene"), ("rats", "Species")]
+    assert _grounded(normalizer, "NMDA receptor blockade in rats.", names)[0] == "NCBIGene:24408"
+    names = [("podocin", "Gene"), ("mice", "Species")]  # nothing of the mouse's is close: as it was
+    assert _grounded(normalizer, "podocin in mice.", names)[0] == "NCBIGene:170672"
+
+
 def test_a_greek_letter_written_as_a_letter_matches_a_name_that_joins_its_word_to_the_next_or_last() -> None:
     terms = [
         Term("NCBIGene:4790", "NFKB1", "Gene", synonyms=("NF-kappaB",)),
