@@ -708,7 +708,8 @@ class Normalizer:
         embryos that names only yeast are mouse genes; human when none tells); a variant
         change written next to an rs id takes that id (``ontologies.variants.link_rs``), and so
         does one a training corpus gave a dbSNP id in a document about one of this document's
-        genes (``TermIndex.variant_genes``)."""
+        genes (``TermIndex.variant_genes``); last, a gene family named without a number is the
+        members the document names with one (``_families``)."""
         kinds = [self._category(m.label) for m in mentions]
         in_species = self._gene_order(mentions)
         variants = [i for i, k in enumerate(kinds) if k == "Variant"]
@@ -739,7 +740,9 @@ class Normalizer:
         """How a gene mention of the document with ``mentions`` orders its candidates
         (``_in_context``): those of the species the document names most (of the species the
         index knows genes of), then those of the species the casing of its genes' names tells,
-        an ortholog of the named species first where no candidate is of it."""
+        an ortholog of the named species first where no candidate is of it, and the nearest gene
+        of the named species (``_nearest_in``) where the first is only a training corpus's gene of
+        a species the document does not name."""
         kinds = [self._category(m.label) for m in mentions]
         if self._gene_species is None:
             self._gene_species = frozenset(self.index.taxa.values())
