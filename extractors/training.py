@@ -23,6 +23,12 @@ from kg.errors import ConfigError
 log = logging.getLogger(__name__)
 
 ESTIMATE_AFTER = 8  # batches timed before the up-front estimate (the first ones warm up)
+# The estimate is taken again a fifth of the way into the first epoch and said again when it
+# differs by more than this share: the first batches of a CPU run also build oneDNN's kernels for
+# each new batch shape, and under the AVX2 emulation (fp32) the joint NER training's up-front
+# estimate read 1.85 s a batch and 71 min for six epochs, where its epochs took 4.5 min (0.7 s a
+# batch; BENCHMARKS.md, session 46).
+REESTIMATE_CHANGE = 0.2
 
 
 def seed_everything(seed: int) -> None:
@@ -85,16 +91,18 @@ def run_epoch(
     deadline: float,
     progress: bool,
     skip: int = 0,
-    on_rate: Callable[[float], None] | None = None,
+    on_rate: Callable[[float, int], None] | None = None,
 ) -> list[float]:
     """One pass of gradient steps (clipped at norm 1) with a progress bar showing the running
     loss, from batch ``skip`` on (a resumed epoch); stops early at ``deadline``
-    (time.monotonic()). ``on_rate`` hears the seconds per batch once the first batches are
-    timed. Returns the losses of the batches it ran."""
+    (time.monotonic()). ``on_rate`` hears the seconds per batch and how many batches they were
+    timed over, once the first batches are timed and again a fifth of the way into the pass.
+    Returns the losses of the batches it ran."""
     model.train()
     losses: list[float] = []
     bar = tqdm(batches[skip:], desc=desc, unit="batch", disable=not progress, initial=skip, total=len(batches))
     timed_from = None
+    timed_at = {ESTIMATE_AFTER, max(ESTIMATE_AFTER, (len(batches) - skip) // 5 - 2)}
     for batch in bar:
         loss = loss_of(batch)
         loss.backward()
@@ -106,8 +114,8 @@ def run_epoch(
         bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", refresh=False)  # drawn at the bar's own pace
         if len(losses) == 2:
             timed_from = time.monotonic()
-        elif on_rate is not None and timed_from is not None and len(losses) == ESTIMATE_AFTER + 2:
-            on_rate((time.monotonic() - timed_from) / ESTIMATE_AFTER)
+        elif on_rate is not None and timed_from is not None and len(losses) - 2 in timed_at:
+            on_rate((time.monotonic() - timed_from) / (len(losses) - 2), len(losses) - 2)
         if time.monotonic() > deadline:
             break
     return losses
@@ -217,6 +225,7 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
     for epoch in range(1, start_epoch):
         loop.batches(epoch)  # replays the seeded shuffles of the epochs already done
     epochs_seconds: list[float] = []
+    said: list[float] = []  # the paces the estimate has said
     stopped = "epochs"
     kept = start_epoch - 1 if schedule.resume else 0  # the last epoch whose end the checkpoint holds
     try:
@@ -224,13 +233,17 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
             t0 = time.monotonic()
             batches = loop.batches(epoch)
 
-            def estimate(per_batch: float, n: int = len(batches), first: int = epoch) -> None:
+            def estimate(per_batch: float, timed: int, n: int = len(batches), first: int = epoch) -> None:
+                if said and abs(per_batch - said[0]) <= REESTIMATE_CHANGE * said[0]:
+                    return
                 minutes = per_batch * n * (schedule.epochs - first + 1) / 60
+                pace = "on this machine" if not said else f"over the first {timed} batches"
                 say(
-                    f"{schedule.name}: {per_batch:.2f} s per batch on this machine: about "
+                    f"{schedule.name}: {per_batch:.2f} s per batch {pace}: about "
                     f"{per_batch * n / 60:.1f} min per epoch, {minutes:.0f} min for {schedule.epochs - first + 1} "
                     f"epochs plus dev scoring (cap {schedule.max_minutes:g} min)"
                 )
+                said.append(per_batch)
 
             losses = run_epoch(
                 loop.model,

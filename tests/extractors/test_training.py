@@ -252,3 +252,43 @@ def test_taggers_of_other_weights_share_nothing(tmp_path: Path) -> None:
     b.model.base_model.embeddings.word_embeddings.weight.data.add_(0.1)
     c = tiny_ner(tmp_path, ["O", "B-Gene", "I-Gene"])
     assert c.shared_layers(b) == 0
+
+
+def test_the_up_front_estimate_is_said_again_when_the_first_fifth_of_an_epoch_runs_at_another_pace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first batches of a CPU run are slow (kernels built for each new shape): the estimate
+    from them is taken again a fifth of the way into the first epoch, and said again only when it
+    changed by more than a fifth."""
+    import time
+
+    import torch
+    from torch import nn
+
+    from extractors.models import write_card
+    from extractors.training import Loop, Schedule, fit, make_optimizer
+
+    def run(slow_batches: int) -> list[str]:
+        out = tmp_path / f"slow{slow_batches}"
+        out.mkdir()
+        model = nn.Linear(2, 1)
+        optimizer, scheduler = make_optimizer(model, 1e-3, 0.0, 200, 0.0)
+
+        def loss_of(k: int) -> torch.Tensor:
+            time.sleep(0.15 if k < slow_batches else 0.02)
+            return model(torch.ones(1, 2)).pow(2).sum()
+
+        def save_best(*_: object) -> None:
+            write_card(out, {"task": "test"})
+
+        loop = Loop(model, optimizer, scheduler, lambda _: list(range(100)), loss_of, lambda _: (1.0, {}), save_best)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="extractors.training"):
+            fit(loop, out, Schedule(2, 2, 60, name="t"), progress=False)
+        return [m for m in caplog.messages if "s per batch" in m]
+
+    said = run(slow_batches=12)  # 10 of the timed batches slow: a pessimistic first estimate
+    assert len(said) == 2 and "on this machine" in said[0] and "over the first 18 batches" in said[1], said
+    first, again = (float(m.split(": ")[1].split(" s")[0]) for m in said)
+    assert again < 0.8 * first
+    assert len(run(slow_batches=0)) == 1  # the same pace: said once
