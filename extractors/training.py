@@ -237,7 +237,7 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
                 if said and abs(per_batch - said[0]) <= REESTIMATE_CHANGE * said[0]:
                     return
                 minutes = per_batch * n * (schedule.epochs - first + 1) / 60
-                pace = "on this machine" if not said else f"over the first {timed} batches"
+                pace = "on this machine" if not said else f"over {timed} batches"
                 say(
                     f"{schedule.name}: {per_batch:.2f} s per batch {pace}: about "
                     f"{per_batch * n / 60:.1f} min per epoch, {minutes:.0f} min for {schedule.epochs - first + 1} "

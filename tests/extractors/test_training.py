@@ -288,7 +288,7 @@ def test_the_up_front_estimate_is_said_again_when_the_first_fifth_of_an_epoch_ru
         return [m for m in caplog.messages if "s per batch" in m]
 
     said = run(slow_batches=12)  # 10 of the timed batches slow: a pessimistic first estimate
-    assert len(said) == 2 and "on this machine" in said[0] and "over the first 18 batches" in said[1], said
+    assert len(said) == 2 and "on this machine" in said[0] and "over 18 batches" in said[1], said
     first, again = (float(m.split(": ")[1].split(" s")[0]) for m in said)
     assert again < 0.8 * first
     assert len(run(slow_batches=0)) == 1  # the same pace: said once
