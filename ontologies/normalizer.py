@@ -677,12 +677,12 @@ class Normalizer:
             documents.extend([d] * len(doc.mentions))
         results = iter(self.normalize_many(items, tables, documents))
         out = []
-        for doc in docs:
+        for doc, short_forms in zip(docs, own, strict=True):
             mentions = []
             for m in doc.mentions:
                 groundings, composite = next(results)
                 mentions.append(replace(m, groundings=tuple(groundings), composite=composite or m.composite))
-            out.append(replace(doc, mentions=tuple(self._in_context(doc.text, mentions))))
+            out.append(replace(doc, mentions=tuple(self._in_context(doc.text, mentions, short_forms))))
         return out
 
     def _with_ion(self, text: str, m: Mention, table: dict[str, str]) -> dict[str, str]:
@@ -698,7 +698,7 @@ class Normalizer:
             return table
         return {**table, short: short}
 
-    def _in_context(self, text: str, mentions: list[Mention]) -> list[Mention]:
+    def _in_context(self, text: str, mentions: list[Mention], short_forms: dict[str, str]) -> list[Mention]:
         """What a mention's document says about it: a gene named again in brackets takes the name
         the vocabulary knows (``_bracketed_synonyms``), a gene's candidates of the document's
         species come first (of the species the index knows genes of, the one it mentions most:
@@ -734,7 +734,7 @@ class Normalizer:
         for i, k in enumerate(kinds):
             if k == "Gene" and out[i].groundings and self.index.taxa:
                 out[i] = in_species(out[i])
-        return _families(text, out, kinds)
+        return _families(out, kinds, short_forms)
 
     def _gene_order(self, mentions: Sequence[Mention]) -> Callable[[Mention], Mention]:
         """How a gene mention of the document with ``mentions`` orders its candidates
@@ -1166,11 +1166,12 @@ def _bracketed_synonyms(text: str, mentions: list[Mention], kinds: Sequence[str]
     return out
 
 
-def _families(text: str, mentions: list[Mention], kinds: Sequence[str]) -> list[Mention]:
+def _families(mentions: list[Mention], kinds: Sequence[str], short_forms: dict[str, str]) -> list[Mention]:
     """``mentions`` where a gene family named without a number ("MMPs", "TIM", "fibroblast growth
     factors (FGFs)") is the members of it the document names with one ("MMP-2", "MMP-9", the parts
     of "FGF-2, -3, -4, -7, and -18"), where it names two or more: a composite of them, as BioRED's
-    annotators ground such names. A family with one named member, or none, keeps its groundings."""
+    annotators ground such names. A family with one named member, or none, keeps its groundings.
+    ``short_forms``: the document's short -> long forms (``kg.text.find_abbreviations``)."""
     members: dict[str, dict[str, Grounding]] = {}
     for m, kind in zip(mentions, kinds, strict=True):
         if kind != "Gene" or not m.groundings:
@@ -1184,17 +1185,15 @@ def _families(text: str, mentions: list[Mention], kinds: Sequence[str]) -> list[
                 members.setdefault(listed.group(1).lower(), {}).setdefault(g.curie, g)
     if not any(len(found) > 1 for found in members.values()):
         return mentions
-    short_forms = {
-        form: short
-        for short, long in find_abbreviations(text).items()
-        for form in (long.lower(), long.lower().removesuffix("s"))
+    defined = {
+        form: short for short, long in short_forms.items() for form in (long.lower(), long.lower().removesuffix("s"))
     }
     out = []
     for m, kind in zip(mentions, kinds, strict=True):
         name = m.text.strip()
         if kind == "Gene" and not _FAMILY_MEMBER.fullmatch(name):
             family = _FAMILY_NAME.fullmatch(name) or _FAMILY_NAME.fullmatch(
-                short_forms.get(name.lower()) or short_forms.get(name.lower().removesuffix("s")) or ""
+                defined.get(name.lower()) or defined.get(name.lower().removesuffix("s")) or ""
             )
             found = members.get(family.group(1).lower(), {}) if family else {}
             if len(found) > 1:
