@@ -43,6 +43,8 @@ class NerConfig(BaseModel):
     device: str = "auto"
     context: str = "sentence"  # "document": windows over the whole text, so words see their neighbours
     layers: int | None = None  # keep only the encoder's first N layers (None: all); BENCHMARKS.md, session 21
+    # None: the encoder's own (0.1 for MiniLM); at sentence length 0 trains no faster (session 47)
+    attention_dropout: float | None = None
     canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
 
 
@@ -66,6 +68,9 @@ class DocRelationConfig(BaseModel):
     context_pooling: bool = False
     known_pairs: bool = True  # the training split's relations as a prior (a second threshold)
     layers: int | None = None  # as NerConfig: keep only the encoder's first N layers
+    # 0: 1.7x faster steps on a 2-core CPU (documents of ~350 tokens: PyTorch's fused attention has
+    # no dropout there); None: the encoder's own. BENCHMARKS.md, session 47
+    attention_dropout: float | None = 0.0
 
 
 class RelationConfig(BaseModel):

@@ -43,6 +43,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from extractors.configs import RELATION_CONFIGS, DocRelationConfig, LexicalRelationConfig, RelationConfig, card_config
 from extractors.models import (
+    attention_dropout_override,
     bf16_autocast,
     cpu_bf16_supported,
     data_hash,
@@ -614,6 +615,7 @@ def train_doc_relations(
         base,
         **_attention(config.context_pooling),
         **layer_override(config.layers),
+        **attention_dropout_override(base, config.attention_dropout),
     )
     encoder.resize_token_embeddings(len(tokenizer))
     max_length = min(config.max_length, int(getattr(encoder.config, "max_position_embeddings", config.max_length)))

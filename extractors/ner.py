@@ -34,6 +34,7 @@ from extractors.cell_lines import CELL_LINE, tag_cell_lines
 from extractors.configs import NerConfig, card_config
 from extractors.gazetteer import MIN_SHARE, Gazetteer
 from extractors.models import (
+    attention_dropout_override,
     bf16_autocast,
     cpu_bf16_supported,
     layer_override,
@@ -664,6 +665,7 @@ def train_taggers(
         label2id={v: k for k, v in enumerate(every)},
         ignore_mismatched_sizes=True,  # a base tagger of other labels: its encoder, a new classifier
         **layer_override(config.layers),
+        **attention_dropout_override(base, config.attention_dropout),
     )
     if config.lora:
         from peft import LoraConfig, TaskType, get_peft_model

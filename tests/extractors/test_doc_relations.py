@@ -81,6 +81,33 @@ def test_training_learns_the_sample_and_keeps_its_threshold(tmp_path: Path) -> N
     assert isinstance(load_relation_model(tmp_path / "out"), DocRelationModel)
 
 
+def test_attention_dropout_is_off_while_training_unless_asked(tmp_path: Path) -> None:
+    """The relation model trains without attention dropout by default (CPU attention is fused
+    only without it), and the saved encoder says so; None keeps the encoder's own, and a
+    dropout outside [0, 1) is a clear error."""
+    import json
+
+    import pytest
+
+    from extractors.models import attention_dropout_override
+    from kg.errors import ConfigError
+
+    base = _base_folder(tmp_path)
+    assert attention_dropout_override(base, 0.0) == {"attention_probs_dropout_prob": 0.0}
+    assert attention_dropout_override(base, None) == {}
+    with pytest.raises(ConfigError, match="attention_dropout"):
+        attention_dropout_override(base, 1.0)
+    own = json.loads((Path(base) / "config.json").read_text())["attention_probs_dropout_prob"]
+    for dropout, expected in ((0.0, 0.0), (None, own)):
+        out = tmp_path / f"out-{dropout}"
+        config = DocRelationConfig(
+            base_model=base, epochs=1, batch_size=2, max_length=128, device="cpu", attention_dropout=dropout
+        )
+        train_doc_relations(_docs(), _docs(), out, config, progress=False)
+        assert json.loads((out / "config.json").read_text())["attention_probs_dropout_prob"] == expected
+    assert own > 0
+
+
 def test_pair_classifier_folders_still_load(tmp_path: Path) -> None:
     from tests.extractors.helpers import tiny_pair_relations as pair_model
 
