@@ -7,7 +7,7 @@ types with a novelty flag). Offsets count ``title + " " + abstract``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import InputError
@@ -28,24 +28,32 @@ def read_pubtator(
 ) -> Iterator[Document]:
     """Documents of a PubTator file, with gold mentions and relations."""
     report = report if report is not None else ReadReport()
-    block: list[tuple[int, str]] = []
-    bad: InputError | None = None
-    for n, line in read_lines(path):
-        if isinstance(line, InputError):
-            bad = bad or line
-            continue
-        if line.strip():
-            block.append((n, line))
-            continue
-        if block or bad:
-            doc = _finish(path, block, bad, on_error, report)
-            if doc is not None:
-                yield doc
-        block, bad = [], None
-    if block or bad:
+    for block, bad in _blocks(read_lines(path)):
         doc = _finish(path, block, bad, on_error, report)
         if doc is not None:
             yield doc
+
+
+def _blocks(
+    lines: Iterable[tuple[int, str | InputError]],
+) -> Iterator[tuple[list[tuple[int, str]], InputError | None]]:
+    """Each document's numbered lines and the first unreadable one among them: a document ends at
+    a blank line, or where the next one's title line starts (files joined with ``cat`` often
+    lack the blank line between)."""
+    block: list[tuple[int, str]] = []
+    bad: InputError | None = None
+    for n, line in lines:
+        if isinstance(line, InputError):
+            bad = bad or line
+            continue
+        if line.strip() and not (block and _is_title(line)):
+            block.append((n, line))
+            continue
+        if block or bad:
+            yield block, bad
+        block, bad = ([(n, line)] if line.strip() else []), None
+    if block or bad:
+        yield block, bad
 
 
 def _finish(
@@ -64,13 +72,18 @@ def _finish(
         return None
 
 
+def _is_title(line: str) -> bool:
+    """A document's first line, ``PMID|t|title``."""
+    return "|t|" in line[:40] and "\t" not in line.split("|t|", 1)[0]
+
+
 def _parse_block(source: str, block: list[tuple[int, str]]) -> Document:
     title = abstract = None
     pmid = ""
     mention_lines: list[tuple[int, list[str]]] = []
     relation_lines: list[tuple[int, list[str]]] = []
     for n, line in block:
-        if "|t|" in line[:40] and "\t" not in line.split("|t|", 1)[0]:
+        if _is_title(line):
             pmid, title = line.split("|t|", 1)
         elif "|a|" in line[:40] and "\t" not in line.split("|a|", 1)[0]:
             abstract = line.split("|a|", 1)[1]

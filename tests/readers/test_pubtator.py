@@ -116,3 +116,15 @@ def test_an_intronic_variant_id_is_one_concept_its_relations_name(tmp_path: Path
     (doc,) = read_pubtator(path)
     assert doc.mentions[0].ids == ("tmVar:c|SUB|G|2554+1|T",) and not doc.mentions[0].composite
     assert [(r.subject, r.object) for r in doc.relations] == [("tmVar:c|SUB|G|2554+1|T", "MESH:D007706")]
+
+
+def test_documents_joined_without_a_blank_line_are_each_read(tmp_path: Path) -> None:
+    """``cat a.pubtator b.pubtator`` where ``a`` does not end in a blank line: both documents,
+    nothing skipped."""
+    blocks = (DATA / "sample.pubtator").read_text().strip().split("\n\n")
+    path = tmp_path / "joined.pubtator"
+    path.write_text("\n".join(blocks) + "\n")
+    report = ReadReport()
+    docs = list(read_pubtator(path, on_error="skip", report=report))
+    assert [d.pmid for d in docs] == ["354896", "10491763"] and not report.skipped
+    assert [d.mentions for d in docs] == [d.mentions for d in read_pubtator(DATA / "sample.pubtator")]
