@@ -5,6 +5,9 @@ implies. BENCHMARKS.md uses it to compare threads and batching on a CPU.
 
     python bench/re_step.py --threads 1
     python bench/re_step.py --threads 2 --max-length 512
+    python bench/re_step.py --attention-dropout 0.1 --base-model ~/.cache/medkg/models/ner-bc5cdr  # the default: 0
+
+The encoder is in training mode (dropout on), and the optimizer is the trainers' (``make_optimizer``).
 """
 
 import argparse
@@ -18,6 +21,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, default=0)
 ap.add_argument("--max-length", type=int, default=512)
 ap.add_argument("--freeze", type=int, default=0, help="bottom encoder layers frozen")
+ap.add_argument("--attention-dropout", type=float, default=0.0, help="the encoder's attention dropout while training")
+ap.add_argument("--base-model", default="all-minilm-l6-v2", help="an encoder id or folder (a NER model folder too)")
 args = ap.parse_args()
 if args.threads:
     torch.set_num_threads(args.threads)
@@ -29,19 +34,21 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
 from extractors.doc_relations import END, GENERIC, DocRelationModel, PairHead, _type
-from extractors.models import resolve_encoder
+from extractors.models import attention_dropout_override, resolve_encoder
 from extractors.relations import relation_schema
+from extractors.training import make_optimizer
 from readers import read_documents
 
 maxlen, freeze = args.max_length, args.freeze
 train_docs = list(read_documents(SHARED / "CDR_TrainingSet.PubTator.txt"))
 labels, type_pairs = relation_schema(train_docs)
 entity_types = sorted({_type(m) for d in train_docs for m in d.mentions})
-base = resolve_encoder("all-minilm-l6-v2")
+base = resolve_encoder(args.base_model)
 tok = AutoTokenizer.from_pretrained(base)
 tok.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
-enc = AutoModel.from_pretrained(base)
+enc = AutoModel.from_pretrained(base, **attention_dropout_override(base, args.attention_dropout))
 enc.resize_token_embeddings(len(tok))
+enc.train()
 head = PairHead(enc.config.hidden_size, len(labels))
 model = DocRelationModel(enc, head, tok, labels, type_pairs, max_length=maxlen, device="cpu")
 if freeze:
@@ -58,7 +65,7 @@ for d in train_docs:
         rel = {(r.subject, r.object): labels.index(r.predicate) for r in d.relations if r.predicate in labels}
         ex.append((e, pairs, [rel.get(p, 0) for p in pairs]))
 print("examples", len(ex), "tokens", sum(len(c) for e, _, _ in ex for c in e.chunks))
-opt = torch.optim.AdamW([p for p in list(enc.parameters()) + list(head.parameters()) if p.requires_grad], lr=5e-5)
+opt, _ = make_optimizer(nn.ModuleDict({"encoder": enc, "head": head}), 5e-5, 0.01, 1000, 0.06)
 ts = []
 for k in range(0, 40, 4):
     b = ex[k : k + 4]
