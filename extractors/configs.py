@@ -68,8 +68,8 @@ class DocRelationConfig(BaseModel):
     context_pooling: bool = False
     known_pairs: bool = True  # the training split's relations as a prior (a second threshold)
     layers: int | None = None  # as NerConfig: keep only the encoder's first N layers
-    # 0: 1.7x faster steps on a 2-core CPU (documents of ~350 tokens: PyTorch's fused attention has
-    # no dropout there); None: the encoder's own. BENCHMARKS.md, session 47
+    # 0: 1.5-1.9x faster steps on a 2-core CPU (documents of ~350 tokens: PyTorch's fused attention
+    # has no dropout there); None: the encoder's own. BENCHMARKS.md, session 47
     attention_dropout: float | None = 0.0
 
 

@@ -39,7 +39,7 @@ def layer_override(layers: int | None) -> dict[str, Any]:
 
 
 # PyTorch's fused attention has no dropout path on the CPU: with attention dropout on, every
-# training step falls back to the unfused kernel. 0 trains the relation model 1.4-1.6x faster a
+# training step falls back to the unfused kernel. 0 trains the relation model 1.5-1.9x faster a
 # step on a 2-core CPU (BENCHMARKS.md, session 47); inference never uses dropout.
 DROPOUT_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
 

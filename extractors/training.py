@@ -177,7 +177,9 @@ class Loop:
     config: dict[str, Any] = field(default_factory=dict)  # must match on --resume (max_minutes aside)
 
 
-_RESUMABLE_CHANGES = ("max_minutes", "resume")  # settings a resumed run may change
+# Settings a resumed run may change. Attention dropout has no weights: a checkpoint written before
+# it was a setting (session 47) goes on with the new default instead of refusing to resume.
+_RESUMABLE_CHANGES = ("max_minutes", "resume", "attention_dropout")
 
 
 def _best(history: list[dict[str, Any]]) -> tuple[float, int]:
