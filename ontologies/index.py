@@ -398,7 +398,13 @@ class TermIndex:
         """The pharmacological actions and disease tree numbers ``separate_treatments`` reads."""
         from ontologies.treatment import TreatmentKnowledge
 
-        return TreatmentKnowledge(self.actions, self.trees)
+        named = {a for actions in self.actions.values() for a in actions}
+        action_trees = {}
+        for curie, numbers in self.trees.items():
+            name = self.names[self.by_curie[curie]]
+            if name in named:
+                action_trees[name] = tuple(t for t in numbers if t.startswith("D27."))
+        return TreatmentKnowledge(self.actions, self.trees, action_trees)
 
     def __len__(self) -> int:
         return len(self.curies)

@@ -6,7 +6,8 @@ induced"; on general literature most chemical-disease co-mentions are treatments
 malaria, levetiracetam and epilepsy), and the model cannot tell them apart. Two signals can:
 
 - **Pharmacology.** A MeSH pharmacological action that treats a disease class (``TREATS_BY_ACTION``:
-  Antimalarials -> Malaria, Anticonvulsants -> Epilepsy and Seizures...) joined with the disease's
+  Antimalarials -> Malaria, Anticonvulsants -> Epilepsy and Seizures...), or one under such an
+  action in MeSH's tree of actions (Analgesics, Opioid under Analgesics), joined with the disease's
   MeSH tree numbers. Hand-written from the MeSH action names and the disease classes they are
   named for; an action whose class a drug also famously causes (antiarrhythmics and arrhythmia,
   antineoplastics and secondary cancers) is left out, since BC5CDR's own CID pairs show those
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from kg.schema import entity_type, predicate
 from kg.text import CAUSE_WORDING_AFTER, coordinated
@@ -122,20 +123,42 @@ TREATS = predicate("treats").curie
 @dataclass(frozen=True)
 class TreatmentKnowledge:
     """What the separation needs of the vocabularies: each MeSH chemical's pharmacological
-    actions and each MeSH disease's tree numbers (CURIE -> names / tree numbers)."""
+    actions and each MeSH disease's tree numbers (CURIE -> names / tree numbers), and the
+    actions' own places in MeSH's tree of pharmacological actions (``action_trees``: action name
+    -> its D27 tree numbers), so that an action inherits what a broader one treats: fentanyl's
+    "Analgesics, Opioid" and ibuprofen's "Anti-Inflammatory Agents, Non-Steroidal" are
+    "Analgesics", atorvastatin's "Hydroxymethylglutaryl-CoA Reductase Inhibitors" are
+    "Anticholesteremic Agents" (BENCHMARKS.md, session 48)."""
 
     actions: Mapping[str, Sequence[str]]
     trees: Mapping[str, Sequence[str]]
+    action_trees: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # action name -> the broader actions of TREATS_BY_ACTION it falls under (filled from action_trees)
+    broader: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        mapped = {a: self.action_trees.get(a, ()) for a in TREATS_BY_ACTION}
+        broader = {
+            action: tuple(
+                m
+                for m, prefixes in mapped.items()
+                if m != action and any(t.startswith(p + ".") for t in numbers for p in prefixes)
+            )
+            for action, numbers in self.action_trees.items()
+        }
+        object.__setattr__(self, "broader", {a: b for a, b in broader.items() if b})
 
     def action_that_treats(self, chemical: str, disease: str) -> str | None:
-        """The pharmacological action of ``chemical`` whose disease class holds ``disease``."""
+        """The pharmacological action (of ``chemical``, or one broader than its own) whose disease
+        class holds ``disease``."""
         disease_trees = self.trees.get(disease, ())
         if not disease_trees:
             return None
-        for action in self.actions.get(chemical, ()):
-            for prefix in TREATS_BY_ACTION.get(action, ()):
-                if any(t == prefix or t.startswith(prefix + ".") for t in disease_trees):
-                    return action
+        for own in self.actions.get(chemical, ()):
+            for action in (own, *self.broader.get(own, ())):
+                for prefix in TREATS_BY_ACTION.get(action, ()):
+                    if any(t == prefix or t.startswith(prefix + ".") for t in disease_trees):
+                        return action
         return None
 
 

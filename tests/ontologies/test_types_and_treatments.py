@@ -15,7 +15,13 @@ from ontologies.loaders import (
     mesh_category,
 )
 from ontologies.normalizer import Normalizer
-from ontologies.treatment import TREATS_BY_ACTION, says_treatment, separate_treatments, treatment_text
+from ontologies.treatment import (
+    TREATS_BY_ACTION,
+    TreatmentKnowledge,
+    says_treatment,
+    separate_treatments,
+    treatment_text,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -115,6 +121,27 @@ def test_a_one_or_two_letter_chemical_is_the_element_its_document_names_in_full(
     assert [[g.curie for g in m.groundings] for m in out.mentions] == [["MESH:D007854"], ["MESH:D007854"], []]
     (alone,) = n.normalize_predicted([_predicted("Pb exposure harms the brain.", (0, 2, "Chemical"))])
     assert [m.groundings for m in alone.mentions] == [()]
+
+
+def test_an_action_treats_what_a_broader_action_of_the_mesh_tree_treats() -> None:
+    # fentanyl's "Analgesics, Opioid" lies under "Analgesics" (which treats Pain and its subtypes)
+    # in MeSH's D27 tree; "Narcotic Antagonists" (a sibling, not under it) does not inherit it
+    knowledge = TreatmentKnowledge(
+        actions={"MESH:D005283": ("Analgesics, Opioid",), "MESH:D009270": ("Narcotic Antagonists",)},
+        trees={"MESH:D010146": ("C23.888.592.612",), "MESH:D021501": ("C23.888.592.612.386",)},
+        action_trees={
+            "Analgesics": ("D27.505.696.663.850.014",),
+            "Analgesics, Opioid": ("D27.505.696.663.850.014.760.500",),
+            "Narcotic Antagonists": ("D27.505.696.663.850.040",),
+        },
+    )
+    assert knowledge.broader == {"Analgesics, Opioid": ("Analgesics",)}
+    assert knowledge.action_that_treats("MESH:D005283", "MESH:D010146") == "Analgesics"
+    assert knowledge.action_that_treats("MESH:D005283", "MESH:D021501") == "Analgesics"
+    assert knowledge.action_that_treats("MESH:D009270", "MESH:D010146") is None
+    # without the actions' tree numbers, only an action's own name counts
+    names_only = TreatmentKnowledge(knowledge.actions, knowledge.trees)
+    assert names_only.action_that_treats("MESH:D005283", "MESH:D010146") is None
 
 
 def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex) -> None:
