@@ -11,7 +11,7 @@ malaria, levetiracetam and epilepsy), and the model cannot tell them apart. Two 
   MeSH tree numbers. Hand-written from the MeSH action names and the disease classes they are
   named for; an action whose class a drug also famously causes (antiarrhythmics and arrhythmia,
   antineoplastics and secondary cancers) is left out, since BC5CDR's own CID pairs show those
-  (``bench/treatment.py`` reports how many annotated CID pairs each rule would have moved).
+  (``bench/treatment_actions.py`` counts the annotated pairs the rule moves).
 - **Wording.** The sentence that carries the pair says the chemical treats, prevents or controls
   the disease ("X in the treatment of Y", "Y was treated with X", "X prevented Y").
 
