@@ -399,7 +399,7 @@ class TermIndex:
         from ontologies.treatment import TreatmentKnowledge
 
         named = {a for actions in self.actions.values() for a in actions}
-        action_trees = {}
+        action_trees: dict[str, tuple[str, ...]] = {}
         for curie, numbers in self.trees.items():
             name = self.names[self.by_curie[curie]]
             if name in named:
