@@ -31,10 +31,6 @@ FILES = {
 KEEP = {"CID", "Positive_Correlation", "Negative_Correlation"}
 
 
-def _mesh(curie: str) -> str:
-    return curie if ":" in curie else f"MESH:{curie}"
-
-
 def _name(index: Any, curie: str) -> str:
     return index.names[index.by_curie[curie]] if curie in index.by_curie else curie
 
@@ -60,7 +56,6 @@ def main() -> None:
                         chemical, disease = disease, chemical
                     if kinds.get(chemical) != "Chemical" or kinds.get(disease) != "Disease":
                         continue
-                    chemical, disease = _mesh(chemical), _mesh(disease)
                     before = own.action_that_treats(chemical, disease)
                     after = broader.action_that_treats(chemical, disease)
                     counts[(r.predicate, "pairs")] += 1

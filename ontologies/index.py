@@ -16,6 +16,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -395,7 +396,12 @@ class TermIndex:
             bucket.append(i)
 
     def treatment_knowledge(self) -> TreatmentKnowledge:
-        """The pharmacological actions and disease tree numbers ``separate_treatments`` reads."""
+        """The pharmacological actions and disease tree numbers ``separate_treatments`` reads,
+        built once per index (every ingested batch and every API request asks for them)."""
+        return self._treatment_knowledge
+
+    @cached_property
+    def _treatment_knowledge(self) -> TreatmentKnowledge:
         from ontologies.treatment import TreatmentKnowledge
 
         named = {a for actions in self.actions.values() for a in actions}
