@@ -6,6 +6,7 @@ implies. BENCHMARKS.md uses it to compare threads and batching on a CPU.
     python bench/re_step.py --threads 1
     python bench/re_step.py --threads 2 --max-length 512
     python bench/re_step.py --attention-dropout 0.1 --base-model ~/.cache/medkg/models/ner-bc5cdr  # the default: 0
+    python bench/re_step.py --hidden-dropout 0  # the default: the encoder's own (0.1)
 
 The encoder is in training mode (dropout on), and the optimizer is the trainers' (``make_optimizer``).
 """
@@ -22,6 +23,7 @@ ap.add_argument("--threads", type=int, default=0)
 ap.add_argument("--max-length", type=int, default=512)
 ap.add_argument("--freeze", type=int, default=0, help="bottom encoder layers frozen")
 ap.add_argument("--attention-dropout", type=float, default=0.0, help="the encoder's attention dropout while training")
+ap.add_argument("--hidden-dropout", type=float, default=None, help="the encoder's hidden dropout (default: its own)")
 ap.add_argument("--base-model", default="all-minilm-l6-v2", help="an encoder id or folder (a NER model folder too)")
 args = ap.parse_args()
 if args.threads:
@@ -34,7 +36,7 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
 from extractors.doc_relations import END, GENERIC, DocRelationModel, PairHead, _type
-from extractors.models import attention_dropout_override, resolve_encoder
+from extractors.models import attention_dropout_override, hidden_dropout_override, resolve_encoder
 from extractors.relations import relation_schema
 from extractors.training import make_optimizer
 from readers import read_documents
@@ -46,7 +48,11 @@ entity_types = sorted({_type(m) for d in train_docs for m in d.mentions})
 base = resolve_encoder(args.base_model)
 tok = AutoTokenizer.from_pretrained(base)
 tok.add_special_tokens({"additional_special_tokens": [GENERIC, END, *(f"[{t}]" for t in entity_types)]})
-enc = AutoModel.from_pretrained(base, **attention_dropout_override(base, args.attention_dropout))
+enc = AutoModel.from_pretrained(
+    base,
+    **attention_dropout_override(base, args.attention_dropout),
+    **hidden_dropout_override(base, args.hidden_dropout),
+)
 enc.resize_token_embeddings(len(tok))
 enc.train()
 head = PairHead(enc.config.hidden_size, len(labels))

@@ -46,6 +46,7 @@ class NerConfig(BaseModel):
     layers: int | None = None  # keep only the encoder's first N layers (None: all); BENCHMARKS.md, session 21
     # None: the encoder's own (0.1 for MiniLM); at sentence length 0 trains no faster (session 47)
     attention_dropout: float | None = None
+    hidden_dropout: float | None = None  # None: the encoder's own (0.1 for MiniLM)
     canonical_types: bool = False  # learn medkg's types (NCBI's four disease classes -> Disease)
 
 
@@ -74,6 +75,7 @@ class DocRelationConfig(BaseModel):
     # 0: 1.5-1.9x faster steps on a 2-core CPU (documents of ~350 tokens: PyTorch's fused attention
     # has no dropout there); None: the encoder's own. BENCHMARKS.md, session 47
     attention_dropout: float | None = 0.0
+    hidden_dropout: float | None = None  # None: the encoder's own (a NER folder's: NerConfig's)
 
 
 class RelationConfig(BaseModel):

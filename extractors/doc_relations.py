@@ -47,6 +47,7 @@ from extractors.models import (
     bf16_autocast,
     cpu_bf16_supported,
     data_hash,
+    hidden_dropout_override,
     layer_override,
     pick_device,
     read_card,
@@ -616,6 +617,7 @@ def train_doc_relations(
         **_attention(config.context_pooling),
         **layer_override(config.layers),
         **attention_dropout_override(base, config.attention_dropout),
+        **hidden_dropout_override(base, config.hidden_dropout),
     )
     encoder.resize_token_embeddings(len(tokenizer))
     max_length = min(config.max_length, int(getattr(encoder.config, "max_position_embeddings", config.max_length)))

@@ -42,20 +42,32 @@ def layer_override(layers: int | None) -> dict[str, Any]:
 # training step falls back to the unfused kernel. 0 trains the relation model 1.5-1.9x faster a
 # step on a 2-core CPU (BENCHMARKS.md, session 47); inference never uses dropout.
 DROPOUT_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
+# The dropout on the hidden states (after every attention output, every feed-forward block and the
+# embeddings): BERT-like configs name it ``hidden_dropout_prob``, DistilBERT's ``dropout``.
+HIDDEN_DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")
 
 
 def attention_dropout_override(base: str, dropout: float | None) -> dict[str, Any]:
     """``from_pretrained`` keywords that set the encoder's attention dropout to ``dropout``
     (BERT-like configs name it ``attention_probs_dropout_prob``, DistilBERT's and ModernBERT's
     ``attention_dropout``); nothing for None, or for an encoder whose config has neither."""
+    return _dropout_override(base, dropout, DROPOUT_KEYS, "attention_dropout")
+
+
+def hidden_dropout_override(base: str, dropout: float | None) -> dict[str, Any]:
+    """As ``attention_dropout_override``, for the dropout on the hidden states."""
+    return _dropout_override(base, dropout, HIDDEN_DROPOUT_KEYS, "hidden_dropout")
+
+
+def _dropout_override(base: str, dropout: float | None, keys: tuple[str, ...], setting: str) -> dict[str, Any]:
     if dropout is None:
         return {}
     if not 0.0 <= dropout < 1.0:
-        raise ConfigError(f"attention_dropout must be in [0, 1), got {dropout}")
+        raise ConfigError(f"{setting} must be in [0, 1), got {dropout}")
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(base)
-    return {key: dropout for key in DROPOUT_KEYS if hasattr(config, key)}
+    return {key: dropout for key in keys if hasattr(config, key)}
 
 
 def data_hash(paths: list[Path]) -> str:

@@ -37,6 +37,7 @@ from extractors.models import (
     attention_dropout_override,
     bf16_autocast,
     cpu_bf16_supported,
+    hidden_dropout_override,
     layer_override,
     pick_device,
     read_card,
@@ -666,6 +667,7 @@ def train_taggers(
         ignore_mismatched_sizes=True,  # a base tagger of other labels: its encoder, a new classifier
         **layer_override(config.layers),
         **attention_dropout_override(base, config.attention_dropout),
+        **hidden_dropout_override(base, config.hidden_dropout),
     )
     if config.lora:
         from peft import LoraConfig, TaskType, get_peft_model

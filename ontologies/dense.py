@@ -103,21 +103,32 @@ class NameEncoder:
         import torch
         from tqdm.auto import tqdm
 
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch
-        starts = range(0, len(texts), batch_size)
+        # Tokenized once: texts with the same tokens (the tokenizer lowercases; vocabularies repeat
+        # names) are embedded once, and batches are of the same token length, so next to no
+        # padding (a quarter fewer positions than batches by characters for the disease names).
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        first: dict[tuple[int, ...], int] = {}
+        which = np.array([first.setdefault(tuple(row), len(first)) for row in ids], dtype=np.int64)
+        unique = list(first)
+        vectors = np.zeros((len(unique), self.dimension), dtype=np.float32)
+        order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
+        pad = self.tokenizer.pad_token_id or 0
+        starts = range(0, len(unique), batch_size)
         with torch.inference_mode():
             for s in tqdm(starts, desc=f"embedding {desc}", unit="batch", disable=not progress):
                 rows = order[s : s + batch_size]
-                enc = self.tokenizer(
-                    [texts[i] for i in rows],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(self.device)
-                out[rows] = mean_pool(self.model(**enc).last_hidden_state, enc["attention_mask"]).cpu().numpy()
-        return out
+                width = max(len(unique[i]) for i in rows)
+                input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for k, i in enumerate(rows):
+                    input_ids[k, : len(unique[i])] = torch.tensor(unique[i])
+                    mask[k, : len(unique[i])] = 1
+                input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+                hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+                vectors[rows] = mean_pool(hidden, mask).cpu().numpy()
+        return vectors[which]
 
 
 # Words a mention adds to a vocabulary name ("X deficiency", "X tumor"): one of the three ways the
@@ -222,8 +233,8 @@ def distill_query_encoder(
     names: Sequence[str],
     embedded: np.ndarray,
     *,
-    variants: int = 40_000,
-    epochs: int = 12,
+    variants: int = 20_000,
+    epochs: int = 8,
     seed: int = 13,
     progress: bool = False,
 ) -> StaticQueryEncoder:
@@ -231,7 +242,9 @@ def distill_query_encoder(
     and up to ``variants`` teacher-embedded variants of multi-word names (a word dropped, the
     words shuffled, a head word added). Each token's vector starts as the teacher's embedding of
     the token alone; sparse updates (only the tokens of a batch) keep an epoch to a few seconds.
-    About two minutes for the 56,000 disease names on two CPU cores, most of it the teacher."""
+    About a minute for the 59,000 disease names on two CPU cores, most of it the teacher. 20,000
+    variants and 8 epochs instead of 40,000 and 12 (session 49): the same disease accuracy@1 on
+    BC5CDR, NCBI-disease and BioRED dev within the run-to-run noise, 44% less time."""
     import math
     import random
 

@@ -372,8 +372,8 @@ class TermIndex:
         """Embed every name of ``categories`` with ``encoder`` for the normalizer's dense fallback
         (float16: the 56,000 disease names of the shared vocabularies take 43 MB); with
         ``distill`` and at least ``MIN_DISTILL_NAMES`` names, also fit the static query encoder that
-        embeds mentions into the same space (``ontologies.dense.distill_query_encoder``: about two
-        minutes more for the shared vocabularies, 23 MB more)."""
+        embeds mentions into the same space (``ontologies.dense.distill_query_encoder``: about a
+        minute more for the shared vocabularies, 23 MB more)."""
         from ontologies.dense import distill_query_encoder
 
         for cat in categories:

@@ -319,3 +319,26 @@ def test_the_optimizer_is_pytorchs_fused_adamw_with_the_same_updates() -> None:
             group["lr"] = fused.param_groups[0]["lr"]
     for a, b in zip(fused_model.parameters(), plain_model.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_hidden_dropout_is_a_setting_the_saved_encoder_keeps(tmp_path: Path) -> None:
+    """``hidden_dropout`` sets the dropout on the encoder's hidden states while training (None: the
+    encoder's own); the saved config says which, so a relation model trained from the NER folder
+    starts from the same; a value outside [0, 1) is a clear error."""
+    import json
+
+    from extractors.models import hidden_dropout_override
+
+    docs = sample_docs()
+    base = base_folder(tmp_path)
+    own = json.loads((Path(base) / "config.json").read_text())["hidden_dropout_prob"]
+    assert own > 0 and hidden_dropout_override(base, None) == {}
+    assert hidden_dropout_override(base, 0.0) == {"hidden_dropout_prob": 0.0}
+    for dropout, expected in ((0.0, 0.0), (None, own)):
+        out = tmp_path / f"ner-{dropout}"
+        train_ner(
+            docs, docs, out, _config(base, hidden_dropout=dropout).model_copy(update={"epochs": 1}), progress=False
+        )
+        assert json.loads((out / "config.json").read_text())["hidden_dropout_prob"] == expected
+    with pytest.raises(ConfigError, match="hidden_dropout must be in"):
+        train_ner(docs, docs, tmp_path / "none", _config(base, hidden_dropout=1.0), progress=False)
