@@ -556,3 +556,21 @@ def test_a_fallback_match_that_says_the_opposite_direction_loses_to_one_that_doe
     assert n.normalize("reduced cardiac output", "Disease")[0].curie == "MESH:D002303"
     # a mention that says no direction ranks them as before, each by its own 3-grams
     assert {g.curie for g in n.normalize("cardiac outputs", "Disease")} == {"MESH:D002303", "MESH:D016534"}
+
+
+@pytest.mark.slow
+def test_name_encoder_embeds_each_token_sequence_once_whatever_its_batch() -> None:
+    """Texts the tokenizer reads alike ("Renal Failure", "renal failure") share one embedding,
+    and a text's embedding does not depend on what it is batched with (no padding leaks into the
+    mean), nor on the order of the texts; no text gives an empty matrix of the right width."""
+    from ontologies.dense import NameEncoder
+
+    encoder = NameEncoder()
+    texts = ["renal failure", "Renal Failure", "a much longer name of a disease of the kidney", "gout"]
+    together = encoder.encode(texts, batch_size=4)
+    assert np.array_equal(together[0], together[1])
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=2e-2)
+    assert (together * alone).sum(axis=1).min() > 0.999
+    assert np.allclose(encoder.encode(texts[::-1], batch_size=4), together[::-1], atol=1e-3)
+    assert encoder.encode([]).shape == (0, encoder.dimension)
