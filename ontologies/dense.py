@@ -103,8 +103,8 @@ class NameEncoder:
         import torch
         from tqdm.auto import tqdm
 
-        # Tokenized once: texts with the same tokens (the tokenizer lowercases; vocabularies repeat
-        # names) are embedded once, and batches are of the same token length, so next to no
+        # Tokenized once: texts with the same tokens (vocabularies repeat names; the tokenizer
+        # may lowercase) are embedded once, and batches are of the same token length, so next to no
         # padding (a quarter fewer positions than batches by characters for the disease names).
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
