@@ -114,20 +114,14 @@ class NameEncoder:
         unique = list(first)
         vectors = np.zeros((len(unique), self.dimension), dtype=np.float32)
         order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
-        pad = self.tokenizer.pad_token_id or 0
         starts = range(0, len(unique), batch_size)
         with torch.inference_mode():
             for s in tqdm(starts, desc=f"embedding {desc}", unit="batch", disable=not progress):
                 rows = order[s : s + batch_size]
-                width = max(len(unique[i]) for i in rows)
-                input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for k, i in enumerate(rows):
-                    input_ids[k, : len(unique[i])] = torch.tensor(unique[i])
-                    mask[k, : len(unique[i])] = 1
-                input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-                hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                vectors[rows] = mean_pool(hidden, mask).cpu().numpy()
+                enc = self.tokenizer.pad({"input_ids": [list(unique[i]) for i in rows]}, return_tensors="pt")
+                enc = enc.to(self.device)
+                hidden = self.model(**enc).last_hidden_state
+                vectors[rows] = mean_pool(hidden, enc["attention_mask"]).cpu().numpy()
         return vectors[which]
 
 
