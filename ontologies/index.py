@@ -38,7 +38,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 19  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 20  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
@@ -53,6 +53,8 @@ INDEX_FORMAT = 19  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # 18: MeSH's supplementary chemical records, found by their exact names only (``supplementary``); an
 # exact name of a chemical or disease goes first to the canonical namespace's concept (``NAMESPACE_FIRST``).
 # 19: a training corpus's intronic variant ids ("c|SUB|G|2554+1|T") read as one id, not split at "+".
+# 20: BioRED's "-" (a mention its annotators could not ground) is no id: its 31 training mentions had
+# made one concept, ``medkg:-``, that "polyacrylamide", "lectin", "HP" and "D1" grounded to.
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000

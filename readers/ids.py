@@ -11,13 +11,16 @@ _MESH = re.compile(r"^[CD]\d{6,9}$")
 
 
 def to_curie(raw: str, label: str) -> str | None:
-    """The CURIE of one raw corpus id for a mention of type ``label``; ``None`` for ``-1``.
+    """The CURIE of one raw corpus id for a mention of type ``label``; ``None`` for a mention its
+    annotators could not ground: ``-1`` (BC5CDR, NCBI-disease) or ``-`` (BioRED).
 
     >>> to_curie("D008750", "Chemical"), to_curie("9606", "OrganismTaxon"), to_curie("-1", "Disease")
     ('MESH:D008750', 'NCBITaxon:9606', None)
+    >>> to_curie("-", "GeneOrGeneProduct") is None
+    True
     """
     raw = raw.strip()
-    if not raw or raw == "-1":
+    if raw in ("", "-1", "-"):
         return None
     kind = entity_type(label).label
     if kind == "Variant" and re.match(r"(?i)(dbSNP|tmVar):", raw):  # already a CURIE (medkg's own BioC out)

@@ -128,3 +128,26 @@ def test_documents_joined_without_a_blank_line_are_each_read(tmp_path: Path) -> 
     docs = list(read_pubtator(path, on_error="skip", report=report))
     assert [d.pmid for d in docs] == ["354896", "10491763"] and not report.skipped
     assert [d.mentions for d in docs] == [d.mentions for d in read_pubtator(DATA / "sample.pubtator")]
+
+
+def test_a_biored_mention_its_annotators_could_not_ground_has_no_id_and_teaches_the_index_nothing(
+    tmp_path: Path,
+) -> None:
+    from ontologies.sources import corpus_terms
+
+    path = tmp_path / "biored.pubtator"
+    # BioRED writes "-" where BC5CDR writes "-1"; its files end their lines with CRLF.
+    path.write_bytes(
+        b"1|t|Lectin and HP in rats.\r\n1|a|Polyacrylamide gels.\r\n"
+        b"1\t0\t6\tLectin\tGeneOrGeneProduct\t-\r\n1\t11\t13\tHP\tChemicalEntity\t-\r\n"
+        b"1\t17\t21\trats\tOrganismTaxon\t10116\r\n1\t23\t37\tPolyacrylamide\tChemicalEntity\tD020106\r\n\r\n"
+    )
+    [doc] = read_pubtator(path)
+    assert [(m.text, m.ids) for m in doc.mentions] == [
+        ("Lectin", ()),
+        ("HP", ()),
+        ("rats", ("NCBITaxon:10116",)),
+        ("Polyacrylamide", ("MESH:D020106",)),
+    ]
+    terms = corpus_terms([path], read_pubtator).terms
+    assert [(t.curie, t.name) for t in terms] == [("NCBITaxon:10116", "rats"), ("MESH:D020106", "Polyacrylamide")]
