@@ -53,8 +53,9 @@ INDEX_FORMAT = 20  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # 18: MeSH's supplementary chemical records, found by their exact names only (``supplementary``); an
 # exact name of a chemical or disease goes first to the canonical namespace's concept (``NAMESPACE_FIRST``).
 # 19: a training corpus's intronic variant ids ("c|SUB|G|2554+1|T") read as one id, not split at "+".
-# 20: BioRED's "-" (a mention its annotators could not ground) is no id: its 31 training mentions had
-# made one concept, ``medkg:-``, that "polyacrylamide", "lectin", "HP" and "D1" grounded to.
+# 20: BioRED's "-" (a mention its annotators could not ground) is no id: its 31 training mentions
+# ("lectin", "HP", "D1", "polyacrylamide"...) had made one concept, ``medkg:-``, that the MEDLINE
+# slice's "polyacrylamide" grounded to.
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000
