@@ -238,14 +238,18 @@ def _ensure_models(
     return ners, rels, promoted
 
 
-def _reextract_hint(promoted: list[str], unchanged: int) -> str | None:
-    """What to do when this run put new models into the registry but left articles stored before
-    as the older models read them (a run without --reextract skips unchanged citations)."""
-    if not promoted or not unchanged:
+def _reextract_hint(promoted: list[str], unchanged: int, new_index: bool = False) -> str | None:
+    """What to do when this run put new models into the registry, or built the term index anew (an
+    upgrade that changes its format, new vocabulary files), but left articles stored before as the
+    older ones read them (a run without --reextract skips unchanged citations)."""
+    if not unchanged or not (promoted or new_index):
         return None
+    news = ([f"new models this run ({', '.join(promoted)})"] if promoted else []) + (
+        ["a new term index this run (a newer medkg or new vocabulary files)"] if new_index else []
+    )
     return (
-        f"new models this run ({', '.join(promoted)}); the {unchanged} articles stored before keep what the "
-        "older ones extracted: `medkg run --reextract` reads them again"
+        f"{'; '.join(news)}; the {unchanged} articles stored before keep what was extracted from them "
+        "before: `medkg run --reextract` reads them again"
     )
 
 
@@ -332,6 +336,7 @@ def run_cmd(
             ensure_server()  # first: a machine where it cannot start says so before an hour of training
         ners, rels, promoted = _ensure_models(settings, config, ner_minutes, re_minutes)
         console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
+        new_index = not settings.term_index_path().is_file()
         settings.term_index(progress=True)
         sources = settings.layout.literature()
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")
@@ -357,7 +362,7 @@ def run_cmd(
         f"{result['deleted']} deleted, {result['skipped']} skipped); {result['triples_loaded']} triples loaded; "
         f"done in {time.perf_counter() - t0:.1f}s"
     )
-    hint = None if reextract else _reextract_hint(promoted, int(result["unchanged"]))
+    hint = None if reextract else _reextract_hint(promoted, int(result["unchanged"]), new_index)
     if hint:
         console.print(f"[yellow]{hint}[/]", soft_wrap=True)
     for line in _model_lines(ners, rels):

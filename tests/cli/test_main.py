@@ -225,16 +225,22 @@ def test_run_does_not_train_over_a_model_folder_the_user_named(tmp_path: Path) -
         _ensure_models(settings, None, 1.0, 1.0)
 
 
-def test_run_says_how_to_read_stored_articles_with_models_it_just_put_in_place() -> None:
+def test_run_says_how_to_read_stored_articles_with_models_or_an_index_it_just_put_in_place() -> None:
     """A run that promoted a model (a first run's, or a lexical model of a newer pair description)
-    over a store whose articles it skipped as unchanged names `medkg run --reextract`; nothing
-    promoted, or nothing stored before, says nothing."""
+    or built the term index anew (a newer index format) over a store whose articles it skipped as
+    unchanged names `medkg run --reextract`; nothing new, or nothing stored before, says nothing."""
     from cli.main import _reextract_hint
 
     hint = _reextract_hint(["re-biored"], 617)
     assert hint is not None and "re-biored" in hint and "617 articles" in hint and "--reextract" in hint
+    assert "term index" not in hint
+    index = _reextract_hint([], 617, new_index=True)
+    assert index is not None and index.startswith("a new term index this run") and "--reextract" in index
+    both = _reextract_hint(["re-biored"], 617, new_index=True)
+    assert both is not None and "re-biored" in both and "term index" in both
     assert _reextract_hint([], 617) is None
     assert _reextract_hint(["ner-bc5cdr", "re-bc5cdr"], 0) is None
+    assert _reextract_hint([], 0, new_index=True) is None
 
 
 def test_run_keeps_an_older_lexical_model_where_the_corpus_to_fit_a_new_one_is_missing(tmp_path: Path) -> None:
