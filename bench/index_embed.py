@@ -19,7 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ontologies import dense
 from ontologies.dense import NameEncoder
 from ontologies.sources import DENSE_CATEGORIES, build_index
 from readers import read_documents
@@ -40,12 +39,10 @@ def main() -> None:
         lambda p: read_documents(p, on_error="skip"),
         settings.supplement_vocabulary(),
     )
-    distill = dense.distill_query_encoder
     options = {k: v for k, v in (("variants", args.variants), ("epochs", args.epochs)) if v is not None}
-    dense.distill_query_encoder = lambda *a, **k: distill(*a, **{**k, **options})  # type: ignore[assignment]
     encoder = NameEncoder(settings.normalizer_encoder)
     started = time.perf_counter()
-    index.embed(encoder, DENSE_CATEGORIES, progress=False)
+    index.embed(encoder, DENSE_CATEGORIES, distill_options=options, progress=False)
     seconds = time.perf_counter() - started
     if args.out:
         index.save(args.out)

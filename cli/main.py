@@ -244,9 +244,11 @@ def _reextract_hint(promoted: list[str], unchanged: int, new_index: bool = False
     older ones read them (a run without --reextract skips unchanged citations)."""
     if not unchanged or not (promoted or new_index):
         return None
-    news = ([f"new models this run ({', '.join(promoted)})"] if promoted else []) + (
-        ["a new term index this run (a newer medkg or new vocabulary files)"] if new_index else []
-    )
+    news = []
+    if promoted:
+        news.append(f"new models this run ({', '.join(promoted)})")
+    if new_index:
+        news.append("a new term index this run (a newer medkg or new vocabulary files)")
     return (
         f"{'; '.join(news)}; the {unchanged} articles stored before keep what was extracted from them "
         "before: `medkg run --reextract` reads them again"

@@ -370,12 +370,19 @@ class TermIndex:
         return table
 
     def embed(
-        self, encoder: NameEncoder, categories: Iterable[str], *, distill: bool = True, progress: bool = False
+        self,
+        encoder: NameEncoder,
+        categories: Iterable[str],
+        *,
+        distill: bool = True,
+        distill_options: dict[str, Any] | None = None,
+        progress: bool = False,
     ) -> None:
         """Embed every name of ``categories`` with ``encoder`` for the normalizer's dense fallback
         (float16: the 56,000 disease names of the shared vocabularies take 43 MB); with
         ``distill`` and at least ``MIN_DISTILL_NAMES`` names, also fit the static query encoder that
-        embeds mentions into the same space (``ontologies.dense.distill_query_encoder``: about a
+        embeds mentions into the same space (``ontologies.dense.distill_query_encoder``, with
+        ``distill_options`` such as ``variants`` and ``epochs`` in place of its defaults: about a
         minute more for the shared vocabularies, 23 MB more)."""
         from ontologies.dense import distill_query_encoder
 
@@ -390,7 +397,9 @@ class TermIndex:
         names = [f for c in cats for f in self.row_forms[c]]
         if distill and len(names) >= MIN_DISTILL_NAMES:
             vectors = np.vstack([self.dense[c] for c in cats])
-            self.query_encoder = distill_query_encoder(encoder, names, vectors, progress=progress)
+            self.query_encoder = distill_query_encoder(
+                encoder, names, vectors, progress=progress, **(distill_options or {})
+            )
 
     @staticmethod
     def _add(table: dict[tuple[str, str], list[int]], key: tuple[str, str], i: int) -> None:
