@@ -693,7 +693,17 @@ def train_doc_relations(
             },
         )
 
-    loop = Loop(both, optimizer, scheduler, batches, loss_of, evaluate, save_best, config=config.model_dump())
+    loop = Loop(
+        both,
+        optimizer,
+        scheduler,
+        batches,
+        loss_of,
+        evaluate,
+        save_best,
+        config=config.model_dump(),
+        cost=lambda batch: len(batch) * max(sum(map(len, e.chunks)) for e, _, _ in batch),  # padded tokens
+    )
     return fit(
         loop,
         out,

@@ -761,6 +761,7 @@ def train_taggers(
         evaluate,
         save_best,
         config={**config.model_dump(), **({"taggers": len(data)} if len(data) > 1 else {})},
+        cost=lambda batch: len(batch[1]) * max(len(w.input_ids) for w in batch[1]),  # padded tokens
     )
     name = "ner" if len(data) == 1 else "ner (" + ", ".join(t.out.name for t in data) + ")"
     card = fit(

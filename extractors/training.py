@@ -95,15 +95,22 @@ def run_epoch(
     progress: bool,
     skip: int = 0,
     on_rate: Callable[[float, int], None] | None = None,
+    cost: Callable[[Any], float] | None = None,
 ) -> list[float]:
     """One pass of gradient steps (clipped at norm 1) with a progress bar showing the running
     loss, from batch ``skip`` on (a resumed epoch); stops early at ``deadline``
     (time.monotonic()). ``on_rate`` hears the seconds per batch and how many batches they were
     timed over, once the first batches are timed and again a fifth of the way into the pass.
-    Returns the losses of the batches it ran."""
+    With ``cost`` (a batch's relative work, such as its padded tokens) the seconds per batch are
+    the timed batches' seconds per unit of cost times the pass's mean cost a batch: batches
+    of similar length come in random order, and a few short ones first would otherwise promise
+    too fast a pass. Returns the losses of the batches it ran."""
     model.train()
     losses: list[float] = []
-    bar = tqdm(batches[skip:], desc=desc, unit="batch", disable=not progress, initial=skip, total=len(batches))
+    todo = batches[skip:]
+    costs = [cost(b) for b in todo] if cost is not None else [1.0] * len(todo)
+    mean_cost = sum(costs) / max(1, len(costs))
+    bar = tqdm(todo, desc=desc, unit="batch", disable=not progress, initial=skip, total=len(batches))
     timed_from = None
     timed_at = {ESTIMATE_AFTER, max(ESTIMATE_AFTER, (len(batches) - skip) // 5 - 2)}
     for batch in bar:
@@ -118,7 +125,8 @@ def run_epoch(
         if len(losses) == 2:
             timed_from = time.monotonic()
         elif on_rate is not None and timed_from is not None and len(losses) - 2 in timed_at:
-            on_rate((time.monotonic() - timed_from) / (len(losses) - 2), len(losses) - 2)
+            timed_cost = sum(costs[2 : len(losses)])
+            on_rate((time.monotonic() - timed_from) / timed_cost * mean_cost, len(losses) - 2)
         if time.monotonic() > deadline:
             break
     return losses
@@ -175,6 +183,7 @@ class Loop:
     evaluate: Callable[[int], tuple[float, dict[str, Any]]]
     save_best: Callable[[int, float, dict[str, Any]], None]
     config: dict[str, Any] = field(default_factory=dict)  # must match on --resume (max_minutes aside)
+    cost: Callable[[Any], float] | None = None  # a batch's relative work, for the estimate (``run_epoch``)
 
 
 # Settings a resumed run may change. Attention dropout has no weights: a checkpoint written before
@@ -261,6 +270,7 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
                 progress=progress,
                 skip=skip,
                 on_rate=estimate if not epochs_seconds and epoch == start_epoch else None,
+                cost=loop.cost,
             )
             losses, earlier = earlier + losses, []
             done, skip = len(losses), 0  # batches of this epoch run, before and after a resume

@@ -1,6 +1,7 @@
 """The shared training loop: epochs, a time cap that leaves a checkpoint, and --resume."""
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -292,6 +293,48 @@ def test_the_up_front_estimate_is_said_again_when_the_first_fifth_of_an_epoch_ru
     first, again = (float(m.split(": ")[1].split(" s")[0]) for m in said)
     assert again < 0.8 * first
     assert len(run(slow_batches=0)) == 1  # the same pace: said once
+
+
+def test_the_up_front_estimate_weighs_the_timed_batches_by_their_work(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Batches of similar length come in random order, so the first ones timed may all be short:
+    with the loop's ``cost`` (a batch's padded tokens in the trainers) the estimate is their
+    seconds per unit of work times the epoch's mean work a batch, not their own mean seconds."""
+    import time
+
+    import torch
+    from torch import nn
+
+    from extractors.models import write_card
+    from extractors.training import Loop, Schedule, fit, make_optimizer
+
+    work = [1] * 20 + [5] * 40  # the 20 short batches first: every timed one is short
+
+    def first_estimate(cost: Callable[[int], float] | None) -> float:
+        out = tmp_path / f"cost{cost is not None}"
+        out.mkdir()
+        model = nn.Linear(2, 1)
+        optimizer, scheduler = make_optimizer(model, 1e-3, 0.0, len(work), 0.0)
+
+        def loss_of(k: int) -> torch.Tensor:
+            time.sleep(0.02 * work[k])
+            return model(torch.ones(1, 2)).pow(2).sum()
+
+        def save_best(*_: object) -> None:
+            write_card(out, {"task": "test"})
+
+        batches = lambda _: list(range(len(work)))
+        loop = Loop(model, optimizer, scheduler, batches, loss_of, lambda _: (1.0, {}), save_best, cost=cost)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="extractors.training"):
+            fit(loop, out, Schedule(1, 1, 60, name="t"), progress=False)
+        said = [m for m in caplog.messages if "s per batch" in m]
+        return float(said[0].split(": ")[1].split(" s")[0])
+
+    true_mean = 0.02 * sum(work) / len(work)  # 0.073 s a batch
+    assert first_estimate(lambda k: work[k]) >= 0.7 * true_mean
+    assert first_estimate(None) <= 0.5 * true_mean  # the short batches' own pace
 
 
 def test_the_optimizer_is_pytorchs_fused_adamw_with_the_same_updates() -> None:
