@@ -47,6 +47,27 @@ def test_trained_in_one_go_with_a_cross_validated_threshold_and_dev_scores(
     assert ["Chemical", "Disease"] in card["type_pairs"] and ["Disease", "Gene"] in card["type_pairs"]
 
 
+def test_the_fits_side_by_side_give_the_model_one_fit_in_this_process_gives(
+    trained: tuple[Path, list[Document]], shared_data: Path
+) -> None:
+    """The folds and the final fit run in worker processes (one per core, one BLAS thread each):
+    the saved weights are those of the same fit run here with one BLAS thread."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from extractors.lexical_relations import _fit, _labelled, _ordered, _type_pairs
+
+    folder, _ = trained
+    train = [d for d in read_documents(shared_data / "corpora/biored/Train.PubTator") if not d.deleted][:80]
+    data = _labelled(train, _type_pairs(train))
+    with threadpool_limits(1):
+        names, coef, intercept = _ordered(_fit(data.texts, data.labels, LexicalRelationConfig())[1])
+    model = LexicalRelationModel.load(folder)
+    assert model.labels == names
+    assert np.array_equal(model.coef, coef.astype(np.float32))
+    assert np.array_equal(model.intercept, intercept.astype(np.float32))
+
+
 def test_loaded_model_predicts_what_its_card_scored_with_evidence_and_cause_order(
     trained: tuple[Path, list[Document]],
 ) -> None:
