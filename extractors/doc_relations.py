@@ -693,17 +693,10 @@ def train_doc_relations(
             },
         )
 
-    loop = Loop(
-        both,
-        optimizer,
-        scheduler,
-        batches,
-        loss_of,
-        evaluate,
-        save_best,
-        config=config.model_dump(),
-        cost=lambda batch: len(batch) * max(sum(map(len, e.chunks)) for e, _, _ in batch),  # padded tokens
-    )
+    def tokens(batch: list[tuple[Encoded, list[tuple[str, str]], list[int]]]) -> int:
+        return len(batch) * max(sum(map(len, e.chunks)) for e, _, _ in batch)  # padded, for the estimate
+
+    loop = Loop(both, optimizer, scheduler, batches, loss_of, evaluate, save_best, config.model_dump(), cost=tokens)
     return fit(
         loop,
         out,
