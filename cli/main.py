@@ -216,7 +216,7 @@ def _ensure_models(
         if upgrade and states == ("done", "done"):
             todo = f"a {model_set.re_architecture} relation model beside the installed one (kept if worse on dev)"
             if model_set.re_architecture == "lexical":  # no epochs: a logistic regression
-                doing, pace = "fitting", "about 2 minutes"
+                doing, pace = "fitting", "1-2 minutes"
         console.print(
             f"[bold]{model_set.name} models[/]: {doing} {todo} on {model_set.corpus} ({model_set.what}) through the "
             f"training flow; {pace}"
