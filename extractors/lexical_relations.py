@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from bisect import bisect_right
@@ -406,11 +405,6 @@ def _type_pairs(docs: Sequence[Document]) -> set[tuple[str, str]]:
     return out
 
 
-def _cores() -> int:
-    """The CPU cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _fit(texts: Sequence[str], labels: Sequence[str], config: LexicalRelationConfig) -> tuple[Any, Any]:
     from sklearn.linear_model import LogisticRegression
 
@@ -494,7 +488,7 @@ def train_lexical_relations(
     """Fit the model on ``train_docs``, choose its threshold by grouped cross-validation on them,
     score it on ``dev_docs`` (gold entities; the card's ``metrics.dev`` is pair + type F1, as the
     document-level model's) and save it to ``out``; returns the card."""
-    from joblib import Parallel, delayed, parallel_config
+    from joblib import Parallel, cpu_count, delayed, parallel_config
     from sklearn.model_selection import GroupKFold
 
     config = config or LexicalRelationConfig()
@@ -524,7 +518,7 @@ def train_lexical_relations(
     # run them side by side (joblib; 1.6x faster on 2 cores), each with one BLAS thread, so that
     # the solver's arithmetic is the same however many cores a machine has.
     with parallel_config(backend="loky", inner_max_num_threads=1):
-        fits = Parallel(n_jobs=min(len(folds) + 1, _cores()), return_as="generator")(
+        fits = Parallel(n_jobs=min(len(folds) + 1, cpu_count()), return_as="generator")(
             delayed(_fit)([texts[i] for i in rows], [labels[i] for i in rows], config)
             for rows in [*(fit_on for fit_on, _ in folds), range(len(texts))]
         )

@@ -108,7 +108,7 @@ def run_epoch(
     model.train()
     losses: list[float] = []
     todo = batches[skip:]
-    costs = [cost(b) for b in todo] if cost is not None else [1.0] * len(todo)
+    costs = [cost(b) for b in todo] if cost is not None and on_rate is not None else [1.0] * len(todo)
     mean_cost = sum(costs) / max(1, len(costs))
     bar = tqdm(todo, desc=desc, unit="batch", disable=not progress, initial=skip, total=len(batches))
     timed_from = None
