@@ -109,10 +109,10 @@ def calibration(heads: list[tuple[np.ndarray, int | None]]) -> dict[str, object]
 
 def main() -> None:
     from diagnosis.context import PhenotypeTagger, phenotypes_of
-    from diagnosis.descriptions import fuse
     from diagnosis.diagnoser import similarity_rank
+    from diagnosis.familiarity import general_scores
     from diagnosis.graph import DiseaseGraph
-    from wiring.diagnosis import disease_descriptions, hpo_terms, use_dense_matcher
+    from wiring.diagnosis import disease_descriptions, disease_familiarity, hpo_terms, use_dense_matcher
     from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -122,6 +122,11 @@ def main() -> None:
     ap.add_argument("--no-dense", action="store_true")
     ap.add_argument(
         "--no-descriptions", action="store_true", help="general setting: rank by phenotype similarity alone"
+    )
+    ap.add_argument(
+        "--no-familiarity",
+        action="store_true",
+        help="general setting: without the prior of how familiar a disease's name is (diagnosis.familiarity)",
     )
     ap.add_argument("--setting", default="rare", help="rare or general (diagnosis.graph.SETTINGS)")
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
@@ -177,6 +182,7 @@ def main() -> None:
     descriptions = (
         disease_descriptions(graph, settings) if args.setting == "general" and not args.no_descriptions else None
     )
+    familiarity = disease_familiarity(graph, settings) if descriptions is not None and not args.no_familiarity else None
     with args.cases.open() as f:
         cases = list(csv.DictReader(f, delimiter="\t"))
     ranks: list[float] = []
@@ -202,7 +208,7 @@ def main() -> None:
             else np.zeros(len(graph.diseases), dtype=np.float32)
         )
         if descriptions is not None:
-            sims = fuse(sims, descriptions.similarity(c["text"]))
+            sims = general_scores(sims, descriptions.similarity(c["text"]), familiarity)
         sims = graph.distinct(sims)  # one disease under two ids is listed once, as served
         # The position as served (ties in disease order), not the tie-optimistic one before session 18.
         rank = min((similarity_rank(sims, g) for g in golds if sims[g] > 0), default=float("inf"))
@@ -231,6 +237,7 @@ def main() -> None:
         "cases": len(cases),
         "setting": args.setting,
         "descriptions": descriptions is not None,
+        "familiarity": familiarity is not None,
         "ms_per_case": ms,
         "with_no_phenotype": int(sum(n == 0 for n in found_n)),
         "phenotypes_per_case": round(float(np.mean(found_n)), 2),

@@ -56,8 +56,8 @@ def accuracy(ranks: list[float]) -> dict[str, float]:
 
 def main() -> None:
     from diagnosis.context import phenotypes_of
-    from diagnosis.descriptions import fuse
     from diagnosis.diagnoser import confident, similarity_rank
+    from diagnosis.familiarity import general_scores
     from diagnosis.model import TextClassifier
     from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder, has_diagnosis_model
     from wiring.settings import load_settings
@@ -67,12 +67,19 @@ def main() -> None:
     ap.add_argument("--model", type=Path, help="diagnosis folder (default: the installed one)")
     ap.add_argument("--no-dense", action="store_true", help="the HPO dictionary only")
     ap.add_argument("--setting", default="rare", help="rare or general (diagnosis.graph.SETTINGS)")
+    ap.add_argument(
+        "--no-familiarity",
+        action="store_true",
+        help="general setting: without the prior of how familiar a disease's name is (diagnosis.familiarity)",
+    )
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
     args = ap.parse_args()
 
     settings = load_settings()
     with settings.open_store(read_only=True) as store:
         builder = build_context(store, settings, dense=not args.no_dense)
+    if args.no_familiarity:
+        builder.familiarity = None
     graph = builder.graph
     folder = args.model or diagnosis_folder(settings)
     diagnoser = build_diagnoser(builder, folder) if has_diagnosis_model(folder) else None
@@ -109,8 +116,9 @@ def main() -> None:
             "phenotype_overlap": phen,
         }
         if args.setting == "general" and builder.descriptions is not None:
-            # The general setting's retrieval as served: fused with the description similarity.
-            fused = fuse(sims, builder.descriptions.similarity(c["text"]))
+            # The general setting's retrieval as served: fused with the description similarity and
+            # weighted by how familiar each disease's name is.
+            fused = general_scores(sims, builder.descriptions.similarity(c["text"]), builder.familiarity)
             row["with_descriptions"] = min((similarity_rank(fused, i) for i in gold_idx), default=np.inf)
         if diagnoser is not None:
             ranked = diagnoser.rank(c["text"], findings, setting=args.setting)

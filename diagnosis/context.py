@@ -403,9 +403,11 @@ class ContextBuilder:
         ner: Any = None,
         normalizer: Any = None,
         descriptions: DiseaseDescriptions | None = None,
+        familiarity: np.ndarray | None = None,
     ) -> None:
         self.graph, self.tagger, self.ner, self.normalizer = graph, tagger, ner, normalizer
         self.descriptions = descriptions  # the general setting's second ranking (diagnosis.descriptions)
+        self.familiarity = familiarity  # and its prior (diagnosis.familiarity.prior), graph order
         # literature concept -> diseases whose facts mention it
         self._by_concept: dict[str, set[str]] = {}
         for disease, facts in graph.literature.items():
@@ -438,9 +440,10 @@ class ContextBuilder:
         ``setting``: ``diagnosis.graph.SETTINGS``), plus any disease a literature relation links
         to a non-phenotype entity of the case. In the "general" setting, with descriptions and the
         case ``text``, the order is Phenomizer's fused with the description similarity's
-        (``diagnosis.descriptions.fuse``), and a case without a phenotype the dictionary knows
-        still gets candidates. Only the first ``with_facts`` (default: all) get their facts
-        verbalized."""
+        (``diagnosis.descriptions.fuse``), weighted by how familiar each disease's name is
+        (``diagnosis.familiarity``, where ``familiarity`` was given), and a case without a
+        phenotype the dictionary knows still gets candidates. Only the first ``with_facts``
+        (default: all) get their facts verbalized."""
         phenotypes = phenotypes_of(findings)
         others = {f.curie for f in findings if f.category != "Phenotype" and not f.negated}
         sims = (
@@ -450,10 +453,10 @@ class ContextBuilder:
         )
         described = None
         if setting == "general" and self.descriptions is not None and text.strip():
-            from diagnosis.descriptions import fuse
+            from diagnosis.familiarity import general_scores
 
             described = self.descriptions.similarity(text)
-            scores = self.graph.distinct(fuse(sims, described))
+            scores = self.graph.distinct(general_scores(sims, described, self.familiarity))
             picked = [self.graph.diseases[i] for i in np.argsort(-scores, kind="stable")[:top_k]]
         else:
             scores = self.graph.distinct(sims)

@@ -402,9 +402,12 @@ def build_context(
         with status("embedding HPO's names for the lay-phrase matcher (once per encoder, then cached)"):
             use_dense_matcher(tagger, settings)
         descriptions = disease_descriptions(graph, settings)
+        familiarity = disease_familiarity(graph, settings)
     else:
-        descriptions = None
-    return ContextBuilder(graph, tagger, ner=ner, normalizer=normalizer, descriptions=descriptions)
+        descriptions = familiarity = None
+    return ContextBuilder(
+        graph, tagger, ner=ner, normalizer=normalizer, descriptions=descriptions, familiarity=familiarity
+    )
 
 
 def read_definitions(files: HpoFiles) -> list[Any]:
@@ -448,6 +451,26 @@ def disease_descriptions(graph: Any, settings: Settings) -> Any:
             layperson=hpo_layperson_synonyms(settings),
             cache=settings.home / "cache",
         )
+
+
+def disease_familiarity(graph: Any, settings: Settings) -> Any:
+    """The general setting's prior (``diagnosis.familiarity.prior``): how often each disease's
+    name or MeSH entry terms are written in everyday English, from wordfreq. None, with a note,
+    where MeSH's trees or entry terms are missing."""
+    from diagnosis.familiarity import disease_familiarity as familiarity
+    from diagnosis.familiarity import only_signs, prior
+    from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
+
+    mesh = mesh_files_of(HpoFiles.of(settings))
+    if mesh is None:
+        console.print(
+            "[yellow]no MeSH trees or entry terms: the general setting ranks without how familiar a disease is[/]"
+        )
+        return None
+    with status("weighing the diseases' names by how often English text names them (wordfreq)"):
+        terms, _ = load_mesh_entry_terms(*mesh)
+        synonyms = {t.curie: (t.name, *t.synonyms) for t in terms}
+        return prior(familiarity(graph, synonyms, only_signs(load_mesh_trees(mesh[0]))))
 
 
 def train_phenotype_encoder_into(
