@@ -107,6 +107,42 @@ def calibration(heads: list[tuple[np.ndarray, int | None]]) -> dict[str, object]
     return out
 
 
+def familiarity_grid(
+    graph: object, settings: object, kept: list[tuple[list[int], np.ndarray, np.ndarray]]
+) -> list[dict[str, object]]:
+    """The general setting's ranking of the kept cases (their golds, phenotype and description
+    similarities) under each setting of ``diagnosis.familiarity``, best mean reciprocal rank first."""
+    from diagnosis.diagnoser import similarity_rank
+    from diagnosis.familiarity import disease_familiarity, general_scores, prior
+    from wiring.diagnosis import mesh_names_and_signs
+
+    mesh = mesh_names_and_signs(settings)  # type: ignore[arg-type]
+    if mesh is None:
+        return []
+    names, signs = mesh
+    rows = []
+    for extra_word in (0.5, 0.75, 1.0, 1.5):
+        for with_signs in (True, False):
+            familiar = disease_familiarity(graph, names, signs if with_signs else (), extra_word)  # type: ignore[arg-type]
+            for weight in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0):
+                weights = prior(familiar, weight)
+                ranks = []
+                for golds, sims, described in kept:
+                    scores = graph.distinct(general_scores(sims, described, weights))  # type: ignore[attr-defined]
+                    ranks.append(min((similarity_rank(scores, g) for g in golds if scores[g] > 0), default=np.inf))
+                r = np.array(ranks, dtype=float)
+                rows.append(
+                    {
+                        "extra_word": extra_word,
+                        "signs_rule": with_signs,
+                        "weight": weight,
+                        "mrr": round(float(np.mean(1 / r)), 4),
+                        **{f"acc@{k}": round(100 * float((r <= k).mean()), 1) for k in (1, 5, 10, 20)},
+                    }
+                )
+    return sorted(rows, key=lambda row: -float(row["mrr"]))  # type: ignore[arg-type]
+
+
 def main() -> None:
     from diagnosis.context import PhenotypeTagger, phenotypes_of
     from diagnosis.diagnoser import similarity_rank
@@ -127,6 +163,12 @@ def main() -> None:
         "--no-familiarity",
         action="store_true",
         help="general setting: without the prior of how familiar a disease's name is (diagnosis.familiarity)",
+    )
+    ap.add_argument(
+        "--familiarity-grid",
+        action="store_true",
+        help="general setting: also the mean reciprocal rank and acc@k of each EXTRA_WORD and WEIGHT of "
+        "diagnosis.familiarity, with and without its rule for signs (how they were chosen, on the dev cases)",
     )
     ap.add_argument("--setting", default="rare", help="rare or general (diagnosis.graph.SETTINGS)")
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
@@ -185,6 +227,7 @@ def main() -> None:
     familiarity = disease_familiarity(graph, settings) if descriptions is not None and not args.no_familiarity else None
     with args.cases.open() as f:
         cases = list(csv.DictReader(f, delimiter="\t"))
+    kept: list[tuple[list[int], np.ndarray, np.ndarray]] = []  # for --familiarity-grid
     ranks: list[float] = []
     heads: list[tuple[np.ndarray, int | None]] = []  # each case's first 20 scores, and the truth's place among them
     symmetric_ranks: list[float] = []
@@ -208,7 +251,9 @@ def main() -> None:
             else np.zeros(len(graph.diseases), dtype=np.float32)
         )
         if descriptions is not None:
-            sims = general_scores(sims, descriptions.similarity(c["text"]), familiarity)
+            described = descriptions.similarity(c["text"])
+            kept.append((golds, sims, described))
+            sims = general_scores(sims, described, familiarity)
         sims = graph.distinct(sims)  # one disease under two ids is listed once, as served
         # The position as served (ties in disease order), not the tie-optimistic one before session 18.
         rank = min((similarity_rank(sims, g) for g in golds if sims[g] > 0), default=float("inf"))
@@ -243,11 +288,14 @@ def main() -> None:
         "phenotypes_per_case": round(float(np.mean(found_n)), 2),
         "disease_in_graph": int(sum(bool(by_mesh.get(c["disease"])) for c in cases)),
         **{f"acc@{k}": round(100 * float((r <= k).mean()), 1) for k in (1, 5, 10, 20)},
+        "mrr": round(float(np.mean(1 / r)), 4),
         "symmetric": {
             f"acc@{k}": round(100 * float((np.array(symmetric_ranks) <= k).mean()), 1) for k in (1, 5, 10, 20)
         },
     }
     report["calibration"] = calibration(heads)
+    if args.familiarity_grid and kept:
+        report["familiarity_grid"] = familiarity_grid(graph, settings, kept)
     if args.simulated:
         report["simulated"] = simulated(graph, tagger, settings, args.simulated)
     print(json.dumps(report, indent=2))

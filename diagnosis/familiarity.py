@@ -42,8 +42,8 @@ SIGNS = "C23"  # MeSH's tree of signs and symptoms
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def name_familiarity(name: str) -> float:
-    """wordfreq's Zipf frequency of ``name`` in English, less ``EXTRA_WORD`` for each word after
+def name_familiarity(name: str, extra_word: float = EXTRA_WORD) -> float:
+    """wordfreq's Zipf frequency of ``name`` in English, less ``extra_word`` for each word after
     the first, never below 0; 0 for an abbreviation or a name of fewer than four characters."""
     from wordfreq import zipf_frequency
 
@@ -51,13 +51,14 @@ def name_familiarity(name: str) -> float:
     words = _WORD.findall(name)
     if len(name) < 4 or not words or name.isupper():
         return 0.0
-    return max(0.0, zipf_frequency(name, "en") - EXTRA_WORD * (len(words) - 1))
+    return max(0.0, zipf_frequency(name, "en") - extra_word * (len(words) - 1))
 
 
 def disease_familiarity(
     graph: DiseaseGraph,
     synonyms: Mapping[str, Iterable[str]],
     signs: Collection[str] = (),
+    extra_word: float = EXTRA_WORD,
 ) -> np.ndarray:
     """Each disease's familiarity (graph order): the highest ``name_familiarity`` over its name and
     the ``synonyms`` of its CURIE and its xrefs; 0 for a disease whose CURIE or xref is one of
@@ -66,7 +67,7 @@ def disease_familiarity(
 
     def of(name: str) -> float:
         if name not in seen:
-            seen[name] = name_familiarity(name)
+            seen[name] = name_familiarity(name, extra_word)
         return seen[name]
 
     out = np.zeros(len(graph.diseases), dtype=np.float32)
@@ -90,11 +91,11 @@ def only_signs(trees: Mapping[str, Iterable[str]]) -> set[str]:
     return out
 
 
-def prior(familiarity: np.ndarray) -> np.ndarray:
-    """The multiplier of each disease in the general setting: ``1 + WEIGHT * familiarity``, divided
+def prior(familiarity: np.ndarray, weight: float = WEIGHT) -> np.ndarray:
+    """The multiplier of each disease in the general setting: ``1 + weight * familiarity``, divided
     by its largest value (the most familiar disease keeps its score, so the scores stay in [0, 1]
     for ``diagnosis.descriptions.TEMPERATURE``)."""
-    weights = 1.0 + WEIGHT * np.asarray(familiarity, dtype=np.float32)
+    weights = 1.0 + weight * np.asarray(familiarity, dtype=np.float32)
     return (weights / weights.max()).astype(np.float32) if len(weights) else weights
 
 

@@ -453,24 +453,34 @@ def disease_descriptions(graph: Any, settings: Settings) -> Any:
         )
 
 
+def mesh_names_and_signs(settings: Settings) -> tuple[dict[str, tuple[str, ...]], set[str]] | None:
+    """Each MeSH descriptor's name and entry terms, and the descriptors filed under signs and
+    symptoms alone (``diagnosis.familiarity``); None where MeSH's trees or entry terms are missing."""
+    from diagnosis.familiarity import only_signs
+    from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
+
+    mesh = mesh_files_of(HpoFiles.of(settings))
+    if mesh is None:
+        return None
+    terms, _ = load_mesh_entry_terms(*mesh)
+    return {t.curie: (t.name, *t.synonyms) for t in terms}, only_signs(load_mesh_trees(mesh[0]))
+
+
 def disease_familiarity(graph: Any, settings: Settings) -> Any:
     """The general setting's prior (``diagnosis.familiarity.prior``): how often each disease's
     name or MeSH entry terms are written in everyday English, from wordfreq. None, with a note,
     where MeSH's trees or entry terms are missing."""
     from diagnosis.familiarity import disease_familiarity as familiarity
-    from diagnosis.familiarity import only_signs, prior
-    from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
+    from diagnosis.familiarity import prior
 
-    mesh = mesh_files_of(HpoFiles.of(settings))
-    if mesh is None:
-        console.print(
-            "[yellow]no MeSH trees or entry terms: the general setting ranks without how familiar a disease is[/]"
-        )
-        return None
     with status("weighing the diseases' names by how often English text names them (wordfreq)"):
-        terms, _ = load_mesh_entry_terms(*mesh)
-        synonyms = {t.curie: (t.name, *t.synonyms) for t in terms}
-        return prior(familiarity(graph, synonyms, only_signs(load_mesh_trees(mesh[0]))))
+        mesh = mesh_names_and_signs(settings)
+        if mesh is not None:
+            return prior(familiarity(graph, *mesh))
+    console.print(
+        "[yellow]no MeSH trees or entry terms: the general setting ranks without how familiar a disease is[/]"
+    )
+    return None
 
 
 def train_phenotype_encoder_into(
