@@ -134,6 +134,11 @@ class Diagnosis(BaseModel):
         description="The case text's cosine with the disease's description (name, definition, phenotypes); "
         "general setting only, where it is fused with the phenotype similarity to rank the candidates.",
     )
+    familiarity: float | None = Field(
+        None,
+        description="How often everyday English writes the disease's name, as the weight (0-1, the most familiar "
+        "disease 1) its fused score was multiplied by; general setting only (diagnosis.familiarity).",
+    )
     evidence: list[EvidenceFact]
 
 

@@ -414,6 +414,7 @@ def diagnose_cmd(
                 "score": d["score"],
                 "phenotype_similarity": d["phenotype_similarity"],
                 "description_similarity": d["description_similarity"],
+                "familiarity": d["familiarity"],
                 "facts": len(d["evidence"]),
                 "pmids": sorted({p for f in d["evidence"] for p in f["pmids"]}),
             }
@@ -431,6 +432,7 @@ def diagnose_cmd(
                 "score",
                 "phenotype_similarity",
                 "description_similarity",
+                "familiarity",
                 "facts",
                 "pmids",
             ],
@@ -461,6 +463,7 @@ def diagnose_cmd(
                 if c.description_similarity is not None
                 else ""
             )
+            + (f"  familiarity {c.familiarity:.2f}" if c.familiarity is not None else "")
         )
         for f in c.facts[:8]:
             pmids = f"  PMID {', '.join(f.pmids[:3])}" if f.pmids else ""

@@ -79,6 +79,7 @@ class Candidate:
     facts: list[Fact] = field(default_factory=list)
     score: float = 0.0  # the retrieval's score (Phenomizer's, or fused with the description's), then the model's
     description_similarity: float | None = None  # the case text's cosine with the disease's description
+    familiarity: float | None = None  # the general setting's prior weight (diagnosis.familiarity.prior)
     confidence: float = 0.0  # its calibrated probability of being the diagnosis
 
     def passage(self, max_facts: int = 12) -> str:
@@ -475,6 +476,9 @@ class ContextBuilder:
             )
             c.score = float(scores[j])
             c.description_similarity = float(described[j]) if described is not None else None
+            c.familiarity = (
+                float(self.familiarity[j]) if described is not None and self.familiarity is not None else None
+            )
             found.append(c)
         return found
 

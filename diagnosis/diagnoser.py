@@ -57,6 +57,7 @@ class Diagnosis:
                     "description_similarity": (
                         round(c.description_similarity, 4) if c.description_similarity is not None else None
                     ),
+                    "familiarity": round(c.familiarity, 4) if c.familiarity is not None else None,
                     "evidence": [
                         {
                             "fact": f.text,

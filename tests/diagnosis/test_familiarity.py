@@ -8,6 +8,7 @@ import pytest
 from wordfreq import zipf_frequency
 
 from diagnosis.descriptions import DiseaseDescriptions, fuse
+from diagnosis.diagnoser import Diagnoser
 from diagnosis.familiarity import (
     EXTRA_WORD,
     disease_familiarity,
@@ -71,9 +72,17 @@ def test_the_general_setting_ranks_by_familiarity_too_and_the_rare_setting_does_
     after = b.candidates(findings, setting="general", text=text)
     assert after[0].curie == before[1]
     assert [c.score for c in after] == sorted((c.score for c in after), reverse=True)
-    rare = [c.curie for c in b.candidates(b.findings(text), setting="rare", text=text)]
+    # each answer says the weight its score got
+    answer = Diagnoser(b).diagnose(text, setting="general").to_json()["diagnoses"]
+    assert answer[0]["curie"] == before[1] and answer[0]["familiarity"] == pytest.approx(1.0)
+    assert answer[1]["familiarity"] == round(1 / 6, 4)  # the others: 1 / (1 + 5)
+    # the rare setting (a rare-disease clinic) has no such prior
+    clinical = "Seizure, microcephaly, cataract and hypertension."
+    rare = [c.curie for c in b.candidates(b.findings(clinical), setting="rare", text=clinical)]
+    assert len(rare) > 2
+    assert [d["familiarity"] for d in Diagnoser(b).diagnose(clinical).to_json()["diagnoses"]] == [None] * 5
     b.familiarity = None
-    assert rare == [c.curie for c in b.candidates(b.findings(text), setting="rare", text=text)]
+    assert rare == [c.curie for c in b.candidates(b.findings(clinical), setting="rare", text=clinical)]
 
 
 def test_the_diagnosis_wiring_reads_mesh_s_entry_terms_and_trees_for_it(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
