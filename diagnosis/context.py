@@ -77,7 +77,9 @@ class Candidate:
     name: str
     similarity: float  # Phenomizer score
     facts: list[Fact] = field(default_factory=list)
-    score: float = 0.0  # the retrieval's score (Phenomizer's, or fused with the description's), then the model's
+    # the retrieval's score (Phenomizer's, or fused with the description's and weighted by familiarity), then
+    # the model's
+    score: float = 0.0
     description_similarity: float | None = None  # the case text's cosine with the disease's description
     familiarity: float | None = None  # the general setting's prior weight (diagnosis.familiarity.prior)
     confidence: float = 0.0  # its calibrated probability of being the diagnosis
