@@ -29,7 +29,9 @@ class PredictRequest(BaseModel):
     setting: Literal["rare", "general"] = Field(
         default="rare",
         description="Where the patient is seen: rare (a rare-disease clinic: every disease equally likely before "
-        "the findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely).",
+        "the findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely, "
+        "the text also compared with each disease's description, diseases whose names everyday English writes often "
+        "weighed up).",
     )
 
 

@@ -363,7 +363,8 @@ def diagnose_cmd(
         typer.Option(
             help="Where the patient is seen: rare (a rare-disease clinic: every disease equally likely before the "
             "findings) or general (general practice: diseases outside OMIM, Orphanet and DECIPHER twice as likely, "
-            "the text also compared with each disease's description; needs no diagnosis model)."
+            "the text also compared with each disease's description, and diseases whose names everyday English "
+            "writes often weighed up; needs no diagnosis model)."
         ),
     ] = "rare",
     model: ModelOpt = None,
