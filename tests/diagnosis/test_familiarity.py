@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from wordfreq import zipf_frequency
 
-from diagnosis.descriptions import DiseaseDescriptions, fuse
+from diagnosis.descriptions import MAX_TOKENS, DiseaseDescriptions, fuse
 from diagnosis.diagnoser import Diagnoser
 from diagnosis.familiarity import (
     EXTRA_WORD,
@@ -17,8 +17,9 @@ from diagnosis.familiarity import (
     only_signs,
     prior,
 )
+from ontologies.dense import NameEncoder
 from tests.diagnosis.helpers import builder, graph, mini_data
-from tests.diagnosis.test_descriptions import DEFINITIONS, _Counting
+from tests.diagnosis.test_descriptions import DEFINITIONS
 
 
 def test_a_name_everyday_english_writes_more_often_is_more_familiar() -> None:
@@ -60,7 +61,7 @@ def test_the_prior_keeps_scores_in_zero_to_one_and_lifts_the_familiar_disease() 
 
 def test_the_general_setting_ranks_by_familiarity_too_and_the_rare_setting_does_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
     b = builder()
-    b.descriptions = DiseaseDescriptions(b.graph, DEFINITIONS, _Counting(), cache=tmp_path)
+    b.descriptions = DiseaseDescriptions(b.graph, DEFINITIONS, NameEncoder(max_length=MAX_TOKENS), cache=tmp_path)
     text = "My back hurts on both sides and the scan showed lots of fluid filled bubbles in my kidneys."
     findings = b.findings(text, "general")
     before = [c.curie for c in b.candidates(findings, setting="general", text=text)]
