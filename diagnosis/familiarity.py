@@ -14,7 +14,9 @@ encephalopathy". A disease's familiarity is the highest over its name and its Me
 - wordfreq estimates a phrase as about its rarest word ("Monday morning fever" as "fever"), so
   each word after the first costs ``EXTRA_WORD``;
 - an abbreviation (all capitals) or a name shorter than four letters has none: "AIDS" and "ALS"
-  are frequent words with other meanings;
+  are frequent words with other meanings; nor do the MeSH entry terms MeSH tags as eponyms,
+  abbreviations or acronyms where they are not the descriptor's preferred name (``NOT_EVERYDAY``:
+  "Best Disease", made of common words, would score 4.1);
 - a disease that MeSH files only under signs and symptoms (C23: fever, headache, pain) has none:
   it is what the patient says, not a diagnosis that explains it.
 
@@ -38,6 +40,10 @@ from diagnosis.graph import DiseaseGraph
 EXTRA_WORD = 0.75  # Zipf units per word after a name's first
 WEIGHT = 1.0  # a disease's multiplier is 1 + WEIGHT * familiarity (then scaled)
 SIGNS = "C23"  # MeSH's tree of signs and symptoms
+# MeSH entry terms that are no everyday name unless MeSH prefers them: eponyms ("Best Disease" for
+# vitelliform macular dystrophy, "Little Disease" for cerebral palsy; "Alzheimer Disease" stays),
+# abbreviations and acronyms, short or expanded ("CHARGE Association").
+NOT_EVERYDAY = ("EPO", "ABB", "ABX", "ACR", "ACX")
 
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -13,7 +13,7 @@ import logging
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -285,9 +285,13 @@ def load_mesh_pharm_actions(path: str | Path) -> dict[str, list[str]]:
     return _by_descriptor(Path(path), 3)
 
 
-def load_mesh_entry_terms(trees_path: str | Path, terms_path: str | Path) -> tuple[list[Term], SourceInfo]:
+def load_mesh_entry_terms(
+    trees_path: str | Path, terms_path: str | Path, *, skip_tags: Collection[str] = ()
+) -> tuple[list[Term], SourceInfo]:
     """Every MeSH descriptor with its entry terms as synonyms (permuted forms left out: the index
-    matches word orders itself) and its type from its tree numbers (``mesh_category``)."""
+    matches word orders itself) and its type from its tree numbers (``mesh_category``). An entry
+    term whose ``LexicalTag`` is one of ``skip_tags`` ("EPO": an eponym, "ABB": an abbreviation...)
+    is left out too, unless it is the descriptor's preferred name."""
     trees = load_mesh_trees(trees_path)
     names: dict[str, str] = {}
     synonyms: dict[str, list[str]] = {}
@@ -305,7 +309,7 @@ def load_mesh_entry_terms(trees_path: str | Path, terms_path: str | Path) -> tup
             continue
         if row[col["RecordPreferredTermYN"]] == "Y":
             names[curie] = term
-        else:
+        elif "LexicalTag" not in col or row[col["LexicalTag"]] not in skip_tags:
             synonyms.setdefault(curie, []).append(term)
     terms = [
         Term(

@@ -454,15 +454,16 @@ def disease_descriptions(graph: Any, settings: Settings) -> Any:
 
 
 def mesh_names_and_signs(settings: Settings) -> tuple[dict[str, tuple[str, ...]], set[str]] | None:
-    """Each MeSH descriptor's name and entry terms, and the descriptors filed under signs and
-    symptoms alone (``diagnosis.familiarity``); None where MeSH's trees or entry terms are missing."""
-    from diagnosis.familiarity import only_signs
+    """Each MeSH descriptor's name and everyday entry terms (no eponym or abbreviation MeSH does not
+    prefer), and the descriptors filed under signs and symptoms alone (``diagnosis.familiarity``);
+    None where MeSH's trees or entry terms are missing."""
+    from diagnosis.familiarity import NOT_EVERYDAY, only_signs
     from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
 
     mesh = mesh_files_of(HpoFiles.of(settings))
     if mesh is None:
         return None
-    terms, _ = load_mesh_entry_terms(*mesh)
+    terms, _ = load_mesh_entry_terms(*mesh, skip_tags=NOT_EVERYDAY)
     return {t.curie: (t.name, *t.synonyms) for t in terms}, only_signs(load_mesh_trees(mesh[0]))
 
 

@@ -88,6 +88,7 @@ def test_the_general_setting_ranks_by_familiarity_too_and_the_rare_setting_does_
 
 def test_the_diagnosis_wiring_reads_mesh_s_entry_terms_and_trees_for_it(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from wiring.diagnosis import disease_familiarity as wired
+    from wiring.diagnosis import mesh_names_and_signs
     from wiring.settings import Settings
 
     data = mini_data(tmp_path / "data")
@@ -104,8 +105,11 @@ def test_the_diagnosis_wiring_reads_mesh_s_entry_terms_and_trees_for_it(tmp_path
             "RecordPreferredTermYN\n"
             "D000001\tM1\tT1\tKidney cysts\tY\tN\tNON\tY\n"
             "D000001\tM1\tT2\tcysts in the kidneys\tN\tN\tNON\tN\n"
+            "D000001\tM1\tT3\tBest Disease\tN\tN\tEPO\tN\n"  # an eponym MeSH does not prefer: no everyday name
         )
     g.xrefs["OMIM:173900"] = ("MESH:D000001",)
+    mesh = mesh_names_and_signs(settings)
+    assert mesh is not None and mesh[0]["MESH:D000001"] == ("Kidney cysts", "cysts in the kidneys")
     weights = wired(g, settings)
     assert weights is not None and weights.max() == pytest.approx(1.0)
     assert np.argmax(weights) == g.disease_index["OMIM:173900"]
