@@ -13,7 +13,7 @@ Candidates are ranked first by Phenomizer similarity; the model re-ranks the bes
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,10 +164,12 @@ class PhenotypeTagger:
         one_word: float = DENSE_ONE_WORD,
         cache: Path | None = None,
         body_parts: Iterable[str] = (),
+        forms: Mapping[str, Sequence[str]] | None = None,
     ) -> PhenotypeTagger:
         """Add the dense matcher for lay phrases (``diagnosis.lay.DensePhenotypes``) with this
         name encoder; HPO labels win over synonyms for a phrase two terms share. ``body_parts``:
-        names of body parts (MeSH's), which alone never make a finding."""
+        names of body parts (MeSH's), which alone never make a finding; ``forms``: adjectives' nouns
+        (``DensePhenotypes``)."""
         from diagnosis.lay import DensePhenotypes, anatomy_words
 
         self.dense = DensePhenotypes(
@@ -178,6 +180,7 @@ class PhenotypeTagger:
             cache=cache,
             anatomy=anatomy_words((t.name for t in self.terms), body_parts),
             labels=self.names,
+            forms=forms,
         )
         return self
 

@@ -9,6 +9,9 @@
   best windows above a cosine threshold (a higher one for a single word; both chosen on
   ``bench/data/lay_phenotypes.tsv``'s dev half) become findings, best first (a window a word
   longer 0.02 ahead, chosen there too: "ear started to hurt" before "hurt"), never overlapping.
+  A window of one adjective scores as the best of it and the nouns WordNet derives from it
+  (``ontologies.wordnet``: "I feel dizzy" as "dizziness", 0.81 -> 1.0; verbs' nouns were measured
+  and matched "hear" to Auditory hallucination: not used).
   Windows that report an examination or a normal result ("renal biopsy", "normal hearing"), cut a
   noun phrase in two, or match a term with a direction the window does not state ("blood
   pressure" is not "High blood pressure") are skipped: clinical text is full of them. So are a
@@ -400,7 +403,11 @@ class DensePhenotypes:
         cache: Path | None = None,
         anatomy: frozenset[str] = frozenset(),
         labels: Mapping[str, str] | None = None,
+        forms: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        # An adjective's nouns (WordNet's nominalizations, ``ontologies.wordnet``): a window of the
+        # adjective alone is scored as the best of it and them ("dizzy" as "dizziness").
+        self.forms = forms or {}
         self.encoder, self.threshold, self.one_word, self.max_words, self.anatomy = (
             encoder,
             threshold,
@@ -513,12 +520,22 @@ class DensePhenotypes:
             return []
         import torch
 
-        vectors = np.asarray(self.encoder.encode([doc[s:e].text for s, e in spans], batch_size=128), dtype=np.float32)
+        texts = [doc[s:e].text for s, e in spans]
+        owners = []  # the window each nominalization stands for
+        for k, (s, e) in enumerate(spans):
+            if e - s == 1:
+                for form in self.forms.get(doc[s].lower_, ()):
+                    texts.append(form)
+                    owners.append(k)
+        vectors = np.asarray(self.encoder.encode(texts, batch_size=128), dtype=np.float32)
         # The product in torch, not numpy: numpy's BLAS threads keep spinning after a call and
         # slowed the encoder's next forward pass fivefold on 2 cores.
         with torch.inference_mode():
             values, indices = (torch.from_numpy(vectors) @ self._names.T).max(dim=1)
-        best, top = indices.numpy(), values.numpy()
+        best, top = indices.numpy()[: len(spans)].copy(), values.numpy()[: len(spans)].copy()
+        for j, k in enumerate(owners, start=len(spans)):
+            if values[j] > top[k]:
+                best[k], top[k] = int(indices[j]), float(values[j])
         kept: list[tuple[int, int, str, float]] = []
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:

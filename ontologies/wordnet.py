@@ -10,11 +10,16 @@ general practitioner's patient describes. ``diagnosis.definitions`` reads the ph
 name (the diseases' descriptions of ``diagnosis.descriptions`` do not take them: they ranked the
 lay dev cases worse; BENCHMARKS.md, session 45).
 
-``fetch_wordnet_glosses`` gets the Debian package ``wordnet-base`` with ``apt-get download`` (no
+``fetch_wordnet`` gets the Debian package ``wordnet-base`` with ``apt-get download`` (no
 root, nothing installed), as ``ontologies.genes`` gets the human genes, and writes the glosses
 medkg reads (``lemma<TAB>synset<TAB>gloss``): for each noun, its most frequent sense that is a
 pathological state or a symptom in WordNet's hierarchy (not a plant's or an animal's disease).
 Only the Python standard library reads it.
+
+The same package gives the lay-phrase matcher its nominalizations (``write_nominalizations``):
+each adjective with the nouns WordNet derives from it ("dizzy" -> dizziness, "thirsty" -> thirst,
+"itchy" -> itch, itchiness). A patient says "I feel dizzy", HPO names "Dizziness"; an adjective
+alone is nearer to many terms than it means one ("weak" is nearest "Weak arm"), its noun is not.
 """
 
 from __future__ import annotations
@@ -131,25 +136,127 @@ def write_glosses(deb: Path, out: Path) -> int:
     return len(rows)
 
 
-def fetch_wordnet_glosses(dest: Path) -> Path:
-    """``dest`` (the glosses, ``write_glosses``), written first when missing from Debian's
-    ``wordnet-base``. Raises ``OntologyError`` with what to do when that is not possible."""
+NOMINALIZATION_HEADER = "adjective\tnouns"
+
+
+def read_synsets(data: Iterable[str]) -> dict[str, tuple[list[str], list[tuple[str, str, str, str]]]]:
+    """Any part of speech's synsets by offset, from the lines of its ``data.*`` file: the words
+    (lower-cased, without an adjective's position marker such as "(a)") and every pointer
+    (symbol, target offset, target part of speech, source/target word numbers in hex)."""
+    synsets = {}
+    for line in data:
+        if line.startswith(" ") or not line.strip():
+            continue
+        fields = line.partition(" | ")[0].split()
+        n = int(fields[3], 16)
+        words = [re.sub(r"\(\w+\)$", "", fields[4 + 2 * i]).lower() for i in range(n)]
+        k = 4 + 2 * n
+        pointers = [
+            (fields[k + 1 + 4 * j], fields[k + 2 + 4 * j], fields[k + 3 + 4 * j], fields[k + 4 + 4 * j])
+            for j in range(int(fields[k]))
+        ]
+        synsets[fields[0]] = (words, pointers)
+    return synsets
+
+
+def nominalizations(adjectives: Iterable[str], nouns: Iterable[str], index_adj: Iterable[str]) -> dict[str, list[str]]:
+    """Each adjective of ``index.adj`` (one word) with the nouns its senses are derivationally
+    related to (WordNet's "+" pointers from that very word, not from its synonyms), in sense
+    order: "dizzy" -> ["dizziness"], "thirsty" -> ["thirstiness", "thirst"]."""
+    adj, noun = read_synsets(adjectives), read_synsets(nouns)
+    out: dict[str, list[str]] = {}
+    for line in index_adj:
+        if line.startswith(" ") or not line.strip():
+            continue
+        fields = line.split()
+        lemma, count = fields[0], int(fields[2])
+        if "_" in lemma or "-" in lemma:
+            continue
+        found: list[str] = []
+        for offset in fields[-count:]:
+            words, pointers = adj.get(offset, ([], []))
+            mine = {i + 1 for i, w in enumerate(words) if w == lemma}
+            for symbol, target, pos, numbers in pointers:
+                if symbol != "+" or pos != "n" or int(numbers[:2], 16) not in mine or target not in noun:
+                    continue
+                word = noun[target][0][int(numbers[2:4], 16) - 1]
+                if "_" not in word and word != lemma and word not in found:
+                    found.append(word)
+        if found:
+            out[lemma] = found
+    return out
+
+
+def write_nominalizations(deb: Path, out: Path) -> int:
+    """The nominalizations of WordNet's ``.deb`` written to ``out`` (gzipped TSV: an adjective, its
+    nouns joined by "|"); how many adjectives."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {name: Path(tmp) / name for name in ("data.adj", "data.noun", "index.adj")}
+        for name, path in paths.items():
+            extract_deb_member(deb, name, path)
+        with (
+            paths["data.adj"].open(encoding="latin-1") as a,
+            paths["data.noun"].open(encoding="latin-1") as n,
+            paths["index.adj"].open(encoding="latin-1") as i,
+        ):
+            rows = nominalizations(a, n, i)
+    with gzip_text(out) as f:
+        f.write(NOMINALIZATION_HEADER + "\n")
+        for adjective, found in rows.items():
+            f.write(f"{adjective}\t{'|'.join(found)}\n")
+    return len(rows)
+
+
+GLOSSES_FILE = "wordnet-glosses.tsv.gz"
+NOMINALIZATIONS_FILE = "wordnet-nominalizations.tsv.gz"
+_WRITERS = {GLOSSES_FILE: write_glosses, NOMINALIZATIONS_FILE: write_nominalizations}
+
+
+def fetch_wordnet(dest: Path) -> Path:
+    """``dest`` (``GLOSSES_FILE`` or ``NOMINALIZATIONS_FILE``), written first when missing from
+    Debian's ``wordnet-base``, with the other file of its folder when that is missing too (one
+    download for both). Raises ``OntologyError`` with what to do when that is not possible."""
     if dest.is_file():
         return dest
+    if dest.name not in _WRITERS:
+        raise OntologyError(f"{dest}: not a WordNet file medkg writes ({', '.join(_WRITERS)})")
     instead = (
-        "diseases are then described without WordNet's definitions (MEDKG_WORDNET=false: without them and "
-        "without this warning); "
-        f"on a Debian or Ubuntu machine `apt-get download {DEBIAN_PACKAGE}` gets it"
+        "diseases are then described and lay phrases matched without WordNet (MEDKG_WORDNET=false: without it "
+        f"and without this warning); on a Debian or Ubuntu machine `apt-get download {DEBIAN_PACKAGE}` gets it"
     )
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
-        log.info("fetching WordNet's definitions (%s, 6.5 MB, once)", DEBIAN_PACKAGE)
+        log.info("fetching WordNet (%s, 6.5 MB, once)", DEBIAN_PACKAGE)
         deb = download_deb(DEBIAN_PACKAGE, Path(tmp), instead)
-        part = Path(tmp) / dest.name
-        count = write_glosses(deb, part)
-        part.replace(dest)
-    log.info("WordNet: %d diseases, conditions and symptoms defined -> %s", count, dest)
+        for name, write in _WRITERS.items():
+            if not (dest.parent / name).is_file():
+                part = Path(tmp) / name
+                count = write(deb, part)
+                part.replace(dest.parent / name)
+                log.info(
+                    "WordNet: %d %s -> %s",
+                    count,
+                    name.removeprefix("wordnet-").removesuffix(".tsv.gz"),
+                    dest.parent / name,
+                )
     return dest
+
+
+def load_nominalizations(path: Path) -> dict[str, tuple[str, ...]]:
+    """Adjective -> its nouns, from a file ``write_nominalizations`` wrote."""
+    forms: dict[str, tuple[str, ...]] = {}
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            if f.readline().rstrip("\n") != NOMINALIZATION_HEADER:
+                raise OntologyError(
+                    f"{path}: not a WordNet nominalization file (its first line is not {NOMINALIZATION_HEADER!r})"
+                )
+            for line in f:
+                adjective, _, nouns = line.rstrip("\n").partition("\t")
+                forms[adjective] = tuple(nouns.split("|"))
+    except (OSError, EOFError, UnicodeError, ValueError) as exc:
+        raise OntologyError(f"{path}: cannot read WordNet's nominalizations ({exc})") from exc
+    return forms
 
 
 class Glosses:

@@ -146,8 +146,9 @@ class Settings(BaseSettings):
     mesh_supplements: bool = True
     # The diseases as WordNet defines them, in everyday words ("localized redness develops into
     # small blisters that gradually crust" for impetigo): MEDKG_HOME/vocab/wordnet-glosses.tsv.gz,
-    # written when HPO is first loaded from Debian's wordnet-base (``ontologies.wordnet``).
-    # MEDKG_WORDNET=false: without them.
+    # written when HPO is first loaded from Debian's wordnet-base (``ontologies.wordnet``), with
+    # its adjectives' nouns for the lay-phrase matcher ("dizzy" -> dizziness,
+    # wordnet-nominalizations.tsv.gz). MEDKG_WORDNET=false: without them.
     wordnet: bool = True
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
@@ -260,12 +261,21 @@ class Settings(BaseSettings):
         without them."""
         if not self.wordnet:
             return None
-        from ontologies.wordnet import fetch_wordnet_glosses
+        from ontologies.wordnet import GLOSSES_FILE, fetch_wordnet
 
         without = "diseases are described without WordNet's definitions: %s"
-        return _cached_or_fetched(
-            self.home / "vocab" / "wordnet-glosses.tsv.gz", fetch_wordnet_glosses, without, fetch=fetch
-        )
+        return _cached_or_fetched(self.home / "vocab" / GLOSSES_FILE, fetch_wordnet, without, fetch=fetch)
+
+    def wordnet_nominalizations(self, *, fetch: bool = True) -> Path | None:
+        """WordNet's adjectives with their nouns ("dizzy" -> dizziness) for the lay-phrase matcher,
+        with ``wordnet``, fetched first when missing and ``fetch`` (a warning when that fails: lay
+        phrases are then matched without them); None without them."""
+        if not self.wordnet:
+            return None
+        from ontologies.wordnet import NOMINALIZATIONS_FILE, fetch_wordnet
+
+        without = "lay phrases are matched without WordNet's nominalizations: %s"
+        return _cached_or_fetched(self.home / "vocab" / NOMINALIZATIONS_FILE, fetch_wordnet, without, fetch=fetch)
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""

@@ -316,6 +316,19 @@ def test_every_synonym_of_a_term_whose_label_names_a_lost_ability_needs_the_loss
     assert _matched(unlabelled, "I enjoy walking outdoors.") == ["walking outdoors"]
 
 
+def test_an_adjective_alone_is_scored_as_the_best_of_it_and_its_nouns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    phrases = {"dizziness": "HP:0002321", "extreme thirst": "HP:0001959"}
+    forms = {"dizzy": ("dizziness",), "thirsty": ("thirstiness", "thirst")}
+    dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.6, one_word=0.9, cache=tmp_path, forms=forms)
+    doc = Negation().nlp.make_doc("I feel dizzy and always thirsty.")
+    # "feel" and "always" are function words: each adjective is a window alone, scored as its noun
+    assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x in dense.match(doc)] == [("dizzy", "HP:0002321", 1.0)]
+    dense.one_word = 0.7  # "thirst" is half of "extreme thirst" for the bag of words (0.71)
+    assert [c for _, _, c, _ in dense.match(doc)] == ["HP:0002321", "HP:0001959"]
+    plain = DensePhenotypes(phrases, _BagOfWords(), threshold=0.6, one_word=0.7, cache=tmp_path)
+    assert plain.match(doc) == []  # without the nouns, no adjective shares a word with a term
+
+
 def test_a_finding_with_its_site_is_the_term_named_for_that_site() -> None:
     from ontologies.terms import Term
 

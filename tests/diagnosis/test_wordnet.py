@@ -21,7 +21,16 @@ from diagnosis.definitions import (
     wordnet_definitions,
 )
 from kg.errors import OntologyError
-from ontologies.wordnet import Glosses, load_glosses, write_glosses
+from ontologies.wordnet import (
+    GLOSSES_FILE,
+    NOMINALIZATIONS_FILE,
+    Glosses,
+    fetch_wordnet,
+    load_glosses,
+    load_nominalizations,
+    write_glosses,
+    write_nominalizations,
+)
 from tests.diagnosis.helpers import MINI_CTD, mini_data, records
 
 # data.noun lines as wndb(5WN) writes them (offset, lexicographer file, n, word count in hex, words
@@ -49,6 +58,71 @@ falling_sickness n 1 1 @ 1 0 00000300
 marfan_syndrome n 1 1 @ 1 0 00001000
 waterfall n 1 0 1 0 00000900
 """
+
+
+# data.adj and index.adj: "dizzy" and its satellite "giddy" share a synset whose "+" pointers name,
+# word by word (source/target numbers in hex), the nouns each is derived into; "weak" has two senses.
+DATA_ADJ = """  1 This software and database is being provided to you, the LICENSEE, by Princeton University
+00001100 00 s 02 dizzy 0 giddy(a) 0 002 + 00001300 n 0101 + 00001300 n 0202 | having a whirling sensation
+00001200 00 a 01 weak 0 002 + 00001400 n 0101 = 00001500 n 0000 | wanting in physical strength
+00001250 00 a 01 weak 0 001 + 00001450 n 0101 | lacking bodily or muscular strength
+00001260 00 a 01 feeble 0 001 + 00001400 n 0101 | lacking strength
+"""
+DATA_NOUN_DERIVED = """00001300 26 n 02 dizziness 0 giddiness 0 000 | a reeling sensation
+00001400 07 n 01 weakness 0 000 | the property of lacking physical strength
+00001450 26 n 01 infirmity 0 000 | the state of being weak in health
+00001500 07 n 01 strength 0 000 | the property of being physically strong
+"""
+INDEX_ADJ = """  1 This software and database is being provided to you, the LICENSEE, by Princeton University
+dizzy a 1 1 + 1 0 00001100
+feeble a 1 1 + 1 0 00001260
+giddy a 1 1 + 1 0 00001100
+weak a 2 2 + = 2 0 00001200 00001250
+well-known a 1 0 1 0 00001200
+"""
+
+
+def test_each_adjective_gets_the_nouns_derived_from_that_very_word(tmp_path: Path) -> None:
+    deb = _deb(
+        tmp_path / "wordnet-base_3.0_all.deb",
+        {"data.adj": DATA_ADJ, "data.noun": DATA_NOUN_DERIVED, "index.adj": INDEX_ADJ},
+    )
+    out = tmp_path / "wordnet-nominalizations.tsv.gz"
+    assert write_nominalizations(deb, out) == 4
+    # "giddy" (written "giddy(a)") -> giddiness, not its synonym's dizziness; "weak": both senses, not the
+    # attribute ("=") strength; an adjective with a hyphen or without a "+" pointer is left out
+    assert load_nominalizations(out) == {
+        "dizzy": ("dizziness",),
+        "feeble": ("weakness",),
+        "giddy": ("giddiness",),
+        "weak": ("weakness", "infirmity"),
+    }
+
+
+def test_one_download_writes_both_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ontologies.wordnet
+
+    files = {
+        "data.noun": DATA_NOUN + DATA_NOUN_DERIVED,
+        "index.noun": INDEX_NOUN,
+        "data.adj": DATA_ADJ,
+        "index.adj": INDEX_ADJ,
+    }
+    downloads = []
+
+    def download(package: str, folder: Path, instead: str) -> Path:
+        downloads.append(package)
+        return _deb(folder / "wordnet-base_3.0_all.deb", files)
+
+    monkeypatch.setattr(ontologies.wordnet, "download_deb", download)
+    vocab = tmp_path / "vocab"
+    assert fetch_wordnet(vocab / NOMINALIZATIONS_FILE) == vocab / NOMINALIZATIONS_FILE
+    assert (vocab / GLOSSES_FILE).is_file() and downloads == ["wordnet-base"]
+    assert fetch_wordnet(vocab / GLOSSES_FILE) == vocab / GLOSSES_FILE and downloads == [
+        "wordnet-base"
+    ]  # there already
+    assert load_nominalizations(vocab / NOMINALIZATIONS_FILE)["dizzy"] == ("dizziness",)
+    assert sorted(p.name for p in vocab.iterdir()) == sorted([GLOSSES_FILE, NOMINALIZATIONS_FILE])  # nothing left over
 
 
 def _deb(path: Path, files: dict[str, str]) -> Path:
