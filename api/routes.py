@@ -20,6 +20,7 @@ from api.schemas import (
     QueryResult,
     Ready,
 )
+from extractors.ensemble import reads_correlations
 from kg.curies import canonical_curie
 from kg.errors import QueryRefused, QueryTimeout, StoreError
 from kg.types import Document
@@ -95,7 +96,10 @@ def extract(body: ExtractRequest, c: Served) -> dict[str, Any]:
         )  # as the ingest pipeline does
         if c.relations is not None:
             docs = separate_treatments(c.relations.predict(docs), c.normalizer.index.treatment_knowledge())
-            docs = c.cause_check.apply(docs) if c.cause_check is not None else docs
+            if c.cause_check is not None:
+                docs = c.cause_check.apply(
+                    docs, correlated=reads_correlations(getattr(c.relations, "models", [c.relations]))
+                )
     doc = docs[0]
     return {
         "mentions": [m.to_json() for m in doc.mentions],

@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extractors.doc_relations import load_relation_model
-from extractors.ensemble import relate_with, tag_with
+from extractors.ensemble import reads_correlations, relate_with, tag_with
 from extractors.ner import NerModel
 from extractors.scores import prf
 from kg.schema import predicate
@@ -129,7 +129,7 @@ def main() -> None:
         pred = separate_treatments(pred, normalizer.index.treatment_knowledge())
     check = None if args.no_cause_check else load_settings().cause_checker()
     if check is not None:
-        pred = check.apply(pred)
+        pred = check.apply(pred, correlated=reads_correlations(rels))
     seconds = time.perf_counter() - t0
     gold_cd = sum(len(gold_pairs(d)) for d in gold)
     print(

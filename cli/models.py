@@ -361,7 +361,7 @@ def extract_cmd(
     """  # noqa: E501 (examples run as printed, one line each)
     from extractors.bioc_writer import write_bioc
     from extractors.doc_relations import load_relation_model
-    from extractors.ensemble import for_one_type, relate_with, tag_with
+    from extractors.ensemble import for_one_type, reads_correlations, relate_with, tag_with
     from extractors.ensemble import one_type_per_pair as one_type
     from extractors.ner import NerModel
     from extractors.pubtator_writer import write_jsonl, write_pubtator
@@ -428,7 +428,7 @@ def extract_cmd(
                     if normalizer is not None:  # as the ingest flow does: treatments are not causes
                         found = separate_treatments(found, normalizer.index.treatment_knowledge())
                     if check is not None:  # and a cause the evidence does not state is an association
-                        found = check.apply(found)
+                        found = check.apply(found, correlated=reads_correlations(relations))
                     if one_type_per_pair:
                         found = one_type(found)
                 results.extend(found)

@@ -44,6 +44,7 @@ from kg.types import Document, Mention
 FORMAT = 3
 CAUSES = predicate("CID").curie
 DEMOTED = "Association"  # biolink:associated_with
+CORRELATED = predicate("Positive_Correlation").curie
 # What the masked text says in place of each mention inside the evidence span; "other cause": another
 # chemical with the cause wording that follows it ("fentanyl-induced" in "propofol to suppress
 # fentanyl-induced cough"), so that its "induced" does not read as the pair's (cross-validated F1
@@ -276,6 +277,9 @@ class CauseCheck:
     def __init__(self, vectorizer: Any, coef: np.ndarray, intercept: float, threshold: float, card: dict[str, Any]):
         self.vectorizer, self.coef, self.intercept = vectorizer, coef, intercept
         self.threshold, self.card = threshold, card
+        # With a model of BioRED's types among the relation models: a cause stands only where that
+        # model relates the pair as a Positive_Correlation too (``apply``'s ``correlated``).
+        self.agreement = True
 
     def probability(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -283,18 +287,30 @@ class CauseCheck:
         z = np.asarray(self.vectorizer.transform(texts) @ self.coef).ravel() + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
-    def apply(self, docs: Iterable[Document]) -> list[Document]:
+    def apply(self, docs: Iterable[Document], *, correlated: bool = False) -> list[Document]:
         """The documents with each ``causes`` relation whose evidence does not state a cause, denies
         the link (``denies_link``) or is an exclusion criterion (``states_exclusion``), or whose
         chemical is named only as a qualifier, a measured level or inside a name
         (``named_without_exposure``), turned into ``Association`` (same pair, model score and
-        evidence span)."""
+        evidence span).
+
+        ``correlated``: the documents' relations include those of a model of BioRED's types
+        (``extractors.ensemble.reads_correlations``). With ``agreement``, a cause that model does not
+        also relate as a Positive_Correlation (BioRED's guidelines: a chemical that induces a
+        disease) is an ``Association`` too: two models trained on different corpora must agree.
+        On the MEDLINE census every wrong ``causes`` edge lacked that agreement; on held-out
+        BC5CDR it trades recall for precision (BENCHMARKS.md, session 53)."""
         out = []
         for doc in docs:
             causes = [i for i, r in enumerate(doc.relations) if predicate(r.predicate).curie == CAUSES]
             if not causes:
                 out.append(doc)
                 continue
+            agreed = (
+                {frozenset((r.subject, r.object)) for r in doc.relations if predicate(r.predicate).curie == CORRELATED}
+                if correlated and self.agreement
+                else None
+            )
             sentences = split_sentences(doc.text) or [(0, len(doc.text))]
             texts = {i: pair_text(doc, sentences, doc.relations[i].subject, doc.relations[i].object) for i in causes}
             scored = [i for i in causes if texts[i] is not None]
@@ -306,6 +322,7 @@ class CauseCheck:
                 or named_without_exposure(doc, doc.relations[i].subject)
                 or denies_link(texts[i] or "")
                 or states_exclusion(texts[i] or "")
+                or (agreed is not None and frozenset((doc.relations[i].subject, doc.relations[i].object)) not in agreed)
             }
             relations = tuple(replace(r, predicate=DEMOTED) if i in demoted else r for i, r in enumerate(doc.relations))
             out.append(replace(doc, relations=relations))

@@ -18,7 +18,7 @@ sessions 34 and 40).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -118,6 +118,12 @@ def relate_with(models: Sequence[RelationPredictor], docs: Sequence[Document]) -
             seen = {(r.subject, r.predicate, r.object) for r in found[i]}
             found[i].extend(r for r in doc.relations if (r.subject, r.predicate, r.object) not in seen)
     return [replace(doc, relations=tuple(rels)) for doc, rels in zip(docs, found, strict=True)]
+
+
+def reads_correlations(models: Iterable[Any]) -> bool:
+    """Whether one of the relation ``models`` relates pairs by BioRED's types (it can answer
+    Positive_Correlation): the cause check's agreement needs one (``extractors.cause_check``)."""
+    return any("Positive_Correlation" in (getattr(m, "labels", None) or ()) for m in models)
 
 
 # BioRED's eight relation types, and what BC5CDR's and the treatment split's types are in them (BioRED's

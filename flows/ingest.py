@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from tqdm.auto import tqdm
 
-from extractors.ensemble import relate_with, tag_with
+from extractors.ensemble import reads_correlations, relate_with, tag_with
 from flows.runtime import ends_when_stopped
 from kg.errors import ConfigError, InputError
 from kg.schema import entity_type
@@ -127,11 +127,10 @@ def extract_batch(
     times["normalize"] = time.perf_counter() - t0
     if re_models:
         t0 = time.perf_counter()
-        docs = separate_treatments(
-            relate_with([_re(p) for p in re_models], docs), normalizer.index.treatment_knowledge()
-        )
+        relations = [_re(p) for p in re_models]
+        docs = separate_treatments(relate_with(relations, docs), normalizer.index.treatment_knowledge())
         check = _cause_check(settings_json)
-        docs = check.apply(docs) if check is not None else docs
+        docs = check.apply(docs, correlated=reads_correlations(relations)) if check is not None else docs
         times["relations"] = time.perf_counter() - t0
     return docs, times
 

@@ -160,6 +160,10 @@ class Settings(BaseSettings):
     # ``associated_with``.
     # MEDKG_CAUSE_CHECK=false: every ``causes`` relation the model finds is stored.
     cause_check: bool = True
+    # With the cause check and BioRED's relation model, a ``causes`` relation stands only where
+    # BioRED's model relates the pair as a Positive_Correlation too (BENCHMARKS.md, session 53).
+    # MEDKG_CAUSE_AGREEMENT=false: the cause check alone decides.
+    cause_agreement: bool = True
     # The folder the scheduled `pubmed-updates` deployment ingests (MEDKG_WATCH_DIR; default
     # MEDKG_HOME/updates).
     watch_dir: Path | None = None
@@ -317,7 +321,9 @@ class Settings(BaseSettings):
         from extractors.cause_check import TRAINING_CORPORA, load_or_train_cause_check
 
         files = [(name, self.layout.corpus(name), positive) for name, positive in TRAINING_CORPORA]
-        return load_or_train_cause_check(files, self.home / "cause-check")
+        check = load_or_train_cause_check(files, self.home / "cause-check")
+        check.agreement = self.cause_agreement
+        return check
 
     def normalizer(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """A ``Normalizer`` over ``term_index`` with these settings' query encoder."""

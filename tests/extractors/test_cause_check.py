@@ -74,6 +74,40 @@ def test_a_stated_cause_stays_and_a_stated_treatment_becomes_an_association(caus
     assert text == "NSENT1 CHEMX induced DISEASEX in two patients after an overdose. ORDERCD NBETWEEN0 b_induced"
 
 
+def test_with_a_model_of_biored_types_a_cause_needs_its_positive_correlation_too(
+    cause_check_home: Path, shared_data: Path
+) -> None:
+    from dataclasses import replace
+
+    from extractors.ensemble import reads_correlations
+
+    check = _check(cause_check_home)
+    stated = _doc("Lidocaine induced asystole in two patients after an overdose.", "Lidocaine", "asystole")
+    agreed = replace(stated, relations=(*stated.relations, Relation(DIS, "Positive_Correlation", CHEM, 0.7)))
+    other = replace(stated, relations=(*stated.relations, Relation(CHEM, "Negative_Correlation", DIS, 0.7)))
+
+    def causes(docs: list[Document], **kw: bool) -> list[str]:
+        return [
+            r.predicate for d in check.apply(docs, **kw) for r in d.relations if r.predicate in ("CID", "Association")
+        ]
+
+    assert causes([stated, agreed, other]) == ["CID", "CID", "CID"]  # no such model ran: the check alone
+    # BioRED's model relates the pair (either way round) as a Positive_Correlation, or not at all, or otherwise
+    assert causes([stated, agreed, other], correlated=True) == ["Association", "CID", "Association"]
+    check.agreement = False  # MEDKG_CAUSE_AGREEMENT=false
+    assert causes([stated, agreed, other], correlated=True) == ["CID", "CID", "CID"]
+
+    class Model:
+        def __init__(self, labels: list[str | None]) -> None:
+            self.labels = labels
+
+    assert reads_correlations([Model([None, "CID"]), Model([None, "Association", "Positive_Correlation"])])
+    assert not reads_correlations([Model([None, "CID"])]) and not reads_correlations([])
+    for agree in (True, False):  # MEDKG_CAUSE_AGREEMENT reaches the check the pipeline loads
+        loaded = Settings(home=cause_check_home, data_dir=shared_data, cause_check=True, cause_agreement=agree)
+        assert loaded.cause_checker().agreement is agree  # type: ignore[union-attr]
+
+
 def test_a_chemical_named_only_as_what_something_resists_is_no_cause(cause_check_home: Path) -> None:
     check = _check(cause_check_home)
     # the session-14 MEDLINE census's methicillin -> keratitis edge, and the same drug also named itself
