@@ -36,6 +36,26 @@ from kg.schema import entity_type, predicate
 from kg.text import CAUSE_WORDING_AFTER, coordinated
 from kg.types import Document, Relation
 
+# Infections MeSH files by where or how they arise, not by their agent (C01's children other than
+# the organism classes): what an antibiotic is given for ("imipenem/cilastatin for urinary tract,
+# respiratory tract and intra-abdominal infections"; BENCHMARKS.md, session 53).
+INFECTIONS_BY_SITE = (
+    "C01.100",  # Arthritis, Infectious
+    "C01.160",  # Bone Diseases, Infectious
+    "C01.190",  # Cardiovascular Infections
+    "C01.195",  # Catheter-Related Infections
+    "C01.248",  # Cross Infection
+    "C01.463",  # Intraabdominal Infections
+    "C01.635",  # Pelvic Infection
+    "C01.685",  # Prosthesis-Related Infections
+    "C01.748",  # Respiratory Tract Infections
+    "C01.757",  # Sepsis
+    "C01.800",  # Skin Diseases, Infectious
+    "C01.820",  # Soft Tissue Infections
+    "C01.830",  # Suppuration
+    "C01.915",  # Urinary Tract Infections
+    "C01.947",  # Wound Infection
+)
 # MeSH pharmacological action -> MeSH tree prefixes of the diseases it treats.
 TREATS_BY_ACTION: dict[str, tuple[str, ...]] = {
     "Antimalarials": ("C01.610.752.530", "C01.920.852.750"),
@@ -57,7 +77,7 @@ TREATS_BY_ACTION: dict[str, tuple[str, ...]] = {
     "Anti-HIV Agents": ("C01.221.250.875", "C01.925.813.400", "C01.778.640.400", "C20.673.480"),
     "Anti-Retroviral Agents": ("C01.221.250.875", "C01.925.813.400", "C01.778.640.400", "C20.673.480"),
     "Antiviral Agents": ("C01.925",),
-    "Anti-Bacterial Agents": ("C01.150.252",),
+    "Anti-Bacterial Agents": ("C01.150.252", *INFECTIONS_BY_SITE),
     "Antitubercular Agents": ("C01.150.252.410.040.552.846",),
     "Antibiotics, Antitubercular": ("C01.150.252.410.040.552.846",),
     "Leprostatic Agents": ("C01.150.252.410.040.552.475.371",),

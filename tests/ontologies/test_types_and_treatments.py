@@ -144,6 +144,22 @@ def test_an_action_treats_what_a_broader_action_of_the_mesh_tree_treats() -> Non
     assert names_only.action_that_treats("MESH:D005283", "MESH:D010146") is None
 
 
+def test_an_antibiotic_treats_infections_filed_by_site_not_only_bacterial_ones() -> None:
+    # MeSH files urinary tract infections under C01.915, not under Bacterial Infections (C01.150.252)
+    knowledge = TreatmentKnowledge(
+        actions={"MESH:D000077728": ("Anti-Bacterial Agents",), "MESH:D000077731": ("Anti-Bacterial Agents",)},
+        trees={
+            "MESH:D014552": ("C01.915", "C12.200.777.892"),  # Urinary Tract Infections
+            "MESH:D018805": ("C01.757",),  # Sepsis
+            "MESH:D001424": ("C01.150.252",),  # Bacterial Infections
+            "MESH:D014777": ("C01.925",),  # Virus Diseases: not an antibiotic's
+            "MESH:D003967": ("C23.888.821.214",),  # Diarrhea: a cause
+        },
+    )
+    treated = [d for d in knowledge.trees if knowledge.action_that_treats("MESH:D000077728", d)]
+    assert treated == ["MESH:D014552", "MESH:D018805", "MESH:D001424"]
+
+
 def test_treatments_leave_causes_by_pharmacology_or_by_wording(index: TermIndex) -> None:
     knowledge = index.treatment_knowledge()
     assert knowledge.action_that_treats("MESH:D011804", "MESH:D008288") == "Antimalarials"
