@@ -8,8 +8,8 @@ over BC5CDR train's co-mentioned chemical-disease pairs (label: CID), with the c
 probabilities (the same grouped folds as its training) and BioRED's model run on BC5CDR train's
 gold mentions (never trained on BC5CDR: out of sample there; BioRED train's pairs are its training
 pairs, so they are left out). Prints JSON: the best cut with and without the agreement, and a grid.
-The pipeline keeps the check's own cut with the agreement (BENCHMARKS.md, session 53: the lower
-cut this finds best for F1 let treatments back into the MEDLINE graph).
+The pipeline's cut with the agreement, ``extractors.cause_check.AGREED_THRESHOLD``, is the one
+this finds (BENCHMARKS.md, session 53).
 
     python bench/cause_agreement.py --re-model ~/.cache/medkg/models/re-biored
 """
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from extractors.cause_check import (
+    AGREED_THRESHOLD,
     CORRELATED,
     TRAINING_CORPORA,
     CauseCheckConfig,
@@ -96,6 +97,7 @@ def main() -> None:
                     "best_threshold": round(both, 4),
                     **prf((p >= both) & agreed, y),
                     "at_threshold_by_cv": prf((p >= trained) & agreed, y),
+                    "at_agreed_threshold": {"threshold": AGREED_THRESHOLD, **prf((p >= AGREED_THRESHOLD) & agreed, y)},
                 },
                 "grid": {
                     str(t): {"alone": prf(p >= t, y)["f1"], "with_agreement": prf((p >= t) & agreed, y)["f1"]}

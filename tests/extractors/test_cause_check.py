@@ -94,6 +94,10 @@ def test_with_a_model_of_biored_types_a_cause_needs_its_positive_correlation_too
     assert causes([stated, agreed, other]) == ["CID", "CID", "CID"]  # no such model ran: the check alone
     # BioRED's model relates the pair (either way round) as a Positive_Correlation, or not at all, or otherwise
     assert causes([stated, agreed, other], correlated=True) == ["Association", "CID", "Association"]
+    # with the agreement the check's cut is AGREED_THRESHOLD (two readers, each looser), not its own
+    own, check.threshold = check.threshold, 0.999
+    assert causes([agreed]) == ["Association"] and causes([agreed], correlated=True) == ["CID"]
+    check.threshold = own
     check.agreement = False  # MEDKG_CAUSE_AGREEMENT=false
     assert causes([stated, agreed, other], correlated=True) == ["CID", "CID", "CID"]
 
