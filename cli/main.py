@@ -371,9 +371,21 @@ def run_cmd(
         console.print(f"[yellow]{hint}[/]", soft_wrap=True)
     for line in _model_lines(ners, rels):
         console.print(line, soft_wrap=True)
-    console.print(
-        'next: [bold]medkg train diagnosis[/], then [bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]'
+    console.print(_next_steps(settings), soft_wrap=True)
+
+
+def _next_steps(settings: Settings) -> str:
+    """What to run after the first run: the phenotype encoder first while it is not installed (it
+    finds more of a patient's own words: BENCHMARKS.md, session 53), then the diagnosis model."""
+    from wiring.diagnosis import phenotype_encoder_dir
+
+    encoder = (
+        ""
+        if (phenotype_encoder_dir(settings) / "medkg.json").is_file()
+        else "[bold]medkg train phenotype-encoder[/] (lay phrases; about 3 minutes with native bf16, 15 on AVX2), "
     )
+    then = '[bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]'
+    return f"next: {encoder}[bold]medkg train diagnosis[/], then {then}"
 
 
 @app.command("ingest")

@@ -243,6 +243,20 @@ def test_run_says_how_to_read_stored_articles_with_models_or_an_index_it_just_pu
     assert _reextract_hint([], 0, new_index=True) is None
 
 
+def test_run_names_the_phenotype_encoder_next_until_it_is_installed(tmp_path: Path) -> None:
+    from cli.main import _next_steps
+    from wiring.diagnosis import phenotype_encoder_dir
+    from wiring.settings import Settings
+
+    settings = Settings(home=tmp_path / "home")
+    first = _next_steps(settings)
+    assert "medkg train phenotype-encoder" in first and first.index("phenotype-encoder") < first.index("diagnosis")
+    folder = phenotype_encoder_dir(settings)
+    folder.mkdir(parents=True)
+    (folder / "medkg.json").write_text("{}")
+    assert "phenotype-encoder" not in _next_steps(settings) and "medkg train diagnosis" in _next_steps(settings)
+
+
 def test_run_keeps_an_older_lexical_model_where_the_corpus_to_fit_a_new_one_is_missing(tmp_path: Path) -> None:
     """Installed models (a lexical relation model of an older pair description among them) on a
     machine without BioRED's corpus: `medkg run` uses them as they are instead of failing to fit
