@@ -532,10 +532,11 @@ class DensePhenotypes:
         # slowed the encoder's next forward pass fivefold on 2 cores.
         with torch.inference_mode():
             values, indices = (torch.from_numpy(vectors) @ self._names.T).max(dim=1)
-        best, top = indices.numpy()[: len(spans)].copy(), values.numpy()[: len(spans)].copy()
-        for j, k in enumerate(owners, start=len(spans)):
-            if values[j] > top[k]:
-                best[k], top[k] = int(indices[j]), float(values[j])
+        every_best, every_top = indices.numpy(), values.numpy()
+        best, top = every_best[: len(spans)].copy(), every_top[: len(spans)].copy()
+        for j, k in enumerate(owners, start=len(spans)):  # an adjective's window: its best form
+            if every_top[j] > top[k]:
+                best[k], top[k] = every_best[j], every_top[j]
         kept: list[tuple[int, int, str, float]] = []
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:

@@ -17,6 +17,9 @@ in seconds on any CPU and saved as JSON (no pickle). Its threshold is the one th
 over grouped 5-fold cross-validation predictions on the training pairs (never a dev split). A
 ``causes`` relation below it becomes ``Association`` (the graph's ``ASSOCIATED_WITH``): the pair
 the relation model found stays queryable, without a causal claim the text does not make.
+
+Where BioRED's relation model ran too, a cause also needs it to relate the pair as a
+Positive_Correlation, and the classifier's cut is then ``AGREED_THRESHOLD`` (``CauseCheck.apply``).
 """
 
 from __future__ import annotations

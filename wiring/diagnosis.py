@@ -377,8 +377,7 @@ def body_parts(settings: Settings) -> frozenset[str]:
 def use_dense_matcher(tagger: Any, settings: Settings, name: str | None = None, **options: Any) -> Any:
     """``tagger`` with the dense matcher for lay phrases: the phenotype encoder (``name``, else the
     installed one), its HPO embeddings cached under the home folder, MeSH's body parts, WordNet's
-    adjectives with their nouns; ``options``
-    go to ``PhenotypeTagger.use_encoder`` (thresholds)."""
+    adjectives with their nouns; ``options`` go to ``PhenotypeTagger.use_encoder`` (thresholds)."""
     from ontologies.wordnet import load_nominalizations
 
     nominalizations = settings.wordnet_nominalizations()

@@ -161,8 +161,9 @@ class Settings(BaseSettings):
     # MEDKG_CAUSE_CHECK=false: every ``causes`` relation the model finds is stored.
     cause_check: bool = True
     # With the cause check and BioRED's relation model, a ``causes`` relation stands only where
-    # BioRED's model relates the pair as a Positive_Correlation too (BENCHMARKS.md, session 53).
-    # MEDKG_CAUSE_AGREEMENT=false: the cause check alone decides.
+    # BioRED's model relates the pair as a Positive_Correlation too, and the check's cut is then
+    # ``extractors.cause_check.AGREED_THRESHOLD`` (BENCHMARKS.md, session 53).
+    # MEDKG_CAUSE_AGREEMENT=false: the cause check alone decides, at its own cut.
     cause_agreement: bool = True
     # The folder the scheduled `pubmed-updates` deployment ingests (MEDKG_WATCH_DIR; default
     # MEDKG_HOME/updates).
