@@ -59,23 +59,34 @@ class _Synset:
         self.lemmas, self.hypernyms, self.gloss = lemmas, hypernyms, gloss
 
 
-def read_nouns(data_noun: Iterable[str]) -> dict[str, _Synset]:
-    """WordNet's noun synsets by offset, from the lines of ``data.noun`` (the database format of
-    ``wndb(5WN)``: offset, lexicographer file, type, word count in hex, words with their lex ids,
-    pointer count, pointers, then ``| gloss``)."""
-    synsets: dict[str, _Synset] = {}
-    for line in data_noun:
+Pointer = tuple[str, str, str, str]  # symbol, target offset, target part of speech, source/target word numbers (hex)
+
+
+def _records(data: Iterable[str]) -> Iterator[tuple[str, list[str], list[Pointer], str]]:
+    """Each synset of the lines of a ``data.*`` file (the database format of ``wndb(5WN)``:
+    offset, lexicographer file, type, word count in hex, words with their lex ids, pointer count,
+    pointers, then ``| gloss``): its offset, words as written, pointers and gloss. The licence
+    header's lines start with spaces."""
+    for line in data:
         if line.startswith(" ") or not line.strip():
-            continue  # the licence header
+            continue
         head, _, gloss = line.partition(" | ")
         fields = head.split()
         n = int(fields[3], 16)
-        lemmas = [fields[4 + 2 * i] for i in range(n)]
         k = 4 + 2 * n
-        pointers = [(fields[k + 1 + 4 * j], fields[k + 2 + 4 * j]) for j in range(int(fields[k]))]
-        hypernyms = [offset for symbol, offset in pointers if symbol in ("@", "@i")]
-        synsets[fields[0]] = _Synset(lemmas, hypernyms, gloss.strip())
-    return synsets
+        pointers = [
+            (fields[k + 1 + 4 * j], fields[k + 2 + 4 * j], fields[k + 3 + 4 * j], fields[k + 4 + 4 * j])
+            for j in range(int(fields[k]))
+        ]
+        yield fields[0], [fields[4 + 2 * i] for i in range(n)], pointers, gloss.strip()
+
+
+def read_nouns(data_noun: Iterable[str]) -> dict[str, _Synset]:
+    """WordNet's noun synsets by offset, from the lines of ``data.noun`` (``_records``)."""
+    return {
+        offset: _Synset(lemmas, [target for symbol, target, _, _ in pointers if symbol in ("@", "@i")], gloss)
+        for offset, lemmas, pointers, gloss in _records(data_noun)
+    }
 
 
 def read_senses(index_noun: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
@@ -139,24 +150,13 @@ def write_glosses(deb: Path, out: Path) -> int:
 NOMINALIZATION_HEADER = "adjective\tnouns"
 
 
-def read_synsets(data: Iterable[str]) -> dict[str, tuple[list[str], list[tuple[str, str, str, str]]]]:
-    """Any part of speech's synsets by offset, from the lines of its ``data.*`` file: the words
-    (lower-cased, without an adjective's position marker such as "(a)") and every pointer
-    (symbol, target offset, target part of speech, source/target word numbers in hex)."""
-    synsets = {}
-    for line in data:
-        if line.startswith(" ") or not line.strip():
-            continue
-        fields = line.partition(" | ")[0].split()
-        n = int(fields[3], 16)
-        words = [re.sub(r"\(\w+\)$", "", fields[4 + 2 * i]).lower() for i in range(n)]
-        k = 4 + 2 * n
-        pointers = [
-            (fields[k + 1 + 4 * j], fields[k + 2 + 4 * j], fields[k + 3 + 4 * j], fields[k + 4 + 4 * j])
-            for j in range(int(fields[k]))
-        ]
-        synsets[fields[0]] = (words, pointers)
-    return synsets
+def read_synsets(data: Iterable[str]) -> dict[str, tuple[list[str], list[Pointer]]]:
+    """Any part of speech's synsets by offset, from the lines of its ``data.*`` file (``_records``):
+    the words (lower-cased, without an adjective's position marker such as "(a)") and every pointer."""
+    return {
+        offset: ([re.sub(r"\(\w+\)$", "", w).lower() for w in words], pointers)
+        for offset, words, pointers, _ in _records(data)
+    }
 
 
 def nominalizations(adjectives: Iterable[str], nouns: Iterable[str], index_adj: Iterable[str]) -> dict[str, list[str]]:
