@@ -168,6 +168,7 @@ def _print_counts(counts: dict[str, dict[str, int]], report: ReadReport) -> None
 # "first run", "BioRED" and, for BC5CDR's, trained on three of every four dev abstracts and scored
 # on the fourth, "Session 25"): the end of `medkg run` prints a fresh model's scores next to them.
 REFERENCE_DEV = {"ner-bc5cdr": 87.60, "re-bc5cdr": 59.14, "ner-biored": 78.18, "re-biored": 49.82}
+REFERENCE_ENCODER = 56.47  # session 53's phenotype encoder (random batches), dev accuracy@1
 
 
 def _ensure_models(
@@ -312,10 +313,19 @@ def run_cmd(
         bool,
         typer.Option(help="Extract the citations already stored again with the cached models (after a model upgrade)."),
     ] = False,
+    phenotype_encoder: Annotated[
+        bool,
+        typer.Option(
+            help="Fine-tune the lay-phrase phenotype encoder when none is installed, after the graph is built (about "
+            "2 minutes with native bf16; --no-phenotype-encoder: diagnosis reads patients' words with the offline "
+            "encoder)."
+        ),
+    ] = True,
 ) -> None:
     """The main job: fine-tune the models if none are cached, build or load the ontology index,
     ingest the shared PubMed samples through the Prefect flow, load HPO's disease -> phenotype
-    annotations (once), and print a summary.
+    annotations (once), fine-tune the phenotype encoder diagnosis reads lay phrases with (once),
+    and print a summary.
 
     The store is the embedded one unless MEDKG_NEO4J_URI is set. A second run reuses models,
     index and store, skips unchanged citations and changes no count (--reextract: extracts them
@@ -357,6 +367,7 @@ def run_cmd(
             counts = store.counts()
             top = store.query(TOP_CAUSES)
             examples = {title: store.query(q) for title, q in EXAMPLE_QUERIES.items()}
+        encoder = _ensure_phenotype_encoder(settings) if phenotype_encoder else None
     _print_counts(counts, ReadReport())
     console.print(_table("the ten best-supported chemical -> disease relations", top))
     for title, rows in examples.items():
@@ -371,7 +382,46 @@ def run_cmd(
         console.print(f"[yellow]{hint}[/]", soft_wrap=True)
     for line in _model_lines(ners, rels):
         console.print(line, soft_wrap=True)
+    if encoder is not None:
+        console.print(_encoder_line(encoder), soft_wrap=True)
     console.print(_next_steps(settings), soft_wrap=True)
+
+
+def _ensure_phenotype_encoder(settings: Settings, config: Any = None) -> Path | None:
+    """The phenotype encoder (``medkg train phenotype-encoder``) fine-tuned into the registry when
+    none is there, or trained on when its time cap or a kill cut it short; its folder when this
+    call finished it, else None. It finds more of a patient's own words than the offline encoder
+    (BENCHMARKS.md, session 53), so a first run serves diagnosis with it."""
+    from diagnosis.configs import PhenotypeEncoderConfig
+    from extractors.registry import model_state
+    from extractors.training import cap_note
+    from wiring.diagnosis import phenotype_encoder_dir, train_phenotype_encoder_into
+
+    folder = phenotype_encoder_dir(settings)
+    state = model_state(folder)
+    if state == "done":
+        return None
+    doing = "going on with" if state == "resumable" else "fine-tuning (once)"
+    console.print(
+        f"[bold]phenotype encoder[/]: {doing} the encoder diagnosis reads lay phrases with, on HPO's names and "
+        "synonyms; the time per epoch on this machine follows after a few batches"
+    )
+    cfg = (config or PhenotypeEncoderConfig()).model_copy(update={"resume": state == "resumable"})
+    card = train_phenotype_encoder_into(settings, folder, cfg)
+    note = cap_note(card, "the next `medkg run`")
+    if note:
+        console.print(f"[yellow]phenotype encoder: {note}[/]", soft_wrap=True)
+    return folder if model_state(folder) == "done" else None
+
+
+def _encoder_line(folder: Path) -> str:
+    from extractors.models import read_card
+
+    card = read_card(folder)
+    return (
+        f"phenotype encoder {folder} (epoch {card['metrics']['best_epoch']}): dev accuracy@1 "
+        f"{card['metrics']['dev']['acc@1']} on the synonyms of held-out HPO terms (reference {REFERENCE_ENCODER})"
+    )
 
 
 def _next_steps(settings: Settings) -> str:
@@ -382,7 +432,7 @@ def _next_steps(settings: Settings) -> str:
     encoder = (
         ""
         if (phenotype_encoder_dir(settings) / "medkg.json").is_file()
-        else "[bold]medkg train phenotype-encoder[/] (lay phrases; about 3 minutes with native bf16, 15 on AVX2), "
+        else "[bold]medkg train phenotype-encoder[/] (lay phrases; about 2 minutes with native bf16), "
     )
     then = '[bold]medkg diagnose "a case in words"[/] or [bold]medkg serve[/]'
     return f"next: {encoder}[bold]medkg train diagnosis[/], then {then}"

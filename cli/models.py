@@ -664,7 +664,7 @@ def models_package_cmd(
         list[str] | None,
         typer.Argument(
             help="Installed model names or model folders (default: those `medkg run` uses: ner-bc5cdr, re-bc5cdr, "
-            "ner-biored, re-biored)."
+            "ner-biored, re-biored, and the phenotype encoder where it is installed)."
         ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the archive.")] = Path("dist"),
@@ -692,7 +692,13 @@ def models_package_cmd(
     with failing():
         settings = load_settings(config)
         home = settings.home / "models"
-        used = [p for p in [*settings.ner_model_dirs(), *settings.re_model_dirs()] if (p / "medkg.json").is_file()]
+        from wiring.diagnosis import phenotype_encoder_dir
+
+        used = [
+            p
+            for p in [*settings.ner_model_dirs(), *settings.re_model_dirs(), phenotype_encoder_dir(settings)]
+            if (p / "medkg.json").is_file()
+        ]
         folders = (
             [Path(n).expanduser() if Path(n).expanduser().is_dir() else home / n for n in names]
             if names

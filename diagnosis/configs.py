@@ -62,8 +62,8 @@ class PhenotypeEncoderConfig(BaseModel):
     base_model: str = OFFLINE_ENCODER
     epochs: int = 1
     patience: int = 1
-    # A safety cap: one epoch takes about 15 min on a 2-core AVX2 CPU alone (5.3 s a batch), 25-37 beside another
-    # job, 3 with native bf16.
+    # A safety cap: one epoch takes 1.7 min with native bf16 on 2 cores, 3.1 under the AVX2 emulation there
+    # (batches grouped by length; BENCHMARKS.md, session 54).
     max_minutes: float = 120.0
     learning_rate: float = 5e-5  # 1e-4 matched fewer lay dev phrases (BENCHMARKS.md)
     batch_size: int = 128
@@ -72,6 +72,7 @@ class PhenotypeEncoderConfig(BaseModel):
         False  # definition -> label pairs beside synonym -> label (no better on lay dev sentences: BENCHMARKS.md)
     )
     dev_fraction: float = 0.05  # of the terms whose synonyms are held out for dev
+    group_by_length: bool = True  # batches of pairs of about the same length (less padding)
     seed: int = 13
     device: str = "auto"
     resume: bool = False

@@ -189,3 +189,20 @@ def test_train_phenotype_encoder_then_diagnose_uses_it(env: Path) -> None:
     from wiring.settings import load_settings
 
     assert phenotype_encoder(load_settings()).name == str(out)
+
+
+def test_run_fine_tunes_the_phenotype_encoder_once(env: Path) -> None:
+    """`medkg run`'s last training step: the encoder goes into the registry, where diagnosis
+    finds it, and a second run leaves it as it is."""
+    from cli.main import _encoder_line, _ensure_phenotype_encoder, _next_steps
+    from diagnosis.configs import PhenotypeEncoderConfig
+    from wiring.diagnosis import phenotype_encoder, phenotype_encoder_dir
+    from wiring.settings import load_settings
+
+    settings = load_settings()
+    config = PhenotypeEncoderConfig(base_model=str(tiny_encoder(env / "base")), batch_size=8, dev_fraction=0.4)
+    folder = _ensure_phenotype_encoder(settings, config)
+    assert folder == phenotype_encoder_dir(settings) and phenotype_encoder(settings).name == str(folder)
+    assert "dev accuracy@1" in _encoder_line(folder) and "phenotype-encoder" not in _next_steps(settings)
+    stamp = (folder / "medkg.json").stat().st_mtime_ns
+    assert _ensure_phenotype_encoder(settings, config) is None and (folder / "medkg.json").stat().st_mtime_ns == stamp

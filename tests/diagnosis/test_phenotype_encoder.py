@@ -10,6 +10,7 @@ from diagnosis.phenotype_encoder import (
     PhenotypeEncoderConfig,
     contrastive_loss,
     encoder_pairs,
+    pair_batches,
     train_phenotype_encoder,
 )
 from extractors.models import read_card
@@ -35,6 +36,23 @@ def test_pairs_of_one_term_are_not_each_others_negatives() -> None:
     same = contrastive_loss(a, a, ["HP:1", "HP:1", "HP:2"])
     different = contrastive_loss(a, a, ["HP:1", "HP:3", "HP:2"])
     assert float(same) < float(different)
+
+
+def test_batches_group_pairs_of_a_length_and_keep_every_pair() -> None:
+    import random
+
+    pairs = [(f"phrase {i}", f"label {i}", f"HP:{i}") for i in range(40)]
+    lengths = [2 + i % 4 * 10 for i in range(40)]  # four lengths, interleaved
+    grouped = pair_batches(pairs, lengths, 10, random.Random(1), by_length=True)
+    shuffled = pair_batches(pairs, lengths, 10, random.Random(1), by_length=False)
+    for batches in (grouped, shuffled):
+        assert sorted(p for b in batches for p in b) == sorted(pairs) and [len(b) for b in batches] == [10] * 4
+    assert all(len({lengths[pairs.index(p)] for p in b}) == 1 for b in grouped)
+    assert any(len({lengths[pairs.index(p)] for p in b}) > 1 for b in shuffled)
+    order = list(pairs)
+    random.Random(1).shuffle(order)  # without grouping, the shuffle of earlier versions, pair for pair
+    assert [p for b in shuffled for p in b] == order
+    assert pair_batches(pairs, lengths, 10, random.Random(1), by_length=True) == grouped
 
 
 def test_trained_encoder_is_a_model_folder_the_matcher_loads(tmp_path: Path) -> None:
