@@ -250,12 +250,13 @@ def fit(loop: Loop, out: Path, schedule: Schedule, *, progress: bool = True) -> 
             def estimate(per_batch: float, timed: int, n: int = len(batches), first: int = epoch) -> None:
                 if said and abs(per_batch - said[0]) <= REESTIMATE_CHANGE * said[0]:
                     return
-                minutes = per_batch * n * (schedule.epochs - first + 1) / 60
+                left = schedule.epochs - first + 1
+                minutes = per_batch * n * left / 60
                 pace = "on this machine" if not said else f"over {timed} batches"
                 say(
                     f"{schedule.name}: {per_batch:.2f} s per batch {pace}: about "
-                    f"{per_batch * n / 60:.1f} min per epoch, {minutes:.0f} min for {schedule.epochs - first + 1} "
-                    f"epochs plus dev scoring (cap {schedule.max_minutes:g} min)"
+                    f"{per_batch * n / 60:.1f} min per epoch, {minutes:.{0 if minutes >= 10 else 1}f} min for {left} "
+                    f"epoch{'s' if left != 1 else ''} plus dev scoring (cap {schedule.max_minutes:g} min)"
                 )
                 said.append(per_batch)
 
