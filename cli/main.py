@@ -26,6 +26,7 @@ from cli.console import (
     write_document,
     write_rows,
 )
+from diagnosis.configs import PhenotypeEncoderConfig
 from extractors.configs import DocRelationConfig, NerConfig
 from kg.errors import ConfigError, InputError, MedkgError
 from kg.queries import EXAMPLE_QUERIES, TOP_CAUSES
@@ -387,19 +388,19 @@ def run_cmd(
     console.print(_next_steps(settings), soft_wrap=True)
 
 
-def _ensure_phenotype_encoder(settings: Settings, config: Any = None) -> Path | None:
+def _ensure_phenotype_encoder(settings: Settings, config: PhenotypeEncoderConfig | None = None) -> Path | None:
     """The phenotype encoder (``medkg train phenotype-encoder``) fine-tuned into the registry when
-    none is there, or trained on when its time cap or a kill cut it short; its folder when this
-    call finished it, else None. It finds more of a patient's own words than the offline encoder
-    (BENCHMARKS.md, session 53), so a first run serves diagnosis with it."""
-    from diagnosis.configs import PhenotypeEncoderConfig
+    none is there, or trained on when its time cap or a kill cut it short (not at all with
+    ``MEDKG_DIAGNOSIS_DENSE=false``); its folder when this call finished it, else None. It finds
+    more of a patient's own words than the offline encoder (BENCHMARKS.md, session 53), so a first
+    run serves diagnosis with it."""
     from extractors.registry import model_state
     from extractors.training import cap_note
     from wiring.diagnosis import phenotype_encoder_dir, train_phenotype_encoder_into
 
     folder = phenotype_encoder_dir(settings)
     state = model_state(folder)
-    if state == "done":
+    if state == "done" or not settings.diagnosis_dense:  # the dense matcher is what reads with it
         return None
     doing = "going on with" if state == "resumable" else "fine-tuning (once)"
     console.print(

@@ -201,6 +201,8 @@ def test_run_fine_tunes_the_phenotype_encoder_once(env: Path) -> None:
 
     settings = load_settings()
     config = PhenotypeEncoderConfig(base_model=str(tiny_encoder(env / "base")), batch_size=8, dev_fraction=0.4)
+    no_dense = settings.model_copy(update={"diagnosis_dense": False})  # nothing would read with it
+    assert _ensure_phenotype_encoder(no_dense, config) is None and not phenotype_encoder_dir(settings).exists()
     folder = _ensure_phenotype_encoder(settings, config)
     assert folder == phenotype_encoder_dir(settings) and phenotype_encoder(settings).name == str(folder)
     assert "dev accuracy@1" in _encoder_line(folder) and "phenotype-encoder" not in _next_steps(settings)
