@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from extractors import scores
 from extractors.cause_check import (
     AGREED_THRESHOLD,
     CORRELATED,
@@ -42,14 +43,10 @@ from readers import read_documents
 SCORED = "bc5cdr_train"
 
 
-def prf(selected: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+def prf(selected: np.ndarray, labels: np.ndarray) -> dict[str, float | int]:
+    """``extractors.scores.prf`` of the pairs ``selected`` against those labelled CID."""
     tp = int((selected & (labels == 1)).sum())
-    p, r = tp / max(int(selected.sum()), 1), tp / max(int(labels.sum()), 1)
-    return {
-        "precision": round(100 * p, 2),
-        "recall": round(100 * r, 2),
-        "f1": round(200 * p * r / max(p + r, 1e-12), 2),
-    }
+    return scores.prf(tp, int(selected.sum()) - tp, int(labels.sum()) - tp)
 
 
 def main() -> None:
