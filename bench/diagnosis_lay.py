@@ -213,6 +213,7 @@ def main() -> None:
             "MeSH definition",
             "DOID definition",
             "WordNet definition",
+            "Synthea",
             "MeSH subtypes",
             "literature",
         )

@@ -104,7 +104,7 @@ def load_hpo_cmd(
             mesh_trees=None if no_mesh_subtypes else files.mesh_trees,
         )
         with settings.open_store() as store:
-            result = load_hpo_into(store, files, settings if xrefs else None)
+            result = load_hpo_into(store, files, settings if xrefs else None, reader=settings)
     typer.echo(json.dumps(result, indent=2))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -540,8 +541,8 @@ def export_cmd(
     Examples:
       [bold]medkg export graph.ttl[/]
       [bold]medkg export medkg.tsv[/]  (KGX: medkg_nodes.tsv, medkg_edges.tsv)
-      [bold]medkg export ./neo4j-import --format neo4j-import --import-dir /import[/], then with the
-      database stopped: [bold]neo4j-admin database import full --overwrite-destination @/import/import.args neo4j[/]
+      [bold]medkg export ./neo4j-import --format neo4j-import --import-dir /import[/], then with Neo4j stopped:
+      [bold]neo4j-admin database import full --overwrite-destination @/import/import.args neo4j[/]
     """
     from kg.export import export_csv, export_graphml, export_kgx, export_rdf
     from kg.neo4j_import import store_contents, write_import_files
@@ -742,21 +743,30 @@ def query_cmd(
         console.print(f"{len(rows)} rows" + (f" -> {out}" if out else ""))
 
 
-def _one_line_summaries(typer_app: typer.Typer) -> None:
-    """Command lists show each command's first docstring paragraph; rich markup keeps its line
-    breaks, which made ragged two-line entries: give them the paragraph as one line instead."""
+def _reflow(doc: str) -> str:
+    """A docstring's paragraphs as flowing text: a line break inside a paragraph becomes a space,
+    except before an indented line (the examples' lists), which keeps its break."""
+    return "\n\n".join(re.sub(r"\n(?=\S)", " ", paragraph) for paragraph in doc.split("\n\n"))
+
+
+def _flowing_help(typer_app: typer.Typer) -> None:
+    """Rich markup keeps a docstring's line breaks after its first paragraph (Typer 0.29), so help
+    wrapped at 100 columns came out ragged in an 80-column terminal; give every command its
+    docstring as flowing paragraphs, and command lists its first paragraph as one line."""
     import inspect
 
     for info in typer_app.registered_commands:
         doc = inspect.getdoc(info.callback) if info.callback else None
-        if info.short_help is None and info.help is None and doc:
-            info.short_help = " ".join(doc.split("\n\n")[0].split())
+        if info.help is None and doc:
+            info.help = _reflow(doc)
+            if info.short_help is None:
+                info.short_help = " ".join(doc.split("\n\n")[0].split())
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
-            _one_line_summaries(group.typer_instance)
+            _flowing_help(group.typer_instance)
 
 
-_one_line_summaries(app)
+_flowing_help(app)
 
 
 def main() -> None:

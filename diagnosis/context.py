@@ -25,6 +25,7 @@ from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_w
 from extractors.text import split_sentences
 from kg.types import Document
 from ontologies.symptoms import MESH_SUBTYPES
+from ontologies.synthea import SOURCE as SYNTHEA
 from ontologies.terms import Term
 
 if TYPE_CHECKING:
@@ -379,7 +380,7 @@ def _read_by_dictionary(doc: Any, spans: Sequence[Any], lay: bool) -> list[tuple
 
 
 def _how_often(ann: Annotation) -> str:
-    """HPO's frequency in words; for DOID, definition and literature annotations, where they come
+    """HPO's frequency in words; for DOID, definition, Synthea and literature annotations, where they come
     from."""
     if ann.source == "DOID":
         return "a symptom in the Disease Ontology"
@@ -395,6 +396,8 @@ def _how_often(ann: Annotation) -> str:
         return "named in its Disease Ontology definition"
     if ann.source == WORDNET_DEFINITION:
         return "named in its WordNet definition"
+    if ann.source == SYNTHEA:
+        return "a symptom in Synthea's model of the disease"
     return frequency_word(ann.frequency)
 
 

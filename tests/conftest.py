@@ -28,6 +28,9 @@ os.environ.setdefault("MEDKG_CAUSE_CHECK", "false")
 # And WordNet's definitions of diseases (a Debian package fetched on the first `medkg load-hpo`):
 # tests/diagnosis/test_wordnet.py writes its own.
 os.environ.setdefault("MEDKG_WORDNET", "false")
+# And Synthea's symptoms of common diseases (its jar, 21 MB from Maven Central, on the first `medkg
+# load-hpo`): tests/diagnosis/test_synthea.py writes its own.
+os.environ.setdefault("MEDKG_SYNTHEA", "false")
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,9 @@ from diagnosis.definitions import DEFINITION_SOURCES, WORDNET_DEFINITION
 from kg.errors import ConfigError
 from kg.schema import ENTITY_TYPES
 from kg.store import GraphStore, batched
-from kg.types import PhenotypeAnnotation
+from kg.types import Entity, PhenotypeAnnotation
 from ontologies.symptoms import MESH_SUBTYPES
+from ontologies.synthea import SOURCE as SYNTHEA
 from wiring.progress import console, progress_bar, status
 from wiring.settings import Settings
 
@@ -39,18 +40,26 @@ class HpoFiles:
     mesh_trees: Path | None = None  # MeSH tree numbers: a disease inherits what most of its subtypes have
     mesh_terms: Path | None = None  # MeSH entry terms: the body parts' names, which alone name no finding
     wordnet: Path | None = None  # WordNet's glosses of diseases (``ontologies.wordnet``): everyday words
+    synthea: Path | None = None  # Synthea's symptoms of common diseases (``ontologies.synthea``)
 
     @classmethod
     def of(cls, settings: Settings, *, fetch: bool = False) -> HpoFiles:
-        """The files of ``settings``; WordNet's glosses fetched first when missing and ``fetch``
-        (what loading HPO does), else used when there."""
-        return cls(**settings.layout.phenotypes(), wordnet=settings.wordnet_glosses(fetch=fetch))
+        """The files of ``settings``; WordNet's glosses and Synthea's symptoms fetched first when
+        missing and ``fetch`` (what loading HPO does), else used when there."""
+        return cls(
+            **settings.layout.phenotypes(),
+            wordnet=settings.wordnet_glosses(fetch=fetch),
+            synthea=settings.synthea_symptoms(fetch=fetch),
+        )
 
 
-def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None = None) -> dict[str, Any]:
+def load_hpo_into(
+    store: GraphStore, files: HpoFiles, settings: Settings | None = None, *, reader: Settings | None = None
+) -> dict[str, Any]:
     """Load HPO phenotypes, annotated diseases and their annotations (MERGE: a second load changes
     what the files changed, nothing else). With settings, each disease keeps the literature concept
-    it is equivalent to as an xref."""
+    it is equivalent to as an xref. Synthea's symptoms are read as a patient's words are, with the
+    dense matcher of ``reader`` (else of ``settings``; with neither, by the HPO dictionary alone)."""
     from ontologies.hpo import load_hpo
 
     canonical = _canonical(settings)
@@ -74,6 +83,10 @@ def load_hpo_into(store: GraphStore, files: HpoFiles, settings: Settings | None 
         disease = ENTITY_TYPES["Disease"].category
         described = {c for e in records.entities if e.category == disease for c in (e.curie, *e.xrefs)}
         report["definitions"] = load_definitions_into(store, files, records.terms, canonical, described)
+    if files.synthea is not None and files.synthea.is_file():
+        report["synthea"] = load_synthea_into(store, files.synthea, records.terms, canonical, reader or settings)
+    elif store.phenotype_edge_count(SYNTHEA):  # without them now (MEDKG_SYNTHEA=false): an earlier load's go
+        report["synthea"] = {"pruned": store.prune_phenotypes(SYNTHEA, set())}
     if files.mesh_trees is not None and files.mesh_trees.is_file():
         report["mesh_subtypes"] = load_mesh_subtypes_into(store, files.mesh_trees)
     return report
@@ -216,9 +229,86 @@ def load_definitions_into(
     }
 
 
+# How near a Synthea symptom that is no HPO name or synonym must be to one, by the offline encoder,
+# to be read as it: 0.75 keeps "Sneezing Fits" (Sneeze, 0.97), "Urgent desire to urinate" (Urinary
+# urgency, 0.75) and "Mood Swing" (Emotional lability, 0.77), and leaves out "urinary frequency"
+# (Urinary hesitancy, 0.67), "Nipple Retraction" (Absent nipple, 0.66) and "Ear Pressure" (Abnormal
+# ear physiology, 0.69): BENCHMARKS.md, session 55.
+SYNTHEA_THRESHOLD = 0.75
+
+
+def synthea_reader(phenotypes: Sequence[Any], settings: Settings | None) -> Callable[[str], set[str]]:
+    """A symptom's words -> the HPO terms they name: the HPO dictionary, then (with ``settings``
+    and its dense matcher on) the lay-phrase matcher with the offline encoder, never a fine-tuned one,
+    so the graph holds the same edges whichever phenotype encoder is installed."""
+    from diagnosis.context import PhenotypeTagger
+    from ontologies.dense import DEFAULT_ENCODER
+
+    tagger = PhenotypeTagger(phenotypes)
+    if settings is not None and settings.diagnosis_dense:
+        use_dense_matcher(tagger, settings, DEFAULT_ENCODER, threshold=SYNTHEA_THRESHOLD)
+    return lambda text: {f.curie for f in tagger.tag(text, lay=True) if not f.negated}
+
+
+def load_synthea_into(
+    store: GraphStore,
+    path: Path,
+    phenotypes: Sequence[Any],
+    canonical: Callable[[str], str | None] | None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Synthea's symptoms of common diseases (``ontologies.synthea``), each read as a patient's
+    words are (``synthea_reader``), as disease -> phenotype edges of source ``Synthea`` on every
+    disease of the graph with that MeSH id (its own, or an xref: DOID's hypothyroidism), or on the
+    MeSH disease when none has it. A disease HPO annotates keeps its curated profile alone (OMIM's
+    "Asthma, susceptibility to", which MONDO maps to MeSH's asthma; DOID's asthma takes them); an
+    edge another source already gives is not given twice. Those an earlier load gave and this one does
+    not go."""
+    from ontologies.synthea import read_symptoms, symptom_phrases
+
+    rows = list(read_symptoms(path))
+    read = synthea_reader(phenotypes, settings)  # embeds HPO's names once per encoder (a progress bar)
+    meaning = {s: set().union(*(read(p) for p in symptom_phrases(s))) for s in sorted({r.symptom for r in rows})}
+    nodes: dict[str, set[str]] = {}
+    curated: set[str] = set()
+    existing: set[tuple[str, str]] = set()
+    for row in store.phenotype_annotations():
+        for c in (row["disease"], *(row["xrefs"] or ())):
+            nodes.setdefault(c, set()).add(row["disease"])
+        if row["source"] == "HPO":
+            curated.add(row["disease"])
+        if row["source"] not in (SYNTHEA, MESH_SUBTYPES):
+            existing.add((row["disease"], row["phenotype"]))
+    disease = ENTITY_TYPES["Disease"].category
+    entities: dict[str, Any] = {}
+    pairs: set[tuple[str, str]] = set()
+    left_to_hpo: set[str] = set()
+    for r in rows:
+        targets = (nodes.get(r.disease) or {r.disease}) - curated
+        if not targets:
+            left_to_hpo.add(r.name)
+            continue
+        for d in sorted(targets):
+            if d == r.disease and r.disease not in nodes:
+                same = canonical(d) if canonical is not None else None
+                entities[d] = Entity(d, r.name, disease, xrefs=(same,) if same and same != d else ())
+            pairs.update((d, p) for p in meaning[r.symptom] if (d, p) not in existing)
+    annotations = [PhenotypeAnnotation(d, p, None, SYNTHEA) for d, p in sorted(pairs)]
+    _write(store, SYNTHEA, list(entities.values()), annotations)
+    return {
+        "symptoms": len(meaning),
+        "symptoms_unread": sorted(s for s, found in meaning.items() if not found),
+        "diseases": len({d for d, _ in pairs}),
+        "annotations": len(annotations),
+        "left_to_hpo": sorted(left_to_hpo),
+        "pruned": store.prune_phenotypes(SYNTHEA, pairs),
+    }
+
+
 def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, int]:
     """The phenotypes each disease shares with most of its subtypes in MeSH's disease tree
-    (``ontologies.symptoms.mesh_subtype_phenotypes``), over every other source in the store, as
+    (``ontologies.symptoms.mesh_subtype_phenotypes``), over every other source in the store but
+    Synthea's, as
     edges of source ``MeSH subtypes``; those an earlier load gave and this one does not go. A
     disease HPO annotates inherits nothing: its profile is curated, and MONDO maps many OMIM
     entries to a broad MeSH class they are one case of (spinocerebellar ataxia 32 to
@@ -231,18 +321,27 @@ def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, in
         profiles: dict[str, set[str]] = {}
         mesh_ids: dict[str, set[str]] = {}
         curated: set[str] = set()
+        synthea: set[tuple[str, str]] = set()
         for r in store.phenotype_annotations():
             if r["source"] == MESH_SUBTYPES:
                 # An earlier load's inherited edges make no disease: one whose own sources are
                 # gone (a definition keyed to a DOID id DOID has since retired) would otherwise
                 # inherit again on every reload and never leave the graph.
                 continue
+            if r["source"] == SYNTHEA:
+                # A class would take a common disease's Synthea profile and tie with it, first:
+                # "rhinitis" above allergic rhinitis, "appendix disease" above appendicitis (the 48
+                # lay dev cases' MRR 0.3838 without, 0.3699 with; BENCHMARKS.md, session 55). A
+                # disease's own Synthea symptom is not inherited again either: the store holds one
+                # edge per pair, and the later load's source would replace the other's.
+                synthea.add((r["disease"], r["phenotype"]))
+                continue
             d = r["disease"]
             mesh_ids.setdefault(d, {c for c in (d, *(r["xrefs"] or ())) if c.startswith("MESH:")})
             profiles.setdefault(d, set()).add(r["phenotype"])
             if r["source"] == "HPO":
                 curated.add(d)
-        pairs = mesh_subtype_phenotypes(profiles, mesh_ids, trees, heirs=set(profiles) - curated)
+        pairs = mesh_subtype_phenotypes(profiles, mesh_ids, trees, heirs=set(profiles) - curated) - synthea
     annotations = [PhenotypeAnnotation(d, p, None, MESH_SUBTYPES) for d, p in sorted(pairs)]
     _write(store, MESH_SUBTYPES, [], annotations)
     return {
@@ -278,9 +377,19 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
         if lacking:
             console.print(f"[bold]The graph has {lacking} yet[/]: loading them (once).")
             load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
-    if files.mesh_trees is not None and files.mesh_trees.is_file() and store.phenotype_edge_count(MESH_SUBTYPES) == 0:
-        console.print("[bold]The graph has no phenotypes from the diseases' MeSH subtypes yet[/]: loading them (once).")
-        load_mesh_subtypes_into(store, files.mesh_trees)
+    subtypes_stale = False
+    if files.synthea is not None and files.synthea.is_file() and store.phenotype_edge_count(SYNTHEA) == 0:
+        console.print("[bold]The graph has no symptoms from Synthea's disease modules yet[/]: loading them (once).")
+        load_synthea_into(store, files.synthea, hpo_terms(settings), _canonical(settings), settings)
+        subtypes_stale = True  # a class inherits what its subtypes now have
+    if files.mesh_trees is not None and files.mesh_trees.is_file():
+        if store.phenotype_edge_count(MESH_SUBTYPES) == 0:
+            console.print(
+                "[bold]The graph has no phenotypes from the diseases' MeSH subtypes yet[/]: loading them (once)."
+            )
+            load_mesh_subtypes_into(store, files.mesh_trees)
+        elif subtypes_stale:
+            load_mesh_subtypes_into(store, files.mesh_trees)
 
 
 def hpo_terms(settings: Settings) -> list[Any]:

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     # its adjectives' nouns for the lay-phrase matcher ("dizzy" -> dizziness,
     # wordnet-nominalizations.tsv.gz). MEDKG_WORDNET=false: without them.
     wordnet: bool = True
+    # Common diseases' symptoms as Synthea's disease modules give them (hypothyroidism: fatigue,
+    # cold intolerance, weight gain): MEDKG_HOME/vocab/synthea-3.3.0-symptoms.tsv.gz, written when
+    # HPO is first loaded from Synthea's jar on Maven Central (``ontologies.synthea``; 21 MB, once;
+    # MEDKG_MAVEN_REPOSITORY: a mirror of it). MEDKG_SYNTHEA=false: without them.
+    synthea: bool = True
+    maven_repository: str = "https://repo1.maven.org/maven2"
     # Diagnosis finds lay phrases the HPO dictionary misses with a dense matcher (the fine-tuned
     # phenotype encoder when installed; about 20 ms a case on 2 cores). MEDKG_DIAGNOSIS_DENSE=false:
     # the dictionary only.
@@ -281,6 +287,21 @@ class Settings(BaseSettings):
 
         without = "lay phrases are matched without WordNet's nominalizations: %s"
         return _cached_or_fetched(self.home / "vocab" / NOMINALIZATIONS_FILE, fetch_wordnet, without, fetch=fetch)
+
+    def synthea_symptoms(self, *, fetch: bool = True) -> Path | None:
+        """Synthea's symptoms of common diseases with ``synthea``, fetched first when missing and
+        ``fetch`` (a warning when that fails: the diseases then lack them); None without them."""
+        if not self.synthea:
+            return None
+        from ontologies.synthea import SYMPTOMS_FILE, fetch_synthea
+
+        without = "common diseases lack Synthea's symptoms: %s"
+        return _cached_or_fetched(
+            self.home / "vocab" / SYMPTOMS_FILE,
+            lambda path: fetch_synthea(path, self.maven_repository),
+            without,
+            fetch=fetch,
+        )
 
     def term_index(self, *, progress: bool = False):  # type: ignore[no-untyped-def]
         """The cached term index over the shared vocabularies (built on first use)."""

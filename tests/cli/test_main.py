@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -176,21 +177,27 @@ def test_cli_help_shows_examples() -> None:
     assert "(c:Entity)-[r:CAUSES]->(d:Entity" in query_help  # the example runs as printed
 
 
-def test_command_lists_give_each_command_one_summary_line() -> None:
-    """A summary written over two docstring lines is one paragraph in ``medkg --help``, not two
-    ragged lines (rich markup keeps a docstring's line breaks)."""
+def test_command_help_flows_as_paragraphs() -> None:
+    """A summary written over two docstring lines is one paragraph in ``medkg --help``, and a
+    command's help flows to the terminal's width, not in ragged lines (rich markup keeps a
+    docstring's line breaks); an example's indented lines keep theirs."""
     infos = [
         *app.registered_commands,
         *(c for g in app.registered_groups for c in g.typer_instance.registered_commands),
     ]
     assert len(infos) > 15
     for info in infos:
-        assert info.help or (info.short_help and "\n" not in info.short_help), info.name
+        assert info.short_help and "\n" not in info.short_help, info.name
+        assert info.help and not re.search(r"\n\S", info.help.replace("\n\n", "")), info.name
     run = next(i for i in app.registered_commands if i.name == "run")
     assert "build or load the ontology index, ingest the shared PubMed samples" in run.short_help
     assert "build or load the ontology index, ingest" in " ".join(
         runner.invoke(app, ["--help"]).output.replace("│", " ").split()
     )
+    run_help = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).output
+    assert "A second run reuses models, index and store, skips unchanged citations" in run_help
+    export_help = runner.invoke(app, ["export", "--help"], env={"COLUMNS": "200"}).output
+    assert "\n medkg export graph.ttl" in export_help  # one example a line
 
 
 def test_cli_load_strict_fails_on_a_file_with_no_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,15 @@ def mini_data(root: Path) -> Path:
     return root
 
 
+def thyroid_trees(path: Path) -> Path:
+    """A MeSH tree file (``mesh_trees.tsv``'s columns) of hyperthyroidism and its subtype Graves disease."""
+    path.write_text(
+        "DescriptorUI\tDescriptorName\tTreeNumber\n"
+        "D006980\tHyperthyroidism\tC19.874.397\nD006111\tGraves Disease\tC19.874.397.370\n"
+    )
+    return path
+
+
 def records(canonical: dict[str, str] | None = None) -> HpoRecords:
     return load_hpo(MINI_OBO, MINI_HPOA, canonical.get if canonical else None)
 

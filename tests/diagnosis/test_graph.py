@@ -3,7 +3,7 @@ import pytest
 
 from diagnosis.graph import DiseaseGraph
 from kg.types import Provenance, Triple
-from tests.diagnosis.helpers import graph, records
+from tests.diagnosis.helpers import graph, records, thyroid_trees
 
 
 def test_hpo_records_keep_frequencies_pmids_and_drop_negations() -> None:
@@ -195,11 +195,7 @@ def test_mesh_subtype_phenotypes_load_into_the_store_and_a_reload_prunes_what_is
     from kg.types import Entity, PhenotypeAnnotation
     from wiring.diagnosis import load_mesh_subtypes_into
 
-    trees = tmp_path / "mesh_trees.tsv"
-    trees.write_text(
-        "DescriptorUI\tDescriptorName\tTreeNumber\n"
-        "D006980\tHyperthyroidism\tC19.874.397\nD006111\tGraves Disease\tC19.874.397.370\n"
-    )
+    trees = thyroid_trees(tmp_path / "mesh_trees.tsv")
     store.load_entities(
         [
             Entity("DOID:7998", "hyperthyroidism", "biolink:Disease", xrefs=("MESH:D006980",)),
