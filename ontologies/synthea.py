@@ -3,8 +3,8 @@
 A patient of general practice says "I am always tired and cold, I have gained weight"; the graph's
 hypothyroidism had two phenotypes of its own (its MeSH definition's edema, and "Hypothyroidism"),
 and its subtypes' dry skin and short stature: nothing a patient says. Synthea (MITRE's synthetic
-patient generator, Apache 2.0) models about 30 common diseases as state machines written by
-clinicians from the literature, and its ``Symptom`` states name what each disease makes a patient
+patient generator, Apache 2.0) models about 30 common diseases as state machines written from
+clinical guidelines and the literature, and its ``Symptom`` states name what each disease makes a patient
 feel: hypothyroidism fatigue, cold intolerance, decreased appetite and weight gain; a urinary tract
 infection dysuria, urgency, frequency and suprapubic pain; gout joint pain, redness and swelling.
 
