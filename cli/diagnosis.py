@@ -101,6 +101,8 @@ def load_hpo_cmd(
             definitions=None if no_definitions else files.definitions,
             doid_definitions=None if no_definitions else files.doid_definitions,
             wordnet=None if no_definitions else files.wordnet,
+            # Synthea's symptoms are no definitions: fetched (once) whether or not those are wanted
+            synthea=settings.synthea_symptoms() if no_definitions else files.synthea,
             mesh_trees=None if no_mesh_subtypes else files.mesh_trees,
         )
         with settings.open_store() as store:

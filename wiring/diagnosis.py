@@ -308,8 +308,8 @@ def load_synthea_into(
 def load_mesh_subtypes_into(store: GraphStore, mesh_trees: Path) -> dict[str, int]:
     """The phenotypes each disease shares with most of its subtypes in MeSH's disease tree
     (``ontologies.symptoms.mesh_subtype_phenotypes``), over every other source in the store but
-    Synthea's, as
-    edges of source ``MeSH subtypes``; those an earlier load gave and this one does not go. A
+    Synthea's, as edges of source ``MeSH subtypes``; those an earlier load gave and this one does
+    not go. A
     disease HPO annotates inherits nothing: its profile is curated, and MONDO maps many OMIM
     entries to a broad MeSH class they are one case of (spinocerebellar ataxia 32 to
     "Spinocerebellar Ataxias", which then took chronic diarrhea from its other subtypes)."""
