@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import OntologyError
+from ontologies.wheels import gzip_text
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,8 @@ def write_symptoms(jar: Path, out: Path) -> int:
                 rows += [f"{module}\t{curie}\t{name}\t{s}" for curie, name in diseases for s in symptoms]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise OntologyError(f"{jar}: not Synthea {VERSION}'s jar with its modules ({exc})") from exc
-    with out.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
-        gz.write(("\n".join([HEADER, *rows]) + "\n").encode("utf-8"))
+    with gzip_text(out) as f:
+        f.write("\n".join([HEADER, *rows]) + "\n")
     return len(rows)
 
 

@@ -4,6 +4,7 @@ terms and the trained models (used by the CLI and by ``medkg serve``)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import random
 import shutil
@@ -361,12 +362,14 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
     """Load HPO (and DOID's symptoms) into the store when it has no disease -> phenotype
     annotations of that source yet."""
     files = HpoFiles.of(settings, fetch=True)
+    terms = functools.cache(lambda: hpo_terms(settings))  # each read at most once, whichever sources load
+    canonical = functools.cache(lambda: _canonical(settings))
     if store.phenotype_edge_count("HPO") == 0:
         console.print("[bold]The graph has no HPO annotations yet[/]: loading them (once, about a minute).")
         load_hpo_into(store, files, settings)
     elif files.symptoms is not None and files.symptoms.is_file() and store.phenotype_edge_count("DOID") == 0:
         console.print("[bold]The graph has no DOID disease -> symptom annotations yet[/]: loading them (once).")
-        load_symptoms_into(store, files, hpo_terms(settings), _canonical(settings))
+        load_symptoms_into(store, files, terms(), canonical())
     if _has_definitions(files):
         if not any(store.phenotype_edge_count(s) for s in DEFINITION_SOURCES):
             lacking = "no phenotypes from the diseases' definitions"
@@ -376,19 +379,19 @@ def ensure_hpo(store: GraphStore, settings: Settings) -> None:
             lacking = ""
         if lacking:
             console.print(f"[bold]The graph has {lacking} yet[/]: loading them (once).")
-            load_definitions_into(store, files, hpo_terms(settings), _canonical(settings))
+            load_definitions_into(store, files, terms(), canonical())
     subtypes_stale = False
     if files.synthea is not None and files.synthea.is_file() and store.phenotype_edge_count(SYNTHEA) == 0:
         console.print("[bold]The graph has no symptoms from Synthea's disease modules yet[/]: loading them (once).")
-        load_synthea_into(store, files.synthea, hpo_terms(settings), _canonical(settings), settings)
+        load_synthea_into(store, files.synthea, terms(), canonical(), settings)
         subtypes_stale = True  # a class inherits what its subtypes now have
     if files.mesh_trees is not None and files.mesh_trees.is_file():
-        if store.phenotype_edge_count(MESH_SUBTYPES) == 0:
+        missing = store.phenotype_edge_count(MESH_SUBTYPES) == 0
+        if missing:
             console.print(
                 "[bold]The graph has no phenotypes from the diseases' MeSH subtypes yet[/]: loading them (once)."
             )
-            load_mesh_subtypes_into(store, files.mesh_trees)
-        elif subtypes_stale:
+        if missing or subtypes_stale:
             load_mesh_subtypes_into(store, files.mesh_trees)
 
 
