@@ -41,7 +41,9 @@ def encoder_fingerprint(encoder: Any) -> str:
     """The encoder's name and, for a model folder, its files' sizes and times: a model retrained
     into the same folder must not reuse the embeddings of the one before."""
     name = str(getattr(encoder, "name", ""))
-    folder = Path(name)
+    if getattr(encoder, "fp32", False):  # embeddings in float32 wherever they are made
+        name += "|fp32"
+    folder = Path(str(getattr(encoder, "name", "")))
     if not name or not folder.is_dir():
         return name
     return (
@@ -77,19 +79,31 @@ class NameEncoder:
     """Short names -> unit-length embeddings (float32), batched by length; the weights in bf16 on
     CPUs that have it (fp16 on a GPU). bf16 weights rather than bf16 autocast: autocast casts every
     weight on every call, which cost a third of the time of encoding a hundred names here, and the
-    embeddings agree to a cosine of 0.9999 (BENCHMARKS.md)."""
+    embeddings agree to a cosine of 0.9999 (BENCHMARKS.md). ``fp32``: float32 weights on every
+    CPU, for a result that must not depend on the CPU (a score compared with a fixed threshold to
+    build the graph: bf16 moved one of Synthea's symptoms across it)."""
 
-    def __init__(self, name: str = DEFAULT_ENCODER, *, device: str = "auto", max_length: int = 32) -> None:
+    def __init__(
+        self, name: str = DEFAULT_ENCODER, *, device: str = "auto", max_length: int = 32, fp32: bool = False
+    ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
         from kg.encoders import cpu_bf16_supported, pick_device, resolve_encoder
 
-        self.name = name
+        self.name, self.fp32 = name, fp32
         path = resolve_encoder(name)
         self.device = pick_device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
-        dtype = torch.float16 if self.device == "cuda" else torch.bfloat16 if cpu_bf16_supported() else torch.float32
+        dtype = (
+            torch.float32
+            if fp32
+            else torch.float16
+            if self.device == "cuda"
+            else torch.bfloat16
+            if cpu_bf16_supported()
+            else torch.float32
+        )
         self.model = AutoModel.from_pretrained(path).to(self.device, dtype=dtype).eval()
         self.max_length = max_length
 

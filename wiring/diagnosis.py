@@ -240,14 +240,15 @@ SYNTHEA_THRESHOLD = 0.75
 
 def synthea_reader(phenotypes: Sequence[Any], settings: Settings | None) -> Callable[[str], set[str]]:
     """A symptom's words -> the HPO terms they name: the HPO dictionary, then (with ``settings``
-    and its dense matcher on) the lay-phrase matcher with the offline encoder, never a fine-tuned one,
-    so the graph holds the same edges whichever phenotype encoder is installed."""
+    and its dense matcher on) the lay-phrase matcher with the offline encoder in float32, never a
+    fine-tuned one, so the graph holds the same edges whichever phenotype encoder is installed and
+    whichever CPU embeds (in bf16, "Urgent desire to urinate" scored under 0.75, in float32 over)."""
     from diagnosis.context import PhenotypeTagger
     from ontologies.dense import DEFAULT_ENCODER
 
     tagger = PhenotypeTagger(phenotypes)
     if settings is not None and settings.diagnosis_dense:
-        use_dense_matcher(tagger, settings, DEFAULT_ENCODER, threshold=SYNTHEA_THRESHOLD)
+        use_dense_matcher(tagger, settings, DEFAULT_ENCODER, fp32=True, threshold=SYNTHEA_THRESHOLD)
     return lambda text: {f.curie for f in tagger.tag(text, lay=True) if not f.negated}
 
 
@@ -461,16 +462,16 @@ def phenotype_encoder_dir(settings: Settings) -> Path:
     return settings.models_dir / "phenotype-encoder"
 
 
-def phenotype_encoder(settings: Settings, name: str | None = None) -> Any:
+def phenotype_encoder(settings: Settings, name: str | None = None, *, fp32: bool = False) -> Any:
     """The dense phenotype matcher's encoder: ``name`` (a model folder or Hugging Face id), else
     the fine-tuned phenotype encoder when one is installed (``medkg train phenotype-encoder``),
-    else the offline all-MiniLM-L6-v2."""
-    from ontologies.dense import NameEncoder
+    else the offline all-MiniLM-L6-v2 (``fp32``: in float32 on every CPU)."""
+    from ontologies.dense import DEFAULT_ENCODER, NameEncoder
 
     folder = phenotype_encoder_dir(settings)
     if name is None and (folder / "medkg.json").is_file():
         name = str(folder)
-    return NameEncoder(name) if name else NameEncoder()
+    return NameEncoder(name or DEFAULT_ENCODER, fp32=fp32)
 
 
 def body_parts(settings: Settings) -> frozenset[str]:
@@ -486,15 +487,18 @@ def body_parts(settings: Settings) -> frozenset[str]:
     return load_mesh_anatomy(files.mesh_trees, files.mesh_terms)
 
 
-def use_dense_matcher(tagger: Any, settings: Settings, name: str | None = None, **options: Any) -> Any:
+def use_dense_matcher(
+    tagger: Any, settings: Settings, name: str | None = None, *, fp32: bool = False, **options: Any
+) -> Any:
     """``tagger`` with the dense matcher for lay phrases: the phenotype encoder (``name``, else the
-    installed one), its HPO embeddings cached under the home folder, MeSH's body parts, WordNet's
-    adjectives with their nouns; ``options`` go to ``PhenotypeTagger.use_encoder`` (thresholds)."""
+    installed one; ``fp32``: in float32 on every CPU), its HPO embeddings cached under the home
+    folder, MeSH's body parts, WordNet's adjectives with their nouns; ``options`` go to
+    ``PhenotypeTagger.use_encoder`` (thresholds)."""
     from ontologies.wordnet import load_nominalizations
 
     nominalizations = settings.wordnet_nominalizations()
     return tagger.use_encoder(
-        phenotype_encoder(settings, name),
+        phenotype_encoder(settings, name, fp32=fp32),
         cache=settings.home / "cache",
         body_parts=body_parts(settings),
         forms=load_nominalizations(nominalizations) if nominalizations is not None else None,
