@@ -497,6 +497,25 @@ def test_dense_fallback_refuses_another_encoder_and_a_bad_weight(embedded: TermI
         Normalizer(embedded, dense_weight=1.5)
 
 
+def test_name_encoder_in_float32_on_every_cpu(tmp_path: Path) -> None:
+    """``fp32=True`` keeps float32 weights whatever the CPU has (the Synthea edges compare a score
+    with a fixed threshold), and caches its embeddings apart from the default encoder's, which
+    runs in bf16 on CPUs that have it."""
+    import torch
+
+    from ontologies.dense import NameEncoder, cached_embeddings, encoder_fingerprint
+
+    exact, default = NameEncoder(fp32=True), NameEncoder()
+    assert {p.dtype for p in exact.model.parameters()} == {torch.float32}
+    assert encoder_fingerprint(exact) == encoder_fingerprint(default) + "|fp32"
+    names = ["Seizure", "Cold intolerance"]
+    cached_embeddings(exact, names, tmp_path, "names")
+    cached_embeddings(default, names, tmp_path, "names")
+    assert len(list(tmp_path.glob("names-*.npy"))) == 2
+    vectors = exact.encode(names)
+    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
 def test_hpo_annotations_frequencies(tmp_path: Path) -> None:
     path = tmp_path / "phenotype.hpoa"
     path.write_text(
