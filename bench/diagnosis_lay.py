@@ -147,8 +147,8 @@ def main() -> None:
     from diagnosis.context import PhenotypeTagger, phenotypes_of
     from diagnosis.diagnoser import similarity_rank
     from diagnosis.familiarity import general_scores
-    from diagnosis.graph import DiseaseGraph
-    from wiring.diagnosis import disease_descriptions, disease_familiarity, hpo_terms, use_dense_matcher
+    from diagnosis.graph import DiseaseGraph, named_first
+    from wiring.diagnosis import disease_descriptions, disease_familiarity, hpo_terms, mesh_signs, use_dense_matcher
     from wiring.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -163,6 +163,12 @@ def main() -> None:
         "--no-familiarity",
         action="store_true",
         help="general setting: without the prior of how familiar a disease's name is (diagnosis.familiarity)",
+    )
+    ap.add_argument(
+        "--no-named",
+        action="store_true",
+        help="general setting: without bringing up the diseases a phenotype of the case names "
+        "(diagnosis.graph.named_first; session 56)",
     )
     ap.add_argument(
         "--familiarity-grid",
@@ -219,6 +225,7 @@ def main() -> None:
         )
     }
 
+    named = graph.diseases_named(mesh_signs(settings))
     tagger = PhenotypeTagger(hpo_terms(settings))
     if not args.no_dense:
         use_dense_matcher(tagger, settings, args.encoder or None)
@@ -251,6 +258,8 @@ def main() -> None:
             if phenotypes
             else np.zeros(len(graph.diseases), dtype=np.float32)
         )
+        if args.setting == "general" and not args.no_named:
+            sims = named_first(sims, phenotypes, named)
         if descriptions is not None:
             described = descriptions.similarity(c["text"])
             kept.append((golds, sims, described))

@@ -58,6 +58,7 @@ def main() -> None:
     from diagnosis.context import phenotypes_of
     from diagnosis.diagnoser import confident, similarity_rank
     from diagnosis.familiarity import general_scores
+    from diagnosis.graph import named_first
     from diagnosis.model import TextClassifier
     from wiring.diagnosis import build_context, build_diagnoser, diagnosis_folder, has_diagnosis_model
     from wiring.settings import load_settings
@@ -71,6 +72,11 @@ def main() -> None:
         "--no-familiarity",
         action="store_true",
         help="general setting: without the prior of how familiar a disease's name is (diagnosis.familiarity)",
+    )
+    ap.add_argument(
+        "--no-named",
+        action="store_true",
+        help="general setting: without bringing up the diseases a phenotype of the case names (session 56)",
     )
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
     args = ap.parse_args()
@@ -103,6 +109,8 @@ def main() -> None:
             if phenotypes
             else np.zeros(len(graph.diseases), dtype=np.float32)
         )
+        if args.setting == "general" and not args.no_named:
+            sims = named_first(sims, phenotypes, builder.named)  # as served
         # The position as served: ties in disease order (a tie-optimistic rank counted a case right
         # at 1 when hundreds of diseases shared its score).
         phen = min((similarity_rank(sims, i) for i in gold_idx if sims[i] > 0), default=np.inf)

@@ -1,7 +1,9 @@
 """Variants of the general setting's diagnosis tried on the lay cases and not kept (issue 20,
 BENCHMARKS.md, session 56): each changes one thing in memory, then runs ``bench/diagnosis_lay.py``
 (or ``bench/lay.py`` for ``feel-windows``) with the remaining arguments, so its JSON compares with
-theirs on the same graph and cases.
+theirs on the same graph and cases. They were measured before ``diagnosis.graph.named_first``
+was kept: pass ``--no-named`` for their numbers (``bench/diagnosis_lay.py --no-named`` is the
+"before" of that session).
 
 - ``inherit-down``: a disease HPO does not annotate takes the phenotypes of the diseases above it
   in MeSH's disease tree (their own sources, not ``MeSH subtypes``): iron deficiency anemia the
@@ -10,16 +12,13 @@ theirs on the same graph and cases.
 - ``bare-mesh``: every MeSH disease descriptor (C tree, F03) that is no node of the graph joins
   the candidates with no phenotype, ranked by its description alone (Dermatomycoses, Chlamydia
   Infections). ``--leaves``: only descriptors with no narrower one.
-- ``self-named``: a disease whose name is a phenotype the case names ("hypertension" and "my
-  blood pressure is high") scores at least as high as the first disease by phenotype similarity
-  (``--double``: twice its own score instead). A MeSH sign or symptom (a C23 tree) is left out.
 - ``feel-windows``: the dense matcher's windows may also start on a verb of feeling ("feel
   bloated") and end on "a lot" ("pee a lot"), so the word they hold is no lone word.
 
-    python bench/diagnosis_variants.py inherit-down --cases bench/data/lay_cases_dev.tsv --setting general --simulated 0
-    python bench/diagnosis_variants.py bare-mesh --cases bench/data/lay_cases.tsv --setting general --simulated 0
-    python bench/diagnosis_variants.py self-named [--double] --cases bench/data/lay_cases.tsv \
-        --setting general --simulated 0
+    python bench/diagnosis_variants.py inherit-down --cases bench/data/lay_cases_dev.tsv --setting general \
+        --simulated 0 --no-named
+    python bench/diagnosis_variants.py bare-mesh --cases bench/data/lay_cases.tsv --setting general \
+        --simulated 0 --no-named
     python bench/diagnosis_variants.py feel-windows          # bench/lay.py's dev and test sentences
 """
 
@@ -148,38 +147,6 @@ def bare_mesh(g: DiseaseGraph, leaves: bool) -> DiseaseGraph:
     return _rebuilt(g, [], bare)
 
 
-def self_named(double: bool) -> None:
-    from ontologies.text import normalize
-
-    trees = _disease_trees()
-    similarity = DiseaseGraph.similarity
-    named: dict[int, dict[str, list[int]]] = {}
-
-    def diseases_named(g: DiseaseGraph) -> dict[str, list[int]]:
-        if id(g) not in named:
-            out: dict[str, list[int]] = {}
-            for d in g.diseases:
-                ms = [c for c in (d, *g.xrefs.get(d, ())) if c.startswith("MESH:")]
-                if any(t.startswith("C23") for c in ms for t in trees.get(c, ())):
-                    continue  # a sign or symptom (Pruritus, Cough: MeSH's C23 too), no diagnosis
-                name = normalize(g.names.get(d, d))
-                for a in g.annotations[d]:
-                    if normalize(g.names.get(a.phenotype, "")) == name:
-                        out.setdefault(a.phenotype, []).append(g.disease_index[d])
-            named[id(g)] = out
-        return named[id(g)]
-
-    def patched(self: DiseaseGraph, phenotypes: Sequence[str], setting: str = "rare") -> np.ndarray:
-        sims = similarity(self, phenotypes, setting)
-        found = [i for p in phenotypes for i in diseases_named(self).get(p, ())] if setting == "general" else []
-        if found:
-            sims = sims.copy()
-            sims[found] = sims[found] * 2 if double else np.maximum(sims[found], sims.max())
-        return sims
-
-    DiseaseGraph.similarity = patched  # type: ignore[method-assign]
-
-
 def feel_windows() -> None:
     from diagnosis import lay
 
@@ -216,7 +183,7 @@ def _graph_variant(make: Callable[[DiseaseGraph], DiseaseGraph]) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("inherit-down", "bare-mesh", "self-named", "feel-windows"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("inherit-down", "bare-mesh", "feel-windows"):
         sys.exit(__doc__)
     variant, args = sys.argv[1], sys.argv[2:]
 
@@ -238,8 +205,6 @@ def main() -> None:
     elif variant == "bare-mesh":
         leaves = flag("--leaves")
         _graph_variant(lambda g: bare_mesh(g, leaves))
-    elif variant == "self-named":
-        self_named(flag("--double"))
     else:
         feel_windows()
         script = "lay.py"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from diagnosis.definitions import DOID_DEFINITION, MESH_DEFINITION, WORDNET_DEFINITION
-from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word
+from diagnosis.graph import UNINFORMATIVE, Annotation, DiseaseGraph, frequency_word, named_first
 from extractors.text import split_sentences
 from kg.types import Document
 from ontologies.symptoms import MESH_SUBTYPES
@@ -413,10 +413,13 @@ class ContextBuilder:
         normalizer: Any = None,
         descriptions: DiseaseDescriptions | None = None,
         familiarity: np.ndarray | None = None,
+        named: Mapping[str, Sequence[int]] | None = None,
     ) -> None:
         self.graph, self.tagger, self.ner, self.normalizer = graph, tagger, ner, normalizer
         self.descriptions = descriptions  # the general setting's second ranking (diagnosis.descriptions)
         self.familiarity = familiarity  # and its prior (diagnosis.familiarity.prior), graph order
+        # the diseases a phenotype names (DiseaseGraph.diseases_named), first in the general setting
+        self.named = named or {}
         # literature concept -> diseases whose facts mention it
         self._by_concept: dict[str, set[str]] = {}
         for disease, facts in graph.literature.items():
@@ -447,8 +450,9 @@ class ContextBuilder:
     ) -> list[Candidate]:
         """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes (in the
         ``setting``: ``diagnosis.graph.SETTINGS``), plus any disease a literature relation links
-        to a non-phenotype entity of the case. In the "general" setting, with descriptions and the
-        case ``text``, the order is Phenomizer's fused with the description similarity's
+        to a non-phenotype entity of the case. In the "general" setting a disease a phenotype of
+        the case names comes up with the first (``diagnosis.graph.named_first``) and, with
+        descriptions and the case ``text``, the order is Phenomizer's fused with the description similarity's
         (``diagnosis.descriptions.fuse``), weighted by how familiar each disease's name is
         (``diagnosis.familiarity``, where ``familiarity`` was given), and a case without a
         phenotype the dictionary knows still gets candidates. Only the first ``with_facts``
@@ -460,6 +464,8 @@ class ContextBuilder:
             if phenotypes
             else np.zeros(len(self.graph.diseases), dtype=np.float32)
         )
+        if setting == "general":
+            sims = named_first(sims, phenotypes, self.named)
         described = None
         if setting == "general" and self.descriptions is not None and text.strip():
             from diagnosis.familiarity import general_scores

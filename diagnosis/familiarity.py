@@ -97,6 +97,13 @@ def only_signs(trees: Mapping[str, Iterable[str]]) -> set[str]:
     return out
 
 
+def signs_and_symptoms(trees: Mapping[str, Iterable[str]]) -> set[str]:
+    """The descriptors of ``trees`` filed under signs and symptoms, alone or beside a disease tree
+    (Pruritus is a skin disease and a sign too): no disease a patient names by it is that
+    diagnosis (``diagnosis.graph.named_first``)."""
+    return {curie for curie, numbers in trees.items() if any(n.startswith(SIGNS) for n in numbers)}
+
+
 def prior(familiarity: np.ndarray, weight: float = WEIGHT) -> np.ndarray:
     """The multiplier of each disease in the general setting: ``1 + weight * familiarity``, divided
     by its largest value (the most familiar disease keeps its score, so the scores stay in [0, 1]

@@ -509,9 +509,10 @@ def use_dense_matcher(
 def build_context(
     store: GraphStore, settings: Settings, *, ner: Any = None, normalizer: Any = None, dense: bool | None = None
 ) -> Any:
-    """The disease graph read from the store, with the HPO phenotype dictionary and (``dense``,
-    default ``settings.diagnosis_dense``) the dense matcher for lay phrases and the diseases'
-    descriptions that the general setting ranks by as well."""
+    """The disease graph read from the store, with the HPO phenotype dictionary, the diseases
+    phenotypes name (MeSH's signs left out) and (``dense``, default ``settings.diagnosis_dense``)
+    the dense matcher for lay phrases and the diseases' descriptions that the general setting
+    ranks by as well."""
     from diagnosis.context import ContextBuilder, PhenotypeTagger
     from diagnosis.graph import DiseaseGraph
 
@@ -529,8 +530,24 @@ def build_context(
     else:
         descriptions = familiarity = None
     return ContextBuilder(
-        graph, tagger, ner=ner, normalizer=normalizer, descriptions=descriptions, familiarity=familiarity
+        graph,
+        tagger,
+        ner=ner,
+        normalizer=normalizer,
+        descriptions=descriptions,
+        familiarity=familiarity,
+        named=graph.diseases_named(mesh_signs(settings)),
     )
+
+
+def mesh_signs(settings: Settings) -> set[str]:
+    """MeSH's descriptors filed under signs and symptoms (``diagnosis.familiarity.signs_and_symptoms``);
+    empty where MeSH's trees are missing."""
+    from diagnosis.familiarity import signs_and_symptoms
+    from ontologies.loaders import load_mesh_trees
+
+    trees = HpoFiles.of(settings).mesh_trees
+    return signs_and_symptoms(load_mesh_trees(trees)) if trees is not None and trees.is_file() else set()
 
 
 def read_definitions(files: HpoFiles) -> list[Any]:

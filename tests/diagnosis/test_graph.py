@@ -260,3 +260,46 @@ def test_a_doid_disease_and_the_mesh_descriptor_its_xref_names_are_ranked_as_one
     assert np.array_equal(sims, g.similarity(["HP:0001166", "HP:0001083"], "general"))  # a copy
     assert g.same_disease("DOID:2275") == g.same_disease("MESH:D010612") == {"DOID:2275", "MESH:D010612"}
     assert g.same_disease("DOID:9") == {"DOID:9"}
+
+
+def test_a_disease_a_phenotype_of_the_case_names_comes_up_with_the_first_in_the_general_setting() -> None:
+    from diagnosis.context import ContextBuilder, Finding, PhenotypeTagger
+    from diagnosis.familiarity import signs_and_symptoms
+    from diagnosis.graph import named_first
+    from kg.types import Entity, PhenotypeAnnotation
+
+    r = records()
+    # Hypertension known by that one phenotype (DOID's), and a sign MeSH files as a disease too.
+    extra = [
+        Entity("DOID:10763", "hypertension", "biolink:Disease", xrefs=("MESH:D006973",)),
+        Entity("MESH:D002386", "Cataract", "biolink:Disease"),
+    ]
+    g = DiseaseGraph(
+        [*r.entities, *extra],
+        [
+            *r.annotations,
+            PhenotypeAnnotation("DOID:10763", "HP:0000822", None, "DOID"),
+            PhenotypeAnnotation("MESH:D002386", "HP:0000518", None, "MeSH definition"),
+        ],
+    )
+    signs = signs_and_symptoms({"MESH:D002386": ["C11.510.245", "C23.888.1"], "MESH:D006973": ["C14.907.489"]})
+    assert signs == {"MESH:D002386"}
+    named = g.diseases_named(signs)
+    hypertension, pkd = g.disease_index["DOID:10763"], g.disease_index["OMIM:173900"]
+    assert named == {"HP:0000822": (hypertension,)}
+    assert "HP:0000518" in g.diseases_named()  # a sign left out only when its id is excluded
+    # high blood pressure, short stature and renal cysts: polycystic kidney disease 1 has all three
+    case = ["HP:0000822", "HP:0004322", "HP:0000107"]
+    sims = g.similarity(case, "general")
+    assert sims[pkd] > sims[hypertension] > 0
+    up = named_first(sims, case, named)
+    assert up[hypertension] == up.max() == sims.max() and up[pkd] == sims[pkd]
+    assert np.array_equal(np.delete(up, hypertension), np.delete(sims, hypertension))  # nobody else moves
+    assert named_first(sims, ["HP:0004322"], named) is sims  # a case that names no disease: as it was
+    # served: tied with the first in the general setting, below it in the rare one
+    b = ContextBuilder(g, PhenotypeTagger(r.terms), named=named)
+    findings = [Finding(0, 1, "x", p, g.names[p], "Phenotype", "hpo-dictionary") for p in case]
+    for setting, tied in (("general", True), ("rare", False)):
+        scores = {c.curie: c.score for c in b.candidates(findings, top_k=2, setting=setting)}
+        assert set(scores) == {"DOID:10763", "OMIM:173900"}
+        assert (scores["DOID:10763"] == scores["OMIM:173900"]) is tied
