@@ -451,9 +451,9 @@ class ContextBuilder:
         """The ``top_k`` diseases by Phenomizer similarity to the case's phenotypes (in the
         ``setting``: ``diagnosis.graph.SETTINGS``), plus any disease a literature relation links
         to a non-phenotype entity of the case. In the "general" setting a disease a phenotype of
-        the case names comes up with the first (``diagnosis.graph.named_first``) and, with
-        descriptions and the case ``text``, the order is Phenomizer's fused with the description similarity's
-        (``diagnosis.descriptions.fuse``), weighted by how familiar each disease's name is
+        the case names is ordered with the first (``diagnosis.graph.named_first``) and, with
+        descriptions and the case ``text``, the order is Phenomizer's fused with the description
+        similarity's (``diagnosis.descriptions.fuse``), weighted by how familiar each disease's name is
         (``diagnosis.familiarity``, where ``familiarity`` was given), and a case without a
         phenotype the dictionary knows still gets candidates. Only the first ``with_facts``
         (default: all) get their facts verbalized."""
@@ -464,17 +464,17 @@ class ContextBuilder:
             if phenotypes
             else np.zeros(len(self.graph.diseases), dtype=np.float32)
         )
-        if setting == "general":
-            sims = named_first(sims, phenotypes, self.named)
+        # the order's phenotype part; each candidate still reports its own Phenomizer score
+        ranked = named_first(sims, phenotypes, self.named) if setting == "general" else sims
         described = None
         if setting == "general" and self.descriptions is not None and text.strip():
             from diagnosis.familiarity import general_scores
 
             described = self.descriptions.similarity(text)
-            scores = self.graph.distinct(general_scores(sims, described, self.familiarity))
+            scores = self.graph.distinct(general_scores(ranked, described, self.familiarity))
             picked = [self.graph.diseases[i] for i in np.argsort(-scores, kind="stable")[:top_k]]
         else:
-            scores = self.graph.distinct(sims)
+            scores = self.graph.distinct(ranked)
             order = np.argsort(-scores, kind="stable")[:top_k] if phenotypes else np.array([], dtype=int)
             picked = [self.graph.diseases[i] for i in order if scores[i] > 0]
         linked = sorted(d for c in others for d in self._by_concept.get(c, ()))

@@ -300,6 +300,8 @@ def test_a_disease_a_phenotype_of_the_case_names_comes_up_with_the_first_in_the_
     b = ContextBuilder(g, PhenotypeTagger(r.terms), named=named)
     findings = [Finding(0, 1, "x", p, g.names[p], "Phenotype", "hpo-dictionary") for p in case]
     for setting, tied in (("general", True), ("rare", False)):
-        scores = {c.curie: c.score for c in b.candidates(findings, top_k=2, setting=setting)}
-        assert set(scores) == {"DOID:10763", "OMIM:173900"}
-        assert (scores["DOID:10763"] == scores["OMIM:173900"]) is tied
+        found = {c.curie: c for c in b.candidates(findings, top_k=2, setting=setting)}
+        assert set(found) == {"DOID:10763", "OMIM:173900"}
+        assert (found["DOID:10763"].score == found["OMIM:173900"].score) is tied
+        # what each reports as its phenotype similarity stays Phenomizer's
+        assert found["DOID:10763"].similarity == pytest.approx(g.similarity(case, setting)[hypertension])
