@@ -35,10 +35,13 @@ FUSION_K = 10
 # reads 256 tokens.
 MAX_PHENOTYPES = 30
 MAX_TOKENS = 256
-# The softmax temperature that turns fused scores into probabilities without a diagnosis model:
-# the lowest negative log-likelihood of the truth among the first 20 candidates of the 48 lay dev
-# cases (0.01 to 1 tried; expected calibration error 11.5 points there, against 12.6 for the
-# phenotype similarities at 1 before; BENCHMARKS.md, session 22).
+# The softmax temperature that turns fused scores into probabilities without a diagnosis model,
+# chosen on the 48 lay dev cases (``bench/diagnosis_lay.py``'s "calibration", 0.01 to 1): in
+# session 22 it had the lowest negative log-likelihood of the truth among the first 20 candidates.
+# Since session 52 that lowest NLL is at 0.075-0.1 (1.965 at 0.075, 2.168 here in session 56), but
+# there the expected calibration error is 20.7 points instead of 12.5 and 29% of answers would be
+# "confident" with 43% of those right: kept for answers that say when they do not know
+# (BENCHMARKS.md, sessions 22 and 52).
 TEMPERATURE = 0.15
 
 
