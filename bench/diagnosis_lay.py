@@ -225,7 +225,7 @@ def main() -> None:
         )
     }
 
-    named = graph.diseases_named(mesh_signs(settings))
+    named = graph.diseases_named(mesh_signs(settings)) if args.setting == "general" and not args.no_named else {}
     tagger = PhenotypeTagger(hpo_terms(settings))
     if not args.no_dense:
         use_dense_matcher(tagger, settings, args.encoder or None)

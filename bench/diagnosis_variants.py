@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diagnosis.graph import DiseaseGraph
+from diagnosis.graph import COMMON_PRIOR, DiseaseGraph
 from kg.types import Entity, PhenotypeAnnotation
 
 INHERITED = "MeSH parents"
@@ -79,7 +79,7 @@ def _rebuilt(g: DiseaseGraph, extra: Sequence[PhenotypeAnnotation], bare: dict[s
         general = rebuilt._annotation_matrix(general=True)
         rebuilt.general_matrix = general if general.nnz else None
         rebuilt.general_prior = np.array(
-            [g.general_prior[g.disease_index[d]] if d in g.disease_index else 2.0 for d in rebuilt.diseases],
+            [g.general_prior[g.disease_index[d]] if d in g.disease_index else COMMON_PRIOR for d in rebuilt.diseases],
             dtype=np.float32,
         )
         rebuilt.ic = rebuilt._information_content(rebuilt.matrix)
