@@ -332,8 +332,15 @@ _PARTICLES = frozenset("asleep out off over up down away apart".split())  # noqa
 
 
 def breaks_clause(token: Any) -> bool:
-    """Whether a token ends a clause: punctuation, or a word that joins clauses (``_CLAUSE``)."""
-    return bool(token.is_punct) or token.lower_ in _CLAUSE
+    """Whether a token ends a clause: punctuation, or a word that joins clauses (``_CLAUSE``);
+    "so" only as a conjunction, not before the adjective or adverb it strengthens ("my neck is
+    so stiff", "so badly"), where it is followed by a word that is no pronoun or determiner."""
+    if token.is_punct:
+        return True
+    if token.lower_ == "so" and token.i + 1 < len(token.doc):
+        nxt = token.doc[token.i + 1]
+        return not (nxt.is_alpha and nxt.lower_ not in FUNCTION_WORDS)
+    return token.lower_ in _CLAUSE
 
 
 def clause_ranges(span: Any) -> list[tuple[int, int]]:

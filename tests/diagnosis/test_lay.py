@@ -306,6 +306,15 @@ def test_a_when_clause_stays_in_the_window_of_its_finding(tmp_path) -> None:  # 
     assert not any("pee" in t and "back" in t for t in texts)  # "and" still ends the clause
 
 
+def test_so_before_the_word_it_strengthens_ends_no_clause(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes({"stiff neck": "HP:0025258"}, _BagOfWords(), threshold=0.7, one_word=0.99, cache=tmp_path)
+    doc = Negation().nlp.make_doc("My neck is so stiff that I can't turn, so I stay home.")
+    texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
+    assert "neck is so stiff" in texts  # "so stiff": an intensifier
+    assert not any("turn" in t and "stay" in t for t in texts)  # "so I stay": a conjunction still ends it
+    assert [doc[s:e].text for s, e, _, _ in dense.match(doc)] == ["neck is so stiff"]
+
+
 def test_every_synonym_of_a_term_whose_label_names_a_lost_ability_needs_the_loss_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
     phrases = {"delayed ability to walk": "HP:0031936", "walking outdoors": "HP:0031936"}  # a made-up synonym
     labels = {"HP:0031936": "Delayed ability to walk"}
