@@ -12,6 +12,10 @@
   A window of one adjective scores as the best of it and the nouns WordNet derives from it
   (``ontologies.wordnet``: "I feel dizzy" as "dizziness", 0.81 -> 1.0; verbs' nouns were measured
   and matched "hear" to Auditory hallucination: not used).
+  In a patient's words a coordination that names its body part once gives each finding the part:
+  "my toe is red, hot and swollen" embeds "toe hot" and "toe swollen" for the words "hot" and
+  "swollen", "my ankles and feet are swollen" embeds "ankles swollen" for "ankles" (lay phrases
+  with the fine-tuned encoder: test recall 59.6 -> 63.5; BENCHMARKS.md, session 57).
   Windows that report an examination or a normal result ("renal biopsy", "normal hearing"), cut a
   noun phrase in two, or match a term with a direction the window does not state ("blood
   pressure" is not "High blood pressure") are skipped: clinical text is full of them. So are a
@@ -331,6 +335,10 @@ _IMPAIRED = frozenset(
 _PARTICLES = frozenset("asleep out off over up down away apart".split())  # noqa: SIM905
 
 
+# Words that start a clause of its own: a clause with one of them says what it is about.
+_SUBJECTS = frozenset("i it he she we they you this that there".split())  # noqa: SIM905
+
+
 def breaks_clause(token: Any) -> bool:
     """Whether a token ends a clause: punctuation, or a word that joins clauses (``_CLAUSE``);
     "so" only as a conjunction, not before the adjective or adverb it strengthens ("my neck is
@@ -466,6 +474,58 @@ class DensePhenotypes:
                         found.append((i, j + 1))
         return found
 
+    def _part_words(self, doc: Any, clause: Sequence[int]) -> list[int]:
+        """The tokens of ``clause`` that name a body part (one word, or two: "big toe")."""
+        out: list[int] = []
+        for k, i in enumerate(clause):
+            w = doc[i].lower_
+            pair = f"{doc[clause[k - 1]].lower_} {w}" if k > 0 else ""
+            if pair in self.anatomy and clause[k - 1] not in out:
+                out.append(clause[k - 1])
+            if w in self.anatomy or (w.endswith("s") and w[:-1] in self.anatomy):
+                out.append(i)
+        return out
+
+    def shared_part_windows(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+        """Windows of a coordination that names its body part once: "my toe is red, hot and
+        swollen" (each adjective with the part: "toe swollen") and "my ankles and feet are swollen"
+        (each part with what is said of the last: "ankles swollen"). (start, end, text): the span
+        of the word that needs the part, or of the part, and the text to embed."""
+        blocked = {i for s, e in taken for i in range(s, e)}
+        groups: list[list[list[int]]] = [[[]]]
+        for t in doc:
+            if t.i in blocked or (breaks_clause(t) and t.lower_ not in (",", "and", "or")):
+                groups.append([[]])
+            elif breaks_clause(t):
+                groups[-1].append([])
+            else:
+                groups[-1][-1].append(t.i)
+
+        def content(i: int) -> bool:
+            return doc[i].is_alpha and doc[i].lower_ not in FUNCTION_WORDS and doc[i].lower_ not in POSITION_WORDS
+
+        out: list[tuple[int, int, str]] = []
+        for group in groups:
+            clauses = [c for c in group if c]
+            parts = [self._part_words(doc, c) for c in clauses]
+            for k, clause in enumerate(clauses):
+                words = [i for i in clause if content(i)]
+                if not words or len(words) > 2:
+                    continue
+                if not parts[k] and k > 0 and not any(doc[i].lower_ in _SUBJECTS for i in clause):
+                    # an adjective whose part an earlier clause named ("it hurts to swallow" has its own subject)
+                    named = next((p for p in reversed(parts[:k]) if p), None)
+                    if named:
+                        text = " ".join(doc[i].text for i in named + words)
+                        out.append((words[0], words[-1] + 1, text))
+                elif parts[k] and set(words) <= set(parts[k]) and k + 1 < len(clauses) and parts[k + 1]:
+                    after = [i for i in clauses[k + 1] if i > parts[k + 1][-1]]
+                    said = [i for i in after if content(i)][:2]
+                    if said:  # a part whose finding the next clause says of its own part
+                        text = " ".join(doc[i].text for i in words + said)
+                        out.append((words[0], words[-1] + 1, text))
+        return out
+
     def _names_no_finding(self, span: Any) -> bool:
         """A window of only body parts and where on the body they are ("big toe", "left arm"),
         or one that names an examination or a normal result."""
@@ -516,9 +576,13 @@ class DensePhenotypes:
             first -= 1
         return not any(t.lower_ in _IMPAIRED for t in doc[first:end])
 
-    def match(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str, float]]:
+    def match(
+        self, doc: Any, taken: Sequence[tuple[int, int]] = (), *, shared: bool = False
+    ) -> list[tuple[int, int, str, float]]:
         """(start token, end token, HPO curie, cosine) of the windows kept, best first, never
-        overlapping each other or ``taken`` (the dictionary's matches). Windows that extend a
+        overlapping each other or ``taken`` (the dictionary's matches); ``shared``: with the
+        windows of ``shared_part_windows`` too (a patient's words: in case reports they joined
+        "patella" to "recognised during childhood"). Windows that extend a
         dictionary match to a more specific term ("cramping pain in my tummy" around "pain") were
         tried and matched no more lay dev phrases while embedding many more windows per case:
         not tried."""
@@ -528,8 +592,14 @@ class DensePhenotypes:
         import torch
 
         texts = [doc[s:e].text for s, e in spans]
+        lengths = [e - s for s, e in spans]
+        plain = len(spans)
+        for s, e, text in self.shared_part_windows(doc, taken) if shared else ():
+            spans.append((s, e))
+            texts.append(text)
+            lengths.append(len(text.split()))  # the words embedded, the shared part's too
         owners = []  # the window each nominalization stands for
-        for k, (s, e) in enumerate(spans):
+        for k, (s, e) in enumerate(spans[:plain]):
             if e - s == 1:
                 for form in self.forms.get(doc[s].lower_, ()):
                     texts.append(form)
@@ -548,13 +618,13 @@ class DensePhenotypes:
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:
         # "ear started to hurt" is Ear pain before "hurt" is Pain (``longer`` per extra word).
-        words = np.array([e - s for s, e in spans], dtype=np.float32)
+        words = np.array(lengths[: len(spans)], dtype=np.float32)
         for k in np.argsort(-(top + self.longer * (words - 1)), kind="stable"):
             if top[k] < self.threshold:
                 continue
             s, e = spans[k]
             # One word alone ("night", "running") is nearest to some term more often than it means one.
-            if e - s == 1 and top[k] < self.one_word:
+            if words[k] == 1 and top[k] < self.one_word:
                 continue
             phrase = self.phrases[int(best[k])]
             if self._undirected(doc[s:e], phrase):

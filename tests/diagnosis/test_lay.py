@@ -315,6 +315,27 @@ def test_so_before_the_word_it_strengthens_ends_no_clause(tmp_path) -> None:  # 
     assert [doc[s:e].text for s, e, _, _ in dense.match(doc)] == ["neck is so stiff"]
 
 
+def test_a_coordination_that_names_its_body_part_once_gives_each_finding_the_part(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    phrases = {"swollen toe": "HP:0001786", "swollen ankles": "HP:0001785", "stiff neck": "HP:0025258"}
+    dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.7, one_word=0.99, cache=tmp_path, anatomy=frozenset())
+    dense.anatomy = anatomy_words([], ["toe", "ankle", "feet", "throat", "neck"])
+
+    def shared(text: str) -> list[tuple[str, str]]:
+        doc = Negation().nlp.make_doc(text)
+        return [(doc[s:e].text, t) for s, e, t in dense.shared_part_windows(doc)]
+
+    # each adjective with the part named before it; the part's own clause needs none
+    assert shared("My big toe is red, hot and swollen.") == [("hot", "toe hot"), ("swollen", "toe swollen")]
+    # each part with what the next clause says of its part
+    assert shared("My ankles and feet are swollen by evening.") == [("ankles", "ankles swollen evening")]
+    assert shared("My throat is raw and it hurts to swallow.") == []  # "it": a clause with its own subject
+    assert shared("My toe hurts. Swollen.") == []  # a full stop ends the coordination
+
+    doc = Negation().nlp.make_doc("My big toe is red, hot and swollen.")
+    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc, shared=True)] == [("swollen", "HP:0001786")]
+    assert dense.match(doc) == []  # case reports: only the words as written
+
+
 def test_every_synonym_of_a_term_whose_label_names_a_lost_ability_needs_the_loss_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
     phrases = {"delayed ability to walk": "HP:0031936", "walking outdoors": "HP:0031936"}  # a made-up synonym
     labels = {"HP:0031936": "Delayed ability to walk"}
