@@ -335,6 +335,9 @@ _IMPAIRED = frozenset(
 _PARTICLES = frozenset("asleep out off over up down away apart".split())  # noqa: SIM905
 
 
+_PREPOSITIONS = frozenset(
+    "of to in on at for from by about as into like with than through during before after over under".split()  # noqa: SIM905
+)
 # Words that start a clause of its own: a clause with one of them says what it is about.
 _SUBJECTS = frozenset("i it he she we they you this that there".split())  # noqa: SIM905
 
@@ -520,7 +523,8 @@ class DensePhenotypes:
                         out.append((words[0], words[-1] + 1, text))
                 elif parts[k] and set(words) <= set(parts[k]) and k + 1 < len(clauses) and parts[k + 1]:
                     after = [i for i in clauses[k + 1] if i > parts[k + 1][-1]]
-                    said = [i for i in after if content(i)][:2]
+                    stop = next((n for n, i in enumerate(after) if doc[i].lower_ in _PREPOSITIONS), len(after))
+                    said = [i for i in after[:stop] if content(i)][:2]  # "swollen" of "are swollen by evening"
                     if said:  # a part whose finding the next clause says of its own part
                         text = " ".join(doc[i].text for i in words + said)
                         out.append((words[0], words[-1] + 1, text))

@@ -327,7 +327,7 @@ def test_a_coordination_that_names_its_body_part_once_gives_each_finding_the_par
     # each adjective with the part named before it; the part's own clause needs none
     assert shared("My big toe is red, hot and swollen.") == [("hot", "toe hot"), ("swollen", "toe swollen")]
     # each part with what the next clause says of its part
-    assert shared("My ankles and feet are swollen by evening.") == [("ankles", "ankles swollen evening")]
+    assert shared("My ankles and feet are swollen by evening.") == [("ankles", "ankles swollen")]
     assert shared("My throat is raw and it hurts to swallow.") == []  # "it": a clause with its own subject
     assert shared("My toe hurts. Swollen.") == []  # a full stop ends the coordination
 
