@@ -17,6 +17,7 @@ Needs a store with HPO (and DOID) loaded (``medkg load-hpo``). Prints JSON.
 
     python bench/diagnosis_lay.py
     python bench/diagnosis_lay.py --encoder ~/.cache/medkg/models/phenotype-encoder --show
+    python bench/diagnosis_lay.py --cases bench/data/lay_cases_dev.tsv --setting general --simulated 0 --explain D13,D35
 """
 
 from __future__ import annotations
@@ -143,6 +144,22 @@ def familiarity_grid(
     return sorted(rows, key=lambda row: -float(row["mrr"]))  # type: ignore[arg-type]
 
 
+def explain(
+    graph: object, case: dict[str, str], findings: list[object], parts: dict[str, np.ndarray], golds: list[int]
+) -> None:
+    """``--explain``: a case's first 10 diseases and its own (marked ``*``), each with every score
+    that ranked it, to stderr (a disease ``distinct`` folded into its twin has the final score -1)."""
+    final = parts["final"]
+    order = [int(i) for i in np.argsort(-final, kind="stable")[:10]]
+    found = [(f.text, f.name, f.negated) for f in findings]  # type: ignore[attr-defined]
+    print(f"== {case['id']} ({case['disease']}): {case['text']}\n   phenotypes: {found}", file=sys.stderr)
+    for i in order + [g for g in golds if g not in order]:
+        rank = int((final > final[i]).sum()) + 1
+        name = graph.names.get(graph.diseases[i], graph.diseases[i])  # type: ignore[attr-defined]
+        scores = "  ".join(f"{k} {float(v[i]):.3f}" for k, v in parts.items())
+        print(f"  {'*' if i in golds else ' '}{rank:5d}  {name[:40]:40}  {scores}", file=sys.stderr)
+
+
 def main() -> None:
     from diagnosis.context import PhenotypeTagger, phenotypes_of
     from diagnosis.diagnoser import similarity_rank
@@ -178,6 +195,12 @@ def main() -> None:
     )
     ap.add_argument("--setting", default="rare", help="rare or general (diagnosis.graph.SETTINGS)")
     ap.add_argument("--show", action="store_true", help="each case's phenotypes and first diseases (stderr)")
+    ap.add_argument(
+        "--explain",
+        default="",
+        help="comma-separated case ids: their first 10 diseases and the case's own with each score that ranks "
+        "them (phenotype similarity, after named_first, description similarity, familiarity weight, final; stderr)",
+    )
     ap.add_argument(
         "--simulated",
         type=int,
@@ -258,13 +281,18 @@ def main() -> None:
             if phenotypes
             else np.zeros(len(graph.diseases), dtype=np.float32)
         )
+        parts = {"phenotype": sims}
         if args.setting == "general" and not args.no_named:
-            sims = named_first(sims, phenotypes, named)
+            sims = parts["named_first"] = named_first(sims, phenotypes, named)
         if descriptions is not None:
-            described = descriptions.similarity(c["text"])
+            described = parts["description"] = descriptions.similarity(c["text"])
             kept.append((golds, sims, described))
             sims = general_scores(sims, described, familiarity)
-        sims = graph.distinct(sims)  # one disease under two ids is listed once, as served
+        if familiarity is not None:
+            parts["familiarity"] = familiarity
+        sims = parts["final"] = graph.distinct(sims)  # one disease under two ids is listed once, as served
+        if c["id"] in args.explain.split(","):
+            explain(graph, c, findings, parts, golds)
         # The position as served (ties in disease order), not the tie-optimistic one before session 18.
         rank = min((similarity_rank(sims, g) for g in golds if sims[g] > 0), default=float("inf"))
         ranks.append(rank)
