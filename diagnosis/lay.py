@@ -485,7 +485,7 @@ class DensePhenotypes:
             pair = f"{doc[clause[k - 1]].lower_} {w}" if k > 0 else ""
             if pair in self.anatomy and clause[k - 1] not in out:
                 out.append(clause[k - 1])
-            if w in self.anatomy or (w.endswith("s") and w[:-1] in self.anatomy):
+            if pair in self.anatomy or w in self.anatomy or (w.endswith("s") and w[:-1] in self.anatomy):
                 out.append(i)
         return out
 
@@ -591,10 +591,6 @@ class DensePhenotypes:
         tried and matched no more lay dev phrases while embedding many more windows per case:
         not tried."""
         spans = self.windows(doc, taken)
-        if not spans:
-            return []
-        import torch
-
         texts = [doc[s:e].text for s, e in spans]
         lengths = [e - s for s, e in spans]
         plain = len(spans)
@@ -602,6 +598,10 @@ class DensePhenotypes:
             spans.append((s, e))
             texts.append(text)
             lengths.append(len(text.split()))  # the words embedded, the shared part's too
+        if not spans:
+            return []
+        import torch
+
         owners = []  # the window each nominalization stands for
         for k, (s, e) in enumerate(spans[:plain]):
             if e - s == 1:
