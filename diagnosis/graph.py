@@ -312,12 +312,15 @@ class DiseaseGraph:
         whose ids is in ``excluded`` is left out (MeSH's signs and symptoms: "Pruritus" is what a
         patient says, not a diagnosis that explains it; ``named_first``)."""
         out: dict[str, list[int]] = defaultdict(list)
+        phenotype_names: dict[str, str] = {}  # each phenotype's name normalized once
         for i, d in enumerate(self.diseases):
             if any(c in excluded for c in (d, *self.xrefs.get(d, ()))):
                 continue
             name = normalize(self.names.get(d, d))
             for a in self.annotations[d]:
-                if normalize(self.names.get(a.phenotype, "")) == name:
+                if a.phenotype not in phenotype_names:
+                    phenotype_names[a.phenotype] = normalize(self.names.get(a.phenotype, ""))
+                if phenotype_names[a.phenotype] == name:
                     out[a.phenotype].append(i)
         return {p: tuple(sorted(set(ix))) for p, ix in out.items()}
 

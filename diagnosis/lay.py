@@ -622,7 +622,7 @@ class DensePhenotypes:
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:
         # "ear started to hurt" is Ear pain before "hurt" is Pain (``longer`` per extra word).
-        words = np.array(lengths[: len(spans)], dtype=np.float32)
+        words = np.array(lengths, dtype=np.float32)
         for k in np.argsort(-(top + self.longer * (words - 1)), kind="stable"):
             if top[k] < self.threshold:
                 continue

@@ -8,7 +8,7 @@ import functools
 import json
 import random
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -544,10 +544,24 @@ def mesh_signs(settings: Settings) -> set[str]:
     """MeSH's descriptors filed under signs and symptoms (``diagnosis.familiarity.signs_and_symptoms``);
     empty where MeSH's trees are missing."""
     from diagnosis.familiarity import signs_and_symptoms
-    from ontologies.loaders import load_mesh_trees
 
     trees = HpoFiles.of(settings).mesh_trees
-    return signs_and_symptoms(load_mesh_trees(trees)) if trees is not None and trees.is_file() else set()
+    return signs_and_symptoms(mesh_tree_numbers(trees)) if trees is not None and trees.is_file() else set()
+
+
+def mesh_tree_numbers(path: Path) -> Mapping[str, Sequence[str]]:
+    """MeSH's tree numbers by descriptor (``ontologies.loaders.load_mesh_trees``), read once per
+    file version: building the diagnosis context needs them twice (its signs, and the familiarity
+    prior's). Read-only: callers share it."""
+    stat = path.stat()
+    return _read_mesh_trees(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_mesh_trees(path: str, mtime_ns: int, size: int) -> Mapping[str, Sequence[str]]:
+    from ontologies.loaders import load_mesh_trees
+
+    return load_mesh_trees(path)
 
 
 def read_definitions(files: HpoFiles) -> list[Any]:
@@ -598,13 +612,13 @@ def mesh_names_and_signs(settings: Settings) -> tuple[dict[str, tuple[str, ...]]
     prefer), and the descriptors filed under signs and symptoms alone (``diagnosis.familiarity``);
     None where MeSH's trees or entry terms are missing."""
     from diagnosis.familiarity import NOT_EVERYDAY, only_signs
-    from ontologies.loaders import load_mesh_entry_terms, load_mesh_trees
+    from ontologies.loaders import load_mesh_entry_terms
 
     mesh = mesh_files_of(HpoFiles.of(settings))
     if mesh is None:
         return None
     terms, _ = load_mesh_entry_terms(*mesh, skip_tags=NOT_EVERYDAY)
-    return {t.curie: (t.name, *t.synonyms) for t in terms}, only_signs(load_mesh_trees(mesh[0]))
+    return {t.curie: (t.name, *t.synonyms) for t in terms}, only_signs(mesh_tree_numbers(mesh[0]))
 
 
 def disease_familiarity(graph: Any, settings: Settings) -> Any:
