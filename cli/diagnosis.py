@@ -82,7 +82,8 @@ def load_hpo_cmd(
     then the phenotypes the diseases' own definitions name (MeSH scope notes from CTD MEDIC, DOID's
     infectious disease slim, and WordNet's everyday definitions, fetched once from Debian's
     wordnet-base; sources "MeSH definition", "DOID definition", "WordNet definition"), for the common
-    diseases neither covers; then, for each disease, the phenotypes most of its subtypes in MeSH's disease
+    diseases neither covers, and the diseases a sign's MeSH scope note says it is seen in (polyuria
+    for diabetes mellitus); then, for each disease, the phenotypes most of its subtypes in MeSH's disease
     tree have (source "MeSH subtypes": hyperthyroidism from Graves disease; the general setting of
     `medkg diagnose` reads them). Loading again updates what the files changed, adds nothing twice
     and removes what the files no longer give.

@@ -13,6 +13,9 @@ disease slim).
   ("Insomnia" for Sleep Initiation and Maintenance Disorders, "Conjunctivitis").
 - A MeSH disease that DOID maps to exactly one DOID disease is keyed by that DOID id, so that DOID's
   symptoms and both definitions meet on one disease node; other MeSH diseases keep their MeSH id.
+- A sign's own MeSH scope note, read the other way (``sign_definitions``): Polyuria is "commonly
+  seen in diabetes (DIABETES MELLITUS; DIABETES INSIPIDUS)", so both have polyuria (118 MeSH
+  diseases gain a sign this way; BENCHMARKS.md, session 58).
 - A disease HPO's annotations already describe (one of their diseases has its id as an xref) is
   left to them: a second node for Marfan syndrome with the three phenotypes of its definition
   would only compete with the one that has a hundred.
@@ -20,8 +23,9 @@ disease slim).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,3 +187,58 @@ def wordnet_definitions(glosses: Any, definitions: Iterable[Definition]) -> list
         if d.curie not in found and (gloss := glosses.get(d.name)):
             found[d.curie] = Definition(d.curie, d.name, gloss, WORDNET_DEFINITION, (), d.xrefs)
     return list(found.values())
+
+
+# A MeSH scope note names another descriptor in capitals (MeSH's cross-references): a run of
+# capitalized words, parentheses and semicolons kept apart ("(DIABETES MELLITUS; DIABETES INSIPIDUS)").
+_CROSS_REFERENCE = re.compile(r"\b[A-Z][A-Z0-9'\-]*(?:[ ,]+[A-Z0-9][A-Z0-9'\-]*)*\b")
+
+
+# Words before a capitalized disease in a sign's note that make it the sign's cause or setting
+# ("commonly seen in", "often associated with", "a complication of"), not what the sign is made of
+# (Horner Syndrome "characterized by ... mild BLEPHAROPTOSIS").
+_CAUSE_CUE = re.compile(
+    r"\b(?:(?:seen|found|observed|occurs?|occurring|common|present) in|associated with|characteristic of|"
+    r"(?:symptom|sign|manifestation|feature|complication|consequence|result)s? of|caused by|due to|"
+    r"resulting from|secondary to|such as|including|accompan\w+|indicat\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def sign_definitions(definitions: Iterable[Definition], signs: Collection[str]) -> list[Definition]:
+    """What MeSH's scope notes of signs and symptoms say the other way round: Polyuria is "commonly
+    seen in diabetes (DIABETES MELLITUS; DIABETES INSIPIDUS)", Dysuria "often associated with
+    infections of the lower URINARY TRACT", Photophobia's note names MIGRAINE DISORDERS and
+    MENINGITIS. For each MeSH definition of a descriptor in ``signs`` (MeSH ids filed under signs
+    and symptoms, ``diagnosis.familiarity.signs_and_symptoms``), each disease its note names in
+    capitals (by its MeSH name or an entry term; never another sign: "Pain" in Myalgia's note is no
+    disease) gets a definition of source ``MESH_DEFINITION`` whose text is the sign's name, which
+    ``definition_phenotypes`` tags as any other. A capitalized span names the descriptor whole, or
+    in its parts between commas ("MYOCARDIAL ISCHEMIA, ANGINA")."""
+    mesh = [d for d in definitions if d.source == MESH_DEFINITION and d.curie.startswith("MESH:")]
+    by_name: dict[str, Definition] = {}
+    for d in mesh:
+        by_name.setdefault(normalize(d.name), d)
+    for d in mesh:
+        for s in d.synonyms:
+            by_name.setdefault(normalize(s), d)
+    found: dict[str, set[str]] = defaultdict(set)  # disease -> the signs' names
+    for sign in mesh:
+        if sign.curie not in signs or not sign.text:
+            continue
+        for m in _CROSS_REFERENCE.finditer(sign.text):
+            span = m.group(0)
+            if not any(c.isalpha() for c in span) or len(span) < 4:
+                continue
+            sentence = sign.text[: m.start()].rsplit(". ", 1)[-1]
+            if not _CAUSE_CUE.search(sentence):
+                continue
+            for part in (span, *(p for p in span.split(",") if "," in span)):
+                named = by_name.get(normalize(part))
+                if named is not None and named.curie not in signs and named.curie != sign.curie:
+                    found[named.curie].add(sign.name)
+    of = {d.curie: d for d in mesh}
+    return [
+        Definition(c, of[c].name, ". ".join(sorted(names)), MESH_DEFINITION, (), of[c].xrefs)
+        for c, names in sorted(found.items())
+    ]

@@ -40,6 +40,7 @@ from diagnosis.graph import DiseaseGraph
 EXTRA_WORD = 0.75  # Zipf units per word after a name's first
 WEIGHT = 1.0  # a disease's multiplier is 1 + WEIGHT * familiarity (then scaled)
 SIGNS = "C23"  # MeSH's tree of signs and symptoms
+SIGNS_PROPER = "C23.888"  # its signs and symptoms proper, without pathological processes (Cerebral Hemorrhage)
 # MeSH entry terms that are no everyday name unless MeSH prefers them: eponyms ("Best Disease" for
 # vitelliform macular dystrophy, "Little Disease" for cerebral palsy; "Alzheimer Disease" stays),
 # abbreviations and acronyms, short or expanded ("CHARGE Association").
@@ -97,11 +98,12 @@ def only_signs(trees: Mapping[str, Iterable[str]]) -> set[str]:
     return out
 
 
-def signs_and_symptoms(trees: Mapping[str, Iterable[str]]) -> set[str]:
+def signs_and_symptoms(trees: Mapping[str, Iterable[str]], branch: str = SIGNS) -> set[str]:
     """The descriptors of ``trees`` filed under signs and symptoms, alone or beside a disease tree
     (Pruritus is a skin disease and a sign too): no disease a patient names by it is that
-    diagnosis (``diagnosis.graph.named_first``)."""
-    return {curie for curie, numbers in trees.items() if any(n.startswith(SIGNS) for n in numbers)}
+    diagnosis (``diagnosis.graph.named_first``). ``branch``: a narrower part of the tree
+    (``SIGNS_PROPER``)."""
+    return {curie for curie, numbers in trees.items() if any(n.startswith(branch) for n in numbers)}
 
 
 def prior(familiarity: np.ndarray, weight: float = WEIGHT) -> np.ndarray:

@@ -178,7 +178,7 @@ def load_definitions_into(
     phenotype edges of the sources of ``DEFINITION_SOURCES``. ``described``: the
     diseases HPO's annotations cover (read from the store when not given), left out."""
     from diagnosis.context import PhenotypeTagger
-    from diagnosis.definitions import definition_phenotypes, doid_keys
+    from diagnosis.definitions import definition_phenotypes, doid_keys, sign_definitions
 
     rows = store.phenotype_annotations()
     if described is None:
@@ -186,6 +186,11 @@ def load_definitions_into(
     existing = {(r["disease"], r["phenotype"]) for r in rows if r["source"] not in DEFINITION_SOURCES}
     with status("reading the diseases' definitions"):
         definitions = read_definitions(files)
+        if files.mesh_trees is not None and files.mesh_trees.is_file():
+            from diagnosis.familiarity import SIGNS_PROPER, signs_and_symptoms
+
+            signs = signs_and_symptoms(mesh_tree_numbers(files.mesh_trees), SIGNS_PROPER)
+            definitions += sign_definitions(definitions, signs)
         keys, names = (
             doid_keys(
                 files.doid_mesh,

@@ -4,9 +4,11 @@ from diagnosis.context import PhenotypeTagger
 from diagnosis.definitions import (
     DOID_DEFINITION,
     MESH_DEFINITION,
+    Definition,
     definition_phenotypes,
     doid_definitions,
     medic_definitions,
+    sign_definitions,
 )
 from tests.diagnosis.helpers import MINI_CTD, MINI_DOID_OBO, records
 
@@ -60,3 +62,34 @@ def test_a_pair_another_source_states_keeps_that_source() -> None:
 def test_canonical_concepts_become_xrefs() -> None:
     r = definition_phenotypes(medic_definitions(MINI_CTD)[:1], _tagger(), canonical={"MESH:D002386": "MONDO:1"}.get)
     assert [(e.curie, e.xrefs) for e in r.entities] == [("MESH:D002386", ("MONDO:1",))]
+
+
+def test_a_signs_note_gives_the_diseases_it_is_seen_in_that_sign() -> None:
+    """MeSH writes the descriptors a scope note refers to in capitals; a sign's note that names a
+    disease as where the sign is seen gives that disease the sign, and nothing else does."""
+
+    def mesh(curie: str, name: str, text: str = "", synonyms: tuple[str, ...] = ()) -> Definition:
+        return Definition(curie, name, text, MESH_DEFINITION, synonyms)
+
+    definitions = [
+        mesh(
+            "MESH:D012640",
+            "Seizures",
+            "Clinical or subclinical disturbances of cortical function, commonly seen in EPILEPSY and in "
+            "FITS, GRAND MAL. They may be characterized by DEAFNESS; or follow HEARING LOSS.",
+        ),
+        mesh("MESH:D004827", "Epilepsy", "A disorder of recurrent seizures.", ("Fits, Grand Mal",)),
+        mesh("MESH:D003638", "Deafness"),
+        mesh("MESH:D034381", "Hearing Loss", "A sign commonly seen in SEIZURES."),
+    ]
+    signs = {"MESH:D012640", "MESH:D034381"}
+    found = sign_definitions(definitions, signs)
+    # EPILEPSY and its entry term once; DEAFNESS is what the sign is made of (no cue before it), and
+    # HEARING LOSS and SEIZURES are signs.
+    assert [(d.curie, d.name, d.text, d.source) for d in found] == [
+        ("MESH:D004827", "Epilepsy", "Seizures", MESH_DEFINITION)
+    ]
+    r = definition_phenotypes(found, _tagger())
+    assert [(a.disease, a.phenotype, a.source) for a in r.annotations] == [
+        ("MESH:D004827", "HP:0001250", MESH_DEFINITION)
+    ]
