@@ -260,6 +260,10 @@ _LAY_ANATOMY = (
     "throat",
     "chest",
 )
+# Nor is what the body passes, alone: "pee" is nearest to "pee issues" (Abnormality of urine
+# homeostasis, 0.85 with the fine-tuned encoder) and then kept "burns when I pee" (Dysuria) from
+# being read. Not body parts: no part shared across a coordination ("I pee a lot, even at night").
+_LAY_EXCRETA = frozenset("pee peeing wee urine urinate urinating poo poop stool stools".split())  # noqa: SIM905
 
 
 # Where on the body, which one: with a body part alone ("left arm", "lower belly", "skin between
@@ -531,13 +535,13 @@ class DensePhenotypes:
         return out
 
     def _names_no_finding(self, span: Any) -> bool:
-        """A window of only body parts and where on the body they are ("big toe", "left arm"),
-        or one that names an examination or a normal result."""
+        """A window of only body parts and where on the body they are ("big toe", "left arm"), or
+        what the body passes ("pee"), or one that names an examination or a normal result."""
         words = [t.lower_ for t in span if t.lower_ not in FUNCTION_WORDS and not t.is_punct]
         parts = [w for w in words if w not in POSITION_WORDS]
         if not parts or " ".join(words) in self.anatomy or " ".join(parts) in self.anatomy:
             return True
-        if all(w in self.anatomy for w in parts):
+        if all(w in self.anatomy or w in _LAY_EXCRETA for w in parts):
             return True
         return any(w in _EXAMINATION for w in words)
 
