@@ -317,6 +317,12 @@ _EITHER = frozenset("abnormal abnormally too very lot much more markedly positiv
 _DEGREES = _UP | _DOWN | _EITHER | frozenset({"mild", "mildly", "moderate", "moderately", "severe", "severely"})
 # Adjective endings: a window that ends on one before a noun cuts a noun phrase in two.
 _ADJECTIVE_ENDINGS = ("ic", "al", "ar", "ous", "ary", "ive")
+# And the everyday adjectives of how a lesion looks, which end on none of those: "small red" of
+# "small red bumps" is nearest to Protanomaly, "red scaly" of "red scaly patches" to Red eye.
+_LOOKS = frozenset(
+    """red pink white yellow black brown green purple blue grey gray dark pale small big large tiny
+    little scaly dry crusty crusted sticky flaky raised bumpy rough thick thin""".split()  # noqa: SIM905
+)
 
 # Words that join clauses. Not "when": "it burns when I pee", "my hand shakes when it is resting"
 # name one finding with its circumstance (lay phrases' dev half: recall 64.7 -> 66.7).
@@ -561,7 +567,7 @@ class DensePhenotypes:
             and nxt.is_alpha
             and nxt.lower_ not in FUNCTION_WORDS
             and nxt.lower_ not in _CLAUSE
-            and doc[end - 1].lower_.endswith(_ADJECTIVE_ENDINGS)
+            and (doc[end - 1].lower_.endswith(_ADJECTIVE_ENDINGS) or doc[end - 1].lower_ in _LOOKS)
         )
 
     @staticmethod

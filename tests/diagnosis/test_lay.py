@@ -205,6 +205,14 @@ def test_dense_windows_that_name_an_examination_a_normal_result_or_half_a_noun_p
     assert {"pigmented ocular fundus", "fundus lesions"} <= texts
 
 
+def test_a_window_that_ends_on_how_a_lesion_looks_before_its_noun_is_half_a_noun_phrase(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes({"red eye": "HP:0025337"}, _BagOfWords(), cache=tmp_path)
+    doc = Negation().nlp.make_doc("Small red bumps itch between my fingers, and my eyes are red.")
+    spans = set(dense.windows(doc, []))
+    assert not {(0, 1), (0, 2), (1, 2)} & spans  # "Small", "Small red" (nearest to Protanomaly), "red"
+    assert {"Small red bumps", "red bumps", "eyes are red", "red"} <= {doc[s:e].text for s, e in spans}
+
+
 def test_a_dense_match_to_a_term_with_a_direction_needs_the_same_direction_in_the_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
     dense = DensePhenotypes({"high blood pressure": "HP:0000822"}, _BagOfWords(), threshold=0.7, cache=tmp_path)
 
