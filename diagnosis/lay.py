@@ -264,6 +264,14 @@ _LAY_ANATOMY = (
 # homeostasis, 0.85 with the fine-tuned encoder) and then kept "burns when I pee" (Dysuria) from
 # being read. Not body parts: no part shared across a coordination ("I pee a lot, even at night").
 _LAY_EXCRETA = frozenset("pee peeing wee urine urinate urinating poo poop stool stools".split())  # noqa: SIM905
+# Everyday verbs and nouns that say nothing of a finding with only body parts, particles and
+# function words beside them: "fingers go" (numb) was nearest to Finger aplasia, "woke up" to
+# Drowsiness, "comes out" to Acne, "dropping things" to Edema (the fine-tuned encoder).
+_EVERYDAY = frozenset(
+    """go goes going went gone come comes coming came get gets getting got wake wakes waking woke woken
+    keep keeps kept put puts take takes taking took make makes made do does doing did drop drops
+    dropping dropped thing things stuff""".split()  # noqa: SIM905
+)
 
 
 # Where on the body, which one: with a body part alone ("left arm", "lower belly", "skin between
@@ -548,6 +556,8 @@ class DensePhenotypes:
         if not parts or " ".join(words) in self.anatomy or " ".join(parts) in self.anatomy:
             return True
         if all(w in self.anatomy or w in _LAY_EXCRETA for w in parts):
+            return True
+        if all(w in self.anatomy or w in _LAY_EXCRETA or w in _EVERYDAY or w in _PARTICLES for w in parts):
             return True
         return any(w in _EXAMINATION for w in words)
 

@@ -188,13 +188,20 @@ def test_body_parts_named_by_mesh_and_where_they_are_name_no_finding(tmp_path) -
     assert {"big toe is red", "cheeks burns", "left cheek is swollen"} <= texts
 
 
-def test_what_the_body_passes_alone_names_no_finding_and_shares_no_part(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    dense = DensePhenotypes({"painful urination": "HP:0100518"}, _BagOfWords(), cache=tmp_path)
+def test_what_the_body_passes_or_everyday_words_alone_name_no_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes(
+        {"painful urination": "HP:0100518"}, _BagOfWords(), cache=tmp_path, anatomy=frozenset({"fingers"})
+    )
     doc = Negation().nlp.make_doc("It burns when I pee and my stools are black.")
     texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
     assert not {"pee", "stools"} & texts  # alone: nearest to "pee issues", Abnormality of urine homeostasis
     assert {"burns when I pee", "stools are black"} <= texts
     assert "pee" not in dense.anatomy  # "I pee a lot, even at night" shares no "pee" with "night"
+    # nor everyday words with only body parts and particles beside them
+    doc = Negation().nlp.make_doc("I woke up and my fingers go numb; I keep dropping things.")
+    texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
+    assert not {"woke up", "woke", "fingers go", "keep dropping things", "dropping things"} & texts
+    assert {"fingers go numb", "go numb"} <= texts
 
 
 def test_dense_windows_that_name_an_examination_a_normal_result_or_half_a_noun_phrase_are_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
