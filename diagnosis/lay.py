@@ -327,6 +327,15 @@ _DEGREES = _UP | _DOWN | _EITHER | frozenset({"mild", "mildly", "moderate", "mod
 _ADJECTIVE_ENDINGS = ("ic", "al", "ar", "ous", "ary", "ive")
 # And the everyday adjectives of how a lesion looks, which end on none of those: "small red" of
 # "small red bumps" is nearest to Protanomaly, "red scaly" of "red scaly patches" to Red eye.
+# HPO's "Excessive thirst" and "Extreme thirst" (Polydipsia): a patient says "I am always thirsty".
+# Such a synonym is also embedded without its degree word, and a window matches that form only with a
+# degree said in it or within three words of it in its clause ("always", "so", "a lot", "all day"),
+# else HPO's phrases alone: "unable to sleep" is no "Excessive sleep", "interest in everything" no
+# "Excessive interest in others".
+_EXCESS = re.compile(r"(?:excessive|extreme) (.+)")
+_SAID_DEGREE = _DEGREES | frozenset(
+    "always constantly constant all so really extremely excessively keep keeps frequently often lot".split()  # noqa: SIM905
+)
 _LOOKS = frozenset(
     """red pink white yellow black brown green purple blue grey gray dark pale small big large tiny
     little scaly dry crusty crusted sticky flaky raised bumpy rough thick thin""".split()  # noqa: SIM905
@@ -455,9 +464,15 @@ class DensePhenotypes:
         # Terms whose HPO label names a lost ability: each of their synonyms needs the loss said
         # too ("walk fast" is nearest "Delayed walking", a synonym of "Delayed ability to walk").
         self.lost_abilities = frozenset(c for c, name in (labels or {}).items() if _ABILITY_TERM.search(name))
+        bare: dict[str, set[str]] = {}
+        for p, c in phrases.items():
+            if (m := _EXCESS.fullmatch(p)) and m.group(1) not in phrases:
+                bare.setdefault(m.group(1), set()).add(c)
         ordered = sorted(phrases.items())
+        ordered += sorted((p, next(iter(cs))) for p, cs in bare.items() if len(cs) == 1)
         self.phrases = [p for p, _ in ordered]
         self.curies = [c for _, c in ordered]
+        self.bare = frozenset(range(len(phrases), len(ordered)))  # the forms without their degree word
         self.matrix = self._embed_phrases(cache)
         import torch
 
@@ -590,6 +605,28 @@ class DensePhenotypes:
         same, other = (_UP, _DOWN) if up else (_DOWN, _UP)
         return bool(words & other) or not (words & same or words & _EITHER)
 
+    @staticmethod
+    def _best_of_forms(
+        every_best: np.ndarray, every_top: np.ndarray, owners: Sequence[int], n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each of the first ``n`` windows' best phrase and cosine, an adjective's window the best of
+        it and its nouns (the texts after the ``n`` windows, ``owners[j]`` the window of the j-th)."""
+        best, top = every_best[:n].copy(), every_top[:n].copy()
+        for j, k in enumerate(owners, start=n):
+            if every_top[j] > top[k]:
+                best[k], top[k] = every_best[j], every_top[j]
+        return best, top
+
+    @staticmethod
+    def _degree_said(doc: Any, start: int, end: int) -> bool:
+        """A degree word in the window or within three words of it, in its clause."""
+        first, last = start, end
+        while first > 0 and start - first < 3 and not breaks_clause(doc[first - 1]):
+            first -= 1
+        while last < len(doc) and last - end < 3 and not breaks_clause(doc[last]):
+            last += 1
+        return any(t.lower_ in _SAID_DEGREE for t in doc[first:last])
+
     def _ability_unstated(self, doc: Any, start: int, end: int, phrase: str, curie: str) -> bool:
         """The term names a lost ability (its label or the phrase matched) and neither the window
         nor the four words before it in its clause ("I can't stand up") say the ability is lost."""
@@ -632,12 +669,15 @@ class DensePhenotypes:
         # The product in torch, not numpy: numpy's BLAS threads keep spinning after a call and
         # slowed the encoder's next forward pass fivefold on 2 cores.
         with torch.inference_mode():
-            values, indices = (torch.from_numpy(vectors) @ self._names.T).max(dim=1)
-        every_best, every_top = indices.numpy(), values.numpy()
-        best, top = every_best[: len(spans)].copy(), every_top[: len(spans)].copy()
-        for j, k in enumerate(owners, start=len(spans)):  # an adjective's window: its best form
-            if every_top[j] > top[k]:
-                best[k], top[k] = every_best[j], every_top[j]
+            scores = torch.from_numpy(vectors) @ self._names.T
+            values, indices = scores.max(dim=1)
+            # and the best of HPO's own phrases alone, for a window that says no degree
+            plain_values, plain_indices = scores[:, : len(self.phrases) - len(self.bare)].max(dim=1)
+        best, top = self._best_of_forms(indices.numpy(), values.numpy(), owners, len(spans))
+        plain_best, plain_top = self._best_of_forms(plain_indices.numpy(), plain_values.numpy(), owners, len(spans))
+        for k, (s, e) in enumerate(spans):
+            if int(best[k]) in self.bare and not self._degree_said(doc, s, e):
+                best[k], top[k] = plain_best[k], plain_top[k]
         kept: list[tuple[int, int, str, float]] = []
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:

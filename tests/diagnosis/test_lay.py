@@ -322,6 +322,22 @@ def test_a_longer_window_goes_before_a_shorter_one_of_the_same_cosine(tmp_path) 
     assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore", "HP:0012531")]
 
 
+def test_an_excessive_synonym_without_its_degree_word_needs_a_degree_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense = DensePhenotypes(
+        {"excessive thirst": "HP:0001959", "excessive sleep": "HP:0100786", "excessive daytime sleep": "HP:0001262"},
+        _BagOfWords(),
+        cache=tmp_path,
+    )
+    assert [dense.phrases[i] for i in sorted(dense.bare)] == ["daytime sleep", "sleep", "thirst"]
+    assert _matched(dense, "My thirst is there all day.") == ["thirst"]  # "all" within three words
+    assert _matched(dense, "I am always in thirst.") == ["thirst"]
+    assert _matched(dense, "I drink because of thirst.") == []
+    assert _matched(dense, "I am unable to sleep.") == []  # no "Excessive sleep"
+    dense.threshold, dense.one_word = 0.6, 0.7  # without a degree: scored against HPO's own phrases instead
+    doc = Negation().nlp.make_doc("I drink because of thirst.")
+    assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x in dense.match(doc)] == [("thirst", "HP:0001959", 0.71)]
+
+
 def test_a_when_clause_stays_in_the_window_of_its_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
     dense = DensePhenotypes({"painful urination": "HP:0100518"}, _BagOfWords(), cache=tmp_path)
     doc = Negation().nlp.make_doc("It burns when I pee, and my back hurts.")
@@ -371,13 +387,13 @@ def test_every_synonym_of_a_term_whose_label_names_a_lost_ability_needs_the_loss
 
 
 def test_an_adjective_alone_is_scored_as_the_best_of_it_and_its_nouns(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    phrases = {"dizziness": "HP:0002321", "extreme thirst": "HP:0001959"}
+    phrases = {"dizziness": "HP:0002321", "abnormal thirst": "HP:0001959"}
     forms = {"dizzy": ("dizziness",), "thirsty": ("thirstiness", "thirst")}
     dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.6, one_word=0.9, cache=tmp_path, forms=forms)
     doc = Negation().nlp.make_doc("I feel dizzy and always thirsty.")
     # "feel" and "always" are function words: each adjective is a window alone, scored as its noun
     assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x in dense.match(doc)] == [("dizzy", "HP:0002321", 1.0)]
-    dense.one_word = 0.7  # "thirst" is half of "extreme thirst" for the bag of words (0.71)
+    dense.one_word = 0.7  # "thirst" is half of "abnormal thirst" for the bag of words (0.71)
     assert [c for _, _, c, _ in dense.match(doc)] == ["HP:0002321", "HP:0001959"]
     plain = DensePhenotypes(phrases, _BagOfWords(), threshold=0.6, one_word=0.7, cache=tmp_path)
     assert plain.match(doc) == []  # without the nouns, no adjective shares a word with a term
