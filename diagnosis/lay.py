@@ -327,6 +327,10 @@ _DEGREES = _UP | _DOWN | _EITHER | frozenset({"mild", "mildly", "moderate", "mod
 _ADJECTIVE_ENDINGS = ("ic", "al", "ar", "ous", "ary", "ive")
 # And the everyday adjectives of how a lesion looks, which end on none of those: "small red" of
 # "small red bumps" is nearest to Protanomaly, "red scaly" of "red scaly patches" to Red eye.
+_LOOKS = frozenset(
+    """red pink white yellow black brown green purple blue grey gray dark pale small big large tiny
+    little scaly dry crusty crusted sticky flaky raised bumpy rough thick thin""".split()  # noqa: SIM905
+)
 # HPO's "Excessive thirst" and "Extreme thirst" (Polydipsia): a patient says "I am always thirsty".
 # Such a synonym is also embedded without its degree word, and a window matches that form only with a
 # degree said in it or within three words of it in its clause ("always", "so", "a lot", "all day"),
@@ -335,10 +339,6 @@ _ADJECTIVE_ENDINGS = ("ic", "al", "ar", "ous", "ary", "ive")
 _EXCESS = re.compile(r"(?:excessive|extreme) (.+)")
 _SAID_DEGREE = _DEGREES | frozenset(
     "always constantly constant all so really extremely excessively keep keeps frequently often lot".split()  # noqa: SIM905
-)
-_LOOKS = frozenset(
-    """red pink white yellow black brown green purple blue grey gray dark pale small big large tiny
-    little scaly dry crusty crusted sticky flaky raised bumpy rough thick thin""".split()  # noqa: SIM905
 )
 
 # Words that join clauses. Not "when": "it burns when I pee", "my hand shakes when it is resting"
@@ -564,13 +564,12 @@ class DensePhenotypes:
         return out
 
     def _names_no_finding(self, span: Any) -> bool:
-        """A window of only body parts and where on the body they are ("big toe", "left arm"), or
-        what the body passes ("pee"), or one that names an examination or a normal result."""
+        """A window of only body parts and where on the body they are ("big toe", "left arm"), what
+        the body passes ("pee") and everyday words ("fingers go", "woke up"), or one that names an
+        examination or a normal result."""
         words = [t.lower_ for t in span if t.lower_ not in FUNCTION_WORDS and not t.is_punct]
         parts = [w for w in words if w not in POSITION_WORDS]
         if not parts or " ".join(words) in self.anatomy or " ".join(parts) in self.anatomy:
-            return True
-        if all(w in self.anatomy or w in _LAY_EXCRETA for w in parts):
             return True
         if all(w in self.anatomy or w in _LAY_EXCRETA or w in _EVERYDAY or w in _PARTICLES for w in parts):
             return True
@@ -671,13 +670,14 @@ class DensePhenotypes:
         with torch.inference_mode():
             scores = torch.from_numpy(vectors) @ self._names.T
             values, indices = scores.max(dim=1)
-            # and the best of HPO's own phrases alone, for a window that says no degree
-            plain_values, plain_indices = scores[:, : len(self.phrases) - len(self.bare)].max(dim=1)
-        best, top = self._best_of_forms(indices.numpy(), values.numpy(), owners, len(spans))
-        plain_best, plain_top = self._best_of_forms(plain_indices.numpy(), plain_values.numpy(), owners, len(spans))
-        for k, (s, e) in enumerate(spans):
-            if int(best[k]) in self.bare and not self._degree_said(doc, s, e):
-                best[k], top[k] = plain_best[k], plain_top[k]
+            best, top = self._best_of_forms(indices.numpy(), values.numpy(), owners, len(spans))
+            unsaid = [
+                k for k, (s, e) in enumerate(spans) if int(best[k]) in self.bare and not self._degree_said(doc, s, e)
+            ]
+            if unsaid:  # those windows: the best of HPO's own phrases instead
+                values, indices = scores[:, : len(self.phrases) - len(self.bare)].max(dim=1)
+                plain_best, plain_top = self._best_of_forms(indices.numpy(), values.numpy(), owners, len(spans))
+                best[unsaid], top[unsaid] = plain_best[unsaid], plain_top[unsaid]
         kept: list[tuple[int, int, str, float]] = []
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:

@@ -175,8 +175,10 @@ def load_definitions_into(
     described: set[str] | None = None,
 ) -> dict[str, Any]:
     """The phenotypes the diseases' definitions name (``diagnosis.definitions``), as disease ->
-    phenotype edges of the sources of ``DEFINITION_SOURCES``. ``described``: the
-    diseases HPO's annotations cover (read from the store when not given), left out."""
+    phenotype edges of the sources of ``DEFINITION_SOURCES``; with MeSH's trees, also the diseases a
+    sign's MeSH note says the sign is seen in (``diagnosis.definitions.sign_definitions``).
+    ``described``: the diseases HPO's annotations cover (read from the store when not given), left
+    out."""
     from diagnosis.context import PhenotypeTagger
     from diagnosis.definitions import definition_phenotypes, doid_keys, sign_definitions
 

@@ -10,7 +10,7 @@ from diagnosis.definitions import (
     medic_definitions,
     sign_definitions,
 )
-from tests.diagnosis.helpers import MINI_CTD, MINI_DOID_OBO, records
+from tests.diagnosis.helpers import MINI_CTD, MINI_DOID_OBO, MINI_HPOA, MINI_OBO, records
 
 
 def _tagger() -> PhenotypeTagger:
@@ -93,3 +93,31 @@ def test_a_signs_note_gives_the_diseases_it_is_seen_in_that_sign() -> None:
     assert [(a.disease, a.phenotype, a.source) for a in r.annotations] == [
         ("MESH:D004827", "HP:0001250", MESH_DEFINITION)
     ]
+
+
+def test_loading_definitions_with_meshs_trees_reads_the_signs_notes_the_other_way(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from wiring.diagnosis import HpoFiles, load_definitions_into
+
+    ctd = tmp_path / "CTD_diseases.tsv"
+    ctd.write_text(
+        MINI_CTD.read_text()
+        + "Seizures\tMESH:D012640\t\tClinical or subclinical disturbances of cortical function, often seen "
+        "in MARFAN SYNDROME.\tMESH:D009461\tC10.597.742|C23.888.592.742\tC10.597|C23.888.592\tConvulsions\t\n"
+    )
+    trees = tmp_path / "mesh_trees.tsv"
+    trees.write_text(
+        "DescriptorUI\tDescriptorName\tTreeNumber\nD012640\tSeizures\tC10.597.742\n"
+        "D012640\tSeizures\tC23.888.592.742\nD008382\tMarfan Syndrome\tC05.651.534\n"
+    )
+
+    def marfan() -> set[tuple[str, str]]:
+        rows = store.phenotype_annotations()
+        return {(r["phenotype"], r["source"]) for r in rows if r["disease"] == "MESH:D008382"}
+
+    files = HpoFiles(MINI_OBO, MINI_HPOA, definitions=ctd)
+    load_definitions_into(store, files, records().terms, None, described=set())
+    assert ("HP:0001250", MESH_DEFINITION) not in marfan()  # its own note names no seizures
+    load_definitions_into(
+        store, HpoFiles(MINI_OBO, MINI_HPOA, definitions=ctd, mesh_trees=trees), records().terms, None, described=set()
+    )
+    assert ("HP:0001250", MESH_DEFINITION) in marfan()  # the sign's note names it
