@@ -266,11 +266,11 @@ _LAY_ANATOMY = (
 _LAY_EXCRETA = frozenset("pee peeing wee urine urinate urinating poo poop stool stools".split())  # noqa: SIM905
 # Everyday verbs and nouns that say nothing of a finding with only body parts, particles and
 # function words beside them: "fingers go" (numb) was nearest to Finger aplasia, "woke up" to
-# Drowsiness, "comes out" to Acne, "dropping things" to Edema (the fine-tuned encoder).
+# Drowsiness, "comes out" to Acne (the fine-tuned encoder). Not "drop": "my foot drops" is Foot drop.
 _EVERYDAY = frozenset(
     """go goes going went gone come comes coming came get gets getting got wake wakes waking woke woken
-    keep keeps kept put puts take takes taking took make makes made do does doing did drop drops
-    dropping dropped thing things stuff""".split()  # noqa: SIM905
+    keep keeps kept put puts take takes taking took make makes made do does doing did thing things
+    stuff""".split()  # noqa: SIM905
 )
 
 
