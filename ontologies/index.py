@@ -38,7 +38,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "Chemical": ("MESH", "CHEBI"),
     "Phenotype": ("HP",),
 }
-INDEX_FORMAT = 20  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
+INDEX_FORMAT = 21  # 8: MeSH entry terms, tree numbers and pharmacological actions; guard types. 9: the
 # cache file is named by the contents of its vocabulary files, so that an index travels between machines.
 # 10: genes (NCBI Gene) with their taxa. 11: a merged concept is named by a term of its own type.
 # 12: DOID's MeSH xrefs corrected where the DOID name is another descriptor's (``corrected_mesh_xrefs``).
@@ -56,6 +56,7 @@ INDEX_FORMAT = 20  # 8: MeSH entry terms, tree numbers and pharmacological actio
 # 20: BioRED's "-" (a mention its annotators could not ground) is no id: its 31 training mentions
 # ("lectin", "HP", "D1", "polyacrylamide"...) had made one concept, ``medkg:-``, that the MEDLINE
 # slice's "polyacrylamide" grounded to.
+# 21: British spellings normalized beyond "ae"/"oe" ("tumour", "sulphate", "aluminium": ``ontologies.text.normalize``).
 # Fewer embedded names than this teach a static query encoder too little to generalize; such
 # small vocabularies keep the full encoder for mentions (cheap for them anyway).
 MIN_DISTILL_NAMES = 5000

@@ -198,6 +198,7 @@ _ENDS_ON_NUMBER = re.compile(r"(.*?[A-Za-z][^\d]*?)(\d+[A-Za-z]?)")
 _ENDS_ON_CODE = re.compile(r"(.*?[A-Za-z\d][^A-Za-z]*?)([A-Za-z]\d+[A-Za-z]?)")
 # A word in the plural before such numbers ("matrix metalloproteinases 2/9"): each part is singular.
 _PLURAL_WORD = re.compile(r"\b([a-z]{4,}[^s])s\b")
+_WORDY = re.compile(r"[A-Za-z]{4}")  # a composite's part the fallback may ground: a word, not "2" or "B1"
 
 
 def _variant_parts(m: Mention) -> list[Mention]:
@@ -375,20 +376,42 @@ class Normalizer:
         if len(parts) < 2:
             return []
         # Distribute the shared head or modifier: "breast and ovarian cancers" -> "breast cancers",
-        # "ovarian cancers"; "colon or rectal cancer" likewise.
-        head = parts[-1].split()
-        tail = " ".join(head[1:]) if len(head) > 1 else ""
-        out: list[Grounding] = []
+        # "ovarian cancers"; "colon or rectal cancer" likewise; the longest of the last part's word
+        # endings that makes a name ("cardiovascular and central nervous system toxicity").
+        words = parts[-1].split()
+        tails = [" ".join(words[k:]) for k in range(1, len(words))]
+        named: list[Grounding | None] = []  # each part's exact match; None where the fallback may name it
+        unnamed: list[str] = []
         for p in parts:
             # with the head first where that is a name: "D1/D2 receptor" is the D1 receptor, not "D1"
-            found = self._exact(f"{p} {tail}", category) if tail and not p.endswith(tail) else []
+            found = next((f for t in tails if not p.endswith(t) for f in [self._exact(f"{p} {t}", category)] if f), [])
             found = found or self._exact(p, category)
             if not found and _PLURAL_WORD.search(p):  # "matrix metalloproteinases 2" -> "... metalloproteinase 2"
                 found = self._exact(_PLURAL_WORD.sub(r"\1", p), category)
-            if not found:
+            if found:
+                named.append(found[0])
+            elif category in _COORDINATED and tails and _WORDY.search(p):
+                named.append(None)
+                unnamed.append(p if p.endswith(tails[-1]) else f"{p} {tails[-1]}")
+            else:
                 return []
-            if found[0].curie not in {g.curie for g in out}:
-                out.append(found[0])
+        if unnamed:
+            # A disease part no name matches exactly ("renal or cardiovascular disorders": "renal
+            # disorders") takes the fallback's best concept above the threshold where another part
+            # is named exactly: the whole mention's fallback match would be one concept for two.
+            if len(unnamed) == len(parts):
+                return []
+            fallback = iter(self._fuzzy(unnamed, category))
+            for n, g in enumerate(named):
+                if g is None:
+                    ranked = next(fallback)
+                    if not ranked:
+                        return []
+                    named[n] = ranked[0]
+        out: list[Grounding] = []
+        for g in named:
+            if g is not None and g.curie not in {o.curie for o in out}:
+                out.append(g)
         return out if len(out) > 1 else []
 
     def _fuzzy(

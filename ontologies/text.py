@@ -31,6 +31,10 @@ GREEK_LETTERS = {
 }
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _KEEP_S = ("ss", "us", "is", "ys", "as", "os")
+# British spellings the "ae"/"oe" rule does not reach: "tumour", "colour", "odour" end in "or" ("hour",
+# "four", "flour" and their like stay); "sulphate" is "sulfate", "aluminium" "aluminum".
+_OUR_STAYS = frozenset({"flour", "scour", "detour", "devour", "velour", "contour", "paramour"})
+_SPELLED = {"aluminium": "aluminum"}
 
 
 def _singular(token: str) -> str:
@@ -61,8 +65,17 @@ def normalize(text: str) -> str:
         if g in text:
             text = text.replace(g, f" {word} ")
     text = text.replace("'s ", " ").replace("ae", "e").replace("oe", "e")  # anaemia, oedema
-    tokens = [_singular(t) for t in _NON_WORD.split(text) if t]
+    tokens = [_american(_singular(t)) for t in _NON_WORD.split(text) if t]
     return " ".join(tokens)
+
+
+def _american(token: str) -> str:
+    """One token's American spelling where the British one differs by more than "ae"/"oe"."""
+    if len(token) > 4 and token.endswith("our") and token not in _OUR_STAYS:
+        return token[:-3] + "or"
+    if "sulph" in token:
+        token = token.replace("sulph", "sulf")
+    return _SPELLED.get(token, token)
 
 
 def sorted_key(text: str) -> str:

@@ -114,6 +114,24 @@ def test_normalize_splits_composite_mentions(index: TermIndex) -> None:
     assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
 
 
+def test_a_composite_part_no_name_matches_exactly_takes_the_fallbacks_concept(index: TermIndex) -> None:
+    ((groundings, composite),) = Normalizer(index).normalize_many([("breast and ovary cancers", "Disease")])
+    # "breast cancers" is a name; "ovary cancers" is none: the fallback's best concept for it
+    assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
+    assert groundings[0].score == 1.0 and groundings[1].score < 1.0
+    # no part named exactly: the whole mention is the fallback's, one concept
+    ((groundings, composite),) = Normalizer(index).normalize_many([("breast or ovary tumours", "Disease")])
+    assert not composite and [g.curie for g in groundings][:1] == ["MESH:D001943"]
+    # numbers and letters are no parts the fallback grounds
+    assert Normalizer(index).normalize_many([("hypotension/B2", "Disease")])[0][1] is False
+
+
+def test_british_spellings_match_american_names() -> None:
+    assert normalize("Bladder Tumours") == normalize("bladder tumors") == "bladder tumor"
+    assert normalize("sulphasalazine") == "sulfasalazine" and normalize("aluminium") == "aluminum"
+    assert normalize("four hours") == "four hour" and normalize("flour") == "flour"
+
+
 def test_training_corpus_names_rank_by_annotation_count_and_composites_name_all_parts() -> None:
     from ontologies.terms import CompositeName, Term
 
