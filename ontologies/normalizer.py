@@ -371,7 +371,9 @@ class Normalizer:
                 return True
         return False
 
-    def _composite(self, text: str, category: str) -> list[Grounding]:
+    def _composite(self, text: str, category: str, fallback: bool = False) -> list[Grounding]:
+        """The parts of a composite mention, each matched exactly; with ``fallback``, a disease part
+        no name matches takes the fallback's concept where another part is named."""
         parts = _share_stem([p for p in _COORD.split(text) if p])
         if len(parts) < 2:
             return []
@@ -390,7 +392,7 @@ class Normalizer:
                 found = self._exact(_PLURAL_WORD.sub(r"\1", p), category)
             if found:
                 named.append(found[0])
-            elif category in _COORDINATED and tails and _WORDY.search(p):
+            elif fallback and category in _COORDINATED and tails and _WORDY.search(p):
                 named.append(None)
                 unnamed.append(p if p.endswith(tails[-1]) else f"{p} {tails[-1]}")
             else:
@@ -574,10 +576,13 @@ class Normalizer:
         where = {f: k for k, f in enumerate(unique)}
         return found[[where[f] for f in forms]]
 
-    def _named(self, text: str, long_form: str | None, category: str) -> tuple[list[Grounding], bool] | None:
+    def _named(
+        self, text: str, long_form: str | None, category: str, fallback_parts: bool = False
+    ) -> tuple[list[Grounding], bool] | None:
         """Everything but the fallback: a training-corpus composite name, an exact or word-order
-        match (of the long form first), a supplementary name, a split composite mention; None when
-        none applies."""
+        match (of the long form first), a supplementary name, a split composite mention (with
+        ``fallback_parts``, one whose disease parts the fallback may ground: ``_composite``); None
+        when none applies. Without ``fallback_parts``, every grounding is a name match."""
         first = long_form or text
         form = normalize(first)
         named = self.index.composites.get((category, form))
@@ -599,7 +604,7 @@ class Normalizer:
             found = self._supplementary(name_form, category)
             if found:
                 return found, False
-        parts = self._composite(first, category)
+        parts = self._composite(first, category, fallback_parts)
         return (parts, True) if parts else None
 
     def _one_documents_family(self, category: str, form: str, parts: Sequence[int]) -> bool:
@@ -648,10 +653,10 @@ class Normalizer:
                     False,
                 )
                 continue
-            results[n] = self._named(text, long_form, category)
+            results[n] = self._named(text, long_form, category, fallback_parts=True)
             inner = _without_inner_short_form(text) if results[n] is None and long_form is None else []
             for form in inner:
-                results[n] = self._named(form, None, category)
+                results[n] = self._named(form, None, category, fallback_parts=True)
                 if results[n] is not None:
                     break
             if results[n] is None:

@@ -119,6 +119,14 @@ def test_a_composite_part_no_name_matches_exactly_takes_the_fallbacks_concept(in
     # "breast cancers" is a name; "ovary cancers" is none: the fallback's best concept for it
     assert composite and [g.curie for g in groundings] == ["MESH:D001943", "MESH:D010051"]
     assert groundings[0].score == 1.0 and groundings[1].score < 1.0
+    # name matches only where the caller asks for them (a span one word longer, a retyped mention):
+    # a predicted composite keeps its own span, not "than breast and ovary cancers" below the floor
+    assert Normalizer(index)._named("breast and ovary cancers", None, "Disease") is None
+    text = "More often than breast and ovary cancers."
+    start = text.index("breast")
+    tagged = Document("1", text, mentions=(Mention(start, len(text) - 1, text[start:-1], "Disease"),))
+    (out,) = Normalizer(index).normalize_predicted([tagged], drugs=False)
+    assert [(m.text, m.composite, len(m.groundings)) for m in out.mentions] == [("breast and ovary cancers", True, 2)]
     # no part named exactly: the whole mention is the fallback's, one concept
     ((groundings, composite),) = Normalizer(index).normalize_many([("breast or ovary tumours", "Disease")])
     assert not composite and [g.curie for g in groundings][:1] == ["MESH:D001943"]
