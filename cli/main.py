@@ -349,10 +349,14 @@ def run_cmd(
         with status("starting Prefect's temporary API server"):
             ensure_server()  # first: a machine where it cannot start says so before an hour of training
         ners, rels, promoted = _ensure_models(settings, config, ner_minutes, re_minutes)
-        console.print("loading the ontology index (the first time it is built and its names embedded: a few minutes)")
         # fetch=False: term_index fetches what is missing (and warns once when it cannot); a vocabulary
         # fetched only now makes the index new anyway.
         new_index = not settings.term_index_path(fetch=False).is_file()
+        console.print(
+            "building the ontology index (once: its names are embedded, a few minutes)"
+            if new_index
+            else "loading the ontology index"
+        )
         settings.term_index(progress=True)
         sources = settings.layout.literature()
         console.print(f"ingesting {len(sources)} files into {settings.neo4j_uri or settings.graph_path}")

@@ -30,7 +30,10 @@ def _normalizer(config: Path | None, threshold: float, top_k: int, dense_weight:
 
     settings = load_settings(config)
     t0 = time.perf_counter()
-    console.print("loading the term index (the first time it is built and its names embedded: a few minutes)")
+    built = settings.term_index_path(fetch=False).is_file()
+    console.print(
+        "loading the term index" if built else "building the term index (once: its names are embedded, a few minutes)"
+    )
     index = settings.term_index(progress=True)
     dense = f", {index.dense_encoder} embeddings of {', '.join(sorted(index.dense))} names" if index.dense else ""
     console.print(f"term index: {len(index):,} concepts{dense} in {time.perf_counter() - t0:.1f}s")

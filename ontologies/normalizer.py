@@ -403,10 +403,10 @@ class Normalizer:
             # is named exactly: the whole mention's fallback match would be one concept for two.
             if len(unnamed) == len(parts):
                 return []
-            fallback = iter(self._fuzzy(unnamed, category))
+            found_parts = iter(self._fuzzy(unnamed, category))
             for n, g in enumerate(named):
                 if g is None:
-                    ranked = next(fallback)
+                    ranked = next(found_parts)
                     if not ranked:
                         return []
                     named[n] = ranked[0]
