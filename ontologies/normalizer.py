@@ -198,7 +198,18 @@ _ENDS_ON_NUMBER = re.compile(r"(.*?[A-Za-z][^\d]*?)(\d+[A-Za-z]?)")
 _ENDS_ON_CODE = re.compile(r"(.*?[A-Za-z\d][^A-Za-z]*?)([A-Za-z]\d+[A-Za-z]?)")
 # A word in the plural before such numbers ("matrix metalloproteinases 2/9"): each part is singular.
 _PLURAL_WORD = re.compile(r"\b([a-z]{4,}[^s])s\b")
+# A disease named by its adjective ("anginal", "encephalopathic"): the nouns its ending makes, tried
+# for an exact name when the word itself is none.
+_ADJECTIVE_NOUNS = (("tic", ("sis",)), ("ic", ("ia", "y")), ("ian", ("ism",)), ("al", ("a", "")), ("ive", ("ion",)))
 _WORDY = re.compile(r"[A-Za-z]{4}")  # a composite's part the fallback may ground: a word, not "2" or "B1"
+
+
+def _disease_nouns(form: str) -> list[str]:
+    """The nouns a one-word disease adjective's ending makes ("encephalopathic" -> "encephalopathia",
+    "encephalopathy"); none for a short word."""
+    if len(form) < 6:
+        return []
+    return [form[: -len(end)] + noun for end, nouns in _ADJECTIVE_NOUNS if form.endswith(end) for noun in nouns]
 
 
 def _variant_parts(m: Mention) -> list[Mention]:
@@ -589,6 +600,8 @@ class Normalizer:
         if named and not self._one_documents_family(category, form, named):
             return [self._grounding(i, 1.0) for i in named], True
         found = self._exact(first, category, form)
+        if not found and category in _COORDINATED and long_form is None and " " not in form:
+            found = next((f for noun in _disease_nouns(form) for f in [self._exact(noun, category)] if f), [])
         if found:
             return found, False
         if long_form:

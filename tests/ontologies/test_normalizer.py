@@ -134,6 +134,13 @@ def test_a_composite_part_no_name_matches_exactly_takes_the_fallbacks_concept(in
     assert Normalizer(index).normalize_many([("hypotension/B2", "Disease")])[0][1] is False
 
 
+def test_a_one_word_disease_adjective_is_named_by_the_noun_its_ending_makes(index: TermIndex) -> None:
+    (g,) = Normalizer(index).normalize("hypotensive", "Disease")[:1]
+    assert (g.curie, g.score) == ("MESH:D007022", 1.0)  # "hypotension", a name
+    assert Normalizer(index)._named("hypotensive", None, "Phenotype") is None  # diseases only
+    assert Normalizer(index)._named("hypotensive state", None, "Disease") is None  # one word only
+
+
 def test_british_spellings_match_american_names() -> None:
     assert normalize("Bladder Tumours") == normalize("bladder tumors") == "bladder tumor"
     assert normalize("sulphasalazine") == "sulfasalazine" and normalize("aluminium") == "aluminum"
