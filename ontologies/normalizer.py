@@ -409,9 +409,10 @@ class Normalizer:
             else:
                 return []
         if unnamed:
-            # A disease part no name matches exactly ("renal or cardiovascular disorders": "renal
-            # disorders") takes the fallback's best concept above the threshold where another part
-            # is named exactly: the whole mention's fallback match would be one concept for two.
+            # A disease part no name matches exactly ("gastrointestinal toxicities" of "hematological
+            # and gastrointestinal toxicities") takes the fallback's best concept above the threshold
+            # where another part is named exactly: the whole mention's fallback match would be one
+            # concept for two.
             if len(unnamed) == len(parts):
                 return []
             found_parts = iter(self._fuzzy(unnamed, category))
