@@ -141,6 +141,7 @@ _TFIDF_FLOOR = 0.1
 _EXACT = 0.95  # a score this high is a name match (exact 1.0, word order 0.95)
 _WORD_BEFORE = re.compile(r"(?<![\w'-])([A-Za-z][\w'-]*) +$")
 _WORD_AFTER = re.compile(r" +([A-Za-z][\w'-]*)")
+_NON_BEFORE = re.compile(r"(?<![\w'-])([Nn]on-)$")
 _CHUNK = 256  # mentions scored against all names at once (256 x 56,000 disease names: 57 MB)
 # Types whose names write a number after letters with or without a hyphen: "FGF-7" is the symbol
 # FGF7, "IGF-1" IGF1, "FGFR-4" FGFR4. An exact lookup takes the concepts of the form with the gap
@@ -1012,14 +1013,15 @@ class Normalizer:
         return found
 
     def _longer_exact_name(self, doc: Document, m: Mention, category: str, kept: Sequence[Mention]) -> Mention:
-        """``m`` with up to two words before and after it where that longer span is itself a name
-        of another concept of its type ("essential hypertension" for "hypertension",
-        "mucopolysaccharidosis type VI") and overlaps no other mention; the longest such span."""
+        """``m`` with up to two words before and after it, or the "non-" right before it, where that
+        longer span is itself a name of another concept of its type ("essential hypertension" for
+        "hypertension", "mucopolysaccharidosis type VI", "non-insulin-dependent diabetes mellitus"
+        for the insulin-dependent one) and overlaps no other mention; the longest such span."""
         text = doc.text
         before1, after1 = _words_around(text, m.start, m.end)
         before2 = _words_around(text, before1, m.end)[0] if before1 is not None else None
         after2 = _words_around(text, m.start, after1)[1] if after1 is not None else None
-        starts = [x for x in (before2, before1, m.start) if x is not None]
+        starts = [x for x in (before2, before1, _non_before(text, m.start), m.start) if x is not None]
         ends = [x for x in (after2, after1, m.end) if x is not None]
         spans = sorted(
             ((a, b) for a in starts for b in ends if (a, b) != (m.start, m.end)), key=lambda ab: ab[0] - ab[1]
@@ -1250,6 +1252,13 @@ def _words_around(text: str, start: int, end: int) -> tuple[int | None, int | No
     before = _WORD_BEFORE.search(text, max(0, start - 64), start)
     after = _WORD_AFTER.match(text, end)
     return (before.start(1) if before else None), (after.end(1) if after else None)
+
+
+def _non_before(text: str, start: int) -> int | None:
+    """Where a "non-" written right before the span starts ("non-" + "small cell lung cancer"); None
+    where there is none."""
+    found = _NON_BEFORE.search(text, max(0, start - 5), start)
+    return found.start(1) if found else None
 
 
 def _one_word_longer(text: str, start: int, end: int) -> list[tuple[int, int]]:

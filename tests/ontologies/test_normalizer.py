@@ -141,6 +141,27 @@ def test_a_one_word_disease_adjective_is_named_by_the_noun_its_ending_makes(inde
     assert Normalizer(index)._named("hypotensive state", None, "Disease") is None  # one word only
 
 
+def test_a_disease_named_exactly_takes_the_non_before_it_where_that_makes_another_name() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("MESH:D003922", "Diabetes Mellitus, Type 1", "Disease", ("insulin-dependent diabetes mellitus",)),
+        Term("MESH:D003924", "Diabetes Mellitus, Type 2", "Disease", ("non-insulin-dependent diabetes mellitus",)),
+        Term("MESH:D001281", "Atrial Fibrillation", "Disease", ("AF",)),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(terms), []), dense_weight=0.0)
+    text = "Patients with non-insulin-dependent diabetes mellitus and non-AF controls."
+    start = text.index("insulin")
+    tagged = (Mention(start, start + 35, text[start : start + 35], "Disease"),)
+    af = text.index("AF")
+    tagged += (Mention(af, af + 2, "AF", "Disease"),)
+    (out,) = n.normalize_predicted([Document("1", text, mentions=tagged)], drugs=False)
+    assert [(m.text, m.groundings[0].curie) for m in out.mentions] == [
+        ("non-insulin-dependent diabetes mellitus", "MESH:D003924"),
+        ("AF", "MESH:D001281"),  # "non-AF" is no name: the mention stays as the tagger had it
+    ]
+
+
 def test_british_spellings_match_american_names() -> None:
     assert normalize("Bladder Tumours") == normalize("bladder tumors") == "bladder tumor"
     assert normalize("sulphasalazine") == "sulfasalazine" and normalize("aluminium") == "aluminum"
