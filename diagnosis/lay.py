@@ -381,6 +381,17 @@ def breaks_clause(token: Any) -> bool:
     return token.lower_ in _CLAUSE
 
 
+def _in_clause(doc: Any, start: int, end: int, *, before: int = 0, after: int = 0) -> Any:
+    """The window ``doc[start:end]`` with up to ``before`` words before it and ``after`` words after
+    it, as far as its clause goes."""
+    first, last = start, end
+    while first > 0 and start - first < before and not breaks_clause(doc[first - 1]):
+        first -= 1
+    while last < len(doc) and last - end < after and not breaks_clause(doc[last]):
+        last += 1
+    return doc[first:last]
+
+
 def clause_ranges(span: Any) -> list[tuple[int, int]]:
     """The token ranges (start, end) of the clauses of a spaCy span, the breaking tokens left out."""
     out, start = [], span.start
@@ -619,22 +630,14 @@ class DensePhenotypes:
     @staticmethod
     def _degree_said(doc: Any, start: int, end: int) -> bool:
         """A degree word in the window or within three words of it, in its clause."""
-        first, last = start, end
-        while first > 0 and start - first < 3 and not breaks_clause(doc[first - 1]):
-            first -= 1
-        while last < len(doc) and last - end < 3 and not breaks_clause(doc[last]):
-            last += 1
-        return any(t.lower_ in _SAID_DEGREE for t in doc[first:last])
+        return any(t.lower_ in _SAID_DEGREE for t in _in_clause(doc, start, end, before=3, after=3))
 
     def _ability_unstated(self, doc: Any, start: int, end: int, phrase: str, curie: str) -> bool:
         """The term names a lost ability (its label or the phrase matched) and neither the window
         nor the four words before it in its clause ("I can't stand up") say the ability is lost."""
         if curie not in self.lost_abilities and not _ABILITY_TERM.search(phrase):
             return False
-        first = start
-        while first > 0 and start - first < 4 and not breaks_clause(doc[first - 1]):
-            first -= 1
-        return not any(t.lower_ in _IMPAIRED for t in doc[first:end])
+        return not any(t.lower_ in _IMPAIRED for t in _in_clause(doc, start, end, before=4))
 
     def match(
         self, doc: Any, taken: Sequence[tuple[int, int]] = (), *, shared: bool = False

@@ -366,6 +366,10 @@ class Normalizer:
         hits = self.index.unordered.get((category, sorted_key(text)))
         return [self._grounding(i, 0.95) for i in hits[: self.top_k]] if hits else []
 
+    def _first_exact(self, forms: Sequence[str], category: str) -> list[Grounding]:
+        """The exact matches of the first of ``forms`` that has any; [] when none has."""
+        return next((found for form in forms if (found := self._exact(form, category))), [])
+
     def _defined_as_other_type(self, long_form: str, category: str) -> bool:
         """``long_form`` ends in a name of the other type of ``OTHER_TYPE`` (the longest of its
         word endings that names a chemical or a disease exactly names one of that type): "human
@@ -398,8 +402,7 @@ class Normalizer:
         unnamed: list[str] = []
         for p in parts:
             # with the head first where that is a name: "D1/D2 receptor" is the D1 receptor, not "D1"
-            found = next((f for t in tails if not p.endswith(t) for f in [self._exact(f"{p} {t}", category)] if f), [])
-            found = found or self._exact(p, category)
+            found = self._first_exact([f"{p} {t}" for t in tails if not p.endswith(t)] + [p], category)
             if not found and _PLURAL_WORD.search(p):  # "matrix metalloproteinases 2" -> "... metalloproteinase 2"
                 found = self._exact(_PLURAL_WORD.sub(r"\1", p), category)
             if found:
@@ -602,8 +605,8 @@ class Normalizer:
         if named and not self._one_documents_family(category, form, named):
             return [self._grounding(i, 1.0) for i in named], True
         found = self._exact(first, category, form)
-        if not found and category in _COORDINATED and long_form is None and " " not in form:
-            found = next((f for noun in _disease_nouns(form) for f in [self._exact(noun, category)] if f), [])
+        if not found and category == "Disease" and long_form is None and " " not in form:
+            found = self._first_exact(_disease_nouns(form), category)
         if found:
             return found, False
         if long_form:
