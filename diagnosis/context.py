@@ -197,7 +197,7 @@ class PhenotypeTagger:
         spans = filter_spans([self._sited(doc, s) for s in spans])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
         if self.dense is not None:
-            for s, e, curie, score in self.dense.match(doc, _read_by_dictionary(doc, spans, lay), shared=lay):
+            for s, e, curie, score in self.dense.match(doc, _read_by_dictionary(doc, spans, lay), lay=lay):
                 spans.append(Span(doc, s, e, label=curie))
                 found[(s, e)] = ("hpo-dense", score)
             spans.sort(key=lambda x: x.start)

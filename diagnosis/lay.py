@@ -362,6 +362,49 @@ _IMPAIRED = frozenset(
 _PARTICLES = frozenset("asleep out off over up down away apart".split())  # noqa: SIM905
 
 
+# "I can't hear as well", "I couldn't swallow": HPO names a lost ability "Difficulty ..." and the
+# encoder puts "can't hear" nearest "Hearing sounds" (0.68), "difficulty hearing" nearest Hearing
+# impairment's "Hearing defect" (0.79). The word before "n't" or "not" that makes it an inability.
+_CAN = frozenset("ca can could".split())  # noqa: SIM905  (spaCy splits "can't" into "ca" and "n't")
+_NOT = frozenset({"n't", "not"})
+_VOWELS = frozenset("aeiou")
+# Verbs whose "can't" says no lost ability ("can't help", "can't wait"), and those that say none
+# before an object ("I can't stand the heat" is no difficulty standing; "I can't stand up" is).
+_IDIOMS = frozenset("help wait believe tell afford imagine".split())  # noqa: SIM905
+_TOLERATE = frozenset({"stand", "bear"})
+_OBJECTS = frozenset("the a an it this that them him her being".split())  # noqa: SIM905
+
+
+def gerund(verb: str) -> str:
+    """The -ing form of a regular English verb: "hear" -> "hearing", "breathe" -> "breathing",
+    "see" -> "seeing", "lie" -> "lying", "stop" -> "stopping" (one vowel before a final consonant
+    doubles it, as in "sit", "run" and "grip", not "open" or "hear").
+
+    >>> [gerund(v) for v in ("hear", "breathe", "see", "lie", "stop", "open", "swallow", "sleeping")]
+    ['hearing', 'breathing', 'seeing', 'lying', 'stopping', 'opening', 'swallowing', 'sleeping']
+    """
+    v = verb.lower()
+    if v.endswith("ing") and len(v) > 5:
+        return v
+    if v.endswith("ie"):
+        return v[:-2] + "ying"
+    if v.endswith(("ee", "ye", "oe")) or v in ("be",):
+        return v + "ing"
+    if v.endswith("e") and len(v) > 2:
+        return v[:-1] + "ing"
+    groups = sum(1 for k, c in enumerate(v) if c in _VOWELS and (k == 0 or v[k - 1] not in _VOWELS))
+    if (
+        groups == 1
+        and len(v) >= 3
+        and v[-1] not in _VOWELS
+        and v[-1] not in "wxy"
+        and v[-2] in _VOWELS
+        and v[-3] not in _VOWELS
+    ):
+        return v + v[-1] + "ing"
+    return v + "ing"
+
+
 _PREPOSITIONS = frozenset(
     "of to in on at for from by about as into like with than through during before after over under".split()  # noqa: SIM905
 )
@@ -574,6 +617,22 @@ class DensePhenotypes:
                         out.append((words[0], words[-1] + 1, text))
         return out
 
+    def inability_windows(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+        """The windows that start on the verb after "can't", "cannot" or "couldn't" ("I can't hear
+        as well"), each read as HPO names a lost ability: "difficulty hearing", "difficulty hearing
+        as well" (``gerund``). (start, end, text): the span from "can" on, so that the window counts
+        the words embedded and the loss stays said."""
+        out: list[tuple[int, int, str]] = []
+        for s, e in self.windows(doc, taken):
+            if s < 2 or doc[s - 1].lower_ not in _NOT or doc[s - 2].lower_ not in _CAN or doc[s].lower_ in _IDIOMS:
+                continue
+            nxt = doc[s + 1].lower_ if s + 1 < len(doc) else ""
+            if (doc[s].lower_ in _TOLERATE and nxt in _OBJECTS) or nxt == "still":  # "can't sit still": restless
+                continue
+            text = " ".join(["difficulty", gerund(doc[s].text), *(t.text for t in doc[s + 1 : e])])
+            out.append((s - 2, e, text))
+        return out
+
     def _names_no_finding(self, span: Any) -> bool:
         """A window of only body parts and where on the body they are ("big toe", "left arm"), what
         the body passes ("pee") and everyday words ("fingers go", "woke up"), or one that names an
@@ -640,12 +699,12 @@ class DensePhenotypes:
         return not any(t.lower_ in _IMPAIRED for t in _in_clause(doc, start, end, before=4))
 
     def match(
-        self, doc: Any, taken: Sequence[tuple[int, int]] = (), *, shared: bool = False
+        self, doc: Any, taken: Sequence[tuple[int, int]] = (), *, lay: bool = False
     ) -> list[tuple[int, int, str, float]]:
         """(start token, end token, HPO curie, cosine) of the windows kept, best first, never
-        overlapping each other or ``taken`` (the dictionary's matches); ``shared``: with the
-        windows of ``shared_part_windows`` too (a patient's words: in case reports they joined
-        "patella" to "recognised during childhood"). Windows that extend a
+        overlapping each other or ``taken`` (the dictionary's matches); ``lay``: a patient's words,
+        with the windows of ``shared_part_windows`` and ``inability_windows`` too (in case reports
+        the first joined "patella" to "recognised during childhood"). Windows that extend a
         dictionary match to a more specific term ("cramping pain in my tummy" around "pain") were
         tried and matched no more lay dev phrases while embedding many more windows per case:
         not tried."""
@@ -653,10 +712,10 @@ class DensePhenotypes:
         texts = [doc[s:e].text for s, e in spans]
         lengths = [e - s for s, e in spans]
         plain = len(spans)
-        for s, e, text in self.shared_part_windows(doc, taken) if shared else ():
+        for s, e, text in (*self.shared_part_windows(doc, taken), *self.inability_windows(doc, taken)) if lay else ():
             spans.append((s, e))
             texts.append(text)
-            lengths.append(len(text.split()))  # the words embedded, the shared part's too
+            lengths.append(len(text.split()))  # the words embedded, the shared part's or "difficulty" too
         if not spans:
             return []
         import torch

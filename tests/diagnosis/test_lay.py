@@ -16,7 +16,7 @@ from diagnosis.diagnoser import (
     softmax,
 )
 from diagnosis.graph import DiseaseGraph
-from diagnosis.lay import DensePhenotypes, Negation, anatomy_words
+from diagnosis.lay import DensePhenotypes, Negation, anatomy_words, gerund
 from ontologies.loaders import load_mesh_anatomy
 from tests.diagnosis.helpers import records
 
@@ -372,7 +372,7 @@ def test_a_coordination_that_names_its_body_part_once_gives_each_finding_the_par
     assert shared("My toe hurts. Swollen.") == []  # a full stop ends the coordination
 
     doc = Negation().nlp.make_doc("My big toe is red, hot and swollen.")
-    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc, shared=True)] == [("swollen", "HP:0001786")]
+    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc, lay=True)] == [("swollen", "HP:0001786")]
     assert dense.match(doc) == []  # case reports: only the words as written
 
 
@@ -432,3 +432,46 @@ def test_a_finding_with_its_site_is_the_term_named_for_that_site() -> None:
     # A site the vocabulary has no term for, or a site of a site, leaves the finding as it was.
     assert found("a pain in my elbow") == [("pain", "Pain")]
     assert found("a pain in the back of my head") == [("pain", "Pain")]
+
+
+def test_gerund() -> None:
+    verbs = ("hear", "breathe", "see", "lie", "stop", "sit", "open", "swallow", "remember", "sleeping")
+    assert [gerund(v) for v in verbs] == [
+        "hearing",
+        "breathing",
+        "seeing",
+        "lying",
+        "stopping",
+        "sitting",
+        "opening",
+        "swallowing",
+        "remembering",
+        "sleeping",
+    ]
+
+
+def test_what_a_patient_cannot_do_is_read_as_hpo_names_a_lost_ability(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    phrases = {
+        "difficulty hearing": "HP:0000365",
+        "difficulty standing": "HP:0003698",
+        "heat intolerance": "HP:0002046",
+    }
+    dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.7, one_word=0.99, cache=tmp_path, anatomy=frozenset())
+
+    def windows(text: str) -> list[tuple[str, str]]:
+        doc = Negation().nlp.make_doc(text)
+        return [(doc[s:e].text, t) for s, e, t in dense.inability_windows(doc)]
+
+    assert windows("I can't hear as well.") == [
+        ("can't hear", "difficulty hearing"),
+        ("can't hear as well", "difficulty hearing as well"),
+    ]
+    assert windows("I cannot breathe.") == [("cannot breathe", "difficulty breathing")]
+    assert windows("He couldn't stand up.")[0] == ("couldn't stand", "difficulty standing")
+    # idioms: no lost ability
+    assert windows("I can't stand the heat.") == windows("I can't help it.") == windows("I can't sit still.") == []
+    assert windows("I can hear well.") == []
+
+    doc = Negation().nlp.make_doc("I can't hear as well as I used to.")
+    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc, lay=True)] == [("can't hear", "HP:0000365")]
+    assert dense.match(doc) == []  # case reports: only the words as written
