@@ -196,12 +196,16 @@ class PhenotypeTagger:
         spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
         spans = filter_spans([self._sited(doc, s) for s in spans])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
+        lacks = set()  # windows whose phrase names a lack: their denial is the finding
         if self.dense is not None:
-            for s, e, curie, score in self.dense.match(doc, _read_by_dictionary(doc, spans, lay), lay=lay):
-                spans.append(Span(doc, s, e, label=curie))
-                found[(s, e)] = ("hpo-dense", score)
+            for m in self.dense.match(doc, _read_by_dictionary(doc, spans, lay), lay=lay):
+                spans.append(Span(doc, m.start, m.end, label=m.curie))
+                found[(m.start, m.end)] = ("hpo-dense", m.score)
+                if m.lack:
+                    lacks.add((m.start, m.end))
             spans.sort(key=lambda x: x.start)
         negated = self.negation.negated(doc, spans) if self.negation is not None else [False] * len(spans)
+        negated = [neg and (span.start, span.end) not in lacks for span, neg in zip(spans, negated, strict=True)]
         return [
             Finding(
                 span.start_char,

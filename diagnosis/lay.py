@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -79,6 +79,11 @@ _TERMINATION = [
     "but i have",
     "but i do have",
     "and i have",
+    # a clause with a subject of its own: "I haven't had a bowel movement in a week and it hurts to go"
+    "and it",
+    "but it",
+    "and my",
+    "but my",
     "i have",
     "i've had",
     "i get",
@@ -487,6 +492,27 @@ class Negation:
         return out
 
 
+# An HPO phrase that names the lack of something ("Infrequent bowel movements", "Absent reflexes"):
+# denied in a window that names the thing alone ("I haven't had a bowel movement in a week"), the
+# denial is the finding. The stems of such words, in the phrase and not in the window.
+_LACK = re.compile(
+    r"\b(?:infrequent|absen|lack|los[est]|decreas|reduc|diminish|inabil|unable|difficult|poor|impair|fail|"
+    r"delay|fewer|less\b|low|stop|cessation|no\b|not\b|never)",
+    re.IGNORECASE,
+)
+
+
+class DenseMatch(NamedTuple):
+    """A window the dense matcher kept: tokens ``start``-``end``, its term, the cosine, and whether
+    the phrase it matched names a lack the window does not say (``_LACK``): denied, it is present."""
+
+    start: int
+    end: int
+    curie: str
+    score: float
+    lack: bool = False
+
+
 class DensePhenotypes:
     """Text windows -> HPO terms by embedding cosine (see the module's docstring)."""
 
@@ -698,10 +724,8 @@ class DensePhenotypes:
             return False
         return not any(t.lower_ in _IMPAIRED for t in _in_clause(doc, start, end, before=4))
 
-    def match(
-        self, doc: Any, taken: Sequence[tuple[int, int]] = (), *, lay: bool = False
-    ) -> list[tuple[int, int, str, float]]:
-        """(start token, end token, HPO curie, cosine) of the windows kept, best first, never
+    def match(self, doc: Any, taken: Sequence[tuple[int, int]] = (), *, lay: bool = False) -> list[DenseMatch]:
+        """The windows kept (``DenseMatch``: tokens, HPO curie, cosine), best first, never
         overlapping each other or ``taken`` (the dictionary's matches); ``lay``: a patient's words,
         with the windows of ``shared_part_windows`` and ``inability_windows`` too (in case reports
         the first joined "patella" to "recognised during childhood"). Windows that extend a
@@ -740,7 +764,7 @@ class DensePhenotypes:
                 values, indices = scores[:, : len(self.phrases) - len(self.bare)].max(dim=1)
                 plain_best, plain_top = self._best_of_forms(indices.numpy(), values.numpy(), owners, len(spans))
                 best[unsaid], top[unsaid] = plain_best[unsaid], plain_top[unsaid]
-        kept: list[tuple[int, int, str, float]] = []
+        kept: list[DenseMatch] = []
         used: set[int] = set()
         # Best first, a longer window a little before a shorter one of about the same cosine:
         # "ear started to hurt" is Ear pain before "hurt" is Pain (``longer`` per extra word).
@@ -760,6 +784,7 @@ class DensePhenotypes:
             if e - s == 1 and e < len(doc) and doc[e].lower_ in _PARTICLES:
                 continue
             if used.isdisjoint(range(s, e)):
-                kept.append((s, e, self.curies[int(best[k])], float(top[k])))
+                lack = bool(_LACK.search(phrase)) and not _LACK.search(texts[k])
+                kept.append(DenseMatch(s, e, self.curies[int(best[k])], float(top[k]), lack))
                 used.update(range(s, e))
         return kept

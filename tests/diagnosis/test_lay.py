@@ -62,7 +62,7 @@ class _BagOfWords:
 def _matched(dense: DensePhenotypes, text: str) -> list[str]:
     """The texts of the windows ``dense`` keeps in ``text``."""
     doc = Negation().nlp.make_doc(text)
-    return [doc[s:e].text for s, e, _, _ in dense.match(doc)]
+    return [doc[s:e].text for s, e, *_ in dense.match(doc)]
 
 
 def test_dense_windows_skip_function_words_body_parts_and_dictionary_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +75,7 @@ def test_dense_windows_skip_function_words_body_parts_and_dictionary_matches(tmp
         anatomy=anatomy_words(["Abnormality of the neck"]),
     )
     doc = Negation().nlp.make_doc("My baby has floppy muscles and a neck that is fine.")
-    assert [(s, e, c) for s, e, c, _ in dense.match(doc)] == [
+    assert [(s, e, c) for s, e, c, *_ in dense.match(doc)] == [
         (3, 5, "HP:0001252")
     ]  # "neck" alone is anatomy, never "long neck"
     texts = [doc[s:e].text for s, e in dense.windows(doc, [])]
@@ -317,9 +317,9 @@ def test_a_longer_window_goes_before_a_shorter_one_of_the_same_cosine(tmp_path) 
         {"sore": "HP:0012531", "sore throat": "HP:0033050"}, _BagOfWords(), threshold=0.75, one_word=0.9, cache=tmp_path
     )
     doc = Negation().nlp.make_doc("Sore throat since Monday.")
-    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore throat", "HP:0033050")]
+    assert [(doc[s:e].text, c) for s, e, c, *_ in dense.match(doc)] == [("Sore throat", "HP:0033050")]
     dense.longer = 0.0  # cosine alone: the first of the tie, the shorter window, wins
-    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc)] == [("Sore", "HP:0012531")]
+    assert [(doc[s:e].text, c) for s, e, c, *_ in dense.match(doc)] == [("Sore", "HP:0012531")]
 
 
 def test_an_excessive_synonym_without_its_degree_word_needs_a_degree_said(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -335,7 +335,7 @@ def test_an_excessive_synonym_without_its_degree_word_needs_a_degree_said(tmp_pa
     assert _matched(dense, "I am unable to sleep.") == []  # no "Excessive sleep"
     dense.threshold, dense.one_word = 0.6, 0.7  # without a degree: scored against HPO's own phrases instead
     doc = Negation().nlp.make_doc("I drink because of thirst.")
-    assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x in dense.match(doc)] == [("thirst", "HP:0001959", 0.71)]
+    assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x, _ in dense.match(doc)] == [("thirst", "HP:0001959", 0.71)]
 
 
 def test_a_when_clause_stays_in_the_window_of_its_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -352,7 +352,7 @@ def test_so_before_the_word_it_strengthens_ends_no_clause(tmp_path) -> None:  # 
     texts = {doc[s:e].text for s, e in dense.windows(doc, [])}
     assert "neck is so stiff" in texts  # "so stiff": an intensifier
     assert not any("turn" in t and "stay" in t for t in texts)  # "so I stay": a conjunction still ends it
-    assert [doc[s:e].text for s, e, _, _ in dense.match(doc)] == ["neck is so stiff"]
+    assert [doc[s:e].text for s, e, *_ in dense.match(doc)] == ["neck is so stiff"]
 
 
 def test_a_coordination_that_names_its_body_part_once_gives_each_finding_the_part(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -372,7 +372,7 @@ def test_a_coordination_that_names_its_body_part_once_gives_each_finding_the_par
     assert shared("My toe hurts. Swollen.") == []  # a full stop ends the coordination
 
     doc = Negation().nlp.make_doc("My big toe is red, hot and swollen.")
-    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc, lay=True)] == [("swollen", "HP:0001786")]
+    assert [(doc[s:e].text, c) for s, e, c, *_ in dense.match(doc, lay=True)] == [("swollen", "HP:0001786")]
     assert dense.match(doc) == []  # case reports: only the words as written
 
 
@@ -392,9 +392,9 @@ def test_an_adjective_alone_is_scored_as_the_best_of_it_and_its_nouns(tmp_path) 
     dense = DensePhenotypes(phrases, _BagOfWords(), threshold=0.6, one_word=0.9, cache=tmp_path, forms=forms)
     doc = Negation().nlp.make_doc("I feel dizzy and always thirsty.")
     # "feel" and "always" are function words: each adjective is a window alone, scored as its noun
-    assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x in dense.match(doc)] == [("dizzy", "HP:0002321", 1.0)]
+    assert [(doc[s:e].text, c, round(x, 2)) for s, e, c, x, _ in dense.match(doc)] == [("dizzy", "HP:0002321", 1.0)]
     dense.one_word = 0.7  # "thirst" is half of "abnormal thirst" for the bag of words (0.71)
-    assert [c for _, _, c, _ in dense.match(doc)] == ["HP:0002321", "HP:0001959"]
+    assert [c for _, _, c, *_ in dense.match(doc)] == ["HP:0002321", "HP:0001959"]
     plain = DensePhenotypes(phrases, _BagOfWords(), threshold=0.6, one_word=0.7, cache=tmp_path)
     assert plain.match(doc) == []  # without the nouns, no adjective shares a word with a term
 
@@ -473,5 +473,50 @@ def test_what_a_patient_cannot_do_is_read_as_hpo_names_a_lost_ability(tmp_path) 
     assert windows("I can hear well.") == []
 
     doc = Negation().nlp.make_doc("I can't hear as well as I used to.")
-    assert [(doc[s:e].text, c) for s, e, c, _ in dense.match(doc, lay=True)] == [("can't hear", "HP:0000365")]
+    assert [(doc[s:e].text, c) for s, e, c, *_ in dense.match(doc, lay=True)] == [("can't hear", "HP:0000365")]
     assert dense.match(doc) == []  # case reports: only the words as written
+
+
+def test_a_denied_window_whose_term_names_a_lack_is_that_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ontologies.terms import Term
+
+    terms = [
+        Term("HP:0000118", "Phenotypic abnormality", "Phenotype"),
+        Term(
+            "HP:0012450",
+            "Chronic constipation",
+            "Phenotype",
+            synonyms=("Infrequent bowel movements",),
+            parents=("HP:0000118",),
+        ),
+        Term("HP:0000365", "Hearing impairment", "Phenotype", synonyms=("Hearing loss",), parents=("HP:0000118",)),
+    ]
+    tagger = PhenotypeTagger(terms).use_encoder(_BagOfWords(), threshold=0.6, one_word=0.99, cache=tmp_path)
+
+    def found(text: str) -> list[tuple[str, bool]]:
+        return [(f.curie, f.negated) for f in tagger.tag(text, lay=True)]
+
+    # "Infrequent bowel movements" names a lack the window does not say: the denial is the finding
+    assert found("I haven't had a bowel movement in a week.") == [("HP:0012450", False)]
+    # the window says the lack itself: it is no denial of the lack
+    assert [(doc_text, m.lack) for doc_text, m in _lacks(tagger, "My bowel movements are infrequent.")] == [
+        ("bowel movements are infrequent", False)
+    ]
+    assert [(t, m.lack) for t, m in _lacks(tagger, "I haven't had a bowel movement in a week.")] == [
+        ("bowel movement", True)
+    ]
+    assert found("I have not had hearing loss.") == [("HP:0000365", True)]  # the dictionary's: as written
+    # a new clause with its own subject ends a denial: "and it hurts" is not denied by "haven't"
+    from diagnosis.lay import Negation
+
+    negation = Negation()
+    doc = negation.nlp.make_doc("I haven't had a fever and it hurts.")
+    from spacy.tokens import Span
+
+    assert negation.negated(doc, [Span(doc, 5, 6, label="x"), Span(doc, 8, 9, label="y")]) == [True, False]
+
+
+def _lacks(tagger: PhenotypeTagger, text: str) -> list[tuple[str, object]]:
+    assert tagger.dense is not None
+    doc = Negation().nlp.make_doc(text)
+    return [(doc[m.start : m.end].text, m) for m in tagger.dense.match(doc, lay=True)]
