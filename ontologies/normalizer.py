@@ -188,6 +188,21 @@ _NAME_RUNS_ON = (
 POLARITY_PENALTY = 0.2
 _UP = frozenset({"increased", "increase", "elevated", "elevation", "high", "raised", "excessive", "excess"})
 _DOWN = frozenset({"decreased", "decrease", "reduced", "reduction", "low", "lowered", "deficient", "deficiency"})
+# Words of which a disease is one or the other: a fallback match that names another word of the
+# mention's group drops ``POLARITY_PENALTY`` too ("intraoperative hemorrhage" is no "Postoperative
+# Hemorrhage"); a mention that says none of the group takes any ("heart failure" is still "Chronic
+# Heart Failure"). "non" is one of two with its absence: "Muscle-Invasive Bladder Cancer" is no
+# "Non-Muscle Invasive Bladder Neoplasms", "non small cell" no "small cell".
+_EXCLUSIVE = (
+    frozenset({"preoperative", "intraoperative", "postoperative", "perioperative"}),
+    frozenset({"acute", "chronic"}),
+    frozenset({"benign", "malignant"}),
+    frozenset({"congenital", "acquired"}),
+    frozenset({"upper", "lower"}),
+    frozenset({"left", "right"}),
+    frozenset({"systolic", "diastolic"}),
+    frozenset({"prenatal", "postnatal", "neonatal"}),
+)
 _OPEN = re.compile(r"\s*\(\s*")
 _CLOSE = re.compile(r"\s*\)")
 _COORD = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and/or\s+|\s+and\s+|\s+or\s+|,\s*|/)\s*", re.IGNORECASE)
@@ -504,15 +519,25 @@ class Normalizer:
 
     def _against_polarity(self, form: str, rows: np.ndarray, scores: np.ndarray, category: str) -> np.ndarray:
         """``scores`` less ``POLARITY_PENALTY`` for each name that says the opposite direction of
-        the mention ("increased cardiac output" is no "Cardiac Output, Low")."""
+        the mention ("increased cardiac output" is no "Cardiac Output, Low") or another word of
+        one of its ``_EXCLUSIVE`` groups ("intraoperative" against "postoperative", "non" against
+        none)."""
         words = set(form.split())
         up, down = bool(words & _UP), bool(words & _DOWN)
-        if up == down:
+        opposite = (_DOWN if up else _UP) if up != down else frozenset()
+        others = [g - words for g in _EXCLUSIVE if words & g]
+        if not opposite and not others and "non" not in words and category != "Disease":
             return scores
-        opposite = _DOWN if up else _UP
         names = self.index.row_forms[category]
+
+        def against(name: str) -> bool:
+            said = set(name.split())
+            if said & opposite or any(said & g for g in others):
+                return True
+            return category == "Disease" and ("non" in said) != ("non" in words)
+
         return np.array(
-            [v - POLARITY_PENALTY if set(names[r].split()) & opposite else v for r, v in zip(rows.tolist(), scores)],
+            [v - POLARITY_PENALTY if against(names[r]) else v for r, v in zip(rows.tolist(), scores)],
             dtype=scores.dtype,
         )
 

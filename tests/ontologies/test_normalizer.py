@@ -631,6 +631,23 @@ def test_a_fallback_match_that_says_the_opposite_direction_loses_to_one_that_doe
     assert {g.curie for g in n.normalize("cardiac outputs", "Disease")} == {"MESH:D002303", "MESH:D016534"}
 
 
+def test_a_fallback_match_that_names_another_word_of_the_mentions_kind_or_a_non_loses() -> None:
+    from ontologies.terms import Term
+
+    terms = [
+        Term("MESH:D019106", "Postoperative Hemorrhage", "Disease"),
+        Term("MESH:D016063", "Blood Loss, Surgical", "Disease", synonyms=("Intraoperative Blood Loss",)),
+        Term("MESH:D000090023", "Non-Muscle Invasive Bladder Neoplasms", "Disease"),
+        Term("MESH:D001749", "Urinary Bladder Neoplasms", "Disease", synonyms=("Bladder Cancer",)),
+    ]
+    n = Normalizer(TermIndex(merge_concepts(terms), []), dense_weight=0.0, threshold=0.3)
+    assert n.normalize("intraoperative hemorrhages", "Disease")[0].curie == "MESH:D016063"
+    assert n.normalize("muscle-invasive bladder cancers", "Disease")[0].curie == "MESH:D001749"
+    assert n.normalize("non-muscle-invasive bladder tumours", "Disease")[0].curie == "MESH:D000090023"
+    # a mention that says none of the group takes either
+    assert n.normalize("hemorrhages after surgery", "Disease")[0].curie in {"MESH:D019106", "MESH:D016063"}
+
+
 @pytest.mark.slow
 def test_name_encoder_embeds_each_token_sequence_once_whatever_its_batch() -> None:
     """Texts the tokenizer reads alike ("Renal Failure", "renal failure") share one embedding,
