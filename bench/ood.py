@@ -81,15 +81,22 @@ def gold_pairs(doc: Document) -> dict[tuple[str, str], str]:
 
 
 def pair_scores(gold: list[Document], pred: list[Document], wanted: str) -> dict[str, object]:
+    """The chemical-disease pairs related by ``wanted`` (either way round; BioRED's model relates
+    genes, variants and species too, and those pairs are not counted), by BioRED's type for them."""
     by_type: Counter[str] = Counter()
     n = 0
     for g, p in zip(gold, pred, strict=True):
         annotated = gold_pairs(g)
+        kinds = {c: m.label for m in p.mentions for c in m.concepts()}
         for r in p.relations:
             if predicate(r.predicate).curie != wanted:
                 continue
+            a, b = kinds.get(r.subject), kinds.get(r.object)
+            if {a, b} != {"Chemical", "Disease"}:
+                continue
             n += 1
-            by_type[annotated.get((r.subject, r.object), "not related")] += 1
+            pair = (r.subject, r.object) if a == "Chemical" else (r.object, r.subject)
+            by_type[annotated.get(pair, "not related")] += 1
 
     def share(k: str) -> float:
         return round(100 * by_type[k] / n, 2) if n else 0.0
