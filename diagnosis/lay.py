@@ -16,6 +16,11 @@
   "my toe is red, hot and swollen" embeds "toe hot" and "toe swollen" for the words "hot" and
   "swollen", "my ankles and feet are swollen" embeds "ankles swollen" for "ankles" (lay phrases
   with the fine-tuned encoder: test recall 59.6 -> 63.5; BENCHMARKS.md, session 57).
+  What a patient cannot do is read as HPO names a lost ability: "I can't hear as well" embeds
+  "difficulty hearing" beside "hear" (Hearing impairment; idioms such as "can't stand the heat"
+  and "can't sit still" are no lost ability). A denied window whose HPO phrase names a lack the
+  window does not say is that finding: "I haven't had a bowel movement in a week" matches
+  "Infrequent bowel movements", so constipation is present, not denied (``DenseMatch.lack``).
   Windows that report an examination or a normal result ("renal biopsy", "normal hearing"), cut a
   noun phrase in two, or match a term with a direction the window does not state ("blood
   pressure" is not "High blood pressure") are skipped: clinical text is full of them. So are a
@@ -23,7 +28,8 @@
   "Difficulty standing") and a word whose particle changes it ("fall" of "fall asleep").
 - ``Negation``: "no fever", "I don't have a rash", "denies chest pain": NegEx as negspacy
   implements it (its clinical term set, plus the contractions and lay phrasings patients write),
-  so a denied phenotype never counts for a disease.
+  so a denied phenotype never counts for a disease. A clause with a subject of its own ("and it
+  hurts", "but my throat") ends a denial.
 """
 
 from __future__ import annotations
