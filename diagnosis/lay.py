@@ -500,12 +500,35 @@ class Negation:
 
 # An HPO phrase that names the lack of something ("Infrequent bowel movements", "Absent reflexes"):
 # denied in a window that names the thing alone ("I haven't had a bowel movement in a week"), the
-# denial is the finding. The stems of such words, in the phrase and not in the window.
+# denial is the finding. The words of such a lack, in the phrase and not in the window; not a
+# failure, an impairment or a difficulty ("Heart failure", "Hearing impairment"), which a patient
+# denies by naming the problem ("I don't have hearing problems").
 _LACK = re.compile(
-    r"\b(?:infrequent|absen|lack|los[est]|decreas|reduc|diminish|inabil|unable|difficult|poor|impair|fail|"
-    r"delay|fewer|less\b|low|stop|cessation|no\b|not\b|never)",
+    r"\b(?:infrequent|absen(?:t|ce)|lack(?:s|ing|ed)?|los(?:s|e|t|ing)|inability|unable|cessation|no|not|never)\b",
     re.IGNORECASE,
 )
+# A window that names a complaint or an abnormality is one denied, whatever phrase it is nearest
+# ("no impairment of cellular immunity" is no "Lack of T cell function").
+_COMPLAINT = re.compile(
+    r"\b(?:problems?|troubles?|issues?|difficult(?:y|ies)|pains?|aches?|disorders?|diseases?|symptoms?|"
+    r"impair\w*|deficien\w*|dysfunction\w*|abnormal\w*|failure|insufficien\w*|defect\w*|decreas\w*|"
+    r"reduc\w*|poor|weak\w*|low|disturb\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def denial_is_finding(phrase: str, window: str) -> bool:
+    """Whether a denied ``window`` that matched HPO's ``phrase`` states that phrase: the phrase
+    names a lack (``_LACK``) the window neither says nor names a complaint of (``_COMPLAINT``).
+
+    >>> denial_is_finding("infrequent bowel movements", "bowel movement")
+    True
+    >>> [denial_is_finding("hair loss", w) for w in ("hair", "losing hair", "hair problems")]
+    [True, False, False]
+    >>> denial_is_finding("heart failure", "heart")  # a failure is a disease, not a lack
+    False
+    """
+    return bool(_LACK.search(phrase)) and not _LACK.search(window) and not _COMPLAINT.search(window)
 
 
 class DenseMatch(NamedTuple):
@@ -790,7 +813,7 @@ class DensePhenotypes:
             if e - s == 1 and e < len(doc) and doc[e].lower_ in _PARTICLES:
                 continue
             if used.isdisjoint(range(s, e)):
-                lack = bool(_LACK.search(phrase)) and not _LACK.search(texts[k])
+                lack = denial_is_finding(phrase, texts[k])
                 kept.append(DenseMatch(s, e, self.curies[int(best[k])], float(top[k]), lack))
                 used.update(range(s, e))
         return kept

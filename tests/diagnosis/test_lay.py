@@ -16,7 +16,7 @@ from diagnosis.diagnoser import (
     softmax,
 )
 from diagnosis.graph import DiseaseGraph
-from diagnosis.lay import DensePhenotypes, Negation, anatomy_words, gerund
+from diagnosis.lay import DensePhenotypes, Negation, anatomy_words, denial_is_finding, gerund
 from ontologies.loaders import load_mesh_anatomy
 from tests.diagnosis.helpers import records
 
@@ -520,3 +520,16 @@ def _lacks(tagger: PhenotypeTagger, text: str) -> list[tuple[str, object]]:
     assert tagger.dense is not None
     doc = Negation().nlp.make_doc(text)
     return [(doc[m.start : m.end].text, m) for m in tagger.dense.match(doc, lay=True)]
+
+
+def test_a_denial_is_the_finding_only_where_the_phrase_names_a_lack_the_window_does_not_say() -> None:
+    assert denial_is_finding("Infrequent bowel movements", "bowel movement")
+    assert denial_is_finding("Absent reflexes", "reflexes")
+    assert denial_is_finding("Hair loss", "hair")
+    assert not denial_is_finding("Hair loss", "losing hair")  # "I haven't been losing hair": denied
+    assert not denial_is_finding("Hearing loss", "hearing problems")  # a complaint, denied
+    assert not denial_is_finding("Heart failure", "heart")  # a failure, an impairment: diseases
+    assert not denial_is_finding("Hearing impairment", "hearing")
+    assert not denial_is_finding("Lower limb pain", "leg pain")
+    # an abnormality the window names is denied: a case report's "no impairment of cellular immunity"
+    assert not denial_is_finding("Lack of T cell function", "impairment of cellular immunity")
