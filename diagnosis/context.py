@@ -196,7 +196,7 @@ class PhenotypeTagger:
         spans = filter_spans([Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)])
         spans = filter_spans([self._sited(doc, s) for s in spans])
         found = {(s.start, s.end): ("hpo-dictionary", 1.0) for s in spans}
-        lacks = set()  # windows whose phrase names a lack: their denial is the finding
+        lacks: set[tuple[int, int]] = set()  # windows whose phrase names a lack: their denial is the finding
         if self.dense is not None:
             for m in self.dense.match(doc, _read_by_dictionary(doc, spans, lay), lay=lay):
                 spans.append(Span(doc, m.start, m.end, label=m.curie))

@@ -533,7 +533,7 @@ def denial_is_finding(phrase: str, window: str) -> bool:
 
 class DenseMatch(NamedTuple):
     """A window the dense matcher kept: tokens ``start``-``end``, its term, the cosine, and whether
-    the phrase it matched names a lack the window does not say (``_LACK``): denied, it is present."""
+    a denial of the window states the phrase it matched (``denial_is_finding``): denied, it is present."""
 
     start: int
     end: int

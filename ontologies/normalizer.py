@@ -526,7 +526,7 @@ class Normalizer:
         up, down = bool(words & _UP), bool(words & _DOWN)
         opposite = (_DOWN if up else _UP) if up != down else frozenset()
         others = [g - words for g in _EXCLUSIVE if words & g]
-        if not opposite and not others and "non" not in words and category != "Disease":
+        if not opposite and not others and category != "Disease":  # a disease is also checked for "non"
             return scores
         names = self.index.row_forms[category]
 
