@@ -672,13 +672,16 @@ class DensePhenotypes:
                         out.append((words[0], words[-1] + 1, text))
         return out
 
-    def inability_windows(self, doc: Any, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
-        """The windows that start on the verb after "can't", "cannot" or "couldn't" ("I can't hear
-        as well"), each read as HPO names a lost ability: "difficulty hearing", "difficulty hearing
-        as well" (``gerund``). (start, end, text): the span from "can" on, so that the window counts
-        the words embedded and the loss stays said."""
+    def inability_windows(
+        self, doc: Any, windows: Sequence[tuple[int, int]] | None = None
+    ) -> list[tuple[int, int, str]]:
+        """Those of ``windows`` (default: ``self.windows(doc)``) that start on the verb after
+        "can't", "cannot" or "couldn't" ("I can't hear as well"), each read as HPO names a lost
+        ability: "difficulty hearing", "difficulty hearing as well" (``gerund``). (start, end,
+        text): the span from "can" on, so that the window counts the words embedded and the loss
+        stays said."""
         out: list[tuple[int, int, str]] = []
-        for s, e in self.windows(doc, taken):
+        for s, e in self.windows(doc) if windows is None else windows:
             if s < 2 or doc[s - 1].lower_ not in _NOT or doc[s - 2].lower_ not in _CAN or doc[s].lower_ in _IDIOMS:
                 continue
             nxt = doc[s + 1].lower_ if s + 1 < len(doc) else ""
@@ -765,7 +768,8 @@ class DensePhenotypes:
         texts = [doc[s:e].text for s, e in spans]
         lengths = [e - s for s, e in spans]
         plain = len(spans)
-        for s, e, text in (*self.shared_part_windows(doc, taken), *self.inability_windows(doc, taken)) if lay else ():
+        more = (*self.shared_part_windows(doc, taken), *self.inability_windows(doc, spans)) if lay else ()
+        for s, e, text in more:
             spans.append((s, e))
             texts.append(text)
             lengths.append(len(text.split()))  # the words embedded, the shared part's or "difficulty" too
